@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# rhcos-forge shared helpers for the build-host scripts.
+#
+# Sourced (never run) by the scripts beside it:
+#   RF_SCRIPT=<name>
+#   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+#
+# Conventions every script follows:
+#   * progress goes to stderr (rf_log); stdout carries only the final JSON line;
+#   * a failure prints exactly one line to stderr,
+#       rhcos-forge <script>: step "<step>" failed: <why>
+#     (after the failing tool's own output) and exits non-zero;
+#   * secrets are never printed and never put on a command line.
+# shellcheck shell=bash
+
+set -Eeuo pipefail
+
+: "${RF_SCRIPT:=$(basename "${0%.sh}")}"
+RF_STEP="start"
+
+# Marker so that a failure reported inside a subshell is not reported again by
+# the ERR trap of the parent shell ("exactly one line").
+RF__ERRMARK="$(mktemp "${TMPDIR:-/tmp}/rhcos-forge-err.XXXXXX")"
+rm -f "$RF__ERRMARK"
+RF__MAINPID="$BASHPID"
+
+# Cleanup hooks run on EXIT (LIFO order is not needed; keep it simple).
+RF__CLEANUPS=()
+
+rf_log() {
+  printf 'rhcos-forge %s: %s\n' "$RF_SCRIPT" "$*" >&2
+}
+
+# rf_step <name>: name the step that the following commands belong to.
+rf_step() {
+  RF_STEP="$1"
+  rf_log "step \"$1\""
+}
+
+# rf_fail <step> <why...>: print the single error line and exit 1.
+rf_fail() {
+  local step="$1"
+  shift
+  local why="$*"
+  why="${why//$'\r'/ }"
+  why="${why//$'\n'/ }"
+  : > "$RF__ERRMARK" 2>/dev/null || true
+  printf 'rhcos-forge %s: step "%s" failed: %s\n' "$RF_SCRIPT" "$step" "$why" >&2
+  exit 1
+}
+
+rf__on_err() {
+  local rc="$1" cmd="$2"
+  if [ -e "$RF__ERRMARK" ]; then
+    exit "$rc"
+  fi
+  : > "$RF__ERRMARK" 2>/dev/null || true
+  cmd="${cmd//$'\n'/ }"
+  printf 'rhcos-forge %s: step "%s" failed: command exited %s: %s\n' \
+    "$RF_SCRIPT" "$RF_STEP" "$rc" "$cmd" >&2
+  exit "$rc"
+}
+
+rf__on_exit() {
+  local rc=$? c
+  if [ "$BASHPID" = "$RF__MAINPID" ]; then
+    for c in "${RF__CLEANUPS[@]}"; do
+      eval "$c" || true
+    done
+  fi
+  if [ "$BASHPID" = "$RF__MAINPID" ]; then
+    rm -f "$RF__ERRMARK"
+  fi
+  exit "$rc"
+}
+
+# rf_on_exit <shell snippet>: register a cleanup to run when the script exits.
+rf_on_exit() {
+  RF__CLEANUPS+=("$1")
+}
+
+trap 'rf__on_err $? "$BASH_COMMAND"' ERR
+trap rf__on_exit EXIT
+
+# rf_json_str <string>: print the string as a JSON string literal (with quotes).
+rf_json_str() {
+  local s="$1" out="" c i code
+  s="${s//\\/\\\\}"
+  s="${s//\"/\\\"}"
+  s="${s//$'\n'/\\n}"
+  s="${s//$'\r'/\\r}"
+  s="${s//$'\t'/\\t}"
+  s="${s//$'\b'/\\b}"
+  s="${s//$'\f'/\\f}"
+  if [[ "$s" == *[[:cntrl:]]* ]]; then
+    for ((i = 0; i < ${#s}; i++)); do
+      c="${s:i:1}"
+      if [[ "$c" == [[:cntrl:]] ]]; then
+        printf -v code '%d' "'$c"
+        printf -v c '\\u%04x' "$code"
+      fi
+      out+="$c"
+    done
+    s="$out"
+  fi
+  printf '"%s"' "$s"
+}
+
+# rf_json_arr <items...>: print a JSON array of strings.
+rf_json_arr() {
+  local first=1 item
+  printf '['
+  for item in "$@"; do
+    [ "$first" = 1 ] || printf ','
+    first=0
+    rf_json_str "$item"
+  done
+  printf ']'
+}
+
+# rf_bool <value>: normalise 1/true/yes/on to true, everything else to false.
+rf_bool() {
+  case "${1,,}" in
+    1|true|yes|on) echo true ;;
+    *) echo false ;;
+  esac
+}
+
+# rf_sha256_stdin: hex sha256 of stdin.
+rf_sha256_stdin() {
+  sha256sum | cut -d' ' -f1
+}
+
+# rf_need <tool...>: fail the current step if a tool is missing.
+rf_need() {
+  local t missing=()
+  for t in "$@"; do
+    command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    rf_fail "$RF_STEP" "required tool(s) not found on the build host: ${missing[*]}"
+  fi
+}
+
+# rf_atomic_write <path> <mode>: write stdin to path via temp file + mv.
+# Leaves the file untouched (mtime included) when the content and mode are
+# already the same. Prints "changed" or "unchanged" on stdout.
+rf_atomic_write() {
+  local path="$1" mode="$2" dir tmp
+  dir="$(dirname "$path")"
+  mkdir -p "$dir"
+  tmp="$(mktemp "$dir/.rhcos-forge.XXXXXX")"
+  if ! cat > "$tmp"; then
+    rm -f "$tmp"
+    return 1
+  fi
+  if [ -f "$path" ] && [ ! -L "$path" ] && cmp -s "$tmp" "$path" \
+    && [ "$(stat -c '%a' "$path")" = "$(printf '%o' "$((8#$mode))")" ]; then
+    rm -f "$tmp"
+    echo unchanged
+    return 0
+  fi
+  chmod "$mode" "$tmp"
+  mv -f "$tmp" "$path"
+  echo changed
+}
+
+# rf_port_open <host> <port>: true when something accepts TCP there.
+rf_port_open() {
+  local host="$1" port="$2"
+  [ "$host" = "0.0.0.0" ] && host=127.0.0.1
+  [ "$host" = "::" ] && host=::1
+  (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null
+}
