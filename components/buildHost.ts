@@ -1,0 +1,147 @@
+// BuildHost: where builds run. A DigitalOcean droplet made for it, an existing host over SSH, or
+// the machine running Pulumi. Every provider ends in the same readiness step (host-ready.sh), and
+// hands the other components one HostHandle.
+import * as command from "@pulumi/command";
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+import { BuildHostConfig } from "./config";
+import { HostHandle, runStep, scriptsHash, scriptText, shipScripts } from "./hostRun";
+
+export interface BuildHostArgs {
+    /** Which host and how to reach it (rhcos-forge:buildHost). */
+    readonly config: BuildHostConfig;
+    /** SSH private key for ssh/digitalocean hosts; a secret. */
+    readonly sshPrivateKey?: pulumi.Input<string>;
+    /** Port the RPM mirror is served on, opened in the droplet firewall. */
+    readonly mirrorPort: number;
+    /** Override for the address build containers use to reach the host's services. */
+    readonly buildAddress?: string;
+}
+
+const READY_SCRIPTS = ["host-ready.sh"];
+
+/** cloud-config that writes prepare-host.sh and its env file, then runs it once on first boot. */
+export function renderCloudInit(workDir: string, volumeName: string): string {
+    const script = Buffer.from(scriptText("prepare-host.sh"), "utf8").toString("base64");
+    return [
+        "#cloud-config",
+        "write_files:",
+        "  - path: /etc/rhcos-forge/host.env",
+        "    permissions: '0644'",
+        "    content: |",
+        `      RF_ROOT=${workDir}`,
+        `      RF_VOLUME_NAME=${volumeName}`,
+        "  - path: /usr/local/libexec/rhcos-forge/prepare-host.sh",
+        "    permissions: '0755'",
+        "    encoding: b64",
+        `    content: ${script}`,
+        "runcmd:",
+        "  - [/usr/local/libexec/rhcos-forge/prepare-host.sh]",
+        "",
+    ].join("\n");
+}
+
+export class BuildHost extends pulumi.ComponentResource {
+    /** Address other machines use to reach the host. */
+    public readonly address: pulumi.Output<string>;
+    /** Which provider made the host. */
+    public readonly provider: BuildHostConfig["provider"];
+    /** What other components use to run steps on the host. */
+    public readonly handle: HostHandle;
+
+    constructor(name: string, args: BuildHostArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rhcos-forge:host:BuildHost", name, {}, opts);
+        const cfg = args.config;
+        this.provider = cfg.provider;
+
+        let connection: pulumi.Output<command.types.input.remote.ConnectionArgs> | undefined;
+        let address: pulumi.Output<string>;
+        let buildAddress: pulumi.Output<string>;
+        let infra: pulumi.Resource[] = [];
+
+        switch (cfg.provider) {
+            case "digitalocean": {
+                const volumeName = `${name}-data`;
+                const key = new digitalocean.SshKey(`${name}-key`, {
+                    name: `${name}-rhcos-forge`,
+                    publicKey: cfg.sshPublicKey,
+                }, { parent: this });
+                const volume = new digitalocean.Volume(`${name}-volume`, {
+                    name: volumeName,
+                    region: cfg.region,
+                    size: cfg.volumeSizeGb,
+                    initialFilesystemType: "ext4",
+                    description: "rhcos-forge container storage and RPM mirror",
+                }, { parent: this });
+                const droplet = new digitalocean.Droplet(`${name}-droplet`, {
+                    name: `${name}-rhcos-forge`,
+                    region: cfg.region,
+                    size: cfg.size,
+                    image: cfg.image,
+                    sshKeys: [key.fingerprint],
+                    userData: renderCloudInit(cfg.workDir, volumeName),
+                    monitoring: true,
+                    tags: ["rhcos-forge"],
+                }, { parent: this });
+                const attachment = new digitalocean.VolumeAttachment(`${name}-attach`, {
+                    dropletId: droplet.id.apply(Number),
+                    volumeId: volume.id,
+                }, { parent: this });
+                const firewall = new digitalocean.Firewall(`${name}-firewall`, {
+                    name: `${name}-rhcos-forge`,
+                    dropletIds: [droplet.id.apply(Number)],
+                    inboundRules: [
+                        { protocol: "tcp", portRange: "22", sourceAddresses: cfg.allowedCidrs },
+                        { protocol: "tcp", portRange: String(args.mirrorPort), sourceAddresses: cfg.allowedCidrs },
+                    ],
+                    outboundRules: [
+                        { protocol: "tcp", portRange: "1-65535", destinationAddresses: ["0.0.0.0/0", "::/0"] },
+                        { protocol: "udp", portRange: "1-65535", destinationAddresses: ["0.0.0.0/0", "::/0"] },
+                        { protocol: "icmp", destinationAddresses: ["0.0.0.0/0", "::/0"] },
+                    ],
+                }, { parent: this });
+                address = droplet.ipv4Address;
+                buildAddress = args.buildAddress !== undefined ? pulumi.output(args.buildAddress) : droplet.ipv4AddressPrivate;
+                connection = pulumi.output({
+                    host: droplet.ipv4Address,
+                    user: cfg.user,
+                    privateKey: pulumi.secret(args.sshPrivateKey ?? ""),
+                    dialErrorLimit: 60,
+                    perDialTimeout: 10,
+                });
+                infra = [attachment, firewall];
+                break;
+            }
+            case "ssh":
+                address = pulumi.output(cfg.host);
+                buildAddress = pulumi.output(args.buildAddress ?? cfg.host);
+                connection = pulumi.output({
+                    host: cfg.host,
+                    port: cfg.port,
+                    user: cfg.user,
+                    privateKey: pulumi.secret(args.sshPrivateKey ?? ""),
+                });
+                break;
+            case "local":
+                address = pulumi.output("127.0.0.1");
+                buildAddress = pulumi.output(args.buildAddress ?? "127.0.0.1");
+                break;
+        }
+
+        // Readiness: shipped and run like every other step; it waits for cloud-init where there is
+        // one. Its scripts go outside workDir, which cloud-init may not have mounted yet.
+        const unready = { provider: cfg.provider, connection, workDir: cfg.workDir, address, buildAddress };
+        const remoteDir = `/tmp/rhcos-forge-ready`;
+        const shipped = shipScripts(`${name}-ready-script`, { ...unready, ready: this }, READY_SCRIPTS,
+            { parent: this, dependsOn: infra, remoteDir });
+        const ready = runStep(`${name}-ready`, { ...unready, ready: this }, {
+            scripts: [{ script: "host-ready.sh" }],
+            triggers: [scriptsHash(READY_SCRIPTS)],
+            remoteDir,
+        }, { parent: this, dependsOn: [...infra, ...shipped] });
+
+        this.address = address;
+        this.handle = { ...unready, ready: ready.resource };
+        this.registerOutputs({ address: this.address, provider: this.provider });
+    }
+}

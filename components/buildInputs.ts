@@ -1,0 +1,44 @@
+// Pure assembly of what a remote build receives: the stdin bundle (Containerfile, context and the
+// registry auth, so no secret is ever in a command string) and the build id that decides whether
+// anything needs to be built at all.
+import { ContextFile } from "./containerfile";
+import { contentHash } from "./shell";
+
+export const BUNDLE_HEADER = "rhcos-forge-bundle v1";
+
+const b64 = (text: string): string => Buffer.from(text, "utf8").toString("base64");
+
+/** One line per entry; build-image.sh unpacks it (see components/scripts/build-image.sh). */
+export function renderBundle(containerfile: string, context: readonly ContextFile[], authJson?: string): string {
+    const entries = [
+        `file 0644 ${b64("Containerfile")} ${b64(containerfile)}`,
+        ...context.map(f => `file ${f.mode} ${b64(f.path)} ${b64(f.content)}`),
+    ];
+    if (authJson !== undefined) entries.push(`authfile ${b64(authJson)}`);
+    return [BUNDLE_HEADER, ...entries].join("\n") + "\n";
+}
+
+export interface BuildIdInputs {
+    readonly containerfile: string;
+    readonly context: readonly ContextFile[];
+    readonly base: string;
+    readonly repository: string;
+    /** Hash of the mirror's inputs: a re-synced mirror may carry newer RPMs, so it rebuilds. */
+    readonly mirrorRevision?: string;
+}
+
+/**
+ * The content hash of exactly what changes the pushed image: the Containerfile (which carries
+ * the base digest and the mirror URLs), the context files, the target repository and the mirror's
+ * revision. Registry
+ * credentials are left out on purpose: rotating a password must not rebuild every node.
+ */
+export function buildId(inputs: BuildIdInputs): string {
+    return "rf-" + contentHash({
+        containerfile: inputs.containerfile,
+        context: [...inputs.context].sort((a, b) => a.path.localeCompare(b.path)),
+        base: inputs.base,
+        repository: inputs.repository,
+        mirrorRevision: inputs.mirrorRevision,
+    }).slice(0, 40);
+}

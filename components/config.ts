@@ -1,0 +1,338 @@
+// The one place stack configuration is defined, defaulted and validated.
+//
+// index.ts reads every `rhcos-forge:*` key once, hands the raw values to `parseStackConfig`, and
+// only then registers resources: a bad stack fails with one message listing every bad key, the
+// value given and what is expected, and nothing is created. Components never read config.
+import { z } from "zod";
+
+export const NAMESPACE = "rhcos-forge";
+
+/** `registry/repo@sha256:<64 hex>`: the only way rhcos-forge lets a node boot an image. */
+export const DIGEST_REF = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)+@sha256:[a-f0-9]{64}$/;
+/** A push repository: registry host (with a dot, a port or `localhost`) and path, no tag, no digest. */
+const REPOSITORY = /^(localhost|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+|[a-z0-9.-]+:[0-9]{1,5}|\[[0-9a-f:]+\]:[0-9]{1,5})(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/;
+/** RPM package names and NEVRAs: no spaces or shell metacharacters (they are rendered into RUN lines). */
+const RPM_NAME = /^[A-Za-z0-9_][A-Za-z0-9._+:~^-]*$/;
+/** Repo ids and pool names double as dnf section names, directory names and Kubernetes names. */
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const REPO_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const UNIT_NAME = /^[A-Za-z0-9:_.@-]+\.(service|socket|timer|path|mount|target)$/;
+const OCTAL_MODE = /^0?[0-7]{3,4}$/;
+
+export function isValidCidr(value: string): boolean {
+    const [addr, prefix, ...rest] = value.split("/");
+    if (rest.length > 0 || prefix === undefined || !/^[0-9]{1,3}$/.test(prefix)) return false;
+    const bits = Number(prefix);
+    if (/^[0-9.]+$/.test(addr)) {
+        const octets = addr.split(".");
+        return octets.length === 4 && octets.every(o => /^[0-9]{1,3}$/.test(o) && Number(o) <= 255) && bits <= 32;
+    }
+    if (!/^[0-9a-fA-F:]+$/.test(addr) || bits > 128) return false;
+    const halves = addr.split("::");
+    if (halves.length > 2) return false;
+    const groups = halves.flatMap(h => (h === "" ? [] : h.split(":")));
+    if (!groups.every(g => /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
+    return halves.length === 2 ? groups.length < 8 : groups.length === 8;
+}
+
+const port = z.number({ invalid_type_error: "must be a port number (1-65535)" })
+    .int("must be a port number (1-65535)")
+    .min(1, "must be a port number (1-65535)")
+    .max(65535, "must be a port number (1-65535)");
+const cidr = z.string().refine(isValidCidr, "must be a CIDR such as 203.0.113.0/24 or 2001:db8::/32");
+const rpmName = z.string()
+    .min(1, "must be a non-empty RPM package name")
+    .regex(RPM_NAME, "must be an RPM package name (letters, digits, . _ + - : ~ ^; no spaces or shell characters)");
+const digestRef = z.string().regex(DIGEST_REF, "must be pinned by digest (…@sha256:<64 hex>)");
+const httpUrl = z.string().regex(/^https?:\/\/[^\s'"\\]+$/, "must be an http(s) URL without spaces or quotes");
+const workDir = z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "must be an absolute path of plain characters").default("/var/lib/rhcos-forge");
+
+const buildHostCommon = {
+    workDir: workDir.describe("Directory on the build host for scripts, builds and the mirror."),
+};
+
+export const buildHostSchema = z.discriminatedUnion("provider", [
+    z.object({
+        provider: z.literal("digitalocean"),
+        region: z.string({ required_error: "is required for a digitalocean build host (e.g. \"fra1\")" })
+            .regex(/^[a-z]{3}[0-9]$/, "must be a DigitalOcean region slug such as fra1 or nyc3")
+            .describe("DigitalOcean region slug."),
+        size: z.string().regex(/^[a-z0-9-]+$/, "must be a droplet size slug").default("s-4vcpu-8gb")
+            .describe("Droplet size; builds want at least 4 vCPU / 8 GB."),
+        image: z.string().regex(/^[a-z0-9.-]+$/, "must be a droplet image slug").default("centos-stream-9-x64")
+            .describe("Droplet image: an EL9 with KVM for nested virtualization (cosa builds)."),
+        volumeSizeGb: z.number().int().min(50, "must be at least 50 (container storage and the mirror)").max(16384).default(200)
+            .describe("Size of the volume holding container storage and the RPM mirror."),
+        allowedCidrs: z.array(cidr).min(1, "must list at least one CIDR allowed to reach SSH and the mirror")
+            .describe("Source CIDRs allowed to reach SSH and the mirror port."),
+        sshPublicKey: z.string().regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/, "must be an OpenSSH public key line")
+            .describe("Public half of rhcos-forge:sshPrivateKey, installed on the droplet."),
+        user: z.string().regex(/^[a-z_][a-z0-9_-]*$/).default("root").describe("SSH user."),
+        ...buildHostCommon,
+    }).strict(),
+    z.object({
+        provider: z.literal("ssh"),
+        host: z.string().min(1, "must be a host name or address").regex(/^[A-Za-z0-9.:\[\]-]+$/, "must be a host name or address")
+            .describe("Address of an existing build host."),
+        port: port.default(22).describe("SSH port."),
+        user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a user name").default("root").describe("SSH user."),
+        ...buildHostCommon,
+    }).strict(),
+    z.object({
+        provider: z.literal("local"),
+        ...buildHostCommon,
+    }).strict(),
+], { errorMap: () => ({ message: "must have provider digitalocean, ssh or local" }) });
+
+const repoSchema = z.object({
+    id: z.string().regex(REPO_ID, "must be a repo id (letters, digits, . _ -)").describe("dnf repo id; also the mirror sub-directory."),
+    baseurl: httpUrl.describe("Upstream baseurl."),
+    gpgcheck: z.boolean().default(true).describe("Check package signatures when building."),
+    gpgkey: httpUrl.optional().describe("GPG key URL for gpgcheck."),
+    username: z.string().regex(/^[^\s'"\\]+$/, "must be a user name without spaces or quotes").optional()
+        .describe("User for an authenticated upstream; the password is rhcos-forge:mirrorPasswords.<id>."),
+}).strict();
+
+export const mirrorSchema = z.object({
+    port: port.default(5180).describe("HTTP port the mirror is served on."),
+    bind: z.string().regex(/^[0-9a-fA-F.:]+$/, "must be an IP address").default("0.0.0.0").describe("Address the HTTP server binds."),
+    serve: z.enum(["systemd", "background", "none"]).default("systemd").describe("How the mirror is served: a systemd unit, a background process, or not at all."),
+    newestOnly: z.boolean().default(true).describe("Mirror only the newest version of each package."),
+    repos: z.array(repoSchema).default([]).describe("Upstream repos mirrored with `dnf reposync`."),
+    packageSet: z.object({
+        id: z.string().regex(REPO_ID, "must be a repo id").default("rhcos-forge-extras"),
+        packages: z.array(rpmName).default([]),
+        allDeps: z.boolean().default(false),
+    }).strict().default({}).describe("Packages downloaded with their dependencies (`dnf download --resolve`) into one repo."),
+    buildAddress: z.string().regex(/^[A-Za-z0-9.:\[\]-]+$/, "must be a host name or address").optional()
+        .describe("Address build containers use to reach the mirror (default: the host's private address, or 127.0.0.1 for local)."),
+}).strict();
+
+const fileSchema = z.object({
+    path: z.string().regex(/^\/(etc|usr|opt)\/[A-Za-z0-9._@+/-]+$/, "must be an absolute path under /etc, /usr or /opt (the rest of an RHCOS image is not kept)")
+        .refine(p => !p.split("/").includes(".."), "must not contain ..").describe("Absolute path in the image."),
+    content: z.string().describe("File content."),
+    mode: z.string().regex(OCTAL_MODE, "must be an octal mode such as 0644").default("0644").describe("Octal file mode."),
+}).strict();
+
+export const imageSchema = z.object({
+    base: z.union([z.literal("cluster"), digestRef], {
+        errorMap: () => ({ message: "must be pinned by digest (…@sha256:<64 hex>) or be \"cluster\"" }),
+    }).describe("Base RHCOS image by digest, or \"cluster\" to read the cluster's baseOSContainerImage."),
+    repository: z.string({ required_error: "is required: the registry repository the image is pushed to" })
+        .regex(REPOSITORY, "must be a registry repository without tag or digest (e.g. quay.io/org/rhcos-custom)")
+        .describe("Registry repository the layered image is pushed to."),
+    packages: z.array(rpmName).default([]).describe("Packages installed with rpm-ostree install."),
+    remove: z.array(rpmName).default([]).describe("Base packages removed with rpm-ostree override remove."),
+    replace: z.array(z.union([httpUrl, rpmName])).default([])
+        .describe("RPMs (URLs or package names from the mirror) swapped in with rpm-ostree override replace."),
+    files: z.array(fileSchema).default([]).describe("Files added to the image."),
+    units: z.array(z.string().regex(UNIT_NAME, "must be a systemd unit name such as foo.service")).default([])
+        .describe("systemd units enabled in the image."),
+    extraSteps: z.array(z.string().min(1, "must be a non-empty shell command")).default([])
+        .describe("Raw RUN steps appended after the package step (each ends with ostree container commit)."),
+    labels: z.record(z.string().regex(/^[a-z0-9.\/_-]+$/), z.string().regex(/^[^"\\\n]*$/)).default({})
+        .describe("OCI labels added to the image."),
+    buildArgs: z.array(z.string().regex(/^--?[A-Za-z0-9][A-Za-z0-9-]*(=[^\s'"\\]*)?$|^[^\s'"\\-][^\s'"\\]*$/, "must be a plain podman build flag or value")).default([])
+        .describe("Extra `podman build` flags (e.g. --isolation chroot)."),
+    tlsVerify: z.boolean().default(true).describe("Verify TLS for pulls, pushes and inspects."),
+}).strict();
+
+export const OPENSHIFT_VERSIONS = ["4.16", "4.17", "4.18", "4.19"] as const;
+export type OpenShiftVersion = (typeof OPENSHIFT_VERSIONS)[number];
+
+export const clusterSchema = z.object({
+    openshiftVersion: z.enum(OPENSHIFT_VERSIONS).default("4.19").describe("OpenShift minor version; selects API versions and CRD schemas."),
+    renderTo: z.string().min(1).optional().describe("Render manifests into this directory (GitOps) instead of applying them."),
+    context: z.string().min(1).optional().describe("kubeconfig context to use."),
+}).strict().default({});
+
+const maxUnavailable = z.union([
+    z.number().int().min(1, "must be at least 1"),
+    z.string().regex(/^([1-9][0-9]?|100)%$/, "must be a count or a percentage such as 10%"),
+], { errorMap: () => ({ message: "must be a positive count or a percentage such as 10%" }) });
+
+const poolSchema = z.object({
+    name: z.string().regex(DNS_LABEL, "must be a pool name (lowercase letters, digits, -)").describe("MachineConfigPool name."),
+    nodes: z.array(z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, "must be a node name")).default([])
+        .describe("Nodes labelled into a custom pool."),
+    maxUnavailable: maxUnavailable.default(1).describe("Nodes updated at once."),
+    paused: z.boolean().default(false).describe("Pause the pool (the MachineConfig is applied when unpaused)."),
+}).strict();
+
+export const rolloutSchema = z.object({
+    method: z.enum(["machineconfig"]).default("machineconfig").describe("How the image reaches nodes: a MachineConfig osImageURL."),
+    pools: z.array(poolSchema).min(1, "must list at least one pool").describe("Pools in rollout order (canary first)."),
+    allowMaster: z.boolean().default(false).describe("Allow rolling a custom OS image to the master pool."),
+}).strict();
+
+export const stackConfigSchema = z.object({
+    buildHost: buildHostSchema,
+    mirror: mirrorSchema.default({}),
+    image: imageSchema,
+    cluster: clusterSchema,
+    rollout: rolloutSchema,
+    sshPrivateKey: z.string().includes("PRIVATE KEY", { message: "must be an OpenSSH private key (PEM)" }).optional()
+        .describe("Secret. SSH private key for the ssh and digitalocean build hosts."),
+    registryAuth: z.string().refine(isAuthJson, "must be a containers auth.json ({\"auths\": {...}})").optional()
+        .describe("Secret. containers auth.json: the cluster pull secret plus push credentials for image.repository."),
+    mirrorPasswords: z.record(z.string().regex(REPO_ID), z.string().min(1)).default({})
+        .describe("Secret. Map of upstream repo id to password."),
+    kubeconfig: z.string().min(1).optional().describe("Secret. kubeconfig of the target cluster."),
+}).strict().superRefine((cfg, ctx) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
+    if (cfg.buildHost.provider !== "local" && cfg.sshPrivateKey === undefined) {
+        issue(["sshPrivateKey"], `is required for a ${cfg.buildHost.provider} build host (set it with --secret)`);
+    }
+    cfg.rollout.pools.forEach((pool, i) => {
+        if (pool.name === "master" && !cfg.rollout.allowMaster) {
+            issue(["rollout", "pools", i, "name"], "is master: rolling a custom OS to control-plane nodes needs rhcos-forge:rollout.allowMaster=true");
+        }
+        if ((pool.name === "worker" || pool.name === "master") && pool.nodes.length > 0) {
+            issue(["rollout", "pools", i, "nodes"], `must be empty for the built-in ${pool.name} pool (nodes are labelled only into custom pools)`);
+        }
+    });
+    const names = cfg.rollout.pools.map(p => p.name);
+    names.forEach((n, i) => { if (names.indexOf(n) !== i) issue(["rollout", "pools", i, "name"], "is listed twice"); });
+    const repoIds = cfg.mirror.repos.map(r => r.id);
+    repoIds.forEach((id, i) => { if (repoIds.indexOf(id) !== i) issue(["mirror", "repos", i, "id"], "is listed twice"); });
+    if (repoIds.includes(cfg.mirror.packageSet.id)) issue(["mirror", "packageSet", "id"], "collides with a mirrored repo id");
+    cfg.mirror.repos.forEach((r, i) => {
+        if (r.username !== undefined && cfg.mirrorPasswords[r.id] === undefined) {
+            issue(["mirror", "repos", i, "username"], `is set but rhcos-forge:mirrorPasswords has no password for "${r.id}"`);
+        }
+    });
+    for (const id of Object.keys(cfg.mirrorPasswords)) {
+        if (!repoIds.includes(id)) issue(["mirrorPasswords", id], "names no repo in rhcos-forge:mirror.repos");
+    }
+    if (cfg.mirror.packageSet.packages.length > 0 && cfg.mirror.repos.length === 0) {
+        issue(["mirror", "packageSet", "packages"], "needs at least one upstream repo in rhcos-forge:mirror.repos to download from");
+    }
+    if (cfg.cluster.renderTo === undefined && cfg.kubeconfig === undefined) {
+        issue(["kubeconfig"], "is required unless rhcos-forge:cluster.renderTo is set (set it with --secret)");
+    }
+    if (cfg.image.base === "cluster" && cfg.kubeconfig === undefined) {
+        issue(["image", "base"], "is \"cluster\", which reads the cluster's ConfigMap and needs rhcos-forge:kubeconfig");
+    }
+});
+
+export type StackConfig = z.output<typeof stackConfigSchema>;
+export type BuildHostConfig = StackConfig["buildHost"];
+export type MirrorConfig = StackConfig["mirror"];
+export type ImageConfig = StackConfig["image"];
+export type RolloutConfig = StackConfig["rollout"];
+export type PoolConfig = RolloutConfig["pools"][number];
+export type ClusterConfig = StackConfig["cluster"];
+
+/** Keys whose values are secrets: never echoed in errors, always wrapped in pulumi.secret. */
+export const SECRET_KEYS = ["sshPrivateKey", "registryAuth", "mirrorPasswords", "kubeconfig"] as const;
+/** Keys whose values are structured (JSON in the stack file). */
+const OBJECT_KEYS = new Set(["buildHost", "mirror", "image", "cluster", "rollout", "mirrorPasswords"]);
+
+function isAuthJson(text: string): boolean {
+    try {
+        const parsed: unknown = JSON.parse(text);
+        return typeof parsed === "object" && parsed !== null && "auths" in parsed;
+    } catch {
+        return false;
+    }
+}
+
+export class ConfigError extends Error {
+    constructor(readonly problems: string[]) {
+        super(`invalid rhcos-forge stack configuration:\n${problems.map(p => `  - ${p}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
+}
+
+function valueAt(root: unknown, path: (string | number)[]): unknown {
+    let cur: unknown = root;
+    for (const seg of path) {
+        if (cur === null || typeof cur !== "object") return undefined;
+        cur = (cur as Record<string | number, unknown>)[seg];
+    }
+    return cur;
+}
+
+function keyName(path: (string | number)[]): string {
+    return `${NAMESPACE}:` + path.reduce<string>((acc, seg) =>
+        typeof seg === "number" ? `${acc}[${seg}]` : acc === "" ? seg : `${acc}.${seg}`, "");
+}
+
+function describeValue(path: (string | number)[], raw: unknown): string {
+    if (SECRET_KEYS.includes(path[0] as (typeof SECRET_KEYS)[number])) return "a secret value";
+    const v = valueAt(raw, path);
+    if (v === undefined) return "nothing";
+    const text = JSON.stringify(v);
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+function formatIssue(issue: z.ZodIssue, raw: unknown): string[] {
+    if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+        return issue.keys.map(k => `${keyName([...issue.path, k])} is not a known key (check its spelling against the README's config reference)`);
+    }
+    if (issue.code === z.ZodIssueCode.invalid_union_discriminator) {
+        return [`${keyName(issue.path)} must be one of ${issue.options.map(o => JSON.stringify(o)).join(", ")}, got ${describeValue(issue.path, raw)}`];
+    }
+    let message = issue.message;
+    if (issue.code === z.ZodIssueCode.invalid_type) {
+        message = issue.received === "undefined" ? (message === "Required" ? "is required" : message) : `must be ${issue.expected}`;
+        if (issue.received === "undefined") return [`${keyName(issue.path)} ${message}, got nothing`];
+    } else if (issue.code === z.ZodIssueCode.invalid_enum_value) {
+        message = `must be one of ${issue.options.map(o => JSON.stringify(o)).join(", ")}`;
+    }
+    return [`${keyName(issue.path)} ${message}, got ${describeValue(issue.path, raw)}`];
+}
+
+/**
+ * Turns the raw `rhcos-forge:*` config map (as `pulumi.runtime.allConfig()` returns it: strings,
+ * objects as JSON text) into typed config, or throws a ConfigError naming every bad key.
+ */
+export function parseStackConfig(allConfig: Record<string, string>): StackConfig {
+    const raw: Record<string, unknown> = {};
+    const problems: string[] = [];
+    for (const [fullKey, text] of Object.entries(allConfig)) {
+        const sep = fullKey.indexOf(":");
+        if (fullKey.slice(0, sep) !== NAMESPACE) continue;
+        const key = fullKey.slice(sep + 1);
+        if (OBJECT_KEYS.has(key)) {
+            try {
+                raw[key] = JSON.parse(text);
+            } catch {
+                problems.push(`${fullKey} must be a structured value (YAML map or list), got ${SECRET_KEYS.includes(key as (typeof SECRET_KEYS)[number]) ? "a secret value" : JSON.stringify(text)}`);
+            }
+        } else {
+            raw[key] = text;
+        }
+    }
+    const result = stackConfigSchema.safeParse(raw);
+    if (!result.success) problems.push(...result.error.issues.flatMap(i => formatIssue(i, raw)));
+    if (problems.length > 0) throw new ConfigError(problems);
+    return (result as z.SafeParseSuccess<StackConfig>).data;
+}
+
+/** A row of the README's config reference: key, default and description, straight from the schema. */
+export interface ConfigDoc { key: string; description: string; defaultValue?: unknown }
+
+export function describeSchema(): ConfigDoc[] {
+    const docs: ConfigDoc[] = [];
+    const walk = (schema: z.ZodTypeAny, path: string): void => {
+        let inner = schema;
+        let defaultValue: unknown;
+        let description = schema.description;
+        for (;;) {
+            if (inner instanceof z.ZodDefault) { defaultValue = inner._def.defaultValue(); inner = inner._def.innerType; }
+            else if (inner instanceof z.ZodOptional) inner = inner._def.innerType;
+            else if (inner instanceof z.ZodEffects) inner = inner._def.schema;
+            else break;
+            description = description ?? inner.description;
+        }
+        if (inner instanceof z.ZodObject) {
+            for (const [k, v] of Object.entries(inner.shape as Record<string, z.ZodTypeAny>)) walk(v, path ? `${path}.${k}` : k);
+            return;
+        }
+        docs.push({ key: `${NAMESPACE}:${path}`, description: description ?? "", defaultValue });
+    };
+    walk(stackConfigSchema, "");
+    return docs;
+}

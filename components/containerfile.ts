@@ -1,0 +1,95 @@
+// Pure rendering of the image spec into a Containerfile and its build context (no Pulumi types).
+//
+// The shape follows OpenShift's out-of-cluster layering docs: FROM the base by digest, package
+// changes through rpm-ostree, and `ostree container commit` closing every RUN so /var and /tmp
+// content is cleaned and the layer stays a valid ostree commit.
+import { MirrorRepo, REPO_FILE, REPO_PREFIX, renderRepoFile } from "./repoFiles";
+import { shellQuote } from "./shell";
+
+export interface ImageFile {
+    readonly path: string;
+    readonly content: string;
+    readonly mode: string;
+}
+
+export interface ImageSpec {
+    /** FROM image, `repo@sha256:…`. */
+    readonly base: string;
+    readonly packages: readonly string[];
+    readonly remove: readonly string[];
+    /** RPM URLs, or package names resolved from `replaceRepo`. */
+    readonly replace: readonly string[];
+    readonly files: readonly ImageFile[];
+    readonly units: readonly string[];
+    readonly extraSteps: readonly string[];
+    readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface RenderOptions {
+    /** Mirror repos written into the build-time .repo file. */
+    readonly repos: readonly MirrorRepo[];
+    /** Repo id (without prefix) that package names in `replace` come from. */
+    readonly replaceRepo?: string;
+}
+
+export interface ContextFile {
+    /** Path relative to the build context. */
+    readonly path: string;
+    readonly content: string;
+    readonly mode: string;
+}
+
+export interface RenderedImage {
+    readonly containerfile: string;
+    /** Files the Containerfile COPYs, relative to the context. */
+    readonly context: readonly ContextFile[];
+}
+
+const continuation = " && \\\n    ";
+
+function isUrl(s: string): boolean {
+    return /^https?:\/\//.test(s);
+}
+
+export function renderContainerfile(spec: ImageSpec, opts: RenderOptions): RenderedImage {
+    const lines: string[] = [
+        "# Rendered by rhcos-forge from the stack config; edit the config, not this file.",
+        `FROM ${spec.base}`,
+    ];
+    const context: ContextFile[] = [...spec.files]
+        .sort((a, b) => a.path.localeCompare(b.path))
+        .map(f => ({ path: `files${f.path}`, content: f.content, mode: f.mode }));
+    if (context.length > 0) lines.push("COPY files/ /");
+
+    const steps: string[] = [];
+    const needsRepos = spec.packages.length > 0 || spec.replace.some(r => !isUrl(r));
+    if (needsRepos && opts.repos.length > 0) {
+        // Written and removed inside one RUN: the mirror's address never ships in a layer.
+        const repoLines = renderRepoFile(opts.repos).trimEnd().split("\n").map(shellQuote).join(" ");
+        steps.push(`printf '%s\\n' ${repoLines} > ${REPO_FILE}`);
+    }
+    if (spec.remove.length > 0) steps.push(`rpm-ostree override remove ${spec.remove.map(shellQuote).join(" ")}`);
+    const replaceUrls = spec.replace.filter(isUrl);
+    const replaceNames = spec.replace.filter(r => !isUrl(r));
+    if (replaceUrls.length > 0) steps.push(`rpm-ostree override replace ${replaceUrls.map(shellQuote).join(" ")}`);
+    if (replaceNames.length > 0) {
+        const repo = opts.replaceRepo ?? opts.repos[0]?.id;
+        if (repo === undefined) throw new Error("package names in image.replace need a mirror repo to come from");
+        steps.push(`rpm-ostree override replace --experimental --from repo=${REPO_PREFIX}${repo} ${replaceNames.map(shellQuote).join(" ")}`);
+    }
+    if (spec.packages.length > 0) steps.push(`rpm-ostree install ${spec.packages.map(shellQuote).join(" ")}`);
+    for (const f of [...spec.files].sort((a, b) => a.path.localeCompare(b.path))) {
+        steps.push(`chmod ${f.mode} ${shellQuote(f.path)}`);
+    }
+    if (spec.units.length > 0) steps.push(`systemctl enable ${spec.units.map(shellQuote).join(" ")}`);
+    if (needsRepos && opts.repos.length > 0) steps.push(`rm -f ${REPO_FILE}`);
+    if (spec.remove.length > 0 || spec.replace.length > 0) steps.push("rpm-ostree cleanup -m");
+    if (steps.length > 0) lines.push(`RUN ${[...steps, "ostree container commit"].join(continuation)}`);
+
+    for (const step of spec.extraSteps) lines.push(`RUN ${step}${continuation}ostree container commit`);
+
+    const labels = Object.entries(spec.labels).sort(([a], [b]) => a.localeCompare(b));
+    const allLabels: [string, string][] = [["io.rhcos-forge.base", spec.base], ...labels];
+    lines.push(`LABEL ${allLabels.map(([k, v]) => `${k}="${v}"`).join(" \\\n      ")}`);
+    return { containerfile: lines.join("\n") + "\n", context };
+}

@@ -1,0 +1,107 @@
+// Running one of components/scripts/*.sh on a build host, the same way for every provider.
+//
+// A remote host gets the script (and lib.sh beside it) copied by the calling component, then runs
+// `env RF_…=… bash <workDir>/scripts/<script>`; the local host runs the repo's copy directly.
+// Secrets travel on stdin only: @pulumi/command 1.2.1 prints the command string and its whole
+// output when a command fails, and sshd drops environment variables it does not AcceptEnv.
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
+import { scriptCommand, sha256 } from "./shell";
+
+export type BuildHostProvider = "digitalocean" | "ssh" | "local";
+
+/** What BuildHost hands to the components that run steps on it. */
+export interface HostHandle {
+    readonly provider: BuildHostProvider;
+    /** SSH connection for remote hosts; undefined for `local`. */
+    readonly connection?: pulumi.Output<command.types.input.remote.ConnectionArgs>;
+    /** Work directory on the host (scripts, builds, mirror). */
+    readonly workDir: string;
+    /** Address other machines use to reach the host. */
+    readonly address: pulumi.Output<string>;
+    /** Address build containers on the host use to reach services on it (e.g. the mirror). */
+    readonly buildAddress: pulumi.Output<string>;
+    /** The resource that proves the host is ready; every step depends on it. */
+    readonly ready: pulumi.Resource;
+}
+
+export const SCRIPTS_DIR = path.join(__dirname, "scripts");
+
+export function scriptText(script: string): string {
+    return fs.readFileSync(path.join(SCRIPTS_DIR, script), "utf8");
+}
+
+/** Hash of a script and the shared lib it sources: a changed script re-runs its step. */
+export function scriptsHash(scripts: readonly string[]): string {
+    return sha256([...scripts, "lib.sh"].map(s => `${s}\n${scriptText(s)}`).join("\n"));
+}
+
+export interface StepArgs {
+    /** Scripts under components/scripts/, run in order (`&&`); `env` holds non-secret parameters only. */
+    readonly scripts: readonly { readonly script: string; readonly env?: Readonly<Record<string, pulumi.Input<string>>>; readonly args?: readonly string[] }[];
+    /** Fed to the first script; the only channel for secrets. */
+    readonly stdin?: pulumi.Input<string>;
+    /** Values whose change re-runs the step (content hashes). */
+    readonly triggers: pulumi.Input<unknown>[];
+    /** Directory the scripts were shipped to, when not `<workDir>/scripts`. */
+    readonly remoteDir?: string;
+    /** Command run on `pulumi destroy`, if any. */
+    readonly onDelete?: { readonly script: string; readonly env?: Readonly<Record<string, string>> };
+}
+
+export interface Step {
+    readonly resource: pulumi.CustomResource;
+    readonly stdout: pulumi.Output<string>;
+}
+
+/** Where a script lives when it runs: the host's copy or, for `local`, the repo's own file. */
+function scriptPath(host: HostHandle, script: string, remoteDir?: string): string {
+    if (host.provider === "local") return path.relative(process.cwd(), path.join(SCRIPTS_DIR, script)) || script;
+    return `${remoteDir ?? `${host.workDir}/scripts`}/${script}`;
+}
+
+/**
+ * Copies scripts to a remote host (no-op for local); returns the copy resources to depend on.
+ * Called by the component that owns the scripts, so each component ships what it runs.
+ */
+export function shipScripts(
+    name: string, host: HostHandle, scripts: readonly string[],
+    opts: { readonly parent: pulumi.Resource; readonly dependsOn: pulumi.Resource[]; readonly remoteDir?: string },
+): pulumi.Resource[] {
+    if (host.provider === "local" || host.connection === undefined) return [];
+    const connection = host.connection;
+    return [...new Set([...scripts, "lib.sh"])].map(script => new command.remote.CopyToRemote(`${name}-${script.replace(/\.sh$/, "")}`, {
+        connection,
+        source: new pulumi.asset.FileAsset(path.join(SCRIPTS_DIR, script)),
+        remotePath: `${opts.remoteDir ?? `${host.workDir}/scripts`}/${script}`,
+        triggers: [sha256(scriptText(script))],
+    }, { parent: opts.parent, dependsOn: opts.dependsOn }));
+}
+
+/** Runs a step on the host as a command resource that re-runs only when its triggers change. */
+export function runStep(name: string, host: HostHandle, args: StepArgs, opts: pulumi.CustomResourceOptions): Step {
+    const baseEnv = { RF_ROOT: host.workDir };
+    const create = pulumi.all(args.scripts.map(s => pulumi.output(s.env ?? {}))).apply(envs => args.scripts
+        .map((s, i) => scriptCommand(scriptPath(host, s.script, args.remoteDir), { ...baseEnv, ...envs[i] }, s.args ?? []))
+        .join(" && "));
+    const del = args.onDelete
+        ? scriptCommand(scriptPath(host, args.onDelete.script, args.remoteDir), { ...baseEnv, ...(args.onDelete.env ?? {}) })
+        : undefined;
+    const common = {
+        create,
+        delete: del,
+        stdin: args.stdin,
+        triggers: args.triggers,
+        // Progress goes to stderr and is worth seeing live; stdout is the JSON result.
+        logging: "stderr" as const,
+        addPreviousOutputInEnv: false,
+    };
+    if (host.provider === "local" || host.connection === undefined) {
+        const cmd = new command.local.Command(name, { ...common, interpreter: ["/bin/bash", "-c"] }, opts);
+        return { resource: cmd, stdout: cmd.stdout };
+    }
+    const cmd = new command.remote.Command(name, { ...common, connection: host.connection }, opts);
+    return { resource: cmd, stdout: cmd.stdout };
+}

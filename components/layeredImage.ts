@@ -1,0 +1,120 @@
+// LayeredImage: Containerfile → `podman build` on the build host → `podman push` → a digest.
+//
+// The build id is a content hash of the Containerfile, context, base and mirror revision: equal
+// inputs never rebuild, any changed input does. A failed build fails the step, so no output and
+// nothing downstream (the MachineConfig) changes.
+import * as pulumi from "@pulumi/pulumi";
+import { buildId, renderBundle } from "./buildInputs";
+import { DIGEST_REF } from "./config";
+import { ImageSpec, RenderedImage, renderContainerfile } from "./containerfile";
+import { HostHandle, runStep, scriptsHash, shipScripts } from "./hostRun";
+import { MirrorRepo } from "./repoFiles";
+import { parseResultLine } from "./shell";
+
+export interface PackageChange {
+    readonly name: string;
+    readonly from: string;
+    readonly to: string;
+}
+
+/** What changed between the base and the built image, for a reviewer before nodes reboot. */
+export interface PackageDiff {
+    readonly added: string[];
+    readonly removed: string[];
+    readonly changed: PackageChange[];
+}
+
+export interface BuildResult {
+    readonly ref: string;
+    readonly digest: string;
+    readonly base: string;
+    readonly tag: string;
+    readonly packages: PackageDiff;
+}
+
+export interface LayeredImageArgs {
+    /** The build host. */
+    readonly host: HostHandle;
+    /** Base image by digest (from config, or the cluster's baseOSContainerImage). */
+    readonly base: pulumi.Input<string>;
+    /** Registry repository to push to (no tag, no digest). */
+    readonly repository: string;
+    /** The declarative image spec, minus the base. */
+    readonly spec: Omit<ImageSpec, "base">;
+    /** Mirror repos as build containers reach them. */
+    readonly repos: pulumi.Input<MirrorRepo[]>;
+    /** Repo that package names in `spec.replace` come from. */
+    readonly replaceRepo?: string;
+    /** Mirror revision: a re-synced mirror rebuilds. */
+    readonly mirrorRevision?: pulumi.Input<string>;
+    /** containers auth.json for pulling the base and pushing; a secret. */
+    readonly registryAuth?: pulumi.Input<string>;
+    /** Extra `podman build` flags. */
+    readonly buildArgs?: readonly string[];
+    /** Verify TLS on pull, push and inspect. */
+    readonly tlsVerify?: boolean;
+}
+
+const SCRIPTS = ["build-image.sh"];
+
+/** Rejects anything but `<repository>@sha256:<hex>`: a node must never boot a tag. */
+export function validateBuildResult(result: BuildResult, repository: string): BuildResult {
+    if (!/^sha256:[a-f0-9]{64}$/.test(result.digest)) throw new Error(`build reported an invalid digest ${JSON.stringify(result.digest)}`);
+    if (result.ref !== `${repository}@${result.digest}` || !DIGEST_REF.test(result.ref)) {
+        throw new Error(`build reported ref ${JSON.stringify(result.ref)}, expected ${repository}@${result.digest}`);
+    }
+    return result;
+}
+
+export class LayeredImage extends pulumi.ComponentResource {
+    /** `repo@sha256:…`: what a MachineConfig's osImageURL points at. */
+    public readonly ref: pulumi.Output<string>;
+    /** `sha256:…`. */
+    public readonly digest: pulumi.Output<string>;
+    /** The base image the build started FROM. */
+    public readonly base: pulumi.Output<string>;
+    /** The rendered Containerfile, shown in previews. */
+    public readonly containerfile: pulumi.Output<string>;
+    /** Content hash of the build's inputs; also the pushed tag. */
+    public readonly buildId: pulumi.Output<string>;
+    /** Packages added, removed and changed against the base. */
+    public readonly packages: pulumi.Output<PackageDiff>;
+
+    constructor(name: string, args: LayeredImageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rhcos-forge:image:LayeredImage", name, {}, opts);
+        const rendered: pulumi.Output<RenderedImage> = pulumi.all([args.base, args.repos]).apply(([base, repos]) =>
+            renderContainerfile({ ...args.spec, base }, { repos, replaceRepo: args.replaceRepo }));
+        const id = pulumi.all([rendered, args.base, args.mirrorRevision]).apply(([r, base, mirrorRevision]) =>
+            buildId({ containerfile: r.containerfile, context: r.context, base, repository: args.repository, mirrorRevision }));
+        // The bundle may hold the registry auth and file contents: secret as a whole.
+        const bundle = pulumi.secret(pulumi.all([rendered, args.registryAuth]).apply(([r, auth]) =>
+            renderBundle(r.containerfile, r.context, auth)));
+
+        const shipped = shipScripts(`${name}-scripts`, args.host, SCRIPTS, { parent: this, dependsOn: [args.host.ready] });
+        const build = runStep(`${name}-build`, args.host, {
+            scripts: [{
+                script: "build-image.sh",
+                env: {
+                    RF_BUILD_ID: id,
+                    RF_BASE_IMAGE: args.base,
+                    RF_IMAGE_REPO: args.repository,
+                    RF_PODMAN_BUILD_ARGS: (args.buildArgs ?? []).join(" "),
+                    RF_TLS_VERIFY: String(args.tlsVerify ?? true),
+                },
+            }],
+            stdin: bundle,
+            triggers: [id, scriptsHash(SCRIPTS)],
+        }, { parent: this, dependsOn: [args.host.ready, ...shipped] });
+        const result = build.stdout.apply(out => validateBuildResult(parseResultLine<BuildResult>(out, `${name}: build-image.sh`), args.repository));
+        this.ref = result.apply(r => r.ref);
+        this.digest = result.apply(r => r.digest);
+        this.base = pulumi.output(args.base);
+        this.containerfile = rendered.apply(r => r.containerfile);
+        this.buildId = id;
+        this.packages = result.apply(r => r.packages);
+        this.registerOutputs({
+            ref: this.ref, digest: this.digest, base: this.base, containerfile: this.containerfile,
+            buildId: this.buildId, packages: this.packages,
+        });
+    }
+}
