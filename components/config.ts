@@ -301,7 +301,8 @@ export function parseStackConfig(allConfig: Record<string, string>): StackConfig
             } catch {
                 problems.push(`${fullKey} must be a structured value (YAML map or list), got ${SECRET_KEYS.includes(key as (typeof SECRET_KEYS)[number]) ? "a secret value" : JSON.stringify(text)}`);
             }
-        } else {
+        } else if (text !== "") {
+            // Pulumi.yaml declares optional secrets with an empty default: empty means unset.
             raw[key] = text;
         }
     }
