@@ -55,7 +55,8 @@ done
 
 rf_step "mkdir"
 if [ ! -d "$RF_ROOT" ]; then
-  mkdir -p -m 0700 "$RF_ROOT" || rf_fail "mkdir" "could not create $RF_ROOT"
+  mkdir -p "$RF_ROOT" || rf_fail "mkdir" "could not create $RF_ROOT"
+  chmod 0700 "$RF_ROOT" || rf_fail "mkdir" "could not chmod $RF_ROOT"
 fi
 
 arch="$(uname -m)"

@@ -165,6 +165,44 @@ rf_atomic_write() {
   echo changed
 }
 
+# rf_mask <secrets file>: filter stdin to stdout, replacing every literal
+# occurrence of each line of the secrets file with *** and the user-info part
+# of URLs (scheme://user:pass@host) with ***@. Line-buffered.
+rf_mask() {
+  local secrets="$1"
+  awk -v f="$secrets" '
+    BEGIN { n = 0; while ((getline l < f) > 0) { if (length(l) > 0) s[++n] = l } }
+    {
+      line = $0
+      for (i = 1; i <= n; i++) {
+        out = ""
+        while ((p = index(line, s[i])) > 0) {
+          out = out substr(line, 1, p - 1) "***"
+          line = substr(line, p + length(s[i]))
+        }
+        line = out line
+      }
+      gsub(/:\/\/[^\/@ \t]*@/, "://***@", line)
+      print line
+      fflush()
+    }'
+}
+
+# rf_run_logged <log> <secrets file> <cmd...>: run cmd with stdout+stderr
+# masked (rf_mask), copied to stderr and to <log>. Returns cmd's exit code.
+rf_run_logged() {
+  local log="$1" secrets="$2" rcfile
+  shift 2
+  : > "$log"
+  rcfile="$(mktemp "${TMPDIR:-/tmp}/rhcos-forge-rc.XXXXXX")"
+  echo 0 > "$rcfile"
+  { "$@" < /dev/null 2>&1 || echo "$?" > "$rcfile"; } | rf_mask "$secrets" | tee -a "$log" >&2
+  local rc
+  rc="$(cat "$rcfile")"
+  rm -f "$rcfile"
+  return "$rc"
+}
+
 # rf_port_open <host> <port>: true when something accepts TCP there.
 rf_port_open() {
   local host="$1" port="$2"
