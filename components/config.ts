@@ -43,7 +43,6 @@ const cidr = z.string().refine(isValidCidr, "must be a CIDR such as 203.0.113.0/
 const rpmName = z.string()
     .min(1, "must be a non-empty RPM package name")
     .regex(RPM_NAME, "must be an RPM package name (letters, digits, . _ + - : ~ ^; no spaces or shell characters)");
-const digestRef = z.string().regex(DIGEST_REF, "must be pinned by digest (…@sha256:<64 hex>)");
 const httpUrl = z.string().regex(/^https?:\/\/[^\s'"\\]+$/, "must be an http(s) URL without spaces or quotes");
 const workDir = z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "must be an absolute path of plain characters").default("/var/lib/rhcos-forge");
 
@@ -116,9 +115,8 @@ const fileSchema = z.object({
 }).strict();
 
 export const imageSchema = z.object({
-    base: z.union([z.literal("cluster"), digestRef], {
-        errorMap: () => ({ message: "must be pinned by digest (…@sha256:<64 hex>) or be \"cluster\"" }),
-    }).describe("Base RHCOS image by digest, or \"cluster\" to read the cluster's baseOSContainerImage."),
+    base: z.string().refine(v => v === "cluster" || DIGEST_REF.test(v), "must be pinned by digest (…@sha256:<64 hex>) or be \"cluster\"")
+        .describe("Base RHCOS image by digest, or \"cluster\" to read the cluster's baseOSContainerImage."),
     repository: z.string({ required_error: "is required: the registry repository the image is pushed to" })
         .regex(REPOSITORY, "must be a registry repository without tag or digest (e.g. quay.io/org/rhcos-custom)")
         .describe("Registry repository the layered image is pushed to."),
@@ -147,10 +145,11 @@ export const clusterSchema = z.object({
     context: z.string().min(1).optional().describe("kubeconfig context to use."),
 }).strict().default({});
 
+const MAX_UNAVAILABLE = "must be a positive count or a percentage such as 10%";
 const maxUnavailable = z.union([
-    z.number().int().min(1, "must be at least 1"),
-    z.string().regex(/^([1-9][0-9]?|100)%$/, "must be a count or a percentage such as 10%"),
-], { errorMap: () => ({ message: "must be a positive count or a percentage such as 10%" }) });
+    z.number().int(MAX_UNAVAILABLE).min(1, MAX_UNAVAILABLE),
+    z.string().regex(/^([1-9][0-9]?|100)%$/, MAX_UNAVAILABLE),
+], { errorMap: () => ({ message: MAX_UNAVAILABLE }) });
 
 const poolSchema = z.object({
     name: z.string().regex(DNS_LABEL, "must be a pool name (lowercase letters, digits, -)").describe("MachineConfigPool name."),
@@ -260,9 +259,9 @@ function keyName(path: (string | number)[]): string {
 }
 
 function describeValue(path: (string | number)[], raw: unknown): string {
-    if (SECRET_KEYS.includes(path[0] as (typeof SECRET_KEYS)[number])) return "a secret value";
     const v = valueAt(raw, path);
     if (v === undefined) return "nothing";
+    if (SECRET_KEYS.includes(path[0] as (typeof SECRET_KEYS)[number])) return "a secret value";
     const text = JSON.stringify(v);
     return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
@@ -276,8 +275,11 @@ function formatIssue(issue: z.ZodIssue, raw: unknown): string[] {
     }
     let message = issue.message;
     if (issue.code === z.ZodIssueCode.invalid_type) {
-        message = issue.received === "undefined" ? (message === "Required" ? "is required" : message) : `must be ${issue.expected}`;
-        if (issue.received === "undefined") return [`${keyName(issue.path)} ${message}, got nothing`];
+        // zod's own texts ("Required", "Expected number, received string") become ours; custom ones stay.
+        if (issue.received === "undefined") {
+            return [`${keyName(issue.path)} ${message === "Required" ? "is required" : message}, got nothing`];
+        }
+        if (message.startsWith("Expected ")) message = `must be ${issue.expected}`;
     } else if (issue.code === z.ZodIssueCode.invalid_enum_value) {
         message = `must be one of ${issue.options.map(o => JSON.stringify(o)).join(", ")}`;
     }
@@ -306,8 +308,13 @@ export function parseStackConfig(allConfig: Record<string, string>): StackConfig
             raw[key] = text;
         }
     }
+    const unparsable = new Set(problems.map(p => p.split(" ")[0]));
     const result = stackConfigSchema.safeParse(raw);
-    if (!result.success) problems.push(...result.error.issues.flatMap(i => formatIssue(i, raw)));
+    if (!result.success) {
+        problems.push(...result.error.issues
+            .filter(i => !unparsable.has(keyName(i.path.slice(0, 1))))
+            .flatMap(i => formatIssue(i, raw)));
+    }
     if (problems.length > 0) throw new ConfigError(problems);
     return (result as z.SafeParseSuccess<StackConfig>).data;
 }

@@ -3,7 +3,7 @@
 // The shape follows OpenShift's out-of-cluster layering docs: FROM the base by digest, package
 // changes through rpm-ostree, and `ostree container commit` closing every RUN so /var and /tmp
 // content is cleaned and the layer stays a valid ostree commit.
-import { MirrorRepo, REPO_FILE, REPO_PREFIX, renderRepoFile } from "./repoFiles";
+import { MirrorRepo, REPO_FILE, mirrorSectionId, renderRepoFile } from "./repoFiles";
 import { shellQuote } from "./shell";
 
 export interface ImageFile {
@@ -65,8 +65,8 @@ export function renderContainerfile(spec: ImageSpec, opts: RenderOptions): Rende
     const needsRepos = spec.packages.length > 0 || spec.replace.some(r => !isUrl(r));
     if (needsRepos && opts.repos.length > 0) {
         // Written and removed inside one RUN: the mirror's address never ships in a layer.
-        const repoLines = renderRepoFile(opts.repos).trimEnd().split("\n").map(shellQuote).join(" ");
-        steps.push(`printf '%s\\n' ${repoLines} > ${REPO_FILE}`);
+        const repoLines = renderRepoFile(opts.repos).trimEnd().split("\n").map(l => `        ${shellQuote(l)}`).join(" \\\n");
+        steps.push(`printf '%s\\n' \\\n${repoLines} \\\n        > ${REPO_FILE}`);
     }
     if (spec.remove.length > 0) steps.push(`rpm-ostree override remove ${spec.remove.map(shellQuote).join(" ")}`);
     const replaceUrls = spec.replace.filter(isUrl);
@@ -75,7 +75,7 @@ export function renderContainerfile(spec: ImageSpec, opts: RenderOptions): Rende
     if (replaceNames.length > 0) {
         const repo = opts.replaceRepo ?? opts.repos[0]?.id;
         if (repo === undefined) throw new Error("package names in image.replace need a mirror repo to come from");
-        steps.push(`rpm-ostree override replace --experimental --from repo=${REPO_PREFIX}${repo} ${replaceNames.map(shellQuote).join(" ")}`);
+        steps.push(`rpm-ostree override replace --experimental --from repo=${mirrorSectionId(repo)} ${replaceNames.map(shellQuote).join(" ")}`);
     }
     if (spec.packages.length > 0) steps.push(`rpm-ostree install ${spec.packages.map(shellQuote).join(" ")}`);
     for (const f of [...spec.files].sort((a, b) => a.path.localeCompare(b.path))) {

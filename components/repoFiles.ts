@@ -22,6 +22,11 @@ export interface UpstreamRepo {
 export const REPO_FILE = "/etc/yum.repos.d/rhcos-forge-mirror.repo";
 export const REPO_PREFIX = "rhcos-forge-";
 
+/** The dnf section name of a mirror repo inside builds; prefixed so it never shadows an image repo. */
+export function mirrorSectionId(id: string): string {
+    return id.startsWith(REPO_PREFIX) ? id : `${REPO_PREFIX}${id}`;
+}
+
 function section(lines: (string | undefined)[]): string {
     return lines.filter((l): l is string => l !== undefined).join("\n");
 }
@@ -30,7 +35,7 @@ function section(lines: (string | undefined)[]): string {
 export function renderRepoFile(repos: readonly MirrorRepo[]): string {
     if (repos.length === 0) return "";
     return repos.map(r => section([
-        `[${REPO_PREFIX}${r.id}]`,
+        `[${mirrorSectionId(r.id)}]`,
         `name=rhcos-forge mirror of ${r.id}`,
         `baseurl=${r.url}`,
         "enabled=1",

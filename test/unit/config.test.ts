@@ -1,0 +1,175 @@
+// Stack config: the committed stacks parse; every bad value fails with a message naming the key,
+// the value given and what is expected; secrets are never echoed.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigError, describeSchema, isValidCidr, parseStackConfig } from "../../components/config";
+import { TEST_SECRETS } from "./harness";
+import { ROOT, loadStackConfig } from "./stackFile";
+
+const DIGEST = "sha256:" + "a".repeat(64);
+const minimal = (): Record<string, unknown> => ({
+    buildHost: { provider: "local" },
+    image: { base: `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${DIGEST}`, repository: "registry.example.com/org/rhcos" },
+    cluster: { renderTo: "out/manifests" },
+    rollout: { pools: [{ name: "worker" }] },
+});
+
+function asAllConfig(values: Record<string, unknown>): Record<string, string> {
+    return Object.fromEntries(Object.entries(values).map(([k, v]) =>
+        [`rhcos-forge:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+function problemsOf(values: Record<string, unknown>): string[] {
+    try {
+        parseStackConfig(asAllConfig(values));
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
+        return e.problems;
+    }
+    assert.fail("expected the config to be rejected");
+}
+
+function withPatch(patch: (cfg: Record<string, any>) => void): Record<string, unknown> {
+    const cfg = minimal() as Record<string, any>;
+    patch(cfg);
+    return cfg;
+}
+
+describe("stack config", () => {
+    it("parses the minimal local stack with explicit defaults", () => {
+        const cfg = parseStackConfig(asAllConfig(minimal()));
+        assert.equal(cfg.mirror.port, 5180);
+        assert.equal(cfg.mirror.serve, "systemd");
+        assert.equal(cfg.buildHost.workDir, "/var/lib/rhcos-forge");
+        assert.equal(cfg.cluster.openshiftVersion, "4.19");
+        assert.deepEqual(cfg.rollout.pools[0], { name: "worker", nodes: [], maxUnavailable: 1, paused: false });
+        assert.equal(cfg.rollout.method, "machineconfig");
+    });
+
+    it("parses the committed dev stack once its secrets are set", () => {
+        const cfg = parseStackConfig(loadStackConfig("dev", TEST_SECRETS));
+        assert.equal(cfg.buildHost.provider, "digitalocean");
+        assert.deepEqual(cfg.image.packages, ["htop", "tcpdump", "iperf3"]);
+        assert.deepEqual(cfg.rollout.pools.map(p => p.name), ["canary", "worker"]);
+    });
+
+    it("rejects the dev stack without its secrets, naming each missing one", () => {
+        const problems = problemsOf(Object.fromEntries(Object.entries(loadStackConfig("dev")).map(([k, v]) => [k.replace("rhcos-forge:", ""), JSON.parse(v.startsWith("{") || v.startsWith("[") ? v : JSON.stringify(v))])));
+        assert.ok(problems.some(p => p.startsWith("rhcos-forge:sshPrivateKey is required for a digitalocean build host")), problems.join("\n"));
+        assert.ok(problems.some(p => p.startsWith("rhcos-forge:kubeconfig is required")), problems.join("\n"));
+        assert.ok(problems.some(p => p.startsWith("rhcos-forge:mirror.repos[1].username is set but rhcos-forge:mirrorPasswords has no password for \"rhel-9-appstream\"")), problems.join("\n"));
+    });
+
+    const bad: [string, Record<string, unknown>, string][] = [
+        ["a tag instead of a digest",
+            withPatch(c => { c.image.base = "quay.io/x/rhcos:4.16"; }),
+            'rhcos-forge:image.base must be pinned by digest (…@sha256:<64 hex>) or be "cluster", got "quay.io/x/rhcos:4.16"'],
+        ["a short digest",
+            withPatch(c => { c.image.base = "quay.io/x/rhcos@sha256:abc"; }),
+            'rhcos-forge:image.base must be pinned by digest (…@sha256:<64 hex>) or be "cluster", got "quay.io/x/rhcos@sha256:abc"'],
+        ["an unknown top-level key",
+            withPatch(c => { c.imagee = {}; }),
+            "rhcos-forge:imagee is not a known key (check its spelling against the README's config reference)"],
+        ["an unknown nested key",
+            withPatch(c => { c.image.pacakges = ["htop"]; }),
+            "rhcos-forge:image.pacakges is not a known key (check its spelling against the README's config reference)"],
+        ["a master pool without the allow flag",
+            withPatch(c => { c.rollout.pools = [{ name: "master" }]; }),
+            'rhcos-forge:rollout.pools[0].name is master: rolling a custom OS to control-plane nodes needs rhcos-forge:rollout.allowMaster=true, got "master"'],
+        ["an empty package name",
+            withPatch(c => { c.image.packages = ["htop", ""]; }),
+            'rhcos-forge:image.packages[1] must be a non-empty RPM package name, got ""'],
+        ["a package name with shell characters",
+            withPatch(c => { c.image.packages = ["htop; rm -rf /"]; }),
+            'rhcos-forge:image.packages[0] must be an RPM package name (letters, digits, . _ + - : ~ ^; no spaces or shell characters), got "htop; rm -rf /"'],
+        ["a port out of range",
+            withPatch(c => { c.mirror = { port: 70000 }; }),
+            "rhcos-forge:mirror.port must be a port number (1-65535), got 70000"],
+        ["a port that is not a number",
+            withPatch(c => { c.mirror = { port: "http" }; }),
+            'rhcos-forge:mirror.port must be a port number (1-65535), got "http"'],
+        ["a CIDR that does not parse",
+            withPatch(c => { c.buildHost = { provider: "digitalocean", region: "fra1", allowedCidrs: ["10.0.0.0/33"], sshPublicKey: "ssh-ed25519 AAAA x" }; c.sshPrivateKey = TEST_SECRETS.sshPrivateKey; }),
+            'rhcos-forge:buildHost.allowedCidrs[0] must be a CIDR such as 203.0.113.0/24 or 2001:db8::/32, got "10.0.0.0/33"'],
+        ["a digitalocean host without a region",
+            withPatch(c => { c.buildHost = { provider: "digitalocean", allowedCidrs: ["10.0.0.0/8"], sshPublicKey: "ssh-ed25519 AAAA x" }; c.sshPrivateKey = TEST_SECRETS.sshPrivateKey; }),
+            'rhcos-forge:buildHost.region is required for a digitalocean build host (e.g. "fra1"), got nothing'],
+        ["an unknown build host provider",
+            withPatch(c => { c.buildHost = { provider: "aws" }; }),
+            'rhcos-forge:buildHost.provider must be one of "digitalocean", "ssh", "local", got "aws"'],
+        ["a push repository with a tag",
+            withPatch(c => { c.image.repository = "quay.io/org/rhcos:latest"; }),
+            'rhcos-forge:image.repository must be a registry repository without tag or digest (e.g. quay.io/org/rhcos-custom), got "quay.io/org/rhcos:latest"'],
+        ["a file outside /etc, /usr and /opt",
+            withPatch(c => { c.image.files = [{ path: "/var/lib/agent.conf", content: "x" }]; }),
+            'rhcos-forge:image.files[0].path must be an absolute path under /etc, /usr or /opt (the rest of an RHCOS image is not kept), got "/var/lib/agent.conf"'],
+        ["a unit without a unit suffix",
+            withPatch(c => { c.image.units = ["iperf3"]; }),
+            'rhcos-forge:image.units[0] must be a systemd unit name such as foo.service, got "iperf3"'],
+        ["a bad maxUnavailable",
+            withPatch(c => { c.rollout.pools = [{ name: "worker", maxUnavailable: 0 }]; }),
+            "rhcos-forge:rollout.pools[0].maxUnavailable must be a positive count or a percentage such as 10%, got 0"],
+        ["an unsupported OpenShift version",
+            withPatch(c => { c.cluster = { renderTo: "out", openshiftVersion: "4.12" }; }),
+            'rhcos-forge:cluster.openshiftVersion must be one of "4.16", "4.17", "4.18", "4.19", got "4.12"'],
+        ["no cluster access at all",
+            withPatch(c => { c.cluster = {}; }),
+            "rhcos-forge:kubeconfig is required unless rhcos-forge:cluster.renderTo is set (set it with --secret), got nothing"],
+        ["a password for a repo that does not exist",
+            withPatch(c => { c.mirrorPasswords = { ghost: "pw-value-123" }; }),
+            "rhcos-forge:mirrorPasswords.ghost names no repo in rhcos-forge:mirror.repos, got a secret value"],
+        ["an ssh host without a private key",
+            withPatch(c => { c.buildHost = { provider: "ssh", host: "build.example.com" }; }),
+            "rhcos-forge:sshPrivateKey is required for a ssh build host (set it with --secret), got nothing"],
+        ["a pool listed twice",
+            withPatch(c => { c.rollout.pools = [{ name: "worker" }, { name: "worker" }]; }),
+            'rhcos-forge:rollout.pools[1].name is listed twice, got "worker"'],
+    ];
+    for (const [what, cfg, expected] of bad) {
+        it(`rejects ${what}`, () => {
+            const problems = problemsOf(cfg);
+            assert.ok(problems.includes(expected), `expected:\n  ${expected}\ngot:\n  ${problems.join("\n  ")}`);
+        });
+    }
+
+    it("reports every bad key at once", () => {
+        const problems = problemsOf(withPatch(c => {
+            c.image.base = "quay.io/x/rhcos:4.16";
+            c.mirror = { port: 0 };
+            c.rollout.pools = [{ name: "master" }];
+        }));
+        assert.equal(problems.length, 3, problems.join("\n"));
+    });
+
+    it("never echoes a secret value in an error", () => {
+        const problems = problemsOf(withPatch(c => { c.registryAuth = "not-json-but-secret-token-xyz"; c.kubeconfig = ""; }));
+        assert.ok(problems.some(p => p === "rhcos-forge:registryAuth must be a containers auth.json ({\"auths\": {...}}), got a secret value"), problems.join("\n"));
+        assert.ok(!problems.join("\n").includes("secret-token-xyz"));
+    });
+
+    it("fails on malformed structured values", () => {
+        const problems = (() => {
+            try { parseStackConfig({ ...asAllConfig(minimal()), "rhcos-forge:rollout": "pools" }); } catch (e) { return (e as ConfigError).problems; }
+            return [];
+        })();
+        assert.deepEqual(problems, ['rhcos-forge:rollout must be a structured value (YAML map or list), got "pools"']);
+    });
+
+    it("checks CIDRs for real", () => {
+        for (const good of ["0.0.0.0/0", "203.0.113.0/24", "::/0", "2001:db8::/32", "fe80::1/128"]) assert.ok(isValidCidr(good), good);
+        for (const badCidr of ["203.0.113.0", "256.0.0.0/8", "10.0.0.0/-1", "2001:db8:::/32", "10.0.0/8", "x/8"]) assert.ok(!isValidCidr(badCidr), badCidr);
+    });
+
+    it("documents every key in Pulumi.yaml and the README", () => {
+        const project = fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8");
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        for (const doc of describeSchema()) {
+            const top = doc.key.replace("rhcos-forge:", "").split(".")[0];
+            assert.match(project, new RegExp(`^  ${top}:$`, "m"), `${top} declared in Pulumi.yaml`);
+            assert.ok(readme.includes(`\`${doc.key}\``), `${doc.key} documented in README.md`);
+            assert.notEqual(doc.description, "", `${doc.key} has a description`);
+        }
+    });
+});

@@ -1,0 +1,104 @@
+// Golden Containerfiles: the rendered text for representative specs is reviewed like code.
+// Regenerate after an intended change with UPDATE_GOLDEN=1 and review the diff.
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import { describe, it } from "node:test";
+import { ImageSpec, RenderOptions, renderContainerfile } from "../../components/containerfile";
+import { MirrorRepo, renderRepoFile, renderUpstreamRepoFile } from "../../components/repoFiles";
+import { ROOT } from "./stackFile";
+
+const BASE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "0123456789abcdef".repeat(4);
+const empty: ImageSpec = { base: BASE, packages: [], remove: [], replace: [], files: [], units: [], extraSteps: [], labels: {} };
+const repos: MirrorRepo[] = [
+    { id: "epel-9", url: "http://10.114.0.2:5180/epel-9/", gpgcheck: true, gpgkey: "https://dl.fedoraproject.org/pub/epel/RPM-GPG-KEY-EPEL-9" },
+    { id: "rhcos-forge-extras", url: "http://10.114.0.2:5180/rhcos-forge-extras/", gpgcheck: false },
+];
+
+const cases: [string, ImageSpec, RenderOptions][] = [
+    ["debug-tools", {
+        ...empty,
+        packages: ["htop", "tcpdump", "iperf3"],
+        files: [{ path: "/etc/systemd/system/iperf3-listener.service", mode: "0644", content: "[Unit]\nDescription=iperf3\n" }],
+        units: ["iperf3-listener.service"],
+        labels: { "org.opencontainers.image.title": "rhcos-forge debug tools" },
+    }, { repos }],
+    ["kernel-hotfix", {
+        ...empty,
+        replace: ["http://mirror.stream.centos.org/9-stream/BaseOS/x86_64/os/Packages/kernel-5.14.0-295.el9.x86_64.rpm"],
+        remove: ["podman-docker"],
+    }, { repos }],
+    ["config-only", {
+        ...empty,
+        files: [
+            { path: "/etc/ipsec.d/my-host-to-host.conf", mode: "0600", content: "conn host-to-host\n  left=%defaultroute\n" },
+            { path: "/etc/chrony.conf", mode: "0644", content: "server time.example.com iburst\n" },
+        ],
+    }, { repos }],
+    ["agent-and-override-from-mirror", {
+        ...empty,
+        packages: ["falcon-sensor"],
+        replace: ["openssh-9.9p1-1.el9"],
+        extraSteps: ["mkdir -p /usr/lib/falcon && echo 'managed by rhcos-forge' > /usr/lib/falcon/README"],
+    }, { repos, replaceRepo: "rhcos-forge-extras" }],
+    ["base-only", empty, { repos: [] }],
+];
+
+describe("rendered Containerfiles", () => {
+    for (const [name, spec, opts] of cases) {
+        it(`matches test/golden/${name}.Containerfile`, () => {
+            const rendered = renderContainerfile(spec, opts);
+            const file = path.join(ROOT, "test", "golden", `${name}.Containerfile`);
+            if (process.env.UPDATE_GOLDEN === "1") fs.writeFileSync(file, rendered.containerfile);
+            assert.equal(rendered.containerfile, fs.readFileSync(file, "utf8"));
+        });
+    }
+
+    it("adds and removes the mirror .repo inside one RUN, so it never ships in a layer", () => {
+        const { containerfile } = renderContainerfile(cases[0][1], cases[0][2]);
+        const runs = containerfile.split("\n").join("\n").split(/^RUN /m).slice(1);
+        const withRepo = runs.filter(r => r.includes("/etc/yum.repos.d/rhcos-forge-mirror.repo"));
+        assert.equal(withRepo.length, 1);
+        assert.match(withRepo[0], /> \/etc\/yum\.repos\.d\/rhcos-forge-mirror\.repo/);
+        assert.match(withRepo[0], /rm -f \/etc\/yum\.repos\.d\/rhcos-forge-mirror\.repo/);
+        assert.doesNotMatch(containerfile, /^(COPY|ADD) .*\.repo/m);
+    });
+
+    it("ends every RUN with ostree container commit", () => {
+        for (const [, spec, opts] of cases) {
+            const { containerfile } = renderContainerfile(spec, opts);
+            for (const run of containerfile.split(/^RUN /m).slice(1)) {
+                assert.match(run.split(/^LABEL /m)[0].trimEnd(), /ostree container commit$/);
+            }
+        }
+    });
+
+    it("puts declared files in the context under files/ with their modes", () => {
+        const rendered = renderContainerfile(cases[2][1], cases[2][2]);
+        assert.deepEqual(rendered.context.map(f => [f.path, f.mode]), [
+            ["files/etc/chrony.conf", "0644"],
+            ["files/etc/ipsec.d/my-host-to-host.conf", "0600"],
+        ]);
+        assert.match(rendered.containerfile, /^COPY files\/ \/$/m);
+    });
+
+    it("quotes values so a hostile label or file path cannot break the shell", () => {
+        const { containerfile } = renderContainerfile({ ...empty, files: [{ path: "/etc/a b'c", mode: "0644", content: "" }] }, { repos });
+        assert.match(containerfile, /chmod 0644 '\/etc\/a b'\\''c'/);
+    });
+
+    it("renders the mirror .repo file and the upstream one with credentials only upstream", () => {
+        assert.equal(renderRepoFile(repos.slice(1)), [
+            "[rhcos-forge-extras]",
+            "name=rhcos-forge mirror of rhcos-forge-extras",
+            "baseurl=http://10.114.0.2:5180/rhcos-forge-extras/",
+            "enabled=1",
+            "gpgcheck=0",
+            "",
+        ].join("\n"));
+        const upstream = renderUpstreamRepoFile([{ id: "ose", baseurl: "https://mirror.example.com/ose/", gpgcheck: false, username: "u", password: "p" }]);
+        assert.match(upstream, /^\[ose\]$/m);
+        assert.match(upstream, /^username=u$/m);
+        assert.match(upstream, /^password=p$/m);
+    });
+});

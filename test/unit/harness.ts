@@ -1,0 +1,169 @@
+// Pulumi mocks for unit tests: records every resource registration with its parent, its
+// dependencies and its raw (serialized) inputs, so tests can assert on the graph and on which
+// values travel as secrets. Import this module, call `installMocks`, then import the program.
+import * as pulumi from "@pulumi/pulumi";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import { createHash } from "crypto";
+
+export interface Registration {
+    type: string;
+    name: string;
+    urn: string;
+    parent: string;
+    custom: boolean;
+    dependencies: string[];
+    /** Inputs as the engine would see them; secrets are `{[SIG_KEY]: SECRET_SIG, value}`. */
+    raw: Record<string, unknown>;
+    /** Inputs with secrets unwrapped. */
+    inputs: Record<string, unknown>;
+}
+
+export const SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export const registrations: Registration[] = [];
+export const reads: { type: string; name: string; id: string }[] = [];
+
+export function unwrapSecrets(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (value !== null && typeof value === "object") {
+        const obj = value as Record<string, unknown>;
+        if (obj[SIG_KEY] === SECRET_SIG) return unwrapSecrets(obj.value);
+        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v)]));
+    }
+    return value;
+}
+
+export function isSecret(value: unknown): boolean {
+    return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+const fakeDigest = (seed: string): string => `sha256:${createHash("sha256").update(seed).digest("hex")}`;
+
+/** Counts of what the mocked build host was asked to do. */
+export const hostCalls = { builds: 0, syncs: 0 };
+
+/** A stand-in for the remote scripts: each prints the JSON result line its real script prints. */
+function commandState(inputs: Record<string, unknown>): Record<string, unknown> {
+    const create = String(inputs.create ?? "");
+    const env = (name: string): string => create.match(new RegExp(`${name}=('[^']*'|\\S+)`))?.[1]?.replace(/^'|'$/g, "") ?? "";
+    let stdout = "";
+    if (create.includes("build-image.sh")) {
+        hostCalls.builds++;
+        const repo = env("RF_IMAGE_REPO");
+        const digest = fakeDigest(env("RF_BUILD_ID"));
+        stdout = JSON.stringify({
+            ref: `${repo}@${digest}`, digest, base: env("RF_BASE_IMAGE"), tag: `${repo}:${env("RF_BUILD_ID")}`,
+            packages: { added: ["htop-3.3.0-1.el9.x86_64"], removed: [], changed: [] },
+        });
+    } else if (create.includes("repo-mirror.sh")) {
+        hostCalls.syncs++;
+        stdout = JSON.stringify({ repos: env("RF_REPO_IDS").split(" ").filter(Boolean), packageSet: env("RF_PACKAGE_SET_ID"), changed: true });
+    } else if (create.includes("host-ready.sh")) {
+        stdout = JSON.stringify({ ready: true, arch: "x86_64", podman: "5.2.2" });
+    }
+    return { ...inputs, stdout: `progress would be on stderr\n${stdout}\n`, stderr: "" };
+}
+
+export const CLUSTER_BASE = `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${fakeDigest("cluster-base")}`;
+
+export function installMocks(opts: { preview?: boolean } = {}): void {
+    void pulumi.runtime.setMocks({
+        newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
+            const inputs = args.inputs as Record<string, unknown>;
+            if (args.id !== undefined && args.id !== "" && args.type === "kubernetes:core/v1:ConfigMap") {
+                reads.push({ type: args.type, name: args.name, id: args.id });
+                return { id: args.id, state: { ...inputs, data: { baseOSContainerImage: CLUSTER_BASE, osImageURL: "" } } };
+            }
+            switch (args.type) {
+                case "command:local:Command":
+                case "command:remote:Command":
+                    return { id: `${args.name}-id`, state: commandState(inputs) };
+                case "digitalocean:index/droplet:Droplet":
+                    return { id: "424242", state: { ...inputs, ipv4Address: "198.51.100.7", ipv4AddressPrivate: "10.114.0.2" } };
+                case "digitalocean:index/sshKey:SshKey":
+                    return { id: "1001", state: { ...inputs, fingerprint: "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa" } };
+                default:
+                    return { id: `${args.name}-id`, state: inputs };
+            }
+        },
+        call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+            return args.inputs as Record<string, unknown>;
+        },
+    }, "rhcos-forge", "dev", opts.preview ?? false);
+
+    // Wrap the mock monitor to see what setMocks' newResource does not: parents and dependencies.
+    const monitor = settings.getMonitor() as unknown as {
+        registerResource(req: RegisterRequest, cb: (err: unknown, resp: unknown) => void): Promise<void>;
+    };
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = async (req, cb) => {
+        const raw = req.getObject()?.toJavaScript() ?? {};
+        const parent = req.getParent();
+        const type = req.getType();
+        const name = req.getName();
+        const parentType = parent ? parent.split("::")[2].split("$").pop() : undefined;
+        registrations.push({
+            type, name,
+            urn: `urn:pulumi:dev::rhcos-forge::${parentType ? `${parentType}$` : ""}${type}::${name}`,
+            parent,
+            custom: req.getCustom(),
+            dependencies: req.getDependenciesList(),
+            raw,
+            inputs: unwrapSecrets(raw) as Record<string, unknown>,
+        });
+        return original(req, cb);
+    };
+}
+
+interface RegisterRequest {
+    getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+    getParent(): string;
+    getType(): string;
+    getName(): string;
+    getCustom(): boolean;
+    getDependenciesList(): string[];
+}
+
+/** Resolves an Output in a test (unknowns never occur under mocks outside preview). */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise(resolve => output.apply(v => { resolve(v); return v; }));
+}
+
+export async function settle(): Promise<void> {
+    for (let i = 0; i < 20; i++) await new Promise(r => setImmediate(r));
+    await new Promise(r => setTimeout(r, 50));
+}
+
+export function find(type: string, name: string): Registration {
+    const found = registrations.find(r => r.type === type && r.name === name);
+    if (!found) throw new Error(`no ${type} named ${name}; have ${registrations.map(r => `${r.type}::${r.name}`).join(", ")}`);
+    return found;
+}
+
+/** Every registration this one depends on, transitively (through dependencies and parents' children). */
+export function dependsOnTransitively(from: Registration, target: Registration): boolean {
+    const byUrn = new Map(registrations.map(r => [r.urn, r]));
+    const seen = new Set<string>();
+    const stack = [...from.dependencies];
+    while (stack.length > 0) {
+        const urn = stack.pop() as string;
+        if (urn === target.urn) return true;
+        if (seen.has(urn)) continue;
+        seen.add(urn);
+        const r = byUrn.get(urn);
+        if (r) stack.push(...r.dependencies);
+        // A dependency on a component is a dependency on its children.
+        for (const child of registrations) if (child.parent === urn) stack.push(child.urn);
+    }
+    return false;
+}
+
+/** A test stack: the committed dev stack plus generated secrets (never committed). */
+export const TEST_SECRETS = {
+    sshPrivateKey: "-----BEGIN OPENSSH " + "PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-test-only-not-a-real-key\n-----END OPENSSH " + "PRIVATE KEY-----\n",
+    registryAuth: JSON.stringify({ auths: { "quay.io": { auth: Buffer.from("robot:s3cr3t-registry-token").toString("base64") } } }),
+    mirrorPasswords: JSON.stringify({ "rhel-9-appstream": "s3cr3t-repo-password" }),
+    kubeconfig: "apiVersion: v1\nkind: Config\nclusters: []\nusers: [{name: u, user: {token: s3cr3t-kube-token}}]\n",
+};
+export const SECRET_VALUES = ["s3cr3t-registry-token", Buffer.from("robot:s3cr3t-registry-token").toString("base64"), "s3cr3t-repo-password", "s3cr3t-kube-token", "test-only-not-a-real-key"];

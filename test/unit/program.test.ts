@@ -1,0 +1,183 @@
+// The dev stack's resource graph under mocks: types, parents, dependencies, secrets, outputs,
+// and every OpenShift object validated against the CRD schema of the targeted release.
+import * as pulumi from "@pulumi/pulumi";
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { validateAgainstCrd } from "./crds";
+import {
+    CLUSTER_BASE, SECRET_VALUES, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, reads, registrations, settle, valueOf,
+} from "./harness";
+import { loadStackConfig } from "./stackFile";
+
+installMocks();
+pulumi.runtime.setAllConfig(loadStackConfig("dev", TEST_SECRETS), Object.keys(TEST_SECRETS).map(k => `rhcos-forge:${k}`));
+
+type Program = typeof import("../../index");
+let program: Program;
+
+before(async () => {
+    program = await import("../../index");
+    await valueOf(program.rollout.pools);
+    await valueOf(program.image.ref);
+    await settle();
+});
+
+describe("dev stack resource graph", () => {
+    it("registers the components with their rhcos-forge type tokens", () => {
+        const components = registrations.filter(r => !r.custom).map(r => `${r.type}::${r.name}`).sort();
+        assert.deepEqual(components.filter(c => c.startsWith("rhcos-forge:")), [
+            "rhcos-forge:host:BuildHost::build",
+            "rhcos-forge:image:ClusterBaseImage::base",
+            "rhcos-forge:image:LayeredImage::image",
+            "rhcos-forge:mirror:RepoMirror::mirror",
+            "rhcos-forge:rollout:OsImageRollout::rollout",
+        ]);
+    });
+
+    it("builds the DigitalOcean host: key, droplet, volume, attachment, firewall, readiness", () => {
+        const host = find("rhcos-forge:host:BuildHost", "build");
+        for (const [type, name] of [
+            ["digitalocean:index/sshKey:SshKey", "build-key"],
+            ["digitalocean:index/volume:Volume", "build-volume"],
+            ["digitalocean:index/droplet:Droplet", "build-droplet"],
+            ["digitalocean:index/volumeAttachment:VolumeAttachment", "build-attach"],
+            ["digitalocean:index/firewall:Firewall", "build-firewall"],
+            ["command:remote:Command", "build-ready"],
+        ]) {
+            assert.equal(find(type, name).parent, host.urn, `${name} is parented to BuildHost`);
+        }
+        const droplet = find("digitalocean:index/droplet:Droplet", "build-droplet").inputs;
+        assert.equal(droplet.size, "s-4vcpu-8gb");
+        assert.equal(droplet.region, "fra1");
+        assert.equal(droplet.volumeIds, undefined, "volume attached through VolumeAttachment only");
+        assert.match(String(droplet.userData), /^#cloud-config/);
+        const attach = find("digitalocean:index/volumeAttachment:VolumeAttachment", "build-attach").inputs;
+        assert.equal(attach.dropletId, 424242, "dropletId is a number");
+        const fw = find("digitalocean:index/firewall:Firewall", "build-firewall").inputs as {
+            dropletIds: unknown[]; inboundRules: { portRange: string; sourceAddresses: string[] }[];
+        };
+        assert.deepEqual(fw.dropletIds, [424242]);
+        assert.deepEqual(fw.inboundRules.map(r => r.portRange).sort(), ["22", "5180"]);
+        for (const rule of fw.inboundRules) assert.deepEqual(rule.sourceAddresses, ["203.0.113.0/24"]);
+        const ready = find("command:remote:Command", "build-ready");
+        assert.ok(dependsOnTransitively(ready, find("digitalocean:index/volumeAttachment:VolumeAttachment", "build-attach")));
+    });
+
+    it("orders the pipeline: host → mirror → image → MachineConfig", () => {
+        const ready = find("command:remote:Command", "build-ready");
+        const sync = find("command:remote:Command", "mirror-sync");
+        const build = find("command:remote:Command", "image-build");
+        assert.ok(dependsOnTransitively(sync, ready), "mirror sync waits for the host");
+        assert.ok(dependsOnTransitively(build, ready), "build waits for the host");
+        assert.ok(dependsOnTransitively(build, sync), "build waits for the mirror");
+        for (const pool of ["canary", "worker"]) {
+            const mc = find("kubernetes:machineconfiguration.openshift.io/v1:MachineConfig", `rollout-${pool}-machineconfig`);
+            assert.ok(dependsOnTransitively(mc, build), `${pool} MachineConfig depends on the image build`);
+        }
+    });
+
+    it("points each pool's MachineConfig at the built digest", async () => {
+        const ref = await valueOf(program.image.ref);
+        assert.match(ref, /^quay\.io\/example-org\/rhcos-forge@sha256:[a-f0-9]{64}$/);
+        for (const pool of ["canary", "worker"]) {
+            const mc = find("kubernetes:machineconfiguration.openshift.io/v1:MachineConfig", `rollout-${pool}-machineconfig`).inputs as {
+                metadata: { name: string; labels: Record<string, string> }; spec: { osImageURL: string };
+            };
+            assert.equal(mc.spec.osImageURL, ref);
+            assert.equal(mc.metadata.name, `99-${pool}-rhcos-forge-os-image`);
+            assert.equal(mc.metadata.labels["machineconfiguration.openshift.io/role"], pool);
+        }
+    });
+
+    it("creates the canary pool, labels its node, and tears down MachineConfig → label → pool", () => {
+        const pool = find("kubernetes:machineconfiguration.openshift.io/v1:MachineConfigPool", "rollout-canary-pool");
+        const label = find("kubernetes:core/v1:NodePatch", "rollout-canary-node-worker-0.ocp.example.com");
+        const mc = find("kubernetes:machineconfiguration.openshift.io/v1:MachineConfig", "rollout-canary-machineconfig");
+        // Destroy runs in reverse dependency order.
+        assert.ok(dependsOnTransitively(mc, label), "MachineConfig depends on the node label (deleted first)");
+        assert.ok(dependsOnTransitively(label, pool), "node label depends on the pool (pool deleted last)");
+        assert.deepEqual((label.inputs as { metadata: { labels: Record<string, string> } }).metadata.labels,
+            { "node-role.kubernetes.io/canary": "" });
+        const spec = (pool.inputs as { spec: Record<string, unknown> }).spec;
+        assert.deepEqual(spec.machineConfigSelector, {
+            matchExpressions: [{ key: "machineconfiguration.openshift.io/role", operator: "In", values: ["worker", "canary"] }],
+        });
+        const worker = find("kubernetes:machineconfiguration.openshift.io/v1:MachineConfigPoolPatch", "rollout-worker-pool");
+        assert.equal((worker.inputs as { spec: { maxUnavailable: string } }).spec.maxUnavailable, "10%");
+    });
+
+    it("reads the base from the cluster's machine-config-osimageurl ConfigMap", async () => {
+        assert.deepEqual(reads.map(r => r.id), ["openshift-machine-config-operator/machine-config-osimageurl"]);
+        assert.equal(await valueOf(program.image.base), CLUSTER_BASE);
+        assert.match(await valueOf(program.containerfile), new RegExp(`^FROM ${CLUSTER_BASE.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m"));
+    });
+
+    it("keeps every secret secret in inputs and out of command strings", () => {
+        const build = find("command:remote:Command", "image-build");
+        assert.ok(isSecret(build.raw.stdin), "build stdin (bundle with registry auth) is secret");
+        const sync = find("command:remote:Command", "mirror-sync");
+        assert.ok(isSecret(sync.raw.stdin), "mirror stdin (upstream .repo with passwords) is secret");
+        for (const cmd of registrations.filter(r => r.type.startsWith("command:remote"))) {
+            assert.ok(isSecret((cmd.raw.connection as Record<string, unknown>)) ||
+                isSecret((cmd.raw.connection as Record<string, unknown>).privateKey), `${cmd.name} connection key is secret`);
+            for (const field of ["create", "delete", "update"]) {
+                const text = JSON.stringify(cmd.inputs[field] ?? "");
+                for (const s of SECRET_VALUES) assert.ok(!text.includes(s), `${cmd.name}.${field} carries no secret`);
+            }
+            assert.equal(cmd.inputs.addPreviousOutputInEnv, false);
+        }
+        const k8sProvider = find("pulumi:providers:kubernetes", "cluster-reader");
+        assert.ok(isSecret(k8sProvider.raw.kubeconfig), "kubeconfig is secret");
+        // Nothing in a plain (non-secret) input anywhere holds a secret value.
+        for (const r of registrations) {
+            const plain = JSON.stringify(stripSecrets(r.raw));
+            for (const s of SECRET_VALUES) assert.ok(!plain.includes(s), `${r.type}::${r.name} has a secret in a plain input`);
+        }
+    });
+
+    it("exports the stack-output contract", async () => {
+        const img = await valueOf(pulumi.output(program.image));
+        assert.deepEqual(Object.keys(img).sort(), ["base", "digest", "packages", "ref"]);
+        assert.equal(img.ref, `quay.io/example-org/rhcos-forge@${img.digest}`);
+        const mirror = await valueOf(pulumi.output(program.mirror));
+        assert.equal(mirror.baseUrl, "http://198.51.100.7:5180");
+        assert.deepEqual(mirror.repos, {
+            "epel-9": "http://198.51.100.7:5180/epel-9/",
+            "rhel-9-appstream": "http://198.51.100.7:5180/rhel-9-appstream/",
+            "rhcos-forge-extras": "http://198.51.100.7:5180/rhcos-forge-extras/",
+        });
+        assert.deepEqual(await valueOf(pulumi.output(program.buildHost)), { address: "198.51.100.7", provider: "digitalocean" });
+        assert.deepEqual(await valueOf(pulumi.output(program.rollout)), {
+            method: "machineconfig",
+            pools: [
+                { name: "canary", machineConfig: "99-canary-rhcos-forge-os-image" },
+                { name: "worker", machineConfig: "99-worker-rhcos-forge-os-image" },
+            ],
+        });
+        for (const s of SECRET_VALUES) assert.ok(!JSON.stringify({ img, mirror }).includes(s));
+    });
+
+    it("builds against the mirror over the droplet's private address", async () => {
+        const cf = await valueOf(program.containerfile);
+        assert.match(cf, /baseurl=http:\/\/10\.114\.0\.2:5180\/epel-9\//);
+        assert.match(cf, /rpm-ostree install htop tcpdump iperf3/);
+    });
+
+    it("declares only objects that validate against the OpenShift 4.19 CRD schemas", () => {
+        const objects = registrations.filter(r => r.type.startsWith("kubernetes:machineconfiguration.openshift.io/v1:") && !r.type.endsWith("Patch"));
+        assert.ok(objects.length >= 3);
+        for (const o of objects) {
+            const { apiVersion, kind, metadata, spec } = o.inputs as Record<string, unknown>;
+            validateAgainstCrd("release-4.19", { apiVersion, kind, metadata, spec });
+        }
+    });
+});
+
+function stripSecrets(value: unknown): unknown {
+    if (isSecret(value)) return "[secret]";
+    if (Array.isArray(value)) return value.map(stripSecrets);
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, stripSecrets(v)]));
+    }
+    return value;
+}
