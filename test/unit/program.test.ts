@@ -117,7 +117,7 @@ describe("dev stack resource graph", () => {
         assert.ok(isSecret(build.raw.stdin), "build stdin (bundle with registry auth) is secret");
         const sync = find("command:remote:Command", "mirror-sync");
         assert.ok(isSecret(sync.raw.stdin), "mirror stdin (upstream .repo with passwords) is secret");
-        for (const cmd of registrations.filter(r => r.type.startsWith("command:remote"))) {
+        for (const cmd of registrations.filter(r => r.type === "command:remote:Command")) {
             assert.ok(isSecret((cmd.raw.connection as Record<string, unknown>)) ||
                 isSecret((cmd.raw.connection as Record<string, unknown>).privateKey), `${cmd.name} connection key is secret`);
             for (const field of ["create", "delete", "update"]) {
