@@ -52,7 +52,7 @@ const buildHostCommon = {
 
 export const buildHostSchema = z.discriminatedUnion("provider", [
     z.object({
-        provider: z.literal("digitalocean"),
+        provider: z.literal("digitalocean").describe("Where builds run: digitalocean, ssh or local."),
         region: z.string({ required_error: "is required for a digitalocean build host (e.g. \"fra1\")" })
             .regex(/^[a-z]{3}[0-9]$/, "must be a DigitalOcean region slug such as fra1 or nyc3")
             .describe("DigitalOcean region slug."),
@@ -70,7 +70,7 @@ export const buildHostSchema = z.discriminatedUnion("provider", [
         ...buildHostCommon,
     }).strict(),
     z.object({
-        provider: z.literal("ssh"),
+        provider: z.literal("ssh").describe("Where builds run: digitalocean, ssh or local."),
         host: z.string().min(1, "must be a host name or address").regex(/^[A-Za-z0-9.:\[\]-]+$/, "must be a host name or address")
             .describe("Address of an existing build host."),
         port: port.default(22).describe("SSH port."),
@@ -78,7 +78,7 @@ export const buildHostSchema = z.discriminatedUnion("provider", [
         ...buildHostCommon,
     }).strict(),
     z.object({
-        provider: z.literal("local"),
+        provider: z.literal("local").describe("Where builds run: digitalocean, ssh or local."),
         ...buildHostCommon,
     }).strict(),
 ], { errorMap: () => ({ message: "must have provider digitalocean, ssh or local" }) });
@@ -99,9 +99,9 @@ export const mirrorSchema = z.object({
     newestOnly: z.boolean().default(true).describe("Mirror only the newest version of each package."),
     repos: z.array(repoSchema).default([]).describe("Upstream repos mirrored with `dnf reposync`."),
     packageSet: z.object({
-        id: z.string().regex(REPO_ID, "must be a repo id").default("rhcos-forge-extras"),
-        packages: z.array(rpmName).default([]),
-        allDeps: z.boolean().default(false),
+        id: z.string().regex(REPO_ID, "must be a repo id").default("rhcos-forge-extras").describe("Repo id (and directory) of the package set."),
+        packages: z.array(rpmName).default([]).describe("Packages downloaded with their dependencies (seed 001's local repo)."),
+        allDeps: z.boolean().default(false).describe("Also download dependencies the build host already has (`--alldeps`)."),
     }).strict().default({}).describe("Packages downloaded with their dependencies (`dnf download --resolve`) into one repo."),
     buildAddress: z.string().regex(/^[A-Za-z0-9.:\[\]-]+$/, "must be a host name or address").optional()
         .describe("Address build containers use to reach the mirror (default: the host's private address, or 127.0.0.1 for local)."),
@@ -322,9 +322,10 @@ export function parseStackConfig(allConfig: Record<string, string>): StackConfig
 /** A row of the README's config reference: key, default and description, straight from the schema. */
 export interface ConfigDoc { key: string; description: string; defaultValue?: unknown }
 
+
 export function describeSchema(): ConfigDoc[] {
-    const docs: ConfigDoc[] = [];
-    const walk = (schema: z.ZodTypeAny, path: string): void => {
+    const docs = new Map<string, ConfigDoc>();
+    const walk = (schema: z.ZodTypeAny, path: string, note = ""): void => {
         let inner = schema;
         let defaultValue: unknown;
         let description = schema.description;
@@ -336,11 +337,30 @@ export function describeSchema(): ConfigDoc[] {
             description = description ?? inner.description;
         }
         if (inner instanceof z.ZodObject) {
-            for (const [k, v] of Object.entries(inner.shape as Record<string, z.ZodTypeAny>)) walk(v, path ? `${path}.${k}` : k);
+            for (const [k, v] of Object.entries(inner.shape as Record<string, z.ZodTypeAny>)) walk(v, path ? `${path}.${k}` : k, note);
             return;
         }
-        docs.push({ key: `${NAMESPACE}:${path}`, description: description ?? "", defaultValue });
+        if (inner instanceof z.ZodDiscriminatedUnion) {
+            for (const option of inner.options as z.ZodObject<z.ZodRawShape>[]) {
+                const provider = (option.shape[inner.discriminator] as z.ZodLiteral<string>).value;
+                walk(option, path, provider);
+            }
+            return;
+        }
+        if (inner instanceof z.ZodArray && (inner.element instanceof z.ZodObject)) {
+            if (description) docs.set(`${path}`, { key: `${NAMESPACE}:${path}`, description, defaultValue });
+            walk(inner.element, `${path}[]`, note);
+            return;
+        }
+        const key = `${NAMESPACE}:${path}`;
+        const seen = docs.get(path);
+        if (seen && note) {
+            if (!seen.description.includes(`(${note}`)) seen.description = seen.description.replace(/\)$/, `, ${note})`);
+            return;
+        }
+        const scope = note && !path.endsWith(".provider") ? ` (${note})` : "";
+        docs.set(path, { key, description: `${description ?? ""}${scope}`, defaultValue });
     };
     walk(stackConfigSchema, "");
-    return docs;
+    return [...docs.values()];
 }
