@@ -1,0 +1,299 @@
+#!/usr/bin/env bash
+# rhcos-forge build-image.sh
+#
+# Builds a layered node image from a bundle read on stdin, pushes it and
+# reports its digest and the package difference to its base image.
+#
+# env:
+#   RF_ROOT               work dir (default /var/lib/rhcos-forge)
+#   RF_BUILD_ID           content hash from the caller: work dir name + push tag
+#   RF_IMAGE_REPO         push repo without tag (e.g. registry:5000/rhcos-forge/node)
+#   RF_BASE_IMAGE         the FROM image, repo@sha256:<64 hex>
+#   RF_PODMAN_BUILD_ARGS  extra flags for podman build (word-split; default empty)
+#   RF_TLS_VERIFY         true (default) | false, for pull/build/push/inspect
+#
+# stdin (bundle), one entry per line:
+#   rhcos-forge-bundle v1
+#   file <octal mode> <base64 of relative path> <base64 of content>
+#   authfile <base64 of a containers auth.json>
+#
+# stdout (last line, also written to $RF_ROOT/builds/$RF_BUILD_ID/result.json):
+#   {"ref":"<repo>@sha256:…","digest":"sha256:…","base":"…","tag":"<repo>:<id>",
+#    "packages":{"added":[…],"removed":[…],"changed":[{"name":…,"from":…,"to":…}]}}
+set -euo pipefail
+RF_SCRIPT="build-image"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+umask 022
+
+RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
+RF_BUILD_ID="${RF_BUILD_ID:-}"
+RF_IMAGE_REPO="${RF_IMAGE_REPO:-}"
+RF_BASE_IMAGE="${RF_BASE_IMAGE:-}"
+RF_PODMAN_BUILD_ARGS="${RF_PODMAN_BUILD_ARGS:-}"
+RF_TLS_VERIFY="$(rf_bool "${RF_TLS_VERIFY:-true}")"
+
+# ---------------------------------------------------------------- arguments
+rf_step "arguments"
+[[ "$RF_BUILD_ID" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] \
+  || rf_fail "arguments" "RF_BUILD_ID must be a valid image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}), got: '$RF_BUILD_ID'"
+{ [[ "$RF_IMAGE_REPO" =~ ^[A-Za-z0-9][A-Za-z0-9._:/-]*$ ]] && [[ "${RF_IMAGE_REPO##*/}" != *:* ]]; } \
+  || rf_fail "arguments" "RF_IMAGE_REPO must be a repository without tag or digest, got: '$RF_IMAGE_REPO'"
+[[ "$RF_BASE_IMAGE" =~ ^[A-Za-z0-9][A-Za-z0-9._:/-]*@sha256:[0-9a-f]{64}$ ]] \
+  || rf_fail "arguments" "RF_BASE_IMAGE must be repo@sha256:<64 hex>, got: '$RF_BASE_IMAGE'"
+read -r -a build_args <<< "$RF_PODMAN_BUILD_ARGS"
+rf_need podman skopeo rpm base64 awk
+
+tag="$RF_IMAGE_REPO:$RF_BUILD_ID"
+build_dir="$RF_ROOT/builds/$RF_BUILD_ID"
+ctx="$build_dir/context"
+result_file="$build_dir/result.json"
+mkdir -p "$RF_ROOT/tmp" "$build_dir"
+chmod 0700 "$RF_ROOT/tmp"
+work="$(mktemp -d "$RF_ROOT/tmp/build-image.XXXXXX")"
+rf_on_exit "rm -rf '$work'"
+: > "$work/nosecrets"
+
+# ---------------------------------------------------------------- unpack
+rf_step "unpack"
+bundle="$work/bundle"
+(umask 077 && cat > "$bundle") || rf_fail "unpack" "could not read the bundle from stdin"
+first="$(head -n 1 "$bundle")"
+[ "$first" = "rhcos-forge-bundle v1" ] \
+  || rf_fail "unpack" "stdin is not a rhcos-forge bundle v1 (first line must be 'rhcos-forge-bundle v1')"
+
+b64dec() { printf '%s' "$1" | base64 -d 2>/dev/null; }
+
+newctx="$build_dir/context.new"
+rm -rf "$newctx"
+mkdir -p "$newctx"
+authfile=""
+lineno=0
+nfiles=0
+while IFS=' ' read -r kind f1 f2 f3 extra || [ -n "$kind" ]; do
+  lineno=$((lineno + 1))
+  [ "$lineno" -gt 1 ] || continue
+  [ -n "$kind" ] || continue
+  case "$kind" in
+    file)
+      [ -z "${extra:-}" ] || rf_fail "unpack" "bundle line $lineno: too many fields"
+      [[ "$f1" =~ ^[0-7]{3,4}$ ]] || rf_fail "unpack" "bundle line $lineno: bad mode '$f1'"
+      [ -n "$f2" ] || rf_fail "unpack" "bundle line $lineno: missing path"
+      rel="$(b64dec "$f2")" || rf_fail "unpack" "bundle line $lineno: path is not valid base64"
+      [ -n "$rel" ] || rf_fail "unpack" "bundle line $lineno: empty path"
+      case "$rel" in
+        /*) rf_fail "unpack" "bundle line $lineno: absolute path rejected: $rel" ;;
+      esac
+      if [[ "$rel" == *[[:cntrl:]]* ]]; then
+        rf_fail "unpack" "bundle line $lineno: control character in path rejected"
+      fi
+      IFS=/ read -r -a parts <<< "$rel"
+      for part in "${parts[@]}"; do
+        [ "$part" != ".." ] || rf_fail "unpack" "bundle line $lineno: '..' in path rejected: $rel"
+      done
+      dest="$newctx/$rel"
+      [ ! -d "$dest" ] || rf_fail "unpack" "bundle line $lineno: $rel is a directory"
+      mkdir -p "$(dirname "$dest")"
+      if [ -n "${f3:-}" ]; then
+        b64dec "$f3" > "$dest" || rf_fail "unpack" "bundle line $lineno: content of $rel is not valid base64"
+      else
+        : > "$dest"
+      fi
+      chmod "$f1" "$dest"
+      nfiles=$((nfiles + 1))
+      ;;
+    authfile)
+      { [ -n "$f1" ] && [ -z "${f2:-}" ]; } || rf_fail "unpack" "bundle line $lineno: authfile takes one base64 field"
+      authfile="$work/auth.json"
+      (umask 077 && b64dec "$f1" > "$authfile") \
+        || rf_fail "unpack" "bundle line $lineno: authfile is not valid base64"
+      chmod 0600 "$authfile"
+      ;;
+    *)
+      rf_fail "unpack" "bundle line $lineno: unknown entry '$kind'"
+      ;;
+  esac
+done < "$bundle"
+rm -f "$bundle"
+[ -f "$newctx/Containerfile" ] || rf_fail "unpack" "the bundle has no Containerfile entry"
+rm -rf "$ctx"
+mv "$newctx" "$ctx"
+rf_log "unpacked $nfiles file(s) into $ctx"
+
+auth_opt=()
+[ -z "$authfile" ] || auth_opt=(--authfile "$authfile")
+tls_opt=("--tls-verify=$RF_TLS_VERIFY")
+
+# registry_why <log>: a short reason from podman/skopeo output
+registry_why() {
+  local log="$1"
+  if grep -Eqi 'manifest unknown|manifest .* not found|not found: manifest|reading manifest .*: .*not found' "$log"; then
+    echo "the image does not exist in the registry (manifest unknown)"
+  elif grep -Eqi 'unauthorized|authentication required|401|invalid username/password|denied' "$log"; then
+    echo "the registry refused the credentials (unauthorized)"
+  elif grep -Eqi 'connection refused|no such host|i/o timeout|network is unreachable|server gave HTTP response to HTTPS client|x509' "$log"; then
+    echo "the registry is unreachable: $(grep -Eio '(connection refused|no such host|i/o timeout|network is unreachable|server gave HTTP response to HTTPS client|x509[^"]*)' "$log" | head -n 1)"
+  else
+    grep -v '^[[:space:]]*$' "$log" | tail -n 1 | cut -c1-300
+  fi
+}
+
+# ---------------------------------------------------------------- reuse
+rf_step "reuse"
+json_field() { sed -nE "s/.*\"$1\":\"([^\"]*)\".*/\1/p" "$2" | head -n 1; }
+if [ -f "$result_file" ]; then
+  old_ref="$(json_field ref "$result_file")"
+  old_tag="$(json_field tag "$result_file")"
+  old_base="$(json_field base "$result_file")"
+  if [ -n "$old_ref" ] && [ "$old_tag" = "$tag" ] && [ "$old_base" = "$RF_BASE_IMAGE" ]; then
+    if skopeo inspect --raw "${tls_opt[@]}" "${auth_opt[@]}" "docker://$old_ref" > /dev/null 2> "$work/reuse.log"; then
+      rf_log "build $RF_BUILD_ID already pushed as $old_ref; not building"
+      tail -n 1 "$result_file"
+      exit 0
+    fi
+    rf_log "previous result $old_ref is not in the registry any more ($(registry_why "$work/reuse.log")); rebuilding"
+  else
+    rf_log "previous result.json does not match this build; rebuilding"
+  fi
+fi
+
+# ---------------------------------------------------------------- pull base
+rf_step "pull base"
+if podman image exists "$RF_BASE_IMAGE" 2>/dev/null; then
+  rf_log "base image $RF_BASE_IMAGE already present"
+else
+  if ! rf_run_logged "$work/pull.log" "$work/nosecrets" podman pull "${tls_opt[@]}" "${auth_opt[@]}" "$RF_BASE_IMAGE"; then
+    rf_fail "pull base" "could not pull $RF_BASE_IMAGE: $(registry_why "$work/pull.log")"
+  fi
+fi
+
+# ---------------------------------------------------------------- build
+rf_step "build"
+count_file="$RF_ROOT/build-count"
+count="$(cat "$count_file" 2>/dev/null || echo 0)"
+[[ "$count" =~ ^[0-9]+$ ]] || count=0
+printf '%s\n' "$((count + 1))" > "$count_file.tmp"
+mv -f "$count_file.tmp" "$count_file"
+if ! rf_run_logged "$work/build.log" "$work/nosecrets" podman build "${tls_opt[@]}" "${auth_opt[@]}" \
+  "${build_args[@]}" --label "io.rhcos-forge.build-id=$RF_BUILD_ID" \
+  -t "$tag" -f "$ctx/Containerfile" "$ctx"; then
+  why="$(grep -E '^(Error|error)' "$work/build.log" | tail -n 1 | cut -c1-300 || true)"
+  rf_fail "build" "podman build of $tag failed: ${why:-see the output above}"
+fi
+
+# ---------------------------------------------------------------- push
+rf_step "push"
+digestfile="$work/digest"
+if ! rf_run_logged "$work/push.log" "$work/nosecrets" podman push "${tls_opt[@]}" "${auth_opt[@]}" \
+  --digestfile "$digestfile" "$tag" "docker://$tag"; then
+  rf_fail "push" "could not push $tag: $(registry_why "$work/push.log")"
+fi
+digest="$(tr -d '[:space:]' < "$digestfile")"
+[[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || rf_fail "push" "podman push reported no usable digest"
+ref="$RF_IMAGE_REPO@$digest"
+rf_log "pushed $tag as $ref"
+
+# ---------------------------------------------------------------- package diff
+rf_step "package diff"
+
+# resolve_in_root <root> <path>: follow symlinks of path inside root
+resolve_in_root() {
+  local root="$1" p="$2" i t
+  for ((i = 0; i < 8; i++)); do
+    if [ -L "$root/$p" ]; then
+      t="$(readlink "$root/$p")"
+      case "$t" in
+        /*) p="${t#/}" ;;
+        *) p="$(dirname "$p")/$t" ;;
+      esac
+    else
+      break
+    fi
+  done
+  printf '%s/%s' "$root" "$p"
+}
+
+# rpm_list <image> <out>: "name<TAB>arch<TAB>[epoch:]version-release" lines
+rpm_list() {
+  local image="$1" out="$2" mnt cand dbdir="" copy
+  mnt="$(podman image mount "$image" 2> "$work/mount.log")" \
+    || rf_fail "package diff" "podman image mount $image failed: $(tail -n 1 "$work/mount.log")"
+  rf_on_exit "podman image unmount '$image' >/dev/null 2>&1"
+  for cand in usr/share/rpm var/lib/rpm usr/lib/sysimage/rpm; do
+    cand="$(resolve_in_root "$mnt" "$cand")"
+    if [ -e "$cand/rpmdb.sqlite" ] || [ -e "$cand/Packages" ] || [ -e "$cand/Packages.db" ]; then
+      dbdir="$cand"
+      break
+    fi
+  done
+  copy="$work/rpmdb.$RANDOM$RANDOM"
+  mkdir -p "$copy"
+  if [ -n "$dbdir" ]; then
+    # query a copy: never let rpm/sqlite write into the image's storage
+    cp -a "$dbdir/." "$copy/"
+  fi
+  podman image unmount "$image" > /dev/null 2>&1 || true
+  if [ -z "$dbdir" ]; then
+    rf_log "no rpm database found in $image; treating it as having no packages"
+    : > "$out"
+    return 0
+  fi
+  rpm --dbpath "$copy" -qa --qf '%{NAME}\t%{ARCH}\t%|EPOCH?{%{EPOCH}:}|%{VERSION}-%{RELEASE}\n' \
+    2> "$work/rpm.log" | { grep -v '^gpg-pubkey	' || true; } | LC_ALL=C sort > "$out" \
+    || rf_fail "package diff" "rpm -qa on the rpm database of $image failed: $(tail -n 1 "$work/rpm.log")"
+  rm -rf "$copy"
+}
+
+rpm_list "$RF_BASE_IMAGE" "$work/base.rpms"
+rpm_list "$tag" "$work/new.rpms"
+rf_log "base has $(wc -l < "$work/base.rpms") packages, new image $(wc -l < "$work/new.rpms")"
+
+awk -F '\t' '
+  FNR == NR { k = $1 "\t" $2; if (k in old) old[k] = old[k] "\n" $3; else old[k] = $3; next }
+  { k = $1 "\t" $2; if (k in new) new[k] = new[k] "\n" $3; else new[k] = $3 }
+  END {
+    for (k in new) {
+      split(k, na, "\t")
+      if (!(k in old)) {
+        n = split(new[k], v, "\n")
+        for (i = 1; i <= n; i++) print "A\t" na[1] "-" v[i] "." na[2]
+      } else if (old[k] != new[k]) {
+        no = split(old[k], ov, "\n"); nn = split(new[k], nv, "\n")
+        if (no == 1 && nn == 1) {
+          print "C\t" na[1] "\t" ov[1] "." na[2] "\t" nv[1] "." na[2]
+        } else {
+          delete inold; delete innew
+          for (i = 1; i <= no; i++) inold[ov[i]] = 1
+          for (i = 1; i <= nn; i++) innew[nv[i]] = 1
+          for (i = 1; i <= nn; i++) if (!(nv[i] in inold)) print "A\t" na[1] "-" nv[i] "." na[2]
+          for (i = 1; i <= no; i++) if (!(ov[i] in innew)) print "R\t" na[1] "-" ov[i] "." na[2]
+        }
+      }
+    }
+    for (k in old) {
+      if (!(k in new)) {
+        split(k, na, "\t")
+        n = split(old[k], v, "\n")
+        for (i = 1; i <= n; i++) print "R\t" na[1] "-" v[i] "." na[2]
+      }
+    }
+  }' "$work/base.rpms" "$work/new.rpms" | LC_ALL=C sort > "$work/diff"
+
+mapfile -t added < <(awk -F '\t' '$1 == "A" { print $2 }' "$work/diff")
+mapfile -t removed < <(awk -F '\t' '$1 == "R" { print $2 }' "$work/diff")
+changed_json="["
+first=1
+while IFS=$'\t' read -r _ name from to; do
+  [ "$first" = 1 ] || changed_json+=","
+  first=0
+  changed_json+="{\"name\":$(rf_json_str "$name"),\"from\":$(rf_json_str "$from"),\"to\":$(rf_json_str "$to")}"
+done < <(awk -F '\t' '$1 == "C"' "$work/diff")
+changed_json+="]"
+rf_log "packages: ${#added[@]} added, ${#removed[@]} removed, $(grep -c '^C' "$work/diff" || true) changed"
+
+# ---------------------------------------------------------------- result
+rf_step "result"
+result="{\"ref\":$(rf_json_str "$ref"),\"digest\":$(rf_json_str "$digest"),\"base\":$(rf_json_str "$RF_BASE_IMAGE"),\"tag\":$(rf_json_str "$tag"),\"packages\":{\"added\":$(rf_json_arr "${added[@]}"),\"removed\":$(rf_json_arr "${removed[@]}"),\"changed\":$changed_json}}"
+printf '%s\n' "$result" | rf_atomic_write "$result_file" 0644 > /dev/null \
+  || rf_fail "result" "could not write $result_file"
+printf '%s\n' "$result"
