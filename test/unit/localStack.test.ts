@@ -1,0 +1,47 @@
+// The embedded local stack under mocks: local commands (no SSH, no copies), GitOps rendering,
+// and the same output contract as the cloud stack.
+import * as pulumi from "@pulumi/pulumi";
+import assert from "node:assert/strict";
+import { before, it } from "node:test";
+import { validateAgainstCrd } from "./crds";
+import { find, installMocks, registrations, settle, valueOf } from "./harness";
+import { loadStackConfig } from "./stackFile";
+
+installMocks();
+pulumi.runtime.setAllConfig(loadStackConfig("local"), []);
+type Program = typeof import("../../index");
+let program: Program;
+
+before(async () => {
+    program = await import("../../index");
+    await valueOf(program.image.ref);
+    await settle();
+});
+
+it("runs every step as a local command from the repo's scripts", () => {
+    assert.equal(registrations.filter(r => r.type.startsWith("command:remote")).length, 0);
+    assert.equal(registrations.filter(r => r.type.startsWith("digitalocean")).length, 0);
+    const build = find("command:local:Command", "image-build");
+    assert.match(String(build.inputs.create), /bash components\/scripts\/build-image\.sh$/);
+    assert.match(String(build.inputs.create), /RF_PODMAN_BUILD_ARGS='--isolation chroot --network host'/);
+    assert.match(String(build.inputs.create), /RF_TLS_VERIFY=false/);
+    const sync = find("command:local:Command", "mirror-sync");
+    assert.match(String(sync.inputs.create), /^env RF_ROOT=\/var\/tmp\/rhcos-forge-local bash components\/scripts\/put-file\.sh \/var\/tmp\/rhcos-forge-local\/upstream\.repo 0600 && env /);
+    assert.match(String(sync.inputs.create), /RF_SERVE_MODE=background/);
+    assert.deepEqual(find("command:local:Command", "build-ready").inputs.interpreter, ["/bin/bash", "-c"]);
+});
+
+it("renders YAML for GitOps instead of talking to a cluster", () => {
+    const provider = find("pulumi:providers:kubernetes", "cluster-render");
+    assert.equal(provider.inputs.renderYamlToDirectory, ".state/manifests");
+    assert.equal(registrations.filter(r => r.type === "pulumi:providers:kubernetes").length, 1);
+    for (const r of registrations.filter(r => r.type.startsWith("kubernetes:machineconfiguration.openshift.io/v1:") && !r.type.endsWith("Patch"))) {
+        validateAgainstCrd("release-4.19", r.inputs);
+    }
+});
+
+it("builds against the loopback mirror and keeps the output contract", async () => {
+    assert.match(await valueOf(program.containerfile), /baseurl=http:\/\/127\.0\.0\.1:5180\/rhcos-forge-extras\//);
+    assert.deepEqual(await valueOf(pulumi.output(program.buildHost)), { address: "127.0.0.1", provider: "local" });
+    assert.equal((await valueOf(pulumi.output(program.mirror))).baseUrl, "http://127.0.0.1:5180");
+});
