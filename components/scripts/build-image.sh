@@ -249,7 +249,7 @@ rpm_list "$tag" "$work/new.rpms"
 rf_log "base has $(wc -l < "$work/base.rpms") packages, new image $(wc -l < "$work/new.rpms")"
 
 awk -F '\t' '
-  FNR == NR { k = $1 "\t" $2; if (k in old) old[k] = old[k] "\n" $3; else old[k] = $3; next }
+  FILENAME == ARGV[1] { k = $1 "\t" $2; if (k in old) old[k] = old[k] "\n" $3; else old[k] = $3; next }
   { k = $1 "\t" $2; if (k in new) new[k] = new[k] "\n" $3; else new[k] = $3 }
   END {
     for (k in new) {

@@ -1,0 +1,332 @@
+// build-image.sh end to end on a real build host reached over SSH: a
+// Containerfile in the shape the TypeScript side renders is built against the
+// host's RPM mirror, pushed to a registry with htpasswd auth, checked from
+// the outside (skopeo, registry API, the image's own files and rpmdb), reused
+// on a re-run, and every failure path is shown to stop before a push.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { existsSync, lstatSync, readFileSync, readdirSync, statSync, readlinkSync } from "node:fs";
+import {
+  BuildHost,
+  Env,
+  Registry,
+  failureLines,
+  freePort,
+  killPidFile,
+  leakedSecrets,
+  makeBundle,
+  run,
+  startBuildHost,
+  startRegistry,
+  type BundleFile,
+  type RemoteResult,
+} from "./harness";
+import { buildFixtureRpms } from "../fixtures/rpms";
+import { startUpstream, type Upstream } from "../fixtures/upstream";
+import { buildBaseImages, layeredContainerfile, type BaseImages } from "../fixtures/base-image";
+
+let env: Env;
+let host: BuildHost;
+let reg: Registry;
+let up: Upstream;
+let bases: BaseImages;
+let root: string;
+let mirrorPort: number;
+let repoFile: string;
+
+const NODE_REPO_NAME = "rhcos-forge/node";
+const SET = "rhcos-forge-extras";
+const BUILD_ARGS = "--isolation chroot --network host";
+
+function imageRepo(): string {
+  return `${reg.host}/${NODE_REPO_NAME}`;
+}
+
+function contextFiles(containerfile: string): BundleFile[] {
+  return [
+    { path: "Containerfile", content: containerfile },
+    // 0600 on purpose: the Containerfile chmods it to 0644
+    { path: "files/etc/rf/hello.conf", mode: "0600", content: "greeting=hello from rhcos-forge\n" },
+    { path: "files/etc/rf/empty.conf", mode: "0644", content: "" },
+  ];
+}
+
+/** the caller's content hash: everything but the credentials */
+function buildId(files: BundleFile[], base: string): string {
+  const h = createHash("sha256");
+  h.update(`${imageRepo()}\n${base}\n`);
+  for (const f of files) h.update(`${f.path}\0${f.mode ?? "0644"}\0${Buffer.from(f.content).toString("base64")}\n`);
+  return h.digest("hex").slice(0, 32);
+}
+
+async function build(files: BundleFile[], base: string, opts: { password?: string; id?: string } = {}): Promise<RemoteResult & { id: string }> {
+  const id = opts.id ?? buildId(files, base);
+  const res = await host.script(
+    "build-image.sh",
+    {
+      RF_ROOT: root,
+      RF_BUILD_ID: id,
+      RF_IMAGE_REPO: imageRepo(),
+      RF_BASE_IMAGE: base,
+      RF_PODMAN_BUILD_ARGS: BUILD_ARGS,
+      RF_TLS_VERIFY: "false",
+    },
+    { input: makeBundle(files, reg.authJson(opts.password)) },
+  );
+  return { ...res, id };
+}
+
+function buildCount(): number {
+  const f = join(root, "build-count");
+  return existsSync(f) ? Number(readFileSync(f, "utf8").trim()) : 0;
+}
+
+/** pull the pushed image by digest into local storage and mount it */
+async function mountPushed(ref: string): Promise<string> {
+  await run("podman", ["pull", "-q", "--tls-verify=false", "--creds", `${reg.user}:${reg.password}`, ref]);
+  const mnt = (await run("podman", ["image", "mount", ref])).stdout.trim();
+  env.onTeardown(() => run("podman", ["image", "unmount", ref], { check: false }).then(() => undefined));
+  return mnt;
+}
+
+async function rpmQa(mnt: string): Promise<string[]> {
+  const res = await run("rpm", ["--dbpath", join(mnt, "usr/share/rpm"), "-qa", "--qf", "%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}\\n"]);
+  return res.stdout.split("\n").filter((l) => l).sort();
+}
+
+before(async () => {
+  env = new Env("rf-build-test-");
+  host = await startBuildHost(env);
+  await host.shipScripts();
+  reg = await startRegistry(env);
+  const rpms = await buildFixtureRpms(env.path("rpms"));
+  up = await startUpstream(env, rpms.upstream);
+  bases = await buildBaseImages(env, reg, rpms.base);
+  root = env.path("remote", "root");
+  mirrorPort = await freePort();
+  repoFile = join(root, "secrets", "upstream.repo");
+  env.onTeardown(() => killPidFile(join(root, "mirror-server.pid")));
+
+  // the build host's mirror, as the component sets it up
+  const ready = await host.script("host-ready.sh", { RF_ROOT: root });
+  assert.equal(ready.code, 0, ready.stderr);
+  const put = await host.script("put-file.sh", {}, { input: up.repoFile(), args: [repoFile] });
+  assert.equal(put.code, 0, put.stderr);
+  const mirror = await host.script("repo-mirror.sh", {
+    RF_ROOT: root,
+    RF_UPSTREAM_REPOFILE: repoFile,
+    RF_REPO_IDS: "fixtures",
+    RF_SERVE_MODE: "background",
+    RF_MIRROR_BIND: "127.0.0.1",
+    RF_MIRROR_PORT: String(mirrorPort),
+  });
+  assert.equal(mirror.code, 0, mirror.stderr);
+});
+
+after(async () => {
+  await env?.teardown();
+});
+
+let first: RemoteResult & { id: string };
+
+test("a layered Containerfile builds on the host against the mirror and is pushed; the reported digest is the registry's", async () => {
+  const files = contextFiles(
+    layeredContainerfile({
+      base: bases.plain,
+      mirrorPort,
+      mirrorPath: "fixtures",
+      install: ["rf-hello"],
+      enable: ["rf-hello.service"],
+    }),
+  );
+  const countBefore = buildCount();
+  first = await build(files, bases.plain);
+  assert.equal(first.code, 0, first.stderr.slice(-3000));
+  assert.equal(first.stdout.trim().split("\n").length, 1, "stdout carries only the result line");
+  assert.equal(buildCount(), countBefore + 1);
+
+  const r = first.json;
+  assert.match(r.digest, /^sha256:[0-9a-f]{64}$/);
+  assert.equal(r.ref, `${imageRepo()}@${r.digest}`);
+  assert.equal(r.tag, `${imageRepo()}:${first.id}`);
+  assert.equal(r.base, bases.plain);
+  assert.equal(await reg.skopeoDigest(r.tag), r.digest);
+  assert.equal(await reg.skopeoDigest(r.ref), r.digest);
+  assert.ok((await reg.tags(NODE_REPO_NAME)).includes(first.id));
+
+  // result.json on the host carries the same content
+  assert.deepEqual(JSON.parse(readFileSync(join(root, "builds", first.id, "result.json"), "utf8")), r);
+
+  // fixture base has no RPMs: rf-hello and its dependency are added
+  assert.deepEqual([...r.packages.added].sort(), ["rf-hello-1.0-1.noarch", "rf-lib-1.1-1.noarch"]);
+  assert.deepEqual(r.packages.removed, []);
+  assert.deepEqual(r.packages.changed, []);
+});
+
+test("the pushed image has the package, the declared files and the enabled unit, and not the mirror's .repo file", async () => {
+  const mnt = await mountPushed(first.json.ref);
+  assert.deepEqual(await rpmQa(mnt), ["rf-hello-1.0-1.noarch", "rf-lib-1.1-1.noarch"]);
+  assert.ok(existsSync(join(mnt, "usr/bin/rf-hello")));
+  assert.equal(existsSync(join(mnt, "etc/yum.repos.d/rhcos-forge-mirror.repo")), false);
+  assert.equal(readFileSync(join(mnt, "etc/rf/hello.conf"), "utf8"), "greeting=hello from rhcos-forge\n");
+  assert.equal(statSync(join(mnt, "etc/rf/hello.conf")).mode & 0o7777, 0o644);
+  assert.equal(statSync(join(mnt, "etc/rf/empty.conf")).size, 0);
+  const wants = join(mnt, "etc/systemd/system/multi-user.target.wants/rf-hello.service");
+  assert.ok(lstatSync(wants).isSymbolicLink());
+  assert.match(readlinkSync(wants), /rf-hello\.service$/);
+  // the fixture labels say what the base is
+  const labels = JSON.parse(
+    (await run("skopeo", ["inspect", "--tls-verify=false", "--creds", `${reg.user}:${reg.password}`, `docker://${first.json.ref}`])).stdout,
+  ).Labels as Record<string, string>;
+  assert.equal(labels["io.rhcos-forge.fixture"], "true");
+  assert.match(labels.description ?? "", /not RHCOS/);
+});
+
+test("a second run with the same RF_BUILD_ID does not build and prints the same result", async () => {
+  const files = contextFiles(
+    layeredContainerfile({ base: bases.plain, mirrorPort, mirrorPath: "fixtures", install: ["rf-hello"], enable: ["rf-hello.service"] }),
+  );
+  const countBefore = buildCount();
+  const again = await build(files, bases.plain);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.id, first.id);
+  assert.equal(buildCount(), countBefore, "no build ran");
+  assert.deepEqual(again.json, first.json);
+  assert.doesNotMatch(again.stderr, /step "build"/);
+});
+
+test("packages.added/removed/changed: install rf-hello, remove rf-extra, replace rf-lib 1.0 -> 1.1", async () => {
+  const files = contextFiles(
+    layeredContainerfile({
+      base: bases.extras,
+      mirrorPort,
+      mirrorPath: "fixtures",
+      remove: ["rf-extra"],
+      replace: ["rf-lib"],
+      install: ["rf-hello"],
+      enable: ["rf-hello.service"],
+    }),
+  );
+  const res = await build(files, bases.extras);
+  assert.equal(res.code, 0, res.stderr.slice(-3000));
+  assert.deepEqual(res.json.packages, {
+    added: ["rf-hello-1.0-1.noarch"],
+    removed: ["rf-extra-1.0-1.noarch"],
+    changed: [{ name: "rf-lib", from: "1.0-1.noarch", to: "1.1-1.noarch" }],
+  });
+  // and that is what the images really hold
+  const baseMnt = await mountPushed(bases.extras);
+  assert.deepEqual(await rpmQa(baseMnt), ["rf-extra-1.0-1.noarch", "rf-lib-1.0-1.noarch"]);
+  const mnt = await mountPushed(res.json.ref);
+  assert.deepEqual(await rpmQa(mnt), ["rf-hello-1.0-1.noarch", "rf-lib-1.1-1.noarch"]);
+});
+
+function simpleFiles(tagNote: string): BundleFile[] {
+  // a different Containerfile per scenario, so each gets its own build id
+  const cf = layeredContainerfile({ base: bases.plain, mirrorPort, mirrorPath: "fixtures", install: ["rf-extra"] }).replace(
+    "COPY files/ /",
+    `COPY files/ /\nLABEL io.rhcos-forge.test=${JSON.stringify(tagNote)}`,
+  );
+  return contextFiles(cf);
+}
+
+test("wrong registry password: fails in step \"push\", nothing is pushed; with the right password the re-run succeeds", async () => {
+  const files = simpleFiles("wrong-password");
+  const tagsBefore = await reg.tags(NODE_REPO_NAME);
+  const res = await build(files, bases.plain, { password: "not-the-password" });
+  assert.notEqual(res.code, 0);
+  assert.equal(failureLines(res.stderr).length, 1, res.stderr.slice(-3000));
+  assert.equal(res.failure?.script, "build-image");
+  assert.equal(res.failure?.step, "push");
+  assert.match(res.failure!.why, /unauthorized|credentials/);
+  assert.equal(res.json, undefined);
+  assert.deepEqual(await reg.tags(NODE_REPO_NAME), tagsBefore);
+  assert.equal(existsSync(join(root, "builds", res.id, "result.json")), false);
+
+  const ok = await build(files, bases.plain);
+  assert.equal(ok.code, 0, ok.stderr.slice(-3000));
+  assert.ok((await reg.tags(NODE_REPO_NAME)).includes(ok.id));
+  assert.equal(await reg.skopeoDigest(ok.json.tag), ok.json.digest);
+});
+
+test("base image digest that does not exist: fails in step \"pull base\", nothing is pushed; fixed, the re-run succeeds", async () => {
+  const missing = `${bases.repo}@sha256:${createHash("sha256").update("no such image").digest("hex")}`;
+  const files = simpleFiles("missing-base").map((f) =>
+    f.path === "Containerfile" ? { ...f, content: String(f.content).replace(bases.plain, missing) } : f,
+  );
+  const tagsBefore = await reg.tags(NODE_REPO_NAME);
+  const countBefore = buildCount();
+  const res = await build(files, missing);
+  assert.notEqual(res.code, 0);
+  assert.equal(failureLines(res.stderr).length, 1, res.stderr);
+  assert.equal(res.failure?.step, "pull base");
+  assert.match(res.failure!.why, /does not exist|manifest unknown/);
+  assert.equal(buildCount(), countBefore, "no build after a failed pull");
+  assert.deepEqual(await reg.tags(NODE_REPO_NAME), tagsBefore);
+
+  const fixed = simpleFiles("missing-base");
+  const ok = await build(fixed, bases.plain);
+  assert.equal(ok.code, 0, ok.stderr.slice(-3000));
+  assert.ok((await reg.tags(NODE_REPO_NAME)).includes(ok.id));
+});
+
+test("mirror faults (upstream unreachable, missing package) stop the pipeline before any push; fixed, build from the package set succeeds", async () => {
+  const tagsBefore = await reg.tags(NODE_REPO_NAME);
+  const closed = await freePort();
+  const badFile = join(root, "secrets", "upstream-broken.repo");
+  await host.script("put-file.sh", {}, { input: up.repoFile(closed), args: [badFile] });
+  const setVars = {
+    RF_ROOT: root,
+    RF_UPSTREAM_REPOFILE: badFile,
+    RF_REPO_IDS: "fixtures",
+    RF_PACKAGE_SET_ID: SET,
+    RF_PACKAGES: "rf-hello",
+    RF_SERVE_MODE: "background",
+    RF_MIRROR_BIND: "127.0.0.1",
+    RF_MIRROR_PORT: String(mirrorPort),
+  };
+  const unreachable = await host.script("repo-mirror.sh", setVars);
+  assert.notEqual(unreachable.code, 0);
+  assert.equal(failureLines(unreachable.stderr).length, 1, unreachable.stderr);
+  assert.equal(unreachable.failure?.step, "reposync fixtures");
+
+  const missingPkg = await host.script("repo-mirror.sh", { ...setVars, RF_UPSTREAM_REPOFILE: repoFile, RF_PACKAGES: "rf-hello rf-nope" });
+  assert.notEqual(missingPkg.code, 0);
+  assert.equal(missingPkg.failure?.step, `download ${SET}`);
+  assert.match(missingPkg.failure!.why, /rf-nope/);
+  assert.deepEqual(await reg.tags(NODE_REPO_NAME), tagsBefore, "nothing pushed");
+
+  const fixed = await host.script("repo-mirror.sh", { ...setVars, RF_UPSTREAM_REPOFILE: repoFile });
+  assert.equal(fixed.code, 0, fixed.stderr);
+  const files = contextFiles(
+    layeredContainerfile({ base: bases.plain, mirrorPort, mirrorPath: SET, install: ["rf-hello"], enable: ["rf-hello.service"] }),
+  );
+  const ok = await build(files, bases.plain);
+  assert.equal(ok.code, 0, ok.stderr.slice(-3000));
+  assert.deepEqual([...ok.json.packages.added].sort(), ["rf-hello-1.0-1.noarch", "rf-lib-1.1-1.noarch"]);
+});
+
+test("a Containerfile whose RUN fails: fails in step \"build\", nothing is pushed", async () => {
+  const files = contextFiles(
+    layeredContainerfile({ base: bases.plain, mirrorPort, mirrorPath: "fixtures", install: ["rf-not-in-mirror"] }),
+  );
+  const tagsBefore = await reg.tags(NODE_REPO_NAME);
+  const res = await build(files, bases.plain);
+  assert.notEqual(res.code, 0);
+  assert.equal(failureLines(res.stderr).length, 1, res.stderr.slice(-3000));
+  assert.equal(res.failure?.step, "build");
+  assert.deepEqual(await reg.tags(NODE_REPO_NAME), tagsBefore);
+});
+
+test("the authfile never outlives a run and no secret (registry/repo passwords, SSH key) appears in any output", () => {
+  const tmp = join(root, "tmp");
+  assert.deepEqual(existsSync(tmp) ? readdirSync(tmp) : [], []);
+  for (const d of readdirSync(join(root, "builds"))) {
+    const rf = join(root, "builds", d, "result.json");
+    if (existsSync(rf)) assert.ok(!readFileSync(rf, "utf8").includes(reg.password));
+  }
+  assert.deepEqual(leakedSecrets(), []);
+});
