@@ -343,9 +343,11 @@ if [ "${#platforms[@]}" -gt 0 ]; then
       [ -f "$build_dir/$f" ] || rf_fail "publish" "cosa did not produce $build_dir/$f"
       size="$(stat -c %s "$build_dir/$f")"
       dest="$pub_dir/$f"
-      if [ ! -f "$dest" ] || [ "$(stat -c %s "$dest")" != "$size" ]; then
+      # Same file (hard link) or same size and mtime (copy with -p): already published.
+      if ! [ "$build_dir/$f" -ef "$dest" ] \
+        && [ "$(stat -c '%s %Y' "$dest" 2>/dev/null || true)" != "$(stat -c '%s %Y' "$build_dir/$f")" ]; then
         rm -f "$dest"
-        ln "$build_dir/$f" "$dest" 2>/dev/null || cp --reflink=auto "$build_dir/$f" "$dest" \
+        ln "$build_dir/$f" "$dest" 2>/dev/null || cp -p --reflink=auto "$build_dir/$f" "$dest" \
           || rf_fail "publish" "could not copy $f to $pub_dir"
         chmod 0644 "$dest"
         awk -v f="$f" '$2 != f && $2 != "*" f' "$sums" > "$sums.tmp" && mv -f "$sums.tmp" "$sums"

@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# rhcos-forge release-new.sh
+#
+# Makes a custom OpenShift release image: `oc adm release new --from-release`
+# with component overrides (the built OS as rhel-coreos / machine-os-content,
+# any other name=image@digest), then, when extra manifests are given, one
+# layer on top adding them to /release-manifests (seed 004's approach: the CVO
+# applies every manifest it finds there). Pushes to RF_RELEASE_REPO:RF_RELEASE_ID
+# and reports the digest. Registry auth arrives on stdin and only ever lives in
+# a 0600 file passed with -a / --authfile.
+#
+# env:
+#   RF_ROOT            work dir (default /var/lib/rhcos-forge)
+#   RF_FROM_RELEASE    the release to start from, repo@sha256:<64 hex>
+#   RF_RELEASE_REPO    push repository without tag
+#   RF_RELEASE_ID      content hash from the caller: push tag and work dir name
+#   RF_RELEASE_NAME    optional release name (oc adm release new --name)
+#   RF_OVERRIDES       space-separated name=repo@sha256:<64 hex>
+#   RF_TLS_VERIFY      true (default) | false
+#
+# stdin, one entry per line:
+#   rhcos-forge-release v1
+#   manifest <base64 of a file name> <base64 of its content>   (any number)
+#   authfile <base64 of a containers auth.json>                (optional)
+#
+# stdout (last line, also $RF_ROOT/releases/$RF_RELEASE_ID/result.json):
+#   {"ref":"<repo>@sha256:…","digest":"sha256:…","tag":"<repo>:<id>","version":"…","from":"…"}
+set -euo pipefail
+RF_SCRIPT="release-new"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+umask 022
+
+RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
+RF_FROM_RELEASE="${RF_FROM_RELEASE:-}"
+RF_RELEASE_REPO="${RF_RELEASE_REPO:-}"
+RF_RELEASE_ID="${RF_RELEASE_ID:-}"
+RF_RELEASE_NAME="${RF_RELEASE_NAME:-}"
+RF_OVERRIDES="${RF_OVERRIDES:-}"
+RF_TLS_VERIFY="$(rf_bool "${RF_TLS_VERIFY:-true}")"
+
+digest_re='^[A-Za-z0-9][A-Za-z0-9._:/-]*@sha256:[0-9a-f]{64}$'
+
+# ---------------------------------------------------------------- arguments
+rf_step "arguments"
+[[ "$RF_FROM_RELEASE" =~ $digest_re ]] \
+  || rf_fail "arguments" "RF_FROM_RELEASE must be a release image pinned by digest (repo@sha256:<64 hex>), got: '$RF_FROM_RELEASE'"
+{ [[ "$RF_RELEASE_REPO" =~ ^[A-Za-z0-9][A-Za-z0-9._:/-]*$ ]] && [[ "${RF_RELEASE_REPO##*/}" != *:* ]] && [[ "$RF_RELEASE_REPO" == */* ]]; } \
+  || rf_fail "arguments" "RF_RELEASE_REPO must be a registry repository without tag or digest, got: '$RF_RELEASE_REPO'"
+[[ "$RF_RELEASE_ID" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] \
+  || rf_fail "arguments" "RF_RELEASE_ID must be a valid image tag, got: '$RF_RELEASE_ID'"
+[ -z "$RF_RELEASE_NAME" ] || [[ "$RF_RELEASE_NAME" =~ ^[0-9A-Za-z][0-9A-Za-z.+_-]*$ ]] \
+  || rf_fail "arguments" "RF_RELEASE_NAME must be a version such as 4.19.10-custom.1, got: '$RF_RELEASE_NAME'"
+read -r -a overrides <<< "$RF_OVERRIDES"
+for o in "${overrides[@]}"; do
+  name="${o%%=*}"
+  image="${o#*=}"
+  { [ "$name" != "$o" ] && [[ "$name" =~ ^[a-z0-9][a-z0-9-]*$ ]]; } \
+    || rf_fail "arguments" "override '$o' must be <component>=<image>"
+  [[ "$image" =~ $digest_re ]] \
+    || rf_fail "arguments" "override $name must be pinned by digest (repo@sha256:<64 hex>), got: '$image'"
+done
+
+# ---------------------------------------------------------------- tools
+rf_step "tools"
+if ! command -v oc > /dev/null 2>&1; then
+  rf_fail "tools" "oc (the OpenShift CLI) was not found on the build host: install the oc client of the release's minor version (openshift-clients, or openshift-client-linux.tar.gz from mirror.openshift.com/pub/openshift-v4/clients/ocp/)"
+fi
+rf_need python3 base64
+
+release_dir="$RF_ROOT/releases/$RF_RELEASE_ID"
+result_file="$release_dir/result.json"
+mkdir -p "$RF_ROOT/tmp" "$release_dir"
+chmod 0700 "$RF_ROOT/tmp"
+work="$(mktemp -d "$RF_ROOT/tmp/release-new.XXXXXX")"
+rf_on_exit "rm -rf '$work'"
+
+# ---------------------------------------------------------------- unpack
+rf_step "unpack"
+bundle="$work/bundle"
+(umask 077 && cat > "$bundle") || rf_fail "unpack" "could not read the bundle from stdin"
+[ "$(head -n 1 "$bundle")" = "rhcos-forge-release v1" ] \
+  || rf_fail "unpack" "stdin is not a rhcos-forge release bundle (first line must be 'rhcos-forge-release v1')"
+manifests="$work/context/release-manifests"
+mkdir -p "$manifests"
+authfile=""
+nmanifests=0
+lineno=0
+while IFS=' ' read -r kind f1 f2 extra || [ -n "$kind" ]; do
+  lineno=$((lineno + 1))
+  [ "$lineno" -gt 1 ] || continue
+  [ -n "$kind" ] || continue
+  [ -z "${extra:-}" ] || rf_fail "unpack" "bundle line $lineno: too many fields"
+  case "$kind" in
+    manifest)
+      name="$(printf '%s' "${f1:-}" | base64 -d 2>/dev/null)" || rf_fail "unpack" "bundle line $lineno: name is not valid base64"
+      [[ "$name" =~ ^[A-Za-z0-9][A-Za-z0-9._-]*\.(yaml|yml|json)$ ]] \
+        || rf_fail "unpack" "bundle line $lineno: manifest name must be a plain .yaml file name, got: '$name'"
+      printf '%s' "${f2:-}" | base64 -d > "$manifests/$name" 2>/dev/null \
+        || rf_fail "unpack" "bundle line $lineno: content of $name is not valid base64"
+      nmanifests=$((nmanifests + 1))
+      ;;
+    authfile)
+      { [ -n "${f1:-}" ] && [ -z "${f2:-}" ]; } || rf_fail "unpack" "bundle line $lineno: authfile takes one base64 field"
+      authfile="$work/auth.json"
+      (umask 077 && printf '%s' "$f1" | base64 -d > "$authfile" 2>/dev/null) \
+        || rf_fail "unpack" "bundle line $lineno: authfile is not valid base64"
+      chmod 0600 "$authfile"
+      ;;
+    *) rf_fail "unpack" "bundle line $lineno: unknown entry '$kind'" ;;
+  esac
+done < "$bundle"
+rm -f "$bundle"
+[ "$nmanifests" = 0 ] || rf_need podman
+
+secrets="$work/secrets"
+: > "$secrets"
+if [ -n "$authfile" ]; then
+  grep -oE '"(auth|password|identitytoken)"[[:space:]]*:[[:space:]]*"[^"]+"' "$authfile" \
+    | sed -E 's/.*:[[:space:]]*"([^"]+)"/\1/' > "$secrets" || true
+fi
+
+oc_opts=()
+[ -z "$authfile" ] || oc_opts+=(-a "$authfile")
+[ "$RF_TLS_VERIFY" = true ] || oc_opts+=(--insecure=true)
+podman_opts=("--tls-verify=$RF_TLS_VERIFY")
+[ -z "$authfile" ] || podman_opts+=(--authfile "$authfile")
+
+# registry_why <log>: a short, masked reason from oc/podman output
+registry_why() {
+  local text
+  text="$(rf_mask "$secrets" < "$1")"
+  if grep -Eqi 'manifest unknown|not found' <<< "$text"; then
+    echo "the image does not exist in the registry (manifest unknown)"
+  elif grep -Eqi 'unauthorized|authentication required|denied' <<< "$text"; then
+    echo "the registry refused the credentials (unauthorized)"
+  elif grep -Eqi 'connection refused|no such host|i/o timeout|x509' <<< "$text"; then
+    echo "the registry is unreachable: $(grep -Eio '(connection refused|no such host|i/o timeout|x509[^"]*)' <<< "$text" | head -n 1)"
+  else
+    grep -v '^[[:space:]]*$' <<< "$text" | tail -n 1 | cut -c1-300
+  fi
+}
+
+# release_info <ref> <out>: digest and version of a release image, on two lines
+release_info() {
+  oc adm release info "${oc_opts[@]}" --output=json "$1" > "$work/info.json" 2> "$work/info.log" || return 1
+  python3 -c 'import json,sys
+info = json.load(open(sys.argv[1]))
+print(info.get("digest", ""))
+print((info.get("metadata") or {}).get("version", ""))' "$work/info.json" > "$2" 2>/dev/null
+}
+
+# ---------------------------------------------------------------- reuse
+rf_step "reuse"
+tag="$RF_RELEASE_REPO:$RF_RELEASE_ID"
+if [ -f "$result_file" ]; then
+  old_ref="$(sed -nE 's/.*"ref":"([^"]*)".*/\1/p' "$result_file" | head -n 1)"
+  if [ -n "$old_ref" ] && release_info "$old_ref" "$work/old"; then
+    rf_log "release $RF_RELEASE_ID already pushed as $old_ref; not building"
+    tail -n 1 "$result_file"
+    exit 0
+  fi
+  rf_log "previous result ${old_ref:-?} is not usable any more; building again"
+fi
+
+# ---------------------------------------------------------------- release new
+rf_step "release new"
+base_tag="$tag"
+[ "$nmanifests" = 0 ] || base_tag="$tag-base"
+new_args=(adm release new "${oc_opts[@]}" --from-release "$RF_FROM_RELEASE" --to-image "$base_tag")
+[ -z "$RF_RELEASE_NAME" ] || new_args+=(--name "$RF_RELEASE_NAME")
+if ! rf_run_logged "$work/new.log" "$secrets" oc "${new_args[@]}" "${overrides[@]}"; then
+  rf_fail "release new" "oc adm release new from $RF_FROM_RELEASE failed: $(registry_why "$work/new.log")"
+fi
+release_info "$base_tag" "$work/base" \
+  || rf_fail "release new" "could not read $base_tag back with oc adm release info: $(registry_why "$work/info.log")"
+digest="$(sed -n 1p "$work/base")"
+version="$(sed -n 2p "$work/base")"
+[[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || rf_fail "release new" "oc adm release info reported no usable digest for $base_tag"
+rf_log "release $version pushed as $RF_RELEASE_REPO@$digest"
+
+# ---------------------------------------------------------------- manifests
+if [ "$nmanifests" -gt 0 ]; then
+  rf_step "manifests"
+  printf 'FROM %s\nCOPY release-manifests/ /release-manifests/\n' "$RF_RELEASE_REPO@$digest" > "$work/context/Containerfile"
+  if ! rf_run_logged "$work/build.log" "$secrets" podman build "${podman_opts[@]}" \
+    --label "io.rhcos-forge.release-id=$RF_RELEASE_ID" -t "$tag" -f "$work/context/Containerfile" "$work/context"; then
+    rf_fail "manifests" "podman build of the manifest layer failed: $(registry_why "$work/build.log")"
+  fi
+  if ! rf_run_logged "$work/push.log" "$secrets" podman push "${podman_opts[@]}" --digestfile "$work/digest" "$tag" "docker://$tag"; then
+    rf_fail "manifests" "could not push $tag: $(registry_why "$work/push.log")"
+  fi
+  digest="$(tr -d '[:space:]' < "$work/digest")"
+  [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || rf_fail "manifests" "podman push reported no usable digest"
+  rf_log "added $nmanifests manifest(s) to /release-manifests: $RF_RELEASE_REPO@$digest"
+fi
+
+# ---------------------------------------------------------------- result
+rf_step "result"
+ref="$RF_RELEASE_REPO@$digest"
+result="{\"ref\":$(rf_json_str "$ref"),\"digest\":$(rf_json_str "$digest"),\"tag\":$(rf_json_str "$tag"),\"version\":$(rf_json_str "$version"),\"from\":$(rf_json_str "$RF_FROM_RELEASE")}"
+printf '%s\n' "$result" | rf_atomic_write "$result_file" 0644 > /dev/null || rf_fail "result" "could not write $result_file"
+printf '%s\n' "$result"

@@ -1,0 +1,205 @@
+// cosa-build.sh run for real as a plain `bash` subprocess on this machine. The real
+// coreos-assembler container is not available here, so the failure paths run against the real
+// host (missing KVM, bad arguments) and the full flow runs against test/host/cosa-fake-podman.sh,
+// which records every podman call: those calls are the golden command lines, and re-runs show
+// which steps their input hashes let the script skip.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, describe, it } from "node:test";
+import { renderCosaBundle, renderCosaRepoFile } from "../../components/cosaInputs";
+
+const ROOT = resolve(__dirname, "..", "..");
+const SCRIPT = join(ROOT, "components", "scripts", "cosa-build.sh");
+const GOLDEN = join(ROOT, "test", "golden", "cosa-build.commands");
+const CONTAINER = `quay.io/coreos-assembler/coreos-assembler@sha256:${"c".repeat(64)}`;
+const AUTH_TOKEN = Buffer.from("robot:cosa-s3cr3t-token").toString("base64");
+const AUTH = JSON.stringify({ auths: { "quay.io": { auth: AUTH_TOKEN } } });
+const SECRETS = [AUTH_TOKEN, "cosa-s3cr3t-token"];
+const REPO_FILE = renderCosaRepoFile([
+    { id: "rhel-9.6-baseos", url: "http://10.0.0.2:5180/rhel-9.6-baseos/", gpgcheck: false },
+    { id: "rhel-9.6-server-ose-4.19", url: "http://10.0.0.2:5180/rhel-9.6-server-ose-4.19/", gpgcheck: false },
+]);
+
+const temp = mkdtempSync(join(tmpdir(), "rf-cosa-"));
+after(() => rmSync(temp, { recursive: true, force: true }));
+
+interface Run { status: number | null; stdout: string; stderr: string; log: string[] }
+
+function sandbox(name: string): { dir: string; bin: string } {
+    const dir = join(temp, name);
+    const bin = join(dir, "bin");
+    mkdirSync(bin, { recursive: true });
+    return { dir, bin };
+}
+
+function withFakePodman(bin: string): void {
+    copyFileSync(join(ROOT, "test", "host", "cosa-fake-podman.sh"), join(bin, "podman"));
+    chmodSync(join(bin, "podman"), 0o755);
+}
+
+function run(dir: string, bin: string, env: Record<string, string>, stdin: string): Run {
+    const log = join(dir, "podman.log");
+    if (existsSync(log)) rmSync(log);
+    const r = spawnSync("bash", [SCRIPT], {
+        input: stdin,
+        encoding: "utf8",
+        env: {
+            PATH: `${bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+            HOME: dir,
+            FAKE_LOG: log,
+            FAKE_STATE: join(dir, "fake"),
+            RF_ROOT: join(dir, "root"),
+            RF_COSA_CONTAINER: CONTAINER,
+            RF_COSA_CONFIG_URL: "https://github.com/openshift/os.git",
+            RF_COSA_BRANCH: "release-4.19",
+            RF_COSA_VARIANT: "rhel-9.6",
+            RF_IMAGE_REPO: "quay.io/example-org/rhcos",
+            // /dev/null is a read-write character device: the KVM check passes, the fake podman ignores it.
+            RF_KVM_DEVICE: "/dev/null",
+            ...env,
+        },
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr, log: existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : [] };
+}
+
+function resultOf(r: Run): { ref: string; digest: string; buildId: string; configCommit: string; ran: string[]; artifacts: { name: string; path: string; sha256: string; size: number }[] } {
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim().split("\n").pop() ?? "");
+}
+
+function assertNoSecret(r: Run): void {
+    for (const s of SECRETS) {
+        assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), `output carries the secret ${s}`);
+        assert.ok(!r.log.join("\n").includes(s), `a podman command line carries the secret ${s}`);
+    }
+}
+
+/** The one error line lib.sh promises. */
+function failure(r: Run): string {
+    assert.notEqual(r.status, 0, "the script must fail");
+    const lines = r.stderr.trim().split("\n").filter(l => / failed: /.test(l));
+    assert.equal(lines.length, 1, `exactly one failure line, got:\n${r.stderr}`);
+    assert.match(lines[0], /^rhcos-forge cosa-build: step "[^"]+" failed: /);
+    return lines[0];
+}
+
+const bundle = renderCosaBundle(REPO_FILE, AUTH);
+
+describe("cosa-build.sh failure paths on this machine", () => {
+    it("fails naming nested virtualization when the KVM device is missing", () => {
+        const { dir, bin } = sandbox("nokvm");
+        const r = run(dir, bin, { RF_KVM_DEVICE: join(dir, "kvm-absent") }, bundle);
+        const line = failure(r);
+        assert.match(line, /step "kvm" failed: .*kvm-absent does not exist: coreos-assembler needs KVM.*nested virtualization/);
+        assert.equal(r.stdout, "");
+        assertNoSecret(r);
+    });
+
+    it("fails on a KVM path that is not a character device", () => {
+        const { dir, bin } = sandbox("kvmfile");
+        writeFileSync(join(dir, "kvm"), "");
+        const line = failure(run(dir, bin, { RF_KVM_DEVICE: join(dir, "kvm") }, bundle));
+        assert.match(line, /step "kvm" failed: .*not a character device.*nested virtualization/);
+    });
+
+    it("rejects a coreos-assembler image that is not pinned by digest", () => {
+        const { dir, bin } = sandbox("tag");
+        const r = run(dir, bin, { RF_COSA_CONTAINER: "quay.io/coreos-assembler/coreos-assembler:latest" }, bundle);
+        assert.match(failure(r), /step "arguments" failed: RF_COSA_CONTAINER must be the coreos-assembler image pinned by digest/);
+        assertNoSecret(r);
+    });
+
+    it("rejects unknown media platforms", () => {
+        const { dir, bin } = sandbox("platform");
+        assert.match(failure(run(dir, bin, { RF_COSA_ARTIFACTS: "metal qemu" }, bundle)), /RF_COSA_ARTIFACTS may only list metal, metal4k and live, got: 'qemu'/);
+    });
+
+    it("rejects stdin that is not a cosa bundle", () => {
+        const { dir, bin } = sandbox("badstdin");
+        withFakePodman(bin);
+        assert.match(failure(run(dir, bin, {}, "hello\n")), /step "unpack" failed: stdin is not a rhcos-forge cosa bundle/);
+    });
+});
+
+describe("cosa-build.sh against a recording podman", () => {
+    const { dir, bin } = sandbox("flow");
+    withFakePodman(bin);
+    const env = { RF_COSA_ARTIFACTS: "metal live", FAKE_LEAK_AUTH: "1" };
+    let first: Run;
+
+    it("runs init, fetch, build, osbuild and push-container, publishing media with sha256", () => {
+        first = run(dir, bin, env, bundle);
+        const result = resultOf(first);
+        assert.deepEqual(result.ran, ["init", "fetch", "build", "artifacts", "push"]);
+        assert.equal(result.ref, `quay.io/example-org/rhcos@sha256:${"1".repeat(64)}`);
+        assert.equal(result.buildId, "419.96.202501010000-0");
+        assert.equal(result.configCommit, "0123456789abcdef0123456789abcdef01234567");
+        assert.deepEqual(result.artifacts.map(a => a.name), ["metal", "live-iso", "live-kernel", "live-initramfs", "live-rootfs"]);
+        for (const a of result.artifacts) {
+            const file = join(dir, "root", "mirror", a.path);
+            const content = readFileSync(file);
+            assert.equal(a.sha256, createHash("sha256").update(content).digest("hex"));
+            assert.equal(a.size, content.length);
+        }
+        const sums = readFileSync(join(dir, "root", "mirror", "artifacts", result.buildId, "SHA256SUMS"), "utf8");
+        assert.equal(sums.trim().split("\n").length, 5);
+        const repo = readFileSync(join(dir, "root", "cosa", "src", "config", "rhcos-forge-mirror.repo"), "utf8");
+        assert.equal(repo, REPO_FILE);
+        assert.match(readFileSync(join(dir, "root", "cosa", "src", "config", ".git", "info", "exclude"), "utf8"), /^\/rhcos-forge-mirror\.repo$/m);
+    });
+
+    it("masks registry credentials a tool prints, and never puts them on a command line", () => {
+        assert.match(first.stderr, /debug: using credentials .*\*\*\*/);
+        assertNoSecret(first);
+    });
+
+    it("runs exactly the golden command lines", () => {
+        const normalized = first.log.map(line => line
+            .split(join(dir, "root")).join("$RF_ROOT")
+            .replace(/cosa-build\.[A-Za-z0-9]{6}/g, "cosa-build.XXXXXX")
+            .replace("--device /dev/null:/dev/kvm", "--device /dev/kvm:/dev/kvm"))
+            .join("\n") + "\n";
+        if (process.getuid?.() !== 0) return; // rootless podman gets --userns keep-id instead of the uid maps
+        if (process.env.RF_UPDATE_GOLDEN === "1") writeFileSync(GOLDEN, normalized);
+        assert.equal(normalized, readFileSync(GOLDEN, "utf8"));
+    });
+
+    it("reruns nothing but the config check when no input changed", () => {
+        const again = run(dir, bin, env, bundle);
+        const result = resultOf(again);
+        assert.deepEqual(result.ran, []);
+        assert.deepEqual(again.log.map(l => l.match(/@sha256:c{64} (\S+)/)?.[1] ?? l.split(" ").slice(0, 3).join(" ")),
+            ["podman image exists", "shell", "shell"]);
+        assert.equal(result.ref, resultOf(first).ref);
+    });
+
+    it("fetches and builds again when the mirror repos change, without a new init", () => {
+        const changed = renderCosaBundle(REPO_FILE + "\n[extra]\nbaseurl=http://10.0.0.2:5180/extra/\n", AUTH);
+        const result = resultOf(run(dir, bin, env, changed));
+        // The fake reuses the build id, so the build replaces its media: they are rebuilt and republished.
+        assert.deepEqual(result.ran, ["fetch", "build", "artifacts", "push"]);
+    });
+
+    it("checks out again when the variant changes", () => {
+        const result = resultOf(run(dir, bin, { ...env, RF_COSA_VARIANT: "c9s" }, bundle));
+        assert.deepEqual(result.ran, ["init", "fetch", "build", "artifacts", "push"]);
+    });
+
+    it("builds only the missing media", () => {
+        const result = resultOf(run(dir, bin, { ...env, RF_COSA_VARIANT: "c9s", RF_COSA_ARTIFACTS: "metal metal4k live" }, bundle));
+        assert.deepEqual(result.ran, ["artifacts"]);
+        const log = readFileSync(join(dir, "podman.log"), "utf8");
+        assert.match(log, / osbuild metal4k\n/);
+    });
+
+    it("fails the step with the tool's reason when cosa fetch fails", () => {
+        const r = run(dir, bin, { ...env, RF_COSA_VARIANT: "scos", FAKE_FAIL: "fetch" }, bundle);
+        assert.match(failure(r), /step "fetch" failed: cosa fetch failed \(are the repos the manifest names in the mirror\?\): error: fake fetch failed on purpose/);
+        assert.equal(r.stdout, "");
+        assertNoSecret(r);
+    });
+});
