@@ -461,6 +461,7 @@ export async function startRegistry(env: Env): Promise<Registry> {
         .filter(([, repo]) => repo?.startsWith(`${reg.host}/`))
         .map(([id]) => id!),
     );
+    for (const id of ids) await run("podman", ["image", "unmount", "-f", id], { check: false });
     if (ids.size > 0) await run("podman", ["rmi", "-f", ...ids], { check: false });
   });
   return reg;
