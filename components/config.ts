@@ -4,6 +4,11 @@
 // only then registers resources: a bad stack fails with one message listing every bad key, the
 // value given and what is expected, and nothing is created. Components never read config.
 import { z } from "zod";
+import { renderOnClusterContainerfile } from "./containerfile";
+import {
+    CONTAINERFILE_ARCHES, checkContainerfile, checkRenderedImagePushSpec, machineOSConfigApi, renderedImagePushSpec,
+} from "./machineOsConfig";
+import { EXTENSIONS, KERNEL_TYPES } from "./manifests";
 
 export const NAMESPACE = "rhcos-forge";
 
@@ -134,6 +139,8 @@ export const imageSchema = z.object({
     buildArgs: z.array(z.string().regex(/^--?[A-Za-z0-9][A-Za-z0-9-]*(=[^\s'"\\]*)?$|^[^\s'"\\-][^\s'"\\]*$/, "must be a plain podman build flag or value")).default([])
         .describe("Extra `podman build` flags (e.g. --isolation chroot)."),
     tlsVerify: z.boolean().default(true).describe("Verify TLS for pulls, pushes and inspects."),
+    allowBaseMismatch: z.boolean().default(false)
+        .describe("Roll out even when image.base is not the cluster's current baseOSContainerImage (nodes would leave the cluster's RHCOS)."),
 }).strict();
 
 export const OPENSHIFT_VERSIONS = ["4.16", "4.17", "4.18", "4.19"] as const;
@@ -157,15 +164,32 @@ const poolSchema = z.object({
         .describe("Nodes labelled into a custom pool."),
     maxUnavailable: maxUnavailable.default(1).describe("Nodes updated at once."),
     paused: z.boolean().default(false).describe("Pause the pool (the MachineConfig is applied when unpaused)."),
+    // The node extras are optional rather than defaulted: unset means "rhcos-forge does not manage
+    // it", and the MachineConfig then leaves the field out (see manifests.ts renderMachineConfig).
+    extensions: z.array(z.enum(EXTENSIONS)).optional()
+        .describe(`RHCOS extensions the MCO installs on the pool's nodes (${EXTENSIONS.join(", ")}); none when unset.`),
+    kernelType: z.enum(KERNEL_TYPES).optional()
+        .describe("Kernel the pool's nodes boot: default, realtime, or 64k-pages (aarch64 only); default when unset."),
+    kernelArguments: z.array(z.string().regex(/^[^\s"'\\]+$/, "must be one kernel argument without whitespace or quotes (e.g. nosmt or hugepagesz=1G)")).optional()
+        .describe("Kernel arguments added on the pool's nodes, one argument per entry; none when unset."),
 }).strict();
+
+export const ROLLOUT_METHODS = ["machineconfig", "machineosconfig"] as const;
 
 export const rolloutSchema = z.object({
-    method: z.enum(["machineconfig"]).default("machineconfig").describe("How the image reaches nodes: a MachineConfig osImageURL."),
+    method: z.enum(ROLLOUT_METHODS).default("machineconfig")
+        .describe("How the image reaches nodes: machineconfig (built on the build host, a MachineConfig osImageURL) or machineosconfig (built on the cluster by the MCO from a MachineOSConfig)."),
     pools: z.array(poolSchema).min(1, "must list at least one pool").describe("Pools in rollout order (canary first)."),
     allowMaster: z.boolean().default(false).describe("Allow rolling a custom OS image to the master pool."),
+    timeoutMinutes: z.number({ invalid_type_error: "must be a number of minutes (1-1440)" })
+        .int("must be a number of minutes (1-1440)").min(1, "must be a number of minutes (1-1440)").max(1440, "must be a number of minutes (1-1440)")
+        .default(120)
+        .describe("How long one pool may take to update (and, on-cluster, build) before the rollout fails; the next pool starts only after the previous one is updated."),
+    containerfileArch: z.enum(CONTAINERFILE_ARCHES).default("NoArch")
+        .describe("machineosconfig: the architecture the on-cluster Containerfile is for."),
 }).strict();
 
-export const stackConfigSchema = z.object({
+const stackObjectSchema = z.object({
     buildHost: buildHostSchema,
     mirror: mirrorSchema.default({}),
     image: imageSchema,
@@ -178,9 +202,12 @@ export const stackConfigSchema = z.object({
     mirrorPasswords: z.record(z.string().regex(REPO_ID), z.string().min(1)).default({})
         .describe("Secret. Map of upstream repo id to password."),
     kubeconfig: z.string().min(1).optional().describe("Secret. kubeconfig of the target cluster."),
-}).strict().superRefine((cfg, ctx) => {
+}).strict();
+
+export const stackConfigSchema = stackObjectSchema.superRefine((cfg, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
-    if (cfg.buildHost.provider !== "local" && cfg.sshPrivateKey === undefined) {
+    // With machineosconfig the build host is not created (Pulumi.yaml still requires the key).
+    if (cfg.rollout.method === "machineconfig" && cfg.buildHost.provider !== "local" && cfg.sshPrivateKey === undefined) {
         issue(["sshPrivateKey"], `is required for a ${cfg.buildHost.provider} build host (set it with --secret)`);
     }
     cfg.rollout.pools.forEach((pool, i) => {
@@ -190,6 +217,15 @@ export const stackConfigSchema = z.object({
         if ((pool.name === "worker" || pool.name === "master") && pool.nodes.length > 0) {
             issue(["rollout", "pools", i, "nodes"], `must be empty for the built-in ${pool.name} pool (nodes are labelled only into custom pools)`);
         }
+        const extensions = pool.extensions ?? [];
+        extensions.forEach((ext, j) => {
+            if (extensions.indexOf(ext) !== j) issue(["rollout", "pools", i, "extensions", j], "is listed twice");
+            // The MCO maps kernel-devel to the default kernel's packages; with another kernel the
+            // pool degrades on a package conflict instead of failing here.
+            if (ext === "kernel-devel" && pool.kernelType !== undefined && pool.kernelType !== "default") {
+                issue(["rollout", "pools", i, "extensions", j], `must not be kernel-devel with kernelType ${pool.kernelType} (kernel-devel matches only the default kernel)`);
+            }
+        });
     });
     const names = cfg.rollout.pools.map(p => p.name);
     names.forEach((n, i) => { if (names.indexOf(n) !== i) issue(["rollout", "pools", i, "name"], "is listed twice"); });
@@ -210,10 +246,45 @@ export const stackConfigSchema = z.object({
     if (cfg.cluster.renderTo === undefined && cfg.kubeconfig === undefined) {
         issue(["kubeconfig"], "is required unless rhcos-forge:cluster.renderTo is set (set it with --secret)");
     }
-    if (cfg.image.base === "cluster" && cfg.kubeconfig === undefined) {
+    if (cfg.rollout.method === "machineosconfig") checkOnCluster(cfg, issue);
+    if (cfg.rollout.method === "machineconfig" && cfg.image.base === "cluster" && cfg.kubeconfig === undefined) {
         issue(["image", "base"], "is \"cluster\", which reads the cluster's ConfigMap and needs rhcos-forge:kubeconfig");
     }
 });
+
+/**
+ * On-cluster layering (rollout.method machineosconfig): the MCO builds on the cluster, so what only
+ * a build host provides is refused rather than silently ignored, and the API server's CEL rules
+ * on the MachineOSConfig are checked here, where the message can name the key to fix.
+ */
+function checkOnCluster(cfg: z.output<typeof stackObjectSchema>, issue: (path: (string | number)[], message: string) => void): void {
+    const version = cfg.cluster.openshiftVersion;
+    const why = "with rhcos-forge:rollout.method machineosconfig (the MCO builds on the cluster)";
+    if (cfg.mirror.repos.length > 0) issue(["mirror", "repos"], `must be empty ${why}: an in-cluster build cannot reach the build host's mirror`);
+    if (cfg.mirror.packageSet.packages.length > 0) issue(["mirror", "packageSet", "packages"], `must be empty ${why}`);
+    if (cfg.image.base !== "cluster") issue(["image", "base"], `must be "cluster" ${why} from the cluster's own base image`);
+    if (cfg.image.buildArgs.length > 0) issue(["image", "buildArgs"], `must be empty ${why}: there is no podman build to pass them to`);
+    if (!cfg.image.tlsVerify) issue(["image", "tlsVerify"], `must be true ${why}`);
+    let replaceByName = false;
+    cfg.image.replace.forEach((r, i) => {
+        if (!/^https?:\/\//.test(r)) {
+            replaceByName = true;
+            issue(["image", "replace", i], `must be an RPM URL ${why}: package names resolve from the build host's mirror`);
+        }
+    });
+    if (cfg.registryAuth === undefined) issue(["registryAuth"], `is required ${why}: it becomes the push and pull secrets (set it with --secret)`);
+    for (const pool of cfg.rollout.pools) {
+        const problem = checkRenderedImagePushSpec(version, renderedImagePushSpec(cfg.image.repository, pool.name));
+        if (problem !== undefined) {
+            issue(["image", "repository"], `${problem}; with rhcos-forge:cluster.openshiftVersion ${version} (MachineOSConfig ${machineOSConfigApi(version)})`);
+            break;
+        }
+    }
+    if (!replaceByName) {
+        const problem = checkContainerfile(renderOnClusterContainerfile(cfg.image));
+        if (problem !== undefined) issue(cfg.image.files.length > 0 ? ["image", "files"] : ["image"], problem);
+    }
+}
 
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type BuildHostConfig = StackConfig["buildHost"];

@@ -4,6 +4,8 @@ import { PoolConfig } from "./config";
 
 export const MCO_API = "machineconfiguration.openshift.io/v1";
 export const ROLE_LABEL = "machineconfiguration.openshift.io/role";
+/** Where the MCO runs and looks for the secrets a MachineOSConfig names. */
+export const MCO_NAMESPACE = "openshift-machine-config-operator";
 
 export interface KubeObject {
     apiVersion: string;
@@ -17,7 +19,9 @@ export const isBuiltinPool = (pool: string): boolean => pool === "worker" || poo
 /**
  * The MCO merges MachineConfigs sorted by name and the last osImageURL wins; custom-pool configs
  * are merged after the worker ones. `99-<pool>-rhcos-forge-os-image` sorts after the MCO's own
- * `00-`/`01-` configs and the usual `99-<pool>-…` ones, so ours wins on purpose.
+ * `00-`/`01-` configs and the usual `99-<pool>-…` ones, so ours wins on purpose. The name predates
+ * the node extras it now also carries; it is kept because renaming replaces the object on every
+ * existing cluster for no change on the nodes.
  */
 export function machineConfigName(pool: string): string {
     return `99-${pool}-rhcos-forge-os-image`;
@@ -27,7 +31,50 @@ export function nodeRoleLabel(pool: string): string {
     return `node-role.kubernetes.io/${pool}`;
 }
 
-export function renderMachineConfig(pool: string, osImageURL: string): KubeObject {
+/** RHCOS extensions the MCO installs from the extensions container (MachineConfig `extensions`). */
+export const EXTENSIONS = [
+    "two-node-ha", "wasm", "ipsec", "usbguard", "kerberos", "kernel-devel", "sandboxed-containers", "sysstat",
+] as const;
+export type Extension = (typeof EXTENSIONS)[number];
+export const KERNEL_TYPES = ["default", "realtime", "64k-pages"] as const;
+export type KernelType = (typeof KERNEL_TYPES)[number];
+
+/** Everything rhcos-forge sets on one pool's nodes. */
+export interface NodeSettings {
+    /** The image nodes boot (absent for on-cluster layering, where the MCO sets it). */
+    readonly osImageURL?: string;
+    readonly extensions?: readonly string[];
+    readonly kernelType?: KernelType;
+    readonly kernelArguments?: readonly string[];
+}
+
+/** True when the settings put anything in a MachineConfig. */
+export function hasNodeSettings(s: NodeSettings): boolean {
+    return Object.keys(machineConfigSpec(s)).length > 0;
+}
+
+/**
+ * Only what is set is written. `kernelType: default` is left out rather than written: ours sorts
+ * last, so an explicit default would silently override another MachineConfig's realtime kernel
+ * (a PerformanceProfile's, say), while leaving it out lets the pool fall back to the default.
+ */
+function machineConfigSpec(s: NodeSettings): Record<string, unknown> {
+    const spec: Record<string, unknown> = {};
+    if (s.osImageURL !== undefined) spec.osImageURL = s.osImageURL;
+    if (s.extensions !== undefined && s.extensions.length > 0) spec.extensions = [...s.extensions];
+    if (s.kernelType !== undefined && s.kernelType !== "default") spec.kernelType = s.kernelType;
+    if (s.kernelArguments !== undefined && s.kernelArguments.length > 0) spec.kernelArguments = [...s.kernelArguments];
+    return spec;
+}
+
+/**
+ * ONE MachineConfig per pool carries the image and the node extras together: every
+ * MachineConfig change renders a new config and drains and reboots each node, so settings split
+ * over several objects could cost several reboots per `pulumi up`; in one object the MCO sees one
+ * change.
+ */
+export function renderMachineConfig(pool: string, settings: NodeSettings | string): KubeObject {
+    const s: NodeSettings = typeof settings === "string" ? { osImageURL: settings } : settings;
     return {
         apiVersion: MCO_API,
         kind: "MachineConfig",
@@ -35,7 +82,7 @@ export function renderMachineConfig(pool: string, osImageURL: string): KubeObjec
             name: machineConfigName(pool),
             labels: { [ROLE_LABEL]: pool, "app.kubernetes.io/managed-by": "rhcos-forge" },
         },
-        spec: { osImageURL },
+        spec: machineConfigSpec(s),
     };
 }
 
