@@ -1,0 +1,258 @@
+// The staged-rollout wait, as pure logic: `evaluatePool` turns one observation of a pool (its
+// MachineConfigPool, the rendered config it points at and, on-cluster, its MachineOSConfig and
+// MachineOSBuilds) into done / waiting / failed, and `waitForPool` polls it with an injected clock,
+// so recorded status sequences are replayed in tests without sleeping. The Kubernetes reads live
+// in kubeApi.ts; the wiring (which pool waits for which) in osImageRollout.ts.
+import { NodeSettings } from "./manifests";
+import type { MachineOSConfigApi } from "./machineOsConfig";
+import { currentImageOf } from "./machineOsConfig";
+
+export interface Condition {
+    readonly type: string;
+    readonly status: string;
+    readonly reason?: string;
+    readonly message?: string;
+}
+
+/** The parts of a MachineConfigPool the wait reads. */
+export interface PoolObject {
+    readonly metadata?: { readonly name?: string; readonly generation?: number };
+    readonly spec?: { readonly paused?: boolean; readonly configuration?: { readonly name?: string } };
+    readonly status?: {
+        readonly observedGeneration?: number;
+        readonly configuration?: { readonly name?: string; readonly source?: readonly { readonly name?: string }[] };
+        readonly conditions?: readonly Condition[];
+        readonly machineCount?: number;
+        readonly updatedMachineCount?: number;
+        readonly readyMachineCount?: number;
+        readonly degradedMachineCount?: number;
+    };
+}
+
+/** The rendered MachineConfig (`rendered-<pool>-<hash>`) the pool's status points at. */
+export interface RenderedConfig {
+    readonly metadata?: { readonly name?: string };
+    readonly spec?: {
+        readonly osImageURL?: string;
+        readonly extensions?: readonly string[] | null;
+        readonly kernelType?: string;
+        readonly kernelArguments?: readonly string[] | null;
+    };
+}
+
+/** A MachineOSBuild, v1 or v1alpha1 (they name the target rendered config differently). */
+export interface BuildObject {
+    readonly metadata?: { readonly name?: string; readonly creationTimestamp?: string };
+    readonly spec?: {
+        readonly machineOSConfig?: { readonly name?: string };
+        readonly machineConfig?: { readonly name?: string };
+        readonly desiredConfig?: { readonly name?: string };
+    };
+    readonly status?: { readonly conditions?: readonly Condition[] };
+}
+
+export interface PoolObservation {
+    /** Undefined while the pool does not exist (a custom pool not yet seen by the API). */
+    readonly pool?: PoolObject;
+    /** Undefined until read, or when the pool has no rendered config yet. */
+    readonly rendered?: RenderedConfig;
+    /** On-cluster layering only. */
+    readonly machineOSConfig?: { readonly status?: Record<string, unknown> };
+    readonly builds?: readonly BuildObject[];
+}
+
+export interface PoolTarget {
+    readonly pool: string;
+    /** Our MachineConfig, which must be among the sources of the pool's rendered config. */
+    readonly machineConfig?: string;
+    /** What the rendered config must contain before "Updated" means our change. */
+    readonly settings: NodeSettings;
+    /** Set for on-cluster layering: the MachineOSConfig (named after the pool) and its API. */
+    readonly onCluster?: { readonly api: MachineOSConfigApi };
+}
+
+export interface Progress {
+    readonly machineCount: number;
+    readonly updatedMachineCount: number;
+    readonly readyMachineCount: number;
+    readonly degradedMachineCount: number;
+}
+
+export type PoolVerdict =
+    | { readonly state: "done"; readonly progress: Progress; readonly image?: string }
+    | { readonly state: "waiting"; readonly progress?: Progress; readonly reason: string }
+    | { readonly state: "failed"; readonly message: string };
+
+/** Pool conditions that end the rollout, most specific first (Degraded sums up the others). */
+const POOL_FAILURES = ["RenderDegraded", "NodeDegraded", "Degraded", "BuildFailed"];
+/** MachineOSBuild conditions that end the rollout. */
+const BUILD_FAILURES = ["Failed", "BuildFailed", "Interrupted"];
+
+const isTrue = (conditions: readonly Condition[] | undefined, type: string): Condition | undefined =>
+    conditions?.find(c => c.type === type && c.status === "True");
+
+function progressOf(pool: PoolObject): Progress {
+    const s = pool.status ?? {};
+    return {
+        machineCount: s.machineCount ?? 0,
+        updatedMachineCount: s.updatedMachineCount ?? 0,
+        readyMachineCount: s.readyMachineCount ?? 0,
+        degradedMachineCount: s.degradedMachineCount ?? 0,
+    };
+}
+
+/** What of `want` the rendered config does not show yet (empty when it shows all of it). */
+export function missingFromRendered(want: NodeSettings, rendered: RenderedConfig | undefined): string[] {
+    const spec = rendered?.spec ?? {};
+    const missing: string[] = [];
+    if (want.osImageURL !== undefined && spec.osImageURL !== want.osImageURL) missing.push(`osImageURL ${want.osImageURL}`);
+    for (const ext of want.extensions ?? []) if (!(spec.extensions ?? []).includes(ext)) missing.push(`extension ${ext}`);
+    const kernel = want.kernelType ?? "default";
+    const have = spec.kernelType === undefined || spec.kernelType === "" ? "default" : spec.kernelType;
+    if (want.kernelType !== undefined && have !== kernel) missing.push(`kernelType ${kernel}`);
+    for (const arg of want.kernelArguments ?? []) if (!(spec.kernelArguments ?? []).includes(arg)) missing.push(`kernel argument ${arg}`);
+    return missing;
+}
+
+/** The build of the pool's desired rendered config, newest first if the MCO made several. */
+function currentBuild(target: PoolTarget, obs: PoolObservation, desired: string | undefined): BuildObject | undefined {
+    const mine = (obs.builds ?? []).filter(b => b.spec?.machineOSConfig?.name === target.pool &&
+        (desired === undefined || (b.spec?.machineConfig?.name ?? b.spec?.desiredConfig?.name) === desired));
+    return [...mine].sort((a, b) => (b.metadata?.creationTimestamp ?? "").localeCompare(a.metadata?.creationTimestamp ?? ""))[0];
+}
+
+/**
+ * One observation → verdict. Done needs all of: no failure condition; (on-cluster) the build of
+ * the pool's desired config succeeded and the MachineOSConfig reports the digest; the pool has
+ * rendered our change (our MachineConfig among the sources, and the rendered config showing our
+ * settings) and adopted it (spec and status name the same rendered config, generation observed);
+ * and Updated=True with every machine updated. Checking the rendered config matters: right after
+ * a MachineConfig changes, the pool still says Updated=True about the previous config until the
+ * render controller catches up, and a bare `Updated=True` check would pass in that window.
+ */
+export function evaluatePool(obs: PoolObservation, target: PoolTarget): PoolVerdict {
+    const pool = obs.pool;
+    if (pool === undefined) return { state: "waiting", reason: `pool ${target.pool} does not exist yet` };
+    const conditions = pool.status?.conditions;
+    for (const type of POOL_FAILURES) {
+        const c = isTrue(conditions, type);
+        if (c) return { state: "failed", message: `pool ${target.pool} is ${type}${c.reason ? ` (${c.reason})` : ""}: ${c.message ?? "no message"}` };
+    }
+    const progress = progressOf(pool);
+    const desired = pool.spec?.configuration?.name;
+
+    let image: string | undefined;
+    if (target.onCluster !== undefined) {
+        const build = currentBuild(target, obs, desired);
+        for (const type of BUILD_FAILURES) {
+            const c = isTrue(build?.status?.conditions, type);
+            if (c && build) {
+                return { state: "failed", message: `MachineOSBuild ${build.metadata?.name ?? "?"} for pool ${target.pool} is ${type}${c.reason ? ` (${c.reason})` : ""}: ${c.message ?? "no message"}` };
+            }
+        }
+        if (build === undefined) return { state: "waiting", progress, reason: `waiting for the MCO to start the image build for ${desired ?? "the pool's config"}` };
+        if (!isTrue(build.status?.conditions, "Succeeded")) {
+            return { state: "waiting", progress, reason: `image build ${build.metadata?.name ?? ""} in progress` };
+        }
+        image = currentImageOf(target.onCluster.api, obs.machineOSConfig?.status);
+        if (image === undefined) return { state: "waiting", progress, reason: "waiting for the MachineOSConfig to report the built image" };
+    }
+
+    if (target.machineConfig !== undefined && !(pool.status?.configuration?.source ?? []).some(s => s.name === target.machineConfig)) {
+        return { state: "waiting", progress, reason: `waiting for the MCO to render ${target.machineConfig} into the pool` };
+    }
+    const missing = missingFromRendered(target.settings, obs.rendered);
+    if (missing.length > 0) return { state: "waiting", progress, reason: `rendered config does not show ${missing.join(", ")} yet` };
+    const generation = pool.metadata?.generation;
+    const observed = pool.status?.observedGeneration;
+    if (desired === undefined || pool.status?.configuration?.name !== desired ||
+        (generation !== undefined && observed !== undefined && observed < generation)) {
+        return { state: "waiting", progress, reason: `pool is moving to ${desired ?? "a new rendered config"}` };
+    }
+    const updated = isTrue(conditions, "Updated") !== undefined && isTrue(conditions, "Updating") === undefined;
+    if (updated && progress.updatedMachineCount === progress.machineCount) {
+        return image === undefined ? { state: "done", progress } : { state: "done", progress, image };
+    }
+    if (pool.spec?.paused === true) {
+        return { state: "failed", message: `pool ${target.pool} is paused: the MCO will not update its nodes until it is unpaused` };
+    }
+    return { state: "waiting", progress, reason: "nodes updating" };
+}
+
+export interface Clock {
+    /** Milliseconds, monotonic enough for timeouts. */
+    now(): number;
+    sleep(ms: number): Promise<void>;
+}
+
+export const realClock: Clock = {
+    now: () => Date.now(),
+    sleep: ms => new Promise(resolve => setTimeout(resolve, ms)),
+};
+
+export interface WaitOptions {
+    readonly timeoutMs: number;
+    /** Between reads; the MCO updates pool status every few seconds, nodes take minutes. */
+    readonly pollMs?: number;
+    /** Log an unchanged progress line again after this long, so a long wait shows it is alive. */
+    readonly heartbeatMs?: number;
+    readonly log: (message: string) => void;
+}
+
+export class PoolRolloutError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "PoolRolloutError";
+    }
+}
+
+export function describeVerdict(pool: string, v: PoolVerdict): string {
+    if (v.state === "failed") return v.message;
+    const p = v.progress;
+    const counts = p === undefined ? "" :
+        `${p.updatedMachineCount}/${p.machineCount} updated, ${p.readyMachineCount}/${p.machineCount} ready, ${p.degradedMachineCount} degraded`;
+    if (v.state === "done") return `pool ${pool} updated: ${counts}${v.image ? ` (image ${v.image})` : ""}`;
+    return `pool ${pool}: ${counts}${counts ? "; " : ""}${v.reason}`;
+}
+
+/**
+ * Polls until the pool is done (resolves with the final verdict), failed (rejects with the pool's
+ * own message) or the timeout passes (rejects with the last progress). A read that throws (API
+ * server restarting during an upgrade, a dropped connection) is logged and retried until the
+ * timeout rather than failing the rollout.
+ */
+export async function waitForPool(
+    target: PoolTarget, observe: () => Promise<PoolObservation>, clock: Clock, opts: WaitOptions,
+): Promise<Extract<PoolVerdict, { state: "done" }>> {
+    const pollMs = opts.pollMs ?? 15_000;
+    const heartbeatMs = opts.heartbeatMs ?? 300_000;
+    const start = clock.now();
+    let lastLine = "";
+    let lastLogAt = -Infinity;
+    for (;;) {
+        let line: string;
+        try {
+            const verdict = evaluatePool(await observe(), target);
+            if (verdict.state === "failed") throw new PoolRolloutError(verdict.message);
+            if (verdict.state === "done") {
+                opts.log(describeVerdict(target.pool, verdict));
+                return verdict;
+            }
+            line = describeVerdict(target.pool, verdict);
+        } catch (e) {
+            if (e instanceof PoolRolloutError) throw e;
+            line = `pool ${target.pool}: cannot read status (${e instanceof Error ? e.message : String(e)}); retrying`;
+        }
+        const now = clock.now();
+        if (line !== lastLine || now - lastLogAt >= heartbeatMs) {
+            opts.log(line);
+            lastLine = line;
+            lastLogAt = now;
+        }
+        const elapsed = now - start;
+        if (elapsed >= opts.timeoutMs) {
+            throw new PoolRolloutError(`pool ${target.pool} did not finish within ${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); last: ${line}`);
+        }
+        await clock.sleep(Math.min(pollMs, opts.timeoutMs - elapsed));
+    }
+}

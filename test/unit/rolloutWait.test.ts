@@ -1,0 +1,243 @@
+// The staged-rollout wait against recorded MachineConfigPool / MachineOSBuild status sequences,
+// replayed with a fake clock: no sleeping, no cluster.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+    BuildObject, Clock, PoolObject, PoolObservation, PoolRolloutError, PoolTarget, RenderedConfig, evaluatePool, waitForPool,
+} from "../../components/poolWait";
+
+const IMAGE = "quay.io/example-org/rhcos-forge@sha256:" + "1".repeat(64);
+const OLD_IMAGE = "quay.io/example-org/rhcos-forge@sha256:" + "0".repeat(64);
+const MC = "99-worker-rhcos-forge-os-image";
+const TARGET: PoolTarget = { pool: "worker", machineConfig: MC, settings: { osImageURL: IMAGE, kernelArguments: ["nosmt"] } };
+
+const T = "2025-06-01T10:00:00Z";
+const cond = (type: string, status: "True" | "False", message = "", reason = "AsExpected") =>
+    ({ type, status, reason, message, lastTransitionTime: T });
+
+/** A MachineConfigPool as the MCO reports it (the fields `oc get mcp -o yaml` shows). */
+function mcp(o: {
+    generation?: number; observed?: number; desired: string; current: string; sources?: string[];
+    machines?: number; updated: number; ready?: number; degraded?: number;
+    updating: boolean; extra?: ReturnType<typeof cond>[]; paused?: boolean;
+}): PoolObject {
+    const machines = o.machines ?? 3;
+    const done = !o.updating && o.updated === machines;
+    return {
+        metadata: { name: "worker", generation: o.generation ?? 4 },
+        spec: { paused: o.paused ?? false, configuration: { name: o.desired } },
+        status: {
+            observedGeneration: o.observed ?? o.generation ?? 4,
+            configuration: { name: o.current, source: (o.sources ?? ["00-worker", "01-worker-kubelet", MC]).map(name => ({ name })) },
+            machineCount: machines,
+            updatedMachineCount: o.updated,
+            readyMachineCount: o.ready ?? o.updated,
+            degradedMachineCount: o.degraded ?? 0,
+            unavailableMachineCount: machines - (o.ready ?? o.updated),
+            conditions: [
+                cond("RenderDegraded", "False"),
+                cond("NodeDegraded", (o.degraded ?? 0) > 0 ? "True" : "False"),
+                cond("Degraded", (o.degraded ?? 0) > 0 ? "True" : "False"),
+                cond("Updated", done ? "True" : "False", done ? `All nodes are updated with ${o.current}` : ""),
+                cond("Updating", o.updating ? "True" : "False", o.updating ? `All nodes are updating to ${o.desired}` : ""),
+                ...(o.extra ?? []),
+            ],
+        },
+    } as PoolObject;
+}
+
+const rendered = (name: string, osImageURL: string, kernelArguments: string[] = []): RenderedConfig =>
+    ({ metadata: { name }, spec: { osImageURL, kernelArguments, extensions: [], kernelType: "" } });
+const OLD = rendered("rendered-worker-aaa", OLD_IMAGE);
+const NEW = rendered("rendered-worker-bbb", IMAGE, ["nosmt"]);
+
+/** Replays observations, one per read; the last one repeats. */
+function replay(seq: (PoolObservation | Error)[]): () => Promise<PoolObservation> {
+    let i = 0;
+    return async () => {
+        const next = seq[Math.min(i++, seq.length - 1)];
+        if (next instanceof Error) throw next;
+        return next;
+    };
+}
+
+function fakeClock(): Clock & { slept: number[] } {
+    let t = 0;
+    const slept: number[] = [];
+    return { slept, now: () => t, sleep: async ms => { slept.push(ms); t += ms; } };
+}
+
+const MIN = 60_000;
+
+describe("evaluatePool", () => {
+    it("is not fooled by Updated=True about the previous config right after the MachineConfig changed", () => {
+        // The render controller has not run yet: status is the old, fully rolled-out config.
+        const stale = { pool: mcp({ desired: "rendered-worker-aaa", current: "rendered-worker-aaa", updated: 3, updating: false }), rendered: OLD };
+        const v = evaluatePool(stale, TARGET);
+        assert.equal(v.state, "waiting");
+        assert.match(v.state === "waiting" ? v.reason : "", /does not show osImageURL .*, kernel argument nosmt yet/);
+    });
+
+    it("waits for our MachineConfig to be among the rendered config's sources", () => {
+        const v = evaluatePool({ pool: mcp({ desired: "rendered-worker-aaa", current: "rendered-worker-aaa", updated: 3, updating: false, sources: ["00-worker"] }), rendered: OLD }, TARGET);
+        assert.equal(v.state === "waiting" && v.reason, `waiting for the MCO to render ${MC} into the pool`);
+    });
+
+    it("waits while the pool controller has not observed the new generation", () => {
+        const v = evaluatePool({ pool: mcp({ generation: 5, observed: 4, desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 3, updating: false }), rendered: NEW }, TARGET);
+        assert.equal(v.state, "waiting");
+    });
+
+    it("treats an empty kernelType in the rendered config as the default kernel", () => {
+        const target: PoolTarget = { pool: "worker", settings: { kernelType: "default" } };
+        const v = evaluatePool({ pool: mcp({ desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 3, updating: false }), rendered: NEW }, target);
+        assert.equal(v.state, "done");
+    });
+
+    it("fails a paused pool instead of waiting for the timeout", () => {
+        const v = evaluatePool({ pool: mcp({ desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 0, updating: false, paused: true }), rendered: NEW }, TARGET);
+        assert.deepEqual(v, { state: "failed", message: "pool worker is paused: the MCO will not update its nodes until it is unpaused" });
+    });
+
+    it("waits for a custom pool that does not exist yet", () => {
+        assert.deepEqual(evaluatePool({}, TARGET), { state: "waiting", reason: "pool worker does not exist yet" });
+    });
+});
+
+describe("waitForPool on recorded sequences", () => {
+    it("updating → updated: resolves once every machine runs the new rendered config, logging progress", async () => {
+        const log: string[] = [];
+        const clock = fakeClock();
+        const done = await waitForPool(TARGET, replay([
+            { pool: mcp({ desired: "rendered-worker-aaa", current: "rendered-worker-aaa", updated: 3, updating: false }), rendered: OLD },
+            { pool: mcp({ desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 0, ready: 2, updating: true }), rendered: NEW },
+            { pool: mcp({ desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 1, ready: 2, updating: true }), rendered: NEW },
+            { pool: mcp({ desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 1, ready: 2, updating: true }), rendered: NEW },
+            { pool: mcp({ desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 3, updating: false }), rendered: NEW },
+        ]), clock, { timeoutMs: 60 * MIN, pollMs: 15_000, log: m => log.push(m) });
+        assert.equal(done.state, "done");
+        assert.deepEqual(done.progress, { machineCount: 3, updatedMachineCount: 3, readyMachineCount: 3, degradedMachineCount: 0 });
+        assert.deepEqual(clock.slept, [15_000, 15_000, 15_000, 15_000]);
+        assert.deepEqual(log, [
+            `pool worker: 3/3 updated, 3/3 ready, 0 degraded; rendered config does not show osImageURL ${IMAGE}, kernel argument nosmt yet`,
+            "pool worker: 0/3 updated, 2/3 ready, 0 degraded; nodes updating",
+            "pool worker: 1/3 updated, 2/3 ready, 0 degraded; nodes updating",
+            "pool worker updated: 3/3 updated, 3/3 ready, 0 degraded",
+        ], "an unchanged line is not repeated");
+    });
+
+    it("updating → degraded: fails with the pool's own message", async () => {
+        const degraded = mcp({
+            desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 1, ready: 1, degraded: 1, updating: true,
+        });
+        const conditions = degraded.status?.conditions?.map(c => c.type === "NodeDegraded"
+            ? { ...c, reason: "1 nodes are reporting degraded status on sync", message: 'Node worker-1 is reporting: "failed to run command rpm-ostree (6 tries): error: Importing: Unencapsulating base: manifest unknown"' }
+            : c);
+        const clock = fakeClock();
+        await assert.rejects(waitForPool(TARGET, replay([
+            { pool: mcp({ desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 0, ready: 2, updating: true }), rendered: NEW },
+            { pool: { ...degraded, status: { ...degraded.status, conditions } }, rendered: NEW },
+        ]), clock, { timeoutMs: 60 * MIN, log: () => undefined }), (e: unknown) => {
+            assert.ok(e instanceof PoolRolloutError);
+            assert.equal(e.message, 'pool worker is NodeDegraded (1 nodes are reporting degraded status on sync): Node worker-1 is reporting: "failed to run command rpm-ostree (6 tries): error: Importing: Unencapsulating base: manifest unknown"');
+            return true;
+        });
+    });
+
+    it("fails on RenderDegraded (a MachineConfig the MCO cannot merge) before anything else", async () => {
+        const pool = mcp({ desired: "rendered-worker-aaa", current: "rendered-worker-aaa", updated: 3, updating: false,
+            extra: [cond("RenderDegraded", "True", 'Failed to render configuration for pool worker: invalid extensions found: [docker]', "RenderFailed")] });
+        // The recorded pool lists RenderDegraded twice (False from the template, True appended): the True one counts.
+        await assert.rejects(waitForPool(TARGET, replay([{ pool, rendered: OLD }]), fakeClock(), { timeoutMs: MIN, log: () => undefined }),
+            /^PoolRolloutError: pool worker is RenderDegraded \(RenderFailed\): Failed to render configuration for pool worker: invalid extensions found: \[docker\]$/);
+    });
+
+    it("times out with the last progress when the pool never finishes", async () => {
+        const clock = fakeClock();
+        const log: string[] = [];
+        const stuck = { pool: mcp({ desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 1, ready: 2, updating: true }), rendered: NEW };
+        await assert.rejects(waitForPool(TARGET, replay([stuck]), clock, { timeoutMs: 20 * MIN, pollMs: MIN, heartbeatMs: 10 * MIN, log: m => log.push(m) }),
+            (e: unknown) => {
+                assert.ok(e instanceof PoolRolloutError);
+                assert.equal(e.message, "pool worker did not finish within 20 minutes (rhcos-forge:rollout.timeoutMinutes); last: pool worker: 1/3 updated, 2/3 ready, 0 degraded; nodes updating");
+                return true;
+            });
+        assert.equal(clock.now(), 20 * MIN, "gives up exactly at the timeout");
+        assert.equal(log.length, 3, "logs at start and every heartbeat (0, 10, 20 min)");
+    });
+
+    it("retries reads that fail (API server restarting) until the pool is done", async () => {
+        const log: string[] = [];
+        const done = await waitForPool(TARGET, replay([
+            new Error("connect ECONNREFUSED 10.0.0.1:6443"),
+            { pool: mcp({ desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 3, updating: false }), rendered: NEW },
+        ]), fakeClock(), { timeoutMs: MIN, pollMs: 1000, log: m => log.push(m) });
+        assert.equal(done.state, "done");
+        assert.equal(log[0], "pool worker: cannot read status (connect ECONNREFUSED 10.0.0.1:6443); retrying");
+    });
+});
+
+describe("waitForPool on-cluster (MachineOSBuild)", () => {
+    const target: PoolTarget = { pool: "canary", settings: {}, onCluster: { api: "v1" } };
+    const canary = (o: Parameters<typeof mcp>[0]): PoolObject => ({ ...mcp(o), metadata: { name: "canary", generation: 2 } });
+    const build = (conditions: ReturnType<typeof cond>[], config = "rendered-canary-bbb"): BuildObject => ({
+        metadata: { name: `canary-${config.slice(-3)}`, creationTimestamp: T },
+        spec: { machineOSConfig: { name: "canary" }, machineConfig: { name: config } },
+        status: { conditions },
+    });
+    const building = [cond("Prepared", "False"), cond("Building", "True", "Image Build In Progress", "Building"), cond("Succeeded", "False"), cond("Failed", "False"), cond("Interrupted", "False")];
+    const succeeded = [cond("Prepared", "False"), cond("Building", "False"), cond("Succeeded", "True", "Build Ready", "Ready"), cond("Failed", "False"), cond("Interrupted", "False")];
+    const failed = [cond("Prepared", "False"), cond("Building", "False"), cond("Succeeded", "False"), cond("Failed", "True", "Failed: error building image: RUN rpm-ostree install htop: exit status 1", "BuildFailed"), cond("Interrupted", "False")];
+    const pool = canary({ generation: 2, desired: "rendered-canary-bbb", current: "rendered-canary-bbb", updated: 0, ready: 1, machines: 1, updating: true, sources: ["00-worker"] });
+    const updated = canary({ generation: 2, desired: "rendered-canary-bbb", current: "rendered-canary-bbb", updated: 1, machines: 1, updating: false, sources: ["00-worker"] });
+
+    it("build → image → nodes updated: resolves with the digest the MachineOSConfig reports", async () => {
+        const log: string[] = [];
+        const done = await waitForPool(target, replay([
+            { pool, builds: [build(succeeded, "rendered-canary-aaa")], machineOSConfig: { status: {} } },
+            { pool, builds: [build(building)], machineOSConfig: { status: {} } },
+            { pool, builds: [build(succeeded)], machineOSConfig: { status: { currentImagePullSpec: IMAGE } } },
+            { pool: updated, builds: [build(succeeded)], machineOSConfig: { status: { currentImagePullSpec: IMAGE } } },
+        ]), fakeClock(), { timeoutMs: 60 * MIN, log: m => log.push(m) });
+        assert.equal(done.image, IMAGE);
+        assert.deepEqual(log, [
+            "pool canary: 0/1 updated, 1/1 ready, 0 degraded; waiting for the MCO to start the image build for rendered-canary-bbb",
+            "pool canary: 0/1 updated, 1/1 ready, 0 degraded; image build canary-bbb in progress",
+            "pool canary: 0/1 updated, 1/1 ready, 0 degraded; nodes updating",
+            `pool canary updated: 1/1 updated, 1/1 ready, 0 degraded (image ${IMAGE})`,
+        ]);
+    });
+
+    it("build failed: fails with the MachineOSBuild's message", async () => {
+        await assert.rejects(waitForPool(target, replay([
+            { pool, builds: [build(building)], machineOSConfig: { status: {} } },
+            { pool, builds: [build(failed)], machineOSConfig: { status: {} } },
+        ]), fakeClock(), { timeoutMs: 60 * MIN, log: () => undefined }), (e: unknown) => {
+            assert.ok(e instanceof PoolRolloutError);
+            assert.equal(e.message, "MachineOSBuild canary-bbb for pool canary is Failed (BuildFailed): Failed: error building image: RUN rpm-ostree install htop: exit status 1");
+            return true;
+        });
+    });
+
+    it("ignores an older failed build of a previous config", async () => {
+        const done = await waitForPool(target, replay([
+            { pool: updated, builds: [build(failed, "rendered-canary-aaa"), build(succeeded)], machineOSConfig: { status: { currentImagePullSpec: IMAGE } } },
+        ]), fakeClock(), { timeoutMs: MIN, log: () => undefined });
+        assert.equal(done.image, IMAGE);
+    });
+
+    it("v1alpha1: reads desiredConfig and currentImagePullspec", async () => {
+        const alpha: PoolTarget = { pool: "canary", settings: {}, onCluster: { api: "v1alpha1" } };
+        const b: BuildObject = { metadata: { name: "canary-rendered-canary-bbb-builder" }, spec: { machineOSConfig: { name: "canary" }, desiredConfig: { name: "rendered-canary-bbb" } }, status: { conditions: succeeded } };
+        const done = await waitForPool(alpha, replay([{ pool: updated, builds: [b], machineOSConfig: { status: { currentImagePullspec: IMAGE } } }]),
+            fakeClock(), { timeoutMs: MIN, log: () => undefined });
+        assert.equal(done.image, IMAGE);
+    });
+
+    it("a pre-4.18 layered pool's BuildFailed condition fails the rollout", async () => {
+        const p = canary({ desired: "rendered-canary-bbb", current: "rendered-canary-bbb", updated: 0, machines: 1, updating: false,
+            extra: [cond("BuildFailed", "True", "Failed to build OS image for pool canary (MachineOSBuild: canary-bbb)", "BuildFailed")] });
+        await assert.rejects(waitForPool(target, replay([{ pool: p, builds: [] }]), fakeClock(), { timeoutMs: MIN, log: () => undefined }),
+            /pool canary is BuildFailed \(BuildFailed\): Failed to build OS image/);
+    });
+});
