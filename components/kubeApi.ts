@@ -1,0 +1,149 @@
+// A minimal read-only Kubernetes API client for the rollout wait: GET with the credentials of a
+// kubeconfig (token, token file, client certificate, basic auth or an exec plugin such as
+// `oc`/`aws eks get-token`). The Pulumi Kubernetes provider has no "read this object again later"
+// call a program can poll, and @kubernetes/client-node is not a dependency, so this is the small
+// subset the wait needs, plus `readPoolObservation`, which turns a pool name into what
+// poolWait.ts evaluates.
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as https from "https";
+import * as yaml from "js-yaml";
+import { MCO_API } from "./manifests";
+import { MachineOSConfigApi } from "./machineOsConfig";
+import { BuildObject, PoolObject, PoolObservation, RenderedConfig } from "./poolWait";
+
+export interface KubeReader {
+    /** GETs an API path; undefined on 404. */
+    get(path: string): Promise<unknown>;
+}
+
+interface ExecConfig { command: string; args?: string[]; env?: { name: string; value: string }[] | null }
+
+/** Where to connect and how to authenticate, resolved from a kubeconfig and context. */
+export interface Connection {
+    readonly server: string;
+    readonly ca?: string;
+    readonly insecure: boolean;
+    readonly tlsServerName?: string;
+    readonly token?: string;
+    readonly tokenFile?: string;
+    readonly cert?: string;
+    readonly key?: string;
+    readonly basic?: { readonly username: string; readonly password: string };
+    readonly exec?: ExecConfig;
+}
+
+interface NamedEntry<T> { name: string; [k: string]: unknown; cluster?: T; user?: T; context?: T }
+interface KubeconfigDoc {
+    "current-context"?: string;
+    contexts?: NamedEntry<{ cluster: string; user: string }>[];
+    clusters?: NamedEntry<Record<string, unknown>>[];
+    users?: NamedEntry<Record<string, unknown>>[];
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+const fromBase64 = (v: unknown): string | undefined => (str(v) === undefined ? undefined : Buffer.from(String(v), "base64").toString("utf8"));
+const fromFile = (v: unknown): string | undefined => (str(v) === undefined ? undefined : fs.readFileSync(String(v), "utf8"));
+
+/** Resolves the context's cluster and user; throws naming what is missing (never the secret). */
+export function resolveConnection(kubeconfig: string, context?: string): Connection {
+    const doc = yaml.load(kubeconfig) as KubeconfigDoc | undefined;
+    if (doc === undefined || doc === null || typeof doc !== "object") throw new Error("kubeconfig is not a YAML map");
+    const name = context ?? doc["current-context"];
+    const ctx = doc.contexts?.find(c => c.name === name)?.context;
+    if (ctx === undefined) throw new Error(`kubeconfig has no context ${JSON.stringify(name)}`);
+    const cluster = doc.clusters?.find(c => c.name === ctx.cluster)?.cluster;
+    if (cluster === undefined) throw new Error(`kubeconfig has no cluster ${JSON.stringify(ctx.cluster)}`);
+    const user = doc.users?.find(u => u.name === ctx.user)?.user ?? {};
+    const server = str(cluster.server);
+    if (server === undefined) throw new Error(`kubeconfig cluster ${JSON.stringify(ctx.cluster)} has no server`);
+    if (user["auth-provider"] !== undefined) throw new Error("kubeconfig auth-provider plugins are not supported; use a token or an exec plugin");
+    const username = str(user.username);
+    return {
+        server: server.replace(/\/+$/, ""),
+        ca: fromBase64(cluster["certificate-authority-data"]) ?? fromFile(cluster["certificate-authority"]),
+        insecure: cluster["insecure-skip-tls-verify"] === true,
+        tlsServerName: str(cluster["tls-server-name"]),
+        token: str(user.token),
+        tokenFile: str(user.tokenFile),
+        cert: fromBase64(user["client-certificate-data"]) ?? fromFile(user["client-certificate"]),
+        key: fromBase64(user["client-key-data"]) ?? fromFile(user["client-key"]),
+        basic: username === undefined ? undefined : { username, password: str(user.password) ?? "" },
+        exec: user.exec as ExecConfig | undefined,
+    };
+}
+
+interface ExecCredential { status?: { token?: string; clientCertificateData?: string; clientKeyData?: string } }
+
+function runExec(exec: ExecConfig): Promise<ExecCredential> {
+    const env = { ...process.env, ...Object.fromEntries((exec.env ?? []).map(e => [e.name, e.value])) };
+    return new Promise((resolve, reject) => {
+        execFile(exec.command, exec.args ?? [], { env, timeout: 60_000, maxBuffer: 1 << 20 }, (err, stdout) => {
+            if (err) return reject(new Error(`kubeconfig exec plugin ${exec.command} failed: ${err.message}`));
+            try {
+                resolve(JSON.parse(stdout) as ExecCredential);
+            } catch {
+                reject(new Error(`kubeconfig exec plugin ${exec.command} did not print an ExecCredential`));
+            }
+        });
+    });
+}
+
+export function kubeReader(conn: Connection): KubeReader {
+    let execCredential: ExecCredential | undefined;
+    const request = async (path: string, retryAuth: boolean): Promise<unknown> => {
+        if (conn.exec !== undefined && execCredential === undefined) execCredential = await runExec(conn.exec);
+        const token = execCredential?.status?.token ?? conn.token ??
+            (conn.tokenFile === undefined ? undefined : fs.readFileSync(conn.tokenFile, "utf8").trim());
+        const headers: Record<string, string> = { Accept: "application/json" };
+        if (token !== undefined) headers.Authorization = `Bearer ${token}`;
+        else if (conn.basic !== undefined) headers.Authorization = `Basic ${Buffer.from(`${conn.basic.username}:${conn.basic.password}`).toString("base64")}`;
+        const url = new URL(conn.server + path);
+        const options: https.RequestOptions = {
+            method: "GET", headers,
+            ca: conn.ca, rejectUnauthorized: !conn.insecure, servername: conn.tlsServerName,
+            cert: execCredential?.status?.clientCertificateData ?? conn.cert,
+            key: execCredential?.status?.clientKeyData ?? conn.key,
+            timeout: 30_000,
+        };
+        const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+            const req = (url.protocol === "http:" ? http : https).request(url, options, res => {
+                const chunks: Buffer[] = [];
+                res.on("data", (c: Buffer) => chunks.push(c));
+                res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+                res.on("error", reject);
+            });
+            req.on("timeout", () => req.destroy(new Error(`GET ${path} timed out`)));
+            req.on("error", reject);
+            req.end();
+        });
+        if (status === 404) return undefined;
+        // An exec plugin's token expires (often within the hour a rollout can take): get a new one once.
+        if (status === 401 && conn.exec !== undefined && retryAuth) {
+            execCredential = undefined;
+            return request(path, false);
+        }
+        if (status < 200 || status >= 300) throw new Error(`GET ${path}: HTTP ${status} ${body.slice(0, 200)}`);
+        return JSON.parse(body) as unknown;
+    };
+    return { get: path => request(path, true) };
+}
+
+/**
+ * One observation of a pool: the pool, the rendered config its status points at and, on-cluster,
+ * its MachineOSConfig (named after the pool) and the MachineOSBuilds of that MachineOSConfig.
+ */
+export async function readPoolObservation(api: KubeReader, pool: string, onCluster?: MachineOSConfigApi): Promise<PoolObservation> {
+    const base = `/apis/${MCO_API}`;
+    const mcp = await api.get(`${base}/machineconfigpools/${encodeURIComponent(pool)}`) as PoolObject | undefined;
+    const renderedName = mcp?.status?.configuration?.name;
+    const rendered = renderedName === undefined ? undefined
+        : await api.get(`${base}/machineconfigs/${encodeURIComponent(renderedName)}`) as RenderedConfig | undefined;
+    if (onCluster === undefined) return { pool: mcp, rendered };
+    const moscBase = `/apis/machineconfiguration.openshift.io/${onCluster}`;
+    const mosc = await api.get(`${moscBase}/machineosconfigs/${encodeURIComponent(pool)}`) as { status?: Record<string, unknown> } | undefined;
+    const list = await api.get(`${moscBase}/machineosbuilds`) as { items?: BuildObject[] } | undefined;
+    const builds = (list?.items ?? []).filter(b => b.spec?.machineOSConfig?.name === pool);
+    return { pool: mcp, rendered, machineOSConfig: mosc, builds };
+}
