@@ -1,31 +1,25 @@
 // rhcos-forge: stack config → build host → RPM mirror → layered image → digest → rollout.
 // This file only reads config (once, before any resource exists), wires components and exports
 // the stack outputs other stacks read through StackReference; keep the output names stable.
+//
+// With rollout.method machineosconfig the MCO builds on the cluster: no build host, mirror or
+// image build exist, and the outputs keep their shape (image.ref is the digest the last pool's
+// build reported; mirror and buildHost are empty, buildHost.provider is "cluster").
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BuildHost } from "./components/buildHost";
 import { ClusterBaseImage } from "./components/clusterBaseImage";
-import { parseStackConfig } from "./components/config";
-import { LayeredImage } from "./components/layeredImage";
-import { OsImageRollout } from "./components/osImageRollout";
+import { StackConfig, parseStackConfig } from "./components/config";
+import { renderOnClusterContainerfile } from "./components/containerfile";
+import { LayeredImage, PackageDiff } from "./components/layeredImage";
+import { renderedImagePushSpec } from "./components/machineOsConfig";
+import { OsImageRollout, RolloutWaitArgs } from "./components/osImageRollout";
+import { gateImageRef } from "./components/releaseGate";
 import { RepoMirror } from "./components/repoMirror";
 
 const cfg = parseStackConfig(pulumi.runtime.allConfig());
 const secret = (value: string | undefined): pulumi.Output<string> | undefined =>
     value === undefined ? undefined : pulumi.secret(value);
-
-const host = new BuildHost("build", {
-    config: cfg.buildHost,
-    sshPrivateKey: secret(cfg.sshPrivateKey),
-    mirrorPort: cfg.mirror.port,
-    buildAddress: cfg.mirror.buildAddress,
-});
-
-const repoMirror = new RepoMirror("mirror", {
-    host: host.handle,
-    config: cfg.mirror,
-    passwords: pulumi.secret(cfg.mirrorPasswords),
-});
 
 // Reading the cluster needs a kubeconfig; writing can instead render YAML for GitOps.
 const clusterReader = cfg.kubeconfig === undefined ? undefined : new k8s.Provider("cluster-reader", {
@@ -36,36 +30,109 @@ const clusterWriter = cfg.cluster.renderTo !== undefined
     ? new k8s.Provider("cluster-render", { renderYamlToDirectory: cfg.cluster.renderTo })
     : clusterReader;
 // parseStackConfig guarantees a kubeconfig wherever the cluster is read or applied to.
-const requireCluster = (provider: k8s.Provider | undefined): k8s.Provider => {
-    if (provider === undefined) throw new Error("rhcos-forge:kubeconfig is required");
-    return provider;
+const required = <T>(value: T | undefined, key: string): T => {
+    if (value === undefined) throw new Error(`${key} is required`);
+    return value;
 };
+const requireCluster = (provider: k8s.Provider | undefined): k8s.Provider => required(provider, "rhcos-forge:kubeconfig");
 
-const base = cfg.image.base === "cluster"
-    ? new ClusterBaseImage("base", { provider: requireCluster(clusterReader) }).ref
-    : pulumi.output(cfg.image.base);
+// The cluster's own RHCOS: the build's base with image.base "cluster", and the release gate's
+// reference otherwise. Without a kubeconfig (GitOps render only) there is nothing to read.
+const clusterBase = clusterReader === undefined ? undefined : new ClusterBaseImage("base", { provider: clusterReader }).ref;
 
-const layered = new LayeredImage("image", {
-    host: host.handle,
-    base,
-    repository: cfg.image.repository,
-    spec: cfg.image,
-    repos: repoMirror.buildRepos,
-    replaceRepo: cfg.mirror.packageSet.packages.length > 0 ? cfg.mirror.packageSet.id : undefined,
-    mirrorRevision: repoMirror.revision,
-    registryAuth: secret(cfg.registryAuth),
-    buildArgs: cfg.image.buildArgs,
-    tlsVerify: cfg.image.tlsVerify,
-});
+// Pools roll one after another, each waiting for the previous one to finish updating; there is
+// nothing to wait for when manifests are only rendered.
+const wait: RolloutWaitArgs | undefined = cfg.cluster.renderTo === undefined && cfg.kubeconfig !== undefined
+    ? { kubeconfig: pulumi.secret(cfg.kubeconfig), context: cfg.cluster.context, timeoutMinutes: cfg.rollout.timeoutMinutes }
+    : undefined;
 
-const rolled = new OsImageRollout("rollout", {
-    provider: requireCluster(clusterWriter),
-    imageRef: layered.ref,
-    pools: cfg.rollout.pools,
-});
+interface Outputs {
+    image: { ref: pulumi.Output<string>; digest: pulumi.Output<string>; base: pulumi.Output<string>; packages?: pulumi.Output<PackageDiff> };
+    containerfile: pulumi.Output<string>;
+    mirror: { baseUrl: pulumi.Output<string>; repos: pulumi.Output<Record<string, string>>; repoFile: pulumi.Output<string> };
+    buildHost: { address: pulumi.Output<string>; provider: string };
+    rolled: OsImageRollout;
+}
 
-export const image = { ref: layered.ref, digest: layered.digest, base: layered.base, packages: layered.packages };
-export const containerfile = layered.containerfile;
-export const mirror = { baseUrl: repoMirror.baseUrl, repos: repoMirror.repos, repoFile: repoMirror.repoFile };
-export const buildHost = { address: host.address, provider: host.provider };
-export const rollout = { method: rolled.method, pools: rolled.pools };
+function outOfCluster(c: StackConfig): Outputs {
+    const host = new BuildHost("build", {
+        config: c.buildHost,
+        sshPrivateKey: secret(c.sshPrivateKey),
+        mirrorPort: c.mirror.port,
+        buildAddress: c.mirror.buildAddress,
+    });
+    const repoMirror = new RepoMirror("mirror", {
+        host: host.handle,
+        config: c.mirror,
+        passwords: pulumi.secret(c.mirrorPasswords),
+    });
+    // parseStackConfig guarantees a kubeconfig, hence clusterBase, for image.base "cluster".
+    const base = c.image.base === "cluster" ? required(clusterBase, "rhcos-forge:kubeconfig") : pulumi.output(c.image.base);
+    const layered = new LayeredImage("image", {
+        host: host.handle,
+        base,
+        repository: c.image.repository,
+        spec: c.image,
+        repos: repoMirror.buildRepos,
+        replaceRepo: c.mirror.packageSet.packages.length > 0 ? c.mirror.packageSet.id : undefined,
+        mirrorRevision: repoMirror.revision,
+        registryAuth: secret(c.registryAuth),
+        buildArgs: c.image.buildArgs,
+        tlsVerify: c.image.tlsVerify,
+    });
+    // Release gate: the MachineConfig never points at an image built on another RHCOS than the
+    // cluster's (known in preview too: the base is config or a read, so preview fails early).
+    const imageRef = clusterBase === undefined ? layered.ref
+        : pulumi.all([layered.ref, layered.base, clusterBase]).apply(([ref, imageBase, current]) =>
+            gateImageRef(ref, { imageBase, clusterBase: current, allowMismatch: c.image.allowBaseMismatch }, m => pulumi.log.warn(m)));
+    const rolled = new OsImageRollout("rollout", {
+        provider: requireCluster(clusterWriter),
+        imageRef,
+        pools: c.rollout.pools,
+        wait,
+    });
+    return {
+        image: { ref: layered.ref, digest: layered.digest, base: layered.base, packages: layered.packages },
+        containerfile: layered.containerfile,
+        mirror: { baseUrl: repoMirror.baseUrl, repos: repoMirror.repos, repoFile: repoMirror.repoFile },
+        buildHost: { address: host.address, provider: host.provider },
+        rolled,
+    };
+}
+
+function onCluster(c: StackConfig): Outputs {
+    const containerfile = renderOnClusterContainerfile(c.image);
+    const rolled = new OsImageRollout("rollout", {
+        provider: requireCluster(clusterWriter),
+        pools: c.rollout.pools,
+        method: "machineosconfig",
+        onCluster: {
+            openshiftVersion: c.cluster.openshiftVersion,
+            repository: c.image.repository,
+            containerfile,
+            arch: c.rollout.containerfileArch,
+            // parseStackConfig requires registryAuth for this method.
+            registryAuth: pulumi.secret(required(c.registryAuth, "rhcos-forge:registryAuth")),
+        },
+        wait,
+    });
+    // Without a wait (preview, GitOps render) no build has reported a digest yet: the ref is then
+    // the tag the last pool's build is pushed to, and the digest is empty.
+    const lastPool = c.rollout.pools[c.rollout.pools.length - 1].name;
+    const ref = rolled.image.apply(i => i ?? renderedImagePushSpec(c.image.repository, lastPool));
+    return {
+        image: { ref, digest: ref.apply(r => r.split("@")[1] ?? ""), base: clusterBase ?? pulumi.output("cluster") },
+        containerfile: pulumi.output(containerfile),
+        mirror: { baseUrl: pulumi.output(""), repos: pulumi.output<Record<string, string>>({}), repoFile: pulumi.output("") },
+        buildHost: { address: pulumi.output(""), provider: "cluster" },
+        rolled,
+    };
+}
+
+const out = cfg.rollout.method === "machineosconfig" ? onCluster(cfg) : outOfCluster(cfg);
+
+export const image = out.image;
+export const containerfile = out.containerfile;
+export const mirror = out.mirror;
+export const buildHost = out.buildHost;
+export const rollout = { method: out.rolled.method, pools: out.rolled.pools };

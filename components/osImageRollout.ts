@@ -1,76 +1,260 @@
-// OsImageRollout: the image reaches nodes through one MachineConfig per pool whose osImageURL is
-// the built digest (OpenShift "out-of-cluster layering"). Custom pools get their MachineConfigPool
-// and node labels. Dependencies are declared so that `pulumi destroy` removes, in the order the
-// MCO docs require: the MachineConfig (nodes revert to base RHCOS), then node labels (nodes
-// return to worker), then the pool.
+// OsImageRollout: the image and the node extras reach a pool's nodes through ONE MachineConfig per
+// pool (osImageURL, extensions, kernelType, kernelArguments), so each node drains and reboots once
+// per change. Two methods:
+//   machineconfig    the image is built elsewhere (LayeredImage) and set as osImageURL
+//                    (OpenShift "out-of-cluster layering");
+//   machineosconfig  one MachineOSConfig per pool; the MCO builds the on-cluster Containerfile,
+//                    pushes it with the push secret and rolls it out ("on-cluster layering").
+// Custom pools get their MachineConfigPool and node labels. Dependencies are declared so that
+// `pulumi destroy` removes, in the order the MCO docs require: the MachineConfig (nodes revert to
+// base RHCOS), then node labels (nodes return to worker), then the pool.
+//
+// Staged rollout: pools go in the order given, and pool N+1's MachineConfig / MachineOSConfig is
+// registered only after pool N has finished updating (see `waitForPool`). The mechanism is an
+// Output used as `dependsOn`: it resolves after polling the API in an apply, so the engine holds
+// pool N+1 back, and it also carries pool N's objects as dependencies, so the order is visible in
+// the graph and destroy runs in reverse. The provider's `pulumi.com/waitFor` annotation cannot
+// express this wait, because:
+//   - it awaits the object it is set on, when that object changes; the change is the
+//     MachineConfig, which has no status, while the MachineConfigPool does not change at all;
+//   - worker and master are the MCO's pools, managed with a CustomResourcePatch, and Patch
+//     resources skip await logic altogether (pulumi/pulumi-kubernetes#2455);
+//   - right after a MachineConfig changes the pool still reports Updated=True about its previous
+//     config; a JSONPath on conditions cannot tell that from "updated to ours", which needs the
+//     rendered config compared with what we set (poolWait.ts evaluatePool).
+// No wait happens in preview, in render (GitOps) mode (no `wait` args) or for a paused pool.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PoolConfig } from "./config";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import { OpenShiftVersion, PoolConfig } from "./config";
+import { KubeReader, kubeReader, readPoolObservation, resolveConnection } from "./kubeApi";
 import {
-    MCO_API, isBuiltinPool, machineConfigName, nodeRoleLabel, renderMachineConfig, renderMachineConfigPool, renderPoolSettings,
+    ContainerfileArch, PULL_SECRET, PUSH_SECRET, machineOSConfigApi, registrySecretMetadata, renderMachineOSConfig, renderedImagePushSpec,
+} from "./machineOsConfig";
+import {
+    MCO_API, NodeSettings, hasNodeSettings, isBuiltinPool, machineConfigName, nodeRoleLabel, renderMachineConfig,
+    renderMachineConfigPool, renderPoolSettings,
 } from "./manifests";
+import { PoolTarget, realClock, waitForPool } from "./poolWait";
+
+export type RolloutMethod = "machineconfig" | "machineosconfig";
+
+export interface OnClusterArgs {
+    /** Selects the MachineOSConfig API (v1alpha1 before 4.18). */
+    readonly openshiftVersion: OpenShiftVersion;
+    /** Registry repository each pool's build is pushed to (tag: the pool's name). */
+    readonly repository: string;
+    /** The on-cluster Containerfile (`FROM configs AS final`). */
+    readonly containerfile: string;
+    readonly arch: ContainerfileArch;
+    /** containers auth.json for the push (and pull) secrets; a secret. */
+    readonly registryAuth: pulumi.Input<string>;
+}
+
+export interface RolloutWaitArgs {
+    /** kubeconfig to poll pool status with; a secret. */
+    readonly kubeconfig: pulumi.Input<string>;
+    /** kubeconfig context. */
+    readonly context?: string;
+    /** How long one pool may take. */
+    readonly timeoutMinutes: number;
+}
 
 export interface OsImageRolloutArgs {
     /** The cluster (a kubeconfig provider, or one rendering YAML for GitOps). */
     readonly provider: k8s.Provider;
-    /** The image every pool boots, `repo@sha256:…`. */
-    readonly imageRef: pulumi.Input<string>;
+    /** machineconfig: the image every pool boots, `repo@sha256:…`. */
+    readonly imageRef?: pulumi.Input<string>;
     /** Pools in rollout order. */
     readonly pools: readonly PoolConfig[];
+    /** Default machineconfig. */
+    readonly method?: RolloutMethod;
+    /** Required for machineosconfig. */
+    readonly onCluster?: OnClusterArgs;
+    /** Wait for each pool before starting the next; leave out in render (GitOps) mode. */
+    readonly wait?: RolloutWaitArgs;
 }
 
 export interface PoolRollout {
     readonly name: string;
-    readonly machineConfig: string;
+    /** The MachineConfig carrying the image (machineconfig) or the node extras. */
+    readonly machineConfig?: string;
+    /** machineosconfig: the MachineOSConfig building the pool's image. */
+    readonly machineOSConfig?: string;
+}
+
+/**
+ * How the wait reaches the cluster. Under Pulumi mocks (unit tests) there is no cluster: the
+ * wait is skipped there unless a test replaces `connect` with a reader replaying recorded statuses.
+ */
+export const clusterAccess = {
+    connect: (kubeconfig: string, context?: string): KubeReader => kubeReader(resolveConnection(kubeconfig, context)),
+    /** Milliseconds between status reads. */
+    pollMs: 15_000,
+};
+const defaultConnect = clusterAccess.connect;
+
+function underMocksWithoutReader(): boolean {
+    return settings.getMonitor() instanceof MockMonitor && clusterAccess.connect === defaultConnect;
 }
 
 export class OsImageRollout extends pulumi.ComponentResource {
     /** How the image reaches nodes. */
     public readonly method: pulumi.Output<string>;
-    /** Each pool and the MachineConfig that carries the image to it. */
+    /** Each pool and the objects that carry the image to it. */
     public readonly pools: pulumi.Output<PoolRollout[]>;
+    /**
+     * machineconfig: the image rolled out. machineosconfig: the digest the last pool's build
+     * reported once it rolled out, or undefined when there was no wait (preview, render mode).
+     */
+    public readonly image: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: OsImageRolloutArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rhcos-forge:rollout:OsImageRollout", name, {}, opts);
         const provider = args.provider;
+        const method = args.method ?? "machineconfig";
+        if (method === "machineconfig" && args.imageRef === undefined) throw new Error(`${name}: machineconfig needs imageRef`);
+        const onCluster = method === "machineosconfig" ? args.onCluster : undefined;
+        if (method === "machineosconfig" && onCluster === undefined) throw new Error(`${name}: machineosconfig needs onCluster`);
 
-        for (const pool of args.pools) {
-            const prefix = `${name}-${pool.name}`;
-            let poolDeps: pulumi.Resource[] = [];
-            if (isBuiltinPool(pool.name)) {
-                // The MCO owns worker/master: patch only the fields we manage.
-                poolDeps = [new k8s.apiextensions.CustomResourcePatch(`${prefix}-pool`, {
-                    apiVersion: MCO_API,
-                    kind: "MachineConfigPool",
-                    metadata: { name: pool.name, annotations: { "pulumi.com/patchFieldManager": "rhcos-forge" } },
-                    spec: renderPoolSettings(pool),
-                }, { parent: this, provider })];
-            } else {
-                const mcp = renderMachineConfigPool(pool);
-                const poolResource = new k8s.apiextensions.CustomResource(`${prefix}-pool`, {
-                    apiVersion: mcp.apiVersion, kind: mcp.kind, metadata: mcp.metadata, spec: mcp.spec,
-                }, { parent: this, provider });
-                // Nodes are the cluster's: label them with a patch so destroy only removes our label.
-                const labels = pool.nodes.map(node => new k8s.core.v1.NodePatch(`${prefix}-node-${node}`, {
-                    metadata: {
-                        name: node,
-                        labels: { [nodeRoleLabel(pool.name)]: "" },
-                        annotations: { "pulumi.com/patchFieldManager": "rhcos-forge" },
-                    },
-                }, { parent: this, provider, dependsOn: [poolResource] }));
-                poolDeps = [poolResource, ...labels];
+        // The MCO reads the secrets a MachineOSConfig names from its own namespace.
+        const secrets: pulumi.Resource[] = [];
+        if (onCluster !== undefined) {
+            const names = machineOSConfigApi(onCluster.openshiftVersion) === "v1alpha1" ? [PUSH_SECRET, PULL_SECRET] : [PUSH_SECRET];
+            for (const secretName of names) {
+                secrets.push(new k8s.core.v1.Secret(`${name}-${secretName}`, {
+                    metadata: registrySecretMetadata(secretName),
+                    type: "kubernetes.io/dockerconfigjson",
+                    stringData: { ".dockerconfigjson": pulumi.secret(onCluster.registryAuth) },
+                }, { parent: this, provider }));
             }
-            const mc = pulumi.output(args.imageRef).apply(ref => renderMachineConfig(pool.name, ref));
-            new k8s.apiextensions.CustomResource(`${prefix}-machineconfig`, {
-                apiVersion: MCO_API,
-                kind: "MachineConfig",
-                metadata: mc.metadata,
-                spec: mc.spec,
-            }, { parent: this, provider, dependsOn: poolDeps });
         }
 
-        this.method = pulumi.output("machineconfig");
-        this.pools = pulumi.output(args.pools.map(p => ({ name: p.name, machineConfig: machineConfigName(p.name) })));
-        this.registerOutputs({ method: this.method, pools: this.pools });
+        const results: PoolRollout[] = [];
+        let previous: pulumi.Output<pulumi.Resource> | undefined;
+        let lastImage: pulumi.Output<string | undefined> = pulumi.output(args.imageRef);
+        for (const pool of args.pools) {
+            const prefix = `${name}-${pool.name}`;
+            const gate = previous === undefined ? [] : [previous];
+            const poolResource = this.declarePool(prefix, pool, provider);
+            const extras: NodeSettings = { extensions: pool.extensions, kernelType: pool.kernelType, kernelArguments: pool.kernelArguments };
+
+            // machineconfig: nodes join the custom pool first, then our MachineConfig arrives
+            // (destroy: MachineConfig first, then labels, then the pool).
+            const labelsFirst = onCluster === undefined ? this.labelNodes(prefix, pool, provider, [poolResource]) : [];
+            let mc: k8s.apiextensions.CustomResource | undefined;
+            if (onCluster === undefined || hasNodeSettings(extras)) {
+                const rendered = pulumi.output(args.imageRef).apply(ref =>
+                    renderMachineConfig(pool.name, onCluster === undefined ? { ...extras, osImageURL: ref } : extras));
+                mc = new k8s.apiextensions.CustomResource(`${prefix}-machineconfig`, {
+                    apiVersion: MCO_API,
+                    kind: "MachineConfig",
+                    metadata: rendered.metadata,
+                    spec: rendered.spec,
+                }, { parent: this, provider, dependsOn: [poolResource, ...labelsFirst, ...gate] });
+            }
+
+            let mosc: k8s.apiextensions.CustomResource | undefined;
+            let labelsAfter: pulumi.Resource[] = [];
+            if (onCluster !== undefined) {
+                const obj = renderMachineOSConfig({
+                    version: onCluster.openshiftVersion,
+                    pool: pool.name,
+                    pushSpec: renderedImagePushSpec(onCluster.repository, pool.name),
+                    containerfile: onCluster.containerfile,
+                    arch: onCluster.arch,
+                });
+                // After the node extras, so the first build already includes them (an extras
+                // change alone is a new rendered config, hence a second build and reboot).
+                mosc = new k8s.apiextensions.CustomResource(`${prefix}-machineosconfig`, {
+                    apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata, spec: obj.spec,
+                }, { parent: this, provider, dependsOn: [poolResource, ...secrets, ...(mc ? [mc] : []), ...gate] });
+                // Nodes join a custom pool only once it has its MachineOSConfig: joined earlier,
+                // they would reboot into the pool's plain config, then again into the image.
+                labelsAfter = this.labelNodes(prefix, pool, provider, [mosc]);
+            }
+
+            const rolled: pulumi.Resource[] = [...(mc ? [mc] : []), ...(mosc ? [mosc] : []), ...labelsAfter];
+            const target: PoolTarget = {
+                pool: pool.name,
+                machineConfig: mc === undefined ? undefined : machineConfigName(pool.name),
+                settings: extras,
+                onCluster: onCluster === undefined ? undefined : { api: machineOSConfigApi(onCluster.openshiftVersion) },
+            };
+            const waited = this.waitForPool(target, pool, rolled, args, onCluster === undefined ? args.imageRef : undefined);
+            // Resolves to one of pool N's objects once pool N is done; as an Output it also
+            // carries all of them (and the wait) as dependencies of whatever lists it in dependsOn.
+            previous = waited.apply(() => rolled[0]);
+            if (onCluster !== undefined) lastImage = waited.apply(w => w.image);
+            results.push({
+                name: pool.name,
+                ...(mc ? { machineConfig: machineConfigName(pool.name) } : {}),
+                ...(mosc ? { machineOSConfig: pool.name } : {}),
+            });
+        }
+
+        this.method = pulumi.output(method);
+        this.pools = pulumi.output(results);
+        this.image = lastImage;
+        this.registerOutputs({ method: this.method, pools: this.pools, image: this.image });
+    }
+
+    /** The pool itself: a patch of the fields we manage on worker/master, a new custom pool otherwise. */
+    private declarePool(prefix: string, pool: PoolConfig, provider: k8s.Provider): pulumi.Resource {
+        if (isBuiltinPool(pool.name)) {
+            // The MCO owns worker/master: patch only the fields we manage.
+            return new k8s.apiextensions.CustomResourcePatch(`${prefix}-pool`, {
+                apiVersion: MCO_API,
+                kind: "MachineConfigPool",
+                metadata: { name: pool.name, annotations: { "pulumi.com/patchFieldManager": "rhcos-forge" } },
+                spec: renderPoolSettings(pool),
+            }, { parent: this, provider });
+        }
+        const mcp = renderMachineConfigPool(pool);
+        return new k8s.apiextensions.CustomResource(`${prefix}-pool`, {
+            apiVersion: mcp.apiVersion, kind: mcp.kind, metadata: mcp.metadata, spec: mcp.spec,
+        }, { parent: this, provider });
+    }
+
+    /** Nodes are the cluster's: label them with a patch so destroy only removes our label. */
+    private labelNodes(prefix: string, pool: PoolConfig, provider: k8s.Provider, after: pulumi.Resource[]): pulumi.Resource[] {
+        return pool.nodes.map(node => new k8s.core.v1.NodePatch(`${prefix}-node-${node}`, {
+            metadata: {
+                name: node,
+                labels: { [nodeRoleLabel(pool.name)]: "" },
+                annotations: { "pulumi.com/patchFieldManager": "rhcos-forge" },
+            },
+        }, { parent: this, provider, dependsOn: after }));
+    }
+
+    /**
+     * Resolves once the pool has rolled out what `rolled` declared (see the file comment for why
+     * this is an apply and not `pulumi.com/waitFor`). The result is unsecreted: it depends on the
+     * kubeconfig only to read, and holds nothing secret, and a secret here would turn the next
+     * pool's MachineConfig into a secret, hiding its diff in previews.
+     */
+    private waitForPool(
+        target: PoolTarget, pool: PoolConfig, rolled: pulumi.Resource[], args: OsImageRolloutArgs, imageRef: pulumi.Input<string> | undefined,
+    ): pulumi.Output<{ image?: string }> {
+        const wait = args.wait;
+        if (wait === undefined) return pulumi.output({});
+        const ids = rolled.map(r => (r as pulumi.CustomResource).id);
+        const waited = pulumi.all([pulumi.all(ids), wait.kubeconfig, imageRef]).apply(async ([, kubeconfig, ref]) => {
+            if (pulumi.runtime.isDryRun() || underMocksWithoutReader()) return {};
+            if (pool.paused) {
+                pulumi.log.info(`pool ${pool.name} is paused (rhcos-forge:rollout.pools[].paused): not waiting for it; the next pool starts now`, this);
+                return {};
+            }
+            const reader = clusterAccess.connect(kubeconfig, wait.context);
+            const t = ref === undefined ? target : { ...target, settings: { ...target.settings, osImageURL: ref } };
+            const done = await waitForPool(t, () => readPoolObservation(reader, pool.name, t.onCluster?.api), realClock, {
+                timeoutMs: wait.timeoutMinutes * 60_000,
+                pollMs: clusterAccess.pollMs,
+                log: message => pulumi.log.info(message, this),
+            });
+            return done.image === undefined ? {} : { image: done.image };
+        });
+        return pulumi.unsecret(waited);
     }
 }

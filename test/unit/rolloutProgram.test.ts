@@ -1,0 +1,74 @@
+// The dev stack with node extras on the canary, under mocks, against a fake cluster: one
+// MachineConfig per pool carries image and extras, and the worker pool's MachineConfig is
+// registered only after the canary pool reported every machine updated.
+import * as pulumi from "@pulumi/pulumi";
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { validateAgainstCrd } from "./crds";
+import { TEST_SECRETS, dependsOnTransitively, find, installMocks, registrations, settle, valueOf } from "./harness";
+import { installFakeCluster } from "./rolloutCluster";
+import { loadStackConfig } from "./stackFile";
+
+installMocks();
+const cluster = installFakeCluster();
+const cfg = loadStackConfig("dev", TEST_SECRETS);
+const rollout = JSON.parse(cfg["rhcos-forge:rollout"]) as { pools: Record<string, unknown>[] };
+rollout.pools[0] = { ...rollout.pools[0], extensions: ["usbguard"], kernelType: "realtime", kernelArguments: ["nosmt", "skew_tick=1"] };
+cfg["rhcos-forge:rollout"] = JSON.stringify({ ...rollout, timeoutMinutes: 5 });
+pulumi.runtime.setAllConfig(cfg, Object.keys(TEST_SECRETS).map(k => `rhcos-forge:${k}`));
+
+const MC = "kubernetes:machineconfiguration.openshift.io/v1:MachineConfig";
+type Program = typeof import("../../index");
+let program: Program;
+
+before(async () => {
+    program = await import("../../index");
+    await valueOf(program.rollout.pools);
+    await valueOf(program.image.ref);
+    for (let i = 0; i < 100 && registrations.filter(r => r.type === MC).length < 2; i++) await settle();
+    await settle();
+});
+
+describe("staged rollout of the dev stack", () => {
+    it("puts image and node extras of a pool in its one MachineConfig", async () => {
+        const ref = await valueOf(program.image.ref);
+        const canary = find(MC, "rollout-canary-machineconfig").inputs as { metadata: { name: string }; spec: Record<string, unknown> };
+        assert.equal(canary.metadata.name, "99-canary-rhcos-forge-os-image");
+        assert.deepEqual(canary.spec, { osImageURL: ref, extensions: ["usbguard"], kernelType: "realtime", kernelArguments: ["nosmt", "skew_tick=1"] });
+        const worker = find(MC, "rollout-worker-machineconfig").inputs as { spec: Record<string, unknown> };
+        assert.deepEqual(worker.spec, { osImageURL: ref });
+        assert.equal(registrations.filter(r => r.type === MC).length, 2, "one MachineConfig per pool");
+        for (const r of registrations.filter(r => r.type === MC)) validateAgainstCrd("release-4.19", r.inputs);
+    });
+
+    it("waits for the canary pool before registering the worker MachineConfig", () => {
+        const canaryDone = cluster.doneAt.get("canary");
+        assert.ok(canaryDone !== undefined, `canary was polled until done; GETs: ${cluster.gets.join(", ")}`);
+        const index = (name: string) => registrations.indexOf(find(MC, name));
+        assert.ok(index("rollout-canary-machineconfig") < canaryDone, "canary MachineConfig before its wait ended");
+        assert.ok(index("rollout-worker-machineconfig") >= canaryDone, "worker MachineConfig only after the canary was updated");
+        const polls = cluster.gets.filter(p => p.endsWith("/machineconfigpools/canary")).length;
+        assert.equal(polls, 3, "two updating reads, then updated");
+        assert.ok(cluster.doneAt.has("worker"), "the last pool is waited for too");
+    });
+
+    it("records the order in the graph: worker MachineConfig depends on the canary's", () => {
+        assert.ok(dependsOnTransitively(find(MC, "rollout-worker-machineconfig"), find(MC, "rollout-canary-machineconfig")));
+        assert.ok(!dependsOnTransitively(find(MC, "rollout-canary-machineconfig"), find(MC, "rollout-worker-machineconfig")));
+    });
+
+    it("reads the rendered config the pool points at", () => {
+        assert.ok(cluster.gets.includes("/apis/machineconfiguration.openshift.io/v1/machineconfigs/rendered-canary-new"));
+        assert.ok(!cluster.gets.some(p => p.includes("machineosconfigs")), "no on-cluster reads for the machineconfig method");
+    });
+
+    it("keeps the stack-output contract", async () => {
+        assert.deepEqual(await valueOf(pulumi.output(program.rollout)), {
+            method: "machineconfig",
+            pools: [
+                { name: "canary", machineConfig: "99-canary-rhcos-forge-os-image" },
+                { name: "worker", machineConfig: "99-worker-rhcos-forge-os-image" },
+            ],
+        });
+    });
+});
