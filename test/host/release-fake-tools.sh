@@ -23,6 +23,9 @@ leak() {
 
 case "$tool" in
   oc)
+    while [ "$#" -gt 0 ]; do
+      case "$1" in --kubeconfig|--context) shift 2 ;; *) break ;; esac
+    done
     case "$1 ${2:-} ${3:-}" in
       "adm release new")
         leak
