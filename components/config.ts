@@ -119,6 +119,27 @@ const fileSchema = z.object({
     mode: z.string().regex(OCTAL_MODE, "must be an octal mode such as 0644").default("0644").describe("Octal file mode."),
 }).strict();
 
+/** Day-0 media `cosa osbuild <platform>` makes (metal, metal4k, live). */
+export const COSA_ARTIFACTS = ["metal", "metal4k", "live"] as const;
+
+const cosaSchema = z.object({
+    container: z.string({ required_error: "is required: the coreos-assembler image pinned by digest" })
+        .regex(DIGEST_REF, "must be pinned by digest (…@sha256:<64 hex>), e.g. quay.io/coreos-assembler/coreos-assembler@sha256:…")
+        .describe("coreos-assembler container image, pinned by digest."),
+    config: z.string({ required_error: "is required: the cosa config git repository (e.g. https://github.com/openshift/os.git)" })
+        .regex(/^(https?|git|ssh):\/\/[^\s'"\\]+$/, "must be a git URL (https://, git:// or ssh://)")
+        .describe("Config git repository `cosa init` clones (openshift/os for RHCOS/SCOS, or a fork)."),
+    branch: z.string({ required_error: "is required: the config branch (e.g. release-4.19)" })
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/, "must be a git branch name")
+        .describe("Config branch (`cosa init --branch`)."),
+    commit: z.string().regex(/^[0-9a-f]{40}$/, "must be a full 40-hex commit id").optional()
+        .describe("Pin the config to this commit; unset builds the branch head at each run."),
+    variant: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be a variant name such as rhel-9.6 or c9s").optional()
+        .describe("`cosa init --variant` (openshift/os: rhel-9.6, ocp-rhel-9.6, c9s, …); the config's default when unset."),
+    artifacts: z.array(z.enum(COSA_ARTIFACTS)).default([])
+        .describe("Day-0 media built with `cosa osbuild` and served from the mirror under artifacts/<build id>/."),
+}).strict();
+
 export const imageSchema = z.object({
     base: z.string().refine(v => v === "cluster" || DIGEST_REF.test(v), "must be pinned by digest (…@sha256:<64 hex>) or be \"cluster\"")
         .describe("Base RHCOS image by digest, or \"cluster\" to read the cluster's baseOSContainerImage."),
@@ -141,6 +162,9 @@ export const imageSchema = z.object({
     tlsVerify: z.boolean().default(true).describe("Verify TLS for pulls, pushes and inspects."),
     allowBaseMismatch: z.boolean().default(false)
         .describe("Roll out even when image.base is not the cluster's current baseOSContainerImage (nodes would leave the cluster's RHCOS)."),
+    builder: z.enum(["podman", "cosa"]).default("podman")
+        .describe("podman: layer image.* onto image.base with podman build. cosa: a full OS build with coreos-assembler (image.cosa); needs /dev/kvm on the build host."),
+    cosa: cosaSchema.optional().describe("The coreos-assembler build (image.builder cosa)."),
 }).strict();
 
 export const OPENSHIFT_VERSIONS = ["4.16", "4.17", "4.18", "4.19"] as const;
@@ -174,12 +198,13 @@ const poolSchema = z.object({
         .describe("Kernel arguments added on the pool's nodes, one argument per entry; none when unset."),
 }).strict();
 
-export const ROLLOUT_METHODS = ["machineconfig", "machineosconfig"] as const;
+export const ROLLOUT_METHODS = ["machineconfig", "machineosconfig", "release"] as const;
 
 export const rolloutSchema = z.object({
     method: z.enum(ROLLOUT_METHODS).default("machineconfig")
         .describe("How the image reaches nodes: machineconfig (built on the build host, a MachineConfig osImageURL) or machineosconfig (built on the cluster by the MCO from a MachineOSConfig)."),
-    pools: z.array(poolSchema).min(1, "must list at least one pool").describe("Pools in rollout order (canary first)."),
+    // Checked in stackConfigSchema: rollout.method release moves the whole cluster, no pools.
+    pools: z.array(poolSchema).default([]).describe("Pools in rollout order (canary first); not used with method release."),
     allowMaster: z.boolean().default(false).describe("Allow rolling a custom OS image to the master pool."),
     timeoutMinutes: z.number({ invalid_type_error: "must be a number of minutes (1-1440)" })
         .int("must be a number of minutes (1-1440)").min(1, "must be a number of minutes (1-1440)").max(1440, "must be a number of minutes (1-1440)")
@@ -187,6 +212,39 @@ export const rolloutSchema = z.object({
         .describe("How long one pool may take to update (and, on-cluster, build) before the rollout fails; the next pool starts only after the previous one is updated."),
     containerfileArch: z.enum(CONTAINERFILE_ARCHES).default("NoArch")
         .describe("machineosconfig: the architecture the on-cluster Containerfile is for."),
+    force: z.boolean().default(true)
+        .describe("release: ClusterVersion desiredUpdate.force (`oc adm upgrade --force`); a custom release has no Red Hat signature, so the CVO refuses it without force."),
+}).strict();
+
+const releaseOverrideName = /^[a-z0-9][a-z0-9-]*$/;
+
+const manifestSchema = z.object({
+    apiVersion: z.string().regex(/^([a-z0-9.-]+\/)?v[0-9]+((alpha|beta)[0-9]+)?$/, "must be an apiVersion such as v1 or config.openshift.io/v1"),
+    kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, "must be a Kind such as ConfigMap"),
+    metadata: z.object({
+        name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a Kubernetes object name"),
+        namespace: z.string().regex(DNS_LABEL, "must be a namespace name").optional(),
+        annotations: z.record(z.string()).optional(),
+    }).passthrough(),
+}).passthrough();
+
+export const releaseSchema = z.object({
+    from: z.string({ required_error: "is required: the release image to start from, pinned by digest" })
+        .regex(DIGEST_REF, "must be a release image pinned by digest (…@sha256:<64 hex>)")
+        .describe("Release image the custom release starts from (`oc adm release new --from-release`)."),
+    repository: z.string({ required_error: "is required: the registry repository the release is pushed to" })
+        .regex(REPOSITORY, "must be a registry repository without tag or digest (e.g. quay.io/org/ocp-release)")
+        .describe("Registry repository the custom release is pushed to (`--to-image`)."),
+    name: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.+_-]*$/, "must be a version such as 4.19.10-custom.1").optional()
+        .describe("Release name (`--name`); the from-release's version when unset."),
+    osComponent: z.enum(["rhel-coreos", "machine-os-content"]).default("rhel-coreos")
+        .describe("Release component the built OS image replaces: rhel-coreos (OpenShift 4.12+) or machine-os-content (older)."),
+    overrides: z.record(z.string().regex(releaseOverrideName, "must be a release component name"), z.string().regex(DIGEST_REF, "must be pinned by digest (…@sha256:<64 hex>)"))
+        .default({})
+        .describe("Other components replaced in the release: name → image@sha256:…."),
+    manifests: z.array(manifestSchema).default([])
+        .describe("Kubernetes objects added to the release payload; CVO include/create-only annotations are added when missing."),
+    tlsVerify: z.boolean().default(true).describe("Verify TLS when reading and pushing release images."),
 }).strict();
 
 const stackObjectSchema = z.object({
@@ -195,6 +253,7 @@ const stackObjectSchema = z.object({
     image: imageSchema,
     cluster: clusterSchema,
     rollout: rolloutSchema,
+    release: releaseSchema.optional().describe("A custom OpenShift release carrying the built OS (`oc adm release new`)."),
     sshPrivateKey: z.string().includes("PRIVATE KEY", { message: "must be an OpenSSH private key (PEM)" }).optional()
         .describe("Secret. SSH private key for the ssh and digitalocean build hosts."),
     registryAuth: z.string().refine(isAuthJson, "must be a containers auth.json ({\"auths\": {...}})").optional()
@@ -207,7 +266,7 @@ const stackObjectSchema = z.object({
 export const stackConfigSchema = stackObjectSchema.superRefine((cfg, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
     // With machineosconfig the build host is not created (Pulumi.yaml still requires the key).
-    if (cfg.rollout.method === "machineconfig" && cfg.buildHost.provider !== "local" && cfg.sshPrivateKey === undefined) {
+    if (cfg.rollout.method !== "machineosconfig" && cfg.buildHost.provider !== "local" && cfg.sshPrivateKey === undefined) {
         issue(["sshPrivateKey"], `is required for a ${cfg.buildHost.provider} build host (set it with --secret)`);
     }
     cfg.rollout.pools.forEach((pool, i) => {
@@ -247,10 +306,42 @@ export const stackConfigSchema = stackObjectSchema.superRefine((cfg, ctx) => {
         issue(["kubeconfig"], "is required unless rhcos-forge:cluster.renderTo is set (set it with --secret)");
     }
     if (cfg.rollout.method === "machineosconfig") checkOnCluster(cfg, issue);
-    if (cfg.rollout.method === "machineconfig" && cfg.image.base === "cluster" && cfg.kubeconfig === undefined) {
+    if (cfg.rollout.method !== "machineosconfig" && cfg.image.builder === "podman" && cfg.image.base === "cluster" && cfg.kubeconfig === undefined) {
         issue(["image", "base"], "is \"cluster\", which reads the cluster's ConfigMap and needs rhcos-forge:kubeconfig");
     }
+    if (cfg.rollout.method !== "release" && cfg.rollout.pools.length === 0) issue(["rollout", "pools"], "must list at least one pool");
+    checkCosaAndRelease(cfg, issue);
 });
+
+/**
+ * image.builder cosa and rollout.method release: what they need, and what they would silently
+ * ignore (the podman-only image keys, pools) refused with the key to fix.
+ */
+function checkCosaAndRelease(cfg: z.output<typeof stackObjectSchema>, issue: (path: (string | number)[], message: string) => void): void {
+    if (cfg.image.builder === "cosa") {
+        if (cfg.rollout.method === "machineosconfig") issue(["image", "builder"], "must be podman with rhcos-forge:rollout.method machineosconfig (the MCO builds on the cluster)");
+        if (cfg.image.cosa === undefined) issue(["image", "cosa"], "is required with rhcos-forge:image.builder cosa ({container, config, branch, ...})");
+        const why = "with rhcos-forge:image.builder cosa (put packages and files into the cosa config's manifest instead)";
+        for (const key of ["packages", "remove", "replace", "files", "units", "extraSteps", "buildArgs"] as const) {
+            if (cfg.image[key].length > 0) issue(["image", key], `must be empty ${why}`);
+        }
+        if (cfg.mirror.repos.some(r => r.id === "artifacts") && (cfg.image.cosa?.artifacts.length ?? 0) > 0) {
+            issue(["mirror", "repos"], "must not have a repo with id \"artifacts\": rhcos-forge:image.cosa.artifacts are served under that path");
+        }
+    } else if (cfg.image.cosa !== undefined) {
+        issue(["image", "cosa"], "is set but rhcos-forge:image.builder is podman (set image.builder to cosa)");
+    }
+    if (cfg.rollout.method === "release") {
+        if (cfg.release === undefined) issue(["release"], "is required with rhcos-forge:rollout.method release ({from, repository, ...})");
+        if (cfg.rollout.pools.length > 0) issue(["rollout", "pools"], "must be empty with rhcos-forge:rollout.method release (the release upgrade updates every pool)");
+    }
+    if (cfg.release !== undefined) {
+        const os = cfg.release.osComponent;
+        if (cfg.release.overrides[os] !== undefined) {
+            issue(["release", "overrides", os], `is the built OS image (rhcos-forge:release.osComponent); remove it from the overrides`);
+        }
+    }
+}
 
 /**
  * On-cluster layering (rollout.method machineosconfig): the MCO builds on the cluster, so what only
@@ -293,11 +384,13 @@ export type ImageConfig = StackConfig["image"];
 export type RolloutConfig = StackConfig["rollout"];
 export type PoolConfig = RolloutConfig["pools"][number];
 export type ClusterConfig = StackConfig["cluster"];
+export type CosaConfig = NonNullable<ImageConfig["cosa"]>;
+export type ReleaseConfig = NonNullable<StackConfig["release"]>;
 
 /** Keys whose values are secrets: never echoed in errors, always wrapped in pulumi.secret. */
 export const SECRET_KEYS = ["sshPrivateKey", "registryAuth", "mirrorPasswords", "kubeconfig"] as const;
 /** Keys whose values are structured (JSON in the stack file). */
-const OBJECT_KEYS = new Set(["buildHost", "mirror", "image", "cluster", "rollout", "mirrorPasswords"]);
+const OBJECT_KEYS = new Set(["buildHost", "mirror", "image", "cluster", "rollout", "mirrorPasswords", "release"]);
 
 function isAuthJson(text: string): boolean {
     try {

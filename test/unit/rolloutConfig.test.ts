@@ -91,7 +91,7 @@ describe("rollout config: node extras", () => {
             'rhcos-forge:rollout.timeoutMinutes must be a number of minutes (1-1440), got "1h"'],
         ["an unknown rollout method",
             patched(minimal, c => { c.rollout.method = "osimagestream"; }),
-            'rhcos-forge:rollout.method must be one of "machineconfig", "machineosconfig", got "osimagestream"'],
+            'rhcos-forge:rollout.method must be one of "machineconfig", "machineosconfig", "release", got "osimagestream"'],
     ];
     for (const [what, cfg, expected] of bad) {
         it(`rejects ${what}`, () => {
