@@ -4,7 +4,7 @@
 //
 // With rollout.method machineosconfig the MCO builds on the cluster: no build host, mirror or
 // image build exist, and the outputs keep their shape (image.ref is the digest the last pool's
-// build reported; mirror and buildHost are empty, buildHost.provider is "cluster").
+// build reported, empty until one has; mirror and buildHost are empty, provider "cluster").
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BuildHost } from "./components/buildHost";
@@ -12,7 +12,6 @@ import { ClusterBaseImage } from "./components/clusterBaseImage";
 import { StackConfig, parseStackConfig } from "./components/config";
 import { renderOnClusterContainerfile } from "./components/containerfile";
 import { LayeredImage, PackageDiff } from "./components/layeredImage";
-import { renderedImagePushSpec } from "./components/machineOsConfig";
 import { OsImageRollout, RolloutWaitArgs } from "./components/osImageRollout";
 import { gateImageRef } from "./components/releaseGate";
 import { RepoMirror } from "./components/repoMirror";
@@ -116,10 +115,9 @@ function onCluster(c: StackConfig): Outputs {
         },
         wait,
     });
-    // Without a wait (preview, GitOps render) no build has reported a digest yet: the ref is then
-    // the tag the last pool's build is pushed to, and the digest is empty.
-    const lastPool = c.rollout.pools[c.rollout.pools.length - 1].name;
-    const ref = rolled.image.apply(i => i ?? renderedImagePushSpec(c.image.repository, lastPool));
+    // Without a wait (preview, GitOps render) no build has reported a digest yet: ref and digest
+    // are then empty rather than the push tag, since consumers of image.ref may boot nodes from it.
+    const ref = rolled.image.apply(i => i ?? "");
     return {
         image: { ref, digest: ref.apply(r => r.split("@")[1] ?? ""), base: clusterBase ?? pulumi.output("cluster") },
         containerfile: pulumi.output(containerfile),
