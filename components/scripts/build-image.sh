@@ -42,7 +42,7 @@ rf_step "arguments"
 [[ "$RF_BASE_IMAGE" =~ ^[A-Za-z0-9][A-Za-z0-9._:/-]*@sha256:[0-9a-f]{64}$ ]] \
   || rf_fail "arguments" "RF_BASE_IMAGE must be repo@sha256:<64 hex>, got: '$RF_BASE_IMAGE'"
 read -r -a build_args <<< "$RF_PODMAN_BUILD_ARGS"
-rf_need podman skopeo rpm base64 awk
+rf_need podman skopeo rpm base64 awk flock
 
 tag="$RF_IMAGE_REPO:$RF_BUILD_ID"
 build_dir="$RF_ROOT/builds/$RF_BUILD_ID"
@@ -50,6 +50,13 @@ ctx="$build_dir/context"
 result_file="$build_dir/result.json"
 mkdir -p "$RF_ROOT/tmp" "$build_dir"
 chmod 0700 "$RF_ROOT/tmp"
+
+# one run per build id at a time (the component may retry while one runs)
+rf_step "lock"
+exec 9> "$build_dir/.lock"
+if ! flock -w "${RF_LOCK_TIMEOUT:-3600}" 9; then
+  rf_fail "lock" "another build-image.sh run holds $build_dir/.lock"
+fi
 work="$(mktemp -d "$RF_ROOT/tmp/build-image.XXXXXX")"
 rf_on_exit "rm -rf '$work'"
 : > "$work/nosecrets"

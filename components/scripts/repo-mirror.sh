@@ -99,6 +99,11 @@ state_dir="$RF_ROOT/state"
 dnf_dir="$RF_ROOT/dnf"
 mkdir -p "$RF_ROOT" "$RF_MIRROR_DIR" "$state_dir" "$dnf_dir"
 chmod 0700 "$state_dir" "$dnf_dir"
+# one mirror run at a time per RF_ROOT (dnf cache, reposdir and server state are shared)
+exec 9> "$state_dir/repo-mirror.lock"
+if ! flock -w "${RF_LOCK_TIMEOUT:-3600}" 9; then
+  rf_fail "prepare" "another repo-mirror.sh run holds $state_dir/repo-mirror.lock"
+fi
 work="$(mktemp -d "$RF_ROOT/.repo-mirror.XXXXXX")"
 rf_on_exit "rm -rf '$work'"
 
@@ -298,7 +303,7 @@ case "$RF_SERVE_MODE" in
       if rf_port_open "$RF_MIRROR_BIND" "$RF_MIRROR_PORT"; then
         rf_fail "serve" "port $RF_MIRROR_PORT is already in use by another process"
       fi
-      setsid "${serve_cmd[@]}" >> "$RF_ROOT/mirror-server.log" 2>&1 < /dev/null &
+      setsid "${serve_cmd[@]}" >> "$RF_ROOT/mirror-server.log" 2>&1 < /dev/null 9>&- &
       echo "$!" > "$pidfile"
       printf '%s\n' "$want" > "$conffile"
       wait_port || rf_fail "serve" "mirror server did not start listening on $RF_MIRROR_BIND:$RF_MIRROR_PORT (see $RF_ROOT/mirror-server.log)"
@@ -323,11 +328,11 @@ WantedBy=multi-user.target"
     unit_changed="$(printf '%s\n' "$unit" | rf_atomic_write "$RF_SYSTEMD_UNIT_DIR/$UNIT_NAME" 0644)" \
       || rf_fail "serve" "could not write $RF_SYSTEMD_UNIT_DIR/$UNIT_NAME"
     if [ "$unit_changed" = changed ]; then
-      systemctl daemon-reload >&2 || rf_fail "serve" "systemctl daemon-reload failed"
-      systemctl enable "$UNIT_NAME" >&2 || rf_fail "serve" "systemctl enable $UNIT_NAME failed"
-      systemctl restart "$UNIT_NAME" >&2 || rf_fail "serve" "systemctl restart $UNIT_NAME failed"
+      systemctl daemon-reload >&2 9>&- || rf_fail "serve" "systemctl daemon-reload failed"
+      systemctl enable "$UNIT_NAME" >&2 9>&- || rf_fail "serve" "systemctl enable $UNIT_NAME failed"
+      systemctl restart "$UNIT_NAME" >&2 9>&- || rf_fail "serve" "systemctl restart $UNIT_NAME failed"
     else
-      systemctl enable --now "$UNIT_NAME" >&2 || rf_fail "serve" "systemctl enable --now $UNIT_NAME failed"
+      systemctl enable --now "$UNIT_NAME" >&2 9>&- || rf_fail "serve" "systemctl enable --now $UNIT_NAME failed"
     fi
     wait_port || rf_fail "serve" "$UNIT_NAME is not listening on $RF_MIRROR_BIND:$RF_MIRROR_PORT (see journalctl -u $UNIT_NAME)"
     ;;

@@ -233,6 +233,16 @@ function simpleFiles(tagNote: string): BundleFile[] {
   return contextFiles(cf);
 }
 
+test("two concurrent runs of the same build id build once (the second waits, then reuses)", async () => {
+  const files = simpleFiles("concurrent");
+  const countBefore = buildCount();
+  const [a, b] = await Promise.all([build(files, bases.plain), build(files, bases.plain)]);
+  assert.equal(a.code, 0, a.stderr.slice(-3000));
+  assert.equal(b.code, 0, b.stderr.slice(-3000));
+  assert.equal(buildCount(), countBefore + 1);
+  assert.deepEqual(a.json, b.json);
+});
+
 test("wrong registry password: fails in step \"push\", nothing is pushed; with the right password the re-run succeeds", async () => {
   const files = simpleFiles("wrong-password");
   const tagsBefore = await reg.tags(NODE_REPO_NAME);
