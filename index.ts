@@ -11,9 +11,15 @@ import { BuildHost } from "./components/buildHost";
 import { ClusterBaseImage } from "./components/clusterBaseImage";
 import { StackConfig, parseStackConfig } from "./components/config";
 import { renderOnClusterContainerfile } from "./components/containerfile";
+import { CosaBuild } from "./components/cosaBuild";
+import { PublishedArtifact } from "./components/cosaInputs";
+import { HostHandle } from "./components/hostRun";
 import { LayeredImage, PackageDiff } from "./components/layeredImage";
 import { OsImageRollout, RolloutWaitArgs } from "./components/osImageRollout";
 import { gateImageRef } from "./components/releaseGate";
+import { ReleaseImage } from "./components/releaseImage";
+import { ManifestObject } from "./components/releasePayload";
+import { ReleaseRollout } from "./components/releaseRollout";
 import { RepoMirror } from "./components/repoMirror";
 
 const cfg = parseStackConfig(pulumi.runtime.allConfig());
@@ -50,7 +56,68 @@ interface Outputs {
     containerfile: pulumi.Output<string>;
     mirror: { baseUrl: pulumi.Output<string>; repos: pulumi.Output<Record<string, string>>; repoFile: pulumi.Output<string> };
     buildHost: { address: pulumi.Output<string>; provider: string };
-    rolled: OsImageRollout;
+    rolled: Rolled;
+    release?: { ref: pulumi.Output<string>; digest: pulumi.Output<string>; version: pulumi.Output<string> };
+    cosa?: { buildId: pulumi.Output<string>; configCommit: pulumi.Output<string>; artifacts: pulumi.Output<PublishedArtifact[]> };
+}
+
+type Rolled = Pick<OsImageRollout, "method" | "pools">;
+
+/**
+ * The custom release (rhcos-forge:release) carrying `osImage`, and the rollout: a ClusterVersion
+ * update to that release (rollout.method release) or MachineConfigs pointing at `imageRef`.
+ */
+function rollOut(c: StackConfig, host: HostHandle, osImage: pulumi.Output<string>, imageRef: pulumi.Output<string>): Pick<Outputs, "rolled" | "release"> {
+    const rel = c.release === undefined ? undefined : new ReleaseImage("release", {
+        host,
+        from: c.release.from,
+        repository: c.release.repository,
+        name: c.release.name,
+        osImage,
+        osComponent: c.release.osComponent,
+        overrides: c.release.overrides,
+        manifests: c.release.manifests as ManifestObject[],
+        registryAuth: secret(c.registryAuth),
+        tlsVerify: c.release.tlsVerify,
+    });
+    const release = rel === undefined ? undefined : { ref: rel.ref, digest: rel.digest, version: rel.version };
+    if (c.rollout.method === "release") {
+        // parseStackConfig requires rhcos-forge:release for this method.
+        const upgrade = new ReleaseRollout("rollout", {
+            provider: requireCluster(clusterWriter),
+            releaseImage: required(rel, "rhcos-forge:release").ref,
+            force: c.rollout.force,
+            wait,
+        });
+        return { rolled: { method: upgrade.method, pools: pulumi.output([]) }, release };
+    }
+    const rolled = new OsImageRollout("rollout", { provider: requireCluster(clusterWriter), imageRef, pools: c.rollout.pools, wait });
+    return { rolled, release };
+}
+
+/** image.builder cosa: a full OS build with coreos-assembler instead of a layered image. */
+function withCosa(c: StackConfig, host: BuildHost, repoMirror: RepoMirror): Outputs {
+    const cosaCfg = required(c.image.cosa, "rhcos-forge:image.cosa");
+    const built = new CosaBuild("image", {
+        host: host.handle,
+        container: cosaCfg.container,
+        config: { url: cosaCfg.config, branch: cosaCfg.branch, commit: cosaCfg.commit, variant: cosaCfg.variant },
+        repository: c.image.repository,
+        repos: repoMirror.buildRepos,
+        mirrorRevision: repoMirror.revision,
+        artifacts: cosaCfg.artifacts,
+        mirrorDir: `${c.buildHost.workDir}/mirror`,
+        mirrorBaseUrl: repoMirror.baseUrl,
+        registryAuth: secret(c.registryAuth),
+    });
+    return {
+        image: { ref: built.ref, digest: built.digest, base: pulumi.output("") },
+        containerfile: pulumi.output(""),
+        mirror: { baseUrl: repoMirror.baseUrl, repos: repoMirror.repos, repoFile: repoMirror.repoFile },
+        buildHost: { address: host.address, provider: host.provider },
+        ...rollOut(c, host.handle, built.ref, built.ref),
+        cosa: { buildId: built.buildId, configCommit: built.configCommit, artifacts: built.artifacts },
+    };
 }
 
 function outOfCluster(c: StackConfig): Outputs {
@@ -65,6 +132,7 @@ function outOfCluster(c: StackConfig): Outputs {
         config: c.mirror,
         passwords: pulumi.secret(c.mirrorPasswords),
     });
+    if (c.image.builder === "cosa") return withCosa(c, host, repoMirror);
     // parseStackConfig guarantees a kubeconfig, hence clusterBase, for image.base "cluster".
     const base = c.image.base === "cluster" ? required(clusterBase, "rhcos-forge:kubeconfig") : pulumi.output(c.image.base);
     const layered = new LayeredImage("image", {
@@ -84,18 +152,13 @@ function outOfCluster(c: StackConfig): Outputs {
     const imageRef = clusterBase === undefined ? layered.ref
         : pulumi.all([layered.ref, layered.base, clusterBase]).apply(([ref, imageBase, current]) =>
             gateImageRef(ref, { imageBase, clusterBase: current, allowMismatch: c.image.allowBaseMismatch }, m => pulumi.log.warn(m)));
-    const rolled = new OsImageRollout("rollout", {
-        provider: requireCluster(clusterWriter),
-        imageRef,
-        pools: c.rollout.pools,
-        wait,
-    });
     return {
         image: { ref: layered.ref, digest: layered.digest, base: layered.base, packages: layered.packages },
         containerfile: layered.containerfile,
         mirror: { baseUrl: repoMirror.baseUrl, repos: repoMirror.repos, repoFile: repoMirror.repoFile },
         buildHost: { address: host.address, provider: host.provider },
-        rolled,
+        // A release carries the built image as its OS whatever its base; the gate guards MachineConfigs.
+        ...rollOut(c, host.handle, layered.ref, imageRef),
     };
 }
 
@@ -134,3 +197,6 @@ export const containerfile = out.containerfile;
 export const mirror = out.mirror;
 export const buildHost = out.buildHost;
 export const rollout = { method: out.rolled.method, pools: out.rolled.pools };
+// Only with rhcos-forge:release / image.builder cosa (undefined outputs are not exported).
+export const release = out.release;
+export const cosa = out.cosa;

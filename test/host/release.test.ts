@@ -1,4 +1,4 @@
-// release-new.sh and release-wait.sh run for real as plain `bash` subprocesses on this machine.
+// release-new.sh runs for real as plain `bash` subprocesses on this machine.
 // There is no `oc` here: the missing-tool and bad-argument paths run against the real host, and
 // the full flows run against test/host/release-fake-tools.sh (a recording `oc` and `podman`).
 import assert from "node:assert/strict";
@@ -11,17 +11,13 @@ import { renderOverrides, renderReleaseBundle, renderReleaseManifests } from "..
 
 const ROOT = resolve(__dirname, "..", "..");
 const NEW = join(ROOT, "components", "scripts", "release-new.sh");
-const WAIT = join(ROOT, "components", "scripts", "release-wait.sh");
 const GOLDEN_DIR = join(ROOT, "test", "golden");
 const FROM = `quay.io/openshift-release-dev/ocp-release@sha256:${"f".repeat(64)}`;
 const OS_IMAGE = `quay.io/example-org/rhcos@sha256:${"1".repeat(64)}`;
 const CONSOLE = `quay.io/example-org/console@sha256:${"e".repeat(64)}`;
 const AUTH_TOKEN = Buffer.from("robot:release-s3cr3t-token").toString("base64");
 const AUTH = JSON.stringify({ auths: { "quay.io": { auth: AUTH_TOKEN } } });
-const KUBE_TOKEN = "sha256~kube-s3cr3t-token";
-const KUBECONFIG = `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://api.ocp.example.com:6443"}}]\nusers:\n- name: u\n  user:\n    token: ${KUBE_TOKEN}\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`;
-const SECRETS = [AUTH_TOKEN, "release-s3cr3t-token", KUBE_TOKEN];
-const RELEASE = `quay.io/example-org/ocp-release@sha256:${"3".repeat(64)}`;
+const SECRETS = [AUTH_TOKEN, "release-s3cr3t-token"];
 
 const temp = mkdtempSync(join(tmpdir(), "rf-release-"));
 after(() => rmSync(temp, { recursive: true, force: true }));
@@ -148,68 +144,5 @@ describe("release-new.sh against a recording oc and podman", () => {
         assert.equal(result.ref, `quay.io/example-org/ocp-release@sha256:${"3".repeat(64)}`);
         golden("release-new-manifests.commands", r, dir);
         assertNoSecret(r);
-    });
-});
-
-describe("release-wait.sh", () => {
-    const cv = (dir: string, lines: string[]): string => {
-        const file = join(dir, "cv.txt");
-        writeFileSync(file, lines.join("\n") + "\n");
-        return file;
-    };
-    const row = (image: string, state: string, version: string, progressing: string): string =>
-        [image, state, version, RELEASE, progressing, "False: "].join("\\t");
-
-    it("fails naming oc when neither oc nor kubectl exists", () => {
-        const { dir, bin } = sandbox("wait-notools", []);
-        // An empty PATH apart from bash's own directory: this machine has kubectl in /usr/bin.
-        mkdirSync(join(dir, "bash-only"), { recursive: true });
-        for (const t of ["bash", "mktemp", "chmod", "mkdir", "cat", "sed", "rm", "awk", "dirname", "basename"]) {
-            const where = spawnSync("bash", ["-c", `command -v ${t}`], { encoding: "utf8" }).stdout.trim();
-            if (where) symlinkSync(where, join(dir, "bash-only", t));
-        }
-        const r = run(WAIT, dir, bin, { RF_RELEASE_IMAGE: RELEASE, PATH: `${bin}:${join(dir, "bash-only")}` }, KUBECONFIG);
-        assert.match(failure(r, "release-wait"), /step "tools" failed: neither oc nor kubectl was found on the build host/);
-        assertNoSecret(r);
-    });
-
-    it("rejects a release that is not pinned by digest", () => {
-        const { dir, bin } = sandbox("wait-tag", ["oc"]);
-        const r = run(WAIT, dir, bin, { RF_RELEASE_IMAGE: "quay.io/example-org/ocp-release:4.19" }, KUBECONFIG);
-        assert.match(failure(r, "release-wait"), /step "arguments" failed: RF_RELEASE_IMAGE must be a release image pinned by digest/);
-    });
-
-    it("logs progress, retries API errors and ends when history[0] is the release, Completed", () => {
-        const { dir, bin } = sandbox("wait-ok", ["oc"]);
-        const file = cv(dir, [
-            row(FROM, "Completed", "4.19.9", "Cluster version is 4.19.9"),
-            row(RELEASE, "Partial", "4.19.10", "Working towards 4.19.10: 240 of 900 done (26% complete)"),
-            "ERROR",
-            row(RELEASE, "Partial", "4.19.10", "Working towards 4.19.10: 850 of 900 done (94% complete)"),
-            row(RELEASE, "Completed", "4.19.10", "Cluster version is 4.19.10"),
-        ]);
-        const r = run(WAIT, dir, bin, { RF_RELEASE_IMAGE: RELEASE, RF_POLL_SECONDS: "1", FAKE_CV: file }, KUBECONFIG);
-        assert.equal(r.status, 0, r.stderr);
-        assert.deepEqual(JSON.parse(r.stdout.trim()), { image: RELEASE, version: "4.19.10", state: "Completed" });
-        assert.match(r.stderr, /26% complete/);
-        assert.match(r.stderr, /94% complete/);
-        assert.match(r.stderr, /reading ClusterVersion failed \(retrying\): Unable to connect to the server/);
-        assert.ok(r.log.every(l => l.startsWith("oc --kubeconfig ") && !l.includes(KUBE_TOKEN)));
-        assertNoSecret(r);
-    });
-
-    it("fails after the timeout with the last status", () => {
-        const { dir, bin } = sandbox("wait-timeout", ["oc"]);
-        const file = cv(dir, [row(RELEASE, "Partial", "4.19.10", "Unable to apply 4.19.10: wait has exceeded 40 minutes for these operators: insights")]);
-        const r = run(WAIT, dir, bin, { RF_RELEASE_IMAGE: RELEASE, RF_POLL_SECONDS: "1", RF_TIMEOUT_SECONDS: "2", FAKE_CV: file }, KUBECONFIG);
-        assert.match(failure(r, "release-wait"), /step "wait" failed: the cluster did not finish updating to .* within 2s; last status: .*insights/);
-        assertNoSecret(r);
-    });
-
-    it("says on destroy that the cluster is left as it is", () => {
-        const { dir, bin } = sandbox("wait-destroy", []);
-        const r = run(WAIT, dir, bin, { RF_RELEASE_IMAGE: RELEASE, RF_MODE: "destroy" }, "");
-        assert.equal(r.status, 0, r.stderr);
-        assert.match(r.stderr, /pulumi destroy leaves the cluster on .*OpenShift cannot be downgraded/);
     });
 });

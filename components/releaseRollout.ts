@@ -1,0 +1,88 @@
+// ReleaseRollout (rollout.method release): the whole cluster moves to the custom release, the way
+// `oc adm upgrade --to-image <release@digest> --allow-explicit-upgrade --force` does it: a
+// server-side-apply patch of ClusterVersion `version` spec.desiredUpdate. The program then waits
+// until the CVO reports the release Completed (not in preview, not in GitOps render mode).
+//
+// `pulumi destroy` cannot undo this: OpenShift does not downgrade. The patch is retained on delete
+// (the cluster stays on the release) and a local command says so when the stack is destroyed.
+import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import { clusterAccess } from "./osImageRollout";
+import { realClock } from "./poolWait";
+import { CLUSTER_VERSION_API, renderClusterVersionPatch } from "./releasePayload";
+import { ClusterVersionObject, waitForClusterVersion } from "./releaseWait";
+import { shellQuote } from "./shell";
+
+export interface ReleaseRolloutArgs {
+    /** The cluster (a kubeconfig provider, or one rendering YAML for GitOps). */
+    readonly provider: k8s.Provider;
+    /** The release, `repo@sha256:…`. */
+    readonly releaseImage: pulumi.Input<string>;
+    /** desiredUpdate.force: needed for a release without a Red Hat signature. */
+    readonly force: boolean;
+    /** Poll the cluster until it runs the release; omitted in GitOps render mode. */
+    readonly wait?: { readonly kubeconfig: pulumi.Input<string>; readonly context?: string; readonly timeoutMinutes: number };
+}
+
+/** The message `pulumi destroy` prints; the cluster is left on the release. */
+export function destroyNotice(image: string): string {
+    return `rhcos-forge: pulumi destroy leaves the cluster on release ${image}: OpenShift cannot be downgraded, ` +
+        "so ClusterVersion is not changed. To move on, roll out another release (or oc adm upgrade --to-image <release@sha256:…> --allow-explicit-upgrade).";
+}
+
+export class ReleaseRollout extends pulumi.ComponentResource {
+    /** "release". */
+    public readonly method: pulumi.Output<string>;
+    /** The release the cluster is told to run. */
+    public readonly releaseImage: pulumi.Output<string>;
+    /** The version the cluster reported once updated; empty when not waited for. */
+    public readonly version: pulumi.Output<string>;
+
+    constructor(name: string, args: ReleaseRolloutArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rhcos-forge:rollout:ReleaseRollout", name, {}, opts);
+        const patch = pulumi.output(args.releaseImage).apply(image => renderClusterVersionPatch(image, args.force));
+        const cv = new k8s.apiextensions.CustomResourcePatch(`${name}-clusterversion`, {
+            apiVersion: CLUSTER_VERSION_API,
+            kind: "ClusterVersion",
+            metadata: patch.metadata,
+            spec: patch.spec,
+        }, { parent: this, provider: args.provider, retainOnDelete: true });
+
+        // Runs nothing on create; on destroy it prints why the cluster is left as it is.
+        const notice = new command.local.Command(`${name}-destroy-notice`, {
+            create: "true",
+            delete: pulumi.output(args.releaseImage).apply(image => `printf '%s\\n' ${shellQuote(destroyNotice(image))} >&2`),
+            interpreter: ["/bin/sh", "-c"],
+            logging: "stderr",
+            addPreviousOutputInEnv: false,
+        }, { parent: this, dependsOn: [cv] });
+
+        const wait = args.wait;
+        const waited = wait === undefined ? pulumi.output("") : pulumi.unsecret(
+            pulumi.all([cv.id, notice.id, wait.kubeconfig, args.releaseImage]).apply(async ([, , kubeconfig, image]) => {
+                if (pulumi.runtime.isDryRun() || underMocksWithoutReader()) return "";
+                const reader = clusterAccess.connect(kubeconfig, wait.context);
+                return waitForClusterVersion(image,
+                    async () => await reader.get(`/apis/${CLUSTER_VERSION_API}/clusterversions/version`) as ClusterVersionObject | undefined,
+                    realClock, {
+                        timeoutMs: wait.timeoutMinutes * 60_000,
+                        pollMs: Math.max(clusterAccess.pollMs, 1),
+                        log: message => pulumi.log.info(message, this),
+                    });
+            }));
+
+        this.method = pulumi.output("release");
+        this.releaseImage = pulumi.output(args.releaseImage);
+        this.version = waited;
+        this.registerOutputs({ method: this.method, releaseImage: this.releaseImage, version: this.version });
+    }
+}
+
+const defaultConnect = clusterAccess.connect;
+/** Under Pulumi mocks there is no cluster unless a test replaces clusterAccess.connect. */
+function underMocksWithoutReader(): boolean {
+    return settings.getMonitor() instanceof MockMonitor && clusterAccess.connect === defaultConnect;
+}
