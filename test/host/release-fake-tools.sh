@@ -3,7 +3,6 @@
 # test/host/release.test.ts. Every call is recorded (one shell-quoted line) in $FAKE_LOG.
 #
 # env: FAKE_LOG, FAKE_STATE (dir), FAKE_RELEASE_DIGEST, FAKE_OVERLAY_DIGEST,
-#      FAKE_CV (file of tab-separated ClusterVersion status lines, one consumed per `get`),
 #      FAKE_LEAK_AUTH=1 (print the registry auth the tool was given), FAKE_FAIL_NEW=1
 set -euo pipefail
 tool="$(basename "$0")"
@@ -23,9 +22,6 @@ leak() {
 
 case "$tool" in
   oc)
-    while [ "$#" -gt 0 ]; do
-      case "$1" in --kubeconfig|--context) shift 2 ;; *) break ;; esac
-    done
     case "$1 ${2:-} ${3:-}" in
       "adm release new")
         leak
@@ -42,13 +38,6 @@ case "$tool" in
         ref="${*: -1}"
         [ -f "$state/$(key "$ref")" ] || { echo "error: image \"$ref\" not found: manifest unknown" >&2; exit 1; }
         printf '{\n  "image": "%s",\n  "digest": "%s",\n  "metadata": {"version": "4.19.10"}\n}\n' "$ref" "$(cat "$state/$(key "$ref")")" ;;
-      "get clusterversion version")
-        n="$(cat "$state/cv-calls" 2>/dev/null || echo 0)"
-        echo $((n + 1)) > "$state/cv-calls"
-        line="$(sed -n "$((n + 1))p" "$FAKE_CV")"
-        [ -n "$line" ] || line="$(tail -n 1 "$FAKE_CV")"
-        if [ "$line" = ERROR ]; then echo "Unable to connect to the server: dial tcp: connection refused" >&2; exit 1; fi
-        printf '%b' "$line" ;;
       *) echo "fake oc: unsupported: $*" >&2; exit 2 ;;
     esac ;;
   podman)

@@ -1,0 +1,200 @@
+// The resource graph of a stack with image.builder cosa, a custom release and rollout.method
+// release, under mocks: what is built where, what travels as a secret, the ClusterVersion patch
+// (retained on destroy, valid against the CRD once merged), and the config errors of these keys.
+import * as pulumi from "@pulumi/pulumi";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { before, describe, it } from "node:test";
+import { ConfigError, parseStackConfig } from "../../components/config";
+import { validateAgainstCrd } from "./crds";
+import { SECRET_VALUES, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, registrations, settle, valueOf } from "./harness";
+
+const D = (c: string): string => `sha256:${c.repeat(64)}`;
+const FROM = `quay.io/openshift-release-dev/ocp-release@${D("f")}`;
+const CONTAINER = `quay.io/coreos-assembler/coreos-assembler@${D("c")}`;
+const CONSOLE = `quay.io/example-org/console@${D("e")}`;
+
+const stack: Record<string, unknown> = {
+    buildHost: { provider: "ssh", host: "builder.example.com" },
+    mirror: { serve: "background", repos: [{ id: "rhel-9.6-baseos", baseurl: "https://rpm.example.com/baseos/", gpgcheck: false }] },
+    image: {
+        base: "cluster", repository: "quay.io/example-org/rhcos", builder: "cosa",
+        cosa: { container: CONTAINER, config: "https://github.com/openshift/os.git", branch: "release-4.19", variant: "rhel-9.6", artifacts: ["metal", "live"] },
+    },
+    cluster: { openshiftVersion: "4.19" },
+    rollout: { method: "release", force: true },
+    release: {
+        from: FROM, repository: "quay.io/example-org/ocp-release", overrides: { console: CONSOLE },
+        manifests: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "brand", namespace: "openshift-config" }, data: { title: "x" } }],
+    },
+};
+const asConfig = (values: Record<string, unknown>): Record<string, string> => Object.fromEntries(Object.entries(values).map(([k, v]) =>
+    [`rhcos-forge:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+
+installMocks();
+// The shared harness answers for the layered build's scripts; these answer for cosa and oc.
+const monitor = settings.getMonitor() as unknown as { mocks: pulumi.runtime.Mocks };
+const inner = monitor.mocks;
+const scriptCalls: string[] = [];
+monitor.mocks = {
+    call: args => inner.call(args),
+    newResource: args => {
+        const create = String((args.inputs as Record<string, unknown>).create ?? "");
+        const env = (n: string): string => create.match(new RegExp(`${n}=('[^']*'|\\S+)`))?.[1]?.replace(/^'|'$/g, "") ?? "";
+        const digest = (seed: string): string => `sha256:${createHash("sha256").update(seed).digest("hex")}`;
+        let stdout: string | undefined;
+        if (create.includes("cosa-build.sh")) {
+            scriptCalls.push("cosa-build.sh");
+            const d = digest(env("RF_COSA_CONFIG_URL"));
+            const id = "419.96.202501010000-0";
+            stdout = JSON.stringify({
+                ref: `${env("RF_IMAGE_REPO")}@${d}`, digest: d, tag: `${env("RF_IMAGE_REPO")}:${id}`, buildId: id, configCommit: "0".repeat(40), ran: [],
+                artifacts: [["metal", "metal"], ["live", "live-iso"], ["live", "live-kernel"], ["live", "live-initramfs"], ["live", "live-rootfs"]]
+                    .map(([platform, name]) => ({ platform, name, path: `artifacts/${id}/rhcos-${id}-${name}.x86_64.raw`, sha256: "a".repeat(64), size: 1 })),
+            });
+        } else if (create.includes("release-new.sh")) {
+            scriptCalls.push("release-new.sh");
+            const d = digest(env("RF_RELEASE_ID"));
+            stdout = JSON.stringify({ ref: `${env("RF_RELEASE_REPO")}@${d}`, digest: d, tag: `${env("RF_RELEASE_REPO")}:${env("RF_RELEASE_ID")}`, version: "4.19.10", from: env("RF_FROM_RELEASE") });
+        }
+        if (stdout === undefined) return inner.newResource(args);
+        return { id: `${args.name}-id`, state: { ...args.inputs, stdout: `progress\n${stdout}\n`, stderr: "" } };
+    },
+};
+const secrets = { sshPrivateKey: TEST_SECRETS.sshPrivateKey, registryAuth: TEST_SECRETS.registryAuth, kubeconfig: TEST_SECRETS.kubeconfig };
+pulumi.runtime.setAllConfig(asConfig({ ...stack, ...secrets }), Object.keys(secrets).map(k => `rhcos-forge:${k}`));
+
+type Program = typeof import("../../index");
+let program: Program;
+
+before(async () => {
+    program = await import("../../index");
+    await valueOf(pulumi.output(program.release));
+    await valueOf(pulumi.output(program.cosa));
+    await valueOf(program.rollout.method);
+    await settle();
+});
+
+describe("cosa + release + rollout.method release", () => {
+    it("registers CosaBuild, ReleaseImage and ReleaseRollout instead of LayeredImage and OsImageRollout", () => {
+        const components = registrations.filter(r => !r.custom && r.type.startsWith("rhcos-forge:")).map(r => `${r.type}::${r.name}`).sort();
+        assert.deepEqual(components, [
+            "rhcos-forge:host:BuildHost::build",
+            "rhcos-forge:image:ClusterBaseImage::base",
+            "rhcos-forge:image:CosaBuild::image",
+            "rhcos-forge:mirror:RepoMirror::mirror",
+            "rhcos-forge:release:ReleaseImage::release",
+            "rhcos-forge:rollout:ReleaseRollout::rollout",
+        ]);
+        assert.deepEqual(scriptCalls.sort(), ["cosa-build.sh", "release-new.sh"]);
+    });
+
+    it("orders mirror → cosa build → release → ClusterVersion", () => {
+        const sync = find("command:remote:Command", "mirror-sync");
+        const build = find("command:remote:Command", "image-build");
+        const rel = find("command:remote:Command", "release-new");
+        const cv = find("kubernetes:config.openshift.io/v1:ClusterVersionPatch", "rollout-clusterversion");
+        assert.ok(dependsOnTransitively(build, sync));
+        assert.ok(dependsOnTransitively(rel, build));
+        assert.ok(dependsOnTransitively(cv, rel));
+        for (const t of ["command:remote:CopyToRemote"]) {
+            assert.ok(registrations.some(r => r.type === t && r.name === "image-scripts-cosa-build"), "cosa-build.sh is shipped");
+            assert.ok(registrations.some(r => r.type === t && r.name === "release-scripts-release-new"), "release-new.sh is shipped");
+        }
+    });
+
+    it("runs cosa with the config, variant, media and the mirror's dir; secrets only on stdin", () => {
+        const build = find("command:remote:Command", "image-build");
+        const create = String(build.inputs.create);
+        for (const part of [`RF_COSA_CONTAINER=${CONTAINER}`, "RF_COSA_CONFIG_URL=https://github.com/openshift/os.git", "RF_COSA_BRANCH=release-4.19",
+            "RF_COSA_VARIANT=rhel-9.6", "RF_COSA_ARTIFACTS='metal live'", "RF_ARTIFACTS_DIR=/var/lib/rhcos-forge/mirror/artifacts",
+            "RF_IMAGE_REPO=quay.io/example-org/rhcos", "bash /var/lib/rhcos-forge/scripts/cosa-build.sh"]) {
+            assert.ok(create.includes(part), `${part} in ${create}`);
+        }
+        assert.ok(isSecret(build.raw.stdin), "the cosa bundle (registry auth) is secret");
+        const bundle = String(build.inputs.stdin);
+        const repo = Buffer.from(bundle.split("\n")[1].split(" ")[1], "base64").toString("utf8");
+        assert.match(repo, /^\[rhel-9\.6-baseos\]\nname=.*\nbaseurl=http:\/\/builder\.example\.com:5180\/rhel-9\.6-baseos\//);
+        for (const cmd of registrations.filter(r => r.type === "command:remote:Command")) {
+            for (const s of SECRET_VALUES) assert.ok(!JSON.stringify(cmd.inputs.create ?? "").includes(s), `${cmd.name} create carries no secret`);
+        }
+    });
+
+    it("makes the release from the digest with the built OS as rhel-coreos and annotated manifests", async () => {
+        const rel = find("command:remote:Command", "release-new");
+        const create = String(rel.inputs.create);
+        const osRef = await valueOf(program.image.ref);
+        assert.ok(create.includes(`RF_FROM_RELEASE=${FROM}`));
+        assert.ok(create.includes(`RF_OVERRIDES='console=${CONSOLE} rhel-coreos=${osRef}'`), create);
+        assert.match(create, /RF_RELEASE_ID=rf-[a-f0-9]{40}/);
+        assert.ok(isSecret(rel.raw.stdin));
+        const lines = String(rel.inputs.stdin).trim().split("\n");
+        const manifest = lines.find(l => l.startsWith("manifest "))?.split(" ") ?? [];
+        const obj = JSON.parse(Buffer.from(manifest[2], "base64").toString("utf8"));
+        assert.equal(obj.metadata.annotations["include.release.openshift.io/self-managed-high-availability"], "true");
+        assert.equal(obj.metadata.annotations["release.openshift.io/create-only"], "true");
+        assert.ok(lines.some(l => l.startsWith("authfile ")));
+    });
+
+    it("patches ClusterVersion desiredUpdate like oc adm upgrade --force, retained on destroy", async () => {
+        const release = await valueOf(pulumi.output(program.release));
+        assert.match(String(release?.ref), /^quay\.io\/example-org\/ocp-release@sha256:[a-f0-9]{64}$/);
+        const cv = find("kubernetes:config.openshift.io/v1:ClusterVersionPatch", "rollout-clusterversion");
+        const inputs = cv.inputs as { metadata: { name: string; annotations: Record<string, string> }; spec: { desiredUpdate: unknown } };
+        assert.equal(inputs.metadata.name, "version");
+        assert.deepEqual(inputs.spec.desiredUpdate, { image: release?.ref, version: "", force: true });
+        validateAgainstCrd("release-4.19", { apiVersion: "config.openshift.io/v1", kind: "ClusterVersion", metadata: { name: "version" },
+            spec: { clusterID: "711b9e46-6ffd-4662-9bab-c61dfc9d6cc6", ...inputs.spec } });
+        const notice = find("command:local:Command", "rollout-destroy-notice");
+        assert.match(String(notice.inputs.delete), /OpenShift cannot be downgraded/);
+        assert.deepEqual(await valueOf(pulumi.output(program.rollout)), { method: "release", pools: [] });
+    });
+
+    it("exports the media URLs and the build's identity", async () => {
+        const cosa = await valueOf(pulumi.output(program.cosa));
+        assert.equal(cosa?.buildId, "419.96.202501010000-0");
+        assert.deepEqual(cosa?.artifacts.map(a => a.url)[0], "http://builder.example.com:5180/artifacts/419.96.202501010000-0/rhcos-419.96.202501010000-0-metal.x86_64.raw");
+    });
+});
+
+describe("config of these keys", () => {
+    const problems = (patch: (c: Record<string, any>) => void): string[] => {
+        const c = JSON.parse(JSON.stringify({ ...stack, kubeconfig: "apiVersion: v1", sshPrivateKey: TEST_SECRETS.sshPrivateKey })) as Record<string, any>;
+        patch(c);
+        try { parseStackConfig(asConfig(c)); } catch (e) { assert.ok(e instanceof ConfigError); return e.problems; }
+        return [];
+    };
+    const cases: [string, (c: Record<string, any>) => void, string][] = [
+        ["the stack above", () => undefined, ""],
+        ["a cosa container by tag", c => { c.image.cosa.container = "quay.io/coreos-assembler/coreos-assembler:latest"; },
+            'rhcos-forge:image.cosa.container must be pinned by digest (…@sha256:<64 hex>), e.g. quay.io/coreos-assembler/coreos-assembler@sha256:…, got "quay.io/coreos-assembler/coreos-assembler:latest"'],
+        ["cosa without image.cosa", c => { delete c.image.cosa; },
+            "rhcos-forge:image.cosa is required with rhcos-forge:image.builder cosa ({container, config, branch, ...}), got nothing"],
+        ["an unknown medium", c => { c.image.cosa.artifacts = ["qemu"]; },
+            'rhcos-forge:image.cosa.artifacts[0] must be one of "metal", "metal4k", "live", got "qemu"'],
+        ["podman-only keys with cosa", c => { c.image.packages = ["htop"]; },
+            'rhcos-forge:image.packages must be empty with rhcos-forge:image.builder cosa (put packages and files into the cosa config\'s manifest instead), got ["htop"]'],
+        ["a release by tag", c => { c.release.from = "quay.io/openshift-release-dev/ocp-release:4.19.10-x86_64"; },
+            'rhcos-forge:release.from must be a release image pinned by digest (…@sha256:<64 hex>), got "quay.io/openshift-release-dev/ocp-release:4.19.10-x86_64"'],
+        ["an override by tag", c => { c.release.overrides.console = "quay.io/x/console:latest"; },
+            'rhcos-forge:release.overrides.console must be pinned by digest (…@sha256:<64 hex>), got "quay.io/x/console:latest"'],
+        ["overriding the OS component", c => { c.release.overrides["rhel-coreos"] = CONSOLE; },
+            `rhcos-forge:release.overrides.rhel-coreos is the built OS image (rhcos-forge:release.osComponent); remove it from the overrides, got "${CONSOLE}"`],
+        ["method release without a release", c => { delete c.release; },
+            "rhcos-forge:release is required with rhcos-forge:rollout.method release ({from, repository, ...}), got nothing"],
+        ["pools with method release", c => { c.rollout.pools = [{ name: "worker" }]; },
+            'rhcos-forge:rollout.pools must be empty with rhcos-forge:rollout.method release (the release upgrade updates every pool), got [{"name":"worker"}]'],
+        ["no pools with method machineconfig", c => { c.rollout = {}; },
+            "rhcos-forge:rollout.pools must list at least one pool, got nothing"],
+        ["a manifest without a name", c => { c.release.manifests = [{ apiVersion: "v1", kind: "ConfigMap", metadata: {} }]; },
+            "rhcos-forge:release.manifests[0].metadata.name is required, got nothing"],
+    ];
+    for (const [what, patch, expected] of cases) {
+        it(expected === "" ? "accepts the stack above" : `rejects ${what}`, () => {
+            const p = problems(patch);
+            if (expected === "") assert.deepEqual(p, []);
+            else assert.ok(p.includes(expected), `expected\n  ${expected}\ngot\n  ${p.join("\n  ")}`);
+        });
+    }
+});
