@@ -219,12 +219,14 @@ export const rolloutSchema = z.object({
 const releaseOverrideName = /^[a-z0-9][a-z0-9-]*$/;
 
 const manifestSchema = z.object({
-    apiVersion: z.string().regex(/^([a-z0-9.-]+\/)?v[0-9]+((alpha|beta)[0-9]+)?$/, "must be an apiVersion such as v1 or config.openshift.io/v1"),
-    kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, "must be a Kind such as ConfigMap"),
+    apiVersion: z.string().regex(/^([a-z0-9.-]+\/)?v[0-9]+((alpha|beta)[0-9]+)?$/, "must be an apiVersion such as v1 or config.openshift.io/v1")
+        .describe("The object's apiVersion."),
+    kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, "must be a Kind such as ConfigMap").describe("The object's kind."),
     metadata: z.object({
-        name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a Kubernetes object name"),
-        namespace: z.string().regex(DNS_LABEL, "must be a namespace name").optional(),
-        annotations: z.record(z.string()).optional(),
+        name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a Kubernetes object name").describe("The object's name."),
+        namespace: z.string().regex(DNS_LABEL, "must be a namespace name").optional().describe("The object's namespace (namespaced kinds)."),
+        annotations: z.record(z.string()).optional()
+            .describe("Annotations; the CVO include.release.openshift.io/* and release.openshift.io/create-only ones are added when missing."),
     }).passthrough(),
 }).passthrough();
 
