@@ -392,6 +392,8 @@ export type ReleaseConfig = NonNullable<StackConfig["release"]>;
 /** Keys whose values are secrets: never echoed in errors, always wrapped in pulumi.secret. */
 export const SECRET_KEYS = ["sshPrivateKey", "registryAuth", "mirrorPasswords", "kubeconfig"] as const;
 /** Keys whose values are structured (JSON in the stack file). */
+/** Optional sections, declared in Pulumi.yaml with `default: {}`. */
+const OPTIONAL_SECTIONS = new Set(["release"]);
 const OBJECT_KEYS = new Set(["buildHost", "mirror", "image", "cluster", "rollout", "mirrorPasswords", "release"]);
 
 function isAuthJson(text: string): boolean {
@@ -464,6 +466,8 @@ export function parseStackConfig(allConfig: Record<string, string>): StackConfig
         if (fullKey.slice(0, sep) !== NAMESPACE) continue;
         const key = fullKey.slice(sep + 1);
         if (OBJECT_KEYS.has(key)) {
+            // Pulumi.yaml gives optional sections an empty default: empty means unset.
+            if (OPTIONAL_SECTIONS.has(key) && text === "{}") continue;
             try {
                 raw[key] = JSON.parse(text);
             } catch {
