@@ -451,18 +451,25 @@ export async function startRegistry(env: Env): Promise<Registry> {
     return r.status === 401;
   });
   const reg = new Registry(port, user, password);
-  // drop the images this run pulled/built for this registry from local storage
+  // drop the images this run pulled/built for this registry from local
+  // storage; images that also carry another name (the fixture cache tags
+  // localhost/rhcos-forge-fixtures/...) are kept
   env.onTeardown(async () => {
-    const res = await run("podman", ["images", "--format", "{{.ID}} {{.Repository}}"], { check: false });
-    const ids = new Set(
-      res.stdout
-        .split("\n")
-        .map((l) => l.trim().split(" "))
-        .filter(([, repo]) => repo?.startsWith(`${reg.host}/`))
-        .map(([id]) => id!),
-    );
-    for (const id of ids) await run("podman", ["image", "unmount", "-f", id], { check: false });
-    if (ids.size > 0) await run("podman", ["rmi", "-f", ...ids], { check: false });
+    const res = await run("podman", ["images", "--format", "json"], { check: false });
+    let images: Array<{ Id: string; Names?: string[] | null; RepoDigests?: string[] | null }> = [];
+    try {
+      images = JSON.parse(res.stdout || "[]");
+    } catch {
+      return;
+    }
+    const ours = (n: string) => n.startsWith(`${reg.host}/`);
+    for (const img of images) {
+      const names = [...(img.Names ?? []), ...(img.RepoDigests ?? [])];
+      if (names.length === 0 || !names.some(ours)) continue;
+      if ((img.Names ?? []).some((n) => !ours(n))) continue;
+      await run("podman", ["image", "unmount", "-f", img.Id], { check: false });
+      await run("podman", ["rmi", "-f", img.Id], { check: false });
+    }
   });
   return reg;
 }
