@@ -76,6 +76,7 @@ case "$RF_SERVE_MODE" in
   *) rf_fail "arguments" "RF_SERVE_MODE must be systemd, background or none, got: $RF_SERVE_MODE" ;;
 esac
 case "$RF_MIRROR_DIR" in
+  *[[:space:]]*) rf_fail "arguments" "RF_MIRROR_DIR must not contain whitespace" ;;
   /*) ;;
   *) rf_fail "arguments" "RF_MIRROR_DIR must be an absolute path" ;;
 esac
