@@ -145,13 +145,17 @@ export class OsImageRollout extends pulumi.ComponentResource {
             const labelsFirst = onCluster === undefined ? this.labelNodes(prefix, pool, provider, [poolResource]) : [];
             let mc: k8s.apiextensions.CustomResource | undefined;
             if (onCluster === undefined || hasNodeSettings(extras)) {
-                const rendered = pulumi.output(args.imageRef).apply(ref =>
-                    renderMachineConfig(pool.name, onCluster === undefined ? { ...extras, osImageURL: ref } : extras));
+                // Name and labels never wait for the image: were they unknown in preview, the
+                // engine would plan a replacement, and deleting our MachineConfig even briefly
+                // sends every node of the pool back to base RHCOS.
+                const { metadata } = renderMachineConfig(pool.name, extras);
+                const spec = pulumi.output(args.imageRef).apply(ref =>
+                    renderMachineConfig(pool.name, onCluster === undefined ? { ...extras, osImageURL: ref } : extras).spec);
                 mc = new k8s.apiextensions.CustomResource(`${prefix}-machineconfig`, {
                     apiVersion: MCO_API,
                     kind: "MachineConfig",
-                    metadata: rendered.metadata,
-                    spec: rendered.spec,
+                    metadata,
+                    spec,
                 }, { parent: this, provider, dependsOn: [poolResource, ...labelsFirst, ...gate] });
             }
 

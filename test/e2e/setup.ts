@@ -1,0 +1,92 @@
+// Shared set-up of the e2e tests and the engine benchmark: loopback services on free ports, a
+// file backend in a temp dir, and the local stack pointed at them.
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { Env, RunResult, freePort, killPidFile } from "../host/harness";
+import { LocalServices, startLocalServices } from "../fixtures/localServices";
+import { LocalStackSettings, Stack, engineEnv, openStack, writeLocalStackConfig } from "../fixtures/pulumiCli";
+
+export const PASSPHRASE = "rhcos-forge-e2e-only";
+
+export interface E2e {
+    readonly env: Env;
+    readonly services: LocalServices;
+    readonly stack: Stack;
+    readonly engine: NodeJS.ProcessEnv;
+    readonly settings: LocalStackSettings;
+    readonly workDir: string;
+    readonly manifests: string;
+    /** Rewrites the stack's config file with edits to the image / rollout sections. */
+    configure(edits: { image?: Record<string, unknown>; rollout?: Record<string, unknown> }): void;
+    /** `pulumi <cmd> --stack … --config-file …` */
+    run(cmd: string[], opts?: { check?: boolean }): Promise<RunResult>;
+    outputs(): Promise<StackOutputs>;
+    buildCount(): number;
+    /** Rendered MachineConfig manifests: file name → osImageURL. */
+    renderedMachineConfigs(): Record<string, string>;
+}
+
+export interface StackOutputs {
+    image: { ref: string; digest: string; base: string; packages: { added: string[]; removed: string[] } };
+    mirror: { baseUrl: string; repos: Record<string, string> };
+    buildHost: { address: string; provider: string };
+    rollout: { method: string; pools: { name: string; machineConfig: string }[] };
+}
+
+export async function setUpE2e(stackName: string): Promise<E2e> {
+    const env = new Env("rf-e2e-");
+    const engine = await engineEnv();
+    const services = await startLocalServices(env, { stateDir: env.path("services") });
+    const workDir = env.mkdir("host");
+    const manifests = env.path("manifests");
+    const configFile = env.path(`Pulumi.${stackName}.yaml`);
+    const stack = await openStack(env.path("state"), stackName, configFile, engine, PASSPHRASE);
+    const mirrorPort = await freePort();
+    const base: LocalStackSettings = { services, mirrorPort, workDir, renderTo: manifests };
+    let settings = base;
+    const cf = ["--stack", stackName, "--config-file", configFile];
+    const e2e: E2e = {
+        env, services, stack, engine, workDir, manifests,
+        get settings() { return settings; },
+        configure(edits) {
+            settings = { ...base, image: edits.image, rollout: edits.rollout };
+            writeLocalStackConfig(configFile, settings);
+        },
+        run: (cmd, opts) => stack.pulumi([...cmd, ...cf], { check: opts?.check }),
+        async outputs() {
+            const res = await stack.pulumi(["stack", "output", "--json", "--show-secrets", "--stack", stackName]);
+            return JSON.parse(res.stdout) as StackOutputs;
+        },
+        buildCount() {
+            const f = join(workDir, "build-count");
+            return existsSync(f) ? Number(readFileSync(f, "utf8").trim()) : 0;
+        },
+        renderedMachineConfigs() {
+            const dir = join(manifests, "1-manifest");
+            const out: Record<string, string> = {};
+            for (const f of existsSync(dir) ? readdirSync(dir) : []) {
+                const text = readFileSync(join(dir, f), "utf8");
+                const m = /^kind: MachineConfig$[\s\S]*^\s+osImageURL: (\S+)$/m.exec(text);
+                if (m) out[f] = m[1];
+            }
+            return out;
+        },
+    };
+    e2e.configure({});
+    await stack.pulumi(["config", "set", "--secret", "rhcos-forge:registryAuth", ...cf], { input: services.authJson });
+    // The mirror's background HTTP server outlives each command; stop it with the test.
+    env.onTeardown(() => killPidFile(join(workDir, "mirror-server.pid")));
+    return e2e;
+}
+
+/** Resource changes a `pulumi preview --json` plans, as `op urn-type::name`, excluding `same`. */
+export function plannedChanges(previewJson: string): string[] {
+    const doc = JSON.parse(previewJson) as { steps?: { op: string; urn: string }[] };
+    return (doc.steps ?? [])
+        .filter(s => s.op !== "same")
+        .map(s => {
+            const parts = s.urn.split("::");
+            return `${s.op} ${parts[2].split("$").pop()}::${parts[3]}`;
+        })
+        .sort();
+}
