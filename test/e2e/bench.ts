@@ -1,0 +1,52 @@
+// Engine benchmark (not a test): wall time of a no-op `pulumi preview` and of `pulumi up` with
+// one package changed, on the local stack with the real engine. Prints figures only.
+//
+//   node --import tsx test/e2e/bench.ts [iterations]     (default 3)
+import { setUpE2e } from "./setup";
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+const stats = (xs: number[]): string => {
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    return `mean ${mean.toFixed(2)}s  min ${Math.min(...xs).toFixed(2)}s  max ${Math.max(...xs).toFixed(2)}s  (n=${xs.length})`;
+};
+
+async function main(): Promise<void> {
+    const iterations = Math.max(1, Number(process.argv[2] ?? 3));
+    const e2e = await setUpE2e("bench");
+    try {
+        const first = await timed(() => e2e.run(["up", "--yes"]));
+        const previews: number[] = [];
+        for (let i = 0; i < iterations; i++) previews.push(await timed(() => e2e.run(["preview"])));
+        const changes: number[] = [];
+        for (let i = 0; i < iterations; i++) {
+            // Alternate between two package lists so every up has exactly one package changed; the
+            // label makes each build id new, so every up really builds instead of reusing a push.
+            e2e.configure({ image: {
+                packages: i % 2 === 0 ? ["rf-hello", "rf-extra"] : ["rf-hello"],
+                labels: { "io.rhcos-forge.fixture": "true", "io.rhcos-forge.bench-iteration": String(i) },
+            } });
+            changes.push(await timed(() => e2e.run(["up", "--yes"])));
+        }
+        process.stdout.write([
+            "engine benchmark (local stack, real pulumi engine, loopback services)",
+            `  first pulumi up (mirror sync + build + push + render): ${first.toFixed(2)}s`,
+            `  no-op pulumi preview:                                  ${stats(previews)}`,
+            `  pulumi up, one package changed (rebuild + re-render):  ${stats(changes)}`,
+            `  builds run: ${e2e.buildCount()} (1 + ${iterations} changes; previews build nothing)`,
+            "",
+        ].join("\n"));
+        await e2e.run(["destroy", "--yes"]);
+    } finally {
+        await e2e.env.teardown();
+    }
+}
+
+main().catch(e => {
+    process.stderr.write(`bench failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+});
