@@ -3,6 +3,7 @@
 // MachineOSBuilds) into done / waiting / failed, and `waitForPool` polls it with an injected clock,
 // so recorded status sequences are replayed in tests without sleeping. The Kubernetes reads live
 // in kubeApi.ts; the wiring (which pool waits for which) in osImageRollout.ts.
+import { Clock, errorText, pollUntil } from "./poll";
 import { NodeSettings } from "./manifests";
 import type { MachineOSConfigApi } from "./machineOsConfig";
 import { currentImageOf } from "./machineOsConfig";
@@ -179,16 +180,8 @@ export function evaluatePool(obs: PoolObservation, target: PoolTarget): PoolVerd
     return { state: "waiting", progress, reason: "nodes updating" };
 }
 
-export interface Clock {
-    /** Milliseconds, monotonic enough for timeouts. */
-    now(): number;
-    sleep(ms: number): Promise<void>;
-}
-
-export const realClock: Clock = {
-    now: () => Date.now(),
-    sleep: ms => new Promise(resolve => setTimeout(resolve, ms)),
-};
+export type { Clock } from "./poll";
+export { realClock } from "./poll";
 
 export interface WaitOptions {
     readonly timeoutMs: number;
@@ -224,35 +217,18 @@ export function describeVerdict(pool: string, v: PoolVerdict): string {
 export async function waitForPool(
     target: PoolTarget, observe: () => Promise<PoolObservation>, clock: Clock, opts: WaitOptions,
 ): Promise<Extract<PoolVerdict, { state: "done" }>> {
-    const pollMs = opts.pollMs ?? 15_000;
-    const heartbeatMs = opts.heartbeatMs ?? 300_000;
-    const start = clock.now();
-    let lastLine = "";
-    let lastLogAt = -Infinity;
-    for (;;) {
-        let line: string;
-        try {
-            const verdict = evaluatePool(await observe(), target);
-            if (verdict.state === "failed") throw new PoolRolloutError(verdict.message);
-            if (verdict.state === "done") {
-                opts.log(describeVerdict(target.pool, verdict));
-                return verdict;
-            }
-            line = describeVerdict(target.pool, verdict);
-        } catch (e) {
-            if (e instanceof PoolRolloutError) throw e;
-            line = `pool ${target.pool}: cannot read status (${e instanceof Error ? e.message : String(e)}); retrying`;
-        }
-        const now = clock.now();
-        if (line !== lastLine || now - lastLogAt >= heartbeatMs) {
-            opts.log(line);
-            lastLine = line;
-            lastLogAt = now;
-        }
-        const elapsed = now - start;
-        if (elapsed >= opts.timeoutMs) {
-            throw new PoolRolloutError(`pool ${target.pool} did not finish within ${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); last: ${line}`);
-        }
-        await clock.sleep(Math.min(pollMs, opts.timeoutMs - elapsed));
-    }
+    return pollUntil<Extract<PoolVerdict, { state: "done" }>>(async () => {
+        const verdict = evaluatePool(await observe(), target);
+        if (verdict.state === "failed") throw new PoolRolloutError(verdict.message);
+        const line = describeVerdict(target.pool, verdict);
+        return verdict.state === "done" ? { done: verdict, line } : { waiting: line };
+    }, clock, {
+        timeoutMs: opts.timeoutMs,
+        pollMs: opts.pollMs ?? 15_000,
+        heartbeatMs: opts.heartbeatMs ?? 300_000,
+        log: opts.log,
+        isFatal: e => e instanceof PoolRolloutError,
+        readError: e => `pool ${target.pool}: cannot read status (${errorText(e)}); retrying`,
+        timedOut: last => new PoolRolloutError(`pool ${target.pool} did not finish within ${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); last: ${last}`),
+    });
 }

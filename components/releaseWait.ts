@@ -2,7 +2,8 @@
 // turns one read of ClusterVersion `version` into done / waiting, and `waitForClusterVersion` polls
 // it with an injected clock (the same Clock the pool wait uses), so recorded status sequences are
 // replayed in tests without sleeping.
-import type { Clock, Condition } from "./poolWait";
+import { Clock, errorText, pollUntil } from "./poll";
+import type { Condition } from "./poolWait";
 
 export interface ClusterVersionObject {
     readonly status?: {
@@ -49,33 +50,18 @@ export interface ClusterVersionWaitOptions {
 export async function waitForClusterVersion(
     image: string, observe: () => Promise<ClusterVersionObject | undefined>, clock: Clock, opts: ClusterVersionWaitOptions,
 ): Promise<string> {
-    const pollMs = opts.pollMs ?? 30_000;
-    const heartbeatMs = opts.heartbeatMs ?? 300_000;
-    const start = clock.now();
-    let lastLine = "";
-    let lastLogAt = -Infinity;
-    for (;;) {
-        let line: string;
-        try {
-            const verdict = evaluateClusterVersion(await observe(), image);
-            if (verdict.state === "done") {
-                opts.log(`cluster updated to ${verdict.version} (${image})`);
-                return verdict.version;
-            }
-            line = `cluster updating to ${image}: ${verdict.reason}`;
-        } catch (e) {
-            line = `cannot read ClusterVersion (${e instanceof Error ? e.message : String(e)}); retrying`;
-        }
-        const now = clock.now();
-        if (line !== lastLine || now - lastLogAt >= heartbeatMs) {
-            opts.log(line);
-            lastLine = line;
-            lastLogAt = now;
-        }
-        const elapsed = now - start;
-        if (elapsed >= opts.timeoutMs) {
-            throw new Error(`the cluster did not finish updating to ${image} within ${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); last: ${line}`);
-        }
-        await clock.sleep(Math.min(pollMs, opts.timeoutMs - elapsed));
-    }
+    return pollUntil<string>(async () => {
+        const verdict = evaluateClusterVersion(await observe(), image);
+        return verdict.state === "done"
+            ? { done: verdict.version, line: `cluster updated to ${verdict.version} (${image})` }
+            : { waiting: `cluster updating to ${image}: ${verdict.reason}` };
+    }, clock, {
+        timeoutMs: opts.timeoutMs,
+        pollMs: opts.pollMs ?? 30_000,
+        heartbeatMs: opts.heartbeatMs ?? 300_000,
+        log: opts.log,
+        isFatal: () => false,
+        readError: e => `cannot read ClusterVersion (${errorText(e)}); retrying`,
+        timedOut: last => new Error(`the cluster did not finish updating to ${image} within ${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); last: ${last}`),
+    });
 }

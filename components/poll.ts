@@ -1,0 +1,62 @@
+// The one poll loop every rollout wait uses (pools, ClusterVersion): read, judge, log progress
+// when it changes (and as a heartbeat), retry read errors, give up at the timeout. Pure apart
+// from the injected clock, so tests replay recorded status sequences without sleeping.
+
+export interface Clock {
+    /** Milliseconds, monotonic enough for timeouts. */
+    now(): number;
+    sleep(ms: number): Promise<void>;
+}
+
+export const realClock: Clock = {
+    now: () => Date.now(),
+    sleep: ms => new Promise(resolve => setTimeout(resolve, ms)),
+};
+
+/** One look at the thing being waited for: finished with a value, or still going (and why). */
+export type PollStep<T> = { readonly done: T; readonly line: string } | { readonly waiting: string };
+
+export interface PollOptions {
+    readonly timeoutMs: number;
+    readonly pollMs: number;
+    /** Log an unchanged progress line again after this long, so a long wait shows it is alive. */
+    readonly heartbeatMs: number;
+    readonly log: (message: string) => void;
+    /** Errors of this kind end the wait; any other error from `step` is a failed read, retried. */
+    readonly isFatal: (error: unknown) => boolean;
+    /** The line logged for a failed read. */
+    readonly readError: (error: unknown) => string;
+    /** The error thrown at the timeout, given the last progress line. */
+    readonly timedOut: (lastLine: string) => Error;
+}
+
+export async function pollUntil<T>(step: () => Promise<PollStep<T>>, clock: Clock, opts: PollOptions): Promise<T> {
+    const start = clock.now();
+    let lastLine = "";
+    let lastLogAt = -Infinity;
+    for (;;) {
+        let line: string;
+        try {
+            const result = await step();
+            if ("done" in result) {
+                opts.log(result.line);
+                return result.done;
+            }
+            line = result.waiting;
+        } catch (e) {
+            if (opts.isFatal(e)) throw e;
+            line = opts.readError(e);
+        }
+        const now = clock.now();
+        if (line !== lastLine || now - lastLogAt >= opts.heartbeatMs) {
+            opts.log(line);
+            lastLine = line;
+            lastLogAt = now;
+        }
+        const elapsed = now - start;
+        if (elapsed >= opts.timeoutMs) throw opts.timedOut(line);
+        await clock.sleep(Math.min(opts.pollMs, opts.timeoutMs - elapsed));
+    }
+}
+
+export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
