@@ -415,16 +415,14 @@ export class Registry {
   }
 }
 
-export async function startRegistry(env: Env): Promise<Registry> {
-  const d = env.mkdir("registry");
-  const user = "rfpusher";
-  const password = `regpw-${randomToken()}`;
-  addSecret(password);
-  const htpasswd = join(d, "htpasswd");
-  // -i: password on stdin, never on a command line
+/**
+ * Writes a docker-registry config serving 127.0.0.1:<port> from <dir>/data with htpasswd auth
+ * (the password goes to htpasswd on stdin, never on a command line); returns its path.
+ */
+export async function writeRegistryConfig(dir: string, port: number, user: string, password: string, realm: string): Promise<string> {
+  const htpasswd = join(dir, "htpasswd");
   await run("htpasswd", ["-B", "-i", "-c", htpasswd, user], { input: password });
-  const port = await freePort();
-  const config = join(d, "config.yml");
+  const config = join(dir, "config.yml");
   writeFileSync(
     config,
     [
@@ -433,18 +431,28 @@ export async function startRegistry(env: Env): Promise<Registry> {
       "  level: warn",
       "storage:",
       "  filesystem:",
-      `    rootdirectory: ${join(d, "data")}`,
+      `    rootdirectory: ${join(dir, "data")}`,
       "  delete:",
       "    enabled: true",
       "http:",
       `  addr: 127.0.0.1:${port}`,
       "auth:",
       "  htpasswd:",
-      "    realm: rhcos-forge-test",
+      `    realm: ${realm}`,
       `    path: ${htpasswd}`,
       "",
     ].join("\n"),
   );
+  return config;
+}
+
+export async function startRegistry(env: Env): Promise<Registry> {
+  const d = env.mkdir("registry");
+  const user = "rfpusher";
+  const password = `regpw-${randomToken()}`;
+  addSecret(password);
+  const port = await freePort();
+  const config = await writeRegistryConfig(d, port, user, password, "rhcos-forge-test");
   env.daemon("registry", "/usr/bin/docker-registry", ["serve", config]);
   await waitFor("registry", async () => {
     const r = await fetch(`http://127.0.0.1:${port}/v2/`);
