@@ -131,19 +131,6 @@ auth_opt=()
 [ -z "$authfile" ] || auth_opt=(--authfile "$authfile")
 tls_opt=("--tls-verify=$RF_TLS_VERIFY")
 
-# registry_why <log>: a short reason from podman/skopeo output
-registry_why() {
-  local log="$1"
-  if grep -Eqi 'manifest unknown|manifest .* not found|not found: manifest|reading manifest .*: .*not found' "$log"; then
-    echo "the image does not exist in the registry (manifest unknown)"
-  elif grep -Eqi 'unauthorized|authentication required|401|invalid username/password|denied' "$log"; then
-    echo "the registry refused the credentials (unauthorized)"
-  elif grep -Eqi 'connection refused|no such host|i/o timeout|network is unreachable|server gave HTTP response to HTTPS client|x509' "$log"; then
-    echo "the registry is unreachable: $(grep -Eio '(connection refused|no such host|i/o timeout|network is unreachable|server gave HTTP response to HTTPS client|x509[^"]*)' "$log" | head -n 1)"
-  else
-    grep -v '^[[:space:]]*$' "$log" | tail -n 1 | cut -c1-300
-  fi
-}
 
 # ---------------------------------------------------------------- reuse
 rf_step "reuse"
@@ -158,7 +145,7 @@ if [ -f "$result_file" ]; then
       tail -n 1 "$result_file"
       exit 0
     fi
-    rf_log "previous result $old_ref is not in the registry any more ($(registry_why "$work/reuse.log")); rebuilding"
+    rf_log "previous result $old_ref is not in the registry any more ($(rf_registry_why "$work/reuse.log")); rebuilding"
   else
     rf_log "previous result.json does not match this build; rebuilding"
   fi
@@ -170,7 +157,7 @@ if podman image exists "$RF_BASE_IMAGE" 2>/dev/null; then
   rf_log "base image $RF_BASE_IMAGE already present"
 else
   if ! rf_run_logged "$work/pull.log" "$work/nosecrets" podman pull "${tls_opt[@]}" "${auth_opt[@]}" "$RF_BASE_IMAGE"; then
-    rf_fail "pull base" "could not pull $RF_BASE_IMAGE: $(registry_why "$work/pull.log")"
+    rf_fail "pull base" "could not pull $RF_BASE_IMAGE: $(rf_registry_why "$work/pull.log")"
   fi
 fi
 
@@ -193,7 +180,7 @@ rf_step "push"
 digestfile="$work/digest"
 if ! rf_run_logged "$work/push.log" "$work/nosecrets" podman push "${tls_opt[@]}" "${auth_opt[@]}" \
   --digestfile "$digestfile" "$tag" "docker://$tag"; then
-  rf_fail "push" "could not push $tag: $(registry_why "$work/push.log")"
+  rf_fail "push" "could not push $tag: $(rf_registry_why "$work/push.log")"
 fi
 digest="$(tr -d '[:space:]' < "$digestfile")"
 [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || rf_fail "push" "podman push reported no usable digest"

@@ -136,11 +136,7 @@ rm -f "$bundle"
 
 # Tool output is masked with the auth's credentials, in case a tool ever echoes them.
 secrets="$work/secrets"
-: > "$secrets"
-if [ -n "$authfile" ]; then
-  grep -oE '"(auth|password|identitytoken)"[[:space:]]*:[[:space:]]*"[^"]+"' "$authfile" \
-    | sed -E 's/.*:[[:space:]]*"([^"]+)"/\1/' > "$secrets" || true
-fi
+rf_auth_secrets "$authfile" "$secrets"
 
 # ---------------------------------------------------------------- cosa
 # cosa <args…>: one coreos-assembler command in its container (coreos-assembler

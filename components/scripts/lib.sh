@@ -210,3 +210,28 @@ rf_port_open() {
   [ "$host" = "::" ] && host=::1
   (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null
 }
+
+# rf_auth_secrets <auth.json> <out>: write the credential values of a containers auth.json to
+# <out>, one a line, for rf_mask; an empty file when there is no authfile.
+rf_auth_secrets() {
+  local authfile="$1" out="$2"
+  : > "$out"
+  [ -n "$authfile" ] || return 0
+  grep -oE '"(auth|password|identitytoken)"[[:space:]]*:[[:space:]]*"[^"]+"' "$authfile" \
+    | sed -E 's/.*:[[:space:]]*"([^"]+)"/\1/' > "$out" || true
+}
+
+# rf_registry_why <log> [secrets file]: a short reason from podman/skopeo/oc output, masked.
+rf_registry_why() {
+  local text
+  if [ -n "${2:-}" ]; then text="$(rf_mask "$2" < "$1")"; else text="$(cat "$1")"; fi
+  if grep -Eqi 'manifest unknown|manifest .* not found|not found: manifest|reading manifest .*: .*not found' <<< "$text"; then
+    echo "the image does not exist in the registry (manifest unknown)"
+  elif grep -Eqi 'unauthorized|authentication required|401|invalid username/password|denied' <<< "$text"; then
+    echo "the registry refused the credentials (unauthorized)"
+  elif grep -Eqi 'connection refused|no such host|i/o timeout|network is unreachable|server gave HTTP response to HTTPS client|x509' <<< "$text"; then
+    echo "the registry is unreachable: $(grep -Eio '(connection refused|no such host|i/o timeout|network is unreachable|server gave HTTP response to HTTPS client|x509[^"]*)' <<< "$text" | head -n 1)"
+  else
+    grep -v '^[[:space:]]*$' <<< "$text" | tail -n 1 | cut -c1-300
+  fi
+}

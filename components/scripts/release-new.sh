@@ -114,11 +114,7 @@ rm -f "$bundle"
 [ "$nmanifests" = 0 ] || rf_need podman
 
 secrets="$work/secrets"
-: > "$secrets"
-if [ -n "$authfile" ]; then
-  grep -oE '"(auth|password|identitytoken)"[[:space:]]*:[[:space:]]*"[^"]+"' "$authfile" \
-    | sed -E 's/.*:[[:space:]]*"([^"]+)"/\1/' > "$secrets" || true
-fi
+rf_auth_secrets "$authfile" "$secrets"
 
 oc_opts=()
 [ -z "$authfile" ] || oc_opts+=(-a "$authfile")
@@ -126,20 +122,6 @@ oc_opts=()
 podman_opts=("--tls-verify=$RF_TLS_VERIFY")
 [ -z "$authfile" ] || podman_opts+=(--authfile "$authfile")
 
-# registry_why <log>: a short, masked reason from oc/podman output
-registry_why() {
-  local text
-  text="$(rf_mask "$secrets" < "$1")"
-  if grep -Eqi 'manifest unknown|not found' <<< "$text"; then
-    echo "the image does not exist in the registry (manifest unknown)"
-  elif grep -Eqi 'unauthorized|authentication required|denied' <<< "$text"; then
-    echo "the registry refused the credentials (unauthorized)"
-  elif grep -Eqi 'connection refused|no such host|i/o timeout|x509' <<< "$text"; then
-    echo "the registry is unreachable: $(grep -Eio '(connection refused|no such host|i/o timeout|x509[^"]*)' <<< "$text" | head -n 1)"
-  else
-    grep -v '^[[:space:]]*$' <<< "$text" | tail -n 1 | cut -c1-300
-  fi
-}
 
 # release_info <ref> <out>: digest and version of a release image, on two lines
 release_info() {
@@ -170,10 +152,10 @@ base_tag="$tag"
 new_args=(adm release new "${oc_opts[@]}" --from-release "$RF_FROM_RELEASE" --to-image "$base_tag")
 [ -z "$RF_RELEASE_NAME" ] || new_args+=(--name "$RF_RELEASE_NAME")
 if ! rf_run_logged "$work/new.log" "$secrets" oc "${new_args[@]}" "${overrides[@]}"; then
-  rf_fail "release new" "oc adm release new from $RF_FROM_RELEASE failed: $(registry_why "$work/new.log")"
+  rf_fail "release new" "oc adm release new from $RF_FROM_RELEASE failed: $(rf_registry_why "$work/new.log" "$secrets")"
 fi
 release_info "$base_tag" "$work/base" \
-  || rf_fail "release new" "could not read $base_tag back with oc adm release info: $(registry_why "$work/info.log")"
+  || rf_fail "release new" "could not read $base_tag back with oc adm release info: $(rf_registry_why "$work/info.log" "$secrets")"
 digest="$(sed -n 1p "$work/base")"
 version="$(sed -n 2p "$work/base")"
 [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || rf_fail "release new" "oc adm release info reported no usable digest for $base_tag"
@@ -185,10 +167,10 @@ if [ "$nmanifests" -gt 0 ]; then
   printf 'FROM %s\nCOPY release-manifests/ /release-manifests/\n' "$RF_RELEASE_REPO@$digest" > "$work/context/Containerfile"
   if ! rf_run_logged "$work/build.log" "$secrets" podman build "${podman_opts[@]}" \
     --label "io.rhcos-forge.release-id=$RF_RELEASE_ID" -t "$tag" -f "$work/context/Containerfile" "$work/context"; then
-    rf_fail "manifests" "podman build of the manifest layer failed: $(registry_why "$work/build.log")"
+    rf_fail "manifests" "podman build of the manifest layer failed: $(rf_registry_why "$work/build.log" "$secrets")"
   fi
   if ! rf_run_logged "$work/push.log" "$secrets" podman push "${podman_opts[@]}" --digestfile "$work/digest" "$tag" "docker://$tag"; then
-    rf_fail "manifests" "could not push $tag: $(registry_why "$work/push.log")"
+    rf_fail "manifests" "could not push $tag: $(rf_registry_why "$work/push.log" "$secrets")"
   fi
   digest="$(tr -d '[:space:]' < "$work/digest")"
   [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || rf_fail "manifests" "podman push reported no usable digest"
