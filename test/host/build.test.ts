@@ -22,8 +22,7 @@ import {
   startBuildHost,
   startRegistry,
   type BundleFile,
-  type RemoteResult,
-} from "./harness";
+  type RemoteResult, resultJson } from "./harness";
 import { buildFixtureRpms } from "../fixtures/rpms";
 import { startUpstream, type Upstream } from "../fixtures/upstream";
 import { buildBaseImages, layeredContainerfile, type BaseImages } from "../fixtures/base-image";
@@ -148,7 +147,7 @@ test("a layered Containerfile builds on the host against the mirror and is pushe
   assert.equal(first.stdout.trim().split("\n").length, 1, "stdout carries only the result line");
   assert.equal(buildCount(), countBefore + 1);
 
-  const r = first.json;
+  const r = resultJson(first);
   assert.match(r.digest, /^sha256:[0-9a-f]{64}$/);
   assert.equal(r.ref, `${imageRepo()}@${r.digest}`);
   assert.equal(r.tag, `${imageRepo()}:${first.id}`);
@@ -167,7 +166,7 @@ test("a layered Containerfile builds on the host against the mirror and is pushe
 });
 
 test("the pushed image has the package, the declared files and the enabled unit, and not the mirror's .repo file", async () => {
-  const mnt = await mountPushed(first.json.ref);
+  const mnt = await mountPushed(resultJson(first).ref);
   assert.deepEqual(await rpmQa(mnt), ["rf-hello-1.0-1.noarch", "rf-lib-1.1-1.noarch"]);
   assert.ok(existsSync(join(mnt, "usr/bin/rf-hello")));
   assert.equal(existsSync(join(mnt, "etc/yum.repos.d/rhcos-forge-mirror.repo")), false);
@@ -179,7 +178,7 @@ test("the pushed image has the package, the declared files and the enabled unit,
   assert.match(readlinkSync(wants), /rf-hello\.service$/);
   // the fixture labels say what the base is
   const labels = JSON.parse(
-    (await run("skopeo", ["inspect", "--tls-verify=false", "--creds", `${reg.user}:${reg.password}`, `docker://${first.json.ref}`])).stdout,
+    (await run("skopeo", ["inspect", "--tls-verify=false", "--creds", `${reg.user}:${reg.password}`, `docker://${resultJson(first).ref}`])).stdout,
   ).Labels as Record<string, string>;
   assert.equal(labels["io.rhcos-forge.fixture"], "true");
   assert.match(labels.description ?? "", /not RHCOS/);
@@ -212,7 +211,7 @@ test("packages.added/removed/changed: install rf-hello, remove rf-extra, replace
   );
   const res = await build(files, bases.extras);
   assert.equal(res.code, 0, res.stderr.slice(-3000));
-  assert.deepEqual(res.json.packages, {
+  assert.deepEqual(resultJson(res).packages, {
     added: ["rf-hello-1.0-1.noarch"],
     removed: ["rf-extra-1.0-1.noarch"],
     changed: [{ name: "rf-lib", from: "1.0-1.noarch", to: "1.1-1.noarch" }],
@@ -220,7 +219,7 @@ test("packages.added/removed/changed: install rf-hello, remove rf-extra, replace
   // and that is what the images really hold
   const baseMnt = await mountPushed(bases.extras);
   assert.deepEqual(await rpmQa(baseMnt), ["rf-extra-1.0-1.noarch", "rf-lib-1.0-1.noarch"]);
-  const mnt = await mountPushed(res.json.ref);
+  const mnt = await mountPushed(resultJson(res).ref);
   assert.deepEqual(await rpmQa(mnt), ["rf-hello-1.0-1.noarch", "rf-lib-1.1-1.noarch"]);
 });
 
@@ -259,7 +258,7 @@ test("wrong registry password: fails in step \"push\", nothing is pushed; with t
   const ok = await build(files, bases.plain);
   assert.equal(ok.code, 0, ok.stderr.slice(-3000));
   assert.ok((await reg.tags(NODE_REPO_NAME)).includes(ok.id));
-  assert.equal(await reg.skopeoDigest(ok.json.tag), ok.json.digest);
+  assert.equal(await reg.skopeoDigest(resultJson(ok).tag), resultJson(ok).digest);
 });
 
 test("base image digest that does not exist: fails in step \"pull base\", nothing is pushed; fixed, the re-run succeeds", async () => {
@@ -316,7 +315,7 @@ test("mirror faults (upstream unreachable, missing package) stop the pipeline be
   );
   const ok = await build(files, bases.plain);
   assert.equal(ok.code, 0, ok.stderr.slice(-3000));
-  assert.deepEqual([...ok.json.packages.added].sort(), ["rf-hello-1.0-1.noarch", "rf-lib-1.1-1.noarch"]);
+  assert.deepEqual([...resultJson(ok).packages.added].sort(), ["rf-hello-1.0-1.noarch", "rf-lib-1.1-1.noarch"]);
 });
 
 test("a Containerfile whose RUN fails: fails in step \"build\", nothing is pushed", async () => {

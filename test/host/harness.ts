@@ -232,9 +232,24 @@ export function killPidFile(pidFile: string): void {
 }
 
 // ------------------------------------------------------------------ sshd = the build host
+/** The JSON result line the scripts print: the fields tests read, plus whatever else a script reports. */
+export interface ScriptJson {
+  ref: string;
+  digest: string;
+  tag: string;
+  packages: { added: string[]; removed: string[]; changed: { name: string; from: string; to: string }[] };
+  [field: string]: unknown;
+}
+
+/** The result line of a run that must have one (fails the test with the script's stderr if not). */
+export function resultJson(res: { json?: ScriptJson; stderr: string }): ScriptJson {
+  if (res.json === undefined) throw new Error(`no JSON result line; stderr:\n${res.stderr.slice(-3000)}`);
+  return res.json;
+}
+
 export interface RemoteResult extends RunResult {
   /** the last stdout line parsed as JSON, when it is JSON */
-  json?: any;
+  json?: ScriptJson;
   /** the "rhcos-forge <script>: step ... failed" line, when present */
   failure?: { script: string; step: string; why: string };
 }

@@ -17,8 +17,7 @@ import {
   run,
   startBuildHost,
   tcpOpen,
-  treeListing,
-} from "./harness";
+  treeListing, resultJson } from "./harness";
 import { buildFixtureRpms } from "../fixtures/rpms";
 import { startUpstream, type Upstream } from "../fixtures/upstream";
 
@@ -128,7 +127,7 @@ test("a re-run brings a dead mirror server back without re-syncing", async () =>
   const before = await treeListing(join(root, "mirror"));
   const res = await host.script("repo-mirror.sh", mirrorVars());
   assert.equal(res.code, 0, res.stderr);
-  assert.equal(res.json.changed, false);
+  assert.equal(resultJson(res).changed, false);
   assert.equal(await tcpOpen(mirrorPort), true);
   assert.equal(await treeListing(join(root, "mirror")), before);
 });
@@ -157,7 +156,7 @@ test("upstream unreachable: fails in step \"reposync fixtures\"; fixed, the re-r
   await host.script("put-file.sh", {}, { input: up.repoFile(), args: [badFile] });
   const ok = await host.script("repo-mirror.sh", vars);
   assert.equal(ok.code, 0, ok.stderr);
-  assert.equal(ok.json.changed, true);
+  assert.equal(resultJson(ok).changed, true);
   assert.ok(existsSync(join(froot, "mirror", SET, "rf-hello-1.0-1.noarch.rpm")));
 });
 
