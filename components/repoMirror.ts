@@ -24,7 +24,7 @@ interface MirrorResult {
     readonly changed: boolean;
 }
 
-const SCRIPTS = ["put-file.sh", "repo-mirror.sh"];
+const SCRIPTS = ["put-file.sh", "repo-mirror.sh", "mirror-stop.sh"];
 
 export class RepoMirror extends pulumi.ComponentResource {
     /** `http://<host address>:<port>`: the mirror as other machines see it. */
@@ -77,7 +77,14 @@ export class RepoMirror extends pulumi.ComponentResource {
             ],
             stdin: upstreamRepoFile,
             triggers: [revision, scriptsHash(SCRIPTS), upstreamRepoFile.apply(text => contentHash(text))],
-        }, { parent: this, dependsOn: [args.host.ready, ...shipped] });
+            // Destroy stops serving; the RPMs stay, so a re-create syncs only what changed.
+            onDelete: { script: "mirror-stop.sh", env: { RF_SERVE_MODE: cfg.serve } },
+        }, {
+            parent: this, dependsOn: [args.host.ready, ...shipped],
+            // A replacement must stop the old server before the new sync starts one; the default
+            // (create, then delete the old) would stop the freshly started server.
+            deleteBeforeReplace: true,
+        });
 
         const result = sync.stdout.apply(out => parseResultLine<MirrorResult>(out, `${name}: repo-mirror.sh`));
         const ids = [...cfg.repos.map(r => r.id), ...(set ? [set.id] : [])];

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { REPO_ROOT, run } from "../host/harness";
+import { REPO_ROOT, run, tcpOpen } from "../host/harness";
 import { E2e, PASSPHRASE, plannedChanges, setUpE2e } from "./setup";
 
 const STACK = "e2e";
@@ -97,8 +97,10 @@ describe("the local stack with the real engine", () => {
         await p(["stack", "rm", "--yes", "--stack", "consumer"]);
     });
 
-    it("6. destroy removes the rendered MachineConfigs and empties the stack", async () => {
+    it("6. destroy removes the rendered MachineConfigs, stops the mirror and empties the stack", async () => {
+        assert.ok(await tcpOpen(e2e.settings.mirrorPort), "the mirror serves before destroy");
         await e2e.run(["destroy", "--yes"]);
+        assert.equal(await tcpOpen(e2e.settings.mirrorPort), false, "destroy stopped the mirror's server");
         assert.deepEqual(e2e.renderedMachineConfigs(), {});
         assert.ok(!existsSync(join(e2e.manifests, "1-manifest")) || Object.keys(e2e.renderedMachineConfigs()).length === 0);
         const exported = JSON.parse((await e2e.stack.pulumi(["stack", "export", "--stack", STACK])).stdout) as { deployment: { resources?: unknown[] } };

@@ -198,3 +198,24 @@ test("createrepo_c failure is reported in its own step", async () => {
 test("no secret (repo credentials, SSH private key) appears in any output", () => {
   assert.deepEqual(leakedSecrets(), []);
 });
+
+test("mirror-stop.sh (RepoMirror's destroy step) stops the background server and is idempotent", async () => {
+  const ok = await host.script("repo-mirror.sh", mirrorVars());
+  assert.equal(ok.code, 0, ok.stderr.slice(-3000));
+  assert.ok(await tcpOpen(mirrorPort), "serving before the stop");
+
+  const stop = await host.script("mirror-stop.sh", { RF_ROOT: root, RF_SERVE_MODE: "background" });
+  assert.equal(stop.code, 0, stop.stderr);
+  assert.deepEqual(resultJson(stop), { stopped: true });
+  assert.equal(await tcpOpen(mirrorPort), false, "nothing listens after the stop");
+  assert.equal(existsSync(join(root, "mirror-server.pid")), false);
+  assert.ok(readdirSync(join(root, "mirror", SET)).some((f) => f.endsWith(".rpm")), "the mirrored RPMs stay");
+
+  const again = await host.script("mirror-stop.sh", { RF_ROOT: root, RF_SERVE_MODE: "background" });
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual(resultJson(again), { stopped: false });
+
+  const bad = await host.script("mirror-stop.sh", { RF_ROOT: root, RF_SERVE_MODE: "nginx" });
+  assert.notEqual(bad.code, 0);
+  assert.deepEqual(failureLines(bad.stderr), [`rhcos-forge mirror-stop: step "arguments" failed: RF_SERVE_MODE must be systemd, background or none, got: 'nginx'`]);
+});

@@ -12,6 +12,7 @@ export interface Registration {
     parent: string;
     custom: boolean;
     dependencies: string[];
+    deleteBeforeReplace: boolean;
     /** Inputs as the engine would see them; secrets are `{[SIG_KEY]: SECRET_SIG, value}`. */
     raw: Record<string, unknown>;
     /** Inputs with secrets unwrapped. */
@@ -109,6 +110,7 @@ export function installMocks(opts: { preview?: boolean } = {}): void {
             parent,
             custom: req.getCustom(),
             dependencies: req.getDependenciesList(),
+            deleteBeforeReplace: req.getDeletebeforereplace(),
             raw,
             inputs: unwrapSecrets(raw) as Record<string, unknown>,
         });
@@ -123,6 +125,7 @@ interface RegisterRequest {
     getName(): string;
     getCustom(): boolean;
     getDependenciesList(): string[];
+    getDeletebeforereplace(): boolean;
 }
 
 /** Resolves an Output in a test (unknowns never occur under mocks outside preview). */

@@ -28,6 +28,9 @@ it("runs every step as a local command from the repo's scripts", () => {
     const sync = find("command:local:Command", "mirror-sync");
     assert.match(String(sync.inputs.create), /^env RF_ROOT=\/var\/tmp\/rhcos-forge-local bash components\/scripts\/put-file\.sh \/var\/tmp\/rhcos-forge-local\/upstream\.repo 0600 && env /);
     assert.match(String(sync.inputs.create), /RF_SERVE_MODE=background/);
+    // Destroy (and a replacement) stops the server first; the new sync then starts it again.
+    assert.equal(sync.inputs.delete, "env RF_ROOT=/var/tmp/rhcos-forge-local RF_SERVE_MODE=background bash components/scripts/mirror-stop.sh");
+    assert.equal(sync.deleteBeforeReplace, true);
     assert.deepEqual(find("command:local:Command", "build-ready").inputs.interpreter, ["/bin/bash", "-c"]);
 });
 
