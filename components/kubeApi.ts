@@ -147,3 +147,17 @@ export async function readPoolObservation(api: KubeReader, pool: string, onClust
     const builds = (list?.items ?? []).filter(b => b.spec?.machineOSConfig?.name === pool);
     return { pool: mcp, rendered, machineOSConfig: mosc, builds };
 }
+
+/**
+ * How rollout waits reach the cluster. `connect` is undefined where there is no cluster to
+ * reach: the unit-test harness clears it under Pulumi mocks, and a test that replays recorded
+ * statuses sets its own reader.
+ */
+export const clusterAccess: {
+    connect?: (kubeconfig: string, context?: string) => KubeReader;
+    /** Milliseconds between status reads. */
+    pollMs: number;
+} = {
+    connect: (kubeconfig, context) => kubeReader(resolveConnection(kubeconfig, context)),
+    pollMs: 15_000,
+};

@@ -25,10 +25,8 @@
 // No wait happens in preview, in render (GitOps) mode (no `wait` args) or for a paused pool.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import * as settings from "@pulumi/pulumi/runtime/settings";
 import { OpenShiftVersion, PoolConfig } from "./config";
-import { KubeReader, kubeReader, readPoolObservation, resolveConnection } from "./kubeApi";
+import { clusterAccess, readPoolObservation } from "./kubeApi";
 import {
     ContainerfileArch, PULL_SECRET, PUSH_SECRET, machineOSConfigApi, registrySecretMetadata, renderMachineOSConfig, renderedImagePushSpec,
 } from "./machineOsConfig";
@@ -82,21 +80,6 @@ export interface PoolRollout {
     readonly machineConfig?: string;
     /** machineosconfig: the MachineOSConfig building the pool's image. */
     readonly machineOSConfig?: string;
-}
-
-/**
- * How the wait reaches the cluster. Under Pulumi mocks (unit tests) there is no cluster: the
- * wait is skipped there unless a test replaces `connect` with a reader replaying recorded statuses.
- */
-export const clusterAccess = {
-    connect: (kubeconfig: string, context?: string): KubeReader => kubeReader(resolveConnection(kubeconfig, context)),
-    /** Milliseconds between status reads. */
-    pollMs: 15_000,
-};
-const defaultConnect = clusterAccess.connect;
-
-function underMocksWithoutReader(): boolean {
-    return settings.getMonitor() instanceof MockMonitor && clusterAccess.connect === defaultConnect;
 }
 
 export class OsImageRollout extends pulumi.ComponentResource {
@@ -245,12 +228,13 @@ export class OsImageRollout extends pulumi.ComponentResource {
         if (wait === undefined) return pulumi.output({});
         const ids = rolled.map(r => (r as pulumi.CustomResource).id);
         const waited = pulumi.all([pulumi.all(ids), wait.kubeconfig, imageRef]).apply(async ([, kubeconfig, ref]) => {
-            if (pulumi.runtime.isDryRun() || underMocksWithoutReader()) return {};
+            const connect = clusterAccess.connect;
+            if (pulumi.runtime.isDryRun() || connect === undefined) return {};
             if (pool.paused) {
                 pulumi.log.info(`pool ${pool.name} is paused (rhcos-forge:rollout.pools[].paused): not waiting for it; the next pool starts now`, this);
                 return {};
             }
-            const reader = clusterAccess.connect(kubeconfig, wait.context);
+            const reader = connect(kubeconfig, wait.context);
             const t = ref === undefined ? target : { ...target, settings: { ...target.settings, osImageURL: ref } };
             const done = await waitForPool(t, () => readPoolObservation(reader, pool.name, t.onCluster?.api), realClock, {
                 timeoutMs: wait.timeoutMinutes * 60_000,

@@ -8,9 +8,7 @@
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import * as settings from "@pulumi/pulumi/runtime/settings";
-import { clusterAccess } from "./osImageRollout";
+import { clusterAccess } from "./kubeApi";
 import { realClock } from "./poolWait";
 import { CLUSTER_VERSION_API, renderClusterVersionPatch } from "./releasePayload";
 import { ClusterVersionObject, waitForClusterVersion } from "./releaseWait";
@@ -63,8 +61,9 @@ export class ReleaseRollout extends pulumi.ComponentResource {
         const wait = args.wait;
         const waited = wait === undefined ? pulumi.output("") : pulumi.unsecret(
             pulumi.all([cv.id, notice.id, wait.kubeconfig, args.releaseImage]).apply(async ([, , kubeconfig, image]) => {
-                if (pulumi.runtime.isDryRun() || underMocksWithoutReader()) return "";
-                const reader = clusterAccess.connect(kubeconfig, wait.context);
+                const connect = clusterAccess.connect;
+                if (pulumi.runtime.isDryRun() || connect === undefined) return "";
+                const reader = connect(kubeconfig, wait.context);
                 return waitForClusterVersion(image,
                     async () => await reader.get(`/apis/${CLUSTER_VERSION_API}/clusterversions/version`) as ClusterVersionObject | undefined,
                     realClock, {
@@ -79,10 +78,4 @@ export class ReleaseRollout extends pulumi.ComponentResource {
         this.version = waited;
         this.registerOutputs({ method: this.method, releaseImage: this.releaseImage, version: this.version });
     }
-}
-
-const defaultConnect = clusterAccess.connect;
-/** Under Pulumi mocks there is no cluster unless a test replaces clusterAccess.connect. */
-function underMocksWithoutReader(): boolean {
-    return settings.getMonitor() instanceof MockMonitor && clusterAccess.connect === defaultConnect;
 }

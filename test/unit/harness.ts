@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { createHash } from "crypto";
+import { clusterAccess } from "../../components/kubeApi";
 
 export interface Registration {
     type: string;
@@ -69,6 +70,8 @@ function commandState(inputs: Record<string, unknown>): Record<string, unknown> 
 export const CLUSTER_BASE = `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${fakeDigest("cluster-base")}`;
 
 export function installMocks(opts: { preview?: boolean } = {}): void {
+    // No cluster behind the mocks: rollout waits are skipped unless a test installs a reader.
+    clusterAccess.connect = undefined;
     void pulumi.runtime.setMocks({
         newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
             const inputs = args.inputs as Record<string, unknown>;

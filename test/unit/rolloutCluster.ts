@@ -2,7 +2,7 @@
 // configs, MachineOSConfigs and MachineOSBuilds through the KubeReader the rollout wait uses,
 // built from what the program registered under mocks. Each pool reports "updating" on its first
 // reads and "updated" after, so the wait really polls, and records when each pool finished.
-import { clusterAccess } from "../../components/osImageRollout";
+import { clusterAccess } from "../../components/kubeApi";
 import { KubeReader } from "../../components/kubeApi";
 import { registrations } from "./harness";
 
