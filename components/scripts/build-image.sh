@@ -110,11 +110,8 @@ while IFS=' ' read -r kind f1 f2 f3 extra || [ -n "$kind" ]; do
       nfiles=$((nfiles + 1))
       ;;
     authfile)
-      { [ -n "$f1" ] && [ -z "${f2:-}" ]; } || rf_fail "unpack" "bundle line $lineno: authfile takes one base64 field"
       authfile="$work/auth.json"
-      (umask 077 && b64dec "$f1" > "$authfile") \
-        || rf_fail "unpack" "bundle line $lineno: authfile is not valid base64"
-      chmod 0600 "$authfile"
+      rf_unpack_authfile "$lineno" "$authfile" "${f1:-}" "${f2:-}"
       ;;
     *)
       rf_fail "unpack" "bundle line $lineno: unknown entry '$kind'"

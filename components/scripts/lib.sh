@@ -235,3 +235,13 @@ rf_registry_why() {
     grep -v '^[[:space:]]*$' <<< "$text" | tail -n 1 | cut -c1-300
   fi
 }
+
+# rf_unpack_authfile <lineno> <dest> <field> [extra field]: the `authfile <base64>` entry of a
+# stdin bundle, decoded to a 0600 file; fails step "unpack" naming the bundle line.
+rf_unpack_authfile() {
+  local lineno="$1" dest="$2" field="${3:-}" extra="${4:-}"
+  { [ -n "$field" ] && [ -z "$extra" ]; } || rf_fail "unpack" "bundle line $lineno: authfile takes one base64 field"
+  (umask 077 && printf '%s' "$field" | base64 -d > "$dest" 2>/dev/null) \
+    || rf_fail "unpack" "bundle line $lineno: authfile is not valid base64"
+  chmod 0600 "$dest"
+}

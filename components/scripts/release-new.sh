@@ -101,11 +101,8 @@ while IFS=' ' read -r kind f1 f2 extra || [ -n "$kind" ]; do
       nmanifests=$((nmanifests + 1))
       ;;
     authfile)
-      { [ -n "${f1:-}" ] && [ -z "${f2:-}" ]; } || rf_fail "unpack" "bundle line $lineno: authfile takes one base64 field"
       authfile="$work/auth.json"
-      (umask 077 && printf '%s' "$f1" | base64 -d > "$authfile" 2>/dev/null) \
-        || rf_fail "unpack" "bundle line $lineno: authfile is not valid base64"
-      chmod 0600 "$authfile"
+      rf_unpack_authfile "$lineno" "$authfile" "${f1:-}" "${f2:-}"
       ;;
     *) rf_fail "unpack" "bundle line $lineno: unknown entry '$kind'" ;;
   esac
