@@ -1,0 +1,64 @@
+// An existing build host over SSH under mocks: every step ships its own scripts to
+// <workDir>/scripts with CopyToRemote before running them, readiness runs first from a directory
+// outside workDir, and the private key stays secret in every connection.
+import * as pulumi from "@pulumi/pulumi";
+import assert from "node:assert/strict";
+import { before, it } from "node:test";
+import { TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, registrations, settle, valueOf } from "./harness";
+
+installMocks();
+const DIGEST = "sha256:" + "c".repeat(64);
+pulumi.runtime.setAllConfig({
+    "rhcos-forge:buildHost": JSON.stringify({ provider: "ssh", host: "build.example.com", port: 2222, user: "builder", workDir: "/srv/rhcos-forge" }),
+    "rhcos-forge:mirror": JSON.stringify({ repos: [{ id: "epel-9", baseurl: "https://dl.fedoraproject.org/pub/epel/9/Everything/x86_64/", gpgcheck: false }], buildAddress: "10.0.0.5" }),
+    "rhcos-forge:image": JSON.stringify({ base: `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${DIGEST}`, repository: "registry.example.com/ocp/rhcos-debug", packages: ["htop"] }),
+    "rhcos-forge:cluster": JSON.stringify({ renderTo: "out/manifests" }),
+    "rhcos-forge:rollout": JSON.stringify({ pools: [{ name: "worker" }] }),
+    "rhcos-forge:sshPrivateKey": TEST_SECRETS.sshPrivateKey,
+    "rhcos-forge:registryAuth": TEST_SECRETS.registryAuth,
+}, ["rhcos-forge:sshPrivateKey", "rhcos-forge:registryAuth"]);
+
+type Program = typeof import("../../index");
+let program: Program;
+
+before(async () => {
+    program = await import("../../index");
+    await valueOf(program.image.ref);
+    await settle();
+});
+
+it("connects with the configured host, port and user, the key as a secret", () => {
+    for (const r of registrations.filter(x => x.type.startsWith("command:remote:"))) {
+        const conn = r.raw.connection as Record<string, unknown>;
+        const plain = r.inputs.connection as Record<string, unknown>;
+        assert.ok(isSecret(conn) || isSecret(conn.privateKey), `${r.name}: private key is secret`);
+        assert.equal(plain.host, "build.example.com");
+        assert.equal(plain.port, 2222);
+        assert.equal(plain.user, "builder");
+    }
+    assert.equal(registrations.filter(r => r.type.startsWith("digitalocean")).length, 0);
+});
+
+it("ships each component's scripts (and lib.sh) before the step that runs them", () => {
+    const copies = registrations.filter(r => r.type === "command:remote:CopyToRemote");
+    const byName = new Map(copies.map(c => [c.name, String(c.inputs.remotePath)]));
+    assert.equal(byName.get("build-ready-script-host-ready"), "/tmp/rhcos-forge-ready/host-ready.sh");
+    assert.equal(byName.get("mirror-scripts-repo-mirror"), "/srv/rhcos-forge/scripts/repo-mirror.sh");
+    assert.equal(byName.get("mirror-scripts-mirror-stop"), "/srv/rhcos-forge/scripts/mirror-stop.sh");
+    assert.equal(byName.get("image-scripts-build-image"), "/srv/rhcos-forge/scripts/build-image.sh");
+    assert.equal(byName.get("image-scripts-lib"), "/srv/rhcos-forge/scripts/lib.sh");
+
+    const ready = find("command:remote:Command", "build-ready");
+    assert.equal(ready.inputs.create, "env RF_ROOT=/srv/rhcos-forge bash /tmp/rhcos-forge-ready/host-ready.sh");
+    assert.ok(dependsOnTransitively(ready, find("command:remote:CopyToRemote", "build-ready-script-host-ready")));
+    const build = find("command:remote:Command", "image-build");
+    assert.match(String(build.inputs.create), / bash \/srv\/rhcos-forge\/scripts\/build-image\.sh$/);
+    assert.ok(dependsOnTransitively(build, find("command:remote:CopyToRemote", "image-scripts-build-image")));
+    assert.ok(dependsOnTransitively(find("command:remote:CopyToRemote", "image-scripts-build-image"), ready), "copies wait for readiness");
+});
+
+it("builds against the mirror at the configured build address", async () => {
+    assert.match(await valueOf(program.containerfile), /baseurl=http:\/\/10\.0\.0\.5:5180\/epel-9\//);
+    assert.deepEqual(await valueOf(pulumi.output(program.buildHost)), { address: "build.example.com", provider: "ssh" });
+    assert.equal((await valueOf(pulumi.output(program.mirror))).baseUrl, "http://build.example.com:5180");
+});
