@@ -136,6 +136,20 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise(resolve => output.apply(v => { resolve(v); return v; }));
 }
 
+export type Program = typeof import("../../index");
+
+/**
+ * Runs the program (index.ts) under the mocks installed and the config set by the caller, and
+ * waits until its image and rollout outputs have resolved and registrations have settled.
+ */
+export async function runProgram(): Promise<Program> {
+    const program = await import("../../index");
+    await valueOf(program.image.ref);
+    await valueOf(program.rollout.pools);
+    await settle();
+    return program;
+}
+
 export async function settle(): Promise<void> {
     for (let i = 0; i < 20; i++) await new Promise(r => setImmediate(r));
     await new Promise(r => setTimeout(r, 50));

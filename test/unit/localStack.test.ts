@@ -4,19 +4,14 @@ import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, it } from "node:test";
 import { validateAgainstCrd } from "./crds";
-import { find, installMocks, registrations, settle, valueOf } from "./harness";
+import { find, installMocks, registrations, valueOf, runProgram, type Program } from "./harness";
 import { loadStackConfig } from "./stackFile";
 
 installMocks();
 pulumi.runtime.setAllConfig(loadStackConfig("local"), []);
-type Program = typeof import("../../index");
 let program: Program;
 
-before(async () => {
-    program = await import("../../index");
-    await valueOf(program.image.ref);
-    await settle();
-});
+before(async () => { program = await runProgram(); });
 
 it("runs every step as a local command from the repo's scripts", () => {
     assert.equal(registrations.filter(r => r.type.startsWith("command:remote")).length, 0);

@@ -4,23 +4,15 @@ import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { validateAgainstCrd } from "./crds";
-import {
-    CLUSTER_BASE, SECRET_VALUES, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, reads, registrations, settle, valueOf,
-} from "./harness";
+import { CLUSTER_BASE, SECRET_VALUES, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, reads, registrations, valueOf, runProgram, type Program } from "./harness";
 import { loadStackConfig } from "./stackFile";
 
 installMocks();
 pulumi.runtime.setAllConfig(loadStackConfig("dev", TEST_SECRETS), Object.keys(TEST_SECRETS).map(k => `rhcos-forge:${k}`));
 
-type Program = typeof import("../../index");
 let program: Program;
 
-before(async () => {
-    program = await import("../../index");
-    await valueOf(program.rollout.pools);
-    await valueOf(program.image.ref);
-    await settle();
-});
+before(async () => { program = await runProgram(); });
 
 describe("dev stack resource graph", () => {
     it("registers the components with their rhcos-forge type tokens", () => {

@@ -8,7 +8,7 @@ import { before, describe, it } from "node:test";
 import { checkMachineOSConfigName } from "../../components/machineOsConfig";
 import { KubeObject } from "../../components/manifests";
 import { validateAgainstCrd } from "./crds";
-import { SECRET_VALUES, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, registrations, settle, valueOf } from "./harness";
+import { SECRET_VALUES, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, registrations, valueOf, runProgram, type Program } from "./harness";
 import { BUILT, installFakeCluster } from "./rolloutCluster";
 
 installMocks();
@@ -36,15 +36,9 @@ pulumi.runtime.setAllConfig({
 
 const MOSC = "kubernetes:machineconfiguration.openshift.io/v1:MachineOSConfig";
 const MC = "kubernetes:machineconfiguration.openshift.io/v1:MachineConfig";
-type Program = typeof import("../../index");
 let program: Program;
 
-before(async () => {
-    program = await import("../../index");
-    await valueOf(program.image.ref);
-    await valueOf(program.rollout.pools);
-    await settle();
-});
+before(async () => { program = await runProgram(); });
 
 describe("on-cluster layering, OpenShift 4.19", () => {
     it("creates no build host, mirror or image build", () => {

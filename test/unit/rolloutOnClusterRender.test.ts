@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { validateAgainstCrd } from "./crds";
-import { TEST_SECRETS, find, installMocks, registrations, settle, valueOf } from "./harness";
+import { TEST_SECRETS, find, installMocks, registrations, valueOf, runProgram, type Program } from "./harness";
 import { installFakeCluster } from "./rolloutCluster";
 
 installMocks();
@@ -22,14 +22,9 @@ pulumi.runtime.setAllConfig({
 }, ["rhcos-forge:registryAuth"]);
 
 const MOSC = "kubernetes:machineconfiguration.openshift.io/v1alpha1:MachineOSConfig";
-type Program = typeof import("../../index");
 let program: Program;
 
-before(async () => {
-    program = await import("../../index");
-    await valueOf(program.image.ref);
-    await settle();
-});
+before(async () => { program = await runProgram(); });
 
 describe("on-cluster layering, OpenShift 4.16, rendered for GitOps", () => {
     it("renders v1alpha1 MachineOSConfigs valid for 4.16 (and 4.17)", () => {

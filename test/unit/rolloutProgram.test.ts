@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { validateAgainstCrd } from "./crds";
-import { TEST_SECRETS, dependsOnTransitively, find, installMocks, registrations, settle, valueOf } from "./harness";
+import { TEST_SECRETS, dependsOnTransitively, find, installMocks, registrations, settle, valueOf, runProgram, type Program } from "./harness";
 import { installFakeCluster } from "./rolloutCluster";
 import { loadStackConfig } from "./stackFile";
 
@@ -18,13 +18,10 @@ cfg["rhcos-forge:rollout"] = JSON.stringify({ ...rollout, timeoutMinutes: 5 });
 pulumi.runtime.setAllConfig(cfg, Object.keys(TEST_SECRETS).map(k => `rhcos-forge:${k}`));
 
 const MC = "kubernetes:machineconfiguration.openshift.io/v1:MachineConfig";
-type Program = typeof import("../../index");
 let program: Program;
 
 before(async () => {
-    program = await import("../../index");
-    await valueOf(program.rollout.pools);
-    await valueOf(program.image.ref);
+    program = await runProgram();
     for (let i = 0; i < 100 && registrations.filter(r => r.type === MC).length < 2; i++) await settle();
     await settle();
 });

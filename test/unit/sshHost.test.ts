@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, it } from "node:test";
-import { TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, registrations, settle, valueOf } from "./harness";
+import { TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, registrations, valueOf, runProgram, type Program } from "./harness";
 
 installMocks();
 const DIGEST = "sha256:" + "c".repeat(64);
@@ -18,14 +18,9 @@ pulumi.runtime.setAllConfig({
     "rhcos-forge:registryAuth": TEST_SECRETS.registryAuth,
 }, ["rhcos-forge:sshPrivateKey", "rhcos-forge:registryAuth"]);
 
-type Program = typeof import("../../index");
 let program: Program;
 
-before(async () => {
-    program = await import("../../index");
-    await valueOf(program.image.ref);
-    await settle();
-});
+before(async () => { program = await runProgram(); });
 
 it("connects with the configured host, port and user, the key as a secret", () => {
     for (const r of registrations.filter(x => x.type.startsWith("command:remote:"))) {
