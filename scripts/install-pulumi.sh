@@ -41,7 +41,7 @@ K8S_PROVIDER_MOD=github.com/pulumi/pulumi-kubernetes/provider/v4@v4.0.0-20260115
 K8S_SDK_MOD=github.com/pulumi/pulumi-kubernetes/sdk/v4@v4.25.0
 
 # Bump when the build recipe changes, to invalidate existing caches.
-RECIPE=2
+RECIPE=3
 
 RF_CACHE_DIR=${RF_CACHE_DIR:-$HOME/.cache/rhcos-forge}
 BIN_DIR=$RF_CACHE_DIR/bin # goes on PATH: pulumi and its language host only
@@ -671,9 +671,11 @@ GOEOF
 // obtainable from the module proxy this project can reach.
 //
 // Scope: command:local:Command (create/update/delete, dir, environment,
-// interpreter, stdin, triggers, addPreviousOutputInEnv) and the
-// command:local:run invoke. Not supported: command:remote:* resources,
-// assetPaths/archivePaths, streaming command output to the engine log.
+// interpreter, stdin, triggers, addPreviousOutputInEnv), the command:local:run
+// invoke, command:remote:Command (the same over SSH, golang.org/x/crypto/ssh)
+// and command:remote:CopyToRemote with a FileAsset source. Not supported:
+// assetPaths/archivePaths, other CopyToRemote sources, proxy (bastion)
+// connections, streaming command output to the engine log.
 package main
 
 import (
@@ -682,16 +684,23 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
+	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/retry"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -703,15 +712,27 @@ import (
 var version = "1.2.1"
 
 const (
-	commandType = "command:local:Command"
-	runToken    = "command:local:run"
+	localCommandType  = "command:local:Command"
+	remoteCommandType = "command:remote:Command"
+	copyToRemoteType  = "command:remote:CopyToRemote"
+	runToken          = "command:local:run"
 )
 
-// inputKeys are the properties of local.Command that come from the program.
-var inputKeys = []resource.PropertyKey{
-	"addPreviousOutputInEnv", "archivePaths", "assetPaths", "create", "delete", "dir",
-	"environment", "interpreter", "logging", "stdin", "triggers", "update",
+// inputKeys are, per resource type, the properties that come from the program.
+var inputKeys = map[string][]resource.PropertyKey{
+	localCommandType: {
+		"addPreviousOutputInEnv", "archivePaths", "assetPaths", "create", "delete", "dir",
+		"environment", "interpreter", "logging", "stdin", "triggers", "update",
+	},
+	remoteCommandType: {
+		"addPreviousOutputInEnv", "connection", "create", "delete", "environment",
+		"logging", "stdin", "triggers", "update",
+	},
+	copyToRemoteType: {"connection", "remotePath", "source", "triggers"},
 }
+
+// notSupported ends every "this stand-in cannot do that" message.
+const notSupported = "not supported by the rhcos-forge command provider stand-in"
 
 type provider struct {
 	pulumirpc.UnimplementedResourceProviderServer
@@ -787,7 +808,8 @@ func (p *provider) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, erro
 	return &emptypb.Empty{}, nil
 }
 
-func checkType(t, urn string) error {
+// checkType returns the resource type (from the request, else the URN) if this provider knows it.
+func checkType(t, urn string) (string, error) {
 	if t == "" {
 		if i := strings.LastIndex(urn, "::"); i > 0 {
 			rest := urn[:i]
@@ -799,15 +821,16 @@ func checkType(t, urn string) error {
 			}
 		}
 	}
-	if t != commandType {
-		return status.Errorf(codes.Unimplemented,
-			"resource type %q is not supported by the rhcos-forge command provider stand-in (only %s)", t, commandType)
+	if _, ok := inputKeys[t]; !ok {
+		return t, status.Errorf(codes.Unimplemented, "resource type %q is %s (only %s, %s, %s)",
+			t, notSupported, localCommandType, remoteCommandType, copyToRemoteType)
 	}
-	return nil
+	return t, nil
 }
 
 func (p *provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	if err := checkType(req.GetType(), req.GetUrn()); err != nil {
+	typ, err := checkType(req.GetType(), req.GetUrn())
+	if err != nil {
 		return nil, err
 	}
 	news, err := fromRPC("check.news", req.GetNews())
@@ -815,18 +838,43 @@ func (p *provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulum
 		return nil, err
 	}
 	var failures []*pulumirpc.CheckFailure
+	fail := func(k, reason string) {
+		failures = append(failures, &pulumirpc.CheckFailure{Property: k, Reason: reason})
+	}
 	for _, k := range []resource.PropertyKey{"assetPaths", "archivePaths"} {
 		if v, ok := news[k]; ok && !v.IsNull() {
-			failures = append(failures, &pulumirpc.CheckFailure{
-				Property: string(k),
-				Reason:   "not supported by the rhcos-forge command provider stand-in",
-			})
+			fail(string(k), notSupported)
+		}
+	}
+	if typ != localCommandType {
+		if c, ok := news["connection"]; !ok || c.IsNull() {
+			fail("connection", "missing required property 'connection'")
+		} else if c.IsObject() {
+			if v, ok := c.ObjectValue()["proxy"]; ok && !v.IsNull() {
+				fail("connection.proxy", notSupported)
+			}
+		}
+	}
+	if typ == copyToRemoteType {
+		if v, ok := news["remotePath"]; !ok || v.IsNull() {
+			fail("remotePath", "missing required property 'remotePath'")
+		}
+		if v, ok := news["source"]; !ok || v.IsNull() {
+			fail("source", "missing required property 'source'")
+		} else if !v.ContainsUnknowns() && !(v.IsAsset() && v.AssetValue().IsPath()) {
+			fail("source", "a source other than a FileAsset (asset with a path) is "+notSupported)
 		}
 	}
 	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: failures}, nil
 }
 
+// Diff is shared by all three resource types: a change to triggers replaces, any other input
+// change is an in-place update.
 func (p *provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
+	typ, err := checkType(req.GetType(), req.GetUrn())
+	if err != nil {
+		return nil, err
+	}
 	olds, err := fromRPC("diff.olds", req.GetOlds())
 	if err != nil {
 		return nil, err
@@ -841,7 +889,7 @@ func (p *provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 	}
 	var diffs, replaces []string
 	detailed := map[string]*pulumirpc.PropertyDiff{}
-	for _, k := range inputKeys {
+	for _, k := range inputKeys[typ] {
 		if ignored[string(k)] {
 			continue
 		}
@@ -893,10 +941,19 @@ type runSpec struct {
 	interpreter []string
 	environment map[string]string
 	stdin       string
+	// conn is set for command:remote:Command: the command runs in an SSH session there.
+	conn *sshConn
 }
 
-func specFrom(pm resource.PropertyMap, command string) (runSpec, error) {
+func specFrom(typ string, pm resource.PropertyMap, command string) (runSpec, error) {
 	s := runSpec{command: command, dir: str(pm, "dir"), stdin: str(pm, "stdin"), environment: map[string]string{}}
+	if typ == remoteCommandType {
+		c, err := connFrom(pm)
+		if err != nil {
+			return s, err
+		}
+		s.conn = c
+	}
 	if v, ok := pm["interpreter"]; ok && v.IsArray() {
 		for _, e := range v.ArrayValue() {
 			if !e.IsString() {
@@ -922,28 +979,43 @@ func specFrom(pm resource.PropertyMap, command string) (runSpec, error) {
 	return s, nil
 }
 
-func (p *provider) run(ctx context.Context, s runSpec, timeout float64) (string, string, error) {
+// opContext bounds an operation by its custom timeout and by a Cancel from the engine.
+func (p *provider) opContext(ctx context.Context, timeout float64) (context.Context, context.CancelFunc) {
+	var cancelTimeout context.CancelFunc = func() {}
 	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, time.Duration(timeout*float64(time.Second)))
-		defer cancel()
+		ctx, cancelTimeout = context.WithTimeout(ctx, time.Duration(timeout*float64(time.Second)))
 	}
-	// A Cancel from the engine aborts running commands too.
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	stop := context.AfterFunc(p.ctx, cancel)
-	defer stop()
+	return ctx, func() {
+		stop()
+		cancel()
+		cancelTimeout()
+	}
+}
 
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func (p *provider) run(ctx context.Context, s runSpec, timeout float64) (string, string, error) {
+	ctx, cancel := p.opContext(ctx, timeout)
+	defer cancel()
+
+	if s.conn != nil {
+		stdout, stderr, err := runRemote(ctx, s)
+		return finish(s, stdout, stderr, err)
+	}
 	args := append(append([]string{}, s.interpreter[1:]...), s.command)
 	cmd := exec.CommandContext(ctx, s.interpreter[0], args...)
 	cmd.Dir = s.dir
 	env := os.Environ()
-	keys := make([]string, 0, len(s.environment))
-	for k := range s.environment {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range sortedKeys(s.environment) {
 		env = append(env, k+"="+s.environment[k])
 	}
 	cmd.Env = env
@@ -953,7 +1025,11 @@ func (p *provider) run(ctx context.Context, s runSpec, timeout float64) (string,
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
-	err := cmd.Run()
+	return finish(s, &stdout, &stderr, cmd.Run())
+}
+
+// finish trims one trailing newline off each stream and builds the error of a failed command.
+func finish(s runSpec, stdout, stderr *bytes.Buffer, err error) (string, string, error) {
 	out := strings.TrimSuffix(strings.TrimSuffix(stdout.String(), "\n"), "\r")
 	errOut := strings.TrimSuffix(strings.TrimSuffix(stderr.String(), "\n"), "\r")
 	if err != nil {
@@ -977,15 +1053,18 @@ func newID() string {
 	return hex.EncodeToString(b)
 }
 
-func withOutputs(in resource.PropertyMap, stdout, stderr resource.PropertyValue) resource.PropertyMap {
+// withOutputs is the resource state: its inputs plus, for the command types, stdout and stderr.
+func withOutputs(typ string, in resource.PropertyMap, stdout, stderr resource.PropertyValue) resource.PropertyMap {
 	out := resource.PropertyMap{}
-	for _, k := range inputKeys {
+	for _, k := range inputKeys[typ] {
 		if v, ok := in[k]; ok {
 			out[k] = v
 		}
 	}
-	out["stdout"] = stdout
-	out["stderr"] = stderr
+	if typ != copyToRemoteType {
+		out["stdout"] = stdout
+		out["stderr"] = stderr
+	}
 	return out
 }
 
@@ -993,8 +1072,38 @@ func unknown() resource.PropertyValue {
 	return resource.MakeComputed(resource.NewStringProperty(""))
 }
 
+// apply runs what an operation does on the host: the create (or, for an update, update-else-create)
+// command of a command type, or the copy of a CopyToRemote. olds is nil on create.
+func (p *provider) apply(ctx context.Context, typ, op string, olds, news resource.PropertyMap,
+	timeout float64,
+) (string, string, error) {
+	if typ == copyToRemoteType {
+		// Like upstream's Update: copy again only when the source or the destination changed.
+		if olds != nil && olds["source"].DeepEquals(news["source"]) && str(olds, "remotePath") == str(news, "remotePath") {
+			return "", "", nil
+		}
+		return "", "", p.copyToRemote(ctx, news, timeout)
+	}
+	c := str(news, resource.PropertyKey(op))
+	if op == "update" && c == "" {
+		c = str(news, "create")
+	}
+	if c == "" {
+		return "", "", nil
+	}
+	s, err := specFrom(typ, news, c)
+	if err != nil {
+		return "", "", err
+	}
+	if olds != nil {
+		previousOutputEnv(&s, olds, news)
+	}
+	return p.run(ctx, s, timeout)
+}
+
 func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
-	if err := checkType(req.GetType(), req.GetUrn()); err != nil {
+	typ, err := checkType(req.GetType(), req.GetUrn())
+	if err != nil {
 		return nil, err
 	}
 	news, err := fromRPC("create.news", req.GetProperties())
@@ -1002,20 +1111,14 @@ func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*p
 		return nil, err
 	}
 	if req.GetPreview() {
-		out, err := toRPC("create.preview", withOutputs(news, unknown(), unknown()))
+		out, err := toRPC("create.preview", withOutputs(typ, news, unknown(), unknown()))
 		return &pulumirpc.CreateResponse{Properties: out}, err
 	}
-	stdout, stderr := "", ""
-	if c := str(news, "create"); c != "" {
-		s, err := specFrom(news, c)
-		if err != nil {
-			return nil, err
-		}
-		if stdout, stderr, err = p.run(ctx, s, req.GetTimeout()); err != nil {
-			return nil, err
-		}
+	stdout, stderr, err := p.apply(ctx, typ, "create", nil, news, req.GetTimeout())
+	if err != nil {
+		return nil, err
 	}
-	out, err := toRPC("create.out", withOutputs(news,
+	out, err := toRPC("create.out", withOutputs(typ, news,
 		resource.NewStringProperty(stdout), resource.NewStringProperty(stderr)))
 	if err != nil {
 		return nil, err
@@ -1036,6 +1139,10 @@ func previousOutputEnv(s *runSpec, state, news resource.PropertyMap) {
 }
 
 func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
+	typ, err := checkType(req.GetType(), req.GetUrn())
+	if err != nil {
+		return nil, err
+	}
 	olds, err := fromRPC("update.olds", req.GetOlds())
 	if err != nil {
 		return nil, err
@@ -1045,36 +1152,30 @@ func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*p
 		return nil, err
 	}
 	if req.GetPreview() {
-		out, err := toRPC("update.preview", withOutputs(news, unknown(), unknown()))
+		out, err := toRPC("update.preview", withOutputs(typ, news, unknown(), unknown()))
 		return &pulumirpc.UpdateResponse{Properties: out}, err
 	}
-	c := str(news, "update")
-	if c == "" {
-		c = str(news, "create")
+	stdout, stderr, err := p.apply(ctx, typ, "update", olds, news, req.GetTimeout())
+	if err != nil {
+		return nil, err
 	}
-	stdout, stderr := "", ""
-	if c != "" {
-		s, err := specFrom(news, c)
-		if err != nil {
-			return nil, err
-		}
-		previousOutputEnv(&s, olds, news)
-		if stdout, stderr, err = p.run(ctx, s, req.GetTimeout()); err != nil {
-			return nil, err
-		}
-	}
-	out, err := toRPC("update.out", withOutputs(news,
+	out, err := toRPC("update.out", withOutputs(typ, news,
 		resource.NewStringProperty(stdout), resource.NewStringProperty(stderr)))
 	return &pulumirpc.UpdateResponse{Properties: out}, err
 }
 
+// Delete runs the delete command if there is one; a CopyToRemote leaves its file, as upstream does.
 func (p *provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+	typ, err := checkType(req.GetType(), req.GetUrn())
+	if err != nil {
+		return nil, err
+	}
 	state, err := fromRPC("delete.state", req.GetProperties())
 	if err != nil {
 		return nil, err
 	}
-	if c := str(state, "delete"); c != "" {
-		s, err := specFrom(state, c)
+	if c := str(state, "delete"); c != "" && typ != copyToRemoteType {
+		s, err := specFrom(typ, state, c)
 		if err != nil {
 			return nil, err
 		}
@@ -1087,12 +1188,16 @@ func (p *provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*e
 }
 
 func (p *provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
+	typ, err := checkType(req.GetType(), req.GetUrn())
+	if err != nil {
+		return nil, err
+	}
 	state, err := fromRPC("read.state", req.GetProperties())
 	if err != nil {
 		return nil, err
 	}
 	inputs := resource.PropertyMap{}
-	for _, k := range inputKeys {
+	for _, k := range inputKeys[typ] {
 		if v, ok := state[k]; ok {
 			inputs[k] = v
 		}
@@ -1120,7 +1225,7 @@ func (p *provider) Invoke(ctx context.Context, req *pulumirpc.InvokeRequest) (*p
 			}}}, nil
 		}
 	}
-	s, err := specFrom(args, str(args, "command"))
+	s, err := specFrom(localCommandType, args, str(args, "command"))
 	if err != nil {
 		return nil, err
 	}
@@ -1136,6 +1241,236 @@ func (p *provider) Invoke(ctx context.Context, req *pulumirpc.InvokeRequest) (*p
 	ret["stderr"] = resource.NewStringProperty(stderr)
 	out, err := toRPC("invoke.out", ret)
 	return &pulumirpc.InvokeResponse{Return: out}, err
+}
+
+// ---------------------------------------------------------------- remote (SSH) ------------
+
+// sshConn is the connection input of command:remote:*, with upstream's defaults.
+type sshConn struct {
+	host, user, password, privateKey, privateKeyPassword, agentSocketPath, hostKey string
+	port, dialErrorLimit, perDialTimeout                                           int
+}
+
+func connFrom(pm resource.PropertyMap) (*sshConn, error) {
+	v, ok := pm["connection"]
+	if !ok || !v.IsObject() {
+		return nil, fmt.Errorf("connection is required")
+	}
+	o := v.ObjectValue()
+	num := func(k resource.PropertyKey, def int) int {
+		if x, ok := o[k]; ok && x.IsNumber() {
+			return int(x.NumberValue())
+		}
+		return def
+	}
+	c := &sshConn{
+		host: str(o, "host"), user: str(o, "user"), password: str(o, "password"),
+		privateKey: str(o, "privateKey"), privateKeyPassword: str(o, "privateKeyPassword"),
+		agentSocketPath: str(o, "agentSocketPath"), hostKey: str(o, "hostKey"),
+		port: num("port", 22), dialErrorLimit: num("dialErrorLimit", 10), perDialTimeout: num("perDialTimeout", 15),
+	}
+	if c.user == "" {
+		c.user = "root"
+	}
+	if c.host == "" {
+		return nil, fmt.Errorf("connection.host is required")
+	}
+	if x, ok := o["proxy"]; ok && !x.IsNull() {
+		return nil, fmt.Errorf("connection.proxy is %s", notSupported)
+	}
+	return c, nil
+}
+
+func (c *sshConn) addr() string { return net.JoinHostPort(c.host, strconv.Itoa(c.port)) }
+
+func (c *sshConn) clientConfig() (*ssh.ClientConfig, io.Closer, error) {
+	cfg := &ssh.ClientConfig{
+		User:    c.user,
+		Timeout: time.Duration(c.perDialTimeout) * time.Second,
+		// As upstream: without connection.hostKey, any host key is accepted.
+		HostKeyCallback: ssh.InsecureIgnoreHostKey(),
+	}
+	if c.hostKey != "" {
+		key, _, _, _, err := ssh.ParseAuthorizedKey([]byte(c.hostKey))
+		if err != nil {
+			return nil, nil, fmt.Errorf("connection.hostKey: %w", err)
+		}
+		cfg.HostKeyCallback = ssh.FixedHostKey(key)
+	}
+	if c.privateKey != "" {
+		var signer ssh.Signer
+		var err error
+		if c.privateKeyPassword != "" {
+			signer, err = ssh.ParsePrivateKeyWithPassphrase([]byte(c.privateKey), []byte(c.privateKeyPassword))
+		} else {
+			signer, err = ssh.ParsePrivateKey([]byte(c.privateKey))
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("connection.privateKey: %w", err)
+		}
+		cfg.Auth = append(cfg.Auth, ssh.PublicKeys(signer))
+	}
+	if c.password != "" {
+		pw := c.password
+		cfg.Auth = append(cfg.Auth, ssh.Password(pw),
+			ssh.KeyboardInteractive(func(_, _ string, questions []string, _ []bool) ([]string, error) {
+				answers := make([]string, len(questions))
+				for i := range answers {
+					answers[i] = pw
+				}
+				return answers, nil
+			}))
+	}
+	sock := c.agentSocketPath
+	if sock == "" {
+		sock = os.Getenv("SSH_AUTH_SOCK")
+	}
+	var closer io.Closer
+	if sock != "" {
+		conn, err := net.Dial("unix", sock)
+		if err != nil {
+			return nil, nil, fmt.Errorf("ssh agent %s: %w", sock, err)
+		}
+		closer = conn
+		cfg.Auth = append(cfg.Auth, ssh.PublicKeysCallback(agent.NewClient(conn).Signers))
+	}
+	return cfg, closer, nil
+}
+
+// dial connects, retrying failed dials (with the sdk's backoff) up to connection.dialErrorLimit
+// times (-1: no limit); perDialTimeout bounds each attempt's connect and handshake.
+func (c *sshConn) dial(ctx context.Context) (*ssh.Client, error) {
+	cfg, closer, err := c.clientConfig()
+	if err != nil {
+		return nil, err
+	}
+	if closer != nil {
+		defer closer.Close()
+	}
+	var client *ssh.Client
+	var lastErr error
+	dials := 0
+	_, _, err = retry.Until(ctx, retry.Acceptor{
+		Accept: func(int, time.Duration) (bool, any, error) {
+			dials++
+			client, lastErr = dialOnce(ctx, c.addr(), cfg)
+			if lastErr == nil {
+				return true, nil, nil
+			}
+			if c.dialErrorLimit > -1 && dials > c.dialErrorLimit {
+				return false, nil, lastErr
+			}
+			return false, nil, nil
+		},
+	})
+	if client != nil {
+		return client, nil
+	}
+	if err != nil { // the dial error limit was reached
+		return nil, fmt.Errorf("ssh %s@%s: gave up after %d failed dial(s): %w", c.user, c.addr(), dials, err)
+	}
+	return nil, fmt.Errorf("ssh %s@%s: %w after %d failed dial(s), the last: %v", c.user, c.addr(), ctx.Err(), dials, lastErr)
+}
+
+func dialOnce(ctx context.Context, addr string, cfg *ssh.ClientConfig) (*ssh.Client, error) {
+	d := net.Dialer{Timeout: cfg.Timeout}
+	nc, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Timeout > 0 {
+		_ = nc.SetDeadline(time.Now().Add(cfg.Timeout))
+	}
+	sc, chans, reqs, err := ssh.NewClientConn(nc, addr, cfg)
+	if err != nil {
+		_ = nc.Close()
+		return nil, err
+	}
+	_ = nc.SetDeadline(time.Time{})
+	return ssh.NewClient(sc, chans, reqs), nil
+}
+
+// session dials, runs fn in one new session and closes both; an ended ctx closes the connection,
+// which ends a command still running.
+func (c *sshConn) session(ctx context.Context, fn func(*ssh.Session) error) error {
+	client, err := c.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	stop := context.AfterFunc(ctx, func() { _ = client.Close() })
+	defer stop()
+	sess, err := client.NewSession()
+	if err != nil {
+		return fmt.Errorf("ssh %s@%s: open session: %w", c.user, c.addr(), err)
+	}
+	defer sess.Close()
+	err = fn(sess)
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w (%v)", ctx.Err(), err)
+	}
+	return err
+}
+
+// runRemote runs s.command in an SSH session, stdin piped. environment is sent with Setenv;
+// sshd refuses names it does not AcceptEnv and, as upstream does, that is ignored.
+func runRemote(ctx context.Context, s runSpec) (*bytes.Buffer, *bytes.Buffer, error) {
+	var stdout, stderr bytes.Buffer
+	err := s.conn.session(ctx, func(sess *ssh.Session) error {
+		for _, k := range sortedKeys(s.environment) {
+			_ = sess.Setenv(k, s.environment[k])
+		}
+		if s.stdin != "" {
+			sess.Stdin = strings.NewReader(s.stdin)
+		}
+		sess.Stdout = &stdout
+		sess.Stderr = &stderr
+		return sess.Run(s.command)
+	})
+	return &stdout, &stderr, err
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// copyToRemote copies a FileAsset to remotePath: into it when it is an existing directory, else
+// to it, creating its parent directories. Upstream uses SFTP; this streams the file to `cat` in
+// an SSH session, so the remote account needs a POSIX shell.
+func (p *provider) copyToRemote(ctx context.Context, pm resource.PropertyMap, timeout float64) error {
+	ctx, cancel := p.opContext(ctx, timeout)
+	defer cancel()
+	src, ok := pm["source"]
+	if !ok || !src.IsAsset() || !src.AssetValue().IsPath() {
+		return fmt.Errorf("CopyToRemote: a source other than a FileAsset (asset with a path) is %s", notSupported)
+	}
+	local := src.AssetValue().Path
+	f, err := os.Open(local)
+	if err != nil {
+		return fmt.Errorf("CopyToRemote: %w", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return fmt.Errorf("CopyToRemote: %w", err)
+	} else if st.IsDir() {
+		return fmt.Errorf("CopyToRemote: source %s is a directory; directory sources (FileArchive) are %s", local, notSupported)
+	}
+	conn, err := connFrom(pm)
+	if err != nil {
+		return err
+	}
+	dest := str(pm, "remotePath")
+	script := fmt.Sprintf(`set -e; d=%s; if [ -d "$d" ]; then d="${d%%/}/"%s; else mkdir -p -- "$(dirname -- "$d")"; fi; cat > "$d"`,
+		shellQuote(dest), shellQuote(path.Base(local)))
+	var stderr bytes.Buffer
+	err = conn.session(ctx, func(sess *ssh.Session) error {
+		sess.Stdin = f
+		sess.Stderr = &stderr
+		return sess.Run(script)
+	})
+	if err != nil {
+		return fmt.Errorf("CopyToRemote %s to %s@%s:%s failed: %w; stderr: %s",
+			local, conn.user, conn.addr(), dest, err, tail(strings.TrimSpace(stderr.String())))
+	}
+	return nil
 }
 GOEOF
 }
@@ -1204,7 +1539,7 @@ step "fetch $PULUMI_PKG_MOD + $PULUMI_SDK_MOD" fetch_pulumi_sources
 step "build pulumi CLI v$PULUMI_VERSION" build_pulumi_cli
 step "build pulumi-language-nodejs (stand-in, on sdk v$PULUMI_VERSION)" \
 	build_shim pulumi-language-nodejs "$PULUMI_VERSION" "$BIN_DIR"
-step "build pulumi-resource-command $COMMAND_VERSION (stand-in: local.Command, local.run)" \
+step "build pulumi-resource-command $COMMAND_VERSION (stand-in: local.Command, local.run, remote.Command, remote.CopyToRemote)" \
 	build_shim pulumi-resource-command "$COMMAND_VERSION" "$PROVIDER_DIR"
 step "fetch $K8S_PROVIDER_MOD + $K8S_SDK_MOD" fetch_kubernetes_sources
 step "build pulumi-resource-kubernetes (stamped $KUBERNETES_VERSION)" build_kubernetes_provider

@@ -33,7 +33,12 @@ export interface StackOutputs {
     rollout: { method: string; pools: { name: string; machineConfig: string }[] };
 }
 
-export async function setUpE2e(stackName: string): Promise<E2e> {
+export interface E2eOptions {
+    /** The stack's build host section instead of the local host (workDir is set here). */
+    readonly buildHost?: Record<string, unknown>;
+}
+
+export async function setUpE2e(stackName: string, opts: E2eOptions = {}): Promise<E2e> {
     const env = new Env("rf-e2e-");
     const engine = await engineEnv();
     const services = await startLocalServices(env, { stateDir: env.path("services") });
@@ -42,7 +47,7 @@ export async function setUpE2e(stackName: string): Promise<E2e> {
     const configFile = env.path(`Pulumi.${stackName}.yaml`);
     const stack = await openStack(env.path("state"), stackName, configFile, engine, PASSPHRASE);
     const mirrorPort = await freePort();
-    const base: LocalStackSettings = { services, mirrorPort, workDir, renderTo: manifests };
+    const base: LocalStackSettings = { services, mirrorPort, workDir, renderTo: manifests, buildHost: opts.buildHost };
     let settings = base;
     const cf = ["--stack", stackName, "--config-file", configFile];
     const e2e: E2e = {

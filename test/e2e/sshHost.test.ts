@@ -1,0 +1,88 @@
+// End to end with the real Pulumi engine and an `ssh` build host: a loopback sshd with a per-run key
+// pair (test/host/harness.ts startBuildHost) stands in for the remote host, so the scripts are
+// shipped with command:remote:CopyToRemote and every step runs as a command:remote:Command, both
+// served by the command provider stand-in that scripts/install-pulumi.sh builds.
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { BuildHost, Env, SCRIPTS_DIR, startBuildHost, tcpOpen } from "../host/harness";
+import { E2e, plannedChanges, setUpE2e } from "./setup";
+
+const STACK = "e2e-ssh";
+/** Where BuildHost ships the readiness script: outside workDir, so on this machine a fixed path. */
+const READY_DIR = "/tmp/rhcos-forge-ready";
+let hostEnv: Env | undefined;
+let host: BuildHost;
+let e2e: E2e;
+/** Everything the engine printed for the stack's commands, searched for secrets at the end. */
+const engineOutput: string[] = [];
+
+async function pulumi(cmd: string[]): Promise<string> {
+    const res = await e2e.run(cmd);
+    engineOutput.push(res.stdout, res.stderr);
+    return res.stdout;
+}
+
+before(async () => {
+    hostEnv = new Env("rf-e2e-sshd-");
+    host = await startBuildHost(hostEnv);
+    e2e = await setUpE2e(STACK, { buildHost: { provider: "ssh", host: "127.0.0.1", port: host.port, user: "root" } });
+    const cf = ["--stack", STACK, "--config-file", e2e.stack.configFile];
+    await e2e.stack.pulumi(["config", "set", "--secret", "rhcos-forge:sshPrivateKey", ...cf], { input: readFileSync(host.keyFile, "utf8") });
+});
+after(async () => {
+    await e2e?.env.teardown();
+    await hostEnv?.teardown();
+    rmSync(READY_DIR, { recursive: true, force: true });
+});
+
+describe("the stack with an ssh build host (loopback sshd) and the real engine", () => {
+    let firstRef = "";
+
+    it("1. up ships the scripts over ssh, builds, pushes a digest skopeo confirms and renders the MachineConfigs with it", async () => {
+        await pulumi(["up", "--yes"]);
+        const out = await e2e.outputs();
+        assert.equal(out.buildHost.provider, "ssh");
+        firstRef = out.image.ref;
+        assert.match(firstRef, /^127\.0\.0\.1:\d+\/rhcos-forge\/node@sha256:[a-f0-9]{64}$/);
+        assert.equal(await e2e.services.registry.skopeoDigest(firstRef), out.image.digest);
+        const shipped = readdirSync(join(e2e.workDir, "scripts")).sort();
+        for (const script of ["build-image.sh", "lib.sh", "repo-mirror.sh"]) assert.ok(shipped.includes(script), shipped.join(" "));
+        for (const script of shipped) {
+            assert.equal(readFileSync(join(e2e.workDir, "scripts", script), "utf8"), readFileSync(join(SCRIPTS_DIR, script), "utf8"), script);
+        }
+        assert.ok(existsSync(join(READY_DIR, "host-ready.sh")), "the readiness script was shipped outside workDir");
+        const mcs = e2e.renderedMachineConfigs();
+        assert.equal(Object.keys(mcs).length, 2, JSON.stringify(mcs));
+        for (const url of Object.values(mcs)) assert.equal(url, firstRef);
+        assert.equal(e2e.buildCount(), 1);
+    });
+
+    it("2. a no-op preview plans nothing and a second up builds nothing", async () => {
+        assert.deepEqual(plannedChanges(await pulumi(["preview", "--json"])), []);
+        await pulumi(["up", "--yes"]);
+        assert.equal(e2e.buildCount(), 1, "no remote build ran");
+        assert.equal((await e2e.outputs()).image.ref, firstRef);
+    });
+
+    it("3. destroy stops the mirror and empties the stack", async () => {
+        assert.ok(await tcpOpen(e2e.settings.mirrorPort), "the mirror serves before destroy");
+        await pulumi(["destroy", "--yes"]);
+        assert.equal(await tcpOpen(e2e.settings.mirrorPort), false, "destroy stopped the mirror's server");
+        assert.deepEqual(e2e.renderedMachineConfigs(), {});
+        const exported = JSON.parse((await e2e.stack.pulumi(["stack", "export", "--stack", STACK])).stdout) as { deployment: { resources?: unknown[] } };
+        assert.equal((exported.deployment.resources ?? []).length, 0);
+    });
+
+    it("4. the SSH private key and the registry password never appear in the engine's output", () => {
+        const output = engineOutput.join("\n");
+        assert.ok(output.length > 0);
+        const key = readFileSync(host.keyFile, "utf8");
+        const keyLines = key.split("\n").filter(l => l.length >= 6 && !l.startsWith("-----"));
+        assert.ok(keyLines.length > 0);
+        const registry = e2e.services.registry;
+        const secrets = [key.trim(), ...keyLines, registry.password, Buffer.from(`${registry.user}:${registry.password}`).toString("base64")];
+        for (const s of secrets) assert.ok(!output.includes(s), `a secret (${s.slice(0, 4)}…) appeared in the engine's output`);
+    });
+});
