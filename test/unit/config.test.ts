@@ -5,44 +5,15 @@ import { describe, it } from "node:test";
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, describeSchema, isValidCidr, parseStackConfig } from "../../components/config";
+import { JsonTree, asAllConfig, minimalStack, patched, problemsOf, rejectsEach } from "./configCases";
 import { TEST_SECRETS } from "./harness";
 import { ROOT, loadStackConfig } from "./stackFile";
 
-const DIGEST = "sha256:" + "a".repeat(64);
-const minimal = (): Record<string, unknown> => ({
-    buildHost: { provider: "local" },
-    image: { base: `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${DIGEST}`, repository: "registry.example.com/org/rhcos" },
-    cluster: { renderTo: "out/manifests" },
-    rollout: { pools: [{ name: "worker" }] },
-});
-
-function asAllConfig(values: Record<string, unknown>): Record<string, string> {
-    return Object.fromEntries(Object.entries(values).map(([k, v]) =>
-        [`rhcos-forge:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
-}
-
-function problemsOf(values: Record<string, unknown>): string[] {
-    try {
-        parseStackConfig(asAllConfig(values));
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-        return e.problems;
-    }
-    assert.fail("expected the config to be rejected");
-}
-
-// Bad configs are, by design, shapes no type describes: the patch edits an untyped JSON tree.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type JsonTree = Record<string, any>;
-function withPatch(patch: (cfg: JsonTree) => void): Record<string, unknown> {
-    const cfg = minimal() as JsonTree;
-    patch(cfg);
-    return cfg;
-}
+const withPatch = (patch: (cfg: JsonTree) => void): JsonTree => patched(minimalStack, patch);
 
 describe("stack config", () => {
     it("parses the minimal local stack with explicit defaults", () => {
-        const cfg = parseStackConfig(asAllConfig(minimal()));
+        const cfg = parseStackConfig(asAllConfig(minimalStack()));
         assert.equal(cfg.mirror.port, 5180);
         assert.equal(cfg.mirror.serve, "systemd");
         assert.equal(cfg.buildHost.workDir, "/var/lib/rhcos-forge");
@@ -130,12 +101,7 @@ describe("stack config", () => {
             withPatch(c => { c.rollout.pools = [{ name: "worker" }, { name: "worker" }]; }),
             'rhcos-forge:rollout.pools[1].name is listed twice, got "worker"'],
     ];
-    for (const [what, cfg, expected] of bad) {
-        it(`rejects ${what}`, () => {
-            const problems = problemsOf(cfg);
-            assert.ok(problems.includes(expected), `expected:\n  ${expected}\ngot:\n  ${problems.join("\n  ")}`);
-        });
-    }
+    rejectsEach(bad);
 
     it("reports every bad key at once", () => {
         const problems = problemsOf(withPatch(c => {
@@ -154,7 +120,7 @@ describe("stack config", () => {
 
     it("fails on malformed structured values", () => {
         const problems = (() => {
-            try { parseStackConfig({ ...asAllConfig(minimal()), "rhcos-forge:rollout": "pools" }); } catch (e) { return (e as ConfigError).problems; }
+            try { parseStackConfig({ ...asAllConfig(minimalStack()), "rhcos-forge:rollout": "pools" }); } catch (e) { return (e as ConfigError).problems; }
             return [];
         })();
         assert.deepEqual(problems, ['rhcos-forge:rollout must be a structured value (YAML map or list), got "pools"']);

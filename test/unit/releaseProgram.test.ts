@@ -6,8 +6,8 @@ import * as settings from "@pulumi/pulumi/runtime/settings";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { before, describe, it } from "node:test";
-import { ConfigError, parseStackConfig } from "../../components/config";
 import { validateAgainstCrd } from "./crds";
+import { JsonTree, asAllConfig, parseProblems, patched } from "./configCases";
 import { SECRET_VALUES, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, registrations, settle, valueOf } from "./harness";
 
 const D = (c: string): string => `sha256:${c.repeat(64)}`;
@@ -29,8 +29,6 @@ const stack: Record<string, unknown> = {
         manifests: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "brand", namespace: "openshift-config" }, data: { title: "x" } }],
     },
 };
-const asConfig = (values: Record<string, unknown>): Record<string, string> => Object.fromEntries(Object.entries(values).map(([k, v]) =>
-    [`rhcos-forge:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
 
 installMocks();
 // The shared harness answers for the layered build's scripts; these answer for cosa and oc.
@@ -63,7 +61,7 @@ monitor.mocks = {
     },
 };
 const secrets = { sshPrivateKey: TEST_SECRETS.sshPrivateKey, registryAuth: TEST_SECRETS.registryAuth, kubeconfig: TEST_SECRETS.kubeconfig };
-pulumi.runtime.setAllConfig(asConfig({ ...stack, ...secrets }), Object.keys(secrets).map(k => `rhcos-forge:${k}`));
+pulumi.runtime.setAllConfig(asAllConfig({ ...stack, ...secrets }), Object.keys(secrets).map(k => `rhcos-forge:${k}`));
 
 type Program = typeof import("../../index");
 let program: Program;
@@ -159,13 +157,9 @@ describe("cosa + release + rollout.method release", () => {
 });
 
 describe("config of these keys", () => {
-    const problems = (patch: (c: Record<string, any>) => void): string[] => {
-        const c = JSON.parse(JSON.stringify({ ...stack, kubeconfig: "apiVersion: v1", sshPrivateKey: TEST_SECRETS.sshPrivateKey })) as Record<string, any>;
-        patch(c);
-        try { parseStackConfig(asConfig(c)); } catch (e) { assert.ok(e instanceof ConfigError); return e.problems; }
-        return [];
-    };
-    const cases: [string, (c: Record<string, any>) => void, string][] = [
+    const base = (): JsonTree => JSON.parse(JSON.stringify({ ...stack, kubeconfig: "apiVersion: v1", sshPrivateKey: TEST_SECRETS.sshPrivateKey })) as JsonTree;
+    const problems = (patch: (c: JsonTree) => void): string[] => parseProblems(patched(base, patch));
+    const cases: [string, (c: JsonTree) => void, string][] = [
         ["the stack above", () => undefined, ""],
         ["a cosa container by tag", c => { c.image.cosa.container = "quay.io/coreos-assembler/coreos-assembler:latest"; },
             'rhcos-forge:image.cosa.container must be pinned by digest (…@sha256:<64 hex>), e.g. quay.io/coreos-assembler/coreos-assembler@sha256:…, got "quay.io/coreos-assembler/coreos-assembler:latest"'],

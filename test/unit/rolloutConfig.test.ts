@@ -2,19 +2,13 @@
 // release gate flag. Every bad value fails with the full key, what is expected and the value.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError, parseStackConfig } from "../../components/config";
+import { parseStackConfig } from "../../components/config";
+import { DIGEST, JsonTree, asAllConfig, minimalStack, patched, problemsOf, rejectsEach } from "./configCases";
 import { TEST_SECRETS } from "./harness";
 
-const DIGEST = "sha256:" + "a".repeat(64);
-type Cfg = Record<string, any>;
-const minimal = (): Cfg => ({
-    buildHost: { provider: "local" },
-    image: { base: `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${DIGEST}`, repository: "registry.example.com/org/rhcos" },
-    cluster: { renderTo: "out/manifests" },
-    rollout: { pools: [{ name: "worker" }] },
-});
+const minimal = minimalStack;
 /** An on-cluster stack: base from the cluster, credentials for the push secret. */
-const onCluster = (version = "4.19"): Cfg => ({
+const onCluster = (version = "4.19"): JsonTree => ({
     buildHost: { provider: "local" },
     image: { base: "cluster", repository: "quay.io/example-org/rhcos-forge", packages: ["htop"] },
     cluster: { openshiftVersion: version },
@@ -22,26 +16,6 @@ const onCluster = (version = "4.19"): Cfg => ({
     registryAuth: TEST_SECRETS.registryAuth,
     kubeconfig: TEST_SECRETS.kubeconfig,
 });
-
-function asAllConfig(values: Cfg): Record<string, string> {
-    return Object.fromEntries(Object.entries(values).map(([k, v]) => [`rhcos-forge:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
-}
-
-function problemsOf(values: Cfg): string[] {
-    try {
-        parseStackConfig(asAllConfig(values));
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-        return e.problems;
-    }
-    assert.fail("expected the config to be rejected");
-}
-
-function patched(base: () => Cfg, patch: (c: Cfg) => void): Cfg {
-    const c = base();
-    patch(c);
-    return c;
-}
 
 describe("rollout config: node extras", () => {
     it("parses extensions, kernelType and kernelArguments, and leaves them unset by default", () => {
@@ -61,7 +35,7 @@ describe("rollout config: node extras", () => {
         assert.equal(cfg.image.allowBaseMismatch, false);
     });
 
-    const bad: [string, Cfg, string][] = [
+    const bad: [string, JsonTree, string][] = [
         ["an extension not on the allowlist",
             patched(minimal, c => { c.rollout.pools = [{ name: "worker", extensions: ["usbguard", "docker"] }]; }),
             'rhcos-forge:rollout.pools[0].extensions[1] must be one of "two-node-ha", "wasm", "ipsec", "usbguard", "kerberos", "kernel-devel", "sandboxed-containers", "sysstat", got "docker"'],
@@ -93,12 +67,7 @@ describe("rollout config: node extras", () => {
             patched(minimal, c => { c.rollout.method = "osimagestream"; }),
             'rhcos-forge:rollout.method must be one of "machineconfig", "machineosconfig", "release", got "osimagestream"'],
     ];
-    for (const [what, cfg, expected] of bad) {
-        it(`rejects ${what}`, () => {
-            const problems = problemsOf(cfg);
-            assert.ok(problems.includes(expected), `expected:\n  ${expected}\ngot:\n  ${problems.join("\n  ")}`);
-        });
-    }
+    rejectsEach(bad);
 });
 
 describe("rollout config: on-cluster layering", () => {
@@ -115,7 +84,7 @@ describe("rollout config: on-cluster layering", () => {
         })));
     });
 
-    const bad: [string, Cfg, string][] = [
+    const bad: [string, JsonTree, string][] = [
         ["a pinned base (the MCO builds from the cluster's)",
             patched(onCluster, c => { c.image.base = `quay.io/x/rhcos@${DIGEST}`; }),
             `rhcos-forge:image.base must be "cluster" with rhcos-forge:rollout.method machineosconfig (the MCO builds on the cluster) from the cluster's own base image, got "quay.io/x/rhcos@${DIGEST}"`],

@@ -1,0 +1,61 @@
+// Shared helpers of the config tests: stacks as plain objects, handed to parseStackConfig the way
+// the engine hands config to the program, and a table runner for "this bad value gives exactly
+// this message" cases.
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import { ConfigError, parseStackConfig } from "../../components/config";
+
+// Bad configs are, by design, shapes no type describes: cases edit an untyped JSON tree.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type JsonTree = Record<string, any>;
+
+export const DIGEST = "sha256:" + "a".repeat(64);
+
+/** The smallest valid stack: local build host, GitOps render, the worker pool. */
+export const minimalStack = (): JsonTree => ({
+    buildHost: { provider: "local" },
+    image: { base: `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${DIGEST}`, repository: "registry.example.com/org/rhcos" },
+    cluster: { renderTo: "out/manifests" },
+    rollout: { pools: [{ name: "worker" }] },
+});
+
+/** `key → value` as the engine passes config: `rhcos-forge:key`, structured values as JSON. */
+export function asAllConfig(values: Record<string, unknown>): Record<string, string> {
+    return Object.fromEntries(Object.entries(values).map(([k, v]) =>
+        [`rhcos-forge:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+/** The problems parseStackConfig reports for a stack; [] when it is accepted. */
+export function parseProblems(values: Record<string, unknown>): string[] {
+    try {
+        parseStackConfig(asAllConfig(values));
+        return [];
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
+        return e.problems;
+    }
+}
+
+/** Like parseProblems, but the stack must be rejected. */
+export function problemsOf(values: Record<string, unknown>): string[] {
+    const problems = parseProblems(values);
+    assert.ok(problems.length > 0, "expected the config to be rejected");
+    return problems;
+}
+
+/** A fresh copy of `base()` with `patch` applied. */
+export function patched(base: () => JsonTree, patch: (c: JsonTree) => void): JsonTree {
+    const c = base();
+    patch(c);
+    return c;
+}
+
+/** One test per case: the stack is rejected with exactly `expected` among its problems. */
+export function rejectsEach(cases: readonly (readonly [string, JsonTree, string])[]): void {
+    for (const [what, cfg, expected] of cases) {
+        it(`rejects ${what}`, () => {
+            const problems = problemsOf(cfg);
+            assert.ok(problems.includes(expected), `expected:\n  ${expected}\ngot:\n  ${problems.join("\n  ")}`);
+        });
+    }
+}
