@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Env, freePort, killPidFile, makeBundle, run, startBuildHost, startRegistry, type BundleFile } from "./harness";
+import { Env, freePort, killPidFile, makeBundle, run, startBuildHost, startRegistry, type BundleFile, mirrorEnv } from "./harness";
 import { buildFixtureRpms } from "../fixtures/rpms";
 import { startUpstream } from "../fixtures/upstream";
 import { buildBaseImages, layeredContainerfile } from "../fixtures/base-image";
@@ -48,14 +48,7 @@ async function main(): Promise<void> {
     const mirrorPort = await freePort();
     const repoFile = join(root, "secrets", "upstream.repo");
     await host.script("put-file.sh", {}, { input: up.repoFile(), args: [repoFile] });
-    const mirror = await host.script("repo-mirror.sh", {
-      RF_ROOT: root,
-      RF_UPSTREAM_REPOFILE: repoFile,
-      RF_REPO_IDS: "fixtures",
-      RF_SERVE_MODE: "background",
-      RF_MIRROR_BIND: "127.0.0.1",
-      RF_MIRROR_PORT: String(mirrorPort),
-    });
+    const mirror = await host.script("repo-mirror.sh", mirrorEnv(root, repoFile, mirrorPort));
     if (mirror.code !== 0) throw new Error(`repo-mirror failed:\n${mirror.stderr}`);
     // both sides start with the base image present
     await run("podman", ["pull", "-q", "--tls-verify=false", "--creds", `${reg.user}:${reg.password}`, bases.plain]);

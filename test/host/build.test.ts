@@ -9,20 +9,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { existsSync, lstatSync, readFileSync, readdirSync, statSync, readlinkSync } from "node:fs";
-import {
-  BuildHost,
-  Env,
-  Registry,
-  failureLines,
-  freePort,
-  killPidFile,
-  leakedSecrets,
-  makeBundle,
-  run,
-  startBuildHost,
-  startRegistry,
-  type BundleFile,
-  type RemoteResult, resultJson } from "./harness";
+import { BuildHost, Env, Registry, failureLines, freePort, killPidFile, leakedSecrets, makeBundle, run, startBuildHost, startRegistry, type BundleFile, type RemoteResult, resultJson, mirrorEnv } from "./harness";
 import { buildFixtureRpms } from "../fixtures/rpms";
 import { startUpstream, type Upstream } from "../fixtures/upstream";
 import { buildBaseImages, layeredContainerfile, type BaseImages } from "../fixtures/base-image";
@@ -114,14 +101,7 @@ before(async () => {
   assert.equal(ready.code, 0, ready.stderr);
   const put = await host.script("put-file.sh", {}, { input: up.repoFile(), args: [repoFile] });
   assert.equal(put.code, 0, put.stderr);
-  const mirror = await host.script("repo-mirror.sh", {
-    RF_ROOT: root,
-    RF_UPSTREAM_REPOFILE: repoFile,
-    RF_REPO_IDS: "fixtures",
-    RF_SERVE_MODE: "background",
-    RF_MIRROR_BIND: "127.0.0.1",
-    RF_MIRROR_PORT: String(mirrorPort),
-  });
+  const mirror = await host.script("repo-mirror.sh", mirrorEnv(root, repoFile, mirrorPort));
   assert.equal(mirror.code, 0, mirror.stderr);
 });
 
@@ -287,16 +267,7 @@ test("mirror faults (upstream unreachable, missing package) stop the pipeline be
   const closed = await freePort();
   const badFile = join(root, "secrets", "upstream-broken.repo");
   await host.script("put-file.sh", {}, { input: up.repoFile(closed), args: [badFile] });
-  const setVars = {
-    RF_ROOT: root,
-    RF_UPSTREAM_REPOFILE: badFile,
-    RF_REPO_IDS: "fixtures",
-    RF_PACKAGE_SET_ID: SET,
-    RF_PACKAGES: "rf-hello",
-    RF_SERVE_MODE: "background",
-    RF_MIRROR_BIND: "127.0.0.1",
-    RF_MIRROR_PORT: String(mirrorPort),
-  };
+  const setVars = mirrorEnv(root, badFile, mirrorPort, { RF_PACKAGE_SET_ID: SET, RF_PACKAGES: "rf-hello" });
   const unreachable = await host.script("repo-mirror.sh", setVars);
   assert.notEqual(unreachable.code, 0);
   assert.equal(failureLines(unreachable.stderr).length, 1, unreachable.stderr);

@@ -241,6 +241,22 @@ export interface ScriptJson {
   [field: string]: unknown;
 }
 
+/**
+ * repo-mirror.sh's environment as the RepoMirror component sets it for a loopback test host:
+ * the `fixtures` upstream repo, served in background mode on 127.0.0.1:<port>.
+ */
+export function mirrorEnv(root: string, repoFile: string, port: number, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    RF_ROOT: root,
+    RF_UPSTREAM_REPOFILE: repoFile,
+    RF_REPO_IDS: "fixtures",
+    RF_SERVE_MODE: "background",
+    RF_MIRROR_BIND: "127.0.0.1",
+    RF_MIRROR_PORT: String(port),
+    ...extra,
+  };
+}
+
 /** The result line of a run that must have one (fails the test with the script's stderr if not). */
 export function resultJson(res: { json?: ScriptJson; stderr: string }): ScriptJson {
   if (res.json === undefined) throw new Error(`no JSON result line; stderr:\n${res.stderr.slice(-3000)}`);

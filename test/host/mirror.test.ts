@@ -7,17 +7,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import {
-  BuildHost,
-  Env,
-  failureLines,
-  freePort,
-  killPidFile,
-  leakedSecrets,
-  run,
-  startBuildHost,
-  tcpOpen,
-  treeListing, resultJson } from "./harness";
+import { BuildHost, Env, failureLines, freePort, killPidFile, leakedSecrets, run, startBuildHost, tcpOpen, treeListing, resultJson, mirrorEnv } from "./harness";
 import { buildFixtureRpms } from "../fixtures/rpms";
 import { startUpstream, type Upstream } from "../fixtures/upstream";
 
@@ -31,17 +21,7 @@ let repoFile: string;
 const SET = "rhcos-forge-extras";
 
 function mirrorVars(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    RF_ROOT: root,
-    RF_UPSTREAM_REPOFILE: repoFile,
-    RF_REPO_IDS: "fixtures",
-    RF_PACKAGE_SET_ID: SET,
-    RF_PACKAGES: "rf-hello",
-    RF_SERVE_MODE: "background",
-    RF_MIRROR_BIND: "127.0.0.1",
-    RF_MIRROR_PORT: String(mirrorPort),
-    ...extra,
-  };
+  return mirrorEnv(root, repoFile, mirrorPort, { RF_PACKAGE_SET_ID: SET, RF_PACKAGES: "rf-hello", ...extra });
 }
 
 async function dnfList(repoUrl: string): Promise<string[]> {
