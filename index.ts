@@ -7,20 +7,21 @@
 // build reported, empty until one has; mirror and buildHost are empty, provider "cluster").
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BuildHost } from "./components/buildHost";
-import { ClusterBaseImage } from "./components/clusterBaseImage";
-import { StackConfig, parseStackConfig } from "./components/config";
-import { renderOnClusterContainerfile } from "./components/containerfile";
-import { CosaBuild } from "./components/cosaBuild";
-import { PublishedArtifact } from "./components/cosaInputs";
-import { HostHandle } from "./components/hostRun";
-import { LayeredImage, PackageDiff } from "./components/layeredImage";
-import { OsImageRollout, RolloutWaitArgs } from "./components/osImageRollout";
-import { gateImageRef } from "./components/releaseGate";
-import { ReleaseImage } from "./components/releaseImage";
-import { ManifestObject } from "./components/releasePayload";
-import { ReleaseRollout } from "./components/releaseRollout";
-import { RepoMirror } from "./components/repoMirror";
+import { BuildHost } from "./components/host/buildHost";
+import { ClusterBaseImage } from "./components/image/clusterBaseImage";
+import { StackConfig } from "./components/config/schema";
+import { parseStackConfig } from "./components/config/parse";
+import { renderOnClusterContainerfile } from "./components/image/containerfile";
+import { CosaBuild } from "./components/image/cosaBuild";
+import { PublishedArtifact } from "./components/image/cosaInputs";
+import { HostHandle } from "./components/host/step";
+import { LayeredImage, PackageDiff } from "./components/image/layeredImage";
+import { OsImageRollout, RolloutWaitArgs } from "./components/rollout/osImageRollout";
+import { gateImageRef } from "./components/image/baseGate";
+import { ReleaseImage } from "./components/release/releaseImage";
+import { ManifestObject } from "./components/release/payload";
+import { ReleaseRollout } from "./components/rollout/releaseRollout";
+import { RepoMirror } from "./components/mirror/repoMirror";
 
 const cfg = parseStackConfig(pulumi.runtime.allConfig());
 const secret = (value: string | undefined): pulumi.Output<string> | undefined =>

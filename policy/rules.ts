@@ -2,7 +2,7 @@
 // unit-tested without the policy engine; policy/index.ts only wraps them in @pulumi/policy.
 // They restate, at the engine boundary, what the program already enforces in config, so a stack
 // that bypasses config.ts (a fleet stack using OsImageRollout directly, say) is held to it too.
-import { DIGEST_REF } from "../components/config";
+import { DIGEST_REF } from "../components/openshift/pullspec";
 
 export interface ResourceLike {
     readonly type: string;

@@ -1,6 +1,6 @@
 // Prints the README's config reference table from the zod schema (one source for both).
 // Usage: npm run config-doc
-import { describeSchema } from "../components/config";
+import { describeSchema } from "../components/config/doc";
 
 const rows = describeSchema().map(d => {
     const def = d.defaultValue === undefined ? "" : `\`${JSON.stringify(d.defaultValue)}\``;

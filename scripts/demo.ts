@@ -8,8 +8,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Env, REPO_ROOT } from "../test/host/harness";
-import { startLocalServices, stopLocalServices } from "../test/fixtures/localServices";
-import { engineEnv, openStack, writeLocalStackConfig } from "../test/fixtures/pulumiCli";
+import { startLocalServices, stopLocalServices } from "../dev/localServices";
+import { engineEnv, openStack, writeLocalStackConfig } from "../dev/pulumiCli";
 
 /** For this local demo only: a fixed passphrase and registry password, never for real stacks. */
 const DEMO_PASSPHRASE = "rhcos-forge-local-demo";

@@ -4,18 +4,16 @@
 // only then registers resources: a bad stack fails with one message listing every bad key, the
 // value given and what is expected, and nothing is created. Components never read config.
 import { z } from "zod";
-import { renderOnClusterContainerfile } from "./containerfile";
+import { renderOnClusterContainerfile } from "../image/containerfile";
+import { EXTENSIONS, KERNEL_TYPES } from "../openshift/machineConfig";
 import {
     CONTAINERFILE_ARCHES, checkContainerfile, checkRenderedImagePushSpec, machineOSConfigApi, renderedImagePushSpec,
-} from "./machineOsConfig";
-import { EXTENSIONS, KERNEL_TYPES } from "./manifests";
+} from "../openshift/machineOsConfig";
+import { DIGEST_REF, REPOSITORY } from "../openshift/pullspec";
+import { OPENSHIFT_VERSIONS } from "../openshift/versions";
 
 export const NAMESPACE = "rhcos-forge";
 
-/** `registry/repo@sha256:<64 hex>`: the only way rhcos-forge lets a node boot an image. */
-export const DIGEST_REF = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)+@sha256:[a-f0-9]{64}$/;
-/** A push repository: registry host (with a dot, a port or `localhost`) and path, no tag, no digest. */
-const REPOSITORY = /^(localhost|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+|[a-z0-9.-]+:[0-9]{1,5}|\[[0-9a-f:]+\]:[0-9]{1,5})(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/;
 /** RPM package names and NEVRAs: no spaces or shell metacharacters (they are rendered into RUN lines). */
 const RPM_NAME = /^[A-Za-z0-9_][A-Za-z0-9._+:~^-]*$/;
 /** Repo ids and pool names double as dnf section names, directory names and Kubernetes names. */
@@ -23,6 +21,15 @@ const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const REPO_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const UNIT_NAME = /^[A-Za-z0-9:_.@-]+\.(service|socket|timer|path|mount|target)$/;
 const OCTAL_MODE = /^0?[0-7]{3,4}$/;
+
+function isAuthJson(text: string): boolean {
+    try {
+        const parsed: unknown = JSON.parse(text);
+        return typeof parsed === "object" && parsed !== null && "auths" in parsed;
+    } catch {
+        return false;
+    }
+}
 
 export function isValidCidr(value: string): boolean {
     const [addr, prefix, ...rest] = value.split("/");
@@ -167,8 +174,6 @@ export const imageSchema = z.object({
     cosa: cosaSchema.optional().describe("The coreos-assembler build (image.builder cosa)."),
 }).strict();
 
-export const OPENSHIFT_VERSIONS = ["4.16", "4.17", "4.18", "4.19"] as const;
-export type OpenShiftVersion = (typeof OPENSHIFT_VERSIONS)[number];
 
 export const clusterSchema = z.object({
     openshiftVersion: z.enum(OPENSHIFT_VERSIONS).default("4.19").describe("OpenShift minor version; selects API versions and CRD schemas."),
@@ -389,148 +394,3 @@ export type ClusterConfig = StackConfig["cluster"];
 export type CosaConfig = NonNullable<ImageConfig["cosa"]>;
 export type ReleaseConfig = NonNullable<StackConfig["release"]>;
 
-/** Keys whose values are secrets: never echoed in errors, always wrapped in pulumi.secret. */
-export const SECRET_KEYS = ["sshPrivateKey", "registryAuth", "mirrorPasswords", "kubeconfig"] as const;
-/** Keys whose values are structured (JSON in the stack file). */
-/** Optional sections, declared in Pulumi.yaml with `default: {}`. */
-const OPTIONAL_SECTIONS = new Set(["release"]);
-const OBJECT_KEYS = new Set(["buildHost", "mirror", "image", "cluster", "rollout", "mirrorPasswords", "release"]);
-
-function isAuthJson(text: string): boolean {
-    try {
-        const parsed: unknown = JSON.parse(text);
-        return typeof parsed === "object" && parsed !== null && "auths" in parsed;
-    } catch {
-        return false;
-    }
-}
-
-export class ConfigError extends Error {
-    constructor(readonly problems: string[]) {
-        super(`invalid rhcos-forge stack configuration:\n${problems.map(p => `  - ${p}`).join("\n")}`);
-        this.name = "ConfigError";
-    }
-}
-
-function valueAt(root: unknown, path: (string | number)[]): unknown {
-    let cur: unknown = root;
-    for (const seg of path) {
-        if (cur === null || typeof cur !== "object") return undefined;
-        cur = (cur as Record<string | number, unknown>)[seg];
-    }
-    return cur;
-}
-
-function keyName(path: (string | number)[]): string {
-    return `${NAMESPACE}:` + path.reduce<string>((acc, seg) =>
-        typeof seg === "number" ? `${acc}[${seg}]` : acc === "" ? seg : `${acc}.${seg}`, "");
-}
-
-function describeValue(path: (string | number)[], raw: unknown): string {
-    const v = valueAt(raw, path);
-    if (v === undefined) return "nothing";
-    if (SECRET_KEYS.includes(path[0] as (typeof SECRET_KEYS)[number])) return "a secret value";
-    const text = JSON.stringify(v);
-    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
-}
-
-function formatIssue(issue: z.ZodIssue, raw: unknown): string[] {
-    if (issue.code === z.ZodIssueCode.unrecognized_keys) {
-        return issue.keys.map(k => `${keyName([...issue.path, k])} is not a known key (check its spelling against the README's config reference)`);
-    }
-    if (issue.code === z.ZodIssueCode.invalid_union_discriminator) {
-        return [`${keyName(issue.path)} must be one of ${issue.options.map(o => JSON.stringify(o)).join(", ")}, got ${describeValue(issue.path, raw)}`];
-    }
-    let message = issue.message;
-    if (issue.code === z.ZodIssueCode.invalid_type) {
-        // zod's own texts ("Required", "Expected number, received string") become ours; custom ones stay.
-        if (issue.received === "undefined") {
-            return [`${keyName(issue.path)} ${message === "Required" ? "is required" : message}, got nothing`];
-        }
-        if (message.startsWith("Expected ")) message = `must be ${issue.expected}`;
-    } else if (issue.code === z.ZodIssueCode.invalid_enum_value) {
-        message = `must be one of ${issue.options.map(o => JSON.stringify(o)).join(", ")}`;
-    }
-    return [`${keyName(issue.path)} ${message}, got ${describeValue(issue.path, raw)}`];
-}
-
-/**
- * Turns the raw `rhcos-forge:*` config map (as `pulumi.runtime.allConfig()` returns it: strings,
- * objects as JSON text) into typed config, or throws a ConfigError naming every bad key.
- */
-export function parseStackConfig(allConfig: Record<string, string>): StackConfig {
-    const raw: Record<string, unknown> = {};
-    const problems: string[] = [];
-    for (const [fullKey, text] of Object.entries(allConfig)) {
-        const sep = fullKey.indexOf(":");
-        if (fullKey.slice(0, sep) !== NAMESPACE) continue;
-        const key = fullKey.slice(sep + 1);
-        if (OBJECT_KEYS.has(key)) {
-            // Pulumi.yaml gives optional sections an empty default: empty means unset.
-            if (OPTIONAL_SECTIONS.has(key) && text === "{}") continue;
-            try {
-                raw[key] = JSON.parse(text);
-            } catch {
-                problems.push(`${fullKey} must be a structured value (YAML map or list), got ${SECRET_KEYS.includes(key as (typeof SECRET_KEYS)[number]) ? "a secret value" : JSON.stringify(text)}`);
-            }
-        } else if (text !== "") {
-            // Pulumi.yaml declares optional secrets with an empty default: empty means unset.
-            raw[key] = text;
-        }
-    }
-    const unparsable = new Set(problems.map(p => p.split(" ")[0]));
-    const result = stackConfigSchema.safeParse(raw);
-    if (!result.success) {
-        problems.push(...result.error.issues
-            .filter(i => !unparsable.has(keyName(i.path.slice(0, 1))))
-            .flatMap(i => formatIssue(i, raw)));
-    }
-    if (problems.length > 0) throw new ConfigError(problems);
-    return (result as z.SafeParseSuccess<StackConfig>).data;
-}
-
-/** A row of the README's config reference: key, default and description, straight from the schema. */
-export interface ConfigDoc { key: string; description: string; defaultValue?: unknown }
-
-
-export function describeSchema(): ConfigDoc[] {
-    const docs = new Map<string, ConfigDoc>();
-    const walk = (schema: z.ZodTypeAny, path: string, note = ""): void => {
-        let inner = schema;
-        let defaultValue: unknown;
-        let description = schema.description;
-        for (;;) {
-            if (inner instanceof z.ZodDefault) { defaultValue = inner._def.defaultValue(); inner = inner._def.innerType; }
-            else if (inner instanceof z.ZodOptional) inner = inner._def.innerType;
-            else if (inner instanceof z.ZodEffects) inner = inner._def.schema;
-            else break;
-            description = description ?? inner.description;
-        }
-        if (inner instanceof z.ZodObject) {
-            for (const [k, v] of Object.entries(inner.shape as Record<string, z.ZodTypeAny>)) walk(v, path ? `${path}.${k}` : k, note);
-            return;
-        }
-        if (inner instanceof z.ZodDiscriminatedUnion) {
-            for (const option of inner.options as z.ZodObject<z.ZodRawShape>[]) {
-                const provider = (option.shape[inner.discriminator] as z.ZodLiteral<string>).value;
-                walk(option, path, provider);
-            }
-            return;
-        }
-        if (inner instanceof z.ZodArray && (inner.element instanceof z.ZodObject)) {
-            if (description) docs.set(`${path}`, { key: `${NAMESPACE}:${path}`, description, defaultValue });
-            walk(inner.element, `${path}[]`, note);
-            return;
-        }
-        const key = `${NAMESPACE}:${path}`;
-        const seen = docs.get(path);
-        if (seen && note) {
-            if (!seen.description.includes(`(${note}`)) seen.description = seen.description.replace(/\)$/, `, ${note})`);
-            return;
-        }
-        const scope = note && !path.endsWith(".provider") ? ` (${note})` : "";
-        docs.set(path, { key, description: `${description ?? ""}${scope}`, defaultValue });
-    };
-    walk(stackConfigSchema, "");
-    return [...docs.values()];
-}

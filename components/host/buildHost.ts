@@ -4,8 +4,8 @@
 import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import { BuildHostConfig } from "./config";
-import { HostHandle, runStep, scriptsHash, scriptText, shipScripts } from "./hostRun";
+import { BuildHostConfig } from "../config/schema";
+import { HostHandle, runStep, scriptsHash, scriptText, shipScripts } from "./step";
 
 export interface BuildHostArgs {
     /** Which host and how to reach it (rhcos-forge:buildHost). */

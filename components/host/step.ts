@@ -8,7 +8,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-import { scriptCommand, sha256 } from "./shell";
+import { scriptCommand, sha256 } from "../shell";
 
 export type BuildHostProvider = "digitalocean" | "ssh" | "local";
 
@@ -27,7 +27,7 @@ export interface HostHandle {
     readonly ready: pulumi.Resource;
 }
 
-export const SCRIPTS_DIR = path.join(__dirname, "scripts");
+export const SCRIPTS_DIR = path.join(__dirname, "..", "scripts");
 
 export function scriptText(script: string): string {
     return fs.readFileSync(path.join(SCRIPTS_DIR, script), "utf8");

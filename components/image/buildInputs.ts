@@ -2,7 +2,7 @@
 // registry auth, so no secret is ever in a command string) and the build id that decides whether
 // anything needs to be built at all.
 import { ContextFile } from "./containerfile";
-import { contentHash } from "./shell";
+import { contentHash } from "../shell";
 
 export const BUNDLE_HEADER = "rhcos-forge-bundle v1";
 

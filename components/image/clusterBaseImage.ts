@@ -4,7 +4,7 @@
 // with an osImageURL override do not get OS updates from the upgrade itself.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DIGEST_REF } from "./config";
+import { DIGEST_REF } from "../openshift/pullspec";
 
 export const OSIMAGEURL_CONFIGMAP = "openshift-machine-config-operator/machine-config-osimageurl";
 export const BASE_IMAGE_KEY = "baseOSContainerImage";

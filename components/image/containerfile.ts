@@ -3,8 +3,8 @@
 // The shape follows OpenShift's out-of-cluster layering docs: FROM the base by digest, package
 // changes through rpm-ostree, and `ostree container commit` closing every RUN so /var and /tmp
 // content is cleaned and the layer stays a valid ostree commit.
-import { MirrorRepo, REPO_FILE, mirrorSectionId, renderRepoFile } from "./repoFiles";
-import { shellQuote } from "./shell";
+import { MirrorRepo, REPO_FILE, mirrorSectionId, renderRepoFile } from "../mirror/repoFiles";
+import { shellQuote } from "../shell";
 
 export interface ImageFile {
     readonly path: string;

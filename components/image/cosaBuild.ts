@@ -8,9 +8,9 @@ import {
     ARTIFACTS_DIR, CosaPlatform, CosaResult, PublishedArtifact, cosaRevision, publishedArtifacts, renderCosaBundle,
     renderCosaRepoFile, validateCosaResult,
 } from "./cosaInputs";
-import { HostHandle, runStep, scriptsHash, shipScripts } from "./hostRun";
-import { MirrorRepo } from "./repoFiles";
-import { parseResultLine } from "./shell";
+import { HostHandle, runStep, scriptsHash, shipScripts } from "../host/step";
+import { MirrorRepo } from "../mirror/repoFiles";
+import { parseResultLine } from "../shell";
 
 export interface CosaBuildArgs {
     /** The build host; it needs /dev/kvm. */

@@ -1,8 +1,8 @@
 // Pure assembly of what a coreos-assembler build receives and reports (no Pulumi types): the
 // mirror as a .repo file for the cosa config checkout, the stdin bundle for cosa-build.sh, the
 // revision that decides whether anything reruns, and the validation of the script's result.
-import { MirrorRepo } from "./repoFiles";
-import { contentHash } from "./shell";
+import { MirrorRepo } from "../mirror/repoFiles";
+import { contentHash } from "../shell";
 
 /** Day-0 media `cosa osbuild <platform>` produces (`cosa buildextend-<platform>` is an alias). */
 export const COSA_PLATFORMS = ["metal", "metal4k", "live"] as const;

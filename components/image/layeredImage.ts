@@ -5,11 +5,11 @@
 // nothing downstream (the MachineConfig) changes.
 import * as pulumi from "@pulumi/pulumi";
 import { buildId, renderBundle } from "./buildInputs";
-import { DIGEST_REF } from "./config";
+import { DIGEST_REF } from "../openshift/pullspec";
 import { ImageSpec, RenderedImage, renderContainerfile } from "./containerfile";
-import { HostHandle, runStep, scriptsHash, shipScripts } from "./hostRun";
-import { MirrorRepo } from "./repoFiles";
-import { parseResultLine } from "./shell";
+import { HostHandle, runStep, scriptsHash, shipScripts } from "../host/step";
+import { MirrorRepo } from "../mirror/repoFiles";
+import { parseResultLine } from "../shell";
 
 export interface PackageChange {
     readonly name: string;

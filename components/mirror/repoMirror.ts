@@ -2,10 +2,10 @@
 // fetched with `dnf download --resolve`, both indexed with createrepo_c and served over HTTP
 // (seed 000's mirror on port 5180, seed 001's package repo). Re-syncs only when inputs change.
 import * as pulumi from "@pulumi/pulumi";
-import { MirrorConfig } from "./config";
-import { HostHandle, runStep, scriptsHash, shipScripts } from "./hostRun";
+import { MirrorConfig } from "../config/schema";
+import { HostHandle, runStep, scriptsHash, shipScripts } from "../host/step";
 import { MirrorRepo, UpstreamRepo, renderRepoFile, renderUpstreamRepoFile } from "./repoFiles";
-import { contentHash, parseResultLine } from "./shell";
+import { contentHash, parseResultLine } from "../shell";
 
 export interface RepoMirrorArgs {
     /** The build host the mirror lives on. */

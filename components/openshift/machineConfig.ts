@@ -1,6 +1,5 @@
 // Pure rendering of the OpenShift objects rhcos-forge declares (plain objects, no Pulumi types),
 // so the same functions feed the resources, the golden files and the CRD schema tests.
-import { PoolConfig } from "./config";
 
 export const MCO_API = "machineconfiguration.openshift.io/v1";
 export const ROLE_LABEL = "machineconfiguration.openshift.io/role";
@@ -12,6 +11,13 @@ export interface KubeObject {
     kind: string;
     metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
     spec: Record<string, unknown>;
+}
+
+/** A pool as rhcos-forge declares it (rhcos-forge:rollout.pools[] carries these fields). */
+export interface PoolSpec {
+    readonly name: string;
+    readonly maxUnavailable: number | string;
+    readonly paused: boolean;
 }
 
 export const isBuiltinPool = (pool: string): boolean => pool === "worker" || pool === "master";
@@ -90,7 +96,7 @@ export function renderMachineConfig(pool: string, settings: NodeSettings | strin
  * A custom pool as the MCO docs define one: it inherits every worker MachineConfig plus its own,
  * and selects nodes by their `node-role.kubernetes.io/<pool>` label.
  */
-export function renderMachineConfigPool(pool: PoolConfig): KubeObject {
+export function renderMachineConfigPool(pool: PoolSpec): KubeObject {
     return {
         apiVersion: MCO_API,
         kind: "MachineConfigPool",
@@ -107,6 +113,6 @@ export function renderMachineConfigPool(pool: PoolConfig): KubeObject {
 }
 
 /** The fields rhcos-forge manages on a built-in pool (worker), applied as a patch. */
-export function renderPoolSettings(pool: PoolConfig): { maxUnavailable: number | string; paused: boolean } {
+export function renderPoolSettings(pool: PoolSpec): { maxUnavailable: number | string; paused: boolean } {
     return { maxUnavailable: pool.maxUnavailable, paused: pool.paused };
 }

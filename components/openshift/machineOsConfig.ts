@@ -8,8 +8,8 @@
 //               entries of at most 4096 characters, status.currentImagePullSpec
 // The JSON schema in ../shared/crds/ is checked by the tests; the CEL rules it cannot express
 // (x-kubernetes-validations) are re-implemented here and enforced as config errors.
-import type { OpenShiftVersion } from "./config";
-import { KubeObject, MCO_NAMESPACE } from "./manifests";
+import { KubeObject, MCO_NAMESPACE } from "./machineConfig";
+import type { OpenShiftVersion } from "./versions";
 
 export const CONTAINERFILE_ARCHES = ["NoArch", "AMD64", "ARM64", "PPC64LE", "S390X"] as const;
 export type ContainerfileArch = (typeof CONTAINERFILE_ARCHES)[number];

@@ -1,8 +1,8 @@
 // Pure rendering of a custom OpenShift release (no Pulumi types): component overrides for
 // `oc adm release new`, extra manifests overlaid into the payload's /release-manifests, the stdin
 // bundle for release-new.sh, and the ClusterVersion `spec.desiredUpdate` that moves a cluster to it.
-import { DIGEST_REF } from "./config";
-import { contentHash } from "./shell";
+import { DIGEST_REF } from "../openshift/pullspec";
+import { contentHash } from "../shell";
 
 /**
  * The CVO applies a payload manifest only when it carries the include annotation of the cluster's

@@ -4,12 +4,12 @@
 // the CVO annotations they need. Built on the build host by release-new.sh; the release id (a
 // content hash of the inputs) is the push tag, so equal inputs never build twice.
 import * as pulumi from "@pulumi/pulumi";
-import { HostHandle, runStep, scriptsHash, shipScripts } from "./hostRun";
+import { HostHandle, runStep, scriptsHash, shipScripts } from "../host/step";
 import {
     ManifestObject, OsComponent, ReleaseResult, releaseId, renderOverrides, renderReleaseBundle, renderReleaseManifests,
     validateReleaseResult,
-} from "./releasePayload";
-import { parseResultLine } from "./shell";
+} from "./payload";
+import { parseResultLine } from "../shell";
 
 export interface ReleaseImageArgs {
     /** The build host (it needs `oc`; podman too when there are manifests). */

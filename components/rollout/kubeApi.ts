@@ -9,8 +9,8 @@ import * as fs from "fs";
 import * as http from "http";
 import * as https from "https";
 import * as yaml from "js-yaml";
-import { MCO_API } from "./manifests";
-import { MachineOSConfigApi } from "./machineOsConfig";
+import { MCO_API } from "../openshift/machineConfig";
+import { MachineOSConfigApi } from "../openshift/machineOsConfig";
 import { BuildObject, PoolObject, PoolObservation, RenderedConfig } from "./poolWait";
 
 export interface KubeReader {

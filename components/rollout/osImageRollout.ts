@@ -25,15 +25,16 @@
 // No wait happens in preview, in render (GitOps) mode (no `wait` args) or for a paused pool.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { OpenShiftVersion, PoolConfig } from "./config";
+import { PoolConfig } from "../config/schema";
+import { OpenShiftVersion } from "../openshift/versions";
 import { clusterAccess, readPoolObservation } from "./kubeApi";
 import {
     ContainerfileArch, PULL_SECRET, PUSH_SECRET, machineOSConfigApi, registrySecretMetadata, renderMachineOSConfig, renderedImagePushSpec,
-} from "./machineOsConfig";
+} from "../openshift/machineOsConfig";
 import {
     MCO_API, NodeSettings, hasNodeSettings, isBuiltinPool, machineConfigName, nodeRoleLabel, renderMachineConfig,
     renderMachineConfigPool, renderPoolSettings,
-} from "./manifests";
+} from "../openshift/machineConfig";
 import { PoolTarget, realClock, waitForPool } from "./poolWait";
 
 export type RolloutMethod = "machineconfig" | "machineosconfig";

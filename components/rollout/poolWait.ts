@@ -4,9 +4,9 @@
 // so recorded status sequences are replayed in tests without sleeping. The Kubernetes reads live
 // in kubeApi.ts; the wiring (which pool waits for which) in osImageRollout.ts.
 import { Clock, errorText, pollUntil } from "./poll";
-import { NodeSettings } from "./manifests";
-import type { MachineOSConfigApi } from "./machineOsConfig";
-import { currentImageOf } from "./machineOsConfig";
+import { NodeSettings } from "../openshift/machineConfig";
+import type { MachineOSConfigApi } from "../openshift/machineOsConfig";
+import { currentImageOf } from "../openshift/machineOsConfig";
 
 export interface Condition {
     readonly type: string;

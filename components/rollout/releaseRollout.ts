@@ -10,9 +10,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterAccess } from "./kubeApi";
 import { realClock } from "./poolWait";
-import { CLUSTER_VERSION_API, renderClusterVersionPatch } from "./releasePayload";
-import { ClusterVersionObject, waitForClusterVersion } from "./releaseWait";
-import { shellQuote } from "./shell";
+import { CLUSTER_VERSION_API, renderClusterVersionPatch } from "../release/payload";
+import { ClusterVersionObject, waitForClusterVersion } from "./clusterVersionWait";
+import { shellQuote } from "../shell";
 
 export interface ReleaseRolloutArgs {
     /** The cluster (a kubeconfig provider, or one rendering YAML for GitOps). */

@@ -3,8 +3,8 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { Env, RunResult, freePort, killPidFile } from "../host/harness";
-import { LocalServices, startLocalServices } from "../fixtures/localServices";
-import { LocalStackSettings, Stack, engineEnv, openStack, writeLocalStackConfig } from "../fixtures/pulumiCli";
+import { LocalServices, startLocalServices } from "../../dev/localServices";
+import { LocalStackSettings, Stack, engineEnv, openStack, writeLocalStackConfig } from "../../dev/pulumiCli";
 
 export const PASSPHRASE = "rhcos-forge-e2e-only";
 

@@ -12,9 +12,9 @@ import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Env, freePort, killPidFile, makeBundle, run, startBuildHost, startRegistry, type BundleFile, mirrorEnv } from "./harness";
-import { buildFixtureRpms } from "../fixtures/rpms";
-import { startUpstream } from "../fixtures/upstream";
-import { buildBaseImages, layeredContainerfile } from "../fixtures/base-image";
+import { buildFixtureRpms } from "../../dev/rpms";
+import { startUpstream } from "../../dev/upstream";
+import { buildBaseImages, layeredContainerfile } from "../../dev/baseImage";
 
 const BUILD_ARGS = "--isolation chroot --network host --no-cache";
 

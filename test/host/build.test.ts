@@ -10,9 +10,9 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { existsSync, lstatSync, readFileSync, readdirSync, statSync, readlinkSync } from "node:fs";
 import { BuildHost, Env, Registry, failureLines, freePort, killPidFile, leakedSecrets, makeBundle, run, startBuildHost, startRegistry, type BundleFile, type RemoteResult, resultJson, mirrorEnv } from "./harness";
-import { buildFixtureRpms } from "../fixtures/rpms";
-import { startUpstream, type Upstream } from "../fixtures/upstream";
-import { buildBaseImages, layeredContainerfile, type BaseImages } from "../fixtures/base-image";
+import { buildFixtureRpms } from "../../dev/rpms";
+import { startUpstream, type Upstream } from "../../dev/upstream";
+import { buildBaseImages, layeredContainerfile, type BaseImages } from "../../dev/baseImage";
 
 let env: Env;
 let host: BuildHost;

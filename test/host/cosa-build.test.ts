@@ -10,7 +10,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, describe, it } from "node:test";
-import { renderCosaBundle, renderCosaRepoFile } from "../../components/cosaInputs";
+import { renderCosaBundle, renderCosaRepoFile } from "../../components/image/cosaInputs";
 
 const ROOT = resolve(__dirname, "..", "..");
 const SCRIPT = join(ROOT, "components", "scripts", "cosa-build.sh");

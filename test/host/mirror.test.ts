@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { BuildHost, Env, failureLines, freePort, killPidFile, leakedSecrets, run, startBuildHost, tcpOpen, treeListing, resultJson, mirrorEnv } from "./harness";
-import { buildFixtureRpms } from "../fixtures/rpms";
-import { startUpstream, type Upstream } from "../fixtures/upstream";
+import { buildFixtureRpms } from "../../dev/rpms";
+import { startUpstream, type Upstream } from "../../dev/upstream";
 
 let env: Env;
 let host: BuildHost;

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, describe, it } from "node:test";
-import { renderOverrides, renderReleaseBundle, renderReleaseManifests } from "../../components/releasePayload";
+import { renderOverrides, renderReleaseBundle, renderReleaseManifests } from "../../components/release/payload";
 
 const ROOT = resolve(__dirname, "..", "..");
 const NEW = join(ROOT, "components", "scripts", "release-new.sh");

@@ -3,7 +3,7 @@
 // this message" cases.
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { ConfigError, parseStackConfig } from "../../components/config";
+import { ConfigError, parseStackConfig } from "../../components/config/parse";
 
 // Bad configs are, by design, shapes no type describes: cases edit an untyped JSON tree.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

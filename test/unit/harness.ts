@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { createHash } from "crypto";
-import { clusterAccess } from "../../components/kubeApi";
+import { clusterAccess } from "../../components/rollout/kubeApi";
 
 export interface Registration {
     type: string;

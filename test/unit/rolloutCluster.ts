@@ -2,8 +2,8 @@
 // configs, MachineOSConfigs and MachineOSBuilds through the KubeReader the rollout wait uses,
 // built from what the program registered under mocks. Each pool reports "updating" on its first
 // reads and "updated" after, so the wait really polls, and records when each pool finished.
-import { clusterAccess } from "../../components/kubeApi";
-import { KubeReader } from "../../components/kubeApi";
+import { clusterAccess } from "../../components/rollout/kubeApi";
+import { KubeReader } from "../../components/rollout/kubeApi";
 import { registrations } from "./harness";
 
 export const BUILT = (pool: string) => `quay.io/example-org/rhcos-forge@sha256:${Buffer.from(pool.padEnd(32, "0")).toString("hex").slice(0, 64)}`;

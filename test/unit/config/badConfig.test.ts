@@ -3,9 +3,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { ConfigError } from "../../components/config";
-import { TEST_SECRETS, installMocks, registrations, settle } from "./harness";
-import { loadStackConfig } from "./stackFile";
+import { ConfigError } from "../../../components/config/parse";
+import { TEST_SECRETS, installMocks, registrations, settle } from "../harness";
+import { loadStackConfig } from "../stackFile";
 
 installMocks();
 const cfg = loadStackConfig("dev", TEST_SECRETS);
@@ -15,7 +15,7 @@ cfg["rhcos-forge:mirror"] = JSON.stringify({ ...JSON.parse(cfg["rhcos-forge:mirr
 pulumi.runtime.setAllConfig(cfg, Object.keys(TEST_SECRETS).map(k => `rhcos-forge:${k}`));
 
 it("registers nothing and names every bad key", async () => {
-    await assert.rejects(import("../../index"), (e: unknown) => {
+    await assert.rejects(import("../../../index"), (e: unknown) => {
         assert.ok(e instanceof ConfigError);
         assert.deepEqual(e.problems, [
             "rhcos-forge:mirror.port must be a port number (1-65535), got 0",

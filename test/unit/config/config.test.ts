@@ -4,10 +4,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, describeSchema, isValidCidr, parseStackConfig } from "../../components/config";
-import { JsonTree, asAllConfig, minimalStack, patched, problemsOf, rejectsEach } from "./configCases";
-import { TEST_SECRETS } from "./harness";
-import { ROOT, loadStackConfig } from "./stackFile";
+import { isValidCidr } from "../../../components/config/schema";
+import { describeSchema } from "../../../components/config/doc";
+import { ConfigError, parseStackConfig } from "../../../components/config/parse";
+import { JsonTree, asAllConfig, minimalStack, patched, problemsOf, rejectsEach } from "../configCases";
+import { TEST_SECRETS } from "../harness";
+import { ROOT, loadStackConfig } from "../stackFile";
 
 const withPatch = (patch: (cfg: JsonTree) => void): JsonTree => patched(minimalStack, patch);
 

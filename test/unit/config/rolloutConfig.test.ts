@@ -2,9 +2,9 @@
 // release gate flag. Every bad value fails with the full key, what is expected and the value.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseStackConfig } from "../../components/config";
-import { DIGEST, JsonTree, asAllConfig, minimalStack, patched, problemsOf, rejectsEach } from "./configCases";
-import { TEST_SECRETS } from "./harness";
+import { parseStackConfig } from "../../../components/config/parse";
+import { DIGEST, JsonTree, asAllConfig, minimalStack, patched, problemsOf, rejectsEach } from "../configCases";
+import { TEST_SECRETS } from "../harness";
 
 const minimal = minimalStack;
 /** An on-cluster stack: base from the cluster, credentials for the push secret. */

@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, it } from "node:test";
-import { TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, registrations, valueOf, runProgram, type Program } from "./harness";
+import { TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, registrations, valueOf, runProgram, type Program } from "../harness";
 
 installMocks();
 const DIGEST = "sha256:" + "c".repeat(64);

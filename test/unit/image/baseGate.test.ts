@@ -2,7 +2,7 @@
 // baseOSContainerImage, unless image.allowBaseMismatch says so.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ReleaseGateError, checkReleaseGate, gateImageRef } from "../../components/releaseGate";
+import { ReleaseGateError, checkReleaseGate, gateImageRef } from "../../../components/image/baseGate";
 
 const d = (c: string) => "sha256:" + c.repeat(64);
 const CLUSTER = `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${d("a")}`;

@@ -4,9 +4,9 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { describe, it } from "node:test";
-import { ImageSpec, RenderOptions, renderContainerfile } from "../../components/containerfile";
-import { MirrorRepo, renderRepoFile, renderUpstreamRepoFile } from "../../components/repoFiles";
-import { ROOT } from "./stackFile";
+import { ImageSpec, RenderOptions, renderContainerfile } from "../../../components/image/containerfile";
+import { MirrorRepo, renderRepoFile, renderUpstreamRepoFile } from "../../../components/mirror/repoFiles";
+import { ROOT } from "../stackFile";
 
 const BASE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "0123456789abcdef".repeat(4);
 const empty: ImageSpec = { base: BASE, packages: [], remove: [], replace: [], files: [], units: [], extraSteps: [], labels: {} };

@@ -2,7 +2,7 @@
 // the stdin bundle, the revision that triggers a rebuild, and result validation.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CosaInputs, CosaResult, cosaRevision, publishedArtifacts, renderCosaBundle, renderCosaRepoFile, validateCosaResult } from "../../components/cosaInputs";
+import { CosaInputs, CosaResult, cosaRevision, publishedArtifacts, renderCosaBundle, renderCosaRepoFile, validateCosaResult } from "../../../components/image/cosaInputs";
 
 const inputs: CosaInputs = {
     container: `quay.io/coreos-assembler/coreos-assembler@sha256:${"c".repeat(64)}`,

@@ -6,15 +6,15 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { describe, it } from "node:test";
-import { OPENSHIFT_VERSIONS, OpenShiftVersion } from "../../components/config";
-import { OnClusterImageSpec, renderOnClusterContainerfile } from "../../components/containerfile";
+import { OPENSHIFT_VERSIONS, OpenShiftVersion } from "../../../components/openshift/versions";
+import { OnClusterImageSpec, renderOnClusterContainerfile } from "../../../components/image/containerfile";
 import {
     MAX_CONTAINERFILE_CHARS, checkContainerfile, checkMachineOSConfigName, checkRenderedImagePushSpec, currentImageOf,
     renderMachineOSConfig, renderedImagePushSpec,
-} from "../../components/machineOsConfig";
-import { hasNodeSettings, renderMachineConfig } from "../../components/manifests";
-import { validateAgainstCrd } from "./crds";
-import { ROOT } from "./stackFile";
+} from "../../../components/openshift/machineOsConfig";
+import { hasNodeSettings, renderMachineConfig } from "../../../components/openshift/machineConfig";
+import { validateAgainstCrd } from "../crds";
+import { ROOT } from "../stackFile";
 
 const RELEASE: Record<OpenShiftVersion, string> = {
     "4.16": "release-4.16", "4.17": "release-4.17", "4.18": "release-4.18", "4.19": "release-4.19",

@@ -3,9 +3,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, it } from "node:test";
-import { validateAgainstCrd } from "./crds";
-import { find, installMocks, registrations, valueOf, runProgram, type Program } from "./harness";
-import { loadStackConfig } from "./stackFile";
+import { validateAgainstCrd } from "../crds";
+import { find, installMocks, registrations, valueOf, runProgram, type Program } from "../harness";
+import { loadStackConfig } from "../stackFile";
 
 installMocks();
 pulumi.runtime.setAllConfig(loadStackConfig("local"), []);

@@ -3,9 +3,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { validateAgainstCrd } from "./crds";
-import { CLUSTER_BASE, SECRET_VALUES, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, reads, registrations, valueOf, runProgram, type Program } from "./harness";
-import { loadStackConfig } from "./stackFile";
+import { validateAgainstCrd } from "../crds";
+import { CLUSTER_BASE, SECRET_VALUES, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, reads, registrations, valueOf, runProgram, type Program } from "../harness";
+import { loadStackConfig } from "../stackFile";
 
 installMocks();
 pulumi.runtime.setAllConfig(loadStackConfig("dev", TEST_SECRETS), Object.keys(TEST_SECRETS).map(k => `rhcos-forge:${k}`));

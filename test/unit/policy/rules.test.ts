@@ -2,10 +2,10 @@
 // mistakes they exist to catch.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { renderMachineConfig, renderMachineConfigPool } from "../../components/manifests";
-import { renderMachineOSConfig } from "../../components/machineOsConfig";
-import { ResourceLike, maxUnavailableBounded, noMasterRollout, noPlainSecrets, osImageUrlPinned } from "../../policy/rules";
-import { TEST_SECRETS } from "./harness";
+import { renderMachineConfig, renderMachineConfigPool } from "../../../components/openshift/machineConfig";
+import { renderMachineOSConfig } from "../../../components/openshift/machineOsConfig";
+import { ResourceLike, maxUnavailableBounded, noMasterRollout, noPlainSecrets, osImageUrlPinned } from "../../../policy/rules";
+import { TEST_SECRETS } from "../harness";
 
 const REF = "quay.io/example-org/rhcos-forge@sha256:" + "a".repeat(64);
 const MC = "kubernetes:machineconfiguration.openshift.io/v1:MachineConfig";
@@ -39,7 +39,7 @@ describe("policy: no rollout to master without an allow", () => {
 
 describe("policy: maxUnavailable bounded", () => {
     const pool = (maxUnavailable: number | string) => res("kubernetes:machineconfiguration.openshift.io/v1:MachineConfigPool", "rollout-canary-pool",
-        renderMachineConfigPool({ name: "canary", nodes: [], maxUnavailable, paused: false }));
+        renderMachineConfigPool({ name: "canary", maxUnavailable, paused: false }));
     it("passes the dev stack's values", () => {
         assert.deepEqual(maxUnavailableBounded(pool(1)), []);
         assert.deepEqual(maxUnavailableBounded(pool("10%")), []);

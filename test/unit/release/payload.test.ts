@@ -3,13 +3,13 @@
 // ClusterVersion) and the wait, replayed with a fake clock.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { OPENSHIFT_VERSIONS } from "../../components/config";
+import { OPENSHIFT_VERSIONS } from "../../../components/openshift/versions";
 import {
     CVO_ANNOTATIONS, renderClusterVersionPatch, renderDesiredUpdate, renderOverrides, renderReleaseBundle, renderReleaseManifests,
     releaseId, validateReleaseResult, withCvoAnnotations,
-} from "../../components/releasePayload";
-import { ClusterVersionObject, evaluateClusterVersion, waitForClusterVersion } from "../../components/releaseWait";
-import { validateAgainstCrd } from "./crds";
+} from "../../../components/release/payload";
+import { ClusterVersionObject, evaluateClusterVersion, waitForClusterVersion } from "../../../components/rollout/clusterVersionWait";
+import { validateAgainstCrd } from "../crds";
 
 const D = (c: string): string => `sha256:${c.repeat(64)}`;
 const OS = `quay.io/example-org/rhcos@${D("1")}`;

@@ -3,9 +3,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, it } from "node:test";
-import { TEST_SECRETS, installMocks, reads, registrations, settle, valueOf } from "./harness";
-import { installFakeCluster } from "./rolloutCluster";
-import { loadStackConfig } from "./stackFile";
+import { TEST_SECRETS, installMocks, reads, registrations, settle, valueOf } from "../harness";
+import { installFakeCluster } from "../rolloutCluster";
+import { loadStackConfig } from "../stackFile";
 
 installMocks();
 installFakeCluster();
@@ -16,7 +16,7 @@ pulumi.runtime.setAllConfig(cfg, Object.keys(TEST_SECRETS).map(k => `rhcos-forge
 
 const failures: unknown[] = [];
 const onRejection = (e: unknown) => { failures.push(e); };
-type Program = typeof import("../../index");
+type Program = typeof import("../../../index");
 let program: Program;
 
 // The refused MachineConfigs never register: the runtime then reports their pending promises as
@@ -27,7 +27,7 @@ const TESTS = 2;
 
 before(async () => {
     process.on("unhandledRejection", onRejection);
-    program = await import("../../index");
+    program = await import("../../../index");
     // Registered after the program, so it runs after the runtime's own exit handler.
     process.on("exit", () => { if (passed === TESTS) process.exitCode = 0; });
     await valueOf(program.image.ref);

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import * as http from "http";
 import { AddressInfo } from "net";
 import { after, before, describe, it } from "node:test";
-import { kubeReader, readPoolObservation, resolveConnection } from "../../components/kubeApi";
+import { kubeReader, readPoolObservation, resolveConnection } from "../../../components/rollout/kubeApi";
 
 const kubeconfig = (server: string, user: Record<string, unknown>, extra = "") => `apiVersion: v1
 kind: Config

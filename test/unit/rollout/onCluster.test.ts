@@ -5,11 +5,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { checkMachineOSConfigName } from "../../components/machineOsConfig";
-import { KubeObject } from "../../components/manifests";
-import { validateAgainstCrd } from "./crds";
-import { SECRET_VALUES, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, registrations, valueOf, runProgram, type Program } from "./harness";
-import { BUILT, installFakeCluster } from "./rolloutCluster";
+import { checkMachineOSConfigName } from "../../../components/openshift/machineOsConfig";
+import { KubeObject } from "../../../components/openshift/machineConfig";
+import { validateAgainstCrd } from "../crds";
+import { SECRET_VALUES, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, registrations, valueOf, runProgram, type Program } from "../harness";
+import { BUILT, installFakeCluster } from "../rolloutCluster";
 
 installMocks();
 const cluster = installFakeCluster();

@@ -4,9 +4,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { validateAgainstCrd } from "./crds";
-import { TEST_SECRETS, find, installMocks, registrations, valueOf, runProgram, type Program } from "./harness";
-import { installFakeCluster } from "./rolloutCluster";
+import { validateAgainstCrd } from "../crds";
+import { TEST_SECRETS, find, installMocks, registrations, valueOf, runProgram, type Program } from "../harness";
+import { installFakeCluster } from "../rolloutCluster";
 
 installMocks();
 const cluster = installFakeCluster();

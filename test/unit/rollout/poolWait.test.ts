@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
     BuildObject, Clock, PoolObject, PoolObservation, PoolRolloutError, PoolTarget, RenderedConfig, evaluatePool, waitForPool,
-} from "../../components/poolWait";
+} from "../../../components/rollout/poolWait";
 
 const IMAGE = "quay.io/example-org/rhcos-forge@sha256:" + "1".repeat(64);
 const OLD_IMAGE = "quay.io/example-org/rhcos-forge@sha256:" + "0".repeat(64);

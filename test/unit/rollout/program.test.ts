@@ -4,10 +4,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { validateAgainstCrd } from "./crds";
-import { TEST_SECRETS, dependsOnTransitively, find, installMocks, registrations, settle, valueOf, runProgram, type Program } from "./harness";
-import { installFakeCluster } from "./rolloutCluster";
-import { loadStackConfig } from "./stackFile";
+import { validateAgainstCrd } from "../crds";
+import { TEST_SECRETS, dependsOnTransitively, find, installMocks, registrations, settle, valueOf, runProgram, type Program } from "../harness";
+import { installFakeCluster } from "../rolloutCluster";
+import { loadStackConfig } from "../stackFile";
 
 installMocks();
 const cluster = installFakeCluster();

@@ -1,0 +1,97 @@
+// Parsing the raw stack config once, and the error a bad stack fails with: one message naming
+// every bad key (its full `rhcos-forge:` name), the value given (never a secret's) and what is
+// expected. index.ts calls parseStackConfig before any resource is registered.
+import { z } from "zod";
+import { NAMESPACE, StackConfig, stackConfigSchema } from "./schema";
+
+/** Keys whose values are secrets: never echoed in errors, always wrapped in pulumi.secret. */
+export const SECRET_KEYS = ["sshPrivateKey", "registryAuth", "mirrorPasswords", "kubeconfig"] as const;
+/** Keys whose values are structured (JSON in the stack file). */
+/** Optional sections, declared in Pulumi.yaml with `default: {}`. */
+const OPTIONAL_SECTIONS = new Set(["release"]);
+const OBJECT_KEYS = new Set(["buildHost", "mirror", "image", "cluster", "rollout", "mirrorPasswords", "release"]);
+
+export class ConfigError extends Error {
+    constructor(readonly problems: string[]) {
+        super(`invalid rhcos-forge stack configuration:\n${problems.map(p => `  - ${p}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
+}
+
+function valueAt(root: unknown, path: (string | number)[]): unknown {
+    let cur: unknown = root;
+    for (const seg of path) {
+        if (cur === null || typeof cur !== "object") return undefined;
+        cur = (cur as Record<string | number, unknown>)[seg];
+    }
+    return cur;
+}
+
+function keyName(path: (string | number)[]): string {
+    return `${NAMESPACE}:` + path.reduce<string>((acc, seg) =>
+        typeof seg === "number" ? `${acc}[${seg}]` : acc === "" ? seg : `${acc}.${seg}`, "");
+}
+
+function describeValue(path: (string | number)[], raw: unknown): string {
+    const v = valueAt(raw, path);
+    if (v === undefined) return "nothing";
+    if (SECRET_KEYS.includes(path[0] as (typeof SECRET_KEYS)[number])) return "a secret value";
+    const text = JSON.stringify(v);
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+function formatIssue(issue: z.ZodIssue, raw: unknown): string[] {
+    if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+        return issue.keys.map(k => `${keyName([...issue.path, k])} is not a known key (check its spelling against the README's config reference)`);
+    }
+    if (issue.code === z.ZodIssueCode.invalid_union_discriminator) {
+        return [`${keyName(issue.path)} must be one of ${issue.options.map(o => JSON.stringify(o)).join(", ")}, got ${describeValue(issue.path, raw)}`];
+    }
+    let message = issue.message;
+    if (issue.code === z.ZodIssueCode.invalid_type) {
+        // zod's own texts ("Required", "Expected number, received string") become ours; custom ones stay.
+        if (issue.received === "undefined") {
+            return [`${keyName(issue.path)} ${message === "Required" ? "is required" : message}, got nothing`];
+        }
+        if (message.startsWith("Expected ")) message = `must be ${issue.expected}`;
+    } else if (issue.code === z.ZodIssueCode.invalid_enum_value) {
+        message = `must be one of ${issue.options.map(o => JSON.stringify(o)).join(", ")}`;
+    }
+    return [`${keyName(issue.path)} ${message}, got ${describeValue(issue.path, raw)}`];
+}
+
+/**
+ * Turns the raw `rhcos-forge:*` config map (as `pulumi.runtime.allConfig()` returns it: strings,
+ * objects as JSON text) into typed config, or throws a ConfigError naming every bad key.
+ */
+export function parseStackConfig(allConfig: Record<string, string>): StackConfig {
+    const raw: Record<string, unknown> = {};
+    const problems: string[] = [];
+    for (const [fullKey, text] of Object.entries(allConfig)) {
+        const sep = fullKey.indexOf(":");
+        if (fullKey.slice(0, sep) !== NAMESPACE) continue;
+        const key = fullKey.slice(sep + 1);
+        if (OBJECT_KEYS.has(key)) {
+            // Pulumi.yaml gives optional sections an empty default: empty means unset.
+            if (OPTIONAL_SECTIONS.has(key) && text === "{}") continue;
+            try {
+                raw[key] = JSON.parse(text);
+            } catch {
+                problems.push(`${fullKey} must be a structured value (YAML map or list), got ${SECRET_KEYS.includes(key as (typeof SECRET_KEYS)[number]) ? "a secret value" : JSON.stringify(text)}`);
+            }
+        } else if (text !== "") {
+            // Pulumi.yaml declares optional secrets with an empty default: empty means unset.
+            raw[key] = text;
+        }
+    }
+    const unparsable = new Set(problems.map(p => p.split(" ")[0]));
+    const result = stackConfigSchema.safeParse(raw);
+    if (!result.success) {
+        problems.push(...result.error.issues
+            .filter(i => !unparsable.has(keyName(i.path.slice(0, 1))))
+            .flatMap(i => formatIssue(i, raw)));
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+    return (result as z.SafeParseSuccess<StackConfig>).data;
+}
+
