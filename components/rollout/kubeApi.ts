@@ -11,6 +11,7 @@ import * as https from "https";
 import * as yaml from "js-yaml";
 import { MCO_API } from "../openshift/machineConfig";
 import { MachineOSConfigApi } from "../openshift/machineOsConfig";
+import { Clock, realClock } from "./poll";
 import { BuildObject, PoolObject, PoolObservation, RenderedConfig } from "./poolWait";
 
 export interface KubeReader {
@@ -149,15 +150,19 @@ export async function readPoolObservation(api: KubeReader, pool: string, onClust
 }
 
 /**
- * How rollout waits reach the cluster. `connect` is undefined where there is no cluster to
- * reach: the unit-test harness clears it under Pulumi mocks, and a test that replays recorded
- * statuses sets its own reader.
+ * How rollout waits reach the cluster: a reader for a kubeconfig, how often to read, and the clock
+ * the waits measure time with. index.ts passes `liveClusterAccess`; tests pass their own (a reader
+ * replaying recorded statuses, a fast poll) as an argument, never by changing this module.
  */
-export const clusterAccess: {
-    connect?: (kubeconfig: string, context?: string) => KubeReader;
+export interface ClusterAccess {
+    connect(kubeconfig: string, context?: string): KubeReader;
     /** Milliseconds between status reads. */
-    pollMs: number;
-} = {
+    readonly pollMs: number;
+    readonly clock: Clock;
+}
+
+export const liveClusterAccess: ClusterAccess = {
     connect: (kubeconfig, context) => kubeReader(resolveConnection(kubeconfig, context)),
     pollMs: 15_000,
+    clock: realClock,
 };

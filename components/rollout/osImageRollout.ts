@@ -27,7 +27,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PoolConfig } from "../config/schema";
 import { OpenShiftVersion } from "../openshift/versions";
-import { clusterAccess, readPoolObservation } from "./kubeApi";
+import { ClusterAccess, readPoolObservation } from "./kubeApi";
 import {
     ContainerfileArch, PULL_SECRET, PUSH_SECRET, machineOSConfigApi, registrySecretMetadata, renderMachineOSConfig, renderedImagePushSpec,
 } from "../openshift/machineOsConfig";
@@ -35,7 +35,7 @@ import {
     MCO_API, NodeSettings, hasNodeSettings, isBuiltinPool, machineConfigName, nodeRoleLabel, renderMachineConfig,
     renderMachineConfigPool, renderPoolSettings,
 } from "../openshift/machineConfig";
-import { PoolTarget, realClock, waitForPool } from "./poolWait";
+import { PoolTarget, waitForPool } from "./poolWait";
 
 export type RolloutMethod = "machineconfig" | "machineosconfig";
 
@@ -58,6 +58,8 @@ export interface RolloutWaitArgs {
     readonly context?: string;
     /** How long one pool may take. */
     readonly timeoutMinutes: number;
+    /** How to reach the cluster; undefined where there is none to reach (nothing is waited for). */
+    readonly access?: ClusterAccess;
 }
 
 export interface OsImageRolloutArgs {
@@ -229,17 +231,17 @@ export class OsImageRollout extends pulumi.ComponentResource {
         if (wait === undefined) return pulumi.output({});
         const ids = rolled.map(r => (r as pulumi.CustomResource).id);
         const waited = pulumi.all([pulumi.all(ids), wait.kubeconfig, imageRef]).apply(async ([, kubeconfig, ref]) => {
-            const connect = clusterAccess.connect;
-            if (pulumi.runtime.isDryRun() || connect === undefined) return {};
+            const access = wait.access;
+            if (pulumi.runtime.isDryRun() || access === undefined) return {};
             if (pool.paused) {
                 pulumi.log.info(`pool ${pool.name} is paused (rhcos-forge:rollout.pools[].paused): not waiting for it; the next pool starts now`, this);
                 return {};
             }
-            const reader = connect(kubeconfig, wait.context);
+            const reader = access.connect(kubeconfig, wait.context);
             const t = ref === undefined ? target : { ...target, settings: { ...target.settings, osImageURL: ref } };
-            const done = await waitForPool(t, () => readPoolObservation(reader, pool.name, t.onCluster?.api), realClock, {
+            const done = await waitForPool(t, () => readPoolObservation(reader, pool.name, t.onCluster?.api), access.clock, {
                 timeoutMs: wait.timeoutMinutes * 60_000,
-                pollMs: clusterAccess.pollMs,
+                pollMs: access.pollMs,
                 log: message => pulumi.log.info(message, this),
             });
             return done.image === undefined ? {} : { image: done.image };

@@ -8,9 +8,8 @@
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { clusterAccess } from "./kubeApi";
-import { realClock } from "./poolWait";
-import { CLUSTER_VERSION_API, renderClusterVersionPatch } from "../release/payload";
+import { ClusterAccess } from "./kubeApi";
+import { CLUSTER_VERSION_API, renderClusterVersionPatch } from "../openshift/clusterVersion";
 import { ClusterVersionObject, waitForClusterVersion } from "./clusterVersionWait";
 import { shellQuote } from "../shell";
 
@@ -22,7 +21,7 @@ export interface ReleaseRolloutArgs {
     /** desiredUpdate.force: needed for a release without a Red Hat signature. */
     readonly force: boolean;
     /** Poll the cluster until it runs the release; omitted in GitOps render mode. */
-    readonly wait?: { readonly kubeconfig: pulumi.Input<string>; readonly context?: string; readonly timeoutMinutes: number };
+    readonly wait?: { readonly kubeconfig: pulumi.Input<string>; readonly context?: string; readonly timeoutMinutes: number; readonly access?: ClusterAccess };
 }
 
 /** The message `pulumi destroy` prints; the cluster is left on the release. */
@@ -61,14 +60,14 @@ export class ReleaseRollout extends pulumi.ComponentResource {
         const wait = args.wait;
         const waited = wait === undefined ? pulumi.output("") : pulumi.unsecret(
             pulumi.all([cv.id, notice.id, wait.kubeconfig, args.releaseImage]).apply(async ([, , kubeconfig, image]) => {
-                const connect = clusterAccess.connect;
-                if (pulumi.runtime.isDryRun() || connect === undefined) return "";
-                const reader = connect(kubeconfig, wait.context);
+                const access = wait.access;
+                if (pulumi.runtime.isDryRun() || access === undefined) return "";
+                const reader = access.connect(kubeconfig, wait.context);
                 return waitForClusterVersion(image,
                     async () => await reader.get(`/apis/${CLUSTER_VERSION_API}/clusterversions/version`) as ClusterVersionObject | undefined,
-                    realClock, {
+                    access.clock, {
                         timeoutMs: wait.timeoutMinutes * 60_000,
-                        pollMs: Math.max(clusterAccess.pollMs, 1),
+                        pollMs: Math.max(access.pollMs, 1),
                         log: message => pulumi.log.info(message, this),
                     });
             }));

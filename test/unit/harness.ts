@@ -4,7 +4,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { createHash } from "crypto";
-import { clusterAccess } from "../../components/rollout/kubeApi";
+import { parseStackConfig } from "../../components/config/parse";
+import { StackOutputs, buildPipeline } from "../../components/pipeline";
+import { ClusterAccess } from "../../components/rollout/kubeApi";
 
 export interface Registration {
     type: string;
@@ -70,8 +72,6 @@ function commandState(inputs: Record<string, unknown>): Record<string, unknown> 
 export const CLUSTER_BASE = `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${fakeDigest("cluster-base")}`;
 
 export function installMocks(opts: { preview?: boolean } = {}): void {
-    // No cluster behind the mocks: rollout waits are skipped unless a test installs a reader.
-    clusterAccess.connect = undefined;
     void pulumi.runtime.setMocks({
         newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
             const inputs = args.inputs as Record<string, unknown>;
@@ -136,14 +136,16 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise(resolve => output.apply(v => { resolve(v); return v; }));
 }
 
-export type Program = typeof import("../../index");
+export type Program = StackOutputs;
 
 /**
- * Runs the program (index.ts) under the mocks installed and the config set by the caller, and
- * waits until its image and rollout outputs have resolved and registrations have settled.
+ * Runs the program as index.ts does (config parsed once, then the pipeline) under the mocks
+ * installed and the config set by the caller, and waits until its image and rollout outputs have
+ * resolved and registrations have settled. No cluster is behind the mocks: rollout waits are
+ * skipped unless the test passes the access of a fake cluster.
  */
-export async function runProgram(): Promise<Program> {
-    const program = await import("../../index");
+export async function runProgram(opts: { access?: ClusterAccess } = {}): Promise<Program> {
+    const program = buildPipeline(parseStackConfig(pulumi.runtime.allConfig()), { clusterAccess: opts.access });
     await valueOf(program.image.ref);
     await valueOf(program.rollout.pools);
     await settle();

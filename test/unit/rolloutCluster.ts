@@ -2,8 +2,8 @@
 // configs, MachineOSConfigs and MachineOSBuilds through the KubeReader the rollout wait uses,
 // built from what the program registered under mocks. Each pool reports "updating" on its first
 // reads and "updated" after, so the wait really polls, and records when each pool finished.
-import { clusterAccess } from "../../components/rollout/kubeApi";
-import { KubeReader } from "../../components/rollout/kubeApi";
+import { ClusterAccess, KubeReader } from "../../components/rollout/kubeApi";
+import { realClock } from "../../components/rollout/poll";
 import { registrations } from "./harness";
 
 export const BUILT = (pool: string) => `quay.io/example-org/rhcos-forge@sha256:${Buffer.from(pool.padEnd(32, "0")).toString("hex").slice(0, 64)}`;
@@ -13,6 +13,8 @@ export interface FakeCluster {
     readonly gets: string[];
     /** For each pool: how many resources were registered when it first reported done. */
     readonly doneAt: Map<string, number>;
+    /** What the program's rollout waits reach this cluster with (passed to runProgram). */
+    readonly access: ClusterAccess;
 }
 
 const T = "2025-06-01T10:00:00Z";
@@ -70,7 +72,5 @@ export function installFakeCluster(opts: { updatingReads?: number; api?: "v1" | 
             return undefined;
         },
     };
-    clusterAccess.connect = () => reader;
-    clusterAccess.pollMs = 1;
-    return { gets, doneAt };
+    return { gets, doneAt, access: { connect: () => reader, pollMs: 1, clock: realClock } };
 }

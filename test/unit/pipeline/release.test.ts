@@ -8,7 +8,9 @@ import { createHash } from "node:crypto";
 import { before, describe, it } from "node:test";
 import { validateAgainstCrd } from "../crds";
 import { JsonTree, asAllConfig, parseProblems, patched } from "../configCases";
-import { SECRET_VALUES, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, registrations, settle, valueOf } from "../harness";
+import { parseStackConfig } from "../../../components/config/parse";
+import { buildPipeline } from "../../../components/pipeline";
+import { Program, SECRET_VALUES, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, registrations, settle, valueOf } from "../harness";
 
 const D = (c: string): string => `sha256:${c.repeat(64)}`;
 const FROM = `quay.io/openshift-release-dev/ocp-release@${D("f")}`;
@@ -63,11 +65,10 @@ monitor.mocks = {
 const secrets = { sshPrivateKey: TEST_SECRETS.sshPrivateKey, registryAuth: TEST_SECRETS.registryAuth, kubeconfig: TEST_SECRETS.kubeconfig };
 pulumi.runtime.setAllConfig(asAllConfig({ ...stack, ...secrets }), Object.keys(secrets).map(k => `rhcos-forge:${k}`));
 
-type Program = typeof import("../../../index");
 let program: Program;
 
 before(async () => {
-    program = await import("../../../index");
+    program = buildPipeline(parseStackConfig(pulumi.runtime.allConfig()), {});
     await valueOf(pulumi.output(program.release));
     await valueOf(pulumi.output(program.cosa));
     await valueOf(program.rollout.method);

@@ -4,9 +4,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { OPENSHIFT_VERSIONS } from "../../../components/openshift/versions";
+import { renderClusterVersionPatch, renderDesiredUpdate } from "../../../components/openshift/clusterVersion";
 import {
-    CVO_ANNOTATIONS, renderClusterVersionPatch, renderDesiredUpdate, renderOverrides, renderReleaseBundle, renderReleaseManifests,
-    releaseId, validateReleaseResult, withCvoAnnotations,
+    CVO_ANNOTATIONS, renderOverrides, renderReleaseBundle, renderReleaseManifests, releaseId, validateReleaseResult, withCvoAnnotations,
 } from "../../../components/release/payload";
 import { ClusterVersionObject, evaluateClusterVersion, waitForClusterVersion } from "../../../components/rollout/clusterVersionWait";
 import { validateAgainstCrd } from "../crds";

@@ -3,12 +3,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, it } from "node:test";
-import { TEST_SECRETS, installMocks, reads, registrations, settle, valueOf } from "../harness";
+import { parseStackConfig } from "../../../components/config/parse";
+import { buildPipeline } from "../../../components/pipeline";
+import { Program, TEST_SECRETS, installMocks, reads, registrations, settle, valueOf } from "../harness";
 import { installFakeCluster } from "../rolloutCluster";
 import { loadStackConfig } from "../stackFile";
 
 installMocks();
-installFakeCluster();
+const cluster = installFakeCluster();
 const cfg = loadStackConfig("dev", TEST_SECRETS);
 const OTHER_BASE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "b".repeat(64);
 cfg["rhcos-forge:image"] = JSON.stringify({ ...JSON.parse(cfg["rhcos-forge:image"]), base: OTHER_BASE });
@@ -16,7 +18,6 @@ pulumi.runtime.setAllConfig(cfg, Object.keys(TEST_SECRETS).map(k => `rhcos-forge
 
 const failures: unknown[] = [];
 const onRejection = (e: unknown) => { failures.push(e); };
-type Program = typeof import("../../../index");
 let program: Program;
 
 // The refused MachineConfigs never register: the runtime then reports their pending promises as
@@ -27,7 +28,7 @@ const TESTS = 2;
 
 before(async () => {
     process.on("unhandledRejection", onRejection);
-    program = await import("../../../index");
+    program = buildPipeline(parseStackConfig(pulumi.runtime.allConfig()), { clusterAccess: cluster.access });
     // Registered after the program, so it runs after the runtime's own exit handler.
     process.on("exit", () => { if (passed === TESTS) process.exitCode = 0; });
     await valueOf(program.image.ref);

@@ -38,7 +38,7 @@ const MOSC = "kubernetes:machineconfiguration.openshift.io/v1:MachineOSConfig";
 const MC = "kubernetes:machineconfiguration.openshift.io/v1:MachineConfig";
 let program: Program;
 
-before(async () => { program = await runProgram(); });
+before(async () => { program = await runProgram({ access: cluster.access }); });
 
 describe("on-cluster layering, OpenShift 4.19", () => {
     it("creates no build host, mirror or image build", () => {

@@ -24,7 +24,7 @@ pulumi.runtime.setAllConfig({
 const MOSC = "kubernetes:machineconfiguration.openshift.io/v1alpha1:MachineOSConfig";
 let program: Program;
 
-before(async () => { program = await runProgram(); });
+before(async () => { program = await runProgram({ access: cluster.access }); });
 
 describe("on-cluster layering, OpenShift 4.16, rendered for GitOps", () => {
     it("renders v1alpha1 MachineOSConfigs valid for 4.16 (and 4.17)", () => {

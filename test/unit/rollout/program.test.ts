@@ -21,7 +21,7 @@ const MC = "kubernetes:machineconfiguration.openshift.io/v1:MachineConfig";
 let program: Program;
 
 before(async () => {
-    program = await runProgram();
+    program = await runProgram({ access: cluster.access });
     for (let i = 0; i < 100 && registrations.filter(r => r.type === MC).length < 2; i++) await settle();
     await settle();
 });

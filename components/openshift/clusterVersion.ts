@@ -1,0 +1,41 @@
+// ClusterVersion: how rhcos-forge asks the CVO to move the cluster to a custom release
+// (rollout.method release). Pure rendering, no Pulumi types.
+import { DIGEST_REF } from "./pullspec";
+
+export const CLUSTER_VERSION_API = "config.openshift.io/v1";
+
+export interface DesiredUpdate {
+    readonly image: string;
+    readonly version: string;
+    readonly force: boolean;
+}
+
+/**
+ * What `oc adm upgrade --to-image <image> --allow-explicit-upgrade [--force]` writes into
+ * ClusterVersion `spec.desiredUpdate`: the image by digest and an empty version (the CVO reads the
+ * version from the payload). A custom payload carries no Red Hat signature, so the CVO accepts it
+ * only with force.
+ */
+export function renderDesiredUpdate(image: string, force: boolean): DesiredUpdate {
+    if (!DIGEST_REF.test(image)) throw new Error(`desiredUpdate.image must be a release image pinned by digest, got ${JSON.stringify(image)}`);
+    return { image, version: "", force };
+}
+
+/** The server-side-apply patch of ClusterVersion `version`; fields other than desiredUpdate stay the cluster's. */
+export function renderClusterVersionPatch(image: string, force: boolean): {
+    apiVersion: string; kind: string; metadata: { name: string; annotations: Record<string, string> }; spec: { desiredUpdate: DesiredUpdate };
+} {
+    return {
+        apiVersion: CLUSTER_VERSION_API,
+        kind: "ClusterVersion",
+        metadata: {
+            name: "version",
+            annotations: {
+                "pulumi.com/patchFieldManager": "rhcos-forge",
+                // `oc adm upgrade` owns desiredUpdate once someone used it: take the fields over.
+                "pulumi.com/patchForce": "true",
+            },
+        },
+        spec: { desiredUpdate: renderDesiredUpdate(image, force) },
+    };
+}

@@ -1,0 +1,214 @@
+// The pipeline: stack config → build host → RPM mirror → layered image → digest → rollout.
+// `buildPipeline` registers every resource of a stack from its parsed config and returns the stack
+// outputs; index.ts calls it once with the live cluster access, tests with their own.
+//
+// With rollout.method machineosconfig the MCO builds on the cluster: no build host, mirror or
+// image build exist, and the outputs keep their shape (image.ref is the digest the last pool's
+// build reported, empty until one has; mirror and buildHost are empty, provider "cluster").
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfig } from "./config/schema";
+import { BuildHost } from "./host/buildHost";
+import { HostHandle } from "./host/step";
+import { gateImageRef } from "./image/baseGate";
+import { ClusterBaseImage } from "./image/clusterBaseImage";
+import { renderOnClusterContainerfile } from "./image/containerfile";
+import { CosaBuild } from "./image/cosaBuild";
+import { PublishedArtifact } from "./image/cosaInputs";
+import { LayeredImage, PackageDiff } from "./image/layeredImage";
+import { RepoMirror } from "./mirror/repoMirror";
+import { ManifestObject } from "./release/payload";
+import { ReleaseImage } from "./release/releaseImage";
+import { ClusterAccess } from "./rollout/kubeApi";
+import { OsImageRollout, RolloutWaitArgs } from "./rollout/osImageRollout";
+import { ReleaseRollout } from "./rollout/releaseRollout";
+
+/**
+ * The stack outputs other stacks read through StackReference; keep the names stable. `release`
+ * and `cosa` exist only where the stack produces them (rhcos-forge:release, image.builder cosa).
+ */
+export interface StackOutputs {
+    readonly image: { ref: pulumi.Output<string>; digest: pulumi.Output<string>; base: pulumi.Output<string>; packages?: pulumi.Output<PackageDiff> };
+    readonly containerfile: pulumi.Output<string>;
+    readonly mirror: { baseUrl: pulumi.Output<string>; repos: pulumi.Output<Record<string, string>>; repoFile: pulumi.Output<string> };
+    readonly buildHost: { address: pulumi.Output<string>; provider: string };
+    readonly rollout: { method: pulumi.Output<string>; pools: OsImageRollout["pools"] };
+    readonly release?: { ref: pulumi.Output<string>; digest: pulumi.Output<string>; version: pulumi.Output<string> };
+    readonly cosa?: { buildId: pulumi.Output<string>; configCommit: pulumi.Output<string>; artifacts: pulumi.Output<PublishedArtifact[]> };
+}
+
+type Rolled = Pick<OsImageRollout, "method" | "pools">;
+/** What a stage wiring returns before the rollout is folded into the stack outputs. */
+type Outputs = Omit<StackOutputs, "rollout"> & { readonly rolled: Rolled };
+
+export interface PipelineDeps {
+    /** How rollout waits reach the cluster; undefined: nothing is waited for. */
+    readonly clusterAccess?: ClusterAccess;
+}
+
+export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs {
+    const secret = (value: string | undefined): pulumi.Output<string> | undefined =>
+        value === undefined ? undefined : pulumi.secret(value);
+
+    // Reading the cluster needs a kubeconfig; writing can instead render YAML for GitOps.
+    const clusterReader = c.kubeconfig === undefined ? undefined : new k8s.Provider("cluster-reader", {
+        kubeconfig: pulumi.secret(c.kubeconfig),
+        context: c.cluster.context,
+    });
+    const clusterWriter = c.cluster.renderTo !== undefined
+        ? new k8s.Provider("cluster-render", { renderYamlToDirectory: c.cluster.renderTo })
+        : clusterReader;
+    // parseStackConfig guarantees a kubeconfig wherever the cluster is read or applied to.
+    const required = <T>(value: T | undefined, key: string): T => {
+        if (value === undefined) throw new Error(`${key} is required`);
+        return value;
+    };
+    const requireCluster = (provider: k8s.Provider | undefined): k8s.Provider => required(provider, "rhcos-forge:kubeconfig");
+
+    // The cluster's own RHCOS: the build's base with image.base "cluster", and the release gate's
+    // reference otherwise. Without a kubeconfig (GitOps render only) there is nothing to read.
+    const clusterBase = clusterReader === undefined ? undefined : new ClusterBaseImage("base", { provider: clusterReader }).ref;
+
+    // Pools roll one after another, each waiting for the previous one to finish updating; there is
+    // nothing to wait for when manifests are only rendered.
+    const wait: RolloutWaitArgs | undefined = c.cluster.renderTo === undefined && c.kubeconfig !== undefined
+        ? { kubeconfig: pulumi.secret(c.kubeconfig), context: c.cluster.context, timeoutMinutes: c.rollout.timeoutMinutes, access: deps.clusterAccess }
+        : undefined;
+
+
+    /**
+     * The custom release (rhcos-forge:release) carrying `osImage`, and the rollout: a ClusterVersion
+     * update to that release (rollout.method release) or MachineConfigs pointing at `imageRef`.
+     */
+    function rollOut(c: StackConfig, host: HostHandle, osImage: pulumi.Output<string>, imageRef: pulumi.Output<string>): Pick<Outputs, "rolled" | "release"> {
+        const rel = c.release === undefined ? undefined : new ReleaseImage("release", {
+            host,
+            from: c.release.from,
+            repository: c.release.repository,
+            name: c.release.name,
+            osImage,
+            osComponent: c.release.osComponent,
+            overrides: c.release.overrides,
+            manifests: c.release.manifests as ManifestObject[],
+            registryAuth: secret(c.registryAuth),
+            tlsVerify: c.release.tlsVerify,
+        });
+        const release = rel === undefined ? undefined : { ref: rel.ref, digest: rel.digest, version: rel.version };
+        if (c.rollout.method === "release") {
+            // parseStackConfig requires rhcos-forge:release for this method.
+            const upgrade = new ReleaseRollout("rollout", {
+                provider: requireCluster(clusterWriter),
+                releaseImage: required(rel, "rhcos-forge:release").ref,
+                force: c.rollout.force,
+                wait,
+            });
+            return { rolled: { method: upgrade.method, pools: pulumi.output([]) }, release };
+        }
+        const rolled = new OsImageRollout("rollout", { provider: requireCluster(clusterWriter), imageRef, pools: c.rollout.pools, wait });
+        return { rolled, release };
+    }
+
+    /** image.builder cosa: a full OS build with coreos-assembler instead of a layered image. */
+    function withCosa(c: StackConfig, host: BuildHost, repoMirror: RepoMirror): Outputs {
+        const cosaCfg = required(c.image.cosa, "rhcos-forge:image.cosa");
+        const built = new CosaBuild("image", {
+            host: host.handle,
+            container: cosaCfg.container,
+            config: { url: cosaCfg.config, branch: cosaCfg.branch, commit: cosaCfg.commit, variant: cosaCfg.variant },
+            repository: c.image.repository,
+            repos: repoMirror.buildRepos,
+            mirrorRevision: repoMirror.revision,
+            artifacts: cosaCfg.artifacts,
+            mirrorDir: `${c.buildHost.workDir}/mirror`,
+            mirrorBaseUrl: repoMirror.baseUrl,
+            registryAuth: secret(c.registryAuth),
+        });
+        return {
+            image: { ref: built.ref, digest: built.digest, base: pulumi.output("") },
+            containerfile: pulumi.output(""),
+            mirror: { baseUrl: repoMirror.baseUrl, repos: repoMirror.repos, repoFile: repoMirror.repoFile },
+            buildHost: { address: host.address, provider: host.provider },
+            ...rollOut(c, host.handle, built.ref, built.ref),
+            cosa: { buildId: built.buildId, configCommit: built.configCommit, artifacts: built.artifacts },
+        };
+    }
+
+    function outOfCluster(c: StackConfig): Outputs {
+        const host = new BuildHost("build", {
+            config: c.buildHost,
+            sshPrivateKey: secret(c.sshPrivateKey),
+            mirrorPort: c.mirror.port,
+            buildAddress: c.mirror.buildAddress,
+        });
+        const repoMirror = new RepoMirror("mirror", {
+            host: host.handle,
+            config: c.mirror,
+            passwords: pulumi.secret(c.mirrorPasswords),
+        });
+        if (c.image.builder === "cosa") return withCosa(c, host, repoMirror);
+        // parseStackConfig guarantees a kubeconfig, hence clusterBase, for image.base "cluster".
+        const base = c.image.base === "cluster" ? required(clusterBase, "rhcos-forge:kubeconfig") : pulumi.output(c.image.base);
+        const layered = new LayeredImage("image", {
+            host: host.handle,
+            base,
+            repository: c.image.repository,
+            spec: c.image,
+            repos: repoMirror.buildRepos,
+            replaceRepo: c.mirror.packageSet.packages.length > 0 ? c.mirror.packageSet.id : undefined,
+            mirrorRevision: repoMirror.revision,
+            registryAuth: secret(c.registryAuth),
+            buildArgs: c.image.buildArgs,
+            tlsVerify: c.image.tlsVerify,
+        });
+        // Release gate: the MachineConfig never points at an image built on another RHCOS than the
+        // cluster's (known in preview too: the base is config or a read, so preview fails early).
+        const imageRef = clusterBase === undefined ? layered.ref
+            : pulumi.all([layered.ref, layered.base, clusterBase]).apply(([ref, imageBase, current]) =>
+                gateImageRef(ref, { imageBase, clusterBase: current, allowMismatch: c.image.allowBaseMismatch }, m => pulumi.log.warn(m)));
+        return {
+            image: { ref: layered.ref, digest: layered.digest, base: layered.base, packages: layered.packages },
+            containerfile: layered.containerfile,
+            mirror: { baseUrl: repoMirror.baseUrl, repos: repoMirror.repos, repoFile: repoMirror.repoFile },
+            buildHost: { address: host.address, provider: host.provider },
+            // A release carries the built image as its OS whatever its base; the gate guards MachineConfigs.
+            ...rollOut(c, host.handle, layered.ref, imageRef),
+        };
+    }
+
+    function onCluster(c: StackConfig): Outputs {
+        const containerfile = renderOnClusterContainerfile(c.image);
+        const rolled = new OsImageRollout("rollout", {
+            provider: requireCluster(clusterWriter),
+            pools: c.rollout.pools,
+            method: "machineosconfig",
+            onCluster: {
+                openshiftVersion: c.cluster.openshiftVersion,
+                repository: c.image.repository,
+                containerfile,
+                arch: c.rollout.containerfileArch,
+                // parseStackConfig requires registryAuth for this method.
+                registryAuth: pulumi.secret(required(c.registryAuth, "rhcos-forge:registryAuth")),
+            },
+            wait,
+        });
+        // Without a wait (preview, GitOps render) no build has reported a digest yet: ref and digest
+        // are then empty rather than the push tag, since consumers of image.ref may boot nodes from it.
+        const ref = rolled.image.apply(i => i ?? "");
+        return {
+            image: { ref, digest: ref.apply(r => r.split("@")[1] ?? ""), base: clusterBase ?? pulumi.output("cluster") },
+            containerfile: pulumi.output(containerfile),
+            mirror: { baseUrl: pulumi.output(""), repos: pulumi.output<Record<string, string>>({}), repoFile: pulumi.output("") },
+            buildHost: { address: pulumi.output(""), provider: "cluster" },
+            rolled,
+        };
+    }
+
+    const out = c.rollout.method === "machineosconfig" ? onCluster(c) : outOfCluster(c);
+    const { rolled, release, cosa, ...always } = out;
+    return {
+        ...always,
+        rollout: { method: rolled.method, pools: rolled.pools },
+        ...(release === undefined ? {} : { release }),
+        ...(cosa === undefined ? {} : { cosa }),
+    };
+}
