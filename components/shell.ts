@@ -38,13 +38,3 @@ export function canonicalJson(value: unknown): string {
 export function contentHash(value: unknown): string {
     return sha256(canonicalJson(value));
 }
-
-/** The scripts print progress on stderr and one JSON result as the last line of stdout. */
-export function parseResultLine<T>(stdout: string, step: string): T {
-    const last = stdout.trim().split("\n").pop() ?? "";
-    try {
-        return JSON.parse(last) as T;
-    } catch {
-        throw new Error(`${step}: expected a JSON result line on stdout, got ${JSON.stringify(last.slice(0, 200))}`);
-    }
-}

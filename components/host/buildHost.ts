@@ -5,7 +5,7 @@ import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { BuildHostConfig } from "../config/schema";
-import { HostHandle, runStep, scriptsHash, scriptText, shipScripts } from "./step";
+import { HostHandle, scriptStep, scriptText } from "./step";
 
 export interface BuildHostArgs {
     /** Which host and how to reach it (rhcos-forge:buildHost). */
@@ -18,7 +18,19 @@ export interface BuildHostArgs {
     readonly buildAddress?: string;
 }
 
-const READY_SCRIPTS = ["host-ready.sh"];
+/** What host-ready.sh reports about a host that can build. */
+export interface HostFacts {
+    readonly arch: string;
+    readonly podman: string;
+}
+
+function validateReadyResult(r: unknown): HostFacts {
+    const f = r as { ready?: unknown; arch?: unknown; podman?: unknown } | null;
+    if (f === null || typeof f !== "object" || f.ready !== true || typeof f.arch !== "string" || typeof f.podman !== "string") {
+        throw new Error(`host-ready.sh reported ${JSON.stringify(r)?.slice(0, 200)}, expected {"ready": true, "arch", "podman"}`);
+    }
+    return { arch: f.arch, podman: f.podman };
+}
 
 /** cloud-config that writes prepare-host.sh and its env file, then runs it once on first boot. */
 export function renderCloudInit(workDir: string, volumeName: string): string {
@@ -48,6 +60,8 @@ export class BuildHost extends pulumi.ComponentResource {
     public readonly provider: BuildHostConfig["provider"];
     /** What other components use to run steps on the host. */
     public readonly handle: HostHandle;
+    /** Architecture and podman version the readiness check found. */
+    public readonly facts: pulumi.Output<HostFacts>;
 
     constructor(name: string, args: BuildHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rhcos-forge:host:BuildHost", name, {}, opts);
@@ -132,16 +146,16 @@ export class BuildHost extends pulumi.ComponentResource {
         // one. Its scripts go outside workDir, which cloud-init may not have mounted yet.
         const unready = { provider: cfg.provider, connection, workDir: cfg.workDir, address, buildAddress };
         const remoteDir = `/tmp/rhcos-forge-ready`;
-        const shipped = shipScripts(`${name}-ready-script`, { ...unready, ready: this }, READY_SCRIPTS,
-            { parent: this, dependsOn: infra, remoteDir });
-        const ready = runStep(`${name}-ready`, { ...unready, ready: this }, {
+        const ready = scriptStep(name, "ready", { ...unready, ready: this }, {
             scripts: [{ script: "host-ready.sh" }],
-            triggers: [scriptsHash(READY_SCRIPTS)],
+            triggers: [],
             remoteDir,
-        }, { parent: this, dependsOn: [...infra, ...shipped] });
+            validate: validateReadyResult,
+        }, { parent: this, shipAs: `${name}-ready-script`, dependsOn: infra });
 
         this.address = address;
         this.handle = { ...unready, ready: ready.resource };
-        this.registerOutputs({ address: this.address, provider: this.provider });
+        this.facts = ready.result;
+        this.registerOutputs({ address: this.address, provider: this.provider, facts: this.facts });
     }
 }

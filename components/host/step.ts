@@ -51,7 +51,7 @@ export interface StepArgs {
     readonly onDelete?: { readonly script: string; readonly env?: Readonly<Record<string, string>> };
 }
 
-export interface Step {
+interface Step {
     readonly resource: pulumi.CustomResource;
     readonly stdout: pulumi.Output<string>;
 }
@@ -66,7 +66,7 @@ function scriptPath(host: HostHandle, script: string, remoteDir?: string): strin
  * Copies scripts to a remote host (no-op for local); returns the copy resources to depend on.
  * Called by the component that owns the scripts, so each component ships what it runs.
  */
-export function shipScripts(
+function shipScripts(
     name: string, host: HostHandle, scripts: readonly string[],
     opts: { readonly parent: pulumi.Resource; readonly dependsOn: pulumi.Resource[]; readonly remoteDir?: string },
 ): pulumi.Resource[] {
@@ -81,7 +81,7 @@ export function shipScripts(
 }
 
 /** Runs a step on the host as a command resource that re-runs only when its triggers change. */
-export function runStep(name: string, host: HostHandle, args: StepArgs, opts: pulumi.CustomResourceOptions): Step {
+function runStep(name: string, host: HostHandle, args: StepArgs, opts: pulumi.CustomResourceOptions): Step {
     const baseEnv = { RF_ROOT: host.workDir };
     const create = pulumi.all(args.scripts.map(s => pulumi.output(s.env ?? {}))).apply(envs => args.scripts
         .map((s, i) => scriptCommand(scriptPath(host, s.script, args.remoteDir), { ...baseEnv, ...envs[i] }, s.args ?? []))
@@ -104,4 +104,48 @@ export function runStep(name: string, host: HostHandle, args: StepArgs, opts: pu
     }
     const cmd = new command.remote.Command(name, { ...common, connection: host.connection }, opts);
     return { resource: cmd, stdout: cmd.stdout };
+}
+
+/** The scripts print progress on stderr and one JSON result as the last line of stdout. */
+export function parseResultLine<T>(stdout: string, step: string): T {
+    const last = stdout.trim().split("\n").pop() ?? "";
+    try {
+        return JSON.parse(last) as T;
+    } catch {
+        throw new Error(`${step}: expected a JSON result line on stdout, got ${JSON.stringify(last.slice(0, 200))}`);
+    }
+}
+
+export interface ScriptStepArgs<T> extends StepArgs {
+    /** Checks the parsed result line and returns what the step produced; throws on a bad result. */
+    readonly validate: (result: unknown) => T;
+    /** Replace by deleting first (a step whose delete stops what its create starts). */
+    readonly deleteBeforeReplace?: boolean;
+}
+
+export interface ScriptStep<T> {
+    readonly resource: pulumi.CustomResource;
+    /** The validated result line. */
+    readonly result: pulumi.Output<T>;
+}
+
+/**
+ * A script step's whole life, the same for every stage: ship the scripts it runs (and its
+ * on-delete script) to the host, run them as one command that re-runs only when the triggers or
+ * the scripts change, parse the JSON result line and validate it. A result that fails validation
+ * fails the step's outputs, so nothing downstream (a MachineConfig) changes.
+ */
+export function scriptStep<T>(
+    component: string, role: string, host: HostHandle, args: ScriptStepArgs<T>,
+    opts: { readonly parent: pulumi.Resource; readonly shipAs?: string; readonly dependsOn?: pulumi.Resource[] },
+): ScriptStep<T> {
+    const scripts = [...new Set([...args.scripts.map(s => s.script), ...(args.onDelete ? [args.onDelete.script] : [])])];
+    // Steps run once the host is ready; the readiness step itself names what it waits for.
+    const after = opts.dependsOn ?? [host.ready];
+    const shipped = shipScripts(opts.shipAs ?? `${component}-scripts`, host, scripts, { parent: opts.parent, dependsOn: after, remoteDir: args.remoteDir });
+    const step = runStep(`${component}-${role}`, host, { ...args, triggers: [...args.triggers, scriptsHash(scripts)] }, {
+        parent: opts.parent, dependsOn: [...after, ...shipped], deleteBeforeReplace: args.deleteBeforeReplace,
+    });
+    const label = `${component}: ${args.scripts.map(s => s.script).join(" + ")}`;
+    return { resource: step.resource, result: step.stdout.apply(out => args.validate(parseResultLine<unknown>(out, label))) };
 }

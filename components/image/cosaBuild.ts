@@ -8,9 +8,8 @@ import {
     ARTIFACTS_DIR, CosaPlatform, CosaResult, PublishedArtifact, cosaRevision, publishedArtifacts, renderCosaBundle,
     renderCosaRepoFile, validateCosaResult,
 } from "./cosaInputs";
-import { HostHandle, runStep, scriptsHash, shipScripts } from "../host/step";
+import { HostHandle, scriptStep } from "../host/step";
 import { MirrorRepo } from "../mirror/repoFiles";
-import { parseResultLine } from "../shell";
 
 export interface CosaBuildArgs {
     /** The build host; it needs /dev/kvm. */
@@ -34,8 +33,6 @@ export interface CosaBuildArgs {
     readonly registryAuth?: pulumi.Input<string>;
 }
 
-const SCRIPTS = ["cosa-build.sh"];
-
 export class CosaBuild extends pulumi.ComponentResource {
     /** `repo@sha256:…` of the pushed OS container. */
     public readonly ref: pulumi.Output<string>;
@@ -58,8 +55,7 @@ export class CosaBuild extends pulumi.ComponentResource {
         // The bundle carries the registry auth: secret as a whole.
         const bundle = pulumi.secret(pulumi.all([repoFile, args.registryAuth]).apply(([text, auth]) => renderCosaBundle(text, auth)));
 
-        const shipped = shipScripts(`${name}-scripts`, args.host, SCRIPTS, { parent: this, dependsOn: [args.host.ready] });
-        const build = runStep(`${name}-build`, args.host, {
+        const build = scriptStep(name, "build", args.host, {
             scripts: [{
                 script: "cosa-build.sh",
                 env: {
@@ -75,11 +71,10 @@ export class CosaBuild extends pulumi.ComponentResource {
                 },
             }],
             stdin: bundle,
-            triggers: [revision, scriptsHash(SCRIPTS)],
-        }, { parent: this, dependsOn: [args.host.ready, ...shipped] });
-
-        const result = build.stdout.apply(out =>
-            validateCosaResult(parseResultLine<CosaResult>(out, `${name}: cosa-build.sh`), args.repository, args.artifacts));
+            triggers: [revision],
+            validate: r => validateCosaResult(r as CosaResult, args.repository, args.artifacts),
+        }, { parent: this });
+        const result = build.result;
         this.ref = result.apply(r => r.ref);
         this.digest = result.apply(r => r.digest);
         this.buildId = result.apply(r => r.buildId);

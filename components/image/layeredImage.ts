@@ -7,9 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildId, renderBundle } from "./buildInputs";
 import { DIGEST_REF } from "../openshift/pullspec";
 import { ImageSpec, RenderedImage, renderContainerfile } from "./containerfile";
-import { HostHandle, runStep, scriptsHash, shipScripts } from "../host/step";
+import { HostHandle, scriptStep } from "../host/step";
 import { MirrorRepo } from "../mirror/repoFiles";
-import { parseResultLine } from "../shell";
 
 export interface PackageChange {
     readonly name: string;
@@ -55,8 +54,6 @@ export interface LayeredImageArgs {
     readonly tlsVerify?: boolean;
 }
 
-const SCRIPTS = ["build-image.sh"];
-
 /** Rejects anything but `<repository>@sha256:<hex>`: a node must never boot a tag. */
 export function validateBuildResult(result: BuildResult, repository: string): BuildResult {
     if (!/^sha256:[a-f0-9]{64}$/.test(result.digest)) throw new Error(`build reported an invalid digest ${JSON.stringify(result.digest)}`);
@@ -90,8 +87,7 @@ export class LayeredImage extends pulumi.ComponentResource {
         const bundle = pulumi.secret(pulumi.all([rendered, args.registryAuth]).apply(([r, auth]) =>
             renderBundle(r.containerfile, r.context, auth)));
 
-        const shipped = shipScripts(`${name}-scripts`, args.host, SCRIPTS, { parent: this, dependsOn: [args.host.ready] });
-        const build = runStep(`${name}-build`, args.host, {
+        const build = scriptStep(name, "build", args.host, {
             scripts: [{
                 script: "build-image.sh",
                 env: {
@@ -103,9 +99,10 @@ export class LayeredImage extends pulumi.ComponentResource {
                 },
             }],
             stdin: bundle,
-            triggers: [id, scriptsHash(SCRIPTS)],
-        }, { parent: this, dependsOn: [args.host.ready, ...shipped] });
-        const result = build.stdout.apply(out => validateBuildResult(parseResultLine<BuildResult>(out, `${name}: build-image.sh`), args.repository));
+            triggers: [id],
+            validate: r => validateBuildResult(r as BuildResult, args.repository),
+        }, { parent: this });
+        const result = build.result;
         this.ref = result.apply(r => r.ref);
         this.digest = result.apply(r => r.digest);
         this.base = pulumi.output(args.base);

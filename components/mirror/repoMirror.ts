@@ -3,9 +3,9 @@
 // (seed 000's mirror on port 5180, seed 001's package repo). Re-syncs only when inputs change.
 import * as pulumi from "@pulumi/pulumi";
 import { MirrorConfig } from "../config/schema";
-import { HostHandle, runStep, scriptsHash, shipScripts } from "../host/step";
+import { HostHandle, scriptStep } from "../host/step";
 import { MirrorRepo, UpstreamRepo, renderRepoFile, renderUpstreamRepoFile } from "./repoFiles";
-import { contentHash, parseResultLine } from "../shell";
+import { contentHash } from "../shell";
 
 export interface RepoMirrorArgs {
     /** The build host the mirror lives on. */
@@ -24,7 +24,13 @@ interface MirrorResult {
     readonly changed: boolean;
 }
 
-const SCRIPTS = ["put-file.sh", "repo-mirror.sh", "mirror-stop.sh"];
+function validateMirrorResult(r: unknown): MirrorResult {
+    const m = r as Partial<MirrorResult> | null;
+    if (m === null || typeof m !== "object" || !Array.isArray(m.repos) || typeof m.changed !== "boolean") {
+        throw new Error(`repo-mirror.sh reported ${JSON.stringify(r)?.slice(0, 200)}, expected {repos, packageSet, changed}`);
+    }
+    return m as MirrorResult;
+}
 
 export class RepoMirror extends pulumi.ComponentResource {
     /** `http://<host address>:<port>`: the mirror as other machines see it. */
@@ -55,8 +61,7 @@ export class RepoMirror extends pulumi.ComponentResource {
             repos: cfg.repos, packageSet: set ?? null, newestOnly: cfg.newestOnly, refresh: args.refresh ?? null,
         });
 
-        const shipped = shipScripts(`${name}-scripts`, args.host, SCRIPTS, { parent: this, dependsOn: [args.host.ready] });
-        const sync = runStep(`${name}-sync`, args.host, {
+        const sync = scriptStep(name, "sync", args.host, {
             scripts: [
                 { script: "put-file.sh", args: [upstreamFile, "0600"] },
                 {
@@ -76,17 +81,15 @@ export class RepoMirror extends pulumi.ComponentResource {
                 },
             ],
             stdin: upstreamRepoFile,
-            triggers: [revision, scriptsHash(SCRIPTS), upstreamRepoFile.apply(text => contentHash(text))],
+            triggers: [revision, upstreamRepoFile.apply(text => contentHash(text))],
             // Destroy stops serving; the RPMs stay, so a re-create syncs only what changed.
             onDelete: { script: "mirror-stop.sh", env: { RF_SERVE_MODE: cfg.serve } },
-        }, {
-            parent: this, dependsOn: [args.host.ready, ...shipped],
             // A replacement must stop the old server before the new sync starts one; the default
             // (create, then delete the old) would stop the freshly started server.
             deleteBeforeReplace: true,
-        });
-
-        const result = sync.stdout.apply(out => parseResultLine<MirrorResult>(out, `${name}: repo-mirror.sh`));
+            validate: r => validateMirrorResult(r),
+        }, { parent: this });
+        const result = sync.result;
         const ids = [...cfg.repos.map(r => r.id), ...(set ? [set.id] : [])];
         const gpg = new Map(cfg.repos.map(r => [r.id, r]));
         const toRepos = (base: string): MirrorRepo[] => ids.map(id => ({

@@ -4,12 +4,11 @@
 // the CVO annotations they need. Built on the build host by release-new.sh; the release id (a
 // content hash of the inputs) is the push tag, so equal inputs never build twice.
 import * as pulumi from "@pulumi/pulumi";
-import { HostHandle, runStep, scriptsHash, shipScripts } from "../host/step";
+import { HostHandle, scriptStep } from "../host/step";
 import {
     ManifestObject, OsComponent, ReleaseResult, releaseId, renderOverrides, renderReleaseBundle, renderReleaseManifests,
     validateReleaseResult,
 } from "./payload";
-import { parseResultLine } from "../shell";
 
 export interface ReleaseImageArgs {
     /** The build host (it needs `oc`; podman too when there are manifests). */
@@ -33,8 +32,6 @@ export interface ReleaseImageArgs {
     readonly tlsVerify?: boolean;
 }
 
-const SCRIPTS = ["release-new.sh"];
-
 export class ReleaseImage extends pulumi.ComponentResource {
     /** `repo@sha256:…` of the custom release. */
     public readonly ref: pulumi.Output<string>;
@@ -52,8 +49,7 @@ export class ReleaseImage extends pulumi.ComponentResource {
         const id = overrides.apply(o => releaseId({ from: args.from, repository: args.repository, name: args.name, overrides: o, manifests: files }));
         const bundle = pulumi.secret(pulumi.output(args.registryAuth).apply(auth => renderReleaseBundle(files, auth)));
 
-        const shipped = shipScripts(`${name}-scripts`, args.host, SCRIPTS, { parent: this, dependsOn: [args.host.ready] });
-        const made = runStep(`${name}-new`, args.host, {
+        const made = scriptStep(name, "new", args.host, {
             scripts: [{
                 script: "release-new.sh",
                 env: {
@@ -66,10 +62,10 @@ export class ReleaseImage extends pulumi.ComponentResource {
                 },
             }],
             stdin: bundle,
-            triggers: [id, scriptsHash(SCRIPTS)],
-        }, { parent: this, dependsOn: [args.host.ready, ...shipped] });
-
-        const result = made.stdout.apply(out => validateReleaseResult(parseResultLine<ReleaseResult>(out, `${name}: release-new.sh`), args.repository));
+            triggers: [id],
+            validate: r => validateReleaseResult(r as ReleaseResult, args.repository),
+        }, { parent: this });
+        const result = made.result;
         this.ref = result.apply(r => r.ref);
         this.digest = result.apply(r => r.digest);
         this.version = result.apply(r => r.version);

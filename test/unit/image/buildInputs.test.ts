@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { BUNDLE_HEADER, BuildIdInputs, buildId, renderBundle } from "../../../components/image/buildInputs";
 import { ImageSpec, renderContainerfile } from "../../../components/image/containerfile";
-import { canonicalJson, parseResultLine, scriptCommand, shellQuote } from "../../../components/shell";
+import { parseResultLine } from "../../../components/host/step";
+import { canonicalJson, scriptCommand, shellQuote } from "../../../components/shell";
 
 const BASE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "1".repeat(64);
 const spec: ImageSpec = {
