@@ -1,0 +1,846 @@
+// TEST DOUBLE, never shipped: a small stand-in for the MachineConfig Operator (and for the
+// cluster-version operator's ClusterVersion status) that runs against the e2e suite's real API
+// server, so the rollout is proven on objects the server stored, validated and versioned.
+//
+// It watches MachineConfigs, MachineConfigPools, Nodes, MachineOSConfigs, MachineOSBuilds and
+// ClusterVersion, and plays, one step per tick, what openshift/machine-config-operator does:
+//   render      pkg/controller/render/render_controller.go: a pool's MachineConfigs are those its
+//               machineConfigSelector matches, sorted by name (syncMachineConfigPool); they merge
+//               as in pkg/controller/common/helpers.go MergeMachineConfigs (the last osImageURL of a
+//               MachineConfig the MCO did not generate wins over the ConfigMap's
+//               baseOSContainerImage, kernelArguments and extensions append, a non-default
+//               kernelType wins) into rendered-<pool>-<hash>, and the pool's spec.configuration
+//               names it with every source (syncGeneratedMachineConfig); no matching
+//               MachineConfig sets RenderDegraded (syncFailingStatus).
+//   node        pkg/controller/node: a node belongs to the pools its labels select, a custom pool
+//               taking it from worker and master taking it from a custom pool
+//               (pkg/helpers/helpers.go GetPoolsForNode); at most maxUnavailable nodes of an
+//               unpaused pool get the new desiredConfig annotation at a time.
+//   daemon      pkg/daemon: a node with desiredConfig != currentConfig goes Working, then Done on
+//               the new config; it reboots only when the configs differ in what it compares
+//               (update.go compareMachineConfig / calculatePostConfigChangeAction: osImageURL,
+//               kernelArguments, kernelType, extensions), otherwise "No changes". A test can make a
+//               pool's nodes go Degraded with a reason instead (and recover them).
+//   status      pkg/controller/node/status.go calculateStatus: machineCount, updatedMachineCount,
+//               readyMachineCount, unavailableMachineCount, degradedMachineCount; Updated=True
+//               ("All nodes are updated with MachineConfig …") and status.configuration =
+//               spec.configuration only when every node is updated, otherwise Updated=False and
+//               Updating=True ("All nodes are updating to …", or False "Pool is paused; …");
+//               NodeDegraded=True ("<n> nodes are reporting degraded status on sync",
+//               `Node <name> is reporting: "<reason>"`), Degraded=True with the node message, or
+//               "Custom OS image build failed" when ImageBuildDegraded; observedGeneration.
+//   build       pkg/controller/build/reconciler.go: a MachineOSConfig's pool gets one
+//               MachineOSBuild per rendered config, which goes Prepared → Building → Succeeded
+//               (digestedImagePushSpec; the MachineOSConfig then reports currentImagePullSpec) or
+//               Failed with a message a test sets; ImageBuildDegraded=True "Failed to build OS image
+//               for pool <pool> (MachineOSBuild: <name>): <message>" (syncBuildFailureStatus). Nodes of
+//               a layered pool only move once the build succeeded, onto the built image.
+//   cvo         ClusterVersion: a new spec.desiredUpdate is refused without force (a custom release
+//               has no Red Hat signature), otherwise history gets a Partial entry that moves through
+//               Progressing messages to Completed, one step per read of ClusterVersion by anyone else
+//               (the API server's audit log tells who read it), so a wait that polls sees each step.
+//
+// Every watch event is recorded in arrival order with its resourceVersion (one etcd, so the
+// revisions order events across kinds), plus each node update the daemon applied and whether it
+// rebooted. Tests assert on that record and on the objects, never on timings.
+import { createHash } from "node:crypto";
+import { KubeClient, KubeError, KubeObject, WatchEvent } from "./kube";
+import { MCO_API, MCO_NAMESPACE } from "./seed";
+
+const A = {
+    current: "machineconfiguration.openshift.io/currentConfig",
+    desired: "machineconfiguration.openshift.io/desiredConfig",
+    state: "machineconfiguration.openshift.io/state",
+    reason: "machineconfiguration.openshift.io/reason",
+    currentImage: "machineconfiguration.openshift.io/currentImage",
+    desiredImage: "machineconfiguration.openshift.io/desiredImage",
+} as const;
+/** MCO-generated MachineConfigs carry this and never set osImageURL (MergeMachineConfigs). */
+const GENERATED_BY = "machineconfiguration.openshift.io/generated-by-controller-version";
+
+interface LabelSelector {
+    matchLabels?: Record<string, string>;
+    matchExpressions?: { key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }[];
+}
+
+interface McSpec { osImageURL?: string; kernelType?: string; kernelArguments?: string[] | null; extensions?: string[] | null; config?: unknown }
+interface Mc extends KubeObject { spec?: McSpec & Record<string, unknown> }
+
+interface PoolCondition { type: string; status: "True" | "False" | "Unknown"; lastTransitionTime: string; reason?: string; message?: string }
+interface ObjectRef { apiVersion?: string; kind?: string; name: string }
+interface PoolSpec {
+    machineConfigSelector?: LabelSelector;
+    nodeSelector?: LabelSelector;
+    paused?: boolean;
+    maxUnavailable?: number | string;
+    configuration?: { name?: string; source?: ObjectRef[] };
+}
+interface PoolStatus {
+    observedGeneration?: number;
+    configuration?: { name?: string; source?: ObjectRef[] };
+    machineCount?: number;
+    updatedMachineCount?: number;
+    readyMachineCount?: number;
+    unavailableMachineCount?: number;
+    degradedMachineCount?: number;
+    conditions?: PoolCondition[];
+}
+interface Pool extends KubeObject { spec?: PoolSpec & Record<string, unknown>; status?: PoolStatus & Record<string, unknown> }
+
+interface BuildCondition { type: string; status: "True" | "False"; reason: string; message: string; lastTransitionTime: string }
+interface Mosc extends KubeObject { spec?: Record<string, unknown> }
+interface Mosb extends KubeObject { spec?: Record<string, unknown>; status?: { conditions?: BuildCondition[] } & Record<string, unknown> }
+
+interface CvCondition { type: string; status: string; lastTransitionTime: string; reason?: string; message?: string }
+interface HistoryEntry { state: string; image: string; version: string; startedTime: string; completionTime: string | null; verified: boolean }
+interface ClusterVersion extends KubeObject {
+    spec?: { desiredUpdate?: { image?: string; version?: string; force?: boolean } } & Record<string, unknown>;
+    status?: { desired?: { image?: string; version?: string }; history?: HistoryEntry[]; conditions?: CvCondition[] } & Record<string, unknown>;
+}
+
+/** What the daemon compares (update.go machineConfigDiff): a difference here is a reboot. */
+export interface NodeContent {
+    readonly osImageURL: string;
+    readonly kernelType: string;
+    readonly kernelArguments: readonly string[];
+    readonly extensions: readonly string[];
+}
+
+export type Kind = "MachineConfig" | "MachineConfigPool" | "Node" | "MachineOSConfig" | "MachineOSBuild" | "ClusterVersion";
+
+export interface RecordEntry {
+    /** Arrival order. */
+    readonly seq: number;
+    /** etcd revision of the event (the object's resourceVersion); the daemon's entries carry the node write's. */
+    readonly rv: number;
+    readonly kind: Kind | "NodeUpdate";
+    readonly type: "ADDED" | "MODIFIED" | "DELETED" | "REBOOT" | "NO_REBOOT";
+    readonly name: string;
+    /** The fields the tests read, flattened. */
+    readonly summary: Readonly<Record<string, unknown>>;
+}
+
+export interface SimulatorOptions {
+    /** The MachineOSConfig/MachineOSBuild API the installed CRDs serve, if any. */
+    readonly machineOSApi?: "v1" | "v1alpha1";
+    /** Milliseconds per tick (one step of each controller). */
+    readonly tickMs?: number;
+    /** Reads of ClusterVersion `version` by others so far (the audit log); the CVO steps once per new read. */
+    readonly clusterVersionReads?: () => number;
+    /** The version a release image reports when desiredUpdate.version is empty. */
+    readonly releaseVersion?: (image: string) => string;
+}
+
+const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, "Z");
+const sha = (s: string): string => createHash("sha256").update(s).digest("hex");
+const rvOf = (o: KubeObject): number => Number(o.metadata.resourceVersion ?? 0);
+
+export function selectorMatches(sel: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
+    // metav1.LabelSelectorAsSelector: a nil selector matches nothing, an empty one everything;
+    // the render controller refuses an empty machineConfigSelector separately.
+    if (sel === undefined) return false;
+    const l = labels ?? {};
+    for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (l[k] !== v) return false;
+    for (const e of sel.matchExpressions ?? []) {
+        const has = Object.prototype.hasOwnProperty.call(l, e.key);
+        const values = e.values ?? [];
+        if (e.operator === "In" && !(has && values.includes(l[e.key]))) return false;
+        if (e.operator === "NotIn" && has && values.includes(l[e.key])) return false;
+        if (e.operator === "Exists" && !has) return false;
+        if (e.operator === "DoesNotExist" && has) return false;
+    }
+    return true;
+}
+
+const isEmptySelector = (sel: LabelSelector | undefined): boolean =>
+    sel !== undefined && Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0;
+
+function setCondition<C extends { type: string; status: string; lastTransitionTime: string; reason?: string; message?: string }>(list: C[], c: C): C[] {
+    const old = list.find(x => x.type === c.type);
+    const next = old !== undefined && old.status === c.status ? { ...c, lastTransitionTime: old.lastTransitionTime } : c;
+    return [...list.filter(x => x.type !== c.type), next];
+}
+
+function poolCondition(type: string, status: boolean, message = "", reason = ""): PoolCondition {
+    return { type, status: status ? "True" : "False", lastTransitionTime: now(), reason, message };
+}
+
+/** JSON with sorted keys: the server returns objects with its own key order. */
+function canonical(v: unknown): string {
+    return JSON.stringify(v, (_k, x: unknown) => (x !== null && typeof x === "object" && !Array.isArray(x)
+        ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : x));
+}
+const sameJson = (a: unknown, b: unknown): boolean => canonical(a) === canonical(b);
+
+export class McoSimulator {
+    /** Every change seen, in arrival order. */
+    readonly record: RecordEntry[] = [];
+    private seq = 0;
+    private readonly mcs = new Map<string, Mc>();
+    private readonly pools = new Map<string, Pool>();
+    private readonly nodes = new Map<string, KubeObject>();
+    private readonly moscs = new Map<string, Mosc>();
+    private readonly mosbs = new Map<string, Mosb>();
+    private cv: ClusterVersion | undefined;
+    private baseImage = "";
+    private readonly degraded = new Map<string, string>();
+    private readonly failingBuilds = new Map<string, string>();
+    private readonly watches: { stop(): void }[] = [];
+    private timer: NodeJS.Timeout | undefined;
+    private running = false;
+    private ticking = false;
+    private quietTicks = 0;
+    private cvoReadsSeen = 0;
+    private cvoStep = 0;
+    private lastError = "";
+    private readonly tickMs: number;
+
+    constructor(private readonly client: KubeClient, private readonly opts: SimulatorOptions = {}) {
+        this.tickMs = opts.tickMs ?? 100;
+    }
+
+    // ------------------------------------------------------------------ test controls
+    /** Nodes of `pool` that are told to update go Degraded with `reason` instead. */
+    degradePool(pool: string, reason: string): void {
+        this.degraded.set(pool, reason);
+        this.quietTicks = 0;
+    }
+
+    /** The pool's nodes update again (a degraded node retries, as the daemon does). */
+    recoverPool(pool: string): void {
+        this.degraded.delete(pool);
+        this.quietTicks = 0;
+    }
+
+    /** New MachineOSBuilds of `pool` fail with `message`. */
+    failBuilds(pool: string, message: string): void {
+        this.failingBuilds.set(pool, message);
+    }
+
+    succeedBuilds(pool: string): void {
+        this.failingBuilds.delete(pool);
+    }
+
+    /** Entries of one kind (and name), in arrival order. */
+    events(kind: RecordEntry["kind"], name?: string): RecordEntry[] {
+        return this.record.filter(e => e.kind === kind && (name === undefined || e.name === name));
+    }
+
+    /** The node updates the daemon applied (REBOOT or NO_REBOOT), from record index `from`. */
+    nodeUpdates(node?: string, from = 0): RecordEntry[] {
+        return this.record.slice(from).filter(e => e.kind === "NodeUpdate" && (node === undefined || e.name === node));
+    }
+
+    /** The content a rendered config gives a node (for assertions). */
+    contentOf(rendered: string): NodeContent | undefined {
+        const mc = this.mcs.get(rendered);
+        return mc === undefined ? undefined : this.mcContent(mc);
+    }
+
+    /** The pool a node belongs to now, by the MCO's rules. */
+    poolOf(node: string): string | undefined {
+        const n = this.nodes.get(node);
+        return n === undefined ? undefined : this.primaryPool(n)?.metadata.name;
+    }
+
+    /**
+     * Resolves once nothing is left to do: every pool rendered, every node that can update has,
+     * builds finished, ClusterVersion idle, for a few ticks in a row.
+     */
+    async settled(timeoutMs = 120_000): Promise<void> {
+        const end = Date.now() + timeoutMs;
+        this.quietTicks = 0;
+        while (this.quietTicks < 5) {
+            if (Date.now() > end) throw new Error(`MCO simulator did not settle within ${timeoutMs} ms${this.lastError ? ` (last error: ${this.lastError})` : ""}`);
+            await new Promise(r => setTimeout(r, this.tickMs));
+        }
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+    async start(): Promise<void> {
+        const cm = await this.client.mustGet(`/api/v1/namespaces/${MCO_NAMESPACE}/configmaps/machine-config-osimageurl`);
+        this.baseImage = cm.data?.baseOSContainerImage ?? "";
+        this.running = true;
+        const mco = `/apis/${MCO_API}`;
+        const mos = this.opts.machineOSApi === undefined ? undefined : `/apis/machineconfiguration.openshift.io/${this.opts.machineOSApi}`;
+        await this.watchKind<Mc>("MachineConfig", `${mco}/machineconfigs`, this.mcs);
+        await this.watchKind<Pool>("MachineConfigPool", `${mco}/machineconfigpools`, this.pools);
+        await this.watchKind("Node", "/api/v1/nodes", this.nodes);
+        if (mos !== undefined) {
+            await this.watchKind<Mosc>("MachineOSConfig", `${mos}/machineosconfigs`, this.moscs);
+            await this.watchKind<Mosb>("MachineOSBuild", `${mos}/machineosbuilds`, this.mosbs);
+        }
+        const cvs = new Map<string, ClusterVersion>();
+        await this.watchKind<ClusterVersion>("ClusterVersion", "/apis/config.openshift.io/v1/clusterversions", cvs, () => { this.cv = cvs.get("version"); });
+        this.cv = cvs.get("version");
+        this.cvoReadsSeen = this.opts.clusterVersionReads?.() ?? 0;
+        const loop = (): void => {
+            if (!this.running) return;
+            this.timer = setTimeout(() => { void this.tick().finally(loop); }, this.tickMs);
+        };
+        loop();
+    }
+
+    async stop(): Promise<void> {
+        this.running = false;
+        if (this.timer) clearTimeout(this.timer);
+        for (const w of this.watches) w.stop();
+        while (this.ticking) await new Promise(r => setTimeout(r, 10));
+    }
+
+    private async watchKind<T extends KubeObject>(kind: Kind, path: string, cache: Map<string, T>, onChange?: () => void): Promise<void> {
+        const list = await this.client.list<T>(path);
+        for (const item of list.items) {
+            cache.set(item.metadata.name, item);
+            this.note(kind, "ADDED", item);
+        }
+        onChange?.();
+        const run = (rv: string): void => {
+            if (!this.running) return;
+            let last = rv;
+            const w = this.client.watch<T>(path, rv, e => {
+                if (e.type === "BOOKMARK") {
+                    last = e.object.metadata.resourceVersion ?? last;
+                    return;
+                }
+                if (e.type === "ERROR") return;
+                last = e.object.metadata.resourceVersion ?? last;
+                this.apply(kind, cache, e);
+                onChange?.();
+            });
+            this.watches.push(w);
+            void w.done.then(async () => {
+                if (!this.running) return;
+                // The server ended the watch (timeout, or 410 Gone): list again and carry on.
+                try {
+                    const again = await this.client.list<T>(path);
+                    const seen = new Set<string>();
+                    for (const item of again.items) {
+                        seen.add(item.metadata.name);
+                        const old = cache.get(item.metadata.name);
+                        if (old?.metadata.resourceVersion !== item.metadata.resourceVersion) this.apply(kind, cache, { type: old ? "MODIFIED" : "ADDED", object: item });
+                    }
+                    for (const [name, old] of [...cache]) if (!seen.has(name)) this.apply(kind, cache, { type: "DELETED", object: old });
+                    onChange?.();
+                    run(again.metadata.resourceVersion);
+                } catch {
+                    setTimeout(() => run(last), 500);
+                }
+            });
+        };
+        run(list.metadata.resourceVersion);
+    }
+
+    private apply<T extends KubeObject>(kind: Kind, cache: Map<string, T>, e: WatchEvent<T>): void {
+        const name = e.object.metadata.name;
+        if (e.type === "DELETED") cache.delete(name);
+        else {
+            const cached = cache.get(name);
+            // Our own writes are cached from their responses; never go back to an older version.
+            if (cached === undefined || rvOf(cached) <= rvOf(e.object)) cache.set(name, e.object);
+        }
+        this.note(kind, e.type as "ADDED" | "MODIFIED" | "DELETED", e.object);
+        this.quietTicks = 0;
+    }
+
+    private note(kind: RecordEntry["kind"], type: RecordEntry["type"], obj: KubeObject, summary?: Record<string, unknown>): void {
+        this.record.push({ seq: this.seq++, rv: rvOf(obj), kind, type, name: obj.metadata.name, summary: summary ?? summarize(kind, obj) });
+    }
+
+    // ------------------------------------------------------------------ the loop
+    private async tick(): Promise<void> {
+        this.ticking = true;
+        let wrote = false;
+        let pending = false;
+        try {
+            for (const pool of [...this.pools.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
+                if (pool.metadata.deletionTimestamp) continue;
+                const r = await this.syncPool(pool);
+                wrote ||= r.wrote;
+                pending ||= r.pending;
+            }
+            for (const node of [...this.nodes.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
+                const r = await this.daemon(node);
+                wrote ||= r.wrote;
+                pending ||= r.pending;
+            }
+            const c = await this.cvo();
+            wrote ||= c.wrote;
+            pending ||= c.pending;
+            this.lastError = "";
+        } catch (e) {
+            // A conflict (someone else wrote first) or a refused write: retry on the next tick.
+            this.lastError = e instanceof KubeError ? e.message : String(e);
+            wrote = true;
+        } finally {
+            this.ticking = false;
+        }
+        this.quietTicks = wrote || pending ? 0 : this.quietTicks + 1;
+    }
+
+    // ------------------------------------------------------------------ render
+    private mcContent(mc: Mc): NodeContent {
+        const s = mc.spec ?? {};
+        return { osImageURL: s.osImageURL ?? "", kernelType: s.kernelType || "default", kernelArguments: s.kernelArguments ?? [], extensions: s.extensions ?? [] };
+    }
+
+    /** MergeMachineConfigs over the pool's MachineConfigs (sorted by name). */
+    private merge(configs: Mc[]): NodeContent {
+        let osImageURL = this.baseImage;
+        let kernelType = "";
+        const kernelArguments: string[] = [];
+        const extensions: string[] = [];
+        for (const c of configs) {
+            const s = c.spec ?? {};
+            if (s.kernelType === "realtime" || s.kernelType === "64k-pages") kernelType = s.kernelType;
+            kernelArguments.push(...(s.kernelArguments ?? []));
+            extensions.push(...(s.extensions ?? []));
+            if ((c.metadata.annotations ?? {})[GENERATED_BY] === undefined && s.osImageURL) osImageURL = s.osImageURL;
+        }
+        return { osImageURL, kernelType: kernelType || "default", kernelArguments, extensions };
+    }
+
+    private selectedConfigs(pool: Pool): Mc[] {
+        return [...this.mcs.values()]
+            .filter(mc => !mc.metadata.name.startsWith("rendered-") && selectorMatches(pool.spec?.machineConfigSelector, mc.metadata.labels))
+            .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+    }
+
+    private async syncPool(pool: Pool): Promise<{ wrote: boolean; pending: boolean }> {
+        const name = pool.metadata.name;
+        const base = `/apis/${MCO_API}/machineconfigpools/${name}`;
+        if (isEmptySelector(pool.spec?.machineConfigSelector)) return { wrote: false, pending: false };
+        const configs = this.selectedConfigs(pool);
+        let renderError: string | undefined;
+        if (configs.length === 0) {
+            renderError = `Failed to render configuration for pool ${name}: no MachineConfigs found matching selector ${JSON.stringify(pool.spec?.machineConfigSelector ?? {})}`;
+        } else {
+            const merged = this.merge(configs);
+            const renderedName = `rendered-${name}-${sha(JSON.stringify(merged)).slice(0, 32)}`;
+            if (!this.mcs.has(renderedName)) {
+                const created = await this.client.create<Mc>(`/apis/${MCO_API}/machineconfigs`, {
+                    apiVersion: MCO_API,
+                    kind: "MachineConfig",
+                    metadata: {
+                        name: renderedName,
+                        annotations: { [GENERATED_BY]: "rf-mco-simulator" },
+                        ownerReferences: pool.metadata.uid ? [{ apiVersion: MCO_API, kind: "MachineConfigPool", name, uid: pool.metadata.uid, controller: true }] : [],
+                    },
+                    spec: {
+                        config: { ignition: { version: "3.5.0" } },
+                        osImageURL: merged.osImageURL,
+                        kernelType: merged.kernelType,
+                        kernelArguments: [...merged.kernelArguments],
+                        extensions: [...merged.extensions],
+                    },
+                });
+                this.mcs.set(renderedName, created);
+                return { wrote: true, pending: true };
+            }
+            const source = configs.map(c => ({ apiVersion: MCO_API, kind: "MachineConfig", name: c.metadata.name }));
+            const cfg = pool.spec?.configuration;
+            if (cfg?.name !== renderedName || !sameJson(cfg?.source ?? [], source)) {
+                const updated = await this.client.update<Pool>(base, { ...pool, spec: { ...pool.spec, configuration: { name: renderedName, source } } });
+                this.pools.set(name, updated);
+                return { wrote: true, pending: true };
+            }
+        }
+
+        const layered = await this.layering(pool);
+        if (layered.wrote) return { wrote: true, pending: true };
+
+        const members = [...this.nodes.values()].filter(n => this.primaryPool(n)?.metadata.name === name);
+        const target = pool.spec?.configuration?.name;
+        let wroteNodes = false;
+        // Nodes that never had a config (first sight) start on the pool's, as after installation.
+        for (const n of members) {
+            const ann = n.metadata.annotations ?? {};
+            if (target !== undefined && ann[A.current] === undefined) {
+                await this.annotate(n, { [A.current]: target, [A.desired]: target, [A.state]: "Done" });
+                wroteNodes = true;
+            }
+        }
+        if (wroteNodes) return { wrote: true, pending: true };
+
+        // The node controller: hand out the new config to at most maxUnavailable nodes at a time.
+        const targetImage = layered.image;
+        const needs = (n: KubeObject): boolean => {
+            const ann = n.metadata.annotations ?? {};
+            return ann[A.desired] !== target || (ann[A.desiredImage] ?? "") !== (targetImage ?? "");
+        };
+        const unavailable = (n: KubeObject): boolean => {
+            const ann = n.metadata.annotations ?? {};
+            return ann[A.state] !== "Done" || ann[A.current] !== ann[A.desired] || (ann[A.currentImage] ?? "") !== (ann[A.desiredImage] ?? "");
+        };
+        if (target !== undefined && !pool.spec?.paused && layered.ready) {
+            const max = maxUnavailableOf(pool.spec?.maxUnavailable, members.length);
+            let busy = members.filter(unavailable).length;
+            for (const n of members.filter(needs).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
+                if (busy >= max) break;
+                const patch: Record<string, string | null> = { [A.desired]: target, [A.desiredImage]: targetImage ?? null };
+                await this.annotate(n, patch);
+                busy++;
+                wroteNodes = true;
+            }
+        }
+
+        const status = this.calculateStatus(pool, members, renderError, layered);
+        if (!sameJson(stripTimes(status), stripTimes(pool.status ?? {}))) {
+            const updated = await this.client.update<Pool>(`${base}/status`, { ...this.pools.get(name) ?? pool, status: { ...status } });
+            this.pools.set(name, updated);
+            return { wrote: true, pending: true };
+        }
+        // Work is left while a node can still be handed the config or is mid-update; a Degraded
+        // node is a stable state until a test recovers it.
+        const canMove = target !== undefined && !pool.spec?.paused && layered.ready;
+        const pendingNodes = members.some(n => (canMove && needs(n)) || (unavailable(n) && (n.metadata.annotations ?? {})[A.state] !== "Degraded"));
+        return { wrote: wroteNodes, pending: pendingNodes || layered.building };
+    }
+
+    /** pkg/controller/node/status.go calculateStatus, for the fields the MCO sets. */
+    private calculateStatus(pool: Pool, members: KubeObject[], renderError: string | undefined, layered: Layered): PoolStatus {
+        const spec = pool.spec ?? {};
+        const target = spec.configuration?.name;
+        const ann = (n: KubeObject): Record<string, string> => n.metadata.annotations ?? {};
+        const isUpdated = (n: KubeObject): boolean => {
+            const a = ann(n);
+            return a[A.state] === "Done" && a[A.current] === target && a[A.desired] === target &&
+                (a[A.currentImage] ?? "") === (layered.image ?? "") && (a[A.desiredImage] ?? "") === (layered.image ?? "");
+        };
+        const degradedNodes = members.filter(n => ann(n)[A.state] === "Degraded");
+        const unavailableCount = members.filter(n => {
+            const a = ann(n);
+            return a[A.state] !== "Done" || a[A.current] !== a[A.desired];
+        }).length;
+        const updated = members.filter(isUpdated).length;
+        const total = members.length;
+        const allUpdated = target !== undefined && updated === total && unavailableCount === 0 && !layered.building && !layered.failed;
+        let conditions = [...(pool.status?.conditions ?? [])];
+        const prev = pool.status?.configuration;
+        let configuration = prev ?? {};
+        const line = `MachineConfig ${target ?? ""}${layered.image ? ` / Image ${layered.image}` : ""}`;
+        if (allUpdated) {
+            conditions = setCondition(conditions, poolCondition("Updated", true, `All nodes are updated with ${line}`));
+            conditions = setCondition(conditions, poolCondition("Updating", false));
+            configuration = spec.configuration ?? {};
+        } else {
+            conditions = setCondition(conditions, poolCondition("Updated", false));
+            if (spec.paused) conditions = setCondition(conditions, poolCondition("Updating", false, `Pool is paused; will not update to ${line}`));
+            else conditions = setCondition(conditions, poolCondition("Updating", true, `All nodes are updating to ${line}`));
+        }
+        if (layered.mosc !== undefined && !spec.paused) {
+            if (layered.building) conditions = setCondition(conditions, poolCondition("Updating", true, `Pool is waiting for OS image build to complete (mosb: ${layered.build ?? ""})`));
+            if (layered.failed) conditions = setCondition(conditions, poolCondition("Updating", false, `Pool update stopped due to OS image build failure (mosb: ${layered.build ?? ""})`));
+        }
+        const nodeDegradedMessage = degradedNodes.map(n => `Node ${n.metadata.name} is reporting: ${JSON.stringify(ann(n)[A.reason] ?? "")}`).join(", ");
+        conditions = setCondition(conditions, degradedNodes.length > 0
+            ? poolCondition("NodeDegraded", true, nodeDegradedMessage, `${degradedNodes.length} nodes are reporting degraded status on sync`)
+            : poolCondition("NodeDegraded", false));
+        conditions = setCondition(conditions, poolCondition("RenderDegraded", renderError !== undefined, renderError ?? ""));
+        if (layered.mosc !== undefined) {
+            conditions = setCondition(conditions, layered.failed
+                ? poolCondition("ImageBuildDegraded", true, `Failed to build OS image for pool ${pool.metadata.name} (MachineOSBuild: ${layered.build ?? ""}): ${layered.failure ?? ""}`, "BuildFailed")
+                : poolCondition("ImageBuildDegraded", false, layered.building ? "New build started" : "Build completed successfully", layered.building ? "Building" : "BuildSuccess"));
+        }
+        const buildDegraded = layered.failed;
+        const degraded = degradedNodes.length > 0 || renderError !== undefined || buildDegraded;
+        conditions = setCondition(conditions, poolCondition("Degraded", degraded,
+            degradedNodes.length > 0 ? nodeDegradedMessage : buildDegraded ? "Custom OS image build failed" : renderError ?? ""));
+        conditions.sort((a, b) => a.type.localeCompare(b.type));
+        return {
+            observedGeneration: pool.metadata.generation,
+            configuration,
+            machineCount: total,
+            updatedMachineCount: updated,
+            readyMachineCount: updated,
+            unavailableMachineCount: unavailableCount,
+            degradedMachineCount: degradedNodes.length,
+            conditions,
+        };
+    }
+
+    // ------------------------------------------------------------------ on-cluster layering
+    private async layering(pool: Pool): Promise<Layered> {
+        const api = this.opts.machineOSApi;
+        const mosc = [...this.moscs.values()].find(m => (m.spec?.machineConfigPool as { name?: string } | undefined)?.name === pool.metadata.name);
+        const rendered = pool.spec?.configuration?.name;
+        if (api === undefined || mosc === undefined || rendered === undefined) return { ready: true, building: false, failed: false, wrote: false };
+        const mine = [...this.mosbs.values()].filter(b => (b.spec?.machineOSConfig as { name?: string } | undefined)?.name === mosc.metadata.name &&
+            ((b.spec?.machineConfig as { name?: string } | undefined)?.name ?? (b.spec?.desiredConfig as { name?: string } | undefined)?.name) === rendered);
+        const build = mine[0];
+        const base = `/apis/machineconfiguration.openshift.io/${api}`;
+        const pushSpec = String(api === "v1" ? mosc.spec?.renderedImagePushSpec : (mosc.spec?.buildInputs as { renderedImagePushspec?: string } | undefined)?.renderedImagePushspec);
+        const result = (extra: Partial<Layered>): Layered => ({ ready: false, building: true, failed: false, wrote: false, mosc: mosc.metadata.name, ...extra });
+        if (build === undefined) {
+            const name = `${mosc.metadata.name}-${sha(`${rendered}/${mosc.metadata.generation ?? 0}`).slice(0, 12)}`;
+            const spec = api === "v1"
+                ? { machineConfig: { name: rendered }, machineOSConfig: { name: mosc.metadata.name }, renderedImagePushSpec: pushSpec }
+                : { configGeneration: mosc.metadata.generation ?? 1, desiredConfig: { name: rendered }, machineOSConfig: { name: mosc.metadata.name }, renderedImagePushspec: pushSpec, version: 1 };
+            const created = await this.client.create<Mosb>(`${base}/machineosbuilds`, {
+                apiVersion: `machineconfiguration.openshift.io/${api}`,
+                kind: "MachineOSBuild",
+                metadata: {
+                    name,
+                    labels: {
+                        "machineconfiguration.openshift.io/machine-os-config": mosc.metadata.name,
+                        "machineconfiguration.openshift.io/target-machine-config-pool": pool.metadata.name,
+                        "machineconfiguration.openshift.io/rendered-machine-config": rendered,
+                    },
+                },
+                spec,
+            });
+            this.mosbs.set(name, created);
+            return result({ wrote: true, build: name });
+        }
+        const conds = build.status?.conditions ?? [];
+        const isTrue = (t: string): boolean => conds.some(c => c.type === t && c.status === "True");
+        const setStatus = async (status: Record<string, unknown>): Promise<void> => {
+            const updated = await this.client.update<Mosb>(`${base}/machineosbuilds/${build.metadata.name}/status`, { ...build, status: { ...build.status, ...status } });
+            this.mosbs.set(build.metadata.name, updated);
+        };
+        const buildConds = (state: "Prepared" | "Building" | "Succeeded" | "Failed", message: string): BuildCondition[] => {
+            const t = now();
+            const c = (type: string, on: boolean, reason: string, msg: string): BuildCondition => ({ type, status: on ? "True" : "False", reason, message: msg, lastTransitionTime: t });
+            return [
+                c("Prepared", state === "Prepared", "Prepared", state === "Prepared" ? "Build Prepared and Pending" : "Build Prepared"),
+                c("Building", state === "Building", state === "Building" ? "Running" : "NotRunning", state === "Building" ? "Image Build In Progress" : "Build not running"),
+                c("Succeeded", state === "Succeeded", state === "Succeeded" ? "Ready" : "NotReady", state === "Succeeded" ? "Build Ready" : "Build not ready"),
+                c("Failed", state === "Failed", state === "Failed" ? "BuildFailed" : "NotFailed", state === "Failed" ? message : "Build not failed"),
+                c("Interrupted", false, "NotInterrupted", "Build not interrupted"),
+            ];
+        };
+        if (isTrue("Failed")) {
+            const failure = conds.find(c => c.type === "Failed")?.message ?? "";
+            return result({ building: false, failed: true, failure, build: build.metadata.name });
+        }
+        if (conds.length === 0) {
+            await setStatus(api === "v1" ? { conditions: buildConds("Prepared", ""), buildStart: now() } : { conditions: buildConds("Prepared", ""), buildStart: now() });
+            return result({ wrote: true, build: build.metadata.name });
+        }
+        if (isTrue("Prepared")) {
+            await setStatus({ conditions: buildConds("Building", "") });
+            return result({ wrote: true, build: build.metadata.name });
+        }
+        if (isTrue("Building")) {
+            const failure = this.failingBuilds.get(pool.metadata.name);
+            if (failure !== undefined) {
+                await setStatus({ conditions: buildConds("Failed", failure), buildEnd: now() });
+                return result({ wrote: true, building: false, failed: true, failure, build: build.metadata.name });
+            }
+            const repo = pushSpec.replace(/:[^/:]+$/, "");
+            const digest = `${repo}@sha256:${sha(`${build.metadata.name}/${pushSpec}`)}`;
+            await setStatus(api === "v1"
+                ? { conditions: buildConds("Succeeded", ""), buildEnd: now(), digestedImagePushSpec: digest }
+                : { conditions: buildConds("Succeeded", ""), buildEnd: now(), finalImagePullspec: digest });
+            return result({ wrote: true, build: build.metadata.name });
+        }
+        // Succeeded: the MachineOSConfig reports the image, then nodes may move onto it.
+        const digest = String(api === "v1" ? build.status?.digestedImagePushSpec : build.status?.finalImagePullspec);
+        const field = api === "v1" ? "currentImagePullSpec" : "currentImagePullspec";
+        if (mosc.status?.[field] !== digest) {
+            const status = api === "v1"
+                ? { ...mosc.status, currentImagePullSpec: digest, observedGeneration: mosc.metadata.generation, machineOSBuild: { group: "machineconfiguration.openshift.io", name: build.metadata.name, resource: "machineosbuilds" } }
+                : { ...mosc.status, currentImagePullspec: digest, observedGeneration: mosc.metadata.generation };
+            const updated = await this.client.update<Mosc>(`${base}/machineosconfigs/${mosc.metadata.name}/status`, { ...mosc, status });
+            this.moscs.set(mosc.metadata.name, updated);
+            return result({ wrote: true, build: build.metadata.name });
+        }
+        return { ready: true, building: false, failed: false, wrote: false, mosc: mosc.metadata.name, image: digest, build: build.metadata.name };
+    }
+
+    // ------------------------------------------------------------------ nodes
+    private primaryPool(node: KubeObject): Pool | undefined {
+        const matching = [...this.pools.values()].filter(p => !p.metadata.deletionTimestamp && selectorMatches(p.spec?.nodeSelector, node.metadata.labels));
+        const master = matching.find(p => p.metadata.name === "master");
+        const worker = matching.find(p => p.metadata.name === "worker");
+        const custom = matching.filter(p => p.metadata.name !== "master" && p.metadata.name !== "worker");
+        if (custom.length > 1) return undefined; // "node belongs to N custom roles, cannot proceed"
+        if (master !== undefined) return master;
+        return custom[0] ?? worker;
+    }
+
+    private async annotate(node: KubeObject, annotations: Record<string, string | null>): Promise<KubeObject> {
+        const updated = await this.client.patch(`/api/v1/nodes/${node.metadata.name}`, "merge", { metadata: { annotations } });
+        this.nodes.set(node.metadata.name, updated);
+        return updated;
+    }
+
+    private nodeContent(config: string | undefined, image: string | undefined): NodeContent | undefined {
+        const mc = config === undefined ? undefined : this.mcs.get(config);
+        if (mc === undefined) return undefined;
+        const c = this.mcContent(mc);
+        return image ? { ...c, osImageURL: image } : c;
+    }
+
+    /** The machine-config-daemon of one node: Working, then Done on the new config (or Degraded). */
+    private async daemon(node: KubeObject): Promise<{ wrote: boolean; pending: boolean }> {
+        const a = node.metadata.annotations ?? {};
+        const desired = a[A.desired];
+        if (desired === undefined) return { wrote: false, pending: false };
+        const changed = desired !== a[A.current] || (a[A.desiredImage] ?? "") !== (a[A.currentImage] ?? "");
+        const pool = this.primaryPool(node)?.metadata.name;
+        const degradeReason = pool === undefined ? undefined : this.degraded.get(pool);
+        if (!changed) {
+            if (a[A.state] !== "Done") {
+                await this.annotate(node, { [A.state]: "Done", [A.reason]: "" });
+                return { wrote: true, pending: false };
+            }
+            return { wrote: false, pending: false };
+        }
+        if (degradeReason !== undefined) {
+            if (a[A.state] === "Degraded" && a[A.reason] === degradeReason) return { wrote: false, pending: false };
+            await this.annotate(node, { [A.state]: "Degraded", [A.reason]: degradeReason });
+            return { wrote: true, pending: false };
+        }
+        if (a[A.state] !== "Working") {
+            await this.annotate(node, { [A.state]: "Working", [A.reason]: "" });
+            return { wrote: true, pending: true };
+        }
+        const from = this.nodeContent(a[A.current], a[A.currentImage]);
+        const to = this.nodeContent(desired, a[A.desiredImage]);
+        if (to === undefined) return { wrote: false, pending: true }; // the rendered config is not in the cache yet
+        const reboot = from === undefined || !sameJson(from, to);
+        const updated = await this.annotate(node, {
+            [A.current]: desired, [A.currentImage]: a[A.desiredImage] ?? null, [A.state]: "Done", [A.reason]: "",
+        });
+        this.note("NodeUpdate", reboot ? "REBOOT" : "NO_REBOOT", updated, {
+            from: a[A.current], to: desired, pool, fromImage: from?.osImageURL, toImage: to.osImageURL,
+            kernelArguments: [...to.kernelArguments], extensions: [...to.extensions],
+        });
+        return { wrote: true, pending: true };
+    }
+
+    // ------------------------------------------------------------------ ClusterVersion
+    private async cvo(): Promise<{ wrote: boolean; pending: boolean }> {
+        const cv = this.cv;
+        const want = cv?.spec?.desiredUpdate;
+        if (cv === undefined || want?.image === undefined || want.image === "") return { wrote: false, pending: false };
+        const history = cv.status?.history ?? [];
+        const latest = history[0];
+        const path = "/apis/config.openshift.io/v1/clusterversions/version/status";
+        const version = want.version || this.opts.releaseVersion?.(want.image) || "4.19.10-rhcos-forge";
+        let conditions = [...(cv.status?.conditions ?? [])];
+        const cond = (type: string, status: boolean, reason: string, message: string): CvCondition => ({ type, status: status ? "True" : "False", lastTransitionTime: now(), reason, message });
+        const write = async (status: Record<string, unknown>): Promise<void> => {
+            const updated = await this.client.update<ClusterVersion>(path, { ...cv, status: { ...cv.status, ...status } });
+            this.cv = updated;
+        };
+        if (latest?.image === want.image && latest.state === "Completed") return { wrote: false, pending: false };
+        if (want.force !== true) {
+            // The CVO verifies the release signature; a custom release has none.
+            const message = `Retrieving payload failed version="${want.version ?? ""}" image="${want.image}" failure=The update cannot be verified: unable to verify ${want.image.split("@")[1] ?? want.image} against keyrings: verifier-public-key-redhat`;
+            if (conditions.some(c => c.type === "ReleaseAccepted" && c.status === "False" && c.message === message)) return { wrote: false, pending: false };
+            conditions = setCondition(conditions, cond("ReleaseAccepted", false, "RetrievePayload", message));
+            await write({ conditions });
+            return { wrote: true, pending: false };
+        }
+        const steps = ["0 of 3 done (0% complete)", "1 of 3 done (33% complete)", "2 of 3 done (66% complete)"];
+        const reads = this.opts.clusterVersionReads?.();
+        if (latest?.image !== want.image) {
+            this.cvoStep = 0;
+            this.cvoReadsSeen = reads ?? 0;
+            conditions = setCondition(conditions, cond("ReleaseAccepted", true, "PayloadLoaded", `Payload loaded version="${version}" image="${want.image}" architecture="amd64"`));
+            conditions = setCondition(conditions, cond("Progressing", true, "", `Working towards ${version}: ${steps[0]}`));
+            await write({
+                desired: { image: want.image, version },
+                history: [{ state: "Partial", image: want.image, version, startedTime: now(), completionTime: null, verified: false }, ...history],
+                conditions,
+                observedGeneration: cv.metadata.generation,
+            });
+            return { wrote: true, pending: true };
+        }
+        // One step per read by someone else: a wait that polls sees every step.
+        if (reads !== undefined) {
+            if (reads <= this.cvoReadsSeen) return { wrote: false, pending: true };
+            this.cvoReadsSeen = reads;
+        }
+        this.cvoStep++;
+        if (this.cvoStep < steps.length) {
+            conditions = setCondition(conditions, cond("Progressing", true, "", `Working towards ${version}: ${steps[this.cvoStep]}`));
+            await write({ conditions });
+            return { wrote: true, pending: true };
+        }
+        conditions = setCondition(conditions, cond("Progressing", false, "", `Cluster version is ${version}`));
+        conditions = setCondition(conditions, cond("Available", true, "", `Done applying ${version}`));
+        await write({ history: [{ ...latest, state: "Completed", completionTime: now(), verified: false }, ...history.slice(1)], conditions });
+        return { wrote: true, pending: false };
+    }
+}
+
+interface Layered {
+    /** Nodes may move (no build, or the build of the current config succeeded and is reported). */
+    readonly ready: boolean;
+    readonly building: boolean;
+    readonly failed: boolean;
+    readonly failure?: string;
+    readonly wrote: boolean;
+    readonly mosc?: string;
+    readonly build?: string;
+    /** The built image nodes boot, once reported. */
+    readonly image?: string;
+}
+
+/** intstr.GetScaledValueFromIntOrPercent rounding down, and never 0 (the MCO moves one node at least). */
+function maxUnavailableOf(v: number | string | undefined, total: number): number {
+    if (v === undefined) return 1;
+    if (typeof v === "number") return Math.max(1, v);
+    const m = /^(\d+)%$/.exec(v);
+    const n = m ? Math.floor((Number(m[1]) * total) / 100) : Number(v);
+    return Math.max(1, Number.isFinite(n) ? n : 1);
+}
+
+function stripTimes(s: unknown): unknown {
+    return JSON.parse(JSON.stringify(s, (k, v: unknown) => (k === "lastTransitionTime" ? undefined : v)));
+}
+
+function summarize(kind: RecordEntry["kind"], o: KubeObject): Record<string, unknown> {
+    const spec = (o.spec ?? {}) as Record<string, unknown>;
+    const status = (o.status ?? {}) as Record<string, unknown>;
+    switch (kind) {
+        case "MachineConfig":
+            return { labels: o.metadata.labels ?? {}, osImageURL: spec.osImageURL, kernelArguments: spec.kernelArguments, extensions: spec.extensions };
+        case "MachineConfigPool": {
+            const s = status as PoolStatus;
+            const p = spec as PoolSpec;
+            const conds = s.conditions ?? [];
+            return {
+                specConfig: p.configuration?.name, sources: (p.configuration?.source ?? []).map(r => r.name),
+                statusConfig: s.configuration?.name, statusSources: (s.configuration?.source ?? []).map(r => r.name),
+                paused: p.paused, maxUnavailable: p.maxUnavailable, nodeSelector: p.nodeSelector, machineConfigSelector: p.machineConfigSelector,
+                machineCount: s.machineCount, updated: s.updatedMachineCount, ready: s.readyMachineCount, degraded: s.degradedMachineCount,
+                trueConditions: conds.filter(c => c.status === "True").map(c => c.type).sort(),
+                messages: Object.fromEntries(conds.filter(c => c.status === "True" && c.message).map(c => [c.type, c.message])),
+                generation: o.metadata.generation, observedGeneration: s.observedGeneration,
+            };
+        }
+        case "Node": {
+            const a = o.metadata.annotations ?? {};
+            return {
+                labels: o.metadata.labels ?? {}, desiredConfig: a[A.desired], currentConfig: a[A.current], state: a[A.state],
+                reason: a[A.reason], desiredImage: a[A.desiredImage], currentImage: a[A.currentImage],
+            };
+        }
+        case "MachineOSConfig":
+            return { spec, currentImage: status.currentImagePullSpec ?? status.currentImagePullspec };
+        case "MachineOSBuild":
+            return {
+                mosc: (spec.machineOSConfig as { name?: string } | undefined)?.name,
+                rendered: (spec.machineConfig as { name?: string } | undefined)?.name ?? (spec.desiredConfig as { name?: string } | undefined)?.name,
+                trueConditions: ((status.conditions ?? []) as BuildCondition[]).filter(c => c.status === "True").map(c => c.type),
+                digest: status.digestedImagePushSpec ?? status.finalImagePullspec,
+            };
+        case "ClusterVersion": {
+            const cv = o as ClusterVersion;
+            const h = cv.status?.history?.[0];
+            return {
+                desiredUpdate: cv.spec?.desiredUpdate, desired: cv.status?.desired,
+                latest: h === undefined ? undefined : { state: h.state, image: h.image, version: h.version },
+                progressing: cv.status?.conditions?.find(c => c.type === "Progressing")?.message,
+                releaseAccepted: cv.status?.conditions?.find(c => c.type === "ReleaseAccepted"),
+            };
+        }
+        default:
+            return {};
+    }
+}
