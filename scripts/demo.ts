@@ -19,6 +19,44 @@ const STATE = join(REPO_ROOT, ".state");
 const CONFIG_FILE = join(STATE, "Pulumi.local.yaml");
 const MANIFESTS = ".state/manifests";
 
+/** The stack outputs the report reads (the output contract of rollout.method machineconfig). */
+interface DemoOutputs {
+    image: { ref: string; base: string; packages?: { added: string[]; removed: string[]; changed: { name: string; from: string; to: string }[] } };
+    containerfile: string;
+    mirror: { baseUrl: string; repos: Record<string, string> };
+    rollout: { method: string; pools: { name: string; machineConfig?: string }[] };
+}
+
+const indent = (text: string): string => text.trimEnd().split("\n").map(l => `    ${l}`).join("\n") + "\n";
+
+/** What was built, from what, what changed in it, what the cluster gets, and how to undo it. */
+function report(out: DemoOutputs, manifests: string): string {
+    const lines: string[] = [];
+    const section = (title: string) => lines.push("", `\x1b[1m== ${title}\x1b[0m`);
+    section("built");
+    lines.push(`  image  ${out.image.ref}`, `  base   ${out.image.base}  (the stand-in base, not RHCOS)`);
+    lines.push(`  mirror ${out.mirror.baseUrl} (${Object.keys(out.mirror.repos).join(", ")})`);
+    section("Containerfile");
+    lines.push(indent(out.containerfile).trimEnd());
+    section("packages against the base");
+    const diff = out.image.packages ?? { added: [], removed: [], changed: [] };
+    for (const p of diff.added) lines.push(`  + ${p}`);
+    for (const p of diff.removed) lines.push(`  - ${p}`);
+    for (const c of diff.changed) lines.push(`  ~ ${c.name} ${c.from} -> ${c.to}`);
+    if (diff.added.length + diff.removed.length + diff.changed.length === 0) lines.push("  (no package changes)");
+    section(`MachineConfigs (GitOps render mode: written to ${manifests}/, apply them with your GitOps tool)`);
+    const dir = join(manifests, "1-manifest");
+    for (const file of existsSync(dir) ? readdirSync(dir).sort() : []) {
+        const text = readFileSync(join(dir, file), "utf8");
+        if (/kind: MachineConfig\b/.test(text)) lines.push(`  ${join(dir, file)}`, indent(text).trimEnd());
+    }
+    lines.push(`  pools: ${out.rollout.pools.map(p => `${p.name} (${p.machineConfig ?? "no MachineConfig"})`).join(", ")}`);
+    section("next");
+    lines.push("  npm run demo            again: a no-op, nothing is rebuilt",
+        "  npm run demo:destroy    removes the MachineConfigs first (nodes would revert to base RHCOS), then the rest, and stops the servers");
+    return lines.join("\n") + "\n";
+}
+
 function say(text: string): void {
     process.stdout.write(`\n\x1b[1m== ${text}\x1b[0m\n`);
 }
@@ -53,15 +91,8 @@ async function main(): Promise<void> {
         say("pulumi up --yes --stack local");
         await stack.pulumi(["up", "--yes", ...cf], { live: true });
 
-        say("stack outputs");
-        process.stdout.write((await stack.pulumi(["stack", "output", "--json", "--stack", "local"])).stdout);
-
-        say(`rendered manifests (${MANIFESTS})`);
-        const dir = join(REPO_ROOT, MANIFESTS, "1-manifest");
-        for (const file of existsSync(dir) ? readdirSync(dir).sort() : []) {
-            const text = readFileSync(join(dir, file), "utf8");
-            if (/kind: MachineConfig\b/.test(text)) process.stdout.write(`--- ${file}\n${text}`);
-        }
+        const outputs = JSON.parse((await stack.pulumi(["stack", "output", "--json", "--stack", "local"])).stdout) as DemoOutputs;
+        process.stdout.write(report(outputs, join(REPO_ROOT, MANIFESTS)));
     } finally {
         await hostEnv.teardown();
     }

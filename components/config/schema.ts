@@ -112,7 +112,7 @@ export const mirrorSchema = z.object({
     repos: z.array(repoSchema).default([]).describe("Upstream repos mirrored with `dnf reposync`."),
     packageSet: z.object({
         id: z.string().regex(REPO_ID, "must be a repo id").default("rhcos-forge-extras").describe("Repo id (and directory) of the package set."),
-        packages: z.array(rpmName).default([]).describe("Packages downloaded with their dependencies (seed 001's local repo)."),
+        packages: z.array(rpmName).default([]).describe("Packages downloaded with their dependencies into the package-set repo (`dnf download --resolve`)."),
         allDeps: z.boolean().default(false).describe("Also download dependencies the build host already has (`--alldeps`)."),
     }).strict().default({}).describe("Packages downloaded with their dependencies (`dnf download --resolve`) into one repo."),
     buildAddress: z.string().regex(/^[A-Za-z0-9.:\[\]-]+$/, "must be a host name or address").optional()

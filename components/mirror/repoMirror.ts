@@ -1,6 +1,6 @@
 // RepoMirror: upstream RPM repos mirrored on the build host with `dnf reposync`, a package set
 // fetched with `dnf download --resolve`, both indexed with createrepo_c and served over HTTP
-// (seed 000's mirror on port 5180, seed 001's package repo). Re-syncs only when inputs change.
+// (by default on port 5180), and a local repo of chosen packages. Re-syncs only when inputs change.
 import * as pulumi from "@pulumi/pulumi";
 import { MirrorConfig } from "../config/schema";
 import { HostHandle, scriptStep } from "../host/step";

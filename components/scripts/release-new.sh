@@ -4,8 +4,8 @@
 # Makes a custom OpenShift release image: `oc adm release new --from-release`
 # with component overrides (the built OS as rhel-coreos / machine-os-content,
 # any other name=image@digest), then, when extra manifests are given, one
-# layer on top adding them to /release-manifests (seed 004's approach: the CVO
-# applies every manifest it finds there). Pushes to RF_RELEASE_REPO:RF_RELEASE_ID
+# layer on top adding them to /release-manifests (the CVO applies every
+# manifest it finds there). Pushes to RF_RELEASE_REPO:RF_RELEASE_ID
 # and reports the digest. Registry auth arrives on stdin and only ever lives in
 # a 0600 file passed with -a / --authfile.
 #
