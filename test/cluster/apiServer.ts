@@ -8,7 +8,7 @@
 //
 // The token and the kubeconfig are secrets: they are written to files of mode 0600 in the Env's
 // directory and handed to Pulumi as secret config on stdin; nothing puts them on a command line.
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Env, REPO_ROOT, addSecret, freePort, randomToken, run, waitFor } from "../../dev/proc";
 import { KubeClient } from "./kube";
@@ -187,6 +187,7 @@ export async function startApiServer(env: Env, name = "apiserver"): Promise<ApiS
     const kubeconfigPath = join(dir, "kubeconfig");
     writeFileSync(kubeconfigPath, kubeconfig, { mode: 0o600 });
     const clients: KubeClient[] = [admin];
+    const audit = { offset: 0, partial: "", events: [] as AuditEvent[] };
     const stop = async (): Promise<void> => {
         for (const c of clients) c.close();
         for (const child of [apiserver, etcd]) {
@@ -207,8 +208,21 @@ export async function startApiServer(env: Env, name = "apiserver"): Promise<ApiS
             return c;
         },
         auditEvents(): AuditEvent[] {
-            if (!existsSync(auditLog)) return [];
-            return readFileSync(auditLog, "utf8").split("\n").filter(l => l.trim() !== "").map(l => JSON.parse(l) as AuditEvent);
+            // Read on from where the last call stopped: the log grows by every request.
+            if (!existsSync(auditLog)) return audit.events;
+            const size = statSync(auditLog).size;
+            if (size > audit.offset) {
+                const fd = openSync(auditLog, "r");
+                const buf = Buffer.alloc(size - audit.offset);
+                readSync(fd, buf, 0, buf.length, audit.offset);
+                closeSync(fd);
+                const text = audit.partial + buf.toString("utf8");
+                const lines = text.split("\n");
+                audit.partial = lines.pop() ?? "";
+                for (const l of lines) if (l.trim() !== "") audit.events.push(JSON.parse(l) as AuditEvent);
+                audit.offset = size;
+            }
+            return audit.events;
         },
         stop,
     };

@@ -55,6 +55,8 @@ const A = {
     currentImage: "machineconfiguration.openshift.io/currentImage",
     desiredImage: "machineconfiguration.openshift.io/desiredImage",
 } as const;
+/** pkg/controller/build/constants: the MachineOSBuild a MachineOSConfig is on. */
+export const CURRENT_BUILD = "machineconfiguration.openshift.io/current-machine-os-build";
 /** MCO-generated MachineConfigs carry this and never set osImageURL (MergeMachineConfigs). */
 const GENERATED_BY = "machineconfiguration.openshift.io/generated-by-controller-version";
 
@@ -566,14 +568,15 @@ export class McoSimulator {
         const mosc = [...this.moscs.values()].find(m => (m.spec?.machineConfigPool as { name?: string } | undefined)?.name === pool.metadata.name);
         const rendered = pool.spec?.configuration?.name;
         if (api === undefined || mosc === undefined || rendered === undefined) return { ready: true, building: false, failed: false, wrote: false };
-        const mine = [...this.mosbs.values()].filter(b => (b.spec?.machineOSConfig as { name?: string } | undefined)?.name === mosc.metadata.name &&
-            ((b.spec?.machineConfig as { name?: string } | undefined)?.name ?? (b.spec?.desiredConfig as { name?: string } | undefined)?.name) === rendered);
-        const build = mine[0];
+        // One build per rendered config and MachineOSConfig generation: a new Containerfile is a
+        // new build of the same rendered config.
+        const buildName = `${mosc.metadata.name}-${sha(`${rendered}/${mosc.metadata.generation ?? 0}`).slice(0, 12)}`;
+        const build = this.mosbs.get(buildName);
         const base = `/apis/machineconfiguration.openshift.io/${api}`;
         const pushSpec = String(api === "v1" ? mosc.spec?.renderedImagePushSpec : (mosc.spec?.buildInputs as { renderedImagePushspec?: string } | undefined)?.renderedImagePushspec);
         const result = (extra: Partial<Layered>): Layered => ({ ready: false, building: true, failed: false, wrote: false, mosc: mosc.metadata.name, ...extra });
         if (build === undefined) {
-            const name = `${mosc.metadata.name}-${sha(`${rendered}/${mosc.metadata.generation ?? 0}`).slice(0, 12)}`;
+            const name = buildName;
             const spec = api === "v1"
                 ? { machineConfig: { name: rendered }, machineOSConfig: { name: mosc.metadata.name }, renderedImagePushSpec: pushSpec }
                 : { configGeneration: mosc.metadata.generation ?? 1, desiredConfig: { name: rendered }, machineOSConfig: { name: mosc.metadata.name }, renderedImagePushspec: pushSpec, version: 1 };
@@ -592,6 +595,14 @@ export class McoSimulator {
             });
             this.mosbs.set(name, created);
             return result({ wrote: true, build: name });
+        }
+        // reconciler.go updateMachineOSConfigStatus: the MachineOSConfig names its current build.
+        if ((mosc.metadata.annotations ?? {})[CURRENT_BUILD] !== build.metadata.name) {
+            const updated = await this.client.update<Mosc>(`${base}/machineosconfigs/${mosc.metadata.name}`, {
+                ...mosc, metadata: { ...mosc.metadata, annotations: { ...mosc.metadata.annotations, [CURRENT_BUILD]: build.metadata.name } },
+            });
+            this.moscs.set(mosc.metadata.name, updated);
+            return result({ wrote: true, build: build.metadata.name });
         }
         const conds = build.status?.conditions ?? [];
         const isTrue = (t: string): boolean => conds.some(c => c.type === t && c.status === "True");

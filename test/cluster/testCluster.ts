@@ -1,0 +1,90 @@
+// One test cluster: the API server (apiServer.ts), the objects an OpenShift cluster owns
+// (seed.ts) and the MCO simulator (mcoSimulator.ts) watching it, plus what the e2e tests ask of
+// them: who wrote what (the audit log), snapshots of the objects rhcos-forge touches, and a stack
+// config pointed at the cluster.
+import { readFileSync, writeFileSync } from "node:fs";
+import * as yaml from "js-yaml";
+import { Env } from "../../dev/proc";
+import { ApiServer, AuditEvent, WRITE_VERBS, startApiServer } from "./apiServer";
+import { KubeObject } from "./kube";
+import { McoSimulator } from "./mcoSimulator";
+import { MCO_API, SEED_MANAGER, Seeded, seedCluster } from "./seed";
+
+/** The simulator's and the tests' own clients announce themselves as rf-test/<manager>. */
+const TEST_AGENT = /^rf-test\//;
+
+export interface TestCluster {
+    readonly api: ApiServer;
+    readonly seeded: Seeded;
+    readonly sim: McoSimulator;
+    /** Requests by anyone but the tests and the simulator (rhcos-forge: the provider and the waits), from audit index `from`. */
+    foreign(from?: number): AuditEvent[];
+    /** Writes among those. */
+    foreignWrites(from?: number): AuditEvent[];
+    /** The audit log's length now (an index for `foreign`). */
+    auditMark(): number;
+    /** name → resourceVersion of every MachineConfig (but rendered ones), pool, node and MachineOSConfig. */
+    snapshot(): Promise<Record<string, string>>;
+    stop(): Promise<void>;
+}
+
+export interface TestClusterOptions {
+    /** ../shared/crds/<release> */
+    readonly release: string;
+    /** The cluster's baseOSContainerImage. */
+    readonly baseImage: string;
+    readonly machineOSApi?: "v1" | "v1alpha1";
+    readonly name?: string;
+}
+
+export async function startTestCluster(env: Env, opts: TestClusterOptions): Promise<TestCluster> {
+    const api = await startApiServer(env, opts.name ?? "apiserver");
+    const seeded = await seedCluster(api.clientAs(SEED_MANAGER), { release: opts.release, baseImage: opts.baseImage });
+    const foreign = (from = 0): AuditEvent[] => api.auditEvents().slice(from).filter(e => !TEST_AGENT.test(e.userAgent ?? ""));
+    const sim = new McoSimulator(api.clientAs("machine-config-controller"), {
+        machineOSApi: opts.machineOSApi,
+        // The CVO steps once per read of ClusterVersion by rhcos-forge (the provider or the wait).
+        clusterVersionReads: () => foreign().filter(e => e.verb === "get" && e.objectRef?.resource === "clusterversions" && e.objectRef.name === "version").length,
+    });
+    await sim.start();
+    await sim.settled();
+    const mos = opts.machineOSApi === undefined ? undefined : `/apis/machineconfiguration.openshift.io/${opts.machineOSApi}/machineosconfigs`;
+    return {
+        api, seeded, sim,
+        foreign,
+        foreignWrites: from => foreign(from).filter(e => WRITE_VERBS.has(e.verb)),
+        auditMark: () => api.auditEvents().length,
+        async snapshot() {
+            const out: Record<string, string> = {};
+            const add = (kind: string, items: KubeObject[]): void => {
+                for (const o of items) if (!o.metadata.name.startsWith("rendered-")) out[`${kind}/${o.metadata.name}`] = o.metadata.resourceVersion ?? "";
+            };
+            add("MachineConfig", (await api.client.list(`/apis/${MCO_API}/machineconfigs`)).items);
+            add("MachineConfigPool", (await api.client.list(`/apis/${MCO_API}/machineconfigpools`)).items);
+            add("Node", (await api.client.list("/api/v1/nodes")).items);
+            if (mos !== undefined) add("MachineOSConfig", (await api.client.list(mos)).items);
+            return out;
+        },
+        async stop() {
+            await sim.stop();
+            await api.stop();
+        },
+    };
+}
+
+type StackFile = { encryptionsalt?: string; config: Record<string, Record<string, unknown> | string | unknown> };
+
+/**
+ * Points a stack file written by the e2e setup (GitOps render mode) at the cluster instead: no
+ * renderTo, so the kubeconfig (a secret set separately) is applied to and waited on. `edit` gets
+ * the `rhcos-forge:*` sections to change in place.
+ */
+export function pointAtCluster(configFile: string, edit: (c: Record<string, Record<string, unknown>>) => void = () => undefined): void {
+    const doc = yaml.load(readFileSync(configFile, "utf8")) as StackFile;
+    const c = doc.config as Record<string, Record<string, unknown>>;
+    const cluster = { ...(c["rhcos-forge:cluster"] ?? {}) };
+    delete cluster.renderTo;
+    c["rhcos-forge:cluster"] = cluster;
+    edit(c);
+    writeFileSync(configFile, `# Generated for the e2e cluster tests; do not commit.\n${yaml.dump(doc, { lineWidth: 120 })}`);
+}
