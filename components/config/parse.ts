@@ -27,9 +27,16 @@ function valueAt(root: unknown, path: (string | number)[]): unknown {
     return cur;
 }
 
+/**
+ * `rhcos-forge:a.b[0].c`, in the `pulumi config set --path` syntax: a key that is not plain
+ * (an unknown or map key with dots, spaces, quotes, unicode...) is quoted, `a["b c"]`, so the
+ * message names exactly the key given and always stays on one line.
+ */
 function keyName(path: (string | number)[]): string {
     return `${NAMESPACE}:` + path.reduce<string>((acc, seg) =>
-        typeof seg === "number" ? `${acc}[${seg}]` : acc === "" ? seg : `${acc}.${seg}`, "");
+        typeof seg === "number" ? `${acc}[${seg}]`
+            : !/^[A-Za-z0-9_-]+$/.test(seg) ? `${acc}[${JSON.stringify(seg)}]`
+                : acc === "" ? seg : `${acc}.${seg}`, "");
 }
 
 function describeValue(path: (string | number)[], raw: unknown): string {
