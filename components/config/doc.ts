@@ -47,3 +47,12 @@ export function describeSchema(): ConfigDoc[] {
     walk(stackConfigSchema, "");
     return [...docs.values()];
 }
+
+/** The README's config reference table (markdown), one row per key; `npm run config-doc` prints it. */
+export function renderConfigTable(): string {
+    const rows = describeSchema().map(d => {
+        const def = d.defaultValue === undefined ? "" : `\`${JSON.stringify(d.defaultValue)}\``;
+        return `| \`${d.key}\` | ${def} | ${d.description.replace(/\|/g, "\\|")} |`;
+    });
+    return ["| key | default | description |", "|---|---|---|", ...rows].join("\n") + "\n";
+}

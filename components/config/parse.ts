@@ -64,7 +64,10 @@ function formatIssue(issue: z.ZodIssue, raw: unknown): string[] {
     } else if (issue.code === z.ZodIssueCode.invalid_enum_value) {
         message = `must be one of ${issue.options.map(o => JSON.stringify(o)).join(", ")}`;
     }
-    return [`${keyName(issue.path)} ${message}, got ${describeValue(issue.path, raw)}`];
+    // A custom issue may carry a hint about the value itself (e.g. that it is a YAML number): it
+    // reads best after the value it is about.
+    const hint = issue.code === z.ZodIssueCode.custom && typeof issue.params?.hint === "string" ? ` (${issue.params.hint})` : "";
+    return [`${keyName(issue.path)} ${message}, got ${describeValue(issue.path, raw)}${hint}`];
 }
 
 /**

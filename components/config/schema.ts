@@ -5,12 +5,13 @@
 // value given and what is expected, and nothing is created. Components never read config.
 import { z } from "zod";
 import { renderOnClusterContainerfile } from "../image/containerfile";
-import { EXTENSIONS, KERNEL_TYPES } from "../openshift/machineConfig";
+import { KERNEL_TYPES } from "../openshift/machineConfig";
 import {
     CONTAINERFILE_ARCHES, checkContainerfile, checkRenderedImagePushSpec, machineOSConfigApi, renderedImagePushSpec,
 } from "../openshift/machineOsConfig";
 import { DIGEST_REF, REPOSITORY } from "../openshift/pullspec";
-import { OPENSHIFT_VERSIONS } from "../openshift/versions";
+import { EXTENSIONS, RELEASES, supportedExtensions } from "../openshift/releases";
+import { OPENSHIFT_VERSIONS, OpenShiftVersion } from "../openshift/versions";
 
 export const NAMESPACE = "rhcos-forge";
 
@@ -99,7 +100,7 @@ const repoSchema = z.object({
     id: z.string().regex(REPO_ID, "must be a repo id (letters, digits, . _ -)").describe("dnf repo id; also the mirror sub-directory."),
     baseurl: httpUrl.describe("Upstream baseurl."),
     gpgcheck: z.boolean().default(true).describe("Check package signatures when building."),
-    gpgkey: httpUrl.optional().describe("GPG key URL for gpgcheck."),
+    gpgkey: httpUrl.optional().describe("GPG key URL; required while gpgcheck is true."),
     username: z.string().regex(/^[^\s'"\\]+$/, "must be a user name without spaces or quotes").optional()
         .describe("User for an authenticated upstream; the password is rhcos-forge:mirrorPasswords.<id>."),
 }).strict();
@@ -119,9 +120,66 @@ export const mirrorSchema = z.object({
         .describe("Address build containers use to reach the mirror (default: the host's private address, or 127.0.0.1 for local)."),
 }).strict();
 
+/** `/etc//a/./b/` and `/etc/a/b` are one file: compare paths in this form. */
+export function normalFilePath(p: string): string {
+    return p.split("/").filter(seg => seg !== "" && seg !== ".").reduce((acc, seg) => `${acc}/${seg}`, "") || "/";
+}
+
+/**
+ * RHCOS keeps /opt and /usr/local as symlinks into /var: rpm-ostree composes /opt → /var/opt and
+ * /usr/local → /var/usrlocal unless a treefile sets opt-usrlocal, which openshift/os does not
+ * (openshift/os build-node-image.sh on release-4.20 creates /var/opt before composing for that
+ * reason). An image's /var is copied to a node only when the node's /var is still empty, that is
+ * at first boot, and never updated afterwards (ostreedev/ostree docs/var.md, "Default
+ * commit/image /var handling" and "Pitfalls"; the example there is exactly /opt). So a file
+ * there reaches newly provisioned nodes only, and never the existing nodes a rollout targets.
+ */
+const VAR_SYMLINKS: readonly (readonly [string, string])[] = [["/opt", "/var/opt"], ["/usr/local", "/var/usrlocal"]];
+
+function varSymlinkProblem(p: string): string | undefined {
+    const path = normalFilePath(p);
+    const hit = VAR_SYMLINKS.find(([dir]) => path === dir || path.startsWith(`${dir}/`));
+    if (hit === undefined) return undefined;
+    const [dir, target] = hit;
+    return `is under ${dir}, which on RHCOS is a symlink to ${target}: an image's /var content reaches only newly provisioned nodes, so existing nodes never get this file; ` +
+        `put it under /usr (e.g. /usr/lib/<name>/...) and, if it must appear at ${dir}, add an image.files entry /usr/lib/tmpfiles.d/<name>.conf with "L+ ${dir}/<name> - - - - /usr/lib/<name>"`;
+}
+
+/**
+ * The Containerfile instructions buildah's parser dispatches (openshift/imagebuilder
+ * dockerfile/parser/parser.go, the `dispatch` table). An extraSteps entry is rendered as
+ * `RUN <entry> && ostree container commit`, so an entry that is itself an instruction (`RUN dnf
+ * ...`, `COPY a b`) becomes a shell command of that name. Matched in upper case only: the parser
+ * ignores case, but lower-case `env FOO=1 cmd` is a real shell command.
+ */
+const CONTAINERFILE_INSTRUCTIONS = [
+    "FROM", "RUN", "COPY", "ADD", "ENV", "ARG", "USER", "WORKDIR", "LABEL", "ENTRYPOINT", "CMD", "VOLUME", "EXPOSE",
+    "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL", "MAINTAINER",
+] as const;
+const INSTRUCTION_START = new RegExp(`^\\s*(${CONTAINERFILE_INSTRUCTIONS.join("|")})(\\s|$)`);
+
+const extraStep = z.string().min(1, "must be a non-empty shell command")
+    // A newline ends the RUN line: podman reads the rest as the next instruction and stops with
+    // "Unknown instruction".
+    .refine(step => !/[\r\n]/.test(step), "must be one shell command on one line (a newline ends the RUN and podman refuses the next line as an unknown instruction); join commands with && or use one entry per command")
+    .superRefine((step, ctx) => {
+        const word = INSTRUCTION_START.exec(step)?.[1];
+        if (word !== undefined) {
+            ctx.addIssue({
+                code: z.ZodIssueCode.custom,
+                message: `must be a shell command, not a Containerfile instruction (${word}): each entry is rendered as \`RUN <entry> && ostree container commit\`; ${word === "RUN" ? "drop the leading RUN" : "other instructions are not supported (files go in image.files, labels in image.labels)"}`,
+            });
+        }
+    });
+
 const fileSchema = z.object({
     path: z.string().regex(/^\/(etc|usr|opt)\/[A-Za-z0-9._@+/-]+$/, "must be an absolute path under /etc, /usr or /opt (the rest of an RHCOS image is not kept)")
-        .refine(p => !p.split("/").includes(".."), "must not contain ..").describe("Absolute path in the image."),
+        .refine(p => !p.split("/").includes(".."), "must not contain ..")
+        .superRefine((p, ctx) => {
+            const problem = varSymlinkProblem(p);
+            if (problem !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+        })
+        .describe("Absolute path in the image (not under /opt or /usr/local: on RHCOS those live in /var, which existing nodes never receive)."),
     content: z.string().describe("File content."),
     mode: z.string().regex(OCTAL_MODE, "must be an octal mode such as 0644").default("0644").describe("Octal file mode."),
 }).strict();
@@ -160,8 +218,8 @@ export const imageSchema = z.object({
     files: z.array(fileSchema).default([]).describe("Files added to the image."),
     units: z.array(z.string().regex(UNIT_NAME, "must be a systemd unit name such as foo.service")).default([])
         .describe("systemd units enabled in the image."),
-    extraSteps: z.array(z.string().min(1, "must be a non-empty shell command")).default([])
-        .describe("Raw RUN steps appended after the package step (each ends with ostree container commit)."),
+    extraSteps: z.array(extraStep).default([])
+        .describe("Shell commands, one per entry and one line each, each rendered as its own `RUN <command> && ostree container commit` after the package step."),
     labels: z.record(z.string().regex(/^[a-z0-9.\/_-]+$/), z.string().regex(/^[^"\\\n]*$/)).default({})
         .describe("OCI labels added to the image."),
     buildArgs: z.array(z.string().regex(/^--?[A-Za-z0-9][A-Za-z0-9-]*(=[^\s'"\\]*)?$|^[^\s'"\\-][^\s'"\\]*$/, "must be a plain podman build flag or value")).default([])
@@ -175,8 +233,28 @@ export const imageSchema = z.object({
 }).strict();
 
 
+const VERSION_LIST = OPENSHIFT_VERSIONS.map(v => JSON.stringify(v)).join(", ");
+
+/**
+ * An unquoted `openshiftVersion: 4.20` in a stack file is a YAML number: the engine hands the
+ * program `{"openshiftVersion": 4.2}`, which no message about strings explains. Name the version
+ * it was meant to be.
+ */
+const openshiftVersion = z.preprocess((value, ctx) => {
+    if (typeof value !== "number") return value;
+    const meant = OPENSHIFT_VERSIONS.find(v => Number(v) === value);
+    ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        fatal: true,
+        message: `must be one of ${VERSION_LIST}`,
+        params: { hint: meant === undefined ? "a YAML number: versions are quoted strings" : `a YAML number: write it quoted, "${meant}"` },
+    });
+    return value;
+}, z.enum(OPENSHIFT_VERSIONS));
+
 export const clusterSchema = z.object({
-    openshiftVersion: z.enum(OPENSHIFT_VERSIONS).default("4.19").describe("OpenShift minor version; selects API versions and CRD schemas."),
+    openshiftVersion: openshiftVersion.default("4.19")
+        .describe(`OpenShift minor version, quoted (${OPENSHIFT_VERSIONS[0]}–${OPENSHIFT_VERSIONS[OPENSHIFT_VERSIONS.length - 1]}); selects API versions, CRD schemas and the extensions a pool may use.`),
     renderTo: z.string().min(1).optional().describe("Render manifests into this directory (GitOps) instead of applying them."),
     context: z.string().min(1).optional().describe("kubeconfig context to use."),
 }).strict().default({});
@@ -187,6 +265,18 @@ const maxUnavailable = z.union([
     z.string().regex(/^([1-9][0-9]?|100)%$/, MAX_UNAVAILABLE),
 ], { errorMap: () => ({ message: MAX_UNAVAILABLE }) });
 
+/** "4.16–4.17: a, b; 4.18: a, b, c; …": releases with the same list grouped, for the config reference. */
+function describeExtensionsByRelease(): string {
+    const groups: { from: OpenShiftVersion; to: OpenShiftVersion; list: string }[] = [];
+    for (const v of OPENSHIFT_VERSIONS) {
+        const list = RELEASES[v].extensions.join(", ");
+        const last = groups[groups.length - 1];
+        if (last !== undefined && last.list === list) last.to = v;
+        else groups.push({ from: v, to: v, list });
+    }
+    return groups.map(g => `${g.from === g.to ? g.from : `${g.from}–${g.to}`}: ${g.list}`).join("; ");
+}
+
 const poolSchema = z.object({
     name: z.string().regex(DNS_LABEL, "must be a pool name (lowercase letters, digits, -)").describe("MachineConfigPool name."),
     nodes: z.array(z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, "must be a node name")).default([])
@@ -196,7 +286,7 @@ const poolSchema = z.object({
     // The node extras are optional rather than defaulted: unset means "rhcos-forge does not manage
     // it", and the MachineConfig then leaves the field out (see manifests.ts renderMachineConfig).
     extensions: z.array(z.enum(EXTENSIONS)).optional()
-        .describe(`RHCOS extensions the MCO installs on the pool's nodes (${EXTENSIONS.join(", ")}); none when unset.`),
+        .describe(`RHCOS extensions the MCO installs on the pool's nodes; which exist depends on rhcos-forge:cluster.openshiftVersion (${describeExtensionsByRelease()}); none when unset.`),
     kernelType: z.enum(KERNEL_TYPES).optional()
         .describe("Kernel the pool's nodes boot: default, realtime, or 64k-pages (aarch64 only); default when unset."),
     kernelArguments: z.array(z.string().regex(/^[^\s"'\\]+$/, "must be one kernel argument without whitespace or quotes (e.g. nosmt or hugepagesz=1G)")).optional()
@@ -284,8 +374,15 @@ export const stackConfigSchema = stackObjectSchema.superRefine((cfg, ctx) => {
             issue(["rollout", "pools", i, "nodes"], `must be empty for the built-in ${pool.name} pool (nodes are labelled only into custom pools)`);
         }
         const extensions = pool.extensions ?? [];
+        const supported = supportedExtensions(cfg.cluster.openshiftVersion);
         extensions.forEach((ext, j) => {
             if (extensions.indexOf(ext) !== j) issue(["rollout", "pools", i, "extensions", j], "is listed twice");
+            // The MCO refuses a MachineConfig naming an extension its release does not have, and
+            // the pool degrades mid-rollout; EXTENSIONS (the schema's list) is every release's.
+            if (!supported.includes(ext)) {
+                issue(["rollout", "pools", i, "extensions", j],
+                    `is not an extension of OpenShift ${cfg.cluster.openshiftVersion} (rhcos-forge:cluster.openshiftVersion); its MCO supports ${supported.map(e => JSON.stringify(e)).join(", ")}`);
+            }
             // The MCO maps kernel-devel to the default kernel's packages; with another kernel the
             // pool degrades on a package conflict instead of failing here.
             if (ext === "kernel-devel" && pool.kernelType !== undefined && pool.kernelType !== "default") {
@@ -295,6 +392,7 @@ export const stackConfigSchema = stackObjectSchema.superRefine((cfg, ctx) => {
     });
     const names = cfg.rollout.pools.map(p => p.name);
     names.forEach((n, i) => { if (names.indexOf(n) !== i) issue(["rollout", "pools", i, "name"], "is listed twice"); });
+    checkAcrossFields(cfg, issue);
     const repoIds = cfg.mirror.repos.map(r => r.id);
     repoIds.forEach((id, i) => { if (repoIds.indexOf(id) !== i) issue(["mirror", "repos", i, "id"], "is listed twice"); });
     if (repoIds.includes(cfg.mirror.packageSet.id)) issue(["mirror", "packageSet", "id"], "collides with a mirrored repo id");
@@ -319,6 +417,46 @@ export const stackConfigSchema = stackObjectSchema.superRefine((cfg, ctx) => {
     if (cfg.rollout.method !== "release" && cfg.rollout.pools.length === 0) issue(["rollout", "pools"], "must list at least one pool");
     checkCosaAndRelease(cfg, issue);
 });
+
+/**
+ * Values that are each valid but contradict another key: accepted, they would build or roll out
+ * something other than what the stack says.
+ */
+function checkAcrossFields(cfg: z.output<typeof stackObjectSchema>, issue: (path: (string | number)[], message: string) => void): void {
+    // The package step removes image.remove, then installs image.packages (containerfile.ts), so
+    // a package in both is removed and installed again: the stack asks for two opposite things.
+    cfg.image.remove.forEach((pkg, j) => {
+        const i = cfg.image.packages.indexOf(pkg);
+        if (i >= 0) issue(["image", "remove", j], `is also installed by rhcos-forge:image.packages[${i}]: a package cannot be both removed and installed; keep it in one of the two lists`);
+    });
+    // Files are written in order, so a second entry for a path silently replaces the first.
+    const paths = cfg.image.files.map(f => normalFilePath(f.path));
+    paths.forEach((p, i) => {
+        const first = paths.indexOf(p);
+        if (first !== i) issue(["image", "files", i, "path"], `is also the path of rhcos-forge:image.files[${first}] (this entry would silently replace it); keep one entry per path`);
+    });
+    // The MCO stops managing a node that matches two custom pools' selectors ("node %s belongs to
+    // %d custom roles, cannot proceed with this Node": openshift/machine-config-operator
+    // pkg/helpers/helpers.go GetPoolsForNode, release-4.16 … release-4.22).
+    const poolOf = new Map<string, number>();
+    cfg.rollout.pools.forEach((pool, i) => {
+        pool.nodes.forEach((node, k) => {
+            const other = poolOf.get(node);
+            if (other === undefined) poolOf.set(node, i);
+            else if (other !== i) {
+                issue(["rollout", "pools", i, "nodes", k],
+                    `is also in rhcos-forge:rollout.pools[${other}].nodes (pool ${cfg.rollout.pools[other].name}): a node labelled into two custom pools is left unmanaged by the MCO; list it in one pool only`);
+            }
+        });
+    });
+    // gpgcheck=1 without gpgkey: dnf checks signatures only against keys already imported into the
+    // image's rpm database and refuses packages signed by any other key (a third-party repo's).
+    cfg.mirror.repos.forEach((r, i) => {
+        if (r.gpgcheck && r.gpgkey === undefined) {
+            issue(["mirror", "repos", i, "gpgkey"], `is required with rhcos-forge:mirror.repos[${i}].gpgcheck true (the default): without it dnf has no key to verify "${r.id}"'s packages and refuses them; set gpgkey to the repo's key URL, or gpgcheck to false`);
+        }
+    });
+}
 
 /**
  * image.builder cosa and rollout.method release: what they need, and what they would silently

@@ -37,11 +37,8 @@ export function nodeRoleLabel(pool: string): string {
     return `node-role.kubernetes.io/${pool}`;
 }
 
-/** RHCOS extensions the MCO installs from the extensions container (MachineConfig `extensions`). */
-export const EXTENSIONS = [
-    "two-node-ha", "wasm", "ipsec", "usbguard", "kerberos", "kernel-devel", "sandboxed-containers", "sysstat",
-] as const;
-export type Extension = (typeof EXTENSIONS)[number];
+// The RHCOS extensions the MCO installs (MachineConfig `extensions`) differ per release: see
+// EXTENSIONS and RELEASES[v].extensions in releases.ts.
 export const KERNEL_TYPES = ["default", "realtime", "64k-pages"] as const;
 export type KernelType = (typeof KERNEL_TYPES)[number];
 

@@ -1,7 +1,8 @@
 // Pure rendering and checking of on-cluster layering objects (MachineOSConfig and the registry
 // secrets it names), no Pulumi types, so config.ts, the component and the CRD tests share them.
 //
-// The API moved between releases (openshift/api, machineconfiguration/v1alpha1 → v1):
+// The API moved between releases (openshift/api, machineconfiguration/v1alpha1 → v1; which release
+// serves which is RELEASES[v].machineOSConfigApi in releases.ts):
 //   4.16, 4.17  v1alpha1, TechPreviewNoUpgrade only: spec.buildInputs{...}, spec.buildOutputs,
 //               imageBuilderType PodImageBuilder, renderedImagePushspec, status.currentImagePullspec
 //   4.18+       v1: flat spec, imageBuilderType Job, renderedImagePushSpec, at most 4 containerFile
@@ -9,6 +10,7 @@
 // The JSON schema in ../shared/crds/ is checked by the tests; the CEL rules it cannot express
 // (x-kubernetes-validations) are re-implemented here and enforced as config errors.
 import { KubeObject, MCO_NAMESPACE } from "./machineConfig";
+import { MachineOSConfigApi, RELEASES } from "./releases";
 import type { OpenShiftVersion } from "./versions";
 
 export const CONTAINERFILE_ARCHES = ["NoArch", "AMD64", "ARM64", "PPC64LE", "S390X"] as const;
@@ -27,10 +29,10 @@ export const PUSH_SECRET = "rhcos-forge-registry-push";
  */
 export const PULL_SECRET = "rhcos-forge-registry-pull";
 
-export type MachineOSConfigApi = "v1" | "v1alpha1";
+export type { MachineOSConfigApi };
 
 export function machineOSConfigApi(version: OpenShiftVersion): MachineOSConfigApi {
-    return version === "4.16" || version === "4.17" ? "v1alpha1" : "v1";
+    return RELEASES[version].machineOSConfigApi;
 }
 
 export function machineOSConfigApiVersion(version: OpenShiftVersion): string {

@@ -5,9 +5,19 @@ import Ajv, { ValidateFunction } from "ajv";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
+import type { OpenShiftVersion } from "../../components/openshift/versions";
 import { ROOT } from "./stackFile";
 
 export const CRD_ROOT = process.env.RF_CRD_DIR ?? path.resolve(ROOT, "..", "shared", "crds");
+
+/**
+ * The ../shared/crds/ directory of an OpenShift version: named after the openshift/api branch the
+ * CRDs were copied from (INDEX.tsv). Every CRD file in it is read, whatever its feature-set suffix
+ * (-Default, -TechPreviewNoUpgrade, -SelfManagedHA-Default), and matched on group, kind and version.
+ */
+export function crdRelease(version: OpenShiftVersion): string {
+    return `release-${version}`;
+}
 
 interface CrdVersion { name: string; schema: { openAPIV3Schema: Record<string, unknown> } }
 interface Crd { spec: { group: string; names: { kind: string }; versions: CrdVersion[] } }

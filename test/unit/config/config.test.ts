@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import * as fs from "fs";
 import * as path from "path";
 import { isValidCidr } from "../../../components/config/schema";
-import { describeSchema } from "../../../components/config/doc";
+import { describeSchema, renderConfigTable } from "../../../components/config/doc";
 import { ConfigError, parseStackConfig } from "../../../components/config/parse";
 import { JsonTree, asAllConfig, minimalStack, patched, problemsOf, rejectsEach } from "../configCases";
 import { TEST_SECRETS } from "../harness";
@@ -89,7 +89,41 @@ describe("stack config", () => {
             "rhcos-forge:rollout.pools[0].maxUnavailable must be a positive count or a percentage such as 10%, got 0"],
         ["an unsupported OpenShift version",
             withPatch(c => { c.cluster = { renderTo: "out", openshiftVersion: "4.12" }; }),
-            'rhcos-forge:cluster.openshiftVersion must be one of "4.16", "4.17", "4.18", "4.19", got "4.12"'],
+            'rhcos-forge:cluster.openshiftVersion must be one of "4.16", "4.17", "4.18", "4.19", "4.20", "4.21", "4.22", got "4.12"'],
+        // Unquoted in the stack file, `openshiftVersion: 4.20` reaches the program as the number 4.2.
+        ["an unquoted OpenShift version (a YAML number)",
+            withPatch(c => { c.cluster = { renderTo: "out", openshiftVersion: 4.2 }; }),
+            'rhcos-forge:cluster.openshiftVersion must be one of "4.16", "4.17", "4.18", "4.19", "4.20", "4.21", "4.22", got 4.2 (a YAML number: write it quoted, "4.20")'],
+        ["an unquoted OpenShift version that keeps its digits",
+            withPatch(c => { c.cluster = { renderTo: "out", openshiftVersion: 4.16 }; }),
+            'rhcos-forge:cluster.openshiftVersion must be one of "4.16", "4.17", "4.18", "4.19", "4.20", "4.21", "4.22", got 4.16 (a YAML number: write it quoted, "4.16")'],
+        ["an unquoted OpenShift version that is not supported",
+            withPatch(c => { c.cluster = { renderTo: "out", openshiftVersion: 4.3 }; }),
+            'rhcos-forge:cluster.openshiftVersion must be one of "4.16", "4.17", "4.18", "4.19", "4.20", "4.21", "4.22", got 4.3 (a YAML number: versions are quoted strings)'],
+        ["a package both installed and removed",
+            withPatch(c => { c.image.packages = ["htop", "tcpdump"]; c.image.remove = ["podman-docker", "tcpdump"]; }),
+            'rhcos-forge:image.remove[1] is also installed by rhcos-forge:image.packages[1]: a package cannot be both removed and installed; keep it in one of the two lists, got "tcpdump"'],
+        ["two files with the same path",
+            withPatch(c => { c.image.files = [{ path: "/etc/chrony.conf", content: "a" }, { path: "/etc/motd", content: "b" }, { path: "/etc//chrony.conf", content: "c" }]; }),
+            'rhcos-forge:image.files[2].path is also the path of rhcos-forge:image.files[0] (this entry would silently replace it); keep one entry per path, got "/etc//chrony.conf"'],
+        ["a file under /opt (a symlink into /var on RHCOS)",
+            withPatch(c => { c.image.files = [{ path: "/opt/falcon/falcon.conf", content: "x" }]; }),
+            'rhcos-forge:image.files[0].path is under /opt, which on RHCOS is a symlink to /var/opt: an image\'s /var content reaches only newly provisioned nodes, so existing nodes never get this file; put it under /usr (e.g. /usr/lib/<name>/...) and, if it must appear at /opt, add an image.files entry /usr/lib/tmpfiles.d/<name>.conf with "L+ /opt/<name> - - - - /usr/lib/<name>", got "/opt/falcon/falcon.conf"'],
+        ["a file under /usr/local (a symlink into /var on RHCOS)",
+            withPatch(c => { c.image.files = [{ path: "/usr/local/bin/agent", content: "x", mode: "0755" }]; }),
+            'rhcos-forge:image.files[0].path is under /usr/local, which on RHCOS is a symlink to /var/usrlocal: an image\'s /var content reaches only newly provisioned nodes, so existing nodes never get this file; put it under /usr (e.g. /usr/lib/<name>/...) and, if it must appear at /usr/local, add an image.files entry /usr/lib/tmpfiles.d/<name>.conf with "L+ /usr/local/<name> - - - - /usr/lib/<name>", got "/usr/local/bin/agent"'],
+        ["a signature check without a key",
+            withPatch(c => { c.mirror = { repos: [{ id: "epel-9", baseurl: "https://dl.fedoraproject.org/pub/epel/9/Everything/x86_64/" }] }; }),
+            'rhcos-forge:mirror.repos[0].gpgkey is required with rhcos-forge:mirror.repos[0].gpgcheck true (the default): without it dnf has no key to verify "epel-9"\'s packages and refuses them; set gpgkey to the repo\'s key URL, or gpgcheck to false, got nothing'],
+        ["a multi-line extra step",
+            withPatch(c => { c.image.extraSteps = ["mkdir -p /usr/lib/falcon", "dnf clean all\nrm -rf /var/cache/dnf"]; }),
+            'rhcos-forge:image.extraSteps[1] must be one shell command on one line (a newline ends the RUN and podman refuses the next line as an unknown instruction); join commands with && or use one entry per command, got "dnf clean all\\nrm -rf /var/cache/dnf"'],
+        ["an extra step that starts with RUN",
+            withPatch(c => { c.image.extraSteps = ["RUN mkdir -p /usr/lib/falcon"]; }),
+            'rhcos-forge:image.extraSteps[0] must be a shell command, not a Containerfile instruction (RUN): each entry is rendered as `RUN <entry> && ostree container commit`; drop the leading RUN, got "RUN mkdir -p /usr/lib/falcon"'],
+        ["an extra step that is another Containerfile instruction",
+            withPatch(c => { c.image.extraSteps = ["  COPY agent.rpm /tmp/"]; }),
+            'rhcos-forge:image.extraSteps[0] must be a shell command, not a Containerfile instruction (COPY): each entry is rendered as `RUN <entry> && ostree container commit`; other instructions are not supported (files go in image.files, labels in image.labels), got "  COPY agent.rpm /tmp/"'],
         ["no cluster access at all",
             withPatch(c => { c.cluster = {}; }),
             "rhcos-forge:kubeconfig is required unless rhcos-forge:cluster.renderTo is set (set it with --secret), got nothing"],
@@ -104,6 +138,22 @@ describe("stack config", () => {
             'rhcos-forge:rollout.pools[1].name is listed twice, got "worker"'],
     ];
     rejectsEach(bad);
+
+    it("accepts what the cross-field checks must not refuse", () => {
+        const cfg = parseStackConfig(asAllConfig(withPatch(c => {
+            c.cluster = { renderTo: "out", openshiftVersion: "4.22" };
+            c.image.packages = ["htop"];
+            c.image.remove = ["podman-docker"];
+            c.image.files = [{ path: "/usr/lib/falcon/falcon.conf", content: "x" }, { path: "/usr/lib/tmpfiles.d/falcon.conf", content: "L+ /opt/falcon - - - - /usr/lib/falcon\n" }];
+            c.image.extraSteps = ["env FOO=1 /usr/bin/true", "RUNLEVEL=3 /usr/bin/true"];
+            c.mirror = { repos: [
+                { id: "epel-9", baseurl: "https://dl.fedoraproject.org/pub/epel/9/Everything/x86_64/", gpgkey: "https://dl.fedoraproject.org/pub/epel/RPM-GPG-KEY-EPEL-9" },
+                { id: "internal", baseurl: "https://rpm.example.com/el9/", gpgcheck: false },
+            ] };
+        })));
+        assert.equal(cfg.cluster.openshiftVersion, "4.22");
+        assert.equal(cfg.image.files.length, 2);
+    });
 
     it("reports every bad key at once", () => {
         const problems = problemsOf(withPatch(c => {
@@ -131,6 +181,11 @@ describe("stack config", () => {
     it("checks CIDRs for real", () => {
         for (const good of ["0.0.0.0/0", "203.0.113.0/24", "::/0", "2001:db8::/32", "fe80::1/128"]) assert.ok(isValidCidr(good), good);
         for (const badCidr of ["203.0.113.0", "256.0.0.0/8", "10.0.0.0/-1", "2001:db8:::/32", "10.0.0/8", "x/8"]) assert.ok(!isValidCidr(badCidr), badCidr);
+    });
+
+    it("keeps the README's config reference equal to the table generated from the schema (npm run config-doc)", () => {
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        assert.ok(readme.includes(renderConfigTable()), "README.md's config reference is stale: paste the output of `npm run config-doc`");
     });
 
     it("documents every key in Pulumi.yaml and the README", () => {

@@ -3,6 +3,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseStackConfig } from "../../../components/config/parse";
+import { supportedExtensions } from "../../../components/openshift/releases";
+import { OPENSHIFT_VERSIONS } from "../../../components/openshift/versions";
 import { DIGEST, JsonTree, asAllConfig, minimalStack, patched, problemsOf, rejectsEach } from "../configCases";
 import { TEST_SECRETS } from "../harness";
 
@@ -35,6 +37,17 @@ describe("rollout config: node extras", () => {
         assert.equal(cfg.image.allowBaseMismatch, false);
     });
 
+    it("accepts each release's own extensions", () => {
+        for (const version of OPENSHIFT_VERSIONS) {
+            const extensions = [...supportedExtensions(version)];
+            const cfg = parseStackConfig(asAllConfig(patched(minimal, c => {
+                c.cluster.openshiftVersion = version;
+                c.rollout.pools = [{ name: "worker", extensions }];
+            })));
+            assert.deepEqual(cfg.rollout.pools[0].extensions, extensions, version);
+        }
+    });
+
     const bad: [string, JsonTree, string][] = [
         ["an extension not on the allowlist",
             patched(minimal, c => { c.rollout.pools = [{ name: "worker", extensions: ["usbguard", "docker"] }]; }),
@@ -63,6 +76,21 @@ describe("rollout config: node extras", () => {
         ["a timeout that is not a number",
             patched(minimal, c => { c.rollout.timeoutMinutes = "1h"; }),
             'rhcos-forge:rollout.timeoutMinutes must be a number of minutes (1-1440), got "1h"'],
+        // Each release's MCO has its own SupportedExtensions() (components/openshift/releases.ts).
+        ["an extension the release's MCO dropped (wasm on 4.22)",
+            patched(minimal, c => { c.cluster.openshiftVersion = "4.22"; c.rollout.pools = [{ name: "worker", extensions: ["ipsec", "wasm"] }]; }),
+            'rhcos-forge:rollout.pools[0].extensions[1] is not an extension of OpenShift 4.22 (rhcos-forge:cluster.openshiftVersion); its MCO supports "two-node-ha", "ipsec", "usbguard", "kerberos", "kernel-devel", "sandboxed-containers", "sysstat", got "wasm"'],
+        ["an extension the release's MCO does not have yet (two-node-ha on 4.16)",
+            patched(minimal, c => { c.cluster.openshiftVersion = "4.16"; c.rollout.pools = [{ name: "worker", extensions: ["two-node-ha"] }]; }),
+            'rhcos-forge:rollout.pools[0].extensions[0] is not an extension of OpenShift 4.16 (rhcos-forge:cluster.openshiftVersion); its MCO supports "wasm", "ipsec", "usbguard", "kerberos", "kernel-devel", "sandboxed-containers", got "two-node-ha"'],
+        ["sysstat before 4.18",
+            patched(minimal, c => { c.cluster.openshiftVersion = "4.17"; c.rollout.pools = [{ name: "canary", nodes: ["worker-0"], extensions: ["usbguard"] }, { name: "worker", extensions: ["sysstat"] }]; }),
+            'rhcos-forge:rollout.pools[1].extensions[0] is not an extension of OpenShift 4.17 (rhcos-forge:cluster.openshiftVersion); its MCO supports "wasm", "ipsec", "usbguard", "kerberos", "kernel-devel", "sandboxed-containers", got "sysstat"'],
+        ["the same node in two custom pools",
+            patched(minimal, c => {
+                c.rollout.pools = [{ name: "canary", nodes: ["worker-0"] }, { name: "rt", nodes: ["worker-1", "worker-0"] }, { name: "worker" }];
+            }),
+            'rhcos-forge:rollout.pools[1].nodes[1] is also in rhcos-forge:rollout.pools[0].nodes (pool canary): a node labelled into two custom pools is left unmanaged by the MCO; list it in one pool only, got "worker-0"'],
         ["an unknown rollout method",
             patched(minimal, c => { c.rollout.method = "osimagestream"; }),
             'rhcos-forge:rollout.method must be one of "machineconfig", "machineosconfig", "release", got "osimagestream"'],
@@ -71,7 +99,7 @@ describe("rollout config: node extras", () => {
 });
 
 describe("rollout config: on-cluster layering", () => {
-    for (const version of ["4.16", "4.17", "4.18", "4.19"]) {
+    for (const version of OPENSHIFT_VERSIONS) {
         it(`parses an on-cluster stack for OpenShift ${version}`, () => {
             const cfg = parseStackConfig(asAllConfig(onCluster(version)));
             assert.equal(cfg.rollout.method, "machineosconfig");

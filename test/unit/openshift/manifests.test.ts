@@ -12,13 +12,11 @@ import {
     MAX_CONTAINERFILE_CHARS, checkContainerfile, checkMachineOSConfigName, checkRenderedImagePushSpec, currentImageOf,
     renderMachineOSConfig, renderedImagePushSpec,
 } from "../../../components/openshift/machineOsConfig";
-import { hasNodeSettings, renderMachineConfig } from "../../../components/openshift/machineConfig";
-import { validateAgainstCrd } from "../crds";
+import { hasNodeSettings, renderMachineConfig, renderMachineConfigPool } from "../../../components/openshift/machineConfig";
+import { RELEASES } from "../../../components/openshift/releases";
+import { crdRelease, validateAgainstCrd } from "../crds";
 import { ROOT } from "../stackFile";
 
-const RELEASE: Record<OpenShiftVersion, string> = {
-    "4.16": "release-4.16", "4.17": "release-4.17", "4.18": "release-4.18", "4.19": "release-4.19",
-};
 const REF = "quay.io/example-org/rhcos-forge@sha256:" + "0123456789abcdef".repeat(4);
 const empty: OnClusterImageSpec = { packages: [], remove: [], replace: [], files: [], units: [], extraSteps: [], labels: {} };
 
@@ -109,8 +107,20 @@ describe("the pool's MachineConfig", () => {
                 { extensions: ["wasm"] },
                 { osImageURL: REF },
             ]) {
-                validateAgainstCrd(RELEASE[version], { ...renderMachineConfig("worker", settings) });
+                validateAgainstCrd(crdRelease(version), { ...renderMachineConfig("worker", settings) });
             }
+        });
+    }
+});
+
+describe("the custom MachineConfigPool", () => {
+    for (const version of OPENSHIFT_VERSIONS) {
+        it(`validates against the ${version} MachineConfigPool CRD`, () => {
+            for (const pool of [{ name: "canary", maxUnavailable: 1, paused: false }, { name: "rt", maxUnavailable: "10%", paused: true }]) {
+                validateAgainstCrd(crdRelease(version), { ...renderMachineConfigPool(pool) });
+            }
+            assert.throws(() => validateAgainstCrd(crdRelease(version), { ...renderMachineConfigPool({ name: "canary", maxUnavailable: 1, paused: false }), spec: { paused: "no" } }),
+                /paused/, "the schema check can fail");
         });
     }
 });
@@ -123,7 +133,7 @@ describe("MachineOSConfig", () => {
 
     for (const version of OPENSHIFT_VERSIONS) {
         it(`validates against the ${version} MachineOSConfig CRD`, () => {
-            for (const pool of ["canary", "worker"]) validateAgainstCrd(RELEASE[version], { ...render(version, pool) });
+            for (const pool of ["canary", "worker"]) validateAgainstCrd(crdRelease(version), { ...render(version, pool) });
         });
     }
 
@@ -157,7 +167,7 @@ describe("MachineOSConfig", () => {
                 },
                 buildOutputs: { currentImagePullSecret: { name: "rhcos-forge-registry-pull" } },
             });
-            validateAgainstCrd(RELEASE[version], { ...mosc });
+            validateAgainstCrd(crdRelease(version), { ...mosc });
         }
     });
 
@@ -191,7 +201,9 @@ describe("CEL rules the CRD schema check does not evaluate", () => {
     ];
     for (const [spec, ok] of v1) {
         it(`v1 renderedImagePushSpec ${ok ? "accepts" : "rejects"} ${spec}`, () => {
-            for (const version of ["4.18", "4.19"] as const) assert.equal(checkRenderedImagePushSpec(version, spec) === undefined, ok);
+            for (const version of OPENSHIFT_VERSIONS.filter(v => RELEASES[v].machineOSConfigApi === "v1")) {
+                assert.equal(checkRenderedImagePushSpec(version, spec) === undefined, ok);
+            }
         });
     }
 
@@ -205,7 +217,9 @@ describe("CEL rules the CRD schema check does not evaluate", () => {
     ];
     for (const [spec, ok] of v1alpha1) {
         it(`v1alpha1 renderedImagePushspec ${ok ? "accepts" : "rejects"} ${spec}`, () => {
-            for (const version of ["4.16", "4.17"] as const) assert.equal(checkRenderedImagePushSpec(version, spec) === undefined, ok);
+            for (const version of OPENSHIFT_VERSIONS.filter(v => RELEASES[v].machineOSConfigApi === "v1alpha1")) {
+                assert.equal(checkRenderedImagePushSpec(version, spec) === undefined, ok);
+            }
         });
     }
 

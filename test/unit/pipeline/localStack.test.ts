@@ -3,7 +3,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, it } from "node:test";
-import { validateAgainstCrd } from "../crds";
+import { OPENSHIFT_VERSIONS } from "../../../components/openshift/versions";
+import { crdRelease, validateAgainstCrd } from "../crds";
 import { find, installMocks, registrations, valueOf, runProgram, type Program } from "../harness";
 import { loadStackConfig } from "../stackFile";
 
@@ -34,7 +35,7 @@ it("renders YAML for GitOps instead of talking to a cluster", () => {
     assert.equal(provider.inputs.renderYamlToDirectory, ".state/manifests");
     assert.equal(registrations.filter(r => r.type === "pulumi:providers:kubernetes").length, 1);
     for (const r of registrations.filter(r => r.type.startsWith("kubernetes:machineconfiguration.openshift.io/v1:") && !r.type.endsWith("Patch"))) {
-        validateAgainstCrd("release-4.19", r.inputs);
+        for (const version of OPENSHIFT_VERSIONS) validateAgainstCrd(crdRelease(version), r.inputs);
     }
 });
 

@@ -1,9 +1,10 @@
 // The dev stack's resource graph under mocks: types, parents, dependencies, secrets, outputs,
-// and every OpenShift object validated against the CRD schema of the targeted release.
+// and every OpenShift object validated against the CRD schemas of every supported release.
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { validateAgainstCrd } from "../crds";
+import { OPENSHIFT_VERSIONS } from "../../../components/openshift/versions";
+import { crdRelease, validateAgainstCrd } from "../crds";
 import { CLUSTER_BASE, SECRET_VALUES, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, reads, registrations, valueOf, runProgram, type Program } from "../harness";
 import { loadStackConfig } from "../stackFile";
 
@@ -155,12 +156,16 @@ describe("dev stack resource graph", () => {
         assert.match(cf, /rpm-ostree install htop tcpdump iperf3/);
     });
 
-    it("declares only objects that validate against the OpenShift 4.19 CRD schemas", () => {
+    it("declares only objects that validate against the CRD schemas of every supported OpenShift release", () => {
         const objects = registrations.filter(r => r.type.startsWith("kubernetes:machineconfiguration.openshift.io/v1:") && !r.type.endsWith("Patch"));
         assert.ok(objects.length >= 3);
-        for (const o of objects) {
-            const { apiVersion, kind, metadata, spec } = o.inputs as Record<string, unknown>;
-            validateAgainstCrd("release-4.19", { apiVersion, kind, metadata, spec });
+        // MachineConfig and MachineConfigPool do not depend on cluster.openshiftVersion (the
+        // MachineOSConfig, which does, is checked per release in openshift/manifests.test.ts).
+        for (const version of OPENSHIFT_VERSIONS) {
+            for (const o of objects) {
+                const { apiVersion, kind, metadata, spec } = o.inputs as Record<string, unknown>;
+                validateAgainstCrd(crdRelease(version), { apiVersion, kind, metadata, spec });
+            }
         }
     });
 });

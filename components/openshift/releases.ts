@@ -1,0 +1,57 @@
+// What differs between the OpenShift releases rhcos-forge targets, in ONE table: a row per minor
+// version. Other modules read their per-release facts from RELEASES instead of comparing version
+// strings, so supporting a new release is adding a row here (and its CRDs to ../shared/crds/).
+// Pure data, no Pulumi types.
+import type { OpenShiftVersion } from "./versions";
+
+/**
+ * Every extension name the MCO of some supported release knows, in the order of the MCO's own
+ * list (each release's list below is a subsequence of it). The schema accepts only these names;
+ * whether a name exists on the stack's release is checked against RELEASES[v].extensions.
+ */
+export const EXTENSIONS = [
+    "two-node-ha", "wasm", "ipsec", "usbguard", "kerberos", "kernel-devel", "sandboxed-containers", "sysstat",
+] as const;
+export type Extension = (typeof EXTENSIONS)[number];
+
+export type MachineOSConfigApi = "v1" | "v1alpha1";
+
+export interface OpenShiftRelease {
+    /**
+     * The MachineOSConfig API served (openshift/api machineconfiguration/v1alpha1 → v1): v1alpha1,
+     * TechPreviewNoUpgrade only, in 4.16 and 4.17; v1 from 4.18 (see the CRDs in
+     * ../shared/crds/release-<v>/ and machineOsConfig.ts for how the two shapes differ).
+     */
+    readonly machineOSConfigApi: MachineOSConfigApi;
+    /**
+     * The MachineConfig `extensions` the release's MCO accepts: the keys of SupportedExtensions()
+     * in openshift/machine-config-operator pkg/controller/common/helpers.go on the release branch.
+     * The MCO refuses any other name ("invalid extensions found") and the pool degrades.
+     */
+    readonly extensions: readonly Extension[];
+}
+
+// SupportedExtensions() per branch of openshift/machine-config-operator, read at these heads:
+//   release-4.16 7327bb2359dd, release-4.17 3bdd678e83da: wasm ipsec usbguard kerberos kernel-devel sandboxed-containers
+//   release-4.18 f313997e0ba8: + sysstat
+//   release-4.19 1a6905d980fd, release-4.20 afed09939d80, release-4.21 db84d8368ef7: + two-node-ha
+//   release-4.22 9027c94cde45: wasm removed (commit 28f9c7246 "MCO-2088: Remove wasm extension")
+const EXT_416: readonly Extension[] = ["wasm", "ipsec", "usbguard", "kerberos", "kernel-devel", "sandboxed-containers"];
+const EXT_418: readonly Extension[] = [...EXT_416, "sysstat"];
+const EXT_419: readonly Extension[] = ["two-node-ha", ...EXT_418];
+const EXT_422: readonly Extension[] = EXT_419.filter(e => e !== "wasm");
+
+export const RELEASES: Readonly<Record<OpenShiftVersion, OpenShiftRelease>> = {
+    "4.16": { machineOSConfigApi: "v1alpha1", extensions: EXT_416 },
+    "4.17": { machineOSConfigApi: "v1alpha1", extensions: EXT_416 },
+    "4.18": { machineOSConfigApi: "v1", extensions: EXT_418 },
+    "4.19": { machineOSConfigApi: "v1", extensions: EXT_419 },
+    "4.20": { machineOSConfigApi: "v1", extensions: EXT_419 },
+    "4.21": { machineOSConfigApi: "v1", extensions: EXT_419 },
+    "4.22": { machineOSConfigApi: "v1", extensions: EXT_422 },
+};
+
+/** The extensions of one release, in the MCO's order. */
+export function supportedExtensions(version: OpenShiftVersion): readonly Extension[] {
+    return RELEASES[version].extensions;
+}
