@@ -15,10 +15,13 @@ import { ClusterBaseImage } from "./image/clusterBaseImage";
 import { renderOnClusterContainerfile } from "./image/containerfile";
 import { CosaBuild } from "./image/cosaBuild";
 import { PublishedArtifact } from "./image/cosaInputs";
+import { ImageSignature } from "./image/imageSignature";
 import { LayeredImage, PackageDiff } from "./image/layeredImage";
+import { inspectSigningKey } from "./image/signing";
 import { RepoMirror } from "./mirror/repoMirror";
 import { ManifestObject } from "./release/payload";
 import { ReleaseImage } from "./release/releaseImage";
+import { ImageTrustPolicy } from "./rollout/imageTrustPolicy";
 import { ClusterAccess } from "./rollout/kubeApi";
 import { OsImageRollout, RolloutWaitArgs } from "./rollout/osImageRollout";
 import { ReleaseRollout } from "./rollout/releaseRollout";
@@ -35,6 +38,8 @@ export interface StackOutputs {
     readonly rollout: { method: pulumi.Output<string>; pools: OsImageRollout["pools"] };
     readonly release?: { ref: pulumi.Output<string>; digest: pulumi.Output<string>; version: pulumi.Output<string> };
     readonly cosa?: { buildId: pulumi.Output<string>; configCommit: pulumi.Output<string>; artifacts: pulumi.Output<PublishedArtifact[]> };
+    /** Only with image.signing.enabled: the key nodes verify with and where the signature is. */
+    readonly signing?: { publicKey: pulumi.Output<string>; keySha256: pulumi.Output<string>; signature: pulumi.Output<string> };
 }
 
 type Rolled = Pick<OsImageRollout, "method" | "pools">;
@@ -75,6 +80,35 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
         ? { kubeconfig: pulumi.secret(c.kubeconfig), context: c.cluster.context, timeoutMinutes: c.rollout.timeoutMinutes, access: deps.clusterAccess }
         : undefined;
 
+
+    /**
+     * image.signing: a signature step after the push; the ref it returns is known only once the
+     * image is signed, so a signing failure changes no MachineConfig.
+     */
+    function signImage(c: StackConfig, host: HostHandle, ref: pulumi.Output<string>): { ref: pulumi.Output<string>; signing?: StackOutputs["signing"] } {
+        if (!c.image.signing.enabled) return { ref };
+        // parseStackConfig checked both are set and that the passphrase opens the key.
+        const key = inspectSigningKey(required(c.signingKey, "rhcos-forge:signingKey"), required(c.signingPassphrase, "rhcos-forge:signingPassphrase"));
+        const signature = new ImageSignature("image-signature", {
+            host, ref, key: pulumi.secret(key), registryAuth: secret(c.registryAuth), tlsVerify: c.image.tlsVerify,
+        });
+        return { ref: signature.ref, signing: { publicKey: signature.publicKey, keySha256: signature.keySha256, signature: signature.signature } };
+    }
+
+    /**
+     * The ClusterImagePolicy for image.repository (image.signing.clusterPolicy), declared before
+     * the MachineConfigs: the returned ref carries the policy as a dependency.
+     */
+    function trusted(c: StackConfig, signing: StackOutputs["signing"], imageRef: pulumi.Output<string>): pulumi.Output<string> {
+        if (signing === undefined || !c.image.signing.clusterPolicy) return imageRef;
+        const policy = new ImageTrustPolicy("image-trust", {
+            provider: requireCluster(clusterWriter),
+            openshiftVersion: c.cluster.openshiftVersion,
+            repository: c.image.repository,
+            publicKey: signing.publicKey,
+        });
+        return pulumi.all([imageRef, policy.name]).apply(([ref]) => ref);
+    }
 
     /**
      * The custom release (rhcos-forge:release) carrying `osImage`, and the rollout: a ClusterVersion
@@ -123,13 +157,15 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             mirrorBaseUrl: repoMirror.baseUrl,
             registryAuth: secret(c.registryAuth),
         });
+        const signed = signImage(c, host.handle, built.ref);
         return {
-            image: { ref: built.ref, digest: built.digest, base: pulumi.output("") },
+            image: { ref: signed.ref, digest: built.digest, base: pulumi.output("") },
             containerfile: pulumi.output(""),
             mirror: { baseUrl: repoMirror.baseUrl, repos: repoMirror.repos, repoFile: repoMirror.repoFile },
             buildHost: { address: host.address, provider: host.provider },
-            ...rollOut(c, host.handle, built.ref, built.ref),
+            ...rollOut(c, host.handle, signed.ref, trusted(c, signed.signing, signed.ref)),
             cosa: { buildId: built.buildId, configCommit: built.configCommit, artifacts: built.artifacts },
+            signing: signed.signing,
         };
     }
 
@@ -160,18 +196,20 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             buildArgs: c.image.buildArgs,
             tlsVerify: c.image.tlsVerify,
         });
+        const signed = signImage(c, host.handle, layered.ref);
         // Release gate: the MachineConfig never points at an image built on another RHCOS than the
         // cluster's (known in preview too: the base is config or a read, so preview fails early).
-        const imageRef = clusterBase === undefined ? layered.ref
-            : pulumi.all([layered.ref, layered.base, clusterBase]).apply(([ref, imageBase, current]) =>
+        const imageRef = clusterBase === undefined ? signed.ref
+            : pulumi.all([signed.ref, layered.base, clusterBase]).apply(([ref, imageBase, current]) =>
                 gateImageRef(ref, { imageBase, clusterBase: current, allowMismatch: c.image.allowBaseMismatch }, m => pulumi.log.warn(m)));
         return {
-            image: { ref: layered.ref, digest: layered.digest, base: layered.base, packages: layered.packages },
+            image: { ref: signed.ref, digest: layered.digest, base: layered.base, packages: layered.packages },
             containerfile: layered.containerfile,
             mirror: { baseUrl: repoMirror.baseUrl, repos: repoMirror.repos, repoFile: repoMirror.repoFile },
             buildHost: { address: host.address, provider: host.provider },
             // A release carries the built image as its OS whatever its base; the gate guards MachineConfigs.
-            ...rollOut(c, host.handle, layered.ref, imageRef),
+            ...rollOut(c, host.handle, signed.ref, trusted(c, signed.signing, imageRef)),
+            signing: signed.signing,
         };
     }
 
@@ -204,11 +242,12 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
     }
 
     const out = c.rollout.method === "machineosconfig" ? onCluster(c) : outOfCluster(c);
-    const { rolled, release, cosa, ...always } = out;
+    const { rolled, release, cosa, signing, ...always } = out;
     return {
         ...always,
         rollout: { method: rolled.method, pools: rolled.pools },
         ...(release === undefined ? {} : { release }),
         ...(cosa === undefined ? {} : { cosa }),
+        ...(signing === undefined ? {} : { signing }),
     };
 }

@@ -12,6 +12,7 @@ import {
 import { DIGEST_REF, REPOSITORY } from "../openshift/pullspec";
 import { EXTENSIONS, RELEASES, supportedExtensions } from "../openshift/releases";
 import { OPENSHIFT_VERSIONS, OpenShiftVersion } from "../openshift/versions";
+import { checkSigning, signingSchema, signingSecrets } from "./signing";
 
 export const NAMESPACE = "rhcos-forge";
 
@@ -230,6 +231,7 @@ export const imageSchema = z.object({
     builder: z.enum(["podman", "cosa"]).default("podman")
         .describe("podman: layer image.* onto image.base with podman build. cosa: a full OS build with coreos-assembler (image.cosa); needs /dev/kvm on the build host."),
     cosa: cosaSchema.optional().describe("The coreos-assembler build (image.builder cosa)."),
+    signing: signingSchema,
 }).strict();
 
 
@@ -358,6 +360,7 @@ const stackObjectSchema = z.object({
     mirrorPasswords: z.record(z.string().regex(REPO_ID), z.string().min(1)).default({})
         .describe("Secret. Map of upstream repo id to password."),
     kubeconfig: z.string().min(1).optional().describe("Secret. kubeconfig of the target cluster."),
+    ...signingSecrets,
 }).strict();
 
 export const stackConfigSchema = stackObjectSchema.superRefine((cfg, ctx) => {
@@ -416,6 +419,7 @@ export const stackConfigSchema = stackObjectSchema.superRefine((cfg, ctx) => {
     }
     if (cfg.rollout.method !== "release" && cfg.rollout.pools.length === 0) issue(["rollout", "pools"], "must list at least one pool");
     checkCosaAndRelease(cfg, issue);
+    checkSigning(cfg, issue);
 });
 
 /**

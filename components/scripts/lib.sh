@@ -245,3 +245,14 @@ rf_unpack_authfile() {
     || rf_fail "unpack" "bundle line $lineno: authfile is not valid base64"
   chmod 0600 "$dest"
 }
+
+# rf_unpack_secret_file <lineno> <dest> <field> [extra field]: a `<kind> <base64>` entry of a
+# stdin bundle holding a secret (signing key, passphrase), decoded to a 0600 file; fails step
+# "unpack" naming the bundle line, never the value.
+rf_unpack_secret_file() {
+  local lineno="$1" dest="$2" field="${3:-}" extra="${4:-}"
+  { [ -n "$field" ] && [ -z "$extra" ]; } || rf_fail "unpack" "bundle line $lineno: takes one non-empty base64 field"
+  (umask 077 && printf '%s' "$field" | base64 -d > "$dest" 2>/dev/null) \
+    || rf_fail "unpack" "bundle line $lineno: is not valid base64"
+  chmod 0600 "$dest"
+}

@@ -44,7 +44,7 @@ graphroot = "$RF_ROOT/containers/storage"
 CONF
 fi
 
-dnf -y install podman buildah skopeo createrepo_c dnf-plugins-core python3 tar \
+dnf -y install podman buildah skopeo createrepo_c dnf-plugins-core python3 tar jq openssl \
     || fail "packages" "dnf install of the build tools failed"
 
 # The cloud firewall guards the ports; a host firewall would also block the mirror to builds.

@@ -1,0 +1,169 @@
+// sign-image.sh over SSH against the htpasswd registry, and the check a node makes before it
+// boots the image: upstream containers/image (dev/policycheck, what skopeo's image proxy does for
+// rpm-ostree) with the policy.json and registries.d the MCO renders from the ClusterImagePolicy
+// (components/image/signing.ts renderNodePolicy). The signed digest is allowed; an image of the
+// same repository without a signature, and one signed by another key, are refused.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BuildHost, Env, Registry, addSecret, failureLines, leakedSecrets, run, startBuildHost, startRegistry, resultJson, type RemoteResult } from "./harness";
+import { ensurePolicyCheck } from "../../dev/policyCheck";
+import { generateSigningKey, inspectSigningKey, renderNodePolicy, renderSignBundle, type SigningKeyInfo } from "../../components/image/signing";
+
+let env: Env;
+let host: BuildHost;
+let reg: Registry;
+let root: string;
+let policyCheck: string;
+let authFile: string;
+let keyA: SigningKeyInfo;
+let keyB: SigningKeyInfo;
+const images: Record<string, string> = {};
+const signTimes: number[] = [];
+
+const REPO_NAME = "rhcos-forge/node";
+const repo = (): string => `${reg.host}/${REPO_NAME}`;
+
+function newKey(passphrase: string): SigningKeyInfo {
+  addSecret(passphrase);
+  const pair = generateSigningKey(passphrase);
+  const info = inspectSigningKey(pair.privateKey, passphrase);
+  for (const pem of [pair.privateKey, info.hostPrivateKey]) {
+    for (const line of pem.split("\n")) if (line && !line.startsWith("-----")) addSecret(line);
+  }
+  return info;
+}
+
+/** a tiny image (one file) pushed to the node repository; returns repo@digest */
+async function pushTiny(name: string): Promise<string> {
+  const ctx = env.mkdir("tiny", name);
+  writeFileSync(join(ctx, "f"), `${name}\n`);
+  writeFileSync(join(ctx, "Containerfile"), "FROM scratch\nCOPY f /f\n");
+  const tag = `${repo()}:${name}`;
+  await run("podman", ["build", "-q", "-t", tag, ctx]);
+  const digestFile = join(ctx, "digest");
+  await run("podman", ["push", "-q", "--tls-verify=false", "--authfile", authFile, "--digestfile", digestFile, tag, `docker://${tag}`]);
+  await run("podman", ["rmi", "-f", tag], { check: false });
+  const digest = (await run("cat", [digestFile])).stdout.trim();
+  return `${repo()}@${digest}`;
+}
+
+async function sign(ref: string, key: SigningKeyInfo, opts: { password?: string; publicKey?: string } = {}): Promise<RemoteResult> {
+  const bundleKey = opts.publicKey === undefined ? key : { ...key, publicKey: opts.publicKey };
+  const t0 = Date.now();
+  const res = await host.script(
+    "sign-image.sh",
+    { RF_ROOT: root, RF_IMAGE_REF: ref, RF_TLS_VERIFY: "false" },
+    { input: renderSignBundle(bundleKey, reg.authJson(opts.password)) },
+  );
+  signTimes.push(Date.now() - t0);
+  return res;
+}
+
+/** the node's verdict on `ref` under the policy for `key` */
+async function nodeCheck(ref: string, key: SigningKeyInfo): Promise<{ allowed: boolean; why: string }> {
+  const dir = env.mkdir("policy", key.fingerprint.slice(0, 12));
+  const files = renderNodePolicy(repo(), key.publicKey);
+  writeFileSync(join(dir, "policy.json"), files.policyJson);
+  mkdirSync(join(dir, "registries.d"), { recursive: true });
+  writeFileSync(join(dir, "registries.d", "sigstore-registries.yaml"), files.registriesD);
+  const res = await run(policyCheck, [
+    "--policy", join(dir, "policy.json"), "--registries.d", join(dir, "registries.d"), "--authfile", authFile, "--tls-verify=false", ref,
+  ], { check: false });
+  return { allowed: res.code === 0 && res.stdout.trim() === "allowed", why: res.stderr.trim() };
+}
+
+async function sigLayers(ref: string): Promise<number> {
+  const [r, digest] = ref.split("@");
+  const res = await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--authfile", authFile, `docker://${r}:${digest!.replace(":", "-")}.sig`], { check: false });
+  if (res.code !== 0) return 0;
+  return (JSON.parse(res.stdout) as { layers: unknown[] }).layers.length;
+}
+
+before(async () => {
+  env = new Env("rf-sign-test-");
+  [host, reg, policyCheck] = await Promise.all([startBuildHost(env), startRegistry(env).then((r) => r), ensurePolicyCheck()]);
+  await host.shipScripts();
+  root = env.path("remote", "root");
+  authFile = env.path("auth.json");
+  writeFileSync(authFile, reg.authJson(), { mode: 0o600 });
+  keyA = newKey("passphrase-A-7c1e");
+  keyB = newKey("passphrase-B-93d0");
+  images.signed = await pushTiny("signed");
+  images.unsigned = await pushTiny("unsigned");
+  images.other = await pushTiny("other-key");
+});
+
+after(async () => {
+  await env?.teardown();
+});
+
+test("sign-image.sh signs the digest in the registry; a node with the policy for that key accepts it", async () => {
+  assert.equal((await nodeCheck(images.signed!, keyA)).allowed, false, "not allowed before it is signed");
+  const res = await sign(images.signed!, keyA);
+  assert.equal(res.code, 0, res.stderr.slice(-3000));
+  assert.equal(res.stdout.trim().split("\n").length, 1, "stdout carries only the result line");
+  const r = resultJson(res);
+  const [name, digest] = images.signed!.split("@");
+  assert.equal(r.ref, images.signed);
+  assert.equal(r.digest, digest);
+  assert.equal(r.signature, `${name}:${digest!.replace(":", "-")}.sig`);
+  assert.equal(r.keySha256, keyA.fingerprint);
+  assert.equal(r.signed, true);
+  assert.ok((await reg.tags(REPO_NAME)).includes(`${digest!.replace(":", "-")}.sig`), "the signature is stored beside the image");
+  assert.deepEqual(await nodeCheck(images.signed!, keyA), { allowed: true, why: "" });
+});
+
+test("an image of the same repository without a signature is refused", async () => {
+  const verdict = await nodeCheck(images.unsigned!, keyA);
+  assert.equal(verdict.allowed, false);
+  assert.match(verdict.why, /signature was required, but no signature exists/);
+});
+
+test("an image signed by another key is refused", async () => {
+  const res = await sign(images.other!, keyB);
+  assert.equal(res.code, 0, res.stderr.slice(-3000));
+  assert.equal((await nodeCheck(images.other!, keyB)).allowed, true, "it is validly signed by B");
+  const verdict = await nodeCheck(images.other!, keyA);
+  assert.equal(verdict.allowed, false);
+  assert.match(verdict.why, /rejected: .*(signature|verif|key)/i);
+});
+
+test("re-running with the same key signs nothing; a new key adds its signature beside the old one", async () => {
+  const again = await sign(images.signed!, keyA);
+  assert.equal(again.code, 0, again.stderr.slice(-3000));
+  assert.equal(resultJson(again).signed, false);
+  assert.equal(await sigLayers(images.signed!), 1);
+  const rotated = await sign(images.signed!, keyB);
+  assert.equal(rotated.code, 0, rotated.stderr.slice(-3000));
+  assert.equal(resultJson(rotated).signed, true);
+  assert.equal(await sigLayers(images.signed!), 2);
+  assert.equal((await nodeCheck(images.signed!, keyA)).allowed, true, "nodes still on the old key keep booting it");
+  assert.equal((await nodeCheck(images.signed!, keyB)).allowed, true);
+});
+
+test("failures stop before any signature is written: wrong registry password, key and public key that do not match", async () => {
+  const tagsBefore = await reg.tags(REPO_NAME);
+  const denied = await sign(images.unsigned!, keyA, { password: "not-the-password" });
+  assert.notEqual(denied.code, 0);
+  assert.equal(failureLines(denied.stderr).length, 1, denied.stderr);
+  assert.equal(denied.failure?.step, "image");
+  assert.match(denied.failure!.why, /unauthorized|credentials/);
+  const mismatch = await sign(images.unsigned!, keyA, { publicKey: keyB.publicKey });
+  assert.notEqual(mismatch.code, 0);
+  assert.equal(mismatch.failure?.step, "sign");
+  assert.match(mismatch.failure!.why, /does not match the public key/);
+  assert.equal(mismatch.json, undefined);
+  assert.deepEqual(await reg.tags(REPO_NAME), tagsBefore, "nothing pushed");
+  assert.equal((await nodeCheck(images.unsigned!, keyA)).allowed, false);
+});
+
+test("the key and passphrase never outlive a run and never appear in any output", () => {
+  const tmp = join(root, "tmp");
+  assert.deepEqual(readdirSync(tmp), []);
+  assert.deepEqual(leakedSecrets(), []);
+  const sorted = [...signTimes].sort((a, b) => a - b);
+  console.log(`sign-image.sh over SSH: median ${sorted[Math.floor(sorted.length / 2)]} ms of ${sorted.length} runs (min ${sorted[0]}, max ${sorted[sorted.length - 1]})`);
+});

@@ -1,0 +1,52 @@
+// Config errors of image.signing: what it needs, named by key, never echoing the key or passphrase.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConfigError, parseStackConfig } from "../../../components/config/parse";
+import { generateSigningKey } from "../../../components/image/signing";
+import { TEST_SECRETS } from "../harness";
+import { loadStackConfig } from "../stackFile";
+
+const PASS = "config-test-passphrase";
+const pair = generateSigningKey(PASS);
+
+function problems(extra: Record<string, string>, signing: Record<string, unknown> | undefined, patch: Record<string, unknown> = {}): string[] {
+    const config = loadStackConfig("dev", { ...TEST_SECRETS, ...extra });
+    const image = JSON.parse(config["rhcos-forge:image"]) as Record<string, unknown>;
+    config["rhcos-forge:image"] = JSON.stringify({ ...image, ...patch, ...(signing === undefined ? {} : { signing }) });
+    try {
+        parseStackConfig(config);
+        return [];
+    } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        return e.problems;
+    }
+}
+
+describe("image.signing config", () => {
+    it("is off by default and then refuses a stray key", () => {
+        assert.deepEqual(problems({}, undefined), []);
+        assert.deepEqual(problems({ signingKey: pair.privateKey }, undefined), ["rhcos-forge:signingKey is set but rhcos-forge:image.signing.enabled is false, got a secret value"]);
+    });
+
+    it("needs the key and its passphrase", () => {
+        assert.deepEqual(problems({}, { enabled: true }).sort(), [
+            "rhcos-forge:signingKey is required with rhcos-forge:image.signing.enabled (set it with --secret; `npm run signing-key` makes one), got nothing",
+            "rhcos-forge:signingPassphrase is required with rhcos-forge:image.signing.enabled (set it with --secret), got nothing",
+        ]);
+        assert.deepEqual(problems({ signingKey: pair.privateKey, signingPassphrase: PASS }, { enabled: true }), []);
+    });
+
+    it("a passphrase that does not open the key fails before anything runs, without echoing either", () => {
+        const found = problems({ signingKey: pair.privateKey, signingPassphrase: "wrong-passphrase" }, { enabled: true });
+        assert.equal(found.length, 1);
+        assert.match(found[0], /^rhcos-forge:signingKey cannot be used: rhcos-forge:signingPassphrase does not decrypt/);
+        assert.ok(!found[0].includes("wrong-passphrase"));
+    });
+
+    it("a repository the API server would refuse as a ClusterImagePolicy scope is a config error, unless the policy is off", () => {
+        const secrets = { signingKey: pair.privateKey, signingPassphrase: PASS };
+        const found = problems(secrets, { enabled: true }, { repository: "registry:5000/rhcos" });
+        assert.ok(found.some(p => p.startsWith("rhcos-forge:image.repository registry:5000/rhcos cannot be a ClusterImagePolicy scope")), found.join("\n"));
+        assert.deepEqual(problems(secrets, { enabled: true, clusterPolicy: false }, { repository: "registry:5000/rhcos" }), []);
+    });
+});
