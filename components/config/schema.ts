@@ -221,7 +221,10 @@ export const imageSchema = z.object({
         .describe("systemd units enabled in the image."),
     extraSteps: z.array(extraStep).default([])
         .describe("Shell commands, one per entry and one line each, each rendered as its own `RUN <command> && ostree container commit` after the package step."),
-    labels: z.record(z.string().regex(/^[a-z0-9.\/_-]+$/), z.string().regex(/^[^"\\\n]*$/)).default({})
+    // Values go into the Containerfile's LABEL k="v": a control character breaks the line and the
+    // builder expands $VAR there, so the label would not be the value given.
+    labels: z.record(z.string().regex(/^[a-z0-9.\/_-]+$/),
+        z.string().regex(/^[^"\\$\u0000-\u001f\u007f]*$/, "must be a label value without \", \\, $ or control characters")).default({})
         .describe("OCI labels added to the image."),
     buildArgs: z.array(z.string().regex(/^--?[A-Za-z0-9][A-Za-z0-9-]*(=[^\s'"\\]*)?$|^[^\s'"\\-][^\s'"\\]*$/, "must be a plain podman build flag or value")).default([])
         .describe("Extra `podman build` flags (e.g. --isolation chroot)."),
