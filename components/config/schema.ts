@@ -163,6 +163,8 @@ const extraStep = z.string().min(1, "must be a non-empty shell command")
     // A newline ends the RUN line: podman reads the rest as the next instruction and stops with
     // "Unknown instruction".
     .refine(step => !/[\r\n]/.test(step), "must be one shell command on one line (a newline ends the RUN and podman refuses the next line as an unknown instruction); join commands with && or use one entry per command")
+    // Any other control character (a NUL, an escape) breaks or garbles the RUN line; tabs are fine.
+    .refine(step => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(step), "must not hold control characters (tabs are fine)")
     .superRefine((step, ctx) => {
         const word = INSTRUCTION_START.exec(step)?.[1];
         if (word !== undefined) {
