@@ -6,7 +6,9 @@
 # prints is the exact command to run, and it exits 1 before anything slow happens. Silent and fast
 # when everything is there (dpkg-query only), so `npm test` and `npm run demo` call it every time.
 set -euo pipefail
-list="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/dev/apt-packages.txt"
+# RF_APT_LIST names another list (the tests use it); the default is the project's one list.
+list="${RF_APT_LIST:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/dev/apt-packages.txt}"
+[[ -r "$list" ]] || { printf 'ensure-apt: cannot read the package list %s\n' "$list" >&2; exit 1; }
 mapfile -t wanted < <(grep -v '^[[:space:]]*\(#\|$\)' "$list")
 missing=()
 for p in "${wanted[@]}"; do
