@@ -16,7 +16,7 @@ import { renderOnClusterContainerfile } from "./image/containerfile";
 import { CosaBuild } from "./image/cosaBuild";
 import { PublishedArtifact } from "./image/cosaInputs";
 import { ImageSignature } from "./image/imageSignature";
-import { LayeredImage, PackageDiff } from "./image/layeredImage";
+import { LayeredImage, PackageDiff, SbomRef } from "./image/layeredImage";
 import { inspectSigningKey } from "./image/signing";
 import { RepoMirror } from "./mirror/repoMirror";
 import { ManifestObject } from "./release/payload";
@@ -31,7 +31,7 @@ import { ReleaseRollout } from "./rollout/releaseRollout";
  * and `cosa` exist only where the stack produces them (rhcos-forge:release, image.builder cosa).
  */
 export interface StackOutputs {
-    readonly image: { ref: pulumi.Output<string>; digest: pulumi.Output<string>; base: pulumi.Output<string>; packages?: pulumi.Output<PackageDiff> };
+    readonly image: { ref: pulumi.Output<string>; digest: pulumi.Output<string>; base: pulumi.Output<string>; packages?: pulumi.Output<PackageDiff>; sbom?: pulumi.Output<SbomRef> };
     readonly containerfile: pulumi.Output<string>;
     readonly mirror: { baseUrl: pulumi.Output<string>; repos: pulumi.Output<Record<string, string>>; repoFile: pulumi.Output<string> };
     readonly buildHost: { address: pulumi.Output<string>; provider: string };
@@ -203,7 +203,7 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             : pulumi.all([signed.ref, layered.base, clusterBase]).apply(([ref, imageBase, current]) =>
                 gateImageRef(ref, { imageBase, clusterBase: current, allowMismatch: c.image.allowBaseMismatch }, m => pulumi.log.warn(m)));
         return {
-            image: { ref: signed.ref, digest: layered.digest, base: layered.base, packages: layered.packages },
+            image: { ref: signed.ref, digest: layered.digest, base: layered.base, packages: layered.packages, sbom: layered.sbom },
             containerfile: layered.containerfile,
             mirror: { baseUrl: repoMirror.baseUrl, repos: repoMirror.repos, repoFile: repoMirror.repoFile },
             buildHost: { address: host.address, provider: host.provider },

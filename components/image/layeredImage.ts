@@ -2,7 +2,8 @@
 //
 // The build id is a content hash of the Containerfile, context, base and mirror revision: equal
 // inputs never rebuild, any changed input does. A failed build fails the step, so no output and
-// nothing downstream (the MachineConfig) changes.
+// nothing downstream (the MachineConfig) changes. Each build also pushes the image's SPDX SBOM
+// (build-image.sh, step "sbom") and reports its digest; the package diff stays beside it.
 import * as pulumi from "@pulumi/pulumi";
 import { buildId, renderBundle } from "./buildInputs";
 import { DIGEST_REF } from "../openshift/pullspec";
@@ -23,12 +24,24 @@ export interface PackageDiff {
     readonly changed: PackageChange[];
 }
 
+/** The SPDX 2.3 SBOM of the built image, an OCI artifact in its repository (subject: the image). */
+export interface SbomRef {
+    /** `repo@sha256:…` of the artifact manifest. */
+    readonly ref: string;
+    readonly digest: string;
+    /** `repo:sha256-<image hex>.sbom`, cosign's tag convention (no referrers API needed). */
+    readonly tag: string;
+    /** RPMs listed. */
+    readonly packages: number;
+}
+
 export interface BuildResult {
     readonly ref: string;
     readonly digest: string;
     readonly base: string;
     readonly tag: string;
     readonly packages: PackageDiff;
+    readonly sbom: SbomRef;
 }
 
 export interface LayeredImageArgs {
@@ -60,6 +73,11 @@ export function validateBuildResult(result: BuildResult, repository: string): Bu
     if (result.ref !== `${repository}@${result.digest}` || !DIGEST_REF.test(result.ref)) {
         throw new Error(`build reported ref ${JSON.stringify(result.ref)}, expected ${repository}@${result.digest}`);
     }
+    const sbom = result.sbom as SbomRef | undefined;
+    if (sbom === undefined || !/^sha256:[a-f0-9]{64}$/.test(sbom.digest) || sbom.ref !== `${repository}@${sbom.digest}`
+        || sbom.tag !== `${repository}:${result.digest.replace(":", "-")}.sbom` || !Number.isInteger(sbom.packages)) {
+        throw new Error(`build reported no usable SBOM for ${result.ref}: ${JSON.stringify(sbom)}`);
+    }
     return result;
 }
 
@@ -76,6 +94,8 @@ export class LayeredImage extends pulumi.ComponentResource {
     public readonly buildId: pulumi.Output<string>;
     /** Packages added, removed and changed against the base. */
     public readonly packages: pulumi.Output<PackageDiff>;
+    /** The image's SPDX SBOM in the registry. */
+    public readonly sbom: pulumi.Output<SbomRef>;
 
     constructor(name: string, args: LayeredImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rhcos-forge:image:LayeredImage", name, {}, opts);
@@ -109,9 +129,10 @@ export class LayeredImage extends pulumi.ComponentResource {
         this.containerfile = rendered.apply(r => r.containerfile);
         this.buildId = id;
         this.packages = result.apply(r => r.packages);
+        this.sbom = result.apply(r => r.sbom);
         this.registerOutputs({
             ref: this.ref, digest: this.digest, base: this.base, containerfile: this.containerfile,
-            buildId: this.buildId, packages: this.packages,
+            buildId: this.buildId, packages: this.packages, sbom: this.sbom,
         });
     }
 }

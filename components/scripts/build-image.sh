@@ -19,7 +19,16 @@
 #
 # stdout (last line, also written to $RF_ROOT/builds/$RF_BUILD_ID/result.json):
 #   {"ref":"<repo>@sha256:…","digest":"sha256:…","base":"…","tag":"<repo>:<id>",
-#    "packages":{"added":[…],"removed":[…],"changed":[{"name":…,"from":…,"to":…}]}}
+#    "packages":{"added":[…],"removed":[…],"changed":[{"name":…,"from":…,"to":…}]},
+#    "sbom":{"ref":"<repo>@sha256:…","digest":"sha256:…","tag":"<repo>:sha256-<hex>.sbom","packages":<n>}}
+#
+# SBOM: an SPDX 2.3 JSON document of the built image (every RPM of its rpmdb: name, epoch,
+# version, release, arch, the RPM License tag, source RPM; the base image by digest as the image's
+# origin, DESCENDANT_OF), pushed to the image's repository as an OCI artifact whose `subject` is
+# the image (artifactType application/spdx+json). podman 4.3 / skopeo 1.9 cannot push to the
+# OCI 1.1 referrers API and docker-registry 2.8 does not serve it, so the artifact is tagged
+# sha256-<hex>.sbom, cosign's tag convention; a registry with referrers support also lists it
+# there through its subject.
 set -euo pipefail
 RF_SCRIPT="build-image"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -131,12 +140,14 @@ tls_opt=("--tls-verify=$RF_TLS_VERIFY")
 
 # ---------------------------------------------------------------- reuse
 rf_step "reuse"
-json_field() { sed -nE "s/.*\"$1\":\"([^\"]*)\".*/\1/p" "$2" | head -n 1; }
+# the first "<key>":"…" of the line: the top-level field (the sbom object repeats ref and tag)
+json_field() { grep -oE "\"$1\":\"[^\"]*\"" "$2" | head -n 1 | sed -E "s/^\"$1\":\"(.*)\"$/\1/"; }
 if [ -f "$result_file" ]; then
   old_ref="$(json_field ref "$result_file")"
   old_tag="$(json_field tag "$result_file")"
   old_base="$(json_field base "$result_file")"
-  if [ -n "$old_ref" ] && [ "$old_tag" = "$tag" ] && [ "$old_base" = "$RF_BASE_IMAGE" ]; then
+  # a result from before SBOMs were made is not reused: the rebuild attaches one
+  if [ -n "$old_ref" ] && [ "$old_tag" = "$tag" ] && [ "$old_base" = "$RF_BASE_IMAGE" ] && grep -q '"sbom":{' "$result_file"; then
     if skopeo inspect --raw "${tls_opt[@]}" "${auth_opt[@]}" "docker://$old_ref" > /dev/null 2> "$work/reuse.log"; then
       rf_log "build $RF_BUILD_ID already pushed as $old_ref; not building"
       tail -n 1 "$result_file"
@@ -204,9 +215,10 @@ resolve_in_root() {
   printf '%s/%s' "$root" "$p"
 }
 
-# rpm_list <image> <out>: "name<TAB>arch<TAB>[epoch:]version-release" lines
+# rpm_list <image> <out> [sbom out]: "name<TAB>arch<TAB>[epoch:]version-release" lines; with
+# <sbom out>, also "name<TAB>epoch<TAB>version<TAB>release<TAB>arch<TAB>license<TAB>sourcerpm" lines
 rpm_list() {
-  local image="$1" out="$2" mnt cand dbdir="" copy
+  local image="$1" out="$2" sbom_out="${3:-}" mnt cand dbdir="" copy
   mnt="$(podman image mount "$image" 2> "$work/mount.log")" \
     || rf_fail "package diff" "podman image mount $image failed: $(tail -n 1 "$work/mount.log")"
   rf_on_exit "podman image unmount '$image' >/dev/null 2>&1"
@@ -227,16 +239,22 @@ rpm_list() {
   if [ -z "$dbdir" ]; then
     rf_log "no rpm database found in $image; treating it as having no packages"
     : > "$out"
+    [ -z "$sbom_out" ] || : > "$sbom_out"
     return 0
   fi
   rpm --dbpath "$copy" -qa --qf '%{NAME}\t%{ARCH}\t%|EPOCH?{%{EPOCH}:}|%{VERSION}-%{RELEASE}\n' \
     2> "$work/rpm.log" | { grep -v '^gpg-pubkey	' || true; } | LC_ALL=C sort > "$out" \
     || rf_fail "package diff" "rpm -qa on the rpm database of $image failed: $(tail -n 1 "$work/rpm.log")"
+  if [ -n "$sbom_out" ]; then
+    rpm --dbpath "$copy" -qa --qf '%{NAME}\t%|EPOCH?{%{EPOCH}}:{}|\t%{VERSION}\t%{RELEASE}\t%{ARCH}\t%{LICENSE}\t%{SOURCERPM}\n' \
+      2> "$work/rpm.log" | { grep -v '^gpg-pubkey	' || true; } | LC_ALL=C sort > "$sbom_out" \
+      || rf_fail "package diff" "rpm -qa on the rpm database of $image failed: $(tail -n 1 "$work/rpm.log")"
+  fi
   rm -rf "$copy"
 }
 
 rpm_list "$RF_BASE_IMAGE" "$work/base.rpms"
-rpm_list "$tag" "$work/new.rpms"
+rpm_list "$tag" "$work/new.rpms" "$work/sbom.rpms"
 rf_log "base has $(wc -l < "$work/base.rpms") packages, new image $(wc -l < "$work/new.rpms")"
 
 awk -F '\t' '
@@ -282,9 +300,83 @@ done < <(awk -F '\t' '$1 == "C"' "$work/diff")
 changed_json+="]"
 rf_log "packages: ${#added[@]} added, ${#removed[@]} removed, $(grep -c '^C' "$work/diff" || true) changed"
 
+# ---------------------------------------------------------------- sbom
+rf_step "sbom"
+rf_need jq
+sbom_started="$(date +%s%N)"
+# the image's own creation time: the same image always gets the same document (and digest)
+created="$(podman image inspect --format '{{.Created.UTC.Format "2006-01-02T15:04:05Z"}}' "$tag" 2> "$work/inspect.log")" \
+  || rf_fail "sbom" "podman image inspect $tag failed: $(tail -n 1 "$work/inspect.log")"
+sbom="$work/sbom.spdx.json"
+jq -n --rawfile rpms "$work/sbom.rpms" --arg repo "$RF_IMAGE_REPO" --arg digest "$digest" \
+  --arg base "$RF_BASE_IMAGE" --arg created "$created" '
+  def oci_purl($r; $d): "pkg:oci/\($r | split("/") | last)@\($d | sub(":"; "%3A"))?repository_url=\($r | @uri)";
+  def pkg($id; $name; $version): {SPDXID: $id, name: $name, versionInfo: $version, downloadLocation: "NOASSERTION",
+    filesAnalyzed: false, licenseConcluded: "NOASSERTION", licenseDeclared: "NOASSERTION", copyrightText: "NOASSERTION"};
+  ($rpms | split("\n") | map(select(length > 0) | split("\t"))) as $rows
+  | ($base | split("@")) as $b
+  | ($rows | to_entries | map(.key as $i | .value as [$n, $e, $v, $r, $a, $l, $s]
+      | pkg("SPDXRef-rpm-\($i)"; $n; (if $e == "" then "" else "\($e):" end) + "\($v)-\($r)")
+      + {supplier: "NOASSERTION", sourceInfo: "built from source RPM \($s)", licenseComments: "RPM License tag: \($l)",
+         externalRefs: [{referenceCategory: "PACKAGE-MANAGER", referenceType: "purl",
+           referenceLocator: ("pkg:rpm/\($n | @uri)@\($v)-\($r)?arch=\($a)" + (if $e == "" then "" else "&epoch=\($e)" end) + "&upstream=\($s | @uri)")}]})) as $packages
+  | {
+      spdxVersion: "SPDX-2.3", dataLicense: "CC0-1.0", SPDXID: "SPDXRef-DOCUMENT",
+      name: "\($repo)@\($digest)",
+      documentNamespace: "https://rhcos-forge.invalid/spdx/\($repo | @uri)/\($digest)",
+      creationInfo: {created: $created, creators: ["Tool: rhcos-forge build-image.sh"]},
+      documentDescribes: ["SPDXRef-image"],
+      packages: ([
+        pkg("SPDXRef-image"; $repo; $digest) + {primaryPackagePurpose: "CONTAINER",
+          externalRefs: [{referenceCategory: "PACKAGE-MANAGER", referenceType: "purl", referenceLocator: oci_purl($repo; $digest)}]},
+        pkg("SPDXRef-base"; $b[0]; $b[1]) + {primaryPackagePurpose: "CONTAINER", comment: "the base image the build started FROM",
+          externalRefs: [{referenceCategory: "PACKAGE-MANAGER", referenceType: "purl", referenceLocator: oci_purl($b[0]; $b[1])}]}
+      ] + $packages),
+      relationships: ([
+        {spdxElementId: "SPDXRef-DOCUMENT", relationshipType: "DESCRIBES", relatedSpdxElement: "SPDXRef-image"},
+        {spdxElementId: "SPDXRef-image", relationshipType: "DESCENDANT_OF", relatedSpdxElement: "SPDXRef-base"}
+      ] + ($packages | map({spdxElementId: "SPDXRef-image", relationshipType: "CONTAINS", relatedSpdxElement: .SPDXID})))
+    }' > "$sbom" || rf_fail "sbom" "could not render the SPDX document"
+npkgs="$(jq '.packages | length - 2' "$sbom")"
+
+# the artifact: an OCI layout holding the document, pushed by skopeo as it is (no conversion)
+lay="$work/sbom-layout"
+mkdir -p "$lay/blobs/sha256"
+add_blob() {
+  local h
+  h="$(rf_sha256_stdin < "$1")"
+  cp "$1" "$lay/blobs/sha256/$h"
+  printf 'sha256:%s %s\n' "$h" "$(stat -c %s "$1")"
+}
+printf '{}' > "$work/empty.json"
+read -r empty_digest empty_size < <(add_blob "$work/empty.json")
+read -r doc_digest doc_size < <(add_blob "$sbom")
+skopeo inspect --raw "${tls_opt[@]}" "${auth_opt[@]}" "docker://$ref" > "$work/image.manifest" 2> "$work/inspect.log" \
+  || rf_fail "sbom" "could not read the manifest of $ref: $(rf_registry_why "$work/inspect.log")"
+jq -cn --arg ed "$empty_digest" --argjson es "$empty_size" --arg dd "$doc_digest" --argjson ds "$doc_size" \
+  --arg mt "$(jq -r '.mediaType // "application/vnd.oci.image.manifest.v1+json"' "$work/image.manifest")" \
+  --arg d "$digest" --argjson s "$(stat -c %s "$work/image.manifest")" --arg created "$created" \
+  '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", artifactType: "application/spdx+json",
+    config: {mediaType: "application/vnd.oci.empty.v1+json", digest: $ed, size: $es},
+    layers: [{mediaType: "application/spdx+json", digest: $dd, size: $ds, annotations: {"org.opencontainers.image.title": "sbom.spdx.json"}}],
+    subject: {mediaType: $mt, digest: $d, size: $s},
+    annotations: {"org.opencontainers.image.created": $created}}' > "$work/sbom.manifest"
+read -r sbom_digest sbom_size < <(add_blob "$work/sbom.manifest")
+printf '{"imageLayoutVersion":"1.0.0"}' > "$lay/oci-layout"
+jq -cn --arg d "$sbom_digest" --argjson s "$sbom_size" \
+  '{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $d, size: $s, annotations: {"org.opencontainers.image.ref.name": "sbom"}}]}' \
+  > "$lay/index.json"
+sbom_tag="$RF_IMAGE_REPO:${digest/:/-}.sbom"
+if ! rf_run_logged "$work/sbom-push.log" "$work/nosecrets" skopeo --insecure-policy copy --quiet --preserve-digests \
+  "--dest-tls-verify=$RF_TLS_VERIFY" "${auth_opt[@]}" "oci:$lay:sbom" "docker://$sbom_tag"; then
+  rf_fail "sbom" "could not push $sbom_tag: $(rf_registry_why "$work/sbom-push.log")"
+fi
+sbom_json="{\"ref\":$(rf_json_str "$RF_IMAGE_REPO@$sbom_digest"),\"digest\":$(rf_json_str "$sbom_digest"),\"tag\":$(rf_json_str "$sbom_tag"),\"packages\":$npkgs}"
+rf_log "SBOM ($npkgs RPMs, SPDX 2.3) pushed as $sbom_tag ($sbom_digest) in $(( ($(date +%s%N) - sbom_started) / 1000000 )) ms"
+
 # ---------------------------------------------------------------- result
 rf_step "result"
-result="{\"ref\":$(rf_json_str "$ref"),\"digest\":$(rf_json_str "$digest"),\"base\":$(rf_json_str "$RF_BASE_IMAGE"),\"tag\":$(rf_json_str "$tag"),\"packages\":{\"added\":$(rf_json_arr "${added[@]}"),\"removed\":$(rf_json_arr "${removed[@]}"),\"changed\":$changed_json}}"
+result="{\"ref\":$(rf_json_str "$ref"),\"digest\":$(rf_json_str "$digest"),\"base\":$(rf_json_str "$RF_BASE_IMAGE"),\"tag\":$(rf_json_str "$tag"),\"packages\":{\"added\":$(rf_json_arr "${added[@]}"),\"removed\":$(rf_json_arr "${removed[@]}"),\"changed\":$changed_json},\"sbom\":$sbom_json}"
 printf '%s\n' "$result" | rf_atomic_write "$result_file" 0644 > /dev/null \
   || rf_fail "result" "could not write $result_file"
 printf '%s\n' "$result"

@@ -164,6 +164,52 @@ test("the pushed image has the package, the declared files and the enabled unit,
   assert.match(labels.description ?? "", /not RHCOS/);
 });
 
+interface SpdxPackage { SPDXID: string; name: string; versionInfo: string; sourceInfo?: string; licenseComments?: string; externalRefs?: { referenceLocator: string }[] }
+
+test("the image's SPDX 2.3 SBOM is in the registry, refers to the image and lists exactly the RPMs of its rpmdb, with the base as origin", async () => {
+  const r = resultJson(first);
+  const sbom = r.sbom as { ref: string; digest: string; tag: string; packages: number };
+  assert.equal(sbom.tag, `${imageRepo()}:${r.digest.replace(":", "-")}.sbom`);
+  assert.equal(sbom.ref, `${imageRepo()}@${sbom.digest}`);
+  const raw = (await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--creds", `${reg.user}:${reg.password}`, `docker://${sbom.tag}`])).stdout;
+  assert.equal(`sha256:${createHash("sha256").update(raw).digest("hex")}`, sbom.digest, "the tag holds the reported manifest");
+  const manifest = JSON.parse(raw) as { artifactType: string; subject: { digest: string }; layers: { mediaType: string; digest: string }[] };
+  assert.equal(manifest.artifactType, "application/spdx+json");
+  assert.equal(manifest.subject.digest, r.digest, "the artifact's subject is the image");
+  assert.equal(manifest.layers[0]!.mediaType, "application/spdx+json");
+  const auth = { Authorization: `Basic ${Buffer.from(`${reg.user}:${reg.password}`).toString("base64")}` };
+  const blob = await fetch(`http://${reg.host}/v2/${NODE_REPO_NAME}/blobs/${manifest.layers[0]!.digest}`, { headers: auth });
+  assert.equal(blob.status, 200);
+  const doc = (await blob.json()) as { spdxVersion: string; dataLicense: string; packages: SpdxPackage[]; relationships: { spdxElementId: string; relationshipType: string; relatedSpdxElement: string }[] };
+  assert.equal(doc.spdxVersion, "SPDX-2.3");
+  assert.equal(doc.dataLicense, "CC0-1.0");
+  const byId = new Map(doc.packages.map((p) => [p.SPDXID, p]));
+  assert.equal(byId.get("SPDXRef-image")?.versionInfo, r.digest);
+  const [baseRepo, baseDigest] = bases.plain.split("@");
+  assert.equal(byId.get("SPDXRef-base")?.name, baseRepo);
+  assert.equal(byId.get("SPDXRef-base")?.versionInfo, baseDigest);
+  assert.ok(doc.relationships.some((x) => x.spdxElementId === "SPDXRef-image" && x.relationshipType === "DESCENDANT_OF" && x.relatedSpdxElement === "SPDXRef-base"));
+
+  // the RPMs, as rpm -qa reads them from the pushed image's own rpmdb
+  const mnt = await mountPushed(r.ref);
+  const qa = (await run("rpm", ["--dbpath", join(mnt, "usr/share/rpm"), "-qa", "--qf", "%{NAME} %{VERSION}-%{RELEASE} %{ARCH} %{LICENSE} %{SOURCERPM}\\n"])).stdout
+    .split("\n").filter((l) => l).sort();
+  const rpms = doc.packages.filter((p) => p.SPDXID.startsWith("SPDXRef-rpm-"));
+  const listed = rpms.map((p) => {
+    const arch = /[?&]arch=([^&]+)/.exec(p.externalRefs?.[0]?.referenceLocator ?? "")?.[1];
+    return `${p.name} ${p.versionInfo} ${arch} ${p.licenseComments?.replace(/^RPM License tag: /, "")} ${p.sourceInfo?.replace(/^built from source RPM /, "")}`;
+  }).sort();
+  assert.ok(qa.length >= 2, qa.join("\n"));
+  assert.deepEqual(listed, qa);
+  assert.equal(sbom.packages, qa.length);
+  for (const p of rpms) {
+    assert.ok(doc.relationships.some((x) => x.spdxElementId === "SPDXRef-image" && x.relationshipType === "CONTAINS" && x.relatedSpdxElement === p.SPDXID), p.name);
+  }
+  const ms = /SBOM \(\d+ RPMs, SPDX 2\.3\) pushed as .* in (\d+) ms/.exec(first.stderr)?.[1];
+  assert.ok(ms !== undefined, "the build logs the SBOM step");
+  console.log(`SBOM step: ${ms} ms for ${qa.length} RPMs`);
+});
+
 test("a second run with the same RF_BUILD_ID does not build and prints the same result", async () => {
   const files = contextFiles(
     layeredContainerfile({ base: bases.plain, mirrorPort, mirrorPath: "fixtures", install: ["rf-hello"], enable: ["rf-hello.service"] }),

@@ -59,6 +59,7 @@ function commandState(inputs: Record<string, unknown>): Record<string, unknown> 
         stdout = JSON.stringify({
             ref: `${repo}@${digest}`, digest, base: env("RF_BASE_IMAGE"), tag: `${repo}:${env("RF_BUILD_ID")}`,
             packages: { added: ["htop-3.3.0-1.el9.x86_64"], removed: [], changed: [] },
+            sbom: { ref: `${repo}@${fakeDigest(`sbom-${digest}`)}`, digest: fakeDigest(`sbom-${digest}`), tag: `${repo}:${digest.replace(":", "-")}.sbom`, packages: 412 },
         });
     } else if (create.includes("repo-mirror.sh")) {
         hostCalls.syncs++;

@@ -130,7 +130,8 @@ describe("dev stack resource graph", () => {
 
     it("exports the stack-output contract", async () => {
         const img = await valueOf(pulumi.output(program.image));
-        assert.deepEqual(Object.keys(img).sort(), ["base", "digest", "packages", "ref"]);
+        assert.deepEqual(Object.keys(img).sort(), ["base", "digest", "packages", "ref", "sbom"]);
+        assert.equal(img.sbom?.tag, `quay.io/example-org/rhcos-forge:${img.digest.replace(":", "-")}.sbom`);
         assert.equal(img.ref, `quay.io/example-org/rhcos-forge@${img.digest}`);
         const mirror = await valueOf(pulumi.output(program.mirror));
         assert.equal(mirror.baseUrl, "http://198.51.100.7:5180");
