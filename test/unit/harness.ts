@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { createHash, createPublicKey } from "crypto";
 import { parseStackConfig } from "../../components/config/parse";
+import { CosaPlatform, PLATFORM_IMAGES } from "../../components/image/cosaInputs";
 import { StackOutputs, buildPipeline } from "../../components/pipeline";
 import { ClusterAccess } from "../../components/rollout/kubeApi";
 
@@ -47,7 +48,7 @@ const fakeDigest = (seed: string): string => `sha256:${createHash("sha256").upda
 /** Counts of what the mocked build host was asked to do. */
 export const hostCalls = { builds: 0, syncs: 0 };
 
-/** A stand-in for the remote scripts: each prints the JSON result line its real script prints. */
+/** A stand-in for the remote scripts: each prints the JSON result line its real script prints (cosa-build.sh and release-new.sh included, so any valid stack runs under the mocks). */
 function commandState(inputs: Record<string, unknown>): Record<string, unknown> {
     const create = String(inputs.create ?? "");
     const env = (name: string): string => create.match(new RegExp(`${name}=('[^']*'|\\S+)`))?.[1]?.replace(/^'|'$/g, "") ?? "";
@@ -66,6 +67,17 @@ function commandState(inputs: Record<string, unknown>): Record<string, unknown> 
         stdout = JSON.stringify({ repos: env("RF_REPO_IDS").split(" ").filter(Boolean), packageSet: env("RF_PACKAGE_SET_ID"), changed: true });
     } else if (create.includes("host-ready.sh")) {
         stdout = JSON.stringify({ ready: true, arch: "x86_64", podman: "5.2.2" });
+    } else if (create.includes("cosa-build.sh")) {
+        const repo = env("RF_IMAGE_REPO");
+        const digest = fakeDigest(env("RF_COSA_CONFIG_URL"));
+        const id = "419.96.202501010000-0";
+        const artifacts = (env("RF_COSA_ARTIFACTS").split(" ").filter(Boolean) as CosaPlatform[]).flatMap(platform =>
+            PLATFORM_IMAGES[platform].map(name => ({ platform, name, path: `artifacts/${id}/rhcos-${id}-${name}.x86_64.raw`, sha256: "a".repeat(64), size: 1 })));
+        stdout = JSON.stringify({ ref: `${repo}@${digest}`, digest, tag: `${repo}:${id}`, buildId: id, configCommit: "0".repeat(40), ran: [], artifacts });
+    } else if (create.includes("release-new.sh")) {
+        const repo = env("RF_RELEASE_REPO");
+        const digest = fakeDigest(env("RF_RELEASE_ID"));
+        stdout = JSON.stringify({ ref: `${repo}@${digest}`, digest, tag: `${repo}:${env("RF_RELEASE_ID")}`, version: "4.19.10", from: env("RF_FROM_RELEASE") });
     } else if (create.includes("sign-image.sh")) {
         // The key's fingerprint comes from the public key the bundle carries, as sign-image.sh does.
         const ref = env("RF_IMAGE_REF");
