@@ -1,27 +1,31 @@
 #!/usr/bin/env bash
 # install-kube-apiserver.sh: build the kube-apiserver the e2e suite runs against
-# (test/cluster/apiServer.ts) from Go modules fetched through the Go module
-# proxy, and cache it under ${RF_CACHE_DIR:-$HOME/.cache/rhcos-forge}.
+# (test/cluster/apiServer.ts), and the kube-controller-manager whose garbage
+# collector it runs beside it (owner references, foreground deletion), from Go
+# modules fetched through the Go module proxy, and cache both under
+# ${RF_CACHE_DIR:-$HOME/.cache/rhcos-forge}.
 #
 # The module is engine/kube-apiserver (go.mod + go.sum in the repository):
 # k8s.io/kubernetes v1.34.2, Kubernetes 1.34 being the minor OpenShift 4.21
-# ships. The binary is stamped with its version (ldflags) and lives in
+# ships. The binaries are stamped with their version (ldflags) and live in
 # kube-apiserver/<version>/, next to a stamp keyed on the version, this recipe
 # and the module's go.mod/go.sum; a second run only checks the stamp.
 #
 # Usage:
-#   scripts/install-kube-apiserver.sh              build if needed; print the binary's path
+#   scripts/install-kube-apiserver.sh              build if needed; print kube-apiserver's path
 #   scripts/install-kube-apiserver.sh --print-env  the same, as `export RF_KUBE_APISERVER=...`
+#                                                  and `export RF_KUBE_CONTROLLER_MANAGER=...`
 #   scripts/install-kube-apiserver.sh --force      rebuild even when the stamp matches
 #
 # Progress goes to stderr with the elapsed time; stdout carries only the path
 # (or the export line). Go runs with GOTOOLCHAIN=local (no toolchain download)
 # and the module and build caches under <cache>/go, shared with
-# install-pulumi.sh. Cold: about 4 minutes on 2 cores, ~2.2 GB of build cache.
+# install-pulumi.sh. Cold: about 5 minutes on 2 cores, ~2.5 GB of build cache.
 set -euo pipefail
 
 # Bump when the build recipe (flags, ldflags, layout) changes.
-RECIPE=1
+RECIPE=2
+COMMANDS=(kube-apiserver kube-controller-manager)
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MODULE_DIR=$(dirname "$SCRIPT_DIR")/engine/kube-apiserver
@@ -34,7 +38,7 @@ for arg in "$@"; do
 	--print-env) MODE=exports ;;
 	--force) FORCE=1 ;;
 	-h | --help)
-		sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+		sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
@@ -62,6 +66,7 @@ STAMP=$OUT_DIR/stamp
 emit() {
 	if [[ $MODE == exports ]]; then
 		printf 'export RF_KUBE_APISERVER=%q\n' "$BIN"
+		printf 'export RF_KUBE_CONTROLLER_MANAGER=%q\n' "$OUT_DIR/kube-controller-manager"
 	else
 		printf '%s\n' "$BIN"
 	fi
@@ -70,11 +75,17 @@ emit() {
 stamp_key() {
 	local sums
 	sums=$(cat "$MODULE_DIR/go.mod" "$MODULE_DIR/go.sum" | sha256sum)
-	printf 'recipe=%s version=%s module=%s\n' "$RECIPE" "$VERSION" "${sums%% *}"
+	printf 'recipe=%s version=%s commands=%s module=%s\n' "$RECIPE" "$VERSION" "${COMMANDS[*]}" "${sums%% *}"
 }
 
-if [[ $FORCE == 0 && -x "$BIN" && -f "$STAMP" && "$(cat "$STAMP")" == "$(stamp_key)" ]]; then
-	log "kube-apiserver $VERSION is cached ($BIN)"
+cached() {
+	local c
+	for c in "${COMMANDS[@]}"; do [[ -x "$OUT_DIR/$c" ]] || return 1; done
+	[[ -f "$STAMP" && "$(cat "$STAMP")" == "$(stamp_key)" ]]
+}
+
+if [[ $FORCE == 0 ]] && cached; then
+	log "kube-apiserver and kube-controller-manager $VERSION are cached ($OUT_DIR)"
 	emit
 	exit 0
 fi
@@ -101,14 +112,18 @@ done
 
 log "downloading modules for k8s.io/kubernetes $VERSION (go mod download)"
 (cd "$MODULE_DIR" && go mod download) || die "go mod download failed (is the Go module proxy reachable?)"
-log "building k8s.io/kubernetes/cmd/kube-apiserver $VERSION (a cold build takes minutes)"
-tmp=$BIN.tmp.$$
+tmp=""
 trap 'rm -f "$tmp"' EXIT
-(cd "$MODULE_DIR" && go build -trimpath -ldflags "$ldflags" -o "$tmp" k8s.io/kubernetes/cmd/kube-apiserver) ||
-	die "go build of kube-apiserver failed"
-reported=$("$tmp" --version 2>&1) || die "the built kube-apiserver does not run: $reported"
-[[ $reported == "Kubernetes $VERSION" ]] || die "the built kube-apiserver reports '$reported', expected 'Kubernetes $VERSION'"
-mv -f "$tmp" "$BIN"
+rm -f "$STAMP"
+for c in "${COMMANDS[@]}"; do
+	log "building k8s.io/kubernetes/cmd/$c $VERSION (a cold build takes minutes)"
+	tmp=$OUT_DIR/$c.tmp.$$
+	(cd "$MODULE_DIR" && go build -trimpath -ldflags "$ldflags" -o "$tmp" "k8s.io/kubernetes/cmd/$c") ||
+		die "go build of $c failed"
+	reported=$("$tmp" --version 2>&1) || die "the built $c does not run: $reported"
+	[[ $reported == "Kubernetes $VERSION" ]] || die "the built $c reports '$reported', expected 'Kubernetes $VERSION'"
+	mv -f "$tmp" "$OUT_DIR/$c"
+	log "built $OUT_DIR/$c ($reported)"
+done
 stamp_key >"$STAMP"
-log "built $BIN ($reported)"
 emit

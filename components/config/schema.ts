@@ -108,7 +108,9 @@ const repoSchema = z.object({
 
 export const mirrorSchema = z.object({
     port: port.default(5180).describe("HTTP port the mirror is served on."),
-    bind: z.string().regex(/^[0-9a-fA-F.:]+$/, "must be an IP address").default("0.0.0.0").describe("Address the HTTP server binds."),
+    // An address, not just its characters ("..", "1.2.3" passed the character check and failed on the host).
+    bind: z.string().refine(v => isValidCidr(`${v}/32`) || isValidCidr(`${v}/128`), "must be an IP address such as 0.0.0.0, 127.0.0.1 or ::")
+        .default("0.0.0.0").describe("Address the HTTP server binds."),
     serve: z.enum(["systemd", "background", "none"]).default("systemd").describe("How the mirror is served: a systemd unit, a background process, or not at all."),
     newestOnly: z.boolean().default(true).describe("Mirror only the newest version of each package."),
     repos: z.array(repoSchema).default([]).describe("Upstream repos mirrored with `dnf reposync`."),
@@ -228,7 +230,11 @@ export const imageSchema = z.object({
     labels: z.record(z.string().regex(/^[a-z0-9.\/_-]+$/),
         z.string().regex(/^[^"\\$\u0000-\u001f\u007f]*$/, "must be a label value without \", \\, $ or control characters")).default({})
         .describe("OCI labels added to the image."),
-    buildArgs: z.array(z.string().regex(/^--?[A-Za-z0-9][A-Za-z0-9-]*(=[^\s'"\\]*)?$|^[^\s'"\\-][^\s'"\\]*$/, "must be a plain podman build flag or value")).default([])
+    // The rules build-image.sh enforces on RF_PODMAN_BUILD_ARGS, here where the message names the key.
+    buildArgs: z.array(z.string().regex(/^--?[A-Za-z0-9][A-Za-z0-9-]*(=[^\s'"\\]*)?$|^[^\s'"\\-][^\s'"\\]*$/, "must be a plain podman build flag or value")
+        .refine(a => /[\s'"\\]/.test(a) || /^[A-Za-z0-9_./:=,+%@-]+$/.test(a), "must be a plain podman build flag or value (letters, digits and _ . / : = , + % @ -; no shell characters)")
+        .refine(a => !/^(-v|--volume|--mount)(=|$)/.test(a), "must not mount host paths into the build (-v, --volume, --mount)")
+        .refine(a => !/(^|=)\//.test(a) && !/(^|[/=])\.\.(\/|$)/.test(a), "must not name a path outside the build context (absolute, or with ..)")).default([])
         .describe("Extra `podman build` flags (e.g. --isolation chroot)."),
     tlsVerify: z.boolean().default(true).describe("Verify TLS for pulls, pushes and inspects."),
     allowBaseMismatch: z.boolean().default(false)
