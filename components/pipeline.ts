@@ -15,6 +15,7 @@ import { ClusterBaseImage } from "./image/clusterBaseImage";
 import { renderOnClusterContainerfile } from "./image/containerfile";
 import { CosaBuild } from "./image/cosaBuild";
 import { PublishedArtifact } from "./image/cosaInputs";
+import { ImageRetention } from "./image/imageRetention";
 import { ImageSignature } from "./image/imageSignature";
 import { LayeredImage, PackageDiff, SbomRef } from "./image/layeredImage";
 import { inspectSigningKey } from "./image/signing";
@@ -111,6 +112,24 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
     }
 
     /**
+     * image.retention: once every pool reports the rollout done, the images this host pushed
+     * beyond the newest `keep` are deleted; the refs the stack points at are protected.
+     */
+    function retain(c: StackConfig, host: HostHandle, refs: pulumi.Output<string>[], rolled: Rolled): void {
+        // parseStackConfig allows retention only where the rollout is waited for.
+        if (!c.image.retention.enabled || wait === undefined || !(rolled instanceof OsImageRollout)) return;
+        const done = rolled.done;
+        new ImageRetention("image-retention", {
+            host,
+            repository: c.image.repository,
+            keep: c.image.retention.keep,
+            protect: refs.map(r => pulumi.all([r, done]).apply(([ref]) => ref)),
+            registryAuth: secret(c.registryAuth),
+            tlsVerify: c.image.tlsVerify,
+        });
+    }
+
+    /**
      * The custom release (rhcos-forge:release) carrying `osImage`, and the rollout: a ClusterVersion
      * update to that release (rollout.method release) or MachineConfigs pointing at `imageRef`.
      */
@@ -202,13 +221,15 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
         const imageRef = clusterBase === undefined ? signed.ref
             : pulumi.all([signed.ref, layered.base, clusterBase]).apply(([ref, imageBase, current]) =>
                 gateImageRef(ref, { imageBase, clusterBase: current, allowMismatch: c.image.allowBaseMismatch }, m => pulumi.log.warn(m)));
+        // A release carries the built image as its OS whatever its base; the gate guards MachineConfigs.
+        const rolledOut = rollOut(c, host.handle, signed.ref, trusted(c, signed.signing, imageRef));
+        retain(c, host.handle, [signed.ref, imageRef], rolledOut.rolled);
         return {
             image: { ref: signed.ref, digest: layered.digest, base: layered.base, packages: layered.packages, sbom: layered.sbom },
             containerfile: layered.containerfile,
             mirror: { baseUrl: repoMirror.baseUrl, repos: repoMirror.repos, repoFile: repoMirror.repoFile },
             buildHost: { address: host.address, provider: host.provider },
-            // A release carries the built image as its OS whatever its base; the gate guards MachineConfigs.
-            ...rollOut(c, host.handle, signed.ref, trusted(c, signed.signing, imageRef)),
+            ...rolledOut,
             signing: signed.signing,
         };
     }

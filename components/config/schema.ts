@@ -12,7 +12,7 @@ import {
 import { DIGEST_REF, REPOSITORY } from "../openshift/pullspec";
 import { EXTENSIONS, RELEASES, supportedExtensions } from "../openshift/releases";
 import { OPENSHIFT_VERSIONS, OpenShiftVersion } from "../openshift/versions";
-import { checkSigning, signingSchema, signingSecrets } from "./signing";
+import { checkRetention, checkSigning, retentionSchema, signingSchema, signingSecrets } from "./signing";
 
 export const NAMESPACE = "rhcos-forge";
 
@@ -243,6 +243,7 @@ export const imageSchema = z.object({
         .describe("podman: layer image.* onto image.base with podman build. cosa: a full OS build with coreos-assembler (image.cosa); needs /dev/kvm on the build host."),
     cosa: cosaSchema.optional().describe("The coreos-assembler build (image.builder cosa)."),
     signing: signingSchema,
+    retention: retentionSchema,
 }).strict();
 
 
@@ -431,6 +432,7 @@ export const stackConfigSchema = stackObjectSchema.superRefine((cfg, ctx) => {
     if (cfg.rollout.method !== "release" && cfg.rollout.pools.length === 0) issue(["rollout", "pools"], "must list at least one pool");
     checkCosaAndRelease(cfg, issue);
     checkSigning(cfg, issue);
+    checkRetention(cfg, issue);
 });
 
 /**

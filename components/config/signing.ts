@@ -52,3 +52,28 @@ export function checkSigning(cfg: SigningInputs, issue: (path: (string | number)
         if (problem !== undefined) issue(["image", "repository"], `${problem} (or set rhcos-forge:image.signing.clusterPolicy false)`);
     }
 }
+
+export const retentionSchema = z.object({
+    enabled: z.boolean().default(false)
+        .describe("After a successful rollout, delete from image.repository the images this build host pushed beyond the newest image.retention.keep (with their signatures and SBOMs); never the rolled-out digest, never an image it did not push."),
+    keep: z.number({ invalid_type_error: "must be a whole number >= 1" }).int("must be a whole number >= 1").min(1, "must be at least 1 (the rolled-out image is always kept)").max(1000).default(5)
+        .describe("How many of the newest pushed images retention keeps."),
+}).strict().default({}).describe("Registry retention of the pushed images.");
+
+interface RetentionInputs {
+    readonly image: { readonly retention: z.output<typeof retentionSchema>; readonly builder: string };
+    readonly rollout: { readonly method: string };
+    readonly cluster: { readonly renderTo?: string };
+    readonly kubeconfig?: string;
+}
+
+/** Retention runs only after a rollout it can see finish. */
+export function checkRetention(cfg: RetentionInputs, issue: (path: (string | number)[], message: string) => void): void {
+    if (!cfg.image.retention.enabled) return;
+    if (cfg.rollout.method !== "machineconfig" || cfg.image.builder !== "podman") {
+        issue(["image", "retention", "enabled"], "needs rhcos-forge:rollout.method machineconfig and image.builder podman (the rollout it waits for before deleting)");
+    }
+    if (cfg.cluster.renderTo !== undefined || cfg.kubeconfig === undefined) {
+        issue(["image", "retention", "enabled"], "needs rhcos-forge:kubeconfig and no cluster.renderTo: images are deleted only after the pools report the rollout done");
+    }
+}

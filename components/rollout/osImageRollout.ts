@@ -95,6 +95,8 @@ export class OsImageRollout extends pulumi.ComponentResource {
      * reported once it rolled out, or undefined when there was no wait (preview, render mode).
      */
     public readonly image: pulumi.Output<string | undefined>;
+    /** Resolves once the last pool has finished updating (at once when nothing is waited for). */
+    public readonly done: pulumi.Output<boolean>;
 
     constructor(name: string, args: OsImageRolloutArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rhcos-forge:rollout:OsImageRollout", name, {}, opts);
@@ -187,6 +189,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
         this.method = pulumi.output(method);
         this.pools = pulumi.output(results);
         this.image = lastImage;
+        this.done = previous === undefined ? pulumi.output(true) : previous.apply(() => true);
         this.registerOutputs({ method: this.method, pools: this.pools, image: this.image });
     }
 

@@ -3,12 +3,14 @@
 // rpm-ostree) with the policy.json and registries.d the MCO renders from the ClusterImagePolicy
 // (components/image/signing.ts renderNodePolicy). The signed digest is allowed; an image of the
 // same repository without a signature, and one signed by another key, are refused.
+// Retention (prune-images.sh) on the same registry: only images this host pushed, never a
+// protected digest, with their signatures and SBOMs; a registry refusing deletes is a warning.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BuildHost, Env, Registry, addSecret, failureLines, leakedSecrets, run, startBuildHost, startRegistry, resultJson, type RemoteResult } from "./harness";
+import { BuildHost, Env, Registry, addSecret, failureLines, freePort, leakedSecrets, run, startBuildHost, startRegistry, resultJson, waitFor, writeRegistryConfig, type RemoteResult } from "./harness";
 import { ensurePolicyCheck } from "../../dev/policyCheck";
 import { generateSigningKey, inspectSigningKey, renderNodePolicy, renderSignBundle, type SigningKeyInfo } from "../../components/image/signing";
 
@@ -158,6 +160,92 @@ test("failures stop before any signature is written: wrong registry password, ke
   assert.equal(mismatch.json, undefined);
   assert.deepEqual(await reg.tags(REPO_NAME), tagsBefore, "nothing pushed");
   assert.equal((await nodeCheck(images.unsigned!, keyA)).allowed, false);
+});
+
+/** what build-image.sh leaves after a push: builds/<id>/result.json, older ones first */
+async function recordBuild(id: string, ref: string, ageSeconds: number): Promise<void> {
+  const dir = join(root, "builds", id);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "result.json");
+  writeFileSync(file, `${JSON.stringify({ ref, digest: ref.split("@")[1], tag: `${repo()}:${id}` })}\n`);
+  const t = new Date(Date.now() - ageSeconds * 1000);
+  await run("touch", ["-d", t.toISOString(), file]);
+}
+
+async function exists(ref: string): Promise<boolean> {
+  return (await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--authfile", authFile, `docker://${ref}`], { check: false })).code === 0;
+}
+
+async function prune(vars: Record<string, string>, r: Registry = reg): Promise<RemoteResult> {
+  return host.script("prune-images.sh", { RF_ROOT: root, RF_IMAGE_REPO: `${r.host}/${REPO_NAME}`, RF_TLS_VERIFY: "false", ...vars }, {
+    input: `rhcos-forge-bundle v1\nauthfile ${Buffer.from(r.authJson()).toString("base64")}\n`,
+  });
+}
+
+test("retention keeps the newest N and every protected digest, deletes the rest with their signatures and SBOMs, and never an image this host did not push", async () => {
+  const old = [await pushTiny("old-1"), await pushTiny("old-2"), await pushTiny("old-3")];
+  const foreign = await pushTiny("foreign");
+  for (const ref of old) assert.equal((await sign(ref, keyA)).code, 0);
+  // a manifest of its own under cosign's SBOM tag for each (what build-image.sh pushes)
+  for (const [i, ref] of old.entries()) {
+    const [name, digest] = ref.split("@");
+    const stand = await pushTiny(`sbom-${i}`);
+    await run("skopeo", ["copy", "-q", "--src-tls-verify=false", "--dest-tls-verify=false", "--authfile", authFile, `docker://${stand}`, `docker://${name}:${digest!.replace(":", "-")}.sbom`]);
+  }
+  // newest first: current (signed), old-3, old-2, old-1
+  await recordBuild("b-old-1", old[0]!, 400);
+  await recordBuild("b-old-2", old[1]!, 300);
+  await recordBuild("b-old-3", old[2]!, 200);
+  await recordBuild("b-current", images.signed!, 100);
+  const protectedOld = old[0]!.split("@")[1]!;
+  const res = await prune({ RF_KEEP: "2", RF_PROTECT: `${images.signed!.split("@")[1]} ${protectedOld}` });
+  assert.equal(res.code, 0, res.stderr.slice(-3000));
+  const r = resultJson(res) as unknown as { kept: string[]; deleted: string[]; refused: string[]; warnings: string[] };
+  const d = (ref: string) => ref.split("@")[1]!;
+  assert.deepEqual(r.kept, [d(images.signed!), d(old[2]!), d(old[0]!)]);
+  assert.deepEqual(r.deleted, [d(old[1]!)]);
+  assert.deepEqual(r.refused, []);
+  assert.equal(await exists(old[1]!), false, "deleted by digest");
+  const [name, digest] = old[1]!.split("@");
+  assert.equal(await exists(`${name}:${digest!.replace(":", "-")}.sig`), false, "its signature went with it");
+  assert.equal(await exists(`${name}:${digest!.replace(":", "-")}.sbom`), false, "its SBOM went with it");
+  for (const ref of [images.signed!, old[0]!, old[2]!, foreign]) assert.ok(await exists(ref), `${ref} kept`);
+  assert.equal((await nodeCheck(old[0]!, keyA)).allowed, true, "a kept image keeps its signature");
+  assert.ok(existsSync(join(root, "builds", "b-old-2", "pruned.json")));
+  // idempotent: nothing more to delete
+  const again = await prune({ RF_KEEP: "2", RF_PROTECT: `${images.signed!.split("@")[1]} ${protectedOld}` });
+  assert.deepEqual((resultJson(again) as unknown as { deleted: string[] }).deleted, []);
+  assert.ok((await prune({ RF_KEEP: "0" })).failure?.step === "arguments", "keep must be at least 1");
+});
+
+test("a registry that refuses deletes: retention warns and fails nothing", async () => {
+  const dir = env.mkdir("registry-nodelete");
+  const port = await freePort();
+  const config = await writeRegistryConfig(dir, port, reg.user, reg.password, "rhcos-forge-nodelete");
+  writeFileSync(config, (await run("sed", ["s/enabled: true/enabled: false/", config])).stdout);
+  env.daemon("registry-nodelete", "/usr/bin/docker-registry", ["serve", config]);
+  await waitFor("registry-nodelete", async () => (await fetch(`http://127.0.0.1:${port}/v2/`).catch(() => undefined))?.status === 401);
+  const noDelete = new Registry(port, reg.user, reg.password);
+  const auth = env.path("auth-nodelete.json");
+  writeFileSync(auth, noDelete.authJson(), { mode: 0o600 });
+  /** copies an image of the main registry there; returns its ref by digest */
+  const copyThere = async (from: string, tag: string): Promise<string> => {
+    const digestFile = env.path(`nodelete-${tag}.digest`);
+    await run("skopeo", ["copy", "-q", "--src-tls-verify=false", "--dest-tls-verify=false", "--src-authfile", authFile, "--dest-authfile", auth,
+      "--digestfile", digestFile, `docker://${from}`, `docker://${noDelete.host}/${REPO_NAME}:${tag}`]);
+    return `${noDelete.host}/${REPO_NAME}@${(await run("cat", [digestFile])).stdout.trim()}`;
+  };
+  const refs = [await copyThere(images.unsigned!, "a"), await copyThere(await pushTiny("nodelete-src"), "b")];
+  await recordBuild("nd-1", refs[0]!, 50);
+  await recordBuild("nd-2", refs[1]!, 40);
+  const res = await prune({ RF_KEEP: "1" }, noDelete);
+  assert.equal(res.code, 0, res.stderr.slice(-3000));
+  const r = resultJson(res) as unknown as { deleted: string[]; refused: string[]; warnings: string[] };
+  assert.deepEqual(r.deleted, []);
+  assert.deepEqual(r.refused, [refs[0]!.split("@")[1]]);
+  assert.match(r.warnings[0] ?? "", /refused to delete/);
+  assert.match(res.stderr, /warning: the registry refused to delete/);
+  assert.equal(existsSync(join(root, "builds", "nd-1", "result.json")), true, "still ours, tried again next time");
 });
 
 test("the key and passphrase never outlive a run and never appear in any output", () => {

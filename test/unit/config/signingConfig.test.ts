@@ -49,4 +49,19 @@ describe("image.signing config", () => {
         assert.ok(found.some(p => p.startsWith("rhcos-forge:image.repository registry:5000/rhcos cannot be a ClusterImagePolicy scope")), found.join("\n"));
         assert.deepEqual(problems(secrets, { enabled: true, clusterPolicy: false }, { repository: "registry:5000/rhcos" }), []);
     });
+
+    it("image.retention: keep is at least 1, and retention needs a rollout it can wait for", () => {
+        const withRetention = (retention: Record<string, unknown>, extra: Record<string, string> = {}, cluster?: Record<string, unknown>): string[] => {
+            const config = loadStackConfig("dev", { ...TEST_SECRETS, ...extra });
+            const image = JSON.parse(config["rhcos-forge:image"]) as Record<string, unknown>;
+            config["rhcos-forge:image"] = JSON.stringify({ ...image, retention });
+            if (cluster !== undefined) config["rhcos-forge:cluster"] = JSON.stringify({ ...JSON.parse(config["rhcos-forge:cluster"] ?? "{}"), ...cluster });
+            try { parseStackConfig(config); return []; } catch (e) { if (e instanceof ConfigError) return e.problems; throw e; }
+        };
+        assert.deepEqual(withRetention({ enabled: true }), []);
+        assert.deepEqual(withRetention({ enabled: true, keep: 0 }), ["rhcos-forge:image.retention.keep must be at least 1 (the rolled-out image is always kept), got 0"]);
+        assert.deepEqual(withRetention({ enabled: true }, {}, { renderTo: "out" }), [
+            "rhcos-forge:image.retention.enabled needs rhcos-forge:kubeconfig and no cluster.renderTo: images are deleted only after the pools report the rollout done, got true",
+        ]);
+    });
 });
