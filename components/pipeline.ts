@@ -208,7 +208,10 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             base,
             repository: c.image.repository,
             spec: c.image,
-            repos: repoMirror.buildRepos,
+            // Known in a first preview, so it shows the Containerfile; the build still waits for
+            // the sync through mirrorRevision.
+            repos: repoMirror.plannedBuildRepos,
+            secretFiles: c.image.files.filter(f => f.secret).map(f => f.path),
             replaceRepo: c.mirror.packageSet.packages.length > 0 ? c.mirror.packageSet.id : undefined,
             mirrorRevision: repoMirror.revision,
             registryAuth: secret(c.registryAuth),

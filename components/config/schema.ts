@@ -187,6 +187,8 @@ const fileSchema = z.object({
         .describe("Absolute path in the image (not under /opt or /usr/local: on RHCOS those live in /var, which existing nodes never receive)."),
     content: z.string().describe("File content."),
     mode: z.string().regex(OCTAL_MODE, "must be an octal mode such as 0644").default("0644").describe("Octal file mode."),
+    secret: z.boolean().default(false)
+        .describe("Never show the content (`pulumi preview --diff` shows its hash only); set the content with `pulumi config set --secret --path`."),
 }).strict();
 
 /** Day-0 media `cosa osbuild <platform>` makes (metal, metal4k, live). */

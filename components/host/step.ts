@@ -45,6 +45,13 @@ export interface StepArgs {
     readonly stdin?: pulumi.Input<string>;
     /** Values whose change re-runs the step (content hashes). */
     readonly triggers: pulumi.Input<unknown>[];
+    /**
+     * A non-secret description of what the step makes, for `pulumi preview --diff` (the command's
+     * `environment`, which the engine prints key by key). A change to it alone updates the command
+     * in place (it re-runs, it is not replaced), so a step given one must be idempotent for
+     * unchanged triggers. Never a secret: the state and the display hold it in plain text.
+     */
+    readonly describe?: pulumi.Input<Record<string, string>>;
     /** Directory the scripts were shipped to, when not `<workDir>/scripts`. */
     readonly remoteDir?: string;
     /** Command run on `pulumi destroy`, if any. */
@@ -94,6 +101,7 @@ function runStep(name: string, host: HostHandle, args: StepArgs, opts: pulumi.Cu
         delete: del,
         stdin: args.stdin,
         triggers: args.triggers,
+        environment: args.describe,
         // Progress goes to stderr and is worth seeing live; stdout is the JSON result.
         logging: "stderr" as const,
         addPreviousOutputInEnv: false,

@@ -6,6 +6,7 @@
 // (build-image.sh, step "sbom") and reports its digest; the package diff stays beside it.
 import * as pulumi from "@pulumi/pulumi";
 import { buildId, renderBundle } from "./buildInputs";
+import { describeImage, descriptionEnvironment } from "./description";
 import { DIGEST_REF } from "../openshift/pullspec";
 import { ImageSpec, RenderedImage, renderContainerfile } from "./containerfile";
 import { HostHandle, scriptStep } from "../host/step";
@@ -53,11 +54,16 @@ export interface LayeredImageArgs {
     readonly repository: string;
     /** The declarative image spec, minus the base. */
     readonly spec: Omit<ImageSpec, "base">;
-    /** Mirror repos as build containers reach them. */
+    /**
+     * Mirror repos as build containers reach them. May be known before the mirror synced (so a
+     * first preview shows the Containerfile): the build waits for the sync through mirrorRevision.
+     */
     readonly repos: pulumi.Input<MirrorRepo[]>;
+    /** Image paths of image.files marked secret: previews show their hash only. */
+    readonly secretFiles?: readonly string[];
     /** Repo that package names in `spec.replace` come from. */
     readonly replaceRepo?: string;
-    /** Mirror revision: a re-synced mirror rebuilds. */
+    /** Mirror revision: a re-synced mirror rebuilds; known only once the mirror synced. */
     readonly mirrorRevision?: pulumi.Input<string>;
     /** containers auth.json for pulling the base and pushing; a secret. */
     readonly registryAuth?: pulumi.Input<string>;
@@ -120,6 +126,10 @@ export class LayeredImage extends pulumi.ComponentResource {
             }],
             stdin: bundle,
             triggers: [id],
+            // What `pulumi preview --diff` lists: base, packages, files (text or hash), units,
+            // Containerfile. Derived from what the build id hashes, so it never replaces alone.
+            describe: pulumi.all([rendered, args.base]).apply(([r, base]) =>
+                descriptionEnvironment(describeImage({ ...args.spec, base }, r, args.secretFiles ?? []))),
             validate: r => validateBuildResult(r as BuildResult, args.repository),
         }, { parent: this });
         const result = build.result;

@@ -39,6 +39,12 @@ export class RepoMirror extends pulumi.ComponentResource {
     public readonly repos: pulumi.Output<Record<string, string>>;
     /** Repos as build containers on the host reach them; what LayeredImage writes into its RUN. */
     public readonly buildRepos: pulumi.Output<MirrorRepo[]>;
+    /**
+     * The same repos from config and the host's build address alone, known in a first preview
+     * (the sync result is not). For rendering what a preview shows; whatever builds against the
+     * mirror must also depend on `revision` (or `buildRepos`), which wait for the sync.
+     */
+    public readonly plannedBuildRepos: pulumi.Output<MirrorRepo[]>;
     /** A ready .repo file pointing at the mirror (for hosts outside the build). */
     public readonly repoFile: pulumi.Output<string>;
     /** Hash of everything that decides the mirror's content. */
@@ -104,11 +110,12 @@ export class RepoMirror extends pulumi.ComponentResource {
         this.repos = this.baseUrl.apply(base => Object.fromEntries(ids.map(id => [id, `${base}/${id}/`])));
         // Depends on the sync result so nothing builds against a mirror that has not synced.
         this.buildRepos = pulumi.all([args.host.buildAddress, result]).apply(([addr]) => toRepos(`http://${addr}:${cfg.port}`));
+        this.plannedBuildRepos = args.host.buildAddress.apply(addr => toRepos(`http://${addr}:${cfg.port}`));
         this.repoFile = this.baseUrl.apply(base => renderRepoFile(toRepos(base)));
         this.revision = result.apply(() => revision);
         this.changed = result.apply(r => r.changed);
         this.registerOutputs({
-            baseUrl: this.baseUrl, repos: this.repos, buildRepos: this.buildRepos,
+            baseUrl: this.baseUrl, repos: this.repos, buildRepos: this.buildRepos, plannedBuildRepos: this.plannedBuildRepos,
             repoFile: this.repoFile, revision: this.revision, changed: this.changed,
         });
     }

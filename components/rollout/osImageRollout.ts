@@ -136,9 +136,24 @@ export class OsImageRollout extends pulumi.ComponentResource {
                 // Name and labels never wait for the image: were they unknown in preview, the
                 // engine would plan a replacement, and deleting our MachineConfig even briefly
                 // sends every node of the pool back to base RHCOS.
-                const { metadata } = renderMachineConfig(pool.name, extras);
-                const spec = pulumi.output(args.imageRef).apply(ref =>
-                    renderMachineConfig(pool.name, onCluster === undefined ? { ...extras, osImageURL: ref } : extras).spec);
+                //
+                // The spec is a known object whose osImageURL alone waits for the build. Were the
+                // whole spec one Output (unknown in preview until the build ran), the kubernetes
+                // provider would get it as one Computed value, which propMapToUnstructured keeps as a
+                // resource.Computed struct, not a map (pulumi-kubernetes provider/pkg/provider/
+                // provider.go:2656; MapRepl, sdk/go/common/resource/properties.go:617). Diff's merge
+                // patch (inputPatch, provider.go:2440) then nulls every key of the old spec, and
+                // convertPatchToDiff reports each as DELETE (addPatchValueToDiff, provider.go:2864-2890):
+                // its computed special case (provider.go:2881) looks at the leaf's own new input,
+                // which is missing when the new parent is not a map. The engine
+                // prints a DELETE as `- osImageURL: "<old digest>"` (pulumi pkg/engine/detailedDiff.go
+                // addDiff, pkg/backend/display/object_diff.go printDelete). With a known spec the new
+                // leaf is Computed, the provider reports UPDATE, and the preview reads
+                // `~ osImageURL: "<old digest>" => [unknown]`: the digest the build is about to push.
+                const { metadata, spec: knownSpec } = renderMachineConfig(pool.name, extras);
+                const spec: Record<string, pulumi.Input<unknown>> = onCluster === undefined
+                    ? { ...knownSpec, osImageURL: args.imageRef }
+                    : knownSpec;
                 mc = new k8s.apiextensions.CustomResource(`${prefix}-machineconfig`, {
                     apiVersion: MCO_API,
                     kind: "MachineConfig",
