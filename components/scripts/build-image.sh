@@ -40,17 +40,31 @@ RF_BUILD_ID="${RF_BUILD_ID:-}"
 RF_IMAGE_REPO="${RF_IMAGE_REPO:-}"
 RF_BASE_IMAGE="${RF_BASE_IMAGE:-}"
 RF_PODMAN_BUILD_ARGS="${RF_PODMAN_BUILD_ARGS:-}"
-RF_TLS_VERIFY="$(rf_bool "${RF_TLS_VERIFY:-true}")"
+RF_TLS_VERIFY="${RF_TLS_VERIFY:-true}"
 
 # ---------------------------------------------------------------- arguments
 rf_step "arguments"
-[[ "$RF_BUILD_ID" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] \
-  || rf_fail "arguments" "RF_BUILD_ID must be a valid image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}), got: '$RF_BUILD_ID'"
-{ [[ "$RF_IMAGE_REPO" =~ ^[A-Za-z0-9][A-Za-z0-9._:/-]*$ ]] && [[ "${RF_IMAGE_REPO##*/}" != *:* ]]; } \
-  || rf_fail "arguments" "RF_IMAGE_REPO must be a repository without tag or digest, got: '$RF_IMAGE_REPO'"
-[[ "$RF_BASE_IMAGE" =~ ^[A-Za-z0-9][A-Za-z0-9._:/-]*@sha256:[0-9a-f]{64}$ ]] \
-  || rf_fail "arguments" "RF_BASE_IMAGE must be repo@sha256:<64 hex>, got: '$RF_BASE_IMAGE'"
+rf_require_path RF_ROOT "$RF_ROOT"
+rf_require_bool RF_TLS_VERIFY "$RF_TLS_VERIFY"
+RF_TLS_VERIFY="$(rf_bool "$RF_TLS_VERIFY")"
+rf_require_uint RF_LOCK_TIMEOUT "${RF_LOCK_TIMEOUT:-3600}"
+# Build flags are passed as words, never evaluated; still, nothing that only makes sense to a
+# shell (; | & $ \` < > ( ) quotes) is accepted, and no flag that reaches outside the build:
+# --volume/-v and --mount would hand the host's files to the Containerfile's RUN steps.
+rf_require_words RF_PODMAN_BUILD_ARGS "$RF_PODMAN_BUILD_ARGS" '^[A-Za-z0-9_./:=,+%@-]+$' "a plain podman build flag or value"
 read -r -a build_args <<< "$RF_PODMAN_BUILD_ARGS"
+for a in "${build_args[@]}"; do
+  case "$a" in
+    -v|--volume|--volume=*|--mount|--mount=*|-v=*) rf_fail "arguments" "RF_PODMAN_BUILD_ARGS must not mount host paths into the build, got: $(rf__shown "$a")" ;;
+  esac
+  # Paths in flags are the build context's: never absolute, never up out of it.
+  if [[ "$a" =~ (^|=)/ ]] || [[ "$a" =~ (^|[/=])\.\.(/|$) ]]; then
+    rf_fail "arguments" "RF_PODMAN_BUILD_ARGS must not name paths outside the build context, got: $(rf__shown "$a")"
+  fi
+done
+rf_require_tag RF_BUILD_ID "$RF_BUILD_ID"
+rf_require_ref RF_IMAGE_REPO "$RF_IMAGE_REPO" repo
+rf_require_ref RF_BASE_IMAGE "$RF_BASE_IMAGE" digest
 rf_need podman skopeo rpm base64 awk flock
 
 tag="$RF_IMAGE_REPO:$RF_BUILD_ID"

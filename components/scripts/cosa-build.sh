@@ -14,14 +14,14 @@
 # env:
 #   RF_ROOT              work dir (default /var/lib/rhcos-forge)
 #   RF_COSA_CONTAINER    coreos-assembler image, repo@sha256:<64 hex>
-#   RF_COSA_DIR          cosa work dir (default $RF_ROOT/cosa)
+#   RF_COSA_DIR          cosa work dir (default $RF_ROOT/cosa; inside RF_ROOT)
 #   RF_COSA_CONFIG_URL   config git URL (e.g. https://github.com/openshift/os.git)
 #   RF_COSA_BRANCH       config branch (e.g. release-4.19)
 #   RF_COSA_COMMIT       optional 40-hex commit pinning the config (default: branch head)
 #   RF_COSA_VARIANT      optional `cosa init --variant` (e.g. rhel-9.6, c9s)
 #   RF_IMAGE_REPO        push repository without tag; the tag is the cosa build id
 #   RF_COSA_ARTIFACTS    space-separated subset of: metal metal4k live
-#   RF_ARTIFACTS_DIR     where media are published (default $RF_ROOT/mirror/artifacts)
+#   RF_ARTIFACTS_DIR     where media are published (default $RF_ROOT/mirror/artifacts; inside RF_ROOT)
 #   RF_KVM_DEVICE        KVM device (default /dev/kvm)
 #
 # stdin, one entry per line:
@@ -60,9 +60,9 @@ REPO_FILE_NAME="rhcos-forge-mirror.repo"
 rf_step "arguments"
 [[ "$RF_COSA_CONTAINER" =~ ^[A-Za-z0-9][A-Za-z0-9._:/-]*@sha256:[0-9a-f]{64}$ ]] \
   || rf_fail "arguments" "RF_COSA_CONTAINER must be the coreos-assembler image pinned by digest (repo@sha256:<64 hex>), got: '$RF_COSA_CONTAINER'"
-[[ "$RF_COSA_CONFIG_URL" =~ ^(https?|git|ssh)://[^[:space:]\'\"\\]+$ ]] \
+[[ "$RF_COSA_CONFIG_URL" =~ ^(https?|git|ssh)://[][A-Za-z0-9._~:/?#@!+,=%-]+$ ]] \
   || rf_fail "arguments" "RF_COSA_CONFIG_URL must be a git URL (https://, git:// or ssh://), got: '$RF_COSA_CONFIG_URL'"
-[[ "$RF_COSA_BRANCH" =~ ^[A-Za-z0-9][A-Za-z0-9._/-]*$ ]] \
+{ [[ "$RF_COSA_BRANCH" =~ ^[A-Za-z0-9][A-Za-z0-9._/-]*$ ]] && [[ "$RF_COSA_BRANCH" != *..* ]]; } \
   || rf_fail "arguments" "RF_COSA_BRANCH must be a git branch name, got: '$RF_COSA_BRANCH'"
 [ -z "$RF_COSA_COMMIT" ] || [[ "$RF_COSA_COMMIT" =~ ^[0-9a-f]{40}$ ]] \
   || rf_fail "arguments" "RF_COSA_COMMIT must be a full 40-hex commit id, got: '$RF_COSA_COMMIT'"
@@ -77,9 +77,12 @@ for p in "${platforms[@]}"; do
     *) rf_fail "arguments" "RF_COSA_ARTIFACTS may only list metal, metal4k and live, got: '$p'" ;;
   esac
 done
-for d in "$RF_COSA_DIR" "$RF_ARTIFACTS_DIR"; do
-  [[ "$d" =~ ^/[A-Za-z0-9._/-]+$ ]] || rf_fail "arguments" "work directories must be absolute plain paths, got: '$d'"
-done
+# The work directories live in the work dir: cosa rewrites RF_COSA_DIR/src and media are
+# published (and replaced) under RF_ARTIFACTS_DIR.
+rf_require_path RF_ROOT "$RF_ROOT"
+rf_require_path RF_COSA_DIR "$RF_COSA_DIR" "$RF_ROOT"
+rf_require_path RF_ARTIFACTS_DIR "$RF_ARTIFACTS_DIR" "$RF_ROOT"
+rf_require_path RF_KVM_DEVICE "$RF_KVM_DEVICE"
 
 # ---------------------------------------------------------------- kvm
 # coreos-assembler composes and writes disk images inside a supermin/qemu VM.

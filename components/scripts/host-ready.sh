@@ -19,6 +19,8 @@ RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
 RF_REQUIRED_TOOLS="${RF_REQUIRED_TOOLS-podman skopeo createrepo_c dnf}"
 RF_CLOUD_INIT_TIMEOUT="${RF_CLOUD_INIT_TIMEOUT:-900}"
 
+rf_require_path RF_ROOT "$RF_ROOT"
+rf_require_words RF_REQUIRED_TOOLS "$RF_REQUIRED_TOOLS" '^[A-Za-z0-9_][A-Za-z0-9._+-]*$' "a command name"
 [[ "$RF_CLOUD_INIT_TIMEOUT" =~ ^[0-9]+$ ]] \
   || rf_fail "arguments" "RF_CLOUD_INIT_TIMEOUT must be a number of seconds"
 

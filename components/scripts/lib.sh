@@ -142,6 +142,94 @@ rf_need() {
   fi
 }
 
+# ---------------------------------------------------------------- input validators
+# Every script checks its RF_* inputs with these before acting: a malformed value fails step
+# "arguments" with the script's own error line, naming the variable (the value is shown
+# %q-quoted and cut short, so it can never run or span lines).
+
+# rf__shown <value>: the value as a one-line, shell-quoted, bounded string for an error line.
+rf__shown() {
+  local v="${1:0:120}"
+  printf '%q' "$v"
+  [ "${#1}" -le 120 ] || printf '...'
+}
+
+# rf_require_match <NAME> <value> <ERE> <what>: the whole value matches ERE.
+rf_require_match() {
+  [[ "$2" =~ $3 ]] || rf_fail "arguments" "$1 must be $4, got: $(rf__shown "$2")"
+}
+
+# rf_require_path <NAME> <value> [<root>]: an absolute path of plain characters
+# (letters, digits, . _ - + @ /) without a '..' component; with <root>, inside <root>.
+rf_require_path() {
+  local name="$1" value="$2" root="${3:-}" part parts
+  rf_require_match "$name" "$value" '^/[A-Za-z0-9._+@/-]*$' "an absolute path of plain characters (letters, digits, . _ - + @ /)"
+  IFS=/ read -r -a parts <<< "$value"
+  for part in "${parts[@]}"; do
+    [ "$part" != ".." ] || rf_fail "arguments" "$name must not contain a '..' component, got: $(rf__shown "$value")"
+  done
+  if [ -n "$root" ]; then
+    case "${value%/}/" in
+      "${root%/}"/*) ;;
+      *) rf_fail "arguments" "$name must be inside $root, got: $(rf__shown "$value")" ;;
+    esac
+  fi
+}
+
+# rf_require_id <NAME> <value>: a plain identifier usable as one path component and a dnf
+# section name (letters, digits, then . _ : -; at most 128), never '.' or '..'.
+rf_require_id() {
+  rf_require_match "$1" "$2" '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' "an id (a letter or digit, then letters, digits, . _ : -)"
+}
+
+# rf_require_tag <NAME> <value>: an image tag (also used as a directory name).
+rf_require_tag() {
+  rf_require_match "$1" "$2" '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$' "a valid image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})"
+}
+
+# rf_require_ref <NAME> <value> repo|digest: a registry repository without tag or digest
+# (repo), or an image pinned by digest, <repo>@sha256:<64 hex> (digest).
+rf_require_ref() {
+  local name="$1" value="$2" kind="$3" repo
+  repo="${value%@sha256:*}"
+  if [ "$kind" = digest ]; then
+    rf_require_match "$name" "$value" '^[A-Za-z0-9][A-Za-z0-9._:/-]*@sha256:[0-9a-f]{64}$' "an image pinned by digest (repo@sha256:<64 hex>)"
+  fi
+  { [[ "$repo" =~ ^[A-Za-z0-9][A-Za-z0-9._:/-]*$ ]] && [[ "$repo" == */* ]] && [[ "${repo##*/}" != *:* ]] \
+    && [[ "/$repo/" != */../* ]] && [[ "$repo" != *//* ]]; } \
+    || rf_fail "arguments" "$name must be a registry repository without tag or digest, got: $(rf__shown "$value")"
+}
+
+# rf_require_port <NAME> <value>: a TCP port, 1-65535.
+rf_require_port() {
+  { [[ "$2" =~ ^[1-9][0-9]{0,4}$ ]] && [ "$2" -le 65535 ]; } \
+    || rf_fail "arguments" "$1 must be a port number (1-65535), got: $(rf__shown "$2")"
+}
+
+# rf_require_uint <NAME> <value>: a whole number (seconds, counts), at most 9 digits.
+rf_require_uint() {
+  rf_require_match "$1" "$2" '^[0-9]{1,9}$' "a whole number"
+}
+
+# rf_require_bool <NAME> <value>: 1/0, true/false, yes/no, on/off (any case). A typo must not
+# quietly turn into false: RF_TLS_VERIFY=treu would otherwise disable TLS checks.
+rf_require_bool() {
+  case "${2,,}" in
+    1|0|true|false|yes|no|on|off) ;;
+    *) rf_fail "arguments" "$1 must be true or false (1/0, yes/no, on/off), got: $(rf__shown "$2")" ;;
+  esac
+}
+
+# rf_require_words <NAME> <value> <ERE> <what>: each space-separated word matches ERE.
+rf_require_words() {
+  local name="$1" value="$2" re="$3" what="$4" w words
+  [[ "$value" != *[$'\n\r\t']* ]] || rf_fail "arguments" "$name must be one line of space-separated words, got: $(rf__shown "$value")"
+  read -r -a words <<< "$value"
+  for w in "${words[@]}"; do
+    [[ "$w" =~ $re ]] || rf_fail "arguments" "$name: each word must be $what, got: $(rf__shown "$w")"
+  done
+}
+
 # rf_atomic_write <path> <mode>: write stdin to path via temp file + mv.
 # Leaves the file untouched (mtime included) when the content and mode are
 # already the same. Prints "changed" or "unchanged" on stdout.

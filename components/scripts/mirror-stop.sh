@@ -21,6 +21,11 @@ RF_SERVE_MODE="${RF_SERVE_MODE:-systemd}"
 RF_SYSTEMD_UNIT_DIR="${RF_SYSTEMD_UNIT_DIR:-/etc/systemd/system}"
 UNIT_NAME="rhcos-forge-mirror.service"
 
+rf_step "arguments"
+rf_require_path RF_ROOT "$RF_ROOT"
+# RF_SERVE_MODE: the case below refuses anything but systemd, background or none before acting.
+rf_require_path RF_SYSTEMD_UNIT_DIR "$RF_SYSTEMD_UNIT_DIR"
+
 stopped=false
 case "$RF_SERVE_MODE" in
   none) ;;

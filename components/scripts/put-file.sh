@@ -6,6 +6,7 @@
 # directory. Meant for secrets (registry auth.json, .repo files with
 # credentials): the content is never printed, not even as a hash.
 # When the file already has exactly this content and mode it is left alone.
+# env: RF_ROOT (optional) - the path must then be inside it.
 #
 # stdout: {"path":"<path>","changed":true|false}
 set -euo pipefail
@@ -19,6 +20,8 @@ rf_step "arguments"
 path="$1"
 mode="${2:-0600}"
 [ -n "$path" ] || rf_fail "arguments" "empty path"
+# Absolute and plain; inside RF_ROOT when the caller names the work dir.
+rf_require_path "path" "$path" "${RF_ROOT:-}"
 [[ "$mode" =~ ^[0-7]{3,4}$ ]] || rf_fail "arguments" "mode must be octal (e.g. 0600), got: $mode"
 [ ! -d "$path" ] || rf_fail "arguments" "$path is a directory"
 

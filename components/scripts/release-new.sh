@@ -37,12 +37,16 @@ RF_RELEASE_REPO="${RF_RELEASE_REPO:-}"
 RF_RELEASE_ID="${RF_RELEASE_ID:-}"
 RF_RELEASE_NAME="${RF_RELEASE_NAME:-}"
 RF_OVERRIDES="${RF_OVERRIDES:-}"
-RF_TLS_VERIFY="$(rf_bool "${RF_TLS_VERIFY:-true}")"
+RF_TLS_VERIFY="${RF_TLS_VERIFY:-true}"
 
 digest_re='^[A-Za-z0-9][A-Za-z0-9._:/-]*@sha256:[0-9a-f]{64}$'
 
 # ---------------------------------------------------------------- arguments
 rf_step "arguments"
+rf_require_path RF_ROOT "$RF_ROOT"
+rf_require_bool RF_TLS_VERIFY "$RF_TLS_VERIFY"
+RF_TLS_VERIFY="$(rf_bool "$RF_TLS_VERIFY")"
+rf_require_words RF_OVERRIDES "$RF_OVERRIDES" '^[^=]+=.+$' "<component>=<image>"
 [[ "$RF_FROM_RELEASE" =~ $digest_re ]] \
   || rf_fail "arguments" "RF_FROM_RELEASE must be a release image pinned by digest (repo@sha256:<64 hex>), got: '$RF_FROM_RELEASE'"
 { [[ "$RF_RELEASE_REPO" =~ ^[A-Za-z0-9][A-Za-z0-9._:/-]*$ ]] && [[ "${RF_RELEASE_REPO##*/}" != *:* ]] && [[ "$RF_RELEASE_REPO" == */* ]]; } \

@@ -7,7 +7,7 @@
 #
 # env:
 #   RF_ROOT               work dir (default /var/lib/rhcos-forge)
-#   RF_MIRROR_DIR         served root (default $RF_ROOT/mirror)
+#   RF_MIRROR_DIR         served root (default $RF_ROOT/mirror; must be inside RF_ROOT)
 #   RF_UPSTREAM_REPOFILE  dnf .repo file defining the upstream repos (may hold
 #                         username=/password=; never printed)
 #   RF_REPO_IDS           space-separated repo ids to mirror into $RF_MIRROR_DIR/<id>/
@@ -35,21 +35,37 @@ RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
 RF_MIRROR_DIR="${RF_MIRROR_DIR:-$RF_ROOT/mirror}"
 RF_UPSTREAM_REPOFILE="${RF_UPSTREAM_REPOFILE:-}"
 RF_REPO_IDS="${RF_REPO_IDS:-}"
-RF_NEWEST_ONLY="$(rf_bool "${RF_NEWEST_ONLY:-1}")"
+RF_NEWEST_ONLY="${RF_NEWEST_ONLY:-1}"
 RF_PACKAGE_SET_ID="${RF_PACKAGE_SET_ID:-}"
 RF_PACKAGES="${RF_PACKAGES:-}"
-RF_PACKAGE_ALLDEPS="$(rf_bool "${RF_PACKAGE_ALLDEPS:-0}")"
+RF_PACKAGE_ALLDEPS="${RF_PACKAGE_ALLDEPS:-0}"
 RF_DNF_RELEASEVER="${RF_DNF_RELEASEVER:-}"
 RF_MIRROR_PORT="${RF_MIRROR_PORT:-5180}"
 RF_MIRROR_BIND="${RF_MIRROR_BIND:-0.0.0.0}"
 RF_SERVE_MODE="${RF_SERVE_MODE:-systemd}"
 RF_SYSTEMD_UNIT_DIR="${RF_SYSTEMD_UNIT_DIR:-/etc/systemd/system}"
-RF_FORCE_SYNC="$(rf_bool "${RF_FORCE_SYNC:-0}")"
+RF_FORCE_SYNC="${RF_FORCE_SYNC:-0}"
 
 UNIT_NAME="rhcos-forge-mirror.service"
 
 # ---------------------------------------------------------------- arguments
 rf_step "arguments"
+rf_require_path RF_ROOT "$RF_ROOT"
+# The served tree is the work dir's: a mirror dir elsewhere would serve (and --delete) any directory.
+rf_require_path RF_MIRROR_DIR "$RF_MIRROR_DIR" "$RF_ROOT"
+[ -z "$RF_UPSTREAM_REPOFILE" ] || rf_require_path RF_UPSTREAM_REPOFILE "$RF_UPSTREAM_REPOFILE"
+rf_require_path RF_SYSTEMD_UNIT_DIR "$RF_SYSTEMD_UNIT_DIR"
+rf_require_words RF_REPO_IDS "$RF_REPO_IDS" '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' "a repo id"
+[ -z "$RF_PACKAGE_SET_ID" ] || rf_require_id RF_PACKAGE_SET_ID "$RF_PACKAGE_SET_ID"
+# RPM names as rhcos-forge:mirror.packageSet.packages takes them (no paths, globs or shell characters).
+rf_require_words RF_PACKAGES "$RF_PACKAGES" '^[A-Za-z0-9_][A-Za-z0-9._+:~^-]*$' "an RPM package name"
+[ -z "$RF_DNF_RELEASEVER" ] || rf_require_match RF_DNF_RELEASEVER "$RF_DNF_RELEASEVER" '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' "a release version such as 9 or 9.4"
+rf_require_port RF_MIRROR_PORT "$RF_MIRROR_PORT"
+rf_require_uint RF_LOCK_TIMEOUT "${RF_LOCK_TIMEOUT:-3600}"
+for b in RF_NEWEST_ONLY RF_PACKAGE_ALLDEPS RF_FORCE_SYNC; do
+  rf_require_bool "$b" "${!b}"
+  printf -v "$b" '%s' "$(rf_bool "${!b}")"
+done
 read -r -a repo_ids <<< "$RF_REPO_IDS"
 read -r -a packages <<< "$RF_PACKAGES"
 id_re='^[A-Za-z0-9][A-Za-z0-9._:-]*$'
@@ -62,23 +78,15 @@ if [ -n "$RF_PACKAGE_SET_ID" ]; then
     [ "$id" != "$RF_PACKAGE_SET_ID" ] || rf_fail "arguments" "package set id $id is also a repo id"
   done
 fi
-for p in "${packages[@]}"; do
-  [[ "$p" =~ ^[A-Za-z0-9_+.:~^*@/][A-Za-z0-9_+.:~^*@/=-]*$ ]] || rf_fail "arguments" "invalid package name: $p"
-done
 if [ "${#packages[@]}" -gt 0 ] && [ -z "$RF_PACKAGE_SET_ID" ]; then
   rf_fail "arguments" "RF_PACKAGES given without RF_PACKAGE_SET_ID"
 fi
-{ [[ "$RF_MIRROR_PORT" =~ ^[0-9]+$ ]] && [ "$RF_MIRROR_PORT" -ge 1 ] && [ "$RF_MIRROR_PORT" -le 65535 ]; } \
-  || rf_fail "arguments" "invalid RF_MIRROR_PORT: $RF_MIRROR_PORT"
-[[ "$RF_MIRROR_BIND" =~ ^[0-9A-Fa-f.:]+$ ]] || rf_fail "arguments" "invalid RF_MIRROR_BIND: $RF_MIRROR_BIND"
+# An IPv4 or IPv6 address (python3 -m http.server --bind takes it as is).
+{ [[ "$RF_MIRROR_BIND" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}$ ]] || [[ "$RF_MIRROR_BIND" =~ ^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$ ]]; } \
+  || rf_fail "arguments" "invalid RF_MIRROR_BIND (must be an IP address): $(rf__shown "$RF_MIRROR_BIND")"
 case "$RF_SERVE_MODE" in
   systemd|background|none) ;;
   *) rf_fail "arguments" "RF_SERVE_MODE must be systemd, background or none, got: $RF_SERVE_MODE" ;;
-esac
-case "$RF_MIRROR_DIR" in
-  *[[:space:]]*) rf_fail "arguments" "RF_MIRROR_DIR must not contain whitespace" ;;
-  /*) ;;
-  *) rf_fail "arguments" "RF_MIRROR_DIR must be an absolute path" ;;
 esac
 
 need_upstream=false
