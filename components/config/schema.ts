@@ -424,6 +424,13 @@ export const stackConfigSchema = stackObjectSchema.superRefine((cfg, ctx) => {
     if (cfg.mirror.packageSet.packages.length > 0 && cfg.mirror.repos.length === 0) {
         issue(["mirror", "packageSet", "packages"], "needs at least one upstream repo in rhcos-forge:mirror.repos to download from");
     }
+    // A package name in image.replace is installed from a mirror repo (override replace --from
+    // repo=...): with none at all the Containerfile cannot be rendered.
+    if (cfg.image.builder === "podman" && cfg.rollout.method !== "machineosconfig" && cfg.mirror.repos.length === 0) {
+        cfg.image.replace.forEach((r, i) => {
+            if (!/^https?:\/\//.test(r)) issue(["image", "replace", i], "is a package name, which comes from the build host's mirror, but rhcos-forge:mirror.repos is empty; add the repo it comes from, or give an RPM URL");
+        });
+    }
     if (cfg.cluster.renderTo === undefined && cfg.kubeconfig === undefined) {
         issue(["kubeconfig"], "is required unless rhcos-forge:cluster.renderTo is set (set it with --secret)");
     }
