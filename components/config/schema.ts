@@ -415,7 +415,7 @@ export const stackConfigSchema = stackObjectSchema.superRefine((cfg, ctx) => {
     if (repoIds.includes(cfg.mirror.packageSet.id)) issue(["mirror", "packageSet", "id"], "collides with a mirrored repo id");
     cfg.mirror.repos.forEach((r, i) => {
         if (r.username !== undefined && cfg.mirrorPasswords[r.id] === undefined) {
-            issue(["mirror", "repos", i, "username"], `is set but rhcos-forge:mirrorPasswords has no password for "${r.id}"`);
+            issue(["mirror", "repos", i, "username"], `is set but rhcos-forge:mirrorPasswords has no password for ${JSON.stringify(r.id)}`);
         }
     });
     for (const id of Object.keys(cfg.mirrorPasswords)) {
@@ -479,7 +479,7 @@ function checkAcrossFields(cfg: z.output<typeof stackObjectSchema>, issue: (path
     // image's rpm database and refuses packages signed by any other key (a third-party repo's).
     cfg.mirror.repos.forEach((r, i) => {
         if (r.gpgcheck && r.gpgkey === undefined) {
-            issue(["mirror", "repos", i, "gpgkey"], `is required with rhcos-forge:mirror.repos[${i}].gpgcheck true (the default): without it dnf has no key to verify "${r.id}"'s packages and refuses them; set gpgkey to the repo's key URL, or gpgcheck to false`);
+            issue(["mirror", "repos", i, "gpgkey"], `is required with rhcos-forge:mirror.repos[${i}].gpgcheck true (the default): without it dnf has no key to verify ${JSON.stringify(r.id)}'s packages and refuses them; set gpgkey to the repo's key URL, or gpgcheck to false`);
         }
     });
 }
