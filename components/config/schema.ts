@@ -57,7 +57,8 @@ const cidr = z.string().refine(isValidCidr, "must be a CIDR such as 203.0.113.0/
 const rpmName = z.string()
     .min(1, "must be a non-empty RPM package name")
     .regex(RPM_NAME, "must be an RPM package name (letters, digits, . _ + - : ~ ^; no spaces or shell characters)");
-const httpUrl = z.string().regex(/^https?:\/\/[^\s'"\\]+$/, "must be an http(s) URL without spaces or quotes");
+// No control characters either: the URL is rendered into .repo lines (a NUL passed \s).
+const httpUrl = z.string().regex(/^https?:\/\/[^\s'"\\\u0000-\u001f\u007f]+$/, "must be an http(s) URL without spaces, quotes or control characters");
 const workDir = z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "must be an absolute path of plain characters").default("/var/lib/rhcos-forge");
 
 const buildHostCommon = {
