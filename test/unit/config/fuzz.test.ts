@@ -434,7 +434,7 @@ it(`${RUNS} generated stacks each parse or fail with a ConfigError naming real k
     assert.ok(counts.accepted >= PIPELINE_SAMPLE && counts.rejected >= REJECTED_SAMPLE, JSON.stringify(counts));
 });
 
-it("pins what the fuzzing found: odd keys quoted, control characters and $ refused where they break the Containerfile", () => {
+it("pins what the fuzzing found: odd keys quoted, control characters and $ refused where they break rendering, names need a mirror", () => {
     const base = minimalStack();
     const problems = (patch: (c: JsonTree) => void): string[] => parseProblems(patched(() => structuredClone(base), patch));
     assert.deepEqual(problems(c => { c.buildHost["port "] = 22; }),
@@ -445,6 +445,16 @@ it("pins what the fuzzing found: odd keys quoted, control characters and $ refus
     assert.deepEqual(problems(c => { c.image.extraSteps = ["echo a\u001bb"]; }),
         ['rhcos-forge:image.extraSteps[0] must not hold control characters (tabs are fine), got "echo a\\u001bb"']);
     assert.deepEqual(problems(c => { c.image.extraSteps = ["echo\ta"]; c.image.labels = { a: "plain value" }; }), []);
+    assert.deepEqual(problems(c => { c.image.replace = ["rf-lib"]; }), [
+        "rhcos-forge:image.replace[0] is a package name, which comes from the build host's mirror, but rhcos-forge:mirror.repos is empty; add the repo it comes from, or give an RPM URL, got \"rf-lib\""]);
+    for (const p of problems(c => { c.mirror = { repos: [{ id: "a\r\nb", baseurl: "https://x.example/", username: "u", gpgcheck: false }] }; })) {
+        assert.equal(notNamingAKey(p), undefined, p);
+    }
+    assert.equal(problems(c => { c.mirror = { repos: [{ id: "a", baseurl: "https://x.example/", gpgkey: "https://x.example/k\u0000ey" }] }; }).length, 1);
+    // The rules repo-mirror.sh and build-image.sh enforce on the host, refused here with the key.
+    assert.equal(problems(c => { c.mirror = { bind: ".." }; }).length, 1);
+    assert.equal(problems(c => { c.image.buildArgs = ["--volume", "/:/host"]; }).length, 2);
+    assert.deepEqual(problems(c => { c.mirror = { bind: "::" }; c.image.buildArgs = ["--isolation", "chroot", "--network", "host"]; }), []);
 });
 
 /** A program run must settle; a rejected Output would leave it pending, which fails here instead of hanging. */
