@@ -21,6 +21,19 @@ export function renderDesiredUpdate(image: string, force: boolean): DesiredUpdat
     return { image, version: "", force };
 }
 
+/**
+ * The patch's metadata, which depends on nothing: a patch resource needs `metadata.name` known in
+ * preview, when the release image is not built yet (the kubernetes provider refuses an unknown one).
+ */
+export const CLUSTER_VERSION_PATCH_METADATA: { readonly name: string; readonly annotations: Readonly<Record<string, string>> } = {
+    name: "version",
+    annotations: {
+        "pulumi.com/patchFieldManager": "rhcos-forge",
+        // `oc adm upgrade` owns desiredUpdate once someone used it: take the fields over.
+        "pulumi.com/patchForce": "true",
+    },
+};
+
 /** The server-side-apply patch of ClusterVersion `version`; fields other than desiredUpdate stay the cluster's. */
 export function renderClusterVersionPatch(image: string, force: boolean): {
     apiVersion: string; kind: string; metadata: { name: string; annotations: Record<string, string> }; spec: { desiredUpdate: DesiredUpdate };
@@ -28,14 +41,7 @@ export function renderClusterVersionPatch(image: string, force: boolean): {
     return {
         apiVersion: CLUSTER_VERSION_API,
         kind: "ClusterVersion",
-        metadata: {
-            name: "version",
-            annotations: {
-                "pulumi.com/patchFieldManager": "rhcos-forge",
-                // `oc adm upgrade` owns desiredUpdate once someone used it: take the fields over.
-                "pulumi.com/patchForce": "true",
-            },
-        },
+        metadata: { name: CLUSTER_VERSION_PATCH_METADATA.name, annotations: { ...CLUSTER_VERSION_PATCH_METADATA.annotations } },
         spec: { desiredUpdate: renderDesiredUpdate(image, force) },
     };
 }

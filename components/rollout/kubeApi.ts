@@ -12,7 +12,7 @@ import * as yaml from "js-yaml";
 import { MCO_API } from "../openshift/machineConfig";
 import { MachineOSConfigApi } from "../openshift/machineOsConfig";
 import { Clock, realClock } from "./poll";
-import { BuildObject, PoolObject, PoolObservation, RenderedConfig } from "./poolWait";
+import { BuildObject, MachineOSConfigObject, PoolObject, PoolObservation, RenderedConfig } from "./poolWait";
 
 export interface KubeReader {
     /** GETs an API path; undefined on 404. */
@@ -143,7 +143,7 @@ export async function readPoolObservation(api: KubeReader, pool: string, onClust
         : await api.get(`${base}/machineconfigs/${encodeURIComponent(renderedName)}`) as RenderedConfig | undefined;
     if (onCluster === undefined) return { pool: mcp, rendered };
     const moscBase = `/apis/machineconfiguration.openshift.io/${onCluster}`;
-    const mosc = await api.get(`${moscBase}/machineosconfigs/${encodeURIComponent(pool)}`) as { status?: Record<string, unknown> } | undefined;
+    const mosc = await api.get(`${moscBase}/machineosconfigs/${encodeURIComponent(pool)}`) as MachineOSConfigObject | undefined;
     const list = await api.get(`${moscBase}/machineosbuilds`) as { items?: BuildObject[] } | undefined;
     const builds = (list?.items ?? []).filter(b => b.spec?.machineOSConfig?.name === pool);
     return { pool: mcp, rendered, machineOSConfig: mosc, builds };

@@ -5,9 +5,13 @@
 //                    (OpenShift "out-of-cluster layering");
 //   machineosconfig  one MachineOSConfig per pool; the MCO builds the on-cluster Containerfile,
 //                    pushes it with the push secret and rolls it out ("on-cluster layering").
-// Custom pools get their MachineConfigPool and node labels. Dependencies are declared so that
-// `pulumi destroy` removes, in the order the MCO docs require: the MachineConfig (nodes revert to
-// base RHCOS), then node labels (nodes return to worker), then the pool.
+// Custom pools get their MachineConfigPool and node labels. Nodes join a custom pool only once it
+// carries our MachineConfig (or MachineOSConfig), so each node updates once, into the image. They
+// leave it the way the MCO documents for removing a custom pool, on `pulumi destroy` and when a
+// node or pool leaves the config: the node's label goes first, then a wait until the worker pool
+// has taken the node back (nodeRelease.ts, the delete step of a local command), and only then the
+// pool's MachineConfig and the pool. Reverting the pool in place first would update its nodes
+// twice (back to the pool's own config, then into the worker pool's).
 //
 // Staged rollout: pools go in the order given, and pool N+1's MachineConfig / MachineOSConfig is
 // registered only after pool N has finished updating (see `waitForPool`). The mechanism is an
@@ -23,8 +27,11 @@
 //     config; a JSONPath on conditions cannot tell that from "updated to ours", which needs the
 //     rendered config compared with what we set (poolWait.ts evaluatePool).
 // No wait happens in preview, in render (GitOps) mode (no `wait` args) or for a paused pool.
+import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import { shellQuote } from "../shell";
 import { PoolConfig } from "../config/schema";
 import { OpenShiftVersion } from "../openshift/versions";
 import { ClusterAccess, readPoolObservation } from "./kubeApi";
@@ -35,6 +42,7 @@ import {
     MCO_API, NodeSettings, hasNodeSettings, isBuiltinPool, machineConfigName, nodeRoleLabel, renderMachineConfig,
     renderMachineConfigPool, renderPoolSettings,
 } from "../openshift/machineConfig";
+import { ReleaseRequest } from "./nodeRelease";
 import { PoolTarget, waitForPool } from "./poolWait";
 
 export type RolloutMethod = "machineconfig" | "machineosconfig";
@@ -85,6 +93,16 @@ export interface PoolRollout {
     readonly machineOSConfig?: string;
 }
 
+/**
+ * The objects rhcos-forge creates (its MachineConfigs, custom pools, MachineOSConfigs) are its own
+ * whole: a field someone changed by hand (`oc edit` takes the field for its own field manager) is
+ * drift that the next `pulumi up --refresh` puts back. Without force, server-side apply refuses with
+ * a field conflict and the rollout stops there, preview included.
+ */
+function ownedWhole<M extends { annotations?: Record<string, string> }>(metadata: M): M {
+    return { ...metadata, annotations: { ...metadata.annotations, "pulumi.com/patchForce": "true" } };
+}
+
 export class OsImageRollout extends pulumi.ComponentResource {
     /** How the image reaches nodes. */
     public readonly method: pulumi.Output<string>;
@@ -128,9 +146,6 @@ export class OsImageRollout extends pulumi.ComponentResource {
             const poolResource = this.declarePool(prefix, pool, provider);
             const extras: NodeSettings = { extensions: pool.extensions, kernelType: pool.kernelType, kernelArguments: pool.kernelArguments };
 
-            // machineconfig: nodes join the custom pool first, then our MachineConfig arrives
-            // (destroy: MachineConfig first, then labels, then the pool).
-            const labelsFirst = onCluster === undefined ? this.labelNodes(prefix, pool, provider, [poolResource]) : [];
             let mc: k8s.apiextensions.CustomResource | undefined;
             if (onCluster === undefined || hasNodeSettings(extras)) {
                 // Name and labels never wait for the image: were they unknown in preview, the
@@ -157,13 +172,12 @@ export class OsImageRollout extends pulumi.ComponentResource {
                 mc = new k8s.apiextensions.CustomResource(`${prefix}-machineconfig`, {
                     apiVersion: MCO_API,
                     kind: "MachineConfig",
-                    metadata,
+                    metadata: ownedWhole(metadata),
                     spec,
-                }, { parent: this, provider, dependsOn: [poolResource, ...labelsFirst, ...gate] });
+                }, { parent: this, provider, dependsOn: [poolResource, ...gate] });
             }
 
             let mosc: k8s.apiextensions.CustomResource | undefined;
-            let labelsAfter: pulumi.Resource[] = [];
             if (onCluster !== undefined) {
                 const obj = renderMachineOSConfig({
                     version: onCluster.openshiftVersion,
@@ -175,14 +189,14 @@ export class OsImageRollout extends pulumi.ComponentResource {
                 // After the node extras, so the first build already includes them (an extras
                 // change alone is a new rendered config, hence a second build and reboot).
                 mosc = new k8s.apiextensions.CustomResource(`${prefix}-machineosconfig`, {
-                    apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata, spec: obj.spec,
+                    apiVersion: obj.apiVersion, kind: obj.kind, metadata: ownedWhole(obj.metadata), spec: obj.spec,
                 }, { parent: this, provider, dependsOn: [poolResource, ...secrets, ...(mc ? [mc] : []), ...gate] });
-                // Nodes join a custom pool only once it has its MachineOSConfig: joined earlier,
-                // they would reboot into the pool's plain config, then again into the image.
-                labelsAfter = this.labelNodes(prefix, pool, provider, [mosc]);
             }
+            // Nodes join a custom pool only once it carries what we set: joined earlier, they would
+            // update into the pool's plain config, then again into the image.
+            const labels = this.labelNodes(prefix, pool, provider, args.wait, [poolResource, ...(mc ? [mc] : []), ...(mosc ? [mosc] : [])]);
 
-            const rolled: pulumi.Resource[] = [...(mc ? [mc] : []), ...(mosc ? [mosc] : []), ...labelsAfter];
+            const rolled: pulumi.Resource[] = [...(mc ? [mc] : []), ...(mosc ? [mosc] : []), ...labels];
             const target: PoolTarget = {
                 pool: pool.name,
                 machineConfig: mc === undefined ? undefined : machineConfigName(pool.name),
@@ -221,19 +235,47 @@ export class OsImageRollout extends pulumi.ComponentResource {
         }
         const mcp = renderMachineConfigPool(pool);
         return new k8s.apiextensions.CustomResource(`${prefix}-pool`, {
-            apiVersion: mcp.apiVersion, kind: mcp.kind, metadata: mcp.metadata, spec: mcp.spec,
+            apiVersion: mcp.apiVersion, kind: mcp.kind, metadata: ownedWhole(mcp.metadata), spec: mcp.spec,
         }, { parent: this, provider });
     }
 
-    /** Nodes are the cluster's: label them with a patch so destroy only removes our label. */
-    private labelNodes(prefix: string, pool: PoolConfig, provider: k8s.Provider, after: pulumi.Resource[]): pulumi.Resource[] {
-        return pool.nodes.map(node => new k8s.core.v1.NodePatch(`${prefix}-node-${node}`, {
-            metadata: {
-                name: node,
-                labels: { [nodeRoleLabel(pool.name)]: "" },
-                annotations: { "pulumi.com/patchFieldManager": "rhcos-forge" },
-            },
-        }, { parent: this, provider, dependsOn: after }));
+    /**
+     * Nodes are the cluster's: label them with a patch so destroy only removes our label. With a
+     * cluster to wait on, each label depends on a release step whose delete (run after the label's)
+     * waits for the worker pool to take the node back, before `after` (the pool's objects) go.
+     */
+    private labelNodes(prefix: string, pool: PoolConfig, provider: k8s.Provider, wait: RolloutWaitArgs | undefined, after: pulumi.Resource[]): pulumi.Resource[] {
+        return pool.nodes.map(node => {
+            const release = wait === undefined || wait.access === undefined ? undefined : this.releaseOnRemoval(prefix, pool, node, wait, wait.access, after);
+            return new k8s.core.v1.NodePatch(`${prefix}-node-${node}`, {
+                metadata: {
+                    name: node,
+                    labels: { [nodeRoleLabel(pool.name)]: "" },
+                    annotations: { "pulumi.com/patchFieldManager": "rhcos-forge" },
+                },
+            }, { parent: this, provider, dependsOn: release === undefined ? after : [release] });
+        });
+    }
+
+    /**
+     * Does nothing on create; its delete runs nodeRelease.ts, which waits until the node runs a
+     * config of another pool. `pulumi destroy` does not run the program, so the request travels
+     * in the command's stdin (a secret: it holds the kubeconfig) and the script path is relative
+     * to the project directory the engine runs commands in.
+     */
+    private releaseOnRemoval(prefix: string, pool: PoolConfig, node: string, wait: RolloutWaitArgs, access: ClusterAccess, after: pulumi.Resource[]): command.local.Command {
+        const script = path.relative(process.cwd(), path.join(__dirname, "nodeRelease.ts"));
+        const request = pulumi.output(wait.kubeconfig).apply(kubeconfig => JSON.stringify({
+            pool: pool.name, node, kubeconfig, context: wait.context, timeoutMs: wait.timeoutMinutes * 60_000, pollMs: access.pollMs,
+        } satisfies ReleaseRequest));
+        return new command.local.Command(`${prefix}-release-${node}`, {
+            create: "true",
+            delete: `node --require ts-node/register/transpile-only ${shellQuote(script)}`,
+            stdin: pulumi.secret(request),
+            interpreter: ["/bin/sh", "-c"],
+            logging: "stderr",
+            addPreviousOutputInEnv: false,
+        }, { parent: this, dependsOn: after });
     }
 
     /**

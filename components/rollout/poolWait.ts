@@ -41,7 +41,7 @@ export interface RenderedConfig {
     };
 }
 
-/** A MachineOSBuild, v1 or v1alpha1 (they name the target rendered config differently). */
+/** A MachineOSBuild, v1 or v1alpha1 (they name the target rendered config and the image differently). */
 export interface BuildObject {
     readonly metadata?: { readonly name?: string; readonly creationTimestamp?: string };
     readonly spec?: {
@@ -49,8 +49,24 @@ export interface BuildObject {
         readonly machineConfig?: { readonly name?: string };
         readonly desiredConfig?: { readonly name?: string };
     };
-    readonly status?: { readonly conditions?: readonly Condition[] };
+    readonly status?: {
+        readonly conditions?: readonly Condition[];
+        readonly digestedImagePushSpec?: string;
+        readonly finalImagePullspec?: string;
+    };
 }
+
+/** The parts of a MachineOSConfig the wait reads. */
+export interface MachineOSConfigObject {
+    readonly metadata?: { readonly generation?: number; readonly annotations?: Readonly<Record<string, string>> };
+    readonly status?: Record<string, unknown>;
+}
+
+/**
+ * The MachineOSBuild a MachineOSConfig is on: the MCO's build controller sets this annotation when
+ * it starts a build (openshift/machine-config-operator pkg/controller/build/constants).
+ */
+export const CURRENT_BUILD_ANNOTATION = "machineconfiguration.openshift.io/current-machine-os-build";
 
 export interface PoolObservation {
     /** Undefined while the pool does not exist (a custom pool not yet seen by the API). */
@@ -58,7 +74,7 @@ export interface PoolObservation {
     /** Undefined until read, or when the pool has no rendered config yet. */
     readonly rendered?: RenderedConfig;
     /** On-cluster layering only. */
-    readonly machineOSConfig?: { readonly status?: Record<string, unknown> };
+    readonly machineOSConfig?: MachineOSConfigObject;
     readonly builds?: readonly BuildObject[];
 }
 
@@ -85,7 +101,15 @@ export type PoolVerdict =
     | { readonly state: "failed"; readonly message: string };
 
 /** Pool conditions that end the rollout, most specific first (Degraded sums up the others). */
-const POOL_FAILURES = ["RenderDegraded", "NodeDegraded", "Degraded", "BuildFailed"];
+const POOL_FAILURES = ["RenderDegraded", "NodeDegraded", "Degraded"];
+/**
+ * On-cluster, a failed build is judged by the current MachineOSBuild instead: the MCO sets
+ * ImageBuildDegraded (and Degraded "Custom OS image build failed") on the pool and clears them
+ * only once it starts the next build, so right after a new MachineOSConfig they still describe
+ * the previous build (pkg/controller/build/reconciler.go, node/status.go). BuildFailed is the pool
+ * condition the 4.16/4.17 build controller set instead; it stays.
+ */
+const POOL_FAILURES_ON_CLUSTER = ["RenderDegraded", "NodeDegraded", "BuildFailed"];
 /** MachineOSBuild conditions that end the rollout. */
 const BUILD_FAILURES = ["Failed", "BuildFailed", "Interrupted"];
 
@@ -115,12 +139,21 @@ export function missingFromRendered(want: NodeSettings, rendered: RenderedConfig
     return missing;
 }
 
-/** The build of the pool's desired rendered config, newest first if the MCO made several. */
+/**
+ * The build the MachineOSConfig is on (its current-build annotation), if it is for the pool's
+ * desired rendered config; without the annotation (older MCOs), the newest build of that config.
+ * creationTimestamp has a resolution of one second, so a new Containerfile built for the same
+ * rendered config can tie with the previous build: only the annotation tells them apart.
+ */
 function currentBuild(target: PoolTarget, obs: PoolObservation, desired: string | undefined): BuildObject | undefined {
     const mine = (obs.builds ?? []).filter(b => b.spec?.machineOSConfig?.name === target.pool &&
         (desired === undefined || (b.spec?.machineConfig?.name ?? b.spec?.desiredConfig?.name) === desired));
+    const named = obs.machineOSConfig?.metadata?.annotations?.[CURRENT_BUILD_ANNOTATION];
+    if (named !== undefined) return mine.find(b => b.metadata?.name === named);
     return [...mine].sort((a, b) => (b.metadata?.creationTimestamp ?? "").localeCompare(a.metadata?.creationTimestamp ?? ""))[0];
 }
+
+const builtImageOf = (build: BuildObject): string | undefined => build.status?.digestedImagePushSpec || build.status?.finalImagePullspec || undefined;
 
 /**
  * One observation → verdict. Done needs all of: no failure condition; (on-cluster) the build of
@@ -135,7 +168,7 @@ export function evaluatePool(obs: PoolObservation, target: PoolTarget): PoolVerd
     const pool = obs.pool;
     if (pool === undefined) return { state: "waiting", reason: `pool ${target.pool} does not exist yet` };
     const conditions = pool.status?.conditions;
-    for (const type of POOL_FAILURES) {
+    for (const type of target.onCluster === undefined ? POOL_FAILURES : POOL_FAILURES_ON_CLUSTER) {
         const c = isTrue(conditions, type);
         if (c) return { state: "failed", message: `pool ${target.pool} is ${type}${c.reason ? ` (${c.reason})` : ""}: ${c.message ?? "no message"}` };
     }
@@ -144,6 +177,14 @@ export function evaluatePool(obs: PoolObservation, target: PoolTarget): PoolVerd
 
     let image: string | undefined;
     if (target.onCluster !== undefined) {
+        const mosc = obs.machineOSConfig;
+        if (mosc === undefined) return { state: "waiting", progress, reason: `MachineOSConfig ${target.pool} does not exist yet` };
+        // Until the MCO has seen the MachineOSConfig's latest spec, every build is of an older one.
+        const generation = mosc.metadata?.generation;
+        const observedGeneration = mosc.status?.observedGeneration;
+        if (generation !== undefined && typeof observedGeneration === "number" && observedGeneration < generation) {
+            return { state: "waiting", progress, reason: `waiting for the MCO to pick up MachineOSConfig ${target.pool} generation ${generation}` };
+        }
         const build = currentBuild(target, obs, desired);
         for (const type of BUILD_FAILURES) {
             const c = isTrue(build?.status?.conditions, type);
@@ -155,8 +196,11 @@ export function evaluatePool(obs: PoolObservation, target: PoolTarget): PoolVerd
         if (!isTrue(build.status?.conditions, "Succeeded")) {
             return { state: "waiting", progress, reason: `image build ${build.metadata?.name ?? ""} in progress` };
         }
-        image = currentImageOf(target.onCluster.api, obs.machineOSConfig?.status);
-        if (image === undefined) return { state: "waiting", progress, reason: "waiting for the MachineOSConfig to report the built image" };
+        image = currentImageOf(target.onCluster.api, mosc.status);
+        const built = builtImageOf(build);
+        if (image === undefined || (built !== undefined && image !== built)) {
+            return { state: "waiting", progress, reason: `waiting for the MachineOSConfig to report the built image${built ? ` ${built}` : ""}` };
+        }
     }
 
     if (target.machineConfig !== undefined && !(pool.status?.configuration?.source ?? []).some(s => s.name === target.machineConfig)) {

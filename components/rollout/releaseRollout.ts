@@ -9,7 +9,7 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterAccess } from "./kubeApi";
-import { CLUSTER_VERSION_API, renderClusterVersionPatch } from "../openshift/clusterVersion";
+import { CLUSTER_VERSION_API, CLUSTER_VERSION_PATCH_METADATA, renderClusterVersionPatch } from "../openshift/clusterVersion";
 import { ClusterVersionObject, waitForClusterVersion } from "./clusterVersionWait";
 import { shellQuote } from "../shell";
 
@@ -40,12 +40,14 @@ export class ReleaseRollout extends pulumi.ComponentResource {
 
     constructor(name: string, args: ReleaseRolloutArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rhcos-forge:rollout:ReleaseRollout", name, {}, opts);
-        const patch = pulumi.output(args.releaseImage).apply(image => renderClusterVersionPatch(image, args.force));
+        // Only the spec waits for the release: with the metadata an Output too, it would be unknown in
+        // preview and the provider refuses a patch without a known metadata.name.
+        const spec = pulumi.output(args.releaseImage).apply(image => renderClusterVersionPatch(image, args.force).spec);
         const cv = new k8s.apiextensions.CustomResourcePatch(`${name}-clusterversion`, {
             apiVersion: CLUSTER_VERSION_API,
             kind: "ClusterVersion",
-            metadata: patch.metadata,
-            spec: patch.spec,
+            metadata: { name: CLUSTER_VERSION_PATCH_METADATA.name, annotations: { ...CLUSTER_VERSION_PATCH_METADATA.annotations } },
+            spec,
         }, { parent: this, provider: args.provider, retainOnDelete: true });
 
         // Runs nothing on create; on destroy it prints why the cluster is left as it is.

@@ -82,13 +82,14 @@ describe("dev stack resource graph", () => {
         }
     });
 
-    it("creates the canary pool, labels its node, and tears down MachineConfig → label → pool", () => {
+    it("creates the canary pool, labels its node, and tears down label → wait for the worker pool → MachineConfig → pool", () => {
         const pool = find("kubernetes:machineconfiguration.openshift.io/v1:MachineConfigPool", "rollout-canary-pool");
         const label = find("kubernetes:core/v1:NodePatch", "rollout-canary-node-worker-0.ocp.example.com");
         const mc = find("kubernetes:machineconfiguration.openshift.io/v1:MachineConfig", "rollout-canary-machineconfig");
-        // Destroy runs in reverse dependency order.
-        assert.ok(dependsOnTransitively(mc, label), "MachineConfig depends on the node label (deleted first)");
-        assert.ok(dependsOnTransitively(label, pool), "node label depends on the pool (pool deleted last)");
+        // Destroy runs in reverse dependency order: the label goes first, then the wait for the
+        // worker pool to take the node back, then the pool's MachineConfig, then the pool.
+        assert.ok(dependsOnTransitively(label, mc), "the node label depends on the MachineConfig (deleted first)");
+        assert.ok(dependsOnTransitively(mc, pool), "the MachineConfig depends on the pool (pool deleted last)");
         assert.deepEqual((label.inputs as { metadata: { labels: Record<string, string> } }).metadata.labels,
             { "node-role.kubernetes.io/canary": "" });
         const spec = (pool.inputs as { spec: Record<string, unknown> }).spec;

@@ -234,6 +234,40 @@ describe("waitForPool on-cluster (MachineOSBuild)", () => {
         assert.equal(done.image, IMAGE);
     });
 
+    // What the MCO's own status logic shows (and the e2e suite's MCO simulator replays on a real API
+    // server): after a new Containerfile, the pool still says ImageBuildDegraded / Degraded about
+    // the previous build, and the new build of the same rendered config can share its
+    // creationTimestamp second; the MachineOSConfig's generation and current-build annotation say
+    // which build is current.
+    it("a stale build failure on the pool does not fail a new MachineOSConfig; the current-build annotation picks the build", async () => {
+        const stale = canary({ desired: "rendered-canary-bbb", current: "rendered-canary-bbb", updated: 1, machines: 1, updating: false, sources: ["00-worker"],
+            extra: [cond("ImageBuildDegraded", "True", "Failed to build OS image for pool canary (MachineOSBuild: canary-old): exit status 1", "BuildFailed")] });
+        const old = { ...build(failed), metadata: { name: "canary-old", creationTimestamp: T } };
+        const next = (c: ReturnType<typeof cond>[]): BuildObject => ({ ...build(c), metadata: { name: "canary-new", creationTimestamp: T } });
+        const mosc = (generation: number, observed: number, current: string, image?: string) =>
+            ({ metadata: { generation, annotations: { "machineconfiguration.openshift.io/current-machine-os-build": current } }, status: { observedGeneration: observed, ...(image ? { currentImagePullSpec: image } : {}) } });
+        const log: string[] = [];
+        const done = await waitForPool(target, replay([
+            { pool: stale, builds: [old], machineOSConfig: mosc(2, 1, "canary-old", OLD_IMAGE) },
+            { pool: stale, builds: [next(building), old], machineOSConfig: mosc(2, 2, "canary-new", OLD_IMAGE) },
+            { pool: updated, builds: [{ ...next(succeeded), status: { conditions: succeeded, digestedImagePushSpec: IMAGE } }, old], machineOSConfig: mosc(2, 2, "canary-new", OLD_IMAGE) },
+            { pool: updated, builds: [{ ...next(succeeded), status: { conditions: succeeded, digestedImagePushSpec: IMAGE } }, old], machineOSConfig: mosc(2, 2, "canary-new", IMAGE) },
+        ]), fakeClock(), { timeoutMs: 60 * MIN, log: m => log.push(m) });
+        assert.equal(done.image, IMAGE);
+        assert.deepEqual(log.map(l => l.replace(/^pool canary: [^;]*; /, "")), [
+            "waiting for the MCO to pick up MachineOSConfig canary generation 2",
+            "image build canary-new in progress",
+            `waiting for the MachineOSConfig to report the built image ${IMAGE}`,
+            `pool canary updated: 1/1 updated, 1/1 ready, 0 degraded (image ${IMAGE})`,
+        ]);
+    });
+
+    it("waits until the MachineOSConfig reports the current build's image, not the previous one", () => {
+        const b: BuildObject = { ...build(succeeded), status: { conditions: succeeded, digestedImagePushSpec: IMAGE } };
+        const v = evaluatePool({ pool: updated, builds: [b], machineOSConfig: { status: { currentImagePullSpec: OLD_IMAGE } } }, target);
+        assert.deepEqual(v.state === "waiting" ? v.reason : v.state, `waiting for the MachineOSConfig to report the built image ${IMAGE}`);
+    });
+
     it("a pre-4.18 layered pool's BuildFailed condition fails the rollout", async () => {
         const p = canary({ desired: "rendered-canary-bbb", current: "rendered-canary-bbb", updated: 0, machines: 1, updating: false,
             extra: [cond("BuildFailed", "True", "Failed to build OS image for pool canary (MachineOSBuild: canary-bbb)", "BuildFailed")] });

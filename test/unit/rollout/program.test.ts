@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { validateAgainstCrd } from "../crds";
-import { TEST_SECRETS, dependsOnTransitively, find, installMocks, registrations, settle, valueOf, runProgram, type Program } from "../harness";
+import { TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, registrations, settle, valueOf, runProgram, type Program } from "../harness";
 import { installFakeCluster } from "../rolloutCluster";
 import { loadStackConfig } from "../stackFile";
 
@@ -57,6 +57,25 @@ describe("staged rollout of the dev stack", () => {
     it("reads the rendered config the pool points at", () => {
         assert.ok(cluster.gets.includes("/apis/machineconfiguration.openshift.io/v1/machineconfigs/rendered-canary-new"));
         assert.ok(!cluster.gets.some(p => p.includes("machineosconfigs")), "no on-cluster reads for the machineconfig method");
+    });
+
+    it("takes each node out of the canary pool through a release step: label → wait for the worker pool → MachineConfig → pool", () => {
+        const label = registrations.find(r => r.type === "kubernetes:core/v1:NodePatch" && r.name.startsWith("rollout-canary-node-"));
+        assert.ok(label, "the canary pool labels a node");
+        const node = label.name.replace("rollout-canary-node-", "");
+        const release = find("command:local:Command", `rollout-canary-release-${node}`);
+        const mc = find(MC, "rollout-canary-machineconfig");
+        const pool = find("kubernetes:machineconfiguration.openshift.io/v1:MachineConfigPool", "rollout-canary-pool");
+        // Destroy runs in reverse dependency order.
+        assert.ok(dependsOnTransitively(label, release), "the label goes before the release wait");
+        assert.ok(dependsOnTransitively(release, mc) && dependsOnTransitively(release, pool), "the wait runs before the MachineConfig and the pool go");
+        const inputs = release.inputs as { create: string; delete: string; stdin: string };
+        assert.equal(inputs.create, "true", "nothing happens on create");
+        assert.equal(inputs.delete, "node --require ts-node/register/transpile-only components/rollout/nodeRelease.ts");
+        assert.ok(isSecret(release.raw.stdin), "the request (it holds the kubeconfig) is a secret");
+        const request = JSON.parse(inputs.stdin) as Record<string, unknown>;
+        assert.deepEqual({ ...request, kubeconfig: "…" }, { pool: "canary", node, kubeconfig: "…", timeoutMs: 5 * 60_000, pollMs: 1 });
+        assert.equal(request.kubeconfig, TEST_SECRETS.kubeconfig);
     });
 
     it("keeps the stack-output contract", async () => {

@@ -1,0 +1,104 @@
+// Taking a node out of a custom pool the way the MCO documents it: remove the node's role label,
+// wait until the worker pool has taken the node back (it runs a config of another pool, Done),
+// and only then delete the pool's MachineConfig and the pool. Deleting the MachineConfig while
+// the node is still in the pool would make the MCO re-render the pool and update the node in place
+// first (a reboot when the pool has a MachineConfig of its own besides ours), then move it to the
+// worker pool (another reboot); deleting the pool with the node still in it leaves the node on a
+// rendered config nothing owns.
+//
+// `pulumi destroy` does not run the program, so the wait is the delete step of a
+// command:local:Command that runs this file (`node --require ts-node/register/transpile-only
+// <this file>`, the TypeScript runner Pulumi's Node.js runtime uses) with its request, kubeconfig
+// included, on stdin. Its progress goes to stderr; it never prints the kubeconfig.
+import { Clock, PollStep, errorText, pollUntil, realClock } from "./poll";
+import { KubeReader, kubeReader, resolveConnection } from "./kubeApi";
+
+/** What the node's MachineConfig daemon and the node controller record on the Node. */
+export const NODE_ANNOTATIONS = {
+    current: "machineconfiguration.openshift.io/currentConfig",
+    desired: "machineconfiguration.openshift.io/desiredConfig",
+    state: "machineconfiguration.openshift.io/state",
+    currentImage: "machineconfiguration.openshift.io/currentImage",
+    desiredImage: "machineconfiguration.openshift.io/desiredImage",
+} as const;
+
+export interface NodeObject {
+    readonly metadata?: { readonly name?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
+}
+
+export interface ReleaseRequest {
+    /** The custom pool the node leaves. */
+    readonly pool: string;
+    readonly node: string;
+    readonly kubeconfig: string;
+    readonly context?: string;
+    readonly timeoutMs: number;
+    readonly pollMs: number;
+}
+
+/**
+ * The node has left `pool` when it no longer carries the pool's role label and runs, Done, a
+ * rendered config that is not the pool's (`rendered-<pool>-<hash>` is how the render controller
+ * names a pool's configs) and the image it was told to (on-cluster layering). A node the MCO does
+ * not manage (no desiredConfig) or that is gone has nothing to wait for.
+ */
+export function evaluateRelease(node: NodeObject | undefined, pool: string, roleLabel: string): PollStep<string> {
+    const name = node?.metadata?.name ?? "?";
+    if (node === undefined) return { done: "gone", line: `node ${name} is gone: nothing to wait for` };
+    const labels = node.metadata?.labels ?? {};
+    if (Object.prototype.hasOwnProperty.call(labels, roleLabel)) {
+        return { waiting: `node ${name} still has ${roleLabel}; waiting for its removal` };
+    }
+    const a = node.metadata?.annotations ?? {};
+    const desired = a[NODE_ANNOTATIONS.desired];
+    if (desired === undefined) return { done: "unmanaged", line: `node ${name} is not managed by the MCO: nothing to wait for` };
+    const state = a[NODE_ANNOTATIONS.state] ?? "?";
+    if (desired.startsWith(`rendered-${pool}-`)) {
+        return { waiting: `node ${name}: waiting for the MCO to move it out of pool ${pool} (desiredConfig ${desired}, state ${state})` };
+    }
+    const current = a[NODE_ANNOTATIONS.current];
+    const imageDone = (a[NODE_ANNOTATIONS.currentImage] ?? "") === (a[NODE_ANNOTATIONS.desiredImage] ?? "");
+    if (current !== desired || !imageDone || state !== "Done") {
+        return { waiting: `node ${name}: moving to ${desired} (currentConfig ${current ?? "?"}, state ${state})` };
+    }
+    return { done: desired, line: `node ${name} left pool ${pool}: it runs ${desired}` };
+}
+
+export async function waitForNodeRelease(req: ReleaseRequest, reader: KubeReader, clock: Clock, log: (line: string) => void): Promise<string> {
+    const roleLabel = `node-role.kubernetes.io/${req.pool}`;
+    return pollUntil<string>(async () => {
+        const node = await reader.get(`/api/v1/nodes/${encodeURIComponent(req.node)}`) as NodeObject | undefined;
+        return evaluateRelease(node === undefined ? undefined : { ...node, metadata: { ...node.metadata, name: req.node } }, req.pool, roleLabel);
+    }, clock, {
+        timeoutMs: req.timeoutMs,
+        pollMs: req.pollMs,
+        heartbeatMs: 300_000,
+        log,
+        isFatal: () => false,
+        readError: e => `node ${req.node}: cannot read it (${errorText(e)}); retrying`,
+        timedOut: last => new Error(`node ${req.node} did not leave pool ${req.pool} within ${Math.round(req.timeoutMs / 60_000)} minutes ` +
+            `(rhcos-forge:rollout.timeoutMinutes); the pool's MachineConfig and the pool are kept. Last: ${last}`),
+    });
+}
+
+function readStdin(): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        process.stdin.on("data", (c: Buffer) => chunks.push(c));
+        process.stdin.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+        process.stdin.on("error", reject);
+    });
+}
+
+async function main(): Promise<void> {
+    const req = JSON.parse(await readStdin()) as ReleaseRequest;
+    const reader = kubeReader(resolveConnection(req.kubeconfig, req.context));
+    await waitForNodeRelease(req, reader, realClock, line => process.stderr.write(`rhcos-forge: ${line}\n`));
+}
+
+if (require.main === module) {
+    main().catch(e => {
+        process.stderr.write(`rhcos-forge: ${errorText(e)}\n`);
+        process.exit(1);
+    });
+}

@@ -1,0 +1,70 @@
+// Taking a node out of a custom pool (components/rollout/nodeRelease.ts): the verdicts on Node
+// annotations as the MCO writes them, and the wait, replayed with a fake clock.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { NodeObject, evaluateRelease, waitForNodeRelease } from "../../../components/rollout/nodeRelease";
+import { Clock } from "../../../components/rollout/poll";
+
+const ROLE = "node-role.kubernetes.io/canary";
+const node = (labels: Record<string, string>, a: Record<string, string> = {}): NodeObject => ({
+    metadata: { name: "worker-0", labels: { "node-role.kubernetes.io/worker": "", ...labels }, annotations: a },
+});
+const ann = (desired: string, current: string, state: string): Record<string, string> => ({
+    "machineconfiguration.openshift.io/desiredConfig": desired,
+    "machineconfiguration.openshift.io/currentConfig": current,
+    "machineconfiguration.openshift.io/state": state,
+});
+const waitingFor = (v: ReturnType<typeof evaluateRelease>): string => ("waiting" in v ? v.waiting : `done: ${v.line}`);
+
+describe("evaluateRelease", () => {
+    it("waits while the node still carries the pool's role label", () => {
+        assert.match(waitingFor(evaluateRelease(node({ [ROLE]: "" }, ann("rendered-canary-1", "rendered-canary-1", "Done")), "canary", ROLE)), /still has node-role.kubernetes.io\/canary/);
+    });
+
+    it("waits while the node controller has not moved the node to another pool's config", () => {
+        assert.match(waitingFor(evaluateRelease(node({}, ann("rendered-canary-1", "rendered-canary-1", "Done")), "canary", ROLE)), /move it out of pool canary/);
+    });
+
+    it("waits while the daemon applies the worker pool's config", () => {
+        assert.match(waitingFor(evaluateRelease(node({}, ann("rendered-worker-2", "rendered-canary-1", "Working")), "canary", ROLE)), /moving to rendered-worker-2/);
+    });
+
+    it("waits while a layered node has not booted the image it was told to", () => {
+        const a = { ...ann("rendered-worker-2", "rendered-worker-2", "Done"), "machineconfiguration.openshift.io/desiredImage": "quay.io/x/y@sha256:1" };
+        assert.match(waitingFor(evaluateRelease(node({}, a), "canary", ROLE)), /moving to rendered-worker-2/);
+    });
+
+    it("is done once the node runs another pool's config, Done; and for nodes the MCO does not manage or that are gone", () => {
+        assert.equal(waitingFor(evaluateRelease(node({}, ann("rendered-worker-2", "rendered-worker-2", "Done")), "canary", ROLE)), "done: node worker-0 left pool canary: it runs rendered-worker-2");
+        assert.match(waitingFor(evaluateRelease(node({}), "canary", ROLE)), /^done: .*not managed by the MCO/);
+        assert.match(waitingFor(evaluateRelease(undefined, "canary", ROLE)), /^done: .*gone/);
+    });
+
+    it("does not take a pool whose name starts like ours for ours", () => {
+        assert.match(waitingFor(evaluateRelease(node({}, ann("rendered-canary2-9", "rendered-canary2-9", "Done")), "canary", ROLE)), /^done/);
+    });
+});
+
+describe("waitForNodeRelease", () => {
+    const fakeClock = (): Clock => {
+        let t = 0;
+        return { now: () => t, sleep: async ms => { t += ms; } };
+    };
+    const request = { pool: "canary", node: "worker-0", kubeconfig: "", timeoutMs: 60_000, pollMs: 1000 };
+
+    it("polls until the worker pool has taken the node back, logging each change", async () => {
+        const seq = [node({ [ROLE]: "" }), node({}, ann("rendered-canary-1", "rendered-canary-1", "Done")),
+            node({}, ann("rendered-worker-2", "rendered-canary-1", "Working")), node({}, ann("rendered-worker-2", "rendered-worker-2", "Done"))];
+        let i = 0;
+        const log: string[] = [];
+        const done = await waitForNodeRelease(request, { get: async () => seq[Math.min(i++, seq.length - 1)] }, fakeClock(), l => log.push(l));
+        assert.equal(done, "rendered-worker-2");
+        assert.equal(log.length, 4);
+        assert.equal(log.at(-1), "node worker-0 left pool canary: it runs rendered-worker-2");
+    });
+
+    it("fails at the timeout naming the node, the pool and what it last saw", async () => {
+        await assert.rejects(waitForNodeRelease(request, { get: async () => node({}, ann("rendered-canary-1", "rendered-canary-1", "Done")) }, fakeClock(), () => undefined),
+            /node worker-0 did not leave pool canary within 1 minutes .*the pool's MachineConfig and the pool are kept\. Last: .*move it out of pool canary/);
+    });
+});
