@@ -14,7 +14,7 @@ export interface ObjectMeta {
     deletionTimestamp?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
-    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
+    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }[];
     managedFields?: { manager?: string; operation?: string; fieldsV1?: Record<string, unknown> }[];
     finalizers?: string[];
 }

@@ -9,7 +9,8 @@
 //               as in pkg/controller/common/helpers.go MergeMachineConfigs (the last osImageURL of a
 //               MachineConfig the MCO did not generate wins over the ConfigMap's
 //               baseOSContainerImage, kernelArguments and extensions append, a non-default
-//               kernelType wins) into rendered-<pool>-<hash>, and the pool's spec.configuration
+//               kernelType wins; the worker role's configs merge first, so a custom pool's own
+//               override them) into rendered-<pool>-<hash>, and the pool's spec.configuration
 //               names it with every source (syncGeneratedMachineConfig); no matching
 //               MachineConfig sets RenderDegraded (syncFailingStatus).
 //   node        pkg/controller/node: a node belongs to the pools its labels select, a custom pool
@@ -45,7 +46,7 @@
 // rebooted. Tests assert on that record and on the objects, never on timings.
 import { createHash } from "node:crypto";
 import { KubeClient, KubeError, KubeObject, WatchEvent } from "./kube";
-import { MCO_API, MCO_NAMESPACE } from "./seed";
+import { MCO_API, MCO_NAMESPACE, ROLE_LABEL as ROLE } from "./seed";
 
 const A = {
     current: "machineconfiguration.openshift.io/currentConfig",
@@ -387,13 +388,18 @@ export class McoSimulator {
         return { osImageURL: s.osImageURL ?? "", kernelType: s.kernelType || "default", kernelArguments: s.kernelArguments ?? [], extensions: s.extensions ?? [] };
     }
 
-    /** MergeMachineConfigs over the pool's MachineConfigs (sorted by name). */
+    /**
+     * MergeMachineConfigs: the worker role's configs first, then the others (a custom pool's own),
+     * each sorted by name, so a custom pool's configuration overrides the worker's.
+     */
     private merge(configs: Mc[]): NodeContent {
+        const isWorker = (c: Mc): boolean => c.metadata.labels?.[ROLE] === "worker";
+        const ordered = [...configs.filter(isWorker), ...configs.filter(c => !isWorker(c))];
         let osImageURL = this.baseImage;
         let kernelType = "";
         const kernelArguments: string[] = [];
         const extensions: string[] = [];
-        for (const c of configs) {
+        for (const c of ordered) {
             const s = c.spec ?? {};
             if (s.kernelType === "realtime" || s.kernelType === "64k-pages") kernelType = s.kernelType;
             kernelArguments.push(...(s.kernelArguments ?? []));
@@ -427,7 +433,8 @@ export class McoSimulator {
                     metadata: {
                         name: renderedName,
                         annotations: { [GENERATED_BY]: "rf-mco-simulator" },
-                        ownerReferences: pool.metadata.uid ? [{ apiVersion: MCO_API, kind: "MachineConfigPool", name, uid: pool.metadata.uid, controller: true }] : [],
+                        // metav1.NewControllerRef, as the render controller sets it: the pool owns its configs.
+                        ownerReferences: pool.metadata.uid ? [{ apiVersion: MCO_API, kind: "MachineConfigPool", name, uid: pool.metadata.uid, controller: true, blockOwnerDeletion: true }] : [],
                     },
                     spec: {
                         config: { ignition: { version: "3.5.0" } },
@@ -604,6 +611,14 @@ export class McoSimulator {
             this.moscs.set(mosc.metadata.name, updated);
             return result({ wrote: true, build: build.metadata.name });
         }
+        // ... and, starting it, records that it has seen the MachineOSConfig's generation.
+        if (mosc.status?.observedGeneration !== mosc.metadata.generation) {
+            const updated = await this.client.update<Mosc>(`${base}/machineosconfigs/${mosc.metadata.name}/status`, {
+                ...mosc, status: { ...mosc.status, observedGeneration: mosc.metadata.generation },
+            });
+            this.moscs.set(mosc.metadata.name, updated);
+            return result({ wrote: true, build: build.metadata.name });
+        }
         const conds = build.status?.conditions ?? [];
         const isTrue = (t: string): boolean => conds.some(c => c.type === t && c.status === "True");
         const setStatus = async (status: Record<string, unknown>): Promise<void> => {
@@ -651,8 +666,8 @@ export class McoSimulator {
         const field = api === "v1" ? "currentImagePullSpec" : "currentImagePullspec";
         if (mosc.status?.[field] !== digest) {
             const status = api === "v1"
-                ? { ...mosc.status, currentImagePullSpec: digest, observedGeneration: mosc.metadata.generation, machineOSBuild: { group: "machineconfiguration.openshift.io", name: build.metadata.name, resource: "machineosbuilds" } }
-                : { ...mosc.status, currentImagePullspec: digest, observedGeneration: mosc.metadata.generation };
+                ? { ...mosc.status, currentImagePullSpec: digest, machineOSBuild: { group: "machineconfiguration.openshift.io", name: build.metadata.name, resource: "machineosbuilds" } }
+                : { ...mosc.status, currentImagePullspec: digest };
             const updated = await this.client.update<Mosc>(`${base}/machineosconfigs/${mosc.metadata.name}/status`, { ...mosc, status });
             this.moscs.set(mosc.metadata.name, updated);
             return result({ wrote: true, build: build.metadata.name });

@@ -10,8 +10,11 @@ import { KubeObject } from "./kube";
 import { McoSimulator } from "./mcoSimulator";
 import { MCO_API, SEED_MANAGER, Seeded, seedCluster } from "./seed";
 
-/** The simulator's and the tests' own clients announce themselves as rf-test/<manager>. */
-const TEST_AGENT = /^rf-test\//;
+/**
+ * Requests that are not rhcos-forge's: the simulator's and the tests' own clients (rf-test/<manager>)
+ * and the cluster's own components (the API server's leases and endpoints, the garbage collector).
+ */
+const NOT_RHCOS_FORGE = /^(rf-test|kube-apiserver|kube-controller-manager)\//;
 
 export interface TestCluster {
     readonly api: ApiServer;
@@ -40,7 +43,7 @@ export interface TestClusterOptions {
 export async function startTestCluster(env: Env, opts: TestClusterOptions): Promise<TestCluster> {
     const api = await startApiServer(env, opts.name ?? "apiserver");
     const seeded = await seedCluster(api.clientAs(SEED_MANAGER), { release: opts.release, baseImage: opts.baseImage });
-    const foreign = (from = 0): AuditEvent[] => api.auditEvents().slice(from).filter(e => !TEST_AGENT.test(e.userAgent ?? ""));
+    const foreign = (from = 0): AuditEvent[] => api.auditEvents().slice(from).filter(e => !NOT_RHCOS_FORGE.test(e.userAgent ?? ""));
     const sim = new McoSimulator(api.clientAs("machine-config-controller"), {
         machineOSApi: opts.machineOSApi,
         // The CVO steps once per read of ClusterVersion by rhcos-forge (the provider or the wait).

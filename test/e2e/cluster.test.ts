@@ -3,13 +3,20 @@
 // server through components/rollout/kubeApi; the MCO is played by test/cluster/mcoSimulator.ts.
 // Each test asserts on the objects the server stored and on the simulator's record of what it saw.
 import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, readdirSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { leakedSecrets } from "../../dev/proc";
-import { KubeObject } from "../cluster/kube";
+import * as yaml from "js-yaml";
+import { ConfigError, parseStackConfig } from "../../components/config/parse";
+import { checkMachineOSConfigName, renderMachineOSConfig } from "../../components/openshift/machineOsConfig";
+import { OpenShiftVersion } from "../../components/openshift/versions";
+import { REPO_ROOT, leakedSecrets } from "../../dev/proc";
+import { Stack, openStack } from "../../dev/pulumiCli";
+import { KubeClient, KubeError, KubeObject } from "../cluster/kube";
 import { RecordEntry } from "../cluster/mcoSimulator";
-import { MCO_API } from "../cluster/seed";
+import { MCO_API, MCO_NAMESPACE } from "../cluster/seed";
 import { TestCluster, pointAtCluster, startTestCluster } from "../cluster/testCluster";
-import { E2e, plannedChanges, setUpE2e } from "./setup";
+import { E2e, PASSPHRASE, plannedChanges, setUpE2e } from "./setup";
 
 const STACK = "e2e-cluster";
 const MC = (pool: string): string => `99-${pool}-rhcos-forge-os-image`;
@@ -34,6 +41,23 @@ function configureMachineConfig(image: Record<string, unknown> = {}): void {
     pointAtCluster(e2e.stack.configFile);
 }
 
+/** On-cluster layering: the MCO builds, so the repository is only a name on a host with a dot. */
+const ONCLUSTER_REPO = "registry.rf-e2e.example/rhcos-forge/node";
+
+function configureOnCluster(version: OpenShiftVersion, pools: Record<string, unknown>[], packages: string[] = ["htop"]): void {
+    e2e.configure({ rollout: { method: "machineosconfig", pools, timeoutMinutes: 5 } });
+    pointAtCluster(e2e.stack.configFile, c => {
+        c["rhcos-forge:cluster"] = { ...c["rhcos-forge:cluster"], openshiftVersion: version };
+        c["rhcos-forge:mirror"] = { ...c["rhcos-forge:mirror"], repos: [], packageSet: { id: "rhcos-forge-extras", packages: [] } };
+        const image = c["rhcos-forge:image"];
+        c["rhcos-forge:image"] = { base: "cluster", repository: ONCLUSTER_REPO, packages, files: image.files, labels: image.labels };
+    });
+}
+
+async function setKubeconfig(kubeconfig: string): Promise<void> {
+    await e2e.stack.pulumi(["config", "set", "--secret", "rhcos-forge:kubeconfig", "--stack", STACK, "--config-file", e2e.stack.configFile], { input: kubeconfig });
+}
+
 const mcPath = (name: string): string => `/apis/${MCO_API}/machineconfigs/${name}`;
 const poolPath = (name: string): string => `/apis/${MCO_API}/machineconfigpools/${name}`;
 
@@ -55,8 +79,7 @@ before(async () => {
     e2e = await setUpE2e(STACK);
     cluster = await startTestCluster(e2e.env, { release: "release-4.19", baseImage: e2e.services.baseRef, machineOSApi: "v1" });
     process.stderr.write(`# kube-apiserver ${cluster.api.version} ready in ${cluster.api.startMs} ms\n`);
-    const cf = ["--stack", STACK, "--config-file", e2e.stack.configFile];
-    await e2e.stack.pulumi(["config", "set", "--secret", "rhcos-forge:kubeconfig", ...cf], { input: cluster.api.kubeconfig });
+    await setKubeconfig(cluster.api.kubeconfig);
 });
 after(async () => {
     await cluster?.stop();
@@ -65,6 +88,34 @@ after(async () => {
 
 describe("the rollout against a real API server (machineconfig)", () => {
     let ref = "";
+
+    it("a failed build creates and changes no MachineConfig, and destroy afterwards leaves nothing", async () => {
+        const before = await cluster.snapshot();
+        configureMachineConfig({ packages: ["rf-hello", "rf-no-such-package"] });
+        const mark = cluster.auditMark();
+        const res = await pulumi(["up", "--yes"], { check: false });
+        assert.notEqual(res.code, 0);
+        assert.match(res.out, /rf-no-such-package/, "the failure names the package the build could not install");
+        await cluster.sim.settled();
+        const wroteMcs = cluster.foreignWrites(mark).filter(e => e.objectRef?.resource === "machineconfigs");
+        assert.deepEqual(wroteMcs.map(e => `${e.verb} ${e.requestURI}`), [], "no MachineConfig was created or changed");
+        for (const pool of ["canary", "worker"]) assert.equal(await cluster.api.client.get(mcPath(MC(pool))), undefined);
+        const node = await cluster.api.client.mustGet(`/api/v1/nodes/${CANARY_NODE}`);
+        assert.deepEqual(node.metadata.labels, cluster.seeded.workerLabels(CANARY_NODE), "no node joined a pool the image never reached");
+
+        await pulumi(["destroy", "--yes"]);
+        await cluster.sim.settled();
+        const after = await cluster.snapshot();
+        for (const key of Object.keys(after)) {
+            assert.ok(key in before, `destroy left ${key}`);
+        }
+        assert.equal(await cluster.api.client.get(poolPath("canary")), undefined, "the canary pool is gone");
+        const worker = await cluster.api.client.mustGet(poolPath("worker"));
+        assert.deepEqual(Object.keys(worker.spec ?? {}).filter(k => k !== "configuration").sort(), ["machineConfigSelector", "nodeSelector"],
+            "the worker pool is back to the MCO's own fields");
+        const exported = JSON.parse((await e2e.stack.pulumi(["stack", "export", "--stack", STACK])).stdout) as { deployment: { resources?: unknown[] } };
+        assert.equal((exported.deployment.resources ?? []).length, 0);
+    });
 
     it("up creates the MachineConfigs, the custom pool and the node label; the canary is Updated before the worker MachineConfig is touched", async () => {
         configureMachineConfig();
@@ -118,8 +169,395 @@ describe("the rollout against a real API server (machineconfig)", () => {
         assert.deepEqual(cluster.sim.record.slice(from), [], "the simulator saw no change");
     });
 
+    it("someone edits a MachineConfig's osImageURL by hand: preview --refresh shows the drift and up --refresh puts it back", async () => {
+        const handSet = `quay.io/someone/rhcos@sha256:${"b".repeat(64)}`;
+        await cluster.api.clientAs("kubectl-edit").patch(mcPath(MC("worker")), "merge", { spec: { osImageURL: handSet } });
+        await cluster.sim.settled();
+        assert.equal(cluster.sim.nodeUpdates("worker-1").at(-1)?.summary.toImage, handSet, "the MCO rolled the hand-set image out");
+
+        const preview = await e2e.run(["preview", "--refresh", "--diff", "--json"]);
+        engineOutput.push(preview.stdout, preview.stderr);
+        // A refreshing preview lists a `refresh` step for every resource: those are reads.
+        const changes = plannedChanges(preview.stdout).filter(c => !c.startsWith("read ") && !c.startsWith("refresh "));
+        assert.deepEqual(changes, ["update kubernetes:machineconfiguration.openshift.io/v1:MachineConfig::rollout-worker-machineconfig"]);
+        const step = (JSON.parse(preview.stdout) as { steps: { urn: string; detailedDiff?: Record<string, unknown> }[] }).steps
+            .find(x => x.urn.endsWith("::rollout-worker-machineconfig"));
+        assert.ok(step?.detailedDiff && "spec.osImageURL" in step.detailedDiff, JSON.stringify(step?.detailedDiff));
+
+        // Pulumi diffs against its state: without a refresh it has no idea the object changed.
+        const from = cluster.sim.record.length;
+        await pulumi(["up", "--yes", "--refresh"]);
+        await cluster.sim.settled();
+        const restored = await cluster.api.client.mustGet<Mc>(mcPath(MC("worker")));
+        assert.equal(restored.spec?.osImageURL, ref);
+        const owner = (restored.metadata.managedFields ?? []).filter(m => JSON.stringify(m.fieldsV1 ?? {}).includes("f:osImageURL")).map(m => m.manager);
+        assert.equal(owner.length, 1, `one manager owns osImageURL again: ${owner.join(", ")}`);
+        assert.match(owner[0] ?? "", /^pulumi-kubernetes/, "rhcos-forge took the field back");
+        for (const n of ["worker-1", "worker-2", "worker-3"]) {
+            assert.equal(cluster.sim.nodeUpdates(n, from).at(-1)?.summary.toImage, ref, `${n} is back on the image`);
+        }
+    });
+
+    it("a canary that turns Degraded stops the rollout with the pool's message; the worker pool is untouched; the next up after recovery completes", async () => {
+        const reason = "failed to pull image: unauthorized: authentication required";
+        cluster.sim.degradePool("canary", reason);
+        configureMachineConfig({ packages: ["rf-hello", "rf-extra"] });
+        const from = cluster.sim.record.length;
+        const mark = cluster.auditMark();
+        const res = await pulumi(["up", "--yes"], { check: false }).finally(() => cluster.sim.recoverPool("canary"));
+        assert.notEqual(res.code, 0);
+        assert.match(res.out, new RegExp(`pool canary is NodeDegraded \\(1 nodes are reporting degraded status on sync\\): Node ${CANARY_NODE} is reporting: "${reason}"`));
+        const canaryMc = await cluster.api.client.mustGet<Mc>(mcPath(MC("canary")));
+        assert.notEqual(canaryMc.spec?.osImageURL, ref, "the canary got the new image");
+        assert.equal((await cluster.api.client.mustGet<Mc>(mcPath(MC("worker")))).spec?.osImageURL, ref, "the worker MachineConfig kept the old image");
+        assert.deepEqual(cluster.sim.events("MachineConfig", MC("worker")).filter(e => e.seq >= from), [], "the simulator saw no change to it");
+        assert.deepEqual(cluster.foreignWrites(mark).filter(e => e.objectRef?.name === MC("worker")), []);
+        assert.deepEqual(cluster.sim.nodeUpdates(undefined, from).filter(u => u.name !== CANARY_NODE), [], "no worker node moved");
+
+        await cluster.sim.settled();
+        await pulumi(["up", "--yes"]);
+        await cluster.sim.settled();
+        const newRef = (await e2e.outputs()).image.ref;
+        assert.equal(newRef, canaryMc.spec?.osImageURL);
+        for (const pool of ["canary", "worker"]) assert.equal((await cluster.api.client.mustGet<Mc>(mcPath(MC(pool)))).spec?.osImageURL, newRef);
+        for (const n of cluster.seeded.workers) assert.equal(cluster.sim.nodeUpdates(n).at(-1)?.summary.toImage, newRef, `${n} runs the new image`);
+        ref = newRef;
+    });
+
+    it("destroy: each node leaves the canary pool the way the MCO documents it and reboots once; MachineConfigs, pool and labels go", async () => {
+        // A MachineConfig of the canary pool's own that rhcos-forge does not manage: reverting the
+        // pool in place before moving its nodes would now reboot them twice.
+        const admin = cluster.api.clientAs("cluster-admin");
+        await admin.create(`/apis/${MCO_API}/machineconfigs`, {
+            apiVersion: MCO_API, kind: "MachineConfig",
+            metadata: { name: "50-canary-admin-kargs", labels: { "machineconfiguration.openshift.io/role": "canary" } },
+            spec: { kernelArguments: ["rf.canary=1"] },
+        });
+        await cluster.sim.settled();
+        assert.deepEqual(cluster.sim.nodeUpdates(CANARY_NODE).at(-1)?.summary.kernelArguments, ["rf.canary=1"]);
+
+        const from = cluster.sim.record.length;
+        await pulumi(["destroy", "--yes"]);
+        await cluster.sim.settled();
+        const seen = cluster.sim.record.slice(from);
+        const unlabelled = first(seen, e => e.kind === "Node" && e.name === CANARY_NODE &&
+            !("node-role.kubernetes.io/canary" in (e.summary.labels as Record<string, string>)), "the canary label removed");
+        const movedBack = first(seen, e => e.kind === "NodeUpdate" && e.name === CANARY_NODE, `${CANARY_NODE} updated`);
+        const mcGone = first(seen, e => e.kind === "MachineConfig" && e.name === MC("canary") && e.type === "DELETED", `${MC("canary")} deleted`);
+        const poolGone = first(seen, e => e.kind === "MachineConfigPool" && e.name === "canary" && e.type === "DELETED", "the canary pool deleted");
+        assert.equal(movedBack.summary.pool, "worker", "the node's update came from the worker pool, not from the canary pool reverting in place");
+        assert.ok(unlabelled.rv < movedBack.rv && movedBack.rv < mcGone.rv && mcGone.rv < poolGone.rv,
+            `label ${unlabelled.rv} < node back in worker ${movedBack.rv} < MachineConfig deleted ${mcGone.rv} < pool deleted ${poolGone.rv}`);
+        for (const n of cluster.seeded.workers) {
+            const updates = cluster.sim.nodeUpdates(n, from);
+            assert.equal(updates.filter(u => u.type === "REBOOT").length, 1, `${n} rebooted once: ${JSON.stringify(updates.map(u => u.summary))}`);
+            assert.equal(updates.at(-1)?.summary.toImage, e2e.services.baseRef, `${n} is back on the cluster's RHCOS`);
+            assert.deepEqual(updates.at(-1)?.summary.kernelArguments, [], `${n} has no canary kernel argument`);
+        }
+        for (const pool of ["canary", "worker"]) assert.equal(await cluster.api.client.get(mcPath(MC(pool))), undefined);
+        assert.equal(await cluster.api.client.get(poolPath("canary")), undefined);
+        const node = await cluster.api.client.mustGet(`/api/v1/nodes/${CANARY_NODE}`);
+        assert.deepEqual(node.metadata.labels, cluster.seeded.workerLabels(CANARY_NODE), "the label patch is gone and every other label stayed");
+        const worker = await cluster.api.client.mustGet(poolPath("worker"));
+        assert.deepEqual(worker.spec?.machineConfigSelector, { matchLabels: { "machineconfiguration.openshift.io/role": "worker" } });
+        assert.equal(worker.spec?.maxUnavailable, undefined, "the worker pool patch is gone");
+        await admin.delete(mcPath("50-canary-admin-kargs"));
+        await cluster.sim.settled();
+    });
+
+});
+
+interface Mosc extends KubeObject { spec?: Record<string, unknown>; status?: { currentImagePullSpec?: string; currentImagePullspec?: string } }
+interface Mosb extends KubeObject { spec?: { machineOSConfig?: { name?: string } }; status?: { digestedImagePushSpec?: string; finalImagePullspec?: string; conditions?: { type: string; status: string }[] } }
+
+/** The image the pool's succeeded MachineOSBuilds report (the newest last), as the server has them. */
+async function builtImages(client: KubeClient, api: "v1" | "v1alpha1", pool: string): Promise<string[]> {
+    const list = await client.list<Mosb>(`/apis/machineconfiguration.openshift.io/${api}/machineosbuilds`);
+    return list.items.filter(b => b.spec?.machineOSConfig?.name === pool && (b.status?.conditions ?? []).some(c => c.type === "Succeeded" && c.status === "True"))
+        .map(b => b.status?.digestedImagePushSpec ?? b.status?.finalImagePullspec ?? "");
+}
+
+describe("on-cluster layering against the API server (MachineOSConfig v1, OpenShift 4.19 CRDs)", () => {
+    const moscPath = (pool: string): string => `/apis/machineconfiguration.openshift.io/v1/machineosconfigs/${pool}`;
+
+    it("up: the server accepts the v1 MachineOSConfigs, the MCO builds each pool, and image.ref is the simulated build's digest", async () => {
+        configureOnCluster("4.19", [{ name: "canary", nodes: [CANARY_NODE] }, { name: "worker" }]);
+        const from = cluster.sim.record.length;
+        await pulumi(["up", "--yes"]);
+        await cluster.sim.settled();
+        for (const pool of ["canary", "worker"]) {
+            const mosc = await cluster.api.client.mustGet<Mosc>(moscPath(pool));
+            assert.equal(mosc.apiVersion, "machineconfiguration.openshift.io/v1");
+            assert.equal(mosc.spec?.renderedImagePushSpec, `${ONCLUSTER_REPO}:${pool}`);
+        }
+        const secret = await cluster.api.client.mustGet(`/api/v1/namespaces/${MCO_NAMESPACE}/secrets/rhcos-forge-registry-push`);
+        assert.equal(secret.type, "kubernetes.io/dockerconfigjson");
+        const [workerImage] = await builtImages(cluster.api.client, "v1", "worker");
+        const [canaryImage] = await builtImages(cluster.api.client, "v1", "canary");
+        assert.match(workerImage, new RegExp(`^${ONCLUSTER_REPO.replace(/\./g, "\\.")}@sha256:[a-f0-9]{64}$`));
+        assert.equal((await e2e.outputs()).image.ref, workerImage, "image.ref is the last pool's build, as the server reports it");
+        assert.equal(cluster.sim.nodeUpdates(CANARY_NODE, from).at(-1)?.summary.toImage, canaryImage);
+        for (const n of ["worker-1", "worker-2", "worker-3"]) assert.equal(cluster.sim.nodeUpdates(n, from).at(-1)?.summary.toImage, workerImage);
+        const seen = cluster.sim.record.slice(from);
+        const canaryDone = first(seen, e => e.kind === "MachineConfigPool" && e.name === "canary" &&
+            String((e.summary.messages as Record<string, string>).Updated ?? "").includes(canaryImage), "the canary pool Updated with its image");
+        const workerMosc = first(seen, e => e.kind === "MachineOSConfig" && e.name === "worker", "the worker MachineOSConfig");
+        assert.ok(canaryDone.rv < workerMosc.rv, "the worker MachineOSConfig came after the canary pool was updated");
+    });
+
+    it("a build failure stops the rollout with the MachineOSBuild's message; the worker MachineOSConfig is untouched", async () => {
+        const message = "error: build failed: RUN rpm-ostree install no-such-rpm: exit status 1";
+        cluster.sim.failBuilds("canary", message);
+        const worker = await cluster.api.client.mustGet<Mosc>(moscPath("worker"));
+        configureOnCluster("4.19", [{ name: "canary", nodes: [CANARY_NODE] }, { name: "worker" }], ["htop", "no-such-rpm"]);
+        const res = await pulumi(["up", "--yes"], { check: false }).finally(() => cluster.sim.succeedBuilds("canary"));
+        assert.notEqual(res.code, 0);
+        assert.match(res.out, new RegExp(`MachineOSBuild canary-[a-f0-9]+ for pool canary is Failed \\(BuildFailed\\): ${message.replace(/[()]/g, "\\$&")}`));
+        assert.equal((await cluster.api.client.mustGet<Mosc>(moscPath("worker"))).metadata.generation, worker.metadata.generation, "the worker MachineOSConfig kept its spec");
+    });
+
+    it("destroy removes the MachineOSConfigs, the push secret, the pool and the label; nodes are back on the cluster's RHCOS", async () => {
+        const from = cluster.sim.record.length;
+        await pulumi(["destroy", "--yes"]);
+        await cluster.sim.settled();
+        for (const pool of ["canary", "worker"]) assert.equal(await cluster.api.client.get(moscPath(pool)), undefined);
+        assert.equal(await cluster.api.client.get(`/api/v1/namespaces/${MCO_NAMESPACE}/secrets/rhcos-forge-registry-push`), undefined);
+        assert.equal(await cluster.api.client.get(poolPath("canary")), undefined);
+        assert.deepEqual((await cluster.api.client.mustGet(`/api/v1/nodes/${CANARY_NODE}`)).metadata.labels, cluster.seeded.workerLabels(CANARY_NODE));
+        for (const n of cluster.seeded.workers) assert.equal(cluster.sim.nodeUpdates(n, from).at(-1)?.summary.toImage, e2e.services.baseRef, `${n} is back on base`);
+    });
+});
+
+describe("rollout.method release against the API server", () => {
+    let stack: Stack;
+
+    before(async () => {
+        // `oc adm release new` is the recording stand-in of the host tests (there is no oc here);
+        // everything after it, the ClusterVersion patch and the wait, is real.
+        const bin = e2e.env.mkdir("fake-oc");
+        symlinkSync(join(REPO_ROOT, "test", "host", "release-fake-tools.sh"), join(bin, "oc"));
+        mkdirSync(e2e.env.path("fake-oc-state"), { recursive: true });
+        stack = await openStack(e2e.env.path("state"), STACK, e2e.stack.configFile, {
+            ...e2e.engine, PATH: `${bin}:${e2e.engine.PATH ?? ""}`, FAKE_LOG: e2e.env.path("fake-oc.log"), FAKE_STATE: e2e.env.path("fake-oc-state"),
+        }, PASSPHRASE);
+    });
+
+    it("the ClusterVersion patch lands with force, and the wait follows the simulated progress to Completed", async () => {
+        e2e.configure({ rollout: { method: "release", pools: [], timeoutMinutes: 10 } });
+        pointAtCluster(e2e.stack.configFile, c => {
+            c["rhcos-forge:release"] = {
+                from: `quay.io/openshift-release-dev/ocp-release@sha256:${"1".repeat(64)}`,
+                repository: `${e2e.services.registry.host}/rhcos-forge/release`,
+                tlsVerify: false,
+            };
+        });
+        const from = cluster.sim.record.length;
+        const cf = ["--stack", STACK, "--config-file", e2e.stack.configFile];
+        const res = await stack.pulumi(["up", "--yes", ...cf]);
+        engineOutput.push(res.stdout, res.stderr);
+        await cluster.sim.settled();
+        const release = (JSON.parse((await stack.pulumi(["stack", "output", "--json", "--show-secrets", "--stack", STACK])).stdout) as { release: { ref: string } }).release.ref;
+        const cv = await cluster.api.client.mustGet("/apis/config.openshift.io/v1/clusterversions/version");
+        assert.deepEqual(cv.spec?.desiredUpdate, { image: release, version: "", force: true });
+        assert.equal(cv.spec?.clusterID, "6a0ab6a8-3a2c-4f5e-9a44-5b0d9d6f1a3e", "the patch left the cluster's own fields alone");
+        const owners = (cv.metadata.managedFields ?? []).filter(m => JSON.stringify(m.fieldsV1 ?? {}).includes("f:desiredUpdate")).map(m => m.manager);
+        assert.deepEqual(owners, ["rhcos-forge"]);
+        // Each step the simulated CVO took (one per read) shows in the wait's log, in order.
+        const steps = cluster.sim.events("ClusterVersion").filter(e => e.seq >= from).map(e => e.summary.progressing as string | undefined)
+            .filter((m): m is string => m !== undefined && m.startsWith("Working towards"));
+        assert.ok(steps.length >= 3, JSON.stringify(steps));
+        let at = 0;
+        for (const step of new Set(steps)) {
+            const i = res.stdout.indexOf(step, at);
+            assert.ok(i >= 0, `the wait logged "${step}" after the previous step`);
+            at = i;
+        }
+        assert.match(res.stdout.slice(at), /cluster updated to \S+ \(/);
+        const latest = cluster.sim.events("ClusterVersion").at(-1)?.summary.latest as { state: string; image: string };
+        assert.deepEqual(latest.state, "Completed");
+        assert.equal(latest.image, release);
+    });
+
+    it("destroy leaves the cluster on the release and says so", async () => {
+        const cf = ["--stack", STACK, "--config-file", e2e.stack.configFile];
+        const res = await stack.pulumi(["destroy", "--yes", ...cf]);
+        engineOutput.push(res.stdout, res.stderr);
+        assert.match(res.stdout + res.stderr, /leaves the cluster on release/);
+        const cv = await cluster.api.client.mustGet("/apis/config.openshift.io/v1/clusterversions/version");
+        assert.equal((cv.spec?.desiredUpdate as { force?: boolean } | undefined)?.force, true);
+    });
+});
+
+describe("GitOps render mode, applied to the server", () => {
+    it("the rendered directory applies with server-side apply onto a cluster that has the worker pool, which keeps its selectors", async () => {
+        e2e.configure({ rollout: { pools: [{ name: "canary", nodes: [CANARY_NODE], maxUnavailable: 1 }, { name: "worker", maxUnavailable: "50%" }] } });
+        await pulumi(["up", "--yes"]);
+        const before = await cluster.api.client.mustGet(poolPath("worker"));
+        const gitops = cluster.api.clientAs("gitops");
+        const applied: string[] = [];
+        for (const dir of ["0-crd", "1-manifest"]) {
+            const path = join(e2e.manifests, dir);
+            let files: string[] = [];
+            try { files = readdirSync(path).sort(); } catch { continue; }
+            for (const f of files) {
+                for (const doc of yaml.loadAll(readFileSync(join(path, f), "utf8")) as KubeObject[]) {
+                    if (!doc) continue;
+                    await gitops.patch(resourcePath(doc), "apply", JSON.stringify(doc), { force: true }).catch((e: unknown) => {
+                        throw new Error(`applying ${f} (${doc.kind} ${doc.metadata.name}): ${String(e)}\n${readFileSync(join(path, f), "utf8")}`);
+                    });
+                    applied.push(`${doc.kind}/${doc.metadata.name}`);
+                }
+            }
+        }
+        assert.ok(applied.includes("MachineConfigPool/worker") || applied.some(a => a.startsWith("MachineConfigPool")), applied.join(", "));
+        await cluster.sim.settled();
+        const worker = await cluster.api.client.mustGet(poolPath("worker"));
+        assert.deepEqual(worker.spec?.machineConfigSelector, before.spec?.machineConfigSelector);
+        assert.deepEqual(worker.spec?.nodeSelector, { matchLabels: { "node-role.kubernetes.io/worker": "" } });
+        assert.deepEqual(worker.spec?.machineConfigSelector, { matchLabels: { "machineconfiguration.openshift.io/role": "worker" } });
+        assert.equal(worker.spec?.maxUnavailable, "50%");
+        assert.deepEqual(worker.metadata.labels, before.metadata.labels, "the MCO's labels on its pool stay");
+        const ref = (await e2e.outputs()).image.ref;
+        for (const pool of ["canary", "worker"]) assert.equal((await cluster.api.client.mustGet<Mc>(mcPath(MC(pool)))).spec?.osImageURL, ref);
+        for (const n of cluster.seeded.workers) assert.equal(cluster.sim.nodeUpdates(n).at(-1)?.summary.toImage, ref, `${n} runs the image the GitOps apply rolled out`);
+        await pulumi(["destroy", "--yes"]);
+    });
+});
+
+/** Where an object lives in the API (the kinds rhcos-forge renders). */
+function resourcePath(o: KubeObject): string {
+    const plural: Record<string, string> = {
+        MachineConfig: "machineconfigs", MachineConfigPool: "machineconfigpools", MachineOSConfig: "machineosconfigs",
+        Node: "nodes", Secret: "secrets", ClusterVersion: "clusterversions",
+    };
+    const kind = o.kind ?? "";
+    const p = plural[kind];
+    if (p === undefined) throw new Error(`no API path known for kind ${kind}`);
+    const base = o.apiVersion === "v1" ? "/api/v1" : `/apis/${o.apiVersion}`;
+    const ns = o.metadata.namespace ? `/namespaces/${o.metadata.namespace}` : "";
+    return `${base}${ns}/${p}/${o.metadata.name}`;
+}
+
+/** The stack config problems parseStackConfig reports for an on-cluster stack with `repository`. */
+function configProblems(version: OpenShiftVersion, repository: string, pool = "worker"): string[] {
+    const values: Record<string, unknown> = {
+        buildHost: { provider: "local" },
+        image: { base: "cluster", repository },
+        cluster: { openshiftVersion: version },
+        rollout: { method: "machineosconfig", pools: [{ name: pool }] },
+        registryAuth: JSON.stringify({ auths: {} }),
+        kubeconfig: "apiVersion: v1\nkind: Config\n",
+    };
+    try {
+        parseStackConfig(Object.fromEntries(Object.entries(values).map(([k, v]) => [`rhcos-forge:${k}`, typeof v === "string" ? v : JSON.stringify(v)])));
+        return [];
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, String(e));
+        return e.problems.filter(p => p.startsWith("rhcos-forge:image.repository"));
+    }
+}
+
+/** The MachineOSConfig rhcos-forge would render, with the push spec set as given. */
+function machineOSConfig(version: OpenShiftVersion, pool: string, pushSpec: string, name = pool): KubeObject {
+    const obj = renderMachineOSConfig({ version, pool, pushSpec: `registry.example.com/org/node:${pool}`, containerfile: "FROM configs AS final\n", arch: "NoArch" });
+    const spec = JSON.parse(JSON.stringify(obj.spec)) as Record<string, Record<string, unknown>>;
+    if (version === "4.16" || version === "4.17") spec.buildInputs.renderedImagePushspec = pushSpec;
+    else (spec as Record<string, unknown>).renderedImagePushSpec = pushSpec;
+    return { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { ...obj.metadata, name }, spec };
+}
+
+/** The server's verdict on creating it (dry run): undefined when accepted, else its message. */
+async function serverVerdict(client: KubeClient, obj: KubeObject): Promise<string | undefined> {
+    const path = `/apis/${obj.apiVersion}/machineosconfigs?dryRun=All`;
+    try {
+        await client.request("POST", path, obj).then(r => { if (r.status >= 300) throw new KubeError("POST", path, r.status, r.body); });
+        return undefined;
+    } catch (e) {
+        if (e instanceof KubeError) return e.reason;
+        throw e;
+    }
+}
+
+/**
+ * Each CEL rule (and length limit) of the MachineOSConfig CRD that the config check re-implements,
+ * with push specs on both sides of it. For every case the config check and the API server must
+ * agree, and a refusal must be for the same rule: `server` is what the server's message names.
+ */
+const PUSH_SPEC_CASES: { version: OpenShiftVersion; repository: string; ok: boolean; server?: RegExp; config?: RegExp }[] = [
+    // v1: host with a dot, optional port, any depth of path, a tag; or an in-cluster .svc registry.
+    { version: "4.19", repository: "quay.io/org/node", ok: true },
+    { version: "4.19", repository: "registry.example.com:5000/a/b/c/node", ok: true },
+    { version: "4.19", repository: "127.0.0.1:5000/rhcos-forge/node", ok: true },
+    { version: "4.19", repository: "image-registry.openshift-image-registry.svc:5000/openshift/node", ok: true },
+    { version: "4.19", repository: "localhost:5000/org/node", ok: false, server: /spec\.renderedImagePushSpec: Invalid value.*the OCI Image name should follow the host\[:port\]\[\/namespace\]\/name format/, config: /registry host whose name contains a dot.*renderedImagePushSpec/ },
+    { version: "4.19", repository: "node", ok: false, server: /spec\.renderedImagePushSpec: Invalid value/, config: /registry host whose name contains a dot/ },
+    { version: "4.19", repository: `quay.io/org/${"n".repeat(440)}`, ok: false, server: /spec\.renderedImagePushSpec: Too long: may not be (more than|longer than) 447/, config: /1 to 447 characters/ },
+    // v1alpha1: exactly one ':' (so no port) and at most one namespace, unless .svc.
+    { version: "4.16", repository: "quay.io/org/node", ok: true },
+    { version: "4.16", repository: "image-registry.openshift-image-registry.svc:5000/openshift/node", ok: true },
+    { version: "4.16", repository: "registry.example.com:5000/org/node", ok: false, server: /spec\.buildInputs\.renderedImagePushspec: Invalid value.*must end with a valid :<tag>/, config: /exactly one ':'/ },
+    { version: "4.16", repository: "quay.io/a/b/node", ok: false, server: /spec\.buildInputs\.renderedImagePushspec: Invalid value.*host\[:port\]\[\/namespace\]\/name format/, config: /at most two path segments/ },
+    { version: "4.16", repository: "localhost/org/node", ok: false, server: /spec\.buildInputs\.renderedImagePushspec: Invalid value/, config: /registry host whose name contains a dot/ },
+];
+
+describe("the MachineOSConfig CEL rules: the config check and the API server agree", () => {
+    let v1alpha1: TestCluster;
+
+    before(async () => {
+        v1alpha1 = await startTestCluster(e2e.env, { release: "release-4.16", baseImage: e2e.services.baseRef, machineOSApi: "v1alpha1", name: "apiserver-416" });
+    });
+    after(async () => { await v1alpha1?.stop(); });
+
+    for (const c of PUSH_SPEC_CASES) {
+        it(`${c.version} ${c.repository.length > 80 ? `${c.repository.slice(0, 40)}… (${c.repository.length} chars)` : c.repository}: ${c.ok ? "accepted" : "refused"} by both`, async () => {
+            const client = c.version === "4.16" ? v1alpha1.api.client : cluster.api.client;
+            const problems = configProblems(c.version, c.repository);
+            const server = await serverVerdict(client, machineOSConfig(c.version, "worker", `${c.repository}:worker`));
+            assert.equal(problems.length === 0, c.ok, `config check: ${problems.join("; ") || "accepted"}`);
+            assert.equal(server === undefined, c.ok, `API server: ${server ?? "accepted"}`);
+            if (!c.ok) {
+                assert.match(server ?? "", c.server ?? /$^/);
+                assert.match(problems.join("; "), c.config ?? /$^/);
+            }
+        });
+    }
+
+    it("v1: a MachineOSConfig named other than its pool is refused by both, for the same rule", async () => {
+        const obj = machineOSConfig("4.19", "worker", "quay.io/org/node:worker", "not-worker");
+        const server = await serverVerdict(cluster.api.client, obj);
+        assert.match(server ?? "accepted", /MachineOSConfig name must match the referenced MachineConfigPool name/);
+        const rendered = { apiVersion: obj.apiVersion ?? "", kind: obj.kind ?? "", metadata: obj.metadata, spec: obj.spec ?? {} };
+        assert.match(checkMachineOSConfigName(rendered) ?? "accepted", /MachineOSConfig "not-worker" must be named after its pool "worker"/);
+    });
+
+    it("v1: a Containerfile over 4096 characters is refused by both", async () => {
+        const long = `FROM configs AS final\nRUN echo ${"x".repeat(4100)}\n`;
+        const obj = machineOSConfig("4.19", "worker", "quay.io/org/node:worker");
+        (obj.spec as { containerFile: { content: string }[] }).containerFile[0].content = long;
+        assert.match(await serverVerdict(cluster.api.client, obj) ?? "accepted", /spec\.containerFile\[0\]\.content: Too long: may not be (more than|longer than) 4096/);
+        assert.throws(() => renderMachineOSConfig({ version: "4.19", pool: "worker", pushSpec: "quay.io/org/node:worker", containerfile: long, arch: "NoArch" }),
+            /holds at most 4096/);
+    });
+
+    it("v1alpha1 (4.16 CRDs): up creates the MachineOSConfig the server accepts, and image.ref is the simulated build's digest", async () => {
+        await setKubeconfig(v1alpha1.api.kubeconfig);
+        configureOnCluster("4.16", [{ name: "worker" }]);
+        await pulumi(["up", "--yes"]);
+        await v1alpha1.sim.settled();
+        const mosc = await v1alpha1.api.client.mustGet<Mosc>("/apis/machineconfiguration.openshift.io/v1alpha1/machineosconfigs/worker");
+        assert.equal((mosc.spec?.buildInputs as { renderedImagePushspec?: string }).renderedImagePushspec, `${ONCLUSTER_REPO}:worker`);
+        const [image] = await builtImages(v1alpha1.api.client, "v1alpha1", "worker");
+        assert.equal((await e2e.outputs()).image.ref, image);
+        assert.equal(mosc.status?.currentImagePullspec, image);
+        await pulumi(["destroy", "--yes"]);
+        await setKubeconfig(cluster.api.kubeconfig);
+    });
+});
+
+describe("secrets", () => {
     it("no secret reached the engine's output", () => {
         assert.deepEqual(leakedSecrets(), []);
-        assert.ok(!engineOutput.join("\n").includes(cluster.api.kubeconfig.split("token: ")[1]?.split("\n")[0] ?? "unreachable"));
+        const token = /token: (\S+)/.exec(cluster.api.kubeconfig)?.[1] ?? "unreachable";
+        assert.ok(!engineOutput.join("\n").includes(token));
     });
 });
