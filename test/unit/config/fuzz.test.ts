@@ -242,9 +242,9 @@ function mutate(current: unknown, key: Key, m: Mutation): unknown {
         case "longList": {
             const item = Array.isArray(current) && current.length > 0 ? current[m.pick % current.length]
                 : key.node.kind === "array" ? elementFor(key.node.element, m.pick) : current ?? "x";
-            // Long, but bounded (~1 MB of JSON): lists of lists of long strings would not fit in a string at all.
+            // Long, but bounded (~200 kB of JSON): lists of lists of long strings would not fit in a string at all.
             const size = Math.max(1, JSON.stringify(item ?? null).length);
-            return Array.from({ length: Math.max(1, Math.min(m.length, Math.floor(1_000_000 / size))) }, () => item);
+            return Array.from({ length: Math.max(1, Math.min(m.length, Math.floor(200_000 / size))) }, () => item);
         }
         case "delete": return undefined;
         case "unknownKey": return current;
