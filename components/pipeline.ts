@@ -7,7 +7,7 @@
 // build reported, empty until one has; mirror and buildHost are empty, provider "cluster").
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig } from "./config/schema";
+import { StackConfig, imageDialect } from "./config/schema";
 import { BuildHost } from "./host/buildHost";
 import { HostHandle } from "./host/step";
 import { gateImageRef } from "./image/baseGate";
@@ -207,7 +207,7 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             host: host.handle,
             base,
             repository: c.image.repository,
-            spec: c.image,
+            spec: { ...c.image, dialect: imageDialect(c) },
             // Known in a first preview, so it shows the Containerfile; the build still waits for
             // the sync through mirrorRevision.
             repos: repoMirror.plannedBuildRepos,

@@ -3,14 +3,17 @@
 // index.ts reads every `rhcos-forge:*` key once, hands the raw values to `parseStackConfig`, and
 // only then registers resources: a bad stack fails with one message listing every bad key, the
 // value given and what is expected, and nothing is created. Components never read config.
+import * as fs from "fs";
+import * as path from "path";
 import { z } from "zod";
 import { renderOnClusterContainerfile } from "../image/containerfile";
+import { KERNEL_SUBPACKAGES, kernelSubpackage } from "../image/steps";
 import { KERNEL_TYPES } from "../openshift/machineConfig";
 import {
     CONTAINERFILE_ARCHES, checkContainerfile, checkRenderedImagePushSpec, machineOSConfigApi, renderedImagePushSpec,
 } from "../openshift/machineOsConfig";
 import { DIGEST_REF, REPOSITORY } from "../openshift/pullspec";
-import { EXTENSIONS, RELEASES, supportedExtensions } from "../openshift/releases";
+import { EXTENSIONS, RELEASES, layeringDialect, supportedExtensions } from "../openshift/releases";
 import { OPENSHIFT_VERSIONS, OpenShiftVersion } from "../openshift/versions";
 import { checkRetention, checkSigning, retentionSchema, signingSchema, signingSecrets } from "./signing";
 
@@ -178,18 +181,85 @@ const extraStep = z.string().min(1, "must be a non-empty shell command")
         }
     });
 
+const imagePath = z.string().regex(/^\/(etc|usr|opt)\/[A-Za-z0-9._@+/-]+$/, "must be an absolute path under /etc, /usr or /opt (the rest of an RHCOS image is not kept)")
+    .refine(p => !p.split("/").includes(".."), "must not contain ..")
+    .superRefine((p, ctx) => {
+        const problem = varSymlinkProblem(p);
+        if (problem !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+    });
+
+/**
+ * A file or directory of the repository, relative to the Pulumi project root (the program's
+ * working directory); it must exist when the stack is parsed, so a typo fails before anything
+ * is built.
+ */
+const repoSource = z.string()
+    .regex(/^[A-Za-z0-9._][A-Za-z0-9._@+/-]*$/, "must be a path relative to the Pulumi project root (plain characters)")
+    .refine(p => !p.split("/").includes(".."), "must not contain .. (sources stay inside the project)")
+    .refine(p => fs.existsSync(path.resolve(process.cwd(), p)), () => ({ message: `names no file or directory under the Pulumi project root ${process.cwd()}` }));
+
 const fileSchema = z.object({
-    path: z.string().regex(/^\/(etc|usr|opt)\/[A-Za-z0-9._@+/-]+$/, "must be an absolute path under /etc, /usr or /opt (the rest of an RHCOS image is not kept)")
-        .refine(p => !p.split("/").includes(".."), "must not contain ..")
-        .superRefine((p, ctx) => {
-            const problem = varSymlinkProblem(p);
-            if (problem !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
-        })
+    path: imagePath
         .describe("Absolute path in the image (not under /opt or /usr/local: on RHCOS those live in /var, which existing nodes never receive)."),
-    content: z.string().describe("File content."),
-    mode: z.string().regex(OCTAL_MODE, "must be an octal mode such as 0644").default("0644").describe("Octal file mode."),
+    content: z.string().optional().describe("File content (or set source)."),
+    source: repoSource.optional()
+        .describe("A file or directory of the repository, relative to the Pulumi project root, copied byte for byte (a directory lands below path); shipped in the build context and hashed into the build id."),
+    mode: z.string().regex(OCTAL_MODE, "must be an octal mode such as 0644").optional()
+        .describe("Octal file mode; 0644 for content, the repository file's own mode for source when unset."),
     secret: z.boolean().default(false)
         .describe("Never show the content (`pulumi preview --diff` shows its hash only); set the content with `pulumi config set --secret --path`."),
+}).strict();
+
+/** Plain absolute paths: COPY takes its arguments literally (no shell quoting to hide characters in). */
+const copyPath = z.string().regex(/^\/[A-Za-z0-9._@+/*-]*$/, "must be an absolute path of plain characters (COPY takes it literally)");
+const STAGE_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+const stageName = z.string().regex(STAGE_NAME, "must be a stage name (lower-case letters, digits, -)");
+
+const stageCopy = z.object({
+    from: stageName.describe("Stage the path comes from."),
+    src: copyPath.describe("Path in the stage."),
+    dst: copyPath.describe("Path in the image."),
+}).strict();
+
+const runList = z.array(extraStep).min(1, "must list at least one command");
+const stageStepSchema = z.object({
+    files: z.array(fileSchema).min(1).optional().describe("Files written into the stage."),
+    run: runList.optional().describe("Shell commands, one line each, run in one RUN of the stage."),
+    copy: z.array(stageCopy).min(1).optional().describe("`COPY --from=<earlier stage> src dst`."),
+}).strict();
+
+const installItem = z.union([httpUrl, rpmName, z.object({ source: repoSource }).strict()], {
+    errorMap: () => ({ message: "must be a package name, an http(s) RPM URL or {source: <RPM file of the repository>}" }),
+});
+
+const STEP_ACTIONS = ["install", "remove", "replace", "files", "enable", "run", "copy", "kernelModules"] as const;
+const stepSchema = z.object({
+    install: z.array(installItem).min(1).optional().describe("RPMs installed (names from the mirror, http(s) URLs, or {source} RPM files of the repository); the mirror's .repo file exists only inside this RUN."),
+    remove: z.array(rpmName).min(1).optional().describe("Base packages removed."),
+    replace: z.array(z.union([httpUrl, rpmName])).min(1).optional()
+        .describe("Base packages swapped with rpm-ostree override replace (URLs, or names from the mirror); replacing the kernel takes all of kernel, kernel-core, kernel-modules, kernel-modules-core, kernel-modules-extra and installs cliwrap first."),
+    from: z.string().regex(REPO_ID).optional().describe("Mirror repo id package names in replace come from (default: the first mirror repo)."),
+    files: z.array(fileSchema).min(1).optional().describe("Files added (content or source), COPYed and chmodded in this step."),
+    enable: z.array(z.string().regex(UNIT_NAME, "must be a systemd unit name such as foo.service")).min(1).optional().describe("systemd units enabled."),
+    run: runList.optional().describe("Shell commands, one line each, run in one RUN."),
+    copy: z.array(stageCopy.extend({ dst: imagePath.describe("Path in the image (under /etc or /usr, as image.files).") }))
+        .min(1).optional().describe("Paths copied from a builder stage (`COPY --from=<stage> src dst`)."),
+    kernelModules: z.array(z.object({
+        name: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a kernel module name").describe("Module name (file name without .ko)."),
+        stage: stageName.describe("Builder stage the module was built in."),
+        path: z.string().regex(/^\/[A-Za-z0-9._@+/-]+\.ko$/, "must be the absolute path of a .ko file").describe("Path of the .ko in the stage."),
+    }).strict()).min(1).optional()
+        .describe("Kernel modules from a builder stage: checked against the base image's kernel-core (vermagic), installed under /usr/lib/modules/<kver>/extra/, depmod, and loaded at boot (/usr/lib/modules-load.d)."),
+}).strict();
+
+const stageSchema = z.object({
+    name: stageName.describe("Stage name (`FROM … AS <name>`)."),
+    base: z.string().refine(v => DIGEST_REF.test(v), v => ({
+        message: v === "driver-toolkit"
+            ? "must be pinned by digest: take the cluster's driver-toolkit with `oc adm release info --image-for=driver-toolkit` (reading it from the cluster is not implemented)"
+            : "must be pinned by digest (…@sha256:<64 hex>)",
+    })).describe("The stage's FROM, by digest (for kernel modules: the release's driver-toolkit, `oc adm release info --image-for=driver-toolkit`)."),
+    steps: z.array(stageStepSchema).default([]).describe("Steps of the stage, in order."),
 }).strict();
 
 /** Day-0 media `cosa osbuild <platform>` makes (metal, metal4k, live). */
@@ -228,6 +298,12 @@ export const imageSchema = z.object({
         .describe("systemd units enabled in the image."),
     extraSteps: z.array(extraStep).default([])
         .describe("Shell commands, one per entry and one line each, each rendered as its own `RUN <command> && ostree container commit` after the package step."),
+    steps: z.array(stepSchema).default([])
+        .describe("Ordered steps after the keys above, one RUN (or COPY) each: each has exactly one of install, remove, replace, files, enable, run, copy, kernelModules."),
+    stages: z.array(stageSchema).default([])
+        .describe("Builder stages (`FROM <digest> AS <name>`) whose output copy and kernelModules steps take into the image."),
+    dialect: z.enum(["rpm-ostree", "dnf"]).optional()
+        .describe("rpm-ostree (rpm-ostree install, ostree container commit) or dnf (dnf install && dnf clean all, a final bootc container lint); the default follows rhcos-forge:cluster.openshiftVersion (rpm-ostree to 4.19, dnf from 4.20)."),
     // Values go into the Containerfile's LABEL k="v": a control character breaks the line and the
     // builder expands $VAR there, so the label would not be the value given.
     labels: z.record(z.string().regex(/^[a-z0-9.\/_-]+$/),
@@ -411,6 +487,7 @@ export const stackConfigSchema = stackObjectSchema.superRefine((cfg, ctx) => {
     const names = cfg.rollout.pools.map(p => p.name);
     names.forEach((n, i) => { if (names.indexOf(n) !== i) issue(["rollout", "pools", i, "name"], "is listed twice"); });
     checkAcrossFields(cfg, issue);
+    checkImageSteps(cfg, issue);
     const repoIds = cfg.mirror.repos.map(r => r.id);
     repoIds.forEach((id, i) => { if (repoIds.indexOf(id) !== i) issue(["mirror", "repos", i, "id"], "is listed twice"); });
     if (repoIds.includes(cfg.mirror.packageSet.id)) issue(["mirror", "packageSet", "id"], "collides with a mirrored repo id");
@@ -483,6 +560,85 @@ function checkAcrossFields(cfg: z.output<typeof stackObjectSchema>, issue: (path
             issue(["mirror", "repos", i, "gpgkey"], `is required with rhcos-forge:mirror.repos[${i}].gpgcheck true (the default): without it dnf has no key to verify ${JSON.stringify(r.id)}'s packages and refuses them; set gpgkey to the repo's key URL, or gpgcheck to false`);
         }
     });
+}
+
+/**
+ * image.steps, image.stages and files: one action per step, sources that exist, stages that
+ * are defined before they are copied from, whole-kernel replacements, and what the cosa
+ * builder and on-cluster builds cannot take.
+ */
+function checkImageSteps(cfg: z.output<typeof stackObjectSchema>, issue: (path: (string | number)[], message: string) => void): void {
+    const img = cfg.image;
+    const checkFiles = (files: readonly { content?: string; source?: string }[], at: (string | number)[]) => files.forEach((f, i) => {
+        // A file is inline text or a file or directory of the repository, never both or neither.
+        if (f.content === undefined && f.source === undefined) issue([...at, i, "content"], "must be set, or source (a file or directory of the repository)");
+        if (f.content !== undefined && f.source !== undefined) issue([...at, i, "source"], "must not be set together with content (keep one of the two)");
+    });
+    // The override-kernel example replaces every kernel subpackage in one transaction; a partial
+    // set leaves one kernel's modules under another kernel.
+    const checkKernel = (items: readonly string[], at: (string | number)[]) => {
+        const subs = new Set(items.map(kernelSubpackage).filter((s): s is string => s !== undefined));
+        if (subs.size > 0 && subs.size < KERNEL_SUBPACKAGES.length) {
+            const missing = KERNEL_SUBPACKAGES.filter(s => !subs.has(s));
+            issue(at, `replaces only some kernel subpackages (${[...subs].join(", ")}): a kernel is replaced as ${KERNEL_SUBPACKAGES.join(", ")} together; add ${missing.join(", ")}`);
+        }
+    };
+    checkFiles(img.files, ["image", "files"]);
+    checkKernel(img.replace, ["image", "replace"]);
+    const stageNames: string[] = [];
+    img.stages.forEach((st, i) => {
+        if (stageNames.includes(st.name)) issue(["image", "stages", i, "name"], "is listed twice");
+        st.steps.forEach((step, j) => {
+            const at = ["image", "stages", i, "steps", j];
+            const set = (["files", "run", "copy"] as const).filter(k => step[k] !== undefined);
+            if (set.length !== 1) issue(at, `must have exactly one of files, run, copy${set.length > 1 ? `, got ${set.join(" and ")}` : ""}`);
+            if (step.files !== undefined) checkFiles(step.files, [...at, "files"]);
+            step.copy?.forEach((c, k) => {
+                if (!stageNames.includes(c.from)) issue([...at, "copy", k, "from"], `must name a stage defined before ${st.name} in rhcos-forge:image.stages`);
+            });
+        });
+        stageNames.push(st.name);
+    });
+    const repoIds = [...cfg.mirror.repos.map(r => r.id), cfg.mirror.packageSet.id];
+    img.steps.forEach((step, i) => {
+        const at = ["image", "steps", i];
+        const set = STEP_ACTIONS.filter(k => step[k] !== undefined);
+        if (set.length !== 1) issue(at, `must have exactly one of ${STEP_ACTIONS.join(", ")}${set.length > 1 ? `, got ${set.join(" and ")}` : ""}`);
+        if (step.from !== undefined) {
+            if (step.replace === undefined) issue([...at, "from"], "is only for a replace step");
+            else if (!repoIds.includes(step.from)) issue([...at, "from"], `names no repo of rhcos-forge:mirror (${repoIds.join(", ")})`);
+        }
+        if (step.replace !== undefined) checkKernel(step.replace, [...at, "replace"]);
+        if (step.replace?.some(r => !/^https?:\/\//.test(r)) && cfg.mirror.repos.length === 0 && cfg.mirror.packageSet.packages.length === 0) {
+            issue([...at, "replace"], "names packages, which come from the build host's mirror, but rhcos-forge:mirror has no repos; add the repo they come from, or give RPM URLs");
+        }
+        if (step.files !== undefined) checkFiles(step.files, [...at, "files"]);
+        step.copy?.forEach((c, k) => {
+            if (!stageNames.includes(c.from)) issue([...at, "copy", k, "from"], "must name a stage of rhcos-forge:image.stages");
+        });
+        step.kernelModules?.forEach((m, k) => {
+            if (!stageNames.includes(m.stage)) issue([...at, "kernelModules", k, "stage"], "must name a stage of rhcos-forge:image.stages");
+        });
+    });
+    if (cfg.rollout.method === "machineosconfig") {
+        const why = "with rhcos-forge:rollout.method machineosconfig (the on-cluster Containerfile has no build context and no builder stages here)";
+        if (img.steps.length > 0) issue(["image", "steps"], `must be empty ${why}`);
+        if (img.stages.length > 0) issue(["image", "stages"], `must be empty ${why}`);
+        img.files.forEach((f, i) => { if (f.source !== undefined) issue(["image", "files", i, "source"], `must be unset ${why}; use content`); });
+    }
+    if (img.builder === "cosa") {
+        for (const key of ["steps", "stages"] as const) {
+            if (img[key].length > 0) issue(["image", key], "must be empty with rhcos-forge:image.builder cosa (put packages and files into the cosa config's manifest instead)");
+        }
+    }
+}
+
+/**
+ * The Containerfile dialect of the stack: image.dialect, or the one of its OpenShift release
+ * (components/openshift/releases.ts).
+ */
+export function imageDialect(cfg: { image: { dialect?: "rpm-ostree" | "dnf" }; cluster: { openshiftVersion: OpenShiftVersion } }): "rpm-ostree" | "dnf" {
+    return cfg.image.dialect ?? layeringDialect(cfg.cluster.openshiftVersion);
 }
 
 /**

@@ -12,7 +12,9 @@ const b64 = (text: string): string => Buffer.from(text, "utf8").toString("base64
 export function renderBundle(containerfile: string, context: readonly ContextFile[], authJson?: string): string {
     const entries = [
         `file 0644 ${b64("Containerfile")} ${b64(containerfile)}`,
-        ...context.map(f => `file ${f.mode} ${b64(f.path)} ${b64(f.content)}`),
+        // Files from the repository are already base64 of their bytes (binary-safe end to end:
+        // build-image.sh decodes each field straight into the file).
+        ...context.map(f => `file ${f.mode} ${b64(f.path)} ${f.encoding === "base64" ? f.content : b64(f.content)}`),
     ];
     if (authJson !== undefined) entries.push(`authfile ${b64(authJson)}`);
     return [BUNDLE_HEADER, ...entries].join("\n") + "\n";

@@ -2,15 +2,19 @@
 //
 // The shape follows OpenShift's out-of-cluster layering docs: FROM the base by digest, package
 // changes through rpm-ostree, and `ostree container commit` closing every RUN so /var and /tmp
-// content is cleaned and the layer stays a valid ostree commit.
-import { MirrorRepo, REPO_FILE, mirrorSectionId, renderRepoFile } from "../mirror/repoFiles";
+// content is cleaned and the layer stays a valid ostree commit. image.steps, image.stages and the
+// dnf dialect are rendered by ./steps.ts.
+import { MirrorRepo, mirrorSectionId } from "../mirror/repoFiles";
 import { shellQuote } from "../shell";
+import {
+    BuildStage, ContextFile, Dialect, ImageStep, LINT_LINE, ReadSource, SpecFile, continuation, expandFile,
+    installCommand, removeCommand, renderStages, renderSteps, repoFileCommands, runLine,
+} from "./steps";
 
-export interface ImageFile {
-    readonly path: string;
-    readonly content: string;
-    readonly mode: string;
-}
+export type { ContextFile } from "./steps";
+
+/** A file of the image: inline `content` or a `source` of the repository (see ./steps.ts SpecFile). */
+export type ImageFile = SpecFile;
 
 export interface ImageSpec {
     /** FROM image, `repo@sha256:…`. */
@@ -23,6 +27,12 @@ export interface ImageSpec {
     readonly units: readonly string[];
     readonly extraSteps: readonly string[];
     readonly labels: Readonly<Record<string, string>>;
+    /** Ordered steps after the shorthand keys above (./steps.ts). */
+    readonly steps?: readonly ImageStep[];
+    /** Builder stages before the image's FROM. */
+    readonly stages?: readonly BuildStage[];
+    /** rpm-ostree when unset (the layering examples' form). */
+    readonly dialect?: Dialect;
 }
 
 export interface RenderOptions {
@@ -30,13 +40,8 @@ export interface RenderOptions {
     readonly repos: readonly MirrorRepo[];
     /** Repo id (without prefix) that package names in `replace` come from. */
     readonly replaceRepo?: string;
-}
-
-export interface ContextFile {
-    /** Path relative to the build context. */
-    readonly path: string;
-    readonly content: string;
-    readonly mode: string;
+    /** Reads a `source` of the repository (files and install steps); see ./sources.ts. */
+    readonly readSource?: ReadSource;
 }
 
 export interface RenderedImage {
@@ -45,30 +50,29 @@ export interface RenderedImage {
     readonly context: readonly ContextFile[];
 }
 
-const continuation = " && \\\n    ";
-
 function isUrl(s: string): boolean {
     return /^https?:\/\//.test(s);
 }
 
 export function renderContainerfile(spec: ImageSpec, opts: RenderOptions): RenderedImage {
+    const dialect = spec.dialect ?? "rpm-ostree";
+    const stages = renderStages(spec.stages ?? [], opts.readSource);
     const lines: string[] = [
         "# Rendered by rhcos-forge from the stack config; edit the config, not this file.",
+        ...stages.lines,
         `FROM ${spec.base}`,
     ];
-    const context: ContextFile[] = [...spec.files]
-        .sort((a, b) => a.path.localeCompare(b.path))
-        .map(f => ({ path: `files${f.path}`, content: f.content, mode: f.mode }));
-    if (context.length > 0) lines.push("COPY files/ /");
+    const sorted = [...spec.files].sort((a, b) => a.path.localeCompare(b.path));
+    const files = sorted.map(f => expandFile(f, "files", opts.readSource));
+    const context: ContextFile[] = [...stages.context, ...files.flatMap(f => f.context)];
+    if (files.length > 0) lines.push("COPY files/ /");
 
     const steps: string[] = [];
     const needsRepos = spec.packages.length > 0 || spec.replace.some(r => !isUrl(r));
-    if (needsRepos && opts.repos.length > 0) {
-        // Written and removed inside one RUN: the mirror's address never ships in a layer.
-        const repoLines = renderRepoFile(opts.repos).trimEnd().split("\n").map(l => `        ${shellQuote(l)}`).join(" \\\n");
-        steps.push(`printf '%s\\n' \\\n${repoLines} \\\n        > ${REPO_FILE}`);
-    }
-    if (spec.remove.length > 0) steps.push(`rpm-ostree override remove ${spec.remove.map(shellQuote).join(" ")}`);
+    // Written and removed inside one RUN: the mirror's address never ships in a layer.
+    const repoFile = needsRepos ? repoFileCommands(opts.repos) : { write: [], remove: [] };
+    steps.push(...repoFile.write);
+    if (spec.remove.length > 0) steps.push(...removeCommand(dialect, spec.remove));
     const replaceUrls = spec.replace.filter(isUrl);
     const replaceNames = spec.replace.filter(r => !isUrl(r));
     if (replaceUrls.length > 0) steps.push(`rpm-ostree override replace ${replaceUrls.map(shellQuote).join(" ")}`);
@@ -77,16 +81,19 @@ export function renderContainerfile(spec: ImageSpec, opts: RenderOptions): Rende
         if (repo === undefined) throw new Error("package names in image.replace need a mirror repo to come from");
         steps.push(`rpm-ostree override replace --experimental --from repo=${mirrorSectionId(repo)} ${replaceNames.map(shellQuote).join(" ")}`);
     }
-    if (spec.packages.length > 0) steps.push(`rpm-ostree install ${spec.packages.map(shellQuote).join(" ")}`);
-    for (const f of [...spec.files].sort((a, b) => a.path.localeCompare(b.path))) {
-        steps.push(`chmod ${f.mode} ${shellQuote(f.path)}`);
-    }
+    if (spec.packages.length > 0) steps.push(...installCommand(dialect, spec.packages));
+    for (const [path, mode] of files.flatMap(f => f.chmod)) steps.push(`chmod ${mode} ${shellQuote(path)}`);
     if (spec.units.length > 0) steps.push(`systemctl enable ${spec.units.map(shellQuote).join(" ")}`);
-    if (needsRepos && opts.repos.length > 0) steps.push(`rm -f ${REPO_FILE}`);
-    if (spec.remove.length > 0 || spec.replace.length > 0) steps.push("rpm-ostree cleanup -m");
-    if (steps.length > 0) lines.push(`RUN ${[...steps, "ostree container commit"].join(continuation)}`);
+    steps.push(...repoFile.remove);
+    if ((dialect === "rpm-ostree" && spec.remove.length > 0) || spec.replace.length > 0) steps.push("rpm-ostree cleanup -m");
+    if (steps.length > 0) lines.push(runLine(steps, dialect));
 
-    for (const step of spec.extraSteps) lines.push(`RUN ${step}${continuation}ostree container commit`);
+    for (const step of spec.extraSteps) lines.push(runLine([step], dialect));
+
+    const ordered = renderSteps(spec.steps ?? [], "steps/", { dialect, repos: opts.repos, replaceRepo: opts.replaceRepo, readSource: opts.readSource });
+    lines.push(...ordered.lines);
+    context.push(...ordered.context);
+    if (dialect === "dnf") lines.push(LINT_LINE);
 
     const labels = Object.entries(spec.labels).sort(([a], [b]) => a.localeCompare(b));
     const allLabels: [string, string][] = [["io.rhcos-forge.base", spec.base], ...labels];
@@ -113,8 +120,10 @@ export function renderOnClusterContainerfile(spec: OnClusterImageSpec): string {
     ];
     const steps: string[] = [];
     for (const f of [...spec.files].sort((a, b) => a.path.localeCompare(b.path))) {
+        // No build context on the cluster: the schema refuses `source` files with machineosconfig.
+        if (f.content === undefined) throw new Error(`image file ${f.path} comes from the repository (source), which an on-cluster build cannot receive`);
         const b64 = Buffer.from(f.content, "utf8").toString("base64");
-        steps.push(`printf '%s' ${shellQuote(b64)} | base64 -d | install -D -m ${f.mode} /dev/stdin ${shellQuote(f.path)}`);
+        steps.push(`printf '%s' ${shellQuote(b64)} | base64 -d | install -D -m ${f.mode ?? "0644"} /dev/stdin ${shellQuote(f.path)}`);
     }
     if (spec.remove.length > 0) steps.push(`rpm-ostree override remove ${spec.remove.map(shellQuote).join(" ")}`);
     const names = spec.replace.filter(r => !isUrl(r));

@@ -9,6 +9,7 @@ import { buildId, renderBundle } from "./buildInputs";
 import { describeImage, descriptionEnvironment } from "./description";
 import { DIGEST_REF } from "../openshift/pullspec";
 import { ImageSpec, RenderedImage, renderContainerfile } from "./containerfile";
+import { sourceReader } from "./sources";
 import { HostHandle, scriptStep } from "../host/step";
 import { MirrorRepo } from "../mirror/repoFiles";
 
@@ -106,7 +107,7 @@ export class LayeredImage extends pulumi.ComponentResource {
     constructor(name: string, args: LayeredImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rhcos-forge:image:LayeredImage", name, {}, opts);
         const rendered: pulumi.Output<RenderedImage> = pulumi.all([args.base, args.repos]).apply(([base, repos]) =>
-            renderContainerfile({ ...args.spec, base }, { repos, replaceRepo: args.replaceRepo }));
+            renderContainerfile({ ...args.spec, base }, { repos, replaceRepo: args.replaceRepo, readSource: sourceReader() }));
         const id = pulumi.all([rendered, args.base, args.mirrorRevision]).apply(([r, base, mirrorRevision]) =>
             buildId({ containerfile: r.containerfile, context: r.context, base, repository: args.repository, mirrorRevision }));
         // The bundle may hold the registry auth and file contents: secret as a whole.

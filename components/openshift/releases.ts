@@ -16,6 +16,13 @@ export type Extension = (typeof EXTENSIONS)[number];
 
 export type MachineOSConfigApi = "v1" | "v1alpha1";
 
+/**
+ * How a layered Containerfile changes packages: `rpm-ostree` (rpm-ostree install / override, each
+ * RUN closed by `ostree container commit`, the form of openshift/rhcos-image-layering-examples) or `dnf` (dnf install … && dnf clean all, and a final
+ * `bootc container lint`, the bootc image-mode form).
+ */
+export type LayeringDialect = "rpm-ostree" | "dnf";
+
 export interface OpenShiftRelease {
     /**
      * The MachineOSConfig API served (openshift/api machineconfiguration/v1alpha1 → v1): v1alpha1,
@@ -29,6 +36,14 @@ export interface OpenShiftRelease {
      * The MCO refuses any other name ("invalid extensions found") and the pool degrades.
      */
     readonly extensions: readonly Extension[];
+    /**
+     * The Containerfile dialect rhcos-forge renders by default (image.dialect overrides it).
+     * rpm-ostree through 4.19, as every example of openshift/rhcos-image-layering-examples
+     * writes it; dnf + `bootc container lint` from 4.20. NOTE: the 4.20 boundary is NOT verified
+     * against the per-release OpenShift layering docs (they were not in reach when this row was
+     * written); a stack that knows its release better sets image.dialect.
+     */
+    readonly layeringDialect: LayeringDialect;
 }
 
 // SupportedExtensions() per branch of openshift/machine-config-operator, read at these heads:
@@ -42,16 +57,21 @@ const EXT_419: readonly Extension[] = ["two-node-ha", ...EXT_418];
 const EXT_422: readonly Extension[] = EXT_419.filter(e => e !== "wasm");
 
 export const RELEASES: Readonly<Record<OpenShiftVersion, OpenShiftRelease>> = {
-    "4.16": { machineOSConfigApi: "v1alpha1", extensions: EXT_416 },
-    "4.17": { machineOSConfigApi: "v1alpha1", extensions: EXT_416 },
-    "4.18": { machineOSConfigApi: "v1", extensions: EXT_418 },
-    "4.19": { machineOSConfigApi: "v1", extensions: EXT_419 },
-    "4.20": { machineOSConfigApi: "v1", extensions: EXT_419 },
-    "4.21": { machineOSConfigApi: "v1", extensions: EXT_419 },
-    "4.22": { machineOSConfigApi: "v1", extensions: EXT_422 },
+    "4.16": { machineOSConfigApi: "v1alpha1", extensions: EXT_416, layeringDialect: "rpm-ostree" },
+    "4.17": { machineOSConfigApi: "v1alpha1", extensions: EXT_416, layeringDialect: "rpm-ostree" },
+    "4.18": { machineOSConfigApi: "v1", extensions: EXT_418, layeringDialect: "rpm-ostree" },
+    "4.19": { machineOSConfigApi: "v1", extensions: EXT_419, layeringDialect: "rpm-ostree" },
+    "4.20": { machineOSConfigApi: "v1", extensions: EXT_419, layeringDialect: "dnf" },
+    "4.21": { machineOSConfigApi: "v1", extensions: EXT_419, layeringDialect: "dnf" },
+    "4.22": { machineOSConfigApi: "v1", extensions: EXT_422, layeringDialect: "dnf" },
 };
 
 /** The extensions of one release, in the MCO's order. */
 export function supportedExtensions(version: OpenShiftVersion): readonly Extension[] {
     return RELEASES[version].extensions;
+}
+
+/** The Containerfile dialect of one release's RHCOS (see OpenShiftRelease.layeringDialect). */
+export function layeringDialect(version: OpenShiftVersion): LayeringDialect {
+    return RELEASES[version].layeringDialect;
 }

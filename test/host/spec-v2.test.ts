@@ -1,0 +1,154 @@
+// image.steps, image.stages, files from the repository and the dnf dialect, built for real: the
+// TypeScript renderer's Containerfile and bundle (not a hand-written one) go through
+// build-image.sh on the loopback build host, against the loopback mirror and upstream, FROM the
+// stand-in base (NOT RHCOS: a Debian rootfs with dnf/rpm and rpm-ostree/ostree/bootc shims).
+// Three builds: one image with a builder stage, an RPM by URL whose dependency only the mirror
+// has and a binary repository file; one in the dnf dialect; one the bootc lint refuses.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BuildHost, Env, Registry, failureLines, freePort, killPidFile, run, startBuildHost, startRegistry, type RemoteResult, resultJson, mirrorEnv } from "./harness";
+import { buildFixtureRpms } from "../../dev/rpms";
+import { startUpstream, type Upstream } from "../../dev/upstream";
+import { buildBaseImages, type BaseImages } from "../../dev/baseImage";
+import { buildId, renderBundle } from "../../components/image/buildInputs";
+import { ImageSpec, renderContainerfile } from "../../components/image/containerfile";
+import { sourceReader } from "../../components/image/sources";
+import { MirrorRepo } from "../../components/mirror/repoFiles";
+
+let env: Env;
+let host: BuildHost;
+let reg: Registry;
+let up: Upstream;
+let bases: BaseImages;
+let root: string;
+let mirrorPort: number;
+let project: string;
+
+const REPO_NAME = "rhcos-forge/spec-v2";
+const BLOB = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+
+function imageRepo(): string {
+  return `${reg.host}/${REPO_NAME}`;
+}
+
+function mirrorRepos(): MirrorRepo[] {
+  return [{ id: "fixtures", url: `http://127.0.0.1:${mirrorPort}/fixtures/`, gpgcheck: false }];
+}
+
+const noSpec = { packages: [], remove: [], replace: [], files: [], units: [], extraSteps: [], labels: {} };
+
+async function build(spec: Omit<ImageSpec, "base">): Promise<RemoteResult & { containerfile: string }> {
+  const base = bases.plain;
+  const r = renderContainerfile({ ...spec, base }, { repos: mirrorRepos(), readSource: sourceReader(project) });
+  const id = buildId({ containerfile: r.containerfile, context: r.context, base, repository: imageRepo() });
+  const res = await host.script(
+    "build-image.sh",
+    {
+      RF_ROOT: root,
+      RF_BUILD_ID: id,
+      RF_IMAGE_REPO: imageRepo(),
+      RF_BASE_IMAGE: base,
+      RF_PODMAN_BUILD_ARGS: "--isolation chroot --network host",
+      RF_TLS_VERIFY: "false",
+    },
+    { input: renderBundle(r.containerfile, r.context, reg.authJson()) },
+  );
+  return { ...res, containerfile: r.containerfile };
+}
+
+async function mountPushed(ref: string): Promise<string> {
+  await run("podman", ["pull", "-q", "--tls-verify=false", "--creds", `${reg.user}:${reg.password}`, ref]);
+  const mnt = (await run("podman", ["image", "mount", ref])).stdout.trim();
+  env.onTeardown(() => run("podman", ["image", "unmount", ref], { check: false }).then(() => undefined));
+  return mnt;
+}
+
+async function rpmQa(mnt: string): Promise<string[]> {
+  const res = await run("rpm", ["--dbpath", join(mnt, "usr/share/rpm"), "-qa", "--qf", "%{NAME}-%{VERSION}-%{RELEASE}\\n"]);
+  return res.stdout.split("\n").filter((l) => l).sort();
+}
+
+before(async () => {
+  env = new Env("rf-spec-v2-test-");
+  host = await startBuildHost(env);
+  await host.shipScripts();
+  reg = await startRegistry(env);
+  const rpms = await buildFixtureRpms(env.path("rpms"));
+  up = await startUpstream(env, rpms.upstream);
+  bases = await buildBaseImages(env, reg, rpms.base);
+  root = env.path("remote", "root");
+  mirrorPort = await freePort();
+  const repoFile = join(root, "secrets", "upstream.repo");
+  env.onTeardown(() => killPidFile(join(root, "mirror-server.pid")));
+  const ready = await host.script("host-ready.sh", { RF_ROOT: root });
+  assert.equal(ready.code, 0, ready.stderr);
+  const put = await host.script("put-file.sh", {}, { input: up.repoFile(), args: [repoFile] });
+  assert.equal(put.code, 0, put.stderr);
+  // The mirror carries the upstream; the stand-in base has no other repo, so a dependency of an
+  // RPM installed by URL can only come from the mirror.
+  const mirror = await host.script("repo-mirror.sh", mirrorEnv(root, repoFile, mirrorPort));
+  assert.equal(mirror.code, 0, mirror.stderr);
+
+  // The "Pulumi project" the sources are relative to.
+  project = env.mkdir("project");
+  mkdirSync(join(project, "bin"), { recursive: true });
+  writeFileSync(join(project, "bin", "blob.bin"), BLOB);
+  chmodSync(join(project, "bin", "blob.bin"), 0o750);
+});
+
+after(async () => {
+  await env?.teardown();
+});
+
+test("a builder stage's output, an RPM by URL with its dependency from the mirror and a binary repository file land in the built image", async () => {
+  const helloUrl = `http://127.0.0.1:${up.port}/rf-hello-1.0-1.noarch.rpm`;
+  assert.ok(existsSync(join(up.dir, "rf-hello-1.0-1.noarch.rpm")));
+  const res = await build({
+    ...noSpec,
+    files: [{ path: "/usr/lib/rf/blob.bin", source: "bin/blob.bin" }],
+    stages: [{ name: "tool", base: bases.plain, steps: [{ run: ["mkdir -p /out", "printf 'built in the tool stage\\n' > /out/rf-tool"] }] }],
+    steps: [
+      { install: [helloUrl] },
+      { copy: [{ from: "tool", src: "/out/rf-tool", dst: "/usr/lib/rf/rf-tool" }] },
+    ],
+  });
+  assert.equal(res.code, 0, res.stderr.slice(-3000));
+  assert.match(res.containerfile, /^FROM \S+@sha256:[0-9a-f]{64} AS tool$/m);
+  const r = resultJson(res);
+  const mnt = await mountPushed(r.ref);
+
+  assert.equal(readFileSync(join(mnt, "usr/lib/rf/rf-tool"), "utf8"), "built in the tool stage\n");
+  const blob = join(mnt, "usr/lib/rf/blob.bin");
+  assert.ok(readFileSync(blob).equals(BLOB), "every byte value survives bundle, unpack and COPY");
+  assert.equal((statSync(blob).mode & 0o7777).toString(8), "750", "the repository file's mode is kept");
+
+  const rpms = await rpmQa(mnt);
+  assert.ok(rpms.includes("rf-hello-1.0-1"), rpms.join(" "));
+  assert.ok(rpms.includes("rf-lib-1.1-1"), "the dependency came from the mirror");
+  assert.ok(!existsSync(join(mnt, "etc/yum.repos.d/rhcos-forge-mirror.repo")), "the mirror .repo never ships");
+  assert.deepEqual(r.packages.added.sort(), ["rf-hello-1.0-1.noarch", "rf-lib-1.1-1.noarch"]);
+});
+
+test("the dnf dialect builds on the stand-in base: dnf install from the mirror, no ostree commit, bootc container lint last", async () => {
+  const res = await build({ ...noSpec, dialect: "dnf", steps: [{ install: ["rf-extra"] }] });
+  assert.equal(res.code, 0, res.stderr.slice(-3000));
+  assert.match(res.containerfile, /dnf install -y rf-extra && \\\n    dnf clean all/);
+  assert.match(res.containerfile, /RUN bootc container lint\nLABEL/);
+  assert.ok(!res.containerfile.includes("ostree container commit"));
+  assert.match(res.stderr, /Checks passed/, "the lint ran");
+  const mnt = await mountPushed(resultJson(res).ref);
+  assert.ok((await rpmQa(mnt)).includes("rf-extra-1.0-1"));
+  assert.ok(!existsSync(join(mnt, "etc/yum.repos.d/rhcos-forge-mirror.repo")));
+});
+
+test("an image bootc container lint refuses is not pushed", async () => {
+  const tagsBefore = await reg.tags(REPO_NAME);
+  const res = await build({ ...noSpec, dialect: "dnf", steps: [{ run: ["mkdir -p /usr/etc"] }] });
+  assert.notEqual(res.code, 0);
+  assert.match(res.stderr, /error: etc-usretc: \/usr\/etc exists/);
+  assert.ok(failureLines(res.stderr).some((l) => l.includes("build")), failureLines(res.stderr).join("\n"));
+  assert.deepEqual(await reg.tags(REPO_NAME), tagsBefore);
+});
