@@ -2,7 +2,7 @@
 // installed; anywhere it cannot install (not root), the first line it prints is the exact command
 // to run, and it stops before anything slow happens.
 import assert from "node:assert/strict";
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, it } from "node:test";
 import { Env, REPO_ROOT, run } from "./harness";
@@ -30,7 +30,11 @@ it("prints the exact install command first and fails when it cannot install", as
     const list = join(dir, "apt-packages.txt");
     writeFileSync(list, "# a comment\n\nbash\nrhcos-forge-no-such-package\n", { mode: 0o644 });
     // As an unprivileged user: nobody may run apt-get install.
-    const res = await run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "env", `RF_APT_LIST=${list}`, "bash", script], { check: false });
+    // A copy the unprivileged user can read: the checkout may sit under a 0700 directory (mktemp -d).
+    const copy = join(dir, "ensure-apt.sh");
+    copyFileSync(script, copy);
+    chmodSync(copy, 0o755);
+    const res = await run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "env", `RF_APT_LIST=${list}`, "bash", copy], { check: false });
     assert.equal(res.code, 1);
     assert.equal(res.stderr.split("\n")[0], "sudo sh -c 'apt-get update && apt-get install -y rhcos-forge-no-such-package'");
     assert.equal(res.stdout, "");
