@@ -356,15 +356,9 @@ npkgs="$(jq '.packages | length - 2' "$sbom")"
 # the artifact: an OCI layout holding the document, pushed by skopeo as it is (no conversion)
 lay="$work/sbom-layout"
 mkdir -p "$lay/blobs/sha256"
-add_blob() {
-  local h
-  h="$(rf_sha256_stdin < "$1")"
-  cp "$1" "$lay/blobs/sha256/$h"
-  printf 'sha256:%s %s\n' "$h" "$(stat -c %s "$1")"
-}
 printf '{}' > "$work/empty.json"
-read -r empty_digest empty_size < <(add_blob "$work/empty.json")
-read -r doc_digest doc_size < <(add_blob "$sbom")
+read -r empty_digest empty_size < <(rf_oci_add_blob "$lay" "$work/empty.json")
+read -r doc_digest doc_size < <(rf_oci_add_blob "$lay" "$sbom")
 skopeo inspect --raw "${tls_opt[@]}" "${auth_opt[@]}" "docker://$ref" > "$work/image.manifest" 2> "$work/inspect.log" \
   || rf_fail "sbom" "could not read the manifest of $ref: $(rf_registry_why "$work/inspect.log")"
 jq -cn --arg ed "$empty_digest" --argjson es "$empty_size" --arg dd "$doc_digest" --argjson ds "$doc_size" \
@@ -375,7 +369,7 @@ jq -cn --arg ed "$empty_digest" --argjson es "$empty_size" --arg dd "$doc_digest
     layers: [{mediaType: "application/spdx+json", digest: $dd, size: $ds, annotations: {"org.opencontainers.image.title": "sbom.spdx.json"}}],
     subject: {mediaType: $mt, digest: $d, size: $s},
     annotations: {"org.opencontainers.image.created": $created}}' > "$work/sbom.manifest"
-read -r sbom_digest sbom_size < <(add_blob "$work/sbom.manifest")
+read -r sbom_digest sbom_size < <(rf_oci_add_blob "$lay" "$work/sbom.manifest")
 printf '{"imageLayoutVersion":"1.0.0"}' > "$lay/oci-layout"
 jq -cn --arg d "$sbom_digest" --argjson s "$sbom_size" \
   '{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $d, size: $s, annotations: {"org.opencontainers.image.ref.name": "sbom"}}]}' \

@@ -324,23 +324,28 @@ rf_registry_why() {
   fi
 }
 
-# rf_unpack_authfile <lineno> <dest> <field> [extra field]: the `authfile <base64>` entry of a
-# stdin bundle, decoded to a 0600 file; fails step "unpack" naming the bundle line.
-rf_unpack_authfile() {
-  local lineno="$1" dest="$2" field="${3:-}" extra="${4:-}"
-  { [ -n "$field" ] && [ -z "$extra" ]; } || rf_fail "unpack" "bundle line $lineno: authfile takes one base64 field"
+# rf_unpack_secret_file <lineno> <kind> <dest> <field> [extra field]: a `<kind> <base64>` entry
+# of a stdin bundle holding a secret (registry auth, signing key), decoded to a 0600 file; fails
+# step "unpack" naming the bundle line and the entry, never the value.
+rf_unpack_secret_file() {
+  local lineno="$1" kind="$2" dest="$3" field="${4:-}" extra="${5:-}"
+  { [ -n "$field" ] && [ -z "$extra" ]; } || rf_fail "unpack" "bundle line $lineno: $kind takes one base64 field"
   (umask 077 && printf '%s' "$field" | base64 -d > "$dest" 2>/dev/null) \
-    || rf_fail "unpack" "bundle line $lineno: authfile is not valid base64"
+    || rf_fail "unpack" "bundle line $lineno: $kind is not valid base64"
   chmod 0600 "$dest"
 }
 
-# rf_unpack_secret_file <lineno> <dest> <field> [extra field]: a `<kind> <base64>` entry of a
-# stdin bundle holding a secret (signing key, passphrase), decoded to a 0600 file; fails step
-# "unpack" naming the bundle line, never the value.
-rf_unpack_secret_file() {
-  local lineno="$1" dest="$2" field="${3:-}" extra="${4:-}"
-  { [ -n "$field" ] && [ -z "$extra" ]; } || rf_fail "unpack" "bundle line $lineno: takes one non-empty base64 field"
-  (umask 077 && printf '%s' "$field" | base64 -d > "$dest" 2>/dev/null) \
-    || rf_fail "unpack" "bundle line $lineno: is not valid base64"
-  chmod 0600 "$dest"
+# rf_unpack_authfile <lineno> <dest> <field> [extra field]: the `authfile <base64>` entry.
+rf_unpack_authfile() {
+  rf_unpack_secret_file "$1" authfile "$2" "${3:-}" "${4:-}"
+}
+
+# rf_oci_add_blob <oci layout dir> <file>: copies the file into the layout's blobs by its sha256;
+# prints "sha256:<hex> <size>" for the descriptor that names it.
+rf_oci_add_blob() {
+  local h
+  h="$(rf_sha256_stdin < "$2")"
+  mkdir -p "$1/blobs/sha256"
+  cp "$2" "$1/blobs/sha256/$h"
+  printf 'sha256:%s %s\n' "$h" "$(stat -c %s "$2")"
 }

@@ -69,8 +69,8 @@ while IFS=' ' read -r kind f1 extra || [ -n "$kind" ]; do
   [ "$lineno" -gt 1 ] || continue
   [ -n "$kind" ] || continue
   case "$kind" in
-    signingkey) rf_unpack_secret_file "$lineno" "$key" "${f1:-}" "${extra:-}" ;;
-    publickey) rf_unpack_secret_file "$lineno" "$pub" "${f1:-}" "${extra:-}" ;;
+    signingkey) rf_unpack_secret_file "$lineno" signingkey "$key" "${f1:-}" "${extra:-}" ;;
+    publickey) rf_unpack_secret_file "$lineno" publickey "$pub" "${f1:-}" "${extra:-}" ;;
     authfile)
       authfile="$work/auth.json"
       rf_unpack_authfile "$lineno" "$authfile" "${f1:-}" "${extra:-}"
@@ -148,13 +148,6 @@ fi
 rf_step "sign"
 lay="$work/layout"
 mkdir -p "$lay/blobs/sha256"
-# add_blob <file>: copy into the layout; prints "sha256:<hex> <size>"
-add_blob() {
-  local h
-  h="$(rf_sha256_stdin < "$1")"
-  cp "$1" "$lay/blobs/sha256/$h"
-  printf 'sha256:%s %s\n' "$h" "$(stat -c %s "$1")"
-}
 payload="$work/payload.json"
 jq -cn --arg ref "$RF_IMAGE_REF" --arg digest "$digest" \
   '{critical: {identity: {"docker-reference": $ref}, image: {"docker-manifest-digest": $digest}, type: "cosign container image signature"}, optional: {creator: "rhcos-forge sign-image.sh"}}' \
@@ -164,7 +157,7 @@ if ! openssl dgst -sha256 -sign "$key" -out "$work/payload.sig" "$payload" 2> "$
 fi
 openssl dgst -sha256 -verify "$pub" -signature "$work/payload.sig" "$payload" > /dev/null 2>&1 \
   || rf_fail "sign" "the signing key does not match the public key"
-read -r payload_digest payload_size < <(add_blob "$payload")
+read -r payload_digest payload_size < <(rf_oci_add_blob "$lay" "$payload")
 new_layer="$(jq -cn --arg d "$payload_digest" --argjson s "$payload_size" --arg sig "$(base64 -w0 < "$work/payload.sig")" \
   '{mediaType: "application/vnd.dev.cosign.simplesigning.v1+json", digest: $d, size: $s, annotations: {"dev.cosignproject.cosign/signature": $sig}}')"
 layers="[]"
@@ -177,11 +170,11 @@ if [ "$have_old" = true ]; then
 fi
 layers="$(jq -cn --argjson old "$layers" --argjson new "$new_layer" '$old + [$new]')"
 jq -cn --argjson layers "$layers" '{architecture: "", os: "", config: {}, rootfs: {type: "layers", diff_ids: [$layers[].digest]}}' > "$work/config.json"
-read -r config_digest config_size < <(add_blob "$work/config.json")
+read -r config_digest config_size < <(rf_oci_add_blob "$lay" "$work/config.json")
 jq -cn --arg cd "$config_digest" --argjson cs "$config_size" --argjson layers "$layers" \
   '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $cd, size: $cs}, layers: $layers}' \
   > "$work/manifest.json"
-read -r manifest_digest manifest_size < <(add_blob "$work/manifest.json")
+read -r manifest_digest manifest_size < <(rf_oci_add_blob "$lay" "$work/manifest.json")
 printf '{"imageLayoutVersion":"1.0.0"}' > "$lay/oci-layout"
 jq -cn --arg d "$manifest_digest" --argjson s "$manifest_size" \
   '{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $d, size: $s, annotations: {"org.opencontainers.image.ref.name": "sig"}}]}' \
