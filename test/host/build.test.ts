@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { existsSync, lstatSync, readFileSync, readdirSync, statSync, readlinkSync } from "node:fs";
-import { BuildHost, Env, Registry, failureLines, freePort, killPidFile, leakedSecrets, makeBundle, run, startBuildHost, startRegistry, type BundleFile, type RemoteResult, resultJson, mirrorEnv } from "./harness";
+import { BuildHost, Env, Registry, failureLines, freePort, killPidFile, leakedSecrets, makeBundle, run, startBuildHost, startRegistry, type BundleFile, type RemoteResult, resultJson, mirrorEnv, mountPushed, rpmQa } from "./harness";
 import { buildFixtureRpms } from "../../dev/rpms";
 import { startUpstream, type Upstream } from "../../dev/upstream";
 import { buildBaseImages, layeredContainerfile, type BaseImages } from "../../dev/baseImage";
@@ -68,19 +68,6 @@ async function build(files: BundleFile[], base: string, opts: { password?: strin
 function buildCount(): number {
   const f = join(root, "build-count");
   return existsSync(f) ? Number(readFileSync(f, "utf8").trim()) : 0;
-}
-
-/** pull the pushed image by digest into local storage and mount it */
-async function mountPushed(ref: string): Promise<string> {
-  await run("podman", ["pull", "-q", "--tls-verify=false", "--creds", `${reg.user}:${reg.password}`, ref]);
-  const mnt = (await run("podman", ["image", "mount", ref])).stdout.trim();
-  env.onTeardown(() => run("podman", ["image", "unmount", ref], { check: false }).then(() => undefined));
-  return mnt;
-}
-
-async function rpmQa(mnt: string): Promise<string[]> {
-  const res = await run("rpm", ["--dbpath", join(mnt, "usr/share/rpm"), "-qa", "--qf", "%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}\\n"]);
-  return res.stdout.split("\n").filter((l) => l).sort();
 }
 
 before(async () => {
@@ -146,7 +133,7 @@ test("a layered Containerfile builds on the host against the mirror and is pushe
 });
 
 test("the pushed image has the package, the declared files and the enabled unit, and not the mirror's .repo file", async () => {
-  const mnt = await mountPushed(resultJson(first).ref);
+  const mnt = await mountPushed(env, reg, resultJson(first).ref);
   assert.deepEqual(await rpmQa(mnt), ["rf-hello-1.0-1.noarch", "rf-lib-1.1-1.noarch"]);
   assert.ok(existsSync(join(mnt, "usr/bin/rf-hello")));
   assert.equal(existsSync(join(mnt, "etc/yum.repos.d/rhcos-forge-mirror.repo")), false);
@@ -191,7 +178,7 @@ test("the image's SPDX 2.3 SBOM is in the registry, refers to the image and list
   assert.ok(doc.relationships.some((x) => x.spdxElementId === "SPDXRef-image" && x.relationshipType === "DESCENDANT_OF" && x.relatedSpdxElement === "SPDXRef-base"));
 
   // the RPMs, as rpm -qa reads them from the pushed image's own rpmdb
-  const mnt = await mountPushed(r.ref);
+  const mnt = await mountPushed(env, reg, r.ref);
   const qa = (await run("rpm", ["--dbpath", join(mnt, "usr/share/rpm"), "-qa", "--qf", "%{NAME} %{VERSION}-%{RELEASE} %{ARCH} %{LICENSE} %{SOURCERPM}\\n"])).stdout
     .split("\n").filter((l) => l).sort();
   const rpms = doc.packages.filter((p) => p.SPDXID.startsWith("SPDXRef-rpm-"));
@@ -243,9 +230,9 @@ test("packages.added/removed/changed: install rf-hello, remove rf-extra, replace
     changed: [{ name: "rf-lib", from: "1.0-1.noarch", to: "1.1-1.noarch" }],
   });
   // and that is what the images really hold
-  const baseMnt = await mountPushed(bases.extras);
+  const baseMnt = await mountPushed(env, reg, bases.extras);
   assert.deepEqual(await rpmQa(baseMnt), ["rf-extra-1.0-1.noarch", "rf-lib-1.0-1.noarch"]);
-  const mnt = await mountPushed(resultJson(res).ref);
+  const mnt = await mountPushed(env, reg, resultJson(res).ref);
   assert.deepEqual(await rpmQa(mnt), ["rf-hello-1.0-1.noarch", "rf-lib-1.1-1.noarch"]);
 });
 

@@ -8,6 +8,7 @@
 import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Env, REPO_ROOT, RunOpts, RunResult, addSecret, freePort, run, sh, shq, waitFor } from "../../dev/proc";
+import { Registry } from "../../dev/registry";
 
 export * from "../../dev/proc";
 export * from "../../dev/registry";
@@ -203,4 +204,19 @@ export async function treeListing(dir: string): Promise<string> {
     `cd ${shq(dir)} && find . -printf '%p %y %s %T@\\n' | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum`,
   );
   return res.stdout;
+}
+
+// ------------------------------------------------------------------ pushed images
+/** Pulls a pushed image by digest into local storage and mounts it; unmounted at teardown. */
+export async function mountPushed(env: Env, reg: Registry, ref: string): Promise<string> {
+  await run("podman", ["pull", "-q", "--tls-verify=false", "--creds", `${reg.user}:${reg.password}`, ref]);
+  const mnt = (await run("podman", ["image", "mount", ref])).stdout.trim();
+  env.onTeardown(() => run("podman", ["image", "unmount", ref], { check: false }).then(() => undefined));
+  return mnt;
+}
+
+/** Every RPM in a mounted image, one `rpm -qa --qf <format>` line each, sorted. */
+export async function rpmQa(mnt: string, format = "%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}"): Promise<string[]> {
+  const res = await run("rpm", ["--dbpath", join(mnt, "usr/share/rpm"), "-qa", "--qf", `${format}\\n`]);
+  return res.stdout.split("\n").filter((l) => l).sort();
 }

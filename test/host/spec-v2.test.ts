@@ -9,7 +9,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BuildHost, Env, Registry, failureLines, freePort, killPidFile, run, startBuildHost, startRegistry, type RemoteResult, resultJson, mirrorEnv } from "./harness";
+import { BuildHost, Env, Registry, failureLines, freePort, killPidFile, startBuildHost, startRegistry, type RemoteResult, resultJson, mirrorEnv, mountPushed, rpmQa } from "./harness";
 import { buildFixtureRpms } from "../../dev/rpms";
 import { startUpstream, type Upstream } from "../../dev/upstream";
 import { buildBaseImages, type BaseImages } from "../../dev/baseImage";
@@ -59,18 +59,6 @@ async function build(spec: Omit<ImageSpec, "base">): Promise<RemoteResult & { co
   return { ...res, containerfile: r.containerfile };
 }
 
-async function mountPushed(ref: string): Promise<string> {
-  await run("podman", ["pull", "-q", "--tls-verify=false", "--creds", `${reg.user}:${reg.password}`, ref]);
-  const mnt = (await run("podman", ["image", "mount", ref])).stdout.trim();
-  env.onTeardown(() => run("podman", ["image", "unmount", ref], { check: false }).then(() => undefined));
-  return mnt;
-}
-
-async function rpmQa(mnt: string): Promise<string[]> {
-  const res = await run("rpm", ["--dbpath", join(mnt, "usr/share/rpm"), "-qa", "--qf", "%{NAME}-%{VERSION}-%{RELEASE}\\n"]);
-  return res.stdout.split("\n").filter((l) => l).sort();
-}
-
 before(async () => {
   env = new Env("rf-spec-v2-test-");
   host = await startBuildHost(env);
@@ -118,14 +106,14 @@ test("a builder stage's output, an RPM by URL with its dependency from the mirro
   assert.equal(res.code, 0, res.stderr.slice(-3000));
   assert.match(res.containerfile, /^FROM \S+@sha256:[0-9a-f]{64} AS tool$/m);
   const r = resultJson(res);
-  const mnt = await mountPushed(r.ref);
+  const mnt = await mountPushed(env, reg, r.ref);
 
   assert.equal(readFileSync(join(mnt, "usr/lib/rf/rf-tool"), "utf8"), "built in the tool stage\n");
   const blob = join(mnt, "usr/lib/rf/blob.bin");
   assert.ok(readFileSync(blob).equals(BLOB), "every byte value survives bundle, unpack and COPY");
   assert.equal((statSync(blob).mode & 0o7777).toString(8), "750", "the repository file's mode is kept");
 
-  const rpms = await rpmQa(mnt);
+  const rpms = await rpmQa(mnt, "%{NAME}-%{VERSION}-%{RELEASE}");
   assert.ok(rpms.includes("rf-hello-1.0-1"), rpms.join(" "));
   assert.ok(rpms.includes("rf-lib-1.1-1"), "the dependency came from the mirror");
   assert.ok(!existsSync(join(mnt, "etc/yum.repos.d/rhcos-forge-mirror.repo")), "the mirror .repo never ships");
@@ -139,8 +127,8 @@ test("the dnf dialect builds on the stand-in base: dnf install from the mirror, 
   assert.match(res.containerfile, /RUN bootc container lint\nLABEL/);
   assert.ok(!res.containerfile.includes("ostree container commit"));
   assert.match(res.stderr, /Checks passed/, "the lint ran");
-  const mnt = await mountPushed(resultJson(res).ref);
-  assert.ok((await rpmQa(mnt)).includes("rf-extra-1.0-1"));
+  const mnt = await mountPushed(env, reg, resultJson(res).ref);
+  assert.ok((await rpmQa(mnt, "%{NAME}-%{VERSION}-%{RELEASE}")).includes("rf-extra-1.0-1"));
   assert.ok(!existsSync(join(mnt, "etc/yum.repos.d/rhcos-forge-mirror.repo")));
 });
 
