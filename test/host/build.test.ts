@@ -9,10 +9,9 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { existsSync, lstatSync, readFileSync, readdirSync, statSync, readlinkSync } from "node:fs";
-import { BuildHost, Env, Registry, failureLines, freePort, killPidFile, leakedSecrets, makeBundle, run, startBuildHost, startRegistry, type BundleFile, type RemoteResult, resultJson, mirrorEnv, mountPushed, rpmQa } from "./harness";
-import { buildFixtureRpms } from "../../dev/rpms";
-import { startUpstream, type Upstream } from "../../dev/upstream";
-import { buildBaseImages, layeredContainerfile, type BaseImages } from "../../dev/baseImage";
+import { BuildHost, Env, Registry, failureLines, freePort, leakedSecrets, makeBundle, run, type BundleFile, type RemoteResult, resultJson, mirrorEnv, mountPushed, rpmQa, startBuildFixture } from "./harness";
+import { type Upstream } from "../../dev/upstream";
+import { layeredContainerfile, type BaseImages } from "../../dev/baseImage";
 
 let env: Env;
 let host: BuildHost;
@@ -72,24 +71,8 @@ function buildCount(): number {
 
 before(async () => {
   env = new Env("rf-build-test-");
-  host = await startBuildHost(env);
-  await host.shipScripts();
-  reg = await startRegistry(env);
-  const rpms = await buildFixtureRpms(env.path("rpms"));
-  up = await startUpstream(env, rpms.upstream);
-  bases = await buildBaseImages(env, reg, rpms.base);
-  root = env.path("remote", "root");
-  mirrorPort = await freePort();
-  repoFile = join(root, "secrets", "upstream.repo");
-  env.onTeardown(() => killPidFile(join(root, "mirror-server.pid")));
-
   // the build host's mirror, as the component sets it up
-  const ready = await host.script("host-ready.sh", { RF_ROOT: root });
-  assert.equal(ready.code, 0, ready.stderr);
-  const put = await host.script("put-file.sh", {}, { input: up.repoFile(), args: [repoFile] });
-  assert.equal(put.code, 0, put.stderr);
-  const mirror = await host.script("repo-mirror.sh", mirrorEnv(root, repoFile, mirrorPort));
-  assert.equal(mirror.code, 0, mirror.stderr);
+  ({ host, reg, up, bases, root, mirrorPort, repoFile } = await startBuildFixture(env));
 });
 
 after(async () => {

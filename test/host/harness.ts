@@ -7,8 +7,12 @@
 
 import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Env, REPO_ROOT, RunOpts, RunResult, addSecret, freePort, run, sh, shq, waitFor } from "../../dev/proc";
-import { Registry } from "../../dev/registry";
+import { Env, REPO_ROOT, RunOpts, RunResult, addSecret, freePort, killPidFile, run, sh, shq, waitFor } from "../../dev/proc";
+import assert from "node:assert/strict";
+import { BaseImages, buildBaseImages } from "../../dev/baseImage";
+import { Registry, startRegistry } from "../../dev/registry";
+import { buildFixtureRpms } from "../../dev/rpms";
+import { Upstream, startUpstream } from "../../dev/upstream";
 
 export * from "../../dev/proc";
 export * from "../../dev/registry";
@@ -219,4 +223,42 @@ export async function mountPushed(env: Env, reg: Registry, ref: string): Promise
 export async function rpmQa(mnt: string, format = "%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}"): Promise<string[]> {
   const res = await run("rpm", ["--dbpath", join(mnt, "usr/share/rpm"), "-qa", "--qf", `${format}\\n`]);
   return res.stdout.split("\n").filter((l) => l).sort();
+}
+
+// ------------------------------------------------------------------ a build host with its mirror
+export interface BuildFixture {
+  readonly host: BuildHost;
+  readonly reg: Registry;
+  readonly up: Upstream;
+  readonly bases: BaseImages;
+  /** RF_ROOT on the host. */
+  readonly root: string;
+  readonly mirrorPort: number;
+  /** The upstream .repo file on the host (put-file.sh wrote it). */
+  readonly repoFile: string;
+}
+
+/**
+ * What the build tests start from, set up as the components do it: an sshd build host with the
+ * scripts shipped and host-ready.sh passed, the loopback registry, the fixture RPMs served by an
+ * upstream repo, the stand-in base images pushed, and the host's mirror of the upstream serving.
+ */
+export async function startBuildFixture(env: Env): Promise<BuildFixture> {
+  const host = await startBuildHost(env);
+  await host.shipScripts();
+  const reg = await startRegistry(env);
+  const rpms = await buildFixtureRpms(env.path("rpms"));
+  const up = await startUpstream(env, rpms.upstream);
+  const bases = await buildBaseImages(env, reg, rpms.base);
+  const root = env.path("remote", "root");
+  const mirrorPort = await freePort();
+  const repoFile = join(root, "secrets", "upstream.repo");
+  env.onTeardown(() => killPidFile(join(root, "mirror-server.pid")));
+  const ready = await host.script("host-ready.sh", { RF_ROOT: root });
+  assert.equal(ready.code, 0, ready.stderr);
+  const put = await host.script("put-file.sh", {}, { input: up.repoFile(), args: [repoFile] });
+  assert.equal(put.code, 0, put.stderr);
+  const mirror = await host.script("repo-mirror.sh", mirrorEnv(root, repoFile, mirrorPort));
+  assert.equal(mirror.code, 0, mirror.stderr);
+  return { host, reg, up, bases, root, mirrorPort, repoFile };
 }

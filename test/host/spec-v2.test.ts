@@ -9,10 +9,9 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BuildHost, Env, Registry, failureLines, freePort, killPidFile, startBuildHost, startRegistry, type RemoteResult, resultJson, mirrorEnv, mountPushed, rpmQa } from "./harness";
-import { buildFixtureRpms } from "../../dev/rpms";
-import { startUpstream, type Upstream } from "../../dev/upstream";
-import { buildBaseImages, type BaseImages } from "../../dev/baseImage";
+import { BuildHost, Env, Registry, failureLines, type RemoteResult, resultJson, mountPushed, rpmQa, startBuildFixture } from "./harness";
+import { type Upstream } from "../../dev/upstream";
+import { type BaseImages } from "../../dev/baseImage";
 import { buildId, renderBundle } from "../../components/image/buildInputs";
 import { ImageSpec, renderContainerfile } from "../../components/image/containerfile";
 import { sourceReader } from "../../components/image/sources";
@@ -61,24 +60,9 @@ async function build(spec: Omit<ImageSpec, "base">): Promise<RemoteResult & { co
 
 before(async () => {
   env = new Env("rf-spec-v2-test-");
-  host = await startBuildHost(env);
-  await host.shipScripts();
-  reg = await startRegistry(env);
-  const rpms = await buildFixtureRpms(env.path("rpms"));
-  up = await startUpstream(env, rpms.upstream);
-  bases = await buildBaseImages(env, reg, rpms.base);
-  root = env.path("remote", "root");
-  mirrorPort = await freePort();
-  const repoFile = join(root, "secrets", "upstream.repo");
-  env.onTeardown(() => killPidFile(join(root, "mirror-server.pid")));
-  const ready = await host.script("host-ready.sh", { RF_ROOT: root });
-  assert.equal(ready.code, 0, ready.stderr);
-  const put = await host.script("put-file.sh", {}, { input: up.repoFile(), args: [repoFile] });
-  assert.equal(put.code, 0, put.stderr);
   // The mirror carries the upstream; the stand-in base has no other repo, so a dependency of an
   // RPM installed by URL can only come from the mirror.
-  const mirror = await host.script("repo-mirror.sh", mirrorEnv(root, repoFile, mirrorPort));
-  assert.equal(mirror.code, 0, mirror.stderr);
+  ({ host, reg, up, bases, root, mirrorPort } = await startBuildFixture(env));
 
   // The "Pulumi project" the sources are relative to.
   project = env.mkdir("project");
