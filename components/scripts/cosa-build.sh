@@ -100,10 +100,9 @@ rf_step "tools"
 rf_need podman python3 sha256sum base64 awk
 
 state_dir="$RF_ROOT/state"
-mkdir -p "$RF_ROOT/tmp" "$state_dir" "$RF_COSA_DIR"
-chmod 0700 "$RF_ROOT/tmp" "$state_dir"
-work="$(mktemp -d "$RF_ROOT/tmp/cosa-build.XXXXXX")"
-rf_on_exit "rm -rf '$work'"
+mkdir -p "$state_dir" "$RF_COSA_DIR"
+chmod 0700 "$state_dir"
+rf_work_dir
 
 # ---------------------------------------------------------------- unpack
 rf_step "unpack"

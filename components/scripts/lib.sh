@@ -79,6 +79,15 @@ rf_on_exit() {
   RF__CLEANUPS+=("$1")
 }
 
+# rf_work_dir: sets $work to a fresh scratch directory of this run under the private (0700)
+# $RF_ROOT/tmp, removed on exit. Not in a subshell: the cleanup must register in this shell.
+rf_work_dir() {
+  mkdir -p "$RF_ROOT/tmp"
+  chmod 0700 "$RF_ROOT/tmp"
+  work="$(mktemp -d "$RF_ROOT/tmp/$RF_SCRIPT.XXXXXX")"
+  rf_on_exit "rm -rf '$work'"
+}
+
 trap 'rf__on_err $? "$BASH_COMMAND"' ERR
 trap rf__on_exit EXIT
 

@@ -45,10 +45,7 @@ done
 rf_need skopeo
 tls_opt=("--tls-verify=$RF_TLS_VERIFY")
 
-mkdir -p "$RF_ROOT/tmp"
-chmod 0700 "$RF_ROOT/tmp"
-work="$(mktemp -d "$RF_ROOT/tmp/prune-images.XXXXXX")"
-rf_on_exit "rm -rf '$work'"
+rf_work_dir
 
 # ---------------------------------------------------------------- unpack
 rf_step "unpack"

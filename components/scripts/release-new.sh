@@ -74,10 +74,8 @@ rf_need python3 base64
 
 release_dir="$RF_ROOT/releases/$RF_RELEASE_ID"
 result_file="$release_dir/result.json"
-mkdir -p "$RF_ROOT/tmp" "$release_dir"
-chmod 0700 "$RF_ROOT/tmp"
-work="$(mktemp -d "$RF_ROOT/tmp/release-new.XXXXXX")"
-rf_on_exit "rm -rf '$work'"
+mkdir -p "$release_dir"
+rf_work_dir
 
 # ---------------------------------------------------------------- unpack
 rf_step "unpack"

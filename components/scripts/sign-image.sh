@@ -49,10 +49,7 @@ rf_need skopeo openssl jq base64 sha256sum
 sig_tag="$repo:${digest/:/-}.sig"
 tls_opt=("--tls-verify=$RF_TLS_VERIFY")
 
-mkdir -p "$RF_ROOT/tmp"
-chmod 0700 "$RF_ROOT/tmp"
-work="$(mktemp -d "$RF_ROOT/tmp/sign-image.XXXXXX")"
-rf_on_exit "rm -rf '$work'"
+rf_work_dir
 
 # ---------------------------------------------------------------- unpack
 rf_step "unpack"
