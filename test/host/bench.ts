@@ -11,10 +11,8 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Env, freePort, killPidFile, makeBundle, run, startBuildHost, startRegistry, type BundleFile, mirrorEnv } from "./harness";
-import { buildFixtureRpms } from "../../dev/rpms";
-import { startUpstream } from "../../dev/upstream";
-import { buildBaseImages, layeredContainerfile } from "../../dev/baseImage";
+import { Env, makeBundle, run, startBuildFixture, type BundleFile } from "./harness";
+import { layeredContainerfile } from "../../dev/baseImage";
 
 const BUILD_ARGS = "--isolation chroot --network host --no-cache";
 
@@ -37,19 +35,7 @@ async function main(): Promise<void> {
   const env = new Env("rf-bench-");
   try {
     const t0 = Date.now();
-    const host = await startBuildHost(env);
-    await host.shipScripts();
-    const reg = await startRegistry(env);
-    const rpms = await buildFixtureRpms(env.path("rpms"));
-    const up = await startUpstream(env, rpms.upstream);
-    const bases = await buildBaseImages(env, reg, rpms.base);
-    const root = env.path("remote", "root");
-    env.onTeardown(() => killPidFile(join(root, "mirror-server.pid")));
-    const mirrorPort = await freePort();
-    const repoFile = join(root, "secrets", "upstream.repo");
-    await host.script("put-file.sh", {}, { input: up.repoFile(), args: [repoFile] });
-    const mirror = await host.script("repo-mirror.sh", mirrorEnv(root, repoFile, mirrorPort));
-    if (mirror.code !== 0) throw new Error(`repo-mirror failed:\n${mirror.stderr}`);
+    const { host, reg, bases, root, mirrorPort } = await startBuildFixture(env);
     // both sides start with the base image present
     await run("podman", ["pull", "-q", "--tls-verify=false", "--creds", `${reg.user}:${reg.password}`, bases.plain]);
     const [sshRtt] = await timed(() => host.ssh("true"));
