@@ -31,10 +31,16 @@ rf_log() {
   printf 'rhcos-forge %s: %s\n' "$RF_SCRIPT" "$*" >&2
 }
 
-# rf_step <name>: name the step that the following commands belong to.
+# rf_step <name>: name the step that the following commands belong to. With
+# RF_LOG_TIMES=1 (the bench sets it) the line also carries the epoch time in
+# milliseconds, so a reader can see where a step's time goes.
 rf_step() {
   RF_STEP="$1"
-  rf_log "step \"$1\""
+  if [[ "${RF_LOG_TIMES:-}" == 1 ]]; then
+    rf_log "step \"$1\" at $(date +%s%3N)"
+  else
+    rf_log "step \"$1\""
+  fi
 }
 
 # rf_fail <step> <why...>: print the single error line and exit 1.

@@ -26,6 +26,15 @@ function fmt(s: number): string {
   return `${s.toFixed(2)}s`;
 }
 
+/**
+ * Milliseconds per step from build-image.sh's `step "<name>" at <epoch ms>` lines (RF_LOG_TIMES=1):
+ * each step lasts until the next starts, the last until the script returned (`end`, epoch ms).
+ */
+function stepTimes(stderr: string, end: number): [string, number][] {
+  const marks = [...stderr.matchAll(/step "([^"]+)" at (\d+)$/gm)].map(m => [m[1], Number(m[2])] as const);
+  return marks.map(([step, at], i) => [step, (i + 1 < marks.length ? marks[i + 1][1] : end) - at]);
+}
+
 function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
@@ -47,6 +56,7 @@ async function main(): Promise<void> {
     const remote: number[] = [];
     const local: number[] = [];
     const reuse: number[] = [];
+    const phases = new Map<string, number[]>();
 
     for (let i = 0; i < iterations; i++) {
       const cf = layeredContainerfile({
@@ -68,6 +78,7 @@ async function main(): Promise<void> {
         RF_BASE_IMAGE: bases.plain,
         RF_PODMAN_BUILD_ARGS: BUILD_ARGS,
         RF_TLS_VERIFY: "false",
+        RF_LOG_TIMES: "1",
       };
       const bundle = makeBundle(files, reg.authJson());
 
@@ -75,6 +86,7 @@ async function main(): Promise<void> {
       const [tr, res] = await timed(() => host.script("build-image.sh", vars, { input: bundle }));
       if (res.code !== 0) throw new Error(`remote build failed:\n${res.stderr.slice(-3000)}`);
       remote.push(tr);
+      for (const [step, ms] of stepTimes(res.stderr, Date.now())) phases.set(step, [...(phases.get(step) ?? []), ms]);
 
       // no-change re-run: must not build
       const countFile = join(root, "build-count");
@@ -109,6 +121,8 @@ async function main(): Promise<void> {
         `bare local podman build + podman push:                               mean ${fmt(lm)} over ${iterations}`,
         `ratio remote/local:                                                  ${(rm / lm).toFixed(2)}`,
         `no-change re-run (no build; skopeo check of the pushed ref):         mean ${fmt(mean(reuse))}`,
+        "where the remote step's time goes (mean per step of build-image.sh; the rest is ssh and the upload):",
+        ...[...phases].map(([step, xs]) => `  ${step.padEnd(16)} ${fmt(mean(xs) / 1000)}`),
         "",
       ].join("\n"),
     );
