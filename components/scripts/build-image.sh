@@ -256,18 +256,24 @@ rpm_list() {
     [ -z "$sbom_out" ] || : > "$sbom_out"
     return 0
   fi
-  rpm --dbpath "$copy" -qa --qf '%{NAME}\t%{ARCH}\t%|EPOCH?{%{EPOCH}:}|%{VERSION}-%{RELEASE}\n' \
-    2> "$work/rpm.log" | { grep -v '^gpg-pubkey	' || true; } | LC_ALL=C sort > "$out" \
+  # One query in the SBOM's shape; the diff's shape is cut from it.
+  rpm --dbpath "$copy" -qa --qf '%{NAME}\t%|EPOCH?{%{EPOCH}}:{}|\t%{VERSION}\t%{RELEASE}\t%{ARCH}\t%{LICENSE}\t%{SOURCERPM}\n' \
+    2> "$work/rpm.log" | { grep -v '^gpg-pubkey	' || true; } | LC_ALL=C sort > "$work/rpmqa.$$" \
     || rf_fail "package diff" "rpm -qa on the rpm database of $image failed: $(tail -n 1 "$work/rpm.log")"
-  if [ -n "$sbom_out" ]; then
-    rpm --dbpath "$copy" -qa --qf '%{NAME}\t%|EPOCH?{%{EPOCH}}:{}|\t%{VERSION}\t%{RELEASE}\t%{ARCH}\t%{LICENSE}\t%{SOURCERPM}\n' \
-      2> "$work/rpm.log" | { grep -v '^gpg-pubkey	' || true; } | LC_ALL=C sort > "$sbom_out" \
-      || rf_fail "package diff" "rpm -qa on the rpm database of $image failed: $(tail -n 1 "$work/rpm.log")"
-  fi
+  awk -F '\t' -v OFS='\t' '{ print $1, $5, ($2 == "" ? "" : $2 ":") $3 "-" $4 }' "$work/rpmqa.$$" | LC_ALL=C sort > "$out"
+  if [ -n "$sbom_out" ]; then mv -f "$work/rpmqa.$$" "$sbom_out"; else rm -f "$work/rpmqa.$$"; fi
   rm -rf "$copy"
 }
 
-rpm_list "$RF_BASE_IMAGE" "$work/base.rpms"
+# The base is pinned by digest, so its package list never changes: list it once per build host.
+base_rpms="$RF_ROOT/cache/base-rpms-v1/${RF_BASE_IMAGE##*@sha256:}"
+if [ -f "$base_rpms" ]; then
+  cp "$base_rpms" "$work/base.rpms"
+else
+  rpm_list "$RF_BASE_IMAGE" "$work/base.rpms"
+  mkdir -p "${base_rpms%/*}"
+  cp "$work/base.rpms" "$base_rpms.tmp.$$" && mv -f "$base_rpms.tmp.$$" "$base_rpms"
+fi
 rpm_list "$tag" "$work/new.rpms" "$work/sbom.rpms"
 rf_log "base has $(wc -l < "$work/base.rpms") packages, new image $(wc -l < "$work/new.rpms")"
 
