@@ -127,7 +127,8 @@ export function renderRepoFile(repos: readonly MirrorRepo[]): string {
     if (repos.length === 0) return "";
     return repos.map(r => section([
         `[${mirrorSectionId(r.id)}]`,
-        `name=rhcos-forge mirror of ${r.id}`,
+        // A `fetch: build` repo (mounts set) is the upstream itself, not the mirror.
+        r.mounts === undefined ? `name=rhcos-forge mirror of ${r.id}` : `name=rhcos-forge upstream ${r.id}`,
         `baseurl=${r.url}`,
         "enabled=1",
         `gpgcheck=${r.gpgcheck ? 1 : 0}`,
