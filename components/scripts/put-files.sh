@@ -23,7 +23,7 @@ umask 077
 rf_step "arguments"
 [ "$#" -eq 1 ] || rf_fail "arguments" "usage: put-files.sh <dir>"
 dir="${1%/}"
-rf_require_path "dir" "$dir" "${RF_ROOT:-}"
+rf_require_path "path" "$dir" "${RF_ROOT:-}"
 [ "$dir" != "${RF_ROOT:-}" ] || rf_fail "arguments" "dir must be a directory below RF_ROOT, not RF_ROOT itself"
 [ ! -e "$dir" ] || [ -d "$dir" ] || rf_fail "arguments" "$dir exists and is not a directory"
 
@@ -44,7 +44,8 @@ while IFS=' ' read -r kind mode b64path b64content extra || [ -n "${kind:-}" ]; 
   [[ "$mode" =~ ^0?[0-7]{3}$ ]] || rf_fail "unpack" "bundle line $lineno: bad mode"
   rel="$(printf '%s' "${b64path:-}" | base64 -d 2>/dev/null)" || rf_fail "unpack" "bundle line $lineno: path is not valid base64"
   # Relative, plain, no '..': the same rules as every path an RF_* input names.
-  rf_require_path "bundle line $lineno path" "/$rel"
+  { [[ "$rel" =~ ^[A-Za-z0-9._+@-][A-Za-z0-9._+@/-]*$ ]] && [[ "/$rel/" != */../* ]] && [[ "/$rel/" != */./* ]]; } \
+    || rf_fail "unpack" "bundle line $lineno: path must be relative and plain (letters, digits, . _ - + @ /, no '..'), got: $(rf__shown "$rel")"
   [[ "$rel" != .put-files.* ]] || rf_fail "unpack" "bundle line $lineno: reserved name"
   mkdir -p "$(dirname "$stage/$rel")"
   printf '%s' "${b64content:-}" | base64 -d > "$stage/$rel" 2>/dev/null \
