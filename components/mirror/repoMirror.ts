@@ -108,8 +108,11 @@ export class RepoMirror extends pulumi.ComponentResource {
         }));
 
         // The public shape of the inputs; passwords and certificates change the files, not the content.
+        // `fetch: mirror` (the default) is left out, so a stack from before the key existed keeps its
+        // revision (and its image's build id): upgrading rhcos-forge rebuilds nothing.
         const revision = contentHash({
-            repos: cfg.repos, packageSet: set ?? null, newestOnly: cfg.newestOnly, refresh: args.refresh ?? null,
+            repos: cfg.repos.map(({ fetch, ...r }) => (fetch === "mirror" ? r : { ...r, fetch })),
+            packageSet: set ?? null, newestOnly: cfg.newestOnly, refresh: args.refresh ?? null,
         });
 
         const sync = scriptStep(name, "sync", args.host, {
