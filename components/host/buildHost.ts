@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BuildHostConfig } from "../config/schema";
 import { contentHash } from "../shell";
 import { HostHandle, scriptStep, scriptText } from "./step";
+import { renderSubscriptionBundle } from "./subscription";
 
 export interface BuildHostArgs {
     /** Which host and how to reach it (rhcos-forge:buildHost). */
@@ -22,12 +23,6 @@ export interface BuildHostArgs {
      * registered once it is ready (every step waits for it) and unregistered on destroy.
      */
     readonly subscription?: { readonly org: pulumi.Input<string>; readonly activationKey: pulumi.Input<string> };
-}
-
-/** rhsm-register.sh's stdin. */
-export function renderSubscriptionBundle(org: string, activationKey: string): string {
-    const b64 = (t: string) => Buffer.from(t, "utf8").toString("base64");
-    return ["rhcos-forge-bundle v1", `secret ${b64("org")} ${b64(org)}`, `secret ${b64("activationkey")} ${b64(activationKey)}`].join("\n") + "\n";
 }
 
 /** What host-ready.sh reports about a host that can build. */

@@ -43,6 +43,13 @@ export interface UpstreamRepo {
     readonly tls?: RepoTls;
 }
 
+const b64 = (text: string): string => Buffer.from(text, "utf8").toString("base64");
+
+/** put-files.sh's stdin: the upstream .repo file and the TLS files, each 0600. */
+export function renderSecretFilesBundle(files: readonly { readonly path: string; readonly content: string }[]): string {
+    return ["rhcos-forge-bundle v1", ...files.map(f => `file 0600 ${b64(f.path)} ${b64(f.content)}`)].join("\n") + "\n";
+}
+
 /** A client certificate and key (PEM); secrets. */
 export interface ClientCertificate {
     readonly sslclientcert: string;

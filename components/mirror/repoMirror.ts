@@ -6,17 +6,10 @@ import { MirrorConfig } from "../config/schema";
 import { HostHandle, scriptStep } from "../host/step";
 import {
     ClientCertificate, MirrorRepo, RepoTlsInputs, UpstreamRepo, directBuildRepo, directBuildSecrets, renderRepoFile,
-    renderUpstreamRepoFile, tlsFiles, tlsOptions,
+    renderSecretFilesBundle, renderUpstreamRepoFile, tlsFiles, tlsOptions,
 } from "./repoFiles";
 import { contentHash } from "../shell";
 
-const BUNDLE_HEADER = "rhcos-forge-bundle v1";
-const b64 = (text: string): string => Buffer.from(text, "utf8").toString("base64");
-
-/** put-files.sh's stdin: the upstream .repo file and the TLS files, each 0600. */
-export function renderSecretFilesBundle(files: readonly { readonly path: string; readonly content: string }[]): string {
-    return [BUNDLE_HEADER, ...files.map(f => `file 0600 ${b64(f.path)} ${b64(f.content)}`)].join("\n") + "\n";
-}
 
 export interface RepoMirrorArgs {
     /** The build host the mirror lives on. */

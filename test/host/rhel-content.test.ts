@@ -18,11 +18,10 @@ import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 
 import { BuildHost, Env, Registry, addSecret, leakedSecrets, mirrorEnv, mountPushed, resultJson, rpmQa, run, sh, shq, startBuildFixture, type RemoteResult } from "./harness";
 import { startClientCertRepo, type ClientCertRepo } from "../../dev/tlsRepo";
 import { type BaseImages } from "../../dev/baseImage";
-import { ClientCertificate, directBuildRepo, directBuildSecrets, renderUpstreamRepoFile, tlsFiles, tlsOptions } from "../../components/mirror/repoFiles";
-import { renderSecretFilesBundle } from "../../components/mirror/repoMirror";
+import { ClientCertificate, directBuildRepo, directBuildSecrets, renderSecretFilesBundle, renderUpstreamRepoFile, tlsFiles, tlsOptions } from "../../components/mirror/repoFiles";
 import { renderContainerfile } from "../../components/image/containerfile";
 import { buildId, renderBundle } from "../../components/image/buildInputs";
-import { renderSubscriptionBundle } from "../../components/host/buildHost";
+import { renderSubscriptionBundle } from "../../components/host/subscription";
 
 const ID = "rhel-fixture";
 const BUILD_ARGS = "--isolation chroot --network host";

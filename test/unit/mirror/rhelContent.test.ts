@@ -3,8 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ENTITLEMENT_PATH, entitlementFromSecret, readClusterEntitlement } from "../../../components/mirror/clusterEntitlement";
-import { directBuildRepo, directBuildSecrets, renderRepoFile, renderUpstreamRepoFile, tlsFiles, tlsOptions } from "../../../components/mirror/repoFiles";
-import { renderSecretFilesBundle } from "../../../components/mirror/repoMirror";
+import { directBuildRepo, directBuildSecrets, renderRepoFile, renderSecretFilesBundle, renderUpstreamRepoFile, tlsFiles, tlsOptions } from "../../../components/mirror/repoFiles";
 import { renderBundle } from "../../../components/image/buildInputs";
 
 const CERT = "-----BEGIN CERTIFICATE-----\nMIIcert\n-----END CERTIFICATE-----";
