@@ -19,7 +19,10 @@ import { ImageRetention } from "./image/imageRetention";
 import { ImageSignature } from "./image/imageSignature";
 import { LayeredImage, PackageDiff, SbomRef } from "./image/layeredImage";
 import { inspectSigningKey } from "./image/signing";
+import { readClusterEntitlement } from "./mirror/clusterEntitlement";
+import { ClientCertificate } from "./mirror/repoFiles";
 import { RepoMirror } from "./mirror/repoMirror";
+import { usesClusterEntitlement } from "./config/rhelContent";
 import { ManifestObject } from "./release/payload";
 import { ReleaseImage } from "./release/releaseImage";
 import { ImageTrustPolicy } from "./rollout/imageTrustPolicy";
@@ -188,17 +191,39 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
         };
     }
 
+    /**
+     * mirror.repos[].entitlement cluster: the cluster's entitlement certificate, read through the
+     * kubeconfig when the program runs (never a resource in the state), as a secret.
+     */
+    function clusterEntitlement(c: StackConfig): pulumi.Output<ClientCertificate> | undefined {
+        if (!usesClusterEntitlement(c)) return undefined;
+        // parseStackConfig requires a kubeconfig for entitlement: cluster.
+        const kubeconfig = required(c.kubeconfig, "rhcos-forge:kubeconfig");
+        const access = deps.clusterAccess;
+        if (access === undefined) throw new Error("mirror.repos[].entitlement cluster reads the cluster, but the program was given no cluster access");
+        return pulumi.secret(pulumi.output(readClusterEntitlement(access.connect(kubeconfig, c.cluster.context))));
+    }
+
     function outOfCluster(c: StackConfig): Outputs {
+        const registered = c.buildHost.provider === "ssh" && c.buildHost.register;
         const host = new BuildHost("build", {
             config: c.buildHost,
             sshPrivateKey: secret(c.sshPrivateKey),
             mirrorPort: c.mirror.port,
             buildAddress: c.mirror.buildAddress,
+            // parseStackConfig requires both secrets with buildHost.register.
+            subscription: registered
+                ? { org: pulumi.secret(required(c.rhsmOrg, "rhcos-forge:rhsmOrg")), activationKey: pulumi.secret(required(c.rhsmActivationKey, "rhcos-forge:rhsmActivationKey")) }
+                : undefined,
         });
+        const certified = Object.entries(c.mirrorClientCerts).filter(([, v]) => v.sslclientcert !== undefined && v.sslclientkey !== undefined).map(([id]) => id);
         const repoMirror = new RepoMirror("mirror", {
             host: host.handle,
             config: c.mirror,
             passwords: pulumi.secret(c.mirrorPasswords),
+            clientCerts: pulumi.secret(c.mirrorClientCerts),
+            clientCertIds: certified,
+            entitlement: clusterEntitlement(c),
         });
         if (c.image.builder === "cosa") return withCosa(c, host, repoMirror);
         // parseStackConfig guarantees a kubeconfig, hence clusterBase, for image.base "cluster".
@@ -215,6 +240,8 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             replaceRepo: c.mirror.packageSet.packages.length > 0 ? c.mirror.packageSet.id : undefined,
             mirrorRevision: repoMirror.revision,
             registryAuth: secret(c.registryAuth),
+            buildSecrets: repoMirror.buildSecrets,
+            entitledHost: registered,
             buildArgs: c.image.buildArgs,
             tlsVerify: c.image.tlsVerify,
         });

@@ -15,6 +15,7 @@ import {
 import { DIGEST_REF, REPOSITORY } from "../openshift/pullspec";
 import { EXTENSIONS, RELEASES, layeringDialect, supportedExtensions } from "../openshift/releases";
 import { OPENSHIFT_VERSIONS, OpenShiftVersion } from "../openshift/versions";
+import { checkRhelContent, repoContentFields, rhelSecrets } from "./rhelContent";
 import { checkRetention, checkSigning, retentionSchema, signingSchema, signingSecrets } from "./signing";
 
 export const NAMESPACE = "rhcos-forge";
@@ -93,6 +94,8 @@ export const buildHostSchema = z.discriminatedUnion("provider", [
             .describe("Address of an existing build host."),
         port: port.default(22).describe("SSH port."),
         user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a user name").default("root").describe("SSH user."),
+        register: z.boolean().default(false)
+            .describe("Register the RHEL host with subscription-manager (rhcos-forge:rhsmOrg, rhcos-forge:rhsmActivationKey) when it is made ready and unregister it on destroy; podman then passes the host's entitlement into builds."),
         ...buildHostCommon,
     }).strict(),
     z.object({
@@ -108,6 +111,7 @@ const repoSchema = z.object({
     gpgkey: httpUrl.optional().describe("GPG key URL; required while gpgcheck is true."),
     username: z.string().regex(/^[^\s'"\\]+$/, "must be a user name without spaces or quotes").optional()
         .describe("User for an authenticated upstream; the password is rhcos-forge:mirrorPasswords.<id>."),
+    ...repoContentFields,
 }).strict();
 
 export const mirrorSchema = z.object({
@@ -452,6 +456,7 @@ const stackObjectSchema = z.object({
         .describe("Secret. Map of upstream repo id to password."),
     kubeconfig: z.string().min(1).optional().describe("Secret. kubeconfig of the target cluster."),
     ...signingSecrets,
+    ...rhelSecrets,
 }).strict();
 
 export const stackConfigSchema = stackObjectSchema.superRefine((cfg, ctx) => {
@@ -520,6 +525,7 @@ export const stackConfigSchema = stackObjectSchema.superRefine((cfg, ctx) => {
     checkCosaAndRelease(cfg, issue);
     checkSigning(cfg, issue);
     checkRetention(cfg, issue);
+    checkRhelContent(cfg, issue);
 });
 
 /**

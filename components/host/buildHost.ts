@@ -5,7 +5,9 @@ import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { BuildHostConfig } from "../config/schema";
+import { contentHash } from "../shell";
 import { HostHandle, scriptStep, scriptText } from "./step";
+import { renderSubscriptionBundle } from "./subscription";
 
 export interface BuildHostArgs {
     /** Which host and how to reach it (rhcos-forge:buildHost). */
@@ -16,6 +18,11 @@ export interface BuildHostArgs {
     readonly mirrorPort: number;
     /** Override for the address build containers use to reach the host's services. */
     readonly buildAddress?: string;
+    /**
+     * buildHost.register (ssh): subscription-manager org and activation key; secrets. The host is
+     * registered once it is ready (every step waits for it) and unregistered on destroy.
+     */
+    readonly subscription?: { readonly org: pulumi.Input<string>; readonly activationKey: pulumi.Input<string> };
 }
 
 /** What host-ready.sh reports about a host that can build. */
@@ -153,8 +160,30 @@ export class BuildHost extends pulumi.ComponentResource {
             validate: validateReadyResult,
         }, { parent: this, shipAs: `${name}-ready-script`, dependsOn: infra });
 
+        // A registered RHEL host: podman passes its entitlement into builds (the MCO's layering
+        // docs, "Entitled Packages"). Registering is part of being ready.
+        let readyResource: pulumi.Resource = ready.resource;
+        if (args.subscription !== undefined) {
+            const stdin = pulumi.secret(pulumi.all([args.subscription.org, args.subscription.activationKey])
+                .apply(([org, key]) => renderSubscriptionBundle(org, key)));
+            const registered = scriptStep(name, "register", { ...unready, ready: ready.resource }, {
+                scripts: [{ script: "rhsm-register.sh", env: { RF_RHSM_ACTION: "register" } }],
+                stdin,
+                // A new org or key registers again on the next up only if the host is unregistered
+                // (the script keeps an existing identity); the hash only re-runs the step.
+                triggers: [stdin.apply(t => contentHash(t))],
+                onDelete: { script: "rhsm-register.sh", env: { RF_RHSM_ACTION: "unregister" } },
+                validate: r => {
+                    const v = r as { registered?: unknown } | null;
+                    if (v === null || typeof v !== "object" || v.registered !== true) throw new Error(`rhsm-register.sh reported ${JSON.stringify(r)?.slice(0, 200)}, expected {"registered": true}`);
+                    return true;
+                },
+            }, { parent: this });
+            readyResource = registered.resource;
+        }
+
         this.address = address;
-        this.handle = { ...unready, ready: ready.resource };
+        this.handle = { ...unready, ready: readyResource };
         this.facts = ready.result;
         this.registerOutputs({ address: this.address, provider: this.provider, facts: this.facts });
     }

@@ -9,7 +9,7 @@ export const BUNDLE_HEADER = "rhcos-forge-bundle v1";
 const b64 = (text: string): string => Buffer.from(text, "utf8").toString("base64");
 
 /** One line per entry; build-image.sh unpacks it (see components/scripts/build-image.sh). */
-export function renderBundle(containerfile: string, context: readonly ContextFile[], authJson?: string): string {
+export function renderBundle(containerfile: string, context: readonly ContextFile[], authJson?: string, secrets: Readonly<Record<string, string>> = {}): string {
     const entries = [
         `file 0644 ${b64("Containerfile")} ${b64(containerfile)}`,
         // Files from the repository are already base64 of their bytes (binary-safe end to end:
@@ -17,6 +17,8 @@ export function renderBundle(containerfile: string, context: readonly ContextFil
         ...context.map(f => `file ${f.mode} ${b64(f.path)} ${f.encoding === "base64" ? f.content : b64(f.content)}`),
     ];
     if (authJson !== undefined) entries.push(`authfile ${b64(authJson)}`);
+    // Build secrets (TLS files of `fetch: build` repos): podman build --secret, never the context.
+    for (const [id, content] of Object.entries(secrets).sort(([a], [b]) => a.localeCompare(b))) entries.push(`secret ${b64(id)} ${b64(content)}`);
     return [BUNDLE_HEADER, ...entries].join("\n") + "\n";
 }
 

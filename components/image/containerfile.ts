@@ -42,6 +42,8 @@ export interface RenderOptions {
     readonly replaceRepo?: string;
     /** Reads a `source` of the repository (files and install steps); see ./sources.ts. */
     readonly readSource?: ReadSource;
+    /** The build host is registered with subscription-manager: installing RUNs remove redhat.repo. */
+    readonly entitledHost?: boolean;
 }
 
 export interface RenderedImage {
@@ -70,7 +72,7 @@ export function renderContainerfile(spec: ImageSpec, opts: RenderOptions): Rende
     const steps: string[] = [];
     const needsRepos = spec.packages.length > 0 || spec.replace.some(r => !isUrl(r));
     // Written and removed inside one RUN: the mirror's address never ships in a layer.
-    const repoFile = needsRepos ? repoFileCommands(opts.repos) : { write: [], remove: [] };
+    const repoFile = needsRepos ? repoFileCommands(opts.repos, opts.entitledHost) : { write: [], remove: [], mounts: [] };
     steps.push(...repoFile.write);
     if (spec.remove.length > 0) steps.push(...removeCommand(dialect, spec.remove));
     const replaceUrls = spec.replace.filter(isUrl);
@@ -86,11 +88,11 @@ export function renderContainerfile(spec: ImageSpec, opts: RenderOptions): Rende
     if (spec.units.length > 0) steps.push(`systemctl enable ${spec.units.map(shellQuote).join(" ")}`);
     steps.push(...repoFile.remove);
     if ((dialect === "rpm-ostree" && spec.remove.length > 0) || spec.replace.length > 0) steps.push("rpm-ostree cleanup -m");
-    if (steps.length > 0) lines.push(runLine(steps, dialect));
+    if (steps.length > 0) lines.push(runLine(steps, dialect, repoFile.mounts));
 
     for (const step of spec.extraSteps) lines.push(runLine([step], dialect));
 
-    const ordered = renderSteps(spec.steps ?? [], "steps/", { dialect, repos: opts.repos, replaceRepo: opts.replaceRepo, readSource: opts.readSource });
+    const ordered = renderSteps(spec.steps ?? [], "steps/", { dialect, repos: opts.repos, replaceRepo: opts.replaceRepo, readSource: opts.readSource, entitledHost: opts.entitledHost });
     lines.push(...ordered.lines);
     context.push(...ordered.context);
     if (dialect === "dnf") lines.push(LINT_LINE);

@@ -68,6 +68,13 @@ export interface LayeredImageArgs {
     readonly mirrorRevision?: pulumi.Input<string>;
     /** containers auth.json for pulling the base and pushing; a secret. */
     readonly registryAuth?: pulumi.Input<string>;
+    /**
+     * Build secrets (id → content) the installing RUNs mount: the TLS files of `fetch: build`
+     * repos; secrets. They reach the host in the stdin bundle and are not part of the build id.
+     */
+    readonly buildSecrets?: pulumi.Input<Record<string, string>>;
+    /** The build host is registered with subscription-manager: installing RUNs remove redhat.repo. */
+    readonly entitledHost?: boolean;
     /** Extra `podman build` flags. */
     readonly buildArgs?: readonly string[];
     /** Verify TLS on pull, push and inspect. */
@@ -107,12 +114,12 @@ export class LayeredImage extends pulumi.ComponentResource {
     constructor(name: string, args: LayeredImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rhcos-forge:image:LayeredImage", name, {}, opts);
         const rendered: pulumi.Output<RenderedImage> = pulumi.all([args.base, args.repos]).apply(([base, repos]) =>
-            renderContainerfile({ ...args.spec, base }, { repos, replaceRepo: args.replaceRepo, readSource: sourceReader() }));
+            renderContainerfile({ ...args.spec, base }, { repos, replaceRepo: args.replaceRepo, readSource: sourceReader(), entitledHost: args.entitledHost }));
         const id = pulumi.all([rendered, args.base, args.mirrorRevision]).apply(([r, base, mirrorRevision]) =>
             buildId({ containerfile: r.containerfile, context: r.context, base, repository: args.repository, mirrorRevision }));
         // The bundle may hold the registry auth and file contents: secret as a whole.
-        const bundle = pulumi.secret(pulumi.all([rendered, args.registryAuth]).apply(([r, auth]) =>
-            renderBundle(r.containerfile, r.context, auth)));
+        const bundle = pulumi.secret(pulumi.all([rendered, args.registryAuth, args.buildSecrets ?? {}]).apply(([r, auth, secrets]) =>
+            renderBundle(r.containerfile, r.context, auth, secrets)));
 
         const build = scriptStep(name, "build", args.host, {
             scripts: [{

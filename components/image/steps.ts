@@ -126,14 +126,37 @@ export function commitCommand(dialect: Dialect): string[] {
     return dialect === "rpm-ostree" ? ["ostree container commit"] : [];
 }
 
-export function runLine(commands: readonly string[], dialect: Dialect): string {
-    return `RUN ${[...commands, ...commitCommand(dialect)].join(continuation)}`;
+/** `RUN [--mount ... \\\n    ]<commands> && <commit>`; mounts are build-time only (never in the layer). */
+export function runLine(commands: readonly string[], dialect: Dialect, mounts: readonly string[] = []): string {
+    return `RUN ${mounts.map(m => `${m} \\\n    `).join("")}${[...commands, ...commitCommand(dialect)].join(continuation)}`;
 }
 
-export function repoFileCommands(repos: readonly MirrorRepo[]): { write: string[]; remove: string[] } {
-    if (repos.length === 0) return { write: [], remove: [] };
+/**
+ * Written by subscription-manager's dnf plugin when a RUN sees an entitlement (a registered
+ * build host's, or one mounted at /etc/pki/entitlement); removed in the same RUN, because the
+ * certificates are gone after the build and rpm-ostree on the node would try the repos and fail
+ * (openshift/machine-config-operator docs/UsingLayering.md, "Entitled Packages").
+ */
+export const REDHAT_REPO_FILE = "/etc/yum.repos.d/redhat.repo";
+
+export interface RepoFileCommands {
+    readonly write: string[];
+    readonly remove: string[];
+    /** `--mount=type=secret,...` flags of the RUN (the `fetch: build` repos' TLS files). */
+    readonly mounts: string[];
+}
+
+/**
+ * The commands around an installing RUN: the mirror's .repo file written and removed (so it never
+ * ships), the build secrets it mounts, and redhat.repo removed when the RUN is entitled
+ * (`entitledHost`: the build host is registered, so podman passes its entitlement in).
+ */
+export function repoFileCommands(repos: readonly MirrorRepo[], entitledHost = false): RepoFileCommands {
+    const mounts = repos.flatMap(r => r.mounts ?? []).map(m => `--mount=type=secret,id=${m.id},target=${m.target}`);
+    const redhatRepo = entitledHost || repos.some(r => r.entitled === true) ? [`rm -f ${REDHAT_REPO_FILE}`] : [];
+    if (repos.length === 0) return { write: [], remove: redhatRepo, mounts };
     const repoLines = renderRepoFile(repos).trimEnd().split("\n").map(l => `        ${shellQuote(l)}`).join(" \\\n");
-    return { write: [`printf '%s\\n' \\\n${repoLines} \\\n        > ${REPO_FILE}`], remove: [`rm -f ${REPO_FILE}`] };
+    return { write: [`printf '%s\\n' \\\n${repoLines} \\\n        > ${REPO_FILE}`], remove: [`rm -f ${REPO_FILE}`, ...redhatRepo], mounts };
 }
 
 export function installCommand(dialect: Dialect, items: readonly string[]): string[] {
@@ -195,6 +218,8 @@ export interface StepRenderOptions {
     /** Default repo for package names in replace steps. */
     readonly replaceRepo?: string;
     readonly readSource?: ReadSource;
+    /** The build host is registered (its entitlement reaches every RUN): remove redhat.repo. */
+    readonly entitledHost?: boolean;
 }
 
 /** The KVER the base image boots: the release of its one kernel-core. */
@@ -225,7 +250,7 @@ function kernelModuleCommands(mods: readonly KernelModule[]): string[] {
 export function renderSteps(steps: readonly ImageStep[], dir: string, opts: StepRenderOptions): { lines: string[]; context: ContextFile[] } {
     const lines: string[] = [];
     const context: ContextFile[] = [];
-    const { write, remove } = repoFileCommands(opts.repos);
+    const { write, remove, mounts } = repoFileCommands(opts.repos, opts.entitledHost);
     steps.forEach((step, i) => {
         const stepDir = `${dir}${i}`;
         if (step.install !== undefined) {
@@ -244,13 +269,13 @@ export function renderSteps(steps: readonly ImageStep[], dir: string, opts: Step
                 }
             }
             if (sources.length > 0) lines.push(`COPY ${stepDir}/ /tmp/rhcos-forge-rpms/`);
-            lines.push(runLine([...write, ...installCommand(opts.dialect, [...names, ...sources]), ...(sources.length > 0 ? ["rm -rf /tmp/rhcos-forge-rpms"] : []), ...remove], opts.dialect));
+            lines.push(runLine([...write, ...installCommand(opts.dialect, [...names, ...sources]), ...(sources.length > 0 ? ["rm -rf /tmp/rhcos-forge-rpms"] : []), ...remove], opts.dialect, mounts));
         } else if (step.remove !== undefined) {
             lines.push(runLine(removeCommand(opts.dialect, step.remove), opts.dialect));
         } else if (step.replace !== undefined) {
             const needsRepo = step.replace.some(r => !isUrl(r));
             const repo = step.from ?? opts.replaceRepo ?? opts.repos[0]?.id;
-            lines.push(runLine([...(needsRepo ? write : []), ...replaceCommands(step.replace, repo), ...(needsRepo ? remove : [])], opts.dialect));
+            lines.push(runLine([...(needsRepo ? write : []), ...replaceCommands(step.replace, repo), ...(needsRepo ? remove : [])], opts.dialect, needsRepo ? mounts : []));
         } else if (step.files !== undefined) {
             const chmod: [string, string][] = [];
             for (const f of step.files) {

@@ -4,8 +4,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MirrorConfig } from "../config/schema";
 import { HostHandle, scriptStep } from "../host/step";
-import { MirrorRepo, UpstreamRepo, renderRepoFile, renderUpstreamRepoFile } from "./repoFiles";
+import {
+    ClientCertificate, MirrorRepo, RepoTlsInputs, UpstreamRepo, directBuildRepo, directBuildSecrets, renderRepoFile,
+    renderSecretFilesBundle, renderUpstreamRepoFile, tlsFiles, tlsOptions,
+} from "./repoFiles";
 import { contentHash } from "../shell";
+
 
 export interface RepoMirrorArgs {
     /** The build host the mirror lives on. */
@@ -14,6 +18,12 @@ export interface RepoMirrorArgs {
     readonly config: MirrorConfig;
     /** Upstream passwords by repo id; secrets. */
     readonly passwords?: pulumi.Input<Record<string, string>>;
+    /** TLS client certificates by repo id (rhcos-forge:mirrorClientCerts); secrets. */
+    readonly clientCerts?: pulumi.Input<Record<string, Partial<ClientCertificate>>>;
+    /** Repo ids clientCerts has a certificate and key for (the map's keys; not secret). */
+    readonly clientCertIds?: readonly string[];
+    /** The cluster's entitlement, for repos with `entitlement: cluster`; a secret. */
+    readonly entitlement?: pulumi.Input<ClientCertificate>;
     /** Bumping this re-syncs with unchanged inputs (e.g. to pick up upstream errata). */
     readonly refresh?: string;
 }
@@ -45,6 +55,11 @@ export class RepoMirror extends pulumi.ComponentResource {
      * mirror must also depend on `revision` (or `buildRepos`), which wait for the sync.
      */
     public readonly plannedBuildRepos: pulumi.Output<MirrorRepo[]>;
+    /**
+     * Build secrets of the `fetch: build` repos (secret id → PEM), mounted into the RUNs that
+     * install; a secret.
+     */
+    public readonly buildSecrets: pulumi.Output<Record<string, string>>;
     /** A ready .repo file pointing at the mirror (for hosts outside the build). */
     public readonly repoFile: pulumi.Output<string>;
     /** Hash of everything that decides the mirror's content. */
@@ -56,26 +71,52 @@ export class RepoMirror extends pulumi.ComponentResource {
         super("rhcos-forge:mirror:RepoMirror", name, {}, opts);
         const cfg = args.config;
         const mirrorDir = `${args.host.workDir}/mirror`;
-        const upstreamFile = `${args.host.workDir}/upstream.repo`;
+        // One private directory for everything secret the sync reads: put-files.sh keeps it
+        // exactly as rendered (a repo dropped from the config leaves no key behind).
+        const upstreamDir = `${args.host.workDir}/upstream`;
+        const upstreamFile = `${upstreamDir}/upstream.repo`;
+        const tlsDir = `${upstreamDir}/tls`;
         const set = cfg.packageSet.packages.length > 0 ? cfg.packageSet : undefined;
+        const mirrored = cfg.repos.filter(r => r.fetch !== "build");
+        const direct = cfg.repos.filter(r => r.fetch === "build");
 
-        const upstreamRepoFile = pulumi.secret(pulumi.output(args.passwords ?? {}).apply(passwords =>
-            renderUpstreamRepoFile(cfg.repos.map((r): UpstreamRepo => ({ ...r, password: passwords[r.id] })))));
+        // Each repo's TLS inputs: its CA (config) and its client certificate, from
+        // rhcos-forge:mirrorClientCerts or, with entitlement: cluster, the cluster's.
+        const tlsInputs: pulumi.Output<RepoTlsInputs[]> = pulumi.all([args.clientCerts ?? {}, args.entitlement]).apply(([certs, ent]) =>
+            cfg.repos.map(r => {
+                const given = certs[r.id];
+                const client = r.entitlement === "cluster" ? ent
+                    : given?.sslclientcert !== undefined && given.sslclientkey !== undefined ? { sslclientcert: given.sslclientcert, sslclientkey: given.sslclientkey } : undefined;
+                if (r.entitlement === "cluster" && ent === undefined) throw new Error(`mirror repo ${r.id} has entitlement: cluster, but no cluster entitlement was read`);
+                return { id: r.id, sslcacert: r.sslcacert, client };
+            }));
+        const inputsOf = (all: RepoTlsInputs[], id: string): RepoTlsInputs => all.find(t => t.id === id) ?? { id };
 
-        // The public shape of the inputs; passwords change the upstream file, not the content.
+        const secretFiles = pulumi.secret(pulumi.all([args.passwords ?? {}, tlsInputs]).apply(([passwords, tls]) => {
+            const repoFile = renderUpstreamRepoFile(mirrored.map((r): UpstreamRepo => ({
+                ...r, password: passwords[r.id], tls: tlsOptions(inputsOf(tls, r.id), tlsDir),
+            })));
+            const files = mirrored.flatMap(r => tlsFiles(inputsOf(tls, r.id)).map(f => ({ path: `tls/${f.path}`, content: f.content })));
+            return renderSecretFilesBundle([{ path: "upstream.repo", content: repoFile }, ...files]);
+        }));
+
+        // The public shape of the inputs; passwords and certificates change the files, not the content.
+        // `fetch: mirror` (the default) is left out, so a stack from before the key existed keeps its
+        // revision (and its image's build id): upgrading rhcos-forge rebuilds nothing.
         const revision = contentHash({
-            repos: cfg.repos, packageSet: set ?? null, newestOnly: cfg.newestOnly, refresh: args.refresh ?? null,
+            repos: cfg.repos.map(({ fetch, ...r }) => (fetch === "mirror" ? r : { ...r, fetch })),
+            packageSet: set ?? null, newestOnly: cfg.newestOnly, refresh: args.refresh ?? null,
         });
 
         const sync = scriptStep(name, "sync", args.host, {
             scripts: [
-                { script: "put-file.sh", args: [upstreamFile, "0600"] },
+                { script: "put-files.sh", args: [upstreamDir] },
                 {
                     script: "repo-mirror.sh",
                     env: {
                         RF_MIRROR_DIR: mirrorDir,
                         RF_UPSTREAM_REPOFILE: upstreamFile,
-                        RF_REPO_IDS: cfg.repos.map(r => r.id).join(" "),
+                        RF_REPO_IDS: mirrored.map(r => r.id).join(" "),
                         RF_PACKAGE_SET_ID: set ? set.id : "",
                         RF_PACKAGES: set ? set.packages.join(" ") : "",
                         RF_PACKAGE_ALLDEPS: set?.allDeps ? "1" : "0",
@@ -86,8 +127,8 @@ export class RepoMirror extends pulumi.ComponentResource {
                     },
                 },
             ],
-            stdin: upstreamRepoFile,
-            triggers: [revision, upstreamRepoFile.apply(text => contentHash(text))],
+            stdin: secretFiles,
+            triggers: [revision, secretFiles.apply(text => contentHash(text))],
             // Destroy stops serving; the RPMs stay, so a re-create syncs only what changed.
             onDelete: { script: "mirror-stop.sh", env: { RF_SERVE_MODE: cfg.serve } },
             // A replacement must stop the old server before the new sync starts one; the default
@@ -96,27 +137,37 @@ export class RepoMirror extends pulumi.ComponentResource {
             validate: r => validateMirrorResult(r),
         }, { parent: this });
         const result = sync.result;
-        const ids = [...cfg.repos.map(r => r.id), ...(set ? [set.id] : [])];
+        const ids = [...mirrored.map(r => r.id), ...(set ? [set.id] : [])];
         const gpg = new Map(cfg.repos.map(r => [r.id, r]));
-        const toRepos = (base: string): MirrorRepo[] => ids.map(id => ({
+        // The `fetch: build` repos after the mirror's: builds reach them at their upstream, with
+        // their TLS files as secret mounts (the paths only: no secret in the Containerfile).
+        const directRepos = direct.map(r => directBuildRepo({
+            id: r.id, baseurl: r.baseurl, gpgcheck: r.gpgcheck, gpgkey: r.gpgkey, sslcacert: r.sslcacert,
+            // Only which files exist matters here, not their content.
+            client: r.entitlement === "cluster" || (args.clientCertIds ?? []).includes(r.id) ? { sslclientcert: "", sslclientkey: "" } : undefined,
+            entitled: r.entitlement === "cluster",
+        }));
+        const served = (base: string): MirrorRepo[] => ids.map(id => ({
             id,
             url: `${base}/${id}/`,
             // A package set is our own download, not a signed upstream repo with a published key.
             gpgcheck: gpg.get(id)?.gpgcheck ?? false,
             gpgkey: gpg.get(id)?.gpgkey,
         }));
+        const toRepos = (base: string): MirrorRepo[] => [...served(base), ...directRepos];
 
         this.baseUrl = pulumi.interpolate`http://${args.host.address}:${cfg.port}`;
         this.repos = this.baseUrl.apply(base => Object.fromEntries(ids.map(id => [id, `${base}/${id}/`])));
         // Depends on the sync result so nothing builds against a mirror that has not synced.
         this.buildRepos = pulumi.all([args.host.buildAddress, result]).apply(([addr]) => toRepos(`http://${addr}:${cfg.port}`));
         this.plannedBuildRepos = args.host.buildAddress.apply(addr => toRepos(`http://${addr}:${cfg.port}`));
-        this.repoFile = this.baseUrl.apply(base => renderRepoFile(toRepos(base)));
+        this.repoFile = this.baseUrl.apply(base => renderRepoFile(served(base)));
         this.revision = result.apply(() => revision);
+        this.buildSecrets = pulumi.secret(tlsInputs.apply(tls => directBuildSecrets(direct.map(r => inputsOf(tls, r.id)))));
         this.changed = result.apply(r => r.changed);
         this.registerOutputs({
             baseUrl: this.baseUrl, repos: this.repos, buildRepos: this.buildRepos, plannedBuildRepos: this.plannedBuildRepos,
-            repoFile: this.repoFile, revision: this.revision, changed: this.changed,
+            repoFile: this.repoFile, revision: this.revision, changed: this.changed, buildSecrets: this.buildSecrets,
         });
     }
 }

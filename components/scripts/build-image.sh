@@ -16,6 +16,11 @@
 #   rhcos-forge-bundle v1
 #   file <octal mode> <base64 of relative path> <base64 of content>
 #   authfile <base64 of a containers auth.json>
+#   secret <base64 of a build secret id> <base64 of its content>
+#     (a TLS file of a `fetch: build` repo: written 0600 outside the context and
+#     given to podman build --secret id=<id>,src=<file>; the Containerfile's
+#     RUN --mount=type=secret reads it, so it never reaches a layer; every line
+#     of it is masked in the build's output)
 #
 # stdout (last line, also written to $RF_ROOT/builds/$RF_BUILD_ID/result.json):
 #   {"ref":"<repo>@sha256:…","digest":"sha256:…","base":"…","tag":"<repo>:<id>",
@@ -98,6 +103,11 @@ newctx="$build_dir/context.new"
 rm -rf "$newctx"
 mkdir -p "$newctx"
 authfile=""
+secret_args=()
+mkdir -p "$work/secrets"
+chmod 0700 "$work/secrets"
+secrets_mask="$work/secrets.mask"
+: > "$secrets_mask"
 lineno=0
 nfiles=0
 while IFS=' ' read -r kind f1 f2 f3 extra || [ -n "$kind" ]; do
@@ -135,6 +145,15 @@ while IFS=' ' read -r kind f1 f2 f3 extra || [ -n "$kind" ]; do
     authfile)
       authfile="$work/auth.json"
       rf_unpack_authfile "$lineno" "$authfile" "${f1:-}" "${f2:-}"
+      ;;
+    secret)
+      [ -z "${f3:-}" ] || rf_fail "unpack" "bundle line $lineno: secret takes an id and one base64 field"
+      sid="$(b64dec "${f1:-}")" || rf_fail "unpack" "bundle line $lineno: secret id is not valid base64"
+      [[ "$sid" =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$ ]] || rf_fail "unpack" "bundle line $lineno: secret id must be plain (letters, digits, . _ -)"
+      [ ! -e "$work/secrets/$sid" ] || rf_fail "unpack" "bundle line $lineno: secret $sid is given twice"
+      rf_unpack_secret_file "$lineno" "secret $sid" "$work/secrets/$sid" "${f2:-}"
+      grep -v -e '^-----' -e '^[[:space:]]*$' "$work/secrets/$sid" >> "$secrets_mask" || true
+      secret_args+=(--secret "id=$sid,src=$work/secrets/$sid")
       ;;
     *)
       rf_fail "unpack" "bundle line $lineno: unknown entry '$kind'"
@@ -190,8 +209,8 @@ count="$(cat "$count_file" 2>/dev/null || echo 0)"
 [[ "$count" =~ ^[0-9]+$ ]] || count=0
 printf '%s\n' "$((count + 1))" > "$count_file.tmp"
 mv -f "$count_file.tmp" "$count_file"
-if ! rf_run_logged "$work/build.log" "$work/nosecrets" podman build "${tls_opt[@]}" "${auth_opt[@]}" \
-  "${build_args[@]}" --label "io.rhcos-forge.build-id=$RF_BUILD_ID" \
+if ! rf_run_logged "$work/build.log" "$secrets_mask" podman build "${tls_opt[@]}" "${auth_opt[@]}" \
+  "${build_args[@]}" "${secret_args[@]}" --label "io.rhcos-forge.build-id=$RF_BUILD_ID" \
   -t "$tag" -f "$ctx/Containerfile" "$ctx"; then
   why="$(grep -E '^(Error|error)' "$work/build.log" | tail -n 1 | cut -c1-300 || true)"
   rf_fail "build" "podman build of $tag failed: ${why:-see the output above}"

@@ -9,7 +9,8 @@
 #   RF_ROOT               work dir (default /var/lib/rhcos-forge)
 #   RF_MIRROR_DIR         served root (default $RF_ROOT/mirror; must be inside RF_ROOT)
 #   RF_UPSTREAM_REPOFILE  dnf .repo file defining the upstream repos (may hold
-#                         username=/password=; never printed)
+#                         username=/password=, and sslclientcert=/sslclientkey=/
+#                         sslcacert= paths of PEM files put-files.sh wrote; never printed)
 #   RF_REPO_IDS           space-separated repo ids to mirror into $RF_MIRROR_DIR/<id>/
 #   RF_NEWEST_ONLY        1 (default) = only the newest version of each package
 #   RF_PACKAGE_SET_ID     e.g. rhcos-forge-extras: package-set mode
@@ -100,7 +101,20 @@ if [ "$need_upstream" = true ]; then
     grep -Eq "^[[:space:]]*\[$id\][[:space:]]*$" "$RF_UPSTREAM_REPOFILE" \
       || rf_fail "arguments" "repo id $id is not defined in $RF_UPSTREAM_REPOFILE"
   done
+  # TLS files the repo file names must be there (put-files.sh writes them in the same step).
+  while IFS=$'\t' read -r opt file; do
+    [ -r "$file" ] || rf_fail "arguments" "$RF_UPSTREAM_REPOFILE names $opt $file, which does not exist"
+  done < <(sed -nE 's/^[[:space:]]*(sslcacert|sslclientcert|sslclientkey)[[:space:]]*=[[:space:]]*([^[:space:]]+)[[:space:]]*$/\1\t\2/p' "$RF_UPSTREAM_REPOFILE")
 fi
+
+# repo_option <id> <option>: the option's value in the repo's section of the upstream file.
+repo_option() {
+  awk -v id="[$1]" -v opt="$2" '
+    /^[[:space:]]*\[/ { gsub(/[[:space:]]/, ""); cur = $0; next }
+    cur == id { line = $0; sub(/^[[:space:]]*/, "", line)
+      if (index(line, opt) == 1) { v = substr(line, length(opt) + 1); sub(/^[[:space:]]*=[[:space:]]*/, "", v); print v; exit } }
+  ' "$RF_UPSTREAM_REPOFILE"
+}
 
 # ---------------------------------------------------------------- prepare
 rf_step "prepare"
@@ -122,6 +136,10 @@ secrets="$work/secrets"
 if [ "$need_upstream" = true ]; then
   sed -nE 's/^[[:space:]]*(password|proxy_password|sslclientkey_password)[[:space:]]*=[[:space:]]*(.*[^[:space:]])[[:space:]]*$/\2/p' \
     "$RF_UPSTREAM_REPOFILE" > "$secrets"
+  # and every line of every client key (a tool quoting a key file must not show it either)
+  while IFS= read -r keyfile; do
+    grep -v -e '^-----' -e '^[[:space:]]*$' "$keyfile" >> "$secrets" || true
+  done < <(sed -nE 's/^[[:space:]]*sslclientkey[[:space:]]*=[[:space:]]*([^[:space:]]+)[[:space:]]*$/\1/p' "$RF_UPSTREAM_REPOFILE")
 fi
 
 # A reposdir holding only the upstream repo file, so that the host's own repos
@@ -206,7 +224,13 @@ else
     if ! rf_run_logged "$work/reposync.log" "$secrets" dnf "${dnf_opts[@]}" reposync "${sync_opts[@]}"; then
       why="$(why_from_log "$work/reposync.log")"
       if grep -Eqi 'Curl error|Cannot download|Failed to download metadata|Connection refused|Could not resolve|timed out' "$work/reposync.log"; then
-        rf_fail "reposync $id" "upstream repo $id is unreachable or refused the request: $why"
+        hint=""
+        if [ -n "$(repo_option "$id" sslclientcert)" ]; then
+          hint=" (check its client certificate: rhcos-forge:mirrorClientCerts.$id, or the cluster entitlement)"
+        elif [[ "$(repo_option "$id" baseurl)" == https://* ]]; then
+          hint=" (if it requires a client certificate, set rhcos-forge:mirrorClientCerts.$id or entitlement: cluster)"
+        fi
+        rf_fail "reposync $id" "upstream repo $id is unreachable or refused the request: $why$hint"
       fi
       rf_fail "reposync $id" "dnf reposync failed for $id: $why"
     fi

@@ -36,6 +36,8 @@ export interface StackOutputs {
 export interface E2eOptions {
     /** The stack's build host section instead of the local host (workDir is set here). */
     readonly buildHost?: Record<string, unknown>;
+    /** Mirror repos after the fixtures repo, given the services (their URLs are known only then). */
+    readonly repos?: (env: Env, services: LocalServices) => Promise<readonly Record<string, unknown>[]>;
 }
 
 export async function setUpE2e(stackName: string, opts: E2eOptions = {}): Promise<E2e> {
@@ -47,7 +49,8 @@ export async function setUpE2e(stackName: string, opts: E2eOptions = {}): Promis
     const configFile = env.path(`Pulumi.${stackName}.yaml`);
     const stack = await openStack(env.path("state"), stackName, configFile, engine, PASSPHRASE);
     const mirrorPort = await freePort();
-    const base: LocalStackSettings = { services, mirrorPort, workDir, renderTo: manifests, buildHost: opts.buildHost };
+    const extraRepos = opts.repos === undefined ? undefined : await opts.repos(env, services);
+    const base: LocalStackSettings = { services, mirrorPort, workDir, renderTo: manifests, buildHost: opts.buildHost, extraRepos };
     let settings = base;
     const cf = ["--stack", stackName, "--config-file", configFile];
     const e2e: E2e = {

@@ -24,6 +24,8 @@ import { Env, SCRIPTS_DIR, failureLines, parseRemote, run, shq, treeListing, typ
 let env: Env;
 let work: string;
 let sentinel: string;
+/** An executable standing in for subscription-manager (rhsm-register.sh checks it exists). */
+let rhsmCli: string;
 const token = randomBytes(6).toString("hex");
 const PWNED = `/tmp/pwned-${token}`;
 const HEX = "0123456789abcdef".repeat(4);
@@ -32,6 +34,8 @@ before(async () => {
   env = new Env("rf-hostile-test-");
   work = env.mkdir("remote", "work");
   sentinel = env.mkdir("remote", "sentinel");
+  rhsmCli = env.path("remote", "subscription-manager");
+  await run("bash", ["-c", `printf '#!/usr/bin/env python3\\nimport sys\\nsys.exit(1)\\n' > ${shq(rhsmCli)} && chmod 0755 ${shq(rhsmCli)}`]);
   await run("bash", ["-c", `mkdir -p ${shq(sentinel)}/keep && echo precious > ${shq(sentinel)}/keep/file && echo x > ${shq(sentinel)}/top`]);
 });
 
@@ -86,6 +90,23 @@ const CASES: readonly ScriptCase[] = [
     args: ["$WORK/put/file", "0600"],
     stdin: "content\n",
     baseline: "ok",
+  },
+  {
+    script: "put-files.sh",
+    env: () => ({ RF_ROOT: work }),
+    inputs: { "$1": "inside" },
+    args: ["$WORK/putdir"],
+    stdin: `rhcos-forge-bundle v1\nfile 0600 ${Buffer.from("tls/a/client-key.pem").toString("base64")} ${Buffer.from("key\n").toString("base64")}\n`,
+    baseline: "ok",
+  },
+  {
+    script: "rhsm-register.sh",
+    env: () => ({ RF_ROOT: `${work}/rhsm`, RF_RHSM_CLI: rhsmCli, RF_RHSM_ACTION: "register" }),
+    inputs: { RF_ROOT: "path", RF_RHSM_CLI: "path", RF_RHSM_ACTION: "value" },
+    extra: () => ({ RF_RHSM_ACTION: ["Register", "register unregister"] }),
+    stdin: "",
+    // past the arguments, an empty stdin is no bundle
+    baseline: "unpack",
   },
   {
     script: "mirror-stop.sh",

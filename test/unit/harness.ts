@@ -65,6 +65,8 @@ function commandState(inputs: Record<string, unknown>): Record<string, unknown> 
     } else if (create.includes("repo-mirror.sh")) {
         hostCalls.syncs++;
         stdout = JSON.stringify({ repos: env("RF_REPO_IDS").split(" ").filter(Boolean), packageSet: env("RF_PACKAGE_SET_ID"), changed: true });
+    } else if (create.includes("rhsm-register.sh")) {
+        stdout = JSON.stringify({ registered: true, changed: true });
     } else if (create.includes("host-ready.sh")) {
         stdout = JSON.stringify({ ready: true, arch: "x86_64", podman: "5.2.2" });
     } else if (create.includes("cosa-build.sh")) {

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { describe, it } from "node:test";
 import { ImageSpec, RenderOptions, renderContainerfile } from "../../../components/image/containerfile";
-import { MirrorRepo, renderRepoFile, renderUpstreamRepoFile } from "../../../components/mirror/repoFiles";
+import { MirrorRepo, directBuildRepo, renderRepoFile, renderUpstreamRepoFile } from "../../../components/mirror/repoFiles";
 import { ROOT } from "../stackFile";
 
 const BASE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "0123456789abcdef".repeat(4);
@@ -42,6 +42,17 @@ const cases: [string, ImageSpec, RenderOptions][] = [
         extraSteps: ["mkdir -p /usr/lib/falcon && echo 'managed by rhcos-forge' > /usr/lib/falcon/README"],
     }, { repos, replaceRepo: "rhcos-forge-extras" }],
     ["base-only", empty, { repos: [] }],
+    // mirror.repos[].fetch build with entitlement cluster: the TLS files are build secrets of the
+    // installing RUN (paths only here), and redhat.repo goes in the same RUN.
+    ["entitled-fetch-build", { ...empty, packages: ["libreswan"] }, {
+        repos: [repos[0], directBuildRepo({
+            id: "rhel-9-appstream", baseurl: "https://cdn.redhat.com/content/dist/rhel9/9/x86_64/appstream/os/", gpgcheck: true,
+            gpgkey: "https://www.redhat.com/security/data/fd431d51.txt", sslcacert: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n",
+            client: { sslclientcert: "", sslclientkey: "" }, entitled: true,
+        })],
+    }],
+    // buildHost.register: podman passes the host's entitlement in; redhat.repo is removed.
+    ["registered-host", { ...empty, packages: ["libreswan"] }, { repos: [], entitledHost: true }],
 ];
 
 describe("rendered Containerfiles", () => {

@@ -22,7 +22,7 @@ it("runs every step as a local command from the repo's scripts", () => {
     assert.match(String(build.inputs.create), /RF_PODMAN_BUILD_ARGS='--isolation chroot --network host'/);
     assert.match(String(build.inputs.create), /RF_TLS_VERIFY=false/);
     const sync = find("command:local:Command", "mirror-sync");
-    assert.match(String(sync.inputs.create), /^env RF_ROOT=\/var\/tmp\/rhcos-forge-local bash components\/scripts\/put-file\.sh \/var\/tmp\/rhcos-forge-local\/upstream\.repo 0600 && env /);
+    assert.match(String(sync.inputs.create), /^env RF_ROOT=\/var\/tmp\/rhcos-forge-local bash components\/scripts\/put-files\.sh \/var\/tmp\/rhcos-forge-local\/upstream && env /);
     assert.match(String(sync.inputs.create), /RF_SERVE_MODE=background/);
     // Destroy (and a replacement) stops the server first; the new sync then starts it again.
     assert.equal(sync.inputs.delete, "env RF_ROOT=/var/tmp/rhcos-forge-local RF_SERVE_MODE=background bash components/scripts/mirror-stop.sh");

@@ -1,0 +1,126 @@
+// RHEL content under mocks: a client-certificate repo mirrored on the host, a repo with the
+// cluster's entitlement that the build reaches itself (fetch: build), and an ssh build host
+// registered with subscription-manager. The certificates, keys, org and activation key travel
+// only in secret stdin; the Containerfile mounts build secrets and removes redhat.repo.
+import * as pulumi from "@pulumi/pulumi";
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { ENTITLEMENT_PATH } from "../../../components/mirror/clusterEntitlement";
+import { ClusterAccess } from "../../../components/rollout/kubeApi";
+import { realClock } from "../../../components/rollout/poll";
+import { TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, registrations, runProgram } from "../harness";
+import { loadStackConfig } from "../stackFile";
+
+const pem = (kind: string, body: string) => `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
+const REPO_CERT = pem("CERTIFICATE", "MIIrepoCertificateBodyLineForUnitTestsOnly0123456789abcdef");
+const REPO_KEY = pem("PRIVATE KEY", "MIIrepoPrivateKeyBodyLineForUnitTestsOnly0123456789abcdef");
+const ENT_CERT = pem("CERTIFICATE", "MIIentitlementCertificateBodyLineForUnitTests0123456789");
+const ENT_KEY = pem("RSA PRIVATE KEY", "MIIentitlementPrivateKeyBodyLineForUnitTests0123456789");
+const ORG = "org-unit-7731942";
+const ACTIVATION_KEY = "ak-unit-secret-key-55";
+const SECRET_TEXTS = [REPO_CERT, REPO_KEY, ENT_CERT, ENT_KEY].map(p => p.split("\n")[1]).concat([ORG, ACTIVATION_KEY]);
+
+installMocks();
+const secrets = {
+    ...TEST_SECRETS,
+    mirrorClientCerts: JSON.stringify({ "rhel-9-baseos": { sslclientcert: REPO_CERT, sslclientkey: REPO_KEY } }),
+    rhsmOrg: ORG,
+    rhsmActivationKey: ACTIVATION_KEY,
+};
+const config = loadStackConfig("dev", secrets);
+config["rhcos-forge:buildHost"] = JSON.stringify({ provider: "ssh", host: "rhel-builder.example.com", register: true });
+const mirror = JSON.parse(config["rhcos-forge:mirror"]) as { repos: unknown[] };
+mirror.repos.push(
+    { id: "rhel-9-baseos", baseurl: "https://cdn.redhat.com/content/dist/rhel9/9/x86_64/baseos/os/", gpgcheck: false, sslcacert: pem("CERTIFICATE", "MIIredhatUepCaForUnitTests") },
+    { id: "rhel-9-appstream-cdn", baseurl: "https://cdn.redhat.com/content/dist/rhel9/9/x86_64/appstream/os/", gpgcheck: false, entitlement: "cluster", fetch: "build" },
+);
+config["rhcos-forge:mirror"] = JSON.stringify(mirror);
+// Render mode: the cluster is read (base image, entitlement), nothing is waited for.
+config["rhcos-forge:cluster"] = JSON.stringify({ openshiftVersion: "4.19", renderTo: "out/manifests" });
+pulumi.runtime.setAllConfig(config, Object.keys(secrets).map(k => `rhcos-forge:${k}`));
+
+const asked: string[] = [];
+const access: ClusterAccess = {
+    connect: () => ({
+        get: async (path: string) => {
+            asked.push(path);
+            if (path !== ENTITLEMENT_PATH) return undefined;
+            const b64 = (t: string) => Buffer.from(t).toString("base64");
+            return { kind: "Secret", data: { "entitlement.pem": b64(ENT_CERT), "entitlement-key.pem": b64(ENT_KEY) } };
+        },
+    }),
+    pollMs: 1,
+    clock: realClock,
+};
+
+before(async () => { await runProgram({ access }); });
+
+/** The bundle entries of a stdin: kind, then each field base64-decoded. */
+function entries(stdin: string): string[][] {
+    return stdin.trim().split("\n").slice(1).map(l => {
+        const [kind, ...fields] = l.split(" ");
+        return [kind, ...fields.map(f => /^[0-7]{4}$/.test(f) ? f : Buffer.from(f, "base64").toString("utf8"))];
+    });
+}
+
+function plain(value: unknown): string {
+    const strip = (v: unknown): unknown => isSecret(v) ? "[secret]" : Array.isArray(v) ? v.map(strip)
+        : v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, strip(x)])) : v;
+    return JSON.stringify(strip(value));
+}
+
+describe("RHEL content", () => {
+    it("reads the entitlement Secret openshift-config-managed/etc-pki-entitlement through the cluster access", () => {
+        assert.ok(asked.includes("/api/v1/namespaces/openshift-config-managed/secrets/etc-pki-entitlement"));
+        // never a resource of its own (it would be in the state)
+        assert.equal(registrations.filter(r => r.type === "kubernetes:core/v1:Secret").length, 0);
+    });
+
+    it("writes the upstream .repo file and the repo's TLS files with put-files.sh from secret stdin; reposync skips the fetch: build repo", () => {
+        const sync = find("command:remote:Command", "mirror-sync");
+        assert.ok(isSecret(sync.raw.stdin), "stdin is a secret");
+        const create = String(sync.inputs.create);
+        assert.match(create, /put-files\.sh \/var\/lib\/rhcos-forge\/upstream && /);
+        assert.match(create, /RF_REPO_IDS='epel-9 rhel-9-appstream rhel-9-baseos'/);
+        const files = Object.fromEntries(entries(String(sync.inputs.stdin)).map(([, mode, path, content]) => [path, { mode, content }]));
+        assert.deepEqual(Object.keys(files).sort(), ["tls/rhel-9-baseos/ca.pem", "tls/rhel-9-baseos/client-key.pem", "tls/rhel-9-baseos/client.pem", "upstream.repo"]);
+        for (const f of Object.values(files)) assert.equal(f.mode, "0600");
+        assert.equal(files["tls/rhel-9-baseos/client-key.pem"].content, REPO_KEY);
+        const repo = files["upstream.repo"].content;
+        assert.match(repo, /^\[rhel-9-baseos\]\n(.+\n)*sslcacert=\/var\/lib\/rhcos-forge\/upstream\/tls\/rhel-9-baseos\/ca\.pem\nsslclientcert=\/var\/lib\/rhcos-forge\/upstream\/tls\/rhel-9-baseos\/client\.pem\nsslclientkey=\/var\/lib\/rhcos-forge\/upstream\/tls\/rhel-9-baseos\/client-key\.pem\nsslverify=1$/m);
+        assert.ok(!repo.includes("rhel-9-appstream-cdn"), "a fetch: build repo is not mirrored");
+    });
+
+    it("mounts the entitled repo's TLS files as build secrets in the installing RUN, removes redhat.repo there, and sends the entitlement in the secret bundle", () => {
+        const build = find("command:remote:Command", "image-build");
+        assert.ok(isSecret(build.raw.stdin));
+        const bundle = entries(String(build.inputs.stdin));
+        const containerfile = bundle.find(e => e[0] === "file" && e[2] === "Containerfile")?.[3] ?? "";
+        assert.match(containerfile, /^RUN --mount=type=secret,id=rf-rhel-9-appstream-cdn-cert,target=\/run\/secrets\/rhcos-forge\/rhel-9-appstream-cdn\/client\.pem \\\n    --mount=type=secret,id=rf-rhel-9-appstream-cdn-key,target=\/run\/secrets\/rhcos-forge\/rhel-9-appstream-cdn\/client-key\.pem \\\n    printf/m);
+        assert.match(containerfile, / baseurl=https:\/\/cdn\.redhat\.com\/content\/dist\/rhel9\/9\/x86_64\/appstream\/os\/ /);
+        assert.match(containerfile, / sslclientkey=\/run\/secrets\/rhcos-forge\/rhel-9-appstream-cdn\/client-key\.pem /);
+        assert.match(containerfile, /rm -f \/etc\/yum\.repos\.d\/rhcos-forge-mirror\.repo && \\\n    rm -f \/etc\/yum\.repos\.d\/redhat\.repo/);
+        const buildSecrets = Object.fromEntries(bundle.filter(e => e[0] === "secret").map(([, id, content]) => [id, content]));
+        assert.deepEqual(buildSecrets, { "rf-rhel-9-appstream-cdn-cert": ENT_CERT, "rf-rhel-9-appstream-cdn-key": ENT_KEY });
+    });
+
+    it("registers the ssh host after readiness, from secret stdin, unregisters on destroy; every step waits for it", () => {
+        const register = find("command:remote:Command", "build-register");
+        assert.equal(register.parent, find("rhcos-forge:host:BuildHost", "build").urn);
+        assert.ok(isSecret(register.raw.stdin));
+        assert.match(String(register.inputs.create), /RF_RHSM_ACTION=register RF_ROOT=\/var\/lib\/rhcos-forge bash \/var\/lib\/rhcos-forge\/scripts\/rhsm-register\.sh$/);
+        assert.match(String(register.inputs.delete), /RF_RHSM_ACTION=unregister RF_ROOT=\/var\/lib\/rhcos-forge bash \/var\/lib\/rhcos-forge\/scripts\/rhsm-register\.sh$/);
+        const stdin = entries(String(register.inputs.stdin));
+        assert.deepEqual(stdin, [["secret", "org", ORG], ["secret", "activationkey", ACTIVATION_KEY]]);
+        assert.ok(dependsOnTransitively(register, find("command:remote:Command", "build-ready")));
+        assert.ok(dependsOnTransitively(find("command:remote:Command", "mirror-sync"), register));
+        assert.ok(dependsOnTransitively(find("command:remote:Command", "image-build"), register));
+    });
+
+    it("keeps every certificate, key, org and activation key out of plain inputs and command strings", () => {
+        for (const r of registrations) {
+            const text = plain(r.raw);
+            for (const s of SECRET_TEXTS) assert.ok(!text.includes(s), `${r.type} ${r.name} holds a secret in plain text`);
+        }
+    });
+});
