@@ -65,6 +65,8 @@ export class BuildHost {
     readonly keyFile: string,
     readonly knownHosts: string,
     readonly scriptsDir: string,
+    /** The sshd's host key as `ssh-keyscan -p <port> 127.0.0.1` prints it: what a stack pins. */
+    readonly hostKeyLine: string,
   ) {}
 
   sshArgs(): string[] {
@@ -73,7 +75,7 @@ export class BuildHost {
       "-p", String(this.port),
       "-o", "BatchMode=yes",
       "-o", "IdentitiesOnly=yes",
-      "-o", "StrictHostKeyChecking=no",
+      "-o", "StrictHostKeyChecking=yes",
       "-o", `UserKnownHostsFile=${this.knownHosts}`,
       "-o", "LogLevel=ERROR",
       "-o", "ConnectTimeout=10",
@@ -178,7 +180,10 @@ export async function startBuildHost(env: Env): Promise<BuildHost> {
   );
   mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
   env.daemon("sshd", "/usr/sbin/sshd", ["-D", "-e", "-f", config]);
-  const host = new BuildHost(env, port, clientKey, join(d, "known_hosts"), env.path("remote", "scripts"));
+  // The client pins the host key too: known_hosts holds it before the first connection.
+  const hostKeyLine = `[127.0.0.1]:${port} ${readFileSync(`${hostKey}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" ")}`;
+  writeFileSync(join(d, "known_hosts"), `${hostKeyLine}\n`);
+  const host = new BuildHost(env, port, clientKey, join(d, "known_hosts"), env.path("remote", "scripts"), hostKeyLine);
   await waitFor("sshd", async () => (await host.ssh("true", { check: false })).code === 0, 20000);
   return host;
 }
