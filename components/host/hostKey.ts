@@ -23,8 +23,8 @@ function wireString(buf: Buffer, off: number): { value: Buffer; next: number } |
 }
 
 /**
- * One `ssh-keyscan` line (`<host> <type> <base64>`, `[host]:port` for another port) or the same
- * without the host field (`<type> <base64> [comment]`, a .pub file). Returns the key, or why the
+ * One `ssh-keyscan` or known_hosts line (`<host> <type> <base64> [comment]`, `[host]:port` for
+ * another port) or the same without the host field (`<type> <base64> [comment]`, a .pub file). Returns the key, or why the
  * line is not one: exactly one line, a known type, a base64 blob whose own type field agrees.
  */
 export function parseHostKeyLine(line: string): PublicHostKey | string {
@@ -43,7 +43,6 @@ export function parseHostKeyLine(line: string): PublicHostKey | string {
     if (blob.toString("base64") !== b64 || inner === undefined || inner.value.toString("latin1") !== type || wireString(blob, inner.next) === undefined) {
         return `must carry a ${type} key blob after its type (this one does not decode as one)`;
     }
-    if (at === 1 && fields.length > 3) return "must be exactly <host> <type> <base64>";
     return { type, base64: b64 };
 }
 
