@@ -13,6 +13,7 @@ import { BaseImages, buildBaseImages } from "../../dev/baseImage";
 import { Registry, startRegistry } from "../../dev/registry";
 import { buildFixtureRpms } from "../../dev/rpms";
 import { Upstream, startUpstream } from "../../dev/upstream";
+import { generateHostKeyPair } from "../../components/host/hostKey";
 
 export * from "../../dev/proc";
 export * from "../../dev/registry";
@@ -145,7 +146,11 @@ export async function startBuildHost(env: Env): Promise<BuildHost> {
   const d = env.mkdir("sshd");
   const hostKey = join(d, "ssh_host_ed25519_key");
   const clientKey = join(d, "client_ed25519");
-  await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "rf-host-test", "-f", hostKey]);
+  // The host key is made the way BuildHost makes a droplet's (components/host/hostKey.ts), so
+  // every test against this sshd also proves sshd serves that format.
+  const pair = generateHostKeyPair("rf-host-test");
+  writeFileSync(hostKey, pair.privateKey, { mode: 0o600 });
+  writeFileSync(`${hostKey}.pub`, `${pair.publicKey}\n`);
   await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "rf-client-test", "-f", clientKey]);
   // the private key must never show up in any output
   for (const line of readFileSync(clientKey, "utf8").split("\n")) {
