@@ -147,6 +147,9 @@ describe("cosa + release + rollout.method release", () => {
             spec: { clusterID: "711b9e46-6ffd-4662-9bab-c61dfc9d6cc6", ...inputs.spec } });
         const notice = find("command:local:Command", "rollout-destroy-notice");
         assert.match(String(notice.inputs.delete), /OpenShift cannot be downgraded/);
+        for (const c of registrations.filter(r => r.type === "command:local:Command" || r.type === "command:remote:Command")) {
+            for (const out of ["stdout", "stderr"]) assert.ok(c.additionalSecretOutputs.includes(out), `${c.name}: ${out} is a secret output`);
+        }
         assert.deepEqual(await valueOf(pulumi.output(program.rollout)), { method: "release", pools: [] });
     });
 
