@@ -48,7 +48,10 @@ export function pinnedHostKey(line: string): string {
  * (`ed25519_private` / `ed25519_public`) installs the pair, `ssh_deletekeys` removes the image's
  * own keys and an empty `ssh_genkeytypes` generates no other type, so sshd presents only the key
  * the connections pin (canonical/cloud-init doc/module-docs/cc_ssh/data.yaml and example1.yaml,
- * main). The text holds a private key: callers wrap it in pulumi.secret.
+ * main). cc_ssh runs in cloud-init's network stage, which systemd orders before sshd-keygen and
+ * sshd (systemd/cloud-init-network.service.tmpl, main: `Before=sshd.service`), so sshd never
+ * presents another key first; that matters, as a mismatch fails the dial without a retry. The
+ * text holds a private key: callers wrap it in pulumi.secret.
  */
 export function renderCloudInit(workDir: string, volumeName: string, hostKey: HostKeyPair): string {
     const script = Buffer.from(scriptText("prepare-host.sh"), "utf8").toString("base64");
