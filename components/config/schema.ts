@@ -17,6 +17,7 @@ import { EXTENSIONS, RELEASES, layeringDialect, supportedExtensions } from "../o
 import { OPENSHIFT_VERSIONS, OpenShiftVersion } from "../openshift/versions";
 import { checkRhelContent, repoContentFields, rhelSecrets } from "./rhelContent";
 import { checkRetention, checkSigning, retentionSchema, signingSchema, signingSecrets } from "./signing";
+import { parseHostKeyLine } from "../host/hostKey";
 
 export const NAMESPACE = "rhcos-forge";
 
@@ -96,6 +97,13 @@ export const buildHostSchema = z.discriminatedUnion("provider", [
         user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a user name").default("root").describe("SSH user."),
         register: z.boolean().default(false)
             .describe("Register the RHEL host with subscription-manager (rhcos-forge:rhsmOrg, rhcos-forge:rhsmActivationKey) when it is made ready and unregister it on destroy; podman then passes the host's entitlement into builds."),
+        hostKey: z.string().superRefine((line, ctx) => {
+            const key = parseHostKeyLine(line);
+            if (typeof key === "string") ctx.addIssue({ code: z.ZodIssueCode.custom, message: key });
+        }).optional()
+            .describe("The host's SSH host key, one `ssh-keyscan -t ed25519 -p <port> <host>` line (checked out of band); every connection refuses any other key."),
+        insecureAcceptAnyHostKey: z.boolean().default(false)
+            .describe("Connect without hostKey, accepting whatever key the host presents (anyone on the path can impersonate the build host)."),
         ...buildHostCommon,
     }).strict(),
     z.object({
@@ -464,6 +472,15 @@ export const stackConfigSchema = stackObjectSchema.superRefine((cfg, ctx) => {
     // With machineosconfig the build host is not created (Pulumi.yaml still requires the key).
     if (cfg.rollout.method !== "machineosconfig" && cfg.buildHost.provider !== "local" && cfg.sshPrivateKey === undefined) {
         issue(["sshPrivateKey"], `is required for a ${cfg.buildHost.provider} build host (set it with --secret)`);
+    }
+    if (cfg.rollout.method !== "machineosconfig" && cfg.buildHost.provider === "ssh") {
+        const host = cfg.buildHost;
+        if (host.hostKey === undefined && !host.insecureAcceptAnyHostKey) {
+            issue(["buildHost", "hostKey"], `is required for an ssh build host: the line \`ssh-keyscan -t ed25519 -p ${host.port} ${host.host}\` prints, checked out of band (or set rhcos-forge:buildHost.insecureAcceptAnyHostKey=true to accept any key)`);
+        }
+        if (host.hostKey !== undefined && host.insecureAcceptAnyHostKey) {
+            issue(["buildHost", "insecureAcceptAnyHostKey"], "must not be true while rhcos-forge:buildHost.hostKey pins the key");
+        }
     }
     cfg.rollout.pools.forEach((pool, i) => {
         if (pool.name === "master" && !cfg.rollout.allowMaster) {

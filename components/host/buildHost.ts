@@ -4,9 +4,11 @@
 import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
 import { BuildHostConfig } from "../config/schema";
-import { contentHash } from "../shell";
-import { HostHandle, scriptStep, scriptText } from "./step";
+import { contentHash, shellQuote } from "../shell";
+import { HostKeyPair, authorizedKey, parseHostKeyLine } from "./hostKey";
+import { HostHandle, SECRET_OUTPUTS, scriptStep, scriptText } from "./step";
 import { renderSubscriptionBundle } from "./subscription";
 
 export interface BuildHostArgs {
@@ -39,11 +41,34 @@ function validateReadyResult(r: unknown): HostFacts {
     return { arch: f.arch, podman: f.podman };
 }
 
-/** cloud-config that writes prepare-host.sh and its env file, then runs it once on first boot. */
-export function renderCloudInit(workDir: string, volumeName: string): string {
+/** The provider's connection.hostKey for a pinned line (the schema has validated it). */
+export function pinnedHostKey(line: string): string {
+    const key = parseHostKeyLine(line);
+    if (typeof key === "string") throw new Error(`host key ${JSON.stringify(line)} ${key}`);
+    return authorizedKey(key);
+}
+
+/**
+ * cloud-config that installs the droplet's SSH host key, writes prepare-host.sh and its env file,
+ * then runs it once on first boot. The host key goes through cloud-init's cc_ssh: `ssh_keys`
+ * (`ed25519_private` / `ed25519_public`) installs the pair, `ssh_deletekeys` removes the image's
+ * own keys and an empty `ssh_genkeytypes` generates no other type, so sshd presents only the key
+ * the connections pin (canonical/cloud-init doc/module-docs/cc_ssh/data.yaml and example1.yaml,
+ * main). cc_ssh runs in cloud-init's network stage, which systemd orders before sshd-keygen and
+ * sshd (systemd/cloud-init-network.service.tmpl, main: `Before=sshd.service`), so sshd never
+ * presents another key first; that matters, as a mismatch fails the dial without a retry. The
+ * text holds a private key: callers wrap it in pulumi.secret.
+ */
+export function renderCloudInit(workDir: string, volumeName: string, hostKey: HostKeyPair): string {
     const script = Buffer.from(scriptText("prepare-host.sh"), "utf8").toString("base64");
     return [
         "#cloud-config",
+        "ssh_deletekeys: true",
+        "ssh_genkeytypes: []",
+        "ssh_keys:",
+        "  ed25519_private: |",
+        ...hostKey.privateKey.trimEnd().split("\n").map(l => `    ${l}`),
+        `  ed25519_public: ${hostKey.publicKey}`,
         "write_files:",
         "  - path: /etc/rhcos-forge/host.env",
         "    permissions: '0644'",
@@ -58,6 +83,15 @@ export function renderCloudInit(workDir: string, volumeName: string): string {
         "  - [/usr/local/libexec/rhcos-forge/prepare-host.sh]",
         "",
     ].join("\n");
+}
+
+/** Parses hostKeyGen.ts's output line. */
+function parseHostKeyPair(stdout: string): HostKeyPair {
+    const p = JSON.parse(stdout.trim().split("\n").pop() ?? "") as Partial<HostKeyPair>;
+    if (typeof p.privateKey !== "string" || !p.privateKey.includes("OPENSSH PRIVATE KEY") || typeof p.publicKey !== "string" || typeof parseHostKeyLine(p.publicKey) === "string") {
+        throw new Error("hostKeyGen.ts printed no {privateKey, publicKey} pair");
+    }
+    return { privateKey: p.privateKey, publicKey: p.publicKey };
 }
 
 export class BuildHost extends pulumi.ComponentResource {
@@ -83,6 +117,19 @@ export class BuildHost extends pulumi.ComponentResource {
         switch (cfg.provider) {
             case "digitalocean": {
                 const volumeName = `${name}-data`;
+                // The droplet's host key is made here, not on the droplet, so the first connection
+                // already pins it (no trust on first use). It runs once (no triggers) and its
+                // stdout, the pair, is a secret output: the state keeps it, encrypted, for every
+                // later `pulumi up`; the engine runs local commands in the project directory.
+                const generator = path.relative(process.cwd(), path.join(__dirname, "hostKeyGen.ts"));
+                const keyGen = new command.local.Command(`${name}-host-key`, {
+                    create: `node --require ts-node/register/transpile-only ${shellQuote(generator)}`,
+                    interpreter: ["/bin/sh", "-c"],
+                    logging: "none",
+                    addPreviousOutputInEnv: false,
+                }, { parent: this, additionalSecretOutputs: [...SECRET_OUTPUTS] });
+                const hostKey = pulumi.secret(keyGen.stdout.apply(parseHostKeyPair));
+                const pinned = pulumi.unsecret(hostKey.apply(k => pinnedHostKey(k.publicKey)));
                 const key = new digitalocean.SshKey(`${name}-key`, {
                     name: `${name}-rhcos-forge`,
                     publicKey: cfg.sshPublicKey,
@@ -100,7 +147,7 @@ export class BuildHost extends pulumi.ComponentResource {
                     size: cfg.size,
                     image: cfg.image,
                     sshKeys: [key.fingerprint],
-                    userData: renderCloudInit(cfg.workDir, volumeName),
+                    userData: pulumi.secret(hostKey.apply(k => renderCloudInit(cfg.workDir, volumeName, k))),
                     monitoring: true,
                     tags: ["rhcos-forge"],
                 }, { parent: this });
@@ -127,6 +174,7 @@ export class BuildHost extends pulumi.ComponentResource {
                     host: droplet.ipv4Address,
                     user: cfg.user,
                     privateKey: pulumi.secret(args.sshPrivateKey ?? ""),
+                    hostKey: pinned,
                     dialErrorLimit: 60,
                     perDialTimeout: 10,
                 });
@@ -141,6 +189,9 @@ export class BuildHost extends pulumi.ComponentResource {
                     port: cfg.port,
                     user: cfg.user,
                     privateKey: pulumi.secret(args.sshPrivateKey ?? ""),
+                    // Unset only with buildHost.insecureAcceptAnyHostKey (the schema requires one
+                    // or the other): the provider then accepts any key.
+                    ...(cfg.hostKey !== undefined ? { hostKey: pinnedHostKey(cfg.hostKey) } : {}),
                 });
                 break;
             case "local":

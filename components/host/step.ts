@@ -29,6 +29,15 @@ export interface HostHandle {
 
 export const SCRIPTS_DIR = path.join(__dirname, "..", "scripts");
 
+/**
+ * A command's outputs that the engine stores secret (additionalSecretOutputs): a step's stdout
+ * and stderr are whatever the host's tools print, next to the secrets a step reads from stdin or
+ * from the host's 0600 files (auth.json, repo passwords, signing key), so the state never holds
+ * them in plain text. The engine applies the list to the provider's outputs itself
+ * (pulumi/pulumi pkg/resource/deploy/step_executor.go, v3.248.0); the stand-in only returns them.
+ */
+export const SECRET_OUTPUTS = ["stdout", "stderr"] as const;
+
 export function scriptText(script: string): string {
     return fs.readFileSync(path.join(SCRIPTS_DIR, script), "utf8");
 }
@@ -106,11 +115,12 @@ function runStep(name: string, host: HostHandle, args: StepArgs, opts: pulumi.Cu
         logging: "stderr" as const,
         addPreviousOutputInEnv: false,
     };
+    const secretOpts = { ...opts, additionalSecretOutputs: [...SECRET_OUTPUTS] };
     if (host.provider === "local" || host.connection === undefined) {
-        const cmd = new command.local.Command(name, { ...common, interpreter: ["/bin/bash", "-c"] }, opts);
+        const cmd = new command.local.Command(name, { ...common, interpreter: ["/bin/bash", "-c"] }, secretOpts);
         return { resource: cmd, stdout: cmd.stdout };
     }
-    const cmd = new command.remote.Command(name, { ...common, connection: host.connection }, opts);
+    const cmd = new command.remote.Command(name, { ...common, connection: host.connection }, secretOpts);
     return { resource: cmd, stdout: cmd.stdout };
 }
 
@@ -155,5 +165,8 @@ export function scriptStep<T>(
         parent: opts.parent, dependsOn: [...after, ...shipped], deleteBeforeReplace: args.deleteBeforeReplace,
     });
     const label = `${component}: ${args.scripts.map(s => s.script).join(" + ")}`;
-    return { resource: step.resource, result: step.stdout.apply(out => args.validate(parseResultLine<unknown>(out, label))) };
+    // stdout is a secret output; what validate returns is the result line's checked fields, which
+    // the scripts never fill from a secret, so it leaves the step plain (a secret image ref would
+    // hide every MachineConfig's diff in previews).
+    return { resource: step.resource, result: pulumi.unsecret(step.stdout.apply(out => args.validate(parseResultLine<unknown>(out, label)))) };
 }

@@ -275,7 +275,8 @@ export class OsImageRollout extends pulumi.ComponentResource {
             interpreter: ["/bin/sh", "-c"],
             logging: "stderr",
             addPreviousOutputInEnv: false,
-        }, { parent: this, dependsOn: after });
+            // Its output is nodeRelease.ts's progress, next to the kubeconfig it reads on stdin.
+        }, { parent: this, dependsOn: after, additionalSecretOutputs: ["stdout", "stderr"] });
     }
 
     /**

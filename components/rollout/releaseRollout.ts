@@ -57,7 +57,9 @@ export class ReleaseRollout extends pulumi.ComponentResource {
             interpreter: ["/bin/sh", "-c"],
             logging: "stderr",
             addPreviousOutputInEnv: false,
-        }, { parent: this, dependsOn: [cv] });
+            // It prints nothing secret; every command's outputs are secret all the same, so the
+            // state holds no command output in plain text and the rule needs no exceptions.
+        }, { parent: this, dependsOn: [cv], additionalSecretOutputs: ["stdout", "stderr"] });
 
         const wait = args.wait;
         const waited = wait === undefined ? pulumi.output("") : pulumi.unsecret(

@@ -16,7 +16,7 @@ import { KubeClient, KubeError, KubeObject } from "../cluster/kube";
 import { RecordEntry } from "../cluster/mcoSimulator";
 import { MCO_API, MCO_NAMESPACE } from "../cluster/seed";
 import { TestCluster, pointAtCluster, startTestCluster } from "../cluster/testCluster";
-import { E2e, PASSPHRASE, plannedChanges, setUpE2e } from "./setup";
+import { E2e, PASSPHRASE, assertStateHoldsNoSecrets, plannedChanges, setUpE2e } from "./setup";
 
 const STACK = "e2e-cluster";
 const MC = (pool: string): string => `99-${pool}-rhcos-forge-os-image`;
@@ -226,6 +226,7 @@ describe("the rollout against a real API server (machineconfig)", () => {
     });
 
     it("destroy: each node leaves the canary pool the way the MCO documents it and reboots once; MachineConfigs, pool and labels go", async () => {
+        assert.ok(await assertStateHoldsNoSecrets(e2e, STACK, [cluster.api.kubeconfig]) >= 3, "no secret (kubeconfig, registry password) in the state");
         // A MachineConfig of the canary pool's own that rhcos-forge does not manage: reverting the
         // pool in place before moving its nodes would now reboot them twice.
         const admin = cluster.api.clientAs("cluster-admin");
@@ -318,6 +319,7 @@ describe("on-cluster layering against the API server (MachineOSConfig v1, OpenSh
     });
 
     it("destroy removes the MachineOSConfigs, the push secret, the pool and the label; nodes are back on the cluster's RHCOS", async () => {
+        await assertStateHoldsNoSecrets(e2e, STACK, [cluster.api.kubeconfig, e2e.services.authJson]);
         const from = cluster.sim.record.length;
         await pulumi(["destroy", "--yes"]);
         await cluster.sim.settled();
@@ -380,6 +382,7 @@ describe("rollout.method release against the API server", () => {
     });
 
     it("destroy leaves the cluster on the release and says so", async () => {
+        assert.ok(await assertStateHoldsNoSecrets(e2e, STACK, [cluster.api.kubeconfig]) >= 2);
         const cf = ["--stack", STACK, "--config-file", e2e.stack.configFile];
         const res = await stack.pulumi(["destroy", "--yes", ...cf]);
         engineOutput.push(res.stdout, res.stderr);

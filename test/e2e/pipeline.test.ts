@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { REPO_ROOT, run, tcpOpen } from "../host/harness";
-import { E2e, PASSPHRASE, plannedChanges, setUpE2e } from "./setup";
+import { E2e, PASSPHRASE, assertStateHoldsNoSecrets, plannedChanges, setUpE2e } from "./setup";
 
 const STACK = "e2e";
 let e2e: E2e;
@@ -98,6 +98,8 @@ describe("the local stack with the real engine", () => {
     });
 
     it("6. destroy removes the rendered MachineConfigs, stops the mirror and empties the stack", async () => {
+        // Before: the state of a built stack holds no secret in plain text (registry password, auth).
+        assert.ok(await assertStateHoldsNoSecrets(e2e, STACK) >= 3);
         assert.ok(await tcpOpen(e2e.settings.mirrorPort), "the mirror serves before destroy");
         await e2e.run(["destroy", "--yes"]);
         assert.equal(await tcpOpen(e2e.settings.mirrorPort), false, "destroy stopped the mirror's server");

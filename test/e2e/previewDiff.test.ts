@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { E2e, setUpE2e } from "./setup";
+import { E2e, assertStateHoldsNoSecrets, setUpE2e } from "./setup";
 
 const STACK = "e2e-preview";
 // Unique per run, so finding it in the output can only mean it leaked.
@@ -44,6 +44,7 @@ describe("pulumi preview --diff shows the OS change", () => {
 
     it("2. after an up, one changed file line and one added package are named; osImageURL is not shown as removed", async () => {
         await e2e.run(["up", "--yes"]);
+        assert.ok(await assertStateHoldsNoSecrets(e2e, STACK, [SECRET_TEXT]) >= 3, "the secret file's text is not in the state");
         e2e.configure({ image: image("greeting=hello from rhcos-forge\nlevel=2\nmode=e2e\n", ["rf-hello", "rf-extra"]) });
         const out = await previewDiff();
         // The file by path, its changed line as a line diff, and the package added to the install list.

@@ -2,7 +2,7 @@
 // file backend in a temp dir, and the local stack pointed at them.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { Env, RunResult, freePort, killPidFile } from "../host/harness";
+import { Env, RunResult, freePort, killPidFile, secrets } from "../host/harness";
 import { LocalServices, startLocalServices } from "../../dev/localServices";
 import { LocalStackSettings, Stack, engineEnv, openStack, writeLocalStackConfig } from "../../dev/pulumiCli";
 
@@ -97,4 +97,37 @@ export function plannedChanges(previewJson: string): string[] {
             return `${s.op} ${parts[2].split("$").pop()}::${parts[3]}`;
         })
         .sort();
+}
+
+/** The marker of a secret in `pulumi stack export` (the state's ciphertext wrapper). */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+interface ExportedResource { type: string; urn: string; outputs?: Record<string, unknown> }
+
+/**
+ * `pulumi stack export` (no --show-secrets: what anyone with the state file reads) of a stack that
+ * holds resources, checked for every secret value this run handed out (dev/proc addSecret: the SSH
+ * key's lines, the registry password, the upstream repo password, signing keys and passphrases)
+ * and for `extra`; and every command resource's stdout and stderr are stored as secrets (the
+ * engine applies additionalSecretOutputs to what the command provider returned). Returns how
+ * many command resources it saw.
+ */
+export async function assertStateHoldsNoSecrets(e2e: E2e, stackName: string, extra: string[] = []): Promise<number> {
+    const text = (await e2e.stack.pulumi(["stack", "export", "--stack", stackName])).stdout;
+    const registry = e2e.services.registry;
+    const values = [...secrets, registry.password, Buffer.from(`${registry.user}:${registry.password}`).toString("base64"), ...extra];
+    for (const s of values) {
+        if (text.includes(s)) throw new Error(`the stack's exported state holds a secret value in plain text (${s.slice(0, 4)}…)`);
+    }
+    const resources = (JSON.parse(text) as { deployment: { resources?: ExportedResource[] } }).deployment.resources ?? [];
+    const commands = resources.filter(r => r.type === "command:local:Command" || r.type === "command:remote:Command");
+    for (const c of commands) {
+        for (const out of ["stdout", "stderr"]) {
+            const v = c.outputs?.[out];
+            if (v !== undefined && !(v !== null && typeof v === "object" && SECRET_SIG_KEY in v)) {
+                throw new Error(`${c.urn}: ${out} is stored in plain text, not as a secret`);
+            }
+        }
+    }
+    return commands.length;
 }

@@ -10,7 +10,7 @@ import * as yaml from "js-yaml";
 import { addSecret, leakedSecrets, run } from "../host/harness";
 import { ensurePolicyCheck } from "../../dev/policyCheck";
 import { generateSigningKey, renderNodePolicy, type SigningKeyPair } from "../../components/image/signing";
-import { E2e, setUpE2e } from "./setup";
+import { E2e, assertStateHoldsNoSecrets, setUpE2e } from "./setup";
 
 const STACK = "e2esign";
 let e2e: E2e;
@@ -96,7 +96,8 @@ describe("image.signing with the real engine", () => {
         assert.equal(Buffer.from(cip!.spec.policy.rootOfTrust.publicKey.keyData, "base64").toString(), keyB.publicKey);
     });
 
-    it("3. the keys and passphrases appear in no command output; destroy removes the rendered policy", async () => {
+    it("3. the keys and passphrases appear in no command output nor the exported state; destroy removes the rendered policy", async () => {
+        assert.ok(await assertStateHoldsNoSecrets(e2e, STACK, [passA, passB]) >= 4);
         await e2e.run(["destroy", "--yes"]);
         assert.deepEqual(renderedPolicies(), []);
         assert.deepEqual(leakedSecrets(), []);

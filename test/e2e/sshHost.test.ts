@@ -7,12 +7,25 @@ import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { BuildHost, Env, SCRIPTS_DIR, startBuildHost, tcpOpen } from "../host/harness";
-import { E2e, plannedChanges, setUpE2e } from "./setup";
+import { fingerprint, generateHostKeyPair, parseHostKeyLine, type PublicHostKey } from "../../components/host/hostKey";
+import { writeLocalStackConfig } from "../../dev/pulumiCli";
+import { E2e, assertStateHoldsNoSecrets, plannedChanges, setUpE2e } from "./setup";
 
 const STACK = "e2e-ssh";
 /** Where BuildHost ships the readiness script: outside workDir, so on this machine a fixed path. */
 const READY_DIR = "/tmp/rhcos-forge-ready";
 let hostEnv: Env | undefined;
+
+/** The stack's build host: the loopback sshd, its host key pinned (never the insecure flag). */
+function sshBuildHost(hostKey: string): Record<string, unknown> {
+    return { provider: "ssh", host: "127.0.0.1", port: host.port, user: "root", hostKey };
+}
+
+function key(line: string): PublicHostKey {
+    const k = parseHostKeyLine(line);
+    assert.ok(typeof k !== "string", k as string);
+    return k;
+}
 let host: BuildHost;
 let e2e: E2e;
 /** Everything the engine printed for the stack's commands, searched for secrets at the end. */
@@ -27,7 +40,7 @@ async function pulumi(cmd: string[]): Promise<string> {
 before(async () => {
     hostEnv = new Env("rf-e2e-sshd-");
     host = await startBuildHost(hostEnv);
-    e2e = await setUpE2e(STACK, { buildHost: { provider: "ssh", host: "127.0.0.1", port: host.port, user: "root" } });
+    e2e = await setUpE2e(STACK, { buildHost: sshBuildHost(host.hostKeyLine) });
     const cf = ["--stack", STACK, "--config-file", e2e.stack.configFile];
     await e2e.stack.pulumi(["config", "set", "--secret", "rhcos-forge:sshPrivateKey", ...cf], { input: readFileSync(host.keyFile, "utf8") });
 });
@@ -39,6 +52,21 @@ after(async () => {
 
 describe("the stack with an ssh build host (loopback sshd) and the real engine", () => {
     let firstRef = "";
+
+    it("0. a pinned host key that is not the sshd's is refused, naming the host and both fingerprints, before anything runs", async () => {
+        const wrong = generateHostKeyPair("not-the-build-host").publicKey.split(" ").slice(0, 2).join(" ");
+        writeLocalStackConfig(e2e.stack.configFile, { ...e2e.settings, buildHost: sshBuildHost(`[127.0.0.1]:${host.port} ${wrong}`) });
+        const res = await e2e.run(["up", "--yes"], { check: false }).finally(() => e2e.configure({}));
+        engineOutput.push(res.stdout, res.stderr);
+        assert.notEqual(res.code, 0, "up fails");
+        const out = res.stdout + res.stderr;
+        const presented = fingerprint(key(host.hostKeyLine));
+        const pinned = fingerprint(key(wrong));
+        assert.ok(out.includes(`host key mismatch for 127.0.0.1:${host.port}: the server presented ssh-ed25519 ${presented}, but connection.hostKey is ssh-ed25519 ${pinned}`),
+            out.split("\n").filter(l => /host key|mismatch/i.test(l)).join("\n") || out.slice(-2000));
+        assert.equal(existsSync(join(READY_DIR, "host-ready.sh")), false, "not even the readiness script reached the host");
+        assert.equal(e2e.buildCount(), 0);
+    });
 
     it("1. up ships the scripts over ssh, builds, pushes a digest skopeo confirms and renders the MachineConfigs with it", async () => {
         await pulumi(["up", "--yes"]);
@@ -64,6 +92,11 @@ describe("the stack with an ssh build host (loopback sshd) and the real engine",
         await pulumi(["up", "--yes"]);
         assert.equal(e2e.buildCount(), 1, "no remote build ran");
         assert.equal((await e2e.outputs()).image.ref, firstRef);
+    });
+
+    it("2b. the exported state holds no secret in plain text and every command's stdout and stderr as secrets", async () => {
+        const commands = await assertStateHoldsNoSecrets(e2e, STACK, [readFileSync(host.keyFile, "utf8").trim()]);
+        assert.ok(commands >= 3, `saw ${commands} command resources`);
     });
 
     it("3. destroy stops the mirror and empties the stack", async () => {

@@ -13,6 +13,7 @@ import { BaseImages, buildBaseImages } from "../../dev/baseImage";
 import { Registry, startRegistry } from "../../dev/registry";
 import { buildFixtureRpms } from "../../dev/rpms";
 import { Upstream, startUpstream } from "../../dev/upstream";
+import { generateHostKeyPair } from "../../components/host/hostKey";
 
 export * from "../../dev/proc";
 export * from "../../dev/registry";
@@ -65,6 +66,8 @@ export class BuildHost {
     readonly keyFile: string,
     readonly knownHosts: string,
     readonly scriptsDir: string,
+    /** The sshd's host key as `ssh-keyscan -p <port> 127.0.0.1` prints it: what a stack pins. */
+    readonly hostKeyLine: string,
   ) {}
 
   sshArgs(): string[] {
@@ -73,7 +76,7 @@ export class BuildHost {
       "-p", String(this.port),
       "-o", "BatchMode=yes",
       "-o", "IdentitiesOnly=yes",
-      "-o", "StrictHostKeyChecking=no",
+      "-o", "StrictHostKeyChecking=yes",
       "-o", `UserKnownHostsFile=${this.knownHosts}`,
       "-o", "LogLevel=ERROR",
       "-o", "ConnectTimeout=10",
@@ -143,7 +146,11 @@ export async function startBuildHost(env: Env): Promise<BuildHost> {
   const d = env.mkdir("sshd");
   const hostKey = join(d, "ssh_host_ed25519_key");
   const clientKey = join(d, "client_ed25519");
-  await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "rf-host-test", "-f", hostKey]);
+  // The host key is made the way BuildHost makes a droplet's (components/host/hostKey.ts), so
+  // every test against this sshd also proves sshd serves that format.
+  const pair = generateHostKeyPair("rf-host-test");
+  writeFileSync(hostKey, pair.privateKey, { mode: 0o600 });
+  writeFileSync(`${hostKey}.pub`, `${pair.publicKey}\n`);
   await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "rf-client-test", "-f", clientKey]);
   // the private key must never show up in any output
   for (const line of readFileSync(clientKey, "utf8").split("\n")) {
@@ -178,7 +185,10 @@ export async function startBuildHost(env: Env): Promise<BuildHost> {
   );
   mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
   env.daemon("sshd", "/usr/sbin/sshd", ["-D", "-e", "-f", config]);
-  const host = new BuildHost(env, port, clientKey, join(d, "known_hosts"), env.path("remote", "scripts"));
+  // The client pins the host key too: known_hosts holds it before the first connection.
+  const hostKeyLine = `[127.0.0.1]:${port} ${readFileSync(`${hostKey}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" ")}`;
+  writeFileSync(join(d, "known_hosts"), `${hostKeyLine}\n`);
+  const host = new BuildHost(env, port, clientKey, join(d, "known_hosts"), env.path("remote", "scripts"), hostKeyLine);
   await waitFor("sshd", async () => (await host.ssh("true", { check: false })).code === 0, 20000);
   return host;
 }

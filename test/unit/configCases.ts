@@ -11,6 +11,9 @@ export type JsonTree = Record<string, any>;
 
 export const DIGEST = "sha256:" + "a".repeat(64);
 
+/** A build host's pinned key, as `ssh-keyscan build.example.com` prints it (a key made for the tests). */
+export const TEST_HOST_KEY = "build.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIABkrmV+xb3Xc+mAuo5vwzjUi/bBVrVb0OkkneWNK+nJ";
+
 /** The smallest valid stack: local build host, GitOps render, the worker pool. */
 export const minimalStack = (): JsonTree => ({
     buildHost: { provider: "local" },

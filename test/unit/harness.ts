@@ -8,6 +8,7 @@ import { parseStackConfig } from "../../components/config/parse";
 import { CosaPlatform, PLATFORM_IMAGES } from "../../components/image/cosaInputs";
 import { StackOutputs, buildPipeline } from "../../components/pipeline";
 import { ClusterAccess } from "../../components/rollout/kubeApi";
+import { generateHostKeyPair } from "../../components/host/hostKey";
 
 export interface Registration {
     type: string;
@@ -17,6 +18,8 @@ export interface Registration {
     custom: boolean;
     dependencies: string[];
     deleteBeforeReplace: boolean;
+    /** Outputs the engine is asked to store secret (additionalSecretOutputs). */
+    additionalSecretOutputs: string[];
     /** Inputs as the engine would see them; secrets are `{[SIG_KEY]: SECRET_SIG, value}`. */
     raw: Record<string, unknown>;
     /** Inputs with secrets unwrapped. */
@@ -53,7 +56,10 @@ function commandState(inputs: Record<string, unknown>): Record<string, unknown> 
     const create = String(inputs.create ?? "");
     const env = (name: string): string => create.match(new RegExp(`${name}=('[^']*'|\\S+)`))?.[1]?.replace(/^'|'$/g, "") ?? "";
     let stdout = "";
-    if (create.includes("build-image.sh")) {
+    if (create.includes("hostKeyGen.ts")) {
+        // What hostKeyGen.ts prints: a pair from the real generator.
+        stdout = JSON.stringify(generateHostKeyPair());
+    } else if (create.includes("build-image.sh")) {
         hostCalls.builds++;
         const repo = env("RF_IMAGE_REPO");
         const digest = fakeDigest(env("RF_BUILD_ID"));
@@ -138,6 +144,7 @@ export function installMocks(opts: { preview?: boolean } = {}): void {
             custom: req.getCustom(),
             dependencies: req.getDependenciesList(),
             deleteBeforeReplace: req.getDeletebeforereplace(),
+            additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
             raw,
             inputs: unwrapSecrets(raw) as Record<string, unknown>,
         });
@@ -153,6 +160,7 @@ interface RegisterRequest {
     getCustom(): boolean;
     getDependenciesList(): string[];
     getDeletebeforereplace(): boolean;
+    getAdditionalsecretoutputsList(): string[];
 }
 
 /** Resolves an Output in a test (unknowns never occur under mocks outside preview). */

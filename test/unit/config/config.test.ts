@@ -7,7 +7,7 @@ import * as path from "path";
 import { isValidCidr } from "../../../components/config/schema";
 import { describeSchema, renderConfigTable } from "../../../components/config/doc";
 import { ConfigError, parseStackConfig } from "../../../components/config/parse";
-import { JsonTree, asAllConfig, minimalStack, patched, problemsOf, rejectsEach } from "../configCases";
+import { JsonTree, TEST_HOST_KEY, asAllConfig, minimalStack, patched, problemsOf, rejectsEach } from "../configCases";
 import { TEST_SECRETS } from "../harness";
 import { ROOT, loadStackConfig } from "../stackFile";
 
@@ -131,13 +131,41 @@ describe("stack config", () => {
             withPatch(c => { c.mirrorPasswords = { ghost: "pw-value-123" }; }),
             "rhcos-forge:mirrorPasswords.ghost names no repo in rhcos-forge:mirror.repos, got a secret value"],
         ["an ssh host without a private key",
-            withPatch(c => { c.buildHost = { provider: "ssh", host: "build.example.com" }; }),
+            withPatch(c => { c.buildHost = { provider: "ssh", host: "build.example.com", hostKey: TEST_HOST_KEY }; }),
             "rhcos-forge:sshPrivateKey is required for a ssh build host (set it with --secret), got nothing"],
+        ["an ssh host with neither a pinned host key nor the insecure flag",
+            withPatch(c => { c.buildHost = { provider: "ssh", host: "build.example.com", port: 2222 }; c.sshPrivateKey = TEST_SECRETS.sshPrivateKey; }),
+            "rhcos-forge:buildHost.hostKey is required for an ssh build host: the line `ssh-keyscan -t ed25519 -p 2222 build.example.com` prints, checked out of band (or set rhcos-forge:buildHost.insecureAcceptAnyHostKey=true to accept any key), got nothing"],
+        ["a pinned host key and the insecure flag together",
+            withPatch(c => { c.buildHost = { provider: "ssh", host: "build.example.com", hostKey: TEST_HOST_KEY, insecureAcceptAnyHostKey: true }; c.sshPrivateKey = TEST_SECRETS.sshPrivateKey; }),
+            "rhcos-forge:buildHost.insecureAcceptAnyHostKey must not be true while rhcos-forge:buildHost.hostKey pins the key, got true"],
+        ["a host key that is a private key",
+            withPatch(c => { c.buildHost = { provider: "ssh", host: "build.example.com", hostKey: "-----BEGIN OPENSSH PRIVATE KEY-----" }; c.sshPrivateKey = TEST_SECRETS.sshPrivateKey; }),
+            `rhcos-forge:buildHost.hostKey must be an ssh-keyscan line (<host> <type> <base64>) with type ssh-ed25519, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, ssh-rsa, got "-----BEGIN OPENSSH PRIVATE KEY-----"`],
+        ["a host key whose blob is not a key of its type",
+            withPatch(c => { c.buildHost = { provider: "ssh", host: "build.example.com", hostKey: "build.example.com ssh-ed25519 AAAAB3NzaC1yc2EAAAADAQABAAABAQ" }; c.sshPrivateKey = TEST_SECRETS.sshPrivateKey; }),
+            'rhcos-forge:buildHost.hostKey must carry a ssh-ed25519 key blob after its type (this one does not decode as one), got "build.example.com ssh-ed25519 AAAAB3NzaC1yc2EAAAADAQABAAABAQ"'],
+        ["two ssh-keyscan lines as the host key",
+            withPatch(c => { c.buildHost = { provider: "ssh", host: "build.example.com", hostKey: "h ssh-ed25519 AAAA\nh ssh-rsa AAAA" }; c.sshPrivateKey = TEST_SECRETS.sshPrivateKey; }),
+            'rhcos-forge:buildHost.hostKey must be one line (run ssh-keyscan with -t ed25519 to get one key), got "h ssh-ed25519 AAAA\\nh ssh-rsa AAAA"'],
         ["a pool listed twice",
             withPatch(c => { c.rollout.pools = [{ name: "worker" }, { name: "worker" }]; }),
             'rhcos-forge:rollout.pools[1].name is listed twice, got "worker"'],
     ];
     rejectsEach(bad);
+
+    it("accepts a pinned ssh-keyscan line, a .pub line, or the explicit insecure flag for an ssh host", () => {
+        const key = TEST_HOST_KEY.split(" ").slice(1).join(" ");
+        for (const buildHost of [
+            { provider: "ssh", host: "build.example.com", hostKey: TEST_HOST_KEY },
+            { provider: "ssh", host: "build.example.com", port: 2222, hostKey: `[build.example.com]:2222 ${key}` },
+            { provider: "ssh", host: "build.example.com", hostKey: `${key} root@build` },
+            { provider: "ssh", host: "build.example.com", insecureAcceptAnyHostKey: true },
+        ]) {
+            const cfg = parseStackConfig(asAllConfig(withPatch(c => { c.buildHost = buildHost; c.sshPrivateKey = TEST_SECRETS.sshPrivateKey; })));
+            assert.equal(cfg.buildHost.provider, "ssh");
+        }
+    });
 
     it("accepts what the cross-field checks must not refuse", () => {
         const cfg = parseStackConfig(asAllConfig(withPatch(c => {

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseStackConfig } from "../../../components/config/parse";
-import { asAllConfig, minimalStack, parseProblems, patched, problemsOf, rejectsEach, type JsonTree } from "../configCases";
+import { TEST_HOST_KEY, asAllConfig, minimalStack, parseProblems, patched, problemsOf, rejectsEach, type JsonTree } from "../configCases";
 
 const pem = (kind: string, body: string) => `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
 const CERT = pem("CERTIFICATE", "MIIcertBodyForConfigTests");
@@ -21,7 +21,7 @@ function certStack(): JsonTree {
 const withRepo = (patch: Record<string, unknown>, extra: JsonTree = {}): JsonTree =>
     ({ ...patched(minimalStack, c => { c.mirror = { repos: [{ ...RHEL, ...patch }] }; }), ...extra });
 
-const sshHost = { provider: "ssh", host: "rhel-builder.example.com", register: true };
+const sshHost = { provider: "ssh", host: "rhel-builder.example.com", hostKey: TEST_HOST_KEY, register: true };
 
 describe("RHEL content config", () => {
     it("accepts a client-certificate repo, a cluster-entitled fetch: build repo and a registered ssh host", () => {

@@ -4,12 +4,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, it } from "node:test";
+import { TEST_HOST_KEY } from "../configCases";
 import { TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, registrations, valueOf, runProgram, type Program } from "../harness";
 
 installMocks();
 const DIGEST = "sha256:" + "c".repeat(64);
 pulumi.runtime.setAllConfig({
-    "rhcos-forge:buildHost": JSON.stringify({ provider: "ssh", host: "build.example.com", port: 2222, user: "builder", workDir: "/srv/rhcos-forge" }),
+    "rhcos-forge:buildHost": JSON.stringify({ provider: "ssh", host: "build.example.com", port: 2222, user: "builder", workDir: "/srv/rhcos-forge", hostKey: `[build.example.com]:2222 ${TEST_HOST_KEY.split(" ").slice(1).join(" ")}` }),
     "rhcos-forge:mirror": JSON.stringify({ repos: [{ id: "epel-9", baseurl: "https://dl.fedoraproject.org/pub/epel/9/Everything/x86_64/", gpgcheck: false }], buildAddress: "10.0.0.5" }),
     "rhcos-forge:image": JSON.stringify({ base: `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${DIGEST}`, repository: "registry.example.com/ocp/rhcos-debug", packages: ["htop"] }),
     "rhcos-forge:cluster": JSON.stringify({ renderTo: "out/manifests" }),
@@ -30,7 +31,10 @@ it("connects with the configured host, port and user, the key as a secret", () =
         assert.equal(plain.host, "build.example.com");
         assert.equal(plain.port, 2222);
         assert.equal(plain.user, "builder");
+        // The pinned line's key, in the authorized_keys form the provider parses.
+        assert.equal(plain.hostKey, TEST_HOST_KEY.split(" ").slice(1).join(" "), `${r.name}: the host key is pinned`);
     }
+    assert.ok(registrations.filter(x => x.type.startsWith("command:remote:")).length > 5);
     assert.equal(registrations.filter(r => r.type.startsWith("digitalocean")).length, 0);
 });
 
@@ -56,4 +60,12 @@ it("builds against the mirror at the configured build address", async () => {
     assert.match(await valueOf(program.containerfile), /baseurl=http:\/\/10\.0\.0\.5:5180\/epel-9\//);
     assert.deepEqual(await valueOf(pulumi.output(program.buildHost)), { address: "build.example.com", provider: "ssh" });
     assert.equal((await valueOf(pulumi.output(program.mirror))).baseUrl, "http://build.example.com:5180");
+});
+
+it("marks stdout and stderr of every step secret (additionalSecretOutputs), and the results stay plain", async () => {
+    const commands = registrations.filter(r => r.type === "command:remote:Command" || r.type === "command:local:Command");
+    assert.ok(commands.length >= 3);
+    for (const c of commands) for (const out of ["stdout", "stderr"]) assert.ok(c.additionalSecretOutputs.includes(out), `${c.name}: ${out} is a secret output`);
+    assert.match(await valueOf(program.image.ref), /@sha256:[a-f0-9]{64}$/);
+    assert.equal(await pulumi.isSecret(program.image.ref), false, "the image ref is not a secret");
 });

@@ -2,10 +2,14 @@
 // and every OpenShift object validated against the CRD schemas of every supported release.
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { OPENSHIFT_VERSIONS } from "../../../components/openshift/versions";
 import { crdRelease, validateAgainstCrd } from "../crds";
-import { CLUSTER_BASE, SECRET_VALUES, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, reads, registrations, valueOf, runProgram, type Program } from "../harness";
+import { CLUSTER_BASE, SECRET_VALUES, SIG_KEY, SECRET_SIG, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, reads, registrations, valueOf, runProgram, type Program } from "../harness";
 import { loadStackConfig } from "../stackFile";
 
 installMocks();
@@ -54,6 +58,40 @@ describe("dev stack resource graph", () => {
         for (const rule of fw.inboundRules) assert.deepEqual(rule.sourceAddresses, ["203.0.113.0/24"]);
         const ready = find("command:remote:Command", "build-ready");
         assert.ok(dependsOnTransitively(ready, find("digitalocean:index/volumeAttachment:VolumeAttachment", "build-attach")));
+    });
+
+    it("generates the droplet's host key, installs it through cloud-init only as a secret, and pins it in every connection", () => {
+        const gen = find("command:local:Command", "build-host-key");
+        assert.equal(gen.parent, find("rhcos-forge:host:BuildHost", "build").urn);
+        for (const out of ["stdout", "stderr"]) assert.ok(gen.additionalSecretOutputs.includes(out), `the generated pair (${out}) is a secret output`);
+        assert.equal(gen.inputs.triggers, undefined, "it never re-runs, so the key is stable across runs");
+        const droplet = find("digitalocean:index/droplet:Droplet", "build-droplet");
+        assert.ok(isSecret(droplet.raw.userData), "userData (holding the private key) is a secret");
+        const userData = String(droplet.inputs.userData);
+        const pem = /^ {2}ed25519_private: \|\n((?: {4}.*\n)+)/m.exec(userData)?.[1]?.replace(/^ {4}/gm, "");
+        const pub = /^ {2}ed25519_public: (ssh-ed25519 \S+)/m.exec(userData)?.[1];
+        if (pem === undefined || pub === undefined || !pem.startsWith("-----BEGIN OPENSSH PRIVATE KEY-----\n")) assert.fail(userData.slice(0, 300));
+        assert.match(userData, /^ssh_deletekeys: true$/m);
+        assert.match(userData, /^ssh_genkeytypes: \[\]$/m);
+        // The private half is the public half's key (ssh-keygen derives one from the other).
+        const dir = mkdtempSync(join(tmpdir(), "rf-hostkey-"));
+        try {
+            writeFileSync(join(dir, "key"), pem, { mode: 0o600 });
+            assert.equal(execFileSync("ssh-keygen", ["-y", "-f", join(dir, "key")], { encoding: "utf8" }).split(" ").slice(0, 2).join(" "), pub);
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+        const remote = registrations.filter(r => r.type.startsWith("command:remote:"));
+        assert.ok(remote.length > 5);
+        for (const r of remote) assert.equal((r.inputs.connection as { hostKey?: string }).hostKey, pub, `${r.name} pins the droplet's key`);
+        // Nowhere outside a secret: strip every secret and look for the private key's lines.
+        const plain = (v: unknown): unknown => Array.isArray(v) ? v.map(plain)
+            : v !== null && typeof v === "object" ? ((v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG ? null
+                : Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, plain(x)]))) : v;
+        const everything = JSON.stringify(registrations.map(r => plain(r.raw)));
+        for (const line of pem.split("\n").filter(l => l.length > 20 && !l.startsWith("-----"))) {
+            assert.ok(!everything.includes(line), "a line of the host's private key is in a plain input");
+        }
     });
 
     it("orders the pipeline: host → mirror → image → MachineConfig", () => {

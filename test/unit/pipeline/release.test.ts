@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { before, describe, it } from "node:test";
 import { validateAgainstCrd } from "../crds";
-import { JsonTree, asAllConfig, parseProblems, patched } from "../configCases";
+import { JsonTree, TEST_HOST_KEY, asAllConfig, parseProblems, patched } from "../configCases";
 import { parseStackConfig } from "../../../components/config/parse";
 import { buildPipeline } from "../../../components/pipeline";
 import { Program, SECRET_VALUES, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, registrations, settle, valueOf } from "../harness";
@@ -18,7 +18,7 @@ const CONTAINER = `quay.io/coreos-assembler/coreos-assembler@${D("c")}`;
 const CONSOLE = `quay.io/example-org/console@${D("e")}`;
 
 const stack: Record<string, unknown> = {
-    buildHost: { provider: "ssh", host: "builder.example.com" },
+    buildHost: { provider: "ssh", host: "builder.example.com", hostKey: TEST_HOST_KEY },
     mirror: { serve: "background", repos: [{ id: "rhel-9.6-baseos", baseurl: "https://rpm.example.com/baseos/", gpgcheck: false }] },
     image: {
         base: "cluster", repository: "quay.io/example-org/rhcos", builder: "cosa",
@@ -147,6 +147,9 @@ describe("cosa + release + rollout.method release", () => {
             spec: { clusterID: "711b9e46-6ffd-4662-9bab-c61dfc9d6cc6", ...inputs.spec } });
         const notice = find("command:local:Command", "rollout-destroy-notice");
         assert.match(String(notice.inputs.delete), /OpenShift cannot be downgraded/);
+        for (const c of registrations.filter(r => r.type === "command:local:Command" || r.type === "command:remote:Command")) {
+            for (const out of ["stdout", "stderr"]) assert.ok(c.additionalSecretOutputs.includes(out), `${c.name}: ${out} is a secret output`);
+        }
         assert.deepEqual(await valueOf(pulumi.output(program.rollout)), { method: "release", pools: [] });
     });
 

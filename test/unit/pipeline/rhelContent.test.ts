@@ -9,6 +9,7 @@ import { ENTITLEMENT_PATH } from "../../../components/mirror/clusterEntitlement"
 import { ClusterAccess } from "../../../components/rollout/kubeApi";
 import { realClock } from "../../../components/rollout/poll";
 import { TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, registrations, runProgram } from "../harness";
+import { TEST_HOST_KEY } from "../configCases";
 import { loadStackConfig } from "../stackFile";
 
 const pem = (kind: string, body: string) => `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
@@ -28,7 +29,7 @@ const secrets = {
     rhsmActivationKey: ACTIVATION_KEY,
 };
 const config = loadStackConfig("dev", secrets);
-config["rhcos-forge:buildHost"] = JSON.stringify({ provider: "ssh", host: "rhel-builder.example.com", register: true });
+config["rhcos-forge:buildHost"] = JSON.stringify({ provider: "ssh", host: "rhel-builder.example.com", hostKey: TEST_HOST_KEY, register: true });
 const mirror = JSON.parse(config["rhcos-forge:mirror"]) as { repos: unknown[] };
 mirror.repos.push(
     { id: "rhel-9-baseos", baseurl: "https://cdn.redhat.com/content/dist/rhel9/9/x86_64/baseos/os/", gpgcheck: false, sslcacert: pem("CERTIFICATE", "MIIredhatUepCaForUnitTests") },

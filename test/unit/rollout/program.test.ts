@@ -64,6 +64,7 @@ describe("staged rollout of the dev stack", () => {
         assert.ok(label, "the canary pool labels a node");
         const node = label.name.replace("rollout-canary-node-", "");
         const release = find("command:local:Command", `rollout-canary-release-${node}`);
+        assert.deepEqual([...release.additionalSecretOutputs].sort(), ["stderr", "stdout"], "its output (next to the kubeconfig on stdin) is stored secret");
         const mc = find(MC, "rollout-canary-machineconfig");
         const pool = find("kubernetes:machineconfiguration.openshift.io/v1:MachineConfigPool", "rollout-canary-pool");
         // Destroy runs in reverse dependency order.
