@@ -182,6 +182,7 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             mirrorDir: `${c.buildHost.workDir}/mirror`,
             mirrorBaseUrl: repoMirror.baseUrl,
             registryAuth: secret(c.registryAuth),
+            tlsVerify: c.image.tlsVerify,
         });
         const signed = signImage(c, host.handle, built.ref);
         return {

@@ -58,6 +58,7 @@ export class ReleaseImage extends pulumi.ComponentResource {
                     RF_RELEASE_ID: id,
                     RF_RELEASE_NAME: args.name ?? "",
                     RF_OVERRIDES: overrides.apply(o => o.join(" ")),
+                    RF_OS_COMPONENT: args.osComponent,
                     RF_TLS_VERIFY: String(args.tlsVerify ?? true),
                 },
             }],
