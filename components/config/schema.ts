@@ -408,7 +408,7 @@ export const rolloutSchema = z.object({
         .describe("How the image reaches nodes: machineconfig (built on the build host, a MachineConfig osImageURL) or machineosconfig (built on the cluster by the MCO from a MachineOSConfig)."),
     // Checked in stackConfigSchema: rollout.method release moves the whole cluster, no pools.
     pools: z.array(poolSchema).default([]).describe("Pools in rollout order (canary first); not used with method release."),
-    allowMaster: z.boolean().default(false).describe("Allow rolling a custom OS image to the master pool."),
+    allowMaster: z.boolean().default(false).describe("Allow rolling a custom OS image to the master pool; required by method release, whose ClusterVersion update moves every pool."),
     timeoutMinutes: z.number({ invalid_type_error: "must be a number of minutes (1-1440)" })
         .int("must be a number of minutes (1-1440)").min(1, "must be a number of minutes (1-1440)").max(1440, "must be a number of minutes (1-1440)")
         .default(120)
