@@ -691,8 +691,11 @@ function checkCosaAndRelease(cfg: z.output<typeof stackObjectSchema>, issue: (pa
     if (cfg.rollout.method === "release") {
         if (cfg.release === undefined) issue(["release"], "is required with rhcos-forge:rollout.method release ({from, repository, ...})");
         if (cfg.rollout.pools.length > 0) issue(["rollout", "pools"], "must be empty with rhcos-forge:rollout.method release (the release upgrade updates every pool)");
-        // The CVO moves every MachineConfigPool to the release's OS image, master included, so this
-        // is the guard the MachineConfig rollout asks for on a master pool.
+        // The release's rhel-coreos becomes baseOSContainerImage of the MCO's machine-config-osimageurl
+        // ConfigMap (openshift/machine-config-operator install/0000_80_machine-config_05_osimageurl.yaml),
+        // the default OSImageURL the render controller gives every pool, master included
+        // (pkg/controller/render/render_controller.go generateRenderedMachineConfig, release-4.19): the
+        // same guard as a MachineConfig rollout to the master pool.
         if (!cfg.rollout.allowMaster) {
             issue(["rollout", "allowMaster"], "must be true with rhcos-forge:rollout.method release: a ClusterVersion update rolls the built OS to every pool, master included; set rhcos-forge:rollout.allowMaster=true to accept that, or use method machineconfig with worker pools");
         }
