@@ -64,7 +64,8 @@ semver_num='(0|[1-9][0-9]*)'
 semver_pre="($semver_num|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
 semver_re="^$semver_num\\.$semver_num\\.$semver_num(-$semver_pre(\\.$semver_pre)*)?(\\+[0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*)?\$"
 [ -z "$RF_RELEASE_NAME" ] || [[ "$RF_RELEASE_NAME" =~ $semver_re ]] \
-  || rf_fail "arguments" "RF_RELEASE_NAME must be a semantic version such as 4.19.10-custom.1 (oc adm release new --name), got: '$RF_RELEASE_NAME'"
+  || rf_fail "arguments" "RF_RELEASE_NAME must be a semantic version such as 4.19.10-custom.1 (oc adm release new --name), got: $(rf__shown "$RF_RELEASE_NAME")"
+rf_require_match RF_OS_COMPONENT "$RF_OS_COMPONENT" '^([a-z0-9][a-z0-9-]*)?$' "a release component name such as rhel-coreos"
 read -r -a overrides <<< "$RF_OVERRIDES"
 for o in "${overrides[@]}"; do
   name="${o%%=*}"
