@@ -713,7 +713,7 @@ function checkCosaAndRelease(cfg: z.output<typeof stackObjectSchema>, issue: (pa
                 : `must be one of ${known.join(", ")} on OpenShift ${v} (the OS components the MCO's install/image-references names)`);
         }
     }
-    if (cfg.image.cosa !== undefined) checkCosaVariant(cfg.image.cosa, cfg.cluster.openshiftVersion, issue);
+    if (cfg.image.builder === "cosa" && cfg.image.cosa !== undefined) checkCosaVariant(cfg.image.cosa, cfg.cluster.openshiftVersion, issue);
 }
 
 /**
