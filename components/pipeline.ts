@@ -23,6 +23,7 @@ import { readClusterEntitlement } from "./mirror/clusterEntitlement";
 import { ClientCertificate } from "./mirror/repoFiles";
 import { RepoMirror } from "./mirror/repoMirror";
 import { usesClusterEntitlement } from "./config/rhelContent";
+import { isOsImageComponent } from "./openshift/releases";
 import { ManifestObject } from "./release/payload";
 import { ReleaseImage } from "./release/releaseImage";
 import { ImageTrustPolicy } from "./rollout/imageTrustPolicy";
@@ -137,13 +138,16 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
      * update to that release (rollout.method release) or MachineConfigs pointing at `imageRef`.
      */
     function rollOut(c: StackConfig, host: HostHandle, osImage: pulumi.Output<string>, imageRef: pulumi.Output<string>): Pick<Outputs, "rolled" | "release"> {
+        const osComponent = c.release?.osComponent ?? "rhel-coreos";
+        // parseStackConfig refuses machine-os-content (no supported release has it).
+        if (!isOsImageComponent(osComponent)) throw new Error(`rhcos-forge:release.osComponent ${osComponent} is not an OS component`);
         const rel = c.release === undefined ? undefined : new ReleaseImage("release", {
             host,
             from: c.release.from,
             repository: c.release.repository,
             name: c.release.name,
             osImage,
-            osComponent: c.release.osComponent,
+            osComponent,
             overrides: c.release.overrides,
             manifests: c.release.manifests as ManifestObject[],
             registryAuth: secret(c.registryAuth),
@@ -178,6 +182,7 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             mirrorDir: `${c.buildHost.workDir}/mirror`,
             mirrorBaseUrl: repoMirror.baseUrl,
             registryAuth: secret(c.registryAuth),
+            tlsVerify: c.image.tlsVerify,
         });
         const signed = signImage(c, host.handle, built.ref);
         return {

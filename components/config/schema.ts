@@ -13,7 +13,8 @@ import {
     CONTAINERFILE_ARCHES, checkContainerfile, checkRenderedImagePushSpec, machineOSConfigApi, renderedImagePushSpec,
 } from "../openshift/machineOsConfig";
 import { DIGEST_REF, REPOSITORY } from "../openshift/pullspec";
-import { EXTENSIONS, RELEASES, layeringDialect, supportedExtensions } from "../openshift/releases";
+import { EXTENSIONS, OS_IMAGE_COMPONENTS, RELEASES, cosaBranchRelease, layeringDialect, supportedExtensions } from "../openshift/releases";
+import { semverProblem } from "../openshift/semver";
 import { OPENSHIFT_VERSIONS, OpenShiftVersion } from "../openshift/versions";
 import { checkRhelContent, repoContentFields, rhelSecrets } from "./rhelContent";
 import { checkRetention, checkSigning, retentionSchema, signingSchema, signingSecrets } from "./signing";
@@ -289,8 +290,10 @@ const cosaSchema = z.object({
         .describe("Config branch (`cosa init --branch`)."),
     commit: z.string().regex(/^[0-9a-f]{40}$/, "must be a full 40-hex commit id").optional()
         .describe("Pin the config to this commit; unset builds the branch head at each run."),
-    variant: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be a variant name such as rhel-9.6 or c9s").optional()
-        .describe("`cosa init --variant` (openshift/os: rhel-9.6, ocp-rhel-9.6, c9s, …); the config's default when unset."),
+    variant: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be a variant name such as ocp-rhel-9.6").optional()
+        .describe("`cosa init --variant` (openshift/os: ocp-rhel-9.6, …); the config's default when unset. Only variants with the OpenShift components, unless allowNonOpenShiftVariant."),
+    allowNonOpenShiftVariant: z.boolean().default(false)
+        .describe("Allow a variant (or config) without kubelet and CRI-O (openshift/os rhel-9.x, c9s, c10s; coreos/rhel-coreos-config): nodes booting it leave the cluster."),
     artifacts: z.array(z.enum(COSA_ARTIFACTS)).default([])
         .describe("Day-0 media built with `cosa osbuild` and served from the mirror under artifacts/<build id>/."),
 }).strict();
@@ -405,7 +408,7 @@ export const rolloutSchema = z.object({
         .describe("How the image reaches nodes: machineconfig (built on the build host, a MachineConfig osImageURL) or machineosconfig (built on the cluster by the MCO from a MachineOSConfig)."),
     // Checked in stackConfigSchema: rollout.method release moves the whole cluster, no pools.
     pools: z.array(poolSchema).default([]).describe("Pools in rollout order (canary first); not used with method release."),
-    allowMaster: z.boolean().default(false).describe("Allow rolling a custom OS image to the master pool."),
+    allowMaster: z.boolean().default(false).describe("Allow rolling a custom OS image to the master pool; required by method release, whose ClusterVersion update moves every pool."),
     timeoutMinutes: z.number({ invalid_type_error: "must be a number of minutes (1-1440)" })
         .int("must be a number of minutes (1-1440)").min(1, "must be a number of minutes (1-1440)").max(1440, "must be a number of minutes (1-1440)")
         .default(120)
@@ -437,10 +440,13 @@ export const releaseSchema = z.object({
     repository: z.string({ required_error: "is required: the registry repository the release is pushed to" })
         .regex(REPOSITORY, "must be a registry repository without tag or digest (e.g. quay.io/org/ocp-release)")
         .describe("Registry repository the custom release is pushed to (`--to-image`)."),
-    name: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.+_-]*$/, "must be a version such as 4.19.10-custom.1").optional()
-        .describe("Release name (`--name`); the from-release's version when unset."),
-    osComponent: z.enum(["rhel-coreos", "machine-os-content"]).default("rhel-coreos")
-        .describe("Release component the built OS image replaces: rhel-coreos (OpenShift 4.12+) or machine-os-content (older)."),
+    name: z.string().superRefine((v, ctx) => {
+        const why = semverProblem(v);
+        if (why !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be a semantic version such as 4.19.10-custom.1 (oc adm release new --name refuses any other): it ${why}` });
+    }).optional()
+        .describe("Release name (`--name`), a semantic version such as 4.19.10-custom.1; the from-release's version when unset."),
+    osComponent: z.enum([...OS_IMAGE_COMPONENTS, "machine-os-content"]).default("rhel-coreos")
+        .describe("Release component the built OS image replaces: rhel-coreos, or rhel-coreos-10 on 4.21+ (the MCO's install/image-references). machine-os-content is refused: no 4.16+ release has it."),
     overrides: z.record(z.string().regex(releaseOverrideName, "must be a release component name"), z.string().regex(DIGEST_REF, "must be pinned by digest (…@sha256:<64 hex>)"))
         .default({})
         .describe("Other components replaced in the release: name → image@sha256:…."),
@@ -685,12 +691,50 @@ function checkCosaAndRelease(cfg: z.output<typeof stackObjectSchema>, issue: (pa
     if (cfg.rollout.method === "release") {
         if (cfg.release === undefined) issue(["release"], "is required with rhcos-forge:rollout.method release ({from, repository, ...})");
         if (cfg.rollout.pools.length > 0) issue(["rollout", "pools"], "must be empty with rhcos-forge:rollout.method release (the release upgrade updates every pool)");
+        // The release's rhel-coreos becomes baseOSContainerImage of the MCO's machine-config-osimageurl
+        // ConfigMap (openshift/machine-config-operator install/0000_80_machine-config_05_osimageurl.yaml),
+        // the default OSImageURL the render controller gives every pool, master included
+        // (pkg/controller/render/render_controller.go generateRenderedMachineConfig, release-4.19): the
+        // same guard as a MachineConfig rollout to the master pool.
+        if (!cfg.rollout.allowMaster) {
+            issue(["rollout", "allowMaster"], "must be true with rhcos-forge:rollout.method release: a ClusterVersion update rolls the built OS to every pool, master included; set rhcos-forge:rollout.allowMaster=true to accept that, or use method machineconfig with worker pools");
+        }
     }
     if (cfg.release !== undefined) {
         const os = cfg.release.osComponent;
         if (cfg.release.overrides[os] !== undefined) {
             issue(["release", "overrides", os], `is the built OS image (rhcos-forge:release.osComponent); remove it from the overrides`);
         }
+        const v = cfg.cluster.openshiftVersion;
+        const known: readonly string[] = RELEASES[v].osImageComponents;
+        if (!known.includes(os)) {
+            issue(["release", "osComponent"], os === "machine-os-content"
+                ? `must not be machine-os-content on OpenShift ${v}: the release has no such component (the MCO's install/image-references names ${known.join(", ")}), so oc adm release new would prune it and the release would ship the stock OS; use rhel-coreos`
+                : `must be one of ${known.join(", ")} on OpenShift ${v} (the OS components the MCO's install/image-references names)`);
+        }
+    }
+    if (cfg.image.builder === "cosa" && cfg.image.cosa !== undefined) checkCosaVariant(cfg.image.cosa, cfg.cluster.openshiftVersion, issue);
+}
+
+/**
+ * A cosa build must produce a node OS: the openshift/os variants without the OpenShift layer
+ * (components/openshift/releases.ts cosaVariants) boot without kubelet and CRI-O, and the node
+ * never rejoins the cluster. They are refused unless image.cosa.allowNonOpenShiftVariant says the
+ * stack means it (a base image layered elsewhere).
+ */
+function checkCosaVariant(cosa: z.output<typeof cosaSchema>, clusterVersion: OpenShiftVersion, issue: (path: (string | number)[], message: string) => void): void {
+    if (cosa.allowNonOpenShiftVariant) return;
+    const v = cosaBranchRelease(cosa.branch, clusterVersion);
+    const { openshift, default: byDefault } = RELEASES[v].cosaVariants;
+    const allow = "or set rhcos-forge:image.cosa.allowNonOpenShiftVariant=true if the image is only a base you layer the OpenShift components onto";
+    // cosa init treats --variant default as no variant (coreos-assembler src/cmd-init).
+    const variant = cosa.variant === "default" ? undefined : cosa.variant;
+    if (openshift.length === 0) {
+        issue(variant === undefined ? ["image", "cosa", "branch"] : ["image", "cosa", "variant"],
+            `has no cosa variant with the OpenShift components for OpenShift ${v}: from 4.20 openshift/os is a Containerfile layered on the coreos/rhel-coreos-config base, which has no kubelet or CRI-O; use image.builder podman on the cluster's rhel-coreos, ${allow}`);
+    } else if (variant !== undefined && !openshift.includes(variant)) {
+        issue(["image", "cosa", "variant"],
+            `must be a variant with the OpenShift components for OpenShift ${v} (${openshift.join(", ")}; unset is ${byDefault}): openshift/os builds ${variant} without kubelet and CRI-O, so nodes would not rejoin the cluster; ${allow}`);
     }
 }
 

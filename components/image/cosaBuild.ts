@@ -1,7 +1,8 @@
 // CosaBuild: a full OS build with coreos-assembler on the build host (image.builder cosa):
 // `cosa init` of the config repo, the mirror's repos injected, `cosa fetch`, `cosa build`,
 // optional day-0 media (`cosa osbuild metal|metal4k|live`) published from the mirror's HTTP
-// server, and `cosa push-container` → a digest. The script keeps per-step stamps on the host, so
+// server, and the build's OCI archive pushed with skopeo → a digest (cosa push-container cannot
+// take a registry with a port: see cosa-build.sh). The script keeps per-step stamps on the host, so
 // a run reruns only the steps whose inputs changed; the Pulumi trigger is the inputs' hash.
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -31,6 +32,8 @@ export interface CosaBuildArgs {
     readonly mirrorBaseUrl: pulumi.Input<string>;
     /** containers auth.json for pulling coreos-assembler and pushing; a secret. */
     readonly registryAuth?: pulumi.Input<string>;
+    /** Verify TLS when pushing and reading the pushed digest back (image.tlsVerify). */
+    readonly tlsVerify?: boolean;
 }
 
 export class CosaBuild extends pulumi.ComponentResource {
@@ -68,6 +71,7 @@ export class CosaBuild extends pulumi.ComponentResource {
                     RF_IMAGE_REPO: args.repository,
                     RF_COSA_ARTIFACTS: args.artifacts.join(" "),
                     RF_ARTIFACTS_DIR: `${args.mirrorDir}/${ARTIFACTS_DIR}`,
+                    RF_TLS_VERIFY: String(args.tlsVerify ?? true),
                 },
             }],
             stdin: bundle,

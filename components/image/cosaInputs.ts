@@ -1,5 +1,5 @@
 // Pure assembly of what a coreos-assembler build receives and reports (no Pulumi types): the
-// mirror as a .repo file for the cosa config checkout, the stdin bundle for cosa-build.sh, the
+// mirror as a .repo file for the cosa work dir's src/yumrepos/, the stdin bundle for cosa-build.sh, the
 // revision that decides whether anything reruns, and the validation of the script's result.
 import { MirrorRepo } from "../mirror/repoFiles";
 import { contentHash } from "../shell";
@@ -16,7 +16,10 @@ export const PLATFORM_IMAGES: Readonly<Record<CosaPlatform, readonly string[]>> 
 };
 
 export const COSA_BUNDLE_HEADER = "rhcos-forge-cosa v1";
-/** Written into src/config/ of the cosa work dir, next to manifest.yaml. */
+/**
+ * The mirror's .repo as older rhcos-forge wrote it into src/config/; cosa-build.sh now writes
+ * src/yumrepos/<variant>.repo (where every cosa reads repos) and removes this one.
+ */
 export const COSA_REPO_FILE = "rhcos-forge-mirror.repo";
 /** Sub-directory of the mirror's served root holding published media. */
 export const ARTIFACTS_DIR = "artifacts";

@@ -2,7 +2,7 @@
 // version. Other modules read their per-release facts from RELEASES instead of comparing version
 // strings, so supporting a new release is adding a row here (and its CRDs to ../shared/crds/).
 // Pure data, no Pulumi types.
-import type { OpenShiftVersion } from "./versions";
+import { OPENSHIFT_VERSIONS, type OpenShiftVersion } from "./versions";
 
 /**
  * Every extension name the MCO of some supported release knows, in the order of the MCO's own
@@ -44,6 +44,30 @@ export interface OpenShiftRelease {
      * written); a stack that knows its release better sets image.dialect.
      */
     readonly layeringDialect: LayeringDialect;
+    /**
+     * Release components that carry a node OS image: the OS entries of the MCO's
+     * install/image-references on the release branch (the `-extensions` images are not OS images).
+     * The first is the one nodes boot by default. rhcos-forge:release.osComponent must be one of
+     * these: `oc adm release new` keeps any other name only until it prunes tags no operator's
+     * image-references names, so the release would ship the stock OS.
+     */
+    readonly osImageComponents: readonly OsImageComponent[];
+    /**
+     * `cosa init --variant` values of openshift/os on the release branch whose manifest includes
+     * packages-openshift.yaml (kubelet, CRI-O, …), and the variant used when none is given (what
+     * manifest.yaml links to). Empty from 4.20: openshift/os is no longer a cosa config there but a
+     * Containerfile layered on the base coreos/rhel-coreos-config builds, which has no OpenShift
+     * components in any variant.
+     */
+    readonly cosaVariants: { readonly openshift: readonly string[]; readonly default?: string };
+}
+
+/** Release component names that carry the node OS in some supported release. */
+export const OS_IMAGE_COMPONENTS = ["rhel-coreos", "rhel-coreos-10"] as const;
+export type OsImageComponent = (typeof OS_IMAGE_COMPONENTS)[number];
+
+export function isOsImageComponent(name: string): name is OsImageComponent {
+    return (OS_IMAGE_COMPONENTS as readonly string[]).includes(name);
 }
 
 // SupportedExtensions() per branch of openshift/machine-config-operator, read at these heads:
@@ -56,14 +80,32 @@ const EXT_418: readonly Extension[] = [...EXT_416, "sysstat"];
 const EXT_419: readonly Extension[] = ["two-node-ha", ...EXT_418];
 const EXT_422: readonly Extension[] = EXT_419.filter(e => e !== "wasm");
 
+// OS components per branch of openshift/machine-config-operator install/image-references, read at
+// the heads above: rhel-coreos (+ rhel-coreos-extensions) on release-4.16 … release-4.20;
+// release-4.21 and release-4.22 add rhel-coreos-10 (+ rhel-coreos-10-extensions, commit 0e931a686
+// "Add rhel-10-coreos{,-extensions} to image-references"). machine-os-content is on none of them.
+const OS_416: readonly OsImageComponent[] = ["rhel-coreos"];
+const OS_421: readonly OsImageComponent[] = ["rhel-coreos", "rhel-coreos-10"];
+
+// cosa variants per branch of openshift/os, read at release-4.16 bb86a5cf163e, release-4.17
+// 894f839b2ca0, release-4.18 e221971a4bbf, release-4.19 48a00b3b0213: the manifest-<variant>.yaml
+// files that include packages-openshift.yaml, and README.md "Variants" ("rhel-9.6: … without
+// OpenShift components", "ocp-rhel-9.6: … including OpenShift components", "The default variant
+// is …"). On 4.16 rhel-9.4 and c9s still include them; the rhel-9.x/c9s/c10s variants of 4.17+
+// do not. release-4.20 ee943c37e640 README.md: the manifests moved to coreos/rhel-coreos-config,
+// which produces "a base image containing only RHEL/CentOS Stream content".
 export const RELEASES: Readonly<Record<OpenShiftVersion, OpenShiftRelease>> = {
-    "4.16": { machineOSConfigApi: "v1alpha1", extensions: EXT_416, layeringDialect: "rpm-ostree" },
-    "4.17": { machineOSConfigApi: "v1alpha1", extensions: EXT_416, layeringDialect: "rpm-ostree" },
-    "4.18": { machineOSConfigApi: "v1", extensions: EXT_418, layeringDialect: "rpm-ostree" },
-    "4.19": { machineOSConfigApi: "v1", extensions: EXT_419, layeringDialect: "rpm-ostree" },
-    "4.20": { machineOSConfigApi: "v1", extensions: EXT_419, layeringDialect: "dnf" },
-    "4.21": { machineOSConfigApi: "v1", extensions: EXT_419, layeringDialect: "dnf" },
-    "4.22": { machineOSConfigApi: "v1", extensions: EXT_422, layeringDialect: "dnf" },
+    "4.16": { machineOSConfigApi: "v1alpha1", extensions: EXT_416, layeringDialect: "rpm-ostree", osImageComponents: OS_416,
+        cosaVariants: { openshift: ["rhel-9.4", "c9s"], default: "rhel-9.4" } },
+    "4.17": { machineOSConfigApi: "v1alpha1", extensions: EXT_416, layeringDialect: "rpm-ostree", osImageComponents: OS_416,
+        cosaVariants: { openshift: ["ocp-rhel-9.4", "okd-c9s"], default: "ocp-rhel-9.4" } },
+    "4.18": { machineOSConfigApi: "v1", extensions: EXT_418, layeringDialect: "rpm-ostree", osImageComponents: OS_416,
+        cosaVariants: { openshift: ["ocp-rhel-9.4", "ocp-rhel-9.6", "okd-c9s"], default: "ocp-rhel-9.4" } },
+    "4.19": { machineOSConfigApi: "v1", extensions: EXT_419, layeringDialect: "rpm-ostree", osImageComponents: OS_416,
+        cosaVariants: { openshift: ["ocp-rhel-9.6"], default: "ocp-rhel-9.6" } },
+    "4.20": { machineOSConfigApi: "v1", extensions: EXT_419, layeringDialect: "dnf", osImageComponents: OS_416, cosaVariants: { openshift: [] } },
+    "4.21": { machineOSConfigApi: "v1", extensions: EXT_419, layeringDialect: "dnf", osImageComponents: OS_421, cosaVariants: { openshift: [] } },
+    "4.22": { machineOSConfigApi: "v1", extensions: EXT_422, layeringDialect: "dnf", osImageComponents: OS_421, cosaVariants: { openshift: [] } },
 };
 
 /** The extensions of one release, in the MCO's order. */
@@ -74,4 +116,14 @@ export function supportedExtensions(version: OpenShiftVersion): readonly Extensi
 /** The Containerfile dialect of one release's RHCOS (see OpenShiftRelease.layeringDialect). */
 export function layeringDialect(version: OpenShiftVersion): LayeringDialect {
     return RELEASES[version].layeringDialect;
+}
+
+/**
+ * The release a cosa config branch belongs to: `release-4.N` names it (openshift/os branches are
+ * named so); any other branch (a fork's) is taken to be for the cluster's release.
+ */
+export function cosaBranchRelease(branch: string, clusterVersion: OpenShiftVersion): OpenShiftVersion {
+    const m = /^release-(4\.[0-9]+)$/.exec(branch);
+    const named = OPENSHIFT_VERSIONS.find(v => v === m?.[1]);
+    return named ?? clusterVersion;
 }

@@ -2,6 +2,7 @@
 // `oc adm release new`, extra manifests overlaid into the payload's /release-manifests, the stdin
 // bundle for release-new.sh, and the ClusterVersion `spec.desiredUpdate` that moves a cluster to it.
 import { DIGEST_REF } from "../openshift/pullspec";
+import type { OsImageComponent } from "../openshift/releases";
 import { contentHash } from "../shell";
 
 /**
@@ -15,9 +16,8 @@ export const CVO_ANNOTATIONS: Readonly<Record<string, string>> = {
     "release.openshift.io/create-only": "true",
 };
 
-/** Release components that carry the node OS: `rhel-coreos` since 4.12, `machine-os-content` before. */
-export const OS_COMPONENTS = ["rhel-coreos", "machine-os-content"] as const;
-export type OsComponent = (typeof OS_COMPONENTS)[number];
+/** Release components that carry the node OS (per release: RELEASES[v].osImageComponents). */
+export type OsComponent = OsImageComponent;
 
 export const RELEASE_BUNDLE_HEADER = "rhcos-forge-release v1";
 

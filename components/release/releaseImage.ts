@@ -1,6 +1,6 @@
 // ReleaseImage: a custom OpenShift release carrying the built OS (`oc adm release new`): the
-// from-release with `rhel-coreos` (or `machine-os-content`) replaced by the built image, any other
-// component overrides, and extra manifests in /release-manifests with
+// from-release with its OS component (`rhel-coreos`, RELEASES[v].osImageComponents) replaced by
+// the built image, any other component overrides, and extra manifests in /release-manifests with
 // the CVO annotations they need. Built on the build host by release-new.sh; the release id (a
 // content hash of the inputs) is the push tag, so equal inputs never build twice.
 import * as pulumi from "@pulumi/pulumi";
@@ -58,6 +58,7 @@ export class ReleaseImage extends pulumi.ComponentResource {
                     RF_RELEASE_ID: id,
                     RF_RELEASE_NAME: args.name ?? "",
                     RF_OVERRIDES: overrides.apply(o => o.join(" ")),
+                    RF_OS_COMPONENT: args.osComponent,
                     RF_TLS_VERIFY: String(args.tlsVerify ?? true),
                 },
             }],

@@ -3,9 +3,10 @@
 #
 # A full OS build with coreos-assembler (cosa) in its container, the way
 # coreos-assembler's docs run it: `cosa init` of a config git repo, the
-# mirror's .repo injected into the checkout, `cosa fetch`, `cosa build ostree`,
-# optional day-0 media (`cosa osbuild metal|metal4k|live`) published under the
-# mirror's HTTP root, and `cosa push-container` to a registry.
+# mirror's .repo in src/yumrepos/, `cosa fetch`, `cosa build` (the pinned
+# cosa's own form of it), optional day-0 media (`cosa osbuild
+# metal|metal4k|live`) published under the mirror's HTTP root, and the build's
+# OCI archive copied to a registry with skopeo.
 #
 # The work dir persists: a step reruns only when its inputs changed. Each step
 # keeps a stamp file under $RF_ROOT/state keyed by the hash of its inputs
@@ -23,6 +24,7 @@
 #   RF_COSA_ARTIFACTS    space-separated subset of: metal metal4k live
 #   RF_ARTIFACTS_DIR     where media are published (default $RF_ROOT/mirror/artifacts; inside RF_ROOT)
 #   RF_KVM_DEVICE        KVM device (default /dev/kvm)
+#   RF_TLS_VERIFY        true (default) | false: TLS for the push and the digest read-back
 #
 # stdin, one entry per line:
 #   rhcos-forge-cosa v1
@@ -52,6 +54,7 @@ RF_IMAGE_REPO="${RF_IMAGE_REPO:-}"
 RF_COSA_ARTIFACTS="${RF_COSA_ARTIFACTS:-}"
 RF_ARTIFACTS_DIR="${RF_ARTIFACTS_DIR:-$RF_ROOT/mirror/artifacts}"
 RF_KVM_DEVICE="${RF_KVM_DEVICE:-/dev/kvm}"
+RF_TLS_VERIFY="${RF_TLS_VERIFY:-true}"
 
 CONTAINER_AUTHFILE="/run/rhcos-forge/auth.json"
 REPO_FILE_NAME="rhcos-forge-mirror.repo"
@@ -83,6 +86,8 @@ rf_require_path RF_ROOT "$RF_ROOT"
 rf_require_path RF_COSA_DIR "$RF_COSA_DIR" "$RF_ROOT"
 rf_require_path RF_ARTIFACTS_DIR "$RF_ARTIFACTS_DIR" "$RF_ROOT"
 rf_require_path RF_KVM_DEVICE "$RF_KVM_DEVICE"
+rf_require_bool RF_TLS_VERIFY "$RF_TLS_VERIFY"
+RF_TLS_VERIFY="$(rf_bool "$RF_TLS_VERIFY")"
 
 # ---------------------------------------------------------------- kvm
 # coreos-assembler composes and writes disk images inside a supermin/qemu VM.
@@ -232,19 +237,39 @@ fi
 rf_log "config at $config_commit"
 
 # ---------------------------------------------------------------- repos
-# rpm-ostree reads the .repo files next to manifest.yaml; ours is kept out of
-# `git status` so the build is not marked dirty for it.
+# The mirror goes where every cosa reads repo files (coreos/coreos-assembler):
+# the rpm-ostree builds of the rhcos-4.x and rhel-9.6 branches copy each *.repo
+# of src/config/ and src/yumrepos/ next to the manifest (src/cmdlib.sh
+# prepare_build); the buildah build of main (src/cmd-build since 939d4fb77)
+# gets only src/yumrepos/<variant, else the STREAM of build-args.conf>.repo and
+# src/yumrepos/content_sets.yaml, as build secrets. src/yumrepos/ is also where
+# `cosa init --yumrepos` puts them (src/cmd-init); the checkout stays as cloned.
 rf_step "repos"
 config_dir="$RF_COSA_DIR/src/config"
+yum_dir="$RF_COSA_DIR/src/yumrepos"
+# An older rhcos-forge wrote the mirror into the checkout: read twice, the ids would clash.
+rm -f "$config_dir/$REPO_FILE_NAME"
+rm -rf "$yum_dir"
 if [ -s "$repofile" ]; then
-  rf_atomic_write "$config_dir/$REPO_FILE_NAME" 0644 < "$repofile" > /dev/null \
-    || rf_fail "repos" "could not write $config_dir/$REPO_FILE_NAME"
-  if [ -d "$config_dir/.git/info" ] && ! grep -qxF "/$REPO_FILE_NAME" "$config_dir/.git/info/exclude" 2>/dev/null; then
-    printf '/%s\n' "$REPO_FILE_NAME" >> "$config_dir/.git/info/exclude"
+  # cosa init treats --variant default as none (src/cmd-init).
+  variant="$RF_COSA_VARIANT"
+  [ "$variant" != default ] || variant=""
+  stream=""
+  if [ -z "$variant" ] && [ -f "$config_dir/build-args.conf" ]; then
+    stream="$(sed -nE "s/^STREAM=[\"']?([A-Za-z0-9._-]+)[\"']?[[:space:]]*$/\\1/p" "$config_dir/build-args.conf" | tail -n 1)"
   fi
-  rf_log "mirror repos: $(sed -nE 's/^\[([^]]+)\]$/\1/p' "$repofile" | tr '\n' ' ')"
+  yum_name="${variant:-${stream:-rhcos-forge-mirror}}.repo"
+  mkdir -p "$yum_dir"
+  rf_atomic_write "$yum_dir/$yum_name" 0644 < "$repofile" > /dev/null \
+    || rf_fail "repos" "could not write $yum_dir/$yum_name"
+  # The buildah build mounts content_sets.yaml whenever the .repo is there; an empty mapping is
+  # what the rpm-ostree build's reader (create_content_manifest) accepts as "no content sets".
+  if compgen -G "$config_dir/build-args*.conf" > /dev/null; then
+    printf 'repo_mapping: {}\n' | rf_atomic_write "$yum_dir/content_sets.yaml" 0644 > /dev/null \
+      || rf_fail "repos" "could not write $yum_dir/content_sets.yaml"
+  fi
+  rf_log "mirror repos in src/yumrepos/$yum_name: $(sed -nE 's/^\[([^]]+)\]$/\1/p' "$repofile" | tr '\n' ' ')"
 else
-  rm -f "$config_dir/$REPO_FILE_NAME"
   rf_log "no mirror repos; the config's own repo files are used"
 fi
 repo_hash="$(rf_sha256_stdin < "$repofile")"
@@ -261,9 +286,24 @@ else
 fi
 
 # ---------------------------------------------------------------- build
-# `build ostree`: the OS container is what gets pushed; disk images come from
-# `cosa osbuild` below only when media are asked for.
+# Only the OS container is built here; disk images come from `cosa osbuild`
+# below when media are asked for. The command is the pinned cosa's own
+# (coreos/coreos-assembler src/cmd-build): on rhcos-4.16 … rhcos-4.18 it takes
+# TARGETs, `ostree` being a "Deprecated alias for container" and no target
+# meaning qemu as well, so `build container`; on rhel-9.6 and main `build`
+# makes the container and takes no target (rhel-9.6 keeps ostree/container for
+# "backwards compat", main ignores them). Only the first lists the container
+# TARGET in its help.
 rf_step "build"
+build_command() {
+  local help
+  help="$(cosa_cmd build --help 2>&1 || true)"
+  if grep -qE '^[[:space:]]*- container[[:space:]]' <<< "$help"; then
+    echo "build container"
+  else
+    echo "build"
+  fi
+}
 latest_build() {
   python3 -c 'import json,sys
 b = json.load(open(sys.argv[1])).get("builds", [])
@@ -276,7 +316,9 @@ if [ "${build_stamp%% *}" = "$build_key" ] && [ -d "$RF_COSA_DIR/builds/${build_
   build_id="${build_stamp#* }"
   rf_log "build $build_id already made from these inputs"
 else
-  cosa_step "build" "cosa build failed" build ostree
+  read -r -a build_args <<< "$(build_command)"
+  rf_log "cosa ${build_args[*]}"
+  cosa_step "build" "cosa ${build_args[*]} failed" "${build_args[@]}"
   build_id="$(latest_build)"
   stamp_set build "$build_key $build_id"
   ran+=(build)
@@ -362,13 +404,20 @@ fi
 artifacts_json+="]"
 
 # ---------------------------------------------------------------- push
+# skopeo copies the build's OCI archive (meta.json images.ostree) inside the
+# cosa container. Not `cosa push-container`: it splits NAME[:TAG] with
+# rsplit(':') (src/cmd-push-container on main, rhel-9.6, rhcos-4.16 … 4.18),
+# so with a registry port "<host>:<port>/org/rhcos:<tag>" fails to unpack and
+# "<host>:<port>/org/rhcos" is pushed as :latest with the image name "<host>".
 rf_step "push"
 tag="$RF_IMAGE_REPO:$build_id"
 push_key="$(hash_of push "$build_key" "$build_id" "$RF_IMAGE_REPO")"
 push_stamp="$(stamp_get push)"
 digest=""
+skopeo_auth=()
+[ -z "$authfile" ] || skopeo_auth=(--authfile "$CONTAINER_AUTHFILE")
 inspect_digest() {
-  cosa_cmd shell -- skopeo inspect --format '{{.Digest}}' "docker://$1" 2> "$work/inspect.log" \
+  cosa_cmd shell -- skopeo inspect "--tls-verify=$RF_TLS_VERIFY" "${skopeo_auth[@]}" --format '{{.Digest}}' "docker://$1" 2> "$work/inspect.log" \
     | tr -d '[:space:]'
 }
 if [ "${push_stamp%% *}" = "$push_key" ]; then
@@ -381,10 +430,19 @@ if [ "${push_stamp%% *}" = "$push_key" ]; then
   fi
 fi
 if [ -z "$digest" ]; then
-  cosa_step "push" "cosa push-container $tag failed" push-container "$tag"
+  archive="$(image_field ostree path)"
+  [[ -n "$archive" && "$archive" != */* ]] || rf_fail "push" "meta.json of $build_id names no OCI archive (images.ostree.path)"
+  [ -f "$build_dir/$archive" ] || rf_fail "push" "cosa did not produce $build_dir/$archive"
+  mkdir -p "$RF_COSA_DIR/tmp"
+  rm -f "$RF_COSA_DIR/tmp/rhcos-forge-push.digest"
+  cosa_step "push" "pushing $tag failed" shell -- skopeo copy "--dest-tls-verify=$RF_TLS_VERIFY" "${skopeo_auth[@]}" \
+    --digestfile /srv/tmp/rhcos-forge-push.digest "oci-archive:/srv/builds/$build_id/$arch/$archive" "docker://$tag"
+  pushed="$(tr -d '[:space:]' < "$RF_COSA_DIR/tmp/rhcos-forge-push.digest" 2>/dev/null || true)"
+  [[ "$pushed" =~ ^sha256:[0-9a-f]{64}$ ]] || rf_fail "push" "skopeo copy reported no usable digest for $tag"
   digest="$(inspect_digest "$tag" || true)"
   [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] \
     || rf_fail "push" "could not read the digest of $tag back from the registry: $(rf_mask "$secrets" < "$work/inspect.log" | tail -n 1 | cut -c1-300)"
+  [ "$digest" = "$pushed" ] || rf_fail "push" "the registry reports $digest for $tag, skopeo pushed $pushed"
   stamp_set push "$push_key $digest"
   ran+=(push)
 fi

@@ -2,8 +2,9 @@
 # rhcos-forge release-new.sh
 #
 # Makes a custom OpenShift release image: `oc adm release new --from-release`
-# with component overrides (the built OS as rhel-coreos / machine-os-content,
-# any other name=image@digest), then, when extra manifests are given, one
+# with component overrides (the built OS as rhel-coreos, any other
+# name=image@digest), checks that the new release carries the built OS under
+# that name, then, when extra manifests are given, one
 # layer on top adding them to /release-manifests (the CVO applies every
 # manifest it finds there). Pushes to RF_RELEASE_REPO:RF_RELEASE_ID
 # and reports the digest. Registry auth arrives on stdin and only ever lives in
@@ -14,8 +15,10 @@
 #   RF_FROM_RELEASE    the release to start from, repo@sha256:<64 hex>
 #   RF_RELEASE_REPO    push repository without tag
 #   RF_RELEASE_ID      content hash from the caller: push tag and work dir name
-#   RF_RELEASE_NAME    optional release name (oc adm release new --name)
+#   RF_RELEASE_NAME    optional release name, a semantic version (oc adm release new --name)
 #   RF_OVERRIDES       space-separated name=repo@sha256:<64 hex>
+#   RF_OS_COMPONENT    optional: the override that is the built OS (e.g. rhel-coreos); the new
+#                      release must reference exactly that image under that name
 #   RF_TLS_VERIFY      true (default) | false
 #
 # stdin, one entry per line:
@@ -37,6 +40,7 @@ RF_RELEASE_REPO="${RF_RELEASE_REPO:-}"
 RF_RELEASE_ID="${RF_RELEASE_ID:-}"
 RF_RELEASE_NAME="${RF_RELEASE_NAME:-}"
 RF_OVERRIDES="${RF_OVERRIDES:-}"
+RF_OS_COMPONENT="${RF_OS_COMPONENT:-}"
 RF_TLS_VERIFY="${RF_TLS_VERIFY:-true}"
 
 digest_re='^[A-Za-z0-9][A-Za-z0-9._:/-]*@sha256:[0-9a-f]{64}$'
@@ -53,8 +57,15 @@ rf_require_words RF_OVERRIDES "$RF_OVERRIDES" '^[^=]+=.+$' "<component>=<image>"
   || rf_fail "arguments" "RF_RELEASE_REPO must be a registry repository without tag or digest, got: '$RF_RELEASE_REPO'"
 [[ "$RF_RELEASE_ID" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] \
   || rf_fail "arguments" "RF_RELEASE_ID must be a valid image tag, got: '$RF_RELEASE_ID'"
-[ -z "$RF_RELEASE_NAME" ] || [[ "$RF_RELEASE_NAME" =~ ^[0-9A-Za-z][0-9A-Za-z.+_-]*$ ]] \
-  || rf_fail "arguments" "RF_RELEASE_NAME must be a version such as 4.19.10-custom.1, got: '$RF_RELEASE_NAME'"
+# oc refuses a --name that is not a semantic version (openshift/oc pkg/cli/admin/release/new.go:
+# "--name must be a semantic version", blang/semver Parse): MAJOR.MINOR.PATCH without leading
+# zeros, dot-separated pre-release identifiers (numeric ones without leading zeros), build metadata.
+semver_num='(0|[1-9][0-9]*)'
+semver_pre="($semver_num|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
+semver_re="^$semver_num\\.$semver_num\\.$semver_num(-$semver_pre(\\.$semver_pre)*)?(\\+[0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*)?\$"
+[ -z "$RF_RELEASE_NAME" ] || [[ "$RF_RELEASE_NAME" =~ $semver_re ]] \
+  || rf_fail "arguments" "RF_RELEASE_NAME must be a semantic version such as 4.19.10-custom.1 (oc adm release new --name), got: $(rf__shown "$RF_RELEASE_NAME")"
+rf_require_match RF_OS_COMPONENT "$RF_OS_COMPONENT" '^([a-z0-9][a-z0-9-]*)?$' "a release component name such as rhel-coreos"
 read -r -a overrides <<< "$RF_OVERRIDES"
 for o in "${overrides[@]}"; do
   name="${o%%=*}"
@@ -63,7 +74,11 @@ for o in "${overrides[@]}"; do
     || rf_fail "arguments" "override '$o' must be <component>=<image>"
   [[ "$image" =~ $digest_re ]] \
     || rf_fail "arguments" "override $name must be pinned by digest (repo@sha256:<64 hex>), got: '$image'"
+  [ "$name" != "$RF_OS_COMPONENT" ] || os_image="$image"
 done
+if [ -n "$RF_OS_COMPONENT" ] && [ -z "${os_image:-}" ]; then
+  rf_fail "arguments" "RF_OS_COMPONENT $RF_OS_COMPONENT is not one of the overrides in RF_OVERRIDES"
+fi
 
 # ---------------------------------------------------------------- tools
 rf_step "tools"
@@ -122,13 +137,16 @@ podman_opts=("--tls-verify=$RF_TLS_VERIFY")
 [ -z "$authfile" ] || podman_opts+=(--authfile "$authfile")
 
 
-# release_info <ref> <out>: digest and version of a release image, on two lines
+# release_info <ref> <out>: digest and version of a release image, and the image its
+# RF_OS_COMPONENT references (references.spec.tags[].from.name), on three lines
 release_info() {
   oc adm release info "${oc_opts[@]}" --output=json "$1" > "$work/info.json" 2> "$work/info.log" || return 1
   python3 -c 'import json,sys
 info = json.load(open(sys.argv[1]))
 print(info.get("digest", ""))
-print((info.get("metadata") or {}).get("version", ""))' "$work/info.json" > "$2" 2>/dev/null
+print((info.get("metadata") or {}).get("version", ""))
+tags = ((info.get("references") or {}).get("spec") or {}).get("tags") or []
+print(next(((t.get("from") or {}).get("name", "") for t in tags if t.get("name") == sys.argv[2]), ""))' "$work/info.json" "$RF_OS_COMPONENT" > "$2" 2>/dev/null
 }
 
 # ---------------------------------------------------------------- reuse
@@ -158,6 +176,14 @@ release_info "$base_tag" "$work/base" \
 digest="$(sed -n 1p "$work/base")"
 version="$(sed -n 2p "$work/base")"
 [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || rf_fail "release new" "oc adm release info reported no usable digest for $base_tag"
+# oc adds an override under a name the from-release lacks, then drops it again unless some
+# operator's image-references names it (openshift/oc pkg/cli/admin/release/new.go,
+# pruneUnreferencedImageStreams): the release would boot the stock OS. Never push that silently.
+if [ -n "$RF_OS_COMPONENT" ]; then
+  carried="$(sed -n 3p "$work/base")"
+  [ "$carried" = "$os_image" ] \
+    || rf_fail "release new" "the new release does not carry the built OS as $RF_OS_COMPONENT (it references '${carried:-nothing}', expected $os_image): the from-release's operators do not reference that component; use the OS component of the release (rhel-coreos)"
+fi
 rf_log "release $version pushed as $RF_RELEASE_REPO@$digest"
 
 # ---------------------------------------------------------------- manifests

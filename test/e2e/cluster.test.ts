@@ -346,7 +346,7 @@ describe("rollout.method release against the API server", () => {
     });
 
     it("the ClusterVersion patch lands with force, and the wait follows the simulated progress to Completed", async () => {
-        e2e.configure({ rollout: { method: "release", pools: [], timeoutMinutes: 10 } });
+        e2e.configure({ rollout: { method: "release", pools: [], allowMaster: true, timeoutMinutes: 10 } });
         pointAtCluster(e2e.stack.configFile, c => {
             c["rhcos-forge:release"] = {
                 from: `quay.io/openshift-release-dev/ocp-release@sha256:${"1".repeat(64)}`,

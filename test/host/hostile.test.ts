@@ -161,9 +161,11 @@ const CASES: readonly ScriptCase[] = [
     inputs: {
       RF_ROOT: "path", RF_COSA_DIR: "inside", RF_ARTIFACTS_DIR: "inside", RF_KVM_DEVICE: "path",
       RF_COSA_CONTAINER: "value", RF_COSA_CONFIG_URL: "value", RF_COSA_BRANCH: "value", RF_COSA_COMMIT: "value",
-      RF_COSA_VARIANT: "value", RF_IMAGE_REPO: "value", RF_COSA_ARTIFACTS: "words",
+      RF_COSA_VARIANT: "value", RF_IMAGE_REPO: "value", RF_COSA_ARTIFACTS: "words", RF_TLS_VERIFY: "value",
     },
-    extra: () => ({ RF_COSA_CONFIG_URL: ["https://example.com/$(id).git", "https://example.com/a`id`"], RF_COSA_BRANCH: ["release/../../x"] }),
+    extra: () => ({
+      RF_COSA_CONFIG_URL: ["https://example.com/$(id).git", "https://example.com/a`id`"], RF_COSA_BRANCH: ["release/../../x"], RF_TLS_VERIFY: ["treu"],
+    }),
     stdin: "",
     baseline: "kvm",
   },
@@ -175,9 +177,9 @@ const CASES: readonly ScriptCase[] = [
     }),
     inputs: {
       RF_ROOT: "path", RF_FROM_RELEASE: "value", RF_RELEASE_REPO: "value", RF_RELEASE_ID: "value",
-      RF_RELEASE_NAME: "value", RF_OVERRIDES: "words", RF_TLS_VERIFY: "value",
+      RF_RELEASE_NAME: "value", RF_OVERRIDES: "words", RF_TLS_VERIFY: "value", RF_OS_COMPONENT: "value",
     },
-    extra: () => ({ RF_TLS_VERIFY: ["treu"] }),
+    extra: () => ({ RF_TLS_VERIFY: ["treu"], RF_RELEASE_NAME: ["custom", "4.19.01"], RF_OS_COMPONENT: ["machine-os-content"] }),
     stdin: "",
     // Without oc on this machine it stops in "tools"; with one, at the empty bundle.
     baseline: "tools|unpack",

@@ -2,8 +2,12 @@
 # Stand-ins for `oc` and `podman` (chosen by the name it is called as) for
 # test/host/release.test.ts. Every call is recorded (one shell-quoted line) in $FAKE_LOG.
 #
+# `oc adm release new` remembers its name=image overrides and `oc adm release info` reports them
+# as references.spec.tags, as oc does; FAKE_PRUNE=<name> leaves one out, the way oc prunes a
+# component no operator's image-references names.
+#
 # env: FAKE_LOG, FAKE_STATE (dir), FAKE_RELEASE_DIGEST, FAKE_OVERLAY_DIGEST,
-#      FAKE_LEAK_AUTH=1 (print the registry auth the tool was given), FAKE_FAIL_NEW=1
+#      FAKE_LEAK_AUTH=1 (print the registry auth the tool was given), FAKE_FAIL_NEW=1, FAKE_PRUNE
 set -euo pipefail
 tool="$(basename "$0")"
 { printf '%s' "$tool"; printf ' %q' "$@"; printf '\n'; } >> "$FAKE_LOG"
@@ -31,13 +35,25 @@ case "$tool" in
         d="${FAKE_RELEASE_DIGEST:-sha256:2222222222222222222222222222222222222222222222222222222222222222}"
         echo "$d" > "$state/$(key "$to")"
         echo "$d" > "$state/$(key "${to%:*}@$d")"
+        refs=""
+        for a in "${args[@]}"; do
+          case "$a" in
+            -*|*" "*) ;;
+            [a-z]*=*@sha256:*)
+              [ "${a%%=*}" = "${FAKE_PRUNE:-}" ] && continue
+              refs+="${refs:+,}{\"name\": \"${a%%=*}\", \"from\": {\"kind\": \"DockerImage\", \"name\": \"${a#*=}\"}}" ;;
+          esac
+        done
+        echo "$refs" > "$state/$(key "$to").refs"
+        cp "$state/$(key "$to").refs" "$state/$(key "${to%:*}@$d").refs"
         echo "info: Manifests will be extracted to /tmp/release-image"
         echo "Pushed release $to" ;;
       "adm release info")
         leak
         ref="${*: -1}"
         [ -f "$state/$(key "$ref")" ] || { echo "error: image \"$ref\" not found: manifest unknown" >&2; exit 1; }
-        printf '{\n  "image": "%s",\n  "digest": "%s",\n  "metadata": {"version": "4.19.10"}\n}\n' "$ref" "$(cat "$state/$(key "$ref")")" ;;
+        printf '{\n  "image": "%s",\n  "digest": "%s",\n  "metadata": {"version": "4.19.10"},\n  "references": {"spec": {"tags": [%s]}}\n}\n' \
+          "$ref" "$(cat "$state/$(key "$ref")")" "$(cat "$state/$(key "$ref").refs" 2>/dev/null || true)" ;;
       *) echo "fake oc: unsupported: $*" >&2; exit 2 ;;
     esac ;;
   podman)

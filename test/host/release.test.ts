@@ -77,7 +77,7 @@ const hasOc = spawnSync("bash", ["-c", "command -v oc"], { env: { PATH: "/usr/lo
 const overrides = renderOverrides("rhel-coreos", OS_IMAGE, { console: CONSOLE }).join(" ");
 const newEnv = (over: Record<string, string> = {}): Record<string, string> => ({
     RF_FROM_RELEASE: FROM, RF_RELEASE_REPO: "quay.io/example-org/ocp-release", RF_RELEASE_ID: "rf-0123abcd",
-    RF_OVERRIDES: overrides, ...over,
+    RF_OVERRIDES: overrides, RF_OS_COMPONENT: "rhel-coreos", ...over,
 });
 const manifests = renderReleaseManifests([{
     apiVersion: "v1", kind: "ConfigMap", metadata: { name: "kylinlogo", namespace: "openshift-config" }, data: { "logo.txt": "hi" },
@@ -107,6 +107,33 @@ describe("release-new.sh failure paths on this machine", () => {
         const { dir, bin } = sandbox("badoverride", ["oc"]);
         const r = run(NEW, dir, bin, newEnv({ RF_OVERRIDES: "rhel-coreos=quay.io/example-org/rhcos:latest" }), renderReleaseBundle([], AUTH));
         assert.match(failure(r, "release-new"), /step "arguments" failed: override rhel-coreos must be pinned by digest/);
+    });
+
+    it("rejects a release name that is not a semantic version, before running oc", () => {
+        const { dir, bin } = sandbox("badname", ["oc"]);
+        for (const bad of ["custom", "4.19", "4.19.01", "4.19.10-custom_1", "v4.19.10"]) {
+            const r = run(NEW, dir, bin, newEnv({ RF_RELEASE_NAME: bad }), renderReleaseBundle([], AUTH));
+            assert.match(failure(r, "release-new"), /step "arguments" failed: RF_RELEASE_NAME must be a semantic version such as 4\.19\.10-custom\.1/, bad);
+            assert.deepEqual(r.log, [], "nothing ran");
+        }
+    });
+
+    it("rejects an OS component that is not among the overrides", () => {
+        const { dir, bin } = sandbox("bados", ["oc"]);
+        const r = run(NEW, dir, bin, newEnv({ RF_OS_COMPONENT: "machine-os-content" }), renderReleaseBundle([], AUTH));
+        assert.match(failure(r, "release-new"), /step "arguments" failed: RF_OS_COMPONENT machine-os-content is not one of the overrides/);
+        assert.deepEqual(r.log, []);
+    });
+
+    it("fails when oc drops the OS override from the release instead of pushing the stock OS", () => {
+        const { dir, bin } = sandbox("pruned", ["oc", "podman"]);
+        const r = run(NEW, dir, bin, newEnv({ FAKE_PRUNE: "rhel-coreos" }), renderReleaseBundle(manifests, AUTH));
+        assert.match(failure(r, "release-new"),
+            new RegExp(`step "release new" failed: the new release does not carry the built OS as rhel-coreos \\(it references 'nothing', expected ${OS_IMAGE.replace(/[.]/g, "\\.")}\\)`));
+        assert.equal(r.stdout, "");
+        assert.ok(!r.log.some(l => l.startsWith("podman")), "no manifest layer is built on a release without the OS");
+        assert.ok(!existsSync(join(dir, "root", "releases", "rf-0123abcd", "result.json")), "no result is kept, so a re-run builds again");
+        assertNoSecret(r);
     });
 
     it("reports the registry's refusal without printing the credentials", () => {

@@ -1,11 +1,11 @@
 // The one table of per-release OpenShift knowledge (components/openshift/releases.ts): a row for
-// every supported version, extension lists consistent with the schema's list of all names, and
-// CRDs on disk for every row.
+// every supported version, extension lists consistent with the schema's list of all names, OS
+// components and cosa variants, and CRDs on disk for every row.
 import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { describe, it } from "node:test";
-import { EXTENSIONS, RELEASES } from "../../../components/openshift/releases";
+import { EXTENSIONS, RELEASES, cosaBranchRelease } from "../../../components/openshift/releases";
 import { OPENSHIFT_VERSIONS } from "../../../components/openshift/versions";
 import { CRD_ROOT, crdRelease, validatorFor } from "../crds";
 
@@ -29,6 +29,29 @@ describe("OpenShift releases", () => {
         assert.deepEqual([has("4.17", "sysstat"), has("4.18", "sysstat")], [false, true]);
         assert.deepEqual([has("4.18", "two-node-ha"), has("4.19", "two-node-ha")], [false, true]);
         assert.deepEqual([has("4.21", "wasm"), has("4.22", "wasm")], [true, false]);
+    });
+
+    it("names rhel-coreos first on every release (the OS nodes boot), rhel-coreos-10 from 4.21, machine-os-content nowhere", () => {
+        for (const v of OPENSHIFT_VERSIONS) {
+            const os: readonly string[] = RELEASES[v].osImageComponents;
+            assert.equal(os[0], "rhel-coreos", v);
+            assert.equal(os.includes("rhel-coreos-10"), v === "4.21" || v === "4.22", v);
+            assert.ok(!os.includes("machine-os-content"), v);
+        }
+    });
+
+    it("has a default cosa variant among its OpenShift variants where openshift/os is a cosa config, none from 4.20", () => {
+        for (const v of OPENSHIFT_VERSIONS) {
+            const { openshift, default: byDefault } = RELEASES[v].cosaVariants;
+            if (["4.16", "4.17", "4.18", "4.19"].includes(v)) assert.ok(byDefault !== undefined && openshift.includes(byDefault), v);
+            else assert.deepEqual([openshift, byDefault], [[], undefined], v);
+        }
+    });
+
+    it("takes a cosa branch's release from its name, else the cluster's", () => {
+        assert.equal(cosaBranchRelease("release-4.17", "4.19"), "4.17");
+        assert.equal(cosaBranchRelease("release-4.9", "4.19"), "4.19");
+        assert.equal(cosaBranchRelease("my-fork", "4.18"), "4.18");
     });
 
     for (const v of OPENSHIFT_VERSIONS) {

@@ -22,10 +22,10 @@ const stack: Record<string, unknown> = {
     mirror: { serve: "background", repos: [{ id: "rhel-9.6-baseos", baseurl: "https://rpm.example.com/baseos/", gpgcheck: false }] },
     image: {
         base: "cluster", repository: "quay.io/example-org/rhcos", builder: "cosa",
-        cosa: { container: CONTAINER, config: "https://github.com/openshift/os.git", branch: "release-4.19", variant: "rhel-9.6", artifacts: ["metal", "live"] },
+        cosa: { container: CONTAINER, config: "https://github.com/openshift/os.git", branch: "release-4.19", variant: "ocp-rhel-9.6", artifacts: ["metal", "live"] },
     },
     cluster: { openshiftVersion: "4.19" },
-    rollout: { method: "release", force: true },
+    rollout: { method: "release", force: true, allowMaster: true },
     release: {
         from: FROM, repository: "quay.io/example-org/ocp-release", overrides: { console: CONSOLE },
         manifests: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "brand", namespace: "openshift-config" }, data: { title: "x" } }],
@@ -107,7 +107,7 @@ describe("cosa + release + rollout.method release", () => {
         const build = find("command:remote:Command", "image-build");
         const create = String(build.inputs.create);
         for (const part of [`RF_COSA_CONTAINER=${CONTAINER}`, "RF_COSA_CONFIG_URL=https://github.com/openshift/os.git", "RF_COSA_BRANCH=release-4.19",
-            "RF_COSA_VARIANT=rhel-9.6", "RF_COSA_ARTIFACTS='metal live'", "RF_ARTIFACTS_DIR=/var/lib/rhcos-forge/mirror/artifacts",
+            "RF_COSA_VARIANT=ocp-rhel-9.6", "RF_COSA_ARTIFACTS='metal live'", "RF_TLS_VERIFY=true", "RF_ARTIFACTS_DIR=/var/lib/rhcos-forge/mirror/artifacts",
             "RF_IMAGE_REPO=quay.io/example-org/rhcos", "bash /var/lib/rhcos-forge/scripts/cosa-build.sh"]) {
             assert.ok(create.includes(part), `${part} in ${create}`);
         }
@@ -125,6 +125,7 @@ describe("cosa + release + rollout.method release", () => {
         const create = String(rel.inputs.create);
         const osRef = await valueOf(program.image.ref);
         assert.ok(create.includes(`RF_FROM_RELEASE=${FROM}`));
+        assert.ok(create.includes("RF_OS_COMPONENT=rhel-coreos "), create);
         assert.ok(create.includes(`RF_OVERRIDES='console=${CONSOLE} rhel-coreos=${osRef}'`), create);
         assert.match(create, /RF_RELEASE_ID=rf-[a-f0-9]{40}/);
         assert.ok(isSecret(rel.raw.stdin));

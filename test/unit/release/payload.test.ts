@@ -53,7 +53,7 @@ describe("release overrides and id", () => {
         assert.deepEqual(renderOverrides("rhel-coreos", OS, { console: `quay.io/x/console@${D("e")}` }), [
             `console=quay.io/x/console@${D("e")}`, `rhel-coreos=${OS}`,
         ]);
-        assert.deepEqual(renderOverrides("machine-os-content", OS, {}), [`machine-os-content=${OS}`]);
+        assert.deepEqual(renderOverrides("rhel-coreos-10", OS, {}), [`rhel-coreos-10=${OS}`]);
     });
 
     it("refuses tags and a second value for the OS component", () => {
