@@ -36,8 +36,31 @@ import { JsonTree, minimalStack, parseProblems, patched } from "../configCases";
 import { validateAgainstCrd } from "../crds";
 import { CLUSTER_BASE, SECRET_VALUES, TEST_SECRETS, installMocks, isSecret, registrations, runProgram, settle, valueOf } from "../harness";
 import { loadStackConfig } from "../stackFile";
+import { ENTITLEMENT_PATH } from "../../../components/mirror/clusterEntitlement";
+import { ClusterAccess } from "../../../components/rollout/kubeApi";
+import { realClock } from "../../../components/rollout/poll";
 
 installMocks();
+
+/**
+ * What the accepted stacks' programs read from a cluster while they run (a stack with
+ * `entitlement: cluster` reads the entitlement Secret through the kubeconfig): served here so
+ * the program runs as it would against a cluster that has what it asks for. Everything else is
+ * absent (404), which the program reports on its own terms.
+ */
+const FAKE_ENT_CERT = "-----BEGIN CERTIFICATE-----\nMIIfuzz-entitlement-cert\n-----END CERTIFICATE-----\n";
+const FAKE_ENT_KEY = "-----BEGIN PRIVATE KEY-----\nMIIfuzz-entitlement-key-secret\n-----END PRIVATE KEY-----\n";
+const fuzzCluster: ClusterAccess = {
+    connect: () => ({
+        get: async (path: string) => {
+            if (path !== ENTITLEMENT_PATH) return undefined;
+            const b64 = (t: string) => Buffer.from(t).toString("base64");
+            return { kind: "Secret", data: { "entitlement.pem": b64(FAKE_ENT_CERT), "entitlement-key.pem": b64(FAKE_ENT_KEY) } };
+        },
+    }),
+    pollMs: 1,
+    clock: realClock,
+};
 
 const SEED = process.env.RF_FUZZ_SEED !== undefined ? Number(process.env.RF_FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
 const RUNS = Number(process.env.RF_FUZZ_RUNS ?? 10_000);
@@ -524,7 +547,7 @@ it(`a sample of the accepted stacks registers only valid objects under mocks`, a
         pulumi.runtime.setAllConfig(g.allConfig, secretKeysOf(g.allConfig));
         const from = registrations.length;
         const program = await guarded(`the program of ${JSON.stringify(g.allConfig).slice(0, 300)}`, (async () => {
-            const p = await runProgram();
+            const p = await runProgram({ access: fuzzCluster });
             await valueOf(pulumi.output(p.release));
             await valueOf(pulumi.output(p.cosa));
             await settle();
