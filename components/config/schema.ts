@@ -312,7 +312,7 @@ export const imageSchema = z.object({
     stages: z.array(stageSchema).default([])
         .describe("Builder stages (`FROM <digest> AS <name>`) whose output copy and kernelModules steps take into the image."),
     dialect: z.enum(["rpm-ostree", "dnf"]).optional()
-        .describe("rpm-ostree (rpm-ostree install, ostree container commit) or dnf (dnf install && dnf clean all, a final bootc container lint); the default follows rhcos-forge:cluster.openshiftVersion (rpm-ostree to 4.19, dnf from 4.20)."),
+        .describe("rpm-ostree (rpm-ostree install, ostree container commit) or dnf (dnf install && dnf clean all, a final bootc container lint); the default follows rhcos-forge:cluster.openshiftVersion (components/openshift/releases.ts: rpm-ostree on 4.16–4.22, as the MCO's own build template writes it; dnf is opt-in)."),
     // Values go into the Containerfile's LABEL k="v": a control character breaks the line and the
     // builder expands $VAR there, so the label would not be the value given.
     labels: z.record(z.string().regex(/^[a-z0-9.\/_-]+$/),

@@ -56,7 +56,10 @@ describe("image.steps and image.stages config", () => {
             if (dialect !== undefined) c.image.dialect = dialect;
         })));
         assert.equal(imageDialect(parse("4.19")), "rpm-ostree");
-        assert.equal(imageDialect(parse("4.20")), "dnf");
+        // The MCO's build template still ends RUNs with ostree container commit on 4.20–4.22.
+        assert.equal(imageDialect(parse("4.20")), "rpm-ostree");
+        assert.equal(imageDialect(parse("4.22")), "rpm-ostree");
+        assert.equal(imageDialect(parse("4.20", "dnf")), "dnf");
         assert.equal(imageDialect(parse("4.22", "rpm-ostree")), "rpm-ostree");
         assert.equal(imageDialect(parse("4.16", "dnf")), "dnf");
     });
