@@ -10,7 +10,8 @@
 //            subpackage replaced together)
 //   stages + copy        dir-walker/ (a build stage, COPY --from into the node image)
 //   kernelModules        loading-kernel-module/ (a driver-toolkit stage, the .ko under
-//                        /usr/lib/modules/<kver>/, depmod, a modules-load.d entry)
+//                        /usr/lib/modules/<kver>/, depmod, a modules-load.d entry); a stage's
+//                        base "driver-toolkit" is the cluster's, read by ./driverToolkit.ts
 //   run      the rest of dir-walker/ and sops/ (tarball unpacking, moving out of /opt, /usr/local)
 // Their structure is followed; none of their text is reused.
 import type { LayeringDialect } from "../openshift/releases";

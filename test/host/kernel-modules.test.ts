@@ -5,7 +5,9 @@
 //
 // A real kernel module cannot be built here (no kernel-devel of a RHEL kernel, and nothing could
 // load it). The builder stage instead does what a driver-toolkit stage does around the compiler:
-// it reads its own kernel-core's version, as the loading-kernel-module example's Makefile does,
+// it reads its own kernel-core's version (the driver-toolkit image has kernel-core installed:
+// openshift/driver-toolkit Dockerfile, release-4.20, installs kernel-modules and queries
+// `rpm -qi kernel-core`), builds for it as the loading-kernel-module example's Makefile does,
 // and assembles with binutils' `as` a real ELF relocatable object whose real .modinfo section
 // carries `vermagic=<that kver> …` and `name=`. That is all the step reads (modinfo, depmod), so
 // the check against the base's kernel, the install under /usr/lib/modules/<kver>/extra/, depmod
