@@ -13,16 +13,16 @@
 // the check against the base's kernel, the install under /usr/lib/modules/<kver>/extra/, depmod
 // and the modules-load.d entry all run on real tools (kmod's modinfo and depmod in the base).
 //
-// Two builds: the stage's kernel equals the base's (the image has the module, its modules.dep
-// entry and its modules-load.d file), and the stage's kernel differs (the build fails naming both
-// versions, and nothing is pushed).
+// Three builds: the stage's kernel equals the base's (the image has the module, its modules.dep
+// entry and its modules-load.d file); the stage's kernel differs (the build fails naming both
+// versions, and nothing is pushed); the base has no kernel-core at all (the build says so).
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BuildHost, Env, Registry, failureLines, type RemoteResult, resultJson, mountPushed, rpmQa, run, startBuildFixture } from "./harness";
-import { buildKernelBase } from "../../dev/baseImage";
+import { type BaseImages, buildKernelBase } from "../../dev/baseImage";
 import { buildKernelCoreRpm, rpmArch } from "../../dev/rpms";
 import { buildId, renderBundle } from "../../components/image/buildInputs";
 import { ImageSpec, renderContainerfile } from "../../components/image/containerfile";
@@ -31,6 +31,7 @@ import { sourceReader } from "../../components/image/sources";
 let env: Env;
 let host: BuildHost;
 let reg: Registry;
+let bases: BaseImages;
 let root: string;
 let project: string;
 /** The node base: kernel-core KVER. */
@@ -88,8 +89,7 @@ function kernelModuleSpec(toolkit: string): Omit<ImageSpec, "base"> {
     };
 }
 
-async function build(spec: Omit<ImageSpec, "base">): Promise<RemoteResult & { containerfile: string }> {
-    const base = nodeBase;
+async function build(spec: Omit<ImageSpec, "base">, base = nodeBase): Promise<RemoteResult & { containerfile: string }> {
     const r = renderContainerfile({ ...spec, base }, { repos: [], readSource: sourceReader(project) });
     const id = buildId({ containerfile: r.containerfile, context: r.context, base, repository: imageRepo() });
     const res = await host.script(
@@ -109,7 +109,7 @@ async function build(spec: Omit<ImageSpec, "base">): Promise<RemoteResult & { co
 
 before(async () => {
     env = new Env("rf-kernel-modules-test-");
-    ({ host, reg, root } = await startBuildFixture(env));
+    ({ host, reg, root, bases } = await startBuildFixture(env));
     const rpmDir = env.mkdir("kernel-rpms");
     nodeBase = await buildKernelBase(env, reg, await buildKernelCoreRpm(rpmDir, KVER), "kernel-a");
     otherToolkit = await buildKernelBase(env, reg, await buildKernelCoreRpm(rpmDir, OTHER_KVER), "kernel-b");
@@ -154,5 +154,13 @@ test("a module whose vermagic names another kernel than the base's kernel-core f
     assert.notEqual(res.code, 0, "the build must fail");
     assert.match(res.stderr, new RegExp(`${MODULE} from stage kmod was built for kernel ${OTHER_KVER.replace(/\./g, "\\.")}, but the base image's kernel-core is ${KVER.replace(/\./g, "\\.")}`));
     assert.ok(failureLines(res.stderr).some((l) => l.includes("build")), failureLines(res.stderr).join("\n"));
+    assert.deepEqual(await reg.tags(REPO_NAME), tagsBefore, "nothing is pushed");
+});
+
+test("a base image without kernel-core fails the build saying there is no kernel to install for", async () => {
+    const tagsBefore = await reg.tags(REPO_NAME);
+    const res = await build(kernelModuleSpec(nodeBase), bases.plain);
+    assert.notEqual(res.code, 0, "the build must fail");
+    assert.match(res.stderr, /rhcos-forge: kernelModules: the base image has no kernel-core package, so there is no kernel to install the modules for/);
     assert.deepEqual(await reg.tags(REPO_NAME), tagsBefore, "nothing is pushed");
 });
