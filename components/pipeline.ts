@@ -12,6 +12,7 @@ import { BuildHost } from "./host/buildHost";
 import { HostHandle } from "./host/step";
 import { gateImageRef } from "./image/baseGate";
 import { ClusterBaseImage } from "./image/clusterBaseImage";
+import { DRIVER_TOOLKIT_BASE, DriverToolkitImage } from "./image/driverToolkit";
 import { renderOnClusterContainerfile } from "./image/containerfile";
 import { CosaBuild } from "./image/cosaBuild";
 import { PublishedArtifact } from "./image/cosaInputs";
@@ -209,6 +210,19 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
         return pulumi.secret(pulumi.output(readClusterEntitlement(access.connect(kubeconfig, c.cluster.context))));
     }
 
+    /**
+     * image.stages[].base driver-toolkit: the cluster release's driver-toolkit, read through the
+     * kubeconfig when the program runs (the ImageStream is the release's, never the stack's).
+     */
+    function driverToolkit(c: StackConfig): pulumi.Output<string> | undefined {
+        if (!c.image.stages.some(s => s.base === DRIVER_TOOLKIT_BASE)) return undefined;
+        // parseStackConfig requires a kubeconfig for a driver-toolkit stage.
+        const kubeconfig = required(c.kubeconfig, "rhcos-forge:kubeconfig");
+        const access = deps.clusterAccess;
+        if (access === undefined) throw new Error("image.stages[].base driver-toolkit reads the cluster, but the program was given no cluster access");
+        return new DriverToolkitImage("driver-toolkit", { reader: access.connect(kubeconfig, c.cluster.context) }).ref;
+    }
+
     function outOfCluster(c: StackConfig): Outputs {
         const registered = c.buildHost.provider === "ssh" && c.buildHost.register;
         const host = new BuildHost("build", {
@@ -238,6 +252,7 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             base,
             repository: c.image.repository,
             spec: { ...c.image, dialect: imageDialect(c) },
+            driverToolkit: driverToolkit(c),
             // Known in a first preview, so it shows the Containerfile; the build still waits for
             // the sync through mirrorRevision.
             repos: repoMirror.plannedBuildRepos,

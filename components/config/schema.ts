@@ -267,11 +267,8 @@ const stepSchema = z.object({
 
 const stageSchema = z.object({
     name: stageName.describe("Stage name (`FROM … AS <name>`)."),
-    base: z.string().refine(v => DIGEST_REF.test(v), v => ({
-        message: v === "driver-toolkit"
-            ? "must be pinned by digest: take the cluster's driver-toolkit with `oc adm release info --image-for=driver-toolkit` (reading it from the cluster is not implemented)"
-            : "must be pinned by digest (…@sha256:<64 hex>)",
-    })).describe("The stage's FROM, by digest (for kernel modules: the release's driver-toolkit, `oc adm release info --image-for=driver-toolkit`)."),
+    base: z.string().refine(v => v === "driver-toolkit" || DIGEST_REF.test(v), "must be pinned by digest (…@sha256:<64 hex>) or be \"driver-toolkit\"")
+        .describe("The stage's FROM, by digest, or \"driver-toolkit\": the cluster's driver-toolkit image (ImageStream openshift/driver-toolkit, tag latest, by digest; needs rhcos-forge:kubeconfig), for building kernel modules against the release's kernel."),
     steps: z.array(stageStepSchema).default([]).describe("Steps of the stage, in order."),
 }).strict();
 
@@ -318,7 +315,7 @@ export const imageSchema = z.object({
     stages: z.array(stageSchema).default([])
         .describe("Builder stages (`FROM <digest> AS <name>`) whose output copy and kernelModules steps take into the image."),
     dialect: z.enum(["rpm-ostree", "dnf"]).optional()
-        .describe("rpm-ostree (rpm-ostree install, ostree container commit) or dnf (dnf install && dnf clean all, a final bootc container lint); the default follows rhcos-forge:cluster.openshiftVersion (rpm-ostree to 4.19, dnf from 4.20)."),
+        .describe("rpm-ostree (rpm-ostree install, ostree container commit) or dnf (dnf install && dnf clean all, a final bootc container lint); the default follows rhcos-forge:cluster.openshiftVersion (components/openshift/releases.ts: rpm-ostree on 4.16–4.22, as the MCO's own build template writes it; dnf is opt-in)."),
     // Values go into the Containerfile's LABEL k="v": a control character breaks the line and the
     // builder expands $VAR there, so the label would not be the value given.
     labels: z.record(z.string().regex(/^[a-z0-9.\/_-]+$/),
@@ -617,6 +614,10 @@ function checkImageSteps(cfg: z.output<typeof stackObjectSchema>, issue: (path: 
     const stageNames: string[] = [];
     img.stages.forEach((st, i) => {
         if (stageNames.includes(st.name)) issue(["image", "stages", i, "name"], "is listed twice");
+        // components/image/driverToolkit.ts reads the ImageStream through the kubeconfig.
+        if (st.base === "driver-toolkit" && cfg.kubeconfig === undefined) {
+            issue(["image", "stages", i, "base"], "is \"driver-toolkit\", which reads the cluster's ImageStream openshift/driver-toolkit and needs rhcos-forge:kubeconfig; set it, or pin the base by digest (`oc adm release info --image-for=driver-toolkit <release>`)");
+        }
         st.steps.forEach((step, j) => {
             const at = ["image", "stages", i, "steps", j];
             const set = (["files", "run", "copy"] as const).filter(k => step[k] !== undefined);

@@ -9,6 +9,7 @@ import { buildId, renderBundle } from "./buildInputs";
 import { describeImage, descriptionEnvironment } from "./description";
 import { DIGEST_REF } from "../openshift/pullspec";
 import { ImageSpec, RenderedImage, renderContainerfile } from "./containerfile";
+import { resolveStageBases } from "./driverToolkit";
 import { sourceReader } from "./sources";
 import { HostHandle, scriptStep } from "../host/step";
 import { MirrorRepo } from "../mirror/repoFiles";
@@ -55,6 +56,8 @@ export interface LayeredImageArgs {
     readonly repository: string;
     /** The declarative image spec, minus the base. */
     readonly spec: Omit<ImageSpec, "base">;
+    /** The cluster's driver-toolkit by digest, for stages whose base is "driver-toolkit" (./driverToolkit.ts). */
+    readonly driverToolkit?: pulumi.Input<string>;
     /**
      * Mirror repos as build containers reach them. May be known before the mirror synced (so a
      * first preview shows the Containerfile): the build waits for the sync through mirrorRevision.
@@ -113,8 +116,11 @@ export class LayeredImage extends pulumi.ComponentResource {
 
     constructor(name: string, args: LayeredImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rhcos-forge:image:LayeredImage", name, {}, opts);
-        const rendered: pulumi.Output<RenderedImage> = pulumi.all([args.base, args.repos]).apply(([base, repos]) =>
-            renderContainerfile({ ...args.spec, base }, { repos, replaceRepo: args.replaceRepo, readSource: sourceReader(), entitledHost: args.entitledHost }));
+        // The spec as built: every stage FROM a digest (a driver-toolkit stage FROM the cluster's).
+        const spec: pulumi.Output<Omit<ImageSpec, "base">> = pulumi.output(args.driverToolkit).apply(toolkit =>
+            ({ ...args.spec, stages: resolveStageBases(args.spec.stages ?? [], toolkit) }));
+        const rendered: pulumi.Output<RenderedImage> = pulumi.all([args.base, args.repos, spec]).apply(([base, repos, s]) =>
+            renderContainerfile({ ...s, base }, { repos, replaceRepo: args.replaceRepo, readSource: sourceReader(), entitledHost: args.entitledHost }));
         const id = pulumi.all([rendered, args.base, args.mirrorRevision]).apply(([r, base, mirrorRevision]) =>
             buildId({ containerfile: r.containerfile, context: r.context, base, repository: args.repository, mirrorRevision }));
         // The bundle may hold the registry auth and file contents: secret as a whole.
@@ -136,8 +142,8 @@ export class LayeredImage extends pulumi.ComponentResource {
             triggers: [id],
             // What `pulumi preview --diff` lists: base, packages, files (text or hash), units,
             // Containerfile. Derived from what the build id hashes, so it never replaces alone.
-            describe: pulumi.all([rendered, args.base]).apply(([r, base]) =>
-                descriptionEnvironment(describeImage({ ...args.spec, base }, r, args.secretFiles ?? []))),
+            describe: pulumi.all([rendered, args.base, spec]).apply(([r, base, s]) =>
+                descriptionEnvironment(describeImage({ ...s, base }, r, args.secretFiles ?? []))),
             validate: r => validateBuildResult(r as BuildResult, args.repository),
         }, { parent: this });
         const result = build.result;

@@ -10,7 +10,8 @@
 //            subpackage replaced together)
 //   stages + copy        dir-walker/ (a build stage, COPY --from into the node image)
 //   kernelModules        loading-kernel-module/ (a driver-toolkit stage, the .ko under
-//                        /usr/lib/modules/<kver>/, depmod, a modules-load.d entry)
+//                        /usr/lib/modules/<kver>/, depmod, a modules-load.d entry); a stage's
+//                        base "driver-toolkit" is the cluster's, read by ./driverToolkit.ts
 //   run      the rest of dir-walker/ and sops/ (tarball unpacking, moving out of /opt, /usr/local)
 // Their structure is followed; none of their text is reused.
 import type { LayeringDialect } from "../openshift/releases";
@@ -222,23 +223,33 @@ export interface StepRenderOptions {
     readonly entitledHost?: boolean;
 }
 
-/** The KVER the base image boots: the release of its one kernel-core. */
-const BASE_KVER = "KVER=\"$(rpm -q --qf '%{VERSION}-%{RELEASE}.%{ARCH}' kernel-core)\"";
+/**
+ * The KVER the base image boots: the `%{VERSION}-%{RELEASE}.%{ARCH}` of its one kernel-core, which
+ * is also the name of its /usr/lib/modules/<kver>/ directory (RHEL's kernel-core ships that
+ * directory; the loading-kernel-module example's Makefile builds for the same string). Each query
+ * result ends in a space, so two kernel-core packages show as two words rather than one glued
+ * string; no kernel-core at all fails here with its own message instead of a bare rpm exit code.
+ */
+const BASE_KVER = [
+    "{ KVER=\"$(rpm -q --qf '%{VERSION}-%{RELEASE}.%{ARCH} ' kernel-core)\" || { echo \"rhcos-forge: kernelModules: the base image has no kernel-core package, so there is no kernel to install the modules for\" >&2; exit 1; }; }",
+    "KVER=\"${KVER% }\"",
+    "{ case \"$KVER\" in *\" \"*) echo \"rhcos-forge: kernelModules: the base image has more than one kernel-core ($KVER); modules are built for exactly one kernel\" >&2; exit 1;; esac; }",
+    "{ test -d \"/usr/lib/modules/$KVER\" || { echo \"rhcos-forge: kernelModules: the base image's kernel-core $KVER has no /usr/lib/modules/$KVER\" >&2; exit 1; }; }",
+];
 
 function kernelModuleCommands(mods: readonly KernelModule[]): string[] {
-    const out = [
-        BASE_KVER,
-        // Two kernel-core packages give two lines: no single kernel to build for.
-        "{ test -d \"/usr/lib/modules/$KVER\" || { echo \"rhcos-forge: the base image has no single kernel-core ($KVER)\" >&2; exit 1; }; }",
-    ];
+    const out = [...BASE_KVER];
     for (const m of mods) {
         const tmp = `/tmp/rhcos-forge-kmods/${m.name}.ko`;
         // vermagic starts with the release the module was built against; a module of another
-        // kernel would fail to load on every node, so the build stops here instead.
+        // kernel would fail to load on every node, so the build stops here, naming both kernels.
+        // modinfo of a file that is no module prints nothing (the pipeline's status is cut's).
         out.push(
             `built="$(modinfo -F vermagic ${tmp} | cut -d' ' -f1)"`,
-            `{ [ "$built" = "$KVER" ] || { echo "rhcos-forge: kernel module ${m.name} from stage ${m.stage} was built for kernel $built, but the base image boots $KVER" >&2; exit 1; }; }`,
+            `{ [ -n "$built" ] || { echo "rhcos-forge: kernelModules: ${m.name} (${m.path} of stage ${m.stage}) has no vermagic: it is not a kernel module" >&2; exit 1; }; }`,
+            `{ [ "$built" = "$KVER" ] || { echo "rhcos-forge: kernelModules: ${m.name} from stage ${m.stage} was built for kernel $built, but the base image's kernel-core is $KVER; build it against the base's kernel (for a driver-toolkit stage: the driver-toolkit of the cluster's release)" >&2; exit 1; }; }`,
             `install -D -m 0644 ${tmp} "/usr/lib/modules/$KVER/extra/${m.name}.ko"`,
+            `mkdir -p /usr/lib/modules-load.d`,
             `printf '%s\\n' ${m.name} > /usr/lib/modules-load.d/${m.name}.conf`,
         );
     }

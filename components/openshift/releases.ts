@@ -37,11 +37,20 @@ export interface OpenShiftRelease {
      */
     readonly extensions: readonly Extension[];
     /**
-     * The Containerfile dialect rhcos-forge renders by default (image.dialect overrides it).
-     * rpm-ostree through 4.19, as every example of openshift/rhcos-image-layering-examples
-     * writes it; dnf + `bootc container lint` from 4.20. NOTE: the 4.20 boundary is NOT verified
-     * against the per-release OpenShift layering docs (they were not in reach when this row was
-     * written); a stack that knows its release better sets image.dialect.
+     * The Containerfile dialect rhcos-forge renders by default (image.dialect overrides it):
+     * rpm-ostree on every supported release, because that is what OpenShift's own sources write
+     * on each of them. The MCO's on-cluster build template closes its RUNs with `ostree container
+     * commit` on release-4.16 … release-4.22 and installs extensions with `rpm-ostree install`
+     * from release-4.18 (openshift/machine-config-operator
+     * pkg/controller/build/assets/Containerfile.on-cluster-build-template on 4.16 and 4.17,
+     * pkg/controller/build/buildrequest/assets/ from 4.18, read at the heads listed below the
+     * table); from release-4.20 the same template also runs `dnf -y shell` for its kernel-type
+     * swap, so dnf works inside a 4.20+ RHCOS build, but no file of release-4.16 … release-4.22
+     * runs `bootc container lint`. The openshift-docs
+     * on-cluster example (modules/coreos-layering-configuring-on.adoc at 113f7c9e) writes
+     * `dnf install -y … && dnf clean all && ostree container commit`, still with the commit. So
+     * the dnf dialect (no ostree commit, a final lint) is offered for bootc-style bases a stack
+     * opts into with image.dialect: dnf, and is the default of no release.
      */
     readonly layeringDialect: LayeringDialect;
     /**
@@ -75,6 +84,7 @@ export function isOsImageComponent(name: string): name is OsImageComponent {
 //   release-4.18 f313997e0ba8: + sysstat
 //   release-4.19 1a6905d980fd, release-4.20 afed09939d80, release-4.21 db84d8368ef7: + two-node-ha
 //   release-4.22 9027c94cde45: wasm removed (commit 28f9c7246 "MCO-2088: Remove wasm extension")
+// The layering dialect was read from the on-cluster build template at the same heads.
 const EXT_416: readonly Extension[] = ["wasm", "ipsec", "usbguard", "kerberos", "kernel-devel", "sandboxed-containers"];
 const EXT_418: readonly Extension[] = [...EXT_416, "sysstat"];
 const EXT_419: readonly Extension[] = ["two-node-ha", ...EXT_418];
@@ -103,9 +113,9 @@ export const RELEASES: Readonly<Record<OpenShiftVersion, OpenShiftRelease>> = {
         cosaVariants: { openshift: ["ocp-rhel-9.4", "ocp-rhel-9.6", "okd-c9s"], default: "ocp-rhel-9.4" } },
     "4.19": { machineOSConfigApi: "v1", extensions: EXT_419, layeringDialect: "rpm-ostree", osImageComponents: OS_416,
         cosaVariants: { openshift: ["ocp-rhel-9.6"], default: "ocp-rhel-9.6" } },
-    "4.20": { machineOSConfigApi: "v1", extensions: EXT_419, layeringDialect: "dnf", osImageComponents: OS_416, cosaVariants: { openshift: [] } },
-    "4.21": { machineOSConfigApi: "v1", extensions: EXT_419, layeringDialect: "dnf", osImageComponents: OS_421, cosaVariants: { openshift: [] } },
-    "4.22": { machineOSConfigApi: "v1", extensions: EXT_422, layeringDialect: "dnf", osImageComponents: OS_421, cosaVariants: { openshift: [] } },
+    "4.20": { machineOSConfigApi: "v1", extensions: EXT_419, layeringDialect: "rpm-ostree", osImageComponents: OS_416, cosaVariants: { openshift: [] } },
+    "4.21": { machineOSConfigApi: "v1", extensions: EXT_419, layeringDialect: "rpm-ostree", osImageComponents: OS_421, cosaVariants: { openshift: [] } },
+    "4.22": { machineOSConfigApi: "v1", extensions: EXT_422, layeringDialect: "rpm-ostree", osImageComponents: OS_421, cosaVariants: { openshift: [] } },
 };
 
 /** The extensions of one release, in the MCO's order. */

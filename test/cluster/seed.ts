@@ -187,3 +187,46 @@ export async function seedCluster(client: KubeClient, opts: SeedOptions): Promis
     });
     return { workers, masters, workerLabels, crds };
 }
+
+/**
+ * TEST ONLY: the ImageStream `openshift/driver-toolkit` as a release installs it
+ * (openshift/driver-toolkit manifests/01-openshift-imagestream.yaml, its placeholder rewritten to
+ * `pullspec` as `oc adm release new` does). On OpenShift ImageStreams are served by the
+ * aggregated openshift-apiserver, not by a CRD, and ../shared/crds has none; here a CRD of the
+ * same group, version, kind and plural (its schema left open) lets the API server store one,
+ * which is all the program reads (a GET of the object). Returns the object's path.
+ */
+export async function seedDriverToolkit(client: KubeClient, pullspec: string): Promise<string> {
+    const name = "imagestreams.image.openshift.io";
+    if (await client.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`) === undefined) {
+        await client.create("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
+            apiVersion: "apiextensions.k8s.io/v1",
+            kind: "CustomResourceDefinition",
+            metadata: { name },
+            spec: {
+                group: "image.openshift.io",
+                scope: "Namespaced",
+                names: { plural: "imagestreams", singular: "imagestream", kind: "ImageStream", listKind: "ImageStreamList" },
+                versions: [{
+                    name: "v1", served: true, storage: true,
+                    schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+                }],
+            },
+        });
+        await waitFor(`CRD ${name} established`, async () => {
+            const crd = await client.mustGet<Crd>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+            return (crd.status?.conditions ?? []).some(c => c.type === "Established" && c.status === "True");
+        }, 60_000);
+    }
+    if (await client.get("/api/v1/namespaces/openshift") === undefined) {
+        await client.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "openshift" } });
+    }
+    const tag = (tagName: string) => ({ name: tagName, importPolicy: { scheduled: true, importMode: "PreserveOriginal" }, from: { kind: "DockerImage", name: pullspec } });
+    await client.create("/apis/image.openshift.io/v1/namespaces/openshift/imagestreams", {
+        apiVersion: "image.openshift.io/v1",
+        kind: "ImageStream",
+        metadata: { namespace: "openshift", name: "driver-toolkit" },
+        spec: { tags: [tag("latest"), tag("419.96.202510140000-0")] },
+    });
+    return "/apis/image.openshift.io/v1/namespaces/openshift/imagestreams/driver-toolkit";
+}

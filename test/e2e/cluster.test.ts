@@ -14,7 +14,7 @@ import { REPO_ROOT, leakedSecrets } from "../../dev/proc";
 import { Stack, openStack } from "../../dev/pulumiCli";
 import { KubeClient, KubeError, KubeObject } from "../cluster/kube";
 import { RecordEntry } from "../cluster/mcoSimulator";
-import { MCO_API, MCO_NAMESPACE } from "../cluster/seed";
+import { MCO_API, MCO_NAMESPACE, seedDriverToolkit } from "../cluster/seed";
 import { TestCluster, pointAtCluster, startTestCluster } from "../cluster/testCluster";
 import { E2e, PASSPHRASE, assertStateHoldsNoSecrets, plannedChanges, setUpE2e } from "./setup";
 
@@ -556,6 +556,42 @@ describe("the MachineOSConfig CEL rules: the config check and the API server agr
         await pulumi(["destroy", "--yes"]);
         await setKubeconfig(cluster.api.kubeconfig);
     });
+});
+
+describe("a driver-toolkit builder stage reads the cluster's ImageStream", () => {
+    // Preview only: the build is not run, the stage's FROM is what the program read.
+    const dtk = `quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:${"d7".repeat(32)}`;
+    let isPath = "";
+
+    before(async () => {
+        isPath = await seedDriverToolkit(cluster.api.clientAs("cluster-version-operator"), dtk);
+        configureMachineConfig({
+            stages: [{ name: "kmod", base: "driver-toolkit", steps: [{ run: ["make -C /build/simple-kmod all"] }] }],
+            steps: [{ kernelModules: [{ name: "simple_kmod", stage: "kmod", path: "/build/simple-kmod/simple-kmod.ko" }] }],
+        });
+    });
+
+    it("preview builds the stage FROM the ImageStream's latest tag, by digest, and the program never writes the ImageStream", async () => {
+        const mark = cluster.auditMark();
+        const res = await pulumi(["preview", "--diff"]);
+        assert.ok(res.out.includes(`FROM ${dtk} AS kmod`), res.out.slice(-4000));
+        assert.ok(!res.out.includes("driver-toolkit AS kmod"));
+        assert.ok(cluster.foreign(mark).some(e => e.verb === "get" && e.objectRef?.resource === "imagestreams" && e.objectRef.name === "driver-toolkit"),
+            "the program read the ImageStream through the kubeconfig");
+        const writes = cluster.foreignWrites(mark).filter(e => e.objectRef?.resource === "imagestreams");
+        assert.deepEqual(writes.map(e => `${e.verb} ${e.requestURI}`), [], "the ImageStream is read, never written");
+    });
+
+    it("a tag-only latest tag fails the preview with the ImageStream named and what to do", async () => {
+        await cluster.api.clientAs("kubectl-edit").patch(isPath, "json",
+            [{ op: "replace", path: "/spec/tags/0/from/name", value: "quay.io/openshift/origin-driver-toolkit:latest" }]);
+        const res = await pulumi(["preview", "--diff"], { check: false });
+        assert.notEqual(res.code, 0);
+        assert.match(res.out, /ImageStream openshift\/driver-toolkit tag latest points at quay\.io\/openshift\/origin-driver-toolkit:latest, which is not pinned by digest/);
+        assert.match(res.out, /pin the stage's base by digest instead of "driver-toolkit"/);
+    });
+
+    after(() => configureMachineConfig());
 });
 
 describe("secrets", () => {

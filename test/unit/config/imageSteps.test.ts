@@ -41,13 +41,25 @@ describe("image.steps and image.stages config", () => {
         assert.deepEqual(parseProblems(cfg), []);
     });
 
+    it("accepts driver-toolkit as a stage base when the stack has a kubeconfig", () => {
+        const cfg = patched(minimalStack, c => {
+            c.kubeconfig = "apiVersion: v1\nkind: Config\n";
+            c.image.stages = [{ name: "kmod", base: "driver-toolkit", steps: [{ run: ["make"] }] }];
+            c.image.steps = [{ kernelModules: [{ name: "simple_kmod", stage: "kmod", path: "/build/simple-kmod.ko" }] }];
+        });
+        assert.deepEqual(parseProblems(cfg), []);
+    });
+
     it("defaults the dialect from cluster.openshiftVersion and lets image.dialect override it", () => {
         const parse = (version: string, dialect?: string) => parseStackConfig(asAllConfig(patched(minimalStack, c => {
             c.cluster.openshiftVersion = version;
             if (dialect !== undefined) c.image.dialect = dialect;
         })));
         assert.equal(imageDialect(parse("4.19")), "rpm-ostree");
-        assert.equal(imageDialect(parse("4.20")), "dnf");
+        // The MCO's build template still ends RUNs with ostree container commit on 4.20–4.22.
+        assert.equal(imageDialect(parse("4.20")), "rpm-ostree");
+        assert.equal(imageDialect(parse("4.22")), "rpm-ostree");
+        assert.equal(imageDialect(parse("4.20", "dnf")), "dnf");
         assert.equal(imageDialect(parse("4.22", "rpm-ostree")), "rpm-ostree");
         assert.equal(imageDialect(parse("4.16", "dnf")), "dnf");
     });
@@ -72,9 +84,11 @@ describe("image.steps and image.stages config", () => {
         ["a file with neither", withImage(i => { i.steps = [{ files: [{ path: "/etc/rf/x" }] }]; }),
             "rhcos-forge:image.steps[0].files[0].content must be set, or source (a file or directory of the repository), got nothing"],
         ["a stage base by tag", withImage(i => { i.stages = [{ name: "build", base: "docker.io/library/golang:1.19" }]; }),
-            'rhcos-forge:image.stages[0].base must be pinned by digest (…@sha256:<64 hex>), got "docker.io/library/golang:1.19"'],
-        ["driver-toolkit as a stage base", withImage(i => { i.stages = [{ name: "kmod", base: "driver-toolkit" }]; }),
-            'rhcos-forge:image.stages[0].base must be pinned by digest: take the cluster\'s driver-toolkit with `oc adm release info --image-for=driver-toolkit` (reading it from the cluster is not implemented), got "driver-toolkit"'],
+            'rhcos-forge:image.stages[0].base must be pinned by digest (…@sha256:<64 hex>) or be "driver-toolkit", got "docker.io/library/golang:1.19"'],
+        ["driver-toolkit as a stage base without a kubeconfig", withImage(i => { i.stages = [{ name: "kmod", base: "driver-toolkit" }]; }),
+            'rhcos-forge:image.stages[0].base is "driver-toolkit", which reads the cluster\'s ImageStream openshift/driver-toolkit and needs rhcos-forge:kubeconfig; set it, or pin the base by digest (`oc adm release info --image-for=driver-toolkit <release>`), got "driver-toolkit"'],
+        ["a stage base that is neither a digest nor driver-toolkit", withImage(i => { i.stages = [{ name: "kmod", base: "toolkit" }]; }),
+            'rhcos-forge:image.stages[0].base must be pinned by digest (…@sha256:<64 hex>) or be "driver-toolkit", got "toolkit"'],
         ["a stage listed twice", withImage(i => { i.stages = [{ name: "b", base: DTK }, { name: "b", base: DTK }]; }),
             'rhcos-forge:image.stages[1].name is listed twice, got "b"'],
         ["an install step in a stage", withImage(i => { i.stages = [{ name: "b", base: DTK, steps: [{ install: ["gcc"] }] }]; }),

@@ -1,6 +1,7 @@
-// The dev stack on OpenShift 4.20 with image.steps and a file from the repository, under mocks:
-// the program renders the release's dialect (dnf + bootc container lint, from the one
-// per-release table) and ships the repository file's bytes in the build bundle.
+// The dev stack on OpenShift 4.20 with image.steps, a file from the repository and image.dialect
+// dnf, under mocks: the program renders the dialect asked for (dnf + bootc container lint; the
+// release's default is rpm-ostree, components/openshift/releases.ts) and ships the repository
+// file's bytes in the build bundle.
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import * as fs from "fs";
@@ -16,6 +17,7 @@ image.steps = [
     { files: [{ path: "/usr/share/doc/rhcos-forge/README.md", source: "README.md" }] },
     { run: ["test -s /usr/share/doc/rhcos-forge/README.md"] },
 ];
+image.dialect = "dnf";
 config["rhcos-forge:image"] = JSON.stringify(image);
 const cluster = JSON.parse(config["rhcos-forge:cluster"]) as Record<string, unknown>;
 config["rhcos-forge:cluster"] = JSON.stringify({ ...cluster, openshiftVersion: "4.20" });
@@ -25,7 +27,7 @@ let program: Program;
 before(async () => { program = await runProgram(); });
 
 describe("image.steps through the program", () => {
-    it("renders OpenShift 4.20's dialect: dnf install, no ostree commit, bootc container lint last", async () => {
+    it("renders the dnf dialect image.dialect asks for: dnf install, no ostree commit, bootc container lint last", async () => {
         const cf = await valueOf(program.containerfile);
         assert.match(cf, /dnf install -y htop tcpdump iperf3 && \\\n    dnf clean all/);
         assert.ok(!cf.includes("ostree container commit"));
