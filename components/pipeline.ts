@@ -177,6 +177,7 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             artifacts: cosaCfg.artifacts,
             mirrorDir: `${c.buildHost.workDir}/mirror`,
             mirrorBaseUrl: repoMirror.baseUrl,
+            mirrorCredentials: repoMirror.credentials,
             registryAuth: secret(c.registryAuth),
         });
         const signed = signImage(c, host.handle, built.ref);
@@ -224,6 +225,7 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             clientCerts: pulumi.secret(c.mirrorClientCerts),
             clientCertIds: certified,
             entitlement: clusterEntitlement(c),
+            password: secret(c.mirrorPassword),
         });
         if (c.image.builder === "cosa") return withCosa(c, host, repoMirror);
         // parseStackConfig guarantees a kubeconfig, hence clusterBase, for image.base "cluster".

@@ -133,9 +133,11 @@ while IFS=' ' read -r kind f1 extra || [ -n "$kind" ]; do
 done < "$bundle"
 rm -f "$bundle"
 
-# Tool output is masked with the auth's credentials, in case a tool ever echoes them.
+# Tool output is masked with the auth's credentials, in case a tool ever echoes them, and with
+# the mirror's password (basic auth: the repo file's password= lines).
 secrets="$work/secrets"
 rf_auth_secrets "$authfile" "$secrets"
+sed -nE 's/^password=(.+)$/\1/p' "$repofile" >> "$secrets"
 
 # ---------------------------------------------------------------- cosa
 # cosa <args…>: one coreos-assembler command in its container (coreos-assembler
@@ -237,7 +239,8 @@ rf_log "config at $config_commit"
 rf_step "repos"
 config_dir="$RF_COSA_DIR/src/config"
 if [ -s "$repofile" ]; then
-  rf_atomic_write "$config_dir/$REPO_FILE_NAME" 0644 < "$repofile" > /dev/null \
+  # 0600: with the mirror's basic auth it holds the password (cosa runs as root's uid or the caller's).
+  rf_atomic_write "$config_dir/$REPO_FILE_NAME" 0600 < "$repofile" > /dev/null \
     || rf_fail "repos" "could not write $config_dir/$REPO_FILE_NAME"
   if [ -d "$config_dir/.git/info" ] && ! grep -qxF "/$REPO_FILE_NAME" "$config_dir/.git/info/exclude" 2>/dev/null; then
     printf '/%s\n' "$REPO_FILE_NAME" >> "$config_dir/.git/info/exclude"
@@ -247,7 +250,8 @@ else
   rm -f "$config_dir/$REPO_FILE_NAME"
   rf_log "no mirror repos; the config's own repo files are used"
 fi
-repo_hash="$(rf_sha256_stdin < "$repofile")"
+# Without the password: a rotated one refetches nothing.
+repo_hash="$({ grep -v '^password=' "$repofile" || true; } | rf_sha256_stdin)"
 
 # ---------------------------------------------------------------- fetch
 rf_step "fetch"
