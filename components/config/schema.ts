@@ -592,7 +592,7 @@ function checkMirrorAccess(cfg: z.output<typeof stackObjectSchema>, issue: (path
         // IPv4, unknown here.
         const reach = mirrorBindAddress({ ...cfg, mirror: { buildAddress: m.buildAddress } });
         const from = m.buildAddress !== undefined ? "rhcos-forge:mirror.buildAddress" : cfg.buildHost.provider === "ssh" ? "rhcos-forge:buildHost.host" : "the local host's 127.0.0.1";
-        if (!WILDCARD.has(m.bind) && reach !== undefined && isIpAddress(reach) && reach !== m.bind) {
+        if (isIpAddress(m.bind) && !WILDCARD.has(m.bind) && reach !== undefined && isIpAddress(reach) && reach !== m.bind) {
             issue(["mirror", "bind"], `is ${JSON.stringify(m.bind)}, but builds reach the mirror at ${reach} (${from}), where nothing would listen; bind that address, 0.0.0.0, or set rhcos-forge:mirror.buildAddress to ${m.bind}`);
         }
     }
