@@ -90,7 +90,7 @@ fi
 # An IPv4 or IPv6 address, or a host name resolving to one of this host's (mirror-server.py binds
 # what getaddrinfo returns first).
 { [[ "$RF_MIRROR_BIND" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}$ ]] || [[ "$RF_MIRROR_BIND" =~ ^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$ ]] \
-  || [[ "$RF_MIRROR_BIND" =~ ^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$ ]]; } \
+  || { [[ "$RF_MIRROR_BIND" =~ ^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$ ]] && [[ "$RF_MIRROR_BIND" =~ [A-Za-z] ]]; }; } \
   || rf_fail "arguments" "invalid RF_MIRROR_BIND (must be an IP address or a host name): $(rf__shown "$RF_MIRROR_BIND")"
 case "$RF_SERVE_MODE" in
   systemd|background|none) ;;
