@@ -207,7 +207,9 @@ describe("dev stack resource graph", () => {
         const cf = await valueOf(program.containerfile);
         assert.ok(cf.includes("--mount=type=secret,id=rf-mirror-password,target=/run/secrets/rhcos-forge/mirror/password"), cf);
         assert.match(cf, /^ +username=rhcos-forge \\$/m);
-        assert.ok(cf.includes('"password=$(cat /run/secrets/rhcos-forge/mirror/password)"'), cf);
+        // One mount per RUN, one password line per mirror repo (epel-9, rhel-9-appstream, the package set).
+        assert.equal(cf.split("id=rf-mirror-password,").length - 1, cf.split("\nRUN ").filter(r => r.includes("rhcos-forge-mirror.repo")).length);
+        assert.equal(cf.split('"password=$(cat /run/secrets/rhcos-forge/mirror/password)"').length - 1, 3, cf);
         assert.ok(!cf.includes(MOCK_MIRROR_PASSWORD));
         const mirror = await valueOf(pulumi.output(program.mirror));
         assert.ok(!JSON.stringify(mirror).includes(MOCK_MIRROR_PASSWORD), "no stack output holds the password");
