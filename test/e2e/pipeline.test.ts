@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { REPO_ROOT, run, tcpOpen } from "../host/harness";
+import { REPO_ROOT, leakedSecrets, run, tcpOpen } from "../host/harness";
 import { E2e, PASSPHRASE, assertStateHoldsNoSecrets, mirrorPassword, plannedChanges, setUpE2e } from "./setup";
 
 const STACK = "e2e";
@@ -39,6 +39,7 @@ describe("the local stack with the real engine", () => {
         const authorized = await fetch(url, { headers: { Authorization: `Basic ${Buffer.from(`rhcos-forge:${password}`).toString("base64")}` } });
         assert.equal(authorized.status, 200);
         assert.ok(!JSON.stringify(out).includes(password), "no stack output holds the password");
+        assert.deepEqual(leakedSecrets(), [], "no output of the engine so far holds the password (or another secret)");
     });
 
     it("2. a no-op preview plans nothing and a second up builds nothing", async () => {
