@@ -7,7 +7,7 @@
 // build reported, empty until one has; mirror and buildHost are empty, provider "cluster").
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig, imageDialect } from "./config/schema";
+import { StackConfig, imageDialect, mirrorBindAddress } from "./config/schema";
 import { BuildHost } from "./host/buildHost";
 import { HostHandle } from "./host/step";
 import { gateImageRef } from "./image/baseGate";
@@ -182,6 +182,7 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             artifacts: cosaCfg.artifacts,
             mirrorDir: `${c.buildHost.workDir}/mirror`,
             mirrorBaseUrl: repoMirror.baseUrl,
+            mirrorCredentials: repoMirror.credentials,
             registryAuth: secret(c.registryAuth),
             tlsVerify: c.image.tlsVerify,
         });
@@ -228,7 +229,8 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
         const host = new BuildHost("build", {
             config: c.buildHost,
             sshPrivateKey: secret(c.sshPrivateKey),
-            mirrorPort: c.mirror.port,
+            // A mirror bound to loopback is reached by nothing outside the host: no firewall rule.
+            mirrorPort: /^127\.|^::1$/.test(mirrorBindAddress(c) ?? "") ? undefined : c.mirror.port,
             buildAddress: c.mirror.buildAddress,
             // parseStackConfig requires both secrets with buildHost.register.
             subscription: registered
@@ -243,6 +245,7 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             clientCerts: pulumi.secret(c.mirrorClientCerts),
             clientCertIds: certified,
             entitlement: clusterEntitlement(c),
+            password: secret(c.mirrorPassword),
         });
         if (c.image.builder === "cosa") return withCosa(c, host, repoMirror);
         // parseStackConfig guarantees a kubeconfig, hence clusterBase, for image.base "cluster".

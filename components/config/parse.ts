@@ -5,7 +5,7 @@ import { z } from "zod";
 import { NAMESPACE, StackConfig, stackConfigSchema } from "./schema";
 
 /** Keys whose values are secrets: never echoed in errors, always wrapped in pulumi.secret. */
-export const SECRET_KEYS = ["sshPrivateKey", "registryAuth", "mirrorPasswords", "kubeconfig", "signingKey", "signingPassphrase", "mirrorClientCerts", "rhsmOrg", "rhsmActivationKey"] as const;
+export const SECRET_KEYS = ["sshPrivateKey", "registryAuth", "mirrorPasswords", "kubeconfig", "signingKey", "signingPassphrase", "mirrorClientCerts", "rhsmOrg", "rhsmActivationKey", "mirrorPassword"] as const;
 /** Keys whose values are structured (JSON in the stack file). */
 /** Optional sections, declared in Pulumi.yaml with `default: {}`. */
 const OPTIONAL_SECTIONS = new Set(["release"]);

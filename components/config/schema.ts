@@ -39,6 +39,11 @@ function isAuthJson(text: string): boolean {
     }
 }
 
+/** An IPv4 or IPv6 address literal (no prefix, no host name). */
+export function isIpAddress(value: string): boolean {
+    return isValidCidr(`${value}/32`) || isValidCidr(`${value}/128`);
+}
+
 export function isValidCidr(value: string): boolean {
     const [addr, prefix, ...rest] = value.split("/");
     if (rest.length > 0 || prefix === undefined || !/^[0-9]{1,3}$/.test(prefix)) return false;
@@ -126,8 +131,10 @@ const repoSchema = z.object({
 export const mirrorSchema = z.object({
     port: port.default(5180).describe("HTTP port the mirror is served on."),
     // An address, not just its characters ("..", "1.2.3" passed the character check and failed on the host).
-    bind: z.string().refine(v => isValidCidr(`${v}/32`) || isValidCidr(`${v}/128`), "must be an IP address such as 0.0.0.0, 127.0.0.1 or ::")
-        .default("0.0.0.0").describe("Address the HTTP server binds."),
+    bind: z.string().refine(isIpAddress, "must be an IP address such as 10.0.0.5, 127.0.0.1 or 0.0.0.0")
+        .optional().describe("Address the HTTP server binds (default: the address builds reach the mirror at, rhcos-forge:mirror.buildAddress or the host's: a droplet's private IPv4, an ssh host's address, 127.0.0.1 for local; 0.0.0.0 serves every interface)."),
+    auth: z.enum(["basic", "none"]).default("basic")
+        .describe("basic: every request needs HTTP basic auth (user rhcos-forge, the password rhcos-forge:mirrorPassword or one generated and kept secret in the state); none: anyone who reaches the port reads the mirror."),
     serve: z.enum(["systemd", "background", "none"]).default("systemd").describe("How the mirror is served: a systemd unit, a background process, or not at all."),
     newestOnly: z.boolean().default(true).describe("Mirror only the newest version of each package."),
     repos: z.array(repoSchema).default([]).describe("Upstream repos mirrored with `dnf reposync`."),
@@ -465,6 +472,11 @@ const stackObjectSchema = z.object({
         .describe("Secret. containers auth.json: the cluster pull secret plus push credentials for image.repository."),
     mirrorPasswords: z.record(z.string().regex(REPO_ID), z.string().min(1)).default({})
         .describe("Secret. Map of upstream repo id to password."),
+    // One line of a .repo file and of the server's credentials file: no whitespace, quotes,
+    // backslash, `$` (dnf substitutes variables in option values) or `#`/`;` (comment starts).
+    mirrorPassword: z.string().min(16, "must be at least 16 characters").max(1024, "must be at most 1024 characters")
+        .regex(/^[A-Za-z0-9._~+=:,@!%^*\/-]+$/, "must be letters, digits and . _ ~ + = : , @ ! % ^ * / - only (no spaces, quotes, $, # or ;)").optional()
+        .describe("Secret. Password of the mirror's HTTP basic auth (mirror.auth basic); generated once and kept in the state when unset."),
     kubeconfig: z.string().min(1).optional().describe("Secret. kubeconfig of the target cluster."),
     ...signingSecrets,
     ...rhelSecrets,
@@ -546,7 +558,51 @@ export const stackConfigSchema = stackObjectSchema.superRefine((cfg, ctx) => {
     checkSigning(cfg, issue);
     checkRetention(cfg, issue);
     checkRhelContent(cfg, issue);
+    checkMirrorAccess(cfg, issue);
 });
+
+/** The user of the mirror's HTTP basic auth; the password is the secret. */
+export const MIRROR_USER = "rhcos-forge";
+
+/**
+ * The address the mirror's server binds: mirror.bind, else the address builds reach it at
+ * (mirror.buildAddress, else the provider's: an ssh host's address, 127.0.0.1 for local); an IP
+ * address or a host name the build host resolves.
+ * undefined for a DigitalOcean host without either: the droplet's private IPv4, known once it
+ * exists (BuildHost's buildAddress).
+ */
+export function mirrorBindAddress(cfg: { buildHost: { provider: string; host?: string }; mirror: { bind?: string; buildAddress?: string } }): string | undefined {
+    if (cfg.mirror.bind !== undefined) return cfg.mirror.bind;
+    if (cfg.mirror.buildAddress !== undefined) return cfg.mirror.buildAddress;
+    if (cfg.buildHost.provider === "ssh") return cfg.buildHost.host;
+    if (cfg.buildHost.provider === "local") return "127.0.0.1";
+    return undefined;
+}
+
+const WILDCARD = new Set(["0.0.0.0", "::", "0:0:0:0:0:0:0:0"]);
+
+/**
+ * mirror.bind, mirror.buildAddress and mirror.auth together: the server must listen where builds
+ * look for it, and a password needs basic auth to be used.
+ */
+function checkMirrorAccess(cfg: z.output<typeof stackObjectSchema>, issue: (path: (string | number)[], message: string) => void): void {
+    if (cfg.rollout.method === "machineosconfig") return;
+    const m = cfg.mirror;
+    // Unset, the server binds where builds reach it; a host name is resolved on the host (and the
+    // sync's serve step fails, naming mirror.bind, when it is not one of the host's addresses).
+    if (m.bind !== undefined) {
+        // Where builds look for the mirror (BuildHost's buildAddress); a droplet's is its private
+        // IPv4, unknown here.
+        const reach = mirrorBindAddress({ ...cfg, mirror: { buildAddress: m.buildAddress } });
+        const from = m.buildAddress !== undefined ? "rhcos-forge:mirror.buildAddress" : cfg.buildHost.provider === "ssh" ? "rhcos-forge:buildHost.host" : "the local host's 127.0.0.1";
+        if (isIpAddress(m.bind) && !WILDCARD.has(m.bind) && reach !== undefined && isIpAddress(reach) && reach !== m.bind) {
+            issue(["mirror", "bind"], `is ${JSON.stringify(m.bind)}, but builds reach the mirror at ${reach} (${from}), where nothing would listen; bind that address, 0.0.0.0, or set rhcos-forge:mirror.buildAddress to ${m.bind}`);
+        }
+    }
+    if (m.auth === "none" && cfg.mirrorPassword !== undefined) {
+        issue(["mirrorPassword"], "is set but rhcos-forge:mirror.auth is none (no password is asked for); set mirror.auth to basic or unset the password");
+    }
+}
 
 /**
  * Values that are each valid but contradict another key: accepted, they would build or roll out

@@ -16,8 +16,8 @@ export interface BuildHostArgs {
     readonly config: BuildHostConfig;
     /** SSH private key for ssh/digitalocean hosts; a secret. */
     readonly sshPrivateKey?: pulumi.Input<string>;
-    /** Port the RPM mirror is served on, opened in the droplet firewall. */
-    readonly mirrorPort: number;
+    /** Port the RPM mirror is served on, opened in the droplet firewall; undefined: bound to loopback, not opened. */
+    readonly mirrorPort?: number;
     /** Override for the address build containers use to reach the host's services. */
     readonly buildAddress?: string;
     /**
@@ -160,7 +160,7 @@ export class BuildHost extends pulumi.ComponentResource {
                     dropletIds: [droplet.id.apply(Number)],
                     inboundRules: [
                         { protocol: "tcp", portRange: "22", sourceAddresses: cfg.allowedCidrs },
-                        { protocol: "tcp", portRange: String(args.mirrorPort), sourceAddresses: cfg.allowedCidrs },
+                        ...(args.mirrorPort === undefined ? [] : [{ protocol: "tcp", portRange: String(args.mirrorPort), sourceAddresses: cfg.allowedCidrs }]),
                     ],
                     outboundRules: [
                         { protocol: "tcp", portRange: "1-65535", destinationAddresses: ["0.0.0.0/0", "::/0"] },

@@ -65,6 +65,11 @@ export interface StepArgs {
     readonly remoteDir?: string;
     /** Command run on `pulumi destroy`, if any. */
     readonly onDelete?: { readonly script: string; readonly env?: Readonly<Record<string, string>> };
+    /**
+     * Other files of components/scripts/ the scripts use from beside them (e.g. a server they
+     * start): shipped with them, and a change re-runs the step like a changed script.
+     */
+    readonly companions?: readonly string[];
 }
 
 interface Step {
@@ -88,7 +93,7 @@ function shipScripts(
 ): pulumi.Resource[] {
     if (host.provider === "local" || host.connection === undefined) return [];
     const connection = host.connection;
-    return [...new Set([...scripts, "lib.sh"])].map(script => new command.remote.CopyToRemote(`${name}-${script.replace(/\.sh$/, "")}`, {
+    return [...new Set([...scripts, "lib.sh"])].map(script => new command.remote.CopyToRemote(`${name}-${script.replace(/\.(sh|py)$/, "")}`, {
         connection,
         source: new pulumi.asset.FileAsset(path.join(SCRIPTS_DIR, script)),
         remotePath: `${opts.remoteDir ?? `${host.workDir}/scripts`}/${script}`,
@@ -157,7 +162,7 @@ export function scriptStep<T>(
     component: string, role: string, host: HostHandle, args: ScriptStepArgs<T>,
     opts: { readonly parent: pulumi.Resource; readonly shipAs?: string; readonly dependsOn?: pulumi.Resource[] },
 ): ScriptStep<T> {
-    const scripts = [...new Set([...args.scripts.map(s => s.script), ...(args.onDelete ? [args.onDelete.script] : [])])];
+    const scripts = [...new Set([...args.scripts.map(s => s.script), ...(args.onDelete ? [args.onDelete.script] : []), ...(args.companions ?? [])])];
     // Steps run once the host is ready; the readiness step itself names what it waits for.
     const after = opts.dependsOn ?? [host.ready];
     const shipped = shipScripts(opts.shipAs ?? `${component}-scripts`, host, scripts, { parent: opts.parent, dependsOn: after, remoteDir: args.remoteDir });

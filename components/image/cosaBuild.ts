@@ -10,6 +10,7 @@ import {
     renderCosaRepoFile, validateCosaResult,
 } from "./cosaInputs";
 import { HostHandle, scriptStep } from "../host/step";
+import { MirrorCredentials } from "../mirror/mirrorAuth";
 import { MirrorRepo } from "../mirror/repoFiles";
 
 export interface CosaBuildArgs {
@@ -30,6 +31,8 @@ export interface CosaBuildArgs {
     /** The mirror's served root on the host (media go under `artifacts/`) and its URL. */
     readonly mirrorDir: string;
     readonly mirrorBaseUrl: pulumi.Input<string>;
+    /** The mirror's basic auth (mirror.auth basic), written into the repo file; a secret. */
+    readonly mirrorCredentials?: pulumi.Input<MirrorCredentials>;
     /** containers auth.json for pulling coreos-assembler and pushing; a secret. */
     readonly registryAuth?: pulumi.Input<string>;
     /** Verify TLS when pushing and reading the pushed digest back (image.tlsVerify). */
@@ -50,13 +53,16 @@ export class CosaBuild extends pulumi.ComponentResource {
 
     constructor(name: string, args: CosaBuildArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rhcos-forge:image:CosaBuild", name, {}, opts);
-        const repoFile = pulumi.output(args.repos).apply(renderCosaRepoFile);
+        // The revision hashes the file without the password (a rotated password rebuilds nothing);
+        // the bundle carries it with.
+        const repoFile = pulumi.output(args.repos).apply(repos => renderCosaRepoFile(repos));
+        const repoFileWithAuth = pulumi.secret(pulumi.all([args.repos, args.mirrorCredentials]).apply(([repos, creds]) => renderCosaRepoFile(repos, creds?.password)));
         const revision = pulumi.all([repoFile, args.mirrorRevision]).apply(([text, mirrorRevision]) => cosaRevision({
             container: args.container, configUrl: args.config.url, branch: args.config.branch, commit: args.config.commit,
             variant: args.config.variant, repoFile: text, repository: args.repository, artifacts: args.artifacts, mirrorRevision,
         }));
         // The bundle carries the registry auth: secret as a whole.
-        const bundle = pulumi.secret(pulumi.all([repoFile, args.registryAuth]).apply(([text, auth]) => renderCosaBundle(text, auth)));
+        const bundle = pulumi.secret(pulumi.all([repoFileWithAuth, args.registryAuth]).apply(([text, auth]) => renderCosaBundle(text, auth)));
 
         const build = scriptStep(name, "build", args.host, {
             scripts: [{

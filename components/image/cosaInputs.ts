@@ -1,7 +1,7 @@
 // Pure assembly of what a coreos-assembler build receives and reports (no Pulumi types): the
 // mirror as a .repo file for the cosa work dir's src/yumrepos/, the stdin bundle for cosa-build.sh, the
 // revision that decides whether anything reruns, and the validation of the script's result.
-import { MirrorRepo } from "../mirror/repoFiles";
+import { MirrorRepo, authLines } from "../mirror/repoFiles";
 import { contentHash } from "../shell";
 
 /** Day-0 media `cosa osbuild <platform>` produces (`cosa buildextend-<platform>` is an alias). */
@@ -28,9 +28,11 @@ export const ARTIFACTS_DIR = "artifacts";
  * The mirror as the cosa config sees it. Unlike the layered build's file, section names are the
  * mirror's repo ids unprefixed: the config's manifest.yaml lists the repos it composes from by id
  * (openshift/os: `rhel-9.6-baseos`, `rhel-9.6-server-ose-4.19`, …), so a mirror repo feeds the build
- * only when its id is exactly one the manifest names.
+ * only when its id is exactly one the manifest names. Repos behind the mirror's basic auth carry
+ * `username=` and, when `password` is given, `password=` (the text is then a secret: it travels in
+ * the stdin bundle and cosa-build.sh writes it 0600); rpm-ostree reads both through libdnf.
  */
-export function renderCosaRepoFile(repos: readonly MirrorRepo[]): string {
+export function renderCosaRepoFile(repos: readonly MirrorRepo[], password?: string): string {
     if (repos.length === 0) return "";
     return repos.map(r => [
         `[${r.id}]`,
@@ -41,6 +43,7 @@ export function renderCosaRepoFile(repos: readonly MirrorRepo[]): string {
         ...(r.gpgkey ? [`gpgkey=${r.gpgkey}`] : []),
         // RHEL AppStream modules would otherwise hide packages from rpm-ostree's depsolve.
         "module_hotfixes=1",
+        ...authLines(r.auth, password),
     ].join("\n")).join("\n\n") + "\n";
 }
 

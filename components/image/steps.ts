@@ -153,12 +153,20 @@ export interface RepoFileCommands {
  * (`entitledHost`: the build host is registered, so podman passes its entitlement in).
  */
 export function repoFileCommands(repos: readonly MirrorRepo[], entitledHost = false): RepoFileCommands {
-    const mounts = repos.flatMap(r => r.mounts ?? []).map(m => `--mount=type=secret,id=${m.id},target=${m.target}`);
+    const secrets = [...repos.flatMap(r => r.mounts ?? []), ...repos.flatMap(r => (r.auth === undefined ? [] : [r.auth.secret]))];
+    const mounts = [...new Set(secrets.map(m => `--mount=type=secret,id=${m.id},target=${m.target}`))];
     const redhatRepo = entitledHost || repos.some(r => r.entitled === true) ? [`rm -f ${REDHAT_REPO_FILE}`] : [];
     if (repos.length === 0) return { write: [], remove: redhatRepo, mounts };
-    const repoLines = renderRepoFile(repos).trimEnd().split("\n").map(l => `        ${shellQuote(l)}`).join(" \\\n");
+    // The mirror's password line is read from its secret mount when the RUN runs (the shell
+    // expands it inside double quotes): the Containerfile names only the path.
+    const passwordFile = repos.find(r => r.auth !== undefined)?.auth?.secret.target;
+    const repoLines = renderRepoFile(repos, passwordFile === undefined ? undefined : PASSWORD_PLACEHOLDER).trimEnd().split("\n")
+        .map(l => `        ${l === `password=${PASSWORD_PLACEHOLDER}` ? `"password=$(cat ${passwordFile})"` : shellQuote(l)}`).join(" \\\n");
     return { write: [`printf '%s\\n' \\\n${repoLines} \\\n        > ${REPO_FILE}`], remove: [`rm -f ${REPO_FILE}`, ...redhatRepo], mounts };
 }
+
+/** Stands for the password while the .repo text is rendered; never reaches a Containerfile. */
+const PASSWORD_PLACEHOLDER = "@RF_MIRROR_PASSWORD@";
 
 export function installCommand(dialect: Dialect, items: readonly string[]): string[] {
     const args = items.map(shellQuote).join(" ");

@@ -30,6 +30,15 @@ export interface MirrorRepo {
     readonly mounts?: readonly SecretMount[];
     /** Authenticated with a Red Hat entitlement: the RUN removes redhat.repo (see steps.ts). */
     readonly entitled?: boolean;
+    /** The mirror's HTTP basic auth (mirror.auth basic); the password is never part of this. */
+    readonly auth?: MirrorAuth;
+}
+
+/** HTTP basic auth of the mirror's server: the user, and where a build finds the password. */
+export interface MirrorAuth {
+    readonly username: string;
+    /** The podman build secret holding the password, mounted into the RUNs that install. */
+    readonly secret: SecretMount;
 }
 
 /** An upstream repo to mirror; `password` is a secret and only ever rendered into stdin. */
@@ -89,6 +98,12 @@ export function tlsOptions(repo: RepoTlsInputs, dir: string): RepoTls {
 /** Where a build container finds a `fetch: build` repo's TLS files: secret mounts, not layers. */
 export const BUILD_SECRETS_DIR = "/run/secrets/rhcos-forge";
 
+/**
+ * The mirror's password as a build secret: mounted only into the RUNs that write the .repo file,
+ * which reads it from there, so it is in no layer, no history and not in the Containerfile.
+ */
+export const MIRROR_PASSWORD_SECRET: SecretMount = { id: "rf-mirror-password", target: `${BUILD_SECRETS_DIR}/mirror/password` };
+
 /** A `fetch: build` repo as builds use it: the upstream URL, TLS files as secret mounts. */
 export function directBuildRepo(repo: RepoTlsInputs & { readonly baseurl: string; readonly gpgcheck: boolean; readonly gpgkey?: string; readonly entitled: boolean }): MirrorRepo {
     return {
@@ -129,8 +144,12 @@ function section(lines: (string | undefined)[]): string {
     return lines.filter((l): l is string => l !== undefined).join("\n");
 }
 
-/** The .repo text pointing at the mirror (also a RepoMirror output for hosts that want it). */
-export function renderRepoFile(repos: readonly MirrorRepo[]): string {
+/**
+ * The .repo text pointing at the mirror (also a RepoMirror output for hosts that want it). A repo
+ * behind the mirror's basic auth gets its `username=`, and `password=` only when `password` is
+ * given (the text is then a secret).
+ */
+export function renderRepoFile(repos: readonly MirrorRepo[], password?: string): string {
     if (repos.length === 0) return "";
     return repos.map(r => section([
         `[${mirrorSectionId(r.id)}]`,
@@ -141,7 +160,14 @@ export function renderRepoFile(repos: readonly MirrorRepo[]): string {
         `gpgcheck=${r.gpgcheck ? 1 : 0}`,
         r.gpgkey ? `gpgkey=${r.gpgkey}` : undefined,
         ...tlsLines(r.tls),
+        ...authLines(r.auth, password),
     ])).join("\n\n") + "\n";
+}
+
+/** dnf's basic auth options of a mirror repo (dnf.conf(5): username, password). */
+export function authLines(auth: MirrorAuth | undefined, password: string | undefined): string[] {
+    if (auth === undefined) return [];
+    return [`username=${auth.username}`, ...(password !== undefined ? [`password=${password}`] : [])];
 }
 
 /** The upstream .repo file `dnf reposync` and `dnf download` read on the build host. */

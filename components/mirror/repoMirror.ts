@@ -1,14 +1,21 @@
 // RepoMirror: upstream RPM repos mirrored on the build host with `dnf reposync`, a package set
 // fetched with `dnf download --resolve`, both indexed with createrepo_c and served over HTTP
 // (by default on port 5180), and a local repo of chosen packages. Re-syncs only when inputs change.
+//
+// The server binds the address builds reach it at (mirror.bind to override) and, with mirror.auth
+// basic (the default), asks every request for HTTP basic auth: user rhcos-forge, the password
+// rhcos-forge:mirrorPassword or one generated once and kept, secret, in the state.
+import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { MirrorConfig } from "../config/schema";
-import { HostHandle, scriptStep } from "../host/step";
+import * as path from "path";
+import { MIRROR_USER, MirrorConfig } from "../config/schema";
+import { HostHandle, SECRET_OUTPUTS, scriptStep } from "../host/step";
+import { MirrorCredentials, parseGeneratedPassword, renderMirrorAuthFile } from "./mirrorAuth";
 import {
-    ClientCertificate, MirrorRepo, RepoTlsInputs, UpstreamRepo, directBuildRepo, directBuildSecrets, renderRepoFile,
-    renderSecretFilesBundle, renderUpstreamRepoFile, tlsFiles, tlsOptions,
+    ClientCertificate, MIRROR_PASSWORD_SECRET, MirrorAuth, MirrorRepo, RepoTlsInputs, UpstreamRepo, directBuildRepo, directBuildSecrets,
+    renderRepoFile, renderSecretFilesBundle, renderUpstreamRepoFile, tlsFiles, tlsOptions,
 } from "./repoFiles";
-import { contentHash } from "../shell";
+import { contentHash, shellQuote } from "../shell";
 
 
 export interface RepoMirrorArgs {
@@ -26,6 +33,8 @@ export interface RepoMirrorArgs {
     readonly entitlement?: pulumi.Input<ClientCertificate>;
     /** Bumping this re-syncs with unchanged inputs (e.g. to pick up upstream errata). */
     readonly refresh?: string;
+    /** rhcos-forge:mirrorPassword, with mirror.auth basic; generated when unset. A secret. */
+    readonly password?: pulumi.Input<string>;
 }
 
 interface MirrorResult {
@@ -43,7 +52,7 @@ function validateMirrorResult(r: unknown): MirrorResult {
 }
 
 export class RepoMirror extends pulumi.ComponentResource {
-    /** `http://<host address>:<port>`: the mirror as other machines see it. */
+    /** `http://<bind address>:<port>` (the host address when bound to 0.0.0.0): the mirror as other machines see it. */
     public readonly baseUrl: pulumi.Output<string>;
     /** Repo id → URL, as other machines see it. */
     public readonly repos: pulumi.Output<Record<string, string>>;
@@ -60,8 +69,16 @@ export class RepoMirror extends pulumi.ComponentResource {
      * install; a secret.
      */
     public readonly buildSecrets: pulumi.Output<Record<string, string>>;
-    /** A ready .repo file pointing at the mirror (for hosts outside the build). */
+    /**
+     * A ready .repo file pointing at the mirror (for hosts outside the build); with basic auth it
+     * names the user, and the password comes from `credentials`.
+     */
     public readonly repoFile: pulumi.Output<string>;
+    /**
+     * The mirror's basic auth (mirror.auth basic), a secret: for consumers outside the build host
+     * (cosa's repo file, on-cluster builds). undefined with mirror.auth none.
+     */
+    public readonly credentials?: pulumi.Output<MirrorCredentials>;
     /** Hash of everything that decides the mirror's content. */
     public readonly revision: pulumi.Output<string>;
     /** Whether the last sync changed anything on disk. */
@@ -92,13 +109,19 @@ export class RepoMirror extends pulumi.ComponentResource {
             }));
         const inputsOf = (all: RepoTlsInputs[], id: string): RepoTlsInputs => all.find(t => t.id === id) ?? { id };
 
-        const secretFiles = pulumi.secret(pulumi.all([args.passwords ?? {}, tlsInputs]).apply(([passwords, tls]) => {
+        const password = cfg.auth === "basic" ? pulumi.secret(args.password ?? this.generatePassword(name)) : undefined;
+        const authFile = `${upstreamDir}/mirror.auth`;
+        const secretFiles = pulumi.secret(pulumi.all([args.passwords ?? {}, tlsInputs, password]).apply(([passwords, tls, mirrorPassword]) => {
             const repoFile = renderUpstreamRepoFile(mirrored.map((r): UpstreamRepo => ({
                 ...r, password: passwords[r.id], tls: tlsOptions(inputsOf(tls, r.id), tlsDir),
             })));
             const files = mirrored.flatMap(r => tlsFiles(inputsOf(tls, r.id)).map(f => ({ path: `tls/${f.path}`, content: f.content })));
-            return renderSecretFilesBundle([{ path: "upstream.repo", content: repoFile }, ...files]);
+            const auth = mirrorPassword === undefined ? [] : [{ path: "mirror.auth", content: renderMirrorAuthFile(MIRROR_USER, mirrorPassword) }];
+            return renderSecretFilesBundle([{ path: "upstream.repo", content: repoFile }, ...files, ...auth]);
         }));
+        // The address the server listens on: where builds reach it (a droplet's private IPv4, an ssh
+        // host's address or name, 127.0.0.1 for local), unless mirror.bind says otherwise.
+        const bind = pulumi.output(cfg.bind ?? args.host.buildAddress);
 
         // The public shape of the inputs; passwords and certificates change the files, not the content.
         // `fetch: mirror` (the default) is left out, so a stack from before the key existed keeps its
@@ -122,11 +145,13 @@ export class RepoMirror extends pulumi.ComponentResource {
                         RF_PACKAGE_ALLDEPS: set?.allDeps ? "1" : "0",
                         RF_NEWEST_ONLY: cfg.newestOnly ? "1" : "0",
                         RF_MIRROR_PORT: String(cfg.port),
-                        RF_MIRROR_BIND: cfg.bind,
+                        RF_MIRROR_BIND: bind,
+                        RF_MIRROR_AUTH_FILE: password === undefined ? "" : authFile,
                         RF_SERVE_MODE: cfg.serve,
                     },
                 },
             ],
+            companions: ["mirror-server.py"],
             stdin: secretFiles,
             triggers: [revision, secretFiles.apply(text => contentHash(text))],
             // Destroy stops serving; the RPMs stay, so a re-create syncs only what changed.
@@ -147,27 +172,55 @@ export class RepoMirror extends pulumi.ComponentResource {
             client: r.entitlement === "cluster" || (args.clientCertIds ?? []).includes(r.id) ? { sslclientcert: "", sslclientkey: "" } : undefined,
             entitled: r.entitlement === "cluster",
         }));
+        const auth: MirrorAuth | undefined = password === undefined ? undefined : { username: MIRROR_USER, secret: MIRROR_PASSWORD_SECRET };
         const served = (base: string): MirrorRepo[] => ids.map(id => ({
             id,
             url: `${base}/${id}/`,
             // A package set is our own download, not a signed upstream repo with a published key.
             gpgcheck: gpg.get(id)?.gpgcheck ?? false,
             gpgkey: gpg.get(id)?.gpgkey,
+            ...(auth === undefined ? {} : { auth }),
         }));
         const toRepos = (base: string): MirrorRepo[] => [...served(base), ...directRepos];
 
-        this.baseUrl = pulumi.interpolate`http://${args.host.address}:${cfg.port}`;
+        // Bound to one address, the mirror is reached there; bound to every interface, at the
+        // host's own address. An IPv6 literal goes in brackets.
+        const urlHost = (addr: string): string => (addr.includes(":") ? `[${addr}]` : addr);
+        this.baseUrl = pulumi.all([bind, args.host.address]).apply(([b, address]) =>
+            `http://${urlHost(b === "0.0.0.0" || b === "::" ? address : b)}:${cfg.port}`);
         this.repos = this.baseUrl.apply(base => Object.fromEntries(ids.map(id => [id, `${base}/${id}/`])));
         // Depends on the sync result so nothing builds against a mirror that has not synced.
         this.buildRepos = pulumi.all([args.host.buildAddress, result]).apply(([addr]) => toRepos(`http://${addr}:${cfg.port}`));
         this.plannedBuildRepos = args.host.buildAddress.apply(addr => toRepos(`http://${addr}:${cfg.port}`));
         this.repoFile = this.baseUrl.apply(base => renderRepoFile(served(base)));
         this.revision = result.apply(() => revision);
-        this.buildSecrets = pulumi.secret(tlsInputs.apply(tls => directBuildSecrets(direct.map(r => inputsOf(tls, r.id)))));
+        // The password joins the `fetch: build` repos' TLS files: a build secret of the RUNs that install.
+        this.buildSecrets = pulumi.secret(pulumi.all([tlsInputs, password]).apply(([tls, p]) => ({
+            ...directBuildSecrets(direct.map(r => inputsOf(tls, r.id))),
+            ...(p === undefined ? {} : { [MIRROR_PASSWORD_SECRET.id]: p }),
+        })));
+        this.credentials = password === undefined ? undefined : pulumi.secret(password.apply(p => ({ username: MIRROR_USER, password: p })));
         this.changed = result.apply(r => r.changed);
         this.registerOutputs({
             baseUrl: this.baseUrl, repos: this.repos, buildRepos: this.buildRepos, plannedBuildRepos: this.plannedBuildRepos,
             repoFile: this.repoFile, revision: this.revision, changed: this.changed, buildSecrets: this.buildSecrets,
+            credentials: this.credentials,
         });
+    }
+
+    /**
+     * A password made once by mirrorPasswordGen.ts (node's crypto) on the machine running Pulumi:
+     * no triggers, so it never runs again, and its stdout is a secret output, so the state keeps
+     * the password encrypted. The engine runs local commands in the project directory.
+     */
+    private generatePassword(name: string): pulumi.Output<string> {
+        const generator = path.relative(process.cwd(), path.join(__dirname, "mirrorPasswordGen.ts"));
+        const gen = new command.local.Command(`${name}-password`, {
+            create: `node --require ts-node/register/transpile-only ${shellQuote(generator)}`,
+            interpreter: ["/bin/sh", "-c"],
+            logging: "none",
+            addPreviousOutputInEnv: false,
+        }, { parent: this, additionalSecretOutputs: [...SECRET_OUTPUTS] });
+        return pulumi.secret(gen.stdout.apply(parseGeneratedPassword));
     }
 }

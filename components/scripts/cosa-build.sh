@@ -138,9 +138,11 @@ while IFS=' ' read -r kind f1 extra || [ -n "$kind" ]; do
 done < "$bundle"
 rm -f "$bundle"
 
-# Tool output is masked with the auth's credentials, in case a tool ever echoes them.
+# Tool output is masked with the auth's credentials, in case a tool ever echoes them, and with
+# the mirror's password (basic auth: the repo file's password= lines).
 secrets="$work/secrets"
 rf_auth_secrets "$authfile" "$secrets"
+sed -nE 's/^password=(.+)$/\1/p' "$repofile" >> "$secrets"
 
 # ---------------------------------------------------------------- cosa
 # cosa <args…>: one coreos-assembler command in its container (coreos-assembler
@@ -260,7 +262,8 @@ if [ -s "$repofile" ]; then
   fi
   yum_name="${variant:-${stream:-rhcos-forge-mirror}}.repo"
   mkdir -p "$yum_dir"
-  rf_atomic_write "$yum_dir/$yum_name" 0644 < "$repofile" > /dev/null \
+  # 0600: with the mirror's basic auth it holds the password.
+  rf_atomic_write "$yum_dir/$yum_name" 0600 < "$repofile" > /dev/null \
     || rf_fail "repos" "could not write $yum_dir/$yum_name"
   # The buildah build mounts content_sets.yaml whenever the .repo is there; an empty mapping is
   # what the rpm-ostree build's reader (create_content_manifest) accepts as "no content sets".
@@ -272,7 +275,8 @@ if [ -s "$repofile" ]; then
 else
   rf_log "no mirror repos; the config's own repo files are used"
 fi
-repo_hash="$(rf_sha256_stdin < "$repofile")"
+# Without the password: a rotated one refetches nothing.
+repo_hash="$({ grep -v '^password=' "$repofile" || true; } | rf_sha256_stdin)"
 
 # ---------------------------------------------------------------- fetch
 rf_step "fetch"

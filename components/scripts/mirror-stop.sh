@@ -33,9 +33,10 @@ case "$RF_SERVE_MODE" in
     rf_step "stop background server"
     pidfile="$RF_ROOT/mirror-server.pid"
     pid="$(cat "$pidfile" 2>/dev/null || true)"
-    # Only a process that is still our http.server: a stale pid may belong to anything by now.
+    # Only a process that is still our server (mirror-server.py, or an older rhcos-forge's
+    # python3 -m http.server): a stale pid may belong to anything by now.
     if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null \
-      && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q 'http.server'; then
+      && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -Eq 'mirror-server\.py|http\.server'; then
       kill "$pid" || rf_fail "stop background server" "could not signal pid $pid"
       for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
       ! kill -0 "$pid" 2>/dev/null || rf_fail "stop background server" "pid $pid did not exit"

@@ -3,7 +3,8 @@
 #
 # Mirrors upstream dnf repos (dnf reposync) and/or a named package set
 # (dnf download --resolve) under one directory and serves it over HTTP so that
-# `podman build` on this host can install RPMs from it.
+# `podman build` on this host can install RPMs from it. The server is
+# mirror-server.py (beside this script, installed as $RF_ROOT/mirror-server.py).
 #
 # env:
 #   RF_ROOT               work dir (default /var/lib/rhcos-forge)
@@ -18,7 +19,10 @@
 #   RF_PACKAGE_ALLDEPS    1 = dnf download --alldeps (default 0)
 #   RF_DNF_RELEASEVER     optional --releasever for dnf (hosts that cannot detect it)
 #   RF_MIRROR_PORT        default 5180
-#   RF_MIRROR_BIND        default 0.0.0.0
+#   RF_MIRROR_BIND        the IP address (or host name) the server binds (default 127.0.0.1)
+#   RF_MIRROR_AUTH_FILE   HTTP basic auth: a 0600 file holding one `<user>:<password>`
+#                         line (put-files.sh writes it from stdin); every request must
+#                         carry those credentials. Empty: no auth.
 #   RF_SERVE_MODE         systemd (default) | background | none
 #   RF_SYSTEMD_UNIT_DIR   where the unit goes (default /etc/systemd/system)
 #   RF_FORCE_SYNC         1 = sync even when the inputs did not change
@@ -42,7 +46,8 @@ RF_PACKAGES="${RF_PACKAGES:-}"
 RF_PACKAGE_ALLDEPS="${RF_PACKAGE_ALLDEPS:-0}"
 RF_DNF_RELEASEVER="${RF_DNF_RELEASEVER:-}"
 RF_MIRROR_PORT="${RF_MIRROR_PORT:-5180}"
-RF_MIRROR_BIND="${RF_MIRROR_BIND:-0.0.0.0}"
+RF_MIRROR_BIND="${RF_MIRROR_BIND:-127.0.0.1}"
+RF_MIRROR_AUTH_FILE="${RF_MIRROR_AUTH_FILE:-}"
 RF_SERVE_MODE="${RF_SERVE_MODE:-systemd}"
 RF_SYSTEMD_UNIT_DIR="${RF_SYSTEMD_UNIT_DIR:-/etc/systemd/system}"
 RF_FORCE_SYNC="${RF_FORCE_SYNC:-0}"
@@ -82,13 +87,25 @@ fi
 if [ "${#packages[@]}" -gt 0 ] && [ -z "$RF_PACKAGE_SET_ID" ]; then
   rf_fail "arguments" "RF_PACKAGES given without RF_PACKAGE_SET_ID"
 fi
-# An IPv4 or IPv6 address (python3 -m http.server --bind takes it as is).
-{ [[ "$RF_MIRROR_BIND" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}$ ]] || [[ "$RF_MIRROR_BIND" =~ ^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$ ]]; } \
-  || rf_fail "arguments" "invalid RF_MIRROR_BIND (must be an IP address): $(rf__shown "$RF_MIRROR_BIND")"
+# An IPv4 or IPv6 address, or a host name resolving to one of this host's (mirror-server.py binds
+# what getaddrinfo returns first).
+{ [[ "$RF_MIRROR_BIND" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}$ ]] || [[ "$RF_MIRROR_BIND" =~ ^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$ ]] \
+  || { [[ "$RF_MIRROR_BIND" =~ ^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$ ]] && [[ "$RF_MIRROR_BIND" =~ [A-Za-z] ]]; }; } \
+  || rf_fail "arguments" "invalid RF_MIRROR_BIND (must be an IP address or a host name): $(rf__shown "$RF_MIRROR_BIND")"
 case "$RF_SERVE_MODE" in
   systemd|background|none) ;;
   *) rf_fail "arguments" "RF_SERVE_MODE must be systemd, background or none, got: $RF_SERVE_MODE" ;;
 esac
+if [ -n "$RF_MIRROR_AUTH_FILE" ]; then
+  rf_require_path RF_MIRROR_AUTH_FILE "$RF_MIRROR_AUTH_FILE"
+  [ -f "$RF_MIRROR_AUTH_FILE" ] || rf_fail "arguments" "RF_MIRROR_AUTH_FILE $RF_MIRROR_AUTH_FILE does not exist"
+  # Readable by root only: it holds the password every build presents.
+  [ "$(stat -c '%a' "$RF_MIRROR_AUTH_FILE")" = 600 ] || rf_fail "arguments" "RF_MIRROR_AUTH_FILE $RF_MIRROR_AUTH_FILE must be mode 0600"
+  grep -Eq '^[^:[:space:]]+:[^[:space:]]+$' "$RF_MIRROR_AUTH_FILE" \
+    || rf_fail "arguments" "RF_MIRROR_AUTH_FILE $RF_MIRROR_AUTH_FILE must hold one <user>:<password> line"
+fi
+server_src="$(dirname "${BASH_SOURCE[0]}")/mirror-server.py"
+[ "$RF_SERVE_MODE" = none ] || [ -f "$server_src" ] || rf_fail "arguments" "mirror-server.py is not beside repo-mirror.sh ($server_src)"
 
 need_upstream=false
 if [ "${#repo_ids[@]}" -gt 0 ] || [ "${#packages[@]}" -gt 0 ]; then
@@ -299,7 +316,14 @@ fi
 
 # ---------------------------------------------------------------- serve
 rf_step "serve"
-serve_cmd=(python3 -m http.server "$RF_MIRROR_PORT" --bind "$RF_MIRROR_BIND" --directory "$RF_MIRROR_DIR")
+# The server runs from its own copy, so a re-shipped scripts dir never changes a running one.
+server="$RF_ROOT/mirror-server.py"
+if [ "$RF_SERVE_MODE" != none ]; then
+  rf_atomic_write "$server" 0644 < "$server_src" > /dev/null || rf_fail "serve" "could not install $server"
+fi
+serve_args=(--bind "$RF_MIRROR_BIND" --port "$RF_MIRROR_PORT" --directory "$RF_MIRROR_DIR")
+[ -z "$RF_MIRROR_AUTH_FILE" ] || serve_args+=(--auth-file "$RF_MIRROR_AUTH_FILE")
+serve_cmd=(python3 "$server" "${serve_args[@]}")
 
 wait_port() {
   local i
@@ -316,12 +340,13 @@ case "$RF_SERVE_MODE" in
     rf_need python3 setsid
     pidfile="$RF_ROOT/mirror-server.pid"
     conffile="$RF_ROOT/mirror-server.conf"
-    want="$RF_MIRROR_PORT $RF_MIRROR_BIND $RF_MIRROR_DIR"
+    want="$(printf '%s\n' "${serve_args[*]}" | cat - "$server" | rf_sha256_stdin)"
     pid=""
     [ ! -f "$pidfile" ] || pid="$(cat "$pidfile")"
     alive=false
+    # Only our server (an older rhcos-forge ran python3 -m http.server): a stale pid may be anything.
     if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null \
-      && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q 'http.server'; then
+      && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -Eq 'mirror-server\.py|http\.server'; then
       alive=true
     fi
     if [ "$alive" = true ] && [ "$(cat "$conffile" 2>/dev/null || true)" = "$want" ] \
@@ -339,7 +364,7 @@ case "$RF_SERVE_MODE" in
       setsid "${serve_cmd[@]}" >> "$RF_ROOT/mirror-server.log" 2>&1 < /dev/null 9>&- &
       echo "$!" > "$pidfile"
       printf '%s\n' "$want" > "$conffile"
-      wait_port || rf_fail "serve" "mirror server did not start listening on $RF_MIRROR_BIND:$RF_MIRROR_PORT (see $RF_ROOT/mirror-server.log)"
+      wait_port || rf_fail "serve" "mirror server did not start listening on $RF_MIRROR_BIND:$RF_MIRROR_PORT (see $RF_ROOT/mirror-server.log; if that is not an address of this host, set rhcos-forge:mirror.bind)"
       rf_log "mirror server started (pid $(cat "$pidfile")) on $RF_MIRROR_BIND:$RF_MIRROR_PORT"
     fi
     ;;
@@ -352,7 +377,7 @@ After=network-online.target
 Wants=network-online.target
 
 [Service]
-ExecStart=$python_bin -m http.server $RF_MIRROR_PORT --bind $RF_MIRROR_BIND --directory $RF_MIRROR_DIR
+ExecStart=$python_bin $server ${serve_args[*]}
 Restart=on-failure
 RestartSec=2
 
@@ -367,7 +392,7 @@ WantedBy=multi-user.target"
     else
       systemctl enable --now "$UNIT_NAME" >&2 9>&- || rf_fail "serve" "systemctl enable --now $UNIT_NAME failed"
     fi
-    wait_port || rf_fail "serve" "$UNIT_NAME is not listening on $RF_MIRROR_BIND:$RF_MIRROR_PORT (see journalctl -u $UNIT_NAME)"
+    wait_port || rf_fail "serve" "$UNIT_NAME is not listening on $RF_MIRROR_BIND:$RF_MIRROR_PORT (see journalctl -u $UNIT_NAME; if that is not an address of this host, set rhcos-forge:mirror.bind)"
     ;;
 esac
 

@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { REPO_ROOT, run, tcpOpen } from "../host/harness";
-import { E2e, PASSPHRASE, assertStateHoldsNoSecrets, plannedChanges, setUpE2e } from "./setup";
+import { REPO_ROOT, leakedSecrets, run, tcpOpen } from "../host/harness";
+import { E2e, PASSPHRASE, assertStateHoldsNoSecrets, mirrorPassword, plannedChanges, setUpE2e } from "./setup";
 
 const STACK = "e2e";
 let e2e: E2e;
@@ -27,6 +27,19 @@ describe("the local stack with the real engine", () => {
         assert.deepEqual(Object.keys(mcs).length, 2, JSON.stringify(mcs));
         for (const url of Object.values(mcs)) assert.equal(url, firstRef);
         assert.equal(e2e.buildCount(), 1);
+    });
+
+    it("1b. the mirror is closed: an anonymous request is refused, the generated password is asked for", async () => {
+        const out = await e2e.outputs();
+        assert.equal(out.mirror.baseUrl, `http://127.0.0.1:${e2e.settings.mirrorPort}`);
+        const url = `${out.mirror.repos.fixtures}repodata/repomd.xml`;
+        assert.equal((await fetch(url)).status, 401, "anonymous");
+        const password = mirrorPassword(e2e);
+        assert.ok(password !== undefined && password.length >= 40, "the stack generated a password");
+        const authorized = await fetch(url, { headers: { Authorization: `Basic ${Buffer.from(`rhcos-forge:${password}`).toString("base64")}` } });
+        assert.equal(authorized.status, 200);
+        assert.ok(!JSON.stringify(out).includes(password), "no stack output holds the password");
+        assert.deepEqual(leakedSecrets(), [], "no output of the engine so far holds the password (or another secret)");
     });
 
     it("2. a no-op preview plans nothing and a second up builds nothing", async () => {

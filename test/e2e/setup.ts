@@ -2,7 +2,7 @@
 // file backend in a temp dir, and the local stack pointed at them.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { Env, RunResult, freePort, killPidFile, secrets } from "../host/harness";
+import { Env, RunResult, addSecret, freePort, killPidFile, secrets } from "../host/harness";
 import { LocalServices, startLocalServices } from "../../dev/localServices";
 import { LocalStackSettings, Stack, engineEnv, openStack, writeLocalStackConfig } from "../../dev/pulumiCli";
 
@@ -105,17 +105,33 @@ const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 interface ExportedResource { type: string; urn: string; outputs?: Record<string, unknown> }
 
 /**
+ * The mirror's basic auth password the stack generated (mirror.auth basic, no
+ * rhcos-forge:mirrorPassword), read from the credentials file put-files.sh wrote on the build host;
+ * undefined when the stack has no closed mirror there. Registered as a secret for the output scans.
+ */
+export function mirrorPassword(e2e: Pick<E2e, "workDir">): string | undefined {
+    const file = join(e2e.workDir, "upstream", "mirror.auth");
+    if (!existsSync(file)) return undefined;
+    const line = readFileSync(file, "utf8").split("\n")[0];
+    const password = line.slice(line.indexOf(":") + 1);
+    addSecret(password);
+    return password;
+}
+
+/**
  * `pulumi stack export` (no --show-secrets: what anyone with the state file reads) of a stack that
  * holds resources, checked for every secret value this run handed out (dev/proc addSecret: the SSH
- * key's lines, the registry password, the upstream repo password, signing keys and passphrases)
- * and for `extra`; and every command resource's stdout and stderr are stored as secrets (the
+ * key's lines, the registry password, the upstream repo password, the mirror's password, signing
+ * keys and passphrases) and for `extra`; and every command resource's stdout and stderr are stored as secrets (the
  * engine applies additionalSecretOutputs to what the command provider returned). Returns how
  * many command resources it saw.
  */
 export async function assertStateHoldsNoSecrets(e2e: E2e, stackName: string, extra: string[] = []): Promise<number> {
     const text = (await e2e.stack.pulumi(["stack", "export", "--stack", stackName])).stdout;
     const registry = e2e.services.registry;
-    const values = [...secrets, registry.password, Buffer.from(`${registry.user}:${registry.password}`).toString("base64"), ...extra];
+    const mirror = mirrorPassword(e2e);
+    const mirrorAuth = mirror === undefined ? [] : [mirror, Buffer.from(`rhcos-forge:${mirror}`).toString("base64")];
+    const values = [...secrets, registry.password, Buffer.from(`${registry.user}:${registry.password}`).toString("base64"), ...mirrorAuth, ...extra];
     for (const s of values) {
         if (text.includes(s)) throw new Error(`the stack's exported state holds a secret value in plain text (${s.slice(0, 4)}…)`);
     }

@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { BuildHost, Env, SCRIPTS_DIR, startBuildHost, tcpOpen } from "../host/harness";
 import { fingerprint, generateHostKeyPair, parseHostKeyLine, type PublicHostKey } from "../../components/host/hostKey";
 import { writeLocalStackConfig } from "../../dev/pulumiCli";
-import { E2e, assertStateHoldsNoSecrets, plannedChanges, setUpE2e } from "./setup";
+import { E2e, assertStateHoldsNoSecrets, mirrorPassword, plannedChanges, setUpE2e } from "./setup";
 
 const STACK = "e2e-ssh";
 /** Where BuildHost ships the readiness script: outside workDir, so on this machine a fixed path. */
@@ -108,14 +108,16 @@ describe("the stack with an ssh build host (loopback sshd) and the real engine",
         assert.equal((exported.deployment.resources ?? []).length, 0);
     });
 
-    it("4. the SSH private key and the registry password never appear in the engine's output", () => {
+    it("4. the SSH private key, the registry password and the mirror's password never appear in the engine's output", () => {
         const output = engineOutput.join("\n");
         assert.ok(output.length > 0);
         const key = readFileSync(host.keyFile, "utf8");
         const keyLines = key.split("\n").filter(l => l.length >= 6 && !l.startsWith("-----"));
         assert.ok(keyLines.length > 0);
         const registry = e2e.services.registry;
-        const secrets = [key.trim(), ...keyLines, registry.password, Buffer.from(`${registry.user}:${registry.password}`).toString("base64")];
+        const mirror = mirrorPassword(e2e);
+        assert.ok(mirror !== undefined, "the stack's mirror has a password");
+        const secrets = [key.trim(), ...keyLines, registry.password, Buffer.from(`${registry.user}:${registry.password}`).toString("base64"), mirror];
         for (const s of secrets) assert.ok(!output.includes(s), `a secret (${s.slice(0, 4)}…) appeared in the engine's output`);
     });
 });

@@ -95,9 +95,9 @@ export class BuildHost {
     });
   }
 
-  /** ship every components/scripts/*.sh (lib.sh beside the others) */
+  /** ship every components/scripts/*.sh (lib.sh beside the others) and the mirror's server */
   async shipScripts(): Promise<void> {
-    for (const f of readdirSync(SCRIPTS_DIR).filter((n) => n.endsWith(".sh"))) {
+    for (const f of readdirSync(SCRIPTS_DIR).filter((n) => n.endsWith(".sh") || n.endsWith(".py"))) {
       await this.put(readFileSync(join(SCRIPTS_DIR, f)), `${this.scriptsDir}/${f}`, "0755");
     }
   }

@@ -228,7 +228,7 @@ test("repo-mirror.sh systemd mode: writes the unit, restarts only when it change
   assert.equal(first.code, 0, first.stderr);
   assert.deepEqual(first.json, { repos: [], packageSet: "", changed: false });
   const unit = readFileSync(join(unitDir, "rhcos-forge-mirror.service"), "utf8");
-  assert.match(unit, new RegExp(`^ExecStart=\\S*python3 -m http.server ${port} --bind 127.0.0.1 --directory ${vars.RF_ROOT}/mirror$`, "m"));
+  assert.match(unit, new RegExp(`^ExecStart=\\S*python3 ${vars.RF_ROOT}/mirror-server.py --bind 127.0.0.1 --port ${port} --directory ${vars.RF_ROOT}/mirror$`, "m"));
   assert.match(unit, /^WantedBy=multi-user.target$/m);
   assert.deepEqual(readFileSync(calls, "utf8").trim().split("\n"), [
     "daemon-reload",

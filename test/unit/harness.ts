@@ -10,6 +10,9 @@ import { StackOutputs, buildPipeline } from "../../components/pipeline";
 import { ClusterAccess } from "../../components/rollout/kubeApi";
 import { generateHostKeyPair } from "../../components/host/hostKey";
 
+/** The password the mocked mirrorPasswordGen.ts "generates" (43 base64url characters, as the real one). */
+export const MOCK_MIRROR_PASSWORD = "s3cr3tMirrorPasswordGeneratedByTheMocks0000";
+
 export interface Registration {
     type: string;
     name: string;
@@ -56,7 +59,10 @@ function commandState(inputs: Record<string, unknown>): Record<string, unknown> 
     const create = String(inputs.create ?? "");
     const env = (name: string): string => create.match(new RegExp(`${name}=('[^']*'|\\S+)`))?.[1]?.replace(/^'|'$/g, "") ?? "";
     let stdout = "";
-    if (create.includes("hostKeyGen.ts")) {
+    if (create.includes("mirrorPasswordGen.ts")) {
+        // What mirrorPasswordGen.ts prints; a fixed value, so tests can look for it.
+        stdout = JSON.stringify({ password: MOCK_MIRROR_PASSWORD });
+    } else if (create.includes("hostKeyGen.ts")) {
         // What hostKeyGen.ts prints: a pair from the real generator.
         stdout = JSON.stringify(generateHostKeyPair());
     } else if (create.includes("build-image.sh")) {
@@ -220,4 +226,4 @@ export const TEST_SECRETS = {
     mirrorPasswords: JSON.stringify({ "rhel-9-appstream": "s3cr3t-repo-password" }),
     kubeconfig: "apiVersion: v1\nkind: Config\nclusters: []\nusers: [{name: u, user: {token: s3cr3t-kube-token}}]\n",
 };
-export const SECRET_VALUES = ["s3cr3t-registry-token", Buffer.from("robot:s3cr3t-registry-token").toString("base64"), "s3cr3t-repo-password", "s3cr3t-kube-token", "test-only-not-a-real-key"];
+export const SECRET_VALUES = ["s3cr3t-registry-token", Buffer.from("robot:s3cr3t-registry-token").toString("base64"), "s3cr3t-repo-password", "s3cr3t-kube-token", "test-only-not-a-real-key", MOCK_MIRROR_PASSWORD];

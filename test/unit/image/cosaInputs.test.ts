@@ -2,6 +2,7 @@
 // the stdin bundle, the revision that triggers a rebuild, and result validation.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { MIRROR_PASSWORD_SECRET } from "../../../components/mirror/repoFiles";
 import { CosaInputs, CosaResult, cosaRevision, publishedArtifacts, renderCosaBundle, renderCosaRepoFile, validateCosaResult } from "../../../components/image/cosaInputs";
 
 const inputs: CosaInputs = {
@@ -21,6 +22,14 @@ describe("cosa inputs", () => {
         const text = renderCosaRepoFile([{ id: "rhel-9.6-baseos", url: "http://10.0.0.2:5180/rhel-9.6-baseos/", gpgcheck: false }]);
         assert.equal(text, "[rhel-9.6-baseos]\nname=rhcos-forge mirror of rhel-9.6-baseos\nbaseurl=http://10.0.0.2:5180/rhel-9.6-baseos/\nenabled=1\ngpgcheck=0\nmodule_hotfixes=1\n");
         assert.equal(renderCosaRepoFile([]), "");
+    });
+
+    it("gives repos behind the mirror's basic auth their user, and the password only when asked", () => {
+        const repo = { id: "rhel-9.6-baseos", url: "http://10.0.0.2:5180/rhel-9.6-baseos/", gpgcheck: false, auth: { username: "rhcos-forge", secret: MIRROR_PASSWORD_SECRET } };
+        const plain = renderCosaRepoFile([repo]);
+        assert.match(plain, /^username=rhcos-forge$/m);
+        assert.doesNotMatch(plain, /^password=/m);
+        assert.equal(renderCosaRepoFile([repo], "s3cr3t-mirror-password-x"), `${plain}password=s3cr3t-mirror-password-x\n`);
     });
 
     it("carries the auth only in the stdin bundle", () => {

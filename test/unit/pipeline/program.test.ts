@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { OPENSHIFT_VERSIONS } from "../../../components/openshift/versions";
 import { crdRelease, validateAgainstCrd } from "../crds";
-import { CLUSTER_BASE, SECRET_VALUES, SIG_KEY, SECRET_SIG, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, reads, registrations, valueOf, runProgram, type Program } from "../harness";
+import { CLUSTER_BASE, MOCK_MIRROR_PASSWORD, SECRET_VALUES, SIG_KEY, SECRET_SIG, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, reads, registrations, valueOf, runProgram, type Program } from "../harness";
 import { loadStackConfig } from "../stackFile";
 
 installMocks();
@@ -173,11 +173,12 @@ describe("dev stack resource graph", () => {
         assert.equal(img.sbom?.tag, `quay.io/example-org/rhcos-forge:${img.digest.replace(":", "-")}.sbom`);
         assert.equal(img.ref, `quay.io/example-org/rhcos-forge@${img.digest}`);
         const mirror = await valueOf(pulumi.output(program.mirror));
-        assert.equal(mirror.baseUrl, "http://198.51.100.7:5180");
+        // The mirror binds the droplet's private address (mirror.bind unset): reached there only.
+        assert.equal(mirror.baseUrl, "http://10.114.0.2:5180");
         assert.deepEqual(mirror.repos, {
-            "epel-9": "http://198.51.100.7:5180/epel-9/",
-            "rhel-9-appstream": "http://198.51.100.7:5180/rhel-9-appstream/",
-            "rhcos-forge-extras": "http://198.51.100.7:5180/rhcos-forge-extras/",
+            "epel-9": "http://10.114.0.2:5180/epel-9/",
+            "rhel-9-appstream": "http://10.114.0.2:5180/rhel-9-appstream/",
+            "rhcos-forge-extras": "http://10.114.0.2:5180/rhcos-forge-extras/",
         });
         assert.deepEqual(await valueOf(pulumi.output(program.buildHost)), { address: "198.51.100.7", provider: "digitalocean" });
         assert.deepEqual(await valueOf(pulumi.output(program.rollout)), {
@@ -194,6 +195,26 @@ describe("dev stack resource graph", () => {
         const cf = await valueOf(program.containerfile);
         assert.match(cf, /baseurl=http:\/\/10\.114\.0\.2:5180\/epel-9\//);
         assert.match(cf, /rpm-ostree install htop tcpdump iperf3/);
+    });
+
+    it("serves the mirror closed: bound to the private address, basic auth, the password a build secret only", async () => {
+        const create = String(find("command:remote:Command", "mirror-sync").inputs.create);
+        assert.match(create, /RF_MIRROR_BIND=10\.114\.0\.2 /);
+        assert.match(create, /RF_MIRROR_AUTH_FILE=\/var\/lib\/rhcos-forge\/upstream\/mirror\.auth /);
+        // Generated once, by a local command whose stdout the state stores secret.
+        assert.deepEqual(find("command:local:Command", "mirror-password").additionalSecretOutputs, ["stdout", "stderr"]);
+        assert.ok(isSecret(find("command:remote:Command", "mirror-sync").raw.stdin), "the password reaches the host on stdin, a secret");
+        const cf = await valueOf(program.containerfile);
+        assert.ok(cf.includes("--mount=type=secret,id=rf-mirror-password,target=/run/secrets/rhcos-forge/mirror/password"), cf);
+        assert.match(cf, /^ +username=rhcos-forge \\$/m);
+        // One mount per RUN, one password line per mirror repo (epel-9, rhel-9-appstream, the package set).
+        assert.equal(cf.split("id=rf-mirror-password,").length - 1, cf.split("\nRUN ").filter(r => r.includes("rhcos-forge-mirror.repo")).length);
+        assert.equal(cf.split('"password=$(cat /run/secrets/rhcos-forge/mirror/password)"').length - 1, 3, cf);
+        assert.ok(!cf.includes(MOCK_MIRROR_PASSWORD));
+        const mirror = await valueOf(pulumi.output(program.mirror));
+        assert.ok(!JSON.stringify(mirror).includes(MOCK_MIRROR_PASSWORD), "no stack output holds the password");
+        assert.match(mirror.repoFile, /^username=rhcos-forge$/m);
+        assert.doesNotMatch(mirror.repoFile, /^password=/m);
     });
 
     it("declares only objects that validate against the CRD schemas of every supported OpenShift release", () => {

@@ -115,6 +115,8 @@ describe("cosa + release + rollout.method release", () => {
         const bundle = String(build.inputs.stdin);
         const repo = Buffer.from(bundle.split("\n")[1].split(" ")[1], "base64").toString("utf8");
         assert.match(repo, /^\[rhel-9\.6-baseos\]\nname=.*\nbaseurl=http:\/\/builder\.example\.com:5180\/rhel-9\.6-baseos\//);
+        // The mirror's basic auth: cosa's repo file (written 0600 on the host) carries it, only here.
+        assert.match(repo, /^username=rhcos-forge\npassword=s3cr3tMirrorPasswordGeneratedByTheMocks0000$/m);
         for (const cmd of registrations.filter(r => r.type === "command:remote:Command")) {
             for (const s of SECRET_VALUES) assert.ok(!JSON.stringify(cmd.inputs.create ?? "").includes(s), `${cmd.name} create carries no secret`);
         }

@@ -8,7 +8,7 @@ import { before, describe, it } from "node:test";
 import { ENTITLEMENT_PATH } from "../../../components/mirror/clusterEntitlement";
 import { ClusterAccess } from "../../../components/rollout/kubeApi";
 import { realClock } from "../../../components/rollout/poll";
-import { TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, registrations, runProgram } from "../harness";
+import { MOCK_MIRROR_PASSWORD, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, registrations, runProgram } from "../harness";
 import { TEST_HOST_KEY } from "../configCases";
 import { loadStackConfig } from "../stackFile";
 
@@ -84,7 +84,8 @@ describe("RHEL content", () => {
         assert.match(create, /put-files\.sh \/var\/lib\/rhcos-forge\/upstream && /);
         assert.match(create, /RF_REPO_IDS='epel-9 rhel-9-appstream rhel-9-baseos'/);
         const files = Object.fromEntries(entries(String(sync.inputs.stdin)).map(([, mode, path, content]) => [path, { mode, content }]));
-        assert.deepEqual(Object.keys(files).sort(), ["tls/rhel-9-baseos/ca.pem", "tls/rhel-9-baseos/client-key.pem", "tls/rhel-9-baseos/client.pem", "upstream.repo"]);
+        // mirror.auth: the closed mirror's credentials file (mirror.auth basic, the default).
+        assert.deepEqual(Object.keys(files).sort(), ["mirror.auth", "tls/rhel-9-baseos/ca.pem", "tls/rhel-9-baseos/client-key.pem", "tls/rhel-9-baseos/client.pem", "upstream.repo"]);
         for (const f of Object.values(files)) assert.equal(f.mode, "0600");
         assert.equal(files["tls/rhel-9-baseos/client-key.pem"].content, REPO_KEY);
         const repo = files["upstream.repo"].content;
@@ -97,12 +98,12 @@ describe("RHEL content", () => {
         assert.ok(isSecret(build.raw.stdin));
         const bundle = entries(String(build.inputs.stdin));
         const containerfile = bundle.find(e => e[0] === "file" && e[2] === "Containerfile")?.[3] ?? "";
-        assert.match(containerfile, /^RUN --mount=type=secret,id=rf-rhel-9-appstream-cdn-cert,target=\/run\/secrets\/rhcos-forge\/rhel-9-appstream-cdn\/client\.pem \\\n    --mount=type=secret,id=rf-rhel-9-appstream-cdn-key,target=\/run\/secrets\/rhcos-forge\/rhel-9-appstream-cdn\/client-key\.pem \\\n    printf/m);
+        assert.match(containerfile, /^RUN --mount=type=secret,id=rf-rhel-9-appstream-cdn-cert,target=\/run\/secrets\/rhcos-forge\/rhel-9-appstream-cdn\/client\.pem \\\n    --mount=type=secret,id=rf-rhel-9-appstream-cdn-key,target=\/run\/secrets\/rhcos-forge\/rhel-9-appstream-cdn\/client-key\.pem \\\n    --mount=type=secret,id=rf-mirror-password,target=\/run\/secrets\/rhcos-forge\/mirror\/password \\\n    printf/m);
         assert.match(containerfile, / baseurl=https:\/\/cdn\.redhat\.com\/content\/dist\/rhel9\/9\/x86_64\/appstream\/os\/ /);
         assert.match(containerfile, / sslclientkey=\/run\/secrets\/rhcos-forge\/rhel-9-appstream-cdn\/client-key\.pem /);
         assert.match(containerfile, /rm -f \/etc\/yum\.repos\.d\/rhcos-forge-mirror\.repo && \\\n    rm -f \/etc\/yum\.repos\.d\/redhat\.repo/);
         const buildSecrets = Object.fromEntries(bundle.filter(e => e[0] === "secret").map(([, id, content]) => [id, content]));
-        assert.deepEqual(buildSecrets, { "rf-rhel-9-appstream-cdn-cert": ENT_CERT, "rf-rhel-9-appstream-cdn-key": ENT_KEY });
+        assert.deepEqual(buildSecrets, { "rf-rhel-9-appstream-cdn-cert": ENT_CERT, "rf-rhel-9-appstream-cdn-key": ENT_KEY, "rf-mirror-password": MOCK_MIRROR_PASSWORD });
     });
 
     it("registers the ssh host after readiness, from secret stdin, unregisters on destroy; every step waits for it", () => {
