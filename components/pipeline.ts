@@ -15,7 +15,7 @@ import { ClusterBaseImage } from "./image/clusterBaseImage";
 import { renderOnClusterContainerfile } from "./image/containerfile";
 import { CosaBuild } from "./image/cosaBuild";
 import { PublishedArtifact } from "./image/cosaInputs";
-import { ImageRetention } from "./image/imageRetention";
+import { ImageRetention, RegistryCleanup } from "./image/imageRetention";
 import { ImageSignature } from "./image/imageSignature";
 import { LayeredImage, PackageDiff, SbomRef } from "./image/layeredImage";
 import { inspectSigningKey } from "./image/signing";
@@ -245,7 +245,17 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             buildArgs: c.image.buildArgs,
             tlsVerify: c.image.tlsVerify,
         });
-        const signed = signImage(c, host.handle, layered.ref);
+        // On destroy, the images this host pushed go only with image.retention.deleteOnDestroy,
+        // and only after the MachineConfigs: everything reading the ref depends on the cleanup.
+        const cleanup = new RegistryCleanup("image-cleanup", {
+            host: host.handle,
+            repository: c.image.repository,
+            deleteOnDestroy: c.image.retention.deleteOnDestroy,
+            registryAuth: secret(c.registryAuth),
+            tlsVerify: c.image.tlsVerify,
+        }, { dependsOn: [layered] });
+        const pushed = pulumi.all([layered.ref, cleanup.listed]).apply(([ref]) => ref);
+        const signed = signImage(c, host.handle, pushed);
         // Release gate: the MachineConfig never points at an image built on another RHCOS than the
         // cluster's (known in preview too: the base is config or a read, so preview fails early).
         const imageRef = clusterBase === undefined ? signed.ref

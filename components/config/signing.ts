@@ -58,6 +58,8 @@ export const retentionSchema = z.object({
         .describe("After a successful rollout, delete from image.repository the images this build host pushed beyond the newest image.retention.keep (with their signatures and SBOMs); never the rolled-out digest, never an image it did not push."),
     keep: z.number({ invalid_type_error: "must be a whole number >= 1" }).int("must be a whole number >= 1").min(1, "must be at least 1 (the rolled-out image is always kept)").max(1000).default(5)
         .describe("How many of the newest pushed images retention keeps."),
+    deleteOnDestroy: z.boolean().default(false)
+        .describe("On `pulumi destroy`, delete from image.repository every image this build host pushed (by digest, with its signatures and SBOM), after the MachineConfigs are gone; never an image it did not push. False keeps them. A registry that refuses deletes gives a warning."),
 }).strict().default({}).describe("Registry retention of the pushed images.");
 
 interface RetentionInputs {
@@ -67,8 +69,11 @@ interface RetentionInputs {
     readonly kubeconfig?: string;
 }
 
-/** Retention runs only after a rollout it can see finish. */
+/** Retention runs only after a rollout it can see finish; deletes on destroy need the build records. */
 export function checkRetention(cfg: RetentionInputs, issue: (path: (string | number)[], message: string) => void): void {
+    if (cfg.image.retention.deleteOnDestroy && (cfg.rollout.method === "machineosconfig" || cfg.image.builder !== "podman")) {
+        issue(["image", "retention", "deleteOnDestroy"], "needs image.builder podman and a rollout.method other than machineosconfig (it deletes what this build host's builds recorded pushing)");
+    }
     if (!cfg.image.retention.enabled) return;
     if (cfg.rollout.method !== "machineconfig" || cfg.image.builder !== "podman") {
         issue(["image", "retention", "enabled"], "needs rhcos-forge:rollout.method machineconfig and image.builder podman (the rollout it waits for before deleting)");

@@ -39,17 +39,17 @@ function newKey(passphrase: string): SigningKeyInfo {
 }
 
 /** a tiny image (one file) pushed to the node repository; returns repo@digest */
-async function pushTiny(name: string): Promise<string> {
+async function pushTiny(name: string, repoName = REPO_NAME): Promise<string> {
   const ctx = env.mkdir("tiny", name);
   writeFileSync(join(ctx, "f"), `${name}\n`);
   writeFileSync(join(ctx, "Containerfile"), "FROM scratch\nCOPY f /f\n");
-  const tag = `${repo()}:${name}`;
+  const tag = `${reg.host}/${repoName}:${name}`;
   await run("podman", ["build", "-q", "-t", tag, ctx]);
   const digestFile = join(ctx, "digest");
   await run("podman", ["push", "-q", "--tls-verify=false", "--authfile", authFile, "--digestfile", digestFile, tag, `docker://${tag}`]);
   await run("podman", ["rmi", "-f", tag], { check: false });
   const digest = (await run("cat", [digestFile])).stdout.trim();
-  return `${repo()}@${digest}`;
+  return `${reg.host}/${repoName}@${digest}`;
 }
 
 async function sign(ref: string, key: SigningKeyInfo, opts: { password?: string; publicKey?: string } = {}): Promise<RemoteResult> {
@@ -176,8 +176,8 @@ async function exists(ref: string): Promise<boolean> {
   return (await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--authfile", authFile, `docker://${ref}`], { check: false })).code === 0;
 }
 
-async function prune(vars: Record<string, string>, r: Registry = reg): Promise<RemoteResult> {
-  return host.script("prune-images.sh", { RF_ROOT: root, RF_IMAGE_REPO: `${r.host}/${REPO_NAME}`, RF_TLS_VERIFY: "false", ...vars }, {
+async function prune(vars: Record<string, string>, r: Registry = reg, repoName = REPO_NAME): Promise<RemoteResult> {
+  return host.script("prune-images.sh", { RF_ROOT: root, RF_IMAGE_REPO: `${r.host}/${repoName}`, RF_TLS_VERIFY: "false", ...vars }, {
     input: `rhcos-forge-bundle v1\nauthfile ${Buffer.from(r.authJson()).toString("base64")}\n`,
   });
 }
@@ -216,6 +216,72 @@ test("retention keeps the newest N and every protected digest, deletes the rest 
   const again = await prune({ RF_KEEP: "2", RF_PROTECT: `${images.signed!.split("@")[1]} ${protectedOld}` });
   assert.deepEqual((resultJson(again) as unknown as { deleted: string[] }).deleted, []);
   assert.ok((await prune({ RF_KEEP: "0" })).failure?.step === "arguments", "keep must be at least 1");
+});
+
+interface Pruned { kept: string[]; deleted: string[]; refused: string[]; warnings: string[] }
+
+test("retention across a sequence of builds and rollouts keeps exactly the newest N plus what is rolled out; destroy with deleteOnDestroy deletes exactly ours", async () => {
+  const SEQ = "rhcos-forge/sequence";
+  const d = (ref: string): string => ref.split("@")[1]!;
+  const sigOf = (ref: string): string => `${ref.split("@")[0]}:${d(ref).replace(":", "-")}.sig`;
+  const foreign = await pushTiny("seq-foreign", SEQ);
+  const built: string[] = [];
+  /**
+   * one build (pushed, signed, recorded as build-image.sh does) rolled out, then retention with
+   * keep 2; `pinned`: builds (1-based) some pool's MachineConfig still points at
+   */
+  const round = async (pinned: number[]): Promise<Pruned> => {
+    const ref = await pushTiny(`seq-${built.length + 1}`, SEQ);
+    assert.equal((await sign(ref, keyA)).code, 0);
+    built.push(ref);
+    await recordBuild(`seq-${built.length}`, ref, 1000 - built.length * 100);
+    const protect = [ref, ...pinned.map(n => built[n - 1]!)].map(d).join(" ");
+    const res = await prune({ RF_KEEP: "2", RF_PROTECT: protect }, reg, SEQ);
+    assert.equal(res.code, 0, res.stderr.slice(-3000));
+    return resultJson(res) as unknown as Pruned;
+  };
+  /** what of ours is still in the registry, with its signature */
+  const present = async (): Promise<string[]> => {
+    const out: string[] = [];
+    for (const ref of built) {
+      const has = await exists(ref);
+      assert.equal(await exists(sigOf(ref)), has, `${ref}: image and signature go together`);
+      if (has) out.push(d(ref));
+    }
+    return out;
+  };
+  const at = (...i: number[]): string[] => i.map(n => d(built[n - 1]!));
+
+  // build 1, 2, 3: each rolled out, the newest two kept
+  assert.deepEqual(await round([]), { kept: at(1), deleted: [], refused: [], warnings: [] });
+  assert.deepEqual(await present(), at(1));
+  assert.deepEqual(await round([]), { kept: at(2, 1), deleted: [], refused: [], warnings: [] });
+  assert.deepEqual(await round([]), { kept: at(3, 2), deleted: at(1), refused: [], warnings: [] });
+  assert.deepEqual(await present(), at(2, 3));
+  // build 4 rolled out while a pool still points at build 2: it stays although older than N
+  assert.deepEqual(await round([2]), { kept: at(4, 3, 2), deleted: [], refused: [], warnings: [] });
+  assert.deepEqual(await present(), at(2, 3, 4));
+  // build 5, every pool on it: 2 and 3 go
+  assert.deepEqual(await round([]), { kept: at(5, 4), deleted: at(3, 2), refused: [], warnings: [] });
+  assert.deepEqual(await present(), at(4, 5));
+  assert.ok(await exists(foreign), "an image this host did not push is never touched");
+
+  // the destroy-time cleanup: its create (RF_MODE list) deletes nothing; its delete on destroy
+  // with image.retention.deleteOnDestroy (RF_MODE destroy) deletes every image of ours
+  const listed = await prune({ RF_MODE: "list" }, reg, SEQ);
+  assert.equal(listed.code, 0, listed.stderr.slice(-3000));
+  assert.deepEqual(resultJson(listed) as unknown as Pruned, { kept: at(5, 4), deleted: [], refused: [], warnings: [] });
+  assert.deepEqual(await present(), at(4, 5));
+  const destroyed = await prune({ RF_MODE: "destroy", RF_PROTECT: d(built[4]!) }, reg, SEQ);
+  assert.equal(destroyed.code, 0, destroyed.stderr.slice(-3000));
+  assert.deepEqual(resultJson(destroyed) as unknown as Pruned, { kept: [], deleted: at(5, 4), refused: [], warnings: [] });
+  assert.deepEqual(await present(), []);
+  for (const ref of built) assert.equal(await exists(`${ref.split("@")[0]}:${d(ref).replace(":", "-")}.sbom`), false);
+  assert.ok(await exists(foreign), "destroy never deletes an image this host did not push");
+  for (const n of [4, 5]) assert.ok(existsSync(join(root, "builds", `seq-${n}`, "pruned.json")));
+  const again = await prune({ RF_MODE: "destroy" }, reg, SEQ);
+  assert.deepEqual((resultJson(again) as unknown as Pruned).deleted, [], "nothing left of ours");
+  assert.equal((await prune({ RF_MODE: "delete-all" }, reg, SEQ)).failure?.step, "arguments");
 });
 
 test("a registry that refuses deletes: retention warns and fails nothing", async () => {

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ConfigError, parseStackConfig } from "../../../components/config/parse";
+import { checkRetention } from "../../../components/config/signing";
 import { generateSigningKey } from "../../../components/image/signing";
 import { TEST_SECRETS } from "../harness";
 import { loadStackConfig } from "../stackFile";
@@ -60,6 +61,11 @@ describe("image.signing config", () => {
         };
         assert.deepEqual(withRetention({ enabled: true }), []);
         assert.deepEqual(withRetention({ enabled: true, keep: 0 }), ["rhcos-forge:image.retention.keep must be at least 1 (the rolled-out image is always kept), got 0"]);
+        assert.deepEqual(withRetention({ deleteOnDestroy: true }), [], "deleteOnDestroy needs no retention.enabled");
+        const found: string[] = [];
+        checkRetention({ image: { retention: { enabled: false, keep: 5, deleteOnDestroy: true }, builder: "cosa" }, rollout: { method: "release" }, cluster: {} },
+            (path, message) => found.push(`${path.join(".")} ${message}`));
+        assert.deepEqual(found, ["image.retention.deleteOnDestroy needs image.builder podman and a rollout.method other than machineosconfig (it deletes what this build host's builds recorded pushing)"]);
         assert.deepEqual(withRetention({ enabled: true }, {}, { renderTo: "out" }), [
             "rhcos-forge:image.retention.enabled needs rhcos-forge:kubeconfig and no cluster.renderTo: images are deleted only after the pools report the rollout done, got true",
         ]);
