@@ -16,6 +16,7 @@ import { renderOnClusterContainerfile } from "./image/containerfile";
 import { CosaBuild } from "./image/cosaBuild";
 import { PublishedArtifact } from "./image/cosaInputs";
 import { ImageRetention, RegistryCleanup } from "./image/imageRetention";
+import { ImageSbom } from "./image/imageSbom";
 import { ImageSignature } from "./image/imageSignature";
 import { LayeredImage, PackageDiff, SbomRef } from "./image/layeredImage";
 import { inspectSigningKey } from "./image/signing";
@@ -179,9 +180,18 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             mirrorBaseUrl: repoMirror.baseUrl,
             registryAuth: secret(c.registryAuth),
         });
-        const signed = signImage(c, host.handle, built.ref);
+        // The same SBOM a layered build attaches, from the pushed image's rpmdb, the config
+        // commit as its origin; signing and the rollout wait for it, as they wait for a build.
+        const sbom = new ImageSbom("image-sbom", {
+            host: host.handle,
+            ref: built.ref,
+            source: built.configCommit.apply(commit => `${cosaCfg.config}@${commit}`),
+            registryAuth: secret(c.registryAuth),
+            tlsVerify: c.image.tlsVerify,
+        });
+        const signed = signImage(c, host.handle, pulumi.all([built.ref, sbom.sbom]).apply(([ref]) => ref));
         return {
-            image: { ref: signed.ref, digest: built.digest, base: pulumi.output("") },
+            image: { ref: signed.ref, digest: built.digest, base: pulumi.output(""), sbom: sbom.sbom },
             containerfile: pulumi.output(""),
             mirror: { baseUrl: repoMirror.baseUrl, repos: repoMirror.repos, repoFile: repoMirror.repoFile },
             buildHost: { address: host.address, provider: host.provider },
