@@ -101,16 +101,18 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
     }
 
     /**
-     * The ClusterImagePolicy for image.repository (image.signing.clusterPolicy), declared before
-     * the MachineConfigs: the returned ref carries the policy as a dependency.
+     * The ClusterImagePolicy for image.repository (image.signing.clusterPolicy), or the policy
+     * MachineConfigs (image.signing.machineConfigPolicy), declared before the MachineConfigs that
+     * point at the image: the returned ref carries the policy as a dependency.
      */
     function trusted(c: StackConfig, signing: StackOutputs["signing"], imageRef: pulumi.Output<string>): pulumi.Output<string> {
-        if (signing === undefined || !c.image.signing.clusterPolicy) return imageRef;
+        if (signing === undefined || !(c.image.signing.clusterPolicy || c.image.signing.machineConfigPolicy)) return imageRef;
         const policy = new ImageTrustPolicy("image-trust", {
             provider: requireCluster(clusterWriter),
             openshiftVersion: c.cluster.openshiftVersion,
             repository: c.image.repository,
             publicKey: signing.publicKey,
+            machineConfigPools: c.image.signing.machineConfigPolicy ? c.rollout.pools.map(p => p.name) : undefined,
         });
         return pulumi.all([imageRef, policy.name]).apply(([ref]) => ref);
     }

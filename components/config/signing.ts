@@ -9,6 +9,8 @@ export const signingSchema = z.object({
         .describe("Sign every pushed image with rhcos-forge:signingKey (a sigstore signature stored beside it in the registry) and make nodes verify it."),
     clusterPolicy: z.boolean().default(true)
         .describe("Declare a ClusterImagePolicy for image.repository (config.openshift.io v1 from 4.20; v1alpha1 before, which needs the TechPreviewNoUpgrade feature set): nodes refuse images of the repository not signed by the key."),
+    machineConfigPolicy: z.boolean().default(false)
+        .describe("Instead of a ClusterImagePolicy (set image.signing.clusterPolicy false), a MachineConfig per pool (98-<pool>-rhcos-forge-image-policy) writing policy.json (the MCO's default plus a sigstoreSigned entry for image.repository only) and a registries.d drop-in: for clusters without the ClusterImagePolicy API. Where the MCO renders its own policy.json (99-<pool>-generated-registries) that one wins."),
 }).strict().default({}).describe("Image signing and node verification.");
 
 export const signingSecrets = {
@@ -46,6 +48,12 @@ export function checkSigning(cfg: SigningInputs, issue: (path: (string | number)
         } catch (e) {
             issue(["signingKey"], `cannot be used: ${(e as Error).message}`);
         }
+    }
+    if (signing.machineConfigPolicy && signing.clusterPolicy) {
+        issue(["image", "signing", "machineConfigPolicy"], "needs rhcos-forge:image.signing.clusterPolicy false (both would list the repository in registries.d twice, which containers/image refuses)");
+    }
+    if (signing.machineConfigPolicy && cfg.rollout.method !== "machineconfig") {
+        issue(["image", "signing", "machineConfigPolicy"], "needs rhcos-forge:rollout.method machineconfig (the policy goes to the pools the image is rolled out to)");
     }
     if (signing.clusterPolicy) {
         const problem = checkPolicyScope(cfg.image.repository);

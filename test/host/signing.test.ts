@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { BuildHost, Env, Registry, addSecret, failureLines, freePort, leakedSecrets, run, startBuildHost, startRegistry, resultJson, waitFor, writeRegistryConfig, type RemoteResult } from "./harness";
 import { ensurePolicyCheck } from "../../dev/policyCheck";
 import { generateSigningKey, inspectSigningKey, renderNodePolicy, renderSignBundle, type SigningKeyInfo } from "../../components/image/signing";
+import { registriesDropInPath, renderImagePolicyMachineConfig } from "../../components/openshift/clusterImagePolicy";
 
 let env: Env;
 let host: BuildHost;
@@ -64,13 +65,17 @@ async function sign(ref: string, key: SigningKeyInfo, opts: { password?: string;
   return res;
 }
 
-/** the node's verdict on `ref` under the policy for `key` */
+/** the node's verdict on `ref` under the policy for `key` (the files the MCO renders from the ClusterImagePolicy) */
 async function nodeCheck(ref: string, key: SigningKeyInfo): Promise<{ allowed: boolean; why: string }> {
-  const dir = env.mkdir("policy", key.fingerprint.slice(0, 12));
   const files = renderNodePolicy(repo(), key.publicKey);
-  writeFileSync(join(dir, "policy.json"), files.policyJson);
+  return policyCheckWith(ref, `cip-${key.fingerprint.slice(0, 12)}`, files.policyJson, { "sigstore-registries.yaml": files.registriesD });
+}
+
+async function policyCheckWith(ref: string, name: string, policyJson: string, registriesD: Record<string, string>): Promise<{ allowed: boolean; why: string }> {
+  const dir = env.mkdir("policy", name);
+  writeFileSync(join(dir, "policy.json"), policyJson);
   mkdirSync(join(dir, "registries.d"), { recursive: true });
-  writeFileSync(join(dir, "registries.d", "sigstore-registries.yaml"), files.registriesD);
+  for (const [f, text] of Object.entries(registriesD)) writeFileSync(join(dir, "registries.d", f), text);
   const res = await run(policyCheck, [
     "--policy", join(dir, "policy.json"), "--registries.d", join(dir, "registries.d"), "--authfile", authFile, "--tls-verify=false", ref,
   ], { check: false });
@@ -131,6 +136,20 @@ test("an image signed by another key is refused", async () => {
   const verdict = await nodeCheck(images.other!, keyA);
   assert.equal(verdict.allowed, false);
   assert.match(verdict.why, /rejected: .*(signature|verif|key)/i);
+});
+
+test("without the ClusterImagePolicy API: the policy MachineConfig's own files (policy.json and a registries.d drop-in) allow the signed digest and refuse the others", async () => {
+  const mc = renderImagePolicyMachineConfig("worker", repo(), renderNodePolicy(repo(), keyA.publicKey));
+  const files = Object.fromEntries(mc.spec.config.storage.files.map((f) => [f.path, Buffer.from(f.contents.source.replace(/^data:[^,]*;base64,/, ""), "base64").toString("utf8")]));
+  const dropIn = registriesDropInPath(repo());
+  const check = (ref: string) => policyCheckWith(ref, "machineconfig", files["/etc/containers/policy.json"]!, { [dropIn.split("/").pop()!]: files[dropIn]! });
+  assert.deepEqual(await check(images.signed!), { allowed: true, why: "" });
+  assert.match((await check(images.unsigned!)).why, /signature was required, but no signature exists/);
+  assert.equal((await check(images.other!)).allowed, false, "signed by another key");
+  // every other registry keeps the default: an image elsewhere needs no signature
+  const elsewhere = await pushTiny("elsewhere", "other-team/app");
+  const verdict = await check(elsewhere);
+  assert.equal(verdict.allowed, true, verdict.why);
 });
 
 test("re-running with the same key signs nothing; a new key adds its signature beside the old one", async () => {

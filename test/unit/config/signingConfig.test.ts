@@ -51,6 +51,14 @@ describe("image.signing config", () => {
         assert.deepEqual(problems(secrets, { enabled: true, clusterPolicy: false }, { repository: "registry:5000/rhcos" }), []);
     });
 
+    it("image.signing.machineConfigPolicy: instead of the ClusterImagePolicy, with a machineconfig rollout", () => {
+        const secrets = { signingKey: pair.privateKey, signingPassphrase: PASS };
+        assert.deepEqual(problems(secrets, { enabled: true, clusterPolicy: false, machineConfigPolicy: true }), []);
+        assert.deepEqual(problems(secrets, { enabled: true, machineConfigPolicy: true }), [
+            "rhcos-forge:image.signing.machineConfigPolicy needs rhcos-forge:image.signing.clusterPolicy false (both would list the repository in registries.d twice, which containers/image refuses), got true",
+        ]);
+    });
+
     it("image.retention: keep is at least 1, and retention needs a rollout it can wait for", () => {
         const withRetention = (retention: Record<string, unknown>, extra: Record<string, string> = {}, cluster?: Record<string, unknown>): string[] => {
             const config = loadStackConfig("dev", { ...TEST_SECRETS, ...extra });
