@@ -136,6 +136,20 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
     }
 
     /**
+     * On destroy, the images this host pushed go only with image.retention.deleteOnDestroy, and
+     * only after the MachineConfigs: everything reading the image ref depends on the cleanup.
+     */
+    function registryCleanup(c: StackConfig, host: HostHandle, after: pulumi.Resource): RegistryCleanup {
+        return new RegistryCleanup("image-cleanup", {
+            host,
+            repository: c.image.repository,
+            deleteOnDestroy: c.image.retention.deleteOnDestroy,
+            registryAuth: secret(c.registryAuth),
+            tlsVerify: c.image.tlsVerify,
+        }, { dependsOn: [after] });
+    }
+
+    /**
      * The custom release (rhcos-forge:release) carrying `osImage`, and the rollout: a ClusterVersion
      * update to that release (rollout.method release) or MachineConfigs pointing at `imageRef`.
      */
@@ -188,16 +202,20 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             host: host.handle,
             ref: built.ref,
             source: built.configCommit.apply(commit => `${cosaCfg.config}@${commit}`),
+            recordAs: built.buildId.apply(id => `cosa-${id}`),
             registryAuth: secret(c.registryAuth),
             tlsVerify: c.image.tlsVerify,
         });
-        const signed = signImage(c, host.handle, pulumi.all([built.ref, sbom.sbom]).apply(([ref]) => ref));
+        const cleanup = registryCleanup(c, host.handle, sbom);
+        const signed = signImage(c, host.handle, pulumi.all([built.ref, sbom.sbom, cleanup.listed]).apply(([ref]) => ref));
+        const rolledOut = rollOut(c, host.handle, signed.ref, trusted(c, signed.signing, signed.ref));
+        retain(c, host.handle, [signed.ref], rolledOut.rolled);
         return {
             image: { ref: signed.ref, digest: built.digest, base: pulumi.output(""), sbom: sbom.sbom },
             containerfile: pulumi.output(""),
             mirror: { baseUrl: repoMirror.baseUrl, repos: repoMirror.repos, repoFile: repoMirror.repoFile },
             buildHost: { address: host.address, provider: host.provider },
-            ...rollOut(c, host.handle, signed.ref, trusted(c, signed.signing, signed.ref)),
+            ...rolledOut,
             cosa: { buildId: built.buildId, configCommit: built.configCommit, artifacts: built.artifacts },
             signing: signed.signing,
         };
@@ -257,15 +275,7 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             buildArgs: c.image.buildArgs,
             tlsVerify: c.image.tlsVerify,
         });
-        // On destroy, the images this host pushed go only with image.retention.deleteOnDestroy,
-        // and only after the MachineConfigs: everything reading the ref depends on the cleanup.
-        const cleanup = new RegistryCleanup("image-cleanup", {
-            host: host.handle,
-            repository: c.image.repository,
-            deleteOnDestroy: c.image.retention.deleteOnDestroy,
-            registryAuth: secret(c.registryAuth),
-            tlsVerify: c.image.tlsVerify,
-        }, { dependsOn: [layered] });
+        const cleanup = registryCleanup(c, host.handle, layered);
         const pushed = pulumi.all([layered.ref, cleanup.listed]).apply(([ref]) => ref);
         const signed = signImage(c, host.handle, pushed);
         // Release gate: the MachineConfig never points at an image built on another RHCOS than the

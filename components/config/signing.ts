@@ -79,12 +79,12 @@ interface RetentionInputs {
 
 /** Retention runs only after a rollout it can see finish; deletes on destroy need the build records. */
 export function checkRetention(cfg: RetentionInputs, issue: (path: (string | number)[], message: string) => void): void {
-    if (cfg.image.retention.deleteOnDestroy && (cfg.rollout.method === "machineosconfig" || cfg.image.builder !== "podman")) {
-        issue(["image", "retention", "deleteOnDestroy"], "needs image.builder podman and a rollout.method other than machineosconfig (it deletes what this build host's builds recorded pushing)");
+    if (cfg.image.retention.deleteOnDestroy && cfg.rollout.method === "machineosconfig") {
+        issue(["image", "retention", "deleteOnDestroy"], "needs a rollout.method other than machineosconfig (it deletes what this build host's builds recorded pushing; on-cluster builds push from the cluster)");
     }
     if (!cfg.image.retention.enabled) return;
-    if (cfg.rollout.method !== "machineconfig" || cfg.image.builder !== "podman") {
-        issue(["image", "retention", "enabled"], "needs rhcos-forge:rollout.method machineconfig and image.builder podman (the rollout it waits for before deleting)");
+    if (cfg.rollout.method !== "machineconfig") {
+        issue(["image", "retention", "enabled"], "needs rhcos-forge:rollout.method machineconfig (the rollout it waits for before deleting)");
     }
     if (cfg.cluster.renderTo !== undefined || cfg.kubeconfig === undefined) {
         issue(["image", "retention", "enabled"], "needs rhcos-forge:kubeconfig and no cluster.renderTo: images are deleted only after the pools report the rollout done");

@@ -2,7 +2,8 @@
 // sbom-image.sh with the same query and document as a layered build's (lib.sh rf_rpm_list,
 // rf_sbom_push) and attached to the image in the registry (`repo:sha256-<hex>.sbom`, subject: the
 // image). Its origin is the OS config commit the image was built from. A step of its own after
-// the push, re-run when the digest or the source changes.
+// the push, re-run when the digest or the source changes; with `recordAs` it also records the
+// push as this host's, so retention and deleteOnDestroy cover cosa images too.
 import * as pulumi from "@pulumi/pulumi";
 import { HostHandle, scriptStep } from "../host/step";
 import type { SbomRef } from "./layeredImage";
@@ -24,6 +25,11 @@ export interface ImageSbomArgs {
     readonly ref: pulumi.Input<string>;
     /** What it was built from, `<git url>@<commit>`. */
     readonly source?: pulumi.Input<string>;
+    /**
+     * The build id the image was pushed as, when the step before pushed it from this host: it is
+     * recorded where retention (prune-images.sh) finds what this host pushed.
+     */
+    readonly recordAs?: pulumi.Input<string>;
     /** containers auth.json for the registry; a secret. */
     readonly registryAuth?: pulumi.Input<string>;
     readonly tlsVerify?: boolean;
@@ -40,7 +46,10 @@ export class ImageSbom extends pulumi.ComponentResource {
         const bundle = pulumi.secret(pulumi.output(args.registryAuth).apply(auth =>
             `rhcos-forge-bundle v1\n${auth === undefined ? "" : `authfile ${Buffer.from(auth, "utf8").toString("base64")}\n`}`));
         const step = scriptStep(name, "sbom", args.host, {
-            scripts: [{ script: "sbom-image.sh", env: { RF_IMAGE_REF: ref, RF_SBOM_SOURCE: source, RF_TLS_VERIFY: String(args.tlsVerify ?? true) } }],
+            scripts: [{
+                script: "sbom-image.sh",
+                env: { RF_IMAGE_REF: ref, RF_SBOM_SOURCE: source, RF_RECORD_BUILD: pulumi.output(args.recordAs ?? ""), RF_TLS_VERIFY: String(args.tlsVerify ?? true) },
+            }],
             stdin: bundle,
             triggers: [ref, source],
             validate: r => r as SbomRef,

@@ -11,6 +11,9 @@
 #   RF_ROOT         work dir (default /var/lib/rhcos-forge)
 #   RF_IMAGE_REF    the image, <repo>@sha256:<64 hex>
 #   RF_SBOM_SOURCE  what it was built from, "<git url>@<commit>" (optional)
+#   RF_RECORD_BUILD a build id (optional): the caller's step pushed the image, so it is recorded as
+#                   $RF_ROOT/builds/<id>/result.json, where prune-images.sh finds what this host
+#                   pushed (retention and deleteOnDestroy then cover it like a layered build)
 #   RF_TLS_VERIFY   true (default) | false
 #
 # stdin (bundle, optional): rhcos-forge-bundle v1 / authfile <base64 auth.json>
@@ -26,6 +29,7 @@ umask 077
 RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
 RF_IMAGE_REF="${RF_IMAGE_REF:-}"
 RF_SBOM_SOURCE="${RF_SBOM_SOURCE:-}"
+RF_RECORD_BUILD="${RF_RECORD_BUILD:-}"
 RF_TLS_VERIFY="$(rf_bool "${RF_TLS_VERIFY:-true}")"
 
 # ---------------------------------------------------------------- arguments
@@ -37,6 +41,8 @@ digest="${BASH_REMATCH[2]}"
 [[ "${repo##*/}" != *:* ]] || rf_fail "arguments" "RF_IMAGE_REF must name a repository without a tag, got: '$RF_IMAGE_REF'"
 [ -z "$RF_SBOM_SOURCE" ] || [[ "$RF_SBOM_SOURCE" =~ ^[A-Za-z][A-Za-z0-9+.-]*://[^[:space:]@]+(@[^[:space:]@]+)?@[0-9a-f]{7,64}$ ]] \
   || rf_fail "arguments" "RF_SBOM_SOURCE must be <git url>@<commit hex>, got: '$RF_SBOM_SOURCE'"
+[ -z "$RF_RECORD_BUILD" ] || [[ "$RF_RECORD_BUILD" =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$ ]] \
+  || rf_fail "arguments" "RF_RECORD_BUILD must be a build id (letters, digits, . _ -), got: '$RF_RECORD_BUILD'"
 rf_need podman skopeo rpm jq
 tls_opt=("--tls-verify=$RF_TLS_VERIFY")
 
@@ -66,6 +72,14 @@ auth_opt=()
 secrets="$work/secrets"
 rf_auth_secrets "$authfile" "$secrets"
 
+# record_push <sbom json>: what prune-images.sh reads as "pushed by this host" (its last line's ref)
+record_push() {
+  [ -n "$RF_RECORD_BUILD" ] || return 0
+  jq -c --arg ref "$RF_IMAGE_REF" --arg digest "$digest" '{ref: $ref, digest: $digest, sbom: .}' <<< "$1" \
+    | rf_atomic_write "$RF_ROOT/builds/$RF_RECORD_BUILD/result.json" 0644 > /dev/null \
+    || rf_fail "$RF_STEP" "could not record the push in $RF_ROOT/builds/$RF_RECORD_BUILD"
+}
+
 # ---------------------------------------------------------------- reuse
 rf_step "reuse"
 result_file="$RF_ROOT/sboms/${digest#sha256:}.json"
@@ -76,6 +90,7 @@ if [ -f "$result_file" ] && [ "$(jq -r '.source // ""' "$result_file" 2>/dev/nul
   # what the tag holds now (the raw manifest: skopeo 1.9 cannot inspect an artifact's empty config)
   if [ "sha256:$(skopeo inspect --raw "${tls_opt[@]}" "${auth_opt[@]}" "docker://$sbom_tag" 2>/dev/null | rf_sha256_stdin)" = "$old_digest" ]; then
     rf_log "the SBOM of $RF_IMAGE_REF is already in the registry ($sbom_tag)"
+    record_push "$(jq -c 'del(.source)' "$result_file")"
     jq -c 'del(.source)' "$result_file"
     exit 0
   fi
@@ -109,4 +124,5 @@ rf_step "result"
 mkdir -p "$RF_ROOT/sboms"
 jq -c --arg source "$RF_SBOM_SOURCE" '. + {source: $source}' <<< "$RF_SBOM_JSON" | rf_atomic_write "$result_file" 0644 > /dev/null \
   || rf_fail "result" "could not write $result_file"
+record_push "$RF_SBOM_JSON"
 printf '%s\n' "$RF_SBOM_JSON"

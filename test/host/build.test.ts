@@ -189,7 +189,7 @@ test("sbom-image.sh gives an image pushed elsewhere (a cosa build) the same SBOM
   const osRef = `${osRepo}@${digest}`;
   const source = `https://github.com/openshift/os.git@${"ab12".repeat(10)}`;
   const sbom = (vars: Record<string, string> = {}) => host.script("sbom-image.sh",
-    { RF_ROOT: root, RF_IMAGE_REF: osRef, RF_SBOM_SOURCE: source, RF_TLS_VERIFY: "false", RF_LOG_TIMES: "1", ...vars },
+    { RF_ROOT: root, RF_IMAGE_REF: osRef, RF_SBOM_SOURCE: source, RF_RECORD_BUILD: "cosa-419.96.1", RF_TLS_VERIFY: "false", RF_LOG_TIMES: "1", ...vars },
     { input: `rhcos-forge-bundle v1\nauthfile ${Buffer.from(reg.authJson()).toString("base64")}\n` });
   const present = async (): Promise<number> => (await run("podman", ["image", "exists", osRef], { check: false })).code;
   const before = await present();
@@ -234,6 +234,12 @@ test("sbom-image.sh gives an image pushed elsewhere (a cosa build) the same SBOM
   const at = (name: string): number => steps.find(([n]) => n === name)?.[1] ?? NaN;
   console.log(`sbom-image.sh: pull ${at("rpms") - at("pull")} ms, rpm query ${at("sbom") - at("rpms")} ms, document + push ${at("result") - at("sbom")} ms (${qa.length} RPMs)`);
 
+  // the push is recorded as this host's: retention (prune-images.sh) counts it as ours
+  assert.equal(JSON.parse(readFileSync(join(root, "builds", "cosa-419.96.1", "result.json"), "utf8")).ref, osRef);
+  const ours = await host.script("prune-images.sh", { RF_ROOT: root, RF_IMAGE_REPO: osRepo, RF_MODE: "list", RF_TLS_VERIFY: "false" }, { input: "rhcos-forge-bundle v1\n" });
+  assert.equal(ours.code, 0, ours.stderr.slice(-3000));
+  assert.deepEqual((ours.json as unknown as { kept: string[] }).kept, [digest]);
+
   // a re-run reuses the attachment in the registry; a bad source stops before anything
   const again = await sbom();
   assert.equal(again.code, 0, again.stderr.slice(-3000));
@@ -241,6 +247,7 @@ test("sbom-image.sh gives an image pushed elsewhere (a cosa build) the same SBOM
   assert.match(again.stderr, /already in the registry/);
   const bad = await sbom({ RF_SBOM_SOURCE: "not a url" });
   assert.equal(bad.failure?.step, "arguments");
+  assert.equal((await sbom({ RF_RECORD_BUILD: "../escape" })).failure?.step, "arguments");
 });
 
 test("a second run with the same RF_BUILD_ID does not build and prints the same result", async () => {

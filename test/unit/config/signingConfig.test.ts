@@ -71,9 +71,12 @@ describe("image.signing config", () => {
         assert.deepEqual(withRetention({ enabled: true, keep: 0 }), ["rhcos-forge:image.retention.keep must be at least 1 (the rolled-out image is always kept), got 0"]);
         assert.deepEqual(withRetention({ deleteOnDestroy: true }), [], "deleteOnDestroy needs no retention.enabled");
         const found: string[] = [];
-        checkRetention({ image: { retention: { enabled: false, keep: 5, deleteOnDestroy: true }, builder: "cosa" }, rollout: { method: "release" }, cluster: {} },
+        const check = (builder: string, method: string): void => checkRetention({ image: { retention: { enabled: false, keep: 5, deleteOnDestroy: true }, builder }, rollout: { method }, cluster: {} },
             (path, message) => found.push(`${path.join(".")} ${message}`));
-        assert.deepEqual(found, ["image.retention.deleteOnDestroy needs image.builder podman and a rollout.method other than machineosconfig (it deletes what this build host's builds recorded pushing)"]);
+        check("cosa", "release");
+        assert.deepEqual(found, [], "a cosa build records its push too");
+        check("podman", "machineosconfig");
+        assert.deepEqual(found, ["image.retention.deleteOnDestroy needs a rollout.method other than machineosconfig (it deletes what this build host's builds recorded pushing; on-cluster builds push from the cluster)"]);
         assert.deepEqual(withRetention({ enabled: true }, {}, { renderTo: "out" }), [
             "rhcos-forge:image.retention.enabled needs rhcos-forge:kubeconfig and no cluster.renderTo: images are deleted only after the pools report the rollout done, got true",
         ]);

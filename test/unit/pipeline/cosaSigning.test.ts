@@ -1,6 +1,8 @@
-// image.builder cosa with image.signing under mocks: the cosa image gets what a layered one gets
-// after its push, the SBOM step (sbom-image.sh) and then the sign step (sign-image.sh, the same
-// ImageSignature), and the MachineConfigs point at the ref only the sign step hands on.
+// image.builder cosa with image.signing and image.retention under mocks: the cosa image gets what
+// a layered one gets after its push, the SBOM step (sbom-image.sh, which records the push as this
+// host's) and then the sign step (sign-image.sh, the same ImageSignature); the MachineConfigs
+// point at the ref only the sign step hands on; retention prunes after them and the destroy-time
+// cleanup runs after they are gone.
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
@@ -18,7 +20,7 @@ pulumi.runtime.setAllConfig(asAllConfig({
     buildHost: { provider: "ssh", host: "builder.example.com", hostKey: TEST_HOST_KEY },
     mirror: { serve: "background", repos: [{ id: "rhel-9.6-baseos", baseurl: "https://rpm.example.com/baseos/", gpgcheck: false }] },
     image: {
-        base: "cluster", repository: "quay.io/example-org/rhcos", builder: "cosa", signing: { enabled: true },
+        base: "cluster", repository: "quay.io/example-org/rhcos", builder: "cosa", signing: { enabled: true }, retention: { enabled: true, keep: 2, deleteOnDestroy: true },
         cosa: { container: CONTAINER, config: "https://github.com/openshift/os.git", branch: "release-4.19", variant: "rhel-9.6", artifacts: [] },
     },
     cluster: { openshiftVersion: "4.19" },
@@ -46,5 +48,18 @@ describe("image.builder cosa with image.signing", () => {
         assert.equal(signing?.publicKey, pair.publicKey);
         assert.equal(signing?.signature, `quay.io/example-org/rhcos:${ref.split("@")[1]!.replace(":", "-")}.sig`);
         assert.equal((await valueOf(pulumi.output(program.image.sbom)))?.tag, `quay.io/example-org/rhcos:${ref.split("@")[1]!.replace(":", "-")}.sbom`);
+    });
+
+    it("records the cosa push for retention, prunes after the rollout and deletes on destroy after the MachineConfigs", async () => {
+        const sbom = find("command:remote:Command", "image-sbom-sbom");
+        assert.ok(String(sbom.inputs.create).includes(`RF_RECORD_BUILD=cosa-${(await valueOf(pulumi.output(program.cosa)))?.buildId}`), String(sbom.inputs.create));
+        const prune = find("command:remote:Command", "image-retention-prune");
+        const cleanup = find("command:remote:Command", "image-cleanup-registry");
+        assert.match(String(prune.inputs.create), /RF_KEEP=2/);
+        assert.match(String(cleanup.inputs.delete), /RF_MODE=destroy/);
+        for (const mc of registrations.filter(r => r.type === "kubernetes:machineconfiguration.openshift.io/v1:MachineConfig")) {
+            assert.ok(dependsOnTransitively(prune, mc), `prune waits for ${mc.name}`);
+            assert.ok(dependsOnTransitively(mc, cleanup), `${mc.name} goes before the cleanup on destroy`);
+        }
     });
 });

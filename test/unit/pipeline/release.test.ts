@@ -83,6 +83,7 @@ describe("cosa + release + rollout.method release", () => {
             "rhcos-forge:image:ClusterBaseImage::base",
             "rhcos-forge:image:CosaBuild::image",
             "rhcos-forge:image:ImageSbom::image-sbom",
+            "rhcos-forge:image:RegistryCleanup::image-cleanup",
             "rhcos-forge:mirror:RepoMirror::mirror",
             "rhcos-forge:release:ReleaseImage::release",
             "rhcos-forge:rollout:ReleaseRollout::rollout",
