@@ -25,6 +25,7 @@ let keyA: SigningKeyInfo;
 let keyB: SigningKeyInfo;
 const images: Record<string, string> = {};
 const signTimes: number[] = [];
+const stepTimes: Record<string, number[]> = {};
 
 const REPO_NAME = "rhcos-forge/node";
 const repo = (): string => `${reg.host}/${REPO_NAME}`;
@@ -58,10 +59,13 @@ async function sign(ref: string, key: SigningKeyInfo, opts: { password?: string;
   const t0 = Date.now();
   const res = await host.script(
     "sign-image.sh",
-    { RF_ROOT: root, RF_IMAGE_REF: ref, RF_TLS_VERIFY: "false" },
+    { RF_ROOT: root, RF_IMAGE_REF: ref, RF_TLS_VERIFY: "false", RF_LOG_TIMES: "1" },
     { input: renderSignBundle(bundleKey, reg.authJson(opts.password)) },
   );
   signTimes.push(Date.now() - t0);
+  // per step, from lib.sh's `step "<name>" at <epoch ms>` lines: only runs that signed
+  const steps = [...res.stderr.matchAll(/step "([a-z ]+)" at (\d+)/g)].map((m) => [m[1]!, Number(m[2])] as const);
+  for (let i = 0; i + 1 < steps.length; i++) (stepTimes[steps[i]![0]] ??= []).push(steps[i + 1]![1] - steps[i]![1]);
   return res;
 }
 
@@ -339,4 +343,6 @@ test("the key and passphrase never outlive a run and never appear in any output"
   assert.deepEqual(leakedSecrets(), []);
   const sorted = [...signTimes].sort((a, b) => a - b);
   console.log(`sign-image.sh over SSH: median ${sorted[Math.floor(sorted.length / 2)]} ms of ${sorted.length} runs (min ${sorted[0]}, max ${sorted[sorted.length - 1]})`);
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  console.log(`sign-image.sh steps (median ms, runs): ${Object.entries(stepTimes).map(([k, v]) => `${k} ${median(v)} (${v.length})`).join(", ")}`);
 });
