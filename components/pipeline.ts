@@ -16,7 +16,8 @@ import { DRIVER_TOOLKIT_BASE, DriverToolkitImage } from "./image/driverToolkit";
 import { renderOnClusterContainerfile } from "./image/containerfile";
 import { CosaBuild } from "./image/cosaBuild";
 import { PublishedArtifact } from "./image/cosaInputs";
-import { ImageRetention } from "./image/imageRetention";
+import { ImageRetention, RegistryCleanup } from "./image/imageRetention";
+import { ImageSbom } from "./image/imageSbom";
 import { ImageSignature } from "./image/imageSignature";
 import { LayeredImage, PackageDiff, SbomRef } from "./image/layeredImage";
 import { inspectSigningKey } from "./image/signing";
@@ -102,16 +103,18 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
     }
 
     /**
-     * The ClusterImagePolicy for image.repository (image.signing.clusterPolicy), declared before
-     * the MachineConfigs: the returned ref carries the policy as a dependency.
+     * The ClusterImagePolicy for image.repository (image.signing.clusterPolicy), or the policy
+     * MachineConfigs (image.signing.machineConfigPolicy), declared before the MachineConfigs that
+     * point at the image: the returned ref carries the policy as a dependency.
      */
     function trusted(c: StackConfig, signing: StackOutputs["signing"], imageRef: pulumi.Output<string>): pulumi.Output<string> {
-        if (signing === undefined || !c.image.signing.clusterPolicy) return imageRef;
+        if (signing === undefined || !(c.image.signing.clusterPolicy || c.image.signing.machineConfigPolicy)) return imageRef;
         const policy = new ImageTrustPolicy("image-trust", {
             provider: requireCluster(clusterWriter),
             openshiftVersion: c.cluster.openshiftVersion,
             repository: c.image.repository,
             publicKey: signing.publicKey,
+            machineConfigPools: c.image.signing.machineConfigPolicy ? c.rollout.pools.map(p => p.name) : undefined,
         });
         return pulumi.all([imageRef, policy.name]).apply(([ref]) => ref);
     }
@@ -132,6 +135,20 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             registryAuth: secret(c.registryAuth),
             tlsVerify: c.image.tlsVerify,
         });
+    }
+
+    /**
+     * On destroy, the images this host pushed go only with image.retention.deleteOnDestroy, and
+     * only after the MachineConfigs: everything reading the image ref depends on the cleanup.
+     */
+    function registryCleanup(c: StackConfig, host: HostHandle, after: pulumi.Resource): RegistryCleanup {
+        return new RegistryCleanup("image-cleanup", {
+            host,
+            repository: c.image.repository,
+            deleteOnDestroy: c.image.retention.deleteOnDestroy,
+            registryAuth: secret(c.registryAuth),
+            tlsVerify: c.image.tlsVerify,
+        }, { dependsOn: [after] });
     }
 
     /**
@@ -186,13 +203,26 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             registryAuth: secret(c.registryAuth),
             tlsVerify: c.image.tlsVerify,
         });
-        const signed = signImage(c, host.handle, built.ref);
+        // The same SBOM a layered build attaches, from the pushed image's rpmdb, the config
+        // commit as its origin; signing and the rollout wait for it, as they wait for a build.
+        const sbom = new ImageSbom("image-sbom", {
+            host: host.handle,
+            ref: built.ref,
+            source: built.configCommit.apply(commit => `${cosaCfg.config}@${commit}`),
+            recordAs: built.buildId.apply(id => `cosa-${id}`),
+            registryAuth: secret(c.registryAuth),
+            tlsVerify: c.image.tlsVerify,
+        });
+        const cleanup = registryCleanup(c, host.handle, sbom);
+        const signed = signImage(c, host.handle, pulumi.all([built.ref, sbom.sbom, cleanup.listed]).apply(([ref]) => ref));
+        const rolledOut = rollOut(c, host.handle, signed.ref, trusted(c, signed.signing, signed.ref));
+        retain(c, host.handle, [signed.ref], rolledOut.rolled);
         return {
-            image: { ref: signed.ref, digest: built.digest, base: pulumi.output("") },
+            image: { ref: signed.ref, digest: built.digest, base: pulumi.output(""), sbom: sbom.sbom },
             containerfile: pulumi.output(""),
             mirror: { baseUrl: repoMirror.baseUrl, repos: repoMirror.repos, repoFile: repoMirror.repoFile },
             buildHost: { address: host.address, provider: host.provider },
-            ...rollOut(c, host.handle, signed.ref, trusted(c, signed.signing, signed.ref)),
+            ...rolledOut,
             cosa: { buildId: built.buildId, configCommit: built.configCommit, artifacts: built.artifacts },
             signing: signed.signing,
         };
@@ -268,7 +298,9 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             buildArgs: c.image.buildArgs,
             tlsVerify: c.image.tlsVerify,
         });
-        const signed = signImage(c, host.handle, layered.ref);
+        const cleanup = registryCleanup(c, host.handle, layered);
+        const pushed = pulumi.all([layered.ref, cleanup.listed]).apply(([ref]) => ref);
+        const signed = signImage(c, host.handle, pushed);
         // Release gate: the MachineConfig never points at an image built on another RHCOS than the
         // cluster's (known in preview too: the base is config or a read, so preview fails early).
         const imageRef = clusterBase === undefined ? signed.ref

@@ -97,9 +97,11 @@ export function parseStackConfig(allConfig: Record<string, string>): StackConfig
     const unparsable = new Set(problems.map(p => p.split(" ")[0]));
     const result = stackConfigSchema.safeParse(raw);
     if (!result.success) {
-        problems.push(...result.error.issues
+        // A loop, not push(...): a stack with thousands of bad list entries yields more issues
+        // than a spread call can pass as arguments (RangeError, found by the config fuzz test).
+        for (const line of result.error.issues
             .filter(i => !unparsable.has(keyName(i.path.slice(0, 1))))
-            .flatMap(i => formatIssue(i, raw)));
+            .flatMap(i => formatIssue(i, raw))) problems.push(line);
     }
     if (problems.length > 0) throw new ConfigError(problems);
     return (result as z.SafeParseSuccess<StackConfig>).data;

@@ -144,6 +144,12 @@ export interface ScriptStepArgs<T> extends StepArgs {
     readonly validate: (result: unknown) => T;
     /** Replace by deleting first (a step whose delete stops what its create starts). */
     readonly deleteBeforeReplace?: boolean;
+    /**
+     * Never replaced: no triggers (not even the scripts' hash), so a change updates the command in
+     * place and its delete runs only when the resource goes (destroy). For a step whose delete
+     * must not run on a mere replacement (deleting the stack's images).
+     */
+    readonly inPlace?: boolean;
 }
 
 export interface ScriptStep<T> {
@@ -166,7 +172,8 @@ export function scriptStep<T>(
     // Steps run once the host is ready; the readiness step itself names what it waits for.
     const after = opts.dependsOn ?? [host.ready];
     const shipped = shipScripts(opts.shipAs ?? `${component}-scripts`, host, scripts, { parent: opts.parent, dependsOn: after, remoteDir: args.remoteDir });
-    const step = runStep(`${component}-${role}`, host, { ...args, triggers: [...args.triggers, scriptsHash(scripts)] }, {
+    const triggers = args.inPlace ? [] : [...args.triggers, scriptsHash(scripts)];
+    const step = runStep(`${component}-${role}`, host, { ...args, triggers }, {
         parent: opts.parent, dependsOn: [...after, ...shipped], deleteBeforeReplace: args.deleteBeforeReplace,
     });
     const label = `${component}: ${args.scripts.map(s => s.script).join(" + ")}`;

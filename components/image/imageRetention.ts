@@ -2,7 +2,8 @@
 // repository beyond the newest `keep` are deleted by digest with their signatures and SBOMs
 // (prune-images.sh). The digests the stack points at are protected; an image the host did not
 // push is never touched; a registry that refuses deletes gives a warning, not a failure.
-// `pulumi destroy` keeps every image (the step has no delete command).
+// ImageRetention has no delete command: `pulumi destroy` deletes images only through
+// RegistryCleanup, and only with image.retention.deleteOnDestroy.
 import * as pulumi from "@pulumi/pulumi";
 import { HostHandle, scriptStep } from "../host/step";
 
@@ -63,5 +64,44 @@ export class ImageRetention extends pulumi.ComponentResource {
             return checked;
         });
         this.registerOutputs({ result: this.result });
+    }
+}
+
+export interface RegistryCleanupArgs {
+    readonly host: HostHandle;
+    readonly repository: string;
+    /** image.retention.deleteOnDestroy: the delete command deletes (`destroy`) or only lists (`list`). */
+    readonly deleteOnDestroy: boolean;
+    readonly registryAuth?: pulumi.Input<string>;
+    readonly tlsVerify?: boolean;
+}
+
+/**
+ * The destroy-time side of retention: a step whose create only lists the images this host pushed
+ * to the repository and whose delete, on `pulumi destroy`, deletes them all with their signatures
+ * and SBOMs (prune-images.sh RF_MODE destroy) when deleteOnDestroy is set. It exists whatever the
+ * flag, and is never replaced (inPlace), so turning the flag off, editing the script or changing
+ * the auth updates its delete command in place instead of running it. The pipeline makes the
+ * MachineConfigs depend on it, so on destroy it runs after they are gone and before the host.
+ */
+export class RegistryCleanup extends pulumi.ComponentResource {
+    /** The images of ours the create saw (not secret). */
+    public readonly listed: pulumi.Output<PruneResult>;
+
+    constructor(name: string, args: RegistryCleanupArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rhcos-forge:image:RegistryCleanup", name, {}, opts);
+        const bundle = pulumi.secret(pulumi.output(args.registryAuth).apply(auth =>
+            `rhcos-forge-bundle v1\n${auth === undefined ? "" : `authfile ${Buffer.from(auth, "utf8").toString("base64")}\n`}`));
+        const env = { RF_IMAGE_REPO: args.repository, RF_TLS_VERIFY: String(args.tlsVerify ?? true) };
+        const step = scriptStep(name, "registry", args.host, {
+            scripts: [{ script: "prune-images.sh", env: { ...env, RF_MODE: "list" } }],
+            stdin: bundle,
+            triggers: [],
+            inPlace: true,
+            onDelete: { script: "prune-images.sh", env: { ...env, RF_MODE: args.deleteOnDestroy ? "destroy" : "list" } },
+            validate: r => validatePruneResult(r as PruneResult, []),
+        }, { parent: this });
+        this.listed = step.result;
+        this.registerOutputs({ listed: this.listed });
     }
 }

@@ -12,6 +12,7 @@ import { ImageSpec, RenderedImage, renderContainerfile } from "./containerfile";
 import { resolveStageBases } from "./driverToolkit";
 import { sourceReader } from "./sources";
 import { HostHandle, scriptStep } from "../host/step";
+import { validateSbomRef } from "./imageSbom";
 import { MirrorRepo } from "../mirror/repoFiles";
 
 export interface PackageChange {
@@ -90,11 +91,7 @@ export function validateBuildResult(result: BuildResult, repository: string): Bu
     if (result.ref !== `${repository}@${result.digest}` || !DIGEST_REF.test(result.ref)) {
         throw new Error(`build reported ref ${JSON.stringify(result.ref)}, expected ${repository}@${result.digest}`);
     }
-    const sbom = result.sbom as SbomRef | undefined;
-    if (sbom === undefined || !/^sha256:[a-f0-9]{64}$/.test(sbom.digest) || sbom.ref !== `${repository}@${sbom.digest}`
-        || sbom.tag !== `${repository}:${result.digest.replace(":", "-")}.sbom` || !Number.isInteger(sbom.packages)) {
-        throw new Error(`build reported no usable SBOM for ${result.ref}: ${JSON.stringify(sbom)}`);
-    }
+    validateSbomRef(result.sbom as SbomRef | undefined, repository, result.digest, result.ref);
     return result;
 }
 

@@ -10,10 +10,11 @@
 // API per release (CRDs in /work/shared/crds): v1alpha1 in 4.16–4.19, served only with the
 // TechPreviewNoUpgrade feature set; v1 (Default feature set) from 4.20.
 //
-// rhcos-forge never writes /etc/containers/policy.json with a MachineConfig instead: the MCO owns
-// that file (it renders it for every pool from images.config.openshift.io: allowed/blocked
-// registries, the release image's own scope, every ClusterImagePolicy), and a MachineConfig file
-// replaces the whole file, dropping all of that.
+// The MCO owns /etc/containers/policy.json (it renders it for every pool from
+// images.config.openshift.io: allowed/blocked registries, the release image's own scope, every
+// ClusterImagePolicy), and a MachineConfig file replaces the whole file: so the ClusterImagePolicy
+// is the default, and the MachineConfig at the end of this file only a fallback for clusters
+// without the API, built so that it never overrides what the MCO renders.
 import { createHash } from "crypto";
 
 export type ClusterImagePolicyApi = "config.openshift.io/v1" | "config.openshift.io/v1alpha1";
@@ -75,6 +76,67 @@ export function renderClusterImagePolicy(openshiftVersion: string, repository: s
             policy: {
                 rootOfTrust: { policyType: "PublicKey", publicKey: { keyData: Buffer.from(publicKey, "utf8").toString("base64") } },
                 signedIdentity: { matchPolicy: "MatchRepoDigestOrExact" },
+            },
+        },
+    };
+}
+
+// ---------------------------------------------------------------- without the API: a MachineConfig
+// image.signing.machineConfigPolicy, for a cluster that does not serve ClusterImagePolicy (4.16–
+// 4.19 without TechPreviewNoUpgrade). It writes the two files the MCO would render from one:
+// - /etc/containers/policy.json: the MCO's own default (templates/<role>/01-<role>-container-runtime/
+//   _base/files/policy.yaml, release-4.16 … 4.19: insecureAcceptAnything by default, docker-daemon
+//   accepted) plus a sigstoreSigned requirement for the repository only; every other registry keeps
+//   the default. policy.json has no drop-in directory, so the file is whole; the name below sorts
+//   before the MCO's `99-<pool>-generated-registries` (container_runtime_config_controller.go,
+//   registriesConfigIgnition: written only when the cluster's image config blocks or allows
+//   registries or a ClusterImagePolicy exists), so on such a cluster the MCO's file wins and the
+//   cluster-wide settings are never replaced (nodes then do not verify this repository: use a
+//   ClusterImagePolicy there).
+// - a registries.d drop-in of its own for the repository (use-sigstore-attachments), beside the
+//   MCO's sigstore-registries.yaml rather than replacing it.
+
+/** Sorts after the MCO's 00-/01- configs, before `99-<pool>-generated-registries` and our os-image one. */
+export function imagePolicyMachineConfigName(pool: string): string {
+    return `98-${pool}-rhcos-forge-image-policy`;
+}
+
+/** The registries.d drop-in's path: one file per repository, never the MCO's own file. */
+export function registriesDropInPath(repository: string): string {
+    return `/etc/containers/registries.d/${clusterImagePolicyName(repository)}.yaml`;
+}
+
+export interface ImagePolicyMachineConfig {
+    apiVersion: "machineconfiguration.openshift.io/v1";
+    kind: "MachineConfig";
+    metadata: { name: string; labels: Record<string, string> };
+    spec: { config: { ignition: { version: string }; storage: { files: { path: string; mode: number; overwrite: boolean; contents: { source: string } }[] } } };
+}
+
+const dataUrl = (text: string): string => `data:text/plain;charset=utf-8;base64,${Buffer.from(text, "utf8").toString("base64")}`;
+
+/**
+ * The pool's MachineConfig carrying `files` (image/signing.ts renderNodePolicy: the same files the
+ * host tests verify with). Ignition 3.2.0: the MCO of 4.16 and later parses 3.1–3.4 and converts
+ * (pkg/controller/common/helpers.go ParseAndConvertConfig).
+ */
+export function renderImagePolicyMachineConfig(pool: string, repository: string, files: { policyJson: string; registriesD: string }): ImagePolicyMachineConfig {
+    return {
+        apiVersion: "machineconfiguration.openshift.io/v1",
+        kind: "MachineConfig",
+        metadata: {
+            name: imagePolicyMachineConfigName(pool),
+            labels: { "machineconfiguration.openshift.io/role": pool, "app.kubernetes.io/managed-by": "rhcos-forge" },
+        },
+        spec: {
+            config: {
+                ignition: { version: "3.2.0" },
+                storage: {
+                    files: [
+                        { path: "/etc/containers/policy.json", mode: 0o644, overwrite: true, contents: { source: dataUrl(files.policyJson) } },
+                        { path: registriesDropInPath(repository), mode: 0o644, overwrite: true, contents: { source: dataUrl(files.registriesD) } },
+                    ],
+                },
             },
         },
     };

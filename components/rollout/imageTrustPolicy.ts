@@ -14,7 +14,8 @@
 // default (insecureAcceptAnything) still applies to everything else.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { renderClusterImagePolicy } from "../openshift/clusterImagePolicy";
+import { renderClusterImagePolicy, renderImagePolicyMachineConfig } from "../openshift/clusterImagePolicy";
+import { renderNodePolicy } from "../image/signing";
 
 export interface ImageTrustPolicyArgs {
     readonly provider: k8s.Provider;
@@ -24,14 +25,32 @@ export interface ImageTrustPolicyArgs {
     readonly repository: string;
     /** SPKI PEM public key images must be signed by. */
     readonly publicKey: pulumi.Input<string>;
+    /**
+     * image.signing.machineConfigPolicy: these pools get a MachineConfig writing the policy files
+     * instead of a ClusterImagePolicy (clusters without the API).
+     */
+    readonly machineConfigPools?: readonly string[];
 }
 
 export class ImageTrustPolicy extends pulumi.ComponentResource {
-    /** The ClusterImagePolicy's name. */
+    /** The ClusterImagePolicy's name (or the MachineConfigs' names, comma-separated). */
     public readonly name: pulumi.Output<string>;
 
     constructor(name: string, args: ImageTrustPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rhcos-forge:rollout:ImageTrustPolicy", name, {}, opts);
+        if (args.machineConfigPools !== undefined) {
+            const files = pulumi.output(args.publicKey).apply(key => renderNodePolicy(args.repository, key));
+            const mcs = args.machineConfigPools.map(pool => {
+                const { apiVersion, kind, metadata } = renderImagePolicyMachineConfig(pool, args.repository, { policyJson: "", registriesD: "" });
+                return new k8s.apiextensions.CustomResource(`${name}-${pool}-machineconfig`, {
+                    apiVersion, kind, metadata,
+                    spec: files.apply(f => renderImagePolicyMachineConfig(pool, args.repository, f).spec),
+                }, { parent: this, provider: args.provider });
+            });
+            this.name = pulumi.all(mcs.map(mc => mc.metadata.name)).apply(names => names.join(","));
+            this.registerOutputs({ name: this.name });
+            return;
+        }
         // Name, kind and API are known in preview (a key change updates, never replaces, the policy).
         const shape = renderClusterImagePolicy(args.openshiftVersion, args.repository, "-----BEGIN PUBLIC KEY-----");
         const spec = pulumi.output(args.publicKey).apply(key => renderClusterImagePolicy(args.openshiftVersion, args.repository, key).spec);

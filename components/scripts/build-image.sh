@@ -33,7 +33,8 @@
 # the image (artifactType application/spdx+json). podman 4.3 / skopeo 1.9 cannot push to the
 # OCI 1.1 referrers API and docker-registry 2.8 does not serve it, so the artifact is tagged
 # sha256-<hex>.sbom, cosign's tag convention; a registry with referrers support also lists it
-# there through its subject.
+# there through its subject. Query and document are lib.sh's rf_rpm_list and rf_sbom_push, which
+# sbom-image.sh shares for images built elsewhere (cosa).
 set -euo pipefail
 RF_SCRIPT="build-image"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -231,69 +232,16 @@ rf_log "pushed $tag as $ref"
 # ---------------------------------------------------------------- package diff
 rf_step "package diff"
 
-# resolve_in_root <root> <path>: follow symlinks of path inside root
-resolve_in_root() {
-  local root="$1" p="$2" i t
-  for ((i = 0; i < 8; i++)); do
-    if [ -L "$root/$p" ]; then
-      t="$(readlink "$root/$p")"
-      case "$t" in
-        /*) p="${t#/}" ;;
-        *) p="$(dirname "$p")/$t" ;;
-      esac
-    else
-      break
-    fi
-  done
-  printf '%s/%s' "$root" "$p"
-}
-
-# rpm_list <image> <out> [sbom out]: "name<TAB>arch<TAB>[epoch:]version-release" lines; with
-# <sbom out>, also "name<TAB>epoch<TAB>version<TAB>release<TAB>arch<TAB>license<TAB>sourcerpm" lines
-rpm_list() {
-  local image="$1" out="$2" sbom_out="${3:-}" mnt cand dbdir="" copy
-  mnt="$(podman image mount "$image" 2> "$work/mount.log")" \
-    || rf_fail "package diff" "podman image mount $image failed: $(tail -n 1 "$work/mount.log")"
-  rf_on_exit "podman image unmount '$image' >/dev/null 2>&1"
-  for cand in usr/share/rpm var/lib/rpm usr/lib/sysimage/rpm; do
-    cand="$(resolve_in_root "$mnt" "$cand")"
-    if [ -e "$cand/rpmdb.sqlite" ] || [ -e "$cand/Packages" ] || [ -e "$cand/Packages.db" ]; then
-      dbdir="$cand"
-      break
-    fi
-  done
-  copy="$work/rpmdb.$RANDOM$RANDOM"
-  mkdir -p "$copy"
-  if [ -n "$dbdir" ]; then
-    # query a copy: never let rpm/sqlite write into the image's storage
-    cp -a "$dbdir/." "$copy/"
-  fi
-  podman image unmount "$image" > /dev/null 2>&1 || true
-  if [ -z "$dbdir" ]; then
-    rf_log "no rpm database found in $image; treating it as having no packages"
-    : > "$out"
-    [ -z "$sbom_out" ] || : > "$sbom_out"
-    return 0
-  fi
-  # One query in the SBOM's shape; the diff's shape is cut from it.
-  rpm --dbpath "$copy" -qa --qf '%{NAME}\t%|EPOCH?{%{EPOCH}}:{}|\t%{VERSION}\t%{RELEASE}\t%{ARCH}\t%{LICENSE}\t%{SOURCERPM}\n' \
-    2> "$work/rpm.log" | { grep -v '^gpg-pubkey	' || true; } | LC_ALL=C sort > "$work/rpmqa.$$" \
-    || rf_fail "package diff" "rpm -qa on the rpm database of $image failed: $(tail -n 1 "$work/rpm.log")"
-  awk -F '\t' -v OFS='\t' '{ print $1, $5, ($2 == "" ? "" : $2 ":") $3 "-" $4 }' "$work/rpmqa.$$" | LC_ALL=C sort > "$out"
-  if [ -n "$sbom_out" ]; then mv -f "$work/rpmqa.$$" "$sbom_out"; else rm -f "$work/rpmqa.$$"; fi
-  rm -rf "$copy"
-}
-
 # The base is pinned by digest, so its package list never changes: list it once per build host.
 base_rpms="$RF_ROOT/cache/base-rpms-v1/${RF_BASE_IMAGE##*@sha256:}"
 if [ -f "$base_rpms" ]; then
   cp "$base_rpms" "$work/base.rpms"
 else
-  rpm_list "$RF_BASE_IMAGE" "$work/base.rpms"
+  rf_rpm_list "$RF_BASE_IMAGE" "$work/base.rpms"
   mkdir -p "${base_rpms%/*}"
   cp "$work/base.rpms" "$base_rpms.tmp.$$" && mv -f "$base_rpms.tmp.$$" "$base_rpms"
 fi
-rpm_list "$tag" "$work/new.rpms" "$work/sbom.rpms"
+rf_rpm_list "$tag" "$work/new.rpms" "$work/sbom.rpms"
 rf_log "base has $(wc -l < "$work/base.rpms") packages, new image $(wc -l < "$work/new.rpms")"
 
 awk -F '\t' '
@@ -341,71 +289,11 @@ rf_log "packages: ${#added[@]} added, ${#removed[@]} removed, $(grep -c '^C' "$w
 
 # ---------------------------------------------------------------- sbom
 rf_step "sbom"
-rf_need jq
-sbom_started="$(date +%s%N)"
 # the image's own creation time: the same image always gets the same document (and digest)
 created="$(podman image inspect --format '{{.Created.UTC.Format "2006-01-02T15:04:05Z"}}' "$tag" 2> "$work/inspect.log")" \
   || rf_fail "sbom" "podman image inspect $tag failed: $(tail -n 1 "$work/inspect.log")"
-sbom="$work/sbom.spdx.json"
-jq -n --rawfile rpms "$work/sbom.rpms" --arg repo "$RF_IMAGE_REPO" --arg digest "$digest" \
-  --arg base "$RF_BASE_IMAGE" --arg created "$created" '
-  def oci_purl($r; $d): "pkg:oci/\($r | split("/") | last)@\($d | sub(":"; "%3A"))?repository_url=\($r | @uri)";
-  def pkg($id; $name; $version): {SPDXID: $id, name: $name, versionInfo: $version, downloadLocation: "NOASSERTION",
-    filesAnalyzed: false, licenseConcluded: "NOASSERTION", licenseDeclared: "NOASSERTION", copyrightText: "NOASSERTION"};
-  ($rpms | split("\n") | map(select(length > 0) | split("\t"))) as $rows
-  | ($base | split("@")) as $b
-  | ($rows | to_entries | map(.key as $i | .value as [$n, $e, $v, $r, $a, $l, $s]
-      | pkg("SPDXRef-rpm-\($i)"; $n; (if $e == "" then "" else "\($e):" end) + "\($v)-\($r)")
-      + {supplier: "NOASSERTION", sourceInfo: "built from source RPM \($s)", licenseComments: "RPM License tag: \($l)",
-         externalRefs: [{referenceCategory: "PACKAGE-MANAGER", referenceType: "purl",
-           referenceLocator: ("pkg:rpm/\($n | @uri)@\($v)-\($r)?arch=\($a)" + (if $e == "" then "" else "&epoch=\($e)" end) + "&upstream=\($s | @uri)")}]})) as $packages
-  | {
-      spdxVersion: "SPDX-2.3", dataLicense: "CC0-1.0", SPDXID: "SPDXRef-DOCUMENT",
-      name: "\($repo)@\($digest)",
-      documentNamespace: "https://rhcos-forge.invalid/spdx/\($repo | @uri)/\($digest)",
-      creationInfo: {created: $created, creators: ["Tool: rhcos-forge build-image.sh"]},
-      documentDescribes: ["SPDXRef-image"],
-      packages: ([
-        pkg("SPDXRef-image"; $repo; $digest) + {primaryPackagePurpose: "CONTAINER",
-          externalRefs: [{referenceCategory: "PACKAGE-MANAGER", referenceType: "purl", referenceLocator: oci_purl($repo; $digest)}]},
-        pkg("SPDXRef-base"; $b[0]; $b[1]) + {primaryPackagePurpose: "CONTAINER", comment: "the base image the build started FROM",
-          externalRefs: [{referenceCategory: "PACKAGE-MANAGER", referenceType: "purl", referenceLocator: oci_purl($b[0]; $b[1])}]}
-      ] + $packages),
-      relationships: ([
-        {spdxElementId: "SPDXRef-DOCUMENT", relationshipType: "DESCRIBES", relatedSpdxElement: "SPDXRef-image"},
-        {spdxElementId: "SPDXRef-image", relationshipType: "DESCENDANT_OF", relatedSpdxElement: "SPDXRef-base"}
-      ] + ($packages | map({spdxElementId: "SPDXRef-image", relationshipType: "CONTAINS", relatedSpdxElement: .SPDXID})))
-    }' > "$sbom" || rf_fail "sbom" "could not render the SPDX document"
-npkgs="$(jq '.packages | length - 2' "$sbom")"
-
-# the artifact: an OCI layout holding the document, pushed by skopeo as it is (no conversion)
-lay="$work/sbom-layout"
-mkdir -p "$lay/blobs/sha256"
-printf '{}' > "$work/empty.json"
-read -r empty_digest empty_size < <(rf_oci_add_blob "$lay" "$work/empty.json")
-read -r doc_digest doc_size < <(rf_oci_add_blob "$lay" "$sbom")
-skopeo inspect --raw "${tls_opt[@]}" "${auth_opt[@]}" "docker://$ref" > "$work/image.manifest" 2> "$work/inspect.log" \
-  || rf_fail "sbom" "could not read the manifest of $ref: $(rf_registry_why "$work/inspect.log")"
-jq -cn --arg ed "$empty_digest" --argjson es "$empty_size" --arg dd "$doc_digest" --argjson ds "$doc_size" \
-  --arg mt "$(jq -r '.mediaType // "application/vnd.oci.image.manifest.v1+json"' "$work/image.manifest")" \
-  --arg d "$digest" --argjson s "$(stat -c %s "$work/image.manifest")" --arg created "$created" \
-  '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", artifactType: "application/spdx+json",
-    config: {mediaType: "application/vnd.oci.empty.v1+json", digest: $ed, size: $es},
-    layers: [{mediaType: "application/spdx+json", digest: $dd, size: $ds, annotations: {"org.opencontainers.image.title": "sbom.spdx.json"}}],
-    subject: {mediaType: $mt, digest: $d, size: $s},
-    annotations: {"org.opencontainers.image.created": $created}}' > "$work/sbom.manifest"
-read -r sbom_digest sbom_size < <(rf_oci_add_blob "$lay" "$work/sbom.manifest")
-printf '{"imageLayoutVersion":"1.0.0"}' > "$lay/oci-layout"
-jq -cn --arg d "$sbom_digest" --argjson s "$sbom_size" \
-  '{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $d, size: $s, annotations: {"org.opencontainers.image.ref.name": "sbom"}}]}' \
-  > "$lay/index.json"
-sbom_tag="$RF_IMAGE_REPO:${digest/:/-}.sbom"
-if ! rf_run_logged "$work/sbom-push.log" "$work/nosecrets" skopeo --insecure-policy copy --quiet --preserve-digests \
-  "--dest-tls-verify=$RF_TLS_VERIFY" "${auth_opt[@]}" "oci:$lay:sbom" "docker://$sbom_tag"; then
-  rf_fail "sbom" "could not push $sbom_tag: $(rf_registry_why "$work/sbom-push.log")"
-fi
-sbom_json="{\"ref\":$(rf_json_str "$RF_IMAGE_REPO@$sbom_digest"),\"digest\":$(rf_json_str "$sbom_digest"),\"tag\":$(rf_json_str "$sbom_tag"),\"packages\":$npkgs}"
-rf_log "SBOM ($npkgs RPMs, SPDX 2.3) pushed as $sbom_tag ($sbom_digest) in $(( ($(date +%s%N) - sbom_started) / 1000000 )) ms"
+rf_sbom_push "$work/sbom.rpms" "$RF_IMAGE_REPO" "$digest" "$created" "$RF_BASE_IMAGE" ""
+sbom_json="$RF_SBOM_JSON"
 
 # ---------------------------------------------------------------- result
 rf_step "result"

@@ -10,12 +10,18 @@
 # warning, not a failure. A pruned build's result.json becomes pruned.json, so a later build of
 # the same inputs pushes again.
 #
+# RF_MODE list (the create of the destroy-time cleanup, image.retention.deleteOnDestroy) deletes
+# nothing and reports every image of ours as kept; RF_MODE destroy (its delete, on `pulumi
+# destroy`) deletes every image of ours, ignoring RF_KEEP and RF_PROTECT: the stack that pointed
+# at them is going away. Both still consider only the images this host's builds pushed.
+#
 # env:
 #   RF_ROOT         work dir (default /var/lib/rhcos-forge)
 #   RF_IMAGE_REPO   the repository (no tag, no digest)
 #   RF_KEEP         how many of the newest images to keep (>= 1, default 5)
 #   RF_PROTECT      space-separated sha256:<hex> digests never deleted
 #   RF_TLS_VERIFY   true (default) | false
+#   RF_MODE         prune (default) | list | destroy
 #
 # stdin (bundle, optional): rhcos-forge-bundle v1 / authfile <base64 auth.json>
 #
@@ -32,9 +38,14 @@ RF_IMAGE_REPO="${RF_IMAGE_REPO:-}"
 RF_KEEP="${RF_KEEP:-5}"
 RF_PROTECT="${RF_PROTECT:-}"
 RF_TLS_VERIFY="$(rf_bool "${RF_TLS_VERIFY:-true}")"
+RF_MODE="${RF_MODE:-prune}"
 
 # ---------------------------------------------------------------- arguments
 rf_step "arguments"
+case "$RF_MODE" in
+  prune | list | destroy) ;;
+  *) rf_fail "arguments" "RF_MODE must be prune, list or destroy, got: '$RF_MODE'" ;;
+esac
 { [[ "$RF_IMAGE_REPO" =~ ^[A-Za-z0-9][A-Za-z0-9._:/-]*$ ]] && [[ "${RF_IMAGE_REPO##*/}" != *:* ]]; } \
   || rf_fail "arguments" "RF_IMAGE_REPO must be a repository without tag or digest, got: '$RF_IMAGE_REPO'"
 [[ "$RF_KEEP" =~ ^[1-9][0-9]{0,3}$ ]] || rf_fail "arguments" "RF_KEEP must be a whole number >= 1, got: '$RF_KEEP'"
@@ -86,7 +97,11 @@ if [ -d "$RF_ROOT/builds" ]; then
     grep -q "^$digest " "$ours" || printf '%s %s\n' "$digest" "$f" >> "$ours"
   done < <(find "$RF_ROOT/builds" -mindepth 2 -maxdepth 2 -name result.json -printf '%T@ %p\n' | sort -rn | cut -d' ' -f2-)
 fi
-rf_log "$(wc -l < "$ours") image(s) of $RF_IMAGE_REPO pushed from this host; keeping the newest $RF_KEEP and ${#protect[@]} protected"
+case "$RF_MODE" in
+  prune) rf_log "$(wc -l < "$ours") image(s) of $RF_IMAGE_REPO pushed from this host; keeping the newest $RF_KEEP and ${#protect[@]} protected" ;;
+  list) rf_log "$(wc -l < "$ours") image(s) of $RF_IMAGE_REPO pushed from this host; deleting none" ;;
+  destroy) rf_log "$(wc -l < "$ours") image(s) of $RF_IMAGE_REPO pushed from this host; deleting all of them (destroy)" ;;
+esac
 
 # ---------------------------------------------------------------- prune
 rf_step "prune"
@@ -112,7 +127,12 @@ while read -r digest file; do
   n=$((n + 1))
   is_protected=false
   for d in "${protect[@]}"; do [ "$d" != "$digest" ] || is_protected=true; done
-  if [ "$n" -le "$RF_KEEP" ] || [ "$is_protected" = true ]; then
+  keep_it=false
+  case "$RF_MODE" in
+    list) keep_it=true ;;
+    prune) if [ "$n" -le "$RF_KEEP" ] || [ "$is_protected" = true ]; then keep_it=true; fi ;;
+  esac
+  if [ "$keep_it" = true ]; then
     kept+=("$digest")
     continue
   fi

@@ -1,7 +1,8 @@
 // image.signing with the real engine on the local stack: the key and passphrase set as stack
 // secrets, the image signed after the push, the ClusterImagePolicy rendered beside the
 // MachineConfigs, the public key an output, a node-side check (upstream containers/image) that
-// accepts the signed digest, and a key rotation that re-signs without a rebuild.
+// accepts the signed digest, a key rotation that re-signs without a rebuild, and a destroy with
+// image.retention.deleteOnDestroy that deletes the image with its signature and SBOM.
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -96,10 +97,26 @@ describe("image.signing with the real engine", () => {
         assert.equal(Buffer.from(cip!.spec.policy.rootOfTrust.publicKey.keyData, "base64").toString(), keyB.publicKey);
     });
 
-    it("3. the keys and passphrases appear in no command output nor the exported state; destroy removes the rendered policy", async () => {
+    it("3. the keys and passphrases appear in no command output nor the exported state; destroy with deleteOnDestroy removes the policy, then the image and its attachments", async () => {
         assert.ok(await assertStateHoldsNoSecrets(e2e, STACK, [passA, passB]) >= 4);
+        const { image } = await outputs();
+        const [repo, digest] = image.ref.split("@") as [string, string];
+        const auth = e2e.env.path("cleanup-auth.json");
+        writeFileSync(auth, e2e.services.authJson, { mode: 0o600 });
+        const inRegistry = async (ref: string): Promise<boolean> =>
+            (await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--authfile", auth, `docker://${ref}`], { check: false })).code === 0;
+        const attachments = [`${repo}:${digest.replace(":", "-")}.sig`, `${repo}:${digest.replace(":", "-")}.sbom`];
+        for (const ref of [image.ref, ...attachments]) assert.equal(await inRegistry(ref), true, `${ref} before destroy`);
+        // the flag changes the cleanup's delete command in place: no rebuild, nothing deleted yet
+        const builds = e2e.buildCount();
+        e2e.configure({ image: { signing: { enabled: true }, retention: { deleteOnDestroy: true } } });
+        await e2e.run(["up", "--yes"]);
+        assert.equal(e2e.buildCount(), builds, "no rebuild");
+        assert.equal(await inRegistry(image.ref), true, "an up with the flag deletes nothing");
         await e2e.run(["destroy", "--yes"]);
         assert.deepEqual(renderedPolicies(), []);
+        assert.deepEqual(e2e.renderedMachineConfigs(), {});
+        for (const ref of [image.ref, ...attachments]) assert.equal(await inRegistry(ref), false, `${ref} deleted on destroy`);
         assert.deepEqual(leakedSecrets(), []);
     });
 });

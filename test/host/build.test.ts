@@ -180,6 +180,76 @@ test("the image's SPDX 2.3 SBOM is in the registry, refers to the image and list
   console.log(`SBOM step: ${ms} ms for ${qa.length} RPMs`);
 });
 
+test("sbom-image.sh gives an image pushed elsewhere (a cosa build) the same SBOM from its pulled rpmdb, with its config commit as origin", async () => {
+  // the first build's image copied, as is, to a repository of its own: what `cosa push-container` leaves
+  const osRepo = `${reg.host}/rhcos-forge/cosa-os`;
+  const digest = resultJson(first).digest;
+  await run("skopeo", ["copy", "-q", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false",
+    "--src-creds", `${reg.user}:${reg.password}`, "--dest-creds", `${reg.user}:${reg.password}`, `docker://${resultJson(first).ref}`, `docker://${osRepo}:419.96.1`]);
+  const osRef = `${osRepo}@${digest}`;
+  const source = `https://github.com/openshift/os.git@${"ab12".repeat(10)}`;
+  const sbom = (vars: Record<string, string> = {}) => host.script("sbom-image.sh",
+    { RF_ROOT: root, RF_IMAGE_REF: osRef, RF_SBOM_SOURCE: source, RF_RECORD_BUILD: "cosa-419.96.1", RF_TLS_VERIFY: "false", RF_LOG_TIMES: "1", ...vars },
+    { input: `rhcos-forge-bundle v1\nauthfile ${Buffer.from(reg.authJson()).toString("base64")}\n` });
+  const present = async (): Promise<number> => (await run("podman", ["image", "exists", osRef], { check: false })).code;
+  const before = await present();
+  const res = await sbom();
+  assert.equal(res.code, 0, res.stderr.slice(-3000));
+  assert.equal(res.stdout.trim().split("\n").length, 1, "stdout carries only the result line");
+  assert.equal(await present(), before, "the host's image storage is left as it was (what the step pulled goes again)");
+  const r = res.json as unknown as { ref: string; digest: string; tag: string; packages: number };
+  assert.equal(r.tag, `${osRepo}:${digest.replace(":", "-")}.sbom`);
+  assert.equal(r.ref, `${osRepo}@${r.digest}`);
+  const raw = (await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--creds", `${reg.user}:${reg.password}`, `docker://${r.tag}`])).stdout;
+  assert.equal(`sha256:${createHash("sha256").update(raw).digest("hex")}`, r.digest);
+  const manifest = JSON.parse(raw) as { artifactType: string; subject: { digest: string }; layers: { digest: string }[] };
+  assert.equal(manifest.artifactType, "application/spdx+json");
+  assert.equal(manifest.subject.digest, digest, "the artifact's subject is the image");
+  const auth = { Authorization: `Basic ${Buffer.from(`${reg.user}:${reg.password}`).toString("base64")}` };
+  const doc = (await (await fetch(`http://${reg.host}/v2/rhcos-forge/cosa-os/blobs/${manifest.layers[0]!.digest}`, { headers: auth })).json()) as {
+    spdxVersion: string; creationInfo: { creators: string[] }; packages: SpdxPackage[]; relationships: { spdxElementId: string; relationshipType: string; relatedSpdxElement: string }[];
+  };
+  assert.equal(doc.spdxVersion, "SPDX-2.3");
+  assert.deepEqual(doc.creationInfo.creators, ["Tool: rhcos-forge sbom-image.sh"]);
+  const byId = new Map(doc.packages.map((p) => [p.SPDXID, p]));
+  assert.equal(byId.get("SPDXRef-image")?.versionInfo, digest);
+  assert.equal(byId.has("SPDXRef-base"), false, "no base image: a cosa build starts from its config");
+  const src = byId.get("SPDXRef-source") as (SpdxPackage & { downloadLocation?: string }) | undefined;
+  assert.equal(src?.name, "https://github.com/openshift/os.git");
+  assert.equal(src?.versionInfo, "ab12".repeat(10));
+  assert.equal(src?.downloadLocation, `git+${source}`);
+  assert.ok(doc.relationships.some((x) => x.spdxElementId === "SPDXRef-image" && x.relationshipType === "GENERATED_FROM" && x.relatedSpdxElement === "SPDXRef-source"));
+  // exactly the RPMs of the image's own rpmdb
+  const mnt = await mountPushed(env, reg, osRef);
+  const qa = (await run("rpm", ["--dbpath", join(mnt, "usr/share/rpm"), "-qa", "--qf", "%{NAME} %{VERSION}-%{RELEASE} %{ARCH} %{LICENSE} %{SOURCERPM}\\n"])).stdout
+    .split("\n").filter((l) => l).sort();
+  const listed = doc.packages.filter((p) => p.SPDXID.startsWith("SPDXRef-rpm-")).map((p) => {
+    const arch = /[?&]arch=([^&]+)/.exec(p.externalRefs?.[0]?.referenceLocator ?? "")?.[1];
+    return `${p.name} ${p.versionInfo} ${arch} ${p.licenseComments?.replace(/^RPM License tag: /, "")} ${p.sourceInfo?.replace(/^built from source RPM /, "")}`;
+  }).sort();
+  assert.ok(qa.length >= 2, qa.join("\n"));
+  assert.deepEqual(listed, qa);
+  assert.equal(r.packages, qa.length);
+  const steps = [...res.stderr.matchAll(/step "([a-z ]+)" at (\d+)/g)].map((m) => [m[1]!, Number(m[2])] as const);
+  const at = (name: string): number => steps.find(([n]) => n === name)?.[1] ?? NaN;
+  console.log(`sbom-image.sh: pull ${at("rpms") - at("pull")} ms, rpm query ${at("sbom") - at("rpms")} ms, document + push ${at("result") - at("sbom")} ms (${qa.length} RPMs)`);
+
+  // the push is recorded as this host's: retention (prune-images.sh) counts it as ours
+  assert.equal(JSON.parse(readFileSync(join(root, "builds", "cosa-419.96.1", "result.json"), "utf8")).ref, osRef);
+  const ours = await host.script("prune-images.sh", { RF_ROOT: root, RF_IMAGE_REPO: osRepo, RF_MODE: "list", RF_TLS_VERIFY: "false" }, { input: "rhcos-forge-bundle v1\n" });
+  assert.equal(ours.code, 0, ours.stderr.slice(-3000));
+  assert.deepEqual((ours.json as unknown as { kept: string[] }).kept, [digest]);
+
+  // a re-run reuses the attachment in the registry; a bad source stops before anything
+  const again = await sbom();
+  assert.equal(again.code, 0, again.stderr.slice(-3000));
+  assert.deepEqual(again.json, res.json);
+  assert.match(again.stderr, /already in the registry/);
+  const bad = await sbom({ RF_SBOM_SOURCE: "not a url" });
+  assert.equal(bad.failure?.step, "arguments");
+  assert.equal((await sbom({ RF_RECORD_BUILD: "../escape" })).failure?.step, "arguments");
+});
+
 test("a second run with the same RF_BUILD_ID does not build and prints the same result", async () => {
   const files = contextFiles(
     layeredContainerfile({ base: bases.plain, mirrorPort, mirrorPath: "fixtures", install: ["rf-hello"], enable: ["rf-hello.service"] }),

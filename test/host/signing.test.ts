@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { BuildHost, Env, Registry, addSecret, failureLines, freePort, leakedSecrets, run, startBuildHost, startRegistry, resultJson, waitFor, writeRegistryConfig, type RemoteResult } from "./harness";
 import { ensurePolicyCheck } from "../../dev/policyCheck";
 import { generateSigningKey, inspectSigningKey, renderNodePolicy, renderSignBundle, type SigningKeyInfo } from "../../components/image/signing";
+import { registriesDropInPath, renderImagePolicyMachineConfig } from "../../components/openshift/clusterImagePolicy";
 
 let env: Env;
 let host: BuildHost;
@@ -24,6 +25,7 @@ let keyA: SigningKeyInfo;
 let keyB: SigningKeyInfo;
 const images: Record<string, string> = {};
 const signTimes: number[] = [];
+const stepTimes: Record<string, number[]> = {};
 
 const REPO_NAME = "rhcos-forge/node";
 const repo = (): string => `${reg.host}/${REPO_NAME}`;
@@ -39,17 +41,17 @@ function newKey(passphrase: string): SigningKeyInfo {
 }
 
 /** a tiny image (one file) pushed to the node repository; returns repo@digest */
-async function pushTiny(name: string): Promise<string> {
+async function pushTiny(name: string, repoName = REPO_NAME): Promise<string> {
   const ctx = env.mkdir("tiny", name);
   writeFileSync(join(ctx, "f"), `${name}\n`);
   writeFileSync(join(ctx, "Containerfile"), "FROM scratch\nCOPY f /f\n");
-  const tag = `${repo()}:${name}`;
+  const tag = `${reg.host}/${repoName}:${name}`;
   await run("podman", ["build", "-q", "-t", tag, ctx]);
   const digestFile = join(ctx, "digest");
   await run("podman", ["push", "-q", "--tls-verify=false", "--authfile", authFile, "--digestfile", digestFile, tag, `docker://${tag}`]);
   await run("podman", ["rmi", "-f", tag], { check: false });
   const digest = (await run("cat", [digestFile])).stdout.trim();
-  return `${repo()}@${digest}`;
+  return `${reg.host}/${repoName}@${digest}`;
 }
 
 async function sign(ref: string, key: SigningKeyInfo, opts: { password?: string; publicKey?: string } = {}): Promise<RemoteResult> {
@@ -57,20 +59,27 @@ async function sign(ref: string, key: SigningKeyInfo, opts: { password?: string;
   const t0 = Date.now();
   const res = await host.script(
     "sign-image.sh",
-    { RF_ROOT: root, RF_IMAGE_REF: ref, RF_TLS_VERIFY: "false" },
+    { RF_ROOT: root, RF_IMAGE_REF: ref, RF_TLS_VERIFY: "false", RF_LOG_TIMES: "1" },
     { input: renderSignBundle(bundleKey, reg.authJson(opts.password)) },
   );
   signTimes.push(Date.now() - t0);
+  // per step, from lib.sh's `step "<name>" at <epoch ms>` lines: only runs that signed
+  const steps = [...res.stderr.matchAll(/step "([a-z ]+)" at (\d+)/g)].map((m) => [m[1]!, Number(m[2])] as const);
+  for (let i = 0; i + 1 < steps.length; i++) (stepTimes[steps[i]![0]] ??= []).push(steps[i + 1]![1] - steps[i]![1]);
   return res;
 }
 
-/** the node's verdict on `ref` under the policy for `key` */
+/** the node's verdict on `ref` under the policy for `key` (the files the MCO renders from the ClusterImagePolicy) */
 async function nodeCheck(ref: string, key: SigningKeyInfo): Promise<{ allowed: boolean; why: string }> {
-  const dir = env.mkdir("policy", key.fingerprint.slice(0, 12));
   const files = renderNodePolicy(repo(), key.publicKey);
-  writeFileSync(join(dir, "policy.json"), files.policyJson);
+  return policyCheckWith(ref, `cip-${key.fingerprint.slice(0, 12)}`, files.policyJson, { "sigstore-registries.yaml": files.registriesD });
+}
+
+async function policyCheckWith(ref: string, name: string, policyJson: string, registriesD: Record<string, string>): Promise<{ allowed: boolean; why: string }> {
+  const dir = env.mkdir("policy", name);
+  writeFileSync(join(dir, "policy.json"), policyJson);
   mkdirSync(join(dir, "registries.d"), { recursive: true });
-  writeFileSync(join(dir, "registries.d", "sigstore-registries.yaml"), files.registriesD);
+  for (const [f, text] of Object.entries(registriesD)) writeFileSync(join(dir, "registries.d", f), text);
   const res = await run(policyCheck, [
     "--policy", join(dir, "policy.json"), "--registries.d", join(dir, "registries.d"), "--authfile", authFile, "--tls-verify=false", ref,
   ], { check: false });
@@ -133,6 +142,20 @@ test("an image signed by another key is refused", async () => {
   assert.match(verdict.why, /rejected: .*(signature|verif|key)/i);
 });
 
+test("without the ClusterImagePolicy API: the policy MachineConfig's own files (policy.json and a registries.d drop-in) allow the signed digest and refuse the others", async () => {
+  const mc = renderImagePolicyMachineConfig("worker", repo(), renderNodePolicy(repo(), keyA.publicKey));
+  const files = Object.fromEntries(mc.spec.config.storage.files.map((f) => [f.path, Buffer.from(f.contents.source.replace(/^data:[^,]*;base64,/, ""), "base64").toString("utf8")]));
+  const dropIn = registriesDropInPath(repo());
+  const check = (ref: string) => policyCheckWith(ref, "machineconfig", files["/etc/containers/policy.json"]!, { [dropIn.split("/").pop()!]: files[dropIn]! });
+  assert.deepEqual(await check(images.signed!), { allowed: true, why: "" });
+  assert.match((await check(images.unsigned!)).why, /signature was required, but no signature exists/);
+  assert.equal((await check(images.other!)).allowed, false, "signed by another key");
+  // every other registry keeps the default: an image elsewhere needs no signature
+  const elsewhere = await pushTiny("elsewhere", "other-team/app");
+  const verdict = await check(elsewhere);
+  assert.equal(verdict.allowed, true, verdict.why);
+});
+
 test("re-running with the same key signs nothing; a new key adds its signature beside the old one", async () => {
   const again = await sign(images.signed!, keyA);
   assert.equal(again.code, 0, again.stderr.slice(-3000));
@@ -176,8 +199,8 @@ async function exists(ref: string): Promise<boolean> {
   return (await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--authfile", authFile, `docker://${ref}`], { check: false })).code === 0;
 }
 
-async function prune(vars: Record<string, string>, r: Registry = reg): Promise<RemoteResult> {
-  return host.script("prune-images.sh", { RF_ROOT: root, RF_IMAGE_REPO: `${r.host}/${REPO_NAME}`, RF_TLS_VERIFY: "false", ...vars }, {
+async function prune(vars: Record<string, string>, r: Registry = reg, repoName = REPO_NAME): Promise<RemoteResult> {
+  return host.script("prune-images.sh", { RF_ROOT: root, RF_IMAGE_REPO: `${r.host}/${repoName}`, RF_TLS_VERIFY: "false", ...vars }, {
     input: `rhcos-forge-bundle v1\nauthfile ${Buffer.from(r.authJson()).toString("base64")}\n`,
   });
 }
@@ -218,6 +241,72 @@ test("retention keeps the newest N and every protected digest, deletes the rest 
   assert.ok((await prune({ RF_KEEP: "0" })).failure?.step === "arguments", "keep must be at least 1");
 });
 
+interface Pruned { kept: string[]; deleted: string[]; refused: string[]; warnings: string[] }
+
+test("retention across a sequence of builds and rollouts keeps exactly the newest N plus what is rolled out; destroy with deleteOnDestroy deletes exactly ours", async () => {
+  const SEQ = "rhcos-forge/sequence";
+  const d = (ref: string): string => ref.split("@")[1]!;
+  const sigOf = (ref: string): string => `${ref.split("@")[0]}:${d(ref).replace(":", "-")}.sig`;
+  const foreign = await pushTiny("seq-foreign", SEQ);
+  const built: string[] = [];
+  /**
+   * one build (pushed, signed, recorded as build-image.sh does) rolled out, then retention with
+   * keep 2; `pinned`: builds (1-based) some pool's MachineConfig still points at
+   */
+  const round = async (pinned: number[]): Promise<Pruned> => {
+    const ref = await pushTiny(`seq-${built.length + 1}`, SEQ);
+    assert.equal((await sign(ref, keyA)).code, 0);
+    built.push(ref);
+    await recordBuild(`seq-${built.length}`, ref, 1000 - built.length * 100);
+    const protect = [ref, ...pinned.map(n => built[n - 1]!)].map(d).join(" ");
+    const res = await prune({ RF_KEEP: "2", RF_PROTECT: protect }, reg, SEQ);
+    assert.equal(res.code, 0, res.stderr.slice(-3000));
+    return resultJson(res) as unknown as Pruned;
+  };
+  /** what of ours is still in the registry, with its signature */
+  const present = async (): Promise<string[]> => {
+    const out: string[] = [];
+    for (const ref of built) {
+      const has = await exists(ref);
+      assert.equal(await exists(sigOf(ref)), has, `${ref}: image and signature go together`);
+      if (has) out.push(d(ref));
+    }
+    return out;
+  };
+  const at = (...i: number[]): string[] => i.map(n => d(built[n - 1]!));
+
+  // build 1, 2, 3: each rolled out, the newest two kept
+  assert.deepEqual(await round([]), { kept: at(1), deleted: [], refused: [], warnings: [] });
+  assert.deepEqual(await present(), at(1));
+  assert.deepEqual(await round([]), { kept: at(2, 1), deleted: [], refused: [], warnings: [] });
+  assert.deepEqual(await round([]), { kept: at(3, 2), deleted: at(1), refused: [], warnings: [] });
+  assert.deepEqual(await present(), at(2, 3));
+  // build 4 rolled out while a pool still points at build 2: it stays although older than N
+  assert.deepEqual(await round([2]), { kept: at(4, 3, 2), deleted: [], refused: [], warnings: [] });
+  assert.deepEqual(await present(), at(2, 3, 4));
+  // build 5, every pool on it: 2 and 3 go
+  assert.deepEqual(await round([]), { kept: at(5, 4), deleted: at(3, 2), refused: [], warnings: [] });
+  assert.deepEqual(await present(), at(4, 5));
+  assert.ok(await exists(foreign), "an image this host did not push is never touched");
+
+  // the destroy-time cleanup: its create (RF_MODE list) deletes nothing; its delete on destroy
+  // with image.retention.deleteOnDestroy (RF_MODE destroy) deletes every image of ours
+  const listed = await prune({ RF_MODE: "list" }, reg, SEQ);
+  assert.equal(listed.code, 0, listed.stderr.slice(-3000));
+  assert.deepEqual(resultJson(listed) as unknown as Pruned, { kept: at(5, 4), deleted: [], refused: [], warnings: [] });
+  assert.deepEqual(await present(), at(4, 5));
+  const destroyed = await prune({ RF_MODE: "destroy", RF_PROTECT: d(built[4]!) }, reg, SEQ);
+  assert.equal(destroyed.code, 0, destroyed.stderr.slice(-3000));
+  assert.deepEqual(resultJson(destroyed) as unknown as Pruned, { kept: [], deleted: at(5, 4), refused: [], warnings: [] });
+  assert.deepEqual(await present(), []);
+  for (const ref of built) assert.equal(await exists(`${ref.split("@")[0]}:${d(ref).replace(":", "-")}.sbom`), false);
+  assert.ok(await exists(foreign), "destroy never deletes an image this host did not push");
+  for (const n of [4, 5]) assert.ok(existsSync(join(root, "builds", `seq-${n}`, "pruned.json")));
+  const again = await prune({ RF_MODE: "destroy" }, reg, SEQ);
+  assert.deepEqual((resultJson(again) as unknown as Pruned).deleted, [], "nothing left of ours");
+  assert.equal((await prune({ RF_MODE: "delete-all" }, reg, SEQ)).failure?.step, "arguments");
+});
+
 test("a registry that refuses deletes: retention warns and fails nothing", async () => {
   const dir = env.mkdir("registry-nodelete");
   const port = await freePort();
@@ -254,4 +343,6 @@ test("the key and passphrase never outlive a run and never appear in any output"
   assert.deepEqual(leakedSecrets(), []);
   const sorted = [...signTimes].sort((a, b) => a - b);
   console.log(`sign-image.sh over SSH: median ${sorted[Math.floor(sorted.length / 2)]} ms of ${sorted.length} runs (min ${sorted[0]}, max ${sorted[sorted.length - 1]})`);
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  console.log(`sign-image.sh steps (median ms, runs): ${Object.entries(stepTimes).map(([k, v]) => `${k} ${median(v)} (${v.length})`).join(", ")}`);
 });

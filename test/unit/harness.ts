@@ -94,6 +94,11 @@ function commandState(inputs: Record<string, unknown>): Record<string, unknown> 
         stdout = JSON.stringify({ ref: `${repo}@${digest}`, digest, tag: `${repo}:${env("RF_RELEASE_ID")}`, version: "4.19.10", from: env("RF_FROM_RELEASE") });
     } else if (create.includes("prune-images.sh")) {
         stdout = JSON.stringify({ kept: env("RF_PROTECT").split(" ").filter(Boolean), deleted: [], refused: [], warnings: [] });
+    } else if (create.includes("sbom-image.sh")) {
+        const ref = env("RF_IMAGE_REF");
+        const [repo, digest] = [ref.split("@")[0] ?? "", ref.split("@")[1] ?? ""];
+        const d = fakeDigest(`sbom-${digest}`);
+        stdout = JSON.stringify({ ref: `${repo}@${d}`, digest: d, tag: `${repo}:${digest.replace(":", "-")}.sbom`, packages: 498 });
     } else if (create.includes("sign-image.sh")) {
         // The key's fingerprint comes from the public key the bundle carries, as sign-image.sh does.
         const ref = env("RF_IMAGE_REF");

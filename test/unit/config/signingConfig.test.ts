@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ConfigError, parseStackConfig } from "../../../components/config/parse";
+import { checkRetention } from "../../../components/config/signing";
 import { generateSigningKey } from "../../../components/image/signing";
 import { TEST_SECRETS } from "../harness";
 import { loadStackConfig } from "../stackFile";
@@ -50,6 +51,14 @@ describe("image.signing config", () => {
         assert.deepEqual(problems(secrets, { enabled: true, clusterPolicy: false }, { repository: "registry:5000/rhcos" }), []);
     });
 
+    it("image.signing.machineConfigPolicy: instead of the ClusterImagePolicy, with a machineconfig rollout", () => {
+        const secrets = { signingKey: pair.privateKey, signingPassphrase: PASS };
+        assert.deepEqual(problems(secrets, { enabled: true, clusterPolicy: false, machineConfigPolicy: true }), []);
+        assert.deepEqual(problems(secrets, { enabled: true, machineConfigPolicy: true }), [
+            "rhcos-forge:image.signing.machineConfigPolicy needs rhcos-forge:image.signing.clusterPolicy false (both would list the repository in registries.d twice, which containers/image refuses), got true",
+        ]);
+    });
+
     it("image.retention: keep is at least 1, and retention needs a rollout it can wait for", () => {
         const withRetention = (retention: Record<string, unknown>, extra: Record<string, string> = {}, cluster?: Record<string, unknown>): string[] => {
             const config = loadStackConfig("dev", { ...TEST_SECRETS, ...extra });
@@ -60,6 +69,14 @@ describe("image.signing config", () => {
         };
         assert.deepEqual(withRetention({ enabled: true }), []);
         assert.deepEqual(withRetention({ enabled: true, keep: 0 }), ["rhcos-forge:image.retention.keep must be at least 1 (the rolled-out image is always kept), got 0"]);
+        assert.deepEqual(withRetention({ deleteOnDestroy: true }), [], "deleteOnDestroy needs no retention.enabled");
+        const found: string[] = [];
+        const check = (builder: string, method: string): void => checkRetention({ image: { retention: { enabled: false, keep: 5, deleteOnDestroy: true }, builder }, rollout: { method }, cluster: {} },
+            (path, message) => found.push(`${path.join(".")} ${message}`));
+        check("cosa", "release");
+        assert.deepEqual(found, [], "a cosa build records its push too");
+        check("podman", "machineosconfig");
+        assert.deepEqual(found, ["image.retention.deleteOnDestroy needs a rollout.method other than machineosconfig (it deletes what this build host's builds recorded pushing; on-cluster builds push from the cluster)"]);
         assert.deepEqual(withRetention({ enabled: true }, {}, { renderTo: "out" }), [
             "rhcos-forge:image.retention.enabled needs rhcos-forge:kubeconfig and no cluster.renderTo: images are deleted only after the pools report the rollout done, got true",
         ]);

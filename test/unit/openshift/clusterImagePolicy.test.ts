@@ -2,8 +2,8 @@
 // validated against that release's CRD schema, and the scope rule the API server applies in CEL.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { generateSigningKey } from "../../../components/image/signing";
-import { checkPolicyScope, clusterImagePolicyApi, renderClusterImagePolicy } from "../../../components/openshift/clusterImagePolicy";
+import { generateSigningKey, renderNodePolicy } from "../../../components/image/signing";
+import { checkPolicyScope, clusterImagePolicyApi, renderClusterImagePolicy, renderImagePolicyMachineConfig } from "../../../components/openshift/clusterImagePolicy";
 import { validateAgainstCrd } from "../crds";
 
 const { publicKey } = generateSigningKey("cip-test");
@@ -22,6 +22,13 @@ describe("ClusterImagePolicy", () => {
             validateAgainstCrd(`release-${release}`, cip as unknown as Record<string, unknown>);
             assert.deepEqual(cip.spec.scopes, ["quay.io/acme/rhcos-custom"]);
             assert.equal(Buffer.from(cip.spec.policy.rootOfTrust.publicKey.keyData, "base64").toString(), publicKey);
+        });
+    }
+
+    for (const release of RELEASES) {
+        it(`the MachineConfig fallback (no ClusterImagePolicy API) validates against the ${release} MachineConfig CRD`, () => {
+            const mc = renderImagePolicyMachineConfig("worker", "quay.io/acme/rhcos-custom", renderNodePolicy("quay.io/acme/rhcos-custom", publicKey));
+            validateAgainstCrd(`release-${release}`, mc as unknown as Record<string, unknown>);
         });
     }
 

@@ -26,6 +26,7 @@ describe("dev stack resource graph", () => {
             "rhcos-forge:host:BuildHost::build",
             "rhcos-forge:image:ClusterBaseImage::base",
             "rhcos-forge:image:LayeredImage::image",
+            "rhcos-forge:image:RegistryCleanup::image-cleanup",
             "rhcos-forge:mirror:RepoMirror::mirror",
             "rhcos-forge:rollout:OsImageRollout::rollout",
         ]);

@@ -82,6 +82,8 @@ describe("cosa + release + rollout.method release", () => {
             "rhcos-forge:host:BuildHost::build",
             "rhcos-forge:image:ClusterBaseImage::base",
             "rhcos-forge:image:CosaBuild::image",
+            "rhcos-forge:image:ImageSbom::image-sbom",
+            "rhcos-forge:image:RegistryCleanup::image-cleanup",
             "rhcos-forge:mirror:RepoMirror::mirror",
             "rhcos-forge:release:ReleaseImage::release",
             "rhcos-forge:rollout:ReleaseRollout::rollout",
@@ -120,6 +122,23 @@ describe("cosa + release + rollout.method release", () => {
         for (const cmd of registrations.filter(r => r.type === "command:remote:Command")) {
             for (const s of SECRET_VALUES) assert.ok(!JSON.stringify(cmd.inputs.create ?? "").includes(s), `${cmd.name} create carries no secret`);
         }
+    });
+
+    it("attaches the cosa image's SBOM (sbom-image.sh, the config commit as origin) before the release uses the image", async () => {
+        const build = find("command:remote:Command", "image-build");
+        const sbomStep = find("command:remote:Command", "image-sbom-sbom");
+        const rel = find("command:remote:Command", "release-new");
+        assert.ok(dependsOnTransitively(sbomStep, build));
+        assert.ok(dependsOnTransitively(rel, sbomStep), "the release waits for the SBOM");
+        const create = String(sbomStep.inputs.create);
+        const osRef = await valueOf(program.image.ref);
+        assert.ok(create.includes(`RF_IMAGE_REF=${osRef}`), create);
+        assert.ok(create.includes(`RF_SBOM_SOURCE=https://github.com/openshift/os.git@${"0".repeat(40)}`), create);
+        assert.ok(isSecret(sbomStep.raw.stdin), "registry auth on secret stdin");
+        assert.ok(registrations.some(r => r.type === "command:remote:CopyToRemote" && r.name === "image-sbom-scripts-sbom-image"), "sbom-image.sh is shipped");
+        const sbom = await valueOf(pulumi.output(program.image.sbom));
+        assert.equal(sbom?.tag, `quay.io/example-org/rhcos:${osRef.split("@")[1]!.replace(":", "-")}.sbom`);
+        assert.equal(sbom?.packages, 498);
     });
 
     it("makes the release from the digest with the built OS as rhel-coreos and annotated manifests", async () => {

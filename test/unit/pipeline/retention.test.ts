@@ -30,5 +30,8 @@ describe("image.retention", () => {
         const mcs = registrations.filter(r => r.type === "kubernetes:machineconfiguration.openshift.io/v1:MachineConfig");
         assert.equal(mcs.length, 2);
         for (const mc of mcs) assert.ok(dependsOnTransitively(prune, mc), `prune waits for ${mc.name}`);
+        const cleanup = find("command:remote:Command", "image-cleanup-registry");
+        assert.match(String(cleanup.inputs.delete), /RF_MODE=list/, "without deleteOnDestroy the destroy-time cleanup only lists");
+        assert.doesNotMatch(String(cleanup.inputs.delete), /RF_MODE=destroy/);
     });
 });

@@ -1,0 +1,65 @@
+// image.builder cosa with image.signing and image.retention under mocks: the cosa image gets what
+// a layered one gets after its push, the SBOM step (sbom-image.sh, which records the push as this
+// host's) and then the sign step (sign-image.sh, the same ImageSignature); the MachineConfigs
+// point at the ref only the sign step hands on; retention prunes after them and the destroy-time
+// cleanup runs after they are gone.
+import * as pulumi from "@pulumi/pulumi";
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { TEST_HOST_KEY, asAllConfig } from "../configCases";
+import { generateSigningKey } from "../../../components/image/signing";
+import { TEST_SECRETS, dependsOnTransitively, find, installMocks, registrations, runProgram, valueOf, type Program } from "../harness";
+
+const PASSPHRASE = "unit-cosa-signing-passphrase-77e1";
+const pair = generateSigningKey(PASSPHRASE);
+const CONTAINER = `quay.io/coreos-assembler/coreos-assembler@sha256:${"c".repeat(64)}`;
+
+installMocks();
+const secrets = { sshPrivateKey: TEST_SECRETS.sshPrivateKey, registryAuth: TEST_SECRETS.registryAuth, kubeconfig: TEST_SECRETS.kubeconfig, signingKey: pair.privateKey, signingPassphrase: PASSPHRASE };
+pulumi.runtime.setAllConfig(asAllConfig({
+    buildHost: { provider: "ssh", host: "builder.example.com", hostKey: TEST_HOST_KEY },
+    mirror: { serve: "background", repos: [{ id: "rhel-9.6-baseos", baseurl: "https://rpm.example.com/baseos/", gpgcheck: false }] },
+    image: {
+        base: "cluster", repository: "quay.io/example-org/rhcos", builder: "cosa", signing: { enabled: true }, retention: { enabled: true, keep: 2, deleteOnDestroy: true },
+        cosa: { container: CONTAINER, config: "https://github.com/openshift/os.git", branch: "release-4.19", variant: "rhel-9.6", artifacts: [] },
+    },
+    cluster: { openshiftVersion: "4.19" },
+    rollout: { pools: [{ name: "worker" }] },
+    ...secrets,
+}), Object.keys(secrets).map(k => `rhcos-forge:${k}`));
+
+let program: Program;
+before(async () => { program = await runProgram(); });
+
+describe("image.builder cosa with image.signing", () => {
+    it("runs the SBOM step, then the sign step, on the pushed cosa digest before any MachineConfig", async () => {
+        const build = find("command:remote:Command", "image-build");
+        const sbom = find("command:remote:Command", "image-sbom-sbom");
+        const sign = find("command:remote:Command", "image-signature-sign");
+        assert.ok(dependsOnTransitively(sbom, build));
+        assert.ok(dependsOnTransitively(sign, sbom), "signing waits for the SBOM");
+        const ref = await valueOf(program.image.ref);
+        assert.match(ref, /^quay\.io\/example-org\/rhcos@sha256:[a-f0-9]{64}$/);
+        assert.ok(String(sign.inputs.create).includes(`RF_IMAGE_REF=${ref}`));
+        const mcs = registrations.filter(r => r.type === "kubernetes:machineconfiguration.openshift.io/v1:MachineConfig");
+        assert.equal(mcs.length, 1);
+        for (const mc of mcs) assert.ok(dependsOnTransitively(mc, sign), `${mc.name} waits for the signature`);
+        const signing = await valueOf(pulumi.output(program.signing));
+        assert.equal(signing?.publicKey, pair.publicKey);
+        assert.equal(signing?.signature, `quay.io/example-org/rhcos:${ref.split("@")[1]!.replace(":", "-")}.sig`);
+        assert.equal((await valueOf(pulumi.output(program.image.sbom)))?.tag, `quay.io/example-org/rhcos:${ref.split("@")[1]!.replace(":", "-")}.sbom`);
+    });
+
+    it("records the cosa push for retention, prunes after the rollout and deletes on destroy after the MachineConfigs", async () => {
+        const sbom = find("command:remote:Command", "image-sbom-sbom");
+        assert.ok(String(sbom.inputs.create).includes(`RF_RECORD_BUILD=cosa-${(await valueOf(pulumi.output(program.cosa)))?.buildId}`), String(sbom.inputs.create));
+        const prune = find("command:remote:Command", "image-retention-prune");
+        const cleanup = find("command:remote:Command", "image-cleanup-registry");
+        assert.match(String(prune.inputs.create), /RF_KEEP=2/);
+        assert.match(String(cleanup.inputs.delete), /RF_MODE=destroy/);
+        for (const mc of registrations.filter(r => r.type === "kubernetes:machineconfiguration.openshift.io/v1:MachineConfig")) {
+            assert.ok(dependsOnTransitively(prune, mc), `prune waits for ${mc.name}`);
+            assert.ok(dependsOnTransitively(mc, cleanup), `${mc.name} goes before the cleanup on destroy`);
+        }
+    });
+});
