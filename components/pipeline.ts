@@ -2,12 +2,14 @@
 // `buildPipeline` registers every resource of a stack from its parsed config and returns the stack
 // outputs; index.ts calls it once with the live cluster access, tests with their own.
 //
-// With rollout.method machineosconfig the MCO builds on the cluster: no build host, mirror or
-// image build exist, and the outputs keep their shape (image.ref is the digest the last pool's
-// build reported, empty until one has; mirror and buildHost are empty, provider "cluster").
+// With rollout.method machineosconfig the MCO builds on the cluster: no image build exists, and
+// the outputs keep their shape (image.ref is the digest the last pool's build reported, empty
+// until one has). A build host and mirror exist only for mirror.repos (the on-cluster build
+// installs from the mirror); without them mirror and buildHost are empty, provider "cluster".
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig, imageDialect } from "./config/schema";
+import { StackConfig, imageDialect, needsBuildHost } from "./config/schema";
+import { OnClusterRepo } from "./openshift/onClusterContent";
 import { BuildHost } from "./host/buildHost";
 import { HostHandle } from "./host/step";
 import { gateImageRef } from "./image/baseGate";
@@ -27,7 +29,7 @@ import { ManifestObject } from "./release/payload";
 import { ReleaseImage } from "./release/releaseImage";
 import { ImageTrustPolicy } from "./rollout/imageTrustPolicy";
 import { ClusterAccess } from "./rollout/kubeApi";
-import { OsImageRollout, RolloutWaitArgs } from "./rollout/osImageRollout";
+import { OnClusterContentArgs, OsImageRollout, RolloutWaitArgs } from "./rollout/osImageRollout";
 import { ReleaseRollout } from "./rollout/releaseRollout";
 
 /**
@@ -53,6 +55,24 @@ type Outputs = Omit<StackOutputs, "rollout"> & { readonly rolled: Rolled };
 export interface PipelineDeps {
     /** How rollout waits reach the cluster; undefined: nothing is waited for. */
     readonly clusterAccess?: ClusterAccess;
+}
+
+/**
+ * A repo's GPG public key, fetched from its gpgkey URL when the program runs: the on-cluster
+ * build reads keys only from the etc-pki-rpm-gpg Secret (it may have no route to the key's host).
+ */
+async function fetchGpgKey(id: string, url: string): Promise<string> {
+    const where = `rhcos-forge:mirror.repos ${JSON.stringify(id)} gpgkey ${url}`;
+    let text: string;
+    try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        text = await res.text();
+    } catch (err) {
+        throw new Error(`${where}: could not fetch the key for the on-cluster build's etc-pki-rpm-gpg Secret (${(err as Error).message})`);
+    }
+    if (!text.includes("-----BEGIN PGP PUBLIC KEY BLOCK-----")) throw new Error(`${where} is not an armored PGP public key (-----BEGIN PGP PUBLIC KEY BLOCK-----)`);
+    return text;
 }
 
 export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs {
@@ -204,13 +224,15 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
         return pulumi.secret(pulumi.output(readClusterEntitlement(access.connect(kubeconfig, c.cluster.context))));
     }
 
-    function outOfCluster(c: StackConfig): Outputs {
+    /** The build host and its mirror, shared by builds on the host and (mirror only) on the cluster. */
+    function hostAndMirror(c: StackConfig): { host: BuildHost; repoMirror: RepoMirror; registered: boolean } {
         const registered = c.buildHost.provider === "ssh" && c.buildHost.register;
         const host = new BuildHost("build", {
             config: c.buildHost,
             sshPrivateKey: secret(c.sshPrivateKey),
             mirrorPort: c.mirror.port,
             buildAddress: c.mirror.buildAddress,
+            mirrorCidrs: c.rollout.method === "machineosconfig" ? c.cluster.egressCidrs : undefined,
             // parseStackConfig requires both secrets with buildHost.register.
             subscription: registered
                 ? { org: pulumi.secret(required(c.rhsmOrg, "rhcos-forge:rhsmOrg")), activationKey: pulumi.secret(required(c.rhsmActivationKey, "rhcos-forge:rhsmActivationKey")) }
@@ -225,6 +247,37 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             clientCertIds: certified,
             entitlement: clusterEntitlement(c),
         });
+        return { host, repoMirror, registered };
+    }
+
+    /**
+     * The on-cluster build's repos: the mirror's at the build host's address (the cluster reaches
+     * it there, through the firewall rhcos-forge:cluster.egressCidrs opens), then the entitled
+     * `fetch: build` repos at their upstream; each repo's GPG key fetched from its gpgkey URL.
+     */
+    function onClusterContent(c: StackConfig, repoMirror: RepoMirror): OnClusterContentArgs {
+        const gpg = new Map(c.mirror.repos.map(r => [r.id, r]));
+        const mirrored = [...c.mirror.repos.filter(r => r.fetch !== "build").map(r => r.id), ...(c.mirror.packageSet.packages.length > 0 ? [c.mirror.packageSet.id] : [])];
+        const direct = c.mirror.repos.filter(r => r.fetch === "build");
+        const keys = Promise.all(c.mirror.repos.filter(r => r.gpgkey !== undefined).map(async r => [r.id, await fetchGpgKey(r.id, r.gpgkey as string)] as const))
+            .then(entries => new Map(entries));
+        const repos = pulumi.all([repoMirror.repos, keys]).apply(([urls, key]): OnClusterRepo[] => [
+            // A package set is our own download: no signed upstream, no key (RepoMirror does the same).
+            ...mirrored.map(id => ({ id, url: urls[id], gpgcheck: gpg.get(id)?.gpgcheck ?? false, gpgKey: key.get(id) })),
+            ...direct.map(r => ({ id: r.id, url: r.baseurl, gpgcheck: r.gpgcheck, gpgKey: key.get(r.id), entitled: true })),
+        ]);
+        const entitled = direct.some(r => r.entitlement === "cluster");
+        return {
+            repos,
+            gpgKeys: c.mirror.repos.some(r => r.gpgkey !== undefined),
+            mirrorRevision: repoMirror.revision,
+            entitlement: entitled ? clusterEntitlement(c) : undefined,
+            // RepoMirror's basic-auth credentials go here once the mirror serves with them.
+        };
+    }
+
+    function outOfCluster(c: StackConfig): Outputs {
+        const { host, repoMirror, registered } = hostAndMirror(c);
         if (c.image.builder === "cosa") return withCosa(c, host, repoMirror);
         // parseStackConfig guarantees a kubeconfig, hence clusterBase, for image.base "cluster".
         const base = c.image.base === "cluster" ? required(clusterBase, "rhcos-forge:kubeconfig") : pulumi.output(c.image.base);
@@ -266,6 +319,7 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
 
     function onCluster(c: StackConfig): Outputs {
         const containerfile = renderOnClusterContainerfile(c.image);
+        const withMirror = needsBuildHost(c) ? hostAndMirror(c) : undefined;
         const rolled = new OsImageRollout("rollout", {
             provider: requireCluster(clusterWriter),
             pools: c.rollout.pools,
@@ -277,6 +331,7 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
                 arch: c.rollout.containerfileArch,
                 // parseStackConfig requires registryAuth for this method.
                 registryAuth: pulumi.secret(required(c.registryAuth, "rhcos-forge:registryAuth")),
+                content: withMirror === undefined ? undefined : onClusterContent(c, withMirror.repoMirror),
             },
             wait,
         });
@@ -286,8 +341,12 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
         return {
             image: { ref, digest: ref.apply(r => r.split("@")[1] ?? ""), base: clusterBase ?? pulumi.output("cluster") },
             containerfile: pulumi.output(containerfile),
-            mirror: { baseUrl: pulumi.output(""), repos: pulumi.output<Record<string, string>>({}), repoFile: pulumi.output("") },
-            buildHost: { address: pulumi.output(""), provider: "cluster" },
+            mirror: withMirror === undefined
+                ? { baseUrl: pulumi.output(""), repos: pulumi.output<Record<string, string>>({}), repoFile: pulumi.output("") }
+                : { baseUrl: withMirror.repoMirror.baseUrl, repos: withMirror.repoMirror.repos, repoFile: withMirror.repoMirror.repoFile },
+            buildHost: withMirror === undefined
+                ? { address: pulumi.output(""), provider: "cluster" }
+                : { address: withMirror.host.address, provider: withMirror.host.provider },
             rolled,
         };
     }
