@@ -260,11 +260,11 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
         const mirrored = [...c.mirror.repos.filter(r => r.fetch !== "build").map(r => r.id), ...(c.mirror.packageSet.packages.length > 0 ? [c.mirror.packageSet.id] : [])];
         const direct = c.mirror.repos.filter(r => r.fetch === "build");
         const keys = Promise.all(c.mirror.repos.filter(r => r.gpgkey !== undefined).map(async r => [r.id, await fetchGpgKey(r.id, r.gpgkey as string)] as const))
-            .then(entries => new Map(entries));
+            .then((entries): Record<string, string> => Object.fromEntries(entries));
         const repos = pulumi.all([repoMirror.repos, keys]).apply(([urls, key]): OnClusterRepo[] => [
             // A package set is our own download: no signed upstream, no key (RepoMirror does the same).
-            ...mirrored.map(id => ({ id, url: urls[id], gpgcheck: gpg.get(id)?.gpgcheck ?? false, gpgKey: key.get(id) })),
-            ...direct.map(r => ({ id: r.id, url: r.baseurl, gpgcheck: r.gpgcheck, gpgKey: key.get(r.id), entitled: true })),
+            ...mirrored.map(id => ({ id, url: urls[id], gpgcheck: gpg.get(id)?.gpgcheck ?? false, gpgKey: key[id] })),
+            ...direct.map(r => ({ id: r.id, url: r.baseurl, gpgcheck: r.gpgcheck, gpgKey: key[r.id], entitled: true })),
         ]);
         const entitled = direct.some(r => r.entitlement === "cluster");
         return {
