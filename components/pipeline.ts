@@ -61,7 +61,7 @@ export interface PipelineDeps {
  * A repo's GPG public key, fetched from its gpgkey URL when the program runs: the on-cluster
  * build reads keys only from the etc-pki-rpm-gpg Secret (it may have no route to the key's host).
  */
-async function fetchGpgKey(id: string, url: string): Promise<string> {
+export async function fetchGpgKey(id: string, url: string): Promise<string> {
     const where = `rhcos-forge:mirror.repos ${JSON.stringify(id)} gpgkey ${url}`;
     let text: string;
     try {

@@ -8,12 +8,14 @@ import { AddressInfo } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { fetchGpgKey } from "../../../components/pipeline";
 import { TEST_SECRETS, dependsOnTransitively, find, installMocks, registrations, runProgram, type Program, valueOf } from "../harness";
 import { installFakeCluster } from "../rolloutCluster";
 
 const KEY = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBunitTestKeyServedOnLoopback\n-----END PGP PUBLIC KEY BLOCK-----\n";
 let server: http.Server;
 let program: Program;
+let keyUrl: (path: string) => string;
 
 installMocks();
 const cluster = installFakeCluster();
@@ -23,6 +25,7 @@ before(async () => {
     server = http.createServer((req, res) => {
         served.push(req.url ?? "");
         if (req.url === "/RPM-GPG-KEY-EPEL-9") { res.writeHead(200); res.end(KEY); return; }
+        if (req.url === "/not-a-key") { res.writeHead(200); res.end("<html>mirror index</html>"); return; }
         res.writeHead(404); res.end();
     });
     await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
@@ -42,10 +45,19 @@ before(async () => {
     }, ["rhcos-forge:registryAuth", "rhcos-forge:kubeconfig", "rhcos-forge:sshPrivateKey"]);
     program = await runProgram({ access: cluster.access });
     assert.deepEqual(served, ["/RPM-GPG-KEY-EPEL-9"], "the key was fetched once");
+    keyUrl = (p: string) => `http://127.0.0.1:${port}${p}`;
 });
 after(() => { server.close(); });
 
 describe("on-cluster layering with mirror repos (4.19, DigitalOcean)", () => {
+    it("fails on a key URL that serves no key, naming the repo and URL", async () => {
+        await assert.rejects(fetchGpgKey("epel-9", keyUrl("/missing")),
+            { message: `rhcos-forge:mirror.repos "epel-9" gpgkey ${keyUrl("/missing")}: could not fetch the key for the on-cluster build's etc-pki-rpm-gpg Secret (HTTP 404)` });
+        await assert.rejects(fetchGpgKey("epel-9", keyUrl("/not-a-key")),
+            { message: `rhcos-forge:mirror.repos "epel-9" gpgkey ${keyUrl("/not-a-key")} is not an armored PGP public key (-----BEGIN PGP PUBLIC KEY BLOCK-----)` });
+        assert.equal(await fetchGpgKey("epel-9", keyUrl("/RPM-GPG-KEY-EPEL-9")), KEY);
+    });
+
     it("creates the build host and mirror, but no image build", () => {
         const types = new Set(registrations.map(r => r.type));
         assert.ok(types.has("rhcos-forge:host:BuildHost"));
