@@ -233,7 +233,10 @@ export class OsImageRollout extends pulumi.ComponentResource {
                 pool: pool.name,
                 machineConfig: mc === undefined ? undefined : machineConfigName(pool.name),
                 settings: extras,
-                onCluster: onCluster === undefined ? undefined : { api: machineOSConfigApi(onCluster.openshiftVersion) },
+                onCluster: onCluster === undefined ? undefined : {
+                    api: machineOSConfigApi(onCluster.openshiftVersion),
+                    ...(content === undefined ? {} : { rebuildAnnotation: RELEASES[onCluster.openshiftVersion].onCluster.rebuildAnnotation }),
+                },
             };
             const waited = this.waitForPool(target, pool, rolled, args, onCluster === undefined ? args.imageRef : undefined);
             // Resolves to one of pool N's objects once pool N is done; as an Output it also
