@@ -750,8 +750,9 @@ function checkOnClusterContent(cfg: z.output<typeof stackObjectSchema>, issue: (
     if (mirrored && cfg.buildHost.provider === "digitalocean" && cfg.cluster.egressCidrs.length === 0) {
         issue(["cluster", "egressCidrs"], `must list the cluster's egress CIDRs ${why} and mirror repos: the on-cluster build fetches from the build host's mirror, whose firewall opens the mirror port only to these (e.g. the NAT gateway's address/32)`);
     }
-    if (mirrored && cfg.mirror.bind === "127.0.0.1") {
-        issue(["mirror", "bind"], `must not be 127.0.0.1 ${why}: the cluster reaches the mirror at the build host's address`);
+    // A local build host is 127.0.0.1 to itself; only a remote one is reached from the cluster.
+    if (mirrored && cfg.buildHost.provider !== "local" && (cfg.mirror.bind === "127.0.0.1" || cfg.mirror.bind === "::1")) {
+        issue(["mirror", "bind"], `must not be a loopback address ${why} and a ${cfg.buildHost.provider} build host: the cluster reaches the mirror at the build host's address`);
     }
     cfg.mirror.repos.forEach((r, i) => {
         if (r.fetch !== "build") return;

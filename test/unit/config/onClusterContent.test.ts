@@ -61,9 +61,10 @@ describe("on-cluster content config", () => {
             'rhcos-forge:cluster.egressCidrs[0] must be a CIDR such as 203.0.113.0/24 or 2001:db8::/32, got "203.0.113.0/33"');
     });
 
-    it("refuses a mirror bound to loopback", () => {
+    it("refuses a remote host's mirror bound to loopback (a local host's cluster is on the same machine)", () => {
         rejects(patched(onCluster, c => { c.mirror.bind = "127.0.0.1"; }),
-            'rhcos-forge:mirror.bind must not be 127.0.0.1 with rhcos-forge:rollout.method machineosconfig: the cluster reaches the mirror at the build host\'s address, got "127.0.0.1"');
+            'rhcos-forge:mirror.bind must not be a loopback address with rhcos-forge:rollout.method machineosconfig and a digitalocean build host: the cluster reaches the mirror at the build host\'s address, got "127.0.0.1"');
+        parseStackConfig(asAllConfig(patched(onCluster, c => { c.buildHost = { provider: "local" }; c.mirror.bind = "127.0.0.1"; delete c.cluster.egressCidrs; })));
     });
 
     it("refuses fetch: build repos the on-cluster build cannot authenticate", () => {
