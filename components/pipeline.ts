@@ -9,7 +9,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, imageDialect, needsBuildHost } from "./config/schema";
-import { OnClusterRepo } from "./openshift/onClusterContent";
+import { OnClusterRepo, onClusterContentRevision } from "./openshift/onClusterContent";
+import { contentHash } from "./shell";
 import { BuildHost } from "./host/buildHost";
 import { HostHandle } from "./host/step";
 import { gateImageRef } from "./image/baseGate";
@@ -267,10 +268,18 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             ...direct.map(r => ({ id: r.id, url: r.baseurl, gpgcheck: r.gpgcheck, gpgKey: key[r.id], entitled: true })),
         ]);
         const entitled = direct.some(r => r.entitlement === "cluster");
+        // What the mirror serves, from config (RepoMirror hashes the same keys for its re-syncs),
+        // and the keys: known in a preview (see OnClusterContentArgs.revision).
+        const mirrorContent = contentHash({ repos: c.mirror.repos, packageSet: c.mirror.packageSet.packages.length > 0 ? c.mirror.packageSet : null, newestOnly: c.mirror.newestOnly });
+        const revision = keys.then(key => onClusterContentRevision(mirrorContent, [
+            ...mirrored.map(id => ({ id, gpgcheck: gpg.get(id)?.gpgcheck ?? false, gpgKey: key[id] })),
+            ...direct.map(r => ({ id: r.id, gpgcheck: r.gpgcheck, gpgKey: key[r.id], entitled: true })),
+        ]));
         return {
             repos,
             gpgKeys: c.mirror.repos.some(r => r.gpgkey !== undefined),
-            mirrorRevision: repoMirror.revision,
+            revision,
+            mirrorReady: repoMirror.revision,
             entitlement: entitled ? clusterEntitlement(c) : undefined,
             // RepoMirror's basic-auth credentials go here once the mirror serves with them.
         };

@@ -129,14 +129,16 @@ export function renderEntitlementSecret(version: OpenShiftVersion, pool: string,
 
 /**
  * What decides the on-cluster build's content besides the MachineOSConfig's own spec: the
- * mirror's revision and the repo file and keys the build reads. Credentials are left out: a new
- * password changes what the build authenticates with, not what it installs.
+ * mirror's content revision and the repos and keys the build reads. Left out: credentials (a new
+ * password changes what the build authenticates with, not what it installs) and the mirror's
+ * address (a new build host serves the same content). Both also keep the revision computable from
+ * config alone, known in a preview: a value that waits for another resource is unknown there.
  */
-export function onClusterContentRevision(mirrorRevision: string, repos: readonly OnClusterRepo[]): string {
+export function onClusterContentRevision(mirrorRevision: string, repos: readonly Omit<OnClusterRepo, "url">[]): string {
     const canonical = JSON.stringify({
         mirrorRevision,
-        repoFile: renderOnClusterRepoFile(repos),
-        keys: renderRpmGpgSecret(repos)?.stringData ?? {},
+        repos: repos.map(r => ({ id: r.id, gpgcheck: r.gpgcheck, entitled: r.entitled === true })),
+        keys: renderRpmGpgSecret(repos.map(r => ({ ...r, url: "" })))?.stringData ?? {},
     });
     return createHash("sha256").update(canonical).digest("hex");
 }

@@ -43,7 +43,7 @@ import {
     renderMachineConfigPool, renderPoolSettings,
 } from "../openshift/machineConfig";
 import {
-    MirrorCredentials, OnClusterRepo, RPM_GPG_SECRET, YUM_REPOS_CONFIGMAP, onClusterContentRevision, rebuildAnnotations, renderEntitlementSecret, renderRpmGpgSecret,
+    MirrorCredentials, OnClusterRepo, RPM_GPG_SECRET, YUM_REPOS_CONFIGMAP, renderEntitlementSecret, renderRpmGpgSecret,
     renderYumReposConfigMap,
 } from "../openshift/onClusterContent";
 import { RELEASES } from "../openshift/releases";
@@ -74,8 +74,14 @@ export interface OnClusterContentArgs {
     readonly repos: pulumi.Input<OnClusterRepo[]>;
     /** Whether any repo has a GPG key (config, known in preview): only then is etc-pki-rpm-gpg created. */
     readonly gpgKeys: boolean;
-    /** The mirror's revision; resolves once the mirror has synced. */
-    readonly mirrorRevision: pulumi.Input<string>;
+    /**
+     * The content revision (openshift/onClusterContent.ts onClusterContentRevision), from config
+     * and keys only, so it is known in a preview: a rebuild annotation unknown there makes the
+     * provider plan to replace the MachineOSConfig, which takes the pool off its image.
+     */
+    readonly revision: pulumi.Input<string>;
+    /** Resolves once the mirror has synced; the repo ConfigMap (and so every build) waits for it. */
+    readonly mirrorReady: pulumi.Input<unknown>;
     /** Basic-auth of the mirror; secrets. The ConfigMap carrying them is then secret in the state. */
     readonly credentials?: pulumi.Input<MirrorCredentials>;
     /** The cluster's entitlement, copied for entitled repos where the MCO does not (4.16, 4.17); a secret. */
@@ -216,10 +222,13 @@ export class OsImageRollout extends pulumi.ComponentResource {
                 // change alone is a new rendered config, hence a second build and reboot).
                 // The rebuild annotation carries the content revision: a new mirror sync or new
                 // repo objects change it, and the MCO rebuilds (openshift/onClusterContent.ts).
+                // Only the value waits for the revision: were the annotations map one Output
+                // (unknown in preview), the provider would see metadata change shape and replace
+                // the MachineOSConfig (delete + create), which takes the pool off its image.
                 const owned = ownedWhole(obj.metadata);
-                const version = onCluster.openshiftVersion;
-                const metadata = content === undefined ? owned
-                    : { ...owned, annotations: content.revision.apply(r => ({ ...owned.annotations, ...rebuildAnnotations(version, r) })) };
+                const rebuildKey = RELEASES[onCluster.openshiftVersion].onCluster.rebuildAnnotation;
+                const metadata = content === undefined || rebuildKey === undefined ? owned
+                    : { ...owned, annotations: { ...owned.annotations, [rebuildKey]: content.revision } };
                 mosc = new k8s.apiextensions.CustomResource(`${prefix}-machineosconfig`, {
                     apiVersion: obj.apiVersion, kind: obj.kind, metadata, spec: obj.spec,
                 }, { parent: this, provider, dependsOn: [poolResource, ...secrets, ...(mc ? [mc] : []), ...gate] });
@@ -269,7 +278,8 @@ export class OsImageRollout extends pulumi.ComponentResource {
             : pulumi.all([repos, args.credentials]).apply(([r, cred]) => renderYumReposConfigMap(r, cred));
         // With credentials the repo file holds the mirror's password: secret in the state, and
         // `data` is a secret output too (the provider would otherwise store what it read back).
-        const data = args.credentials === undefined ? configMap.apply(cm => cm.data ?? {}) : pulumi.secret(configMap.apply(cm => cm.data ?? {}));
+        const synced = pulumi.all([configMap, args.mirrorReady]).apply(([cm]) => cm.data ?? {});
+        const data = args.credentials === undefined ? synced : pulumi.secret(synced);
         objects.push(new k8s.core.v1.ConfigMap(`${name}-etc-yum-repos-d`, {
             metadata: { name: YUM_REPOS_CONFIGMAP, namespace: MCO_NAMESPACE, labels: MANAGED },
             data,
@@ -297,7 +307,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
             pulumi.log.warn(`OpenShift ${version}: the MCO has no rebuild annotation, so a change of the mirror's content reaches the on-cluster image only with the pool's next rendered-config change (OpenShift 4.18+ rebuilds on it)`, this);
         }
         // The revision is a hash of public content; unsecret so the MachineOSConfig's diff stays visible.
-        const revision = pulumi.unsecret(pulumi.all([args.mirrorRevision, repos]).apply(([rev, r]) => onClusterContentRevision(rev, r)));
+        const revision = pulumi.unsecret(pulumi.output(args.revision));
         return { objects, revision };
     }
 

@@ -39,7 +39,8 @@ function rollout(name: string, version: "4.17" | "4.19", withCredentials: boolea
             content: {
                 repos: REPOS,
                 gpgKeys: true,
-                mirrorRevision: REVISION,
+                revision: onClusterContentRevision(REVISION, REPOS),
+                mirrorReady: "synced",
                 credentials: withCredentials ? { username: "rf", password: PASSWORD } : undefined,
                 entitlement: { sslclientcert: "-----BEGIN CERTIFICATE-----\nMIIcert\n-----END CERTIFICATE-----\n", sslclientkey: `-----BEGIN PRIVATE KEY-----\n${ENT_KEY_BODY}\n-----END PRIVATE KEY-----\n` },
             },
