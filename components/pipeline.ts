@@ -2,12 +2,15 @@
 // `buildPipeline` registers every resource of a stack from its parsed config and returns the stack
 // outputs; index.ts calls it once with the live cluster access, tests with their own.
 //
-// With rollout.method machineosconfig the MCO builds on the cluster: no build host, mirror or
-// image build exist, and the outputs keep their shape (image.ref is the digest the last pool's
-// build reported, empty until one has; mirror and buildHost are empty, provider "cluster").
+// With rollout.method machineosconfig the MCO builds on the cluster: no image build exists, and
+// the outputs keep their shape (image.ref is the digest the last pool's build reported, empty
+// until one has). A build host and mirror exist only for mirror.repos (the on-cluster build
+// installs from the mirror); without them mirror and buildHost are empty, provider "cluster".
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig, imageDialect, mirrorBindAddress } from "./config/schema";
+import { StackConfig, imageDialect, mirrorBindAddress, needsBuildHost } from "./config/schema";
+import { OnClusterRepo, onClusterContentRevision } from "./openshift/onClusterContent";
+import { contentHash } from "./shell";
 import { BuildHost } from "./host/buildHost";
 import { HostHandle } from "./host/step";
 import { gateImageRef } from "./image/baseGate";
@@ -30,7 +33,7 @@ import { ManifestObject } from "./release/payload";
 import { ReleaseImage } from "./release/releaseImage";
 import { ImageTrustPolicy } from "./rollout/imageTrustPolicy";
 import { ClusterAccess } from "./rollout/kubeApi";
-import { OsImageRollout, RolloutWaitArgs } from "./rollout/osImageRollout";
+import { OnClusterContentArgs, OsImageRollout, RolloutWaitArgs } from "./rollout/osImageRollout";
 import { ReleaseRollout } from "./rollout/releaseRollout";
 
 /**
@@ -56,6 +59,24 @@ type Outputs = Omit<StackOutputs, "rollout"> & { readonly rolled: Rolled };
 export interface PipelineDeps {
     /** How rollout waits reach the cluster; undefined: nothing is waited for. */
     readonly clusterAccess?: ClusterAccess;
+}
+
+/**
+ * A repo's GPG public key, fetched from its gpgkey URL when the program runs: the on-cluster
+ * build reads keys only from the etc-pki-rpm-gpg Secret (it may have no route to the key's host).
+ */
+export async function fetchGpgKey(id: string, url: string): Promise<string> {
+    const where = `rhcos-forge:mirror.repos ${JSON.stringify(id)} gpgkey ${url}`;
+    let text: string;
+    try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        text = await res.text();
+    } catch (err) {
+        throw new Error(`${where}: could not fetch the key for the on-cluster build's etc-pki-rpm-gpg Secret (${(err as Error).message})`);
+    }
+    if (!text.includes("-----BEGIN PGP PUBLIC KEY BLOCK-----")) throw new Error(`${where} is not an armored PGP public key (-----BEGIN PGP PUBLIC KEY BLOCK-----)`);
+    return text;
 }
 
 export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs {
@@ -254,7 +275,19 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
         return new DriverToolkitImage("driver-toolkit", { reader: access.connect(kubeconfig, c.cluster.context) }).ref;
     }
 
-    function outOfCluster(c: StackConfig): Outputs {
+    /**
+     * Where the mirror listens. Builds on the host reach it at the host's build address (a
+     * droplet's private IPv4 by default); an on-cluster build reaches it from the cluster, at the
+     * droplet's public address, so there it listens on every interface unless mirror.bind says
+     * otherwise (the firewall opens its port to allowedCidrs and cluster.egressCidrs only).
+     */
+    function onClusterMirrorBind(c: StackConfig): string | undefined {
+        if (c.mirror.bind !== undefined || c.rollout.method !== "machineosconfig" || c.buildHost.provider !== "digitalocean") return c.mirror.bind;
+        return "0.0.0.0";
+    }
+
+    /** The build host and its mirror, shared by builds on the host and (mirror only) on the cluster. */
+    function hostAndMirror(c: StackConfig): { host: BuildHost; repoMirror: RepoMirror; registered: boolean } {
         const registered = c.buildHost.provider === "ssh" && c.buildHost.register;
         const host = new BuildHost("build", {
             config: c.buildHost,
@@ -262,6 +295,7 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             // A mirror bound to loopback is reached by nothing outside the host: no firewall rule.
             mirrorPort: /^127\.|^::1$/.test(mirrorBindAddress(c) ?? "") ? undefined : c.mirror.port,
             buildAddress: c.mirror.buildAddress,
+            mirrorCidrs: c.rollout.method === "machineosconfig" ? c.cluster.egressCidrs : undefined,
             // parseStackConfig requires both secrets with buildHost.register.
             subscription: registered
                 ? { org: pulumi.secret(required(c.rhsmOrg, "rhcos-forge:rhsmOrg")), activationKey: pulumi.secret(required(c.rhsmActivationKey, "rhcos-forge:rhsmActivationKey")) }
@@ -270,13 +304,55 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
         const certified = Object.entries(c.mirrorClientCerts).filter(([, v]) => v.sslclientcert !== undefined && v.sslclientkey !== undefined).map(([id]) => id);
         const repoMirror = new RepoMirror("mirror", {
             host: host.handle,
-            config: c.mirror,
+            config: { ...c.mirror, bind: onClusterMirrorBind(c) },
             passwords: pulumi.secret(c.mirrorPasswords),
             clientCerts: pulumi.secret(c.mirrorClientCerts),
             clientCertIds: certified,
             entitlement: clusterEntitlement(c),
             password: secret(c.mirrorPassword),
         });
+        return { host, repoMirror, registered };
+    }
+
+    /**
+     * The on-cluster build's repos: the mirror's at the build host's address (the cluster reaches
+     * it there, through the firewall rhcos-forge:cluster.egressCidrs opens), then the entitled
+     * `fetch: build` repos at their upstream; each repo's GPG key fetched from its gpgkey URL.
+     */
+    function onClusterContent(c: StackConfig, repoMirror: RepoMirror): OnClusterContentArgs {
+        const gpg = new Map(c.mirror.repos.map(r => [r.id, r]));
+        const mirrored = [...c.mirror.repos.filter(r => r.fetch !== "build").map(r => r.id), ...(c.mirror.packageSet.packages.length > 0 ? [c.mirror.packageSet.id] : [])];
+        const direct = c.mirror.repos.filter(r => r.fetch === "build");
+        const keys = Promise.all(c.mirror.repos.filter(r => r.gpgkey !== undefined).map(async r => [r.id, await fetchGpgKey(r.id, r.gpgkey as string)] as const))
+            .then((entries): Record<string, string> => Object.fromEntries(entries));
+        const repos = pulumi.all([repoMirror.repos, keys]).apply(([urls, key]): OnClusterRepo[] => [
+            // A package set is our own download: no signed upstream, no key (RepoMirror does the same).
+            ...mirrored.map(id => ({ id, url: urls[id], gpgcheck: gpg.get(id)?.gpgcheck ?? false, gpgKey: key[id] })),
+            ...direct.map(r => ({ id: r.id, url: r.baseurl, gpgcheck: r.gpgcheck, gpgKey: key[r.id], entitled: true })),
+        ]);
+        const entitled = direct.some(r => r.entitlement === "cluster");
+        // What the mirror serves, from config (RepoMirror hashes the same keys for its re-syncs),
+        // and the keys: known in a preview (see OnClusterContentArgs.revision).
+        const mirrorContent = contentHash({ repos: c.mirror.repos, packageSet: c.mirror.packageSet.packages.length > 0 ? c.mirror.packageSet : null, newestOnly: c.mirror.newestOnly });
+        const revision = keys.then(key => onClusterContentRevision(mirrorContent, [
+            ...mirrored.map(id => ({ id, gpgcheck: gpg.get(id)?.gpgcheck ?? false, gpgKey: key[id] })),
+            ...direct.map(r => ({ id: r.id, gpgcheck: r.gpgcheck, gpgKey: key[r.id], entitled: true })),
+        ]));
+        return {
+            repos,
+            gpgKeys: c.mirror.repos.some(r => r.gpgkey !== undefined),
+            revision,
+            mirrorReady: repoMirror.revision,
+            entitlement: entitled ? clusterEntitlement(c) : undefined,
+            // The mirror's basic auth (mirror.auth basic): the MCO mounts etc-yum-repos-d only as a
+            // ConfigMap (buildrequestopts.go getOptionalConfigMap, release-4.19..4.22), so the
+            // password is in the repo text there; the ConfigMap's data is a secret in the state.
+            credentials: repoMirror.credentials,
+        };
+    }
+
+    function outOfCluster(c: StackConfig): Outputs {
+        const { host, repoMirror, registered } = hostAndMirror(c);
         if (c.image.builder === "cosa") return withCosa(c, host, repoMirror);
         // parseStackConfig guarantees a kubeconfig, hence clusterBase, for image.base "cluster".
         const base = c.image.base === "cluster" ? required(clusterBase, "rhcos-forge:kubeconfig") : pulumi.output(c.image.base);
@@ -321,6 +397,7 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
 
     function onCluster(c: StackConfig): Outputs {
         const containerfile = renderOnClusterContainerfile(c.image);
+        const withMirror = needsBuildHost(c) ? hostAndMirror(c) : undefined;
         const rolled = new OsImageRollout("rollout", {
             provider: requireCluster(clusterWriter),
             pools: c.rollout.pools,
@@ -332,6 +409,7 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
                 arch: c.rollout.containerfileArch,
                 // parseStackConfig requires registryAuth for this method.
                 registryAuth: pulumi.secret(required(c.registryAuth, "rhcos-forge:registryAuth")),
+                content: withMirror === undefined ? undefined : onClusterContent(c, withMirror.repoMirror),
             },
             wait,
         });
@@ -341,8 +419,12 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
         return {
             image: { ref, digest: ref.apply(r => r.split("@")[1] ?? ""), base: clusterBase ?? pulumi.output("cluster") },
             containerfile: pulumi.output(containerfile),
-            mirror: { baseUrl: pulumi.output(""), repos: pulumi.output<Record<string, string>>({}), repoFile: pulumi.output("") },
-            buildHost: { address: pulumi.output(""), provider: "cluster" },
+            mirror: withMirror === undefined
+                ? { baseUrl: pulumi.output(""), repos: pulumi.output<Record<string, string>>({}), repoFile: pulumi.output("") }
+                : { baseUrl: withMirror.repoMirror.baseUrl, repos: withMirror.repoMirror.repos, repoFile: withMirror.repoMirror.repoFile },
+            buildHost: withMirror === undefined
+                ? { address: pulumi.output(""), provider: "cluster" }
+                : { address: withMirror.host.address, provider: withMirror.host.provider },
             rolled,
         };
     }

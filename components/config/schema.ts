@@ -369,6 +369,8 @@ export const clusterSchema = z.object({
         .describe(`OpenShift minor version, quoted (${OPENSHIFT_VERSIONS[0]}–${OPENSHIFT_VERSIONS[OPENSHIFT_VERSIONS.length - 1]}); selects API versions, CRD schemas and the extensions a pool may use.`),
     renderTo: z.string().min(1).optional().describe("Render manifests into this directory (GitOps) instead of applying them."),
     context: z.string().min(1).optional().describe("kubeconfig context to use."),
+    egressCidrs: z.array(cidr).default([])
+        .describe("Source CIDRs the cluster's nodes reach the internet from; with rollout.method machineosconfig and mirror repos they may reach the build host's mirror port (DigitalOcean firewall)."),
 }).strict().default({});
 
 const MAX_UNAVAILABLE = "must be a positive count or a percentage such as 10%";
@@ -484,11 +486,12 @@ const stackObjectSchema = z.object({
 
 export const stackConfigSchema = stackObjectSchema.superRefine((cfg, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
-    // With machineosconfig the build host is not created (Pulumi.yaml still requires the key).
-    if (cfg.rollout.method !== "machineosconfig" && cfg.buildHost.provider !== "local" && cfg.sshPrivateKey === undefined) {
+    // With machineosconfig the build host exists only to serve the mirror (Pulumi.yaml still requires the key).
+    const hostNeeded = needsBuildHost(cfg);
+    if (hostNeeded && cfg.buildHost.provider !== "local" && cfg.sshPrivateKey === undefined) {
         issue(["sshPrivateKey"], `is required for a ${cfg.buildHost.provider} build host (set it with --secret)`);
     }
-    if (cfg.rollout.method !== "machineosconfig" && cfg.buildHost.provider === "ssh") {
+    if (hostNeeded && cfg.buildHost.provider === "ssh") {
         const host = cfg.buildHost;
         if (host.hostKey === undefined && !host.insecureAcceptAnyHostKey) {
             issue(["buildHost", "hostKey"], `is required for an ssh build host: the line \`ssh-keyscan -t ed25519 -p ${host.port} ${host.host}\` prints, checked out of band (or set rhcos-forge:buildHost.insecureAcceptAnyHostKey=true to accept any key)`);
@@ -803,8 +806,7 @@ function checkCosaVariant(cosa: z.output<typeof cosaSchema>, clusterVersion: Ope
 function checkOnCluster(cfg: z.output<typeof stackObjectSchema>, issue: (path: (string | number)[], message: string) => void): void {
     const version = cfg.cluster.openshiftVersion;
     const why = "with rhcos-forge:rollout.method machineosconfig (the MCO builds on the cluster)";
-    if (cfg.mirror.repos.length > 0) issue(["mirror", "repos"], `must be empty ${why}: an in-cluster build cannot reach the build host's mirror`);
-    if (cfg.mirror.packageSet.packages.length > 0) issue(["mirror", "packageSet", "packages"], `must be empty ${why}`);
+    checkOnClusterContent(cfg, issue);
     if (cfg.image.base !== "cluster") issue(["image", "base"], `must be "cluster" ${why} from the cluster's own base image`);
     if (cfg.image.buildArgs.length > 0) issue(["image", "buildArgs"], `must be empty ${why}: there is no podman build to pass them to`);
     if (!cfg.image.tlsVerify) issue(["image", "tlsVerify"], `must be true ${why}`);
@@ -827,6 +829,49 @@ function checkOnCluster(cfg: z.output<typeof stackObjectSchema>, issue: (path: (
         const problem = checkContainerfile(renderOnClusterContainerfile(cfg.image));
         if (problem !== undefined) issue(cfg.image.files.length > 0 ? ["image", "files"] : ["image"], problem);
     }
+}
+
+/**
+ * Whether the stack has a build host: always, except on-cluster layering without mirror content
+ * (the host then serves only the mirror the on-cluster build installs from).
+ */
+export function needsBuildHost(cfg: { rollout: { method: string }; mirror: { repos: readonly unknown[]; packageSet: { packages: readonly unknown[] } } }): boolean {
+    return cfg.rollout.method !== "machineosconfig" || cfg.mirror.repos.length > 0 || cfg.mirror.packageSet.packages.length > 0;
+}
+
+/**
+ * On-cluster mirror content (components/openshift/onClusterContent.ts): the build reaches the
+ * build host's mirror from the cluster, and only what the MCO mounts into the build can
+ * authenticate it. Node settings the release's MCO drops for layered pools are refused here.
+ */
+function checkOnClusterContent(cfg: z.output<typeof stackObjectSchema>, issue: (path: (string | number)[], message: string) => void): void {
+    const version = cfg.cluster.openshiftVersion;
+    const why = "with rhcos-forge:rollout.method machineosconfig";
+    const mirrored = cfg.mirror.repos.some(r => r.fetch !== "build") || cfg.mirror.packageSet.packages.length > 0;
+    if (mirrored && cfg.buildHost.provider === "digitalocean" && cfg.cluster.egressCidrs.length === 0) {
+        issue(["cluster", "egressCidrs"], `must list the cluster's egress CIDRs ${why} and mirror repos: the on-cluster build fetches from the build host's mirror, whose firewall opens the mirror port only to these (e.g. the NAT gateway's address/32)`);
+    }
+    // A local build host is 127.0.0.1 to itself; only a remote one is reached from the cluster.
+    if (mirrored && cfg.buildHost.provider !== "local" && (cfg.mirror.bind === "127.0.0.1" || cfg.mirror.bind === "::1")) {
+        issue(["mirror", "bind"], `must not be a loopback address ${why} and a ${cfg.buildHost.provider} build host: the cluster reaches the mirror at the build host's address`);
+    }
+    cfg.mirror.repos.forEach((r, i) => {
+        if (r.fetch !== "build") return;
+        // The build pod mounts only what the MCO mounts: the entitlement, keys and repo file.
+        if (r.entitlement !== "cluster") {
+            issue(["mirror", "repos", i, "fetch"], `must be mirror ${why} unless the repo has entitlement: cluster (the only client certificate the MCO mounts into the build, at /etc/pki/entitlement)`);
+        }
+        if (r.sslcacert !== undefined) issue(["mirror", "repos", i, "sslcacert"], `must be unset for a fetch: build repo ${why} (the MCO mounts no CA into the build); use fetch: mirror`);
+    });
+    const ignored = RELEASES[version].onCluster.layeredPoolIgnores;
+    cfg.rollout.pools.forEach((pool, i) => {
+        if (ignored.includes("kernelType") && pool.kernelType !== undefined && pool.kernelType !== "default") {
+            issue(["rollout", "pools", i, "kernelType"], `is ${pool.kernelType}, which OpenShift ${version}'s MCO ignores for a pool built on the cluster (the node agent skips it for layered pools and the build does not switch the kernel before 4.20), so nodes would keep the default kernel; install the kernel into the image (image.replace) or use rhcos-forge:rollout.method machineconfig`);
+        }
+        if (ignored.includes("extensions") && (pool.extensions ?? []).length > 0) {
+            issue(["rollout", "pools", i, "extensions"], `are ignored by OpenShift ${version}'s MCO for a pool built on the cluster; add the packages to the image (image.packages) or use rhcos-forge:rollout.method machineconfig`);
+        }
+    });
 }
 
 export type StackConfig = z.output<typeof stackConfigSchema>;

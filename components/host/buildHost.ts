@@ -21,6 +21,11 @@ export interface BuildHostArgs {
     /** Override for the address build containers use to reach the host's services. */
     readonly buildAddress?: string;
     /**
+     * More sources allowed to the mirror port only (rhcos-forge:cluster.egressCidrs: the cluster's
+     * nodes, whose on-cluster builds install from the mirror); none when unset.
+     */
+    readonly mirrorCidrs?: readonly string[];
+    /**
      * buildHost.register (ssh): subscription-manager org and activation key; secrets. The host is
      * registered once it is ready (every step waits for it) and unregistered on destroy.
      */
@@ -160,7 +165,7 @@ export class BuildHost extends pulumi.ComponentResource {
                     dropletIds: [droplet.id.apply(Number)],
                     inboundRules: [
                         { protocol: "tcp", portRange: "22", sourceAddresses: cfg.allowedCidrs },
-                        ...(args.mirrorPort === undefined ? [] : [{ protocol: "tcp", portRange: String(args.mirrorPort), sourceAddresses: cfg.allowedCidrs }]),
+                        ...(args.mirrorPort === undefined ? [] : [{ protocol: "tcp", portRange: String(args.mirrorPort), sourceAddresses: [...new Set([...cfg.allowedCidrs, ...(args.mirrorCidrs ?? [])])] }]),
                     ],
                     outboundRules: [
                         { protocol: "tcp", portRange: "1-65535", destinationAddresses: ["0.0.0.0/0", "::/0"] },

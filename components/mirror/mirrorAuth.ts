@@ -2,11 +2,8 @@
 // the generator's output check (no Pulumi types).
 import { randomBytes } from "crypto";
 
-/** The mirror's basic auth credentials; a secret. */
-export interface MirrorCredentials {
-    readonly username: string;
-    readonly password: string;
-}
+/** The mirror's basic auth credentials; a secret (one shape for the build and the on-cluster repos). */
+export type { MirrorCredentials } from "../openshift/onClusterContent";
 
 /** 32 random bytes, base64url: 43 characters the .repo file and the config schema both take. */
 export function generateMirrorPassword(): string {

@@ -69,6 +69,11 @@ export interface OpenShiftRelease {
      * components in any variant.
      */
     readonly cosaVariants: { readonly openshift: readonly string[]; readonly default?: string };
+    /**
+     * On-cluster builds (MachineOSConfig): the optional objects the build controller mounts into
+     * the build when they exist in the MCO namespace, and what rebuilds the image when they change.
+     */
+    readonly onCluster: OnClusterContentFacts;
 }
 
 /** Release component names that carry the node OS in some supported release. */
@@ -78,6 +83,72 @@ export type OsImageComponent = (typeof OS_IMAGE_COMPONENTS)[number];
 export function isOsImageComponent(name: string): name is OsImageComponent {
     return (OS_IMAGE_COMPONENTS as readonly string[]).includes(name);
 }
+
+/** A node setting of a MachineConfig that layered (MachineOSConfig) pools may not honour. */
+export type NodeSetting = "extensions" | "kernelType";
+
+export interface OnClusterContentFacts {
+    /**
+     * The Secret holding the entitlement the build mounts at /etc/pki/entitlement: a fixed name
+     * (4.16, 4.17) or, from 4.18, one per pool (`<name>-<pool>`).
+     */
+    readonly entitlementSecret: { readonly name: string; readonly perPool: boolean };
+    /**
+     * Whether the MCO itself copies openshift-config-managed/etc-pki-entitlement to that Secret
+     * for every layered pool; where it does not, rhcos-forge creates the copy.
+     */
+    readonly mcoClonesEntitlement: boolean;
+    /**
+     * The MachineOSConfig annotation whose appearance deletes the pool's current MachineOSBuild
+     * and starts a new one; undefined where the release has none.
+     */
+    readonly rebuildAnnotation?: string;
+    /**
+     * Node settings of a layered pool that neither the build nor the node agent applies on this
+     * release: the MCO renders them and reports the pool updated, and the nodes never get them.
+     */
+    readonly layeredPoolIgnores: readonly NodeSetting[];
+}
+
+// On-cluster build inputs, read in openshift/machine-config-operator on each release branch:
+// - The build controller looks up, in openshift-machine-config-operator, the ConfigMap
+//   `etc-yum-repos-d` and the Secret `etc-pki-rpm-gpg` (both names, and the kinds, the same on
+//   every branch), mounted at /etc/yum.repos.d and /etc/pki/rpm-gpg and bind-mounted by
+//   buildah-build.sh over those directories of the build (`--volume`): the ConfigMap's keys are
+//   the .repo file names and REPLACE the image's /etc/yum.repos.d during the build, the Secret's
+//   keys the key files. release-4.16/4.17 pkg/controller/build/build_controller.go
+//   (prepareForBuild, getOptionalSecret/getOptionalConfigMap) and image_build_request.go;
+//   release-4.18..4.22 pkg/controller/build/buildrequest/buildrequestopts.go (resolveEntitlements),
+//   envvolumemount.go, constants/constants.go; assets/buildah-build.sh on every branch.
+// - Entitlement: 4.16/4.17 mount the Secret `etc-pki-entitlement` of the MCO namespace and no code
+//   copies it there (its only references are in pkg/controller/build). 4.18+ mount
+//   `etc-pki-entitlement-<pool>`, which pkg/operator/sync.go reconcileSimpleContentAccessSecrets
+//   clones from openshift-config-managed/etc-pki-entitlement for every layered pool.
+// - Rebuild: 4.18+ constants.go RebuildMachineOSConfigAnnotationKey
+//   "machineconfiguration.openshift.io/rebuild"; reconciler.go updateMachineOSConfig rebuilds
+//   when a MachineOSConfig GAINS it (absent → present) and updateMachineOSConfigStatus deletes
+//   it once the build succeeded. 4.16/4.17 have no such key (RebuildPoolLabel "rebuildImage" is
+//   defined in pkg/controller/common but read nowhere but its own helper, DoARebuild, which no
+//   controller calls).
+// - Ignored node settings: pkg/daemon/update.go applyLayeredOSChanges returns before
+//   switchKernel/applyExtensions when mcDiff.oclEnabled (4.18+; 4.16/4.17 have no oclEnabled and
+//   apply both on the node). The build template (pkg/controller/build/buildrequest/assets/
+//   Containerfile.on-cluster-build-template) installs ExtensionsPackages from 4.18 and switches
+//   the kernel ({{if and .KernelType .KernelPackages}}) only from 4.20. So kernelType of a
+//   layered pool is dropped on 4.18 and 4.19; nothing is dropped on 4.16/4.17 (node agent) or
+//   4.20+ (build).
+const ON_CLUSTER_416: OnClusterContentFacts = {
+    entitlementSecret: { name: "etc-pki-entitlement", perPool: false },
+    mcoClonesEntitlement: false,
+    layeredPoolIgnores: [],
+};
+const ON_CLUSTER_418: OnClusterContentFacts = {
+    entitlementSecret: { name: "etc-pki-entitlement", perPool: true },
+    mcoClonesEntitlement: true,
+    rebuildAnnotation: "machineconfiguration.openshift.io/rebuild",
+    layeredPoolIgnores: ["kernelType"],
+};
+const ON_CLUSTER_420: OnClusterContentFacts = { ...ON_CLUSTER_418, layeredPoolIgnores: [] };
 
 // SupportedExtensions() per branch of openshift/machine-config-operator, read at these heads:
 //   release-4.16 7327bb2359dd, release-4.17 3bdd678e83da: wasm ipsec usbguard kerberos kernel-devel sandboxed-containers
@@ -106,16 +177,16 @@ const OS_421: readonly OsImageComponent[] = ["rhel-coreos", "rhel-coreos-10"];
 // which produces "a base image containing only RHEL/CentOS Stream content".
 export const RELEASES: Readonly<Record<OpenShiftVersion, OpenShiftRelease>> = {
     "4.16": { machineOSConfigApi: "v1alpha1", extensions: EXT_416, layeringDialect: "rpm-ostree", osImageComponents: OS_416,
-        cosaVariants: { openshift: ["rhel-9.4", "c9s"], default: "rhel-9.4" } },
+        cosaVariants: { openshift: ["rhel-9.4", "c9s"], default: "rhel-9.4" }, onCluster: ON_CLUSTER_416 },
     "4.17": { machineOSConfigApi: "v1alpha1", extensions: EXT_416, layeringDialect: "rpm-ostree", osImageComponents: OS_416,
-        cosaVariants: { openshift: ["ocp-rhel-9.4", "okd-c9s"], default: "ocp-rhel-9.4" } },
+        cosaVariants: { openshift: ["ocp-rhel-9.4", "okd-c9s"], default: "ocp-rhel-9.4" }, onCluster: ON_CLUSTER_416 },
     "4.18": { machineOSConfigApi: "v1", extensions: EXT_418, layeringDialect: "rpm-ostree", osImageComponents: OS_416,
-        cosaVariants: { openshift: ["ocp-rhel-9.4", "ocp-rhel-9.6", "okd-c9s"], default: "ocp-rhel-9.4" } },
+        cosaVariants: { openshift: ["ocp-rhel-9.4", "ocp-rhel-9.6", "okd-c9s"], default: "ocp-rhel-9.4" }, onCluster: ON_CLUSTER_418 },
     "4.19": { machineOSConfigApi: "v1", extensions: EXT_419, layeringDialect: "rpm-ostree", osImageComponents: OS_416,
-        cosaVariants: { openshift: ["ocp-rhel-9.6"], default: "ocp-rhel-9.6" } },
-    "4.20": { machineOSConfigApi: "v1", extensions: EXT_419, layeringDialect: "rpm-ostree", osImageComponents: OS_416, cosaVariants: { openshift: [] } },
-    "4.21": { machineOSConfigApi: "v1", extensions: EXT_419, layeringDialect: "rpm-ostree", osImageComponents: OS_421, cosaVariants: { openshift: [] } },
-    "4.22": { machineOSConfigApi: "v1", extensions: EXT_422, layeringDialect: "rpm-ostree", osImageComponents: OS_421, cosaVariants: { openshift: [] } },
+        cosaVariants: { openshift: ["ocp-rhel-9.6"], default: "ocp-rhel-9.6" }, onCluster: ON_CLUSTER_418 },
+    "4.20": { machineOSConfigApi: "v1", extensions: EXT_419, layeringDialect: "rpm-ostree", osImageComponents: OS_416, cosaVariants: { openshift: [] }, onCluster: ON_CLUSTER_420 },
+    "4.21": { machineOSConfigApi: "v1", extensions: EXT_419, layeringDialect: "rpm-ostree", osImageComponents: OS_421, cosaVariants: { openshift: [] }, onCluster: ON_CLUSTER_420 },
+    "4.22": { machineOSConfigApi: "v1", extensions: EXT_422, layeringDialect: "rpm-ostree", osImageComponents: OS_421, cosaVariants: { openshift: [] }, onCluster: ON_CLUSTER_420 },
 };
 
 /** The extensions of one release, in the MCO's order. */

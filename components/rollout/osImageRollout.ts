@@ -39,11 +39,18 @@ import {
     ContainerfileArch, PULL_SECRET, PUSH_SECRET, machineOSConfigApi, registrySecretMetadata, renderMachineOSConfig, renderedImagePushSpec,
 } from "../openshift/machineOsConfig";
 import {
-    MCO_API, NodeSettings, hasNodeSettings, isBuiltinPool, machineConfigName, nodeRoleLabel, renderMachineConfig,
+    MCO_API, MCO_NAMESPACE, NodeSettings, hasNodeSettings, isBuiltinPool, machineConfigName, nodeRoleLabel, renderMachineConfig,
     renderMachineConfigPool, renderPoolSettings,
 } from "../openshift/machineConfig";
+import {
+    MirrorCredentials, OnClusterRepo, RPM_GPG_SECRET, YUM_REPOS_CONFIGMAP, renderEntitlementSecret, renderRpmGpgSecret,
+    renderYumReposConfigMap,
+} from "../openshift/onClusterContent";
+import { RELEASES } from "../openshift/releases";
 import { ReleaseRequest } from "./nodeRelease";
 import { PoolTarget, waitForPool } from "./poolWait";
+
+const MANAGED = { "app.kubernetes.io/managed-by": "rhcos-forge" };
 
 export type RolloutMethod = "machineconfig" | "machineosconfig";
 
@@ -57,6 +64,28 @@ export interface OnClusterArgs {
     readonly arch: ContainerfileArch;
     /** containers auth.json for the push (and pull) secrets; a secret. */
     readonly registryAuth: pulumi.Input<string>;
+    /** RPM content the build installs from (the build host's mirror); none when unset. */
+    readonly content?: OnClusterContentArgs;
+}
+
+/** The on-cluster build's repos (openshift/onClusterContent.ts renders the objects). */
+export interface OnClusterContentArgs {
+    /** Repos in .repo order, URLs as the cluster reaches them, GPG keys as text. */
+    readonly repos: pulumi.Input<OnClusterRepo[]>;
+    /** Whether any repo has a GPG key (config, known in preview): only then is etc-pki-rpm-gpg created. */
+    readonly gpgKeys: boolean;
+    /**
+     * The content revision (openshift/onClusterContent.ts onClusterContentRevision), from config
+     * and keys only, so it is known in a preview: a rebuild annotation unknown there makes the
+     * provider plan to replace the MachineOSConfig, which takes the pool off its image.
+     */
+    readonly revision: pulumi.Input<string>;
+    /** Resolves once the mirror has synced; the repo ConfigMap (and so every build) waits for it. */
+    readonly mirrorReady: pulumi.Input<unknown>;
+    /** Basic-auth of the mirror; secrets. The ConfigMap carrying them is then secret in the state. */
+    readonly credentials?: pulumi.Input<MirrorCredentials>;
+    /** The cluster's entitlement, copied for entitled repos where the MCO does not (4.16, 4.17); a secret. */
+    readonly entitlement?: pulumi.Input<{ sslclientcert: string; sslclientkey: string }>;
 }
 
 export interface RolloutWaitArgs {
@@ -137,6 +166,9 @@ export class OsImageRollout extends pulumi.ComponentResource {
             }
         }
 
+        const content = onCluster?.content === undefined ? undefined : this.declareContent(name, onCluster.openshiftVersion, onCluster.content, provider);
+        if (content !== undefined) secrets.push(...content.objects);
+
         const results: PoolRollout[] = [];
         let previous: pulumi.Output<pulumi.Resource> | undefined;
         let lastImage: pulumi.Output<string | undefined> = pulumi.output(args.imageRef);
@@ -188,8 +220,17 @@ export class OsImageRollout extends pulumi.ComponentResource {
                 });
                 // After the node extras, so the first build already includes them (an extras
                 // change alone is a new rendered config, hence a second build and reboot).
+                // The rebuild annotation carries the content revision: a new mirror sync or new
+                // repo objects change it, and the MCO rebuilds (openshift/onClusterContent.ts).
+                // Only the value waits for the revision: were the annotations map one Output
+                // (unknown in preview), the provider would see metadata change shape and replace
+                // the MachineOSConfig (delete + create), which takes the pool off its image.
+                const owned = ownedWhole(obj.metadata);
+                const rebuildKey = RELEASES[onCluster.openshiftVersion].onCluster.rebuildAnnotation;
+                const metadata = content === undefined || rebuildKey === undefined ? owned
+                    : { ...owned, annotations: { ...owned.annotations, [rebuildKey]: content.revision } };
                 mosc = new k8s.apiextensions.CustomResource(`${prefix}-machineosconfig`, {
-                    apiVersion: obj.apiVersion, kind: obj.kind, metadata: ownedWhole(obj.metadata), spec: obj.spec,
+                    apiVersion: obj.apiVersion, kind: obj.kind, metadata, spec: obj.spec,
                 }, { parent: this, provider, dependsOn: [poolResource, ...secrets, ...(mc ? [mc] : []), ...gate] });
             }
             // Nodes join a custom pool only once it carries what we set: joined earlier, they would
@@ -201,7 +242,10 @@ export class OsImageRollout extends pulumi.ComponentResource {
                 pool: pool.name,
                 machineConfig: mc === undefined ? undefined : machineConfigName(pool.name),
                 settings: extras,
-                onCluster: onCluster === undefined ? undefined : { api: machineOSConfigApi(onCluster.openshiftVersion) },
+                onCluster: onCluster === undefined ? undefined : {
+                    api: machineOSConfigApi(onCluster.openshiftVersion),
+                    ...(content === undefined ? {} : { rebuildAnnotation: RELEASES[onCluster.openshiftVersion].onCluster.rebuildAnnotation }),
+                },
             };
             const waited = this.waitForPool(target, pool, rolled, args, onCluster === undefined ? args.imageRef : undefined);
             // Resolves to one of pool N's objects once pool N is done; as an Output it also
@@ -220,6 +264,51 @@ export class OsImageRollout extends pulumi.ComponentResource {
         this.image = lastImage;
         this.done = previous === undefined ? pulumi.output(true) : previous.apply(() => true);
         this.registerOutputs({ method: this.method, pools: this.pools, image: this.image });
+    }
+
+    /**
+     * The objects the MCO's build controller mounts into every on-cluster build when they exist in
+     * its namespace (names per release in openshift/releases.ts), and the content revision.
+     */
+    private declareContent(name: string, version: OpenShiftVersion, args: OnClusterContentArgs, provider: k8s.Provider): { objects: pulumi.Resource[]; revision: pulumi.Output<string> } {
+        const repos = pulumi.output(args.repos);
+        const objects: pulumi.Resource[] = [];
+        const configMap = args.credentials === undefined
+            ? repos.apply(r => renderYumReposConfigMap(r))
+            : pulumi.all([repos, args.credentials]).apply(([r, cred]) => renderYumReposConfigMap(r, cred));
+        // With credentials the repo file holds the mirror's password: secret in the state, and
+        // `data` is a secret output too (the provider would otherwise store what it read back).
+        const synced = pulumi.all([configMap, args.mirrorReady]).apply(([cm]) => cm.data ?? {});
+        const data = args.credentials === undefined ? synced : pulumi.secret(synced);
+        objects.push(new k8s.core.v1.ConfigMap(`${name}-etc-yum-repos-d`, {
+            metadata: { name: YUM_REPOS_CONFIGMAP, namespace: MCO_NAMESPACE, labels: MANAGED },
+            data,
+        }, { parent: this, provider, additionalSecretOutputs: args.credentials === undefined ? [] : ["data"] }));
+        // Only with keys: an existing Secret is mounted over the build's whole /etc/pki/rpm-gpg.
+        // Public keys, but a Secret's data is stored secret like any other.
+        if (args.gpgKeys) {
+            const gpg = repos.apply(r => renderRpmGpgSecret(r));
+            objects.push(new k8s.core.v1.Secret(`${name}-etc-pki-rpm-gpg`, {
+                metadata: { name: RPM_GPG_SECRET, namespace: MCO_NAMESPACE, labels: MANAGED },
+                type: "Opaque",
+                stringData: pulumi.secret(gpg.apply(s => s?.stringData ?? {})),
+            }, { parent: this, provider, additionalSecretOutputs: ["data", "stringData"] }));
+        }
+        const facts = RELEASES[version].onCluster;
+        if (args.entitlement !== undefined && !facts.mcoClonesEntitlement) {
+            const ent = pulumi.output(args.entitlement).apply(cert => renderEntitlementSecret(version, "", cert));
+            objects.push(new k8s.core.v1.Secret(`${name}-etc-pki-entitlement`, {
+                metadata: { name: facts.entitlementSecret.name, namespace: MCO_NAMESPACE, labels: MANAGED },
+                type: "Opaque",
+                stringData: pulumi.secret(ent.apply(s => s?.stringData ?? {})),
+            }, { parent: this, provider, additionalSecretOutputs: ["data", "stringData"] }));
+        }
+        if (RELEASES[version].onCluster.rebuildAnnotation === undefined) {
+            pulumi.log.warn(`OpenShift ${version}: the MCO has no rebuild annotation, so a change of the mirror's content reaches the on-cluster image only with the pool's next rendered-config change (OpenShift 4.18+ rebuilds on it)`, this);
+        }
+        // The revision is a hash of public content; unsecret so the MachineOSConfig's diff stays visible.
+        const revision = pulumi.unsecret(pulumi.output(args.revision));
+        return { objects, revision };
     }
 
     /** The pool itself: a patch of the fields we manage on worker/master, a new custom pool otherwise. */

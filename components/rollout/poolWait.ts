@@ -84,8 +84,11 @@ export interface PoolTarget {
     readonly machineConfig?: string;
     /** What the rendered config must contain before "Updated" means our change. */
     readonly settings: NodeSettings;
-    /** Set for on-cluster layering: the MachineOSConfig (named after the pool) and its API. */
-    readonly onCluster?: { readonly api: MachineOSConfigApi };
+    /**
+     * Set for on-cluster layering: the MachineOSConfig (named after the pool) and its API, and the
+     * rebuild annotation when rhcos-forge sets one (the MCO deletes it once the rebuild succeeded).
+     */
+    readonly onCluster?: { readonly api: MachineOSConfigApi; readonly rebuildAnnotation?: string };
 }
 
 export interface Progress {
@@ -184,6 +187,13 @@ export function evaluatePool(obs: PoolObservation, target: PoolTarget): PoolVerd
         const observedGeneration = mosc.status?.observedGeneration;
         if (generation !== undefined && typeof observedGeneration === "number" && observedGeneration < generation) {
             return { state: "waiting", progress, reason: `waiting for the MCO to pick up MachineOSConfig ${target.pool} generation ${generation}` };
+        }
+        // A rebuild keeps the spec (and generation): until the MCO deletes the annotation, the
+        // current build may be the one from before the new content (reconciler.go
+        // updateMachineOSConfigStatus deletes it when a build succeeds).
+        const rebuild = target.onCluster.rebuildAnnotation;
+        if (rebuild !== undefined && mosc.metadata?.annotations?.[rebuild] !== undefined) {
+            return { state: "waiting", progress, reason: `waiting for the MCO to rebuild MachineOSConfig ${target.pool} (${rebuild} is still set)` };
         }
         const build = currentBuild(target, obs, desired);
         for (const type of BUILD_FAILURES) {

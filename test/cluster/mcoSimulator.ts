@@ -36,6 +36,9 @@
 //               Failed with a message a test sets; ImageBuildDegraded=True "Failed to build OS image
 //               for pool <pool> (MachineOSBuild: <name>): <message>" (syncBuildFailureStatus). Nodes of
 //               a layered pool only move once the build succeeded, onto the built image.
+//               (4.18+) A MachineOSConfig that gains the `rebuild` annotation gets a new build of
+//               the same config (updateMachineOSConfig → rebuildMachineOSConfig); the annotation is
+//               deleted once that build succeeded (updateMachineOSConfigStatus).
 //   cvo         ClusterVersion: a new spec.desiredUpdate is refused without force (a custom release
 //               has no Red Hat signature), otherwise history gets a Partial entry that moves through
 //               Progressing messages to Completed, one step per read of ClusterVersion by anyone else
@@ -58,6 +61,8 @@ const A = {
 } as const;
 /** pkg/controller/build/constants: the MachineOSBuild a MachineOSConfig is on. */
 export const CURRENT_BUILD = "machineconfiguration.openshift.io/current-machine-os-build";
+/** pkg/controller/build/constants (4.18+): gaining it rebuilds the MachineOSConfig. */
+export const REBUILD = "machineconfiguration.openshift.io/rebuild";
 /** MCO-generated MachineConfigs carry this and never set osImageURL (MergeMachineConfigs). */
 const GENERATED_BY = "machineconfiguration.openshift.io/generated-by-controller-version";
 
@@ -189,6 +194,9 @@ export class McoSimulator {
     private baseImage = "";
     private readonly degraded = new Map<string, string>();
     private readonly failingBuilds = new Map<string, string>();
+    /** MachineOSConfigs seen with the rebuild annotation (until it is deleted), and their rebuild counts. */
+    private readonly rebuildSeen = new Set<string>();
+    private readonly rebuilds = new Map<string, number>();
     private readonly watches: { stop(): void }[] = [];
     private timer: NodeJS.Timeout | undefined;
     private running = false;
@@ -575,11 +583,20 @@ export class McoSimulator {
         const mosc = [...this.moscs.values()].find(m => (m.spec?.machineConfigPool as { name?: string } | undefined)?.name === pool.metadata.name);
         const rendered = pool.spec?.configuration?.name;
         if (api === undefined || mosc === undefined || rendered === undefined) return { ready: true, building: false, failed: false, wrote: false };
-        // One build per rendered config and MachineOSConfig generation: a new Containerfile is a
-        // new build of the same rendered config.
-        const buildName = `${mosc.metadata.name}-${sha(`${rendered}/${mosc.metadata.generation ?? 0}`).slice(0, 12)}`;
-        const build = this.mosbs.get(buildName);
         const base = `/apis/machineconfiguration.openshift.io/${api}`;
+        // The rebuild annotation counts when it appears on a MachineOSConfig that already built
+        // (on a new one the first build is the build); a present annotation is not a new request.
+        const rebuild = api === "v1" ? (mosc.metadata.annotations ?? {})[REBUILD] : undefined;
+        if (rebuild === undefined) this.rebuildSeen.delete(mosc.metadata.name);
+        else if (!this.rebuildSeen.has(mosc.metadata.name)) {
+            this.rebuildSeen.add(mosc.metadata.name);
+            if ((mosc.metadata.annotations ?? {})[CURRENT_BUILD] !== undefined) this.rebuilds.set(mosc.metadata.name, (this.rebuilds.get(mosc.metadata.name) ?? 0) + 1);
+        }
+        const rebuildCount = this.rebuilds.get(mosc.metadata.name) ?? 0;
+        // One build per rendered config and MachineOSConfig generation: a new Containerfile is a
+        // new build of the same rendered config; so is each rebuild.
+        const buildName = `${mosc.metadata.name}-${sha(`${rendered}/${mosc.metadata.generation ?? 0}${rebuildCount === 0 ? "" : `/rebuild-${rebuildCount}`}`).slice(0, 12)}`;
+        const build = this.mosbs.get(buildName);
         const pushSpec = String(api === "v1" ? mosc.spec?.renderedImagePushSpec : (mosc.spec?.buildInputs as { renderedImagePushspec?: string } | undefined)?.renderedImagePushspec);
         const result = (extra: Partial<Layered>): Layered => ({ ready: false, building: true, failed: false, wrote: false, mosc: mosc.metadata.name, ...extra });
         if (build === undefined) {
@@ -670,6 +687,15 @@ export class McoSimulator {
                 : { ...mosc.status, currentImagePullspec: digest };
             const updated = await this.client.update<Mosc>(`${base}/machineosconfigs/${mosc.metadata.name}/status`, { ...mosc, status });
             this.moscs.set(mosc.metadata.name, updated);
+            return result({ wrote: true, build: build.metadata.name });
+        }
+        if (rebuild !== undefined) {
+            const annotations = { ...mosc.metadata.annotations };
+            delete annotations[REBUILD];
+            const updated = await this.client.update<Mosc>(`${base}/machineosconfigs/${mosc.metadata.name}`, { ...mosc, metadata: { ...mosc.metadata, annotations } });
+            this.moscs.set(mosc.metadata.name, updated);
+            // Deleted by the MCO: its next appearance is a new rebuild request.
+            this.rebuildSeen.delete(mosc.metadata.name);
             return result({ wrote: true, build: build.metadata.name });
         }
         return { ready: true, building: false, failed: false, wrote: false, mosc: mosc.metadata.name, image: digest, build: build.metadata.name };
@@ -848,7 +874,7 @@ function summarize(kind: RecordEntry["kind"], o: KubeObject): Record<string, unk
             };
         }
         case "MachineOSConfig":
-            return { spec, currentImage: status.currentImagePullSpec ?? status.currentImagePullspec };
+            return { spec, currentImage: status.currentImagePullSpec ?? status.currentImagePullspec, rebuild: (o.metadata.annotations ?? {})[REBUILD] };
         case "MachineOSBuild":
             return {
                 mosc: (spec.machineOSConfig as { name?: string } | undefined)?.name,

@@ -13,7 +13,9 @@ import { OpenShiftVersion } from "../../components/openshift/versions";
 import { REPO_ROOT, leakedSecrets } from "../../dev/proc";
 import { Stack, openStack } from "../../dev/pulumiCli";
 import { KubeClient, KubeError, KubeObject } from "../cluster/kube";
-import { RecordEntry } from "../cluster/mcoSimulator";
+import { REBUILD, RecordEntry } from "../cluster/mcoSimulator";
+import * as http from "node:http";
+import { AddressInfo } from "node:net";
 import { MCO_API, MCO_NAMESPACE, seedDriverToolkit } from "../cluster/seed";
 import { TestCluster, pointAtCluster, startTestCluster } from "../cluster/testCluster";
 import { E2e, PASSPHRASE, assertStateHoldsNoSecrets, plannedChanges, setUpE2e } from "./setup";
@@ -328,6 +330,90 @@ describe("on-cluster layering against the API server (MachineOSConfig v1, OpenSh
         assert.equal(await cluster.api.client.get(poolPath("canary")), undefined);
         assert.deepEqual((await cluster.api.client.mustGet(`/api/v1/nodes/${CANARY_NODE}`)).metadata.labels, cluster.seeded.workerLabels(CANARY_NODE));
         for (const n of cluster.seeded.workers) assert.equal(cluster.sim.nodeUpdates(n, from).at(-1)?.summary.toImage, e2e.services.baseRef, `${n} is back on base`);
+    });
+});
+
+describe("on-cluster content: the build host's mirror for on-cluster builds (4.19)", () => {
+    const KEY = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBe2eOnClusterContentKey\n-----END PGP PUBLIC KEY BLOCK-----\n";
+    let keys: http.Server;
+    let keyUrl = "";
+    const moscPath = (pool: string): string => `/apis/machineconfiguration.openshift.io/v1/machineosconfigs/${pool}`;
+    const cmPath = `/api/v1/namespaces/${MCO_NAMESPACE}/configmaps/etc-yum-repos-d`;
+    const gpgPath = `/api/v1/namespaces/${MCO_NAMESPACE}/secrets/etc-pki-rpm-gpg`;
+
+    before(async () => {
+        // The stack's mirror port was picked free but is not held until the mirror serves: never take it.
+        const stackFile = yaml.load(readFileSync(e2e.stack.configFile, "utf8")) as { config: Record<string, { port?: number }> };
+        const mirrorPort = stackFile.config["rhcos-forge:mirror"]?.port;
+        for (;;) {
+            keys = http.createServer((req, res) => { res.writeHead(req.url === "/RPM-GPG-KEY-fixtures" ? 200 : 404); res.end(req.url === "/RPM-GPG-KEY-fixtures" ? KEY : ""); });
+            await new Promise<void>(resolve => keys.listen(0, "127.0.0.1", resolve));
+            if ((keys.address() as AddressInfo).port !== mirrorPort) break;
+            keys.close();
+        }
+        keyUrl = `http://127.0.0.1:${(keys.address() as AddressInfo).port}/RPM-GPG-KEY-fixtures`;
+    });
+    after(() => { keys?.close(); });
+
+    /** On-cluster layering that keeps the local stack's mirror (the fixtures repo), with a key. */
+    function configure(newestOnly: boolean): void {
+        e2e.configure({ rollout: { method: "machineosconfig", pools: [{ name: "worker" }], timeoutMinutes: 5 } });
+        pointAtCluster(e2e.stack.configFile, c => {
+            c["rhcos-forge:cluster"] = { ...c["rhcos-forge:cluster"], openshiftVersion: "4.19" };
+            const mirror = c["rhcos-forge:mirror"] as { repos: Record<string, unknown>[] };
+            c["rhcos-forge:mirror"] = { ...mirror, newestOnly, repos: mirror.repos.map(r => ({ ...r, gpgkey: keyUrl })), packageSet: { id: "rhcos-forge-extras", packages: [] } };
+            const image = c["rhcos-forge:image"];
+            c["rhcos-forge:image"] = { base: "cluster", repository: ONCLUSTER_REPO, packages: ["htop"], files: image.files, labels: image.labels };
+        });
+    }
+
+    it("up creates etc-yum-repos-d and etc-pki-rpm-gpg; a new mirror revision changes the rebuild annotation and the MCO rebuilds", async () => {
+        configure(true);
+        const from = cluster.sim.record.length;
+        await pulumi(["up", "--yes"]);
+        await cluster.sim.settled();
+        const outputs = await e2e.outputs();
+        const cm = await cluster.api.client.mustGet<KubeObject & { data?: Record<string, string> }>(cmPath);
+        const repoFile = cm.data?.["rhcos-forge-mirror.repo"] ?? "";
+        assert.ok(repoFile.includes(`baseurl=${outputs.mirror.repos.fixtures}`), repoFile);
+        assert.match(repoFile, /\ngpgkey=file:\/\/\/etc\/pki\/rpm-gpg\/RPM-GPG-KEY-rhcos-forge-fixtures\n/);
+        const gpg = await cluster.api.client.mustGet<KubeObject & { data?: Record<string, string> }>(gpgPath);
+        assert.equal(Buffer.from(gpg.data?.["RPM-GPG-KEY-rhcos-forge-fixtures"] ?? "", "base64").toString(), KEY);
+        const seen = cluster.sim.record.slice(from).filter(e => e.kind === "MachineOSConfig" && e.name === "worker");
+        const first = seen.find(e => typeof e.summary.rebuild === "string")?.summary.rebuild as string | undefined;
+        assert.match(first ?? "", /^[0-9a-f]{64}$/, "the MachineOSConfig arrived with the rebuild annotation");
+        assert.equal((await cluster.api.client.mustGet<Mosc>(moscPath("worker"))).metadata.annotations?.[REBUILD], undefined, "the MCO deleted it after the build");
+        const before = await builtImages(cluster.api.client, "v1", "worker");
+        assert.equal(before.length, 1);
+
+        // A new mirror revision (newestOnly is part of it) re-syncs, and the annotation comes back with a new value.
+        configure(false);
+        const again = cluster.sim.record.length;
+        await pulumi(["up", "--yes"]);
+        await cluster.sim.settled();
+        const next = cluster.sim.record.slice(again).find(e => e.kind === "MachineOSConfig" && e.name === "worker" && typeof e.summary.rebuild === "string")?.summary.rebuild;
+        assert.match(String(next), /^[0-9a-f]{64}$/);
+        assert.notEqual(next, first, "a new content revision");
+        const after = await builtImages(cluster.api.client, "v1", "worker");
+        const rebuilt = after.filter(i => !before.includes(i));
+        assert.equal(rebuilt.length, 1, "the MCO built the pool again");
+        assert.equal((await e2e.outputs()).image.ref, rebuilt[0], "image.ref is the rebuilt image");
+
+        // Unchanged inputs: no patch, so no annotation and no build.
+        const quiet = cluster.sim.record.length;
+        await pulumi(["up", "--yes"]);
+        await cluster.sim.settled();
+        assert.ok(!cluster.sim.record.slice(quiet).some(e => e.kind === "MachineOSConfig" && typeof e.summary.rebuild === "string"));
+        assert.equal((await builtImages(cluster.api.client, "v1", "worker")).length, 2);
+    });
+
+    it("destroy removes the ConfigMap and the key Secret", async () => {
+        await assertStateHoldsNoSecrets(e2e, STACK, [cluster.api.kubeconfig, e2e.services.authJson]);
+        await pulumi(["destroy", "--yes"]);
+        await cluster.sim.settled();
+        assert.equal(await cluster.api.client.get(cmPath), undefined);
+        assert.equal(await cluster.api.client.get(gpgPath), undefined);
+        assert.equal(await cluster.api.client.get(moscPath("worker")), undefined);
     });
 });
 

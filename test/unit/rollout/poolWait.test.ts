@@ -208,6 +208,19 @@ describe("waitForPool on-cluster (MachineOSBuild)", () => {
         ]);
     });
 
+    it("a rebuild: waits while the rebuild annotation is set, though the previous build of the same config succeeded", async () => {
+        const REBUILD = "machineconfiguration.openshift.io/rebuild";
+        const OLD = IMAGE.replace(/.$/, "0");
+        const log: string[] = [];
+        const done = await waitForPool({ ...target, onCluster: { api: "v1", rebuildAnnotation: REBUILD } }, replay([
+            // Right after the patch: the old build is current and succeeded, the pool is updated.
+            { pool: updated, builds: [build(succeeded)], machineOSConfig: { metadata: { annotations: { [REBUILD]: "abc" } }, status: { currentImagePullSpec: OLD } } },
+            { pool: updated, builds: [build(succeeded)], machineOSConfig: { metadata: { annotations: {} }, status: { currentImagePullSpec: IMAGE } } },
+        ]), fakeClock(), { timeoutMs: 60 * MIN, log: m => log.push(m) });
+        assert.equal(done.image, IMAGE, "not the image from before the rebuild");
+        assert.equal(log[0], `pool canary: 1/1 updated, 1/1 ready, 0 degraded; waiting for the MCO to rebuild MachineOSConfig canary (${REBUILD} is still set)`);
+    });
+
     it("build failed: fails with the MachineOSBuild's message", async () => {
         await assert.rejects(waitForPool(target, replay([
             { pool, builds: [build(building)], machineOSConfig: { status: {} } },
