@@ -37,30 +37,39 @@ import { validateAgainstCrd } from "../crds";
 import { CLUSTER_BASE, SECRET_VALUES, TEST_SECRETS, installMocks, isSecret, registrations, runProgram, settle, valueOf } from "../harness";
 import { loadStackConfig } from "../stackFile";
 import { ENTITLEMENT_PATH } from "../../../components/mirror/clusterEntitlement";
+import { DRIVER_TOOLKIT_BASE, DRIVER_TOOLKIT_PATH } from "../../../components/image/driverToolkit";
+import { usesClusterEntitlement } from "../../../components/config/rhelContent";
 import { ClusterAccess } from "../../../components/rollout/kubeApi";
 import { realClock } from "../../../components/rollout/poll";
 
 installMocks();
 
 /**
- * What the accepted stacks' programs read from a cluster while they run (a stack with
- * `entitlement: cluster` reads the entitlement Secret through the kubeconfig): served here so
- * the program runs as it would against a cluster that has what it asks for. Everything else is
- * absent (404), which the program reports on its own terms.
+ * What an accepted stack's program reads from the cluster while it runs (the entitlement Secret
+ * for `entitlement: cluster`, the driver-toolkit ImageStream for a `driver-toolkit` stage base),
+ * served so the program runs as against a cluster that has them. The rollout waits read the
+ * cluster too, and nothing here plays a rolling pool: a stack that reads the cluster and also
+ * waits on it (a kubeconfig without cluster.renderTo) is left out of the program sample, and
+ * counted; test/unit/pipeline/{rhelContent,driverToolkit}.test.ts run those with a fake cluster.
  */
 const FAKE_ENT_CERT = "-----BEGIN CERTIFICATE-----\nMIIfuzz-entitlement-cert\n-----END CERTIFICATE-----\n";
 const FAKE_ENT_KEY = "-----BEGIN PRIVATE KEY-----\nMIIfuzz-entitlement-key-secret\n-----END PRIVATE KEY-----\n";
-const fuzzCluster: ClusterAccess = {
+const FAKE_DTK = `quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:${"d".repeat(64)}`;
+const clusterReads: ClusterAccess = {
     connect: () => ({
         get: async (path: string) => {
-            if (path !== ENTITLEMENT_PATH) return undefined;
             const b64 = (t: string) => Buffer.from(t).toString("base64");
-            return { kind: "Secret", data: { "entitlement.pem": b64(FAKE_ENT_CERT), "entitlement-key.pem": b64(FAKE_ENT_KEY) } };
+            if (path === ENTITLEMENT_PATH) return { kind: "Secret", data: { "entitlement.pem": b64(FAKE_ENT_CERT), "entitlement-key.pem": b64(FAKE_ENT_KEY) } };
+            if (path === DRIVER_TOOLKIT_PATH) return { kind: "ImageStream", spec: { tags: [{ name: "latest", from: { kind: "DockerImage", name: FAKE_DTK } }] } };
+            throw new Error(`the fuzz test's cluster serves no ${path}`);
         },
     }),
     pollMs: 1,
     clock: realClock,
 };
+const readsCluster = (cfg: StackConfig): boolean => usesClusterEntitlement(cfg) || cfg.image.stages.some(s => s.base === DRIVER_TOOLKIT_BASE);
+const waitsOnCluster = (cfg: StackConfig): boolean => cfg.kubeconfig !== undefined && cfg.cluster.renderTo === undefined;
+let leftOut = 0;
 
 const SEED = process.env.RF_FUZZ_SEED !== undefined ? Number(process.env.RF_FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
 const RUNS = Number(process.env.RF_FUZZ_RUNS ?? 10_000);
@@ -430,7 +439,8 @@ it(`${RUNS} generated stacks each parse or fail with a ConfigError naming real k
             counts.accepted++;
             const rendered = renderedContainerfile(cfg);
             if (rendered !== undefined) assert.equal(containerfileProblem(rendered), undefined, `rendered from ${JSON.stringify(cfg.image).slice(0, 400)}`);
-            if (!refusedByReleaseGate(cfg)) keep(accepted, PIPELINE_SAMPLE, ++gatePassed, g, draw);
+            if (readsCluster(cfg) && waitsOnCluster(cfg)) leftOut++;
+            else if (!refusedByReleaseGate(cfg)) keep(accepted, PIPELINE_SAMPLE, ++gatePassed, g, draw);
             return;
         }
         if (!(error instanceof ConfigError)) {
@@ -451,7 +461,7 @@ it(`${RUNS} generated stacks each parse or fail with a ConfigError naming real k
         const shown = Object.entries(stack).map(([k, v]) => `  ${k}: ${v.length > 400 ? `${v.slice(0, 400)}... (${v.length} chars)` : v}`);
         assert.fail(`seed ${SEED}, path ${String(details.counterexamplePath)}: ${details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)}\n${shown.join("\n")}`);
     }
-    console.log(`config fuzz: tried ${counts.tried}, rejected ${counts.rejected}, accepted ${counts.accepted} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    console.log(`config fuzz: tried ${counts.tried}, rejected ${counts.rejected}, accepted ${counts.accepted} (${leftOut} read and wait on the cluster: not in the program sample) in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     assert.equal(counts.tried, RUNS);
     // The mutations must reach both outcomes for the rest of the test to mean anything.
     assert.ok(counts.accepted >= PIPELINE_SAMPLE && counts.rejected >= REJECTED_SAMPLE, JSON.stringify(counts));
@@ -547,7 +557,7 @@ it(`a sample of the accepted stacks registers only valid objects under mocks`, a
         pulumi.runtime.setAllConfig(g.allConfig, secretKeysOf(g.allConfig));
         const from = registrations.length;
         const program = await guarded(`the program of ${JSON.stringify(g.allConfig).slice(0, 300)}`, (async () => {
-            const p = await runProgram({ access: fuzzCluster });
+            const p = await runProgram(readsCluster(cfg) ? { access: clusterReads } : {});
             await valueOf(pulumi.output(p.release));
             await valueOf(pulumi.output(p.cosa));
             await settle();
