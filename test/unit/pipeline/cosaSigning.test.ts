@@ -21,7 +21,7 @@ pulumi.runtime.setAllConfig(asAllConfig({
     mirror: { serve: "background", repos: [{ id: "rhel-9.6-baseos", baseurl: "https://rpm.example.com/baseos/", gpgcheck: false }] },
     image: {
         base: "cluster", repository: "quay.io/example-org/rhcos", builder: "cosa", signing: { enabled: true }, retention: { enabled: true, keep: 2, deleteOnDestroy: true },
-        cosa: { container: CONTAINER, config: "https://github.com/openshift/os.git", branch: "release-4.19", variant: "rhel-9.6", artifacts: [] },
+        cosa: { container: CONTAINER, config: "https://github.com/openshift/os.git", branch: "release-4.19", variant: "ocp-rhel-9.6", artifacts: [] },
     },
     cluster: { openshiftVersion: "4.19" },
     rollout: { pools: [{ name: "worker" }] },
