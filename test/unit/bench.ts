@@ -48,6 +48,7 @@ async function one(shape: Shape): Promise<Figures> {
     const { parseStackConfig } = await import("../../components/config/parse");
     const { buildPipeline } = await import("../../components/pipeline");
     const importMs = ms(t0);
+    const { commandState } = await import("./harness");
 
     let resources = 0;
     let lastRegistration = process.hrtime.bigint();
@@ -55,13 +56,8 @@ async function one(shape: Shape): Promise<Figures> {
         newResource(args) {
             resources++;
             lastRegistration = process.hrtime.bigint();
-            const create = String((args.inputs as { create?: unknown }).create ?? "");
-            // The one command whose result line the program parses before it registers the rollout.
-            const stdout = create.includes("build-image.sh")
-                ? JSON.stringify({ ref: `127.0.0.1:5000/rhcos-forge/node@${DIGEST}`, digest: DIGEST, base: "b", tag: "t", packages: { added: [], removed: [], changed: [] }, sbom: { ref: `127.0.0.1:5000/rhcos-forge/node@${DIGEST}`, digest: DIGEST, tag: `127.0.0.1:5000/rhcos-forge/node:${DIGEST.replace(":", "-")}.sbom`, packages: 1 } })
-                : create.includes("repo-mirror.sh") ? JSON.stringify({ repos: ["fixtures"], packageSet: "rhcos-forge-extras", changed: false })
-                    : create.includes("host-ready.sh") ? JSON.stringify({ ready: true, arch: "x86_64", podman: "4.3.1" }) : "";
-            return { id: `${args.name}-id`, state: { ...args.inputs, stdout: `${stdout}\n`, stderr: "" } };
+            // Each remote script's result line as the unit tests' mocks print it (one stand-in for both).
+            return { id: `${args.name}-id`, state: commandState(args.inputs as Record<string, unknown>) };
         },
         call: args => args.inputs,
     }, "rhcos-forge", "bench", false);

@@ -55,7 +55,7 @@ const fakeDigest = (seed: string): string => `sha256:${createHash("sha256").upda
 export const hostCalls = { builds: 0, syncs: 0 };
 
 /** A stand-in for the remote scripts: each prints the JSON result line its real script prints (cosa-build.sh and release-new.sh included, so any valid stack runs under the mocks). */
-function commandState(inputs: Record<string, unknown>): Record<string, unknown> {
+export function commandState(inputs: Record<string, unknown>): Record<string, unknown> {
     const create = String(inputs.create ?? "");
     const env = (name: string): string => create.match(new RegExp(`${name}=('[^']*'|\\S+)`))?.[1]?.replace(/^'|'$/g, "") ?? "";
     let stdout = "";
