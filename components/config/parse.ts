@@ -71,6 +71,26 @@ function formatIssue(issue: z.ZodIssue, raw: unknown): string[] {
 }
 
 /**
+ * The most values one config key may hold. The schema reports every bad entry of every list, so an
+ * absurdly large value (millions of empty list entries, found by the config fuzz test) would make
+ * millions of problems and exhaust the heap; it is refused before the schema sees it.
+ */
+export const MAX_VALUES_PER_KEY = 100_000;
+
+/** How many values (each scalar, list and map, nested) `value` holds, counting stops past `limit`. */
+function countValues(value: unknown, limit: number): number {
+    let n = 0;
+    const stack: unknown[] = [value];
+    while (stack.length > 0 && n <= limit) {
+        const v = stack.pop();
+        n++;
+        if (Array.isArray(v)) for (const e of v) stack.push(e);
+        else if (v !== null && typeof v === "object") for (const e of Object.values(v)) stack.push(e);
+    }
+    return n;
+}
+
+/**
  * Turns the raw `rhcos-forge:*` config map (as `pulumi.runtime.allConfig()` returns it: strings,
  * objects as JSON text) into typed config, or throws a ConfigError naming every bad key.
  */
@@ -85,7 +105,13 @@ export function parseStackConfig(allConfig: Record<string, string>): StackConfig
             // Pulumi.yaml gives optional sections an empty default: empty means unset.
             if (OPTIONAL_SECTIONS.has(key) && text === "{}") continue;
             try {
-                raw[key] = JSON.parse(text);
+                const value: unknown = JSON.parse(text);
+                const n = countValues(value, MAX_VALUES_PER_KEY);
+                if (n > MAX_VALUES_PER_KEY) {
+                    problems.push(`${fullKey} holds more than ${MAX_VALUES_PER_KEY} values (lists, maps and their entries); no stack needs that many, so check it for a generated or repeated list`);
+                    continue;
+                }
+                raw[key] = value;
             } catch {
                 problems.push(`${fullKey} must be a structured value (YAML map or list), got ${SECRET_KEYS.includes(key as (typeof SECRET_KEYS)[number]) ? "a secret value" : JSON.stringify(text)}`);
             }
