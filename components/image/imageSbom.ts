@@ -6,7 +6,17 @@
 // push as this host's, so retention and deleteOnDestroy cover cosa images too.
 import * as pulumi from "@pulumi/pulumi";
 import { HostHandle, scriptStep } from "../host/step";
-import type { SbomRef } from "./layeredImage";
+
+/** The SPDX 2.3 SBOM of the built image, an OCI artifact in its repository (subject: the image). */
+export interface SbomRef {
+    /** `repo@sha256:…` of the artifact manifest. */
+    readonly ref: string;
+    readonly digest: string;
+    /** `repo:sha256-<image hex>.sbom`, cosign's tag convention (no referrers API needed). */
+    readonly tag: string;
+    /** RPMs listed. */
+    readonly packages: number;
+}
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 

@@ -12,7 +12,7 @@ import { ImageSpec, RenderedImage, renderContainerfile } from "./containerfile";
 import { resolveStageBases } from "./driverToolkit";
 import { sourceReader } from "./sources";
 import { HostHandle, scriptStep } from "../host/step";
-import { validateSbomRef } from "./imageSbom";
+import { SbomRef, validateSbomRef } from "./imageSbom";
 import { MirrorRepo } from "../mirror/repoFiles";
 
 export interface PackageChange {
@@ -26,17 +26,6 @@ export interface PackageDiff {
     readonly added: string[];
     readonly removed: string[];
     readonly changed: PackageChange[];
-}
-
-/** The SPDX 2.3 SBOM of the built image, an OCI artifact in its repository (subject: the image). */
-export interface SbomRef {
-    /** `repo@sha256:…` of the artifact manifest. */
-    readonly ref: string;
-    readonly digest: string;
-    /** `repo:sha256-<image hex>.sbom`, cosign's tag convention (no referrers API needed). */
-    readonly tag: string;
-    /** RPMs listed. */
-    readonly packages: number;
 }
 
 export interface BuildResult {
