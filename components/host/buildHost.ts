@@ -30,6 +30,12 @@ export interface BuildHostArgs {
      * registered once it is ready (every step waits for it) and unregistered on destroy.
      */
     readonly subscription?: { readonly org: pulumi.Input<string>; readonly activationKey: pulumi.Input<string> };
+    /**
+     * The host must offer KVM (image.builder cosa: coreos-assembler builds inside a VM). The
+     * readiness step checks /dev/kvm before anything else, so a host without nested
+     * virtualization fails there, naming the config key, before the mirror or any build exists.
+     */
+    readonly needsKvm?: boolean;
 }
 
 /** What host-ready.sh reports about a host that can build. */
@@ -210,7 +216,7 @@ export class BuildHost extends pulumi.ComponentResource {
         const unready = { provider: cfg.provider, connection, workDir: cfg.workDir, address, buildAddress };
         const remoteDir = `/tmp/rhcos-forge-ready`;
         const ready = scriptStep(name, "ready", { ...unready, ready: this }, {
-            scripts: [{ script: "host-ready.sh" }],
+            scripts: [{ script: "host-ready.sh", env: args.needsKvm ? { RF_NEED_KVM: "1" } : {} }],
             triggers: [],
             remoteDir,
             validate: validateReadyResult,

@@ -145,6 +145,34 @@ test("host-ready.sh waits for cloud-init, bounded by RF_CLOUD_INIT_TIMEOUT", asy
   assert.match(slow.failure!.why, /did not finish within 1s/);
 });
 
+test("host-ready.sh with RF_NEED_KVM (image.builder cosa) checks the KVM device first, before waiting on cloud-init", async () => {
+  const stub = env.mkdir("stub-cloud-init-kvm");
+  const marker = env.path("cloud-init-kvm-called");
+  writeFileSync(join(stub, "cloud-init"), `#!/bin/sh\necho "$@" >> ${marker}\necho "status: done"\n`);
+  chmodSync(join(stub, "cloud-init"), 0o755);
+  const vars = { RF_ROOT: env.path("remote", "ready-kvm"), PATH: `${stub}:${SYS_PATH}`, RF_NEED_KVM: "1" };
+  // A regular file where the device should be: what a VM without nested virtualization lacks.
+  const notDevice = env.path("not-a-kvm-device");
+  writeFileSync(notDevice, "");
+  const refused = await host.script("host-ready.sh", { ...vars, RF_KVM_DEVICE: notDevice });
+  assert.notEqual(refused.code, 0);
+  assert.equal(failureLines(refused.stderr).length, 1);
+  assert.equal(refused.failure?.step, "kvm");
+  assert.match(refused.failure!.why, /rhcos-forge:image\.builder is cosa, which needs KVM/);
+  assert.equal(existsSync(marker), false, "cloud-init was waited on before the KVM check");
+
+  const missing = await host.script("host-ready.sh", { ...vars, RF_KVM_DEVICE: env.path("no-such-kvm") });
+  assert.equal(missing.failure?.step, "kvm");
+
+  // Without RF_NEED_KVM the device is not looked at.
+  const podmanOnly = await host.script("host-ready.sh", { ...vars, RF_NEED_KVM: "0", RF_KVM_DEVICE: notDevice });
+  assert.equal(podmanOnly.code, 0, podmanOnly.stderr);
+  if (existsSync("/dev/kvm")) {
+    const ok = await host.script("host-ready.sh", { ...vars, RF_KVM_DEVICE: "/dev/kvm" });
+    assert.equal(ok.code, 0, ok.stderr);
+  }
+});
+
 test("build-image.sh rejects bad bundles in step \"unpack\" without writing outside the context", async () => {
   const root = env.path("remote", "bundle-root");
   const vars = {
