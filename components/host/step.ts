@@ -34,7 +34,7 @@ export const SCRIPTS_DIR = path.join(__dirname, "..", "scripts");
  * and stderr are whatever the host's tools print, next to the secrets a step reads from stdin or
  * from the host's 0600 files (auth.json, repo passwords, signing key), so the state never holds
  * them in plain text. The engine applies the list to the provider's outputs itself
- * (pulumi/pulumi pkg/resource/deploy/step_executor.go, v3.248.0); the stand-in only returns them.
+ * (pulumi/pulumi pkg/resource/deploy/step_executor.go, v3.248.0); the provider only returns them.
  */
 export const SECRET_OUTPUTS = ["stdout", "stderr"] as const;
 

@@ -9,8 +9,8 @@
 //     pulumi pkg/backend/display/object_diff.go), and a multi-line string as a line diff with
 //     two lines of context (printTextDiff / printLineDiff, same file): the changed line of a file
 //     shows as `- old` / `+ new`;
-//   * a change to `triggers` replaces the command (engine/cmd/pulumi-resource-command/diff.go,
-//     as upstream pulumi-command), while a change to `environment` updates it in place. The
+//   * a change to `triggers` replaces the command (pulumi-command v1.2.1 marks it
+//     `replaceOnChanges`, provider/pkg/provider/common/inputs.go), while a change to `environment` updates it in place. The
 //     description is a function of what the build id already hashes (the Containerfile, the
 //     context, the base), so it only changes alone when its own shape changes (a new
 //     rhcos-forge version) or a file is marked secret; that in-place update re-runs
