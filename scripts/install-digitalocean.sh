@@ -185,4 +185,5 @@ else
 	cmp -s "$installed" "$BIN" || die "pulumi plugin install did not put the binary at $installed"
 	log "plugin digitalocean $PLUGIN_VERSION installed in $home"
 fi
+log "ready in $((SECONDS - START))s"
 printf '%s\n' "$installed"
