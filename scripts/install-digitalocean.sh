@@ -4,7 +4,8 @@
 # does not serve, and install it into the engine's PULUMI_HOME (the one
 # scripts/install-pulumi.sh prints), so a stack with a DigitalOcean build host
 # runs its Check and Diff. The recipe is the one ${RF_UPSTREAM_DIR}/README.md
-# gives (section "pulumi-resource-digitalocean"):
+# gives (section "pulumi-resource-digitalocean"), which is upstream's Makefile
+# (`.make/upstream`, `.make/schema`, the provider's `go build -ldflags`) by hand:
 #
 #   1. verify both tarballs' sha256;
 #   2. extract github.com/pulumi/pulumi-digitalocean (provider/, patches/) and
@@ -71,7 +72,7 @@ for arg in "$@"; do
 	case "$arg" in
 	--force) FORCE=1 ;;
 	-h | --help)
-		sed -n '2,37p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+		sed -n '2,38p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
