@@ -72,7 +72,7 @@ for arg in "$@"; do
 	case "$arg" in
 	--force) FORCE=1 ;;
 	-h | --help)
-		sed -n '2,38p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+		sed -n '2,36p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
