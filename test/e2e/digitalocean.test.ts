@@ -57,13 +57,14 @@ let installedPlugin = "";
 /** Every byte the engine printed, searched for the token at the end (with everything else run() kept). */
 const engineOutput: string[] = [];
 
-function writeStackConfig(edits: { volumeSizeGb?: number } = {}): void {
+function writeStackConfig(edits: { volumeSizeGb?: number; workDir?: string } = {}): void {
     const doc = yaml.load(readFileSync(join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, Record<string, unknown>> };
     const previous = yaml.load(readFileSync(configFile, "utf8")) as { encryptionsalt?: string; config?: Record<string, unknown> } | undefined;
     const c = doc.config;
     c["rhcos-forge:image"] = { ...c["rhcos-forge:image"], base: BASE };
     c["rhcos-forge:cluster"] = { ...c["rhcos-forge:cluster"], renderTo: env.path("manifests") };
     if (edits.volumeSizeGb !== undefined) c["rhcos-forge:buildHost"] = { ...c["rhcos-forge:buildHost"], volumeSizeGb: edits.volumeSizeGb };
+    if (edits.workDir !== undefined) c["rhcos-forge:buildHost"] = { ...c["rhcos-forge:buildHost"], workDir: edits.workDir };
     // Keep the salt and the secrets `pulumi config set --secret` wrote.
     for (const [k, v] of Object.entries(previous?.config ?? {})) {
         if (v !== null && typeof v === "object" && "secure" in v) c[k] = v as Record<string, unknown>;
@@ -78,8 +79,9 @@ async function pulumi(args: string[], opts: { check?: boolean; input?: string } 
     return res;
 }
 
+/** `pulumi preview --json --show-sames`: every step, unchanged ones included. */
 async function previewJson(): Promise<Preview> {
-    return JSON.parse((await pulumi(["preview", "--json"])).stdout) as Preview;
+    return JSON.parse((await pulumi(["preview", "--json", "--show-sames"])).stdout) as Preview;
 }
 
 function stepsOf(p: Preview, types: readonly string[]): Step[] {
@@ -173,6 +175,8 @@ function buildHostState(planned: Preview, hostKey: HostKeyPair): State[] {
         "digitalocean:index/volume:Volume": { urn: `do:volume:${ids["digitalocean:index/volume:Volume"]}`, filesystemType: "ext4", dropletIds: [424242001] },
         "digitalocean:index/droplet:Droplet": {
             urn: "do:droplet:424242001", status: "active", ipv4Address: "203.0.113.10", ipv4AddressPrivate: "10.114.0.2",
+            // Defaults of the upstream schema (Default: false) that Read sets.
+            backups: false, gracefulShutdown: false, ipv6: false,
             locked: false, memory: 8192, vcpus: 4, disk: 160, priceHourly: 0.07143, priceMonthly: 48, createdAt: "2026-12-06T12:00:00Z",
             volumeIds: [ids["digitalocean:index/volume:Volume"]], vpcUuid: "d0000000-0000-4000-8000-000000000001",
             // What the provider keeps of user_data: its SHA-1 (HashStringStateFunc).
@@ -197,16 +201,16 @@ function buildHostState(planned: Preview, hostKey: HostKeyPair): State[] {
         ancestors(s.parent);
         add({ urn, type: s.type, custom: false, parent: s.parent, inputs: {}, outputs: {} });
     };
+    // A default provider (`preview --json` lists none): its inputs are the stack's config of its
+    // package, the token here, and the version in its name (default_4_80_1).
     const provider = (ref: string | undefined): void => {
         if (ref === undefined) return;
         const urn = ref.slice(0, ref.lastIndexOf("::"));
         if (seen.has(urn)) return;
-        const s = steps.find(x => x.urn === urn)?.newState;
-        if (s === undefined) assert.fail(`the preview planned no provider ${urn}`);
-        ancestors(s.parent);
-        // The planned inputs show the token as "[secret]"; the state keeps it encrypted.
-        const inputs = Object.fromEntries(Object.entries(s.inputs ?? {}).map(([k, v]) => [k, k === "token" ? secret(TOKEN) : v]));
-        add({ urn, type: s.type, custom: true, id: providerId(urn), parent: s.parent, inputs, outputs: inputs });
+        const m = /::pulumi:providers:([a-z0-9-]+)::default_(\d+)_(\d+)_(\d+)$/.exec(urn);
+        if (m === null) assert.fail(`not a default provider: ${urn}`);
+        const inputs: Record<string, unknown> = { version: `${m[2]}.${m[3]}.${m[4]}`, ...(m[1] === "digitalocean" ? { token: secret(TOKEN) } : {}) };
+        add({ urn, type: `pulumi:providers:${m[1]}`, custom: true, id: providerId(urn), inputs, outputs: inputs });
     };
     const resource = (step: Step, outputs: Record<string, unknown>, inputs?: Record<string, unknown>): void => {
         const s = step.newState;
@@ -249,9 +253,10 @@ describe("a DigitalOcean build host through the real provider (pulumi preview, f
             "create digitalocean:index/volume:Volume::build-volume",
             "create digitalocean:index/volumeAttachment:VolumeAttachment::build-attach",
         ]);
-        // The plugin that served them is the one installed here, at the version the SDK asked for.
-        const providers = (planned.steps ?? []).filter(s => s.newState?.type === "pulumi:providers:digitalocean");
-        assert.deepEqual(providers.map(p => p.newState?.inputs?.version), [PLUGIN_VERSION]);
+        // Served by the default provider of the version the SDK asked for.
+        for (const step of stepsOf(planned, DO_TYPES)) {
+            assert.match(step.newState?.provider ?? "", new RegExp(`^urn:pulumi:${STACK}::rhcos-forge::pulumi:providers:digitalocean::default_4_80_1::`));
+        }
         // Check normalised what it was given (the bridge's defaults), so these are the provider's values.
         const droplet = stepsOf(planned, ["digitalocean:index/droplet:Droplet"])[0]?.newState?.inputs ?? {};
         assert.equal(droplet.size, "s-4vcpu-8gb");
@@ -283,6 +288,16 @@ describe("a DigitalOcean build host through the real provider (pulumi preview, f
         assert.deepEqual(volume?.diffReasons, ["size"], JSON.stringify(volume));
         const text = await pulumi(["preview", "--diff", "--color", "never"]);
         assert.match(text.stdout, /^\s*~ size\s*:\s*200 => 250$/m, text.stdout);
+
+        // Another workDir is other user data (RF_ROOT), and user_data is ForceNew upstream.
+        writeStackConfig({ workDir: "/srv/rhcos-forge" });
+        const moved = await previewJson();
+        assert.deepEqual(problems(moved), []);
+        const dropletSteps = stepsOf(moved, ["digitalocean:index/droplet:Droplet"]);
+        const droplet = dropletSteps.find(s => s.op === "replace");
+        assert.ok(droplet !== undefined, JSON.stringify(dropletSteps).slice(0, 2000));
+        assert.deepEqual(droplet.replaceReasons, ["userData"]);
+        assert.deepEqual(ops(moved, ["digitalocean:index/sshKey:SshKey", "digitalocean:index/volume:Volume"]), ["same digitalocean:index/sshKey:SshKey::build-key", "same digitalocean:index/volume:Volume::build-volume"]);
         writeStackConfig();
     });
 
