@@ -61,21 +61,27 @@ export function pinnedHostKey(line: string): string {
 
 /**
  * cloud-config that installs the droplet's SSH host key, writes prepare-host.sh and its env file,
- * then runs it once on first boot. The host key goes through cloud-init's cc_ssh: `ssh_keys`
- * (`ed25519_private` / `ed25519_public`) installs the pair, `ssh_deletekeys` removes the image's
- * own keys and an empty `ssh_genkeytypes` generates no other type, so sshd presents only the key
- * the connections pin (canonical/cloud-init doc/module-docs/cc_ssh/data.yaml and example1.yaml,
- * main). cc_ssh runs in cloud-init's network stage, which systemd orders before sshd-keygen and
- * sshd (systemd/cloud-init-network.service.tmpl, main: `Before=sshd.service`), so sshd never
- * presents another key first; that matters, as a mismatch fails the dial without a retry. The
- * text holds a private key: callers wrap it in pulumi.secret.
+ * then runs it once on first boot. The host key goes through cloud-init's cc_ssh: `ssh_deletekeys`
+ * removes the image's own keys (`/etc/ssh/ssh_host_*key*`) and `ssh_keys` (`ed25519_private` /
+ * `ed25519_public`) installs the pair. No `ssh_genkeytypes`: cc_ssh's `handle` reads it only when
+ * `ssh_keys` is absent (`if "ssh_keys" in cfg: ... else: genkeys = ...ssh_genkeytypes`), so with
+ * the pair given it generates no key of any type, and sshd presents only the key the connections
+ * pin (canonical/cloud-init cloudinit/config/cc_ssh.py, main and 22.4.2, Debian bookworm's). An
+ * empty list, which said the same thing, is invalid: the schema requires at least one type
+ * (schema-cloud-config-v1.json `ssh_genkeytypes.minItems: 1`), and `cloud-init schema` refused the
+ * whole file with "ssh_genkeytypes: [] is too short". test/unit/pipeline/program.test.ts runs
+ * `cloud-init schema -c` on this text. cc_ssh runs in cloud-init's network stage, which systemd
+ * orders before sshd-keygen and sshd (systemd/cloud-init-network.service.tmpl, main:
+ * `Before=sshd.service`; systemd/disable-sshd-keygen-if-cloud-init-active.conf keeps RHEL's
+ * sshd-keygen@ from adding the other types), so sshd never presents another key first; that
+ * matters, as a mismatch fails the dial without a retry. The text holds a private key: callers
+ * wrap it in pulumi.secret.
  */
 export function renderCloudInit(workDir: string, volumeName: string, hostKey: HostKeyPair): string {
     const script = Buffer.from(scriptText("prepare-host.sh"), "utf8").toString("base64");
     return [
         "#cloud-config",
         "ssh_deletekeys: true",
-        "ssh_genkeytypes: []",
         "ssh_keys:",
         "  ed25519_private: |",
         ...hostKey.privateKey.trimEnd().split("\n").map(l => `    ${l}`),
