@@ -58,6 +58,8 @@ let configFile: string;
 let installedPlugin = "";
 /** Every byte the engine printed, searched for the token at the end (with everything else run() kept). */
 const engineOutput: string[] = [];
+/** The lines of the droplet host key's private half the imported state holds (as a secret). */
+const hostKeyLines: string[] = [];
 
 function writeStackConfig(edits: { volumeSizeGb?: number; workDir?: string } = {}): void {
     const doc = yaml.load(readFileSync(join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, Record<string, unknown>> };
@@ -279,6 +281,7 @@ describe("a DigitalOcean build host through the real provider (pulumi preview, f
 
     it("2. against the state an up would leave, the provider's Diff reports no change; a bigger volume is an in-place update of size", async () => {
         const hostKey = generateHostKeyPair();
+        hostKeyLines.push(...hostKey.privateKey.split("\n").filter(l => l.length > 20 && !l.startsWith("-----")));
         const exported = JSON.parse((await pulumi(["stack", "export"])).stdout) as { version: number; deployment: Record<string, unknown> };
         const deployment = { ...exported.deployment, resources: buildHostState(planned, hostKey) };
         const file = env.path("state.json");
@@ -321,6 +324,10 @@ describe("a DigitalOcean build host through the real provider (pulumi preview, f
         const exported = (await pulumi(["stack", "export"])).stdout;
         assert.ok(exported.includes("pulumi:providers:digitalocean"), "the state holds the provider (and its token, encrypted)");
         assert.ok(!exported.includes(TOKEN), "the token is in the exported state in plain text");
+        // Nor the other secrets of the stack, nor the droplet's private host key (the imported state holds it).
+        for (const s of [SSH_KEY.split("\n")[1]!, REGISTRY_PASSWORD, REPO_PASSWORD, ...hostKeyLines]) {
+            assert.ok(!exported.includes(s), `a secret is in the exported state in plain text (${s.slice(0, 6)}…)`);
+        }
         assert.ok(!engineOutput.join("\n").includes(TOKEN), "the engine printed the token");
         assert.deepEqual(leakedSecrets().map(s => `${s.slice(0, 6)}…`), []);
     });
