@@ -4,9 +4,8 @@
 import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "path";
 import { BuildHostConfig } from "../config/schema";
-import { contentHash, shellQuote } from "../shell";
+import { contentHash, nodeProgramCommand } from "../shell";
 import { HostKeyPair, authorizedKey, parseHostKeyLine } from "./hostKey";
 import { HostHandle, SECRET_OUTPUTS, scriptStep, scriptText } from "./step";
 import { renderSubscriptionBundle } from "./subscription";
@@ -138,13 +137,14 @@ export class BuildHost extends pulumi.ComponentResource {
                 // already pins it (no trust on first use). It runs once (no triggers) and its
                 // stdout, the pair, is a secret output: the state keeps it, encrypted, for every
                 // later `pulumi up`; the engine runs local commands in the project directory.
-                const generator = path.relative(process.cwd(), path.join(__dirname, "hostKeyGen.ts"));
                 const keyGen = new command.local.Command(`${name}-host-key`, {
-                    create: `node --require ts-node/register/transpile-only ${shellQuote(generator)}`,
+                    create: nodeProgramCommand(__dirname, "hostKeyGen"),
                     interpreter: ["/bin/sh", "-c"],
                     logging: "none",
                     addPreviousOutputInEnv: false,
-                }, { parent: this, additionalSecretOutputs: [...SECRET_OUTPUTS] });
+                    // It ran once; how it is invoked (tsx from source, node from the package) may
+                    // change without it running again and changing the droplet's host key.
+                }, { parent: this, additionalSecretOutputs: [...SECRET_OUTPUTS], ignoreChanges: ["create"] });
                 const hostKey = pulumi.secret(keyGen.stdout.apply(parseHostKeyPair));
                 const pinned = pulumi.unsecret(hostKey.apply(k => pinnedHostKey(k.publicKey)));
                 const key = new digitalocean.SshKey(`${name}-key`, {

@@ -7,9 +7,8 @@
 // rendered config nothing owns.
 //
 // `pulumi destroy` does not run the program, so the wait is the delete step of a
-// command:local:Command that runs this file (`node --require ts-node/register/transpile-only
-// <this file>`, the TypeScript runner Pulumi's Node.js runtime uses) with its request, kubeconfig
-// included, on stdin. Its progress goes to stderr; it never prints the kubeconfig.
+// command:local:Command that runs this file (shell.ts nodeProgramCommand: under tsx from source,
+// plain node from the compiled package) with its request, kubeconfig included, on stdin. Its progress goes to stderr; it never prints the kubeconfig.
 import { Clock, PollStep, errorText, pollUntil, realClock } from "./poll";
 import { KubeReader, kubeReader, resolveConnection } from "./kubeApi";
 

@@ -134,7 +134,13 @@ test("host-ready.sh waits for cloud-init, bounded by RF_CLOUD_INIT_TIMEOUT", asy
     `#!/bin/sh\necho "$@" >> ${marker}\nsleep "\${RF_TEST_CLOUD_INIT_SLEEP:-0}"\necho "status: done"\n`,
   );
   chmodSync(join(stub, "cloud-init"), 0o755);
-  const vars = { RF_ROOT: env.path("remote", "ready-ci"), PATH: `${stub}:${SYS_PATH}` };
+  // Installed but not run this boot (no generator file): not waited for, as on a CI machine.
+  const notRun = await host.script("host-ready.sh", { RF_ROOT: env.path("remote", "ready-ci"), PATH: `${stub}:${SYS_PATH}`, RF_CLOUD_INIT_ENABLED: env.path("no-such-enabled") });
+  assert.equal(notRun.code, 0, notRun.stderr);
+  assert.equal(existsSync(marker), false, "waited on a cloud-init that does not run this boot");
+  const enabled = env.path("cloud-init-enabled");
+  writeFileSync(enabled, "");
+  const vars = { RF_ROOT: env.path("remote", "ready-ci"), PATH: `${stub}:${SYS_PATH}`, RF_CLOUD_INIT_ENABLED: enabled };
   const ok = await host.script("host-ready.sh", { ...vars, RF_TEST_CLOUD_INIT_SLEEP: "1" });
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(readFileSync(marker, "utf8").trim(), "status --wait");
@@ -150,7 +156,9 @@ test("host-ready.sh with RF_NEED_KVM (image.builder cosa) checks the KVM device 
   const marker = env.path("cloud-init-kvm-called");
   writeFileSync(join(stub, "cloud-init"), `#!/bin/sh\necho "$@" >> ${marker}\necho "status: done"\n`);
   chmodSync(join(stub, "cloud-init"), 0o755);
-  const vars = { RF_ROOT: env.path("remote", "ready-kvm"), PATH: `${stub}:${SYS_PATH}`, RF_NEED_KVM: "1" };
+  const enabled = env.path("cloud-init-enabled-kvm");
+  writeFileSync(enabled, "");
+  const vars = { RF_ROOT: env.path("remote", "ready-kvm"), PATH: `${stub}:${SYS_PATH}`, RF_NEED_KVM: "1", RF_CLOUD_INIT_ENABLED: enabled };
   // A regular file where the device should be: what a VM without nested virtualization lacks.
   const notDevice = env.path("not-a-kvm-device");
   writeFileSync(notDevice, "");
