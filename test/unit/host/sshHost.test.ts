@@ -90,3 +90,13 @@ it("sends no environment over SSH: no remote command has one, the build's descri
     // Non-secret parameters reach the host in the command string (env NAME=value).
     assert.match(String(build.inputs.create), /^env RF_BASE_IMAGE=\S+ RF_BUILD_ID=rf-[a-f0-9]+ /);
 });
+
+it("checks the pinned host key from this machine before anything connects to the host", () => {
+    const check = find("command:local:Command", "build-host-key-check");
+    const pinned = TEST_HOST_KEY.split(" ").slice(1).join(" ");
+    assert.equal(check.inputs.create,
+        `node --require ts-node/register/transpile-only components/host/hostKeyCheck.ts build.example.com 2222 '${pinned}' 30 rhcos-forge:buildHost.hostKey`);
+    assert.equal(check.parent, find("rhcos-forge:host:BuildHost", "build").urn);
+    // Every remote resource waits for it: the first is the readiness script's copy.
+    for (const r of registrations.filter(x => x.type.startsWith("command:remote:"))) assert.ok(dependsOnTransitively(r, check), `${r.name} waits for the host key check`);
+});
