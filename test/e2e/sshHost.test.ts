@@ -1,7 +1,7 @@
 // End to end with the real Pulumi engine and an `ssh` build host: a loopback sshd with a per-run key
 // pair (test/host/harness.ts startBuildHost) stands in for the remote host, so the scripts are
 // shipped with command:remote:CopyToRemote and every step runs as a command:remote:Command, both
-// served by the command provider stand-in that scripts/install-pulumi.sh builds.
+// served by the upstream command provider (v1.2.1) that scripts/install-pulumi.sh builds.
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
