@@ -128,6 +128,21 @@ describe("the stack with an ssh build host (loopback sshd) and the real engine",
         assert.ok(commands >= 3, `saw ${commands} command resources`);
     });
 
+    it("2c. a step failing on the host fails the up with upstream's report: the command line (parameters only) and the script's failure line", async () => {
+        e2e.configure({ image: { packages: ["rf-hello", "rf-no-such-package"] } });
+        const res = await e2e.run(["up", "--yes"], { check: false }).finally(() => e2e.configure({}));
+        engineOutput.push(res.stdout, res.stderr);
+        assert.notEqual(res.code, 0, "up fails");
+        const out = res.stdout + res.stderr;
+        // pulumi-command 1.2.1 reports `<ssh exit error>: running "<command>":\n<stdout and stderr>`
+        // (provider/pkg/provider/remote/commandOutputs.go): the parameters are in the command line,
+        // the secrets on stdin are not.
+        assert.match(out, /Process exited with status [1-9]\d*: running \\?"env RF_/, out.slice(-3000));
+        assert.match(out, /rhcos-forge build-image: step \\?"build\\?" failed: /, out.slice(-3000));
+        assert.match(out, /rf-no-such-package/);
+        assert.equal((await e2e.outputs()).image.ref, firstRef, "the stack still points at the last image built");
+    });
+
     it("3. destroy stops the mirror and empties the stack", async () => {
         assert.ok(await tcpOpen(e2e.settings.mirrorPort), "the mirror serves before destroy");
         await pulumi(["destroy", "--yes"]);
