@@ -1,8 +1,10 @@
 // Pure helpers for the command lines rhcos-forge runs on build hosts.
 //
-// Non-secret parameters travel as `env NAME=value` prefixes in the command string: sshd drops
-// environment variables it does not AcceptEnv, and the command provider prints the command string
-// on failure, which is fine for these values. Secrets never go here: they travel on stdin.
+// Non-secret parameters travel as `env NAME=value` prefixes in the command string, not as the
+// command's `environment`: pulumi-command 1.2.1 sends that with SSH "env" requests and fails the
+// command when sshd does not AcceptEnv a name (provider/pkg/provider/remote/commandOutputs.go;
+// stock sshd accepts LANG and LC_*). The provider prints the command string on failure, which is
+// fine for these values. Secrets never go here: they travel on stdin.
 import { createHash } from "crypto";
 import * as path from "path";
 

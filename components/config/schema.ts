@@ -108,7 +108,7 @@ export const buildHostSchema = z.discriminatedUnion("provider", [
             const key = parseHostKeyLine(line);
             if (typeof key === "string") ctx.addIssue({ code: z.ZodIssueCode.custom, message: key });
         }).optional()
-            .describe("The host's SSH host key, one `ssh-keyscan -t ed25519 -p <port> <host>` line (checked out of band); every connection refuses any other key."),
+            .describe("The host's SSH host key, one `ssh-keyscan -t ed25519 -p <port> <host>` line (checked out of band); checked before the first connection, a mismatch naming both fingerprints, and every connection refuses any other key."),
         insecureAcceptAnyHostKey: z.boolean().default(false)
             .describe("Connect without hostKey, accepting whatever key the host presents (anyone on the path can impersonate the build host)."),
         ...buildHostCommon,

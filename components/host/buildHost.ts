@@ -101,6 +101,26 @@ export function renderCloudInit(workDir: string, volumeName: string, hostKey: Ho
     ].join("\n");
 }
 
+/**
+ * The check that the host offers the pinned key, before anything connects to it with the command
+ * provider (hostKeyCheck.ts says why: upstream's own refusal names neither host nor key, after
+ * retrying). Its command line holds only the address and the public key; a changed address or
+ * pin runs it again. `waitSeconds`: how long a host may take to answer at all.
+ */
+function hostKeyCheck(
+    name: string, host: pulumi.Input<string>, port: number, pinned: pulumi.Input<string>, waitSeconds: number, pinnedBy: string,
+    opts: { readonly parent: pulumi.Resource; readonly dependsOn: pulumi.Resource[] },
+): command.local.Command {
+    const checker = path.relative(process.cwd(), path.join(__dirname, "hostKeyCheck.ts"));
+    return new command.local.Command(`${name}-host-key-check`, {
+        create: pulumi.all([host, pinned]).apply(([h, key]) =>
+            ["node", "--require", "ts-node/register/transpile-only", checker, h, String(port), key, String(waitSeconds), pinnedBy].map(shellQuote).join(" ")),
+        interpreter: ["/bin/sh", "-c"],
+        logging: "stderr",
+        addPreviousOutputInEnv: false,
+    }, { parent: opts.parent, dependsOn: opts.dependsOn, additionalSecretOutputs: [...SECRET_OUTPUTS] });
+}
+
 /** Parses hostKeyGen.ts's output line. */
 function parseHostKeyPair(stdout: string): HostKeyPair {
     const p = JSON.parse(stdout.trim().split("\n").pop() ?? "") as Partial<HostKeyPair>;
@@ -195,7 +215,11 @@ export class BuildHost extends pulumi.ComponentResource {
                     dialErrorLimit: 60,
                     perDialTimeout: 10,
                 });
-                infra = [attachment, firewall];
+                // The droplet boots and cloud-init installs its key before sshd starts: the check
+                // waits as long as the connection's dials would (60 x 10 s).
+                const check = hostKeyCheck(name, droplet.ipv4Address, 22, pinned, 600,
+                    "the key rhcos-forge generated for the droplet (cloud-init ssh_keys)", { parent: this, dependsOn: [firewall] });
+                infra = [attachment, firewall, check];
                 break;
             }
             case "ssh":
@@ -210,6 +234,9 @@ export class BuildHost extends pulumi.ComponentResource {
                     // or the other): the provider then accepts any key.
                     ...(cfg.hostKey !== undefined ? { hostKey: pinnedHostKey(cfg.hostKey) } : {}),
                 });
+                if (cfg.hostKey !== undefined) {
+                    infra = [hostKeyCheck(name, cfg.host, cfg.port, pinnedHostKey(cfg.hostKey), 30, "rhcos-forge:buildHost.hostKey", { parent: this, dependsOn: [] })];
+                }
                 break;
             case "local":
                 address = pulumi.output("127.0.0.1");

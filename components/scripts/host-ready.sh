@@ -46,8 +46,14 @@ fi
 # Only where cloud-init runs this boot (a droplet): installed but not run (a workstation, a CI
 # machine, a container), `cloud-init status --wait` would wait for a boot stage that never comes.
 # cloud-init's systemd generator writes /run/cloud-init/enabled early in a boot it runs in
-# (systemd/cloud-init-generator.tmpl, RUN_ENABLED_FILE), before sshd starts.
+# (systemd/cloud-init-generator.tmpl, RUN_ENABLED_FILE), before sshd starts; and `cloud-init
+# status` says "not run" or "disabled" where it has nothing to finish. On a droplet cloud-init has
+# started before sshd accepts the connection, so it reports "running" or "done" there.
+ci_status=""
 if command -v cloud-init >/dev/null 2>&1 && [ -e "$RF_CLOUD_INIT_ENABLED" ]; then
+  ci_status=$(cloud-init status 2>/dev/null || true)
+fi
+if [[ -n "$ci_status" && "$ci_status" != *"status: not run"* && "$ci_status" != *"status: disabled"* ]]; then
   rf_step "cloud-init"
   rc=0
   timeout "$RF_CLOUD_INIT_TIMEOUT" cloud-init status --wait >&2 || rc=$?
