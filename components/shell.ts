@@ -51,9 +51,9 @@ export function contentHash(value: unknown): string {
  * engine runs local commands in the project directory), so the state does not hold a checkout's
  * absolute path.
  */
-export function nodeProgramCommand(dir: string, base: string, cwd: string = process.cwd()): string {
+export function nodeProgramCommand(dir: string, base: string, args: readonly string[] = [], cwd: string = process.cwd()): string {
     // This module's own extension says which of the two it is running from.
     const compiled = !__filename.endsWith(".ts");
     const file = path.relative(cwd, path.join(dir, `${base}${compiled ? ".js" : ".ts"}`)) || `${base}.ts`;
-    return compiled ? `node ${shellQuote(file)}` : `node --import tsx ${shellQuote(file)}`;
+    return [...(compiled ? ["node"] : ["node", "--import", "tsx"]), file, ...args].map(shellQuote).join(" ");
 }

@@ -111,10 +111,9 @@ function hostKeyCheck(
     name: string, host: pulumi.Input<string>, port: number, pinned: pulumi.Input<string>, waitSeconds: number, pinnedBy: string,
     opts: { readonly parent: pulumi.Resource; readonly dependsOn: pulumi.Resource[] },
 ): command.local.Command {
-    const checker = path.relative(process.cwd(), path.join(__dirname, "hostKeyCheck.ts"));
     return new command.local.Command(`${name}-host-key-check`, {
         create: pulumi.all([host, pinned]).apply(([h, key]) =>
-            ["node", "--require", "ts-node/register/transpile-only", checker, h, String(port), key, String(waitSeconds), pinnedBy].map(shellQuote).join(" ")),
+            nodeProgramCommand(__dirname, "hostKeyCheck", [h, String(port), key, String(waitSeconds), pinnedBy])),
         interpreter: ["/bin/sh", "-c"],
         logging: "stderr",
         addPreviousOutputInEnv: false,

@@ -1,7 +1,7 @@
 // Checks, before the first SSH connection of a stack, that a build host offers the pinned host key;
 // when it does not, fails at once naming the host, the key it offered and the pinned one.
 //
-// Usage: node --require ts-node/register/transpile-only hostKeyCheck.ts <host> <port> <pinned key,
+// Usage: node --import tsx hostKeyCheck.ts <host> <port> <pinned key,
 // "<type> <base64>"> <seconds to wait for the host> <where the pin comes from>
 //
 // Run by BuildHost's `<name>-host-key-check` command:local:Command. Why not leave it to the command

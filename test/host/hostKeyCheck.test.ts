@@ -21,7 +21,7 @@ after(async () => { await env?.teardown(); });
 
 /** hostKeyCheck.ts as BuildHost's command runs it. */
 function check(port: number, pinned: string, wait = 30) {
-  return run("node", ["--require", "ts-node/register/transpile-only", CHECK, "127.0.0.1", String(port), pinned, String(wait), "rhcos-forge:buildHost.hostKey"], { check: false, cwd: REPO_ROOT });
+  return run("node", ["--import", "tsx", CHECK, "127.0.0.1", String(port), pinned, String(wait), "rhcos-forge:buildHost.hostKey"], { check: false, cwd: REPO_ROOT });
 }
 
 function keygenFingerprint(pub: string): string {

@@ -95,7 +95,7 @@ it("checks the pinned host key from this machine before anything connects to the
     const check = find("command:local:Command", "build-host-key-check");
     const pinned = TEST_HOST_KEY.split(" ").slice(1).join(" ");
     assert.equal(check.inputs.create,
-        `node --require ts-node/register/transpile-only components/host/hostKeyCheck.ts build.example.com 2222 '${pinned}' 30 rhcos-forge:buildHost.hostKey`);
+        `node --import tsx components/host/hostKeyCheck.ts build.example.com 2222 '${pinned}' 30 rhcos-forge:buildHost.hostKey`);
     assert.equal(check.parent, find("rhcos-forge:host:BuildHost", "build").urn);
     // Every remote resource waits for it: the first is the readiness script's copy.
     for (const r of registrations.filter(x => x.type.startsWith("command:remote:"))) assert.ok(dependsOnTransitively(r, check), `${r.name} waits for the host key check`);

@@ -65,7 +65,7 @@ describe("dev stack resource graph", () => {
         assert.ok(dependsOnTransitively(check, find("digitalocean:index/firewall:Firewall", "build-firewall")));
         for (const r of registrations.filter(x => x.type.startsWith("command:remote:"))) assert.ok(dependsOnTransitively(r, check), `${r.name} waits for the host key check`);
         const pinned = (find("command:remote:Command", "build-ready").inputs.connection as { hostKey: string }).hostKey;
-        assert.equal(check.inputs.create, `node --require ts-node/register/transpile-only components/host/hostKeyCheck.ts 198.51.100.7 22 '${pinned}' 600 'the key rhcos-forge generated for the droplet (cloud-init ssh_keys)'`);
+        assert.equal(check.inputs.create, `node --import tsx components/host/hostKeyCheck.ts 198.51.100.7 22 '${pinned}' 600 'the key rhcos-forge generated for the droplet (cloud-init ssh_keys)'`);
     });
 
     it("generates the droplet's host key, installs it through cloud-init only as a secret, and pins it in every connection", () => {
