@@ -22,6 +22,8 @@ const image = new LayeredImage("node-image", {
     repos: [{ id: "fixtures", url: config.require("repoUrl"), gpgcheck: false }],
     registryAuth: config.requireSecret("registryAuth"),
     tlsVerify: false,
+    // As the local stack builds here (Pulumi.local.yaml): builds reach the loopback repo.
+    buildArgs: ["--isolation", "chroot", "--network", "host"],
 });
 
 const pools: PoolConfig[] = [{ name: "worker", nodes: [], maxUnavailable: 1, paused: false }];
