@@ -55,23 +55,14 @@ if command -v cloud-init >/dev/null 2>&1 && [ -e "$RF_CLOUD_INIT_ENABLED" ]; the
 fi
 if [[ -n "$ci_status" && "$ci_status" != *"status: not run"* && "$ci_status" != *"status: disabled"* ]]; then
   rf_step "cloud-init"
-  # `cloud-init status --wait` waits for as long as the status is "not run": forever on a host
-  # where cloud-init is installed but nothing starts it (no systemd, as in a container or a CI VM;
-  # installed after boot). A host cloud-init sets up (a droplet) is past "not run" by the time SSH
-  # reaches it: its host key and authorized key are what cloud-init installs.
-  ci_status=$(cloud-init status 2>/dev/null || true)
-  if [ "$ci_status" = "status: not run" ]; then
-    rf_log "cloud-init is installed but has not run on this host (status: not run); not waiting for it"
-  else
-    rc=0
-    timeout "$RF_CLOUD_INIT_TIMEOUT" cloud-init status --wait >&2 || rc=$?
-    case "$rc" in
-      0) ;;
-      2) rf_log "cloud-init finished degraded (recoverable errors); continuing" ;;
-      124) rf_fail "cloud-init" "cloud-init did not finish within ${RF_CLOUD_INIT_TIMEOUT}s" ;;
-      *) rf_fail "cloud-init" "cloud-init status --wait exited $rc (cloud-init reported an error)" ;;
-    esac
-  fi
+  rc=0
+  timeout "$RF_CLOUD_INIT_TIMEOUT" cloud-init status --wait >&2 || rc=$?
+  case "$rc" in
+    0) ;;
+    2) rf_log "cloud-init finished degraded (recoverable errors); continuing" ;;
+    124) rf_fail "cloud-init" "cloud-init did not finish within ${RF_CLOUD_INIT_TIMEOUT}s" ;;
+    *) rf_fail "cloud-init" "cloud-init status --wait exited $rc (cloud-init reported an error)" ;;
+  esac
 fi
 
 rf_step "check tools"
