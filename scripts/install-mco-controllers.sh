@@ -13,9 +13,16 @@
 # sha256, main.go's sha256 and this recipe's number; a second run finds the binary and only
 # prints it. Cold: about 3.5 minutes on 2 cores.
 #
+# Beside the binary, crds/ holds the CustomResourceDefinitions the three controllers' informers
+# list and watch that ../shared/crds/<release>/ does not carry (ControllerConfig,
+# ContainerRuntimeConfig, KubeletConfig, operator.openshift.io MachineConfiguration and
+# config.openshift.io Scheduler), copied from the tree's vendored openshift/api
+# zz_generated.crd-manifests (their Default / SelfManagedHA-Default feature set).
+#
 # Usage:
 #   scripts/install-mco-controllers.sh              build if needed; print the binary's path
 #   scripts/install-mco-controllers.sh --print-env  the same, as `export RF_MCO_CONTROLLERS=...`
+#                                                    and `export RF_MCO_CRDS=<dir>`
 #   scripts/install-mco-controllers.sh --check      go vet and go test the main package in the tree
 #   scripts/install-mco-controllers.sh --force      rebuild even when cached
 #
@@ -24,7 +31,7 @@
 set -euo pipefail
 
 # Bump when the build recipe (flags, ldflags, layout) changes.
-RECIPE=1
+RECIPE=2
 TARBALL_NAME=machine-config-operator-release-4.21.tar.gz
 # The README's row for it: the sha256 is read from there, the commit is checked against the
 # tarball's own (git archive records it in the pax header).
@@ -47,7 +54,7 @@ for arg in "$@"; do
 	--force) FORCE=1 ;;
 	--check) CHECK=1 ;;
 	-h | --help)
-		sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+		sed -n '2,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
@@ -90,12 +97,26 @@ STAMP=$OUT_DIR/stamp
 emit() {
 	if [[ $MODE == exports ]]; then
 		printf 'export RF_MCO_CONTROLLERS=%q\n' "$BIN"
+		printf 'export RF_MCO_CRDS=%q\n' "$OUT_DIR/crds"
 	else
 		printf '%s\n' "$BIN"
 	fi
 }
 
-cached() { [[ -x "$BIN" && -f "$STAMP" ]]; }
+# The vendored CRD manifests the controllers need besides ../shared/crds/<release>/.
+CRDS=(
+	machineconfiguration/v1/zz_generated.crd-manifests/0000_80_machine-config_01_controllerconfigs-Default.crd.yaml
+	machineconfiguration/v1/zz_generated.crd-manifests/0000_80_machine-config_01_containerruntimeconfigs.crd.yaml
+	machineconfiguration/v1/zz_generated.crd-manifests/0000_80_machine-config_01_kubeletconfigs.crd.yaml
+	operator/v1/zz_generated.crd-manifests/0000_80_machine-config_01_machineconfigurations-Default.crd.yaml
+	config/v1/zz_generated.crd-manifests/0000_10_config-operator_01_schedulers-SelfManagedHA-Default.crd.yaml
+)
+
+cached() {
+	local c
+	[[ -x "$BIN" && -f "$STAMP" ]] || return 1
+	for c in "${CRDS[@]}"; do [[ -f "$OUT_DIR/crds/$(basename "$c")" ]] || return 1; done
+}
 
 if [[ $FORCE == 0 && $CHECK == 0 ]] && cached; then
 	log "machine-config-operator $(cat "$STAMP") controllers are cached ($OUT_DIR)"
@@ -156,6 +177,11 @@ tmp=$OUT_DIR/rf-mco-controllers.tmp.$$
 (cd "$tree" && go build -trimpath -ldflags "$ldflags" -o "$tmp" ./cmd/rf-mco-controllers) || die "go build failed"
 reported=$("$tmp" --print-version) || die "the built binary does not run: $reported"
 [[ $reported == *"\"hash\":\"$commit\""* ]] || die "the built binary reports $reported, expected hash $commit"
+mkdir -p "$OUT_DIR/crds"
+for c in "${CRDS[@]}"; do
+	[[ -f "$tree/vendor/github.com/openshift/api/$c" ]] || die "$TARBALL_NAME has no vendor/github.com/openshift/api/$c"
+	cp "$tree/vendor/github.com/openshift/api/$c" "$OUT_DIR/crds/"
+done
 mv -f "$tmp" "$BIN"
 printf '%s\n' "$commit" >"$STAMP"
 log "built $BIN from $MODULE $commit ($reported)"
