@@ -131,8 +131,12 @@ func run(kubeconfig string) error {
 	klog.Infof("rf-mco-controllers: machine-config-operator %s (%s); %d feature gates enabled, %d disabled", version.Raw, version.Hash, len(enabled), len(disabled))
 
 	// One client per controller, named as start.go names them (the user agent shows in the audit log).
-	kube := func(name string) kubernetes.Interface { return kubernetes.NewForConfigOrDie(rest.AddUserAgent(rest.CopyConfig(cfg), name)) }
-	mcfg := func(name string) mcfgclientset.Interface { return mcfgclientset.NewForConfigOrDie(rest.AddUserAgent(rest.CopyConfig(cfg), name)) }
+	kube := func(name string) kubernetes.Interface {
+		return kubernetes.NewForConfigOrDie(rest.AddUserAgent(rest.CopyConfig(cfg), name))
+	}
+	mcfg := func(name string) mcfgclientset.Interface {
+		return mcfgclientset.NewForConfigOrDie(rest.AddUserAgent(rest.CopyConfig(cfg), name))
+	}
 
 	// ctrlcommon.CreateControllerContext uses a random resync between 12 and 24 h; none is needed here.
 	const resync = 0 * time.Second
