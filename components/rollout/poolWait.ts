@@ -322,6 +322,38 @@ export function evaluatePool(obs: PoolObservation, target: PoolTarget, baseline:
     return { state: "waiting", progress, reason: "nodes updating" };
 }
 
+/**
+ * Whether the pool's spec names a rendered config that holds our MachineConfig with our settings:
+ * only then may nodes join a custom pool. The render controller renders about 5 s after a
+ * MachineConfig changes (openshift/machine-config-operator pkg/controller/render/
+ * render_controller.go renderDelay); a node labelled before that is moved by the node controller
+ * to the pool's previous rendered config (the worker MachineConfigs alone), then again to ours:
+ * two updates, two reboots (pkg/controller/node/node_controller.go syncMachineConfigPool hands
+ * out pool.Spec.Configuration.Name).
+ */
+export function evaluateRender(obs: PoolObservation, target: PoolTarget): { readonly done: true; readonly line: string } | { readonly waiting: string } {
+    const spec = obs.pool?.spec?.configuration;
+    if (obs.pool === undefined) return { waiting: `pool ${target.pool} does not exist yet` };
+    if (target.machineConfig !== undefined && !(spec?.source ?? []).some(s => s.name === target.machineConfig)) {
+        return { waiting: `pool ${target.pool}: waiting for the MCO to render ${target.machineConfig} before nodes join` };
+    }
+    const missing = missingFromRendered(target.settings, obs.desiredRendered);
+    if (missing.length > 0) return { waiting: `pool ${target.pool}: rendered config ${spec?.name ?? "?"} does not show ${missing.join(", ")} yet; nodes join once it does` };
+    return { done: true, line: `pool ${target.pool} renders ${spec?.name ?? "?"} with ${target.machineConfig ?? "our settings"}: nodes may join` };
+}
+
+export async function waitForRender(target: PoolTarget, observe: () => Promise<PoolObservation>, clock: Clock, opts: WaitOptions): Promise<void> {
+    await pollUntil<true>(async () => evaluateRender(await observe(), target), clock, {
+        timeoutMs: opts.timeoutMs,
+        pollMs: opts.pollMs ?? 15_000,
+        heartbeatMs: opts.heartbeatMs ?? 300_000,
+        log: opts.log,
+        isFatal: () => false,
+        readError: e => `pool ${target.pool}: cannot read status (${errorText(e)}); retrying`,
+        timedOut: last => new PoolRolloutError(`pool ${target.pool} did not render ${target.machineConfig ?? "our settings"} within ${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); no node was labelled into it. Last: ${last}`),
+    });
+}
+
 export type { Clock } from "./poll";
 export { realClock } from "./poll";
 

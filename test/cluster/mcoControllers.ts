@@ -102,15 +102,16 @@ export async function seedControllerConfig(client: KubeClient, opts: { versions:
             cloudProviderCAData: null,
             cloudProviderConfig: "",
             clusterDNSIP: "172.30.0.10",
-            dns: { spec: { baseDomain: "rf-e2e.example" } },
+            dns: { apiVersion: "config.openshift.io/v1", kind: "DNS", spec: { baseDomain: "rf-e2e.example" } },
             images: {},
-            infra: { spec: {}, status: { platform: "None", platformStatus: { type: "None" }, controlPlaneTopology: "HighlyAvailable", infrastructureTopology: "HighlyAvailable" } },
+            infra: { apiVersion: "config.openshift.io/v1", kind: "Infrastructure", spec: {}, status: { platform: "None", platformStatus: { type: "None" }, controlPlaneTopology: "HighlyAvailable", infrastructureTopology: "HighlyAvailable" } },
             ipFamilies: "IPv4",
-            kubeAPIServerServingCAData: "",
+            // Certificates nothing here verifies (the template controller would render them into files).
+            kubeAPIServerServingCAData: Buffer.from("rf-e2e: no kube-apiserver serving CA\n").toString("base64"),
             network: null,
             proxy: null,
             releaseImage: "quay.io/openshift-release-dev/ocp-release@sha256:" + "1".repeat(64),
-            rootCAData: "",
+            rootCAData: Buffer.from("rf-e2e: no root CA\n").toString("base64"),
         },
     });
     const generation = cc.metadata.generation ?? 1;

@@ -135,7 +135,10 @@ describe("the rollout against a real API server (machineconfig)", () => {
         const canary = await cluster.api.client.mustGet(poolPath("canary"));
         assert.deepEqual(canary.spec?.nodeSelector, { matchLabels: { "node-role.kubernetes.io/canary": "" } });
         assert.deepEqual(canary.spec?.machineConfigSelector, {
-            matchExpressions: [{ key: "machineconfiguration.openshift.io/role", operator: "In", values: ["worker", "canary"] }],
+            matchExpressions: [
+                { key: "machineconfiguration.openshift.io/role", operator: "In", values: ["worker", "canary"] },
+                { key: "rhcos-forge.io/pool", operator: "NotIn", values: ["worker"] },
+            ],
         });
         const node = await cluster.api.client.mustGet(`/api/v1/nodes/${CANARY_NODE}`);
         assert.deepEqual(node.metadata.labels, { ...cluster.seeded.workerLabels(CANARY_NODE), "node-role.kubernetes.io/canary": "" },
