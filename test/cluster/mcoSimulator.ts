@@ -204,6 +204,8 @@ export class McoSimulator {
     private cv: ClusterVersion | undefined;
     private baseImage = "";
     private readonly degraded = new Map<string, string>();
+    /** pool → the image whose update fails, and how (degradeImage). */
+    private readonly degradedImage = new Map<string, { image: string; reason: string }>();
     private readonly failingBuilds = new Map<string, string>();
     /** MachineOSConfigs seen with the rebuild annotation (until it is deleted), and their rebuild counts. */
     private readonly rebuildSeen = new Set<string>();
@@ -229,9 +231,20 @@ export class McoSimulator {
         this.quietTicks = 0;
     }
 
+    /**
+     * Nodes of `pool` told to boot `image` go Degraded with `reason` (an image that cannot be
+     * pulled); any other update succeeds, so a new image fixes them forward.
+     */
+    degradeImage(pool: string, image: string, reason: string): void {
+        this.degradedImage.set(pool, { image, reason });
+        this.degraded.delete(pool);
+        this.quietTicks = 0;
+    }
+
     /** The pool's nodes update again (a degraded node retries, as the daemon does). */
     recoverPool(pool: string): void {
         this.degraded.delete(pool);
+        this.degradedImage.delete(pool);
         this.quietTicks = 0;
     }
 
@@ -825,7 +838,10 @@ export class McoSimulator {
         const changed = desired !== a[A.current] || (a[A.desiredImage] ?? "") !== (a[A.currentImage] ?? "");
         if (!changed) return { wrote: false, pending: false };
         const pool = this.primaryPool(node)?.metadata.name;
-        const degradeReason = pool === undefined ? undefined : this.degraded.get(pool);
+        const target = this.nodeContent(desired, a[A.desiredImage]);
+        const byImage = pool === undefined ? undefined : this.degradedImage.get(pool);
+        const degradeReason = pool === undefined ? undefined
+            : this.degraded.get(pool) ?? (byImage !== undefined && target?.osImageURL === byImage.image ? byImage.reason : undefined);
         const drain = `drain-${desired}`;
         const uncordon = `uncordon-${desired}`;
         const want = a[A.desiredDrain];
@@ -839,9 +855,11 @@ export class McoSimulator {
             const to = this.nodeContent(desired, a[A.desiredImage]);
             if (to === undefined) return { wrote: false, pending: true }; // the rendered config is not in the cache yet
             const reboot = from === undefined || !sameJson(from, to);
-            // update.go: Working, then a drain request when the change reboots; a rebootless one
-            // goes straight to completeUpdate's uncordon request.
-            await this.annotate(node, { [A.state]: "Working", [A.reason]: "", [A.desiredDrain]: reboot ? drain : uncordon });
+            // update.go update(): Working (but a Degraded node stays Degraded, with its reason,
+            // until SetDone), then a drain request when the change reboots; a rebootless one goes
+            // straight to completeUpdate's uncordon request.
+            const failing = a[A.state] === "Degraded" || a[A.state] === "Unreconcilable";
+            await this.annotate(node, { ...(failing ? {} : { [A.state]: "Working", [A.reason]: "" }), [A.desiredDrain]: reboot ? drain : uncordon });
             if (!reboot) this.noteUpdate(node, a, desired, false);
             return { wrote: true, pending: true };
         }
