@@ -24,7 +24,15 @@ rf_require_words RF_REQUIRED_TOOLS "$RF_REQUIRED_TOOLS" '^[A-Za-z0-9_][A-Za-z0-9
 [[ "$RF_CLOUD_INIT_TIMEOUT" =~ ^[0-9]+$ ]] \
   || rf_fail "arguments" "RF_CLOUD_INIT_TIMEOUT must be a number of seconds"
 
+# A host where cloud-init is installed but does not run (a local build host, say: `cloud-init
+# status` reports "not run" or "disabled") has nothing to wait for: `--wait` would block until the
+# timeout. On a droplet cloud-init has started before sshd accepts the connection, so it reports
+# "running" or "done" there.
+ci_status=""
 if command -v cloud-init >/dev/null 2>&1; then
+  ci_status=$(cloud-init status 2>/dev/null || true)
+fi
+if [[ -n "$ci_status" && "$ci_status" != *"status: not run"* && "$ci_status" != *"status: disabled"* ]]; then
   rf_step "cloud-init"
   rc=0
   timeout "$RF_CLOUD_INIT_TIMEOUT" cloud-init status --wait >&2 || rc=$?
