@@ -142,8 +142,12 @@ describe("the rollout against a real API server (machineconfig)", () => {
         }
         assert.equal(await cluster.api.client.get(poolPath("canary")), undefined, "the canary pool is gone");
         const worker = await cluster.api.client.mustGet(poolPath("worker"));
-        assert.deepEqual(Object.keys(worker.spec ?? {}).filter(k => k !== "configuration").sort(), ["machineConfigSelector", "nodeSelector"],
+        // The real render controller writes the whole pool back (a typed Update), so `paused: false`
+        // and `configuration` are the MCO's own; what rhcos-forge set must be gone, and its manager.
+        assert.deepEqual(Object.keys(worker.spec ?? {}).filter(k => k !== "configuration" && k !== "paused").sort(), ["machineConfigSelector", "nodeSelector"],
             "the worker pool is back to the MCO's own fields");
+        assert.notEqual(worker.spec?.paused, true);
+        assert.deepEqual((worker.metadata.managedFields ?? []).filter(m => m.manager === "rhcos-forge").map(m => m.fieldsV1), [], "no field is rhcos-forge's");
         const exported = JSON.parse((await e2e.stack.pulumi(["stack", "export", "--stack", STACK])).stdout) as { deployment: { resources?: unknown[] } };
         assert.equal((exported.deployment.resources ?? []).length, 0);
     });
