@@ -12,7 +12,7 @@ import * as yaml from "js-yaml";
 import { MCO_API } from "../openshift/machineConfig";
 import { MachineOSConfigApi } from "../openshift/machineOsConfig";
 import { Clock, realClock } from "./poll";
-import { BuildObject, LabelSelector, MachineOSConfigObject, PoolNode, PoolObject, PoolObservation, RenderedConfig } from "./poolWait";
+import { BuildObject, DegradedBaseline, LabelSelector, MachineOSConfigObject, PoolNode, PoolObject, PoolObservation, RenderedConfig, failingNodes } from "./poolWait";
 
 export interface KubeReader {
     /** GETs an API path; undefined on 404. */
@@ -154,6 +154,15 @@ export async function readPoolObservation(api: KubeReader, pool: string, onClust
     const list = await api.get(`${moscBase}/machineosbuilds`) as { items?: BuildObject[] } | undefined;
     const builds = (list?.items ?? []).filter(b => b.spec?.machineOSConfig?.name === pool);
     return { ...base1, machineOSConfig: mosc, builds };
+}
+
+/** The pool's nodes failing now (Degraded or Unreconcilable) and their reasons; none for a pool that does not exist yet. */
+export async function readFailingNodes(api: KubeReader, pool: string): Promise<DegradedBaseline> {
+    const mcp = await api.get(`/apis/${MCO_API}/machineconfigpools/${encodeURIComponent(pool)}`) as PoolObject | undefined;
+    const selector = mcp?.spec?.nodeSelector === undefined ? undefined : labelSelectorQuery(mcp.spec.nodeSelector);
+    if (selector === undefined) return new Map();
+    const nodes = ((await api.get(`/api/v1/nodes?labelSelector=${encodeURIComponent(selector)}`)) as { items?: PoolNode[] } | undefined)?.items ?? [];
+    return failingNodes({ nodes });
 }
 
 /**

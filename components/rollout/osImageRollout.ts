@@ -34,7 +34,7 @@ import * as path from "path";
 import { shellQuote } from "../shell";
 import { PoolConfig } from "../config/schema";
 import { OpenShiftVersion } from "../openshift/versions";
-import { ClusterAccess, readPoolObservation } from "./kubeApi";
+import { ClusterAccess, readFailingNodes, readPoolObservation } from "./kubeApi";
 import {
     ContainerfileArch, PULL_SECRET, PUSH_SECRET, machineOSConfigApi, registrySecretMetadata, renderMachineOSConfig, renderedImagePushSpec,
 } from "../openshift/machineOsConfig";
@@ -431,8 +431,19 @@ export class OsImageRollout extends pulumi.ComponentResource {
     ): pulumi.Output<{ image?: string }> {
         const wait = args.wait;
         if (wait === undefined) return pulumi.output({});
+        // Read when the program starts, before the engine applies this change (it waits for the
+        // image build, the pool before it, ...): the nodes failing now fail about an older config.
+        const before = pulumi.output(wait.kubeconfig).apply(async kubeconfig => {
+            const access = wait.access;
+            if (pulumi.runtime.isDryRun() || access === undefined) return [] as [string, string][];
+            try {
+                return [...await readFailingNodes(access.connect(kubeconfig, wait.context), pool.name)];
+            } catch {
+                return undefined; // unreadable now: the wait's first read stands in
+            }
+        });
         const ids = rolled.map(r => (r as pulumi.CustomResource).id);
-        const waited = pulumi.all([pulumi.all(ids), wait.kubeconfig, imageRef]).apply(async ([, kubeconfig, ref]) => {
+        const waited = pulumi.all([pulumi.all(ids), wait.kubeconfig, imageRef, before]).apply(async ([, kubeconfig, ref, failing]) => {
             const access = wait.access;
             if (pulumi.runtime.isDryRun() || access === undefined) return {};
             if (pool.paused) {
@@ -445,6 +456,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
                 timeoutMs: wait.timeoutMinutes * 60_000,
                 pollMs: access.pollMs,
                 log: message => pulumi.log.info(message, this),
+                ...(failing === undefined ? {} : { baseline: new Map(failing) }),
             });
             return done.image === undefined ? {} : { image: done.image };
         });

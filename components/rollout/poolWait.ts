@@ -364,6 +364,12 @@ export interface WaitOptions {
     /** Log an unchanged progress line again after this long, so a long wait shows it is alive. */
     readonly heartbeatMs?: number;
     readonly log: (message: string) => void;
+    /**
+     * The pool's failing nodes before this change was applied (readFailingNodes, read when the
+     * program starts). Without it, the first read's: by then a node may already fail on this
+     * change, and its failure would pass for an old one.
+     */
+    readonly baseline?: DegradedBaseline;
 }
 
 export class PoolRolloutError extends Error {
@@ -391,7 +397,7 @@ export function describeVerdict(pool: string, v: PoolVerdict): string {
 export async function waitForPool(
     target: PoolTarget, observe: () => Promise<PoolObservation>, clock: Clock, opts: WaitOptions,
 ): Promise<Extract<PoolVerdict, { state: "done" }>> {
-    let baseline: DegradedBaseline | undefined;
+    let baseline: DegradedBaseline | undefined = opts.baseline;
     return pollUntil<Extract<PoolVerdict, { state: "done" }>>(async () => {
         const obs = await observe();
         // The nodes failing at the first read failed before this change (see staleFailure).

@@ -249,6 +249,7 @@ describe("the rollout against a real API server (machineconfig)", () => {
         const mark = cluster.auditMark();
         const res = await pulumi(["up", "--yes"], { check: false });
         assert.notEqual(res.code, 0);
+        assert.doesNotMatch(res.out, /did not finish within/, "the rollout failed on the pool's condition, not at the timeout");
         assert.match(res.out, new RegExp(`pool canary is NodeDegraded \\(1 nodes are reporting degraded status on sync\\): Node ${CANARY_NODE} is reporting: "${reason}"`));
         const canaryMc = await cluster.api.client.mustGet<Mc>(mcPath(MC("canary")));
         assert.notEqual(canaryMc.spec?.osImageURL, ref, "the canary got the new image");
@@ -284,6 +285,7 @@ describe("the rollout against a real API server (machineconfig)", () => {
         configureMachineConfig({ packages: ["rf-hello"], labels: { "io.rhcos-forge.fixture": "true", "io.rhcos-forge.e2e/attempt": "recover" } });
         const failed = await pulumi(["up", "--yes"], { check: false });
         assert.notEqual(failed.code, 0);
+        assert.doesNotMatch(failed.out, /did not finish within/, "the rollout failed on the pool's condition, not at the timeout");
         assert.match(failed.out, /pool canary is NodeDegraded/);
         await cluster.sim.settled();
         // The node recovers; the pool keeps saying NodeDegraded until the node controller's next sync.

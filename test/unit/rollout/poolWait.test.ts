@@ -336,3 +336,19 @@ describe("a failure condition is judged on the change being waited for (stale vs
         assert.equal(v.state, "done");
     });
 });
+
+describe("waitForPool with the baseline read before the change was applied", () => {
+    const REASON = "failed to pull image: unauthorized: authentication required";
+    const degraded: PoolNode = { metadata: { name: "worker-0", annotations: { "machineconfiguration.openshift.io/desiredConfig": "rendered-worker-bbb", "machineconfiguration.openshift.io/state": "Degraded", "machineconfiguration.openshift.io/reason": REASON } } };
+    const failingOnThisChange = { pool: mcp({ desired: "rendered-worker-bbb", current: "rendered-worker-aaa", updated: 2, degraded: 1, updating: true }), rendered: OLD, desiredRendered: NEW, nodes: [degraded] };
+
+    it("a node already failing on this change at the wait's first read fails the rollout when the baseline (read at program start) was clean", async () => {
+        await assert.rejects(waitForPool(TARGET, replay([failingOnThisChange]), fakeClock(), { timeoutMs: 60 * MIN, pollMs: 1000, log: () => undefined, baseline: new Map() }),
+            /pool worker is NodeDegraded/);
+    });
+
+    it("without that baseline the first read's failures pass for old ones (and the wait runs to its timeout)", async () => {
+        await assert.rejects(waitForPool(TARGET, replay([failingOnThisChange]), fakeClock(), { timeoutMs: 60 * MIN, pollMs: 1000, log: () => undefined }),
+            /did not finish within 60 minutes.*has failed since before this change/);
+    });
+});
