@@ -3,6 +3,11 @@
 
 export const MCO_API = "machineconfiguration.openshift.io/v1";
 export const ROLE_LABEL = "machineconfiguration.openshift.io/role";
+/**
+ * On each rollout MachineConfig: the pool it is for. A custom pool's machineConfigSelector leaves
+ * out the worker pool's one (see renderMachineConfigPool).
+ */
+export const POOL_LABEL = "rhcos-forge.io/pool";
 /** Where the MCO runs and looks for the secrets a MachineOSConfig names. */
 export const MCO_NAMESPACE = "openshift-machine-config-operator";
 
@@ -83,15 +88,25 @@ export function renderMachineConfig(pool: string, settings: NodeSettings | strin
         kind: "MachineConfig",
         metadata: {
             name: machineConfigName(pool),
-            labels: { [ROLE_LABEL]: pool, "app.kubernetes.io/managed-by": "rhcos-forge" },
+            labels: { [ROLE_LABEL]: pool, [POOL_LABEL]: pool, "app.kubernetes.io/managed-by": "rhcos-forge" },
         },
         spec: machineConfigSpec(s),
     };
 }
 
 /**
- * A custom pool as the MCO docs define one: it inherits every worker MachineConfig plus its own,
- * and selects nodes by their `node-role.kubernetes.io/<pool>` label.
+ * A custom pool as the MCO docs define one: it inherits the worker MachineConfigs plus its own,
+ * and selects nodes by their `node-role.kubernetes.io/<pool>` label; but not the worker pool's
+ * rollout MachineConfig (POOL_LABEL=worker). That one carries the same image and the worker
+ * pool's node extras, which the custom pool's own MachineConfig already sets for its nodes:
+ * inherited, it would re-render the custom pool when the worker stage lands (kernelArguments and
+ * extensions append across MachineConfigs, so [nosmt] twice) and reboot its nodes a second time
+ * in one `up`. The render controller lists a pool's MachineConfigs with
+ * metav1.LabelSelectorAsSelector(pool.Spec.MachineConfigSelector) (every expression ANDed; NotIn
+ * matches a MachineConfig without the label) (openshift/machine-config-operator
+ * pkg/controller/render/render_controller.go syncMachineConfigPool), and merges them with the
+ * worker role's first and the arguments appended (pkg/controller/common/helpers.go
+ * MergeMachineConfigs).
  */
 export function renderMachineConfigPool(pool: PoolSpec): KubeObject {
     return {
@@ -100,7 +115,10 @@ export function renderMachineConfigPool(pool: PoolSpec): KubeObject {
         metadata: { name: pool.name, labels: { "app.kubernetes.io/managed-by": "rhcos-forge" } },
         spec: {
             machineConfigSelector: {
-                matchExpressions: [{ key: ROLE_LABEL, operator: "In", values: ["worker", pool.name] }],
+                matchExpressions: [
+                    { key: ROLE_LABEL, operator: "In", values: ["worker", pool.name] },
+                    { key: POOL_LABEL, operator: "NotIn", values: ["worker"] },
+                ],
             },
             nodeSelector: { matchLabels: { [nodeRoleLabel(pool.name)]: "" } },
             maxUnavailable: pool.maxUnavailable,

@@ -12,7 +12,7 @@ import * as yaml from "js-yaml";
 import { MCO_API } from "../openshift/machineConfig";
 import { MachineOSConfigApi } from "../openshift/machineOsConfig";
 import { Clock, realClock } from "./poll";
-import { BuildObject, MachineOSConfigObject, PoolObject, PoolObservation, RenderedConfig } from "./poolWait";
+import { BuildObject, DegradedBaseline, LabelSelector, MachineOSConfigObject, PoolNode, PoolObject, PoolObservation, RenderedConfig, failingNodes } from "./poolWait";
 
 export interface KubeReader {
     /** GETs an API path; undefined on 404. */
@@ -141,12 +141,46 @@ export async function readPoolObservation(api: KubeReader, pool: string, onClust
     const renderedName = mcp?.status?.configuration?.name;
     const rendered = renderedName === undefined ? undefined
         : await api.get(`${base}/machineconfigs/${encodeURIComponent(renderedName)}`) as RenderedConfig | undefined;
-    if (onCluster === undefined) return { pool: mcp, rendered };
+    const desiredName = mcp?.spec?.configuration?.name;
+    const desiredRendered = desiredName === undefined ? undefined : desiredName === renderedName ? rendered
+        : await api.get(`${base}/machineconfigs/${encodeURIComponent(desiredName)}`) as RenderedConfig | undefined;
+    const selector = mcp?.spec?.nodeSelector === undefined ? undefined : labelSelectorQuery(mcp.spec.nodeSelector);
+    const nodes = selector === undefined ? undefined
+        : ((await api.get(`/api/v1/nodes?labelSelector=${encodeURIComponent(selector)}`)) as { items?: PoolNode[] } | undefined)?.items ?? [];
+    const base1 = { pool: mcp, rendered, desiredRendered, ...(nodes === undefined ? {} : { nodes }) };
+    if (onCluster === undefined) return base1;
     const moscBase = `/apis/machineconfiguration.openshift.io/${onCluster}`;
     const mosc = await api.get(`${moscBase}/machineosconfigs/${encodeURIComponent(pool)}`) as MachineOSConfigObject | undefined;
     const list = await api.get(`${moscBase}/machineosbuilds`) as { items?: BuildObject[] } | undefined;
     const builds = (list?.items ?? []).filter(b => b.spec?.machineOSConfig?.name === pool);
-    return { pool: mcp, rendered, machineOSConfig: mosc, builds };
+    return { ...base1, machineOSConfig: mosc, builds };
+}
+
+/** The pool's nodes failing now (Degraded or Unreconcilable) and their reasons; none for a pool that does not exist yet. */
+export async function readFailingNodes(api: KubeReader, pool: string): Promise<DegradedBaseline> {
+    const mcp = await api.get(`/apis/${MCO_API}/machineconfigpools/${encodeURIComponent(pool)}`) as PoolObject | undefined;
+    const selector = mcp?.spec?.nodeSelector === undefined ? undefined : labelSelectorQuery(mcp.spec.nodeSelector);
+    if (selector === undefined) return new Map();
+    const nodes = ((await api.get(`/api/v1/nodes?labelSelector=${encodeURIComponent(selector)}`)) as { items?: PoolNode[] } | undefined)?.items ?? [];
+    return failingNodes({ nodes });
+}
+
+/**
+ * A LabelSelector as the `labelSelector` query the API server takes (metav1.LabelSelectorAsSelector
+ * semantics: matchLabels and every expression ANDed); undefined for a selector that selects
+ * nothing it can express (an unknown operator).
+ */
+export function labelSelectorQuery(sel: LabelSelector): string | undefined {
+    const parts: string[] = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+    for (const e of sel.matchExpressions ?? []) {
+        const values = (e.values ?? []).join(",");
+        if (e.operator === "In") parts.push(`${e.key} in (${values})`);
+        else if (e.operator === "NotIn") parts.push(`${e.key} notin (${values})`);
+        else if (e.operator === "Exists") parts.push(e.key);
+        else if (e.operator === "DoesNotExist") parts.push(`!${e.key}`);
+        else return undefined;
+    }
+    return parts.join(",");
 }
 
 /**

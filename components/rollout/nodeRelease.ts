@@ -11,6 +11,8 @@
 // plain node from the compiled package) with its request, kubeconfig included, on stdin. Its progress goes to stderr; it never prints the kubeconfig.
 import { Clock, PollStep, errorText, pollUntil, realClock } from "./poll";
 import { KubeReader, kubeReader, resolveConnection } from "./kubeApi";
+import { MCO_API } from "../openshift/machineConfig";
+import type { PoolObject } from "./poolWait";
 
 /** What the node's MachineConfig daemon and the node controller record on the Node. */
 export const NODE_ANNOTATIONS = {
@@ -63,11 +65,38 @@ export function evaluateRelease(node: NodeObject | undefined, pool: string, role
     return { done: desired, line: `node ${name} left pool ${pool}: it runs ${desired}` };
 }
 
+/** The pool a rendered config belongs to: the render controller names them rendered-<pool>-<hash>. */
+export function poolOfRendered(rendered: string): string | undefined {
+    return /^rendered-(.+)-[0-9a-f]+$/.exec(rendered)?.[1];
+}
+
+/**
+ * Once the node runs the other pool's config, that pool must also report it: Updated for that
+ * rendered config with every machine, the node among them. The node controller recomputes pool
+ * status about 5 s after a node changes (openshift/machine-config-operator pkg/controller/node/
+ * node_controller.go updateDelay), and until then the pool still counts the node as updating.
+ */
+export function evaluateDestination(pool: PoolObject | undefined, rendered: string, node: string): PollStep<string> {
+    const name = poolOfRendered(rendered) ?? "?";
+    if (pool === undefined) return { done: rendered, line: `node ${node} runs ${rendered}; pool ${name} is gone` };
+    const s = pool.status ?? {};
+    const updated = (s.conditions ?? []).some(c => c.type === "Updated" && c.status === "True");
+    if (s.configuration?.name !== rendered || !updated || (s.updatedMachineCount ?? 0) !== (s.machineCount ?? 0) ||
+        (pool.metadata?.generation !== undefined && s.observedGeneration !== pool.metadata.generation)) {
+        return { waiting: `node ${node} runs ${rendered}; waiting for pool ${name} to report it Updated (${s.updatedMachineCount ?? 0}/${s.machineCount ?? 0} updated)` };
+    }
+    return { done: rendered, line: `node ${node} left for pool ${name}, which is Updated on ${rendered}` };
+}
+
 export async function waitForNodeRelease(req: ReleaseRequest, reader: KubeReader, clock: Clock, log: (line: string) => void): Promise<string> {
     const roleLabel = `node-role.kubernetes.io/${req.pool}`;
     return pollUntil<string>(async () => {
         const node = await reader.get(`/api/v1/nodes/${encodeURIComponent(req.node)}`) as NodeObject | undefined;
-        return evaluateRelease(node === undefined ? undefined : { ...node, metadata: { ...node.metadata, name: req.node } }, req.pool, roleLabel);
+        const step = evaluateRelease(node === undefined ? undefined : { ...node, metadata: { ...node.metadata, name: req.node } }, req.pool, roleLabel);
+        if (!("done" in step) || !step.done.startsWith("rendered-")) return step;
+        const dest = poolOfRendered(step.done);
+        const pool = dest === undefined ? undefined : await reader.get(`/apis/${MCO_API}/machineconfigpools/${encodeURIComponent(dest)}`) as PoolObject | undefined;
+        return evaluateDestination(pool, step.done, req.node);
     }, clock, {
         timeoutMs: req.timeoutMs,
         pollMs: req.pollMs,

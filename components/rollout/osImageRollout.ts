@@ -33,7 +33,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { nodeProgramCommand } from "../shell";
 import { PoolConfig } from "../config/schema";
 import { OpenShiftVersion } from "../openshift/versions";
-import { ClusterAccess, readPoolObservation } from "./kubeApi";
+import { ClusterAccess, readFailingNodes, readPoolObservation } from "./kubeApi";
 import {
     ContainerfileArch, PULL_SECRET, PUSH_SECRET, machineOSConfigApi, registrySecretMetadata, renderMachineOSConfig, renderedImagePushSpec,
 } from "../openshift/machineOsConfig";
@@ -47,7 +47,8 @@ import {
 } from "../openshift/onClusterContent";
 import { RELEASES } from "../openshift/releases";
 import { ReleaseRequest } from "./nodeRelease";
-import { PoolTarget, waitForPool } from "./poolWait";
+import { RevertRequest } from "./poolRevert";
+import { PoolTarget, waitForPool, waitForRender } from "./poolWait";
 
 const MANAGED = { "app.kubernetes.io/managed-by": "rhcos-forge" };
 
@@ -175,6 +176,11 @@ export class OsImageRollout extends pulumi.ComponentResource {
             const prefix = `${name}-${pool.name}`;
             const gate = previous === undefined ? [] : [previous];
             const poolResource = this.declarePool(prefix, pool, provider);
+            // Deleted after our MachineConfig / MachineOSConfig and before the pool (or its patch):
+            // destroy returns only once the pool is back on a config without them (poolRevert.ts).
+            const revert = args.wait?.access === undefined ? undefined
+                : this.revertOnRemoval(prefix, pool, args.wait, args.wait.access, poolResource, onCluster === undefined || hasNodeSettings({ extensions: pool.extensions, kernelType: pool.kernelType, kernelArguments: pool.kernelArguments }));
+            const base = revert === undefined ? [poolResource] : [poolResource, revert];
             const extras: NodeSettings = { extensions: pool.extensions, kernelType: pool.kernelType, kernelArguments: pool.kernelArguments };
 
             let mc: k8s.apiextensions.CustomResource | undefined;
@@ -205,7 +211,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
                     kind: "MachineConfig",
                     metadata: ownedWhole(metadata),
                     spec,
-                }, { parent: this, provider, dependsOn: [poolResource, ...gate] });
+                }, { parent: this, provider, dependsOn: [...base, ...gate] });
             }
 
             let mosc: k8s.apiextensions.CustomResource | undefined;
@@ -230,13 +236,8 @@ export class OsImageRollout extends pulumi.ComponentResource {
                     : { ...owned, annotations: { ...owned.annotations, [rebuildKey]: content.revision } };
                 mosc = new k8s.apiextensions.CustomResource(`${prefix}-machineosconfig`, {
                     apiVersion: obj.apiVersion, kind: obj.kind, metadata, spec: obj.spec,
-                }, { parent: this, provider, dependsOn: [poolResource, ...secrets, ...(mc ? [mc] : []), ...gate] });
+                }, { parent: this, provider, dependsOn: [...base, ...secrets, ...(mc ? [mc] : []), ...gate] });
             }
-            // Nodes join a custom pool only once it carries what we set: joined earlier, they would
-            // update into the pool's plain config, then again into the image.
-            const labels = this.labelNodes(prefix, pool, provider, args.wait, [poolResource, ...(mc ? [mc] : []), ...(mosc ? [mosc] : [])]);
-
-            const rolled: pulumi.Resource[] = [...(mc ? [mc] : []), ...(mosc ? [mosc] : []), ...labels];
             const target: PoolTarget = {
                 pool: pool.name,
                 machineConfig: mc === undefined ? undefined : machineConfigName(pool.name),
@@ -246,6 +247,15 @@ export class OsImageRollout extends pulumi.ComponentResource {
                     ...(content === undefined ? {} : { rebuildAnnotation: RELEASES[onCluster.openshiftVersion].onCluster.rebuildAnnotation }),
                 },
             };
+            // Nodes join a custom pool only once its rendered config carries what we set: joined
+            // earlier, they would update into the pool's plain config, then again into the image.
+            // Creating our MachineConfig is not enough: the MCO renders it about 5 s later.
+            const rendered = mc === undefined || pool.nodes.length === 0 ? undefined
+                : this.waitForRender(target, pool, mc, args, onCluster === undefined ? args.imageRef : undefined);
+            const labels = this.labelNodes(prefix, pool, provider, args.wait,
+                [poolResource, ...(mc ? [mc] : []), ...(mosc ? [mosc] : []), ...(rendered ? [rendered] : [])]);
+
+            const rolled: pulumi.Resource[] = [...(mc ? [mc] : []), ...(mosc ? [mosc] : []), ...labels];
             const waited = this.waitForPool(target, pool, rolled, args, onCluster === undefined ? args.imageRef : undefined);
             // Resolves to one of pool N's objects once pool N is done; as an Output it also
             // carries all of them (and the wait) as dependencies of whatever lists it in dependsOn.
@@ -332,7 +342,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
      * cluster to wait on, each label depends on a release step whose delete (run after the label's)
      * waits for the worker pool to take the node back, before `after` (the pool's objects) go.
      */
-    private labelNodes(prefix: string, pool: PoolConfig, provider: k8s.Provider, wait: RolloutWaitArgs | undefined, after: pulumi.Resource[]): pulumi.Resource[] {
+    private labelNodes(prefix: string, pool: PoolConfig, provider: k8s.Provider, wait: RolloutWaitArgs | undefined, after: pulumi.Input<pulumi.Resource>[]): pulumi.Resource[] {
         return pool.nodes.map(node => {
             const release = wait === undefined || wait.access === undefined ? undefined : this.releaseOnRemoval(prefix, pool, node, wait, wait.access, after);
             return new k8s.core.v1.NodePatch(`${prefix}-node-${node}`, {
@@ -351,7 +361,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
      * in the command's stdin (a secret: it holds the kubeconfig) and the script path is relative
      * to the project directory the engine runs commands in.
      */
-    private releaseOnRemoval(prefix: string, pool: PoolConfig, node: string, wait: RolloutWaitArgs, access: ClusterAccess, after: pulumi.Resource[]): command.local.Command {
+    private releaseOnRemoval(prefix: string, pool: PoolConfig, node: string, wait: RolloutWaitArgs, access: ClusterAccess, after: pulumi.Input<pulumi.Resource>[]): command.local.Command {
         const request = pulumi.output(wait.kubeconfig).apply(kubeconfig => JSON.stringify({
             pool: pool.name, node, kubeconfig, context: wait.context, timeoutMs: wait.timeoutMinutes * 60_000, pollMs: access.pollMs,
         } satisfies ReleaseRequest));
@@ -367,6 +377,47 @@ export class OsImageRollout extends pulumi.ComponentResource {
     }
 
     /**
+     * Does nothing on create; its delete runs poolRevert.ts, which waits until the pool renders
+     * without our MachineConfig and is Updated with every node on it (and off any layered image).
+     */
+    private revertOnRemoval(prefix: string, pool: PoolConfig, wait: RolloutWaitArgs, access: ClusterAccess, poolResource: pulumi.Resource, hasMachineConfig: boolean): command.local.Command {
+        const request = pulumi.output(wait.kubeconfig).apply(kubeconfig => JSON.stringify({
+            pool: pool.name, machineConfigs: hasMachineConfig ? [machineConfigName(pool.name)] : [], kubeconfig, context: wait.context,
+            timeoutMs: wait.timeoutMinutes * 60_000, pollMs: access.pollMs,
+        } satisfies RevertRequest));
+        return new command.local.Command(`${prefix}-revert`, {
+            create: "true",
+            delete: nodeProgramCommand(__dirname, "poolRevert"),
+            stdin: pulumi.secret(request),
+            interpreter: ["/bin/sh", "-c"],
+            logging: "stderr",
+            addPreviousOutputInEnv: false,
+        }, { parent: this, dependsOn: [poolResource], additionalSecretOutputs: ["stdout", "stderr"] });
+    }
+
+    /**
+     * Resolves to `mc` once the pool's rendered config holds it with our settings (evaluateRender),
+     * at once in preview, render mode or without a cluster to read. Unsecreted like waitForPool's.
+     */
+    private waitForRender(target: PoolTarget, pool: PoolConfig, mc: pulumi.CustomResource, args: OsImageRolloutArgs, imageRef: pulumi.Input<string> | undefined): pulumi.Output<pulumi.Resource> {
+        const wait = args.wait;
+        if (wait === undefined) return pulumi.output<pulumi.Resource>(mc);
+        const done = pulumi.all([mc.id, wait.kubeconfig, imageRef]).apply(async ([, kubeconfig, ref]) => {
+            const access = wait.access;
+            if (pulumi.runtime.isDryRun() || access === undefined || pool.paused) return true;
+            const reader = access.connect(kubeconfig, wait.context);
+            const t = ref === undefined ? target : { ...target, settings: { ...target.settings, osImageURL: ref } };
+            await waitForRender(t, () => readPoolObservation(reader, pool.name, t.onCluster?.api), access.clock, {
+                timeoutMs: wait.timeoutMinutes * 60_000,
+                pollMs: access.pollMs,
+                log: message => pulumi.log.info(message, this),
+            });
+            return true;
+        });
+        return pulumi.unsecret(done).apply(() => mc as pulumi.Resource);
+    }
+
+    /**
      * Resolves once the pool has rolled out what `rolled` declared (see the file comment for why
      * this is an apply and not `pulumi.com/waitFor`). The result is unsecreted: it depends on the
      * kubeconfig only to read, and holds nothing secret, and a secret here would turn the next
@@ -377,8 +428,19 @@ export class OsImageRollout extends pulumi.ComponentResource {
     ): pulumi.Output<{ image?: string }> {
         const wait = args.wait;
         if (wait === undefined) return pulumi.output({});
+        // Read when the program starts, before the engine applies this change (it waits for the
+        // image build, the pool before it, ...): the nodes failing now fail about an older config.
+        const before = pulumi.output(wait.kubeconfig).apply(async kubeconfig => {
+            const access = wait.access;
+            if (pulumi.runtime.isDryRun() || access === undefined) return [] as [string, string][];
+            try {
+                return [...await readFailingNodes(access.connect(kubeconfig, wait.context), pool.name)];
+            } catch {
+                return undefined; // unreadable now: the wait's first read stands in
+            }
+        });
         const ids = rolled.map(r => (r as pulumi.CustomResource).id);
-        const waited = pulumi.all([pulumi.all(ids), wait.kubeconfig, imageRef]).apply(async ([, kubeconfig, ref]) => {
+        const waited = pulumi.all([pulumi.all(ids), wait.kubeconfig, imageRef, before]).apply(async ([, kubeconfig, ref, failing]) => {
             const access = wait.access;
             if (pulumi.runtime.isDryRun() || access === undefined) return {};
             if (pool.paused) {
@@ -391,6 +453,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
                 timeoutMs: wait.timeoutMinutes * 60_000,
                 pollMs: access.pollMs,
                 log: message => pulumi.log.info(message, this),
+                ...(failing === undefined ? {} : { baseline: new Map(failing) }),
             });
             return done.image === undefined ? {} : { image: done.image };
         });

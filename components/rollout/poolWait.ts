@@ -18,7 +18,11 @@ export interface Condition {
 /** The parts of a MachineConfigPool the wait reads. */
 export interface PoolObject {
     readonly metadata?: { readonly name?: string; readonly generation?: number };
-    readonly spec?: { readonly paused?: boolean; readonly configuration?: { readonly name?: string } };
+    readonly spec?: {
+        readonly paused?: boolean;
+        readonly configuration?: { readonly name?: string; readonly source?: readonly { readonly name?: string }[] };
+        readonly nodeSelector?: LabelSelector;
+    };
     readonly status?: {
         readonly observedGeneration?: number;
         readonly configuration?: { readonly name?: string; readonly source?: readonly { readonly name?: string }[] };
@@ -28,6 +32,16 @@ export interface PoolObject {
         readonly readyMachineCount?: number;
         readonly degradedMachineCount?: number;
     };
+}
+
+export interface LabelSelector {
+    readonly matchLabels?: Readonly<Record<string, string>>;
+    readonly matchExpressions?: readonly { readonly key: string; readonly operator: string; readonly values?: readonly string[] }[];
+}
+
+/** A Node as the wait reads it: the machine-config-daemon's annotations. */
+export interface PoolNode {
+    readonly metadata?: { readonly name?: string; readonly annotations?: Readonly<Record<string, string>> };
 }
 
 /** The rendered MachineConfig (`rendered-<pool>-<hash>`) the pool's status points at. */
@@ -73,6 +87,10 @@ export interface PoolObservation {
     readonly pool?: PoolObject;
     /** Undefined until read, or when the pool has no rendered config yet. */
     readonly rendered?: RenderedConfig;
+    /** The rendered config the pool's spec names (the one its nodes are moving to). */
+    readonly desiredRendered?: RenderedConfig;
+    /** The nodes the pool's nodeSelector selects (a failure condition is judged on them). */
+    readonly nodes?: readonly PoolNode[];
     /** On-cluster layering only. */
     readonly machineOSConfig?: MachineOSConfigObject;
     readonly builds?: readonly BuildObject[];
@@ -158,6 +176,72 @@ function currentBuild(target: PoolTarget, obs: PoolObservation, desired: string 
 
 const builtImageOf = (build: BuildObject): string | undefined => build.status?.digestedImagePushSpec || build.status?.finalImagePullspec || undefined;
 
+/** machine-config-daemon's node annotations (openshift/machine-config-operator pkg/daemon/constants). */
+const NODE_STATE = "machineconfiguration.openshift.io/state";
+const NODE_REASON = "machineconfiguration.openshift.io/reason";
+const NODE_DESIRED = "machineconfiguration.openshift.io/desiredConfig";
+const FAILING_STATES = new Set(["Degraded", "Unreconcilable"]);
+
+/** Node name → the reason it was already failing with when the wait began. */
+export type DegradedBaseline = ReadonlyMap<string, string>;
+
+/** The pool's nodes failing now (Degraded or Unreconcilable), with their reason. */
+export function failingNodes(obs: PoolObservation): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const n of obs.nodes ?? []) {
+        const a = n.metadata?.annotations ?? {};
+        if (FAILING_STATES.has(a[NODE_STATE] ?? "")) out.set(n.metadata?.name ?? "?", a[NODE_REASON] ?? "");
+    }
+    return out;
+}
+
+/**
+ * Why a pool's NodeDegraded / Degraded / BuildFailed condition is not about the change being
+ * waited for, or undefined when it is. The node controller computes pool status from its caches
+ * about 5 s after a node changes (openshift/machine-config-operator pkg/controller/node/
+ * node_controller.go enqueueDefault → updateDelay, status.go calculateStatus), and the render
+ * controller renders about 5 s after a MachineConfig changes (render_controller.go renderDelay), so:
+ *   - right after a node recovered, the condition still names it: no node of the pool fails now;
+ *   - right after our MachineConfig changed (a fix-forward of a Degraded pool), the condition is
+ *     about the previous rendered config: the pool has not rendered our change into its spec, or
+ *     its status was computed for an older generation, or the failing node is told to run
+ *     another config than the pool's;
+ *   - a node that failed before this change keeps state Degraded and its reason while it retries
+ *     and while it applies the next config, until that update succeeds (pkg/daemon/update.go
+ *     update() does not set Working on a Degraded node; SetDone clears it), so a failure counts as
+ *     this change's only when its reason is new (`baseline`: the failing nodes when the wait began).
+ * Without node reads (`obs.nodes` undefined) only the pool's own fields are judged.
+ */
+export function staleFailure(obs: PoolObservation, target: PoolTarget, baseline: DegradedBaseline): string | undefined {
+    const pool = obs.pool;
+    const desired = pool?.spec?.configuration?.name;
+    if (target.machineConfig !== undefined) {
+        if (!(pool?.spec?.configuration?.source ?? []).some(s => s.name === target.machineConfig)) {
+            return `${target.machineConfig} is not rendered into the pool yet`;
+        }
+        if (obs.desiredRendered !== undefined && missingFromRendered(target.settings, obs.desiredRendered).length > 0) {
+            return `the pool's rendered config ${desired ?? "?"} does not hold this change yet`;
+        }
+    }
+    const generation = pool?.metadata?.generation;
+    const observed = pool?.status?.observedGeneration;
+    if (generation !== undefined && observed !== undefined && observed < generation) {
+        return `status is for generation ${observed}, the pool is at ${generation}`;
+    }
+    if (obs.nodes === undefined) return undefined;
+    const failing = failingNodes(obs);
+    if (failing.size === 0) return "no node of the pool is failing now";
+    const current = [...failing].filter(([node, reason]) => {
+        const n = obs.nodes?.find(x => x.metadata?.name === node);
+        const onTarget = desired === undefined || n?.metadata?.annotations?.[NODE_DESIRED] === desired;
+        return onTarget && baseline.get(node) !== reason;
+    });
+    if (current.length === 0) {
+        return `${[...failing.keys()].join(", ")} ${failing.size === 1 ? "has" : "have"} failed since before this change and ${failing.size === 1 ? "is" : "are"} retrying`;
+    }
+    return undefined;
+}
+
 /**
  * One observation → verdict. Done needs all of: no failure condition; (on-cluster) the build of
  * the pool's desired config succeeded and the MachineOSConfig reports the digest; the pool has
@@ -167,15 +251,19 @@ const builtImageOf = (build: BuildObject): string | undefined => build.status?.d
  * a MachineConfig changes, the pool still says Updated=True about the previous config until the
  * render controller catches up, and a bare `Updated=True` check would pass in that window.
  */
-export function evaluatePool(obs: PoolObservation, target: PoolTarget): PoolVerdict {
+export function evaluatePool(obs: PoolObservation, target: PoolTarget, baseline: DegradedBaseline = new Map()): PoolVerdict {
     const pool = obs.pool;
     if (pool === undefined) return { state: "waiting", reason: `pool ${target.pool} does not exist yet` };
     const conditions = pool.status?.conditions;
+    const progress = progressOf(pool);
     for (const type of target.onCluster === undefined ? POOL_FAILURES : POOL_FAILURES_ON_CLUSTER) {
         const c = isTrue(conditions, type);
-        if (c) return { state: "failed", message: `pool ${target.pool} is ${type}${c.reason ? ` (${c.reason})` : ""}: ${c.message ?? "no message"}` };
+        if (!c) continue;
+        const message = `pool ${target.pool} is ${type}${c.reason ? ` (${c.reason})` : ""}: ${c.message ?? "no message"}`;
+        const stale = type === "RenderDegraded" ? undefined : staleFailure(obs, target, baseline);
+        if (stale === undefined) return { state: "failed", message };
+        return { state: "waiting", progress, reason: `${message} — not about this change (${stale}); waiting` };
     }
-    const progress = progressOf(pool);
     const desired = pool.spec?.configuration?.name;
 
     let image: string | undefined;
@@ -234,6 +322,38 @@ export function evaluatePool(obs: PoolObservation, target: PoolTarget): PoolVerd
     return { state: "waiting", progress, reason: "nodes updating" };
 }
 
+/**
+ * Whether the pool's spec names a rendered config that holds our MachineConfig with our settings:
+ * only then may nodes join a custom pool. The render controller renders about 5 s after a
+ * MachineConfig changes (openshift/machine-config-operator pkg/controller/render/
+ * render_controller.go renderDelay); a node labelled before that is moved by the node controller
+ * to the pool's previous rendered config (the worker MachineConfigs alone), then again to ours:
+ * two updates, two reboots (pkg/controller/node/node_controller.go syncMachineConfigPool hands
+ * out pool.Spec.Configuration.Name).
+ */
+export function evaluateRender(obs: PoolObservation, target: PoolTarget): { readonly done: true; readonly line: string } | { readonly waiting: string } {
+    const spec = obs.pool?.spec?.configuration;
+    if (obs.pool === undefined) return { waiting: `pool ${target.pool} does not exist yet` };
+    if (target.machineConfig !== undefined && !(spec?.source ?? []).some(s => s.name === target.machineConfig)) {
+        return { waiting: `pool ${target.pool}: waiting for the MCO to render ${target.machineConfig} before nodes join` };
+    }
+    const missing = missingFromRendered(target.settings, obs.desiredRendered);
+    if (missing.length > 0) return { waiting: `pool ${target.pool}: rendered config ${spec?.name ?? "?"} does not show ${missing.join(", ")} yet; nodes join once it does` };
+    return { done: true, line: `pool ${target.pool} renders ${spec?.name ?? "?"} with ${target.machineConfig ?? "our settings"}: nodes may join` };
+}
+
+export async function waitForRender(target: PoolTarget, observe: () => Promise<PoolObservation>, clock: Clock, opts: WaitOptions): Promise<void> {
+    await pollUntil<true>(async () => evaluateRender(await observe(), target), clock, {
+        timeoutMs: opts.timeoutMs,
+        pollMs: opts.pollMs ?? 15_000,
+        heartbeatMs: opts.heartbeatMs ?? 300_000,
+        log: opts.log,
+        isFatal: () => false,
+        readError: e => `pool ${target.pool}: cannot read status (${errorText(e)}); retrying`,
+        timedOut: last => new PoolRolloutError(`pool ${target.pool} did not render ${target.machineConfig ?? "our settings"} within ${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); no node was labelled into it. Last: ${last}`),
+    });
+}
+
 export type { Clock } from "./poll";
 export { realClock } from "./poll";
 
@@ -244,6 +364,12 @@ export interface WaitOptions {
     /** Log an unchanged progress line again after this long, so a long wait shows it is alive. */
     readonly heartbeatMs?: number;
     readonly log: (message: string) => void;
+    /**
+     * The pool's failing nodes before this change was applied (readFailingNodes, read when the
+     * program starts). Without it, the first read's: by then a node may already fail on this
+     * change, and its failure would pass for an old one.
+     */
+    readonly baseline?: DegradedBaseline;
 }
 
 export class PoolRolloutError extends Error {
@@ -271,8 +397,12 @@ export function describeVerdict(pool: string, v: PoolVerdict): string {
 export async function waitForPool(
     target: PoolTarget, observe: () => Promise<PoolObservation>, clock: Clock, opts: WaitOptions,
 ): Promise<Extract<PoolVerdict, { state: "done" }>> {
+    let baseline: DegradedBaseline | undefined = opts.baseline;
     return pollUntil<Extract<PoolVerdict, { state: "done" }>>(async () => {
-        const verdict = evaluatePool(await observe(), target);
+        const obs = await observe();
+        // The nodes failing at the first read failed before this change (see staleFailure).
+        baseline ??= failingNodes(obs);
+        const verdict = evaluatePool(obs, target, baseline);
         if (verdict.state === "failed") throw new PoolRolloutError(verdict.message);
         const line = describeVerdict(target.pool, verdict);
         return verdict.state === "done" ? { done: verdict, line } : { waiting: line };

@@ -58,6 +58,9 @@ const A = {
     reason: "machineconfiguration.openshift.io/reason",
     currentImage: "machineconfiguration.openshift.io/currentImage",
     desiredImage: "machineconfiguration.openshift.io/desiredImage",
+    /** pkg/daemon/constants: the daemon's drain/uncordon request and the drain controller's answer. */
+    desiredDrain: "machineconfiguration.openshift.io/desiredDrain",
+    lastAppliedDrain: "machineconfiguration.openshift.io/lastAppliedDrain",
 } as const;
 /** pkg/controller/build/constants: the MachineOSBuild a MachineOSConfig is on. */
 export const CURRENT_BUILD = "machineconfiguration.openshift.io/current-machine-os-build";
@@ -121,14 +124,22 @@ export interface RecordEntry {
     readonly seq: number;
     /** etcd revision of the event (the object's resourceVersion); the daemon's entries carry the node write's. */
     readonly rv: number;
-    readonly kind: Kind | "NodeUpdate";
-    readonly type: "ADDED" | "MODIFIED" | "DELETED" | "REBOOT" | "NO_REBOOT";
+    readonly kind: Kind | "NodeUpdate" | "DesiredChange";
+    readonly type: "ADDED" | "MODIFIED" | "DELETED" | "REBOOT" | "NO_REBOOT" | "CHANGED";
     readonly name: string;
     /** The fields the tests read, flattened. */
     readonly summary: Readonly<Record<string, unknown>>;
 }
 
 export interface SimulatorOptions {
+    /**
+     * "upstream": the real render, node and drain controllers run (mcoControllers.ts), and this
+     * double plays only what no upstream part plays here: the node's machine-config-daemon (with
+     * the drain handshake), the on-cluster build (MachineOSBuild and its pod's result) and the CVO.
+     * "simulated" (default): it also plays render, node and pool status (the 4.16 v1alpha1 cluster,
+     * for which no 4.16 controllers are built).
+     */
+    readonly controllers?: "simulated" | "upstream";
     /** The MachineOSConfig/MachineOSBuild API the installed CRDs serve, if any. */
     readonly machineOSApi?: "v1" | "v1alpha1";
     /** Milliseconds per tick (one step of each controller). */
@@ -193,6 +204,8 @@ export class McoSimulator {
     private cv: ClusterVersion | undefined;
     private baseImage = "";
     private readonly degraded = new Map<string, string>();
+    /** pool → the image whose update fails, and how (degradeImage). */
+    private readonly degradedImage = new Map<string, { image: string; reason: string }>();
     private readonly failingBuilds = new Map<string, string>();
     /** MachineOSConfigs seen with the rebuild annotation (until it is deleted), and their rebuild counts. */
     private readonly rebuildSeen = new Set<string>();
@@ -218,9 +231,20 @@ export class McoSimulator {
         this.quietTicks = 0;
     }
 
+    /**
+     * Nodes of `pool` told to boot `image` go Degraded with `reason` (an image that cannot be
+     * pulled); any other update succeeds, so a new image fixes them forward.
+     */
+    degradeImage(pool: string, image: string, reason: string): void {
+        this.degradedImage.set(pool, { image, reason });
+        this.degraded.delete(pool);
+        this.quietTicks = 0;
+    }
+
     /** The pool's nodes update again (a degraded node retries, as the daemon does). */
     recoverPool(pool: string): void {
         this.degraded.delete(pool);
+        this.degradedImage.delete(pool);
         this.quietTicks = 0;
     }
 
@@ -243,6 +267,14 @@ export class McoSimulator {
         return this.record.slice(from).filter(e => e.kind === "NodeUpdate" && (node === undefined || e.name === node));
     }
 
+    /**
+     * Every change of a node's desiredConfig (or desiredImage) annotation the node controller made,
+     * from record index `from`: one entry per change, with the old and new values.
+     */
+    desiredChanges(node?: string, from = 0): RecordEntry[] {
+        return this.record.slice(from).filter(e => e.kind === "DesiredChange" && (node === undefined || e.name === node));
+    }
+
     /** The content a rendered config gives a node (for assertions). */
     contentOf(rendered: string): NodeContent | undefined {
         const mc = this.mcs.get(rendered);
@@ -259,10 +291,13 @@ export class McoSimulator {
      * Resolves once nothing is left to do: every pool rendered, every node that can update has,
      * builds finished, ClusterVersion idle, for a few ticks in a row.
      */
-    async settled(timeoutMs = 120_000): Promise<void> {
+    async settled(timeoutMs = 180_000): Promise<void> {
         const end = Date.now() + timeoutMs;
         this.quietTicks = 0;
-        while (this.quietTicks < 5) {
+        // The real render and node controllers act 5 s after a change (render_controller.go
+        // renderDelay, node_controller.go defaultUpdateDelay): quiet must outlast that.
+        const quiet = this.opts.controllers === "upstream" ? Math.ceil(8_000 / this.tickMs) : 5;
+        while (this.quietTicks < quiet) {
             if (Date.now() > end) throw new Error(`MCO simulator did not settle within ${timeoutMs} ms${this.lastError ? ` (last error: ${this.lastError})` : ""}`);
             await new Promise(r => setTimeout(r, this.tickMs));
         }
@@ -345,6 +380,19 @@ export class McoSimulator {
 
     private apply<T extends KubeObject>(kind: Kind, cache: Map<string, T>, e: WatchEvent<T>): void {
         const name = e.object.metadata.name;
+        if (kind === "Node" && e.type !== "DELETED") {
+            const before = cache.get(name)?.metadata.annotations ?? {};
+            const after = e.object.metadata.annotations ?? {};
+            const changed = (before[A.desired] !== after[A.desired] && after[A.desired] !== undefined) ||
+                (before[A.desiredImage] ?? "") !== (after[A.desiredImage] ?? "");
+            const seenBefore = cache.has(name);
+            if (changed && seenBefore) {
+                this.note("DesiredChange", "CHANGED", e.object, {
+                    fromConfig: before[A.desired], toConfig: after[A.desired], fromImage: before[A.desiredImage], toImage: after[A.desiredImage],
+                    pool: this.primaryPool(e.object)?.metadata.name,
+                });
+            }
+        }
         if (e.type === "DELETED") cache.delete(name);
         else {
             const cached = cache.get(name);
@@ -365,17 +413,26 @@ export class McoSimulator {
         let wrote = false;
         let pending = false;
         try {
+            const upstream = this.opts.controllers === "upstream";
             for (const pool of [...this.pools.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
                 if (pool.metadata.deletionTimestamp) continue;
+                if (upstream) {
+                    // The real render and node controllers run: play only the build.
+                    const l = await this.layering(pool);
+                    wrote ||= l.wrote;
+                    pending ||= l.building && !l.failed;
+                    continue;
+                }
                 const r = await this.syncPool(pool);
                 wrote ||= r.wrote;
                 pending ||= r.pending;
             }
             for (const node of [...this.nodes.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
-                const r = await this.daemon(node);
+                const r = upstream ? await this.daemonWithDrain(node) : await this.daemon(node);
                 wrote ||= r.wrote;
                 pending ||= r.pending;
             }
+            if (upstream) pending ||= !this.poolsSteady();
             const c = await this.cvo();
             wrote ||= c.wrote;
             pending ||= c.pending;
@@ -761,6 +818,96 @@ export class McoSimulator {
             kernelArguments: [...to.kernelArguments], extensions: [...to.extensions],
         });
         return { wrote: true, pending: true };
+    }
+
+    /**
+     * machine-config-daemon on one node, beside the real node and drain controllers
+     * (openshift/machine-config-operator pkg/daemon): on a new desiredConfig (or desiredImage) the
+     * state goes Working and, when the update reboots, the daemon asks the drain controller for a
+     * drain through desiredDrain = drain-<desiredConfig> and waits until lastAppliedDrain says it
+     * is done (drain.go performDrain); it "reboots" (the update is recorded), then asks for the
+     * uncordon, uncordon-<desiredConfig>, and waits for it (daemon.go completeUpdate), and only then
+     * writes currentConfig (currentImage) and state Done (SetDone). A pool a test degrades makes the
+     * node go Degraded with that reason instead, and it stays Degraded while it "retries" until an
+     * update succeeds (daemon.go updateConfigAndState / syncNode).
+     */
+    private async daemonWithDrain(node: KubeObject): Promise<{ wrote: boolean; pending: boolean }> {
+        const a = node.metadata.annotations ?? {};
+        const desired = a[A.desired];
+        if (desired === undefined) return { wrote: false, pending: false };
+        const changed = desired !== a[A.current] || (a[A.desiredImage] ?? "") !== (a[A.currentImage] ?? "");
+        if (!changed) return { wrote: false, pending: false };
+        const pool = this.primaryPool(node)?.metadata.name;
+        const target = this.nodeContent(desired, a[A.desiredImage]);
+        const byImage = pool === undefined ? undefined : this.degradedImage.get(pool);
+        const degradeReason = pool === undefined ? undefined
+            : this.degraded.get(pool) ?? (byImage !== undefined && target?.osImageURL === byImage.image ? byImage.reason : undefined);
+        const drain = `drain-${desired}`;
+        const uncordon = `uncordon-${desired}`;
+        const want = a[A.desiredDrain];
+        if (want !== drain && want !== uncordon) {
+            if (degradeReason !== undefined) {
+                if (a[A.state] === "Degraded" && a[A.reason] === degradeReason) return { wrote: false, pending: false };
+                await this.annotate(node, { [A.state]: "Degraded", [A.reason]: degradeReason });
+                return { wrote: true, pending: false };
+            }
+            const from = this.nodeContent(a[A.current], a[A.currentImage]);
+            const to = this.nodeContent(desired, a[A.desiredImage]);
+            if (to === undefined) return { wrote: false, pending: true }; // the rendered config is not in the cache yet
+            const reboot = from === undefined || !sameJson(from, to);
+            // update.go update(): Working (but a Degraded node stays Degraded, with its reason,
+            // until SetDone), then a drain request when the change reboots; a rebootless one goes
+            // straight to completeUpdate's uncordon request.
+            const failing = a[A.state] === "Degraded" || a[A.state] === "Unreconcilable";
+            await this.annotate(node, { ...(failing ? {} : { [A.state]: "Working", [A.reason]: "" }), [A.desiredDrain]: reboot ? drain : uncordon });
+            if (!reboot) this.noteUpdate(node, a, desired, false);
+            return { wrote: true, pending: true };
+        }
+        if (a[A.lastAppliedDrain] !== want) return { wrote: false, pending: true }; // the drain controller has not answered yet
+        if (want === drain) {
+            // Drained: the update is applied and the node reboots into it; then request the uncordon.
+            this.noteUpdate(node, a, desired, true);
+            await this.annotate(node, { [A.desiredDrain]: uncordon });
+            return { wrote: true, pending: true };
+        }
+        await this.annotate(node, {
+            [A.current]: desired, [A.currentImage]: a[A.desiredImage] ?? null, [A.state]: "Done", [A.reason]: "",
+        });
+        return { wrote: true, pending: true };
+    }
+
+    private noteUpdate(node: KubeObject, a: Record<string, string>, desired: string, reboot: boolean): void {
+        const from = this.nodeContent(a[A.current], a[A.currentImage]);
+        const to = this.nodeContent(desired, a[A.desiredImage]);
+        this.note("NodeUpdate", reboot ? "REBOOT" : "NO_REBOOT", node, {
+            from: a[A.current], to: desired, pool: this.primaryPool(node)?.metadata.name, fromImage: from?.osImageURL, toImage: to?.osImageURL,
+            kernelArguments: [...(to?.kernelArguments ?? [])], extensions: [...(to?.extensions ?? [])],
+        });
+    }
+
+    /**
+     * With the real controllers: every pool that can finish has (its status names the rendered
+     * config its spec does, Updated with every machine), or is stuck on a Degraded node, paused, or
+     * failed to build; and no node is mid-update but a Degraded one.
+     */
+    private poolsSteady(): boolean {
+        for (const pool of this.pools.values()) {
+            if (pool.metadata.deletionTimestamp) continue;
+            const spec = pool.spec ?? {};
+            const st = pool.status ?? {};
+            const conds = st.conditions ?? [];
+            const on = (t: string): boolean => conds.some(c => c.type === t && c.status === "True");
+            if (spec.configuration?.name === undefined) return false;
+            if (spec.paused || (st.degradedMachineCount ?? 0) > 0 || on("RenderDegraded") || on("ImageBuildDegraded")) continue;
+            if (st.observedGeneration !== pool.metadata.generation) return false;
+            if (st.configuration?.name !== spec.configuration.name || !on("Updated") || st.updatedMachineCount !== st.machineCount) return false;
+        }
+        for (const n of this.nodes.values()) {
+            const a = n.metadata.annotations ?? {};
+            if (a[A.state] === "Degraded") continue;
+            if (a[A.desired] !== a[A.current] || a[A.state] !== "Done") return false;
+        }
+        return true;
     }
 
     // ------------------------------------------------------------------ ClusterVersion

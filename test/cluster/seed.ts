@@ -30,6 +30,21 @@ export interface SeedOptions {
     readonly version?: string;
     /** The release image ClusterVersion reports as current. */
     readonly releaseImage?: string;
+    /**
+     * The `generated-by-controller-version` the MCO-generated MachineConfigs carry: the real render
+     * controller renders only those stamped with its own version.Hash (render_controller.go
+     * generateRenderedMachineConfig); the simulator ignores it.
+     */
+    readonly controllerVersion?: string;
+    /** Runs once the objects but the nodes exist (the real controllers start here). */
+    readonly beforeNodes?: () => Promise<void>;
+    /**
+     * Annotations a node of `role` is created with. With the real controllers these are what the
+     * installer leaves on a node that booted its pool's rendered config (the Machine Config Server
+     * serves them in the node's Ignition, machine-config-daemon firstboot writes them):
+     * currentConfig = desiredConfig = the pool's rendered config, state Done.
+     */
+    readonly nodeAnnotations?: (role: "master" | "worker") => Promise<Record<string, string>>;
 }
 
 export interface Seeded {
@@ -83,7 +98,7 @@ export function mcoPool(role: "master" | "worker"): KubeObject {
 }
 
 /** The MachineConfigs the MCO generates for a role (content trimmed to an Ignition stub). */
-function baseMachineConfigs(role: "master" | "worker"): KubeObject[] {
+function baseMachineConfigs(role: "master" | "worker", controllerVersion: string): KubeObject[] {
     return ["00", "01-container-runtime", "01-kubelet"].map(prefix => {
         const [num, ...rest] = prefix.split("-");
         const name = [num, role, ...rest].join("-");
@@ -93,15 +108,15 @@ function baseMachineConfigs(role: "master" | "worker"): KubeObject[] {
             metadata: {
                 name,
                 labels: { [ROLE_LABEL]: role },
-                annotations: { "machineconfiguration.openshift.io/generated-by-controller-version": "rf-e2e" },
+                annotations: { "machineconfiguration.openshift.io/generated-by-controller-version": controllerVersion },
             },
             spec: { config: { ignition: { version: "3.5.0" } } },
         };
     });
 }
 
-function node(name: string, labels: Record<string, string>): KubeObject {
-    return { apiVersion: "v1", kind: "Node", metadata: { name, labels } };
+function node(name: string, labels: Record<string, string>, annotations: Record<string, string>): KubeObject {
+    return { apiVersion: "v1", kind: "Node", metadata: { name, labels, annotations } };
 }
 
 const T0 = "2026-01-01T00:00:00Z";
@@ -127,7 +142,7 @@ export async function seedCluster(client: KubeClient, opts: SeedOptions): Promis
     });
     for (const role of ["master", "worker"] as const) {
         await client.create(`/apis/${MCO_API}/machineconfigpools`, mcoPool(role));
-        for (const mc of baseMachineConfigs(role)) await client.create(`/apis/${MCO_API}/machineconfigs`, mc);
+        for (const mc of baseMachineConfigs(role, opts.controllerVersion ?? "rf-e2e")) await client.create(`/apis/${MCO_API}/machineconfigs`, mc);
     }
 
     const common = (name: string): Record<string, string> => ({
@@ -143,10 +158,13 @@ export async function seedCluster(client: KubeClient, opts: SeedOptions): Promis
         "topology.kubernetes.io/zone": `zone-${name.slice(-1)}`,
         "example.com/team": "payments",
     });
+    await opts.beforeNodes?.();
+    const masterAnnotations = await opts.nodeAnnotations?.("master") ?? {};
     for (const m of masters) {
-        await client.create("/api/v1/nodes", node(m, { ...common(m), "node-role.kubernetes.io/master": "", "node-role.kubernetes.io/control-plane": "" }));
+        await client.create("/api/v1/nodes", node(m, { ...common(m), "node-role.kubernetes.io/master": "", "node-role.kubernetes.io/control-plane": "" }, masterAnnotations));
     }
-    for (const w of workers) await client.create("/api/v1/nodes", node(w, workerLabels(w)));
+    const workerAnnotations = await opts.nodeAnnotations?.("worker") ?? {};
+    for (const w of workers) await client.create("/api/v1/nodes", node(w, workerLabels(w), workerAnnotations));
     for (const n of [...masters, ...workers]) {
         const live = await client.mustGet(`/api/v1/nodes/${n}`);
         await client.update(`/api/v1/nodes/${n}/status`, {

@@ -1,7 +1,10 @@
 // End to end with the real engine against a real Kubernetes API server (test/cluster/): the
 // program applies with a kubeconfig (not GitOps render mode) and its rollout waits read the
-// server through components/rollout/kubeApi; the MCO is played by test/cluster/mcoSimulator.ts.
-// Each test asserts on the objects the server stored and on the simulator's record of what it saw.
+// server through components/rollout/kubeApi. The MCO's render, node and drain controllers are the
+// real ones (openshift/machine-config-operator release-4.21, test/cluster/mcoControllers.ts), with
+// their real delays; test/cluster/mcoSimulator.ts plays only the node daemons, the on-cluster build
+// and the CVO, and records what it saw (every desiredConfig change per node included). Each test
+// asserts on the objects the server stored and on that record, never on timings.
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, readdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
@@ -71,6 +74,32 @@ function first(entries: RecordEntry[], pred: (e: RecordEntry) => boolean, what: 
     return e;
 }
 
+/** How many times the node controller changed each worker's desiredConfig (or desiredImage) since record index `from`. */
+function desiredChangeCounts(from: number): Record<string, number> {
+    return Object.fromEntries(cluster.seeded.workers.map(n => [n, cluster.sim.desiredChanges(n, from).length]));
+}
+
+const oncePerWorker = (): Record<string, number> => Object.fromEntries(cluster.seeded.workers.map(n => [n, 1]));
+
+/** Right after `pulumi destroy` returned: every pool is Updated on a rendered config holding none of our MachineConfigs, no node mid-update. */
+async function assertBackOnBase(): Promise<void> {
+    const pools = await cluster.api.client.list<KubeObject>(`/apis/${MCO_API}/machineconfigpools`);
+    for (const p of pools.items) {
+        const spec = (p.spec ?? {}) as { configuration?: { name?: string; source?: { name: string }[] } };
+        const status = (p.status ?? {}) as { configuration?: { name?: string }; conditions?: { type: string; status: string }[]; machineCount?: number; updatedMachineCount?: number };
+        const ours = (spec.configuration?.source ?? []).map(r => r.name).filter(n => n.endsWith("-rhcos-forge-os-image"));
+        assert.deepEqual(ours, [], `pool ${p.metadata.name} renders none of our MachineConfigs`);
+        assert.equal(status.configuration?.name, spec.configuration?.name, `pool ${p.metadata.name} reports the rendered config it targets`);
+        assert.ok((status.conditions ?? []).some(c => c.type === "Updated" && c.status === "True"), `pool ${p.metadata.name} is Updated`);
+        assert.equal(status.updatedMachineCount, status.machineCount, `every machine of pool ${p.metadata.name} is updated`);
+    }
+    for (const n of (await cluster.api.client.list<KubeObject>("/api/v1/nodes")).items) {
+        const a = n.metadata.annotations ?? {};
+        assert.equal(a["machineconfiguration.openshift.io/currentConfig"], a["machineconfiguration.openshift.io/desiredConfig"], `${n.metadata.name} is not mid-update`);
+        assert.equal(a["machineconfiguration.openshift.io/state"], "Done", `${n.metadata.name} is Done`);
+    }
+}
+
 const poolUpdatedWith = (pool: string, mc: string) => (e: RecordEntry): boolean => {
     const s = e.summary as { statusSources?: string[]; trueConditions?: string[]; machineCount?: number; updated?: number };
     return e.kind === "MachineConfigPool" && e.name === pool && (s.statusSources ?? []).includes(mc) &&
@@ -79,8 +108,8 @@ const poolUpdatedWith = (pool: string, mc: string) => (e: RecordEntry): boolean 
 
 before(async () => {
     e2e = await setUpE2e(STACK);
-    cluster = await startTestCluster(e2e.env, { release: "release-4.19", baseImage: e2e.services.baseRef, machineOSApi: "v1" });
-    process.stderr.write(`# kube-apiserver ${cluster.api.version} ready in ${cluster.api.startMs} ms\n`);
+    cluster = await startTestCluster(e2e.env, { release: "release-4.21", baseImage: e2e.services.baseRef, machineOSApi: "v1", controllers: "upstream" });
+    process.stderr.write(`# kube-apiserver ${cluster.api.version} ready in ${cluster.api.startMs} ms; machine-config-operator controllers ${cluster.controllers?.versions.hash ?? "?"}\n`);
     await setKubeconfig(cluster.api.kubeconfig);
 });
 after(async () => {
@@ -113,8 +142,12 @@ describe("the rollout against a real API server (machineconfig)", () => {
         }
         assert.equal(await cluster.api.client.get(poolPath("canary")), undefined, "the canary pool is gone");
         const worker = await cluster.api.client.mustGet(poolPath("worker"));
-        assert.deepEqual(Object.keys(worker.spec ?? {}).filter(k => k !== "configuration").sort(), ["machineConfigSelector", "nodeSelector"],
+        // The real render controller writes the whole pool back (a typed Update), so `paused: false`
+        // and `configuration` are the MCO's own; what rhcos-forge set must be gone, and its manager.
+        assert.deepEqual(Object.keys(worker.spec ?? {}).filter(k => k !== "configuration" && k !== "paused").sort(), ["machineConfigSelector", "nodeSelector"],
             "the worker pool is back to the MCO's own fields");
+        assert.notEqual(worker.spec?.paused, true);
+        assert.deepEqual((worker.metadata.managedFields ?? []).filter(m => m.manager === "rhcos-forge").map(m => m.fieldsV1), [], "no field is rhcos-forge's");
         const exported = JSON.parse((await e2e.stack.pulumi(["stack", "export", "--stack", STACK])).stdout) as { deployment: { resources?: unknown[] } };
         assert.equal((exported.deployment.resources ?? []).length, 0);
     });
@@ -135,7 +168,10 @@ describe("the rollout against a real API server (machineconfig)", () => {
         const canary = await cluster.api.client.mustGet(poolPath("canary"));
         assert.deepEqual(canary.spec?.nodeSelector, { matchLabels: { "node-role.kubernetes.io/canary": "" } });
         assert.deepEqual(canary.spec?.machineConfigSelector, {
-            matchExpressions: [{ key: "machineconfiguration.openshift.io/role", operator: "In", values: ["worker", "canary"] }],
+            matchExpressions: [
+                { key: "machineconfiguration.openshift.io/role", operator: "In", values: ["worker", "canary"] },
+                { key: "rhcos-forge.io/pool", operator: "NotIn", values: ["worker"] },
+            ],
         });
         const node = await cluster.api.client.mustGet(`/api/v1/nodes/${CANARY_NODE}`);
         assert.deepEqual(node.metadata.labels, { ...cluster.seeded.workerLabels(CANARY_NODE), "node-role.kubernetes.io/canary": "" },
@@ -154,6 +190,10 @@ describe("the rollout against a real API server (machineconfig)", () => {
             assert.equal(reboots[0].summary.toImage, ref);
         }
         first(seen, poolUpdatedWith("worker", MC("worker")), "the worker pool Updated with its MachineConfig");
+        // Issue 21 a: the canary node joins its pool only once the pool renders our MachineConfig,
+        // so the node controller moves it once, straight onto the canary's rendered config.
+        assert.deepEqual(desiredChangeCounts(from), oncePerWorker(), JSON.stringify(cluster.sim.desiredChanges(undefined, from).map(e => [e.name, e.summary.toConfig])));
+        assert.match(String(cluster.sim.desiredChanges(CANARY_NODE, from)[0]?.summary.toConfig), /^rendered-canary-/);
     });
 
     it("a no-op up changes nothing on the server", async () => {
@@ -201,29 +241,62 @@ describe("the rollout against a real API server (machineconfig)", () => {
         }
     });
 
-    it("a canary that turns Degraded stops the rollout with the pool's message; the worker pool is untouched; the next up after recovery completes", async () => {
+    it("a canary that turns Degraded stops the rollout with the pool's message; the worker pool is untouched", async () => {
         const reason = "failed to pull image: unauthorized: authentication required";
         cluster.sim.degradePool("canary", reason);
         configureMachineConfig({ packages: ["rf-hello", "rf-extra"] });
         const from = cluster.sim.record.length;
         const mark = cluster.auditMark();
-        const res = await pulumi(["up", "--yes"], { check: false }).finally(() => cluster.sim.recoverPool("canary"));
+        const res = await pulumi(["up", "--yes"], { check: false });
         assert.notEqual(res.code, 0);
+        assert.doesNotMatch(res.out, /did not finish within/, "the rollout failed on the pool's condition, not at the timeout");
         assert.match(res.out, new RegExp(`pool canary is NodeDegraded \\(1 nodes are reporting degraded status on sync\\): Node ${CANARY_NODE} is reporting: "${reason}"`));
         const canaryMc = await cluster.api.client.mustGet<Mc>(mcPath(MC("canary")));
         assert.notEqual(canaryMc.spec?.osImageURL, ref, "the canary got the new image");
+        // From here on only that image fails to pull: another one fixes the canary forward.
+        cluster.sim.degradeImage("canary", canaryMc.spec?.osImageURL ?? "", reason);
         assert.equal((await cluster.api.client.mustGet<Mc>(mcPath(MC("worker")))).spec?.osImageURL, ref, "the worker MachineConfig kept the old image");
         assert.deepEqual(cluster.sim.events("MachineConfig", MC("worker")).filter(e => e.seq >= from), [], "the simulator saw no change to it");
         assert.deepEqual(cluster.foreignWrites(mark).filter(e => e.objectRef?.name === MC("worker")), []);
         assert.deepEqual(cluster.sim.nodeUpdates(undefined, from).filter(u => u.name !== CANARY_NODE), [], "no worker node moved");
+        assert.deepEqual(desiredChangeCounts(from), { ...Object.fromEntries(cluster.seeded.workers.map(n => [n, 0])), [CANARY_NODE]: 1 });
+    });
 
+    it("fix-forward: an up with another image while the canary is still Degraded rolls out (issue 21 d: the wait tells the old condition from this change)", async () => {
         await cluster.sim.settled();
-        await pulumi(["up", "--yes"]);
+        const canary = await cluster.api.client.mustGet(poolPath("canary"));
+        assert.ok(((canary.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).some(c => c.type === "NodeDegraded" && c.status === "True"),
+            "the canary pool reports NodeDegraded when the up starts");
+        configureMachineConfig({ packages: ["rf-hello", "rf-extra"], labels: { "io.rhcos-forge.fixture": "true", "io.rhcos-forge.e2e/attempt": "fix-forward" } });
+        const from = cluster.sim.record.length;
+        const res = await pulumi(["up", "--yes"], { check: false });
+        assert.equal(res.code, 0, res.out.slice(-3000));
         await cluster.sim.settled();
         const newRef = (await e2e.outputs()).image.ref;
-        assert.equal(newRef, canaryMc.spec?.osImageURL);
         for (const pool of ["canary", "worker"]) assert.equal((await cluster.api.client.mustGet<Mc>(mcPath(MC(pool)))).spec?.osImageURL, newRef);
-        for (const n of cluster.seeded.workers) assert.equal(cluster.sim.nodeUpdates(n).at(-1)?.summary.toImage, newRef, `${n} runs the new image`);
+        for (const n of cluster.seeded.workers) assert.equal(cluster.sim.nodeUpdates(n, from).at(-1)?.summary.toImage, newRef, `${n} runs the new image`);
+        assert.deepEqual(desiredChangeCounts(from), oncePerWorker(), "the Degraded canary was retargeted once, every worker moved once");
+        ref = newRef;
+    });
+
+    it("an up right after the canary recovered completes (issue 21 d: NodeDegraded outlives the node's recovery by the node controller's delay)", async () => {
+        const reason = "error: Unencapsulating base: manifest unknown";
+        cluster.sim.degradePool("canary", reason);
+        configureMachineConfig({ packages: ["rf-hello"], labels: { "io.rhcos-forge.fixture": "true", "io.rhcos-forge.e2e/attempt": "recover" } });
+        const failed = await pulumi(["up", "--yes"], { check: false });
+        assert.notEqual(failed.code, 0);
+        assert.doesNotMatch(failed.out, /did not finish within/, "the rollout failed on the pool's condition, not at the timeout");
+        assert.match(failed.out, /pool canary is NodeDegraded/);
+        await cluster.sim.settled();
+        // The node recovers; the pool keeps saying NodeDegraded until the node controller's next sync.
+        const from = cluster.sim.record.length;
+        cluster.sim.recoverPool("canary");
+        const res = await pulumi(["up", "--yes"], { check: false });
+        assert.equal(res.code, 0, res.out.slice(-3000));
+        await cluster.sim.settled();
+        const newRef = (await e2e.outputs()).image.ref;
+        for (const n of cluster.seeded.workers) assert.equal(cluster.sim.nodeUpdates(n, from).at(-1)?.summary.toImage, newRef, `${n} runs the new image`);
+        assert.deepEqual(desiredChangeCounts(from), { ...oncePerWorker(), [CANARY_NODE]: 0 }, "the canary was already told its config; each worker moved once");
         ref = newRef;
     });
 
@@ -242,6 +315,8 @@ describe("the rollout against a real API server (machineconfig)", () => {
 
         const from = cluster.sim.record.length;
         await pulumi(["destroy", "--yes"]);
+        // Issue 21 c: destroy returns only once every pool is back on a config without ours.
+        await assertBackOnBase();
         await cluster.sim.settled();
         const seen = cluster.sim.record.slice(from);
         const unlabelled = first(seen, e => e.kind === "Node" && e.name === CANARY_NODE &&
@@ -265,8 +340,38 @@ describe("the rollout against a real API server (machineconfig)", () => {
         const worker = await cluster.api.client.mustGet(poolPath("worker"));
         assert.deepEqual(worker.spec?.machineConfigSelector, { matchLabels: { "machineconfiguration.openshift.io/role": "worker" } });
         assert.equal(worker.spec?.maxUnavailable, undefined, "the worker pool patch is gone");
+        assert.deepEqual(desiredChangeCounts(from), oncePerWorker(), "destroy moved each node once");
         await admin.delete(mcPath("50-canary-admin-kargs"));
         await cluster.sim.settled();
+    });
+
+    it("node extras on both pools (kernelArguments [nosmt]): a first up moves and reboots each node once (issue 21 b), destroy once more", async () => {
+        e2e.configure({
+            image: {},
+            rollout: {
+                pools: [{ name: "canary", nodes: [CANARY_NODE], maxUnavailable: 1, kernelArguments: ["nosmt"] }, { name: "worker", maxUnavailable: "50%", kernelArguments: ["nosmt"] }],
+                timeoutMinutes: 5,
+            },
+        });
+        pointAtCluster(e2e.stack.configFile);
+        const from = cluster.sim.record.length;
+        await pulumi(["up", "--yes"]);
+        await cluster.sim.settled();
+        assert.deepEqual(desiredChangeCounts(from), oncePerWorker(), JSON.stringify(cluster.sim.desiredChanges(undefined, from).map(e => [e.name, e.summary.toConfig])));
+        for (const n of cluster.seeded.workers) {
+            const updates = cluster.sim.nodeUpdates(n, from);
+            assert.equal(updates.filter(u => u.type === "REBOOT").length, 1, `${n} rebooted once: ${JSON.stringify(updates.map(u => u.summary))}`);
+            assert.deepEqual(updates.at(-1)?.summary.kernelArguments, ["nosmt"], `${n} boots with nosmt once`);
+        }
+        const canaryRendered = (await cluster.api.client.mustGet(poolPath("canary"))).spec?.configuration as { source?: { name: string }[] };
+        assert.ok(!(canaryRendered.source ?? []).some(r => r.name === MC("worker")), "the canary pool does not render the worker pool's rollout MachineConfig");
+
+        const back = cluster.sim.record.length;
+        await pulumi(["destroy", "--yes"]);
+        await assertBackOnBase();
+        await cluster.sim.settled();
+        assert.deepEqual(desiredChangeCounts(back), oncePerWorker(), "destroy moved each node once");
+        for (const n of cluster.seeded.workers) assert.deepEqual(cluster.sim.nodeUpdates(n, back).at(-1)?.summary.kernelArguments, [], `${n} is back without nosmt`);
     });
 
 });
@@ -281,11 +386,11 @@ async function builtImages(client: KubeClient, api: "v1" | "v1alpha1", pool: str
         .map(b => b.status?.digestedImagePushSpec ?? b.status?.finalImagePullspec ?? "");
 }
 
-describe("on-cluster layering against the API server (MachineOSConfig v1, OpenShift 4.19 CRDs)", () => {
+describe("on-cluster layering against the API server (MachineOSConfig v1, OpenShift 4.21 CRDs)", () => {
     const moscPath = (pool: string): string => `/apis/machineconfiguration.openshift.io/v1/machineosconfigs/${pool}`;
 
     it("up: the server accepts the v1 MachineOSConfigs, the MCO builds each pool, and image.ref is the simulated build's digest", async () => {
-        configureOnCluster("4.19", [{ name: "canary", nodes: [CANARY_NODE] }, { name: "worker" }]);
+        configureOnCluster("4.21", [{ name: "canary", nodes: [CANARY_NODE] }, { name: "worker" }]);
         const from = cluster.sim.record.length;
         await pulumi(["up", "--yes"]);
         await cluster.sim.settled();
@@ -313,7 +418,7 @@ describe("on-cluster layering against the API server (MachineOSConfig v1, OpenSh
         const message = "error: build failed: RUN rpm-ostree install no-such-rpm: exit status 1";
         cluster.sim.failBuilds("canary", message);
         const worker = await cluster.api.client.mustGet<Mosc>(moscPath("worker"));
-        configureOnCluster("4.19", [{ name: "canary", nodes: [CANARY_NODE] }, { name: "worker" }], ["htop", "no-such-rpm"]);
+        configureOnCluster("4.21", [{ name: "canary", nodes: [CANARY_NODE] }, { name: "worker" }], ["htop", "no-such-rpm"]);
         const res = await pulumi(["up", "--yes"], { check: false }).finally(() => cluster.sim.succeedBuilds("canary"));
         assert.notEqual(res.code, 0);
         assert.match(res.out, new RegExp(`MachineOSBuild canary-[a-f0-9]+ for pool canary is Failed \\(BuildFailed\\): ${message.replace(/[()]/g, "\\$&")}`));
@@ -333,7 +438,7 @@ describe("on-cluster layering against the API server (MachineOSConfig v1, OpenSh
     });
 });
 
-describe("on-cluster content: the build host's mirror for on-cluster builds (4.19)", () => {
+describe("on-cluster content: the build host's mirror for on-cluster builds (4.21)", () => {
     const KEY = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBe2eOnClusterContentKey\n-----END PGP PUBLIC KEY BLOCK-----\n";
     let keys: http.Server;
     let keyUrl = "";
@@ -359,7 +464,7 @@ describe("on-cluster content: the build host's mirror for on-cluster builds (4.1
     function configure(newestOnly: boolean): void {
         e2e.configure({ rollout: { method: "machineosconfig", pools: [{ name: "worker" }], timeoutMinutes: 5 } });
         pointAtCluster(e2e.stack.configFile, c => {
-            c["rhcos-forge:cluster"] = { ...c["rhcos-forge:cluster"], openshiftVersion: "4.19" };
+            c["rhcos-forge:cluster"] = { ...c["rhcos-forge:cluster"], openshiftVersion: "4.21" };
             const mirror = c["rhcos-forge:mirror"] as { repos: Record<string, unknown>[] };
             c["rhcos-forge:mirror"] = { ...mirror, newestOnly, repos: mirror.repos.map(r => ({ ...r, gpgkey: keyUrl })), packageSet: { id: "rhcos-forge-extras", packages: [] } };
             const image = c["rhcos-forge:image"];
@@ -575,13 +680,13 @@ async function serverVerdict(client: KubeClient, obj: KubeObject): Promise<strin
  */
 const PUSH_SPEC_CASES: { version: OpenShiftVersion; repository: string; ok: boolean; server?: RegExp; config?: RegExp }[] = [
     // v1: host with a dot, optional port, any depth of path, a tag; or an in-cluster .svc registry.
-    { version: "4.19", repository: "quay.io/org/node", ok: true },
-    { version: "4.19", repository: "registry.example.com:5000/a/b/c/node", ok: true },
-    { version: "4.19", repository: "127.0.0.1:5000/rhcos-forge/node", ok: true },
-    { version: "4.19", repository: "image-registry.openshift-image-registry.svc:5000/openshift/node", ok: true },
-    { version: "4.19", repository: "localhost:5000/org/node", ok: false, server: /spec\.renderedImagePushSpec: Invalid value.*the OCI Image name should follow the host\[:port\]\[\/namespace\]\/name format/, config: /registry host whose name contains a dot.*renderedImagePushSpec/ },
-    { version: "4.19", repository: "node", ok: false, server: /spec\.renderedImagePushSpec: Invalid value/, config: /registry host whose name contains a dot/ },
-    { version: "4.19", repository: `quay.io/org/${"n".repeat(440)}`, ok: false, server: /spec\.renderedImagePushSpec: Too long: may not be (more than|longer than) 447/, config: /1 to 447 characters/ },
+    { version: "4.21", repository: "quay.io/org/node", ok: true },
+    { version: "4.21", repository: "registry.example.com:5000/a/b/c/node", ok: true },
+    { version: "4.21", repository: "127.0.0.1:5000/rhcos-forge/node", ok: true },
+    { version: "4.21", repository: "image-registry.openshift-image-registry.svc:5000/openshift/node", ok: true },
+    { version: "4.21", repository: "localhost:5000/org/node", ok: false, server: /spec\.renderedImagePushSpec: Invalid value.*the OCI Image name should follow the host\[:port\]\[\/namespace\]\/name format/, config: /registry host whose name contains a dot.*renderedImagePushSpec/ },
+    { version: "4.21", repository: "node", ok: false, server: /spec\.renderedImagePushSpec: Invalid value/, config: /registry host whose name contains a dot/ },
+    { version: "4.21", repository: `quay.io/org/${"n".repeat(440)}`, ok: false, server: /spec\.renderedImagePushSpec: Too long: may not be (more than|longer than) 447/, config: /1 to 447 characters/ },
     // v1alpha1: exactly one ':' (so no port) and at most one namespace, unless .svc.
     { version: "4.16", repository: "quay.io/org/node", ok: true },
     { version: "4.16", repository: "image-registry.openshift-image-registry.svc:5000/openshift/node", ok: true },
@@ -613,7 +718,7 @@ describe("the MachineOSConfig CEL rules: the config check and the API server agr
     }
 
     it("v1: a MachineOSConfig named other than its pool is refused by both, for the same rule", async () => {
-        const obj = machineOSConfig("4.19", "worker", "quay.io/org/node:worker", "not-worker");
+        const obj = machineOSConfig("4.21", "worker", "quay.io/org/node:worker", "not-worker");
         const server = await serverVerdict(cluster.api.client, obj);
         assert.match(server ?? "accepted", /MachineOSConfig name must match the referenced MachineConfigPool name/);
         const rendered = { apiVersion: obj.apiVersion ?? "", kind: obj.kind ?? "", metadata: obj.metadata, spec: obj.spec ?? {} };
@@ -622,10 +727,10 @@ describe("the MachineOSConfig CEL rules: the config check and the API server agr
 
     it("v1: a Containerfile over 4096 characters is refused by both", async () => {
         const long = `FROM configs AS final\nRUN echo ${"x".repeat(4100)}\n`;
-        const obj = machineOSConfig("4.19", "worker", "quay.io/org/node:worker");
+        const obj = machineOSConfig("4.21", "worker", "quay.io/org/node:worker");
         (obj.spec as { containerFile: { content: string }[] }).containerFile[0].content = long;
         assert.match(await serverVerdict(cluster.api.client, obj) ?? "accepted", /spec\.containerFile\[0\]\.content: Too long: may not be (more than|longer than) 4096/);
-        assert.throws(() => renderMachineOSConfig({ version: "4.19", pool: "worker", pushSpec: "quay.io/org/node:worker", containerfile: long, arch: "NoArch" }),
+        assert.throws(() => renderMachineOSConfig({ version: "4.21", pool: "worker", pushSpec: "quay.io/org/node:worker", containerfile: long, arch: "NoArch" }),
             /holds at most 4096/);
     });
 

@@ -44,7 +44,7 @@ export function installFakeCluster(opts: { updatingReads?: number; api?: "v1" | 
                 const sources = registeredSpec(pool) === undefined ? ["00-worker"] : ["00-worker", `99-${pool}-rhcos-forge-os-image`];
                 return {
                     metadata: { name: pool, generation: 3 },
-                    spec: { configuration: { name: `rendered-${pool}-new` } },
+                    spec: { configuration: { name: `rendered-${pool}-new`, source: sources.map(name => ({ name })) } },
                     status: {
                         observedGeneration: 3,
                         configuration: { name: `rendered-${pool}-new`, source: sources.map(name => ({ name })) },

@@ -160,7 +160,10 @@ describe("dev stack resource graph", () => {
             { "node-role.kubernetes.io/canary": "" });
         const spec = (pool.inputs as { spec: Record<string, unknown> }).spec;
         assert.deepEqual(spec.machineConfigSelector, {
-            matchExpressions: [{ key: "machineconfiguration.openshift.io/role", operator: "In", values: ["worker", "canary"] }],
+            matchExpressions: [
+                { key: "machineconfiguration.openshift.io/role", operator: "In", values: ["worker", "canary"] },
+                { key: "rhcos-forge.io/pool", operator: "NotIn", values: ["worker"] },
+            ],
         });
         const worker = find("kubernetes:machineconfiguration.openshift.io/v1:MachineConfigPoolPatch", "rollout-worker-pool");
         assert.equal((worker.inputs as { spec: { maxUnavailable: string } }).spec.maxUnavailable, "10%");

@@ -2,7 +2,8 @@
 // annotations as the MCO writes them, and the wait, replayed with a fake clock.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { NodeObject, evaluateRelease, waitForNodeRelease } from "../../../components/rollout/nodeRelease";
+import { NodeObject, evaluateDestination, evaluateRelease, poolOfRendered, waitForNodeRelease } from "../../../components/rollout/nodeRelease";
+import { PoolObject } from "../../../components/rollout/poolWait";
 import { Clock } from "../../../components/rollout/poll";
 
 const ROLE = "node-role.kubernetes.io/canary";
@@ -45,6 +46,30 @@ describe("evaluateRelease", () => {
     });
 });
 
+function workerPool(config: string, updated: number, machines: number, isUpdated: boolean): PoolObject {
+    return {
+        metadata: { name: "worker", generation: 2 },
+        spec: { configuration: { name: config } },
+        status: {
+            observedGeneration: 2, configuration: { name: config }, machineCount: machines, updatedMachineCount: updated,
+            conditions: [{ type: "Updated", status: isUpdated ? "True" : "False" }],
+        },
+    };
+}
+
+describe("evaluateDestination", () => {
+    it("names the pool of a rendered config, dashes and all", () => {
+        assert.equal(poolOfRendered("rendered-worker-0123abcd"), "worker");
+        assert.equal(poolOfRendered("rendered-infra-gpu-0123abcd"), "infra-gpu");
+    });
+
+    it("waits until the node's new pool reports Updated on that config with every machine", () => {
+        assert.ok("waiting" in evaluateDestination(workerPool("rendered-worker-1", 4, 4, true), "rendered-worker-2", "worker-0"), "status still on the previous config");
+        assert.ok("waiting" in evaluateDestination(workerPool("rendered-worker-2", 3, 4, false), "rendered-worker-2", "worker-0"), "the node not counted yet");
+        assert.ok("done" in evaluateDestination(workerPool("rendered-worker-2", 4, 4, true), "rendered-worker-2", "worker-0"));
+    });
+});
+
 describe("waitForNodeRelease", () => {
     const fakeClock = (): Clock => {
         let t = 0;
@@ -52,15 +77,22 @@ describe("waitForNodeRelease", () => {
     };
     const request = { pool: "canary", node: "worker-0", kubeconfig: "", timeoutMs: 60_000, pollMs: 1000 };
 
-    it("polls until the worker pool has taken the node back, logging each change", async () => {
+    it("polls until the worker pool has taken the node back and reports it Updated, logging each change", async () => {
         const seq = [node({ [ROLE]: "" }), node({}, ann("rendered-canary-1", "rendered-canary-1", "Done")),
             node({}, ann("rendered-worker-2", "rendered-canary-1", "Working")), node({}, ann("rendered-worker-2", "rendered-worker-2", "Done"))];
+        const pools = [workerPool("rendered-worker-2", 3, 4, false), workerPool("rendered-worker-2", 4, 4, true)];
         let i = 0;
+        let j = 0;
         const log: string[] = [];
-        const done = await waitForNodeRelease(request, { get: async () => seq[Math.min(i++, seq.length - 1)] }, fakeClock(), l => log.push(l));
+        const get = async (path: string): Promise<unknown> => {
+            if (path === "/apis/machineconfiguration.openshift.io/v1/machineconfigpools/worker") return pools[Math.min(j++, pools.length - 1)];
+            return seq[Math.min(i++, seq.length - 1)];
+        };
+        const done = await waitForNodeRelease(request, { get }, fakeClock(), l => log.push(l));
         assert.equal(done, "rendered-worker-2");
-        assert.equal(log.length, 4);
-        assert.equal(log.at(-1), "node worker-0 left pool canary: it runs rendered-worker-2");
+        assert.equal(log.length, 5);
+        assert.match(log.at(-2) ?? "", /waiting for pool worker to report it Updated \(3\/4 updated\)/);
+        assert.equal(log.at(-1), "node worker-0 left for pool worker, which is Updated on rendered-worker-2");
     });
 
     it("fails at the timeout naming the node, the pool and what it last saw", async () => {

@@ -46,9 +46,9 @@ describe("on-cluster layering, OpenShift 4.19", () => {
         for (const t of ["rhcos-forge:host:BuildHost", "rhcos-forge:mirror:RepoMirror", "rhcos-forge:image:LayeredImage"]) {
             assert.ok(!types.has(t), `${t} is not created`);
         }
-        // The only local commands are the waits that take a node out of its pool on delete.
+        // The only local commands are the waits on delete: a node leaving its pool, a pool going back.
         const commands = registrations.filter(r => r.type === "command:local:Command").map(r => r.name);
-        assert.ok(commands.every(n => /^rollout-[a-z0-9-]+-release-/.test(n)), commands.join(", "));
+        assert.ok(commands.every(n => /^rollout-[a-z0-9-]+-(release-.+|revert)$/.test(n)), commands.join(", "));
     });
 
     it("creates the push secret from registryAuth, as a secret, in the MCO namespace", () => {

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-    BuildObject, Clock, PoolObject, PoolObservation, PoolRolloutError, PoolTarget, RenderedConfig, evaluatePool, waitForPool,
+    BuildObject, Clock, PoolNode, PoolObject, PoolObservation, PoolRolloutError, PoolTarget, RenderedConfig, evaluatePool, waitForPool,
 } from "../../../components/rollout/poolWait";
 
 const IMAGE = "quay.io/example-org/rhcos-forge@sha256:" + "1".repeat(64);
@@ -23,12 +23,13 @@ function mcp(o: {
 }): PoolObject {
     const machines = o.machines ?? 3;
     const done = !o.updating && o.updated === machines;
+    const source = (o.sources ?? ["00-worker", "01-worker-kubelet", MC]).map(name => ({ name }));
     return {
         metadata: { name: "worker", generation: o.generation ?? 4 },
-        spec: { paused: o.paused ?? false, configuration: { name: o.desired } },
+        spec: { paused: o.paused ?? false, configuration: { name: o.desired, source } },
         status: {
             observedGeneration: o.observed ?? o.generation ?? 4,
-            configuration: { name: o.current, source: (o.sources ?? ["00-worker", "01-worker-kubelet", MC]).map(name => ({ name })) },
+            configuration: { name: o.current, source },
             machineCount: machines,
             updatedMachineCount: o.updated,
             readyMachineCount: o.ready ?? o.updated,
@@ -286,5 +287,68 @@ describe("waitForPool on-cluster (MachineOSBuild)", () => {
             extra: [cond("BuildFailed", "True", "Failed to build OS image for pool canary (MachineOSBuild: canary-bbb)", "BuildFailed")] });
         await assert.rejects(waitForPool(target, replay([{ pool: p, builds: [] }]), fakeClock(), { timeoutMs: MIN, log: () => undefined }),
             /pool canary is BuildFailed \(BuildFailed\): Failed to build OS image/);
+    });
+});
+
+describe("a failure condition is judged on the change being waited for (stale vs current)", () => {
+    const REASON = "failed to pull image: unauthorized: authentication required";
+    const node = (name: string, desired: string, state: string, reason = ""): PoolNode =>
+        ({ metadata: { name, annotations: { "machineconfiguration.openshift.io/desiredConfig": desired, "machineconfiguration.openshift.io/state": state, "machineconfiguration.openshift.io/reason": reason } } });
+    const degradedPool = (o: { desired: string; generation?: number; observed?: number }) =>
+        mcp({ desired: o.desired, current: "rendered-worker-aaa", generation: o.generation, observed: o.observed, updated: 2, degraded: 1, updating: true });
+
+    it("fails when a node fails on the pool's rendered config of this change", () => {
+        const obs = { pool: degradedPool({ desired: "rendered-worker-bbb" }), rendered: OLD, desiredRendered: NEW, nodes: [node("worker-0", "rendered-worker-bbb", "Degraded", REASON), node("worker-1", "rendered-worker-aaa", "Done")] };
+        assert.equal(evaluatePool(obs, TARGET).state, "failed");
+    });
+
+    it("waits when the node has recovered but the pool still reports NodeDegraded", () => {
+        const obs = { pool: degradedPool({ desired: "rendered-worker-bbb" }), rendered: OLD, desiredRendered: NEW, nodes: [node("worker-0", "rendered-worker-bbb", "Done")] };
+        const v = evaluatePool(obs, TARGET);
+        assert.equal(v.state, "waiting");
+        assert.match(v.state === "waiting" ? v.reason : "", /not about this change \(no node of the pool is failing now\)/);
+    });
+
+    it("fix-forward: waits while the pool's spec is still the rendered config the node failed on", () => {
+        const obs = { pool: degradedPool({ desired: "rendered-worker-aaa" }), rendered: OLD, desiredRendered: OLD, nodes: [node("worker-0", "rendered-worker-aaa", "Degraded", REASON)] };
+        const v = evaluatePool(obs, TARGET);
+        assert.match(v.state === "waiting" ? v.reason : v.state, /does not hold this change yet/);
+    });
+
+    it("fix-forward: waits while the status is for an older generation", () => {
+        const obs = { pool: degradedPool({ desired: "rendered-worker-bbb", generation: 5, observed: 4 }), rendered: OLD, desiredRendered: NEW, nodes: [node("worker-0", "rendered-worker-aaa", "Degraded", REASON)] };
+        assert.match(JSON.stringify(evaluatePool(obs, TARGET)), /status is for generation 4, the pool is at 5/);
+    });
+
+    it("a node that failed before the change stays Degraded while it applies the new config: waits; a new reason fails", () => {
+        const baseline = new Map([["worker-0", REASON]]);
+        const retrying = { pool: degradedPool({ desired: "rendered-worker-bbb" }), rendered: OLD, desiredRendered: NEW, nodes: [node("worker-0", "rendered-worker-bbb", "Degraded", REASON)] };
+        assert.match(JSON.stringify(evaluatePool(retrying, TARGET, baseline)), /worker-0 has failed since before this change/);
+        const failedAgain = { ...retrying, nodes: [node("worker-0", "rendered-worker-bbb", "Degraded", "rpm-ostree: manifest unknown")] };
+        assert.equal(evaluatePool(failedAgain, TARGET, baseline).state, "failed");
+    });
+
+    it("waitForPool takes the failing nodes of its first read as the baseline", async () => {
+        const first = { pool: degradedPool({ desired: "rendered-worker-aaa" }), rendered: OLD, desiredRendered: OLD, nodes: [node("worker-0", "rendered-worker-aaa", "Degraded", REASON)] };
+        const retrying = { pool: degradedPool({ desired: "rendered-worker-bbb" }), rendered: OLD, desiredRendered: NEW, nodes: [node("worker-0", "rendered-worker-bbb", "Degraded", REASON)] };
+        const done = { pool: mcp({ desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 3, updating: false }), rendered: NEW, desiredRendered: NEW, nodes: [node("worker-0", "rendered-worker-bbb", "Done")] };
+        const v = await waitForPool(TARGET, replay([first, retrying, retrying, done]), fakeClock(), { timeoutMs: 60 * MIN, pollMs: 1000, log: () => undefined });
+        assert.equal(v.state, "done");
+    });
+});
+
+describe("waitForPool with the baseline read before the change was applied", () => {
+    const REASON = "failed to pull image: unauthorized: authentication required";
+    const degraded: PoolNode = { metadata: { name: "worker-0", annotations: { "machineconfiguration.openshift.io/desiredConfig": "rendered-worker-bbb", "machineconfiguration.openshift.io/state": "Degraded", "machineconfiguration.openshift.io/reason": REASON } } };
+    const failingOnThisChange = { pool: mcp({ desired: "rendered-worker-bbb", current: "rendered-worker-aaa", updated: 2, degraded: 1, updating: true }), rendered: OLD, desiredRendered: NEW, nodes: [degraded] };
+
+    it("a node already failing on this change at the wait's first read fails the rollout when the baseline (read at program start) was clean", async () => {
+        await assert.rejects(waitForPool(TARGET, replay([failingOnThisChange]), fakeClock(), { timeoutMs: 60 * MIN, pollMs: 1000, log: () => undefined, baseline: new Map() }),
+            /pool worker is NodeDegraded/);
+    });
+
+    it("without that baseline the first read's failures pass for old ones (and the wait runs to its timeout)", async () => {
+        await assert.rejects(waitForPool(TARGET, replay([failingOnThisChange]), fakeClock(), { timeoutMs: 60 * MIN, pollMs: 1000, log: () => undefined }),
+            /did not finish within 60 minutes.*has failed since before this change/);
     });
 });

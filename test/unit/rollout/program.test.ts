@@ -79,6 +79,23 @@ describe("staged rollout of the dev stack", () => {
         assert.equal(request.kubeconfig, TEST_SECRETS.kubeconfig);
     });
 
+    it("on destroy, each pool's MachineConfig goes, then the wait until the pool is back on its own config, then the pool (or its patch)", () => {
+        const pools: Record<string, string> = {
+            worker: "kubernetes:machineconfiguration.openshift.io/v1:MachineConfigPoolPatch",
+            canary: "kubernetes:machineconfiguration.openshift.io/v1:MachineConfigPool",
+        };
+        for (const [name, type] of Object.entries(pools)) {
+            const revert = find("command:local:Command", `rollout-${name}-revert`);
+            assert.ok(dependsOnTransitively(find(MC, `rollout-${name}-machineconfig`), revert), `${name}: the MachineConfig is deleted before the wait`);
+            assert.ok(dependsOnTransitively(revert, find(type, `rollout-${name}-pool`)), `${name}: the pool goes after the wait`);
+            const inputs = revert.inputs as { create: string; delete: string; stdin: string };
+            assert.equal(inputs.delete, "node --import tsx components/rollout/poolRevert.ts");
+            assert.ok(isSecret(revert.raw.stdin), "the request (it holds the kubeconfig) is a secret");
+            assert.deepEqual({ ...(JSON.parse(inputs.stdin) as Record<string, unknown>), kubeconfig: "…" },
+                { pool: name, machineConfigs: [`99-${name}-rhcos-forge-os-image`], kubeconfig: "…", timeoutMs: 5 * 60_000, pollMs: 1 });
+        }
+    });
+
     it("keeps the stack-output contract", async () => {
         assert.deepEqual(await valueOf(pulumi.output(program.rollout)), {
             method: "machineconfig",
