@@ -73,8 +73,8 @@ export function pinnedHostKey(line: string): string {
  * orders before sshd-keygen and sshd (systemd/cloud-init-network.service.tmpl, main:
  * `Before=sshd.service`; systemd/disable-sshd-keygen-if-cloud-init-active.conf keeps RHEL's
  * sshd-keygen@ from adding the other types), so sshd never presents another key first; that
- * matters, as a mismatch fails the dial without a retry. The text holds a private key: callers
- * wrap it in pulumi.secret.
+ * matters, as the host key check (hostKeyCheck.ts) fails the up at once on a key other than the
+ * pinned one. The text holds a private key: callers wrap it in pulumi.secret.
  */
 export function renderCloudInit(workDir: string, volumeName: string, hostKey: HostKeyPair): string {
     const script = Buffer.from(scriptText("prepare-host.sh"), "utf8").toString("base64");
