@@ -2,6 +2,13 @@
 // cluster-version operator's ClusterVersion status) that runs against the e2e suite's real API
 // server, so the rollout is proven on objects the server stored, validated and versioned.
 //
+// Two modes. "upstream" (the main e2e cluster): the REAL render, node and drain controllers of
+// machine-config-operator release-4.21 run beside it (mcoControllers.ts), and it plays only what
+// no upstream part plays there: each node's machine-config-daemon with the drain handshake
+// (daemonWithDrain), the on-cluster build (layering: MachineOSBuild, its result, the
+// MachineOSConfig's current build and image) and the CVO; render, node and status below are not
+// run. "simulated" (the 4.16 v1alpha1 cluster, for which no controllers are built): all of it.
+//
 // It watches MachineConfigs, MachineConfigPools, Nodes, MachineOSConfigs, MachineOSBuilds and
 // ClusterVersion, and plays, one step per tick, what openshift/machine-config-operator does:
 //   render      pkg/controller/render/render_controller.go: a pool's MachineConfigs are those its
