@@ -209,6 +209,16 @@ describe("waitForPool on-cluster (MachineOSBuild)", () => {
         ]);
     });
 
+    it("a pool still Updated about the nodes' unlayered state right after the build: waits until each node is told and runs the image", () => {
+        const onImage = (image: string | undefined, state = "Done"): PoolNode => ({ metadata: { name: "worker-0", annotations: {
+            ...(image === undefined ? {} : { "machineconfiguration.openshift.io/desiredImage": image, "machineconfiguration.openshift.io/currentImage": image }),
+            "machineconfiguration.openshift.io/state": state,
+        } } });
+        const ready = { pool: updated, builds: [build(succeeded)], machineOSConfig: { status: { currentImagePullSpec: IMAGE } } };
+        assert.match(JSON.stringify(evaluatePool({ ...ready, nodes: [onImage(undefined)] }, target)), /worker-0 not on image/);
+        assert.equal(evaluatePool({ ...ready, nodes: [onImage(IMAGE)] }, target).state, "done");
+    });
+
     it("a rebuild: waits while the rebuild annotation is set, though the previous build of the same config succeeded", async () => {
         const REBUILD = "machineconfiguration.openshift.io/rebuild";
         const OLD = IMAGE.replace(/.$/, "0");
