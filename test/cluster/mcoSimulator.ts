@@ -211,6 +211,8 @@ export class McoSimulator {
     private cv: ClusterVersion | undefined;
     private baseImage = "";
     private readonly degraded = new Map<string, string>();
+    /** node → the update (desiredConfig|desiredImage) its daemon is in the middle of. */
+    private readonly updating = new Map<string, string>();
     /** pool → the image whose update fails, and how (degradeImage). */
     private readonly degradedImage = new Map<string, { image: string; reason: string }>();
     private readonly failingBuilds = new Map<string, string>();
@@ -852,7 +854,11 @@ export class McoSimulator {
         const drain = `drain-${desired}`;
         const uncordon = `uncordon-${desired}`;
         const want = a[A.desiredDrain];
-        if (want !== drain && want !== uncordon) {
+        // The drain request names the config only (drain.go performDrain): an image-only update of
+        // the same config finds uncordon-<config> left from the last one, so the daemon keeps
+        // which update it is in the middle of itself.
+        const key = `${desired}|${a[A.desiredImage] ?? ""}`;
+        if (this.updating.get(node.metadata.name) !== key || (want !== drain && want !== uncordon)) {
             if (degradeReason !== undefined) {
                 if (a[A.state] === "Degraded" && a[A.reason] === degradeReason) return { wrote: false, pending: false };
                 await this.annotate(node, { [A.state]: "Degraded", [A.reason]: degradeReason });
@@ -867,6 +873,7 @@ export class McoSimulator {
             // straight to completeUpdate's uncordon request.
             const failing = a[A.state] === "Degraded" || a[A.state] === "Unreconcilable";
             await this.annotate(node, { ...(failing ? {} : { [A.state]: "Working", [A.reason]: "" }), [A.desiredDrain]: reboot ? drain : uncordon });
+            this.updating.set(node.metadata.name, key);
             if (!reboot) this.noteUpdate(node, a, desired, false);
             return { wrote: true, pending: true };
         }
@@ -880,6 +887,7 @@ export class McoSimulator {
         await this.annotate(node, {
             [A.current]: desired, [A.currentImage]: a[A.desiredImage] ?? null, [A.state]: "Done", [A.reason]: "",
         });
+        this.updating.delete(node.metadata.name);
         return { wrote: true, pending: true };
     }
 
