@@ -319,10 +319,13 @@ export function evaluatePool(obs: PoolObservation, target: PoolTarget, baseline:
     // status about 5 s after a change (openshift/machine-config-operator pkg/controller/node/
     // node_controller.go updateDelay) and hands out desiredImage only then (setDesiredAnnotations).
     // The nodes tell: each must be told, and run, the image (machine-config-daemon's annotations).
+    // A node the worker pool's selector matches may belong to a custom pool: the node controller
+    // names a node's desiredConfig after the pool that manages it (rendered-<pool>-<hash>).
     if (image !== undefined && obs.nodes !== undefined) {
         const behind = obs.nodes.filter(n => {
             const a = n.metadata?.annotations ?? {};
-            return a[NODE_DESIRED_IMAGE] !== image || a[NODE_CURRENT_IMAGE] !== image || a[NODE_STATE] !== "Done";
+            const managedHere = (a[NODE_DESIRED] ?? "").startsWith(`rendered-${target.pool}-`) || a[NODE_DESIRED] === desired;
+            return managedHere && (a[NODE_DESIRED_IMAGE] !== image || a[NODE_CURRENT_IMAGE] !== image || a[NODE_STATE] !== "Done");
         });
         if (behind.length > 0) {
             return { state: "waiting", progress, reason: `${behind.map(n => n.metadata?.name ?? "?").join(", ")} not on image ${image} yet` };
