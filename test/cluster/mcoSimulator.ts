@@ -152,7 +152,12 @@ export interface SimulatorOptions {
     /** Milliseconds per tick (one step of each controller). */
     readonly tickMs?: number;
     /** Reads of ClusterVersion `version` by others so far (the audit log); the CVO steps once per new read. */
-    readonly clusterVersionReads?: () => number;
+    /**
+     * Reads of ClusterVersion `version` by others (the audit log) received after `sinceMs`; the CVO
+     * steps once per new read. By time, not by count: the audit log lags the reads, and a read
+     * logged after a step was written may have been served before it.
+     */
+    readonly clusterVersionReads?: (sinceMs: number) => number;
     /** The version a release image reports when desiredUpdate.version is empty. */
     readonly releaseVersion?: (image: string) => string;
 }
@@ -224,7 +229,8 @@ export class McoSimulator {
     private running = false;
     private ticking = false;
     private quietTicks = 0;
-    private cvoReadsSeen = 0;
+    /** When the CVO double last wrote ClusterVersion (a step). */
+    private cvoWroteAt = 0;
     private cvoStep = 0;
     private lastError = "";
     private readonly tickMs: number;
@@ -329,7 +335,6 @@ export class McoSimulator {
         const cvs = new Map<string, ClusterVersion>();
         await this.watchKind<ClusterVersion>("ClusterVersion", "/apis/config.openshift.io/v1/clusterversions", cvs, () => { this.cv = cvs.get("version"); });
         this.cv = cvs.get("version");
-        this.cvoReadsSeen = this.opts.clusterVersionReads?.() ?? 0;
         const loop = (): void => {
             if (!this.running) return;
             this.timer = setTimeout(() => { void this.tick().finally(loop); }, this.tickMs);
@@ -939,6 +944,7 @@ export class McoSimulator {
         const write = async (status: Record<string, unknown>): Promise<void> => {
             const updated = await this.client.update<ClusterVersion>(path, { ...cv, status: { ...cv.status, ...status } });
             this.cv = updated;
+            this.cvoWroteAt = Date.now();
         };
         if (latest?.image === want.image && latest.state === "Completed") return { wrote: false, pending: false };
         if (want.force !== true) {
@@ -950,10 +956,9 @@ export class McoSimulator {
             return { wrote: true, pending: false };
         }
         const steps = ["0 of 3 done (0% complete)", "1 of 3 done (33% complete)", "2 of 3 done (66% complete)"];
-        const reads = this.opts.clusterVersionReads?.();
+        const reads = this.opts.clusterVersionReads?.(this.cvoWroteAt);
         if (latest?.image !== want.image) {
             this.cvoStep = 0;
-            this.cvoReadsSeen = reads ?? 0;
             conditions = setCondition(conditions, cond("ReleaseAccepted", true, "PayloadLoaded", `Payload loaded version="${version}" image="${want.image}" architecture="amd64"`));
             conditions = setCondition(conditions, cond("Progressing", true, "", `Working towards ${version}: ${steps[0]}`));
             await write({
@@ -965,10 +970,7 @@ export class McoSimulator {
             return { wrote: true, pending: true };
         }
         // One step per read by someone else: a wait that polls sees every step.
-        if (reads !== undefined) {
-            if (reads <= this.cvoReadsSeen) return { wrote: false, pending: true };
-            this.cvoReadsSeen = reads;
-        }
+        if (reads !== undefined && reads === 0) return { wrote: false, pending: true };
         this.cvoStep++;
         if (this.cvoStep < steps.length) {
             conditions = setCondition(conditions, cond("Progressing", true, "", `Working towards ${version}: ${steps[this.cvoStep]}`));
