@@ -180,6 +180,8 @@ const builtImageOf = (build: BuildObject): string | undefined => build.status?.d
 const NODE_STATE = "machineconfiguration.openshift.io/state";
 const NODE_REASON = "machineconfiguration.openshift.io/reason";
 const NODE_DESIRED = "machineconfiguration.openshift.io/desiredConfig";
+const NODE_DESIRED_IMAGE = "machineconfiguration.openshift.io/desiredImage";
+const NODE_CURRENT_IMAGE = "machineconfiguration.openshift.io/currentImage";
 const FAILING_STATES = new Set(["Degraded", "Unreconcilable"]);
 
 /** Node name → the reason it was already failing with when the wait began. */
@@ -311,6 +313,23 @@ export function evaluatePool(obs: PoolObservation, target: PoolTarget, baseline:
     if (desired === undefined || pool.status?.configuration?.name !== desired ||
         (generation !== undefined && observed !== undefined && observed < generation)) {
         return { state: "waiting", progress, reason: `pool is moving to ${desired ?? "a new rendered config"}` };
+    }
+    // On-cluster, the pool may still say Updated about the nodes' previous (unlayered) state for a
+    // few seconds after the MachineOSConfig reports the image: the node controller recomputes
+    // status about 5 s after a change (openshift/machine-config-operator pkg/controller/node/
+    // node_controller.go updateDelay) and hands out desiredImage only then (setDesiredAnnotations).
+    // The nodes tell: each must be told, and run, the image (machine-config-daemon's annotations).
+    // A node the worker pool's selector matches may belong to a custom pool: the node controller
+    // names a node's desiredConfig after the pool that manages it (rendered-<pool>-<hash>).
+    if (image !== undefined && obs.nodes !== undefined) {
+        const behind = obs.nodes.filter(n => {
+            const a = n.metadata?.annotations ?? {};
+            const managedHere = (a[NODE_DESIRED] ?? "").startsWith(`rendered-${target.pool}-`) || a[NODE_DESIRED] === desired;
+            return managedHere && (a[NODE_DESIRED_IMAGE] !== image || a[NODE_CURRENT_IMAGE] !== image || a[NODE_STATE] !== "Done");
+        });
+        if (behind.length > 0) {
+            return { state: "waiting", progress, reason: `${behind.map(n => n.metadata?.name ?? "?").join(", ")} not on image ${image} yet` };
+        }
     }
     const updated = isTrue(conditions, "Updated") !== undefined && isTrue(conditions, "Updating") === undefined;
     if (updated && progress.updatedMachineCount === progress.machineCount) {

@@ -43,6 +43,7 @@ export interface AuditEvent {
     readonly objectRef?: { readonly resource?: string; readonly name?: string; readonly apiGroup?: string; readonly apiVersion?: string; readonly subresource?: string; readonly namespace?: string };
     readonly responseStatus?: { readonly code?: number };
     readonly stageTimestamp?: string;
+    readonly requestReceivedTimestamp?: string;
 }
 
 export const WRITE_VERBS = new Set(["create", "update", "patch", "delete", "deletecollection"]);

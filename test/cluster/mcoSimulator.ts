@@ -2,6 +2,13 @@
 // cluster-version operator's ClusterVersion status) that runs against the e2e suite's real API
 // server, so the rollout is proven on objects the server stored, validated and versioned.
 //
+// Two modes. "upstream" (the main e2e cluster): the REAL render, node and drain controllers of
+// machine-config-operator release-4.21 run beside it (mcoControllers.ts), and it plays only what
+// no upstream part plays there: each node's machine-config-daemon with the drain handshake
+// (daemonWithDrain), the on-cluster build (layering: MachineOSBuild, its result, the
+// MachineOSConfig's current build and image) and the CVO; render, node and status below are not
+// run. "simulated" (the 4.16 v1alpha1 cluster, for which no controllers are built): all of it.
+//
 // It watches MachineConfigs, MachineConfigPools, Nodes, MachineOSConfigs, MachineOSBuilds and
 // ClusterVersion, and plays, one step per tick, what openshift/machine-config-operator does:
 //   render      pkg/controller/render/render_controller.go: a pool's MachineConfigs are those its
@@ -145,7 +152,12 @@ export interface SimulatorOptions {
     /** Milliseconds per tick (one step of each controller). */
     readonly tickMs?: number;
     /** Reads of ClusterVersion `version` by others so far (the audit log); the CVO steps once per new read. */
-    readonly clusterVersionReads?: () => number;
+    /**
+     * Reads of ClusterVersion `version` by others (the audit log) received after `sinceMs`; the CVO
+     * steps once per new read. By time, not by count: the audit log lags the reads, and a read
+     * logged after a step was written may have been served before it.
+     */
+    readonly clusterVersionReads?: (sinceMs: number) => number;
     /** The version a release image reports when desiredUpdate.version is empty. */
     readonly releaseVersion?: (image: string) => string;
 }
@@ -204,6 +216,8 @@ export class McoSimulator {
     private cv: ClusterVersion | undefined;
     private baseImage = "";
     private readonly degraded = new Map<string, string>();
+    /** node → the update (desiredConfig|desiredImage) its daemon is in the middle of. */
+    private readonly updating = new Map<string, string>();
     /** pool → the image whose update fails, and how (degradeImage). */
     private readonly degradedImage = new Map<string, { image: string; reason: string }>();
     private readonly failingBuilds = new Map<string, string>();
@@ -215,7 +229,8 @@ export class McoSimulator {
     private running = false;
     private ticking = false;
     private quietTicks = 0;
-    private cvoReadsSeen = 0;
+    /** When the CVO double last wrote ClusterVersion (a step). */
+    private cvoWroteAt = 0;
     private cvoStep = 0;
     private lastError = "";
     private readonly tickMs: number;
@@ -320,7 +335,6 @@ export class McoSimulator {
         const cvs = new Map<string, ClusterVersion>();
         await this.watchKind<ClusterVersion>("ClusterVersion", "/apis/config.openshift.io/v1/clusterversions", cvs, () => { this.cv = cvs.get("version"); });
         this.cv = cvs.get("version");
-        this.cvoReadsSeen = this.opts.clusterVersionReads?.() ?? 0;
         const loop = (): void => {
             if (!this.running) return;
             this.timer = setTimeout(() => { void this.tick().finally(loop); }, this.tickMs);
@@ -845,7 +859,11 @@ export class McoSimulator {
         const drain = `drain-${desired}`;
         const uncordon = `uncordon-${desired}`;
         const want = a[A.desiredDrain];
-        if (want !== drain && want !== uncordon) {
+        // The drain request names the config only (drain.go performDrain): an image-only update of
+        // the same config finds uncordon-<config> left from the last one, so the daemon keeps
+        // which update it is in the middle of itself.
+        const key = `${desired}|${a[A.desiredImage] ?? ""}`;
+        if (this.updating.get(node.metadata.name) !== key || (want !== drain && want !== uncordon)) {
             if (degradeReason !== undefined) {
                 if (a[A.state] === "Degraded" && a[A.reason] === degradeReason) return { wrote: false, pending: false };
                 await this.annotate(node, { [A.state]: "Degraded", [A.reason]: degradeReason });
@@ -860,6 +878,7 @@ export class McoSimulator {
             // straight to completeUpdate's uncordon request.
             const failing = a[A.state] === "Degraded" || a[A.state] === "Unreconcilable";
             await this.annotate(node, { ...(failing ? {} : { [A.state]: "Working", [A.reason]: "" }), [A.desiredDrain]: reboot ? drain : uncordon });
+            this.updating.set(node.metadata.name, key);
             if (!reboot) this.noteUpdate(node, a, desired, false);
             return { wrote: true, pending: true };
         }
@@ -873,6 +892,7 @@ export class McoSimulator {
         await this.annotate(node, {
             [A.current]: desired, [A.currentImage]: a[A.desiredImage] ?? null, [A.state]: "Done", [A.reason]: "",
         });
+        this.updating.delete(node.metadata.name);
         return { wrote: true, pending: true };
     }
 
@@ -924,6 +944,7 @@ export class McoSimulator {
         const write = async (status: Record<string, unknown>): Promise<void> => {
             const updated = await this.client.update<ClusterVersion>(path, { ...cv, status: { ...cv.status, ...status } });
             this.cv = updated;
+            this.cvoWroteAt = Date.now();
         };
         if (latest?.image === want.image && latest.state === "Completed") return { wrote: false, pending: false };
         if (want.force !== true) {
@@ -935,10 +956,9 @@ export class McoSimulator {
             return { wrote: true, pending: false };
         }
         const steps = ["0 of 3 done (0% complete)", "1 of 3 done (33% complete)", "2 of 3 done (66% complete)"];
-        const reads = this.opts.clusterVersionReads?.();
+        const reads = this.opts.clusterVersionReads?.(this.cvoWroteAt);
         if (latest?.image !== want.image) {
             this.cvoStep = 0;
-            this.cvoReadsSeen = reads ?? 0;
             conditions = setCondition(conditions, cond("ReleaseAccepted", true, "PayloadLoaded", `Payload loaded version="${version}" image="${want.image}" architecture="amd64"`));
             conditions = setCondition(conditions, cond("Progressing", true, "", `Working towards ${version}: ${steps[0]}`));
             await write({
@@ -950,10 +970,7 @@ export class McoSimulator {
             return { wrote: true, pending: true };
         }
         // One step per read by someone else: a wait that polls sees every step.
-        if (reads !== undefined) {
-            if (reads <= this.cvoReadsSeen) return { wrote: false, pending: true };
-            this.cvoReadsSeen = reads;
-        }
+        if (reads !== undefined && reads === 0) return { wrote: false, pending: true };
         this.cvoStep++;
         if (this.cvoStep < steps.length) {
             conditions = setCondition(conditions, cond("Progressing", true, "", `Working towards ${version}: ${steps[this.cvoStep]}`));

@@ -100,7 +100,8 @@ export async function startTestCluster(env: Env, opts: TestClusterOptions): Prom
         controllers: upstream ? "upstream" : "simulated",
         machineOSApi: opts.machineOSApi,
         // The CVO steps once per read of ClusterVersion by rhcos-forge (the provider or the wait).
-        clusterVersionReads: () => foreign().filter(e => e.verb === "get" && e.objectRef?.resource === "clusterversions" && e.objectRef.name === "version").length,
+        clusterVersionReads: sinceMs => foreign().filter(e => e.verb === "get" && e.objectRef?.resource === "clusterversions" && e.objectRef.name === "version" &&
+            Date.parse(e.requestReceivedTimestamp ?? e.stageTimestamp ?? "") > sinceMs).length,
     });
     await sim.start();
     await sim.settled().catch((e: unknown) => {

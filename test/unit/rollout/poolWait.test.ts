@@ -209,6 +209,19 @@ describe("waitForPool on-cluster (MachineOSBuild)", () => {
         ]);
     });
 
+    it("a pool still Updated about the nodes' unlayered state right after the build: waits until each node is told and runs the image", () => {
+        const onImage = (image: string | undefined, state = "Done"): PoolNode => ({ metadata: { name: "worker-0", annotations: {
+            "machineconfiguration.openshift.io/desiredConfig": "rendered-canary-bbb",
+            ...(image === undefined ? {} : { "machineconfiguration.openshift.io/desiredImage": image, "machineconfiguration.openshift.io/currentImage": image }),
+            "machineconfiguration.openshift.io/state": state,
+        } } });
+        const ready = { pool: updated, builds: [build(succeeded)], machineOSConfig: { status: { currentImagePullSpec: IMAGE } } };
+        assert.match(JSON.stringify(evaluatePool({ ...ready, nodes: [onImage(undefined)] }, target)), /worker-0 not on image/);
+        assert.equal(evaluatePool({ ...ready, nodes: [onImage(IMAGE)] }, target).state, "done");
+        const otherPools: PoolNode = { metadata: { name: "worker-1", annotations: { "machineconfiguration.openshift.io/desiredConfig": "rendered-other-ccc", "machineconfiguration.openshift.io/state": "Done" } } };
+        assert.equal(evaluatePool({ ...ready, nodes: [onImage(IMAGE), otherPools] }, target).state, "done", "a node another pool manages does not count");
+    });
+
     it("a rebuild: waits while the rebuild annotation is set, though the previous build of the same config succeeded", async () => {
         const REBUILD = "machineconfiguration.openshift.io/rebuild";
         const OLD = IMAGE.replace(/.$/, "0");
