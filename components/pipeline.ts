@@ -296,6 +296,7 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
             mirrorPort: /^127\.|^::1$/.test(mirrorBindAddress(c) ?? "") ? undefined : c.mirror.port,
             buildAddress: c.mirror.buildAddress,
             mirrorCidrs: c.rollout.method === "machineosconfig" ? c.cluster.egressCidrs : undefined,
+            needsKvm: c.image.builder === "cosa",
             // parseStackConfig requires both secrets with buildHost.register.
             subscription: registered
                 ? { org: pulumi.secret(required(c.rhsmOrg, "rhcos-forge:rhsmOrg")), activationKey: pulumi.secret(required(c.rhsmActivationKey, "rhcos-forge:rhsmActivationKey")) }

@@ -1,9 +1,12 @@
 // Pure helpers for the command lines rhcos-forge runs on build hosts.
 //
-// Non-secret parameters travel as `env NAME=value` prefixes in the command string: sshd drops
-// environment variables it does not AcceptEnv, and the command provider prints the command string
-// on failure, which is fine for these values. Secrets never go here: they travel on stdin.
+// Non-secret parameters travel as `env NAME=value` prefixes in the command string, not as the
+// command's `environment`: pulumi-command 1.2.1 sends that with SSH "env" requests and fails the
+// command when sshd does not AcceptEnv a name (provider/pkg/provider/remote/commandOutputs.go;
+// stock sshd accepts LANG and LC_*). The provider prints the command string on failure, which is
+// fine for these values. Secrets never go here: they travel on stdin.
 import { createHash } from "crypto";
+import * as path from "path";
 
 /** POSIX single-quote quoting: safe for any byte string. */
 export function shellQuote(value: string): string {
@@ -37,4 +40,20 @@ export function canonicalJson(value: unknown): string {
 
 export function contentHash(value: unknown): string {
     return sha256(canonicalJson(value));
+}
+
+/**
+ * The command that runs one of rhcos-forge's own helper programs (a host key or password
+ * generator, a destroy-time wait) with node on the machine running Pulumi, given its directory
+ * and base name. From the compiled package (dist/) it is plain JavaScript; from this repository's
+ * sources it is TypeScript, run under tsx, the loader the stack program itself runs under
+ * (Pulumi.yaml `nodeargs: --import tsx`). The path is relative to the working directory (the
+ * engine runs local commands in the project directory), so the state does not hold a checkout's
+ * absolute path.
+ */
+export function nodeProgramCommand(dir: string, base: string, args: readonly string[] = [], cwd: string = process.cwd()): string {
+    // This module's own extension says which of the two it is running from.
+    const compiled = !__filename.endsWith(".ts");
+    const file = path.relative(cwd, path.join(dir, `${base}${compiled ? ".js" : ".ts"}`)) || `${base}.ts`;
+    return [...(compiled ? ["node"] : ["node", "--import", "tsx"]), file, ...args].map(shellQuote).join(" ");
 }

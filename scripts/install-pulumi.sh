@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # install-pulumi.sh: make a pinned Pulumi engine (CLI, Node.js language host,
 # command and kubernetes resource plugins) available on this machine by
-# building it from Go modules fetched through the Go module proxy.
+# building it from upstream sources: Go modules fetched through the Go module
+# proxy, and upstream release tarballs the proxy does not serve (the language
+# host and the command provider, from ${RF_UPSTREAM_DIR:-<repo>/../shared/upstream},
+# each checked against its pinned sha256 before use).
 #
 # Everything goes under ${RF_CACHE_DIR:-$HOME/.cache/rhcos-forge}; nothing is
 # written into the repository. A second run only checks a stamp and exits.
@@ -19,9 +22,9 @@
 # or when a `pulumi` already on PATH has the language host and the pinned
 # command/kubernetes plugins installed.
 #
-# See scripts/ENGINE-NOTES.md for which module versions are used and why two
-# pieces are small stand-ins (their Go module is engine/) rather than upstream
-# builds. A change to engine/'s sources rebuilds only the stand-in it affects.
+# See scripts/ENGINE-NOTES.md for which versions are used and why. Each binary
+# has its own cache key (its sources' versions or sha256 and its recipe), so a
+# change to one pin rebuilds only that binary.
 set -euo pipefail
 
 # ---------------------------------------------------------------- pins --------
@@ -41,8 +44,26 @@ PULUMI_SDK_MOD=github.com/pulumi/pulumi/sdk/v3@v3.248.0
 K8S_PROVIDER_MOD=github.com/pulumi/pulumi-kubernetes/provider/v4@v4.0.0-20260115033456-f47bc2d6f199
 K8S_SDK_MOD=github.com/pulumi/pulumi-kubernetes/sdk/v4@v4.25.0
 
-# Bump when the build recipe changes, to invalidate existing caches.
+# Upstream sources the module proxy does not serve: `git archive` tarballs of
+# upstream release tags (see the README.md beside them), verified by sha256.
+UPSTREAM_DIR=${RF_UPSTREAM_DIR:-}
+NODEJS_TARBALL=pulumi-language-nodejs-v$PULUMI_VERSION.tar.gz # pulumi/pulumi tag v3.248.0
+NODEJS_TARBALL_SHA256=95491f226952736fcc4344b278b7611308f7ba5210d528fab9ccb3be847f78ee
+COMMAND_TARBALL=pulumi-command-v$COMMAND_VERSION.tar.gz # pulumi/pulumi-command tag v1.2.1
+COMMAND_TARBALL_SHA256=8be7fd611469d5dd4603df990bf8f9f873927ed708540bf0e3ee413aa4f2f792
+# The command provider is built with pulumi-go-provider v1.4.1 (its go.mod names
+# v1.3.0, which does not compile against pkg v3.248.0; see ENGINE-NOTES.md) on
+# the pkg/sdk version v1.4.1 requires, served by the proxy.
+GO_PROVIDER_VERSION=1.4.1
+GO_PROVIDER_TARBALL=pulumi-go-provider-v$GO_PROVIDER_VERSION.tar.gz # pulumi/pulumi-go-provider tag v1.4.1
+GO_PROVIDER_TARBALL_SHA256=451263c56ea5b999346679d4df3685049bac517d3fe8ae6d8480758885820998
+COMMAND_PULUMI_VERSION=3.253.0
+
+# Bump when a build recipe changes, to invalidate that binary's cache. RECIPE
+# covers the CLI and the kubernetes provider; the others have their own.
 RECIPE=3
+NODEJS_RECIPE=1
+COMMAND_RECIPE=1
 
 RF_CACHE_DIR=${RF_CACHE_DIR:-$HOME/.cache/rhcos-forge}
 BIN_DIR=$RF_CACHE_DIR/bin # goes on PATH: pulumi and its language host only
@@ -54,9 +75,7 @@ RF_PULUMI_HOME=$RF_CACHE_DIR/pulumi-home
 STAMP=$RF_CACHE_DIR/engine.stamp
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(dirname "$SCRIPT_DIR")
-# The stand-ins' Go module (see scripts/ENGINE-NOTES.md); it is built from a copy in SRC_DIR.
-ENGINE_DIR=$REPO_DIR/engine
-ENGINE_SRC=$SRC_DIR/engine
+UPSTREAM_DIR=${UPSTREAM_DIR:-$(dirname "$REPO_DIR")/shared/upstream}
 
 MODE=install
 FORCE=0
@@ -65,7 +84,7 @@ for arg in "$@"; do
 	--print-env) MODE=print ;;
 	--force) FORCE=1 ;;
 	-h | --help)
-		sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+		sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
@@ -144,28 +163,21 @@ print_env() { # $1 = directory to prepend to PATH, or empty
 	echo 'export PULUMI_SKIP_UPDATE_CHECK=true'
 }
 
-# engine_files [CMD]: engine/'s go.mod, go.sum and non-test .go files, relative to engine/; with
-# CMD, only those that binary is built from (cmd/CMD/ and any package outside cmd/). Directories
-# with a go.mod of their own (engine/kube-apiserver) are other modules and are left out.
-engine_files() {
-	(cd "$ENGINE_DIR" && find . -mindepth 1 -type d -exec test -e '{}/go.mod' ';' -prune -o \
-		-type f -name '*.go' ! -name '*_test.go' -print) | sed 's|^\./||' |
-		awk -v c="cmd/${1:-}/" 'index($0, "cmd/") != 1 || c == "cmd//" || index($0, c) == 1' | LC_ALL=C sort
-	printf '%s\n' go.mod go.sum
+# Each binary's cache key: what it is built from and how.
+cli_key() { echo "$RECIPE $PULUMI_PKG_MOD $PULUMI_SDK_MOD"; }
+kubernetes_key() { echo "$RECIPE $K8S_PROVIDER_MOD $K8S_SDK_MOD $KUBERNETES_VERSION"; }
+nodejs_key() {
+	echo "nodejs-recipe=$NODEJS_RECIPE $NODEJS_TARBALL sha256=$NODEJS_TARBALL_SHA256 on $PULUMI_PKG_MOD $PULUMI_SDK_MOD"
 }
-
-# engine_hash [CMD]: a hash of those files' names and contents.
-engine_hash() {
-	local files
-	[[ -f "$ENGINE_DIR/go.mod" ]] || die "no Go module at $ENGINE_DIR (the stand-ins' sources)"
-	mapfile -t files < <(engine_files "$@")
-	(cd "$ENGINE_DIR" && sha256sum -- "${files[@]}") | sha256sum | cut -c1-16
+command_key() {
+	echo "command-recipe=$COMMAND_RECIPE $COMMAND_TARBALL sha256=$COMMAND_TARBALL_SHA256" \
+		"$GO_PROVIDER_TARBALL sha256=$GO_PROVIDER_TARBALL_SHA256 pulumi=v$COMMAND_PULUMI_VERSION"
 }
 
 stamp_key() {
-	printf 'recipe=%s pulumi=%s command=%s kubernetes=%s pkg=%s sdk=%s k8s=%s k8ssdk=%s engine=%s\n' \
-		"$RECIPE" "$PULUMI_VERSION" "$COMMAND_VERSION" "$KUBERNETES_VERSION" \
-		"$PULUMI_PKG_MOD" "$PULUMI_SDK_MOD" "$K8S_PROVIDER_MOD" "$K8S_SDK_MOD" "$(engine_hash)"
+	printf 'pulumi=%s command=%s kubernetes=%s | cli: %s | nodejs: %s | command: %s | kubernetes: %s\n' \
+		"$PULUMI_VERSION" "$COMMAND_VERSION" "$KUBERNETES_VERSION" \
+		"$(cli_key)" "$(nodejs_key)" "$(command_key)" "$(kubernetes_key)"
 }
 
 plugin_path() { # kind name version -> path of the installed plugin binary
@@ -309,7 +321,8 @@ fetch_pulumi_sources() {
 }
 
 build_pulumi_cli() {
-	local key="$RECIPE $PULUMI_PKG_MOD $PULUMI_SDK_MOD"
+	local key
+	key=$(cli_key)
 	built "$BIN_DIR/pulumi" "$key" && {
 		log "   pulumi already built"
 		return 0
@@ -320,51 +333,73 @@ build_pulumi_cli() {
 	mark_built "$BIN_DIR/pulumi" "$key"
 }
 
-# The stand-ins are built from a copy of engine/ in the cache, so no build output lands in the
-# repository. In the copy, the sdk is replaced by the copy the CLI is built from: the same
-# sources as sdk/v3@v3.248.0 from the proxy (which `go test` in engine/ uses), but the same
-# directory, so the packages the CLI build compiled are reused rather than compiled again.
-stand_in_version() {
-	case "$1" in
-	pulumi-language-nodejs) echo "$PULUMI_VERSION" ;;
-	pulumi-resource-command) echo "$COMMAND_VERSION" ;;
-	esac
+# unpack TARBALL SHA256 DEST: extract an upstream tarball (its top directory stripped) into DEST,
+# afresh, after checking its sha256. DEST's path stays the same from one build to the next, so the
+# Go build cache still holds what an earlier build compiled from it.
+unpack() {
+	local tarball=$UPSTREAM_DIR/$1 want=$2 dest=$3 got
+	[[ -f "$tarball" ]] || die "missing $tarball (the upstream sources; set RF_UPSTREAM_DIR to the directory holding $1)"
+	got=$(sha256sum "$tarball" | cut -d' ' -f1)
+	[[ "$got" == "$want" ]] || die "$tarball has sha256 $got, expected $want"
+	rm -rf "$dest" "$dest.tmp"
+	mkdir -p "$dest.tmp"
+	tar -xzf "$tarball" -C "$dest.tmp" --strip-components=1 --no-same-owner
+	mv "$dest.tmp" "$dest"
+	log "   $1: sha256 ok, unpacked into $dest"
 }
-stand_in_out() {
-	case "$1" in
-	pulumi-language-nodejs) echo "$BIN_DIR/$1" ;;
-	pulumi-resource-command) echo "$PROVIDER_DIR/$1" ;;
-	esac
-}
-stand_in_key() { echo "$RECIPE $PULUMI_SDK_MOD $(stand_in_version "$1") $(engine_hash "$1")"; }
 
-build_stand_ins() {
-	local name todo=() flags=() pkgs=()
-	for name in pulumi-language-nodejs pulumi-resource-command; do
-		if built "$(stand_in_out "$name")" "$(stand_in_key "$name")"; then
-			log "   $name already built"
-		else
-			todo+=("$name")
-		fi
-	done
-	[[ ${#todo[@]} -gt 0 ]] || return 0
-	rm -rf "$ENGINE_SRC"
-	mkdir -p "$ENGINE_SRC"
-	(cd "$ENGINE_DIR" && engine_files | while read -r f; do
-		mkdir -p "$ENGINE_SRC/$(dirname "$f")" && cp "$f" "$ENGINE_SRC/$f"
-	done)
-	(cd "$ENGINE_SRC" && "$GO" mod edit -replace "github.com/pulumi/pulumi/sdk/v3=$PULUMI_SRC/sdk")
-	for name in "${todo[@]}"; do
-		flags+=("-ldflags=./cmd/$name=-s -w -X main.version=$(stand_in_version "$name")")
-		pkgs+=("./cmd/$name")
-	done
-	log "   building ${todo[*]}"
-	# One go build for both: they link concurrently and share every compiled package.
-	(cd "$ENGINE_SRC" && "$GO" build -mod=mod -o "$ENGINE_SRC/bin/" "${flags[@]}" "${pkgs[@]}")
-	for name in "${todo[@]}"; do
-		mv -f "$ENGINE_SRC/bin/$name" "$(stand_in_out "$name")"
-		mark_built "$(stand_in_out "$name")" "$(stand_in_key "$name")"
-	done
+NODEJS_SRC=$SRC_DIR/pulumi-language-nodejs-$PULUMI_VERSION
+COMMAND_SRC=$SRC_DIR/pulumi-command-$COMMAND_VERSION
+GO_PROVIDER_SRC=$SRC_DIR/pulumi-go-provider-$GO_PROVIDER_VERSION
+
+# The language host as upstream builds it, from its own go.mod, with the two monorepo `replace`
+# lines (../../../../pkg, ../../..) pointed at the CLI's copies of pkg/v3 and sdk/v3 v3.248.0 from
+# the proxy instead: the same sources in the same directories, so every package the CLI build
+# compiled is reused.
+build_language_nodejs() {
+	local out=$BIN_DIR/pulumi-language-nodejs key dir
+	key=$(nodejs_key)
+	built "$out" "$key" && {
+		log "   pulumi-language-nodejs already built"
+		return 0
+	}
+	unpack "$NODEJS_TARBALL" "$NODEJS_TARBALL_SHA256" "$NODEJS_SRC"
+	dir=$NODEJS_SRC/sdk/nodejs/cmd/pulumi-language-nodejs
+	(cd "$dir" &&
+		"$GO" mod edit \
+			-replace "github.com/pulumi/pulumi/pkg/v3=$PULUMI_SRC/pkg" \
+			-replace "github.com/pulumi/pulumi/sdk/v3=$PULUMI_SRC/sdk" \
+			-require "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" \
+			-require "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" &&
+		"$GO" mod tidy &&
+		"$GO" build -o "$out" \
+			-ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" .)
+	mark_built "$out" "$key"
+}
+
+# The command provider of release v1.2.1 (provider/ of its tag), with pulumi-go-provider v1.4.1
+# from its tarball in place of the v1.3.0 its go.mod names, on pkg/v3 and sdk/v3 v3.253.0 (what
+# go-provider v1.4.1 requires). No source is patched.
+build_command_provider() {
+	local out=$PROVIDER_DIR/pulumi-resource-command key
+	key=$(command_key)
+	built "$out" "$key" && {
+		log "   pulumi-resource-command already built"
+		return 0
+	}
+	unpack "$GO_PROVIDER_TARBALL" "$GO_PROVIDER_TARBALL_SHA256" "$GO_PROVIDER_SRC"
+	unpack "$COMMAND_TARBALL" "$COMMAND_TARBALL_SHA256" "$COMMAND_SRC"
+	(cd "$COMMAND_SRC/provider" &&
+		"$GO" mod edit \
+			-replace "github.com/pulumi/pulumi-go-provider=$GO_PROVIDER_SRC" \
+			-require "github.com/pulumi/pulumi-go-provider@v$GO_PROVIDER_VERSION" \
+			-require "github.com/pulumi/pulumi/pkg/v3@v$COMMAND_PULUMI_VERSION" \
+			-require "github.com/pulumi/pulumi/sdk/v3@v$COMMAND_PULUMI_VERSION" &&
+		"$GO" mod tidy &&
+		"$GO" build -o "$out" \
+			-ldflags "-s -w -X github.com/pulumi/pulumi-command/provider/pkg/version.Version=v$COMMAND_VERSION" \
+			./cmd/pulumi-resource-command)
+	mark_built "$out" "$key"
 }
 
 fetch_kubernetes_sources() {
@@ -373,7 +408,8 @@ fetch_kubernetes_sources() {
 }
 
 build_kubernetes_provider() {
-	local key="$RECIPE $K8S_PROVIDER_MOD $K8S_SDK_MOD $KUBERNETES_VERSION"
+	local key
+	key=$(kubernetes_key)
 	built "$PROVIDER_DIR/pulumi-resource-kubernetes" "$key" && {
 		log "   pulumi-resource-kubernetes already built"
 		return 0
@@ -410,14 +446,18 @@ smoke_check() {
 	v=$(PULUMI_HOME=$RF_PULUMI_HOME PULUMI_SKIP_UPDATE_CHECK=true "$BIN_DIR/pulumi" version)
 	[[ "$v" == "v$PULUMI_VERSION" ]] || die "built pulumi reports '$v', expected v$PULUMI_VERSION"
 	log "   pulumi version: $v"
+	v=$("$BIN_DIR/pulumi-language-nodejs" -version)
+	[[ "$v" == "v$PULUMI_VERSION" ]] || die "built pulumi-language-nodejs reports '$v', expected v$PULUMI_VERSION"
+	log "   pulumi-language-nodejs -version: $v"
 }
 
 total_start=$SECONDS
 rm -f "$STAMP"
 step "fetch $PULUMI_PKG_MOD + $PULUMI_SDK_MOD" fetch_pulumi_sources
 step "build pulumi CLI v$PULUMI_VERSION" build_pulumi_cli
-step "build the stand-ins from engine/: pulumi-language-nodejs $PULUMI_VERSION, pulumi-resource-command $COMMAND_VERSION" \
-	build_stand_ins
+step "build pulumi-language-nodejs v$PULUMI_VERSION ($NODEJS_TARBALL)" build_language_nodejs
+step "build pulumi-resource-command v$COMMAND_VERSION ($COMMAND_TARBALL, go-provider v$GO_PROVIDER_VERSION, pkg/sdk v$COMMAND_PULUMI_VERSION)" \
+	build_command_provider
 step "fetch $K8S_PROVIDER_MOD + $K8S_SDK_MOD" fetch_kubernetes_sources
 step "build pulumi-resource-kubernetes (stamped $KUBERNETES_VERSION)" build_kubernetes_provider
 step "install plugins into $RF_PULUMI_HOME" install_plugins

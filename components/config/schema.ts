@@ -16,6 +16,7 @@ import { DIGEST_REF, REPOSITORY } from "../openshift/pullspec";
 import { EXTENSIONS, OS_IMAGE_COMPONENTS, RELEASES, cosaBranchRelease, layeringDialect, supportedExtensions } from "../openshift/releases";
 import { semverProblem } from "../openshift/semver";
 import { OPENSHIFT_VERSIONS, OpenShiftVersion } from "../openshift/versions";
+import { kubeconfigProblem } from "./kubeconfig";
 import { checkRhelContent, repoContentFields, rhelSecrets } from "./rhelContent";
 import { checkRetention, checkSigning, retentionSchema, signingSchema, signingSecrets } from "./signing";
 import { parseHostKeyLine } from "../host/hostKey";
@@ -107,7 +108,7 @@ export const buildHostSchema = z.discriminatedUnion("provider", [
             const key = parseHostKeyLine(line);
             if (typeof key === "string") ctx.addIssue({ code: z.ZodIssueCode.custom, message: key });
         }).optional()
-            .describe("The host's SSH host key, one `ssh-keyscan -t ed25519 -p <port> <host>` line (checked out of band); every connection refuses any other key."),
+            .describe("The host's SSH host key, one `ssh-keyscan -t ed25519 -p <port> <host>` line (checked out of band); checked before the first connection, a mismatch naming both fingerprints, and every connection refuses any other key."),
         insecureAcceptAnyHostKey: z.boolean().default(false)
             .describe("Connect without hostKey, accepting whatever key the host presents (anyone on the path can impersonate the build host)."),
         ...buildHostCommon,
@@ -338,7 +339,7 @@ export const imageSchema = z.object({
     allowBaseMismatch: z.boolean().default(false)
         .describe("Roll out even when image.base is not the cluster's current baseOSContainerImage (nodes would leave the cluster's RHCOS)."),
     builder: z.enum(["podman", "cosa"]).default("podman")
-        .describe("podman: layer image.* onto image.base with podman build. cosa: a full OS build with coreos-assembler (image.cosa); needs /dev/kvm on the build host."),
+        .describe("podman: layer image.* onto image.base with podman build. cosa: a full OS build with coreos-assembler (image.cosa); needs /dev/kvm on the build host, which its readiness step checks first, before the mirror or any build."),
     cosa: cosaSchema.optional().describe("The coreos-assembler build (image.builder cosa)."),
     signing: signingSchema,
     retention: retentionSchema,
@@ -479,7 +480,7 @@ const stackObjectSchema = z.object({
     mirrorPassword: z.string().min(16, "must be at least 16 characters").max(1024, "must be at most 1024 characters")
         .regex(/^[A-Za-z0-9._~+=:,@!%^*\/-]+$/, "must be letters, digits and . _ ~ + = : , @ ! % ^ * / - only (no spaces, quotes, $, # or ;)").optional()
         .describe("Secret. Password of the mirror's HTTP basic auth (mirror.auth basic); generated once and kept in the state when unset."),
-    kubeconfig: z.string().min(1).optional().describe("Secret. kubeconfig of the target cluster."),
+    kubeconfig: z.string().min(1).optional().describe("Secret. kubeconfig of the target cluster. Checked before any resource: a YAML kubeconfig whose context (`cluster.context`, else its `current-context`) names a cluster with a server URL and a user with credentials (token, client certificate, basic auth or exec plugin); the error names what is missing, never the value."),
     ...signingSecrets,
     ...rhelSecrets,
 }).strict();
@@ -526,6 +527,7 @@ export const stackConfigSchema = stackObjectSchema.superRefine((cfg, ctx) => {
     });
     const names = cfg.rollout.pools.map(p => p.name);
     names.forEach((n, i) => { if (names.indexOf(n) !== i) issue(["rollout", "pools", i, "name"], "is listed twice"); });
+    checkPoolOrder(names, issue);
     checkAcrossFields(cfg, issue);
     checkImageSteps(cfg, issue);
     const repoIds = cfg.mirror.repos.map(r => r.id);
@@ -552,6 +554,10 @@ export const stackConfigSchema = stackObjectSchema.superRefine((cfg, ctx) => {
     if (cfg.cluster.renderTo === undefined && cfg.kubeconfig === undefined) {
         issue(["kubeconfig"], "is required unless rhcos-forge:cluster.renderTo is set (set it with --secret)");
     }
+    if (cfg.kubeconfig !== undefined) {
+        const problem = kubeconfigProblem(cfg.kubeconfig, cfg.cluster.context);
+        if (problem !== undefined) issue(problem.key.split("."), problem.message);
+    }
     if (cfg.rollout.method === "machineosconfig") checkOnCluster(cfg, issue);
     if (cfg.rollout.method !== "machineosconfig" && cfg.image.builder === "podman" && cfg.image.base === "cluster" && cfg.kubeconfig === undefined) {
         issue(["image", "base"], "is \"cluster\", which reads the cluster's ConfigMap and needs rhcos-forge:kubeconfig");
@@ -563,6 +569,23 @@ export const stackConfigSchema = stackObjectSchema.superRefine((cfg, ctx) => {
     checkRhelContent(cfg, issue);
     checkMirrorAccess(cfg, issue);
 });
+
+/**
+ * Pools roll out in list order, each waiting for the one before (components/rollout). A custom
+ * pool's nodes are worker nodes given a custom role label, and the pool inherits every worker
+ * MachineConfig (openshift/machine-config-operator docs/custom-pools.md, release-4.21), so the rule is: `worker`, when listed, comes after every custom pool.
+ * Listed first, worker would take the image onto every worker node, the canary's included
+ * (it is still a worker until labelled), before the canary proved anything.
+ */
+function checkPoolOrder(names: readonly string[], issue: (path: (string | number)[], message: string) => void): void {
+    const worker = names.indexOf("worker");
+    if (worker < 0) return;
+    const later = names.map((n, i) => ({ n, i })).filter(p => p.i > worker && p.n !== "master" && p.n !== "worker");
+    if (later.length === 0) return;
+    const list = later.map(p => `${p.n} (rollout.pools[${p.i}])`).join(", ");
+    issue(["rollout", "pools", worker, "name"],
+        `is worker, listed before the custom pool${later.length > 1 ? "s" : ""} ${list}: pools roll in list order and a custom pool's nodes are worker nodes until labelled, so every node would get the image at the worker stage and the canary would protect nothing; list worker after every custom pool`);
+}
 
 /** The user of the mirror's HTTP basic auth; the password is the secret. */
 export const MIRROR_USER = "rhcos-forge";

@@ -4,9 +4,8 @@
 import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "path";
 import { BuildHostConfig } from "../config/schema";
-import { contentHash, shellQuote } from "../shell";
+import { contentHash, nodeProgramCommand } from "../shell";
 import { HostKeyPair, authorizedKey, parseHostKeyLine } from "./hostKey";
 import { HostHandle, SECRET_OUTPUTS, scriptStep, scriptText } from "./step";
 import { renderSubscriptionBundle } from "./subscription";
@@ -30,6 +29,12 @@ export interface BuildHostArgs {
      * registered once it is ready (every step waits for it) and unregistered on destroy.
      */
     readonly subscription?: { readonly org: pulumi.Input<string>; readonly activationKey: pulumi.Input<string> };
+    /**
+     * The host must offer KVM (image.builder cosa: coreos-assembler builds inside a VM). The
+     * readiness step checks /dev/kvm before anything else, so a host without nested
+     * virtualization fails there, naming the config key, before the mirror or any build exists.
+     */
+    readonly needsKvm?: boolean;
 }
 
 /** What host-ready.sh reports about a host that can build. */
@@ -55,21 +60,27 @@ export function pinnedHostKey(line: string): string {
 
 /**
  * cloud-config that installs the droplet's SSH host key, writes prepare-host.sh and its env file,
- * then runs it once on first boot. The host key goes through cloud-init's cc_ssh: `ssh_keys`
- * (`ed25519_private` / `ed25519_public`) installs the pair, `ssh_deletekeys` removes the image's
- * own keys and an empty `ssh_genkeytypes` generates no other type, so sshd presents only the key
- * the connections pin (canonical/cloud-init doc/module-docs/cc_ssh/data.yaml and example1.yaml,
- * main). cc_ssh runs in cloud-init's network stage, which systemd orders before sshd-keygen and
- * sshd (systemd/cloud-init-network.service.tmpl, main: `Before=sshd.service`), so sshd never
- * presents another key first; that matters, as a mismatch fails the dial without a retry. The
- * text holds a private key: callers wrap it in pulumi.secret.
+ * then runs it once on first boot. The host key goes through cloud-init's cc_ssh: `ssh_deletekeys`
+ * removes the image's own keys (`/etc/ssh/ssh_host_*key*`) and `ssh_keys` (`ed25519_private` /
+ * `ed25519_public`) installs the pair. No `ssh_genkeytypes`: cc_ssh's `handle` reads it only when
+ * `ssh_keys` is absent (`if "ssh_keys" in cfg: ... else: genkeys = ...ssh_genkeytypes`), so with
+ * the pair given it generates no key of any type, and sshd presents only the key the connections
+ * pin (canonical/cloud-init cloudinit/config/cc_ssh.py, main and 22.4.2, Debian bookworm's). An
+ * empty list, which said the same thing, is invalid: the schema requires at least one type
+ * (schema-cloud-config-v1.json `ssh_genkeytypes.minItems: 1`), and `cloud-init schema` refused the
+ * whole file with "ssh_genkeytypes: [] is too short". test/unit/pipeline/program.test.ts runs
+ * `cloud-init schema -c` on this text. cc_ssh runs in cloud-init's network stage, which systemd
+ * orders before sshd-keygen and sshd (systemd/cloud-init-network.service.tmpl, main:
+ * `Before=sshd.service`; systemd/disable-sshd-keygen-if-cloud-init-active.conf keeps RHEL's
+ * sshd-keygen@ from adding the other types), so sshd never presents another key first; that
+ * matters, as the host key check (hostKeyCheck.ts) fails the up at once on a key other than the
+ * pinned one. The text holds a private key: callers wrap it in pulumi.secret.
  */
 export function renderCloudInit(workDir: string, volumeName: string, hostKey: HostKeyPair): string {
     const script = Buffer.from(scriptText("prepare-host.sh"), "utf8").toString("base64");
     return [
         "#cloud-config",
         "ssh_deletekeys: true",
-        "ssh_genkeytypes: []",
         "ssh_keys:",
         "  ed25519_private: |",
         ...hostKey.privateKey.trimEnd().split("\n").map(l => `    ${l}`),
@@ -88,6 +99,25 @@ export function renderCloudInit(workDir: string, volumeName: string, hostKey: Ho
         "  - [/usr/local/libexec/rhcos-forge/prepare-host.sh]",
         "",
     ].join("\n");
+}
+
+/**
+ * The check that the host offers the pinned key, before anything connects to it with the command
+ * provider (hostKeyCheck.ts says why: upstream's own refusal names neither host nor key, after
+ * retrying). Its command line holds only the address and the public key; a changed address or
+ * pin runs it again. `waitSeconds`: how long a host may take to answer at all.
+ */
+function hostKeyCheck(
+    name: string, host: pulumi.Input<string>, port: number, pinned: pulumi.Input<string>, waitSeconds: number, pinnedBy: string,
+    opts: { readonly parent: pulumi.Resource; readonly dependsOn: pulumi.Resource[] },
+): command.local.Command {
+    return new command.local.Command(`${name}-host-key-check`, {
+        create: pulumi.all([host, pinned]).apply(([h, key]) =>
+            nodeProgramCommand(__dirname, "hostKeyCheck", [h, String(port), key, String(waitSeconds), pinnedBy])),
+        interpreter: ["/bin/sh", "-c"],
+        logging: "stderr",
+        addPreviousOutputInEnv: false,
+    }, { parent: opts.parent, dependsOn: opts.dependsOn, additionalSecretOutputs: [...SECRET_OUTPUTS] });
 }
 
 /** Parses hostKeyGen.ts's output line. */
@@ -126,13 +156,14 @@ export class BuildHost extends pulumi.ComponentResource {
                 // already pins it (no trust on first use). It runs once (no triggers) and its
                 // stdout, the pair, is a secret output: the state keeps it, encrypted, for every
                 // later `pulumi up`; the engine runs local commands in the project directory.
-                const generator = path.relative(process.cwd(), path.join(__dirname, "hostKeyGen.ts"));
                 const keyGen = new command.local.Command(`${name}-host-key`, {
-                    create: `node --require ts-node/register/transpile-only ${shellQuote(generator)}`,
+                    create: nodeProgramCommand(__dirname, "hostKeyGen"),
                     interpreter: ["/bin/sh", "-c"],
                     logging: "none",
                     addPreviousOutputInEnv: false,
-                }, { parent: this, additionalSecretOutputs: [...SECRET_OUTPUTS] });
+                    // It ran once; how it is invoked (tsx from source, node from the package) may
+                    // change without it running again and changing the droplet's host key.
+                }, { parent: this, additionalSecretOutputs: [...SECRET_OUTPUTS], ignoreChanges: ["create"] });
                 const hostKey = pulumi.secret(keyGen.stdout.apply(parseHostKeyPair));
                 const pinned = pulumi.unsecret(hostKey.apply(k => pinnedHostKey(k.publicKey)));
                 const key = new digitalocean.SshKey(`${name}-key`, {
@@ -183,7 +214,11 @@ export class BuildHost extends pulumi.ComponentResource {
                     dialErrorLimit: 60,
                     perDialTimeout: 10,
                 });
-                infra = [attachment, firewall];
+                // The droplet boots and cloud-init installs its key before sshd starts: the check
+                // waits as long as the connection's dials would (60 x 10 s).
+                const check = hostKeyCheck(name, droplet.ipv4Address, 22, pinned, 600,
+                    "the key rhcos-forge generated for the droplet (cloud-init ssh_keys)", { parent: this, dependsOn: [firewall] });
+                infra = [attachment, firewall, check];
                 break;
             }
             case "ssh":
@@ -198,6 +233,9 @@ export class BuildHost extends pulumi.ComponentResource {
                     // or the other): the provider then accepts any key.
                     ...(cfg.hostKey !== undefined ? { hostKey: pinnedHostKey(cfg.hostKey) } : {}),
                 });
+                if (cfg.hostKey !== undefined) {
+                    infra = [hostKeyCheck(name, cfg.host, cfg.port, pinnedHostKey(cfg.hostKey), 30, "rhcos-forge:buildHost.hostKey", { parent: this, dependsOn: [] })];
+                }
                 break;
             case "local":
                 address = pulumi.output("127.0.0.1");
@@ -210,7 +248,7 @@ export class BuildHost extends pulumi.ComponentResource {
         const unready = { provider: cfg.provider, connection, workDir: cfg.workDir, address, buildAddress };
         const remoteDir = `/tmp/rhcos-forge-ready`;
         const ready = scriptStep(name, "ready", { ...unready, ready: this }, {
-            scripts: [{ script: "host-ready.sh" }],
+            scripts: [{ script: "host-ready.sh", env: args.needsKvm ? { RF_NEED_KVM: "1" } : {} }],
             triggers: [],
             remoteDir,
             validate: validateReadyResult,

@@ -96,3 +96,23 @@ export function generateHostKeyPair(comment = "rhcos-forge-host"): HostKeyPair {
         publicKey: `ssh-ed25519 ${pubBlob.toString("base64")} ${comment}`,
     };
 }
+
+/** `ssh-keyscan -t` for a key type: the scan asks for that type only, as the provider's dial does. */
+export function keyscanType(type: PublicHostKey["type"]): "ed25519" | "ecdsa" | "rsa" {
+    return type === "ssh-ed25519" ? "ed25519" : type === "ssh-rsa" ? "rsa" : "ecdsa";
+}
+
+/**
+ * Whether the keys a server offered (ssh-keyscan's lines, parsed) include the pinned one; when
+ * not, the message names the endpoint, each key offered and the pinned one by type and
+ * fingerprint, as `ssh-keygen -lf` prints them. `pinnedBy` says where the pin comes from.
+ */
+export function hostKeyVerdict(endpoint: string, pinned: PublicHostKey, offered: readonly PublicHostKey[], pinnedBy: string): { readonly ok: true } | { readonly ok: false; readonly message: string } {
+    if (offered.some(k => k.type === pinned.type && k.base64 === pinned.base64)) return { ok: true };
+    const show = (k: PublicHostKey): string => `${k.type} ${fingerprint(k)}`;
+    const sameType = offered.filter(k => k.type === pinned.type);
+    const saw = sameType.length > 0 ? sameType.map(show).join(", ")
+        : offered.length > 0 ? `no ${pinned.type} key (only ${offered.map(show).join(", ")})`
+            : "no host key at all (ssh-keyscan completed no key exchange)";
+    return { ok: false, message: `host key mismatch for ${endpoint}: the server offered ${saw}, but ${pinnedBy} pins ${show(pinned)}` };
+}

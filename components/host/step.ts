@@ -3,7 +3,11 @@
 // A remote host gets the script (and lib.sh beside it) copied by the calling component, then runs
 // `env RF_…=… bash <workDir>/scripts/<script>`; the local host runs the repo's copy directly.
 // Secrets travel on stdin only: @pulumi/command 1.2.1 prints the command string and its whole
-// output when a command fails, and sshd drops environment variables it does not AcceptEnv.
+// output when a command fails (provider/pkg/provider/remote/commandOutputs.go, `running %q`).
+// No remote command has an `environment`: upstream sends each entry with an SSH "env" request
+// and fails the command when sshd refuses it (commandOutputs.go, logAndWrapSetenvErr), and a
+// stock sshd accepts only LANG and LC_* (Debian's AcceptEnv; RHEL's adds a few locale names).
+// Parameters travel as `env NAME=value` in the command string instead (components/shell.ts).
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
@@ -34,7 +38,7 @@ export const SCRIPTS_DIR = path.join(__dirname, "..", "scripts");
  * and stderr are whatever the host's tools print, next to the secrets a step reads from stdin or
  * from the host's 0600 files (auth.json, repo passwords, signing key), so the state never holds
  * them in plain text. The engine applies the list to the provider's outputs itself
- * (pulumi/pulumi pkg/resource/deploy/step_executor.go, v3.248.0); the stand-in only returns them.
+ * (pulumi/pulumi pkg/resource/deploy/step_executor.go, v3.248.0); the provider only returns them.
  */
 export const SECRET_OUTPUTS = ["stdout", "stderr"] as const;
 
@@ -55,10 +59,11 @@ export interface StepArgs {
     /** Values whose change re-runs the step (content hashes). */
     readonly triggers: pulumi.Input<unknown>[];
     /**
-     * A non-secret description of what the step makes, for `pulumi preview --diff` (the command's
-     * `environment`, which the engine prints key by key). A change to it alone updates the command
-     * in place (it re-runs, it is not replaced), so a step given one must be idempotent for
-     * unchanged triggers. Never a secret: the state and the display hold it in plain text.
+     * A non-secret description of what the step makes, for `pulumi preview --diff`: the
+     * `environment` of a `<step>-description` command:local:Command that has no create, update or
+     * delete command (descriptionRecord below), which the engine prints key by key. It never
+     * reaches the host and runs nothing; a change to it alone updates only that record. Never a
+     * secret: the state and the display hold it in plain text.
      */
     readonly describe?: pulumi.Input<Record<string, string>>;
     /** Directory the scripts were shipped to, when not `<workDir>/scripts`. */
@@ -75,6 +80,24 @@ export interface StepArgs {
 interface Step {
     readonly resource: pulumi.CustomResource;
     readonly stdout: pulumi.Output<string>;
+}
+
+/**
+ * The carrier of a step's description: a command:local:Command with only an `environment`.
+ * Upstream runs nothing for it, ever: Create returns at once without `create`, Update "If neither
+ * are specified, do nothing", Delete without `delete` likewise (pulumi-command v1.2.1
+ * provider/pkg/provider/local/commandController.go). `environment` is not replaceOnChanges
+ * (only `triggers` is, provider/pkg/provider/common/inputs.go), so a changed description is an
+ * in-place update of this record and nothing else: it never replaces or re-runs the step. It
+ * waits for the step, so the state holds a description only once the step that made it
+ * succeeded, and a failed step leaves the next preview showing the same change again.
+ */
+export function descriptionRecord(name: string, describe: pulumi.Input<Record<string, string>>, step: pulumi.Resource, parent: pulumi.Resource | undefined): command.local.Command {
+    return new command.local.Command(`${name}-description`, {
+        environment: describe,
+        logging: "none",
+        addPreviousOutputInEnv: false,
+    }, { parent, dependsOn: [step], additionalSecretOutputs: [...SECRET_OUTPUTS] });
 }
 
 /** Where a script lives when it runs: the host's copy or, for `local`, the repo's own file. */
@@ -115,17 +138,15 @@ function runStep(name: string, host: HostHandle, args: StepArgs, opts: pulumi.Cu
         delete: del,
         stdin: args.stdin,
         triggers: args.triggers,
-        environment: args.describe,
         // Progress goes to stderr and is worth seeing live; stdout is the JSON result.
         logging: "stderr" as const,
         addPreviousOutputInEnv: false,
     };
     const secretOpts = { ...opts, additionalSecretOutputs: [...SECRET_OUTPUTS] };
-    if (host.provider === "local" || host.connection === undefined) {
-        const cmd = new command.local.Command(name, { ...common, interpreter: ["/bin/bash", "-c"] }, secretOpts);
-        return { resource: cmd, stdout: cmd.stdout };
-    }
-    const cmd = new command.remote.Command(name, { ...common, connection: host.connection }, secretOpts);
+    const cmd = host.provider === "local" || host.connection === undefined
+        ? new command.local.Command(name, { ...common, interpreter: ["/bin/bash", "-c"] }, secretOpts)
+        : new command.remote.Command(name, { ...common, connection: host.connection }, secretOpts);
+    if (args.describe !== undefined) descriptionRecord(name, args.describe, cmd, opts.parent);
     return { resource: cmd, stdout: cmd.stdout };
 }
 

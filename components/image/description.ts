@@ -2,22 +2,29 @@
 // digest, the package changes, each file by path with a content hash (and, for small non-secret
 // text files, the text), the units and the rendered Containerfile. No Pulumi types.
 //
-// LayeredImage hands it to the build step as the command's `environment` (RF_IMAGE_* variables,
-// which build-image.sh does not read). Why `environment` and not `triggers`:
+// LayeredImage hands it to the build step as its `describe`, which scriptStep carries as the
+// `environment` (RF_IMAGE_* entries) of `<name>-build-description`, a command:local:Command with
+// no command to run (components/host/step.ts descriptionRecord). Why there:
 //   * the engine prints each changed key of that map, and a value that is JSON text as a decoded
 //     object diff, key by key and element by element (printEncodedValueDiff / decodeValue in
 //     pulumi pkg/backend/display/object_diff.go), and a multi-line string as a line diff with
 //     two lines of context (printTextDiff / printLineDiff, same file): the changed line of a file
 //     shows as `- old` / `+ new`;
-//   * a change to `triggers` replaces the command (engine/cmd/pulumi-resource-command/diff.go,
-//     as upstream pulumi-command), while a change to `environment` updates it in place. The
-//     description is a function of what the build id already hashes (the Containerfile, the
-//     context, the base), so it only changes alone when its own shape changes (a new
-//     rhcos-forge version) or a file is marked secret; that in-place update re-runs
-//     build-image.sh with the same build id, which finds the pushed result and builds nothing
-//     (its "reuse" step). No extra replacement, no extra build.
-// Every value stays far below Linux's 128 KiB limit on one environment string (MAX_ARG_STRLEN):
-// file texts are shown up to FILE_TEXT_LIMIT bytes each and FILES_TEXT_BUDGET bytes in all.
+//   * not the build command's own `environment`: upstream pulumi-command sends every entry with
+//     an SSH "env" request and fails the build when sshd does not AcceptEnv it
+//     (provider/pkg/provider/remote/commandOutputs.go), and a stock sshd accepts LANG and LC_*;
+//   * not its `triggers`: they replace the command (provider/pkg/provider/common/inputs.go,
+//     replaceOnChanges), so a description that changes alone (a new rhcos-forge version's
+//     shape, a file newly marked secret) would show the build replaced and every MachineConfig's
+//     osImageURL as [unknown] for an image that does not change;
+//   * not in the command string (a heredoc): the string travels in the SSH exec request, reaches
+//     bash as one argument (128 KiB at most, MAX_ARG_STRLEN) and is printed whole when the
+//     command fails.
+// The record runs nothing, so a description that changes alone updates only the record: no
+// replacement, no build, not even a re-run of build-image.sh.
+// The record never becomes a process's environment, but the texts stay bounded so a preview
+// stays readable: file texts are shown up to FILE_TEXT_LIMIT bytes each and FILES_TEXT_BUDGET
+// bytes in all.
 import { sha256 } from "../shell";
 
 /** Files up to this many bytes are shown as text; larger ones by hash only. */
@@ -146,7 +153,7 @@ export function describeImage(spec: DescribedSpec, rendered: DescribedRender, se
 }
 
 /**
- * The description as the build command's environment. Structured parts are JSON (file paths
+ * The description as the description record's `environment`. Structured parts are JSON (file paths
  * sorted, lists in config order, as the Containerfile installs them), which the engine's display
  * decodes and diffs structurally; the Containerfile stays plain text for a line diff.
  */

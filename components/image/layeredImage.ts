@@ -127,7 +127,8 @@ export class LayeredImage extends pulumi.ComponentResource {
             stdin: bundle,
             triggers: [id],
             // What `pulumi preview --diff` lists: base, packages, files (text or hash), units,
-            // Containerfile. Derived from what the build id hashes, so it never replaces alone.
+            // Containerfile, on the `<name>-build-description` record, which runs nothing: a
+            // change to it alone neither replaces nor re-runs the build (description.ts).
             describe: pulumi.all([rendered, args.base, spec]).apply(([r, base, s]) =>
                 descriptionEnvironment(describeImage({ ...s, base }, r, args.secretFiles ?? []))),
             validate: r => validateBuildResult(r as BuildResult, args.repository),

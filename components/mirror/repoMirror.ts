@@ -7,7 +7,6 @@
 // rhcos-forge:mirrorPassword or one generated once and kept, secret, in the state.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "path";
 import { MIRROR_USER, MirrorConfig } from "../config/schema";
 import { HostHandle, SECRET_OUTPUTS, scriptStep } from "../host/step";
 import { MirrorCredentials, parseGeneratedPassword, renderMirrorAuthFile } from "./mirrorAuth";
@@ -15,7 +14,7 @@ import {
     ClientCertificate, MIRROR_PASSWORD_SECRET, MirrorAuth, MirrorRepo, RepoTlsInputs, UpstreamRepo, directBuildRepo, directBuildSecrets,
     renderRepoFile, renderSecretFilesBundle, renderUpstreamRepoFile, tlsFiles, tlsOptions,
 } from "./repoFiles";
-import { contentHash, shellQuote } from "../shell";
+import { contentHash, nodeProgramCommand } from "../shell";
 
 
 export interface RepoMirrorArgs {
@@ -214,13 +213,14 @@ export class RepoMirror extends pulumi.ComponentResource {
      * the password encrypted. The engine runs local commands in the project directory.
      */
     private generatePassword(name: string): pulumi.Output<string> {
-        const generator = path.relative(process.cwd(), path.join(__dirname, "mirrorPasswordGen.ts"));
         const gen = new command.local.Command(`${name}-password`, {
-            create: `node --require ts-node/register/transpile-only ${shellQuote(generator)}`,
+            create: nodeProgramCommand(__dirname, "mirrorPasswordGen"),
             interpreter: ["/bin/sh", "-c"],
             logging: "none",
             addPreviousOutputInEnv: false,
-        }, { parent: this, additionalSecretOutputs: [...SECRET_OUTPUTS] });
+            // The generator ran once; how it is invoked (tsx from source, node from the package)
+            // may change without it running again and changing the password.
+        }, { parent: this, additionalSecretOutputs: [...SECRET_OUTPUTS], ignoreChanges: ["create"] });
         return pulumi.secret(gen.stdout.apply(parseGeneratedPassword));
     }
 }

@@ -7,11 +7,11 @@
 // rendered config nothing owns.
 //
 // `pulumi destroy` does not run the program, so the wait is the delete step of a
-// command:local:Command that runs this file (`node --require ts-node/register/transpile-only
-// <this file>`, the TypeScript runner Pulumi's Node.js runtime uses) with its request, kubeconfig
-// included, on stdin. Its progress goes to stderr; it never prints the kubeconfig.
-import { Clock, PollStep, errorText, pollUntil, realClock } from "./poll";
-import { KubeReader, kubeReader, resolveConnection } from "./kubeApi";
+// command:local:Command that runs this file (shell.ts nodeProgramCommand: under tsx from source,
+// plain node from the compiled package) with its request, kubeconfig included, on stdin. Its progress goes to stderr; it never prints the kubeconfig.
+import { Clock, PollStep, errorText, pollUntil } from "./poll";
+import { runWaitFromStdin } from "./stdinWait";
+import { KubeReader } from "./kubeApi";
 import { MCO_API } from "../openshift/machineConfig";
 import type { PoolObject } from "./poolWait";
 
@@ -110,24 +110,4 @@ export async function waitForNodeRelease(req: ReleaseRequest, reader: KubeReader
     });
 }
 
-function readStdin(): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const chunks: Buffer[] = [];
-        process.stdin.on("data", (c: Buffer) => chunks.push(c));
-        process.stdin.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-        process.stdin.on("error", reject);
-    });
-}
-
-async function main(): Promise<void> {
-    const req = JSON.parse(await readStdin()) as ReleaseRequest;
-    const reader = kubeReader(resolveConnection(req.kubeconfig, req.context));
-    await waitForNodeRelease(req, reader, realClock, line => process.stderr.write(`rhcos-forge: ${line}\n`));
-}
-
-if (require.main === module) {
-    main().catch(e => {
-        process.stderr.write(`rhcos-forge: ${errorText(e)}\n`);
-        process.exit(1);
-    });
-}
+if (require.main === module) runWaitFromStdin(waitForNodeRelease);

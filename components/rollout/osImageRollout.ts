@@ -30,8 +30,7 @@
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "path";
-import { shellQuote } from "../shell";
+import { nodeProgramCommand } from "../shell";
 import { PoolConfig } from "../config/schema";
 import { OpenShiftVersion } from "../openshift/versions";
 import { ClusterAccess, readFailingNodes, readPoolObservation } from "./kubeApi";
@@ -363,13 +362,12 @@ export class OsImageRollout extends pulumi.ComponentResource {
      * to the project directory the engine runs commands in.
      */
     private releaseOnRemoval(prefix: string, pool: PoolConfig, node: string, wait: RolloutWaitArgs, access: ClusterAccess, after: pulumi.Input<pulumi.Resource>[]): command.local.Command {
-        const script = path.relative(process.cwd(), path.join(__dirname, "nodeRelease.ts"));
         const request = pulumi.output(wait.kubeconfig).apply(kubeconfig => JSON.stringify({
             pool: pool.name, node, kubeconfig, context: wait.context, timeoutMs: wait.timeoutMinutes * 60_000, pollMs: access.pollMs,
         } satisfies ReleaseRequest));
         return new command.local.Command(`${prefix}-release-${node}`, {
             create: "true",
-            delete: `node --require ts-node/register/transpile-only ${shellQuote(script)}`,
+            delete: nodeProgramCommand(__dirname, "nodeRelease"),
             stdin: pulumi.secret(request),
             interpreter: ["/bin/sh", "-c"],
             logging: "stderr",
@@ -383,14 +381,13 @@ export class OsImageRollout extends pulumi.ComponentResource {
      * without our MachineConfig and is Updated with every node on it (and off any layered image).
      */
     private revertOnRemoval(prefix: string, pool: PoolConfig, wait: RolloutWaitArgs, access: ClusterAccess, poolResource: pulumi.Resource, hasMachineConfig: boolean): command.local.Command {
-        const script = path.relative(process.cwd(), path.join(__dirname, "poolRevert.ts"));
         const request = pulumi.output(wait.kubeconfig).apply(kubeconfig => JSON.stringify({
             pool: pool.name, machineConfigs: hasMachineConfig ? [machineConfigName(pool.name)] : [], kubeconfig, context: wait.context,
             timeoutMs: wait.timeoutMinutes * 60_000, pollMs: access.pollMs,
         } satisfies RevertRequest));
         return new command.local.Command(`${prefix}-revert`, {
             create: "true",
-            delete: `node --require ts-node/register/transpile-only ${shellQuote(script)}`,
+            delete: nodeProgramCommand(__dirname, "poolRevert"),
             stdin: pulumi.secret(request),
             interpreter: ["/bin/sh", "-c"],
             logging: "stderr",

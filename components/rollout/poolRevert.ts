@@ -10,8 +10,9 @@
 // command:local:Command (osImageRollout.ts) that runs this file with its request, kubeconfig
 // included, on stdin; our MachineConfig and MachineOSConfig depend on that command, so they are
 // deleted first and the pool (or its patch) after it.
-import { Clock, PollStep, errorText, pollUntil, realClock } from "./poll";
-import { KubeReader, kubeReader, labelSelectorQuery, resolveConnection } from "./kubeApi";
+import { Clock, PollStep, errorText, pollUntil } from "./poll";
+import { runWaitFromStdin } from "./stdinWait";
+import { KubeReader, labelSelectorQuery } from "./kubeApi";
 import { MCO_API } from "../openshift/machineConfig";
 import { PoolNode, PoolObject } from "./poolWait";
 import { NODE_ANNOTATIONS } from "./nodeRelease";
@@ -78,24 +79,4 @@ export async function waitForRevert(req: RevertRequest, reader: KubeReader, cloc
     });
 }
 
-function readStdin(): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const chunks: Buffer[] = [];
-        process.stdin.on("data", (c: Buffer) => chunks.push(c));
-        process.stdin.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-        process.stdin.on("error", reject);
-    });
-}
-
-async function main(): Promise<void> {
-    const req = JSON.parse(await readStdin()) as RevertRequest;
-    const reader = kubeReader(resolveConnection(req.kubeconfig, req.context));
-    await waitForRevert(req, reader, realClock, line => process.stderr.write(`rhcos-forge: ${line}\n`));
-}
-
-if (require.main === module) {
-    main().catch(e => {
-        process.stderr.write(`rhcos-forge: ${errorText(e)}\n`);
-        process.exit(1);
-    });
-}
+if (require.main === module) runWaitFromStdin(waitForRevert);

@@ -1,11 +1,13 @@
 // `pulumi preview --diff` with the real engine shows the OS change before it happens: on a fresh
 // stack the Containerfile, after an `up` the changed file (path and line) and package, and each
 // MachineConfig's osImageURL as the digest the build is about to push (never as removed). A file
-// marked secret shows by hash only.
+// marked secret shows by hash only. The description is the `environment` of the
+// image-build-description record (components/host/step.ts descriptionRecord), which runs nothing:
+// a change to the description alone plans that record's update and nothing else.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { E2e, assertStateHoldsNoSecrets, setUpE2e } from "./setup";
+import { E2e, assertStateHoldsNoSecrets, plannedChanges, setUpE2e } from "./setup";
 
 const STACK = "e2e-preview";
 // Unique per run, so finding it in the output can only mean it leaked.
@@ -13,10 +15,10 @@ const SECRET_TEXT = `rf-preview-secret-${randomBytes(8).toString("hex")}`;
 const HELLO = "/etc/rf/hello.conf";
 
 let e2e: E2e;
-const image = (hello: string, packages: string[]): Record<string, unknown> => ({
+const image = (hello: string, packages: string[], helloSecret = false): Record<string, unknown> => ({
     packages,
     files: [
-        { path: HELLO, mode: "0644", content: hello },
+        { path: HELLO, mode: "0644", content: hello, ...(helloSecret ? { secret: true } : {}) },
         { path: "/etc/rf/token", mode: "0600", content: `${SECRET_TEXT}\n`, secret: true },
     ],
 });
@@ -60,5 +62,23 @@ describe("pulumi preview --diff shows the OS change", () => {
         assert.equal(updates.length, 2, out);
         // The secret file is there by hash only: its entry, never its text.
         assert.ok(!out.includes(SECRET_TEXT), "a secret file's text is not in the preview");
+    });
+
+    it("3. a change to the description alone (a file newly marked secret) updates only the record: no build replaced or re-run", async () => {
+        const hello = "greeting=hello from rhcos-forge\nlevel=2\nmode=e2e\n";
+        e2e.configure({ image: image(hello, ["rf-hello", "rf-extra"]) });
+        await e2e.run(["up", "--yes"]);
+        const builds = e2e.buildCount();
+        e2e.configure({ image: image(hello, ["rf-hello", "rf-extra"], true) });
+        const out = await previewDiff();
+        // The file's text leaves the description (removed, with the secret reason added); its hash stays.
+        assert.match(out, /^\s*~ \/etc\/rf\/hello\.conf: \{$/m, out);
+        assert.match(out, /^\s*\+ hidden: "secret"$/m, out);
+        assert.match(out, /^\s*- text\s*: "greeting=hello from rhcos-forge\\n/m, out);
+        const json = await e2e.run(["preview", "--json"]);
+        assert.deepEqual(plannedChanges(json.stdout), ["update command:local:Command::image-build-description"]);
+        await e2e.run(["up", "--yes"]);
+        assert.equal(e2e.buildCount(), builds, "no build");
+        assert.deepEqual(plannedChanges((await e2e.run(["preview", "--json"])).stdout), []);
     });
 });

@@ -1,13 +1,15 @@
 // End to end with the real Pulumi engine and an `ssh` build host: a loopback sshd with a per-run key
-// pair (test/host/harness.ts startBuildHost) stands in for the remote host, so the scripts are
-// shipped with command:remote:CopyToRemote and every step runs as a command:remote:Command, both
-// served by the command provider stand-in that scripts/install-pulumi.sh builds.
+// pair (test/host/harness.ts startBuildHost: Debian's default sshd_config, so AcceptEnv LANG LC_*
+// only) stands in for the remote host, so the scripts are shipped with
+// command:remote:CopyToRemote and every step runs as a command:remote:Command, both served by the
+// upstream command provider (v1.2.1) that scripts/install-pulumi.sh builds.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { BuildHost, Env, SCRIPTS_DIR, startBuildHost, tcpOpen } from "../host/harness";
-import { fingerprint, generateHostKeyPair, parseHostKeyLine, type PublicHostKey } from "../../components/host/hostKey";
+import { BuildHost, Env, SCRIPTS_DIR, effectiveSshdConfig, run, startBuildHost, tcpOpen } from "../host/harness";
+import { generateHostKeyPair } from "../../components/host/hostKey";
 import { writeLocalStackConfig } from "../../dev/pulumiCli";
 import { E2e, assertStateHoldsNoSecrets, mirrorPassword, plannedChanges, setUpE2e } from "./setup";
 
@@ -21,10 +23,9 @@ function sshBuildHost(hostKey: string): Record<string, unknown> {
     return { provider: "ssh", host: "127.0.0.1", port: host.port, user: "root", hostKey };
 }
 
-function key(line: string): PublicHostKey {
-    const k = parseHostKeyLine(line);
-    assert.ok(typeof k !== "string", k as string);
-    return k;
+/** `ssh-keygen -lf` of a public key: the type-less fingerprint OpenSSH itself prints. */
+function sshKeygenFingerprint(pub: string): string {
+    return execFileSync("ssh-keygen", ["-l", "-f", "-"], { input: `${pub}\n`, encoding: "utf8" }).split(" ")[1]!;
 }
 let host: BuildHost;
 let e2e: E2e;
@@ -53,17 +54,21 @@ after(async () => {
 describe("the stack with an ssh build host (loopback sshd) and the real engine", () => {
     let firstRef = "";
 
-    it("0. a pinned host key that is not the sshd's is refused, naming the host and both fingerprints, before anything runs", async () => {
+    it("0. a pinned host key that is not the sshd's is refused before anything connects, naming the host and both fingerprints", async () => {
         const wrong = generateHostKeyPair("not-the-build-host").publicKey.split(" ").slice(0, 2).join(" ");
         writeLocalStackConfig(e2e.stack.configFile, { ...e2e.settings, buildHost: sshBuildHost(`[127.0.0.1]:${host.port} ${wrong}`) });
         const res = await e2e.run(["up", "--yes"], { check: false }).finally(() => e2e.configure({}));
         engineOutput.push(res.stdout, res.stderr);
         assert.notEqual(res.code, 0, "up fails");
         const out = res.stdout + res.stderr;
-        const presented = fingerprint(key(host.hostKeyLine));
-        const pinned = fingerprint(key(wrong));
-        assert.ok(out.includes(`host key mismatch for 127.0.0.1:${host.port}: the server presented ssh-ed25519 ${presented}, but connection.hostKey is ssh-ed25519 ${pinned}`),
+        // Fingerprints as OpenSSH prints them, not as the project computes them.
+        const offered = sshKeygenFingerprint(host.hostKeyLine.split(" ").slice(1).join(" "));
+        const pinned = sshKeygenFingerprint(wrong);
+        assert.ok(out.includes(`host key mismatch for 127.0.0.1:${host.port}: the server offered ssh-ed25519 ${offered}, but rhcos-forge:buildHost.hostKey pins ssh-ed25519 ${pinned}`),
             out.split("\n").filter(l => /host key|mismatch/i.test(l)).join("\n") || out.slice(-2000));
+        // The command provider never dialled: its own refusal, `ssh: handshake failed: ssh: host key
+        // mismatch` after 10 dials (provider/pkg/provider/remote/connection.go), is not there.
+        assert.doesNotMatch(out, /handshake failed/);
         assert.equal(existsSync(join(READY_DIR, "host-ready.sh")), false, "not even the readiness script reached the host");
         assert.equal(e2e.buildCount(), 0);
     });
@@ -87,6 +92,30 @@ describe("the stack with an ssh build host (loopback sshd) and the real engine",
         assert.equal(e2e.buildCount(), 1);
     });
 
+    it("1b. the steps set their variables on a stock sshd: parameters in the command line, the description on a record, no SSH env request", async () => {
+        // The sshd accepts only Debian's AcceptEnv names, and really drops any other variable.
+        assert.deepEqual((await effectiveSshdConfig(host.sshdConfig)).get("acceptenv"), ["LANG", "LC_*"]);
+        const probe = await run("ssh", [...host.sshArgs(), "-o", "SetEnv=RF_PROBE=sent", "root@127.0.0.1", "echo \"${RF_PROBE-unset}\""]);
+        assert.equal(probe.stdout.trim(), "unset", "the test sshd drops a variable it does not AcceptEnv");
+        const exported = JSON.parse((await e2e.stack.pulumi(["stack", "export", "--stack", STACK])).stdout) as {
+            deployment: { resources: { type: string; urn: string; inputs?: Record<string, unknown>; dependencies?: string[] }[] };
+        };
+        const resources = exported.deployment.resources;
+        const remote = resources.filter(r => r.type === "command:remote:Command");
+        assert.ok(remote.length >= 3, `${remote.length} remote commands`);
+        for (const r of remote) assert.equal(r.inputs?.environment, undefined, `${r.urn} sends an environment`);
+        const build = remote.find(r => r.urn.endsWith("::image-build"));
+        assert.ok(build !== undefined);
+        assert.match(String(build.inputs?.create), /^env RF_BASE_IMAGE=\S+ RF_BUILD_ID=rf-[a-f0-9]+ .* bash \S+\/scripts\/build-image\.sh$/);
+        const record = resources.find(r => r.urn.endsWith("::image-build-description"));
+        assert.equal(record?.type, "command:local:Command");
+        const env = record?.inputs?.environment as Record<string, string>;
+        assert.deepEqual(JSON.parse(env.RF_IMAGE_PACKAGES!).install, ["rf-hello"]);
+        assert.match(env.RF_IMAGE_CONTAINERFILE!, /^FROM 127\.0\.0\.1:\d+\/fixtures\/fake-rhcos@sha256:/m);
+        assert.ok(record?.dependencies?.includes(build.urn), "the record is written after the build");
+        assert.equal(e2e.buildCount(), 1, "the build ran once");
+    });
+
     it("2. a no-op preview plans nothing and a second up builds nothing", async () => {
         assert.deepEqual(plannedChanges(await pulumi(["preview", "--json"])), []);
         await pulumi(["up", "--yes"]);
@@ -97,6 +126,21 @@ describe("the stack with an ssh build host (loopback sshd) and the real engine",
     it("2b. the exported state holds no secret in plain text and every command's stdout and stderr as secrets", async () => {
         const commands = await assertStateHoldsNoSecrets(e2e, STACK, [readFileSync(host.keyFile, "utf8").trim()]);
         assert.ok(commands >= 3, `saw ${commands} command resources`);
+    });
+
+    it("2c. a step failing on the host fails the up with upstream's report: the command line (parameters only) and the script's failure line", async () => {
+        e2e.configure({ image: { packages: ["rf-hello", "rf-no-such-package"] } });
+        const res = await e2e.run(["up", "--yes"], { check: false }).finally(() => e2e.configure({}));
+        engineOutput.push(res.stdout, res.stderr);
+        assert.notEqual(res.code, 0, "up fails");
+        const out = res.stdout + res.stderr;
+        // pulumi-command 1.2.1 reports `<ssh exit error>: running "<command>":\n<stdout and stderr>`
+        // (provider/pkg/provider/remote/commandOutputs.go): the parameters are in the command line,
+        // the secrets on stdin are not.
+        assert.match(out, /Process exited with status [1-9]\d*: running \\?"env RF_/, out.slice(-3000));
+        assert.match(out, /rhcos-forge build-image: step \\?"build\\?" failed: /, out.slice(-3000));
+        assert.match(out, /rf-no-such-package/);
+        assert.equal((await e2e.outputs()).image.ref, firstRef, "the stack still points at the last image built");
     });
 
     it("3. destroy stops the mirror and empties the stack", async () => {

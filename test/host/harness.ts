@@ -5,7 +5,7 @@
 // the demo. Everything is torn down by Env.teardown(), which the tests call from after() so it
 // also runs when a test fails.
 
-import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Env, REPO_ROOT, RunOpts, RunResult, addSecret, freePort, killPidFile, run, sh, shq, waitFor } from "../../dev/proc";
 import assert from "node:assert/strict";
@@ -68,6 +68,8 @@ export class BuildHost {
     readonly scriptsDir: string,
     /** The sshd's host key as `ssh-keyscan -p <port> 127.0.0.1` prints it: what a stack pins. */
     readonly hostKeyLine: string,
+    /** The sshd's config file (startBuildHost: Debian's default plus a droplet's settings). */
+    readonly sshdConfig: string,
   ) {}
 
   sshArgs(): string[] {
@@ -142,8 +144,47 @@ export function failureLines(stderr: string): string[] {
   return stderr.split("\n").filter((l) => /^rhcos-forge \S+: step "[^"]+" failed: /.test(l));
 }
 
+/**
+ * Debian's default sshd_config as openssh-server ships it (the package keeps the pristine copy
+ * here; /etc/ssh/sshd_config may carry local edits): `AcceptEnv LANG LC_*`, UsePAM, StrictModes
+ * (the compiled default) and the rest as a stock Debian host runs them.
+ */
+export const DEBIAN_SSHD_CONFIG = "/usr/share/openssh/sshd_config";
+
+/**
+ * What a DigitalOcean CentOS Stream 9 droplet created with an SSH key adds to a stock config, and
+ * only that: root logs in with a key (`PermitRootLogin prohibit-password`, CentOS Stream 9's and
+ * OpenSSH's default, spelled out) and passwords are off (`PasswordAuthentication no`, which
+ * cloud-init writes to sshd_config.d/50-cloud-init.conf for a droplet created with a key; DO's
+ * "I lost the SSH key for my Droplet" page). Nothing about AcceptEnv: RHEL's own list is locale
+ * names only where it has any (LANG, LC_*, LANGUAGE, XMODIFIERS), like Debian's.
+ */
+export const DROPLET_SSHD_SETTINGS = ["PermitRootLogin prohibit-password", "PasswordAuthentication no"] as const;
+
+/** `sshd -T`: the effective settings of a config file, keyword (lower case) to its values in order. */
+export async function effectiveSshdConfig(configFile: string): Promise<Map<string, string[]>> {
+  const res = await run("/usr/sbin/sshd", ["-T", "-f", configFile]);
+  const settings = new Map<string, string[]>();
+  for (const line of res.stdout.split("\n").filter((l) => l.trim() !== "")) {
+    const [key, ...rest] = line.trim().split(" ");
+    settings.set(key!, [...(settings.get(key!) ?? []), rest.join(" ")]);
+  }
+  return settings;
+}
+
+/**
+ * The build host every host and e2e test uses: a stock sshd on a free loopback port. Its config
+ * is the test's own plumbing (port, loopback address, a per-run host key, pid file and
+ * authorized_keys), then DROPLET_SSHD_SETTINGS, then Debian's default file verbatim; sshd takes
+ * the first value of a keyword, and the plumbing sets none the other two do. `sshd -T` must show
+ * AcceptEnv as exactly Debian's (LANG, LC_*): a machine whose sshd_config.d adds names fails here,
+ * not later in a test that would then prove nothing. Its files live under /run, not the Env's /tmp
+ * directory: with the default StrictModes, sshd refuses an authorized_keys file below a
+ * world-writable directory.
+ */
 export async function startBuildHost(env: Env): Promise<BuildHost> {
-  const d = env.mkdir("sshd");
+  const d = mkdtempSync("/run/rf-sshd-");
+  env.onTeardown(() => { if (!process.env.RF_KEEP_TMP) rmSync(d, { recursive: true, force: true }); });
   const hostKey = join(d, "ssh_host_ed25519_key");
   const clientKey = join(d, "client_ed25519");
   // The host key is made the way BuildHost makes a droplet's (components/host/hostKey.ts), so
@@ -164,31 +205,26 @@ export async function startBuildHost(env: Env): Promise<BuildHost> {
   writeFileSync(
     config,
     [
+      "# test plumbing: a free loopback port, this run's keys, its own pid file",
       `Port ${port}`,
       "ListenAddress 127.0.0.1",
       `HostKey ${hostKey}`,
       `PidFile ${join(d, "sshd.pid")}`,
       `AuthorizedKeysFile ${authorized}`,
-      "PermitRootLogin prohibit-password",
-      "PubkeyAuthentication yes",
-      "PasswordAuthentication no",
-      "KbdInteractiveAuthentication no",
-      "UsePAM no",
-      "StrictModes no",
-      "X11Forwarding no",
-      "PrintMotd no",
-      "MaxSessions 20",
-      "MaxStartups 20:30:60",
-      "Subsystem sftp internal-sftp",
-      "",
+      "# a DigitalOcean CentOS Stream 9 droplet created with an SSH key",
+      ...DROPLET_SSHD_SETTINGS,
+      `# ${DEBIAN_SSHD_CONFIG}, Debian's default, verbatim`,
+      readFileSync(DEBIAN_SSHD_CONFIG, "utf8"),
     ].join("\n"),
   );
+  const acceptEnv = (await effectiveSshdConfig(config)).get("acceptenv") ?? [];
+  assert.deepEqual(acceptEnv, ["LANG", "LC_*"], `the test sshd must accept only Debian's default AcceptEnv names; sshd -T -f ${config} shows ${acceptEnv.join(" ")}`);
   mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
   env.daemon("sshd", "/usr/sbin/sshd", ["-D", "-e", "-f", config]);
   // The client pins the host key too: known_hosts holds it before the first connection.
   const hostKeyLine = `[127.0.0.1]:${port} ${readFileSync(`${hostKey}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" ")}`;
   writeFileSync(join(d, "known_hosts"), `${hostKeyLine}\n`);
-  const host = new BuildHost(env, port, clientKey, join(d, "known_hosts"), env.path("remote", "scripts"), hostKeyLine);
+  const host = new BuildHost(env, port, clientKey, join(d, "known_hosts"), env.path("remote", "scripts"), hostKeyLine, config);
   await waitFor("sshd", async () => (await host.ssh("true", { check: false })).code === 0, 20000);
   return host;
 }

@@ -134,7 +134,13 @@ test("host-ready.sh waits for cloud-init, bounded by RF_CLOUD_INIT_TIMEOUT", asy
     `#!/bin/sh\necho "$@" >> ${marker}\n[ "$*" = status ] && { echo "status: \${RF_TEST_CLOUD_INIT_STATUS:-running}"; exit 0; }\nsleep "\${RF_TEST_CLOUD_INIT_SLEEP:-0}"\necho "status: done"\n`,
   );
   chmodSync(join(stub, "cloud-init"), 0o755);
-  const vars = { RF_ROOT: env.path("remote", "ready-ci"), PATH: `${stub}:${SYS_PATH}` };
+  // Installed but not run this boot (no generator file): not waited for, as on a CI machine.
+  const notRun = await host.script("host-ready.sh", { RF_ROOT: env.path("remote", "ready-ci"), PATH: `${stub}:${SYS_PATH}`, RF_CLOUD_INIT_ENABLED: env.path("no-such-enabled") });
+  assert.equal(notRun.code, 0, notRun.stderr);
+  assert.equal(existsSync(marker), false, "waited on a cloud-init that does not run this boot");
+  const enabled = env.path("cloud-init-enabled");
+  writeFileSync(enabled, "");
+  const vars = { RF_ROOT: env.path("remote", "ready-ci"), PATH: `${stub}:${SYS_PATH}`, RF_CLOUD_INIT_ENABLED: enabled };
   const ok = await host.script("host-ready.sh", { ...vars, RF_TEST_CLOUD_INIT_SLEEP: "1" });
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(readFileSync(marker, "utf8").trim(), "status\nstatus --wait");
@@ -150,6 +156,36 @@ test("host-ready.sh waits for cloud-init, bounded by RF_CLOUD_INIT_TIMEOUT", asy
     const idle = await host.script("host-ready.sh", { ...vars, RF_TEST_CLOUD_INIT_STATUS: status, RF_TEST_CLOUD_INIT_SLEEP: "30", RF_CLOUD_INIT_TIMEOUT: "1" });
     assert.equal(idle.code, 0, `${status}: ${idle.stderr}`);
     assert.equal(readFileSync(marker, "utf8").trim(), "status", `${status}: no --wait`);
+  }
+});
+
+test("host-ready.sh with RF_NEED_KVM (image.builder cosa) checks the KVM device first, before waiting on cloud-init", async () => {
+  const stub = env.mkdir("stub-cloud-init-kvm");
+  const marker = env.path("cloud-init-kvm-called");
+  writeFileSync(join(stub, "cloud-init"), `#!/bin/sh\necho "$@" >> ${marker}\necho "status: done"\n`);
+  chmodSync(join(stub, "cloud-init"), 0o755);
+  const enabled = env.path("cloud-init-enabled-kvm");
+  writeFileSync(enabled, "");
+  const vars = { RF_ROOT: env.path("remote", "ready-kvm"), PATH: `${stub}:${SYS_PATH}`, RF_NEED_KVM: "1", RF_CLOUD_INIT_ENABLED: enabled };
+  // A regular file where the device should be: what a VM without nested virtualization lacks.
+  const notDevice = env.path("not-a-kvm-device");
+  writeFileSync(notDevice, "");
+  const refused = await host.script("host-ready.sh", { ...vars, RF_KVM_DEVICE: notDevice });
+  assert.notEqual(refused.code, 0);
+  assert.equal(failureLines(refused.stderr).length, 1);
+  assert.equal(refused.failure?.step, "kvm");
+  assert.match(refused.failure!.why, /rhcos-forge:image\.builder is cosa, which needs KVM/);
+  assert.equal(existsSync(marker), false, "cloud-init was waited on before the KVM check");
+
+  const missing = await host.script("host-ready.sh", { ...vars, RF_KVM_DEVICE: env.path("no-such-kvm") });
+  assert.equal(missing.failure?.step, "kvm");
+
+  // Without RF_NEED_KVM the device is not looked at.
+  const podmanOnly = await host.script("host-ready.sh", { ...vars, RF_NEED_KVM: "0", RF_KVM_DEVICE: notDevice });
+  assert.equal(podmanOnly.code, 0, podmanOnly.stderr);
+  if (existsSync("/dev/kvm")) {
+    const ok = await host.script("host-ready.sh", { ...vars, RF_KVM_DEVICE: "/dev/kvm" });
+    assert.equal(ok.code, 0, ok.stderr);
   }
 });
 

@@ -229,6 +229,6 @@ export const TEST_SECRETS = {
     sshPrivateKey: "-----BEGIN OPENSSH " + "PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-test-only-not-a-real-key\n-----END OPENSSH " + "PRIVATE KEY-----\n",
     registryAuth: JSON.stringify({ auths: { "quay.io": { auth: Buffer.from("robot:s3cr3t-registry-token").toString("base64") } } }),
     mirrorPasswords: JSON.stringify({ "rhel-9-appstream": "s3cr3t-repo-password" }),
-    kubeconfig: "apiVersion: v1\nkind: Config\nclusters: []\nusers: [{name: u, user: {token: s3cr3t-kube-token}}]\n",
+    kubeconfig: "apiVersion: v1\nkind: Config\ncurrent-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: \"https://api.example.com:6443\"}}]\nusers: [{name: u, user: {token: s3cr3t-kube-token}}]\n",
 };
 export const SECRET_VALUES = ["s3cr3t-registry-token", Buffer.from("robot:s3cr3t-registry-token").toString("base64"), "s3cr3t-repo-password", "s3cr3t-kube-token", "test-only-not-a-real-key", MOCK_MIRROR_PASSWORD];

@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import { parseStackConfig } from "../../../components/config/parse";
 import { imageDialect } from "../../../components/config/schema";
 import { DIGEST, JsonTree, asAllConfig, minimalStack, parseProblems, patched, problemsOf } from "../configCases";
+import { TEST_SECRETS } from "../harness";
 
 /** Like rejectsEach, but `expected` is the problem up to the value parseStackConfig appends (", got …"). */
 function rejectsEach(cases: readonly (readonly [string, JsonTree, string])[]): void {
@@ -43,7 +44,7 @@ describe("image.steps and image.stages config", () => {
 
     it("accepts driver-toolkit as a stage base when the stack has a kubeconfig", () => {
         const cfg = patched(minimalStack, c => {
-            c.kubeconfig = "apiVersion: v1\nkind: Config\n";
+            c.kubeconfig = TEST_SECRETS.kubeconfig;
             c.image.stages = [{ name: "kmod", base: "driver-toolkit", steps: [{ run: ["make"] }] }];
             c.image.steps = [{ kernelModules: [{ name: "simple_kmod", stage: "kmod", path: "/build/simple-kmod.ko" }] }];
         });

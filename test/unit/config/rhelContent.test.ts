@@ -5,11 +5,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseStackConfig } from "../../../components/config/parse";
 import { TEST_HOST_KEY, asAllConfig, minimalStack, parseProblems, patched, problemsOf, rejectsEach, type JsonTree } from "../configCases";
+import { TEST_SECRETS } from "../harness";
 
 const pem = (kind: string, body: string) => `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
 const CERT = pem("CERTIFICATE", "MIIcertBodyForConfigTests");
 const KEY = pem("PRIVATE KEY", "MIIkeyBodyForConfigTestsSecret");
-const KUBECONFIG = "apiVersion: v1\nkind: Config\n";
+const KUBECONFIG = TEST_SECRETS.kubeconfig;
 
 const RHEL = { id: "rhel-9-baseos", baseurl: "https://cdn.redhat.com/content/dist/rhel9/9/x86_64/baseos/os/", gpgcheck: false };
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { authorizedKey, fingerprint, generateHostKeyPair, parseHostKeyLine, type PublicHostKey } from "../../../components/host/hostKey";
+import { authorizedKey, fingerprint, generateHostKeyPair, hostKeyVerdict, keyscanType, parseHostKeyLine, type PublicHostKey } from "../../../components/host/hostKey";
 
 function parsed(line: string): PublicHostKey {
     const k = parseHostKeyLine(line);
@@ -56,5 +56,27 @@ describe("host keys", () => {
             assert.equal(typeof got, "string", line);
             assert.match(got as string, why, line);
         }
+    });
+
+    it("accepts the pinned key among those offered, and otherwise names the endpoint, what was offered and the pin by fingerprint", () => {
+        const pinned = parsed(generateHostKeyPair().publicKey);
+        const other = parsed(generateHostKeyPair().publicKey);
+        const rsa = parsed(execFileSync("bash", ["-c", "d=$(mktemp -d) && ssh-keygen -q -t rsa -b 2048 -N '' -f $d/k && cat $d/k.pub && rm -rf $d"], { encoding: "utf8" }));
+        const by = "rhcos-forge:buildHost.hostKey";
+        assert.deepEqual(hostKeyVerdict("h:22", pinned, [rsa, pinned], by), { ok: true });
+        const show = (k: PublicHostKey): string => `${k.type} ${fingerprint(k)}`;
+        assert.deepEqual(hostKeyVerdict("127.0.0.1:2222", pinned, [other], by),
+            { ok: false, message: `host key mismatch for 127.0.0.1:2222: the server offered ${show(other)}, but rhcos-forge:buildHost.hostKey pins ${show(pinned)}` });
+        assert.deepEqual(hostKeyVerdict("[::1]:22", pinned, [rsa], by),
+            { ok: false, message: `host key mismatch for [::1]:22: the server offered no ssh-ed25519 key (only ${show(rsa)}), but rhcos-forge:buildHost.hostKey pins ${show(pinned)}` });
+        const none = hostKeyVerdict("h:22", pinned, [], by);
+        assert.ok(!none.ok && none.message.includes("no host key at all") && none.message.endsWith(`pins ${show(pinned)}`));
+        // Same blob under another type is not the pinned key.
+        assert.equal(hostKeyVerdict("h:22", pinned, [{ type: "ssh-rsa", base64: pinned.base64 }], by).ok, false);
+    });
+
+    it("asks ssh-keyscan for the pinned key's type", () => {
+        assert.deepEqual((["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"] as const).map(keyscanType),
+            ["ed25519", "ecdsa", "ecdsa", "ecdsa", "rsa"]);
     });
 });

@@ -70,3 +70,33 @@ it("marks stdout and stderr of every step secret (additionalSecretOutputs), and 
     assert.match(await valueOf(program.image.ref), /@sha256:[a-f0-9]{64}$/);
     assert.equal(await pulumi.isSecret(program.image.ref), false, "the image ref is not a secret");
 });
+
+it("sends no environment over SSH: no remote command has one, the build's description is a record that runs nothing", () => {
+    // Upstream pulumi-command sends each `environment` entry with an SSH "env" request and fails
+    // the command when sshd refuses it (provider/pkg/provider/remote/commandOutputs.go); a stock
+    // sshd accepts only LANG and LC_*.
+    const remote = registrations.filter(r => r.type === "command:remote:Command");
+    assert.ok(remote.length >= 3);
+    for (const r of remote) assert.equal(r.inputs.environment, undefined, `${r.name} has an environment`);
+    const build = find("command:remote:Command", "image-build");
+    const record = find("command:local:Command", "image-build-description");
+    for (const cmd of ["create", "update", "delete"]) assert.equal(record.inputs[cmd], undefined, `the record has no ${cmd} command`);
+    assert.equal(record.inputs.triggers, undefined, "nothing replaces the record");
+    const env = record.inputs.environment as Record<string, string>;
+    assert.deepEqual(Object.keys(env).sort(), ["RF_IMAGE_BASE", "RF_IMAGE_CONTAINERFILE", "RF_IMAGE_FILES", "RF_IMAGE_PACKAGES", "RF_IMAGE_UNITS"]);
+    assert.deepEqual(JSON.parse(env.RF_IMAGE_PACKAGES!), { install: ["htop"], remove: [], replace: [] });
+    assert.ok(dependsOnTransitively(record, build), "the record is written once the build succeeded");
+    assert.ok(!dependsOnTransitively(build, record));
+    // Non-secret parameters reach the host in the command string (env NAME=value).
+    assert.match(String(build.inputs.create), /^env RF_BASE_IMAGE=\S+ RF_BUILD_ID=rf-[a-f0-9]+ /);
+});
+
+it("checks the pinned host key from this machine before anything connects to the host", () => {
+    const check = find("command:local:Command", "build-host-key-check");
+    const pinned = TEST_HOST_KEY.split(" ").slice(1).join(" ");
+    assert.equal(check.inputs.create,
+        `node --import tsx components/host/hostKeyCheck.ts build.example.com 2222 '${pinned}' 30 rhcos-forge:buildHost.hostKey`);
+    assert.equal(check.parent, find("rhcos-forge:host:BuildHost", "build").urn);
+    // Every remote resource waits for it: the first is the readiness script's copy.
+    for (const r of registrations.filter(x => x.type.startsWith("command:remote:"))) assert.ok(dependsOnTransitively(r, check), `${r.name} waits for the host key check`);
+});

@@ -68,7 +68,7 @@ describe("image description", () => {
         const shown = m.filter(x => x.text !== undefined).length;
         assert.equal(shown, Math.floor(FILES_TEXT_BUDGET / FILE_TEXT_LIMIT));
         assert.ok(m.slice(shown).every(x => x.hidden === "over the preview's text budget"));
-        // Linux refuses one environment string over 128 KiB (MAX_ARG_STRLEN).
+        // Bounded like one environment string (Linux's MAX_ARG_STRLEN, 128 KiB): a readable preview.
         for (const v of Object.values(envOf(many))) assert.ok(Buffer.byteLength(v) < 128 * 1024);
     });
 

@@ -54,7 +54,7 @@ describe("a driver-toolkit stage through the program", () => {
     });
 
     it("shows the toolkit's digest in the build's preview description", () => {
-        const build = find("command:remote:Command", "image-build");
-        assert.ok(JSON.stringify(build.inputs.environment ?? {}).includes(DTK), JSON.stringify(build.inputs.environment));
+        const record = find("command:local:Command", "image-build-description");
+        assert.ok(JSON.stringify(record.inputs.environment ?? {}).includes(DTK), JSON.stringify(record.inputs.environment));
     });
 });

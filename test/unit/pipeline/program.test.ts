@@ -2,11 +2,12 @@
 // and every OpenShift object validated against the CRD schemas of every supported release.
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
+import * as yaml from "js-yaml";
 import { OPENSHIFT_VERSIONS } from "../../../components/openshift/versions";
 import { crdRelease, validateAgainstCrd } from "../crds";
 import { CLUSTER_BASE, MOCK_MIRROR_PASSWORD, SECRET_VALUES, SIG_KEY, SECRET_SIG, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, reads, registrations, valueOf, runProgram, type Program } from "../harness";
@@ -59,6 +60,12 @@ describe("dev stack resource graph", () => {
         for (const rule of fw.inboundRules) assert.deepEqual(rule.sourceAddresses, ["203.0.113.0/24"]);
         const ready = find("command:remote:Command", "build-ready");
         assert.ok(dependsOnTransitively(ready, find("digitalocean:index/volumeAttachment:VolumeAttachment", "build-attach")));
+        // The droplet's key is checked from this machine, through the firewall, before the first dial.
+        const check = find("command:local:Command", "build-host-key-check");
+        assert.ok(dependsOnTransitively(check, find("digitalocean:index/firewall:Firewall", "build-firewall")));
+        for (const r of registrations.filter(x => x.type.startsWith("command:remote:"))) assert.ok(dependsOnTransitively(r, check), `${r.name} waits for the host key check`);
+        const pinned = (find("command:remote:Command", "build-ready").inputs.connection as { hostKey: string }).hostKey;
+        assert.equal(check.inputs.create, `node --import tsx components/host/hostKeyCheck.ts 198.51.100.7 22 '${pinned}' 600 'the key rhcos-forge generated for the droplet (cloud-init ssh_keys)'`);
     });
 
     it("generates the droplet's host key, installs it through cloud-init only as a secret, and pins it in every connection", () => {
@@ -73,7 +80,10 @@ describe("dev stack resource graph", () => {
         const pub = /^ {2}ed25519_public: (ssh-ed25519 \S+)/m.exec(userData)?.[1];
         if (pem === undefined || pub === undefined || !pem.startsWith("-----BEGIN OPENSSH PRIVATE KEY-----\n")) assert.fail(userData.slice(0, 300));
         assert.match(userData, /^ssh_deletekeys: true$/m);
-        assert.match(userData, /^ssh_genkeytypes: \[\]$/m);
+        // cc_ssh generates no key when ssh_keys is given, and ssh_keys holds only the pinned pair.
+        const doc = yaml.load(userData) as { ssh_keys?: Record<string, unknown>; ssh_genkeytypes?: unknown };
+        assert.deepEqual(Object.keys(doc.ssh_keys ?? {}).sort(), ["ed25519_private", "ed25519_public"]);
+        assert.equal(doc.ssh_genkeytypes, undefined, "no ssh_genkeytypes: cc_ssh reads it only without ssh_keys");
         // The private half is the public half's key (ssh-keygen derives one from the other).
         const dir = mkdtempSync(join(tmpdir(), "rf-hostkey-"));
         try {
@@ -92,6 +102,23 @@ describe("dev stack resource graph", () => {
         const everything = JSON.stringify(registrations.map(r => plain(r.raw)));
         for (const line of pem.split("\n").filter(l => l.length > 20 && !l.startsWith("-----"))) {
             assert.ok(!everything.includes(line), "a line of the host's private key is in a plain input");
+        }
+    });
+
+    it("renders droplet user data that cloud-init's own schema accepts (cloud-init schema -c)", () => {
+        const userData = String(find("digitalocean:index/droplet:Droplet", "build-droplet").inputs.userData);
+        const dir = mkdtempSync(join(tmpdir(), "rf-userdata-"));
+        try {
+            const file = join(dir, "user-data");
+            writeFileSync(file, userData, { mode: 0o600 });
+            // Debian's cloud-init (dev/apt-packages.txt); exits 1 and names the key on a schema error.
+            const res = spawnSync("cloud-init", ["schema", "-c", file], { encoding: "utf8" });
+            assert.equal(res.error, undefined, `cloud-init did not run: ${String(res.error)}`);
+            assert.equal(res.status, 0, `cloud-init schema refused the user data:\n${res.stdout}${res.stderr}`);
+            assert.match(res.stdout, /^Valid cloud-config: /m);
+            assert.doesNotMatch(`${res.stdout}${res.stderr}`, /deprecations?:[ \t]*\S/i, "no deprecated key");
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
         }
     });
 

@@ -183,7 +183,7 @@ describe("cosa + release + rollout.method release", () => {
 });
 
 describe("config of these keys", () => {
-    const base = (): JsonTree => JSON.parse(JSON.stringify({ ...stack, kubeconfig: "apiVersion: v1", sshPrivateKey: TEST_SECRETS.sshPrivateKey })) as JsonTree;
+    const base = (): JsonTree => JSON.parse(JSON.stringify({ ...stack, kubeconfig: TEST_SECRETS.kubeconfig, sshPrivateKey: TEST_SECRETS.sshPrivateKey })) as JsonTree;
     const problems = (patch: (c: JsonTree) => void): string[] => parseProblems(patched(base, patch));
     const cases: [string, (c: JsonTree) => void, string][] = [
         ["the stack above", () => undefined, ""],

@@ -72,7 +72,7 @@ describe("staged rollout of the dev stack", () => {
         assert.ok(dependsOnTransitively(release, mc) && dependsOnTransitively(release, pool), "the wait runs before the MachineConfig and the pool go");
         const inputs = release.inputs as { create: string; delete: string; stdin: string };
         assert.equal(inputs.create, "true", "nothing happens on create");
-        assert.equal(inputs.delete, "node --require ts-node/register/transpile-only components/rollout/nodeRelease.ts");
+        assert.equal(inputs.delete, "node --import tsx components/rollout/nodeRelease.ts");
         assert.ok(isSecret(release.raw.stdin), "the request (it holds the kubeconfig) is a secret");
         const request = JSON.parse(inputs.stdin) as Record<string, unknown>;
         assert.deepEqual({ ...request, kubeconfig: "…" }, { pool: "canary", node, kubeconfig: "…", timeoutMs: 5 * 60_000, pollMs: 1 });
@@ -89,7 +89,7 @@ describe("staged rollout of the dev stack", () => {
             assert.ok(dependsOnTransitively(find(MC, `rollout-${name}-machineconfig`), revert), `${name}: the MachineConfig is deleted before the wait`);
             assert.ok(dependsOnTransitively(revert, find(type, `rollout-${name}-pool`)), `${name}: the pool goes after the wait`);
             const inputs = revert.inputs as { create: string; delete: string; stdin: string };
-            assert.equal(inputs.delete, "node --require ts-node/register/transpile-only components/rollout/poolRevert.ts");
+            assert.equal(inputs.delete, "node --import tsx components/rollout/poolRevert.ts");
             assert.ok(isSecret(revert.raw.stdin), "the request (it holds the kubeconfig) is a secret");
             assert.deepEqual({ ...(JSON.parse(inputs.stdin) as Record<string, unknown>), kubeconfig: "…" },
                 { pool: name, machineConfigs: [`99-${name}-rhcos-forge-os-image`], kubeconfig: "…", timeoutMs: 5 * 60_000, pollMs: 1 });

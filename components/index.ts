@@ -1,0 +1,43 @@
+// rhcos-forge as a component library: what another Pulumi program imports (`import * as forge
+// from "rhcos-forge"`). The stack program (../index.ts) is one user of it: it parses the stack
+// config and hands typed values to buildPipeline, which wires these components.
+//
+// The stages, in pipeline order:
+//   BuildHost      (host/)    a DigitalOcean droplet, an existing SSH host, or this machine
+//   RepoMirror     (mirror/)  RPM repos mirrored on the build host and served to builds
+//   LayeredImage   (image/)   Containerfile FROM the base by digest, built and pushed: a digest
+//   CosaBuild      (image/)   a full OS build with coreos-assembler instead
+//   ReleaseImage   (release/) a custom release payload carrying the image
+//   OsImageRollout (rollout/) MachineConfigs / MachineOSConfigs per pool, canary first
+//   ReleaseRollout (rollout/) a ClusterVersion update to the custom release
+
+// The whole pipeline from one typed config (what the stack program runs).
+export { buildPipeline, type PipelineDeps, type StackOutputs } from "./pipeline";
+export { parseStackConfig, ConfigError } from "./config/parse";
+export { type StackConfig, type BuildHostConfig, type MirrorConfig, type ImageConfig, type RolloutConfig, type PoolConfig, type ClusterConfig, type CosaConfig, type ReleaseConfig, stackConfigSchema } from "./config/schema";
+
+// Build host and the steps that run on it.
+export { BuildHost, type BuildHostArgs, type HostFacts } from "./host/buildHost";
+export { type HostHandle, type BuildHostProvider } from "./host/step";
+
+// RPM mirror.
+export { RepoMirror, type RepoMirrorArgs } from "./mirror/repoMirror";
+
+// Images.
+export { LayeredImage, type LayeredImageArgs } from "./image/layeredImage";
+export { CosaBuild, type CosaBuildArgs } from "./image/cosaBuild";
+export { ClusterBaseImage, type ClusterBaseImageArgs } from "./image/clusterBaseImage";
+export { DriverToolkitImage, type DriverToolkitImageArgs } from "./image/driverToolkit";
+export { ImageSignature, type ImageSignatureArgs } from "./image/imageSignature";
+export { ImageSbom, type ImageSbomArgs } from "./image/imageSbom";
+export { ImageRetention, type ImageRetentionArgs, RegistryCleanup, type RegistryCleanupArgs } from "./image/imageRetention";
+export { type ImageSpec, renderContainerfile, renderOnClusterContainerfile } from "./image/containerfile";
+
+// Release payloads.
+export { ReleaseImage, type ReleaseImageArgs } from "./release/releaseImage";
+
+// Rollout to the cluster.
+export { OsImageRollout, type OsImageRolloutArgs, type OnClusterArgs, type OnClusterContentArgs, type RolloutWaitArgs, type PoolRollout } from "./rollout/osImageRollout";
+export { ReleaseRollout, type ReleaseRolloutArgs } from "./rollout/releaseRollout";
+export { ImageTrustPolicy, type ImageTrustPolicyArgs } from "./rollout/imageTrustPolicy";
+export { liveClusterAccess, type ClusterAccess } from "./rollout/kubeApi";

@@ -1,0 +1,76 @@
+// Values each key accepts on its own but the cluster or the rollout would refuse later (issue 22):
+// a kubeconfig that is no kubeconfig, a worker pool listed before its canary. Each is a config
+// error naming the key; a secret's value is never echoed.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { kubeconfigProblem } from "../../../components/config/kubeconfig";
+import { minimalStack, parseProblems, patched, problemsOf } from "../configCases";
+import { TEST_SECRETS } from "../harness";
+
+/** A stack that applies to a cluster (no renderTo), with the given kubeconfig text. */
+const applied = (kubeconfig: string, context?: string) => patched(minimalStack, c => {
+    c.cluster = context === undefined ? {} : { context };
+    c.kubeconfig = kubeconfig;
+});
+
+const KUBECONFIG = (over: { current?: string; server?: string; user?: string } = {}) => [
+    "apiVersion: v1",
+    "kind: Config",
+    `current-context: ${over.current ?? "admin"}`,
+    "contexts:",
+    "- name: admin",
+    "  context: {cluster: prod, user: admin}",
+    "clusters:",
+    "- name: prod",
+    `  cluster: {server: "${over.server ?? "https://api.prod.example.com:6443"}"}`,
+    "users:",
+    "- name: admin",
+    `  user: ${over.user ?? "{token: sha256~s3cr3t-odd-token}"}`,
+    "",
+].join("\n");
+
+describe("rhcos-forge:kubeconfig is checked as a kubeconfig before any resource", () => {
+    it("accepts a complete kubeconfig, and the unit tests' own", () => {
+        assert.deepEqual(parseProblems(applied(KUBECONFIG())), []);
+        assert.deepEqual(parseProblems(applied(TEST_SECRETS.kubeconfig)), []);
+        assert.equal(kubeconfigProblem(KUBECONFIG({ user: "{exec: {command: oc, apiVersion: client.authentication.k8s.io/v1}}" }), undefined), undefined);
+    });
+
+    const cases: [string, string, string | undefined, RegExp][] = [
+        ["a plain string", "not-a-kubeconfig", undefined, /^rhcos-forge:kubeconfig must be a kubeconfig file .* is not a YAML map; set it from the file/],
+        ["text that is not YAML", "clusters: [\n  - : :\n\t", undefined, /^rhcos-forge:kubeconfig must be a kubeconfig file \(YAML\), but it does not parse as YAML/],
+        ["a kubeconfig without current-context or cluster.context", KUBECONFIG().replace(/^current-context:.*$/m, ""), undefined, /^rhcos-forge:kubeconfig has no current-context; set rhcos-forge:cluster\.context/],
+        ["a current-context naming no context", KUBECONFIG({ current: "gone" }), undefined, /^rhcos-forge:kubeconfig names context "gone", but the kubeconfig has no context named "gone" \(its contexts: "admin"\)/],
+        ["a cluster.context naming no context", KUBECONFIG(), "staging", /^rhcos-forge:cluster\.context names context "staging", but the kubeconfig has no context named "staging" \(its contexts: "admin"\), got "staging"/],
+        ["a cluster without a server", KUBECONFIG({ server: "" }), undefined, /^rhcos-forge:kubeconfig cluster "prod" \(context "admin"\) has no server URL/],
+        ["a user without credentials", KUBECONFIG({ user: "{}" }), undefined, /^rhcos-forge:kubeconfig user "admin" \(context "admin"\) has no credentials/],
+        ["an auth-provider user", KUBECONFIG({ user: "{auth-provider: {name: gcp}}" }), undefined, /^rhcos-forge:kubeconfig user "admin" uses an auth-provider plugin/],
+    ];
+    for (const [what, text, context, expected] of cases) {
+        it(`refuses ${what}, naming the key and never the value`, () => {
+            const problems = problemsOf(applied(text, context));
+            assert.equal(problems.length, 1, problems.join("\n"));
+            assert.match(problems[0], expected);
+            assert.ok(!problems[0].includes("s3cr3t"), problems[0]);
+            if (context === undefined) assert.match(problems[0], /got a secret value$/);
+        });
+    }
+});
+
+describe("rhcos-forge:rollout.pools: worker comes after every custom pool", () => {
+    it("refuses worker listed before the canary, naming both", () => {
+        const problems = problemsOf(patched(minimalStack, c => {
+            c.rollout.pools = [{ name: "worker" }, { name: "canary", nodes: ["worker-0"] }, { name: "gpu", nodes: ["worker-5"] }];
+        }));
+        assert.equal(problems.length, 1, problems.join("\n"));
+        assert.match(problems[0], /^rhcos-forge:rollout\.pools\[0\]\.name is worker, listed before the custom pools canary \(rollout\.pools\[1\]\), gpu \(rollout\.pools\[2\]\): .*list worker after every custom pool, got "worker"$/);
+    });
+
+    it("accepts custom pools first, worker last, and master anywhere", () => {
+        assert.deepEqual(parseProblems(patched(minimalStack, c => {
+            c.rollout.allowMaster = true;
+            c.rollout.pools = [{ name: "canary", nodes: ["worker-0"] }, { name: "worker" }, { name: "master" }];
+        })), []);
+        assert.deepEqual(parseProblems(patched(minimalStack, c => { c.rollout.pools = [{ name: "canary", nodes: ["worker-0"] }]; })), []);
+    });
+});
