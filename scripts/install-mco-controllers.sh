@@ -118,6 +118,16 @@ cached() {
 	for c in "${CRDS[@]}"; do [[ -f "$OUT_DIR/crds/$(basename "$c")" ]] || return 1; done
 }
 
+# --check is cached too: go vet of the tree takes minutes, and its verdict depends only on the
+# key above (tarball, main.go, recipe) and main_test.go.
+CHECKED=$OUT_DIR/checked
+TEST_SHA=none
+[[ -f "$MAIN_TEST_GO" ]] && TEST_SHA=$(sha_of "$MAIN_TEST_GO")
+if [[ $FORCE == 0 && $CHECK == 1 && -f "$CHECKED" && "$(cat "$CHECKED")" == "$TEST_SHA" ]]; then
+	log "go vet and go test of cmd/rf-mco-controllers passed before for this main.go and main_test.go (cached; --force runs them again)"
+	exit 0
+fi
+
 if [[ $FORCE == 0 && $CHECK == 0 ]] && cached; then
 	log "machine-config-operator $(cat "$STAMP") controllers are cached ($OUT_DIR)"
 	emit
@@ -163,6 +173,8 @@ if [[ $CHECK == 1 ]]; then
 	log "go vet and go test of cmd/rf-mco-controllers"
 	(cd "$tree" && go vet ./cmd/rf-mco-controllers && go test ./cmd/rf-mco-controllers) || die "go vet / go test failed"
 	log "go vet and go test passed"
+	mkdir -p "$OUT_DIR"
+	printf '%s\n' "$TEST_SHA" >"$CHECKED"
 	exit 0
 fi
 
