@@ -63,10 +63,18 @@ interface Crd extends KubeObject {
 
 /** Installs every CRD of the release and waits until the API serves each. */
 export async function installCrds(client: KubeClient, release: string): Promise<Record<string, string[]>> {
-    const dir = join(CRD_ROOT, release);
+    return installCrdDir(client, join(CRD_ROOT, release));
+}
+
+/**
+ * Installs the CRD manifests of a directory (those already there are left alone with
+ * `skipExisting`) and waits until the API serves each; returns name → served versions.
+ */
+export async function installCrdDir(client: KubeClient, dir: string, opts: { readonly skipExisting?: boolean } = {}): Promise<Record<string, string[]>> {
     const crds: Record<string, string[]> = {};
     for (const file of readdirSync(dir).filter(f => f.endsWith(".yaml")).sort()) {
         const crd = yaml.load(readFileSync(join(dir, file), "utf8")) as Crd;
+        if (opts.skipExisting && await client.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`) !== undefined) continue;
         await client.create("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
         crds[crd.metadata.name] = crd.spec.versions.filter(v => v.served).map(v => v.name);
     }
