@@ -2,6 +2,7 @@
 // every bad key (its full `rhcos-forge:` name), the value given (never a secret's) and what is
 // expected. index.ts calls parseStackConfig before any resource is registered.
 import { z } from "zod";
+import { ParsedStack } from "./checked";
 import { NAMESPACE, StackConfig, stackConfigSchema } from "./schema";
 
 /** Keys whose values are secrets: never echoed in errors, always wrapped in pulumi.secret. */
@@ -92,9 +93,11 @@ function countValues(value: unknown, limit: number): number {
 
 /**
  * Turns the raw `rhcos-forge:*` config map (as `pulumi.runtime.allConfig()` returns it: strings,
- * objects as JSON text) into typed config, or throws a ConfigError naming every bad key.
+ * objects as JSON text) into typed config, or throws a ConfigError naming every bad key. The
+ * result is typed with what the cross-field checks guarantee (./checked.ts), so the pipeline
+ * does not check again what this already refused.
  */
-export function parseStackConfig(allConfig: Record<string, string>): StackConfig {
+export function parseStackConfig(allConfig: Record<string, string>): ParsedStack {
     const raw: Record<string, unknown> = {};
     const problems: string[] = [];
     for (const [fullKey, text] of Object.entries(allConfig)) {
@@ -130,6 +133,7 @@ export function parseStackConfig(allConfig: Record<string, string>): StackConfig
             .flatMap(i => formatIssue(i, raw))) problems.push(line);
     }
     if (problems.length > 0) throw new ConfigError(problems);
-    return (result as z.SafeParseSuccess<StackConfig>).data;
+    // stackConfigSchema's superRefine refused every stack that is not one of ParsedStack's members.
+    return (result as z.SafeParseSuccess<StackConfig>).data as ParsedStack;
 }
 
