@@ -587,9 +587,6 @@ function checkPoolOrder(names: readonly string[], issue: (path: (string | number
         `is worker, listed before the custom pool${later.length > 1 ? "s" : ""} ${list}: pools roll in list order and a custom pool's nodes are worker nodes until labelled, so every node would get the image at the worker stage and the canary would protect nothing; list worker after every custom pool`);
 }
 
-/** The user of the mirror's HTTP basic auth; the password is the secret. */
-export const MIRROR_USER = "rhcos-forge";
-
 /**
  * The address the mirror's server binds: mirror.bind, else the address builds reach it at
  * (mirror.buildAddress, else the provider's: an ssh host's address, 127.0.0.1 for local); an IP
