@@ -19,7 +19,7 @@ import { OPENSHIFT_VERSIONS, OpenShiftVersion } from "../openshift/versions";
 import { kubeconfigProblem } from "./kubeconfig";
 import { checkRhelContent, repoContentFields, rhelSecrets } from "./rhelContent";
 import { checkRetention, checkSigning, retentionSchema, signingSchema, signingSecrets } from "./signing";
-import { parseHostKeyLine } from "../host/hostKey";
+import { parseHostKeyLine } from "../ssh/hostKey";
 
 export const NAMESPACE = "rhcos-forge";
 

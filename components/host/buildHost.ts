@@ -5,7 +5,7 @@ import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { contentHash, nodeProgramCommand } from "../shell";
-import { HostKeyPair, authorizedKey, parseHostKeyLine } from "./hostKey";
+import { HostKeyPair, authorizedKey, parseHostKeyLine } from "../ssh/hostKey";
 import { HostHandle, SECRET_OUTPUTS, scriptStep, scriptText } from "./step";
 import { renderSubscriptionBundle } from "./subscription";
 
