@@ -116,7 +116,7 @@ export interface ImagePolicyMachineConfig {
 const dataUrl = (text: string): string => `data:text/plain;charset=utf-8;base64,${Buffer.from(text, "utf8").toString("base64")}`;
 
 /**
- * The pool's MachineConfig carrying `files` (image/signing.ts renderNodePolicy: the same files the
+ * The pool's MachineConfig carrying `files` (sigstore/signing.ts renderNodePolicy: the same files the
  * host tests verify with). Ignition 3.2.0: the MCO of 4.16 and later parses 3.1–3.4 and converts
  * (pkg/controller/common/helpers.go ParseAndConvertConfig).
  */
