@@ -16,6 +16,7 @@
 // is the default, and the MachineConfig at the end of this file only a fallback for clusters
 // without the API, built so that it never overrides what the MCO renders.
 import { createHash } from "crypto";
+import { MACHINE_CONFIG_KIND, MCO_API, ROLE_LABEL, managedLabels } from "./names";
 
 export type ClusterImagePolicyApi = "config.openshift.io/v1" | "config.openshift.io/v1alpha1";
 
@@ -70,7 +71,7 @@ export function renderClusterImagePolicy(openshiftVersion: string, repository: s
     return {
         apiVersion: clusterImagePolicyApi(openshiftVersion),
         kind: "ClusterImagePolicy",
-        metadata: { name: clusterImagePolicyName(repository), labels: { "app.kubernetes.io/managed-by": "rhcos-forge" } },
+        metadata: { name: clusterImagePolicyName(repository), labels: managedLabels() },
         spec: {
             scopes: [repository],
             policy: {
@@ -107,8 +108,8 @@ export function registriesDropInPath(repository: string): string {
 }
 
 export interface ImagePolicyMachineConfig {
-    apiVersion: "machineconfiguration.openshift.io/v1";
-    kind: "MachineConfig";
+    apiVersion: typeof MCO_API;
+    kind: typeof MACHINE_CONFIG_KIND;
     metadata: { name: string; labels: Record<string, string> };
     spec: { config: { ignition: { version: string }; storage: { files: { path: string; mode: number; overwrite: boolean; contents: { source: string } }[] } } };
 }
@@ -122,11 +123,11 @@ const dataUrl = (text: string): string => `data:text/plain;charset=utf-8;base64,
  */
 export function renderImagePolicyMachineConfig(pool: string, repository: string, files: { policyJson: string; registriesD: string }): ImagePolicyMachineConfig {
     return {
-        apiVersion: "machineconfiguration.openshift.io/v1",
-        kind: "MachineConfig",
+        apiVersion: MCO_API,
+        kind: MACHINE_CONFIG_KIND,
         metadata: {
             name: imagePolicyMachineConfigName(pool),
-            labels: { "machineconfiguration.openshift.io/role": pool, "app.kubernetes.io/managed-by": "rhcos-forge" },
+            labels: { [ROLE_LABEL]: pool, ...managedLabels() },
         },
         spec: {
             config: {
