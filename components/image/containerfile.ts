@@ -4,6 +4,7 @@
 // changes through rpm-ostree, and `ostree container commit` closing every RUN so /var and /tmp
 // content is cleaned and the layer stays a valid ostree commit. image.steps, image.stages and the
 // dnf dialect are rendered by ./steps.ts.
+import { b64 } from "../bundle";
 import { MirrorRepo, mirrorSectionId } from "../mirror/repoFiles";
 import { shellQuote } from "../shell";
 import {
@@ -124,8 +125,7 @@ export function renderOnClusterContainerfile(spec: OnClusterImageSpec): string {
     for (const f of [...spec.files].sort((a, b) => a.path.localeCompare(b.path))) {
         // No build context on the cluster: the schema refuses `source` files with machineosconfig.
         if (f.content === undefined) throw new Error(`image file ${f.path} comes from the repository (source), which an on-cluster build cannot receive`);
-        const b64 = Buffer.from(f.content, "utf8").toString("base64");
-        steps.push(`printf '%s' ${shellQuote(b64)} | base64 -d | install -D -m ${f.mode ?? "0644"} /dev/stdin ${shellQuote(f.path)}`);
+        steps.push(`printf '%s' ${shellQuote(b64(f.content))} | base64 -d | install -D -m ${f.mode ?? "0644"} /dev/stdin ${shellQuote(f.path)}`);
     }
     if (spec.remove.length > 0) steps.push(`rpm-ostree override remove ${spec.remove.map(shellQuote).join(" ")}`);
     const names = spec.replace.filter(r => !isUrl(r));
