@@ -31,6 +31,8 @@ set -euo pipefail
 RF_SCRIPT="prune-images"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib-registry.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib-registry.sh"
 umask 077
 
 RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
@@ -60,27 +62,7 @@ rf_work_dir
 
 # ---------------------------------------------------------------- unpack
 rf_step "unpack"
-authfile=""
-lineno=0
-while IFS=' ' read -r kind f1 extra || [ -n "$kind" ]; do
-  lineno=$((lineno + 1))
-  if [ "$lineno" = 1 ]; then
-    [ "$kind" = "rhcos-forge-bundle" ] || rf_fail "unpack" "stdin is not a rhcos-forge bundle v1"
-    continue
-  fi
-  [ -n "$kind" ] || continue
-  case "$kind" in
-    authfile)
-      authfile="$work/auth.json"
-      rf_unpack_authfile "$lineno" "$authfile" "${f1:-}" "${extra:-}"
-      ;;
-    *) rf_fail "unpack" "bundle line $lineno: unknown entry '$kind'" ;;
-  esac
-done
-auth_opt=()
-[ -z "$authfile" ] || auth_opt=(--authfile "$authfile")
-secrets="$work/secrets"
-rf_auth_secrets "$authfile" "$secrets"
+rf_read_auth_bundle
 
 # ---------------------------------------------------------------- ours
 rf_step "ours"

@@ -32,6 +32,8 @@ set -euo pipefail
 RF_SCRIPT="sign-image"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib-registry.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib-registry.sh"
 umask 077
 
 RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
@@ -53,29 +55,23 @@ rf_work_dir
 
 # ---------------------------------------------------------------- unpack
 rf_step "unpack"
-bundle="$work/bundle"
-cat > "$bundle" || rf_fail "unpack" "could not read the bundle from stdin"
-[ "$(head -n 1 "$bundle")" = "rhcos-forge-bundle v1" ] \
-  || rf_fail "unpack" "stdin is not a rhcos-forge bundle v1 (first line must be 'rhcos-forge-bundle v1')"
 key="$work/signing.key"
 pub="$work/signing.pub"
 authfile=""
-lineno=0
-while IFS=' ' read -r kind f1 extra || [ -n "$kind" ]; do
-  lineno=$((lineno + 1))
-  [ "$lineno" -gt 1 ] || continue
-  [ -n "$kind" ] || continue
+on_entry() {
+  local lineno="$1" kind="$2"
+  shift 2
   case "$kind" in
-    signingkey) rf_unpack_secret_file "$lineno" signingkey "$key" "${f1:-}" "${extra:-}" ;;
-    publickey) rf_unpack_secret_file "$lineno" publickey "$pub" "${f1:-}" "${extra:-}" ;;
+    signingkey) rf_unpack_secret_file "$lineno" signingkey "$key" "$@" ;;
+    publickey) rf_unpack_secret_file "$lineno" publickey "$pub" "$@" ;;
     authfile)
       authfile="$work/auth.json"
-      rf_unpack_authfile "$lineno" "$authfile" "${f1:-}" "${extra:-}"
+      rf_unpack_authfile "$lineno" "$authfile" "$@"
       ;;
     *) rf_fail "unpack" "bundle line $lineno: unknown entry '$kind'" ;;
   esac
-done < "$bundle"
-rm -f "$bundle"
+}
+rf_read_bundle bundle on_entry
 [ -s "$key" ] || rf_fail "unpack" "the bundle has no signingkey entry"
 [ -s "$pub" ] || rf_fail "unpack" "the bundle has no publickey entry"
 openssl pkey -pubin -in "$pub" -noout 2> "$work/pub.log" \
