@@ -36,19 +36,10 @@
 # there through its subject. Query and document are lib.sh's rf_rpm_list and rf_sbom_push, which
 # sbom-image.sh shares for images built elsewhere (cosa).
 set -euo pipefail
-RF_SCRIPT="build-image"
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=lib-sbom.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib-sbom.sh"
-umask 022
-
-RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
-RF_BUILD_ID="${RF_BUILD_ID:-}"
-RF_IMAGE_REPO="${RF_IMAGE_REPO:-}"
-RF_BASE_IMAGE="${RF_BASE_IMAGE:-}"
-RF_PODMAN_BUILD_ARGS="${RF_PODMAN_BUILD_ARGS:-}"
-RF_TLS_VERIFY="${RF_TLS_VERIFY:-true}"
+rf_init 022 RF_ROOT=/var/lib/rhcos-forge RF_BUILD_ID= RF_IMAGE_REPO= RF_BASE_IMAGE= RF_PODMAN_BUILD_ARGS= \
+  RF_TLS_VERIFY=true
 
 # ---------------------------------------------------------------- arguments
 rf_step "arguments"

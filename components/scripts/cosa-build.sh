@@ -37,26 +37,13 @@
 #    "name":…,"path":"artifacts/<build id>/<file>","sha256":…,"size":N}],
 #    "ran":["fetch","build",…]}
 set -euo pipefail
-RF_SCRIPT="cosa-build"
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=lib-registry.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib-registry.sh"
-umask 022
-
+rf_init 022 RF_ROOT=/var/lib/rhcos-forge RF_COSA_CONTAINER= RF_COSA_CONFIG_URL= RF_COSA_BRANCH= \
+  RF_COSA_COMMIT= RF_COSA_VARIANT= RF_IMAGE_REPO= RF_COSA_ARTIFACTS= RF_KVM_DEVICE=/dev/kvm RF_TLS_VERIFY=true
 RF_STAMP_VERSION="cosa-build v1"
-RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
-RF_COSA_CONTAINER="${RF_COSA_CONTAINER:-}"
 RF_COSA_DIR="${RF_COSA_DIR:-$RF_ROOT/cosa}"
-RF_COSA_CONFIG_URL="${RF_COSA_CONFIG_URL:-}"
-RF_COSA_BRANCH="${RF_COSA_BRANCH:-}"
-RF_COSA_COMMIT="${RF_COSA_COMMIT:-}"
-RF_COSA_VARIANT="${RF_COSA_VARIANT:-}"
-RF_IMAGE_REPO="${RF_IMAGE_REPO:-}"
-RF_COSA_ARTIFACTS="${RF_COSA_ARTIFACTS:-}"
 RF_ARTIFACTS_DIR="${RF_ARTIFACTS_DIR:-$RF_ROOT/mirror/artifacts}"
-RF_KVM_DEVICE="${RF_KVM_DEVICE:-/dev/kvm}"
-RF_TLS_VERIFY="${RF_TLS_VERIFY:-true}"
 
 CONTAINER_AUTHFILE="/run/rhcos-forge/auth.json"
 REPO_FILE_NAME="rhcos-forge-mirror.repo"

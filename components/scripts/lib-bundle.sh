@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# rhcos-forge stdin bundle reader: the host side of components/bundle.ts. Sourced after lib.sh by
-# every script that reads a bundle:
+# rhcos-forge stdin bundle reader: the host side of components/bundle.ts. Sourced (it sources
+# lib.sh) by every script that reads a bundle:
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib-bundle.sh"
 #
 # A bundle is how a step's files and secrets reach the host without a command line:
@@ -9,6 +9,8 @@
 # shellcheck shell=bash
 
 set -Eeuo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # rf_read_bundle <format> <handler> [optional]: reads the bundle on stdin, fails step "unpack"
 # unless its first line is "rhcos-forge-<format> v1", and calls

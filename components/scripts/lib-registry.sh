@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # rhcos-forge registry helpers: the credentials of a containers auth.json, a short reason from a
-# registry tool's output, the registry-auth bundle, OCI blobs. Sourced after lib.sh by the scripts
-# that talk to a registry:
+# registry tool's output, the registry-auth bundle, OCI blobs. Sourced (it sources lib-bundle.sh
+# and lib.sh) by the scripts that talk to a registry:
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib-registry.sh"
 # shellcheck shell=bash
 
@@ -45,6 +45,17 @@ rf_oci_add_blob() {
   printf 'sha256:%s %s\n' "$h" "$(stat -c %s "$2")"
 }
 
+
+# rf_split_digest_ref <NAME> <value>: an image pinned by digest, <repo>@sha256:<64 hex>, whose
+# repository has no tag; sets repo and digest, or fails step "arguments" naming the variable.
+# shellcheck disable=SC2034 # repo and digest are the caller's
+rf_split_digest_ref() {
+  [[ "$2" =~ ^([A-Za-z0-9][A-Za-z0-9._:/-]*)@(sha256:[0-9a-f]{64})$ ]] \
+    || rf_fail "arguments" "$1 must be repo@sha256:<64 hex>, got: '$2'"
+  repo="${BASH_REMATCH[1]}"
+  digest="${BASH_REMATCH[2]}"
+  [[ "${repo##*/}" != *:* ]] || rf_fail "arguments" "$1 must name a repository without a tag, got: '$2'"
+}
 
 # rf__auth_entry <lineno> <kind> <field...>: the one entry of a registry-auth bundle.
 # shellcheck disable=SC2154 # work is the caller's (rf_work_dir)

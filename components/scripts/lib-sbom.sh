@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# rhcos-forge RPMs and SBOM of an image. Sourced after lib.sh by build-image.sh and sbom-image.sh:
+# rhcos-forge RPMs and SBOM of an image. Sourced (with lib-registry.sh, lib-bundle.sh and
+# lib.sh) by build-image.sh and sbom-image.sh:
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib-sbom.sh"
 # shellcheck shell=bash
 

@@ -160,6 +160,19 @@ rf_need() {
   fi
 }
 
+# rf_init <umask|-> [NAME=default...]: how every script starts: its umask ("-": the caller's),
+# then each RF_* input it takes, set to its default where the caller left it unset or empty
+# (`${NAME:-default}`).
+rf_init() {
+  local kv name
+  [ "$1" = - ] || umask "$1"
+  shift
+  for kv in "$@"; do
+    name="${kv%%=*}"
+    [ -n "${!name:-}" ] || printf -v "$name" '%s' "${kv#*=}"
+  done
+}
+
 # ---------------------------------------------------------------- input validators
 # Every script checks its RF_* inputs with these before acting: a malformed value fails step
 # "arguments" with the script's own error line, naming the variable (the value is shown

@@ -28,19 +28,10 @@
 # stdout (last line):
 #   {"kept":["sha256:…",…],"deleted":["sha256:…",…],"refused":["sha256:…",…],"warnings":["…",…]}
 set -euo pipefail
-RF_SCRIPT="prune-images"
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=lib-registry.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib-registry.sh"
-umask 077
-
-RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
-RF_IMAGE_REPO="${RF_IMAGE_REPO:-}"
-RF_KEEP="${RF_KEEP:-5}"
-RF_PROTECT="${RF_PROTECT:-}"
+rf_init 077 RF_ROOT=/var/lib/rhcos-forge RF_IMAGE_REPO= RF_KEEP=5 RF_PROTECT= RF_MODE=prune
 RF_TLS_VERIFY="$(rf_bool "${RF_TLS_VERIFY:-true}")"
-RF_MODE="${RF_MODE:-prune}"
 
 # ---------------------------------------------------------------- arguments
 rf_step "arguments"

@@ -15,12 +15,9 @@
 #
 # stdout: {"dir":"<dir>","files":<n>,"changed":true|false}
 set -euo pipefail
-RF_SCRIPT="put-files"
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=lib-bundle.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib-bundle.sh"
-umask 077
+rf_init 077
 
 rf_step "arguments"
 [ "$#" -eq 1 ] || rf_fail "arguments" "usage: put-files.sh <dir>"

@@ -29,21 +29,10 @@
 # stdout (last line, also $RF_ROOT/releases/$RF_RELEASE_ID/result.json):
 #   {"ref":"<repo>@sha256:…","digest":"sha256:…","tag":"<repo>:<id>","version":"…","from":"…"}
 set -euo pipefail
-RF_SCRIPT="release-new"
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=lib-registry.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib-registry.sh"
-umask 022
-
-RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
-RF_FROM_RELEASE="${RF_FROM_RELEASE:-}"
-RF_RELEASE_REPO="${RF_RELEASE_REPO:-}"
-RF_RELEASE_ID="${RF_RELEASE_ID:-}"
-RF_RELEASE_NAME="${RF_RELEASE_NAME:-}"
-RF_OVERRIDES="${RF_OVERRIDES:-}"
-RF_OS_COMPONENT="${RF_OS_COMPONENT:-}"
-RF_TLS_VERIFY="${RF_TLS_VERIFY:-true}"
+rf_init 022 RF_ROOT=/var/lib/rhcos-forge RF_FROM_RELEASE= RF_RELEASE_REPO= RF_RELEASE_ID= RF_RELEASE_NAME= \
+  RF_OVERRIDES= RF_OS_COMPONENT= RF_TLS_VERIFY=true
 
 digest_re='^[A-Za-z0-9][A-Za-z0-9._:/-]*@sha256:[0-9a-f]{64}$'
 

@@ -28,16 +28,9 @@
 #
 # stdout: {"registered":true|false,"changed":true|false}
 set -euo pipefail
-RF_SCRIPT="rhsm-register"
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=lib-bundle.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib-bundle.sh"
-umask 077
-
-RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
-RF_RHSM_ACTION="${RF_RHSM_ACTION:-register}"
-RF_RHSM_CLI="${RF_RHSM_CLI:-/usr/sbin/subscription-manager}"
+rf_init 077 RF_ROOT=/var/lib/rhcos-forge RF_RHSM_ACTION=register RF_RHSM_CLI=/usr/sbin/subscription-manager
 
 rf_step "arguments"
 rf_require_path RF_ROOT "$RF_ROOT"

@@ -21,26 +21,14 @@
 # stdout (last line, also $RF_ROOT/sboms/<image hex>.json):
 #   {"ref":"<repo>@sha256:…","digest":"sha256:…","tag":"<repo>:sha256-<hex>.sbom","packages":<n>}
 set -euo pipefail
-RF_SCRIPT="sbom-image"
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=lib-sbom.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib-sbom.sh"
-umask 077
-
-RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
-RF_IMAGE_REF="${RF_IMAGE_REF:-}"
-RF_SBOM_SOURCE="${RF_SBOM_SOURCE:-}"
-RF_RECORD_BUILD="${RF_RECORD_BUILD:-}"
+rf_init 077 RF_ROOT=/var/lib/rhcos-forge RF_IMAGE_REF= RF_SBOM_SOURCE= RF_RECORD_BUILD=
 RF_TLS_VERIFY="$(rf_bool "${RF_TLS_VERIFY:-true}")"
 
 # ---------------------------------------------------------------- arguments
 rf_step "arguments"
-[[ "$RF_IMAGE_REF" =~ ^([A-Za-z0-9][A-Za-z0-9._:/-]*)@(sha256:[0-9a-f]{64})$ ]] \
-  || rf_fail "arguments" "RF_IMAGE_REF must be repo@sha256:<64 hex>, got: '$RF_IMAGE_REF'"
-repo="${BASH_REMATCH[1]}"
-digest="${BASH_REMATCH[2]}"
-[[ "${repo##*/}" != *:* ]] || rf_fail "arguments" "RF_IMAGE_REF must name a repository without a tag, got: '$RF_IMAGE_REF'"
+rf_split_digest_ref RF_IMAGE_REF "$RF_IMAGE_REF"
 [ -z "$RF_SBOM_SOURCE" ] || [[ "$RF_SBOM_SOURCE" =~ ^[A-Za-z][A-Za-z0-9+.-]*://[^[:space:]@]+(@[^[:space:]@]+)?@[0-9a-f]{7,64}$ ]] \
   || rf_fail "arguments" "RF_SBOM_SOURCE must be <git url>@<commit hex>, got: '$RF_SBOM_SOURCE'"
 [ -z "$RF_RECORD_BUILD" ] || [[ "$RF_RECORD_BUILD" =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$ ]] \

@@ -29,24 +29,14 @@
 #    "signatureDigest":"sha256:…","keySha256":"<hex>","signed":true|false}
 #   signed: false when the digest already carried a signature by this key.
 set -euo pipefail
-RF_SCRIPT="sign-image"
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=lib-registry.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib-registry.sh"
-umask 077
-
-RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
-RF_IMAGE_REF="${RF_IMAGE_REF:-}"
+rf_init 077 RF_ROOT=/var/lib/rhcos-forge RF_IMAGE_REF=
 RF_TLS_VERIFY="$(rf_bool "${RF_TLS_VERIFY:-true}")"
 
 # ---------------------------------------------------------------- arguments
 rf_step "arguments"
-[[ "$RF_IMAGE_REF" =~ ^([A-Za-z0-9][A-Za-z0-9._:/-]*)@(sha256:[0-9a-f]{64})$ ]] \
-  || rf_fail "arguments" "RF_IMAGE_REF must be repo@sha256:<64 hex>, got: '$RF_IMAGE_REF'"
-repo="${BASH_REMATCH[1]}"
-digest="${BASH_REMATCH[2]}"
-[[ "${repo##*/}" != *:* ]] || rf_fail "arguments" "RF_IMAGE_REF must name a repository without a tag, got: '$RF_IMAGE_REF'"
+rf_split_digest_ref RF_IMAGE_REF "$RF_IMAGE_REF"
 rf_need skopeo openssl jq base64 sha256sum
 sig_tag="$repo:${digest/:/-}.sig"
 tls_opt=("--tls-verify=$RF_TLS_VERIFY")
