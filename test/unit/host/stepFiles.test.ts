@@ -12,7 +12,7 @@ const MIRROR_STEP = ["put-files.sh", "repo-mirror.sh", "mirror-stop.sh", "mirror
 const edited = (file: string) => (f: string): string => (f === file ? `${scriptText(f)}\n# an edit\n` : scriptText(f));
 
 it("finds what each step sources from beside it, transitively, and nothing else", () => {
-    assert.deepEqual(stepFiles(MIRROR_STEP), [...MIRROR_STEP, "lib.sh", "lib-bundle.sh"]);
+    assert.deepEqual(stepFiles(MIRROR_STEP), [...MIRROR_STEP, "lib-bundle.sh", "lib.sh"]);
     assert.deepEqual(stepFiles(["build-image.sh"]).sort(), ["build-image.sh", "lib-bundle.sh", "lib-registry.sh", "lib-sbom.sh", "lib.sh"]);
     assert.deepEqual(stepFiles(["sign-image.sh"]).sort(), ["lib-bundle.sh", "lib-registry.sh", "lib.sh", "sign-image.sh"]);
     assert.deepEqual(stepFiles(["host-ready.sh"]), ["host-ready.sh", "lib.sh"]);
