@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { existsSync, lstatSync, readFileSync, readdirSync, statSync, readlinkSync } from "node:fs";
-import { BuildHost, Env, Registry, failureLines, freePort, leakedSecrets, makeBundle, run, type BundleFile, type RemoteResult, resultJson, mirrorEnv, mountPushed, rpmQa, startBuildFixture } from "./harness";
+import { BuildHost, Env, Registry, failureLines, freePort, leakedSecrets, makeBundle, run, type BundleFile, type RemoteResult, resultJson, mirrorEnv, mountPushed, rpmQa, runBuildImage, startBuildFixture } from "./harness";
 import { type Upstream } from "../../dev/upstream";
 import { layeredContainerfile, type BaseImages } from "../../dev/baseImage";
 
@@ -24,7 +24,6 @@ let repoFile: string;
 
 const NODE_REPO_NAME = "rhcos-forge/node";
 const SET = "rhcos-forge-extras";
-const BUILD_ARGS = "--isolation chroot --network host";
 
 function imageRepo(): string {
   return `${reg.host}/${NODE_REPO_NAME}`;
@@ -49,18 +48,7 @@ function buildId(files: BundleFile[], base: string): string {
 
 async function build(files: BundleFile[], base: string, opts: { password?: string; id?: string } = {}): Promise<RemoteResult & { id: string }> {
   const id = opts.id ?? buildId(files, base);
-  const res = await host.script(
-    "build-image.sh",
-    {
-      RF_ROOT: root,
-      RF_BUILD_ID: id,
-      RF_IMAGE_REPO: imageRepo(),
-      RF_BASE_IMAGE: base,
-      RF_PODMAN_BUILD_ARGS: BUILD_ARGS,
-      RF_TLS_VERIFY: "false",
-    },
-    { input: makeBundle(files, reg.authJson(opts.password)) },
-  );
+  const res = await runBuildImage(host, { root, id, repository: imageRepo(), base }, makeBundle(files, reg.authJson(opts.password)));
   return { ...res, id };
 }
 
