@@ -72,15 +72,7 @@ if [[ $FORCE == 0 ]] && cached; then
 fi
 
 mkdir -p "$RF_CACHE_DIR"
-if command -v flock >/dev/null 2>&1; then
-	exec 9>"$RF_CACHE_DIR/.kube-apiserver.lock"
-	flock 9 # another build into the same cache waits here, then finds it cached
-	if [[ $FORCE == 0 ]] && cached; then
-		log "kube-apiserver and kube-controller-manager $VERSION were built by another run ($OUT_DIR)"
-		emit
-		exit 0
-	fi
-fi
+install_after_other_build kube-apiserver "kube-apiserver and kube-controller-manager $VERSION"
 
 command -v go >/dev/null || die "go is not installed (Go 1.24 or newer is needed to build k8s.io/kubernetes $VERSION)"
 export GOTOOLCHAIN=local

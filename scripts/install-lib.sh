@@ -43,6 +43,20 @@ install_args() {
 	done
 }
 
+# install_after_other_build <lock name> <what>: waits (flock) while another run builds into the
+# same cache; when that run left it cached (the caller's `cached`), prints where (the caller's
+# `emit`) and exits 0. Without flock it returns at once.
+install_after_other_build() {
+	command -v flock >/dev/null 2>&1 || return 0
+	exec 9>"$RF_CACHE_DIR/.$1.lock"
+	flock 9
+	if [[ $FORCE == 0 ]] && cached; then
+		log "$2 were built by another run ($OUT_DIR)"
+		emit
+		exit 0
+	fi
+}
+
 install__unknown() {
 	echo "$INSTALL_NAME.sh: unknown argument: $1" >&2
 	exit 2

@@ -114,15 +114,7 @@ if [[ $FORCE == 0 && $CHECK == 0 ]] && cached; then
 fi
 
 mkdir -p "$RF_CACHE_DIR/mco-controllers"
-if [[ $CHECK == 0 ]] && command -v flock >/dev/null 2>&1; then
-	exec 9>"$RF_CACHE_DIR/.mco-controllers.lock"
-	flock 9 # another build into the same cache waits here, then finds it cached
-	if [[ $FORCE == 0 ]] && cached; then
-		log "machine-config-operator controllers were built by another run ($OUT_DIR)"
-		emit
-		exit 0
-	fi
-fi
+[[ $CHECK == 1 ]] || install_after_other_build mco-controllers "machine-config-operator controllers"
 
 command -v go >/dev/null || die "go is not installed (the tree's go.mod asks for Go 1.24 or newer)"
 log "verifying $TARBALL"
