@@ -67,27 +67,9 @@ REPO_DIR=$(dirname "$SCRIPT_DIR")
 RF_CACHE_DIR=${RF_CACHE_DIR:-$HOME/.cache/rhcos-forge}
 RF_UPSTREAM_DIR=${RF_UPSTREAM_DIR:-$REPO_DIR/../shared/upstream}
 
-FORCE=0
-for arg in "$@"; do
-	case "$arg" in
-	--force) FORCE=1 ;;
-	-h | --help)
-		sed -n '2,36p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-		exit 0
-		;;
-	*)
-		echo "install-digitalocean.sh: unknown argument: $arg" >&2
-		exit 2
-		;;
-	esac
-done
-
-START=$SECONDS
-log() { printf 'install-digitalocean: [%ss] %s\n' "$((SECONDS - START))" "$*" >&2; }
-die() {
-	log "ERROR: $*"
-	exit 1
-}
+# shellcheck source=scripts/install-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/install-lib.sh"
+install_args 36 "" 0 "$@"
 
 # The SDK version in package.json is the version the program asks for.
 if command -v node >/dev/null 2>&1 && [[ -f "$REPO_DIR/package.json" ]]; then
@@ -186,5 +168,5 @@ else
 	cmp -s "$installed" "$BIN" || die "pulumi plugin install did not put the binary at $installed"
 	log "plugin digitalocean $PLUGIN_VERSION installed in $home"
 fi
-log "ready in $((SECONDS - START))s"
+log "ready in $((SECONDS - INSTALL_START))s"
 printf '%s\n' "$installed"

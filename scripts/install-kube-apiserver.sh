@@ -31,29 +31,10 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MODULE_DIR=$(dirname "$SCRIPT_DIR")/engine/kube-apiserver
 RF_CACHE_DIR=${RF_CACHE_DIR:-$HOME/.cache/rhcos-forge}
 
+# shellcheck source=scripts/install-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/install-lib.sh"
 MODE=path
-FORCE=0
-for arg in "$@"; do
-	case "$arg" in
-	--print-env) MODE=exports ;;
-	--force) FORCE=1 ;;
-	-h | --help)
-		sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-		exit 0
-		;;
-	*)
-		echo "install-kube-apiserver.sh: unknown argument: $arg" >&2
-		exit 2
-		;;
-	esac
-done
-
-START=$SECONDS
-log() { printf 'install-kube-apiserver: [%ss] %s\n' "$((SECONDS - START))" "$*" >&2; }
-die() {
-	log "ERROR: $*"
-	exit 1
-}
+install_args 24 exports 0 "$@"
 
 [[ -f "$MODULE_DIR/go.mod" && -f "$MODULE_DIR/go.sum" ]] || die "no go.mod/go.sum in $MODULE_DIR"
 # The one version, as go.mod requires it (e.g. v1.34.2).
@@ -91,15 +72,7 @@ if [[ $FORCE == 0 ]] && cached; then
 fi
 
 mkdir -p "$RF_CACHE_DIR"
-if command -v flock >/dev/null 2>&1; then
-	exec 9>"$RF_CACHE_DIR/.kube-apiserver.lock"
-	flock 9 # another build into the same cache waits here, then finds it cached
-	if [[ $FORCE == 0 ]] && cached; then
-		log "kube-apiserver and kube-controller-manager $VERSION were built by another run ($OUT_DIR)"
-		emit
-		exit 0
-	fi
-fi
+install_after_other_build kube-apiserver "kube-apiserver and kube-controller-manager $VERSION"
 
 command -v go >/dev/null || die "go is not installed (Go 1.24 or newer is needed to build k8s.io/kubernetes $VERSION)"
 export GOTOOLCHAIN=local

@@ -46,30 +46,9 @@ UPSTREAM_DIR=${RF_UPSTREAM_DIR:-$REPO_ROOT/../shared/upstream}
 TARBALL=$UPSTREAM_DIR/$TARBALL_NAME
 
 MODE=path
-FORCE=0
-CHECK=0
-for arg in "$@"; do
-	case "$arg" in
-	--print-env) MODE=exports ;;
-	--force) FORCE=1 ;;
-	--check) CHECK=1 ;;
-	-h | --help)
-		sed -n '2,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-		exit 0
-		;;
-	*)
-		echo "install-mco-controllers.sh: unknown argument: $arg" >&2
-		exit 2
-		;;
-	esac
-done
-
-START=$SECONDS
-log() { printf 'install-mco-controllers: [%ss] %s\n' "$((SECONDS - START))" "$*" >&2; }
-die() {
-	log "ERROR: $*"
-	exit 1
-}
+# shellcheck source=scripts/install-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/install-lib.sh"
+install_args 32 exports 1 "$@"
 
 [[ -f "$MAIN_GO" ]] || die "no $MAIN_GO"
 [[ -f "$TARBALL" ]] || die "no $TARBALL (set RF_UPSTREAM_DIR to the directory holding it)"
@@ -135,15 +114,7 @@ if [[ $FORCE == 0 && $CHECK == 0 ]] && cached; then
 fi
 
 mkdir -p "$RF_CACHE_DIR/mco-controllers"
-if [[ $CHECK == 0 ]] && command -v flock >/dev/null 2>&1; then
-	exec 9>"$RF_CACHE_DIR/.mco-controllers.lock"
-	flock 9 # another build into the same cache waits here, then finds it cached
-	if [[ $FORCE == 0 ]] && cached; then
-		log "machine-config-operator controllers were built by another run ($OUT_DIR)"
-		emit
-		exit 0
-	fi
-fi
+[[ $CHECK == 1 ]] || install_after_other_build mco-controllers "machine-config-operator controllers"
 
 command -v go >/dev/null || die "go is not installed (the tree's go.mod asks for Go 1.24 or newer)"
 log "verifying $TARBALL"

@@ -77,28 +77,10 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(dirname "$SCRIPT_DIR")
 UPSTREAM_DIR=${UPSTREAM_DIR:-$(dirname "$REPO_DIR")/shared/upstream}
 
+# shellcheck source=scripts/install-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/install-lib.sh"
 MODE=install
-FORCE=0
-for arg in "$@"; do
-	case "$arg" in
-	--print-env) MODE=print ;;
-	--force) FORCE=1 ;;
-	-h | --help)
-		sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-		exit 0
-		;;
-	*)
-		echo "install-pulumi.sh: unknown argument: $arg" >&2
-		exit 2
-		;;
-	esac
-done
-
-log() { printf 'install-pulumi: %s\n' "$*" >&2; }
-die() {
-	log "ERROR: $*"
-	exit 1
-}
+install_args 27 print 0 "$@"
 
 duration() { # seconds -> 2m30s
 	if (($1 >= 60)); then printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); else printf '%ds' "$1"; fi

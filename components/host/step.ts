@@ -1,7 +1,8 @@
 // Running one of components/scripts/*.sh on a build host, the same way for every provider.
 //
-// A remote host gets the script (and lib.sh beside it) copied by the calling component, then runs
-// `env RF_…=… bash <workDir>/scripts/<script>`; the local host runs the repo's copy directly.
+// A remote host gets the step's scripts (and the lib*.sh files they source) in one directory copy,
+// one SFTP session per step, then runs `env RF_…=… bash <workDir>/scripts/<script>` in one SSH
+// session; the local host runs the repo's copy directly.
 // Secrets travel on stdin only: @pulumi/command 1.2.1 prints the command string and its whole
 // output when a command fails (provider/pkg/provider/remote/commandOutputs.go, `running %q`).
 // No remote command has an `environment`: upstream sends each entry with an SSH "env" request
@@ -11,6 +12,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { scriptCommand, sha256 } from "../shell";
 
@@ -46,9 +48,54 @@ export function scriptText(script: string): string {
     return fs.readFileSync(path.join(SCRIPTS_DIR, script), "utf8");
 }
 
-/** Hash of a script and the shared lib it sources: a changed script re-runs its step. */
-export function scriptsHash(scripts: readonly string[]): string {
-    return sha256([...scripts, "lib.sh"].map(s => `${s}\n${scriptText(s)}`).join("\n"));
+/** The one way a script pulls in a file beside it (components/scripts/README.md). */
+const SOURCE_BESIDE = /^\s*source "\$\(dirname "\$\{BASH_SOURCE\[0\]\}"\)\/([A-Za-z0-9._-]+)"\s*$/gm;
+
+/**
+ * A step's files: its scripts (and companions), then every file of components/scripts/ they
+ * source from beside them, transitively, each once. `read` gives a file's text (tests change it).
+ */
+export function stepFiles(scripts: readonly string[], read: (file: string) => string = scriptText): string[] {
+    const files = [...new Set(scripts)];
+    for (let i = 0; i < files.length; i++) {
+        for (const m of read(files[i]).matchAll(SOURCE_BESIDE)) if (!files.includes(m[1])) files.push(m[1]);
+    }
+    return files;
+}
+
+/**
+ * Hash of a step's scripts and exactly the libraries they source: a change to one of them re-runs
+ * the step, a change to a library it does not source (lib-sbom.sh for the mirror sync) does not.
+ */
+export function scriptsHash(scripts: readonly string[], read: (file: string) => string = scriptText): string {
+    return sha256(stepFiles(scripts, read).map(s => `${s}\n${read(s)}`).join("\n"));
+}
+
+/**
+ * A local directory holding exactly `files` (of components/scripts/), named like the remote
+ * directory it is copied to, under a content-addressed parent in the OS temp directory: the same
+ * files give the same path on every run, so a no-op preview sees no change (the engine compares
+ * archives by their hash, pulumi/pulumi sdk/go/common/resource/archive/archive.go Equals). Written
+ * to a fresh directory and renamed into place, so concurrent programs never see a partial copy.
+ */
+export function stagedScriptsDir(files: readonly string[], remoteDir: string): string {
+    const base = path.posix.basename(remoteDir);
+    const hash = sha256(`${base}\n${scriptsHash(files)}`).slice(0, 32);
+    const root = path.join(os.tmpdir(), "rhcos-forge-ship");
+    const dir = path.join(root, hash, base);
+    if (fs.existsSync(dir)) return dir;
+    fs.mkdirSync(root, { recursive: true });
+    const tmp = fs.mkdtempSync(path.join(root, `${hash}.`));
+    fs.mkdirSync(path.join(tmp, base));
+    for (const f of files) fs.copyFileSync(path.join(SCRIPTS_DIR, f), path.join(tmp, base, f));
+    try {
+        fs.renameSync(tmp, path.join(root, hash));
+    } catch (e) {
+        // Another program staged the same files first: theirs is identical.
+        fs.rmSync(tmp, { recursive: true, force: true });
+        if (!fs.existsSync(dir)) throw e;
+    }
+    return dir;
 }
 
 export interface StepArgs {
@@ -107,21 +154,26 @@ function scriptPath(host: HostHandle, script: string, remoteDir?: string): strin
 }
 
 /**
- * Copies scripts to a remote host (no-op for local); returns the copy resources to depend on.
- * Called by the component that owns the scripts, so each component ships what it runs.
+ * Copies a step's files to a remote host in one transfer (no-op for local): one CopyToRemote of a
+ * directory, one SSH connection and SFTP session, instead of one per file. Upstream copies a
+ * source directory without a trailing slash into `<remotePath>/<its name>`, creating what is
+ * missing and overwriting files (pulumi-command v1.2.1 provider/pkg/provider/remote/
+ * copyController.go sftpCopy), so the staged directory carries the remote directory's name and
+ * the copy goes to its parent. Called by the component that owns the step, so each ships what it
+ * runs; files of the directory no step ships any more are left in place, unused.
  */
 function shipScripts(
-    name: string, host: HostHandle, scripts: readonly string[],
+    name: string, host: HostHandle, files: readonly string[],
     opts: { readonly parent: pulumi.Resource; readonly dependsOn: pulumi.Resource[]; readonly remoteDir?: string },
 ): pulumi.Resource[] {
     if (host.provider === "local" || host.connection === undefined) return [];
-    const connection = host.connection;
-    return [...new Set([...scripts, "lib.sh"])].map(script => new command.remote.CopyToRemote(`${name}-${script.replace(/\.(sh|py)$/, "")}`, {
-        connection,
-        source: new pulumi.asset.FileAsset(path.join(SCRIPTS_DIR, script)),
-        remotePath: `${opts.remoteDir ?? `${host.workDir}/scripts`}/${script}`,
-        triggers: [sha256(scriptText(script))],
-    }, { parent: opts.parent, dependsOn: opts.dependsOn }));
+    const remoteDir = opts.remoteDir ?? `${host.workDir}/scripts`;
+    return [new command.remote.CopyToRemote(name, {
+        connection: host.connection,
+        source: new pulumi.asset.FileArchive(stagedScriptsDir(files, remoteDir)),
+        remotePath: path.posix.dirname(remoteDir),
+        triggers: [scriptsHash(files)],
+    }, { parent: opts.parent, dependsOn: opts.dependsOn })];
 }
 
 /** Runs a step on the host as a command resource that re-runs only when its triggers change. */
@@ -192,7 +244,7 @@ export function scriptStep<T>(
     const scripts = [...new Set([...args.scripts.map(s => s.script), ...(args.onDelete ? [args.onDelete.script] : []), ...(args.companions ?? [])])];
     // Steps run once the host is ready; the readiness step itself names what it waits for.
     const after = opts.dependsOn ?? [host.ready];
-    const shipped = shipScripts(opts.shipAs ?? `${component}-scripts`, host, scripts, { parent: opts.parent, dependsOn: after, remoteDir: args.remoteDir });
+    const shipped = shipScripts(opts.shipAs ?? `${component}-scripts`, host, stepFiles(scripts), { parent: opts.parent, dependsOn: after, remoteDir: args.remoteDir });
     const triggers = args.inPlace ? [] : [...args.triggers, scriptsHash(scripts)];
     const step = runStep(`${component}-${role}`, host, { ...args, triggers }, {
         parent: opts.parent, dependsOn: [...after, ...shipped], deleteBeforeReplace: args.deleteBeforeReplace,

@@ -2,9 +2,9 @@
 // subscription-manager has no file or stdin option for the key, so the script hands it to the
 // tool in-process; see components/scripts/rhsm-register.sh.
 
-const b64 = (t: string): string => Buffer.from(t, "utf8").toString("base64");
+import { renderBundleText } from "../bundle";
 
 /** rhsm-register.sh's stdin bundle. */
 export function renderSubscriptionBundle(org: string, activationKey: string): string {
-    return ["rhcos-forge-bundle v1", `secret ${b64("org")} ${b64(org)}`, `secret ${b64("activationkey")} ${b64(activationKey)}`].join("\n") + "\n";
+    return renderBundleText("bundle", [{ kind: "secret", values: ["org", org] }, { kind: "secret", values: ["activationkey", activationKey] }]);
 }

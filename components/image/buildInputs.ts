@@ -2,24 +2,25 @@
 // registry auth, so no secret is ever in a command string) and the build id that decides whether
 // anything needs to be built at all.
 import { ContextFile } from "./containerfile";
+import { BUNDLE_HEADERS, BundleEntry, authEntry, renderBundleText } from "../bundle";
 import { contentHash } from "../shell";
 
-export const BUNDLE_HEADER = "rhcos-forge-bundle v1";
-
-const b64 = (text: string): string => Buffer.from(text, "utf8").toString("base64");
+export const BUNDLE_HEADER = BUNDLE_HEADERS.bundle;
 
 /** One line per entry; build-image.sh unpacks it (see components/scripts/build-image.sh). */
 export function renderBundle(containerfile: string, context: readonly ContextFile[], authJson?: string, secrets: Readonly<Record<string, string>> = {}): string {
-    const entries = [
-        `file 0644 ${b64("Containerfile")} ${b64(containerfile)}`,
+    const entries: BundleEntry[] = [
+        { kind: "file", plain: ["0644"], values: ["Containerfile", containerfile] },
         // Files from the repository are already base64 of their bytes (binary-safe end to end:
         // build-image.sh decodes each field straight into the file).
-        ...context.map(f => `file ${f.mode} ${b64(f.path)} ${f.encoding === "base64" ? f.content : b64(f.content)}`),
+        ...context.map(f => f.encoding === "base64"
+            ? { kind: "file", plain: [f.mode], values: [f.path], encoded: [f.content] }
+            : { kind: "file", plain: [f.mode], values: [f.path, f.content] }),
+        ...authEntry(authJson),
+        // Build secrets (TLS files of `fetch: build` repos): podman build --secret, never the context.
+        ...Object.entries(secrets).sort(([a], [b]) => a.localeCompare(b)).map(([id, content]) => ({ kind: "secret", values: [id, content] })),
     ];
-    if (authJson !== undefined) entries.push(`authfile ${b64(authJson)}`);
-    // Build secrets (TLS files of `fetch: build` repos): podman build --secret, never the context.
-    for (const [id, content] of Object.entries(secrets).sort(([a], [b]) => a.localeCompare(b))) entries.push(`secret ${b64(id)} ${b64(content)}`);
-    return [BUNDLE_HEADER, ...entries].join("\n") + "\n";
+    return renderBundleText("bundle", entries);
 }
 
 export interface BuildIdInputs {

@@ -1,6 +1,7 @@
 // Pure assembly of what a coreos-assembler build receives and reports (no Pulumi types): the
 // mirror as a .repo file for the cosa work dir's src/yumrepos/, the stdin bundle for cosa-build.sh, the
 // revision that decides whether anything reruns, and the validation of the script's result.
+import { BUNDLE_HEADERS, authEntry, renderBundleText } from "../bundle";
 import { MirrorRepo, authLines } from "../mirror/repoFiles";
 import { contentHash } from "../shell";
 
@@ -15,7 +16,7 @@ export const PLATFORM_IMAGES: Readonly<Record<CosaPlatform, readonly string[]>> 
     live: ["live-iso", "live-kernel", "live-initramfs", "live-rootfs"],
 };
 
-export const COSA_BUNDLE_HEADER = "rhcos-forge-cosa v1";
+export const COSA_BUNDLE_HEADER = BUNDLE_HEADERS.cosa;
 /**
  * The mirror's .repo as older rhcos-forge wrote it into src/config/; cosa-build.sh now writes
  * src/yumrepos/<variant>.repo (where every cosa reads repos) and removes this one.
@@ -47,13 +48,9 @@ export function renderCosaRepoFile(repos: readonly MirrorRepo[], password?: stri
     ].join("\n")).join("\n\n") + "\n";
 }
 
-const b64 = (text: string): string => Buffer.from(text, "utf8").toString("base64");
-
 /** stdin of cosa-build.sh: the .repo text and the registry auth, one base64 field per line. */
 export function renderCosaBundle(repoFile: string, authJson?: string): string {
-    const lines = [COSA_BUNDLE_HEADER, `repofile ${b64(repoFile)}`];
-    if (authJson !== undefined) lines.push(`authfile ${b64(authJson)}`);
-    return lines.join("\n") + "\n";
+    return renderBundleText("cosa", [{ kind: "repofile", values: [repoFile] }, ...authEntry(authJson)]);
 }
 
 export interface CosaInputs {

@@ -5,6 +5,7 @@
 // ImageRetention has no delete command: `pulumi destroy` deletes images only through
 // RegistryCleanup, and only with image.retention.deleteOnDestroy.
 import * as pulumi from "@pulumi/pulumi";
+import { renderAuthBundle } from "../bundle";
 import { HostHandle, scriptStep } from "../host/step";
 
 export interface PruneResult {
@@ -42,8 +43,7 @@ export class ImageRetention extends pulumi.ComponentResource {
     constructor(name: string, args: ImageRetentionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rhcos-forge:image:ImageRetention", name, {}, opts);
         const protect = pulumi.all(args.protect).apply(refs => [...new Set(refs.map(r => r.split("@")[1] ?? ""))].sort());
-        const bundle = pulumi.secret(pulumi.output(args.registryAuth).apply(auth =>
-            `rhcos-forge-bundle v1\n${auth === undefined ? "" : `authfile ${Buffer.from(auth, "utf8").toString("base64")}\n`}`));
+        const bundle = pulumi.secret(pulumi.output(args.registryAuth).apply(renderAuthBundle));
         const step = scriptStep(name, "prune", args.host, {
             scripts: [{
                 script: "prune-images.sh",
@@ -90,8 +90,7 @@ export class RegistryCleanup extends pulumi.ComponentResource {
 
     constructor(name: string, args: RegistryCleanupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rhcos-forge:image:RegistryCleanup", name, {}, opts);
-        const bundle = pulumi.secret(pulumi.output(args.registryAuth).apply(auth =>
-            `rhcos-forge-bundle v1\n${auth === undefined ? "" : `authfile ${Buffer.from(auth, "utf8").toString("base64")}\n`}`));
+        const bundle = pulumi.secret(pulumi.output(args.registryAuth).apply(renderAuthBundle));
         const env = { RF_IMAGE_REPO: args.repository, RF_TLS_VERIFY: String(args.tlsVerify ?? true) };
         const step = scriptStep(name, "registry", args.host, {
             scripts: [{ script: "prune-images.sh", env: { ...env, RF_MODE: "list" } }],

@@ -5,6 +5,7 @@
 // the push, re-run when the digest or the source changes; with `recordAs` it also records the
 // push as this host's, so retention and deleteOnDestroy cover cosa images too.
 import * as pulumi from "@pulumi/pulumi";
+import { renderAuthBundle } from "../bundle";
 import { HostHandle, scriptStep } from "../host/step";
 
 /** The SPDX 2.3 SBOM of the built image, an OCI artifact in its repository (subject: the image). */
@@ -53,8 +54,7 @@ export class ImageSbom extends pulumi.ComponentResource {
         super("rhcos-forge:image:ImageSbom", name, {}, opts);
         const ref = pulumi.output(args.ref);
         const source = pulumi.output(args.source ?? "");
-        const bundle = pulumi.secret(pulumi.output(args.registryAuth).apply(auth =>
-            `rhcos-forge-bundle v1\n${auth === undefined ? "" : `authfile ${Buffer.from(auth, "utf8").toString("base64")}\n`}`));
+        const bundle = pulumi.secret(pulumi.output(args.registryAuth).apply(renderAuthBundle));
         const step = scriptStep(name, "sbom", args.host, {
             scripts: [{
                 script: "sbom-image.sh",

@@ -1,5 +1,6 @@
 // Pure rendering of dnf .repo files: the upstream file RepoMirror syncs from (it may carry
 // credentials, so it only ever travels on stdin) and the file that points builds at the mirror.
+import { renderBundleText } from "../bundle";
 
 /** dnf's TLS options of a repo: paths of PEM files where dnf runs (never their content). */
 export interface RepoTls {
@@ -52,11 +53,9 @@ export interface UpstreamRepo {
     readonly tls?: RepoTls;
 }
 
-const b64 = (text: string): string => Buffer.from(text, "utf8").toString("base64");
-
 /** put-files.sh's stdin: the upstream .repo file and the TLS files, each 0600. */
 export function renderSecretFilesBundle(files: readonly { readonly path: string; readonly content: string }[]): string {
-    return ["rhcos-forge-bundle v1", ...files.map(f => `file 0600 ${b64(f.path)} ${b64(f.content)}`)].join("\n") + "\n";
+    return renderBundleText("bundle", files.map(f => ({ kind: "file", plain: ["0600"], values: [f.path, f.content] })));
 }
 
 /** A client certificate and key (PEM); secrets. */

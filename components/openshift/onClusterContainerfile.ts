@@ -1,6 +1,7 @@
 // The on-cluster Containerfile: what a MachineOSConfig's containerFile[].content carries for
 // on-cluster layering. Pure rendering of OpenShift's contract (the MCO supplies the base as
 // `FROM configs`), so the config schema can render it to check the API server's rules on it.
+import { b64 } from "../bundle";
 import { shellQuote } from "../shell";
 
 /** Joins the commands of one RUN, one per line. */
@@ -39,8 +40,7 @@ export function renderOnClusterContainerfile(spec: OnClusterImageSpec): string {
     for (const f of [...spec.files].sort((a, b) => a.path.localeCompare(b.path))) {
         // No build context on the cluster: the schema refuses `source` files with machineosconfig.
         if (f.content === undefined) throw new Error(`image file ${f.path} comes from the repository (source), which an on-cluster build cannot receive`);
-        const b64 = Buffer.from(f.content, "utf8").toString("base64");
-        steps.push(`printf '%s' ${shellQuote(b64)} | base64 -d | install -D -m ${f.mode ?? "0644"} /dev/stdin ${shellQuote(f.path)}`);
+        steps.push(`printf '%s' ${shellQuote(b64(f.content))} | base64 -d | install -D -m ${f.mode ?? "0644"} /dev/stdin ${shellQuote(f.path)}`);
     }
     if (spec.remove.length > 0) steps.push(`rpm-ostree override remove ${spec.remove.map(shellQuote).join(" ")}`);
     const names = spec.replace.filter(r => !isUrl(r));

@@ -1,6 +1,7 @@
 // Pure rendering of a custom OpenShift release (no Pulumi types): component overrides for
 // `oc adm release new`, extra manifests overlaid into the payload's /release-manifests, the stdin
 // bundle for release-new.sh, and the ClusterVersion `spec.desiredUpdate` that moves a cluster to it.
+import { BUNDLE_HEADERS, authEntry, renderBundleText } from "../bundle";
 import { DIGEST_REF } from "../openshift/pullspec";
 import type { OsImageComponent } from "../openshift/releases";
 import { contentHash } from "../shell";
@@ -19,7 +20,7 @@ export const CVO_ANNOTATIONS: Readonly<Record<string, string>> = {
 /** Release components that carry the node OS (per release: RELEASES[v].osImageComponents). */
 export type OsComponent = OsImageComponent;
 
-export const RELEASE_BUNDLE_HEADER = "rhcos-forge-release v1";
+export const RELEASE_BUNDLE_HEADER = BUNDLE_HEADERS.release;
 
 export interface ManifestMetadata {
     readonly name: string;
@@ -86,13 +87,9 @@ export function renderOverrides(osComponent: OsComponent, osImage: string | unde
     });
 }
 
-const b64 = (text: string): string => Buffer.from(text, "utf8").toString("base64");
-
 /** stdin of release-new.sh: overlay manifests and the registry auth, base64 fields per line. */
 export function renderReleaseBundle(manifests: readonly ManifestFile[], authJson?: string): string {
-    const lines = [RELEASE_BUNDLE_HEADER, ...manifests.map(m => `manifest ${b64(m.name)} ${b64(m.content)}`)];
-    if (authJson !== undefined) lines.push(`authfile ${b64(authJson)}`);
-    return lines.join("\n") + "\n";
+    return renderBundleText("release", [...manifests.map(m => ({ kind: "manifest", values: [m.name, m.content] })), ...authEntry(authJson)]);
 }
 
 export interface ReleaseInputs {

@@ -36,17 +36,10 @@
 # there through its subject. Query and document are lib.sh's rf_rpm_list and rf_sbom_push, which
 # sbom-image.sh shares for images built elsewhere (cosa).
 set -euo pipefail
-RF_SCRIPT="build-image"
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-umask 022
-
-RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
-RF_BUILD_ID="${RF_BUILD_ID:-}"
-RF_IMAGE_REPO="${RF_IMAGE_REPO:-}"
-RF_BASE_IMAGE="${RF_BASE_IMAGE:-}"
-RF_PODMAN_BUILD_ARGS="${RF_PODMAN_BUILD_ARGS:-}"
-RF_TLS_VERIFY="${RF_TLS_VERIFY:-true}"
+# shellcheck source-path=SCRIPTDIR source=lib-sbom.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib-sbom.sh"
+rf_init 022 RF_ROOT=/var/lib/rhcos-forge RF_BUILD_ID= RF_IMAGE_REPO= RF_BASE_IMAGE= RF_PODMAN_BUILD_ARGS= \
+  RF_TLS_VERIFY=true
 
 # ---------------------------------------------------------------- arguments
 rf_step "arguments"
@@ -92,14 +85,6 @@ rf_on_exit "rm -rf '$work'"
 
 # ---------------------------------------------------------------- unpack
 rf_step "unpack"
-bundle="$work/bundle"
-(umask 077 && cat > "$bundle") || rf_fail "unpack" "could not read the bundle from stdin"
-first="$(head -n 1 "$bundle")"
-[ "$first" = "rhcos-forge-bundle v1" ] \
-  || rf_fail "unpack" "stdin is not a rhcos-forge bundle v1 (first line must be 'rhcos-forge-bundle v1')"
-
-b64dec() { printf '%s' "$1" | base64 -d 2>/dev/null; }
-
 newctx="$build_dir/context.new"
 rm -rf "$newctx"
 mkdir -p "$newctx"
@@ -109,18 +94,16 @@ mkdir -p "$work/secrets"
 chmod 0700 "$work/secrets"
 secrets_mask="$work/secrets.mask"
 : > "$secrets_mask"
-lineno=0
 nfiles=0
-while IFS=' ' read -r kind f1 f2 f3 extra || [ -n "$kind" ]; do
-  lineno=$((lineno + 1))
-  [ "$lineno" -gt 1 ] || continue
-  [ -n "$kind" ] || continue
+on_entry() {
+  local lineno="$1" kind="$2" f1="${3:-}" f2="${4:-}" f3="${5:-}" extra="${6:-}" rel part dest sid
+  local -a parts
   case "$kind" in
     file)
-      [ -z "${extra:-}" ] || rf_fail "unpack" "bundle line $lineno: too many fields"
+      [ -z "$extra" ] || rf_fail "unpack" "bundle line $lineno: too many fields"
       [[ "$f1" =~ ^[0-7]{3,4}$ ]] || rf_fail "unpack" "bundle line $lineno: bad mode '$f1'"
       [ -n "$f2" ] || rf_fail "unpack" "bundle line $lineno: missing path"
-      rel="$(b64dec "$f2")" || rf_fail "unpack" "bundle line $lineno: path is not valid base64"
+      rel="$(rf_b64_field "$lineno" path "$f2")"
       [ -n "$rel" ] || rf_fail "unpack" "bundle line $lineno: empty path"
       case "$rel" in
         /*) rf_fail "unpack" "bundle line $lineno: absolute path rejected: $rel" ;;
@@ -135,8 +118,8 @@ while IFS=' ' read -r kind f1 f2 f3 extra || [ -n "$kind" ]; do
       dest="$newctx/$rel"
       [ ! -d "$dest" ] || rf_fail "unpack" "bundle line $lineno: $rel is a directory"
       mkdir -p "$(dirname "$dest")"
-      if [ -n "${f3:-}" ]; then
-        b64dec "$f3" > "$dest" || rf_fail "unpack" "bundle line $lineno: content of $rel is not valid base64"
+      if [ -n "$f3" ]; then
+        rf_b64_field "$lineno" "content of $rel" "$f3" > "$dest"
       else
         : > "$dest"
       fi
@@ -145,14 +128,14 @@ while IFS=' ' read -r kind f1 f2 f3 extra || [ -n "$kind" ]; do
       ;;
     authfile)
       authfile="$work/auth.json"
-      rf_unpack_authfile "$lineno" "$authfile" "${f1:-}" "${f2:-}"
+      rf_unpack_authfile "$lineno" "$authfile" "$f1" "$f2"
       ;;
     secret)
-      [ -z "${f3:-}" ] || rf_fail "unpack" "bundle line $lineno: secret takes an id and one base64 field"
-      sid="$(b64dec "${f1:-}")" || rf_fail "unpack" "bundle line $lineno: secret id is not valid base64"
+      [ -z "$f3" ] || rf_fail "unpack" "bundle line $lineno: secret takes an id and one base64 field"
+      sid="$(rf_b64_field "$lineno" "secret id" "$f1")"
       [[ "$sid" =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$ ]] || rf_fail "unpack" "bundle line $lineno: secret id must be plain (letters, digits, . _ -)"
       [ ! -e "$work/secrets/$sid" ] || rf_fail "unpack" "bundle line $lineno: secret $sid is given twice"
-      rf_unpack_secret_file "$lineno" "secret $sid" "$work/secrets/$sid" "${f2:-}"
+      rf_unpack_secret_file "$lineno" "secret $sid" "$work/secrets/$sid" "$f2"
       grep -v -e '^-----' -e '^[[:space:]]*$' "$work/secrets/$sid" >> "$secrets_mask" || true
       secret_args+=(--secret "id=$sid,src=$work/secrets/$sid")
       ;;
@@ -160,8 +143,8 @@ while IFS=' ' read -r kind f1 f2 f3 extra || [ -n "$kind" ]; do
       rf_fail "unpack" "bundle line $lineno: unknown entry '$kind'"
       ;;
   esac
-done < "$bundle"
-rm -f "$bundle"
+}
+rf_read_bundle bundle on_entry
 [ -f "$newctx/Containerfile" ] || rf_fail "unpack" "the bundle has no Containerfile entry"
 rm -rf "$ctx"
 mv "$newctx" "$ctx"

@@ -37,24 +37,13 @@
 #    "name":…,"path":"artifacts/<build id>/<file>","sha256":…,"size":N}],
 #    "ran":["fetch","build",…]}
 set -euo pipefail
-RF_SCRIPT="cosa-build"
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-umask 022
-
+# shellcheck source-path=SCRIPTDIR source=lib-registry.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib-registry.sh"
+rf_init 022 RF_ROOT=/var/lib/rhcos-forge RF_COSA_CONTAINER= RF_COSA_CONFIG_URL= RF_COSA_BRANCH= \
+  RF_COSA_COMMIT= RF_COSA_VARIANT= RF_IMAGE_REPO= RF_COSA_ARTIFACTS= RF_KVM_DEVICE=/dev/kvm RF_TLS_VERIFY=true
 RF_STAMP_VERSION="cosa-build v1"
-RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
-RF_COSA_CONTAINER="${RF_COSA_CONTAINER:-}"
 RF_COSA_DIR="${RF_COSA_DIR:-$RF_ROOT/cosa}"
-RF_COSA_CONFIG_URL="${RF_COSA_CONFIG_URL:-}"
-RF_COSA_BRANCH="${RF_COSA_BRANCH:-}"
-RF_COSA_COMMIT="${RF_COSA_COMMIT:-}"
-RF_COSA_VARIANT="${RF_COSA_VARIANT:-}"
-RF_IMAGE_REPO="${RF_IMAGE_REPO:-}"
-RF_COSA_ARTIFACTS="${RF_COSA_ARTIFACTS:-}"
 RF_ARTIFACTS_DIR="${RF_ARTIFACTS_DIR:-$RF_ROOT/mirror/artifacts}"
-RF_KVM_DEVICE="${RF_KVM_DEVICE:-/dev/kvm}"
-RF_TLS_VERIFY="${RF_TLS_VERIFY:-true}"
 
 CONTAINER_AUTHFILE="/run/rhcos-forge/auth.json"
 REPO_FILE_NAME="rhcos-forge-mirror.repo"
@@ -111,32 +100,22 @@ rf_work_dir
 
 # ---------------------------------------------------------------- unpack
 rf_step "unpack"
-bundle="$work/bundle"
-(umask 077 && cat > "$bundle") || rf_fail "unpack" "could not read the bundle from stdin"
-[ "$(head -n 1 "$bundle")" = "rhcos-forge-cosa v1" ] \
-  || rf_fail "unpack" "stdin is not a rhcos-forge cosa bundle (first line must be 'rhcos-forge-cosa v1')"
 repofile="$work/$REPO_FILE_NAME"
 : > "$repofile"
 authfile=""
-lineno=0
-while IFS=' ' read -r kind f1 extra || [ -n "$kind" ]; do
-  lineno=$((lineno + 1))
-  [ "$lineno" -gt 1 ] || continue
-  [ -n "$kind" ] || continue
-  [ -z "${extra:-}" ] || rf_fail "unpack" "bundle line $lineno: too many fields"
+on_entry() {
+  local lineno="$1" kind="$2" f1="${3:-}"
+  [ -z "${4:-}" ] || rf_fail "unpack" "bundle line $lineno: too many fields"
   case "$kind" in
-    repofile)
-      printf '%s' "${f1:-}" | base64 -d > "$repofile" 2>/dev/null \
-        || rf_fail "unpack" "bundle line $lineno: repofile is not valid base64"
-      ;;
+    repofile) (umask 077 && rf_b64_field "$lineno" repofile "$f1" > "$repofile") ;;
     authfile)
       authfile="$work/auth.json"
-      rf_unpack_authfile "$lineno" "$authfile" "${f1:-}" "${extra:-}"
+      rf_unpack_authfile "$lineno" "$authfile" "$f1"
       ;;
     *) rf_fail "unpack" "bundle line $lineno: unknown entry '$kind'" ;;
   esac
-done < "$bundle"
-rm -f "$bundle"
+}
+rf_read_bundle cosa on_entry
 
 # Tool output is masked with the auth's credentials, in case a tool ever echoes them, and with
 # the mirror's password (basic auth: the repo file's password= lines).

@@ -15,16 +15,12 @@
 #
 # stdout: {"ready":true,"arch":"x86_64","podman":"<version>"}
 set -euo pipefail
-RF_SCRIPT="host-ready"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-
-RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
+rf_init - RF_ROOT=/var/lib/rhcos-forge RF_CLOUD_INIT_TIMEOUT=900 RF_CLOUD_INIT_ENABLED=/run/cloud-init/enabled \
+  RF_NEED_KVM=0 RF_KVM_DEVICE=/dev/kvm
+# Set but empty means "check no tool", so only an unset list takes the default.
 RF_REQUIRED_TOOLS="${RF_REQUIRED_TOOLS-podman skopeo createrepo_c dnf}"
-RF_CLOUD_INIT_TIMEOUT="${RF_CLOUD_INIT_TIMEOUT:-900}"
-RF_CLOUD_INIT_ENABLED="${RF_CLOUD_INIT_ENABLED:-/run/cloud-init/enabled}"
-RF_NEED_KVM="${RF_NEED_KVM:-0}"
-RF_KVM_DEVICE="${RF_KVM_DEVICE:-/dev/kvm}"
 
 rf_require_path RF_ROOT "$RF_ROOT"
 rf_require_words RF_REQUIRED_TOOLS "$RF_REQUIRED_TOOLS" '^[A-Za-z0-9_][A-Za-z0-9._+-]*$' "a command name"

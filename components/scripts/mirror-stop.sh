@@ -12,13 +12,10 @@
 #
 # stdout (last line): {"stopped":true|false}  (false: nothing was running)
 set -euo pipefail
-RF_SCRIPT="mirror-stop"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+rf_init - RF_ROOT=/var/lib/rhcos-forge RF_SERVE_MODE=systemd RF_SYSTEMD_UNIT_DIR=/etc/systemd/system
 
-RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
-RF_SERVE_MODE="${RF_SERVE_MODE:-systemd}"
-RF_SYSTEMD_UNIT_DIR="${RF_SYSTEMD_UNIT_DIR:-/etc/systemd/system}"
 UNIT_NAME="rhcos-forge-mirror.service"
 
 rf_step "arguments"

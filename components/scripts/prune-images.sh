@@ -28,17 +28,10 @@
 # stdout (last line):
 #   {"kept":["sha256:…",…],"deleted":["sha256:…",…],"refused":["sha256:…",…],"warnings":["…",…]}
 set -euo pipefail
-RF_SCRIPT="prune-images"
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-umask 077
-
-RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
-RF_IMAGE_REPO="${RF_IMAGE_REPO:-}"
-RF_KEEP="${RF_KEEP:-5}"
-RF_PROTECT="${RF_PROTECT:-}"
+# shellcheck source-path=SCRIPTDIR source=lib-registry.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib-registry.sh"
+rf_init 077 RF_ROOT=/var/lib/rhcos-forge RF_IMAGE_REPO= RF_KEEP=5 RF_PROTECT= RF_MODE=prune
 RF_TLS_VERIFY="$(rf_bool "${RF_TLS_VERIFY:-true}")"
-RF_MODE="${RF_MODE:-prune}"
 
 # ---------------------------------------------------------------- arguments
 rf_step "arguments"
@@ -60,27 +53,7 @@ rf_work_dir
 
 # ---------------------------------------------------------------- unpack
 rf_step "unpack"
-authfile=""
-lineno=0
-while IFS=' ' read -r kind f1 extra || [ -n "$kind" ]; do
-  lineno=$((lineno + 1))
-  if [ "$lineno" = 1 ]; then
-    [ "$kind" = "rhcos-forge-bundle" ] || rf_fail "unpack" "stdin is not a rhcos-forge bundle v1"
-    continue
-  fi
-  [ -n "$kind" ] || continue
-  case "$kind" in
-    authfile)
-      authfile="$work/auth.json"
-      rf_unpack_authfile "$lineno" "$authfile" "${f1:-}" "${extra:-}"
-      ;;
-    *) rf_fail "unpack" "bundle line $lineno: unknown entry '$kind'" ;;
-  esac
-done
-auth_opt=()
-[ -z "$authfile" ] || auth_opt=(--authfile "$authfile")
-secrets="$work/secrets"
-rf_auth_secrets "$authfile" "$secrets"
+rf_read_auth_bundle
 
 # ---------------------------------------------------------------- ours
 rf_step "ours"

@@ -10,10 +10,9 @@
 #
 # stdout: {"path":"<path>","changed":true|false}
 set -euo pipefail
-RF_SCRIPT="put-file"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-umask 077
+rf_init 077
 
 rf_step "arguments"
 { [ "$#" -ge 1 ] && [ "$#" -le 2 ]; } || rf_fail "arguments" "usage: put-file.sh <path> [mode]"

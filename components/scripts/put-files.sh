@@ -15,10 +15,9 @@
 #
 # stdout: {"dir":"<dir>","files":<n>,"changed":true|false}
 set -euo pipefail
-RF_SCRIPT="put-files"
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-umask 077
+# shellcheck source-path=SCRIPTDIR source=lib-bundle.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib-bundle.sh"
+rf_init 077
 
 rf_step "arguments"
 [ "$#" -eq 1 ] || rf_fail "arguments" "usage: put-files.sh <dir>"
@@ -32,27 +31,23 @@ mkdir -p "$dir"
 chmod 0700 "$dir"
 stage="$(mktemp -d "$dir/.put-files.XXXXXX")"
 rf_on_exit "rm -rf '$stage'"
-read -r first || rf_fail "unpack" "stdin is empty (expected a rhcos-forge bundle v1)"
-[ "$first" = "rhcos-forge-bundle v1" ] || rf_fail "unpack" "stdin is not a rhcos-forge bundle v1"
 names=()
-lineno=1
-while IFS=' ' read -r kind mode b64path b64content extra || [ -n "${kind:-}" ]; do
-  lineno=$((lineno + 1))
-  [ -n "$kind" ] || continue
+on_entry() {
+  local lineno="$1" kind="$2" mode="${3:-}" b64path="${4:-}" b64content="${5:-}" rel
   [ "$kind" = file ] || rf_fail "unpack" "bundle line $lineno: unknown entry '$kind'"
-  [ -z "${extra:-}" ] || rf_fail "unpack" "bundle line $lineno: too many fields"
+  [ -z "${6:-}" ] || rf_fail "unpack" "bundle line $lineno: too many fields"
   [[ "$mode" =~ ^0?[0-7]{3}$ ]] || rf_fail "unpack" "bundle line $lineno: bad mode"
-  rel="$(printf '%s' "${b64path:-}" | base64 -d 2>/dev/null)" || rf_fail "unpack" "bundle line $lineno: path is not valid base64"
+  rel="$(rf_b64_field "$lineno" path "$b64path")"
   # Relative, plain, no '..': the same rules as every path an RF_* input names.
   { [[ "$rel" =~ ^[A-Za-z0-9._+@-][A-Za-z0-9._+@/-]*$ ]] && [[ "/$rel/" != */../* ]] && [[ "/$rel/" != */./* ]]; } \
     || rf_fail "unpack" "bundle line $lineno: path must be relative and plain (letters, digits, . _ - + @ /, no '..'), got: $(rf__shown "$rel")"
   [[ "$rel" != .put-files.* ]] || rf_fail "unpack" "bundle line $lineno: reserved name"
   mkdir -p "$(dirname "$stage/$rel")"
-  printf '%s' "${b64content:-}" | base64 -d > "$stage/$rel" 2>/dev/null \
-    || rf_fail "unpack" "bundle line $lineno: content of $rel is not valid base64"
+  rf_b64_field "$lineno" "content of $rel" "$b64content" > "$stage/$rel"
   chmod "$mode" "$stage/$rel"
   names+=("$rel")
-done
+}
+rf_read_bundle bundle on_entry
 
 rf_step "write"
 changed=false

@@ -29,19 +29,10 @@
 # stdout (last line, also $RF_ROOT/releases/$RF_RELEASE_ID/result.json):
 #   {"ref":"<repo>@sha256:…","digest":"sha256:…","tag":"<repo>:<id>","version":"…","from":"…"}
 set -euo pipefail
-RF_SCRIPT="release-new"
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-umask 022
-
-RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
-RF_FROM_RELEASE="${RF_FROM_RELEASE:-}"
-RF_RELEASE_REPO="${RF_RELEASE_REPO:-}"
-RF_RELEASE_ID="${RF_RELEASE_ID:-}"
-RF_RELEASE_NAME="${RF_RELEASE_NAME:-}"
-RF_OVERRIDES="${RF_OVERRIDES:-}"
-RF_OS_COMPONENT="${RF_OS_COMPONENT:-}"
-RF_TLS_VERIFY="${RF_TLS_VERIFY:-true}"
+# shellcheck source-path=SCRIPTDIR source=lib-registry.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib-registry.sh"
+rf_init 022 RF_ROOT=/var/lib/rhcos-forge RF_FROM_RELEASE= RF_RELEASE_REPO= RF_RELEASE_ID= RF_RELEASE_NAME= \
+  RF_OVERRIDES= RF_OS_COMPONENT= RF_TLS_VERIFY=true
 
 digest_re='^[A-Za-z0-9][A-Za-z0-9._:/-]*@sha256:[0-9a-f]{64}$'
 
@@ -94,37 +85,29 @@ rf_work_dir
 
 # ---------------------------------------------------------------- unpack
 rf_step "unpack"
-bundle="$work/bundle"
-(umask 077 && cat > "$bundle") || rf_fail "unpack" "could not read the bundle from stdin"
-[ "$(head -n 1 "$bundle")" = "rhcos-forge-release v1" ] \
-  || rf_fail "unpack" "stdin is not a rhcos-forge release bundle (first line must be 'rhcos-forge-release v1')"
 manifests="$work/context/release-manifests"
 mkdir -p "$manifests"
 authfile=""
 nmanifests=0
-lineno=0
-while IFS=' ' read -r kind f1 f2 extra || [ -n "$kind" ]; do
-  lineno=$((lineno + 1))
-  [ "$lineno" -gt 1 ] || continue
-  [ -n "$kind" ] || continue
-  [ -z "${extra:-}" ] || rf_fail "unpack" "bundle line $lineno: too many fields"
+on_entry() {
+  local lineno="$1" kind="$2" f1="${3:-}" f2="${4:-}" name
+  [ -z "${5:-}" ] || rf_fail "unpack" "bundle line $lineno: too many fields"
   case "$kind" in
     manifest)
-      name="$(printf '%s' "${f1:-}" | base64 -d 2>/dev/null)" || rf_fail "unpack" "bundle line $lineno: name is not valid base64"
+      name="$(rf_b64_field "$lineno" name "$f1")"
       [[ "$name" =~ ^[A-Za-z0-9][A-Za-z0-9._-]*\.(yaml|yml|json)$ ]] \
         || rf_fail "unpack" "bundle line $lineno: manifest name must be a plain .yaml file name, got: '$name'"
-      printf '%s' "${f2:-}" | base64 -d > "$manifests/$name" 2>/dev/null \
-        || rf_fail "unpack" "bundle line $lineno: content of $name is not valid base64"
+      rf_b64_field "$lineno" "content of $name" "$f2" > "$manifests/$name"
       nmanifests=$((nmanifests + 1))
       ;;
     authfile)
       authfile="$work/auth.json"
-      rf_unpack_authfile "$lineno" "$authfile" "${f1:-}" "${f2:-}"
+      rf_unpack_authfile "$lineno" "$authfile" "$f1" "$f2"
       ;;
     *) rf_fail "unpack" "bundle line $lineno: unknown entry '$kind'" ;;
   esac
-done < "$bundle"
-rm -f "$bundle"
+}
+rf_read_bundle release on_entry
 [ "$nmanifests" = 0 ] || rf_need podman
 
 secrets="$work/secrets"

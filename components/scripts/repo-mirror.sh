@@ -29,28 +29,14 @@
 #
 # stdout: {"repos":["<id>",...],"packageSet":"<id or empty>","changed":true|false}
 set -euo pipefail
-RF_SCRIPT="repo-mirror"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-umask 022
-
+rf_init 022 RF_ROOT=/var/lib/rhcos-forge RF_UPSTREAM_REPOFILE= RF_REPO_IDS= RF_NEWEST_ONLY=1 \
+  RF_PACKAGE_SET_ID= RF_PACKAGES= RF_PACKAGE_ALLDEPS=0 RF_DNF_RELEASEVER= RF_MIRROR_PORT=5180 \
+  RF_MIRROR_BIND=127.0.0.1 RF_MIRROR_AUTH_FILE= RF_SERVE_MODE=systemd RF_SYSTEMD_UNIT_DIR=/etc/systemd/system \
+  RF_FORCE_SYNC=0
 RF_STAMP_VERSION="repo-mirror v1"
-
-RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
 RF_MIRROR_DIR="${RF_MIRROR_DIR:-$RF_ROOT/mirror}"
-RF_UPSTREAM_REPOFILE="${RF_UPSTREAM_REPOFILE:-}"
-RF_REPO_IDS="${RF_REPO_IDS:-}"
-RF_NEWEST_ONLY="${RF_NEWEST_ONLY:-1}"
-RF_PACKAGE_SET_ID="${RF_PACKAGE_SET_ID:-}"
-RF_PACKAGES="${RF_PACKAGES:-}"
-RF_PACKAGE_ALLDEPS="${RF_PACKAGE_ALLDEPS:-0}"
-RF_DNF_RELEASEVER="${RF_DNF_RELEASEVER:-}"
-RF_MIRROR_PORT="${RF_MIRROR_PORT:-5180}"
-RF_MIRROR_BIND="${RF_MIRROR_BIND:-127.0.0.1}"
-RF_MIRROR_AUTH_FILE="${RF_MIRROR_AUTH_FILE:-}"
-RF_SERVE_MODE="${RF_SERVE_MODE:-systemd}"
-RF_SYSTEMD_UNIT_DIR="${RF_SYSTEMD_UNIT_DIR:-/etc/systemd/system}"
-RF_FORCE_SYNC="${RF_FORCE_SYNC:-0}"
 
 UNIT_NAME="rhcos-forge-mirror.service"
 

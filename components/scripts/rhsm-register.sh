@@ -28,14 +28,9 @@
 #
 # stdout: {"registered":true|false,"changed":true|false}
 set -euo pipefail
-RF_SCRIPT="rhsm-register"
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-umask 077
-
-RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
-RF_RHSM_ACTION="${RF_RHSM_ACTION:-register}"
-RF_RHSM_CLI="${RF_RHSM_CLI:-/usr/sbin/subscription-manager}"
+# shellcheck source-path=SCRIPTDIR source=lib-bundle.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib-bundle.sh"
+rf_init 077 RF_ROOT=/var/lib/rhcos-forge RF_RHSM_ACTION=register RF_RHSM_CLI=/usr/sbin/subscription-manager
 
 rf_step "arguments"
 rf_require_path RF_ROOT "$RF_ROOT"
@@ -65,21 +60,16 @@ fi
 
 rf_step "unpack"
 rf_work_dir
-bundle="$work/bundle"
-cat > "$bundle" || rf_fail "unpack" "could not read stdin"
-[ "$(head -n 1 "$bundle")" = "rhcos-forge-bundle v1" ] || rf_fail "unpack" "stdin is not a rhcos-forge bundle v1"
-lineno=0
-while IFS=' ' read -r kind f1 f2 extra || [ -n "${kind:-}" ]; do
-  lineno=$((lineno + 1))
-  { [ "$lineno" -gt 1 ] && [ -n "$kind" ]; } || continue
+on_entry() {
+  local lineno="$1" kind="$2" name
   [ "$kind" = secret ] || rf_fail "unpack" "bundle line $lineno: unknown entry '$kind'"
-  name="$(printf '%s' "${f1:-}" | base64 -d 2>/dev/null)" || rf_fail "unpack" "bundle line $lineno: name is not valid base64"
+  name="$(rf_b64_field "$lineno" name "${3:-}")"
   case "$name" in
-    org|activationkey) rf_unpack_secret_file "$lineno" "secret $name" "$work/$name" "${f2:-}" "${extra:-}" ;;
+    org|activationkey) rf_unpack_secret_file "$lineno" "secret $name" "$work/$name" "${4:-}" "${5:-}" ;;
     *) rf_fail "unpack" "bundle line $lineno: unknown secret '$name' (org or activationkey)" ;;
   esac
-done < "$bundle"
-rm -f "$bundle"
+}
+rf_read_bundle bundle on_entry
 for name in org activationkey; do
   [ -s "$work/$name" ] || rf_fail "unpack" "the bundle has no $name"
 done

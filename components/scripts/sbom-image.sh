@@ -21,24 +21,14 @@
 # stdout (last line, also $RF_ROOT/sboms/<image hex>.json):
 #   {"ref":"<repo>@sha256:…","digest":"sha256:…","tag":"<repo>:sha256-<hex>.sbom","packages":<n>}
 set -euo pipefail
-RF_SCRIPT="sbom-image"
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-umask 077
-
-RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
-RF_IMAGE_REF="${RF_IMAGE_REF:-}"
-RF_SBOM_SOURCE="${RF_SBOM_SOURCE:-}"
-RF_RECORD_BUILD="${RF_RECORD_BUILD:-}"
+# shellcheck source-path=SCRIPTDIR source=lib-sbom.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib-sbom.sh"
+rf_init 077 RF_ROOT=/var/lib/rhcos-forge RF_IMAGE_REF= RF_SBOM_SOURCE= RF_RECORD_BUILD=
 RF_TLS_VERIFY="$(rf_bool "${RF_TLS_VERIFY:-true}")"
 
 # ---------------------------------------------------------------- arguments
 rf_step "arguments"
-[[ "$RF_IMAGE_REF" =~ ^([A-Za-z0-9][A-Za-z0-9._:/-]*)@(sha256:[0-9a-f]{64})$ ]] \
-  || rf_fail "arguments" "RF_IMAGE_REF must be repo@sha256:<64 hex>, got: '$RF_IMAGE_REF'"
-repo="${BASH_REMATCH[1]}"
-digest="${BASH_REMATCH[2]}"
-[[ "${repo##*/}" != *:* ]] || rf_fail "arguments" "RF_IMAGE_REF must name a repository without a tag, got: '$RF_IMAGE_REF'"
+rf_split_digest_ref RF_IMAGE_REF "$RF_IMAGE_REF"
 [ -z "$RF_SBOM_SOURCE" ] || [[ "$RF_SBOM_SOURCE" =~ ^[A-Za-z][A-Za-z0-9+.-]*://[^[:space:]@]+(@[^[:space:]@]+)?@[0-9a-f]{7,64}$ ]] \
   || rf_fail "arguments" "RF_SBOM_SOURCE must be <git url>@<commit hex>, got: '$RF_SBOM_SOURCE'"
 [ -z "$RF_RECORD_BUILD" ] || [[ "$RF_RECORD_BUILD" =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$ ]] \
@@ -50,27 +40,7 @@ rf_work_dir
 
 # ---------------------------------------------------------------- unpack
 rf_step "unpack"
-authfile=""
-lineno=0
-while IFS=' ' read -r kind f1 extra || [ -n "$kind" ]; do
-  lineno=$((lineno + 1))
-  if [ "$lineno" = 1 ]; then
-    [ "$kind" = "rhcos-forge-bundle" ] || rf_fail "unpack" "stdin is not a rhcos-forge bundle v1"
-    continue
-  fi
-  [ -n "$kind" ] || continue
-  case "$kind" in
-    authfile)
-      authfile="$work/auth.json"
-      rf_unpack_authfile "$lineno" "$authfile" "${f1:-}" "${extra:-}"
-      ;;
-    *) rf_fail "unpack" "bundle line $lineno: unknown entry '$kind'" ;;
-  esac
-done
-auth_opt=()
-[ -z "$authfile" ] || auth_opt=(--authfile "$authfile")
-secrets="$work/secrets"
-rf_auth_secrets "$authfile" "$secrets"
+rf_read_auth_bundle
 
 # record_push <sbom json>: what prune-images.sh reads as "pushed by this host" (its last line's ref)
 record_push() {

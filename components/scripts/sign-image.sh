@@ -29,22 +29,14 @@
 #    "signatureDigest":"sha256:…","keySha256":"<hex>","signed":true|false}
 #   signed: false when the digest already carried a signature by this key.
 set -euo pipefail
-RF_SCRIPT="sign-image"
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-umask 077
-
-RF_ROOT="${RF_ROOT:-/var/lib/rhcos-forge}"
-RF_IMAGE_REF="${RF_IMAGE_REF:-}"
+# shellcheck source-path=SCRIPTDIR source=lib-registry.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib-registry.sh"
+rf_init 077 RF_ROOT=/var/lib/rhcos-forge RF_IMAGE_REF=
 RF_TLS_VERIFY="$(rf_bool "${RF_TLS_VERIFY:-true}")"
 
 # ---------------------------------------------------------------- arguments
 rf_step "arguments"
-[[ "$RF_IMAGE_REF" =~ ^([A-Za-z0-9][A-Za-z0-9._:/-]*)@(sha256:[0-9a-f]{64})$ ]] \
-  || rf_fail "arguments" "RF_IMAGE_REF must be repo@sha256:<64 hex>, got: '$RF_IMAGE_REF'"
-repo="${BASH_REMATCH[1]}"
-digest="${BASH_REMATCH[2]}"
-[[ "${repo##*/}" != *:* ]] || rf_fail "arguments" "RF_IMAGE_REF must name a repository without a tag, got: '$RF_IMAGE_REF'"
+rf_split_digest_ref RF_IMAGE_REF "$RF_IMAGE_REF"
 rf_need skopeo openssl jq base64 sha256sum
 sig_tag="$repo:${digest/:/-}.sig"
 tls_opt=("--tls-verify=$RF_TLS_VERIFY")
@@ -53,29 +45,23 @@ rf_work_dir
 
 # ---------------------------------------------------------------- unpack
 rf_step "unpack"
-bundle="$work/bundle"
-cat > "$bundle" || rf_fail "unpack" "could not read the bundle from stdin"
-[ "$(head -n 1 "$bundle")" = "rhcos-forge-bundle v1" ] \
-  || rf_fail "unpack" "stdin is not a rhcos-forge bundle v1 (first line must be 'rhcos-forge-bundle v1')"
 key="$work/signing.key"
 pub="$work/signing.pub"
 authfile=""
-lineno=0
-while IFS=' ' read -r kind f1 extra || [ -n "$kind" ]; do
-  lineno=$((lineno + 1))
-  [ "$lineno" -gt 1 ] || continue
-  [ -n "$kind" ] || continue
+on_entry() {
+  local lineno="$1" kind="$2"
+  shift 2
   case "$kind" in
-    signingkey) rf_unpack_secret_file "$lineno" signingkey "$key" "${f1:-}" "${extra:-}" ;;
-    publickey) rf_unpack_secret_file "$lineno" publickey "$pub" "${f1:-}" "${extra:-}" ;;
+    signingkey) rf_unpack_secret_file "$lineno" signingkey "$key" "$@" ;;
+    publickey) rf_unpack_secret_file "$lineno" publickey "$pub" "$@" ;;
     authfile)
       authfile="$work/auth.json"
-      rf_unpack_authfile "$lineno" "$authfile" "${f1:-}" "${extra:-}"
+      rf_unpack_authfile "$lineno" "$authfile" "$@"
       ;;
     *) rf_fail "unpack" "bundle line $lineno: unknown entry '$kind'" ;;
   esac
-done < "$bundle"
-rm -f "$bundle"
+}
+rf_read_bundle bundle on_entry
 [ -s "$key" ] || rf_fail "unpack" "the bundle has no signingkey entry"
 [ -s "$pub" ] || rf_fail "unpack" "the bundle has no publickey entry"
 openssl pkey -pubin -in "$pub" -noout 2> "$work/pub.log" \

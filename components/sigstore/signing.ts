@@ -18,6 +18,7 @@
 // /etc/containers/registries.d/sigstore-registries.yaml with use-sigstore-attachments for each
 // scope). renderNodePolicy gives the same two files for the image's repository, so the host tests
 // verify with what a node would use.
+import { authEntry, renderBundleText } from "../bundle";
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, scryptSync, KeyObject } from "crypto";
 import nacl from "tweetnacl";
 
@@ -172,14 +173,11 @@ export function renderNodePolicy(repository: string, publicKey: string): NodePol
     };
 }
 
-const b64 = (text: string): string => Buffer.from(text, "utf8").toString("base64");
-
 /** stdin of sign-image.sh: the (decrypted) signing key, the public key and the registry auth. */
 export function renderSignBundle(key: SigningKeyInfo, authJson?: string): string {
-    const entries = [
-        `signingkey ${b64(key.hostPrivateKey)}`,
-        `publickey ${b64(key.publicKey)}`,
-    ];
-    if (authJson !== undefined) entries.push(`authfile ${b64(authJson)}`);
-    return ["rhcos-forge-bundle v1", ...entries].join("\n") + "\n";
+    return renderBundleText("bundle", [
+        { kind: "signingkey", values: [key.hostPrivateKey] },
+        { kind: "publickey", values: [key.publicKey] },
+        ...authEntry(authJson),
+    ]);
 }

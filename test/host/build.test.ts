@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { existsSync, lstatSync, readFileSync, readdirSync, statSync, readlinkSync } from "node:fs";
-import { BuildHost, Env, Registry, failureLines, freePort, leakedSecrets, makeBundle, run, type BundleFile, type RemoteResult, resultJson, mirrorEnv, mountPushed, rpmQa, startBuildFixture } from "./harness";
+import { BuildHost, Env, Registry, failureLines, freePort, leakedSecrets, makeBundle, run, type BundleFile, type RemoteResult, resultJson, mirrorEnv, mountPushed, rpmQa, runBuildImage, startBuildFixture } from "./harness";
 import { type Upstream } from "../../dev/upstream";
 import { layeredContainerfile, type BaseImages } from "../../dev/baseImage";
 
@@ -24,10 +24,14 @@ let repoFile: string;
 
 const NODE_REPO_NAME = "rhcos-forge/node";
 const SET = "rhcos-forge-extras";
-const BUILD_ARGS = "--isolation chroot --network host";
 
 function imageRepo(): string {
   return `${reg.host}/${NODE_REPO_NAME}`;
+}
+
+/** The context of a layered Containerfile that installs from the host's mirror (path "fixtures" unless said). */
+function mirrorContext(opts: Omit<Parameters<typeof layeredContainerfile>[0], "mirrorPort" | "mirrorPath"> & { mirrorPath?: string }): BundleFile[] {
+  return contextFiles(layeredContainerfile({ mirrorPort, mirrorPath: "fixtures", ...opts }));
 }
 
 function contextFiles(containerfile: string): BundleFile[] {
@@ -49,18 +53,7 @@ function buildId(files: BundleFile[], base: string): string {
 
 async function build(files: BundleFile[], base: string, opts: { password?: string; id?: string } = {}): Promise<RemoteResult & { id: string }> {
   const id = opts.id ?? buildId(files, base);
-  const res = await host.script(
-    "build-image.sh",
-    {
-      RF_ROOT: root,
-      RF_BUILD_ID: id,
-      RF_IMAGE_REPO: imageRepo(),
-      RF_BASE_IMAGE: base,
-      RF_PODMAN_BUILD_ARGS: BUILD_ARGS,
-      RF_TLS_VERIFY: "false",
-    },
-    { input: makeBundle(files, reg.authJson(opts.password)) },
-  );
+  const res = await runBuildImage(host, { root, id, repository: imageRepo(), base }, makeBundle(files, reg.authJson(opts.password)));
   return { ...res, id };
 }
 
@@ -82,15 +75,7 @@ after(async () => {
 let first: RemoteResult & { id: string };
 
 test("a layered Containerfile builds on the host against the mirror and is pushed; the reported digest is the registry's", async () => {
-  const files = contextFiles(
-    layeredContainerfile({
-      base: bases.plain,
-      mirrorPort,
-      mirrorPath: "fixtures",
-      install: ["rf-hello"],
-      enable: ["rf-hello.service"],
-    }),
-  );
+  const files = mirrorContext({ base: bases.plain, install: ["rf-hello"], enable: ["rf-hello.service"] });
   const countBefore = buildCount();
   first = await build(files, bases.plain);
   assert.equal(first.code, 0, first.stderr.slice(-3000));
@@ -251,9 +236,7 @@ test("sbom-image.sh gives an image pushed elsewhere (a cosa build) the same SBOM
 });
 
 test("a second run with the same RF_BUILD_ID does not build and prints the same result", async () => {
-  const files = contextFiles(
-    layeredContainerfile({ base: bases.plain, mirrorPort, mirrorPath: "fixtures", install: ["rf-hello"], enable: ["rf-hello.service"] }),
-  );
+  const files = mirrorContext({ base: bases.plain, install: ["rf-hello"], enable: ["rf-hello.service"] });
   const countBefore = buildCount();
   const again = await build(files, bases.plain);
   assert.equal(again.code, 0, again.stderr);
@@ -264,17 +247,7 @@ test("a second run with the same RF_BUILD_ID does not build and prints the same 
 });
 
 test("packages.added/removed/changed: install rf-hello, remove rf-extra, replace rf-lib 1.0 -> 1.1", async () => {
-  const files = contextFiles(
-    layeredContainerfile({
-      base: bases.extras,
-      mirrorPort,
-      mirrorPath: "fixtures",
-      remove: ["rf-extra"],
-      replace: ["rf-lib"],
-      install: ["rf-hello"],
-      enable: ["rf-hello.service"],
-    }),
-  );
+  const files = mirrorContext({ base: bases.extras, remove: ["rf-extra"], replace: ["rf-lib"], install: ["rf-hello"], enable: ["rf-hello.service"] });
   const res = await build(files, bases.extras);
   assert.equal(res.code, 0, res.stderr.slice(-3000));
   assert.deepEqual(resultJson(res).packages, {
@@ -367,18 +340,14 @@ test("mirror faults (upstream unreachable, missing package) stop the pipeline be
 
   const fixed = await host.script("repo-mirror.sh", { ...setVars, RF_UPSTREAM_REPOFILE: repoFile });
   assert.equal(fixed.code, 0, fixed.stderr);
-  const files = contextFiles(
-    layeredContainerfile({ base: bases.plain, mirrorPort, mirrorPath: SET, install: ["rf-hello"], enable: ["rf-hello.service"] }),
-  );
+  const files = mirrorContext({ base: bases.plain, mirrorPath: SET, install: ["rf-hello"], enable: ["rf-hello.service"] });
   const ok = await build(files, bases.plain);
   assert.equal(ok.code, 0, ok.stderr.slice(-3000));
   assert.deepEqual([...resultJson(ok).packages.added].sort(), ["rf-hello-1.0-1.noarch", "rf-lib-1.1-1.noarch"]);
 });
 
 test("a Containerfile whose RUN fails: fails in step \"build\", nothing is pushed", async () => {
-  const files = contextFiles(
-    layeredContainerfile({ base: bases.plain, mirrorPort, mirrorPath: "fixtures", install: ["rf-not-in-mirror"] }),
-  );
+  const files = mirrorContext({ base: bases.plain, install: ["rf-not-in-mirror"] });
   const tagsBefore = await reg.tags(NODE_REPO_NAME);
   const res = await build(files, bases.plain);
   assert.notEqual(res.code, 0);

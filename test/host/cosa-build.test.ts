@@ -6,7 +6,6 @@
 // machine's skopeo on the OCI archive it built, into the loopback registry on its port (the
 // host:port form `cosa push-container` cannot take).
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,6 +13,7 @@ import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { renderCosaBundle, renderCosaRepoFile } from "../../components/image/cosaInputs";
 import { Env, Registry, startRegistry } from "./harness";
+import { type FakeToolRun, runWithFakeTools } from "./fakeTools";
 
 const ROOT = resolve(__dirname, "..", "..");
 const SCRIPT = join(ROOT, "components", "scripts", "cosa-build.sh");
@@ -45,7 +45,7 @@ const REPO_FILE = renderCosaRepoFile([
 const temp = mkdtempSync(join(tmpdir(), "rf-cosa-"));
 after(() => rmSync(temp, { recursive: true, force: true }));
 
-interface Run { status: number | null; stdout: string; stderr: string; log: string[] }
+type Run = FakeToolRun;
 
 function sandbox(name: string): { dir: string; bin: string } {
     const dir = join(temp, name);
@@ -60,17 +60,11 @@ function withFakePodman(bin: string): void {
 }
 
 function run(dir: string, bin: string, env: Record<string, string>, stdin: string): Run {
-    const log = join(dir, "podman.log");
-    if (existsSync(log)) rmSync(log);
-    const r = spawnSync("bash", [SCRIPT], {
-        input: stdin,
-        encoding: "utf8",
+    return runWithFakeTools(SCRIPT, dir, bin, {
+        logName: "podman.log",
+        systemPath: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        stdin,
         env: {
-            PATH: `${bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
-            HOME: dir,
-            FAKE_LOG: log,
-            FAKE_STATE: join(dir, "fake"),
-            RF_ROOT: join(dir, "root"),
             RF_COSA_CONTAINER: CONTAINER,
             RF_COSA_CONFIG_URL: "https://github.com/openshift/os.git",
             RF_COSA_BRANCH: "release-4.19",
@@ -83,7 +77,6 @@ function run(dir: string, bin: string, env: Record<string, string>, stdin: strin
             ...env,
         },
     });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr, log: existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : [] };
 }
 
 function resultOf(r: Run): { ref: string; digest: string; buildId: string; configCommit: string; ran: string[]; artifacts: { name: string; path: string; sha256: string; size: number }[] } {

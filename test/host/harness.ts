@@ -14,6 +14,11 @@ import { Registry, startRegistry } from "../../dev/registry";
 import { buildFixtureRpms } from "../../dev/rpms";
 import { Upstream, startUpstream } from "../../dev/upstream";
 import { generateHostKeyPair } from "../../components/ssh/hostKey";
+import { authEntry, renderBundleText } from "../../components/bundle";
+import { buildId, renderBundle } from "../../components/image/buildInputs";
+import { ImageSpec, renderContainerfile } from "../../components/image/containerfile";
+import { sourceReader } from "../../components/image/sources";
+import { MirrorRepo } from "../../components/mirror/repoFiles";
 
 export * from "../../dev/proc";
 export * from "../../dev/registry";
@@ -236,15 +241,46 @@ export interface BundleFile {
   content: string | Buffer;
 }
 
+/** build-image.sh's bundle of these files (components/bundle.ts writes it, as the build step does). */
 export function makeBundle(files: BundleFile[], authJson?: string): string {
-  const lines = ["rhcos-forge-bundle v1"];
-  for (const f of files) {
-    const b64p = Buffer.from(f.path).toString("base64");
-    const b64c = Buffer.from(f.content).toString("base64");
-    lines.push(`file ${f.mode ?? "0644"} ${b64p} ${b64c}`);
-  }
-  if (authJson !== undefined) lines.push(`authfile ${Buffer.from(authJson).toString("base64")}`);
-  return lines.join("\n") + "\n";
+  return renderBundleText("bundle", [
+    ...files.map(f => ({ kind: "file", plain: [f.mode ?? "0644"], values: [f.path], encoded: [Buffer.from(f.content).toString("base64")] })),
+    ...authEntry(authJson),
+  ]);
+}
+
+/** What a build-image.sh run on the test host builds: the build id, the base and where it pushes. */
+export interface ImageBuild {
+  readonly root: string;
+  readonly id: string;
+  readonly repository: string;
+  readonly base: string;
+}
+
+/** build-image.sh as LayeredImage runs it, on the loopback host (chroot isolation, plain-HTTP registry). */
+export function runBuildImage(host: BuildHost, b: ImageBuild, input: string, vars: Record<string, string> = {}): Promise<RemoteResult> {
+  return host.script("build-image.sh", {
+    RF_ROOT: b.root,
+    RF_BUILD_ID: b.id,
+    RF_IMAGE_REPO: b.repository,
+    RF_BASE_IMAGE: b.base,
+    RF_PODMAN_BUILD_ARGS: "--isolation chroot --network host",
+    RF_TLS_VERIFY: "false",
+    ...vars,
+  }, { input });
+}
+
+/**
+ * An image spec rendered (renderContainerfile, buildId and renderBundle, as LayeredImage does) and
+ * built by build-image.sh; the Containerfile comes back with the result.
+ */
+export async function buildSpec(
+  fx: Pick<BuildFixture, "host" | "reg" | "root">, spec: ImageSpec, opts: { repository: string; repos: MirrorRepo[]; project: string },
+): Promise<RemoteResult & { containerfile: string }> {
+  const r = renderContainerfile(spec, { repos: opts.repos, readSource: sourceReader(opts.project) });
+  const id = buildId({ containerfile: r.containerfile, context: r.context, base: spec.base, repository: opts.repository });
+  const res = await runBuildImage(fx.host, { root: fx.root, id, repository: opts.repository, base: spec.base }, renderBundle(r.containerfile, r.context, fx.reg.authJson()));
+  return { ...res, containerfile: r.containerfile };
 }
 
 // ------------------------------------------------------------------ file tree fingerprint

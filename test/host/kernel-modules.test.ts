@@ -21,12 +21,10 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BuildHost, Env, Registry, failureLines, type RemoteResult, resultJson, mountPushed, rpmQa, run, startBuildFixture } from "./harness";
+import { BuildHost, Env, Registry, failureLines, type RemoteResult, resultJson, mountPushed, rpmQa, run, buildSpec, startBuildFixture } from "./harness";
 import { type BaseImages, buildKernelBase } from "../../dev/baseImage";
 import { buildKernelCoreRpm, rpmArch } from "../../dev/rpms";
-import { buildId, renderBundle } from "../../components/image/buildInputs";
-import { ImageSpec, renderContainerfile } from "../../components/image/containerfile";
-import { sourceReader } from "../../components/image/sources";
+import { ImageSpec } from "../../components/image/containerfile";
 
 let env: Env;
 let host: BuildHost;
@@ -89,22 +87,8 @@ function kernelModuleSpec(toolkit: string): Omit<ImageSpec, "base"> {
     };
 }
 
-async function build(spec: Omit<ImageSpec, "base">, base = nodeBase): Promise<RemoteResult & { containerfile: string }> {
-    const r = renderContainerfile({ ...spec, base }, { repos: [], readSource: sourceReader(project) });
-    const id = buildId({ containerfile: r.containerfile, context: r.context, base, repository: imageRepo() });
-    const res = await host.script(
-        "build-image.sh",
-        {
-            RF_ROOT: root,
-            RF_BUILD_ID: id,
-            RF_IMAGE_REPO: imageRepo(),
-            RF_BASE_IMAGE: base,
-            RF_PODMAN_BUILD_ARGS: "--isolation chroot --network host",
-            RF_TLS_VERIFY: "false",
-        },
-        { input: renderBundle(r.containerfile, r.context, reg.authJson()) },
-    );
-    return { ...res, containerfile: r.containerfile };
+function build(spec: Omit<ImageSpec, "base">, base = nodeBase): Promise<RemoteResult & { containerfile: string }> {
+    return buildSpec({ host, reg, root }, { ...spec, base }, { repository: imageRepo(), repos: [], project });
 }
 
 before(async () => {

@@ -14,37 +14,28 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { existsSync, readFileSync } from "node:fs";
-import { BuildHost, Env, Registry, addSecret, leakedSecrets, mirrorEnv, mountPushed, resultJson, rpmQa, run, sh, shq, startBuildFixture, type RemoteResult } from "./harness";
-import { type BaseImages } from "../../dev/baseImage";
-import { type Upstream } from "../../dev/upstream";
-import { MIRROR_USER } from "../../components/mirror/mirrorAuth";
-import { generateMirrorPassword, renderMirrorAuthFile } from "../../components/mirror/mirrorAuth";
+import { type BuildFixture, Env, addSecret, leakedSecrets, mirrorEnv, mountPushed, resultJson, rpmQa, run, runBuildImage, sh, shq, startBuildFixture, type RemoteResult } from "./harness";
+import { MIRROR_USER, generateMirrorPassword, renderMirrorAuthFile } from "../../components/mirror/mirrorAuth";
 import { MIRROR_PASSWORD_SECRET, MirrorRepo, renderSecretFilesBundle } from "../../components/mirror/repoFiles";
 import { renderContainerfile } from "../../components/image/containerfile";
 import { buildId, renderBundle } from "../../components/image/buildInputs";
 
-const BUILD_ARGS = "--isolation chroot --network host";
-
 let env: Env;
-let host: BuildHost;
-let reg: Registry;
-let up: Upstream;
-let bases: BaseImages;
-let root: string;
-let mirrorPort: number;
+/** The loopback host, registry, upstream, stand-in bases and mirror (harness.ts startBuildFixture). */
+let fx: BuildFixture;
 let password: string;
 
-const upstreamDir = (): string => join(root, "upstream");
+const upstreamDir = (): string => join(fx.root, "upstream");
 
 /** put-files.sh + repo-mirror.sh as RepoMirror runs them, with basic auth for `pw`. */
 async function sync(pw: string): Promise<{ put: RemoteResult; mirror: RemoteResult }> {
   const bundle = renderSecretFilesBundle([
-    { path: "upstream.repo", content: up.repoFile() },
+    { path: "upstream.repo", content: fx.up.repoFile() },
     { path: "mirror.auth", content: renderMirrorAuthFile(MIRROR_USER, pw) },
   ]);
-  const put = await host.script("put-files.sh", { RF_ROOT: root }, { input: bundle, args: [upstreamDir()] });
+  const put = await fx.host.script("put-files.sh", { RF_ROOT: fx.root }, { input: bundle, args: [upstreamDir()] });
   assert.equal(put.code, 0, put.stderr);
-  const mirror = await host.script("repo-mirror.sh", mirrorEnv(root, join(upstreamDir(), "upstream.repo"), mirrorPort, {
+  const mirror = await fx.host.script("repo-mirror.sh", mirrorEnv(fx.root, join(upstreamDir(), "upstream.repo"), fx.mirrorPort, {
     RF_MIRROR_AUTH_FILE: join(upstreamDir(), "mirror.auth"),
   }));
   return { put, mirror };
@@ -54,19 +45,19 @@ async function sync(pw: string): Promise<{ put: RemoteResult; mirror: RemoteResu
 async function get(creds?: { user: string; pass: string }): Promise<{ status: number; challenge: string | null }> {
   const headers: Record<string, string> = {};
   if (creds !== undefined) headers.Authorization = `Basic ${Buffer.from(`${creds.user}:${creds.pass}`).toString("base64")}`;
-  const res = await fetch(`http://127.0.0.1:${mirrorPort}/fixtures/repodata/repomd.xml`, { headers });
+  const res = await fetch(`http://127.0.0.1:${fx.mirrorPort}/fixtures/repodata/repomd.xml`, { headers });
   await res.arrayBuffer();
   return { status: res.status, challenge: res.headers.get("www-authenticate") };
 }
 
 /** The repos as RepoMirror's buildRepos gives them with mirror.auth basic. */
 function authRepos(): MirrorRepo[] {
-  return [{ id: "fixtures", url: `http://127.0.0.1:${mirrorPort}/fixtures/`, gpgcheck: false, auth: { username: MIRROR_USER, secret: MIRROR_PASSWORD_SECRET } }];
+  return [{ id: "fixtures", url: `http://127.0.0.1:${fx.mirrorPort}/fixtures/`, gpgcheck: false, auth: { username: MIRROR_USER, secret: MIRROR_PASSWORD_SECRET } }];
 }
 
 before(async () => {
   env = new Env("rf-mirror-auth-test-");
-  ({ host, reg, up, bases, root, mirrorPort } = await startBuildFixture(env));
+  fx = await startBuildFixture(env);
   password = generateMirrorPassword();
   addSecret(password);
 });
@@ -88,35 +79,33 @@ test("with basic auth the mirror refuses an anonymous request and a wrong passwo
   assert.equal((await get({ user: MIRROR_USER, pass: password })).status, 200);
 
   // The server is ours, started from its own copy, and holds the password only in its file.
-  const pid = readFileSync(join(root, "mirror-server.pid"), "utf8").trim();
+  const pid = readFileSync(join(fx.root, "mirror-server.pid"), "utf8").trim();
   const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
-  assert.ok(cmdline.includes(`${root}/mirror-server.py`), cmdline);
+  assert.ok(cmdline.includes(`${fx.root}/mirror-server.py`), cmdline);
   assert.ok(cmdline.includes(`--auth-file ${join(upstreamDir(), "mirror.auth")}`), cmdline);
   assert.ok(!cmdline.includes(password), "the password is on no command line");
-  const log = readFileSync(join(root, "mirror-server.log"), "utf8");
+  const log = readFileSync(join(fx.root, "mirror-server.log"), "utf8");
   assert.ok(!log.includes(password) && !log.includes(Buffer.from(`${MIRROR_USER}:${password}`).toString("base64")), "nor in the server's log");
   for (const r of [put, mirror]) assert.ok(!(r.stdout + r.stderr).includes(password));
 });
 
 test("a build installs from the closed mirror with the password as a build secret; it is in no layer, config, history or file of the image", async () => {
   const spec = {
-    base: bases.plain, packages: ["rf-hello"], remove: [], replace: [], units: [], extraSteps: [], labels: {}, files: [],
+    base: fx.bases.plain, packages: ["rf-hello"], remove: [], replace: [], units: [], extraSteps: [], labels: {}, files: [],
   };
   const rendered = renderContainerfile(spec, { repos: authRepos() });
   assert.ok(rendered.containerfile.includes(`--mount=type=secret,id=${MIRROR_PASSWORD_SECRET.id},target=${MIRROR_PASSWORD_SECRET.target}`), rendered.containerfile);
   assert.ok(!rendered.containerfile.includes(password), "the Containerfile names the secret's path only");
-  const repository = `${reg.host}/rhcos-forge/closed-mirror`;
-  const id = buildId({ containerfile: rendered.containerfile, context: rendered.context, base: bases.plain, repository });
-  const res = await host.script("build-image.sh", {
-    RF_ROOT: root, RF_BUILD_ID: id, RF_IMAGE_REPO: repository, RF_BASE_IMAGE: bases.plain, RF_PODMAN_BUILD_ARGS: BUILD_ARGS, RF_TLS_VERIFY: "false",
-  }, { input: renderBundle(rendered.containerfile, rendered.context, reg.authJson(), { [MIRROR_PASSWORD_SECRET.id]: password }) });
+  const repository = `${fx.reg.host}/rhcos-forge/closed-mirror`;
+  const id = buildId({ containerfile: rendered.containerfile, context: rendered.context, base: fx.bases.plain, repository });
+  const res = await runBuildImage(fx.host, { root: fx.root, id, repository, base: fx.bases.plain }, renderBundle(rendered.containerfile, rendered.context, fx.reg.authJson(), { [MIRROR_PASSWORD_SECRET.id]: password }));
   assert.equal(res.code, 0, res.stderr.slice(-3000));
   assert.ok(!(res.stdout + res.stderr).includes(password), "not in the build's output");
   const ref = resultJson(res).ref;
   assert.ok(resultJson(res).packages.added.includes("rf-hello-1.0-1.noarch"));
 
   // The filesystem: the package is there; no repo file, no secret file, no byte of the password.
-  const mnt = await mountPushed(env, reg, ref);
+  const mnt = await mountPushed(env, fx.reg, ref);
   assert.ok((await rpmQa(mnt)).includes("rf-hello-1.0-1.noarch"));
   assert.equal(existsSync(join(mnt, "etc/yum.repos.d/rhcos-forge-mirror.repo")), false);
   const found = await sh(`find ${shq(join(mnt, "run/secrets"))} -type f 2>/dev/null | wc -l`);
@@ -126,7 +115,7 @@ test("a build installs from the closed mirror with the password as a build secre
 
   // Every layer blob, and the config with its history (the RUN lines as built).
   const dir = env.mkdir("closed-mirror-image");
-  await run("skopeo", ["copy", "--quiet", "--src-tls-verify=false", "--src-creds", `${reg.user}:${reg.password}`, `docker://${ref}`, `dir:${dir}`]);
+  await run("skopeo", ["copy", "--quiet", "--src-tls-verify=false", "--src-creds", `${fx.reg.user}:${fx.reg.password}`, `docker://${ref}`, `dir:${dir}`]);
   const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { config: { digest: string }; layers: { digest: string }[] };
   assert.ok(manifest.layers.length > 0);
   for (const layer of manifest.layers) {
@@ -143,15 +132,13 @@ test("a build installs from the closed mirror with the password as a build secre
 
 test("without the password the same build is refused by the mirror", async () => {
   const spec = {
-    base: bases.plain, packages: ["rf-hello"], remove: [], replace: [], units: [], extraSteps: [], labels: {}, files: [],
+    base: fx.bases.plain, packages: ["rf-hello"], remove: [], replace: [], units: [], extraSteps: [], labels: {}, files: [],
   };
   // The repos of a stack with mirror.auth none, against the closed mirror.
-  const rendered = renderContainerfile(spec, { repos: [{ id: "fixtures", url: `http://127.0.0.1:${mirrorPort}/fixtures/`, gpgcheck: false }] });
-  const repository = `${reg.host}/rhcos-forge/closed-mirror`;
-  const id = buildId({ containerfile: rendered.containerfile, context: rendered.context, base: bases.plain, repository });
-  const res = await host.script("build-image.sh", {
-    RF_ROOT: root, RF_BUILD_ID: id, RF_IMAGE_REPO: repository, RF_BASE_IMAGE: bases.plain, RF_PODMAN_BUILD_ARGS: BUILD_ARGS, RF_TLS_VERIFY: "false",
-  }, { input: renderBundle(rendered.containerfile, rendered.context, reg.authJson()) });
+  const rendered = renderContainerfile(spec, { repos: [{ id: "fixtures", url: `http://127.0.0.1:${fx.mirrorPort}/fixtures/`, gpgcheck: false }] });
+  const repository = `${fx.reg.host}/rhcos-forge/closed-mirror`;
+  const id = buildId({ containerfile: rendered.containerfile, context: rendered.context, base: fx.bases.plain, repository });
+  const res = await runBuildImage(fx.host, { root: fx.root, id, repository, base: fx.bases.plain }, renderBundle(rendered.containerfile, rendered.context, fx.reg.authJson()));
   assert.notEqual(res.code, 0, "the build fails");
   assert.equal(res.failure?.step, "build");
 });
@@ -168,7 +155,7 @@ test("a rotated password is asked for at once; the old one is refused", async ()
 test("a credentials file that is not 0600 or holds no user:password line is refused before serving", async () => {
   const authFile = join(upstreamDir(), "mirror.auth");
   await run("chmod", ["0644", authFile]);
-  const open = await host.script("repo-mirror.sh", mirrorEnv(root, join(upstreamDir(), "upstream.repo"), mirrorPort, { RF_MIRROR_AUTH_FILE: authFile }));
+  const open = await fx.host.script("repo-mirror.sh", mirrorEnv(fx.root, join(upstreamDir(), "upstream.repo"), fx.mirrorPort, { RF_MIRROR_AUTH_FILE: authFile }));
   await run("chmod", ["0600", authFile]);
   assert.notEqual(open.code, 0);
   assert.equal(open.failure?.step, "arguments");

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, describe, it } from "node:test";
 import { renderOverrides, renderReleaseBundle, renderReleaseManifests } from "../../components/release/payload";
+import { type FakeToolRun, runWithFakeTools } from "./fakeTools";
 
 const ROOT = resolve(__dirname, "..", "..");
 const NEW = join(ROOT, "components", "scripts", "release-new.sh");
@@ -22,7 +23,7 @@ const SECRETS = [AUTH_TOKEN, "release-s3cr3t-token"];
 const temp = mkdtempSync(join(tmpdir(), "rf-release-"));
 after(() => rmSync(temp, { recursive: true, force: true }));
 
-interface Run { status: number | null; stdout: string; stderr: string; log: string[] }
+type Run = FakeToolRun;
 
 function sandbox(name: string, fakes: string[]): { dir: string; bin: string } {
     const dir = join(temp, name);
@@ -34,21 +35,7 @@ function sandbox(name: string, fakes: string[]): { dir: string; bin: string } {
 
 /** PATH without any system directory holding oc (this machine has none), plus the sandbox's bin. */
 function run(script: string, dir: string, bin: string, env: Record<string, string>, stdin: string): Run {
-    const log = join(dir, "tools.log");
-    if (existsSync(log)) rmSync(log);
-    const r = spawnSync("bash", [script], {
-        input: stdin,
-        encoding: "utf8",
-        env: {
-            PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`,
-            HOME: dir,
-            FAKE_LOG: log,
-            FAKE_STATE: join(dir, "fake"),
-            RF_ROOT: join(dir, "root"),
-            ...env,
-        },
-    });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr, log: existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : [] };
+    return runWithFakeTools(script, dir, bin, { logName: "tools.log", systemPath: "/usr/local/bin:/usr/bin:/bin", env, stdin });
 }
 
 function assertNoSecret(r: Run): void {

@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { BuildHost, Env, Registry, addSecret, leakedSecrets, mirrorEnv, mountPushed, resultJson, rpmQa, run, sh, shq, startBuildFixture, type RemoteResult } from "./harness";
+import { BuildHost, Env, Registry, addSecret, leakedSecrets, mirrorEnv, mountPushed, resultJson, rpmQa, run, runBuildImage, sh, shq, startBuildFixture, type RemoteResult } from "./harness";
 import { startClientCertRepo, type ClientCertRepo } from "../../dev/tlsRepo";
 import { type BaseImages } from "../../dev/baseImage";
 import { ClientCertificate, directBuildRepo, directBuildSecrets, renderSecretFilesBundle, renderUpstreamRepoFile, tlsFiles, tlsOptions } from "../../components/mirror/repoFiles";
@@ -24,8 +24,6 @@ import { buildId, renderBundle } from "../../components/image/buildInputs";
 import { renderSubscriptionBundle } from "../../components/host/subscription";
 
 const ID = "rhel-fixture";
-const BUILD_ARGS = "--isolation chroot --network host";
-
 let env: Env;
 let host: BuildHost;
 let reg: Registry;
@@ -111,9 +109,7 @@ test("an entitled build installs from the repo through a build secret; no certif
   const secrets = directBuildSecrets([{ id: ID, sslcacert: tls.ca, client: tls.client }]);
   const repository = `${reg.host}/rhcos-forge/entitled`;
   const id = buildId({ containerfile: rendered.containerfile, context: rendered.context, base: bases.plain, repository });
-  const res = await host.script("build-image.sh", {
-    RF_ROOT: root, RF_BUILD_ID: id, RF_IMAGE_REPO: repository, RF_BASE_IMAGE: bases.plain, RF_PODMAN_BUILD_ARGS: BUILD_ARGS, RF_TLS_VERIFY: "false",
-  }, { input: renderBundle(rendered.containerfile, rendered.context, reg.authJson(), secrets) });
+  const res = await runBuildImage(host, { root, id, repository, base: bases.plain }, renderBundle(rendered.containerfile, rendered.context, reg.authJson(), secrets));
   assert.equal(res.code, 0, res.stderr.slice(-3000));
   assertNoSecretIn(res.stdout + res.stderr, "build output");
   const ref = resultJson(res).ref;

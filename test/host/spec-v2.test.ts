@@ -9,60 +9,37 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BuildHost, Env, Registry, failureLines, type RemoteResult, resultJson, mountPushed, rpmQa, startBuildFixture } from "./harness";
-import { type Upstream } from "../../dev/upstream";
-import { type BaseImages } from "../../dev/baseImage";
-import { buildId, renderBundle } from "../../components/image/buildInputs";
-import { ImageSpec, renderContainerfile } from "../../components/image/containerfile";
-import { sourceReader } from "../../components/image/sources";
+import { type BuildFixture, Env, failureLines, type RemoteResult, resultJson, mountPushed, rpmQa, buildSpec, startBuildFixture } from "./harness";
+import { ImageSpec } from "../../components/image/containerfile";
 import { MirrorRepo } from "../../components/mirror/repoFiles";
 
 let env: Env;
-let host: BuildHost;
-let reg: Registry;
-let up: Upstream;
-let bases: BaseImages;
-let root: string;
-let mirrorPort: number;
+/** The loopback host, registry, upstream, stand-in bases and mirror (harness.ts startBuildFixture). */
+let fx: BuildFixture;
 let project: string;
 
 const REPO_NAME = "rhcos-forge/spec-v2";
 const BLOB = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 
 function imageRepo(): string {
-  return `${reg.host}/${REPO_NAME}`;
+  return `${fx.reg.host}/${REPO_NAME}`;
 }
 
 function mirrorRepos(): MirrorRepo[] {
-  return [{ id: "fixtures", url: `http://127.0.0.1:${mirrorPort}/fixtures/`, gpgcheck: false }];
+  return [{ id: "fixtures", url: `http://127.0.0.1:${fx.mirrorPort}/fixtures/`, gpgcheck: false }];
 }
 
 const noSpec = { packages: [], remove: [], replace: [], files: [], units: [], extraSteps: [], labels: {} };
 
-async function build(spec: Omit<ImageSpec, "base">): Promise<RemoteResult & { containerfile: string }> {
-  const base = bases.plain;
-  const r = renderContainerfile({ ...spec, base }, { repos: mirrorRepos(), readSource: sourceReader(project) });
-  const id = buildId({ containerfile: r.containerfile, context: r.context, base, repository: imageRepo() });
-  const res = await host.script(
-    "build-image.sh",
-    {
-      RF_ROOT: root,
-      RF_BUILD_ID: id,
-      RF_IMAGE_REPO: imageRepo(),
-      RF_BASE_IMAGE: base,
-      RF_PODMAN_BUILD_ARGS: "--isolation chroot --network host",
-      RF_TLS_VERIFY: "false",
-    },
-    { input: renderBundle(r.containerfile, r.context, reg.authJson()) },
-  );
-  return { ...res, containerfile: r.containerfile };
+function build(spec: Omit<ImageSpec, "base">): Promise<RemoteResult & { containerfile: string }> {
+  return buildSpec(fx, { ...spec, base: fx.bases.plain }, { repository: imageRepo(), repos: mirrorRepos(), project });
 }
 
 before(async () => {
   env = new Env("rf-spec-v2-test-");
   // The mirror carries the upstream; the stand-in base has no other repo, so a dependency of an
   // RPM installed by URL can only come from the mirror.
-  ({ host, reg, up, bases, root, mirrorPort } = await startBuildFixture(env));
+  fx = await startBuildFixture(env);
 
   // The "Pulumi project" the sources are relative to.
   project = env.mkdir("project");
@@ -76,12 +53,12 @@ after(async () => {
 });
 
 test("a builder stage's output, an RPM by URL with its dependency from the mirror and a binary repository file land in the built image", async () => {
-  const helloUrl = `http://127.0.0.1:${up.port}/rf-hello-1.0-1.noarch.rpm`;
-  assert.ok(existsSync(join(up.dir, "rf-hello-1.0-1.noarch.rpm")));
+  const helloUrl = `http://127.0.0.1:${fx.up.port}/rf-hello-1.0-1.noarch.rpm`;
+  assert.ok(existsSync(join(fx.up.dir, "rf-hello-1.0-1.noarch.rpm")));
   const res = await build({
     ...noSpec,
     files: [{ path: "/usr/lib/rf/blob.bin", source: "bin/blob.bin" }],
-    stages: [{ name: "tool", base: bases.plain, steps: [{ run: ["mkdir -p /out", "printf 'built in the tool stage\\n' > /out/rf-tool"] }] }],
+    stages: [{ name: "tool", base: fx.bases.plain, steps: [{ run: ["mkdir -p /out", "printf 'built in the tool stage\\n' > /out/rf-tool"] }] }],
     steps: [
       { install: [helloUrl] },
       { copy: [{ from: "tool", src: "/out/rf-tool", dst: "/usr/lib/rf/rf-tool" }] },
@@ -90,7 +67,7 @@ test("a builder stage's output, an RPM by URL with its dependency from the mirro
   assert.equal(res.code, 0, res.stderr.slice(-3000));
   assert.match(res.containerfile, /^FROM \S+@sha256:[0-9a-f]{64} AS tool$/m);
   const r = resultJson(res);
-  const mnt = await mountPushed(env, reg, r.ref);
+  const mnt = await mountPushed(env, fx.reg, r.ref);
 
   assert.equal(readFileSync(join(mnt, "usr/lib/rf/rf-tool"), "utf8"), "built in the tool stage\n");
   const blob = join(mnt, "usr/lib/rf/blob.bin");
@@ -111,16 +88,16 @@ test("the dnf dialect builds on the stand-in base: dnf install from the mirror, 
   assert.match(res.containerfile, /RUN bootc container lint\nLABEL/);
   assert.ok(!res.containerfile.includes("ostree container commit"));
   assert.match(res.stderr, /Checks passed/, "the lint ran");
-  const mnt = await mountPushed(env, reg, resultJson(res).ref);
+  const mnt = await mountPushed(env, fx.reg, resultJson(res).ref);
   assert.ok((await rpmQa(mnt, "%{NAME}-%{VERSION}-%{RELEASE}")).includes("rf-extra-1.0-1"));
   assert.ok(!existsSync(join(mnt, "etc/yum.repos.d/rhcos-forge-mirror.repo")));
 });
 
 test("an image bootc container lint refuses is not pushed", async () => {
-  const tagsBefore = await reg.tags(REPO_NAME);
+  const tagsBefore = await fx.reg.tags(REPO_NAME);
   const res = await build({ ...noSpec, dialect: "dnf", steps: [{ run: ["mkdir -p /usr/etc"] }] });
   assert.notEqual(res.code, 0);
   assert.match(res.stderr, /error: etc-usretc: \/usr\/etc exists/);
   assert.ok(failureLines(res.stderr).some((l) => l.includes("build")), failureLines(res.stderr).join("\n"));
-  assert.deepEqual(await reg.tags(REPO_NAME), tagsBefore);
+  assert.deepEqual(await fx.reg.tags(REPO_NAME), tagsBefore);
 });

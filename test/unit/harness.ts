@@ -4,6 +4,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { createHash, createPublicKey } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
 import { parseStackConfig } from "../../components/config/parse";
 import { CosaPlatform, PLATFORM_IMAGES } from "../../components/image/cosaInputs";
 import { StackOutputs, buildPipeline } from "../../components/pipeline";
@@ -232,3 +234,14 @@ export const TEST_SECRETS = {
     kubeconfig: "apiVersion: v1\nkind: Config\ncurrent-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: \"https://api.example.com:6443\"}}]\nusers: [{name: u, user: {token: s3cr3t-kube-token}}]\n",
 };
 export const SECRET_VALUES = ["s3cr3t-registry-token", Buffer.from("robot:s3cr3t-registry-token").toString("base64"), "s3cr3t-repo-password", "s3cr3t-kube-token", "test-only-not-a-real-key", MOCK_MIRROR_PASSWORD];
+
+/**
+ * What a CopyToRemote of a step ships: the remote directory it fills (upstream copies a source
+ * directory into `<remotePath>/<its name>`) and the files of the staged local directory.
+ */
+export async function shippedScripts(name: string): Promise<{ remoteDir: string; files: string[] }> {
+    const copy = find("command:remote:CopyToRemote", name);
+    const source = copy.inputs.source as { path?: unknown };
+    const local = String(await source.path);
+    return { remoteDir: path.posix.join(String(copy.inputs.remotePath), path.basename(local)), files: fs.readdirSync(local).sort() };
+}
