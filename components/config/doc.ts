@@ -1,12 +1,13 @@
-// The README's config reference, generated from the schema's defaults and descriptions.
+// The config reference (docs/config.md, `npm run config-doc`), generated from the schema's defaults
+// and descriptions.
 import { z } from "zod";
 import { NAMESPACE, stackConfigSchema } from "./schema";
 
-/** A row of the README's config reference: key, default and description, straight from the schema. */
+/** A row of the config reference: key, default and description, straight from the schema. */
 export interface ConfigDoc { key: string; description: string; defaultValue?: unknown }
 
-
-export function describeSchema(): ConfigDoc[] {
+/** One row per key of `schema` (the stack's by default), in schema order. */
+export function describeSchema(root: z.ZodTypeAny = stackConfigSchema): ConfigDoc[] {
     const docs = new Map<string, ConfigDoc>();
     const walk = (schema: z.ZodTypeAny, path: string, note = ""): void => {
         let inner = schema;
@@ -44,13 +45,13 @@ export function describeSchema(): ConfigDoc[] {
         const scope = note && !path.endsWith(".provider") ? ` (${note})` : "";
         docs.set(path, { key, description: `${description ?? ""}${scope}`, defaultValue });
     };
-    walk(stackConfigSchema, "");
+    walk(root, "");
     return [...docs.values()];
 }
 
-/** The README's config reference table (markdown), one row per key; `npm run config-doc` prints it. */
-export function renderConfigTable(): string {
-    const rows = describeSchema().map(d => {
+/** The config reference table (markdown), one row per key of `schema`. */
+export function renderConfigTable(schema: z.ZodTypeAny = stackConfigSchema): string {
+    const rows = describeSchema(schema).map(d => {
         const def = d.defaultValue === undefined ? "" : `\`${JSON.stringify(d.defaultValue)}\``;
         return `| \`${d.key}\` | ${def} | ${d.description.replace(/\|/g, "\\|")} |`;
     });

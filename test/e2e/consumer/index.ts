@@ -1,5 +1,5 @@
 // Another team's stack: reads the image rhcos-forge built through a StackReference, the way a
-// cluster stack of a fleet does (see the README).
+// cluster stack of a fleet does (docs/fleet.md).
 import * as pulumi from "@pulumi/pulumi";
 
 const source = new pulumi.StackReference(new pulumi.Config().require("source"));
