@@ -137,8 +137,11 @@ step() {
 
 print_env() { # $1 = directory to prepend to PATH, or empty
 	if [[ -n "$1" ]]; then
+		# The dynamic provider plugin (pulumi-resource-pulumi-nodejs, rhcos-forge's GeneratedSecret)
+		# ships in @pulumi/pulumi beside the SDK it runs; a released CLI bundles it next to pulumi,
+		# this built one does not. Not part of any cache key: only the PATH printed changes.
 		# shellcheck disable=SC2016 # $PATH is expanded by the caller's shell
-		printf 'export PATH=%q:"$PATH"\n' "$1"
+		printf 'export PATH=%q:%q:"$PATH"\n' "$1" "$REPO_DIR/node_modules/@pulumi/pulumi"
 		printf 'export PULUMI_HOME=%q\n' "$RF_PULUMI_HOME"
 	fi
 	echo 'export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true'

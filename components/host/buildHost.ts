@@ -5,7 +5,8 @@ import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { contentHash, nodeProgramCommand } from "../shell";
-import { HostKeyPair, authorizedKey, parseHostKeyLine } from "../ssh/hostKey";
+import { GeneratedSecret } from "../generatedSecret";
+import { HostKeyPair, authorizedKey, generateHostKeyPair, parseHostKeyLine } from "../ssh/hostKey";
 import { HostHandle, SECRET_OUTPUTS, scriptStep, scriptText } from "./step";
 import { renderSubscriptionBundle } from "./subscription";
 
@@ -165,11 +166,11 @@ function hostKeyCheck(
     }, { parent: opts.parent, dependsOn: opts.dependsOn, additionalSecretOutputs: [...SECRET_OUTPUTS] });
 }
 
-/** Parses hostKeyGen.ts's output line. */
-function parseHostKeyPair(stdout: string): HostKeyPair {
-    const p = JSON.parse(stdout.trim().split("\n").pop() ?? "") as Partial<HostKeyPair>;
+/** The pair as the state keeps it (JSON of generateHostKeyPair's result). */
+function parseHostKeyPair(kept: string): HostKeyPair {
+    const p = JSON.parse(kept) as Partial<HostKeyPair>;
     if (typeof p.privateKey !== "string" || !p.privateKey.includes("OPENSSH PRIVATE KEY") || typeof p.publicKey !== "string" || typeof parseHostKeyLine(p.publicKey) === "string") {
-        throw new Error("hostKeyGen.ts printed no {privateKey, publicKey} pair");
+        throw new Error("the host key kept in the state is no {privateKey, publicKey} pair");
     }
     return { privateKey: p.privateKey, publicKey: p.publicKey };
 }
@@ -198,18 +199,10 @@ export class BuildHost extends pulumi.ComponentResource {
             case "digitalocean": {
                 const volumeName = `${name}-data`;
                 // The droplet's host key is made here, not on the droplet, so the first connection
-                // already pins it (no trust on first use). It runs once (no triggers) and its
-                // stdout, the pair, is a secret output: the state keeps it, encrypted, for every
-                // later `pulumi up`; the engine runs local commands in the project directory.
-                const keyGen = new command.local.Command(`${name}-host-key`, {
-                    create: nodeProgramCommand(__dirname, "hostKeyGen"),
-                    interpreter: ["/bin/sh", "-c"],
-                    logging: "none",
-                    addPreviousOutputInEnv: false,
-                    // It ran once; how it is invoked (tsx from source, node from the package) may
-                    // change without it running again and changing the droplet's host key.
-                }, { parent: this, additionalSecretOutputs: [...SECRET_OUTPUTS], ignoreChanges: ["create"] });
-                const hostKey = pulumi.secret(keyGen.stdout.apply(parseHostKeyPair));
+                // already pins it (no trust on first use). Made once in this process and kept in
+                // the state, encrypted, for every later `pulumi up` (../generatedSecret.ts).
+                const generated = new GeneratedSecret(`${name}-host-key`, { candidate: JSON.stringify(generateHostKeyPair()) }, { parent: this });
+                const hostKey = pulumi.secret(generated.value.apply(parseHostKeyPair));
                 const pinned = pulumi.unsecret(hostKey.apply(k => pinnedHostKey(k.publicKey)));
                 const key = new digitalocean.SshKey(`${name}-key`, {
                     name: `${name}-rhcos-forge`,

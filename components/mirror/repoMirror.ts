@@ -5,15 +5,15 @@
 // The server binds the address builds reach it at (mirror.bind to override) and, with mirror.auth
 // basic (the default), asks every request for HTTP basic auth: user rhcos-forge, the password
 // rhcos-forge:mirrorPassword or one generated once and kept, secret, in the state.
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { HostHandle, SECRET_OUTPUTS, scriptStep } from "../host/step";
-import { MIRROR_USER, MirrorCredentials, parseGeneratedPassword, renderMirrorAuthFile } from "./mirrorAuth";
+import { HostHandle, scriptStep } from "../host/step";
+import { GeneratedSecret } from "../generatedSecret";
+import { MIRROR_USER, MirrorCredentials, generateMirrorPassword, renderMirrorAuthFile } from "./mirrorAuth";
 import {
     ClientCertificate, MIRROR_PASSWORD_SECRET, MirrorAuth, MirrorRepo, RepoTlsInputs, UpstreamRepo, directBuildRepo, directBuildSecrets,
     renderRepoFile, renderSecretFilesBundle, renderUpstreamRepoFile, tlsFiles, tlsOptions,
 } from "./repoFiles";
-import { contentHash, nodeProgramCommand } from "../shell";
+import { contentHash } from "../shell";
 
 
 /** One upstream repo mirrored (rhcos-forge:mirror.repos[] satisfies it). */
@@ -245,19 +245,10 @@ export class RepoMirror extends pulumi.ComponentResource {
     }
 
     /**
-     * A password made once by mirrorPasswordGen.ts (node's crypto) on the machine running Pulumi:
-     * no triggers, so it never runs again, and its stdout is a secret output, so the state keeps
-     * the password encrypted. The engine runs local commands in the project directory.
+     * A password made once, in this process (node's crypto), and kept in the state, encrypted:
+     * later runs keep the first one (../generatedSecret.ts).
      */
     private generatePassword(name: string): pulumi.Output<string> {
-        const gen = new command.local.Command(`${name}-password`, {
-            create: nodeProgramCommand(__dirname, "mirrorPasswordGen"),
-            interpreter: ["/bin/sh", "-c"],
-            logging: "none",
-            addPreviousOutputInEnv: false,
-            // The generator ran once; how it is invoked (tsx from source, node from the package)
-            // may change without it running again and changing the password.
-        }, { parent: this, additionalSecretOutputs: [...SECRET_OUTPUTS], ignoreChanges: ["create"] });
-        return pulumi.secret(gen.stdout.apply(parseGeneratedPassword));
+        return new GeneratedSecret(`${name}-password`, { candidate: generateMirrorPassword() }, { parent: this }).value;
     }
 }

@@ -10,9 +10,11 @@ import { parseStackConfig } from "../../components/config/parse";
 import { CosaPlatform, PLATFORM_IMAGES } from "../../components/image/cosaInputs";
 import { StackOutputs, buildPipeline } from "../../components/pipeline";
 import { ClusterAccess } from "../../components/rollout/kubeApi";
-import { generateHostKeyPair } from "../../components/ssh/hostKey";
+import { GENERATED_SECRET_TYPE as GENERATED_SECRET } from "../../components/generatedSecret";
 
-/** The password the mocked mirrorPasswordGen.ts "generates" (43 base64url characters, as the real one). */
+export { GENERATED_SECRET_TYPE as GENERATED_SECRET } from "../../components/generatedSecret";
+
+/** The mirror password the mocked state keeps (43 base64url characters, as generated ones). */
 export const MOCK_MIRROR_PASSWORD = "s3cr3tMirrorPasswordGeneratedByTheMocks0000";
 
 export interface Registration {
@@ -61,13 +63,7 @@ export function commandState(inputs: Record<string, unknown>): Record<string, un
     const create = String(inputs.create ?? "");
     const env = (name: string): string => create.match(new RegExp(`${name}=('[^']*'|\\S+)`))?.[1]?.replace(/^'|'$/g, "") ?? "";
     let stdout = "";
-    if (create.includes("mirrorPasswordGen.ts")) {
-        // What mirrorPasswordGen.ts prints; a fixed value, so tests can look for it.
-        stdout = JSON.stringify({ password: MOCK_MIRROR_PASSWORD });
-    } else if (create.includes("hostKeyGen.ts")) {
-        // What hostKeyGen.ts prints: a pair from the real generator.
-        stdout = JSON.stringify(generateHostKeyPair());
-    } else if (create.includes("build-image.sh")) {
+    if (create.includes("build-image.sh")) {
         hostCalls.builds++;
         const repo = env("RF_IMAGE_REPO");
         const digest = fakeDigest(env("RF_BUILD_ID"));
@@ -126,6 +122,10 @@ export function installMocks(opts: { preview?: boolean } = {}): void {
                 case "command:local:Command":
                 case "command:remote:Command":
                     return { id: `${args.name}-id`, state: commandState(inputs) };
+                case GENERATED_SECRET:
+                    // The state keeps the first candidate; the mirror's is a fixed value, so tests
+                    // can look for it (the host key pair is the real generator's candidate).
+                    return { id: `${args.name}-id`, state: args.name.endsWith("-password") ? { ...inputs, value: MOCK_MIRROR_PASSWORD } : inputs };
                 case "digitalocean:index/droplet:Droplet":
                     return { id: "424242", state: { ...inputs, ipv4Address: "198.51.100.7", ipv4AddressPrivate: "10.114.0.2" } };
                 case "digitalocean:index/sshKey:SshKey":
