@@ -54,7 +54,8 @@ export interface RunOpts {
    * time it took at the end, so a cold build never looks like a hang. Output is still collected.
    */
   progress?: string;
-  progressStdout?: boolean;
+  /** Stream stdout's lines too, those matching this (e.g. podman build's `STEP n/m:` lines). */
+  progressStdout?: RegExp;
 }
 
 /** Streams a set-up step's lines live with its name and elapsed time (RunOpts.progress). */
@@ -80,11 +81,11 @@ class StepProgress {
   }
 
   /** A chunk of one stream; whole lines are printed, a partial one waits for its end. */
-  feed(stream: string, chunk: string): void {
+  feed(stream: string, chunk: string, only?: RegExp): void {
     const text = (this.partial.get(stream) ?? "") + chunk;
     const lines = text.split(/\r?\n|\r/);
     this.partial.set(stream, lines.pop() ?? "");
-    for (const l of lines) if (l.trim() !== "") this.say(l);
+    for (const l of lines) if (l.trim() !== "" && (only === undefined || only.test(l))) this.say(l);
   }
 
   end(code: number): void {
@@ -110,7 +111,7 @@ export function run(cmd: string, args: string[], opts: RunOpts = {}): Promise<Ru
     const progress = opts.progress === undefined ? undefined : new StepProgress(opts.progress);
     child.stdout.on("data", (d: Buffer) => {
       out.push(d);
-      if (opts.progressStdout) progress?.feed("stdout", d.toString("utf8"));
+      if (opts.progressStdout) progress?.feed("stdout", d.toString("utf8"), opts.progressStdout);
     });
     child.stderr.on("data", (d: Buffer) => {
       err.push(d);
