@@ -22,6 +22,7 @@ const digest = (n: number): string => `sha256:${n.toString(16).padStart(64, "0")
 
 interface Figure { nodes: number; mode: string; latencyMs: number; waitMs: number; requests: number }
 
+
 async function one(nodes: number): Promise<Figure[]> {
     const env = new Env("rf-rollout-bench-");
     try {
@@ -84,14 +85,17 @@ async function one(nodes: number): Promise<Figure[]> {
 
 async function main(): Promise<void> {
     const sizes = (process.argv[2] ?? "1,10,100").split(",").map(Number).filter(n => n > 0);
-    const figures: Figure[] = [];
-    for (const n of sizes) figures.push(...await one(n));
     process.stdout.write([
         "rollout benchmark (e2e cluster: kube-apiserver + the MCO's render/node/drain controllers, simulated daemons)",
         `  pool Updated -> next pool's MachineConfig written (goal <= 2.00s); the wait's requests (GETs and watches) per second (bounded: <= 2 reads/s on change, 1 per ${POLL_MS / 1000}s otherwise)`,
-        ...figures.map(f => `    ${String(f.nodes).padStart(3)} node${f.nodes > 1 ? "s" : " "} ${f.mode.padEnd(5)}  latency ${(f.latencyMs / 1000).toFixed(2)}s  wait ${(f.waitMs / 1000).toFixed(1)}s  ${f.requests} requests (${(f.requests / (f.waitMs / 1000)).toFixed(2)}/s)`),
         "",
     ].join("\n"));
+    // Each size's figures as soon as they are measured: a 100-node cluster takes minutes to seed.
+    for (const n of sizes) {
+        for (const f of await one(n)) {
+            process.stdout.write(`    ${String(f.nodes).padStart(3)} node${f.nodes > 1 ? "s" : " "} ${f.mode.padEnd(5)}  latency ${(f.latencyMs / 1000).toFixed(2)}s  wait ${(f.waitMs / 1000).toFixed(1)}s  ${f.requests} requests (${(f.requests / (f.waitMs / 1000)).toFixed(2)}/s)\n`);
+        }
+    }
 }
 
 main().catch(e => {
