@@ -47,6 +47,55 @@ export interface RunOpts {
   /** throw when the exit code is not 0 (default true) */
   check?: boolean;
   timeoutMs?: number;
+  /**
+   * A slow set-up step's name (e.g. "engine", "kube-apiserver"): its stderr lines (and stdout's
+   * too with `progressStdout`) go to this process's stderr as they come, each as
+   * `[<name> +<elapsed>s] <line>`, with a "still running" line after 30 s of silence and the
+   * time it took at the end, so a cold build never looks like a hang. Output is still collected.
+   */
+  progress?: string;
+  /** Stream stdout's lines too, those matching this (e.g. podman build's `STEP n/m:` lines). */
+  progressStdout?: RegExp;
+}
+
+/** Streams a set-up step's lines live with its name and elapsed time (RunOpts.progress). */
+class StepProgress {
+  private readonly t0 = Date.now();
+  private lastLine = Date.now();
+  private printed = false;
+  private readonly partial = new Map<string, string>();
+  private readonly ticker: NodeJS.Timeout;
+
+  constructor(private readonly name: string, private readonly quietMs = 30_000) {
+    this.ticker = setInterval(() => {
+      if (Date.now() - this.lastLine >= this.quietMs) this.say("still running");
+    }, Math.min(this.quietMs, 5_000));
+    this.ticker.unref();
+  }
+
+  private say(line: string): void {
+    const secs = Math.round((Date.now() - this.t0) / 1000);
+    process.stderr.write(`[${this.name} +${secs}s] ${line}\n`);
+    this.lastLine = Date.now();
+    this.printed = true;
+  }
+
+  /** A chunk of one stream; whole lines are printed, a partial one waits for its end. */
+  feed(stream: string, chunk: string, only?: RegExp): void {
+    const text = (this.partial.get(stream) ?? "") + chunk;
+    const lines = text.split(/\r?\n|\r/);
+    this.partial.set(stream, lines.pop() ?? "");
+    for (const l of lines) if (l.trim() !== "" && (only === undefined || only.test(l))) this.say(l);
+  }
+
+  end(code: number): void {
+    clearInterval(this.ticker);
+    for (const rest of this.partial.values()) if (rest.trim() !== "") this.say(rest);
+    // A cached step is silent and instant; say nothing more for it.
+    if (this.printed || Date.now() - this.t0 >= 2_000 || code !== 0) {
+      this.say(code === 0 ? "done" : `failed (exit ${code})`);
+    }
+  }
 }
 
 export function run(cmd: string, args: string[], opts: RunOpts = {}): Promise<RunResult> {
@@ -59,18 +108,27 @@ export function run(cmd: string, args: string[], opts: RunOpts = {}): Promise<Ru
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on("data", (d: Buffer) => out.push(d));
-    child.stderr.on("data", (d: Buffer) => err.push(d));
+    const progress = opts.progress === undefined ? undefined : new StepProgress(opts.progress);
+    child.stdout.on("data", (d: Buffer) => {
+      out.push(d);
+      if (opts.progressStdout) progress?.feed("stdout", d.toString("utf8"), opts.progressStdout);
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      err.push(d);
+      progress?.feed("stderr", d.toString("utf8"));
+    });
     let timer: NodeJS.Timeout | undefined;
     if (opts.timeoutMs) {
       timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs);
     }
     child.on("error", (e) => {
       if (timer) clearTimeout(timer);
+      progress?.end(1);
       reject(e);
     });
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
+      progress?.end(code ?? 1);
       const res: RunResult = {
         code: code ?? (signal ? 128 : 1),
         stdout: Buffer.concat(out).toString("utf8"),

@@ -25,7 +25,9 @@ fi
 printf 'rhcos-forge: installing %d missing Debian packages (dev/apt-packages.txt): %s\n' "${#missing[@]}" "${missing[*]}" >&2
 start=$SECONDS
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+# apt's own lines (fetching, unpacking, setting up each package) as they come, with the elapsed time.
+progress() { while IFS= read -r line; do printf 'ensure-apt: [%ds] %s\n' "$((SECONDS - start))" "$line" >&2; done; }
+apt-get update -qq 2>&1 | progress
 # With their recommends (apt's default), as the tests were run.
-apt-get install -y -qq "${missing[@]}" >/dev/null
+apt-get install -y "${missing[@]}" 2>&1 | { grep --line-buffered -E '^(Get:|Unpacking|Setting up|E:|W:)' || true; } | progress
 printf 'rhcos-forge: Debian packages installed (%ds)\n' "$((SECONDS - start))" >&2

@@ -11,12 +11,18 @@ import * as https from "https";
 import * as yaml from "js-yaml";
 import { MCO_API, mcoApiVersion } from "../openshift/names";
 import { MachineOSConfigApi } from "../openshift/machineOsConfig";
-import { Clock, realClock } from "./poll";
+import { Clock, Wake, realClock } from "./poll";
 import { BuildObject, DegradedBaseline, LabelSelector, MachineOSConfigObject, PoolNode, PoolObject, PoolObservation, RenderedConfig, failingNodes } from "./poolWait";
 
 export interface KubeReader {
     /** GETs an API path; undefined on 404. */
     get(path: string): Promise<unknown>;
+    /**
+     * Watches a collection path (with its field selector): calls `onEvent` for every event line
+     * the API server streams, reconnecting (at most once a second) until `stop`. Optional: a
+     * reader without it is polled at its interval only.
+     */
+    watch?(path: string, onEvent: () => void): { stop(): void };
 }
 
 interface ExecConfig { command: string; args?: string[]; env?: { name: string; value: string }[] | null }
@@ -93,21 +99,27 @@ function runExec(exec: ExecConfig): Promise<ExecCredential> {
 
 export function kubeReader(conn: Connection): KubeReader {
     let execCredential: ExecCredential | undefined;
-    const request = async (path: string, retryAuth: boolean): Promise<unknown> => {
+    /** The URL and options of a GET of `path` with the connection's current credentials. */
+    const target = async (path: string): Promise<{ url: URL; options: https.RequestOptions }> => {
         if (conn.exec !== undefined && execCredential === undefined) execCredential = await runExec(conn.exec);
         const token = execCredential?.status?.token ?? conn.token ??
             (conn.tokenFile === undefined ? undefined : fs.readFileSync(conn.tokenFile, "utf8").trim());
         const headers: Record<string, string> = { Accept: "application/json" };
         if (token !== undefined) headers.Authorization = `Bearer ${token}`;
         else if (conn.basic !== undefined) headers.Authorization = `Basic ${Buffer.from(`${conn.basic.username}:${conn.basic.password}`).toString("base64")}`;
-        const url = new URL(conn.server + path);
-        const options: https.RequestOptions = {
-            method: "GET", headers,
-            ca: conn.ca, rejectUnauthorized: !conn.insecure, servername: conn.tlsServerName,
-            cert: execCredential?.status?.clientCertificateData ?? conn.cert,
-            key: execCredential?.status?.clientKeyData ?? conn.key,
-            timeout: 30_000,
+        return {
+            url: new URL(conn.server + path),
+            options: {
+                method: "GET", headers,
+                ca: conn.ca, rejectUnauthorized: !conn.insecure, servername: conn.tlsServerName,
+                cert: execCredential?.status?.clientCertificateData ?? conn.cert,
+                key: execCredential?.status?.clientKeyData ?? conn.key,
+            },
         };
+    };
+    const request = async (path: string, retryAuth: boolean): Promise<unknown> => {
+        const { url, options: base } = await target(path);
+        const options: https.RequestOptions = { ...base, timeout: 30_000 };
         const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
             const req = (url.protocol === "http:" ? http : https).request(url, options, res => {
                 const chunks: Buffer[] = [];
@@ -128,7 +140,53 @@ export function kubeReader(conn: Connection): KubeReader {
         if (status < 200 || status >= 300) throw new Error(`GET ${path}: HTTP ${status} ${body.slice(0, 200)}`);
         return JSON.parse(body) as unknown;
     };
-    return { get: path => request(path, true) };
+    // One long-lived `?watch=1` GET (the API server's watch: one JSON event per line, see
+    // k8s.io/apiserver pkg/endpoints/handlers/watch.go), re-opened when the server ends it (its
+    // timeout) or it fails; events are only a nudge to read again, so none is parsed.
+    const watch = (path: string, onEvent: () => void): { stop(): void } => {
+        let stopped = false;
+        let current: http.ClientRequest | undefined;
+        const open = async (): Promise<void> => {
+            while (!stopped) {
+                const opened = Date.now();
+                try {
+                    const { url, options } = await target(path + (path.includes("?") ? "&" : "?") + "watch=1");
+                    await new Promise<void>(resolve => {
+                        const req = (url.protocol === "http:" ? http : https).request(url, options, res => {
+                            const ok = (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300;
+                            if (res.statusCode === 401) execCredential = undefined; // an expired exec token: a new one next time
+                            res.on("data", (c: Buffer) => { if (ok && c.includes(10)) onEvent(); });
+                            res.on("end", resolve);
+                            res.on("error", () => resolve());
+                        });
+                        current = req;
+                        req.on("error", () => resolve());
+                        req.end();
+                    });
+                } catch {
+                    // an exec plugin that failed: try again below
+                }
+                current = undefined;
+                const wait = 1_000 - (Date.now() - opened);
+                if (!stopped && wait > 0) await new Promise(r => setTimeout(r, wait));
+            }
+        };
+        void open();
+        return { stop: () => { stopped = true; current?.destroy(); } };
+    };
+    return { get: path => request(path, true), watch };
+}
+
+/**
+ * Wakes a pool's wait when the pool changes: a watch on the one MachineConfigPool (its status
+ * moves with every node the controllers update), so the wait reads again at once rather than at
+ * its next poll, and never more often than every `minMs`. Without a watch, the wake never fires.
+ */
+export function watchPool(api: KubeReader, pool: string, minMs = 500): { wake?: Wake; stop(): void } {
+    if (api.watch === undefined) return { stop: () => undefined };
+    const wake = new Wake(minMs);
+    const w = api.watch(`/apis/${MCO_API}/machineconfigpools?fieldSelector=${encodeURIComponent(`metadata.name=${pool}`)}`, () => wake.notify());
+    return { wake, stop: () => w.stop() };
 }
 
 /**

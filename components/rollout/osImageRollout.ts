@@ -32,7 +32,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { nodeProgramCommand } from "../shell";
 import { OpenShiftVersion } from "../openshift/versions";
-import { ClusterAccess, readFailingNodes, readPoolObservation } from "./kubeApi";
+import { ClusterAccess, readFailingNodes, readPoolObservation, watchPool } from "./kubeApi";
 import {
     ContainerfileArch, PULL_SECRET, PUSH_SECRET, machineOSConfigApi, registrySecretMetadata, renderMachineOSConfig, renderedImagePushSpec,
 } from "../openshift/machineOsConfig";
@@ -412,11 +412,17 @@ export class OsImageRollout extends pulumi.ComponentResource {
             if (pulumi.runtime.isDryRun() || access === undefined || pool.paused) return true;
             const reader = access.connect(kubeconfig, wait.context);
             const t = ref === undefined ? target : { ...target, settings: { ...target.settings, osImageURL: ref } };
-            await waitForRender(t, () => readPoolObservation(reader, pool.name, t.onCluster?.api), access.clock, {
-                timeoutMs: wait.timeoutMinutes * 60_000,
-                pollMs: access.pollMs,
-                log: message => pulumi.log.info(message, this),
-            });
+            const changes = watchPool(reader, pool.name);
+            try {
+                await waitForRender(t, () => readPoolObservation(reader, pool.name, t.onCluster?.api), access.clock, {
+                    timeoutMs: wait.timeoutMinutes * 60_000,
+                    pollMs: access.pollMs,
+                    log: message => pulumi.log.info(message, this),
+                    wake: changes.wake,
+                });
+            } finally {
+                changes.stop();
+            }
             return true;
         });
         return pulumi.unsecret(done).apply(() => mc as pulumi.Resource);
@@ -454,13 +460,21 @@ export class OsImageRollout extends pulumi.ComponentResource {
             }
             const reader = access.connect(kubeconfig, wait.context);
             const t = ref === undefined ? target : { ...target, settings: { ...target.settings, osImageURL: ref } };
-            const done = await waitForPool(t, () => readPoolObservation(reader, pool.name, t.onCluster?.api), access.clock, {
-                timeoutMs: wait.timeoutMinutes * 60_000,
-                pollMs: access.pollMs,
-                log: message => pulumi.log.info(message, this),
-                ...(failing === undefined ? {} : { baseline: new Map(failing) }),
-            });
-            return done.image === undefined ? {} : { image: done.image };
+            // The pool's watch wakes the wait as soon as it changes: the next pool starts within a
+            // read of this one reporting Updated, not up to a poll interval later.
+            const changes = watchPool(reader, pool.name);
+            try {
+                const done = await waitForPool(t, () => readPoolObservation(reader, pool.name, t.onCluster?.api), access.clock, {
+                    timeoutMs: wait.timeoutMinutes * 60_000,
+                    pollMs: access.pollMs,
+                    log: message => pulumi.log.info(message, this),
+                    wake: changes.wake,
+                    ...(failing === undefined ? {} : { baseline: new Map(failing) }),
+                });
+                return done.image === undefined ? {} : { image: done.image };
+            } finally {
+                changes.stop();
+            }
         });
         return pulumi.unsecret(waited);
     }

@@ -28,6 +28,35 @@ export interface PollOptions {
     readonly readError: (error: unknown) => string;
     /** The error thrown at the timeout, given the last progress line. */
     readonly timedOut: (lastLine: string) => Error;
+    /** Wakes the wait early when what it reads changed (a watch); see Wake. */
+    readonly wake?: Wake;
+}
+
+/**
+ * Lets a poll read again as soon as what it waits for changed (a watch event) instead of at its
+ * next interval, with the read rate still bounded: between two reads at least `minMs` pass, and
+ * at most the poll interval. It sleeps in slices of `minMs` on the injected clock, so no timer
+ * outlives the wait and recorded sequences replay without sleeping.
+ */
+export class Wake {
+    private changed = false;
+    constructor(readonly minMs: number) {}
+
+    /** Something changed: the next slice ends the sleep. */
+    notify(): void {
+        this.changed = true;
+    }
+
+    async sleep(clock: Clock, ms: number): Promise<void> {
+        const end = clock.now() + ms;
+        for (;;) {
+            const left = end - clock.now();
+            if (left <= 0) break;
+            await clock.sleep(Math.min(this.minMs, left));
+            if (this.changed) break;
+        }
+        this.changed = false;
+    }
 }
 
 export async function pollUntil<T>(step: () => Promise<PollStep<T>>, clock: Clock, opts: PollOptions): Promise<T> {
@@ -55,7 +84,8 @@ export async function pollUntil<T>(step: () => Promise<PollStep<T>>, clock: Cloc
         }
         const elapsed = now - start;
         if (elapsed >= opts.timeoutMs) throw opts.timedOut(line);
-        await clock.sleep(Math.min(opts.pollMs, opts.timeoutMs - elapsed));
+        const pause = Math.min(opts.pollMs, opts.timeoutMs - elapsed);
+        await (opts.wake === undefined ? clock.sleep(pause) : opts.wake.sleep(clock, pause));
     }
 }
 

@@ -4,7 +4,7 @@
 // so recorded status sequences are replayed in tests without sleeping. The Kubernetes reads live
 // in kubeApi.ts; the wiring (which pool waits for which) in osImageRollout.ts.
 import { MCO_ANNOTATIONS } from "../openshift/names";
-import { Clock, errorText, pollUntil } from "./poll";
+import { Clock, Wake, errorText, pollUntil } from "./poll";
 import { NodeSettings } from "../openshift/machineConfig";
 import type { MachineOSConfigApi } from "../openshift/machineOsConfig";
 import { currentImageOf } from "../openshift/machineOsConfig";
@@ -368,6 +368,7 @@ export async function waitForRender(target: PoolTarget, observe: () => Promise<P
         pollMs: opts.pollMs ?? 15_000,
         heartbeatMs: opts.heartbeatMs ?? 300_000,
         log: opts.log,
+        wake: opts.wake,
         isFatal: () => false,
         readError: e => `pool ${target.pool}: cannot read status (${errorText(e)}); retrying`,
         timedOut: last => new PoolRolloutError(`pool ${target.pool} did not render ${target.machineConfig ?? "our settings"} within ${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); no node was labelled into it. Last: ${last}`),
@@ -390,6 +391,8 @@ export interface WaitOptions {
      * change, and its failure would pass for an old one.
      */
     readonly baseline?: DegradedBaseline;
+    /** Notified when the pool changed (kubeApi.ts watchPool): read again now, not at the next poll. */
+    readonly wake?: Wake;
 }
 
 export class PoolRolloutError extends Error {
@@ -431,6 +434,7 @@ export async function waitForPool(
         pollMs: opts.pollMs ?? 15_000,
         heartbeatMs: opts.heartbeatMs ?? 300_000,
         log: opts.log,
+        wake: opts.wake,
         isFatal: e => e instanceof PoolRolloutError,
         readError: e => `pool ${target.pool}: cannot read status (${errorText(e)}); retrying`,
         timedOut: last => new PoolRolloutError(`pool ${target.pool} did not finish within ${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); last: ${last}`),

@@ -200,11 +200,73 @@ if ! rf_run_logged "$work/build.log" "$secrets_mask" podman build "${tls_opt[@]}
   rf_fail "build" "podman build of $tag failed: ${why:-see the output above}"
 fi
 
+# ---------------------------------------------------------------- package diff (read while the push runs)
+# The package diff and the SBOM come from one read of the built image's rpmdb (rf_rpm_list: one
+# rpm query in the SBOM's shape, the diff's shape cut from it), taken from local storage while
+# podman push uploads the layers; the SBOM needs the pushed digest, so only its push waits.
+read_packages() {
+  # its failures name this step; no rf_step line, which would cut the push step's time in two
+  RF_STEP="package diff"
+  local started
+  started="$(date +%s%N)"
+  # The base is pinned by digest, so its package list never changes: list it once per build host.
+  base_rpms="$RF_ROOT/cache/base-rpms-v1/${RF_BASE_IMAGE##*@sha256:}"
+  if [ -f "$base_rpms" ]; then
+    cp "$base_rpms" "$work/base.rpms"
+  else
+    rf_rpm_list "$RF_BASE_IMAGE" "$work/base.rpms"
+    mkdir -p "${base_rpms%/*}"
+    cp "$work/base.rpms" "$base_rpms.tmp.$$" && mv -f "$base_rpms.tmp.$$" "$base_rpms"
+  fi
+  rf_rpm_list "$tag" "$work/new.rpms" "$work/sbom.rpms"
+  rf_log "base has $(wc -l < "$work/base.rpms") packages, new image $(wc -l < "$work/new.rpms")"
+
+  awk -F '\t' '
+    FILENAME == ARGV[1] { k = $1 "\t" $2; if (k in old) old[k] = old[k] "\n" $3; else old[k] = $3; next }
+    { k = $1 "\t" $2; if (k in new) new[k] = new[k] "\n" $3; else new[k] = $3 }
+    END {
+      for (k in new) {
+        split(k, na, "\t")
+        if (!(k in old)) {
+          n = split(new[k], v, "\n")
+          for (i = 1; i <= n; i++) print "A\t" na[1] "-" v[i] "." na[2]
+        } else if (old[k] != new[k]) {
+          no = split(old[k], ov, "\n"); nn = split(new[k], nv, "\n")
+          if (no == 1 && nn == 1) {
+            print "C\t" na[1] "\t" ov[1] "." na[2] "\t" nv[1] "." na[2]
+          } else {
+            delete inold; delete innew
+            for (i = 1; i <= no; i++) inold[ov[i]] = 1
+            for (i = 1; i <= nn; i++) innew[nv[i]] = 1
+            for (i = 1; i <= nn; i++) if (!(nv[i] in inold)) print "A\t" na[1] "-" nv[i] "." na[2]
+            for (i = 1; i <= no; i++) if (!(ov[i] in innew)) print "R\t" na[1] "-" ov[i] "." na[2]
+          }
+        }
+      }
+      for (k in old) {
+        if (!(k in new)) {
+          split(k, na, "\t")
+          n = split(old[k], v, "\n")
+          for (i = 1; i <= n; i++) print "R\t" na[1] "-" v[i] "." na[2]
+        }
+      }
+    }' "$work/base.rpms" "$work/new.rpms" | LC_ALL=C sort > "$work/diff"
+
+  created="$(podman image inspect --format '{{.Created.UTC.Format "2006-01-02T15:04:05Z"}}' "$tag" 2> "$work/inspect.log")" \
+    || rf_fail "sbom" "podman image inspect $tag failed: $(tail -n 1 "$work/inspect.log")"
+  printf '%s\n' "$created" > "$work/created"
+  rf_log "package lists read in $(( ($(date +%s%N) - started) / 1000000 )) ms, beside the push"
+}
+read_packages &
+packages_pid=$!
+
 # ---------------------------------------------------------------- push
 rf_step "push"
 digestfile="$work/digest"
 if ! rf_run_logged "$work/push.log" "$work/nosecrets" podman push "${tls_opt[@]}" "${auth_opt[@]}" \
   --digestfile "$digestfile" "$tag" "docker://$tag"; then
+  kill "$packages_pid" 2> /dev/null || true
+  wait "$packages_pid" 2> /dev/null || true
   rf_fail "push" "could not push $tag: $(rf_registry_why "$work/push.log")"
 fi
 digest="$(tr -d '[:space:]' < "$digestfile")"
@@ -212,52 +274,9 @@ digest="$(tr -d '[:space:]' < "$digestfile")"
 ref="$RF_IMAGE_REPO@$digest"
 rf_log "pushed $tag as $ref"
 
-# ---------------------------------------------------------------- package diff
 rf_step "package diff"
-
-# The base is pinned by digest, so its package list never changes: list it once per build host.
-base_rpms="$RF_ROOT/cache/base-rpms-v1/${RF_BASE_IMAGE##*@sha256:}"
-if [ -f "$base_rpms" ]; then
-  cp "$base_rpms" "$work/base.rpms"
-else
-  rf_rpm_list "$RF_BASE_IMAGE" "$work/base.rpms"
-  mkdir -p "${base_rpms%/*}"
-  cp "$work/base.rpms" "$base_rpms.tmp.$$" && mv -f "$base_rpms.tmp.$$" "$base_rpms"
-fi
-rf_rpm_list "$tag" "$work/new.rpms" "$work/sbom.rpms"
-rf_log "base has $(wc -l < "$work/base.rpms") packages, new image $(wc -l < "$work/new.rpms")"
-
-awk -F '\t' '
-  FILENAME == ARGV[1] { k = $1 "\t" $2; if (k in old) old[k] = old[k] "\n" $3; else old[k] = $3; next }
-  { k = $1 "\t" $2; if (k in new) new[k] = new[k] "\n" $3; else new[k] = $3 }
-  END {
-    for (k in new) {
-      split(k, na, "\t")
-      if (!(k in old)) {
-        n = split(new[k], v, "\n")
-        for (i = 1; i <= n; i++) print "A\t" na[1] "-" v[i] "." na[2]
-      } else if (old[k] != new[k]) {
-        no = split(old[k], ov, "\n"); nn = split(new[k], nv, "\n")
-        if (no == 1 && nn == 1) {
-          print "C\t" na[1] "\t" ov[1] "." na[2] "\t" nv[1] "." na[2]
-        } else {
-          delete inold; delete innew
-          for (i = 1; i <= no; i++) inold[ov[i]] = 1
-          for (i = 1; i <= nn; i++) innew[nv[i]] = 1
-          for (i = 1; i <= nn; i++) if (!(nv[i] in inold)) print "A\t" na[1] "-" nv[i] "." na[2]
-          for (i = 1; i <= no; i++) if (!(ov[i] in innew)) print "R\t" na[1] "-" ov[i] "." na[2]
-        }
-      }
-    }
-    for (k in old) {
-      if (!(k in new)) {
-        split(k, na, "\t")
-        n = split(old[k], v, "\n")
-        for (i = 1; i <= n; i++) print "R\t" na[1] "-" v[i] "." na[2]
-      }
-    }
-  }' "$work/base.rpms" "$work/new.rpms" | LC_ALL=C sort > "$work/diff"
-
+# what is left of the read after the push; a failure there already printed its one line
+wait "$packages_pid"
 mapfile -t added < <(awk -F '\t' '$1 == "A" { print $2 }' "$work/diff")
 mapfile -t removed < <(awk -F '\t' '$1 == "R" { print $2 }' "$work/diff")
 changed_json="["
@@ -273,8 +292,7 @@ rf_log "packages: ${#added[@]} added, ${#removed[@]} removed, $(grep -c '^C' "$w
 # ---------------------------------------------------------------- sbom
 rf_step "sbom"
 # the image's own creation time: the same image always gets the same document (and digest)
-created="$(podman image inspect --format '{{.Created.UTC.Format "2006-01-02T15:04:05Z"}}' "$tag" 2> "$work/inspect.log")" \
-  || rf_fail "sbom" "podman image inspect $tag failed: $(tail -n 1 "$work/inspect.log")"
+created="$(cat "$work/created")"
 rf_sbom_push "$work/sbom.rpms" "$RF_IMAGE_REPO" "$digest" "$created" "$RF_BASE_IMAGE" ""
 sbom_json="$RF_SBOM_JSON"
 

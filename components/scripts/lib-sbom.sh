@@ -115,7 +115,8 @@ rf_sbom_push() {
           + ($sources | map({spdxElementId: "SPDXRef-image", relationshipType: "GENERATED_FROM", relatedSpdxElement: .SPDXID}))
           + ($packages | map({spdxElementId: "SPDXRef-image", relationshipType: "CONTAINS", relatedSpdxElement: .SPDXID})))
       }' > "$sbom" || rf_fail "$RF_STEP" "could not render the SPDX document"
-  npkgs="$(jq '[.packages[] | select(.SPDXID | startswith("SPDXRef-rpm-"))] | length' "$sbom")"
+  # one SPDX package per non-empty line of the list (no second jq pass over the document)
+  npkgs="$(grep -c . "$rpms" || true)"
 
   # the artifact: an OCI layout holding the document, pushed by skopeo as it is (no conversion)
   lay="$work/sbom-layout"

@@ -50,7 +50,7 @@ export const WRITE_VERBS = new Set(["create", "update", "patch", "delete", "dele
 
 /** kube-apiserver and kube-controller-manager: built (or reused from the cache) by the install script. */
 export async function kubeBinaries(): Promise<{ apiserver: string; controllerManager: string }> {
-    const res = await run("bash", [join(REPO_ROOT, "scripts", "install-kube-apiserver.sh"), "--print-env"], { timeoutMs: 40 * 60 * 1000 });
+    const res = await run("bash", [join(REPO_ROOT, "scripts", "install-kube-apiserver.sh"), "--print-env"], { timeoutMs: 40 * 60 * 1000, progress: "kube-apiserver" });
     const exported = (name: string): string => {
         const m = new RegExp(`^export ${name}=(.+)$`, "m").exec(res.stdout);
         if (!m) throw new Error(`install-kube-apiserver.sh printed no ${name}`);

@@ -38,7 +38,7 @@ export interface McoBinary {
 
 /** Builds (or finds cached) the controllers; the first call of a machine takes minutes. */
 export async function mcoControllersBinary(): Promise<McoBinary> {
-    const res = await run("bash", [join(REPO_ROOT, "scripts", "install-mco-controllers.sh"), "--print-env"], { timeoutMs: 40 * 60 * 1000 });
+    const res = await run("bash", [join(REPO_ROOT, "scripts", "install-mco-controllers.sh"), "--print-env"], { timeoutMs: 40 * 60 * 1000, progress: "MCO controllers" });
     const exported = (name: string): string => {
         const m = new RegExp(`^export ${name}=(.+)$`, "m").exec(res.stdout);
         if (!m) throw new Error(`install-mco-controllers.sh printed no ${name}`);

@@ -48,6 +48,8 @@ export interface TestClusterOptions {
      * the CVO. "simulated": the simulator plays all of the MCO (the 4.16 v1alpha1 cluster).
      */
     readonly controllers?: "upstream" | "simulated";
+    /** The worker nodes (default: seed.ts's four). */
+    readonly workers?: readonly string[];
 }
 
 export async function startTestCluster(env: Env, opts: TestClusterOptions): Promise<TestCluster> {
@@ -60,6 +62,7 @@ export async function startTestCluster(env: Env, opts: TestClusterOptions): Prom
     const seeded = await seedCluster(seedClient, {
         release: opts.release,
         baseImage: opts.baseImage,
+        ...(opts.workers === undefined ? {} : { workers: opts.workers }),
         ...(binary === undefined ? {} : {
             controllerVersion: binary.versions.hash,
             beforeNodes: async () => {

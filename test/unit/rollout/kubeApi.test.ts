@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import * as http from "http";
 import { AddressInfo } from "net";
 import { after, before, describe, it } from "node:test";
-import { kubeReader, readPoolObservation, resolveConnection } from "../../../components/rollout/kubeApi";
+import { kubeReader, readPoolObservation, resolveConnection, watchPool } from "../../../components/rollout/kubeApi";
+import { Clock, Wake, pollUntil } from "../../../components/rollout/poll";
 
 const kubeconfig = (server: string, user: Record<string, unknown>, extra = "") => `apiVersion: v1
 kind: Config
@@ -90,5 +91,78 @@ describe("kubeReader", () => {
         const exec = { command: process.execPath, args: ["-e", 'console.log(JSON.stringify({kind:"ExecCredential",status:{token:"t0ken"}}))'] };
         const reader = kubeReader(resolveConnection(kubeconfig(url, { exec })));
         assert.equal((await reader.get("/apis/machineconfiguration.openshift.io/v1/machineconfigpools/worker") as { metadata: { name: string } }).metadata.name, "worker");
+    });
+});
+
+describe("watchPool", () => {
+    let server: http.Server;
+    let url = "";
+    const watches: string[] = [];
+    before(async () => {
+        server = http.createServer((req, res) => {
+            watches.push(req.url ?? "");
+            if (req.headers.authorization !== "Bearer t0ken") { res.statusCode = 401; res.end("Unauthorized"); return; }
+            // Two events, then the server ends the watch (as at its timeout).
+            res.setHeader("Content-Type", "application/json");
+            res.write(`${JSON.stringify({ type: "ADDED", object: { metadata: { name: "worker" } } })}\n`);
+            setTimeout(() => res.end(`${JSON.stringify({ type: "MODIFIED", object: { metadata: { name: "worker" } } })}\n`), 50);
+        });
+        await new Promise<void>(r => server.listen(0, "127.0.0.1", r));
+        url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    after(() => server.close());
+
+    it("watches the one pool, wakes on its events and re-opens the watch at most once a second", async () => {
+        const changes = watchPool(kubeReader(resolveConnection(kubeconfig(url, { token: "t0ken" }))), "worker");
+        assert.ok(changes.wake, "a reader that can watch gives a wake");
+        const clock: Clock = { now: () => Date.now(), sleep: ms => new Promise(r => setTimeout(r, ms)) };
+        const t0 = Date.now();
+        await changes.wake.sleep(clock, 10_000);
+        const woke = Date.now() - t0;
+        await new Promise(r => setTimeout(r, 1_500));
+        changes.stop();
+        const opened = watches.length;
+        await new Promise(r => setTimeout(r, 1_200));
+        assert.ok(woke < 2_000, `woken by the watch after ${woke} ms, not at the 10 s interval`);
+        assert.equal(watches[0], "/apis/machineconfiguration.openshift.io/v1/machineconfigpools?fieldSelector=metadata.name%3Dworker&watch=1");
+        assert.ok(opened >= 2 && opened <= 3, `re-opened at most once a second: ${opened} watches in ~1.5 s`);
+        assert.equal(watches.length, opened, "no watch after stop");
+    });
+
+    it("gives no wake for a reader that cannot watch", () => {
+        assert.equal(watchPool({ get: async () => undefined }, "worker").wake, undefined);
+    });
+});
+
+describe("Wake", () => {
+    /** A clock that only moves when slept on. */
+    const fakeClock = (): Clock & { t: number } => {
+        const c = { t: 0, now: () => c.t, sleep: async (ms: number) => { c.t += ms; } };
+        return c;
+    };
+    const opts = { timeoutMs: 60_000, pollMs: 15_000, heartbeatMs: 300_000, log: () => undefined, isFatal: () => false, readError: String, timedOut: (l: string) => new Error(l) };
+
+    it("reads again within its floor of a change, and at the poll interval without one", async () => {
+        const clock = fakeClock();
+        const wake = new Wake(500);
+        const readsAt: number[] = [];
+        await pollUntil(async () => {
+            readsAt.push(clock.t);
+            if (readsAt.length === 2) wake.notify(); // the pool changed while the second read ran
+            return readsAt.length === 3 ? { done: true, line: "done" } : { waiting: "w" };
+        }, clock, { ...opts, wake });
+        assert.deepEqual(readsAt, [0, 15_000, 15_500]);
+    });
+
+    it("never reads more often than its floor, however many events come", async () => {
+        const clock = fakeClock();
+        const wake = new Wake(500);
+        const readsAt: number[] = [];
+        await pollUntil(async () => {
+            readsAt.push(clock.t);
+            for (let i = 0; i < 100; i++) wake.notify();
+            return readsAt.length === 4 ? { done: true, line: "done" } : { waiting: "w" };
+        }, clock, { ...opts, wake });
+        assert.deepEqual(readsAt, [0, 500, 1_000, 1_500]);
     });
 });
