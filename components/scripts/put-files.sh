@@ -30,8 +30,8 @@ rf_require_path "path" "$dir" "${RF_ROOT:-}"
 rf_step "unpack"
 mkdir -p "$dir"
 chmod 0700 "$dir"
-stage="$(mktemp -d "$dir/.put-files.XXXXXX")"
-rf_on_exit "rm -rf '$stage'"
+rf_scratch_dir "$dir" .put-files
+stage="$work"
 read -r first || rf_fail "unpack" "stdin is empty (expected a rhcos-forge bundle v1)"
 [ "$first" = "rhcos-forge-bundle v1" ] || rf_fail "unpack" "stdin is not a rhcos-forge bundle v1"
 names=()
