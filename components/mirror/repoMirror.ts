@@ -8,7 +8,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { MIRROR_USER, MirrorConfig } from "../config/schema";
-import { HostHandle, SECRET_OUTPUTS, scriptStep } from "../host/step";
+import { HostHandle, SECRET_OUTPUTS, notRun, scriptStep, whenRan } from "../host/step";
 import { MirrorCredentials, parseGeneratedPassword, renderMirrorAuthFile } from "./mirrorAuth";
 import {
     ClientCertificate, MIRROR_PASSWORD_SECRET, MirrorAuth, MirrorRepo, RepoTlsInputs, UpstreamRepo, directBuildRepo, directBuildSecrets,
@@ -185,8 +185,9 @@ export class RepoMirror extends pulumi.ComponentResource {
         // Bound to one address, the mirror is reached there; bound to every interface, at the
         // host's own address. An IPv6 literal goes in brackets.
         const urlHost = (addr: string): string => (addr.includes(":") ? `[${addr}]` : addr);
-        this.baseUrl = pulumi.all([bind, args.host.address]).apply(([b, address]) =>
-            `http://${urlHost(b === "0.0.0.0" || b === "::" ? address : b)}:${cfg.port}`);
+        // Either may come from a resource a targeted up left out (step.ts notRun).
+        this.baseUrl = pulumi.all([bind, args.host.address]).apply(([b, address]): pulumi.Output<string> =>
+            b === undefined || address === undefined ? notRun<string>() : pulumi.output(`http://${urlHost(b === "0.0.0.0" || b === "::" ? address : b)}:${cfg.port}`));
         this.repos = this.baseUrl.apply(base => Object.fromEntries(ids.map(id => [id, `${base}/${id}/`])));
         // Depends on the sync result so nothing builds against a mirror that has not synced.
         this.buildRepos = pulumi.all([args.host.buildAddress, result]).apply(([addr]) => toRepos(`http://${addr}:${cfg.port}`));
@@ -221,6 +222,6 @@ export class RepoMirror extends pulumi.ComponentResource {
             // The generator ran once; how it is invoked (tsx from source, node from the package)
             // may change without it running again and changing the password.
         }, { parent: this, additionalSecretOutputs: [...SECRET_OUTPUTS], ignoreChanges: ["create"] });
-        return pulumi.secret(gen.stdout.apply(parseGeneratedPassword));
+        return pulumi.secret(gen.stdout.apply(out => whenRan<string, string>(out, parseGeneratedPassword)));
     }
 }
