@@ -94,6 +94,8 @@ export const buildHostSchema = z.discriminatedUnion("provider", [
         sshPublicKey: z.string().regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/, "must be an OpenSSH public key line")
             .describe("Public half of rhcos-forge:sshPrivateKey, installed on the droplet."),
         user: z.string().regex(/^[a-z_][a-z0-9_-]*$/).default("root").describe("SSH user."),
+        nestedVirtualization: z.boolean().default(false)
+            .describe("You state that droplets of this size expose /dev/kvm (nested virtualization): image.builder cosa needs it, and DigitalOcean documents no list of sizes that do."),
         ...buildHostCommon,
     }).strict(),
     z.object({
@@ -500,6 +502,13 @@ export const stackConfigSchema = stackObjectSchema.superRefine((cfg, ctx) => {
         if (host.hostKey !== undefined && host.insecureAcceptAnyHostKey) {
             issue(["buildHost", "insecureAcceptAnyHostKey"], "must not be true while rhcos-forge:buildHost.hostKey pins the key");
         }
+    }
+    // cosa runs its build in a KVM guest (/dev/kvm). No DigitalOcean document found says which
+    // droplet sizes expose nested virtualization, so the stack must state it rather than find out
+    // after the droplet, volume, firewall and mirror exist (host-ready.sh RF_NEED_KVM refuses then).
+    if (hostNeeded && cfg.image.builder === "cosa" && cfg.buildHost.provider === "digitalocean" && !cfg.buildHost.nestedVirtualization) {
+        issue(["buildHost", "nestedVirtualization"],
+            `must be true with rhcos-forge:image.builder cosa: cosa needs /dev/kvm, and whether a ${cfg.buildHost.size} droplet has it (nested virtualization) is not documented by DigitalOcean; check \`ls /dev/kvm\` on one, then set it to true (or use image.builder podman)`);
     }
     cfg.rollout.pools.forEach((pool, i) => {
         if (pool.name === "master" && !cfg.rollout.allowMaster) {
