@@ -143,7 +143,11 @@ while IFS=' ' read -r kind f1 f2 f3 extra || [ -n "$kind" ]; do
       [ ! -d "$dest" ] || rf_fail "unpack" "bundle line $lineno: $rel is a directory"
       mkdir -p "$(dirname "$dest")"
       if [ -n "${f3:-}" ]; then
-        b64dec "$f3" > "$dest" || rf_fail "unpack" "bundle line $lineno: content of $rel is not valid base64"
+        # A write that fails (a full disk) is not bad input: say which, with the tool's reason.
+        if ! printf '%s' "$f3" | base64 -d > "$dest" 2> "$work/write.err"; then
+          b64dec "$f3" > /dev/null || rf_fail "unpack" "bundle line $lineno: content of $rel is not valid base64"
+          rf_fail "unpack" "could not write $dest: $(sed 's/^base64: //' "$work/write.err" | tail -n 1) ($(df -Pk "$newctx" | awk 'NR == 2 { print $4 }') KiB free)"
+        fi
       else
         : > "$dest"
       fi
