@@ -212,12 +212,7 @@ describe("faults through the real engine: inject, fail naming the step, re-run c
 
     it("SIGINT of pulumi up during the build", async () => {
         await fault("SIGINT during build", async () => {
-            newBuildInput("sigint-build");
-            const before = e2e.buildCount();
-            const up = startUp();
-            await during(up, "the build step", () => e2e.buildCount() > before);
-            up.child.kill("SIGINT");
-            const res = await up.done;
+            const res = await signalDuringBuild("sigint-build", "SIGINT");
             assert.notEqual(res.code, 0, "the interrupted up fails");
             return { first: firstRunSaid(res.out), rerun: await rerun({ before: e2e.buildCount(), expected: -1 }) };
         });
@@ -225,12 +220,7 @@ describe("faults through the real engine: inject, fail naming the step, re-run c
 
     it("SIGKILL of pulumi up during the build (pending create, stack lock)", async () => {
         await fault("SIGKILL during build", async () => {
-            newBuildInput("sigkill-build");
-            const before = e2e.buildCount();
-            const up = startUp();
-            await during(up, "the build step", () => e2e.buildCount() > before);
-            up.child.kill("SIGKILL");
-            const res = await up.done;
+            const res = await signalDuringBuild("sigkill-build", "SIGKILL");
             assert.equal(res.signal, "SIGKILL");
             const recovery = await recoverKilledRun();
             return { first: `killed (no output after SIGKILL); ${recovery}`, rerun: await rerun({ before: e2e.buildCount(), expected: -1 }) };
@@ -351,6 +341,16 @@ describe("pulumi up --target on a new stack", () => {
         table.push({ fault: "--target, new stack", first: "targeted up ok: the component only, nothing thrown", rerun: "full up ok, then destroyed", checked: "no command created by the targeted run", seconds });
     });
 });
+
+/** An up of a new build input, sent `signal` once its build step started; what it ended with. */
+async function signalDuringBuild(tag: string, signal: NodeJS.Signals): Promise<{ code: number | null; signal: string | null; out: string }> {
+    newBuildInput(tag);
+    const before = e2e.buildCount();
+    const up = startUp();
+    await during(up, "the build step", () => e2e.buildCount() > before);
+    up.child.kill(signal);
+    return up.done;
+}
 
 /** The URN of the stack's resource named `name`. */
 async function urnOf(name: string): Promise<string> {
