@@ -24,6 +24,8 @@ export const buildHostSchema = z.discriminatedUnion("provider", [
         sshPublicKey: z.string().regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/, "must be an OpenSSH public key line")
             .describe("Public half of rhcos-forge:sshPrivateKey, installed on the droplet."),
         user: z.string().regex(/^[a-z_][a-z0-9_-]*$/).default("root").describe("SSH user."),
+        nestedVirtualization: z.boolean().default(false)
+            .describe("You state that droplets of this size expose /dev/kvm (nested virtualization): image.builder cosa needs it, and DigitalOcean documents no list of sizes that do."),
         ...buildHostCommon,
     }).strict(),
     z.object({

@@ -36,6 +36,13 @@ export function checkStack(cfg: StackObject, issue: Issue): void {
             issue(["buildHost", "insecureAcceptAnyHostKey"], "must not be true while rhcos-forge:buildHost.hostKey pins the key");
         }
     }
+    // cosa runs its build in a KVM guest (/dev/kvm). No DigitalOcean document found says which
+    // droplet sizes expose nested virtualization, so the stack must state it rather than find out
+    // after the droplet, volume, firewall and mirror exist (host-ready.sh RF_NEED_KVM refuses then).
+    if (hostNeeded && cfg.image.builder === "cosa" && cfg.buildHost.provider === "digitalocean" && !cfg.buildHost.nestedVirtualization) {
+        issue(["buildHost", "nestedVirtualization"],
+            `must be true with rhcos-forge:image.builder cosa: cosa needs /dev/kvm, and whether a ${cfg.buildHost.size} droplet has it (nested virtualization) is not documented by DigitalOcean; check \`ls /dev/kvm\` on one, then set it to true (or use image.builder podman)`);
+    }
     cfg.rollout.pools.forEach((pool, i) => {
         if (pool.name === "master" && !cfg.rollout.allowMaster) {
             issue(["rollout", "pools", i, "name"], "is master: rolling a custom OS to control-plane nodes needs rhcos-forge:rollout.allowMaster=true");

@@ -202,6 +202,36 @@ function runStep(name: string, host: HostHandle, args: StepArgs, opts: pulumi.Cu
     return { resource: cmd, stdout: cmd.stdout };
 }
 
+/**
+ * The constructor behind pulumi.Output (@pulumi/pulumi 3.248.0 output.js OutputImpl, exported as
+ * `Output` at run time; its type declares only create/isInstance). Used for notRun below only.
+ */
+type OutputCtor = new <T>(resources: Set<pulumi.Resource>, value: Promise<T>, isKnown: Promise<boolean>,
+    isSecret: Promise<boolean>, allResources: Promise<Set<pulumi.Resource>>) => pulumi.Output<T>;
+
+/**
+ * An output that is not known in this deployment: what a value computed from a command that has
+ * not run stands for. `pulumi up --target` leaves every other resource out; one not yet in the
+ * state is a "skipped create" with no outputs (pulumi/pulumi v3.248.0
+ * pkg/resource/deploy/step.go NewSkippedCreateStep), which the SDK resolves as a known
+ * `undefined`. Unknown instead, nothing built on it is computed (the apply callbacks do not run)
+ * and the engine skips the resources that take it, as it skips anything depending on a skipped
+ * create, where parsing the missing stdout would throw and fail the whole targeted run.
+ */
+export function notRun<T>(): pulumi.Output<T> {
+    return plainOutput<T>(undefined as unknown as T, false);
+}
+
+function plainOutput<T>(value: T, known: boolean): pulumi.Output<T> {
+    const Ctor = pulumi.Output as unknown as OutputCtor;
+    return new Ctor<T>(new Set(), Promise.resolve(value), Promise.resolve(known), Promise.resolve(false), Promise.resolve(new Set()));
+}
+
+/** `f(value)`, or notRun() when the command the value comes from has not run (undefined). */
+export function whenRan<T, U>(value: T | undefined, f: (v: T) => U): pulumi.Output<U> {
+    return value === undefined ? notRun<U>() : plainOutput(f(value), true);
+}
+
 /** The scripts print progress on stderr and one JSON result as the last line of stdout. */
 export function parseResultLine<T>(stdout: string, step: string): T {
     const last = stdout.trim().split("\n").pop() ?? "";
@@ -253,5 +283,5 @@ export function scriptStep<T>(
     // stdout is a secret output; what validate returns is the result line's checked fields, which
     // the scripts never fill from a secret, so it leaves the step plain (a secret image ref would
     // hide every MachineConfig's diff in previews).
-    return { resource: step.resource, result: pulumi.unsecret(step.stdout.apply(out => args.validate(parseResultLine<unknown>(out, label)))) };
+    return { resource: step.resource, result: pulumi.unsecret(step.stdout.apply(out => whenRan<string, T>(out, o => args.validate(parseResultLine<unknown>(o, label))))) };
 }

@@ -6,7 +6,7 @@
 // basic (the default), asks every request for HTTP basic auth: user rhcos-forge, the password
 // rhcos-forge:mirrorPassword or one generated once and kept, secret, in the state.
 import * as pulumi from "@pulumi/pulumi";
-import { HostHandle, scriptStep } from "../host/step";
+import { HostHandle, notRun, scriptStep } from "../host/step";
 import { GeneratedSecret } from "../generatedSecret";
 import { MIRROR_USER, MirrorCredentials, generateMirrorPassword, renderMirrorAuthFile } from "./mirrorAuth";
 import {
@@ -222,8 +222,9 @@ export class RepoMirror extends pulumi.ComponentResource {
         // Bound to one address, the mirror is reached there; bound to every interface, at the
         // host's own address. An IPv6 literal goes in brackets.
         const urlHost = (addr: string): string => (addr.includes(":") ? `[${addr}]` : addr);
-        this.baseUrl = pulumi.all([bind, args.host.address]).apply(([b, address]) =>
-            `http://${urlHost(b === "0.0.0.0" || b === "::" ? address : b)}:${cfg.port}`);
+        // Either may come from a resource a targeted up left out (step.ts notRun).
+        this.baseUrl = pulumi.all([bind, args.host.address]).apply(([b, address]): pulumi.Output<string> =>
+            b === undefined || address === undefined ? notRun<string>() : pulumi.output(`http://${urlHost(b === "0.0.0.0" || b === "::" ? address : b)}:${cfg.port}`));
         this.repos = this.baseUrl.apply(base => Object.fromEntries(ids.map(id => [id, `${base}/${id}/`])));
         // Depends on the sync result so nothing builds against a mirror that has not synced.
         this.buildRepos = pulumi.all([args.host.buildAddress, result]).apply(([addr]) => toRepos(`http://${addr}:${cfg.port}`));

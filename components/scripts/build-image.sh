@@ -79,9 +79,16 @@ exec 9> "$build_dir/.lock"
 if ! flock -w "${RF_LOCK_TIMEOUT:-3600}" 9; then
   rf_fail "lock" "another build-image.sh run holds $build_dir/.lock"
 fi
-work="$(mktemp -d "$RF_ROOT/tmp/build-image.XXXXXX")"
-rf_on_exit "rm -rf '$work'"
+rf_scratch_dir "$RF_ROOT/tmp" build-image
 : > "$work/nosecrets"
+
+# ---------------------------------------------------------------- mirror
+rf_step "mirror"
+# A background mirror server does not survive a reboot of the host, and nothing re-runs the
+# mirror's sync while its inputs are unchanged: the build that needs it starts it again.
+mirror_state="$(rf_mirror_restart)" \
+  || rf_fail "mirror" "the mirror server was not running and did not start again (see $RF_ROOT/mirror-server.log)"
+[ "$mirror_state" != restarted ] || rf_log "the mirror server was not running (host rebooted or process gone); started it again"
 
 # ---------------------------------------------------------------- unpack
 rf_step "unpack"
@@ -118,8 +125,12 @@ on_entry() {
       dest="$newctx/$rel"
       [ ! -d "$dest" ] || rf_fail "unpack" "bundle line $lineno: $rel is a directory"
       mkdir -p "$(dirname "$dest")"
-      if [ -n "$f3" ]; then
-        rf_b64_field "$lineno" "content of $rel" "$f3" > "$dest"
+      if [ -n "${f3:-}" ]; then
+        # A write that fails (a full disk) is not bad input: say which, with the tool's reason.
+        if ! printf '%s' "$f3" | base64 -d > "$dest" 2> "$work/write.err"; then
+          rf_b64_field "$lineno" "content of $rel" "$f3" > /dev/null
+          rf_fail "unpack" "could not write $dest: $(sed 's/^base64: //' "$work/write.err" | tail -n 1) ($(df -Pk "$newctx" | awk 'NR == 2 { print $4 }') KiB free)"
+        fi
       else
         : > "$dest"
       fi
@@ -197,6 +208,9 @@ if ! rf_run_logged "$work/build.log" "$secrets_mask" podman build "${tls_opt[@]}
   "${build_args[@]}" "${secret_args[@]}" --label "io.rhcos-forge.build-id=$RF_BUILD_ID" \
   -t "$tag" -f "$ctx/Containerfile" "$ctx"; then
   why="$(grep -E '^(Error|error)' "$work/build.log" | tail -n 1 | cut -c1-300 || true)"
+  if [ -n "$mirror_state" ] && ! rf_mirror_alive; then
+    why="the mirror server stopped during the build (the next run starts it again): ${why:-see the output above}"
+  fi
   rf_fail "build" "podman build of $tag failed: ${why:-see the output above}"
 fi
 

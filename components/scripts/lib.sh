@@ -93,7 +93,25 @@ rf_on_exit() {
 rf_work_dir() {
   mkdir -p "$RF_ROOT/tmp"
   chmod 0700 "$RF_ROOT/tmp"
-  work="$(mktemp -d "$RF_ROOT/tmp/$RF_SCRIPT.XXXXXX")"
+  rf_scratch_dir "$RF_ROOT/tmp" "$RF_SCRIPT"
+}
+
+# rf_scratch_dir <parent> <name>: sets $work to a fresh <parent>/<name>.<pid>.XXXXXX, removed on
+# exit, after removing the scratch directories of earlier runs whose process is gone. A cancelled
+# `pulumi up` ends a step with SIGKILL (pulumi-command v1.2.1 runs local commands with
+# exec.CommandContext, provider/pkg/provider/local/commandOutputs.go), and a killed engine or
+# host ends it without any trap running: the next run is the one that can clean up, and these
+# directories may hold a run's secrets (auth.json, the mirror's password).
+rf_scratch_dir() {
+  local parent="$1" name="$2" d pid
+  for d in "$parent/$name".*; do
+    [ -d "$d" ] || continue
+    pid="${d#"$parent/$name".}"
+    pid="${pid%%.*}"
+    [[ "$pid" =~ ^[0-9]+$ ]] || continue
+    kill -0 "$pid" 2>/dev/null || rm -rf "$d"
+  done
+  work="$(mktemp -d "$parent/$name.$$.XXXXXX")"
   rf_on_exit "rm -rf '$work'"
 }
 
@@ -328,4 +346,43 @@ rf_port_open() {
   [ "$host" = "0.0.0.0" ] && host=127.0.0.1
   [ "$host" = "::" ] && host=::1
   (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null
+}
+
+# The background mirror server (repo-mirror.sh RF_SERVE_MODE background) as files under
+# $RF_ROOT: its pid, and the command and address it was started with (mirror-server.cmd, one
+# NUL-terminated word each; mirror-server.addr, "<bind> <port>"), so a later step can start it
+# again after the host rebooted or the process died (build-image.sh, step "mirror").
+
+# rf_mirror_alive: the pid in $RF_ROOT/mirror-server.pid is our server (a stale pid may be anything).
+rf_mirror_alive() {
+  local pid=""
+  [ ! -f "$RF_ROOT/mirror-server.pid" ] || pid="$(cat "$RF_ROOT/mirror-server.pid")"
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null \
+    && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -Eq 'mirror-server\.py|http\.server'
+}
+
+# rf_mirror_start <command words…>: start the server detached, record pid, command and address.
+# Inherited lock descriptors (8, 9) are closed: the server must never hold a step's lock.
+rf_mirror_start() {
+  setsid "$@" >> "$RF_ROOT/mirror-server.log" 2>&1 < /dev/null 8>&- 9>&- &
+  echo "$!" > "$RF_ROOT/mirror-server.pid"
+  printf '%s\0' "$@" > "$RF_ROOT/mirror-server.cmd"
+}
+
+# rf_mirror_restart: start the recorded server again when it is not running; prints
+# "restarted" or "running", or nothing when no background server was recorded.
+rf_mirror_restart() {
+  local -a cmd
+  [ -f "$RF_ROOT/mirror-server.cmd" ] && [ -f "$RF_ROOT/mirror-server.addr" ] || return 0
+  if rf_mirror_alive; then echo running; return 0; fi
+  mapfile -d '' -t cmd < "$RF_ROOT/mirror-server.cmd"
+  [ "${#cmd[@]}" -gt 0 ] || return 0
+  rf_mirror_start "${cmd[@]}"
+  local bind port i
+  read -r bind port < "$RF_ROOT/mirror-server.addr"
+  for ((i = 0; i < 100; i++)); do
+    if rf_port_open "$bind" "$port"; then echo restarted; return 0; fi
+    sleep 0.1
+  done
+  return 1
 }

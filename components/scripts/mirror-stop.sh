@@ -40,7 +40,7 @@ case "$RF_SERVE_MODE" in
       stopped=true
       rf_log "mirror server (pid $pid) stopped"
     fi
-    rm -f "$pidfile" "$RF_ROOT/mirror-server.conf"
+    rm -f "$pidfile" "$RF_ROOT/mirror-server.conf" "$RF_ROOT/mirror-server.cmd" "$RF_ROOT/mirror-server.addr"
     ;;
   systemd)
     rf_step "stop systemd unit"

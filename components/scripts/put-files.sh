@@ -29,8 +29,8 @@ rf_require_path "path" "$dir" "${RF_ROOT:-}"
 rf_step "unpack"
 mkdir -p "$dir"
 chmod 0700 "$dir"
-stage="$(mktemp -d "$dir/.put-files.XXXXXX")"
-rf_on_exit "rm -rf '$stage'"
+rf_scratch_dir "$dir" .put-files
+stage="$work"
 names=()
 on_entry() {
   local lineno="$1" kind="$2" mode="${3:-}" b64path="${4:-}" b64content="${5:-}" rel

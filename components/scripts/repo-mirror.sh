@@ -130,8 +130,7 @@ exec 9> "$state_dir/repo-mirror.lock"
 if ! flock -w "${RF_LOCK_TIMEOUT:-3600}" 9; then
   rf_fail "prepare" "another repo-mirror.sh run holds $state_dir/repo-mirror.lock"
 fi
-work="$(mktemp -d "$RF_ROOT/.repo-mirror.XXXXXX")"
-rf_on_exit "rm -rf '$work'"
+rf_scratch_dir "$RF_ROOT" .repo-mirror
 
 # Values to hide from tool output: every password-ish value of the repo file.
 secrets="$work/secrets"
@@ -320,6 +319,8 @@ wait_port() {
   return 1
 }
 
+# Only a background server is restarted by a build (systemd restarts its own unit).
+[ "$RF_SERVE_MODE" = background ] || rm -f "$RF_ROOT/mirror-server.cmd" "$RF_ROOT/mirror-server.addr"
 case "$RF_SERVE_MODE" in
   none) ;;
   background)
@@ -330,11 +331,10 @@ case "$RF_SERVE_MODE" in
     pid=""
     [ ! -f "$pidfile" ] || pid="$(cat "$pidfile")"
     alive=false
-    # Only our server (an older rhcos-forge ran python3 -m http.server): a stale pid may be anything.
-    if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null \
-      && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -Eq 'mirror-server\.py|http\.server'; then
-      alive=true
-    fi
+    if rf_mirror_alive; then alive=true; fi
+    # Where a later build finds it to restart it (rf_mirror_restart).
+    printf '%s %s\n' "$RF_MIRROR_BIND" "$RF_MIRROR_PORT" > "$RF_ROOT/mirror-server.addr"
+    printf '%s\0' "${serve_cmd[@]}" > "$RF_ROOT/mirror-server.cmd"
     if [ "$alive" = true ] && [ "$(cat "$conffile" 2>/dev/null || true)" = "$want" ] \
       && rf_port_open "$RF_MIRROR_BIND" "$RF_MIRROR_PORT"; then
       rf_log "mirror server already running (pid $pid) on $RF_MIRROR_BIND:$RF_MIRROR_PORT"
@@ -347,8 +347,7 @@ case "$RF_SERVE_MODE" in
       if rf_port_open "$RF_MIRROR_BIND" "$RF_MIRROR_PORT"; then
         rf_fail "serve" "port $RF_MIRROR_PORT is already in use by another process"
       fi
-      setsid "${serve_cmd[@]}" >> "$RF_ROOT/mirror-server.log" 2>&1 < /dev/null 9>&- &
-      echo "$!" > "$pidfile"
+      rf_mirror_start "${serve_cmd[@]}"
       printf '%s\n' "$want" > "$conffile"
       wait_port || rf_fail "serve" "mirror server did not start listening on $RF_MIRROR_BIND:$RF_MIRROR_PORT (see $RF_ROOT/mirror-server.log; if that is not an address of this host, set rhcos-forge:mirror.bind)"
       rf_log "mirror server started (pid $(cat "$pidfile")) on $RF_MIRROR_BIND:$RF_MIRROR_PORT"

@@ -74,3 +74,28 @@ describe("rhcos-forge:rollout.pools: worker comes after every custom pool", () =
         assert.deepEqual(parseProblems(patched(minimalStack, c => { c.rollout.pools = [{ name: "canary", nodes: ["worker-0"] }]; })), []);
     });
 });
+
+describe("rhcos-forge:buildHost.nestedVirtualization: cosa on a droplet only where the stack says it has /dev/kvm", () => {
+    const CONTAINER = `quay.io/coreos-assembler/coreos-assembler@sha256:${"a".repeat(64)}`;
+    const cosaOnDroplet = (nested?: boolean) => patched(minimalStack, c => {
+        c.buildHost = { provider: "digitalocean", region: "fra1", size: "s-2vcpu-4gb", allowedCidrs: ["198.51.100.7/32"], sshPublicKey: "ssh-ed25519 AAAA x",
+            ...(nested === undefined ? {} : { nestedVirtualization: nested }) };
+        c.sshPrivateKey = TEST_SECRETS.sshPrivateKey;
+        c.image.builder = "cosa";
+        c.image.cosa = { container: CONTAINER, config: "https://github.com/openshift/os.git", branch: "release-4.19" };
+        c.cluster.openshiftVersion = "4.19";
+    });
+
+    it("refuses image.builder cosa on a droplet size not stated to have nested virtualization, naming the key and the size", () => {
+        for (const nested of [undefined, false]) {
+            const problems = problemsOf(cosaOnDroplet(nested));
+            assert.equal(problems.length, 1, problems.join("\n"));
+            assert.match(problems[0], /^rhcos-forge:buildHost\.nestedVirtualization must be true with rhcos-forge:image\.builder cosa: cosa needs \/dev\/kvm, and whether a s-2vcpu-4gb droplet has it/);
+        }
+    });
+
+    it("accepts it once stated, and podman builds on any size", () => {
+        assert.deepEqual(parseProblems(cosaOnDroplet(true)), []);
+        assert.deepEqual(parseProblems(patched(() => cosaOnDroplet(false), c => { c.image.builder = "podman"; delete c.image.cosa; })), []);
+    });
+});
