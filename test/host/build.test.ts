@@ -121,6 +121,20 @@ test("the pushed image has the package, the declared files and the enabled unit,
 
 interface SpdxPackage { SPDXID: string; name: string; versionInfo: string; sourceInfo?: string; licenseComments?: string; externalRefs?: { referenceLocator: string }[] }
 
+/** "name version-release arch license sourcerpm" of every RPM in a mounted image's rpmdb, sorted. */
+async function rpmdbLines(mnt: string): Promise<string[]> {
+  const qf = "%{NAME} %{VERSION}-%{RELEASE} %{ARCH} %{LICENSE} %{SOURCERPM}\\n";
+  return (await run("rpm", ["--dbpath", join(mnt, "usr/share/rpm"), "-qa", "--qf", qf])).stdout.split("\n").filter((l) => l).sort();
+}
+
+/** The same line for each RPM package of an SPDX document (purl arch, License tag, source RPM), sorted. */
+function spdxRpmLines(rpms: SpdxPackage[]): string[] {
+  return rpms.map((p) => {
+    const arch = /[?&]arch=([^&]+)/.exec(p.externalRefs?.[0]?.referenceLocator ?? "")?.[1];
+    return `${p.name} ${p.versionInfo} ${arch} ${p.licenseComments?.replace(/^RPM License tag: /, "")} ${p.sourceInfo?.replace(/^built from source RPM /, "")}`;
+  }).sort();
+}
+
 test("the image's SPDX 2.3 SBOM is in the registry, refers to the image and lists exactly the RPMs of its rpmdb, with the base as origin", async () => {
   const r = resultJson(first);
   const sbom = r.sbom as { ref: string; digest: string; tag: string; packages: number };
@@ -147,13 +161,9 @@ test("the image's SPDX 2.3 SBOM is in the registry, refers to the image and list
 
   // the RPMs, as rpm -qa reads them from the pushed image's own rpmdb
   const mnt = await mountPushed(env, reg, r.ref);
-  const qa = (await run("rpm", ["--dbpath", join(mnt, "usr/share/rpm"), "-qa", "--qf", "%{NAME} %{VERSION}-%{RELEASE} %{ARCH} %{LICENSE} %{SOURCERPM}\\n"])).stdout
-    .split("\n").filter((l) => l).sort();
+  const qa = await rpmdbLines(mnt);
   const rpms = doc.packages.filter((p) => p.SPDXID.startsWith("SPDXRef-rpm-"));
-  const listed = rpms.map((p) => {
-    const arch = /[?&]arch=([^&]+)/.exec(p.externalRefs?.[0]?.referenceLocator ?? "")?.[1];
-    return `${p.name} ${p.versionInfo} ${arch} ${p.licenseComments?.replace(/^RPM License tag: /, "")} ${p.sourceInfo?.replace(/^built from source RPM /, "")}`;
-  }).sort();
+  const listed = spdxRpmLines(rpms);
   assert.ok(qa.length >= 2, qa.join("\n"));
   assert.deepEqual(listed, qa);
   assert.equal(sbom.packages, qa.length);
@@ -206,12 +216,8 @@ test("sbom-image.sh gives an image pushed elsewhere (a cosa build) the same SBOM
   assert.ok(doc.relationships.some((x) => x.spdxElementId === "SPDXRef-image" && x.relationshipType === "GENERATED_FROM" && x.relatedSpdxElement === "SPDXRef-source"));
   // exactly the RPMs of the image's own rpmdb
   const mnt = await mountPushed(env, reg, osRef);
-  const qa = (await run("rpm", ["--dbpath", join(mnt, "usr/share/rpm"), "-qa", "--qf", "%{NAME} %{VERSION}-%{RELEASE} %{ARCH} %{LICENSE} %{SOURCERPM}\\n"])).stdout
-    .split("\n").filter((l) => l).sort();
-  const listed = doc.packages.filter((p) => p.SPDXID.startsWith("SPDXRef-rpm-")).map((p) => {
-    const arch = /[?&]arch=([^&]+)/.exec(p.externalRefs?.[0]?.referenceLocator ?? "")?.[1];
-    return `${p.name} ${p.versionInfo} ${arch} ${p.licenseComments?.replace(/^RPM License tag: /, "")} ${p.sourceInfo?.replace(/^built from source RPM /, "")}`;
-  }).sort();
+  const qa = await rpmdbLines(mnt);
+  const listed = spdxRpmLines(doc.packages.filter((p) => p.SPDXID.startsWith("SPDXRef-rpm-")));
   assert.ok(qa.length >= 2, qa.join("\n"));
   assert.deepEqual(listed, qa);
   assert.equal(r.packages, qa.length);

@@ -236,6 +236,22 @@ export const TEST_SECRETS = {
 export const SECRET_VALUES = ["s3cr3t-registry-token", Buffer.from("robot:s3cr3t-registry-token").toString("base64"), "s3cr3t-repo-password", "s3cr3t-kube-token", "test-only-not-a-real-key", MOCK_MIRROR_PASSWORD];
 
 /**
+ * The stack config of the ssh build host tests: `buildHost` as given, one EPEL repo mirrored (plus
+ * `mirror`'s keys), a debug image, MachineConfigs rendered for pool worker, the test secrets.
+ */
+export function setSshStackConfig(buildHost: Record<string, unknown>, mirror: Record<string, unknown>, baseDigest: string): void {
+    pulumi.runtime.setAllConfig({
+        "rhcos-forge:buildHost": JSON.stringify(buildHost),
+        "rhcos-forge:mirror": JSON.stringify({ repos: [{ id: "epel-9", baseurl: "https://dl.fedoraproject.org/pub/epel/9/Everything/x86_64/", gpgcheck: false }], ...mirror }),
+        "rhcos-forge:image": JSON.stringify({ base: `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${baseDigest}`, repository: "registry.example.com/ocp/rhcos-debug", packages: ["htop"] }),
+        "rhcos-forge:cluster": JSON.stringify({ renderTo: "out/manifests" }),
+        "rhcos-forge:rollout": JSON.stringify({ pools: [{ name: "worker" }] }),
+        "rhcos-forge:sshPrivateKey": TEST_SECRETS.sshPrivateKey,
+        "rhcos-forge:registryAuth": TEST_SECRETS.registryAuth,
+    }, ["rhcos-forge:sshPrivateKey", "rhcos-forge:registryAuth"]);
+}
+
+/**
  * What a CopyToRemote of a step ships: the remote directory it fills (upstream copies a source
  * directory into `<remotePath>/<its name>`) and the files of the staged local directory.
  */

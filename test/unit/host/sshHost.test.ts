@@ -5,19 +5,14 @@ import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, it } from "node:test";
 import { TEST_HOST_KEY } from "../configCases";
-import { TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, registrations, shippedScripts, valueOf, runProgram, type Program } from "../harness";
+import { dependsOnTransitively, setSshStackConfig, find, installMocks, isSecret, registrations, shippedScripts, valueOf, runProgram, type Program } from "../harness";
 
 installMocks();
 const DIGEST = "sha256:" + "c".repeat(64);
-pulumi.runtime.setAllConfig({
-    "rhcos-forge:buildHost": JSON.stringify({ provider: "ssh", host: "build.example.com", port: 2222, user: "builder", workDir: "/srv/rhcos-forge", hostKey: `[build.example.com]:2222 ${TEST_HOST_KEY.split(" ").slice(1).join(" ")}` }),
-    "rhcos-forge:mirror": JSON.stringify({ repos: [{ id: "epel-9", baseurl: "https://dl.fedoraproject.org/pub/epel/9/Everything/x86_64/", gpgcheck: false }], buildAddress: "10.0.0.5" }),
-    "rhcos-forge:image": JSON.stringify({ base: `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${DIGEST}`, repository: "registry.example.com/ocp/rhcos-debug", packages: ["htop"] }),
-    "rhcos-forge:cluster": JSON.stringify({ renderTo: "out/manifests" }),
-    "rhcos-forge:rollout": JSON.stringify({ pools: [{ name: "worker" }] }),
-    "rhcos-forge:sshPrivateKey": TEST_SECRETS.sshPrivateKey,
-    "rhcos-forge:registryAuth": TEST_SECRETS.registryAuth,
-}, ["rhcos-forge:sshPrivateKey", "rhcos-forge:registryAuth"]);
+setSshStackConfig({
+    provider: "ssh", host: "build.example.com", port: 2222, user: "builder", workDir: "/srv/rhcos-forge",
+    hostKey: `[build.example.com]:2222 ${TEST_HOST_KEY.split(" ").slice(1).join(" ")}`,
+}, { buildAddress: "10.0.0.5" }, DIGEST);
 
 let program: Program;
 
