@@ -12,22 +12,19 @@ import {
 } from "./steps";
 
 export type { ContextFile } from "./steps";
+import type { OnClusterImageSpec } from "../openshift/onClusterContainerfile";
 export { type OnClusterImageSpec, renderOnClusterContainerfile } from "../openshift/onClusterContainerfile";
 
 /** A file of the image: inline `content` or a `source` of the repository (see ./steps.ts SpecFile). */
 export type ImageFile = SpecFile;
 
-export interface ImageSpec {
+/** The on-cluster spec's keys (packages, remove, units, extraSteps, labels) and the build's own. */
+export interface ImageSpec extends OnClusterImageSpec {
     /** FROM image, `repo@sha256:…`. */
     readonly base: string;
-    readonly packages: readonly string[];
-    readonly remove: readonly string[];
     /** RPM URLs, or package names resolved from `replaceRepo`. */
     readonly replace: readonly string[];
     readonly files: readonly ImageFile[];
-    readonly units: readonly string[];
-    readonly extraSteps: readonly string[];
-    readonly labels: Readonly<Record<string, string>>;
     /** Ordered steps after the shorthand keys above (./steps.ts). */
     readonly steps?: readonly ImageStep[];
     /** Builder stages before the image's FROM. */
