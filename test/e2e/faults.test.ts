@@ -175,8 +175,10 @@ async function fault(name: string, body: () => Promise<{ first: string; rerun: s
     const seconds = Math.round((Date.now() - t0) / 1000);
     const checked = await assertConverged();
     table.push({ fault: name, first: r.first, rerun: r.rerun, checked, seconds });
-    process.stdout.write(`fault "${name}": ${seconds}s | ${r.first} | ${r.rerun}\n`);
-    assert.ok(seconds * 1000 < FAULT_BUDGET_MS, `fault "${name}" took ${seconds}s, more than its 2 minutes`);
+    // Tests never assert on timings (a loaded CI machine is not a failure): the budget is printed
+    // beside the figure, and the table marks a fault that went over it.
+    const over = seconds * 1000 > FAULT_BUDGET_MS ? ` (over its ${FAULT_BUDGET_MS / 1000} s budget)` : "";
+    process.stdout.write(`fault "${name}": ${seconds}s${over} | ${r.first} | ${r.rerun}\n`);
 }
 
 /** Re-runs `pulumi up` and says what it did (the engine's resource summary). */
@@ -186,7 +188,6 @@ async function rerun(builds: { before: number; expected: number }): Promise<stri
     const made = e2e.buildCount() - builds.before;
     if (builds.expected >= 0) assert.equal(made, builds.expected, "builds the re-run made");
     return `up ok (${summary}), ${made} build(s)`;
-    return `up ok (${summary}), ${builds.expected} build(s)`;
 }
 
 describe("faults through the real engine: inject, fail naming the step, re-run converges", () => {
