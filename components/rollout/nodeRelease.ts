@@ -9,8 +9,8 @@
 // `pulumi destroy` does not run the program, so the wait is the delete step of a
 // command:local:Command that runs this file (shell.ts nodeProgramCommand: under tsx from source,
 // plain node from the compiled package) with its request, kubeconfig included, on stdin. Its progress goes to stderr; it never prints the kubeconfig.
-import { Clock, PollStep, errorText, pollUntil } from "./poll";
-import { runWaitFromStdin } from "./stdinWait";
+import { Clock, PollStep, pollUntil } from "./poll";
+import { destroyWaitOptions, runWaitFromStdin } from "./stdinWait";
 import { KubeReader } from "./kubeApi";
 import { MCO_ANNOTATIONS, MCO_API } from "../openshift/names";
 import type { PoolObject } from "./poolWait";
@@ -92,16 +92,8 @@ export async function waitForNodeRelease(req: ReleaseRequest, reader: KubeReader
         const dest = poolOfRendered(step.done);
         const pool = dest === undefined ? undefined : await reader.get(`/apis/${MCO_API}/machineconfigpools/${encodeURIComponent(dest)}`) as PoolObject | undefined;
         return evaluateDestination(pool, step.done, req.node);
-    }, clock, {
-        timeoutMs: req.timeoutMs,
-        pollMs: req.pollMs,
-        heartbeatMs: 300_000,
-        log,
-        isFatal: () => false,
-        readError: e => `node ${req.node}: cannot read it (${errorText(e)}); retrying`,
-        timedOut: last => new Error(`node ${req.node} did not leave pool ${req.pool} within ${Math.round(req.timeoutMs / 60_000)} minutes ` +
-            `(rhcos-forge:rollout.timeoutMinutes); the pool's MachineConfig and the pool are kept. Last: ${last}`),
-    });
+    }, clock, destroyWaitOptions(req, log, `node ${req.node}`, minutes => `node ${req.node} did not leave pool ${req.pool} within ${minutes} minutes ` +
+        "(rhcos-forge:rollout.timeoutMinutes); the pool's MachineConfig and the pool are kept"));
 }
 
 if (require.main === module) runWaitFromStdin(waitForNodeRelease);

@@ -10,8 +10,8 @@
 // command:local:Command (osImageRollout.ts) that runs this file with its request, kubeconfig
 // included, on stdin; our MachineConfig and MachineOSConfig depend on that command, so they are
 // deleted first and the pool (or its patch) after it.
-import { Clock, PollStep, errorText, pollUntil } from "./poll";
-import { runWaitFromStdin } from "./stdinWait";
+import { Clock, PollStep, pollUntil } from "./poll";
+import { destroyWaitOptions, runWaitFromStdin } from "./stdinWait";
 import { KubeReader, labelSelectorQuery } from "./kubeApi";
 import { MCO_API } from "../openshift/names";
 import { PoolNode, PoolObject } from "./poolWait";
@@ -67,16 +67,8 @@ export async function waitForRevert(req: RevertRequest, reader: KubeReader, cloc
         const nodes = selector === undefined ? undefined
             : ((await reader.get(`/api/v1/nodes?labelSelector=${encodeURIComponent(selector)}`)) as { items?: PoolNode[] } | undefined)?.items;
         return evaluateRevert(pool, nodes, req);
-    }, clock, {
-        timeoutMs: req.timeoutMs,
-        pollMs: req.pollMs,
-        heartbeatMs: 300_000,
-        log,
-        isFatal: () => false,
-        readError: e => `pool ${req.pool}: cannot read it (${errorText(e)}); retrying`,
-        timedOut: last => new Error(`pool ${req.pool} did not get back to its own config within ${Math.round(req.timeoutMs / 60_000)} minutes ` +
-            `(rhcos-forge:rollout.timeoutMinutes); the pool's settings are kept. Last: ${last}`),
-    });
+    }, clock, destroyWaitOptions(req, log, `pool ${req.pool}`, minutes => `pool ${req.pool} did not get back to its own config within ${minutes} minutes ` +
+        "(rhcos-forge:rollout.timeoutMinutes); the pool's settings are kept"));
 }
 
 if (require.main === module) runWaitFromStdin(waitForRevert);

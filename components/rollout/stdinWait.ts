@@ -4,12 +4,36 @@
 // goes to stderr; the kubeconfig is never printed; a failure exits 1 with its reason, which the
 // command provider reports as the resource's delete error.
 import { KubeReader, kubeReader, resolveConnection } from "./kubeApi";
-import { Clock, errorText, realClock } from "./poll";
+import { Clock, PollOptions, errorText, realClock } from "./poll";
 
 /** What every destroy-time wait is asked: the cluster to read, through which context. */
 export interface ClusterRequest {
     readonly kubeconfig: string;
     readonly context?: string;
+}
+
+/** How long a destroy-time wait may take and how often it reads. */
+export interface WaitTiming {
+    readonly timeoutMs: number;
+    readonly pollMs: number;
+}
+
+/**
+ * The poll options every destroy-time wait shares: no state is fatal (a destroy only waits for the
+ * cluster to get there), read errors are retried, a heartbeat every 5 minutes. `subject` names what
+ * is read ("node x", "pool y"); `timedOut` says, given the minutes, what did not happen and what is kept.
+ */
+export function destroyWaitOptions(req: WaitTiming, log: (line: string) => void, subject: string,
+    timedOut: (minutes: number) => string): PollOptions {
+    return {
+        timeoutMs: req.timeoutMs,
+        pollMs: req.pollMs,
+        heartbeatMs: 300_000,
+        log,
+        isFatal: () => false,
+        readError: e => `${subject}: cannot read it (${errorText(e)}); retrying`,
+        timedOut: last => new Error(`${timedOut(Math.round(req.timeoutMs / 60_000))}. Last: ${last}`),
+    };
 }
 
 export type Wait<R extends ClusterRequest> = (req: R, reader: KubeReader, clock: Clock, log: (line: string) => void) => Promise<unknown>;

@@ -243,11 +243,8 @@ describe("faults through the real engine: inject, fail naming the step, re-run c
 
     it("the registry down during the push, then back", async () => {
         await fault("registry down during push", async () => {
-            newBuildInput("registry-down");
-            const before = e2e.buildCount();
-            const up = startUp();
             // Stopped once the build starts: the base was pulled, the push finds no registry.
-            await during(up, "the build step", () => e2e.buildCount() > before);
+            const up = await upInBuild("registry-down");
             await stopRegistry();
             const res = await up.done;
             assert.notEqual(res.code, 0, "up fails");
@@ -260,10 +257,7 @@ describe("faults through the real engine: inject, fail naming the step, re-run c
 
     it("the mirror server killed during a build", async () => {
         await fault("mirror killed during build", async () => {
-            newBuildInput("mirror-killed");
-            const before = e2e.buildCount();
-            const up = startUp();
-            await during(up, "the build step", () => e2e.buildCount() > before);
+            const up = await upInBuild("mirror-killed");
             killPidFile(join(e2e.workDir, "mirror-server.pid"));
             const res = await up.done;
             assert.notEqual(res.code, 0, "up fails");
@@ -343,12 +337,18 @@ describe("pulumi up --target on a new stack", () => {
     });
 });
 
-/** An up of a new build input, sent `signal` once its build step started; what it ended with. */
-async function signalDuringBuild(tag: string, signal: NodeJS.Signals): Promise<{ code: number | null; signal: string | null; out: string }> {
+/** An up of a new build input, returned once its build step started. */
+async function upInBuild(tag: string): Promise<ReturnType<typeof startUp>> {
     newBuildInput(tag);
     const before = e2e.buildCount();
     const up = startUp();
     await during(up, "the build step", () => e2e.buildCount() > before);
+    return up;
+}
+
+/** An up of a new build input, sent `signal` once its build step started; what it ended with. */
+async function signalDuringBuild(tag: string, signal: NodeJS.Signals): Promise<{ code: number | null; signal: string | null; out: string }> {
+    const up = await upInBuild(tag);
     up.child.kill(signal);
     return up.done;
 }
