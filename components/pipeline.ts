@@ -35,6 +35,7 @@ import { ImageTrustPolicy } from "./rollout/imageTrustPolicy";
 import { ClusterAccess } from "./rollout/kubeApi";
 import { OnClusterContentArgs, OsImageRollout, RolloutWaitArgs } from "./rollout/osImageRollout";
 import { ReleaseRollout } from "./rollout/releaseRollout";
+import { FinishedImage, finishedImage } from "./fleet/clusterStack";
 
 /**
  * The stack outputs other stacks read through StackReference; keep the names stable. `release`
@@ -45,7 +46,8 @@ export interface StackOutputs {
     readonly containerfile: pulumi.Output<string>;
     readonly mirror: { baseUrl: pulumi.Output<string>; repos: pulumi.Output<Record<string, string>>; repoFile: pulumi.Output<string> };
     readonly buildHost: { address: pulumi.Output<string>; provider: string };
-    readonly rollout: { method: pulumi.Output<string>; pools: OsImageRollout["pools"] };
+    /** `finished`: what every pool has finished rolling out (machineconfig, waited for); the next promotion ring reads it (docs/fleet.md). */
+    readonly rollout: { method: pulumi.Output<string>; pools: OsImageRollout["pools"]; finished?: pulumi.Output<FinishedImage | undefined> };
     readonly release?: { ref: pulumi.Output<string>; digest: pulumi.Output<string>; version: pulumi.Output<string> };
     readonly cosa?: { buildId: pulumi.Output<string>; configCommit: pulumi.Output<string>; artifacts: pulumi.Output<PublishedArtifact[]> };
     /** Only with image.signing.enabled: the key nodes verify with and where the signature is. */
@@ -432,9 +434,12 @@ export function buildPipeline(c: StackConfig, deps: PipelineDeps): StackOutputs 
 
     const out = c.rollout.method === "machineosconfig" ? onCluster(c) : outOfCluster(c);
     const { rolled, release, cosa, signing, ...always } = out;
+    // A ring reading this stack (image.from take finished) gets the image only once every pool is done.
+    const finished = c.rollout.method !== "machineconfig" || !(rolled instanceof OsImageRollout) ? undefined
+        : finishedImage(wait?.access !== undefined, rolled.done, pulumi.all([always.image.ref, always.image.digest, always.image.base]).apply(([ref, digest, base]) => ({ ref, digest, base })));
     return {
         ...always,
-        rollout: { method: rolled.method, pools: rolled.pools },
+        rollout: { method: rolled.method, pools: rolled.pools, ...(finished === undefined ? {} : { finished }) },
         ...(release === undefined ? {} : { release }),
         ...(cosa === undefined ? {} : { cosa }),
         ...(signing === undefined ? {} : { signing }),

@@ -19,6 +19,7 @@ import { OPENSHIFT_VERSIONS, OpenShiftVersion } from "../openshift/versions";
 import { kubeconfigProblem } from "./kubeconfig";
 import { checkRhelContent, repoContentFields, rhelSecrets } from "./rhelContent";
 import { checkRetention, checkSigning, retentionSchema, signingSchema, signingSecrets } from "./signing";
+import { checkFleet, poolHealthFields, upgradeSchema } from "./fleet";
 import { parseHostKeyLine } from "../host/hostKey";
 
 export const NAMESPACE = "rhcos-forge";
@@ -372,6 +373,8 @@ export const clusterSchema = z.object({
     context: z.string().min(1).optional().describe("kubeconfig context to use."),
     egressCidrs: z.array(cidr).default([])
         .describe("Source CIDRs the cluster's nodes reach the internet from; with rollout.method machineosconfig and mirror repos they may reach the build host's mirror port (DigitalOcean firewall)."),
+    upgrade: upgradeSchema.optional()
+        .describe("Upgrade the cluster with one drain and reboot per layered node (docs/fleet.md): {version: x.y.z | image: <release@sha256:...>, eus}."),
 }).strict().default({});
 
 const MAX_UNAVAILABLE = "must be a positive count or a percentage such as 10%";
@@ -406,6 +409,7 @@ const poolSchema = z.object({
         .describe("Kernel the pool's nodes boot: default, realtime, or 64k-pages (aarch64 only); default when unset."),
     kernelArguments: z.array(z.string().regex(/^[^\s"'\\]+$/, "must be one kernel argument without whitespace or quotes (e.g. nosmt or hugepagesz=1G)")).optional()
         .describe("Kernel arguments added on the pool's nodes, one argument per entry; none when unset."),
+    ...poolHealthFields,
 }).strict();
 
 export const ROLLOUT_METHODS = ["machineconfig", "machineosconfig", "release"] as const;
@@ -501,33 +505,8 @@ export const stackConfigSchema = stackObjectSchema.superRefine((cfg, ctx) => {
             issue(["buildHost", "insecureAcceptAnyHostKey"], "must not be true while rhcos-forge:buildHost.hostKey pins the key");
         }
     }
-    cfg.rollout.pools.forEach((pool, i) => {
-        if (pool.name === "master" && !cfg.rollout.allowMaster) {
-            issue(["rollout", "pools", i, "name"], "is master: rolling a custom OS to control-plane nodes needs rhcos-forge:rollout.allowMaster=true");
-        }
-        if ((pool.name === "worker" || pool.name === "master") && pool.nodes.length > 0) {
-            issue(["rollout", "pools", i, "nodes"], `must be empty for the built-in ${pool.name} pool (nodes are labelled only into custom pools)`);
-        }
-        const extensions = pool.extensions ?? [];
-        const supported = supportedExtensions(cfg.cluster.openshiftVersion);
-        extensions.forEach((ext, j) => {
-            if (extensions.indexOf(ext) !== j) issue(["rollout", "pools", i, "extensions", j], "is listed twice");
-            // The MCO refuses a MachineConfig naming an extension its release does not have, and
-            // the pool degrades mid-rollout; EXTENSIONS (the schema's list) is every release's.
-            if (!supported.includes(ext)) {
-                issue(["rollout", "pools", i, "extensions", j],
-                    `is not an extension of OpenShift ${cfg.cluster.openshiftVersion} (rhcos-forge:cluster.openshiftVersion); its MCO supports ${supported.map(e => JSON.stringify(e)).join(", ")}`);
-            }
-            // The MCO maps kernel-devel to the default kernel's packages; with another kernel the
-            // pool degrades on a package conflict instead of failing here.
-            if (ext === "kernel-devel" && pool.kernelType !== undefined && pool.kernelType !== "default") {
-                issue(["rollout", "pools", i, "extensions", j], `must not be kernel-devel with kernelType ${pool.kernelType} (kernel-devel matches only the default kernel)`);
-            }
-        });
-    });
-    const names = cfg.rollout.pools.map(p => p.name);
-    names.forEach((n, i) => { if (names.indexOf(n) !== i) issue(["rollout", "pools", i, "name"], "is listed twice"); });
-    checkPoolOrder(names, issue);
+    checkPools(cfg, issue);
+    checkFleet(cfg, issue);
     checkAcrossFields(cfg, issue);
     checkImageSteps(cfg, issue);
     const repoIds = cfg.mirror.repos.map(r => r.id);
@@ -569,6 +548,40 @@ export const stackConfigSchema = stackObjectSchema.superRefine((cfg, ctx) => {
     checkRhelContent(cfg, issue);
     checkMirrorAccess(cfg, issue);
 });
+
+/**
+ * The pools of any stack, building or not: master only when allowed, no node lists on the MCO's
+ * own pools, extensions of the cluster's release, no pool twice, worker after the custom pools.
+ */
+export function checkPools(cfg: { rollout: { allowMaster: boolean; pools: readonly PoolConfig[] }; cluster: { openshiftVersion: OpenShiftVersion } }, issue: (path: (string | number)[], message: string) => void): void {
+    cfg.rollout.pools.forEach((pool, i) => {
+        if (pool.name === "master" && !cfg.rollout.allowMaster) {
+            issue(["rollout", "pools", i, "name"], "is master: rolling a custom OS to control-plane nodes needs rhcos-forge:rollout.allowMaster=true");
+        }
+        if ((pool.name === "worker" || pool.name === "master") && pool.nodes.length > 0) {
+            issue(["rollout", "pools", i, "nodes"], `must be empty for the built-in ${pool.name} pool (nodes are labelled only into custom pools)`);
+        }
+        const extensions = pool.extensions ?? [];
+        const supported = supportedExtensions(cfg.cluster.openshiftVersion);
+        extensions.forEach((ext, j) => {
+            if (extensions.indexOf(ext) !== j) issue(["rollout", "pools", i, "extensions", j], "is listed twice");
+            // The MCO refuses a MachineConfig naming an extension its release does not have, and
+            // the pool degrades mid-rollout; EXTENSIONS (the schema's list) is every release's.
+            if (!supported.includes(ext)) {
+                issue(["rollout", "pools", i, "extensions", j],
+                    `is not an extension of OpenShift ${cfg.cluster.openshiftVersion} (rhcos-forge:cluster.openshiftVersion); its MCO supports ${supported.map(e => JSON.stringify(e)).join(", ")}`);
+            }
+            // The MCO maps kernel-devel to the default kernel's packages; with another kernel the
+            // pool degrades on a package conflict instead of failing here.
+            if (ext === "kernel-devel" && pool.kernelType !== undefined && pool.kernelType !== "default") {
+                issue(["rollout", "pools", i, "extensions", j], `must not be kernel-devel with kernelType ${pool.kernelType} (kernel-devel matches only the default kernel)`);
+            }
+        });
+    });
+    const names = cfg.rollout.pools.map(p => p.name);
+    names.forEach((n, i) => { if (names.indexOf(n) !== i) issue(["rollout", "pools", i, "name"], "is listed twice"); });
+    checkPoolOrder(names, issue);
+}
 
 /**
  * Pools roll out in list order, each waiting for the one before (components/rollout). A custom

@@ -104,6 +104,8 @@ export interface OsImageRolloutArgs {
     readonly provider: k8s.Provider;
     /** machineconfig: the image every pool boots, `repo@sha256:…`. */
     readonly imageRef?: pulumi.Input<string>;
+    /** machineconfig: a pool's own image instead of imageRef (a ring keeping each pool's current one). */
+    readonly imageRefs?: Readonly<Record<string, pulumi.Input<string>>>;
     /** Pools in rollout order. */
     readonly pools: readonly PoolConfig[];
     /** Default machineconfig. */
@@ -149,7 +151,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
         super("rhcos-forge:rollout:OsImageRollout", name, {}, opts);
         const provider = args.provider;
         const method = args.method ?? "machineconfig";
-        if (method === "machineconfig" && args.imageRef === undefined) throw new Error(`${name}: machineconfig needs imageRef`);
+        if (method === "machineconfig" && args.imageRef === undefined && args.pools.some(p => args.imageRefs?.[p.name] === undefined)) throw new Error(`${name}: machineconfig needs imageRef`);
         const onCluster = method === "machineosconfig" ? args.onCluster : undefined;
         if (method === "machineosconfig" && onCluster === undefined) throw new Error(`${name}: machineosconfig needs onCluster`);
 
@@ -174,6 +176,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
         let lastImage: pulumi.Output<string | undefined> = pulumi.output(args.imageRef);
         for (const pool of args.pools) {
             const prefix = `${name}-${pool.name}`;
+            const imageRef = args.imageRefs?.[pool.name] ?? args.imageRef;
             const gate = previous === undefined ? [] : [previous];
             const poolResource = this.declarePool(prefix, pool, provider);
             // Deleted after our MachineConfig / MachineOSConfig and before the pool (or its patch):
@@ -204,7 +207,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
                 // `~ osImageURL: "<old digest>" => [unknown]`: the digest the build is about to push.
                 const { metadata, spec: knownSpec } = renderMachineConfig(pool.name, extras);
                 const spec: Record<string, pulumi.Input<unknown>> = onCluster === undefined
-                    ? { ...knownSpec, osImageURL: args.imageRef }
+                    ? { ...knownSpec, osImageURL: imageRef }
                     : knownSpec;
                 mc = new k8s.apiextensions.CustomResource(`${prefix}-machineconfig`, {
                     apiVersion: MCO_API,
@@ -251,12 +254,12 @@ export class OsImageRollout extends pulumi.ComponentResource {
             // earlier, they would update into the pool's plain config, then again into the image.
             // Creating our MachineConfig is not enough: the MCO renders it about 5 s later.
             const rendered = mc === undefined || pool.nodes.length === 0 ? undefined
-                : this.waitForRender(target, pool, mc, args, onCluster === undefined ? args.imageRef : undefined);
+                : this.waitForRender(target, pool, mc, args, onCluster === undefined ? imageRef : undefined);
             const labels = this.labelNodes(prefix, pool, provider, args.wait,
                 [poolResource, ...(mc ? [mc] : []), ...(mosc ? [mosc] : []), ...(rendered ? [rendered] : [])]);
 
             const rolled: pulumi.Resource[] = [...(mc ? [mc] : []), ...(mosc ? [mosc] : []), ...labels];
-            const waited = this.waitForPool(target, pool, rolled, args, onCluster === undefined ? args.imageRef : undefined);
+            const waited = this.waitForPool(target, pool, rolled, args, onCluster === undefined ? imageRef : undefined);
             // Resolves to one of pool N's objects once pool N is done; as an Output it also
             // carries all of them (and the wait) as dependencies of whatever lists it in dependsOn.
             previous = waited.apply(() => rolled[0]);
