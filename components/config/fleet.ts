@@ -142,6 +142,9 @@ export function checkFleet(cfg: {
         const problem = upgradeStepProblem(cfg.cluster.openshiftVersion, up.version, up.eus);
         if (problem !== undefined) issue(["cluster", "upgrade", "version"], problem);
     }
+    // Checked above so a stack can be written against it; refused until the program carries the
+    // procedure out (docs/fleet.md, "Upgrades"): accepted, it would be silently ignored.
+    issue(["cluster", "upgrade"], "is not carried out by this version of rhcos-forge yet (docs/fleet.md, \"Upgrades\": the procedure it will follow); unset it and upgrade with the paused-pool procedure by hand");
 }
 
 /**

@@ -14,7 +14,7 @@ import { ClusterStackConfig } from "../config/clusterStack";
 import { Take } from "../config/fleet";
 import { gateImageRef } from "../image/baseGate";
 import { ClusterBaseImage } from "../image/clusterBaseImage";
-import { MCO_API, machineConfigName } from "../openshift/machineConfig";
+import { currentPoolImage } from "../rollout/healthGate";
 import { ClusterAccess } from "../rollout/kubeApi";
 import { OsImageRollout, PoolRollout, RolloutWaitArgs } from "../rollout/osImageRollout";
 import { SourceImage, keptImages } from "./source";
@@ -47,11 +47,7 @@ export function finishedImage(waited: boolean, done: pulumi.Output<boolean>, ima
 /** The osImageURL each pool's MachineConfig names on the cluster now (undefined: none yet). */
 async function currentImages(access: ClusterAccess, kubeconfig: string, context: string | undefined, pools: readonly string[]): Promise<Record<string, string | undefined>> {
     const reader = access.connect(kubeconfig, context);
-    const entries = await Promise.all(pools.map(async pool => {
-        const mc = await reader.get(`/apis/${MCO_API}/machineconfigs/${encodeURIComponent(machineConfigName(pool))}`) as { spec?: { osImageURL?: string } } | undefined;
-        return [pool, mc?.spec?.osImageURL] as const;
-    }));
-    return Object.fromEntries(entries);
+    return Object.fromEntries(await Promise.all(pools.map(async pool => [pool, await currentPoolImage(reader, pool)] as const)));
 }
 
 export async function buildClusterStack(c: ClusterStackConfig, deps: ClusterStackDeps): Promise<ClusterStackOutputs> {

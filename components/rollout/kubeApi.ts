@@ -17,6 +17,11 @@ import { BuildObject, DegradedBaseline, LabelSelector, MachineOSConfigObject, Po
 export interface KubeReader {
     /** GETs an API path; undefined on 404. */
     get(path: string): Promise<unknown>;
+    /**
+     * Writes: only the health gates use it (components/fleet/healthGate.ts: the check Job, the
+     * pool's revert). A merge patch for PATCH; undefined on 404.
+     */
+    send?(method: "POST" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<unknown>;
 }
 
 interface ExecConfig { command: string; args?: string[]; env?: { name: string; value: string }[] | null }
@@ -93,16 +98,18 @@ function runExec(exec: ExecConfig): Promise<ExecCredential> {
 
 export function kubeReader(conn: Connection): KubeReader {
     let execCredential: ExecCredential | undefined;
-    const request = async (path: string, retryAuth: boolean): Promise<unknown> => {
+    const request = async (path: string, retryAuth: boolean, method: "GET" | "POST" | "PATCH" | "DELETE" = "GET", payload?: unknown): Promise<unknown> => {
         if (conn.exec !== undefined && execCredential === undefined) execCredential = await runExec(conn.exec);
         const token = execCredential?.status?.token ?? conn.token ??
             (conn.tokenFile === undefined ? undefined : fs.readFileSync(conn.tokenFile, "utf8").trim());
         const headers: Record<string, string> = { Accept: "application/json" };
+        const data = payload === undefined ? undefined : JSON.stringify(payload);
+        if (data !== undefined) headers["Content-Type"] = method === "PATCH" ? "application/merge-patch+json" : "application/json";
         if (token !== undefined) headers.Authorization = `Bearer ${token}`;
         else if (conn.basic !== undefined) headers.Authorization = `Basic ${Buffer.from(`${conn.basic.username}:${conn.basic.password}`).toString("base64")}`;
         const url = new URL(conn.server + path);
         const options: https.RequestOptions = {
-            method: "GET", headers,
+            method, headers,
             ca: conn.ca, rejectUnauthorized: !conn.insecure, servername: conn.tlsServerName,
             cert: execCredential?.status?.clientCertificateData ?? conn.cert,
             key: execCredential?.status?.clientKeyData ?? conn.key,
@@ -115,20 +122,20 @@ export function kubeReader(conn: Connection): KubeReader {
                 res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
                 res.on("error", reject);
             });
-            req.on("timeout", () => req.destroy(new Error(`GET ${path} timed out`)));
+            req.on("timeout", () => req.destroy(new Error(`${method} ${path} timed out`)));
             req.on("error", reject);
-            req.end();
+            req.end(data);
         });
         if (status === 404) return undefined;
         // An exec plugin's token expires (often within the hour a rollout can take): get a new one once.
         if (status === 401 && conn.exec !== undefined && retryAuth) {
             execCredential = undefined;
-            return request(path, false);
+            return request(path, false, method, payload);
         }
-        if (status < 200 || status >= 300) throw new Error(`GET ${path}: HTTP ${status} ${body.slice(0, 200)}`);
+        if (status < 200 || status >= 300) throw new Error(`${method} ${path}: HTTP ${status} ${body.slice(0, 200)}`);
         return JSON.parse(body) as unknown;
     };
-    return { get: path => request(path, true) };
+    return { get: path => request(path, true), send: (method, path, body) => request(path, true, method, body) };
 }
 
 /**
@@ -158,11 +165,15 @@ export async function readPoolObservation(api: KubeReader, pool: string, onClust
 
 /** The pool's nodes failing now (Degraded or Unreconcilable) and their reasons; none for a pool that does not exist yet. */
 export async function readFailingNodes(api: KubeReader, pool: string): Promise<DegradedBaseline> {
+    return failingNodes({ nodes: await readPoolNodes<PoolNode>(api, pool) });
+}
+
+/** The nodes the pool's nodeSelector selects now; none for a pool that does not exist (yet). */
+export async function readPoolNodes<N>(api: KubeReader, pool: string): Promise<N[]> {
     const mcp = await api.get(`/apis/${MCO_API}/machineconfigpools/${encodeURIComponent(pool)}`) as PoolObject | undefined;
     const selector = mcp?.spec?.nodeSelector === undefined ? undefined : labelSelectorQuery(mcp.spec.nodeSelector);
-    if (selector === undefined) return new Map();
-    const nodes = ((await api.get(`/api/v1/nodes?labelSelector=${encodeURIComponent(selector)}`)) as { items?: PoolNode[] } | undefined)?.items ?? [];
-    return failingNodes({ nodes });
+    if (selector === undefined) return [];
+    return ((await api.get(`/api/v1/nodes?labelSelector=${encodeURIComponent(selector)}`)) as { items?: N[] } | undefined)?.items ?? [];
 }
 
 /**

@@ -33,7 +33,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { nodeProgramCommand } from "../shell";
 import { PoolConfig } from "../config/schema";
 import { OpenShiftVersion } from "../openshift/versions";
-import { ClusterAccess, readFailingNodes, readPoolObservation } from "./kubeApi";
+import { ClusterAccess, KubeReader, readFailingNodes, readPoolObservation } from "./kubeApi";
+import { currentPoolImage, revertPool, runPoolGate } from "./healthGate";
 import {
     ContainerfileArch, PULL_SECRET, PUSH_SECRET, machineOSConfigApi, registrySecretMetadata, renderMachineOSConfig, renderedImagePushSpec,
 } from "../openshift/machineOsConfig";
@@ -442,8 +443,16 @@ export class OsImageRollout extends pulumi.ComponentResource {
                 return undefined; // unreadable now: the wait's first read stands in
             }
         });
+        // The image a failing health gate goes back to: what the pool's MachineConfig names before
+        // this update (read now, before the engine applies it; none: the release's own RHCOS).
+        const gated = imageRef !== undefined && ((pool.soakMinutes ?? 0) > 0 || pool.healthCheck !== undefined);
+        const previousImage = !gated ? pulumi.output<string | null>(null) : pulumi.output(wait.kubeconfig).apply(async kubeconfig => {
+            const access = wait.access;
+            if (pulumi.runtime.isDryRun() || access === undefined) return null;
+            return await currentPoolImage(access.connect(kubeconfig, wait.context), pool.name) ?? null;
+        });
         const ids = rolled.map(r => (r as pulumi.CustomResource).id);
-        const waited = pulumi.all([pulumi.all(ids), wait.kubeconfig, imageRef, before]).apply(async ([, kubeconfig, ref, failing]) => {
+        const waited = pulumi.all([pulumi.all(ids), wait.kubeconfig, imageRef, before, previousImage]).apply(async ([, kubeconfig, ref, failing, previous]) => {
             const access = wait.access;
             if (pulumi.runtime.isDryRun() || access === undefined) return {};
             if (pool.paused) {
@@ -452,14 +461,37 @@ export class OsImageRollout extends pulumi.ComponentResource {
             }
             const reader = access.connect(kubeconfig, wait.context);
             const t = ref === undefined ? target : { ...target, settings: { ...target.settings, osImageURL: ref } };
-            const done = await waitForPool(t, () => readPoolObservation(reader, pool.name, t.onCluster?.api), access.clock, {
+            const options = {
                 timeoutMs: wait.timeoutMinutes * 60_000,
                 pollMs: access.pollMs,
-                log: message => pulumi.log.info(message, this),
+                log: (message: string) => pulumi.log.info(message, this),
                 ...(failing === undefined ? {} : { baseline: new Map(failing) }),
-            });
+            };
+            const done = await waitForPool(t, () => readPoolObservation(reader, pool.name, t.onCluster?.api), access.clock, options);
+            if (gated && ref !== undefined) await this.healthGate(reader, access, pool, t, ref, previous, options);
             return done.image === undefined ? {} : { image: done.image };
         });
         return pulumi.unsecret(waited);
+    }
+
+    /**
+     * healthGate.ts: soak and health check once the pool is Updated. On failure the pool's
+     * MachineConfig goes back to `previous` (null: the release's own RHCOS), the pool is waited
+     * for again, and the error names the node and the check; the next pool never starts.
+     */
+    private async healthGate(
+        reader: KubeReader, access: ClusterAccess, pool: PoolConfig, target: PoolTarget, ref: string, previous: string | null,
+        options: Parameters<typeof waitForPool>[3],
+    ): Promise<void> {
+        const result = await runPoolGate(reader, { pool: pool.name, soakMinutes: pool.soakMinutes ?? 0, healthCheck: pool.healthCheck }, access.clock, {
+            pollMs: access.pollMs, log: options.log, runId: (ref.split("@sha256:")[1] ?? "").slice(0, 12),
+        });
+        if (result.ok) return;
+        const what = `pool ${pool.name} failed its health gate: ${result.check}${result.node === undefined ? "" : ` on node ${result.node}`}: ${result.message}`;
+        pulumi.log.error(`${what}; pointing its MachineConfig back at ${previous ?? "the release's RHCOS (no osImageURL)"}`, this);
+        await revertPool(reader, pool.name, previous);
+        await waitForPool({ ...target, settings: { ...target.settings, osImageURL: previous ?? undefined } }, () => readPoolObservation(reader, pool.name), access.clock, options);
+        throw new Error(`${what}. The pool is back on ${previous ?? "the release's RHCOS"}; the pools after it were not touched. ` +
+            "The stack's state still names the new image: fix the image or the check, then run `pulumi up --refresh` (the refresh sees the reverted MachineConfig and rolls again).");
     }
 }

@@ -78,8 +78,11 @@ describe("upgrade and health gate config", () => {
             const got = problems(clusterStackConfig({ cluster: { openshiftVersion: "4.19", upgrade } }));
             assert.ok(got.some(p => p.startsWith("rhcos-forge:cluster.upgrade")), `${JSON.stringify(upgrade)}: ${got.join("\n")}`);
         }
-        assert.deepEqual(problems(clusterStackConfig({ cluster: { openshiftVersion: "4.19", upgrade: { image: `quay.io/openshift-release-dev/ocp-release@sha256:${"a".repeat(64)}` } } })), []);
-        assert.deepEqual(problems(clusterStackConfig({ cluster: { openshiftVersion: "4.19", upgrade: { version: "4.20.8" } } })), []);
+        // Well-formed targets get only the refusal that the upgrade is not carried out yet.
+        const notYet = ["rhcos-forge:cluster.upgrade is not carried out by this version of rhcos-forge yet"];
+        for (const upgrade of [{ image: `quay.io/openshift-release-dev/ocp-release@sha256:${"a".repeat(64)}` }, { version: "4.20.8" }]) {
+            assert.deepEqual(problems(clusterStackConfig({ cluster: { openshiftVersion: "4.19", upgrade } })).map(p => p.split(" (docs/")[0]), notYet);
+        }
     });
 
     it("refuses an upgrade across more than one minor without the EUS path, and downgrades", () => {
