@@ -148,11 +148,12 @@ export function checkFleet(cfg: {
 }
 
 /**
- * The update paths OpenShift documents: one minor at a time (the CVO refuses a desiredUpdate more
- * than one minor ahead unless forced: openshift-docs updating/understanding_updates/
- * intro-to-updates.adoc), or two minors from an even (EUS) minor along the EUS-to-EUS path
- * (updating/updating_a_cluster/eus-eus-update.adoc: worker pools stay paused across both
- * control-plane updates). No downgrades.
+ * The update paths OpenShift documents (openshift-docs updating/updating_a_cluster/
+ * control-plane-only-update.adoc, "Performing a Control Plane Only update"): minor updates are
+ * serialized, 4.y to 4.y+1 and then to 4.y+2, never 4.y to 4.y+2 directly; between two
+ * even-numbered (EUS) minors the control plane still passes through 4.y+1, with the worker and
+ * custom pools paused, so their nodes reboot once. No downgrades. The target is set as ClusterVersion
+ * spec.desiredUpdate (openshift/api config/v1/types_cluster_version.go: version and/or image).
  */
 export function upgradeStepProblem(current: string, target: string, eus: boolean): string | undefined {
     const [cMaj, cMin] = current.split(".").map(Number);
