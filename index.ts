@@ -1,6 +1,6 @@
 // rhcos-forge: stack config → build host → RPM mirror → layered image → digest → rollout.
 // Reads the stack config once, before any resource exists (a bad value fails here, naming the
-// key), wires the stages (components/pipeline.ts) and exports the stack outputs: image,
+// key), wires the stages (components/pipeline/) and exports the stack outputs: image,
 // containerfile, mirror, buildHost and rollout always; release and cosa only where the stack
 // makes them, so nothing undefined is exported. A cluster stack (rhcos-forge:image.from) builds
 // nothing and rolls out another stack's image (components/fleet/clusterStack.ts, docs/fleet.md).

@@ -11,17 +11,23 @@
 //   OsImageRollout (rollout/) MachineConfigs / MachineOSConfigs per pool, canary first
 //   ReleaseRollout (rollout/) a ClusterVersion update to the custom release
 
+// Every component's Args is a plain interface: a program that does not use the stack config
+// builds them itself; the parsed stack config satisfies them structurally.
+//
 // The whole pipeline from one typed config (what the stack program runs).
 export { buildPipeline, type PipelineDeps, type StackOutputs } from "./pipeline";
 export { parseStackConfig, ConfigError } from "./config/parse";
+export { type ParsedStack } from "./config/checked";
 export { type StackConfig, type BuildHostConfig, type MirrorConfig, type ImageConfig, type RolloutConfig, type PoolConfig, type ClusterConfig, type CosaConfig, type ReleaseConfig, stackConfigSchema } from "./config/schema";
 
 // Build host and the steps that run on it.
-export { BuildHost, type BuildHostArgs, type HostFacts } from "./host/buildHost";
+export {
+    BuildHost, type BuildHostArgs, type BuildHostSpec, type DigitalOceanBuildHost, type SshBuildHost, type LocalBuildHost, type HostFacts,
+} from "./host/buildHost";
 export { type HostHandle, type BuildHostProvider } from "./host/step";
 
 // RPM mirror.
-export { RepoMirror, type RepoMirrorArgs } from "./mirror/repoMirror";
+export { RepoMirror, type RepoMirrorArgs, type RepoMirrorSpec, type MirrorUpstream } from "./mirror/repoMirror";
 
 // Images.
 export { LayeredImage, type LayeredImageArgs } from "./image/layeredImage";
@@ -37,7 +43,7 @@ export { type ImageSpec, renderContainerfile, renderOnClusterContainerfile } fro
 export { ReleaseImage, type ReleaseImageArgs } from "./release/releaseImage";
 
 // Rollout to the cluster.
-export { OsImageRollout, type OsImageRolloutArgs, type OnClusterArgs, type OnClusterContentArgs, type RolloutWaitArgs, type PoolRollout } from "./rollout/osImageRollout";
+export { OsImageRollout, type OsImageRolloutArgs, type OnClusterArgs, type OnClusterContentArgs, type RolloutWaitArgs, type RolloutPool, type PoolRollout } from "./rollout/osImageRollout";
 export { ReleaseRollout, type ReleaseRolloutArgs } from "./rollout/releaseRollout";
 export { ImageTrustPolicy, type ImageTrustPolicyArgs } from "./rollout/imageTrustPolicy";
 export { liveClusterAccess, type ClusterAccess } from "./rollout/kubeApi";

@@ -2,7 +2,8 @@
 // every bad key (its full `rhcos-forge:` name), the value given (never a secret's) and what is
 // expected. index.ts calls parseStackConfig before any resource is registered.
 import { z } from "zod";
-import { NAMESPACE, StackConfig, stackConfigSchema } from "./schema";
+import { ParsedStack } from "./checked";
+import { NAMESPACE, stackConfigSchema } from "./schema";
 import { ClusterStackConfig, clusterStackSchema } from "./clusterStack";
 import { BUILD_KEYS, checkImageFromRaw } from "./fleet";
 
@@ -139,24 +140,27 @@ function validate<S extends z.ZodTypeAny>(schema: S, raw: Record<string, unknown
 
 /**
  * Turns the raw `rhcos-forge:*` config map (as `pulumi.runtime.allConfig()` returns it: strings,
- * objects as JSON text) into typed config, or throws a ConfigError naming every bad key.
+ * objects as JSON text) into typed config, or throws a ConfigError naming every bad key. The
+ * result is typed with what the cross-field checks guarantee (./checked.ts), so the pipeline
+ * does not check again what this already refused.
  */
-export function parseStackConfig(allConfig: Record<string, string>): StackConfig {
+export function parseStackConfig(allConfig: Record<string, string>): ParsedStack {
     const { raw, problems } = readRaw(allConfig);
-    return validate(stackConfigSchema, raw, problems);
+    // stackConfigSchema's superRefine refused every stack that is not one of ParsedStack's members.
+    return validate(stackConfigSchema, raw, problems) as ParsedStack;
 }
 
-/** A stack that builds (StackConfig) or a cluster stack rolling out another stack's image. */
-export type ParsedStack = { readonly kind: "build"; readonly config: StackConfig } | { readonly kind: "cluster"; readonly config: ClusterStackConfig };
+/** A stack that builds (ParsedStack) or a cluster stack rolling out another stack's image. */
+export type AnyStack = { readonly kind: "build"; readonly config: ParsedStack } | { readonly kind: "cluster"; readonly config: ClusterStackConfig };
 
 /**
  * What index.ts calls: rhcos-forge:image.from makes the stack a cluster stack (docs/fleet.md),
  * whose build keys are refused by name before its own schema runs; any other stack builds.
  */
-export function parseStack(allConfig: Record<string, string>): ParsedStack {
+export function parseStack(allConfig: Record<string, string>): AnyStack {
     const { raw, problems } = readRaw(allConfig);
     const image = raw.image;
-    if (image === null || typeof image !== "object" || !("from" in image)) return { kind: "build", config: validate(stackConfigSchema, raw, problems) };
+    if (image === null || typeof image !== "object" || !("from" in image)) return { kind: "build", config: validate(stackConfigSchema, raw, problems) as ParsedStack };
     const issues: string[] = [];
     checkImageFromRaw(raw, (path, message) => issues.push(`${keyName(path)} ${message}, got ${describeValue(path, raw)}`));
     // Build keys are reported once, by the message that says why (or are Pulumi.yaml's empty

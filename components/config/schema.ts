@@ -20,7 +20,7 @@ import { kubeconfigProblem } from "./kubeconfig";
 import { checkRhelContent, repoContentFields, rhelSecrets } from "./rhelContent";
 import { checkRetention, checkSigning, retentionSchema, signingSchema, signingSecrets } from "./signing";
 import { checkFleet, poolHealthFields, upgradeSchema } from "./fleet";
-import { parseHostKeyLine } from "../host/hostKey";
+import { parseHostKeyLine } from "../ssh/hostKey";
 
 export const NAMESPACE = "rhcos-forge";
 
@@ -599,9 +599,6 @@ function checkPoolOrder(names: readonly string[], issue: (path: (string | number
     issue(["rollout", "pools", worker, "name"],
         `is worker, listed before the custom pool${later.length > 1 ? "s" : ""} ${list}: pools roll in list order and a custom pool's nodes are worker nodes until labelled, so every node would get the image at the worker stage and the canary would protect nothing; list worker after every custom pool`);
 }
-
-/** The user of the mirror's HTTP basic auth; the password is the secret. */
-export const MIRROR_USER = "rhcos-forge";
 
 /**
  * The address the mirror's server binds: mirror.bind, else the address builds reach it at

@@ -4,15 +4,60 @@
 import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import { BuildHostConfig } from "../config/schema";
 import { contentHash, nodeProgramCommand } from "../shell";
-import { HostKeyPair, authorizedKey, parseHostKeyLine } from "./hostKey";
+import { HostKeyPair, authorizedKey, parseHostKeyLine } from "../ssh/hostKey";
 import { HostHandle, SECRET_OUTPUTS, scriptStep, scriptText } from "./step";
 import { renderSubscriptionBundle } from "./subscription";
 
+/** What every build host has. */
+interface BuildHostCommon {
+    /** Directory on the build host for scripts, builds and the mirror. */
+    readonly workDir: string;
+}
+
+/** A DigitalOcean droplet made for the builds, with a volume and a firewall. */
+export interface DigitalOceanBuildHost extends BuildHostCommon {
+    readonly provider: "digitalocean";
+    /** Region slug, e.g. fra1. */
+    readonly region: string;
+    /** Droplet size slug; builds want at least 4 vCPU / 8 GB. */
+    readonly size: string;
+    /** Droplet image slug: an EL9 with KVM for nested virtualization (cosa builds). */
+    readonly image: string;
+    /** Size of the volume holding container storage and the RPM mirror. */
+    readonly volumeSizeGb: number;
+    /** Source CIDRs allowed to reach SSH and the mirror port. */
+    readonly allowedCidrs: readonly string[];
+    /** Public half of the SSH private key, installed on the droplet. */
+    readonly sshPublicKey: string;
+    /** SSH user. */
+    readonly user: string;
+}
+
+/** An existing host reached over SSH. */
+export interface SshBuildHost extends BuildHostCommon {
+    readonly provider: "ssh";
+    /** Host name or address. */
+    readonly host: string;
+    /** SSH port. */
+    readonly port: number;
+    /** SSH user. */
+    readonly user: string;
+    /** The host's SSH host key, one ssh-keyscan line; unset accepts any key (insecure). */
+    readonly hostKey?: string;
+}
+
+/** The machine running Pulumi. */
+export interface LocalBuildHost extends BuildHostCommon {
+    readonly provider: "local";
+}
+
+/** Which host builds run on and how to reach it (rhcos-forge:buildHost satisfies it). */
+export type BuildHostSpec = DigitalOceanBuildHost | SshBuildHost | LocalBuildHost;
+
 export interface BuildHostArgs {
     /** Which host and how to reach it (rhcos-forge:buildHost). */
-    readonly config: BuildHostConfig;
+    readonly config: BuildHostSpec;
     /** SSH private key for ssh/digitalocean hosts; a secret. */
     readonly sshPrivateKey?: pulumi.Input<string>;
     /** Port the RPM mirror is served on, opened in the droplet firewall; undefined: bound to loopback, not opened. */
@@ -133,7 +178,7 @@ export class BuildHost extends pulumi.ComponentResource {
     /** Address other machines use to reach the host. */
     public readonly address: pulumi.Output<string>;
     /** Which provider made the host. */
-    public readonly provider: BuildHostConfig["provider"];
+    public readonly provider: BuildHostSpec["provider"];
     /** What other components use to run steps on the host. */
     public readonly handle: HostHandle;
     /** Architecture and podman version the readiness check found. */
@@ -195,7 +240,7 @@ export class BuildHost extends pulumi.ComponentResource {
                     name: `${name}-rhcos-forge`,
                     dropletIds: [droplet.id.apply(Number)],
                     inboundRules: [
-                        { protocol: "tcp", portRange: "22", sourceAddresses: cfg.allowedCidrs },
+                        { protocol: "tcp", portRange: "22", sourceAddresses: [...cfg.allowedCidrs] },
                         ...(args.mirrorPort === undefined ? [] : [{ protocol: "tcp", portRange: String(args.mirrorPort), sourceAddresses: [...new Set([...cfg.allowedCidrs, ...(args.mirrorCidrs ?? [])])] }]),
                     ],
                     outboundRules: [

@@ -18,7 +18,7 @@
 // offers another key is refused on the first answer.
 import { execFile } from "child_process";
 import * as net from "net";
-import { PublicHostKey, fingerprint, hostKeyVerdict, keyscanType, parseHostKeyLine } from "./hostKey";
+import { PublicHostKey, fingerprint, hostKeyVerdict, keyscanType, parseHostKeyLine } from "../ssh/hostKey";
 
 /** host:port as the provider dials it (Go's net.JoinHostPort: IPv6 in brackets). */
 function endpointOf(host: string, port: number): string {

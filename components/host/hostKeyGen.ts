@@ -4,6 +4,6 @@
 // as nodeRelease.ts is run): the command's stdout is
 // a secret output (additionalSecretOutputs) and, with no triggers, it never runs again, so the
 // pair lives in the stack's state, encrypted, and stays the same across `pulumi up` runs.
-import { generateHostKeyPair } from "./hostKey";
+import { generateHostKeyPair } from "../ssh/hostKey";
 
 process.stdout.write(`${JSON.stringify(generateHostKeyPair())}\n`);

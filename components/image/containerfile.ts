@@ -7,11 +7,12 @@
 import { MirrorRepo, mirrorSectionId } from "../mirror/repoFiles";
 import { shellQuote } from "../shell";
 import {
-    BuildStage, ContextFile, Dialect, ImageStep, LINT_LINE, ReadSource, SpecFile, continuation, expandFile,
+    BuildStage, ContextFile, Dialect, ImageStep, LINT_LINE, ReadSource, SpecFile, expandFile,
     installCommand, removeCommand, renderStages, renderSteps, repoFileCommands, runLine,
 } from "./steps";
 
 export type { ContextFile } from "./steps";
+export { type OnClusterImageSpec, renderOnClusterContainerfile } from "../openshift/onClusterContainerfile";
 
 /** A file of the image: inline `content` or a `source` of the repository (see ./steps.ts SpecFile). */
 export type ImageFile = SpecFile;
@@ -103,42 +104,3 @@ export function renderContainerfile(spec: ImageSpec, opts: RenderOptions): Rende
     return { containerfile: lines.join("\n") + "\n", context };
 }
 
-/** The image spec as on-cluster layering sees it: the MCO supplies the base (`FROM configs`). */
-export type OnClusterImageSpec = Omit<ImageSpec, "base">;
-
-/**
- * The same image spec as a Containerfile for on-cluster layering (a MachineOSConfig's
- * `containerFile[].content`). The MCO builds it `FROM configs AS final`, a stage it defines from
- * the pool's rendered config on the cluster's own base image, so there is no FROM digest here.
- * There is no build context either, so files travel inline (base64, written with `install -D`
- * so parent directories exist and the mode is set in one step). Packages come from the repos the
- * in-cluster build can reach (the base image's, or RHEL entitlements); names from the rhcos-forge
- * mirror are not available, so `replace` must be URLs (config.ts enforces it).
- */
-export function renderOnClusterContainerfile(spec: OnClusterImageSpec): string {
-    const lines: string[] = [
-        "# Rendered by rhcos-forge from the stack config; edit the config, not this file.",
-        "FROM configs AS final",
-    ];
-    const steps: string[] = [];
-    for (const f of [...spec.files].sort((a, b) => a.path.localeCompare(b.path))) {
-        // No build context on the cluster: the schema refuses `source` files with machineosconfig.
-        if (f.content === undefined) throw new Error(`image file ${f.path} comes from the repository (source), which an on-cluster build cannot receive`);
-        const b64 = Buffer.from(f.content, "utf8").toString("base64");
-        steps.push(`printf '%s' ${shellQuote(b64)} | base64 -d | install -D -m ${f.mode ?? "0644"} /dev/stdin ${shellQuote(f.path)}`);
-    }
-    if (spec.remove.length > 0) steps.push(`rpm-ostree override remove ${spec.remove.map(shellQuote).join(" ")}`);
-    const names = spec.replace.filter(r => !isUrl(r));
-    if (names.length > 0) throw new Error(`image.replace entries ${names.join(", ")} name mirror packages, which an on-cluster build cannot reach`);
-    if (spec.replace.length > 0) steps.push(`rpm-ostree override replace ${spec.replace.map(shellQuote).join(" ")}`);
-    if (spec.packages.length > 0) steps.push(`rpm-ostree install ${spec.packages.map(shellQuote).join(" ")}`);
-    if (spec.units.length > 0) steps.push(`systemctl enable ${spec.units.map(shellQuote).join(" ")}`);
-    if (spec.remove.length > 0 || spec.replace.length > 0) steps.push("rpm-ostree cleanup -m");
-    if (steps.length > 0) lines.push(`RUN ${[...steps, "ostree container commit"].join(continuation)}`);
-
-    for (const step of spec.extraSteps) lines.push(`RUN ${step}${continuation}ostree container commit`);
-
-    const labels = Object.entries(spec.labels).sort(([a], [b]) => a.localeCompare(b));
-    if (labels.length > 0) lines.push(`LABEL ${labels.map(([k, v]) => `${k}="${v}"`).join(" \\\n      ")}`);
-    return lines.join("\n") + "\n";
-}

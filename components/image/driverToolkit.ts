@@ -19,12 +19,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DIGEST_REF } from "../openshift/pullspec";
 
-export const DRIVER_TOOLKIT_NAMESPACE = "openshift";
-export const DRIVER_TOOLKIT_IMAGESTREAM = "driver-toolkit";
-export const DRIVER_TOOLKIT_TAG = "latest";
-export const DRIVER_TOOLKIT_PATH = `/apis/image.openshift.io/v1/namespaces/${DRIVER_TOOLKIT_NAMESPACE}/imagestreams/${DRIVER_TOOLKIT_IMAGESTREAM}`;
-/** The value of image.stages[].base that asks for this image. */
-export const DRIVER_TOOLKIT_BASE = "driver-toolkit";
+import { DRIVER_TOOLKIT_BASE, DRIVER_TOOLKIT_IMAGESTREAM, DRIVER_TOOLKIT_NAMESPACE, DRIVER_TOOLKIT_PATH, DRIVER_TOOLKIT_TAG } from "../openshift/names";
+
+export { DRIVER_TOOLKIT_BASE, DRIVER_TOOLKIT_IMAGESTREAM, DRIVER_TOOLKIT_NAMESPACE, DRIVER_TOOLKIT_PATH, DRIVER_TOOLKIT_TAG };
 
 /** What reading the ImageStream needs: a GET returning the object, undefined on 404 (kubeApi's KubeReader). */
 export interface ObjectReader {

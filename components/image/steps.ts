@@ -17,6 +17,8 @@
 import type { LayeringDialect } from "../openshift/releases";
 import { REPO_FILE, MirrorRepo, mirrorSectionId, renderRepoFile } from "../mirror/repoFiles";
 import { shellQuote } from "../shell";
+import { KERNEL_SUBPACKAGES, kernelSubpackage } from "../openshift/kernel";
+import { RUN_CONTINUATION } from "../openshift/onClusterContainerfile";
 
 export type Dialect = LayeringDialect;
 
@@ -97,21 +99,7 @@ export interface ContextFile {
     readonly encoding?: "base64";
 }
 
-/**
- * The kernel subpackages the override-kernel example replaces together (RHEL 9.2+ added
- * kernel-modules-core): replacing only some leaves modules of one kernel under another.
- */
-export const KERNEL_SUBPACKAGES = ["kernel", "kernel-core", "kernel-modules", "kernel-modules-core", "kernel-modules-extra"] as const;
-
-/** The kernel subpackage an RPM URL or a package name is, if any. */
-export function kernelSubpackage(item: string): string | undefined {
-    const name = /^https?:\/\//.test(item) ? (item.split("/").pop() ?? "") : item;
-    // kernel-core-5.14.0-295.el9.x86_64.rpm, kernel-modules-core, kernel-5.14.0-…
-    for (const sub of [...KERNEL_SUBPACKAGES].sort((a, b) => b.length - a.length)) {
-        if (name === sub || name.startsWith(`${sub}-`) && /^[0-9]/.test(name.slice(sub.length + 1))) return sub;
-    }
-    return undefined;
-}
+export { KERNEL_SUBPACKAGES, kernelSubpackage } from "../openshift/kernel";
 
 /** True when `items` replace every kernel subpackage (the only kernel replacement rendered with cliwrap). */
 export function replacesWholeKernel(items: readonly string[]): boolean {
@@ -119,7 +107,7 @@ export function replacesWholeKernel(items: readonly string[]): boolean {
     return KERNEL_SUBPACKAGES.every(s => subs.has(s));
 }
 
-export const continuation = " && \\\n    ";
+export const continuation = RUN_CONTINUATION;
 const isUrl = (s: string): boolean => /^https?:\/\//.test(s);
 
 /** The command that closes every RUN of the dialect (rpm-ostree: the layer must be an ostree commit). */

@@ -5,6 +5,9 @@ import { randomBytes } from "crypto";
 /** The mirror's basic auth credentials; a secret (one shape for the build and the on-cluster repos). */
 export type { MirrorCredentials } from "../openshift/onClusterContent";
 
+/** The user of the mirror's HTTP basic auth; the password is the secret. */
+export const MIRROR_USER = "rhcos-forge";
+
 /** 32 random bytes, base64url: 43 characters the .repo file and the config schema both take. */
 export function generateMirrorPassword(): string {
     return randomBytes(32).toString("base64url");

@@ -7,9 +7,8 @@
 // rhcos-forge:mirrorPassword or one generated once and kept, secret, in the state.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { MIRROR_USER, MirrorConfig } from "../config/schema";
 import { HostHandle, SECRET_OUTPUTS, scriptStep } from "../host/step";
-import { MirrorCredentials, parseGeneratedPassword, renderMirrorAuthFile } from "./mirrorAuth";
+import { MIRROR_USER, MirrorCredentials, parseGeneratedPassword, renderMirrorAuthFile } from "./mirrorAuth";
 import {
     ClientCertificate, MIRROR_PASSWORD_SECRET, MirrorAuth, MirrorRepo, RepoTlsInputs, UpstreamRepo, directBuildRepo, directBuildSecrets,
     renderRepoFile, renderSecretFilesBundle, renderUpstreamRepoFile, tlsFiles, tlsOptions,
@@ -17,11 +16,49 @@ import {
 import { contentHash, nodeProgramCommand } from "../shell";
 
 
+/** One upstream repo mirrored (rhcos-forge:mirror.repos[] satisfies it). */
+export interface MirrorUpstream {
+    /** dnf repo id; also the mirror sub-directory. */
+    readonly id: string;
+    /** Upstream baseurl. */
+    readonly baseurl: string;
+    /** Check package signatures when building. */
+    readonly gpgcheck: boolean;
+    /** GPG key URL. */
+    readonly gpgkey?: string;
+    /** User for an authenticated upstream; its password is in RepoMirrorArgs.passwords. */
+    readonly username?: string;
+    /** CA certificate(s), PEM, the upstream's server certificate is verified against. */
+    readonly sslcacert?: string;
+    /** cluster: authenticate with the cluster's entitlement (RepoMirrorArgs.entitlement). */
+    readonly entitlement?: "cluster";
+    /** mirror: reposync on the host; build: not mirrored, each build reaches the upstream itself. */
+    readonly fetch: "mirror" | "build";
+}
+
+/** What the mirror serves and how (rhcos-forge:mirror satisfies it). */
+export interface RepoMirrorSpec {
+    /** HTTP port the mirror is served on. */
+    readonly port: number;
+    /** Address the server binds; the host's build address when unset. */
+    readonly bind?: string;
+    /** basic: HTTP basic auth (user rhcos-forge); none: open to whoever reaches the port. */
+    readonly auth: "basic" | "none";
+    /** How the mirror is served: a systemd unit, a background process, or not at all. */
+    readonly serve: "systemd" | "background" | "none";
+    /** Mirror only the newest version of each package. */
+    readonly newestOnly: boolean;
+    /** Upstream repos mirrored with dnf reposync. */
+    readonly repos: readonly MirrorUpstream[];
+    /** Packages downloaded with their dependencies into one repo of id `id`. */
+    readonly packageSet: { readonly id: string; readonly packages: readonly string[]; readonly allDeps: boolean };
+}
+
 export interface RepoMirrorArgs {
     /** The build host the mirror lives on. */
     readonly host: HostHandle;
     /** Repos, package set, port (rhcos-forge:mirror). */
-    readonly config: MirrorConfig;
+    readonly config: RepoMirrorSpec;
     /** Upstream passwords by repo id; secrets. */
     readonly passwords?: pulumi.Input<Record<string, string>>;
     /** TLS client certificates by repo id (rhcos-forge:mirrorClientCerts); secrets. */

@@ -10,10 +10,21 @@
 // succeeded and a Job that has given up carries condition Failed=True (k8s.io/api batch/v1
 // types.go JobConditionType). Nothing here runs in preview or render mode: the caller waits
 // only where the pool wait does.
-import { HealthCheck } from "../config/fleet";
 import { machineConfigName, MCO_API, nodeRoleLabel } from "../openshift/machineConfig";
 import { KubeReader, readPoolNodes } from "./kubeApi";
 import { Clock, errorText } from "./poll";
+
+/** A pool's health check (rhcos-forge:rollout.pools[].healthCheck satisfies it). */
+export interface HealthCheck {
+    /** Container image of the check, by digest. */
+    readonly image: string;
+    /** Command and arguments (exec form); exit 0 passes. */
+    readonly command: readonly string[];
+    /** Namespace the Job runs in. */
+    readonly namespace: string;
+    /** How long the Job may take. */
+    readonly timeoutMinutes: number;
+}
 
 interface Condition { readonly type?: string; readonly status?: string; readonly message?: string }
 export interface GateNode { readonly metadata?: { readonly name?: string }; readonly status?: { readonly conditions?: readonly Condition[] } }

@@ -31,15 +31,14 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { nodeProgramCommand } from "../shell";
-import { PoolConfig } from "../config/schema";
 import { OpenShiftVersion } from "../openshift/versions";
 import { ClusterAccess, KubeReader, readFailingNodes, readPoolObservation } from "./kubeApi";
-import { currentPoolImage, revertPool, runPoolGate } from "./healthGate";
+import { HealthCheck, currentPoolImage, revertPool, runPoolGate } from "./healthGate";
 import {
     ContainerfileArch, PULL_SECRET, PUSH_SECRET, machineOSConfigApi, registrySecretMetadata, renderMachineOSConfig, renderedImagePushSpec,
 } from "../openshift/machineOsConfig";
 import {
-    MCO_API, MCO_NAMESPACE, NodeSettings, hasNodeSettings, isBuiltinPool, machineConfigName, nodeRoleLabel, renderMachineConfig,
+    MCO_API, MCO_NAMESPACE, NodeSettings, PoolSpec, hasNodeSettings, isBuiltinPool, machineConfigName, nodeRoleLabel, renderMachineConfig,
     renderMachineConfigPool, renderPoolSettings,
 } from "../openshift/machineConfig";
 import {
@@ -89,6 +88,16 @@ export interface OnClusterContentArgs {
     readonly entitlement?: pulumi.Input<{ sslclientcert: string; sslclientkey: string }>;
 }
 
+/** One pool of the rollout, in order, canary first (rhcos-forge:rollout.pools[] satisfies it). */
+export interface RolloutPool extends PoolSpec, Omit<NodeSettings, "osImageURL"> {
+    /** Nodes labelled into this custom pool (none for the built-in worker and master pools). */
+    readonly nodes: readonly string[];
+    /** After the pool is Updated, how long its nodes must stay Ready without pressure (healthGate.ts). */
+    readonly soakMinutes?: number;
+    /** A Job on the pool's nodes that must succeed before the next pool starts (healthGate.ts). */
+    readonly healthCheck?: HealthCheck;
+}
+
 export interface RolloutWaitArgs {
     /** kubeconfig to poll pool status with; a secret. */
     readonly kubeconfig: pulumi.Input<string>;
@@ -108,7 +117,7 @@ export interface OsImageRolloutArgs {
     /** machineconfig: a pool's own image instead of imageRef (a ring keeping each pool's current one). */
     readonly imageRefs?: Readonly<Record<string, pulumi.Input<string>>>;
     /** Pools in rollout order. */
-    readonly pools: readonly PoolConfig[];
+    readonly pools: readonly RolloutPool[];
     /** Default machineconfig. */
     readonly method?: RolloutMethod;
     /** Required for machineosconfig. */
@@ -325,7 +334,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
     }
 
     /** The pool itself: a patch of the fields we manage on worker/master, a new custom pool otherwise. */
-    private declarePool(prefix: string, pool: PoolConfig, provider: k8s.Provider): pulumi.Resource {
+    private declarePool(prefix: string, pool: RolloutPool, provider: k8s.Provider): pulumi.Resource {
         if (isBuiltinPool(pool.name)) {
             // The MCO owns worker/master: patch only the fields we manage.
             return new k8s.apiextensions.CustomResourcePatch(`${prefix}-pool`, {
@@ -346,7 +355,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
      * cluster to wait on, each label depends on a release step whose delete (run after the label's)
      * waits for the worker pool to take the node back, before `after` (the pool's objects) go.
      */
-    private labelNodes(prefix: string, pool: PoolConfig, provider: k8s.Provider, wait: RolloutWaitArgs | undefined, after: pulumi.Input<pulumi.Resource>[]): pulumi.Resource[] {
+    private labelNodes(prefix: string, pool: RolloutPool, provider: k8s.Provider, wait: RolloutWaitArgs | undefined, after: pulumi.Input<pulumi.Resource>[]): pulumi.Resource[] {
         return pool.nodes.map(node => {
             const release = wait === undefined || wait.access === undefined ? undefined : this.releaseOnRemoval(prefix, pool, node, wait, wait.access, after);
             return new k8s.core.v1.NodePatch(`${prefix}-node-${node}`, {
@@ -365,7 +374,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
      * in the command's stdin (a secret: it holds the kubeconfig) and the script path is relative
      * to the project directory the engine runs commands in.
      */
-    private releaseOnRemoval(prefix: string, pool: PoolConfig, node: string, wait: RolloutWaitArgs, access: ClusterAccess, after: pulumi.Input<pulumi.Resource>[]): command.local.Command {
+    private releaseOnRemoval(prefix: string, pool: RolloutPool, node: string, wait: RolloutWaitArgs, access: ClusterAccess, after: pulumi.Input<pulumi.Resource>[]): command.local.Command {
         const request = pulumi.output(wait.kubeconfig).apply(kubeconfig => JSON.stringify({
             pool: pool.name, node, kubeconfig, context: wait.context, timeoutMs: wait.timeoutMinutes * 60_000, pollMs: access.pollMs,
         } satisfies ReleaseRequest));
@@ -384,7 +393,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
      * Does nothing on create; its delete runs poolRevert.ts, which waits until the pool renders
      * without our MachineConfig and is Updated with every node on it (and off any layered image).
      */
-    private revertOnRemoval(prefix: string, pool: PoolConfig, wait: RolloutWaitArgs, access: ClusterAccess, poolResource: pulumi.Resource, hasMachineConfig: boolean): command.local.Command {
+    private revertOnRemoval(prefix: string, pool: RolloutPool, wait: RolloutWaitArgs, access: ClusterAccess, poolResource: pulumi.Resource, hasMachineConfig: boolean): command.local.Command {
         const request = pulumi.output(wait.kubeconfig).apply(kubeconfig => JSON.stringify({
             pool: pool.name, machineConfigs: hasMachineConfig ? [machineConfigName(pool.name)] : [], kubeconfig, context: wait.context,
             timeoutMs: wait.timeoutMinutes * 60_000, pollMs: access.pollMs,
@@ -403,7 +412,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
      * Resolves to `mc` once the pool's rendered config holds it with our settings (evaluateRender),
      * at once in preview, render mode or without a cluster to read. Unsecreted like waitForPool's.
      */
-    private waitForRender(target: PoolTarget, pool: PoolConfig, mc: pulumi.CustomResource, args: OsImageRolloutArgs, imageRef: pulumi.Input<string> | undefined): pulumi.Output<pulumi.Resource> {
+    private waitForRender(target: PoolTarget, pool: RolloutPool, mc: pulumi.CustomResource, args: OsImageRolloutArgs, imageRef: pulumi.Input<string> | undefined): pulumi.Output<pulumi.Resource> {
         const wait = args.wait;
         if (wait === undefined) return pulumi.output<pulumi.Resource>(mc);
         const done = pulumi.all([mc.id, wait.kubeconfig, imageRef]).apply(async ([, kubeconfig, ref]) => {
@@ -428,7 +437,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
      * pool's MachineConfig into a secret, hiding its diff in previews.
      */
     private waitForPool(
-        target: PoolTarget, pool: PoolConfig, rolled: pulumi.Resource[], args: OsImageRolloutArgs, imageRef: pulumi.Input<string> | undefined,
+        target: PoolTarget, pool: RolloutPool, rolled: pulumi.Resource[], args: OsImageRolloutArgs, imageRef: pulumi.Input<string> | undefined,
     ): pulumi.Output<{ image?: string }> {
         const wait = args.wait;
         if (wait === undefined) return pulumi.output({});
@@ -480,7 +489,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
      * for again, and the error names the node and the check; the next pool never starts.
      */
     private async healthGate(
-        reader: KubeReader, access: ClusterAccess, pool: PoolConfig, target: PoolTarget, ref: string, previous: string | null,
+        reader: KubeReader, access: ClusterAccess, pool: RolloutPool, target: PoolTarget, ref: string, previous: string | null,
         options: Parameters<typeof waitForPool>[3],
     ): Promise<void> {
         const result = await runPoolGate(reader, { pool: pool.name, soakMinutes: pool.soakMinutes ?? 0, healthCheck: pool.healthCheck }, access.clock, {

@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as yaml from "js-yaml";
 import { renderCloudInit } from "../../components/host/buildHost";
-import { generateHostKeyPair, type HostKeyPair } from "../../components/host/hostKey";
+import { generateHostKeyPair, type HostKeyPair } from "../../components/ssh/hostKey";
 import { Env, REPO_ROOT, addSecret, leakedSecrets, run } from "../host/harness";
 import { Stack, engineEnv, openStack } from "../../dev/pulumiCli";
 import { PASSPHRASE } from "./setup";

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { BuildHost, Env, SCRIPTS_DIR, effectiveSshdConfig, run, startBuildHost, tcpOpen } from "../host/harness";
-import { generateHostKeyPair } from "../../components/host/hostKey";
+import { generateHostKeyPair } from "../../components/ssh/hostKey";
 import { writeLocalStackConfig } from "../../dev/pulumiCli";
 import { E2e, assertStateHoldsNoSecrets, mirrorPassword, plannedChanges, setUpE2e } from "./setup";
 

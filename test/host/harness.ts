@@ -13,7 +13,7 @@ import { BaseImages, buildBaseImages } from "../../dev/baseImage";
 import { Registry, startRegistry } from "../../dev/registry";
 import { buildFixtureRpms } from "../../dev/rpms";
 import { Upstream, startUpstream } from "../../dev/upstream";
-import { generateHostKeyPair } from "../../components/host/hostKey";
+import { generateHostKeyPair } from "../../components/ssh/hostKey";
 
 export * from "../../dev/proc";
 export * from "../../dev/registry";
@@ -187,7 +187,7 @@ export async function startBuildHost(env: Env): Promise<BuildHost> {
   env.onTeardown(() => { if (!process.env.RF_KEEP_TMP) rmSync(d, { recursive: true, force: true }); });
   const hostKey = join(d, "ssh_host_ed25519_key");
   const clientKey = join(d, "client_ed25519");
-  // The host key is made the way BuildHost makes a droplet's (components/host/hostKey.ts), so
+  // The host key is made the way BuildHost makes a droplet's (components/ssh/hostKey.ts), so
   // every test against this sshd also proves sshd serves that format.
   const pair = generateHostKeyPair("rf-host-test");
   writeFileSync(hostKey, pair.privateKey, { mode: 0o600 });

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { BuildHost, Env, REPO_ROOT, freePort, run, startBuildHost } from "./harness";
-import { generateHostKeyPair } from "../../components/host/hostKey";
+import { generateHostKeyPair } from "../../components/ssh/hostKey";
 
 const CHECK = join(REPO_ROOT, "components", "host", "hostKeyCheck.ts");
 let env: Env;

@@ -17,7 +17,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { BuildHost, Env, Registry, addSecret, leakedSecrets, mirrorEnv, mountPushed, resultJson, rpmQa, run, sh, shq, startBuildFixture, type RemoteResult } from "./harness";
 import { type BaseImages } from "../../dev/baseImage";
 import { type Upstream } from "../../dev/upstream";
-import { MIRROR_USER } from "../../components/config/schema";
+import { MIRROR_USER } from "../../components/mirror/mirrorAuth";
 import { generateMirrorPassword, renderMirrorAuthFile } from "../../components/mirror/mirrorAuth";
 import { MIRROR_PASSWORD_SECRET, MirrorRepo, renderSecretFilesBundle } from "../../components/mirror/repoFiles";
 import { renderContainerfile } from "../../components/image/containerfile";

@@ -8,7 +8,7 @@ import { parseStackConfig } from "../../components/config/parse";
 import { CosaPlatform, PLATFORM_IMAGES } from "../../components/image/cosaInputs";
 import { StackOutputs, buildPipeline } from "../../components/pipeline";
 import { ClusterAccess } from "../../components/rollout/kubeApi";
-import { generateHostKeyPair } from "../../components/host/hostKey";
+import { generateHostKeyPair } from "../../components/ssh/hostKey";
 
 /** The password the mocked mirrorPasswordGen.ts "generates" (43 base64url characters, as the real one). */
 export const MOCK_MIRROR_PASSWORD = "s3cr3tMirrorPasswordGeneratedByTheMocks0000";

@@ -4,7 +4,7 @@
 // rendered as GitOps YAML. Only what the package exports (its `exports` map) is imported.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BuildHost, LayeredImage, OsImageRollout, type PoolConfig } from "rhcos-forge";
+import { BuildHost, LayeredImage, OsImageRollout, type RolloutPool } from "rhcos-forge";
 
 const config = new pulumi.Config();
 
@@ -26,7 +26,7 @@ const image = new LayeredImage("node-image", {
     buildArgs: ["--isolation", "chroot", "--network", "host"],
 });
 
-const pools: PoolConfig[] = [{ name: "worker", nodes: [], maxUnavailable: 1, paused: false }];
+const pools: RolloutPool[] = [{ name: "worker", nodes: [], maxUnavailable: 1, paused: false }];
 const cluster = new k8s.Provider("gitops", { renderYamlToDirectory: config.require("renderTo") });
 const rollout = new OsImageRollout("rollout", { provider: cluster, imageRef: image.ref, pools });
 

@@ -1,5 +1,6 @@
 // A cluster stack's config for the fleet tests: rhcos-forge:image.from and the cluster keys only,
 // as the engine hands them to the program (structured values as JSON text).
+import { ClusterAccess, KubeReader } from "../../../components/rollout/kubeApi";
 import { TEST_SECRETS } from "../harness";
 
 export const SOURCE = "organization/rhcos-forge/image";
@@ -14,4 +15,24 @@ export function clusterStackConfig(extra: Record<string, unknown> = {}): Record<
         ...extra,
     };
     return Object.fromEntries(Object.entries(cfg).map(([k, v]) => [`rhcos-forge:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+/**
+ * The fake cluster's access with some reads answered first: `get` returns what the fake returns
+ * unless `answer` does (`undefined` passes the read on; `null` answers "not found").
+ */
+export function withAnswers(access: ClusterAccess, answer: (path: string, inner: KubeReader) => Promise<unknown> | unknown, send?: KubeReader["send"]): ClusterAccess {
+    return {
+        ...access,
+        connect: (kubeconfig, context) => {
+            const inner = access.connect(kubeconfig, context);
+            return {
+                async get(path: string) {
+                    const got = await answer(path, inner);
+                    return got === null ? undefined : got ?? inner.get(path);
+                },
+                ...(send === undefined ? {} : { send }),
+            };
+        },
+    };
 }

@@ -6,10 +6,9 @@ import assert from "node:assert/strict";
 import { before, it } from "node:test";
 import { parseStack } from "../../../components/config/parse";
 import { buildClusterStack } from "../../../components/fleet/clusterStack";
-import { KubeReader } from "../../../components/rollout/kubeApi";
 import { CLUSTER_BASE, installMocks, registrations, settle } from "../harness";
 import { installFakeCluster } from "../rolloutCluster";
-import { BUILT_REF, SOURCE, clusterStackConfig } from "./fleetStack";
+import { BUILT_REF, SOURCE, clusterStackConfig, withAnswers } from "./fleetStack";
 
 const OLD = `quay.io/example-org/rhcos-forge@sha256:${"0".repeat(64)}`;
 const CHECK = { image: `quay.io/example-org/check@sha256:${"c".repeat(64)}`, command: ["/check"] };
@@ -18,31 +17,24 @@ const cluster = installFakeCluster();
 const sent: [string, string, unknown][] = [];
 let patched: string | undefined;
 let jobCreated = false;
-const access = {
-    ...cluster.access,
-    connect: (kubeconfig: string, context?: string): KubeReader => {
-        const inner = cluster.access.connect(kubeconfig, context);
-        return {
-            async get(path: string) {
-                if (path.endsWith("/machineconfigs/99-canary-rhcos-forge-os-image")) return { spec: { osImageURL: patched ?? OLD } };
-                if (/\/jobs\/rhcos-forge-health-canary-[0-9a-f]+$/.test(path)) {
-                    return jobCreated ? { status: { failed: 1, conditions: [{ type: "Failed", status: "True", message: "BackoffLimitExceeded" }] } } : undefined;
-                }
-                if (path.includes("/pods?labelSelector=")) return { items: [{ spec: { nodeName: "worker-0" } }] };
-                const got = await inner.get(path) as { spec?: Record<string, unknown> } | undefined;
-                // After the revert the canary's rendered config carries the previous image.
-                if (patched !== undefined && path.endsWith("/machineconfigs/rendered-canary-new")) return { ...got, spec: { ...got?.spec, osImageURL: patched } };
-                return got;
-            },
-            async send(method, path, body) {
-                sent.push([method, path, body]);
-                if (method === "POST") jobCreated = true;
-                if (method === "PATCH") patched = (body as { spec: { osImageURL: string } }).spec.osImageURL;
-                return {};
-            },
-        };
-    },
-};
+const access = withAnswers(cluster.access, async (path, inner) => {
+    if (path.endsWith("/machineconfigs/99-canary-rhcos-forge-os-image")) return { spec: { osImageURL: patched ?? OLD } };
+    if (/\/jobs\/rhcos-forge-health-canary-[0-9a-f]+$/.test(path)) {
+        return jobCreated ? { status: { failed: 1, conditions: [{ type: "Failed", status: "True", message: "BackoffLimitExceeded" }] } } : null;
+    }
+    if (path.includes("/pods?labelSelector=")) return { items: [{ spec: { nodeName: "worker-0" } }] };
+    // After the revert the canary's rendered config carries the previous image.
+    if (patched !== undefined && path.endsWith("/machineconfigs/rendered-canary-new")) {
+        const got = await inner.get(path) as { spec?: Record<string, unknown> } | undefined;
+        return { ...got, spec: { ...got?.spec, osImageURL: patched } };
+    }
+    return undefined;
+}, async (method, path, body) => {
+    sent.push([method, path, body]);
+    if (method === "POST") jobCreated = true;
+    if (method === "PATCH") patched = (body as { spec: { osImageURL: string } }).spec.osImageURL;
+    return {};
+});
 pulumi.runtime.setAllConfig(clusterStackConfig({ rollout: { pools: [{ name: "canary", nodes: ["worker-0"], healthCheck: CHECK }, { name: "worker" }] } }), ["rhcos-forge:kubeconfig"]);
 
 const failures: unknown[] = [];

@@ -6,30 +6,21 @@ import assert from "node:assert/strict";
 import { before, it } from "node:test";
 import { parseStack } from "../../../components/config/parse";
 import { ClusterStackOutputs, buildClusterStack } from "../../../components/fleet/clusterStack";
-import { KubeReader } from "../../../components/rollout/kubeApi";
 import { CLUSTER_BASE, installMocks, registrations, settle, valueOf } from "../harness";
 import { installFakeCluster } from "../rolloutCluster";
-import { BUILT_REF, clusterStackConfig } from "./fleetStack";
+import { BUILT_REF, clusterStackConfig, withAnswers } from "./fleetStack";
 
 const STAGING = "organization/rhcos-forge/staging";
 const OLD = `quay.io/example-org/rhcos-forge@sha256:${"0".repeat(64)}`;
 installMocks({ stackOutputs: { [STAGING]: { image: { ref: BUILT_REF, digest: BUILT_REF.split("@")[1], base: CLUSTER_BASE }, rollout: { method: "machineconfig", pools: [] } } } });
 const cluster = installFakeCluster();
 const gets: string[] = [];
-const access = {
-    ...cluster.access,
-    connect: (kubeconfig: string, context?: string): KubeReader => {
-        const inner = cluster.access.connect(kubeconfig, context);
-        return {
-            async get(path: string) {
-                gets.push(path);
-                if (path.endsWith("/machineconfigs/99-canary-rhcos-forge-os-image")) return { spec: { osImageURL: OLD } };
-                if (path.endsWith("/machineconfigs/99-worker-rhcos-forge-os-image")) return undefined;
-                return inner.get(path);
-            },
-        };
-    },
-};
+const access = withAnswers(cluster.access, path => {
+    gets.push(path);
+    if (path.endsWith("/machineconfigs/99-canary-rhcos-forge-os-image")) return { spec: { osImageURL: OLD } };
+    if (path.endsWith("/machineconfigs/99-worker-rhcos-forge-os-image")) return null;
+    return undefined;
+});
 pulumi.runtime.setAllConfig(clusterStackConfig({ image: { from: { stack: STAGING } } }), ["rhcos-forge:kubeconfig"]);
 
 const warnings: string[] = [];

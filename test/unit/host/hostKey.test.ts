@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { authorizedKey, fingerprint, generateHostKeyPair, hostKeyVerdict, keyscanType, parseHostKeyLine, type PublicHostKey } from "../../../components/host/hostKey";
+import { authorizedKey, fingerprint, generateHostKeyPair, hostKeyVerdict, keyscanType, parseHostKeyLine, type PublicHostKey } from "../../../components/ssh/hostKey";
 
 function parsed(line: string): PublicHostKey {
     const k = parseHostKeyLine(line);

@@ -1,5 +1,6 @@
 // SSH host keys: the line a user pins for an ssh build host, and the key pair rhcos-forge makes for
-// a droplet. Pure functions, no Pulumi: the schema validates with them, BuildHost pins with them.
+// a droplet. Pure functions, no Pulumi: the schema validates with them, BuildHost pins with them
+// (here, outside host/, so config/ may import them).
 //
 // A pinned key travels as the command provider's `connection.hostKey`, in authorized_keys form
 // ("<type> <base64>"), which is what the provider parses (ssh.ParseAuthorizedKey).

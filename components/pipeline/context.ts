@@ -1,0 +1,67 @@
+// What every stage of the pipeline shares, built once from the parsed config: the cluster
+// providers, the cluster's own base image, the rollout wait and the program's cluster access.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ParsedStack } from "../config/checked";
+import { ClusterBaseImage } from "../image/clusterBaseImage";
+import { ClusterAccess } from "../rollout/kubeApi";
+import { RolloutWaitArgs } from "../rollout/osImageRollout";
+
+export interface PipelineDeps {
+    /** How rollout waits reach the cluster; undefined: nothing is waited for. */
+    readonly clusterAccess?: ClusterAccess;
+}
+
+export interface PipelineContext<C extends ParsedStack = ParsedStack> {
+    /** The stack config as parseStackConfig returned it (narrowed per stage where a stage needs it). */
+    readonly config: C;
+    readonly deps: PipelineDeps;
+    /** Where manifests go: the cluster (kubeconfig), or YAML files (cluster.renderTo) for GitOps. */
+    readonly clusterWriter: k8s.Provider;
+    /**
+     * The cluster's own RHCOS (its baseOSContainerImage): the build's base with image.base
+     * "cluster", and the release gate's reference otherwise; read through the kubeconfig, so
+     * only a stack that has one can ask for it.
+     */
+    clusterBase(kubeconfig: string): pulumi.Output<string>;
+    /**
+     * Pools roll one after another, each waiting for the previous one to finish updating;
+     * undefined when manifests are only rendered (nothing to wait for).
+     */
+    readonly wait?: RolloutWaitArgs;
+}
+
+/** The same context for a stage that needs the config narrowed (a guard of config/checked.ts). */
+export function narrowed<C extends ParsedStack>(ctx: PipelineContext, config: C): PipelineContext<C> {
+    return { ...ctx, config };
+}
+
+/** A config secret as a Pulumi secret; unset stays unset. */
+export function secretOf(value: string | undefined): pulumi.Output<string> | undefined {
+    return value === undefined ? undefined : pulumi.secret(value);
+}
+
+export function pipelineContext(c: ParsedStack, deps: PipelineDeps): PipelineContext {
+    // The cluster is read through the kubeconfig, once: the provider and the cluster's base.
+    let read: { provider: k8s.Provider; base: pulumi.Output<string> } | undefined;
+    const readCluster = (kubeconfig: string): { provider: k8s.Provider; base: pulumi.Output<string> } => {
+        if (read === undefined) {
+            const provider = new k8s.Provider("cluster-reader", { kubeconfig: pulumi.secret(kubeconfig), context: c.cluster.context });
+            read = { provider, base: new ClusterBaseImage("base", { provider }).ref };
+        }
+        return read;
+    };
+    const wait: RolloutWaitArgs | undefined = c.cluster.renderTo === undefined && c.kubeconfig !== undefined
+        ? { kubeconfig: pulumi.secret(c.kubeconfig), context: c.cluster.context, timeoutMinutes: c.rollout.timeoutMinutes, access: deps.clusterAccess }
+        : undefined;
+    return { config: c, deps, clusterWriter: clusterWriter(c, readCluster), clusterBase: kubeconfig => readCluster(kubeconfig).base, wait };
+}
+
+/** Writing goes to the cluster through the kubeconfig, or renders YAML (cluster.renderTo) for GitOps. */
+function clusterWriter(c: ParsedStack, readCluster: (kubeconfig: string) => { provider: k8s.Provider }): k8s.Provider {
+    const render = (dir: string) => new k8s.Provider("cluster-render", { renderYamlToDirectory: dir });
+    // Without a kubeconfig the parser accepts only a stack that renders.
+    if (c.kubeconfig === undefined) return render(c.cluster.renderTo);
+    const { provider } = readCluster(c.kubeconfig);
+    return c.cluster.renderTo === undefined ? provider : render(c.cluster.renderTo);
+}
