@@ -36,8 +36,9 @@ export interface ClusterStackDeps {
 }
 
 /**
- * `image` once `done` resolves, where the rollout is waited for; in a preview it is what a
- * successful up will export. Rendered manifests (GitOps) finish nothing this program can see.
+ * `image` once `done` resolves, where the rollout is waited for (and no pool is paused: a paused
+ * pool is not waited for); in a preview it is what a successful up will export. Rendered
+ * manifests (GitOps) finish nothing this program can see.
  */
 export function finishedImage(waited: boolean, done: pulumi.Output<boolean>, image: pulumi.Input<FinishedImage | undefined>): pulumi.Output<FinishedImage | undefined> | undefined {
     if (!waited) return undefined;
@@ -75,7 +76,7 @@ export async function buildClusterStack(c: ClusterStackConfig, deps: ClusterStac
         return {
             image: pulumi.output(image(img)),
             source: { stack, take, state: pulumi.output("ready") },
-            rollout: { method: rolled.method, pools: rolled.pools, finished: finishedImage(wait?.access !== undefined, rolled.done, image(img)) },
+            rollout: { method: rolled.method, pools: rolled.pools, finished: finishedImage(wait?.access !== undefined && !pools.some(p => p.paused), rolled.done, image(img)) },
         };
     }
 
@@ -98,7 +99,7 @@ export async function buildClusterStack(c: ClusterStackConfig, deps: ClusterStac
         rollout: {
             method: pulumi.output("machineconfig"),
             pools: rolled?.pools ?? pulumi.output([]),
-            finished: rolled === undefined || held === undefined ? undefined : finishedImage(true, rolled.done, held),
+            finished: rolled === undefined || held === undefined ? undefined : finishedImage(!pools.some(p => p.paused), rolled.done, held),
         },
     };
 }
