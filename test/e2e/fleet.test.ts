@@ -53,7 +53,7 @@ async function up(stack: Stack): Promise<string> {
 }
 
 async function outputs(stack: Stack): Promise<ClusterOutputs> {
-    const res = await stack.pulumi(["stack", "output", "--json", "--stack", stack.name, "--config-file", stack.configFile]);
+    const res = await stack.pulumi(["stack", "output", "--json", "--show-secrets", "--stack", stack.name]);
     return JSON.parse(res.stdout) as ClusterOutputs;
 }
 
