@@ -9,7 +9,7 @@
 import { randomBytes } from "crypto";
 import { existsSync, writeFileSync } from "fs";
 import { join, resolve } from "path";
-import { generateSigningKey } from "../components/image/signing";
+import { generateSigningKey } from "../components/sigstore/signing";
 
 const dir = resolve(process.argv[2] ?? ".");
 const keyFile = join(dir, "rhcos-forge-signing.key");

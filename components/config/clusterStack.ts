@@ -4,7 +4,9 @@
 import { z } from "zod";
 import { checkFleet, clusterStackImageSchema } from "./fleet";
 import { kubeconfigProblem } from "./kubeconfig";
-import { checkPools, clusterSchema, rolloutSchema } from "./schema";
+import { clusterSchema } from "./cluster";
+import { checkPools } from "./crossField";
+import { rolloutSchema } from "./rollout";
 
 export const clusterStackSchema = z.object({
     image: clusterStackImageSchema,

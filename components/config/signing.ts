@@ -2,7 +2,7 @@
 // rhcos-forge:signingPassphrase) and its cross-field checks; schema.ts includes both.
 import { z } from "zod";
 import { checkPolicyScope } from "../openshift/clusterImagePolicy";
-import { inspectSigningKey } from "../image/signing";
+import { inspectSigningKey } from "../sigstore/signing";
 
 export const signingSchema = z.object({
     enabled: z.boolean().default(false)

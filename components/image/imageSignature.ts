@@ -7,7 +7,7 @@
 // signing failure fails it, and nothing that reads `ref` (the MachineConfigs) changes.
 import * as pulumi from "@pulumi/pulumi";
 import { HostHandle, scriptStep } from "../host/step";
-import { SigningKeyInfo, renderSignBundle, signatureTag } from "./signing";
+import { SigningKeyInfo, renderSignBundle, signatureTag } from "../sigstore/signing";
 
 export interface SignResult {
     readonly ref: string;

@@ -16,6 +16,7 @@
 // is the default, and the MachineConfig at the end of this file only a fallback for clusters
 // without the API, built so that it never overrides what the MCO renders.
 import { createHash } from "crypto";
+import { MACHINE_CONFIG_KIND, MCO_API, ROLE_LABEL, managedLabels } from "./names";
 
 export type ClusterImagePolicyApi = "config.openshift.io/v1" | "config.openshift.io/v1alpha1";
 
@@ -70,7 +71,7 @@ export function renderClusterImagePolicy(openshiftVersion: string, repository: s
     return {
         apiVersion: clusterImagePolicyApi(openshiftVersion),
         kind: "ClusterImagePolicy",
-        metadata: { name: clusterImagePolicyName(repository), labels: { "app.kubernetes.io/managed-by": "rhcos-forge" } },
+        metadata: { name: clusterImagePolicyName(repository), labels: managedLabels() },
         spec: {
             scopes: [repository],
             policy: {
@@ -107,8 +108,8 @@ export function registriesDropInPath(repository: string): string {
 }
 
 export interface ImagePolicyMachineConfig {
-    apiVersion: "machineconfiguration.openshift.io/v1";
-    kind: "MachineConfig";
+    apiVersion: typeof MCO_API;
+    kind: typeof MACHINE_CONFIG_KIND;
     metadata: { name: string; labels: Record<string, string> };
     spec: { config: { ignition: { version: string }; storage: { files: { path: string; mode: number; overwrite: boolean; contents: { source: string } }[] } } };
 }
@@ -116,17 +117,17 @@ export interface ImagePolicyMachineConfig {
 const dataUrl = (text: string): string => `data:text/plain;charset=utf-8;base64,${Buffer.from(text, "utf8").toString("base64")}`;
 
 /**
- * The pool's MachineConfig carrying `files` (image/signing.ts renderNodePolicy: the same files the
+ * The pool's MachineConfig carrying `files` (sigstore/signing.ts renderNodePolicy: the same files the
  * host tests verify with). Ignition 3.2.0: the MCO of 4.16 and later parses 3.1–3.4 and converts
  * (pkg/controller/common/helpers.go ParseAndConvertConfig).
  */
 export function renderImagePolicyMachineConfig(pool: string, repository: string, files: { policyJson: string; registriesD: string }): ImagePolicyMachineConfig {
     return {
-        apiVersion: "machineconfiguration.openshift.io/v1",
-        kind: "MachineConfig",
+        apiVersion: MCO_API,
+        kind: MACHINE_CONFIG_KIND,
         metadata: {
             name: imagePolicyMachineConfigName(pool),
-            labels: { "machineconfiguration.openshift.io/role": pool, "app.kubernetes.io/managed-by": "rhcos-forge" },
+            labels: { [ROLE_LABEL]: pool, ...managedLabels() },
         },
         spec: {
             config: {

@@ -1,15 +1,14 @@
 // Pure rendering of the OpenShift objects rhcos-forge declares (plain objects, no Pulumi types),
 // so the same functions feed the resources, the golden files and the CRD schema tests.
 
-export const MCO_API = "machineconfiguration.openshift.io/v1";
-export const ROLE_LABEL = "machineconfiguration.openshift.io/role";
+import { MACHINE_CONFIG_KIND, MACHINE_CONFIG_POOL_KIND, MCO_API, MCO_NAMESPACE, ROLE_LABEL, managedLabels } from "./names";
+
+export { MCO_API, MCO_NAMESPACE, ROLE_LABEL };
 /**
  * On each rollout MachineConfig: the pool it is for. A custom pool's machineConfigSelector leaves
  * out the worker pool's one (see renderMachineConfigPool).
  */
 export const POOL_LABEL = "rhcos-forge.io/pool";
-/** Where the MCO runs and looks for the secrets a MachineOSConfig names. */
-export const MCO_NAMESPACE = "openshift-machine-config-operator";
 
 export interface KubeObject {
     apiVersion: string;
@@ -85,10 +84,10 @@ export function renderMachineConfig(pool: string, settings: NodeSettings | strin
     const s: NodeSettings = typeof settings === "string" ? { osImageURL: settings } : settings;
     return {
         apiVersion: MCO_API,
-        kind: "MachineConfig",
+        kind: MACHINE_CONFIG_KIND,
         metadata: {
             name: machineConfigName(pool),
-            labels: { [ROLE_LABEL]: pool, [POOL_LABEL]: pool, "app.kubernetes.io/managed-by": "rhcos-forge" },
+            labels: { [ROLE_LABEL]: pool, [POOL_LABEL]: pool, ...managedLabels() },
         },
         spec: machineConfigSpec(s),
     };
@@ -111,8 +110,8 @@ export function renderMachineConfig(pool: string, settings: NodeSettings | strin
 export function renderMachineConfigPool(pool: PoolSpec): KubeObject {
     return {
         apiVersion: MCO_API,
-        kind: "MachineConfigPool",
-        metadata: { name: pool.name, labels: { "app.kubernetes.io/managed-by": "rhcos-forge" } },
+        kind: MACHINE_CONFIG_POOL_KIND,
+        metadata: { name: pool.name, labels: managedLabels() },
         spec: {
             machineConfigSelector: {
                 matchExpressions: [

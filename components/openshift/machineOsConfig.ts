@@ -9,7 +9,8 @@
 //               entries of at most 4096 characters, status.currentImagePullSpec
 // The JSON schema in ../shared/crds/ is checked by the tests; the CEL rules it cannot express
 // (x-kubernetes-validations) are re-implemented here and enforced as config errors.
-import { KubeObject, MCO_NAMESPACE } from "./machineConfig";
+import { KubeObject } from "./machineConfig";
+import { MACHINE_OS_CONFIG_KIND, MCO_API, MCO_NAMESPACE, managedLabels, mcoApiVersion } from "./names";
 import { MachineOSConfigApi, RELEASES } from "./releases";
 import type { OpenShiftVersion } from "./versions";
 
@@ -36,7 +37,7 @@ export function machineOSConfigApi(version: OpenShiftVersion): MachineOSConfigAp
 }
 
 export function machineOSConfigApiVersion(version: OpenShiftVersion): string {
-    return `machineconfiguration.openshift.io/${machineOSConfigApi(version)}`;
+    return mcoApiVersion(machineOSConfigApi(version));
 }
 
 /**
@@ -72,7 +73,7 @@ export function checkRenderedImagePushSpec(version: OpenShiftVersion, spec: stri
 
 /** The v1 CEL rule on the object itself: one MachineOSConfig per pool, named after it. */
 export function checkMachineOSConfigName(obj: KubeObject): string | undefined {
-    if (obj.apiVersion !== "machineconfiguration.openshift.io/v1") return undefined;
+    if (obj.apiVersion !== MCO_API) return undefined;
     const pool = (obj.spec.machineConfigPool as { name?: string } | undefined)?.name;
     return obj.metadata.name === pool ? undefined
         : `MachineOSConfig ${JSON.stringify(obj.metadata.name)} must be named after its pool ${JSON.stringify(pool)}`;
@@ -102,11 +103,11 @@ const V1ALPHA1_ARCH: Record<ContainerfileArch, string> = {
 export function renderMachineOSConfig(spec: MachineOSConfigSpec): KubeObject {
     const problem = checkRenderedImagePushSpec(spec.version, spec.pushSpec) ?? checkContainerfile(spec.containerfile);
     if (problem !== undefined) throw new Error(`MachineOSConfig ${spec.pool}: ${spec.pushSpec} ${problem}`);
-    const metadata = { name: spec.pool, labels: { "app.kubernetes.io/managed-by": "rhcos-forge" } };
+    const metadata = { name: spec.pool, labels: managedLabels() };
     if (machineOSConfigApi(spec.version) === "v1alpha1") {
         return {
             apiVersion: machineOSConfigApiVersion(spec.version),
-            kind: "MachineOSConfig",
+            kind: MACHINE_OS_CONFIG_KIND,
             metadata,
             spec: {
                 machineConfigPool: { name: spec.pool },
@@ -125,7 +126,7 @@ export function renderMachineOSConfig(spec: MachineOSConfigSpec): KubeObject {
     // must therefore hold credentials for image.repository.
     const obj: KubeObject = {
         apiVersion: machineOSConfigApiVersion(spec.version),
-        kind: "MachineOSConfig",
+        kind: MACHINE_OS_CONFIG_KIND,
         metadata,
         spec: {
             machineConfigPool: { name: spec.pool },
@@ -143,7 +144,7 @@ export function renderMachineOSConfig(spec: MachineOSConfigSpec): KubeObject {
 
 /** A kubernetes.io/dockerconfigjson Secret's shape; its data (registryAuth) is added as a secret. */
 export function registrySecretMetadata(name: string): { name: string; namespace: string; labels: Record<string, string> } {
-    return { name, namespace: MCO_NAMESPACE, labels: { "app.kubernetes.io/managed-by": "rhcos-forge" } };
+    return { name, namespace: MCO_NAMESPACE, labels: managedLabels() };
 }
 
 /** The digested image a MachineOSConfig reports, under the field name of its API version. */

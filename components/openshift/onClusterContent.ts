@@ -6,7 +6,7 @@
 // (RELEASES[v].onCluster).
 import { createHash } from "node:crypto";
 import { MirrorRepo, renderRepoFile } from "../mirror/repoFiles";
-import { MCO_NAMESPACE } from "./machineConfig";
+import { MCO_NAMESPACE, managedLabels } from "./names";
 import { RELEASES } from "./releases";
 import type { OpenShiftVersion } from "./versions";
 
@@ -22,7 +22,6 @@ export const BUILD_ENTITLEMENT_DIR = "/etc/pki/entitlement";
 /** The keys of openshift-config-managed/etc-pki-entitlement, which the MCO copies verbatim. */
 export const ENTITLEMENT_FILES = { cert: "entitlement.pem", key: "entitlement-key.pem" } as const;
 
-const LABELS = { "app.kubernetes.io/managed-by": "rhcos-forge" };
 
 /** A core object (ConfigMap, Secret): no spec, data instead. */
 export interface CoreObject {
@@ -92,7 +91,7 @@ export function renderYumReposConfigMap(repos: readonly OnClusterRepo[], credent
     return {
         apiVersion: "v1",
         kind: "ConfigMap",
-        metadata: { name: YUM_REPOS_CONFIGMAP, namespace: MCO_NAMESPACE, labels: LABELS },
+        metadata: { name: YUM_REPOS_CONFIGMAP, namespace: MCO_NAMESPACE, labels: managedLabels() },
         data: { [ON_CLUSTER_REPO_FILE]: renderOnClusterRepoFile(repos, credentials) },
     };
 }
@@ -104,7 +103,7 @@ export function renderRpmGpgSecret(repos: readonly OnClusterRepo[]): CoreObject 
     return {
         apiVersion: "v1",
         kind: "Secret",
-        metadata: { name: RPM_GPG_SECRET, namespace: MCO_NAMESPACE, labels: LABELS },
+        metadata: { name: RPM_GPG_SECRET, namespace: MCO_NAMESPACE, labels: managedLabels() },
         type: "Opaque",
         stringData: Object.fromEntries(keyed.map(r => [gpgKeyFileName(r.id), r.gpgKey as string])),
     };
@@ -121,7 +120,7 @@ export function renderEntitlementSecret(version: OpenShiftVersion, pool: string,
     return {
         apiVersion: "v1",
         kind: "Secret",
-        metadata: { name, namespace: MCO_NAMESPACE, labels: LABELS },
+        metadata: { name, namespace: MCO_NAMESPACE, labels: managedLabels() },
         type: "Opaque",
         stringData: { [ENTITLEMENT_FILES.cert]: cert.sslclientcert, [ENTITLEMENT_FILES.key]: cert.sslclientkey },
     };

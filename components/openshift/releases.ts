@@ -2,6 +2,7 @@
 // version. Other modules read their per-release facts from RELEASES instead of comparing version
 // strings, so supporting a new release is adding a row here (and its CRDs to ../shared/crds/).
 // Pure data, no Pulumi types.
+import { MCO_ANNOTATIONS } from "./names";
 import { OPENSHIFT_VERSIONS, type OpenShiftVersion } from "./versions";
 
 /**
@@ -145,7 +146,7 @@ const ON_CLUSTER_416: OnClusterContentFacts = {
 const ON_CLUSTER_418: OnClusterContentFacts = {
     entitlementSecret: { name: "etc-pki-entitlement", perPool: true },
     mcoClonesEntitlement: true,
-    rebuildAnnotation: "machineconfiguration.openshift.io/rebuild",
+    rebuildAnnotation: MCO_ANNOTATIONS.rebuild,
     layeredPoolIgnores: ["kernelType"],
 };
 const ON_CLUSTER_420: OnClusterContentFacts = { ...ON_CLUSTER_418, layeredPoolIgnores: [] };

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { registersBuildHost } from "../config/checked";
 import { BuildHost } from "../host/buildHost";
-import { mirrorBindAddress } from "../config/schema";
+import { mirrorBindAddress } from "../config/mirror";
 import { PipelineContext, secretOf } from "./context";
 
 export function buildHostStage(ctx: PipelineContext): BuildHost {

@@ -2,11 +2,12 @@
 // the cluster's RHCOS, signed, then rolled out; the stack outputs of a podman build.
 import * as pulumi from "@pulumi/pulumi";
 import { HostBuiltStack, basedOnCluster, buildsOnDriverToolkit, registersBuildHost } from "../config/checked";
-import { imageDialect } from "../config/schema";
 import { BuildHost } from "../host/buildHost";
 import { gateImageRef } from "../image/baseGate";
 import { DriverToolkitImage } from "../image/driverToolkit";
 import { LayeredImage } from "../image/layeredImage";
+import { LayeringDialect, layeringDialect } from "../openshift/releases";
+import { OpenShiftVersion } from "../openshift/versions";
 import { RepoMirror } from "../mirror/repoMirror";
 import { PipelineContext, secretOf } from "./context";
 import { StageOutputs, buildHostOutputs, mirrorOutputs } from "./outputs";
@@ -66,4 +67,12 @@ function driverToolkit(ctx: PipelineContext): pulumi.Output<string> | undefined 
     const access = ctx.deps.clusterAccess;
     if (access === undefined) throw new Error("image.stages[].base driver-toolkit reads the cluster, but the program was given no cluster access");
     return new DriverToolkitImage("driver-toolkit", { reader: access.connect(c.kubeconfig, c.cluster.context) }).ref;
+}
+
+/**
+ * The Containerfile dialect of the stack: image.dialect, or the one of its OpenShift release
+ * (components/openshift/releases.ts).
+ */
+export function imageDialect(cfg: { image: { dialect?: LayeringDialect }; cluster: { openshiftVersion: OpenShiftVersion } }): LayeringDialect {
+    return cfg.image.dialect ?? layeringDialect(cfg.cluster.openshiftVersion);
 }

@@ -3,7 +3,7 @@
 // mirror content (the on-cluster build installs from the mirror).
 import * as pulumi from "@pulumi/pulumi";
 import { OnClusterStack } from "../config/checked";
-import { needsBuildHost } from "../config/schema";
+import { needsBuildHost } from "../config/buildHost";
 import { renderOnClusterContainerfile } from "../image/containerfile";
 import { RepoMirror } from "../mirror/repoMirror";
 import { OnClusterRepo, onClusterContentRevision } from "../openshift/onClusterContent";

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { signsImages } from "../config/checked";
 import { HostHandle } from "../host/step";
 import { ImageSignature } from "../image/imageSignature";
-import { inspectSigningKey } from "../image/signing";
+import { inspectSigningKey } from "../sigstore/signing";
 import { ImageTrustPolicy } from "../rollout/imageTrustPolicy";
 import { PipelineContext, secretOf } from "./context";
 import { StackOutputs } from "./outputs";

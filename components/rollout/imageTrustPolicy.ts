@@ -15,7 +15,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { renderClusterImagePolicy, renderImagePolicyMachineConfig } from "../openshift/clusterImagePolicy";
-import { renderNodePolicy } from "../image/signing";
+import { renderNodePolicy } from "../sigstore/signing";
 
 export interface ImageTrustPolicyArgs {
     readonly provider: k8s.Provider;

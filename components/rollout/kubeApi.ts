@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as https from "https";
 import * as yaml from "js-yaml";
-import { MCO_API } from "../openshift/machineConfig";
+import { MCO_API, mcoApiVersion } from "../openshift/names";
 import { MachineOSConfigApi } from "../openshift/machineOsConfig";
 import { Clock, realClock } from "./poll";
 import { BuildObject, DegradedBaseline, LabelSelector, MachineOSConfigObject, PoolNode, PoolObject, PoolObservation, RenderedConfig, failingNodes } from "./poolWait";
@@ -156,7 +156,7 @@ export async function readPoolObservation(api: KubeReader, pool: string, onClust
         : ((await api.get(`/api/v1/nodes?labelSelector=${encodeURIComponent(selector)}`)) as { items?: PoolNode[] } | undefined)?.items ?? [];
     const base1 = { pool: mcp, rendered, desiredRendered, ...(nodes === undefined ? {} : { nodes }) };
     if (onCluster === undefined) return base1;
-    const moscBase = `/apis/machineconfiguration.openshift.io/${onCluster}`;
+    const moscBase = `/apis/${mcoApiVersion(onCluster)}`;
     const mosc = await api.get(`${moscBase}/machineosconfigs/${encodeURIComponent(pool)}`) as MachineOSConfigObject | undefined;
     const list = await api.get(`${moscBase}/machineosbuilds`) as { items?: BuildObject[] } | undefined;
     const builds = (list?.items ?? []).filter(b => b.spec?.machineOSConfig?.name === pool);

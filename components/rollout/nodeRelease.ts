@@ -12,17 +12,11 @@
 import { Clock, PollStep, errorText, pollUntil } from "./poll";
 import { runWaitFromStdin } from "./stdinWait";
 import { KubeReader } from "./kubeApi";
-import { MCO_API } from "../openshift/machineConfig";
+import { MCO_ANNOTATIONS, MCO_API } from "../openshift/names";
 import type { PoolObject } from "./poolWait";
 
 /** What the node's MachineConfig daemon and the node controller record on the Node. */
-export const NODE_ANNOTATIONS = {
-    current: "machineconfiguration.openshift.io/currentConfig",
-    desired: "machineconfiguration.openshift.io/desiredConfig",
-    state: "machineconfiguration.openshift.io/state",
-    currentImage: "machineconfiguration.openshift.io/currentImage",
-    desiredImage: "machineconfiguration.openshift.io/desiredImage",
-} as const;
+export const NODE_ANNOTATIONS = MCO_ANNOTATIONS;
 
 export interface NodeObject {
     readonly metadata?: { readonly name?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };

@@ -38,19 +38,19 @@ import {
     ContainerfileArch, PULL_SECRET, PUSH_SECRET, machineOSConfigApi, registrySecretMetadata, renderMachineOSConfig, renderedImagePushSpec,
 } from "../openshift/machineOsConfig";
 import {
-    MCO_API, MCO_NAMESPACE, NodeSettings, PoolSpec, hasNodeSettings, isBuiltinPool, machineConfigName, nodeRoleLabel, renderMachineConfig,
+    NodeSettings, PoolSpec, hasNodeSettings, isBuiltinPool, machineConfigName, nodeRoleLabel, renderMachineConfig,
     renderMachineConfigPool, renderPoolSettings,
 } from "../openshift/machineConfig";
 import {
     MirrorCredentials, OnClusterRepo, RPM_GPG_SECRET, YUM_REPOS_CONFIGMAP, renderEntitlementSecret, renderRpmGpgSecret,
     renderYumReposConfigMap,
 } from "../openshift/onClusterContent";
+import { MACHINE_CONFIG_KIND, MACHINE_CONFIG_POOL_KIND, MCO_API, MCO_NAMESPACE, managedLabels } from "../openshift/names";
 import { RELEASES } from "../openshift/releases";
 import { ReleaseRequest } from "./nodeRelease";
 import { RevertRequest } from "./poolRevert";
 import { PoolTarget, waitForPool, waitForRender } from "./poolWait";
 
-const MANAGED = { "app.kubernetes.io/managed-by": "rhcos-forge" };
 
 export type RolloutMethod = "machineconfig" | "machineosconfig";
 
@@ -221,7 +221,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
                     : knownSpec;
                 mc = new k8s.apiextensions.CustomResource(`${prefix}-machineconfig`, {
                     apiVersion: MCO_API,
-                    kind: "MachineConfig",
+                    kind: MACHINE_CONFIG_KIND,
                     metadata: ownedWhole(metadata),
                     spec,
                 }, { parent: this, provider, dependsOn: [...base, ...gate] });
@@ -303,7 +303,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
         const synced = pulumi.all([configMap, args.mirrorReady]).apply(([cm]) => cm.data ?? {});
         const data = args.credentials === undefined ? synced : pulumi.secret(synced);
         objects.push(new k8s.core.v1.ConfigMap(`${name}-etc-yum-repos-d`, {
-            metadata: { name: YUM_REPOS_CONFIGMAP, namespace: MCO_NAMESPACE, labels: MANAGED },
+            metadata: { name: YUM_REPOS_CONFIGMAP, namespace: MCO_NAMESPACE, labels: managedLabels() },
             data,
         }, { parent: this, provider, additionalSecretOutputs: args.credentials === undefined ? [] : ["data"] }));
         // Only with keys: an existing Secret is mounted over the build's whole /etc/pki/rpm-gpg.
@@ -311,7 +311,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
         if (args.gpgKeys) {
             const gpg = repos.apply(r => renderRpmGpgSecret(r));
             objects.push(new k8s.core.v1.Secret(`${name}-etc-pki-rpm-gpg`, {
-                metadata: { name: RPM_GPG_SECRET, namespace: MCO_NAMESPACE, labels: MANAGED },
+                metadata: { name: RPM_GPG_SECRET, namespace: MCO_NAMESPACE, labels: managedLabels() },
                 type: "Opaque",
                 stringData: pulumi.secret(gpg.apply(s => s?.stringData ?? {})),
             }, { parent: this, provider, additionalSecretOutputs: ["data", "stringData"] }));
@@ -320,7 +320,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
         if (args.entitlement !== undefined && !facts.mcoClonesEntitlement) {
             const ent = pulumi.output(args.entitlement).apply(cert => renderEntitlementSecret(version, "", cert));
             objects.push(new k8s.core.v1.Secret(`${name}-etc-pki-entitlement`, {
-                metadata: { name: facts.entitlementSecret.name, namespace: MCO_NAMESPACE, labels: MANAGED },
+                metadata: { name: facts.entitlementSecret.name, namespace: MCO_NAMESPACE, labels: managedLabels() },
                 type: "Opaque",
                 stringData: pulumi.secret(ent.apply(s => s?.stringData ?? {})),
             }, { parent: this, provider, additionalSecretOutputs: ["data", "stringData"] }));
@@ -339,7 +339,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
             // The MCO owns worker/master: patch only the fields we manage.
             return new k8s.apiextensions.CustomResourcePatch(`${prefix}-pool`, {
                 apiVersion: MCO_API,
-                kind: "MachineConfigPool",
+                kind: MACHINE_CONFIG_POOL_KIND,
                 metadata: { name: pool.name, annotations: { "pulumi.com/patchFieldManager": "rhcos-forge" } },
                 spec: renderPoolSettings(pool),
             }, { parent: this, provider });

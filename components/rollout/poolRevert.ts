@@ -13,7 +13,7 @@
 import { Clock, PollStep, errorText, pollUntil } from "./poll";
 import { runWaitFromStdin } from "./stdinWait";
 import { KubeReader, labelSelectorQuery } from "./kubeApi";
-import { MCO_API } from "../openshift/machineConfig";
+import { MCO_API } from "../openshift/names";
 import { PoolNode, PoolObject } from "./poolWait";
 import { NODE_ANNOTATIONS } from "./nodeRelease";
 

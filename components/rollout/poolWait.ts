@@ -3,6 +3,7 @@
 // MachineOSBuilds) into done / waiting / failed, and `waitForPool` polls it with an injected clock,
 // so recorded status sequences are replayed in tests without sleeping. The Kubernetes reads live
 // in kubeApi.ts; the wiring (which pool waits for which) in osImageRollout.ts.
+import { MCO_ANNOTATIONS } from "../openshift/names";
 import { Clock, errorText, pollUntil } from "./poll";
 import { NodeSettings } from "../openshift/machineConfig";
 import type { MachineOSConfigApi } from "../openshift/machineOsConfig";
@@ -80,7 +81,7 @@ export interface MachineOSConfigObject {
  * The MachineOSBuild a MachineOSConfig is on: the MCO's build controller sets this annotation when
  * it starts a build (openshift/machine-config-operator pkg/controller/build/constants).
  */
-export const CURRENT_BUILD_ANNOTATION = "machineconfiguration.openshift.io/current-machine-os-build";
+export const CURRENT_BUILD_ANNOTATION = MCO_ANNOTATIONS.currentBuild;
 
 export interface PoolObservation {
     /** Undefined while the pool does not exist (a custom pool not yet seen by the API). */
@@ -177,11 +178,11 @@ function currentBuild(target: PoolTarget, obs: PoolObservation, desired: string 
 const builtImageOf = (build: BuildObject): string | undefined => build.status?.digestedImagePushSpec || build.status?.finalImagePullspec || undefined;
 
 /** machine-config-daemon's node annotations (openshift/machine-config-operator pkg/daemon/constants). */
-const NODE_STATE = "machineconfiguration.openshift.io/state";
-const NODE_REASON = "machineconfiguration.openshift.io/reason";
-const NODE_DESIRED = "machineconfiguration.openshift.io/desiredConfig";
-const NODE_DESIRED_IMAGE = "machineconfiguration.openshift.io/desiredImage";
-const NODE_CURRENT_IMAGE = "machineconfiguration.openshift.io/currentImage";
+const NODE_STATE = MCO_ANNOTATIONS.state;
+const NODE_REASON = MCO_ANNOTATIONS.reason;
+const NODE_DESIRED = MCO_ANNOTATIONS.desired;
+const NODE_DESIRED_IMAGE = MCO_ANNOTATIONS.desiredImage;
+const NODE_CURRENT_IMAGE = MCO_ANNOTATIONS.currentImage;
 const FAILING_STATES = new Set(["Degraded", "Unreconcilable"]);
 
 /** Node name → the reason it was already failing with when the wait began. */

@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import * as yaml from "js-yaml";
 import { addSecret, leakedSecrets, run } from "../host/harness";
 import { ensurePolicyCheck } from "../../dev/policyCheck";
-import { generateSigningKey, renderNodePolicy, type SigningKeyPair } from "../../components/image/signing";
+import { generateSigningKey, renderNodePolicy, type SigningKeyPair } from "../../components/sigstore/signing";
 import { E2e, assertStateHoldsNoSecrets, setUpE2e } from "./setup";
 
 const STACK = "e2esign";

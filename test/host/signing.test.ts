@@ -1,7 +1,7 @@
 // sign-image.sh over SSH against the htpasswd registry, and the check a node makes before it
 // boots the image: upstream containers/image (dev/policycheck, what skopeo's image proxy does for
 // rpm-ostree) with the policy.json and registries.d the MCO renders from the ClusterImagePolicy
-// (components/image/signing.ts renderNodePolicy). The signed digest is allowed; an image of the
+// (components/sigstore/signing.ts renderNodePolicy). The signed digest is allowed; an image of the
 // same repository without a signature, and one signed by another key, are refused.
 // Retention (prune-images.sh) on the same registry: only images this host pushed, never a
 // protected digest, with their signatures and SBOMs; a registry refusing deletes is a warning.
@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BuildHost, Env, Registry, addSecret, failureLines, freePort, leakedSecrets, run, startBuildHost, startRegistry, resultJson, waitFor, writeRegistryConfig, type RemoteResult } from "./harness";
 import { ensurePolicyCheck } from "../../dev/policyCheck";
-import { generateSigningKey, inspectSigningKey, renderNodePolicy, renderSignBundle, type SigningKeyInfo } from "../../components/image/signing";
+import { generateSigningKey, inspectSigningKey, renderNodePolicy, renderSignBundle, type SigningKeyInfo } from "../../components/sigstore/signing";
 import { registriesDropInPath, renderImagePolicyMachineConfig } from "../../components/openshift/clusterImagePolicy";
 
 let env: Env;

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as fs from "fs";
 import * as path from "path";
-import { isValidCidr } from "../../../components/config/schema";
+import { isValidCidr } from "../../../components/config/validators";
 import { describeSchema, renderConfigTable } from "../../../components/config/doc";
 import { ConfigError, parseStackConfig } from "../../../components/config/parse";
 import { JsonTree, TEST_HOST_KEY, asAllConfig, minimalStack, patched, problemsOf, rejectsEach } from "../configCases";

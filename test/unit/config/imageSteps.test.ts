@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseStackConfig } from "../../../components/config/parse";
-import { imageDialect } from "../../../components/config/schema";
+import { imageDialect } from "../../../components/pipeline/image";
 import { DIGEST, JsonTree, asAllConfig, minimalStack, parseProblems, patched, problemsOf } from "../configCases";
 import { TEST_SECRETS } from "../harness";
 

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseStackConfig } from "../../../components/config/parse";
-import { mirrorBindAddress } from "../../../components/config/schema";
+import { mirrorBindAddress } from "../../../components/config/mirror";
 import { TEST_HOST_KEY, asAllConfig, minimalStack, parseProblems, patched, problemsOf, rejectsEach, type JsonTree } from "../configCases";
 
 const PASSWORD = "s3cr3t-mirror-password-for-tests";

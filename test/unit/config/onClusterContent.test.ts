@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseStackConfig } from "../../../components/config/parse";
-import { needsBuildHost } from "../../../components/config/schema";
+import { needsBuildHost } from "../../../components/config/buildHost";
 import { RELEASES } from "../../../components/openshift/releases";
 import { OPENSHIFT_VERSIONS } from "../../../components/openshift/versions";
 import { JsonTree, TEST_HOST_KEY, asAllConfig, patched, problemsOf } from "../configCases";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ConfigError, parseStackConfig } from "../../../components/config/parse";
 import { checkRetention } from "../../../components/config/signing";
-import { generateSigningKey } from "../../../components/image/signing";
+import { generateSigningKey } from "../../../components/sigstore/signing";
 import { TEST_SECRETS } from "../harness";
 import { loadStackConfig } from "../stackFile";
 

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { createPrivateKey, createPublicKey, createSign, createVerify } from "node:crypto";
 import { describe, it } from "node:test";
-import { PRIVATE_KEY_PEM_TYPE, generateSigningKey, inspectSigningKey, renderNodePolicy, renderSignBundle, signatureTag } from "../../../components/image/signing";
+import { PRIVATE_KEY_PEM_TYPE, generateSigningKey, inspectSigningKey, renderNodePolicy, renderSignBundle, signatureTag } from "../../../components/sigstore/signing";
 
 const PASS = "unit-test-passphrase";
 const pair = generateSigningKey(PASS);

@@ -2,7 +2,7 @@
 // validated against that release's CRD schema, and the scope rule the API server applies in CEL.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { generateSigningKey, renderNodePolicy } from "../../../components/image/signing";
+import { generateSigningKey, renderNodePolicy } from "../../../components/sigstore/signing";
 import { checkPolicyScope, clusterImagePolicyApi, renderClusterImagePolicy, renderImagePolicyMachineConfig } from "../../../components/openshift/clusterImagePolicy";
 import { validateAgainstCrd } from "../crds";
 

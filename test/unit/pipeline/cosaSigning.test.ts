@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { TEST_HOST_KEY, asAllConfig } from "../configCases";
-import { generateSigningKey } from "../../../components/image/signing";
+import { generateSigningKey } from "../../../components/sigstore/signing";
 import { TEST_SECRETS, dependsOnTransitively, find, installMocks, registrations, runProgram, valueOf, type Program } from "../harness";
 
 const PASSPHRASE = "unit-cosa-signing-passphrase-77e1";

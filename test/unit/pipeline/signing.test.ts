@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { generateSigningKey, inspectSigningKey } from "../../../components/image/signing";
+import { generateSigningKey, inspectSigningKey } from "../../../components/sigstore/signing";
 import { crdRelease, validateAgainstCrd } from "../crds";
 import { SECRET_VALUES, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, registrations, runProgram, valueOf, type Program } from "../harness";
 import { loadStackConfig } from "../stackFile";

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { generateSigningKey, renderNodePolicy } from "../../../components/image/signing";
+import { generateSigningKey, renderNodePolicy } from "../../../components/sigstore/signing";
 import { imagePolicyMachineConfigName, registriesDropInPath } from "../../../components/openshift/clusterImagePolicy";
 import { crdRelease, validateAgainstCrd } from "../crds";
 import { TEST_SECRETS, dependsOnTransitively, find, installMocks, registrations, runProgram } from "../harness";
