@@ -138,7 +138,8 @@ export function checkFleet(cfg: {
     if (cfg.cluster.renderTo !== undefined || cfg.kubeconfig === undefined) {
         issue(["cluster", "upgrade"], "needs rhcos-forge:kubeconfig and no cluster.renderTo: the upgrade waits for ClusterVersion and the machine-config ClusterOperator between its steps");
     }
-    if (up.version !== undefined) {
+    // Refinements run on a version the regex already refused (zod marks it dirty, not aborted).
+    if (up.version !== undefined && RELEASE_VERSION.test(up.version)) {
         const problem = upgradeStepProblem(cfg.cluster.openshiftVersion, up.version, up.eus);
         if (problem !== undefined) issue(["cluster", "upgrade", "version"], problem);
     }
