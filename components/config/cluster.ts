@@ -1,6 +1,7 @@
 // rhcos-forge:cluster: the OpenShift release and where manifests go.
 import { z } from "zod";
 import { OPENSHIFT_VERSIONS } from "../openshift/versions";
+import { upgradeSchema } from "./fleet";
 import { cidr } from "./validators";
 
 const VERSION_LIST = OPENSHIFT_VERSIONS.map(v => JSON.stringify(v)).join(", ");
@@ -29,4 +30,6 @@ export const clusterSchema = z.object({
     context: z.string().min(1).optional().describe("kubeconfig context to use."),
     egressCidrs: z.array(cidr).default([])
         .describe("Source CIDRs the cluster's nodes reach the internet from; with rollout.method machineosconfig and mirror repos they may reach the build host's mirror port (DigitalOcean firewall)."),
+    upgrade: upgradeSchema.optional()
+        .describe("Upgrade the cluster with one drain and reboot per layered node (docs/fleet.md): {version: x.y.z | image: <release@sha256:...>, eus}."),
 }).strict().default({});

@@ -10,6 +10,7 @@ import { CosaConfig, STEP_ACTIONS, normalFilePath } from "./image";
 import { kubeconfigProblem } from "./kubeconfig";
 import { mirrorBindAddress } from "./mirror";
 import { checkRhelContent } from "./rhelContent";
+import { checkFleet } from "./fleet";
 import { checkRetention, checkSigning } from "./signing";
 import { StackObject } from "./stackObject";
 import { isIpAddress } from "./validators";
@@ -43,33 +44,8 @@ export function checkStack(cfg: StackObject, issue: Issue): void {
         issue(["buildHost", "nestedVirtualization"],
             `must be true with rhcos-forge:image.builder cosa: cosa needs /dev/kvm, and whether a ${cfg.buildHost.size} droplet has it (nested virtualization) is not documented by DigitalOcean; check \`ls /dev/kvm\` on one, then set it to true (or use image.builder podman)`);
     }
-    cfg.rollout.pools.forEach((pool, i) => {
-        if (pool.name === "master" && !cfg.rollout.allowMaster) {
-            issue(["rollout", "pools", i, "name"], "is master: rolling a custom OS to control-plane nodes needs rhcos-forge:rollout.allowMaster=true");
-        }
-        if ((pool.name === "worker" || pool.name === "master") && pool.nodes.length > 0) {
-            issue(["rollout", "pools", i, "nodes"], `must be empty for the built-in ${pool.name} pool (nodes are labelled only into custom pools)`);
-        }
-        const extensions = pool.extensions ?? [];
-        const supported = supportedExtensions(cfg.cluster.openshiftVersion);
-        extensions.forEach((ext, j) => {
-            if (extensions.indexOf(ext) !== j) issue(["rollout", "pools", i, "extensions", j], "is listed twice");
-            // The MCO refuses a MachineConfig naming an extension its release does not have, and
-            // the pool degrades mid-rollout; EXTENSIONS (the schema's list) is every release's.
-            if (!supported.includes(ext)) {
-                issue(["rollout", "pools", i, "extensions", j],
-                    `is not an extension of OpenShift ${cfg.cluster.openshiftVersion} (rhcos-forge:cluster.openshiftVersion); its MCO supports ${supported.map(e => JSON.stringify(e)).join(", ")}`);
-            }
-            // The MCO maps kernel-devel to the default kernel's packages; with another kernel the
-            // pool degrades on a package conflict instead of failing here.
-            if (ext === "kernel-devel" && pool.kernelType !== undefined && pool.kernelType !== "default") {
-                issue(["rollout", "pools", i, "extensions", j], `must not be kernel-devel with kernelType ${pool.kernelType} (kernel-devel matches only the default kernel)`);
-            }
-        });
-    });
-    const names = cfg.rollout.pools.map(p => p.name);
-    names.forEach((n, i) => { if (names.indexOf(n) !== i) issue(["rollout", "pools", i, "name"], "is listed twice"); });
-    checkPoolOrder(names, issue);
+    checkPools(cfg, issue);
+    checkFleet(cfg, issue);
     checkAcrossFields(cfg, issue);
     checkImageSteps(cfg, issue);
     const repoIds = cfg.mirror.repos.map(r => r.id);
@@ -110,6 +86,41 @@ export function checkStack(cfg: StackObject, issue: Issue): void {
     checkRetention(cfg, issue);
     checkRhelContent(cfg, issue);
     checkMirrorAccess(cfg, issue);
+}
+
+/**
+ * The pools of any stack, building or not (a cluster stack, ./clusterStack.ts): master only when
+ * allowed, no node lists on the MCO's own pools, extensions of the cluster's release, no pool
+ * twice, worker after the custom pools.
+ */
+export function checkPools(cfg: Pick<StackObject, "rollout" | "cluster">, issue: Issue): void {
+    cfg.rollout.pools.forEach((pool, i) => {
+        if (pool.name === "master" && !cfg.rollout.allowMaster) {
+            issue(["rollout", "pools", i, "name"], "is master: rolling a custom OS to control-plane nodes needs rhcos-forge:rollout.allowMaster=true");
+        }
+        if ((pool.name === "worker" || pool.name === "master") && pool.nodes.length > 0) {
+            issue(["rollout", "pools", i, "nodes"], `must be empty for the built-in ${pool.name} pool (nodes are labelled only into custom pools)`);
+        }
+        const extensions = pool.extensions ?? [];
+        const supported = supportedExtensions(cfg.cluster.openshiftVersion);
+        extensions.forEach((ext, j) => {
+            if (extensions.indexOf(ext) !== j) issue(["rollout", "pools", i, "extensions", j], "is listed twice");
+            // The MCO refuses a MachineConfig naming an extension its release does not have, and
+            // the pool degrades mid-rollout; EXTENSIONS (the schema's list) is every release's.
+            if (!supported.includes(ext)) {
+                issue(["rollout", "pools", i, "extensions", j],
+                    `is not an extension of OpenShift ${cfg.cluster.openshiftVersion} (rhcos-forge:cluster.openshiftVersion); its MCO supports ${supported.map(e => JSON.stringify(e)).join(", ")}`);
+            }
+            // The MCO maps kernel-devel to the default kernel's packages; with another kernel the
+            // pool degrades on a package conflict instead of failing here.
+            if (ext === "kernel-devel" && pool.kernelType !== undefined && pool.kernelType !== "default") {
+                issue(["rollout", "pools", i, "extensions", j], `must not be kernel-devel with kernelType ${pool.kernelType} (kernel-devel matches only the default kernel)`);
+            }
+        });
+    });
+    const names = cfg.rollout.pools.map(p => p.name);
+    names.forEach((n, i) => { if (names.indexOf(n) !== i) issue(["rollout", "pools", i, "name"], "is listed twice"); });
+    checkPoolOrder(names, issue);
 }
 
 /**

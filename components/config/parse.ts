@@ -3,13 +3,15 @@
 // expected. index.ts calls parseStackConfig before any resource is registered.
 import { z } from "zod";
 import { ParsedStack } from "./checked";
-import { NAMESPACE, StackConfig, stackConfigSchema } from "./schema";
+import { NAMESPACE, stackConfigSchema } from "./schema";
+import { ClusterStackConfig, clusterStackSchema } from "./clusterStack";
+import { BUILD_KEYS, checkImageFromRaw } from "./fleet";
 
 /** Keys whose values are secrets: never echoed in errors, always wrapped in pulumi.secret. */
 export const SECRET_KEYS = ["sshPrivateKey", "registryAuth", "mirrorPasswords", "kubeconfig", "signingKey", "signingPassphrase", "mirrorClientCerts", "rhsmOrg", "rhsmActivationKey", "mirrorPassword"] as const;
 /** Keys whose values are structured (JSON in the stack file). */
 /** Optional sections, declared in Pulumi.yaml with `default: {}`. */
-const OPTIONAL_SECTIONS = new Set(["release"]);
+const OPTIONAL_SECTIONS = new Set(["release", "buildHost"]);
 const OBJECT_KEYS = new Set(["buildHost", "mirror", "image", "cluster", "rollout", "mirrorPasswords", "mirrorClientCerts", "release"]);
 
 export class ConfigError extends Error {
@@ -91,13 +93,8 @@ function countValues(value: unknown, limit: number): number {
     return n;
 }
 
-/**
- * Turns the raw `rhcos-forge:*` config map (as `pulumi.runtime.allConfig()` returns it: strings,
- * objects as JSON text) into typed config, or throws a ConfigError naming every bad key. The
- * result is typed with what the cross-field checks guarantee (./checked.ts), so the pipeline
- * does not check again what this already refused.
- */
-export function parseStackConfig(allConfig: Record<string, string>): ParsedStack {
+/** The raw `rhcos-forge:*` values, structured ones parsed, and the problems found doing so. */
+function readRaw(allConfig: Record<string, string>): { raw: Record<string, unknown>; problems: string[] } {
     const raw: Record<string, unknown> = {};
     const problems: string[] = [];
     for (const [fullKey, text] of Object.entries(allConfig)) {
@@ -123,8 +120,13 @@ export function parseStackConfig(allConfig: Record<string, string>): ParsedStack
             raw[key] = text;
         }
     }
+    return { raw, problems };
+}
+
+/** Runs `schema` over `raw`, adding its issues (except those of keys that did not parse) to `problems`. */
+function validate<S extends z.ZodTypeAny>(schema: S, raw: Record<string, unknown>, problems: string[]): z.output<S> {
     const unparsable = new Set(problems.map(p => p.split(" ")[0]));
-    const result = stackConfigSchema.safeParse(raw);
+    const result = schema.safeParse(raw);
     if (!result.success) {
         // A loop, not push(...): a stack with thousands of bad list entries yields more issues
         // than a spread call can pass as arguments (RangeError, found by the config fuzz test).
@@ -133,7 +135,37 @@ export function parseStackConfig(allConfig: Record<string, string>): ParsedStack
             .flatMap(i => formatIssue(i, raw))) problems.push(line);
     }
     if (problems.length > 0) throw new ConfigError(problems);
-    // stackConfigSchema's superRefine refused every stack that is not one of ParsedStack's members.
-    return (result as z.SafeParseSuccess<StackConfig>).data as ParsedStack;
+    return (result as z.SafeParseSuccess<z.output<S>>).data;
 }
 
+/**
+ * Turns the raw `rhcos-forge:*` config map (as `pulumi.runtime.allConfig()` returns it: strings,
+ * objects as JSON text) into typed config, or throws a ConfigError naming every bad key. The
+ * result is typed with what the cross-field checks guarantee (./checked.ts), so the pipeline
+ * does not check again what this already refused.
+ */
+export function parseStackConfig(allConfig: Record<string, string>): ParsedStack {
+    const { raw, problems } = readRaw(allConfig);
+    // stackConfigSchema's superRefine refused every stack that is not one of ParsedStack's members.
+    return validate(stackConfigSchema, raw, problems) as ParsedStack;
+}
+
+/** A stack that builds (ParsedStack) or a cluster stack rolling out another stack's image. */
+export type AnyStack = { readonly kind: "build"; readonly config: ParsedStack } | { readonly kind: "cluster"; readonly config: ClusterStackConfig };
+
+/**
+ * What index.ts calls: rhcos-forge:image.from makes the stack a cluster stack (docs/fleet.md),
+ * whose build keys are refused by name before its own schema runs; any other stack builds.
+ */
+export function parseStack(allConfig: Record<string, string>): AnyStack {
+    const { raw, problems } = readRaw(allConfig);
+    const image = raw.image;
+    if (image === null || typeof image !== "object" || !("from" in image)) return { kind: "build", config: validate(stackConfigSchema, raw, problems) as ParsedStack };
+    const issues: string[] = [];
+    checkImageFromRaw(raw, (path, message) => issues.push(`${keyName(path)} ${message}, got ${describeValue(path, raw)}`));
+    // Build keys are reported once, by the message that says why (or are Pulumi.yaml's empty
+    // defaults); the schema checks the rest.
+    const rest = Object.fromEntries(Object.entries(raw).filter(([k]) => !(BUILD_KEYS as readonly string[]).includes(k)));
+    const restImage = Object.fromEntries(Object.entries(image).filter(([k]) => !issues.some(i => i.startsWith(`${NAMESPACE}:image.${k} `))));
+    return { kind: "cluster", config: validate(clusterStackSchema, { ...rest, image: restImage }, [...problems, ...issues]) };
+}

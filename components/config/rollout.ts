@@ -4,6 +4,7 @@ import { KERNEL_TYPES } from "../openshift/machineConfig";
 import { CONTAINERFILE_ARCHES } from "../openshift/machineOsConfig";
 import { EXTENSIONS, RELEASES } from "../openshift/releases";
 import { OPENSHIFT_VERSIONS, OpenShiftVersion } from "../openshift/versions";
+import { poolHealthFields } from "./fleet";
 import { DNS_LABEL } from "./validators";
 
 const MAX_UNAVAILABLE = "must be a positive count or a percentage such as 10%";
@@ -38,6 +39,7 @@ const poolSchema = z.object({
         .describe("Kernel the pool's nodes boot: default, realtime, or 64k-pages (aarch64 only); default when unset."),
     kernelArguments: z.array(z.string().regex(/^[^\s"'\\]+$/, "must be one kernel argument without whitespace or quotes (e.g. nosmt or hugepagesz=1G)")).optional()
         .describe("Kernel arguments added on the pool's nodes, one argument per entry; none when unset."),
+    ...poolHealthFields,
 }).strict();
 
 export const ROLLOUT_METHODS = ["machineconfig", "machineosconfig", "release"] as const;

@@ -16,7 +16,7 @@
 // installs from the mirror); without them mirror and buildHost are empty, provider "cluster".
 import { ParsedStack, buildsOnCluster, buildsWithCosa } from "../config/checked";
 import { buildHostStage } from "./buildHost";
-import { PipelineDeps, narrowed, pipelineContext } from "./context";
+import { PipelineContext, PipelineDeps, narrowed, pipelineContext } from "./context";
 import { cosaStage } from "./cosa";
 import { layeredImageStage } from "./image";
 import { repoMirrorStage } from "./mirror";
@@ -28,11 +28,13 @@ export { type StackOutputs } from "./outputs";
 export { fetchGpgKey } from "./onCluster";
 
 export function buildPipeline(c: ParsedStack, deps: PipelineDeps): StackOutputs {
-    return stackOutputs(buildStages(c, deps));
+    const ctx = pipelineContext(c, deps);
+    // Only a MachineConfig rollout names one image for every pool: on-cluster builds push one per pool.
+    // A paused pool is not waited for: nothing is finished while one is listed.
+    return stackOutputs(buildStages(ctx, c), c.rollout.method === "machineconfig" && ctx.wait?.access !== undefined && !c.rollout.pools.some(p => p.paused));
 }
 
-function buildStages(c: ParsedStack, deps: PipelineDeps): StageOutputs {
-    const ctx = pipelineContext(c, deps);
+function buildStages(ctx: PipelineContext, c: ParsedStack): StageOutputs {
     if (buildsOnCluster(c)) return onClusterStage(narrowed(ctx, c));
     const hostCtx = narrowed(ctx, c);
     const host = buildHostStage(hostCtx);

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PublishedArtifact } from "../image/cosaInputs";
 import { SbomRef } from "../image/imageSbom";
 import { PackageDiff } from "../image/layeredImage";
+import { FinishedImage, finishedImage } from "../fleet/clusterStack";
 import { OsImageRollout } from "../rollout/osImageRollout";
 
 /**
@@ -14,7 +15,8 @@ export interface StackOutputs {
     readonly containerfile: pulumi.Output<string>;
     readonly mirror: { baseUrl: pulumi.Output<string>; repos: pulumi.Output<Record<string, string>>; repoFile: pulumi.Output<string> };
     readonly buildHost: { address: pulumi.Output<string>; provider: string };
-    readonly rollout: { method: pulumi.Output<string>; pools: OsImageRollout["pools"] };
+    /** `finished`: what every pool has finished rolling out (machineconfig, waited for); the next promotion ring reads it (docs/fleet.md). */
+    readonly rollout: { method: pulumi.Output<string>; pools: OsImageRollout["pools"]; finished?: pulumi.Output<FinishedImage | undefined> };
     readonly release?: { ref: pulumi.Output<string>; digest: pulumi.Output<string>; version: pulumi.Output<string> };
     readonly cosa?: { buildId: pulumi.Output<string>; configCommit: pulumi.Output<string>; artifacts: pulumi.Output<PublishedArtifact[]> };
     /** Only with image.signing.enabled: the key nodes verify with and where the signature is. */
@@ -27,12 +29,18 @@ export type Rolled = Pick<OsImageRollout, "method" | "pools">;
 /** What a build stage returns before the rollout is folded into the stack outputs. */
 export type StageOutputs = Omit<StackOutputs, "rollout"> & { readonly rolled: Rolled };
 
-/** The stack outputs of a stage: the rollout folded in, and nothing undefined exported. */
-export function stackOutputs(out: StageOutputs): StackOutputs {
+/**
+ * The stack outputs of a stage: the rollout folded in, and nothing undefined exported.
+ * `waited`: the MachineConfig rollout is waited for, so rollout.finished can say it finished.
+ */
+export function stackOutputs(out: StageOutputs, waited: boolean): StackOutputs {
     const { rolled, release, cosa, signing, ...always } = out;
+    // A ring reading this stack (image.from take finished) gets the image only once every pool is done.
+    const finished = !(rolled instanceof OsImageRollout) ? undefined
+        : finishedImage(waited, rolled.done, pulumi.all([always.image.ref, always.image.digest, always.image.base]).apply(([ref, digest, base]) => ({ ref, digest, base })));
     return {
         ...always,
-        rollout: { method: rolled.method, pools: rolled.pools },
+        rollout: { method: rolled.method, pools: rolled.pools, ...(finished === undefined ? {} : { finished }) },
         ...(release === undefined ? {} : { release }),
         ...(cosa === undefined ? {} : { cosa }),
         ...(signing === undefined ? {} : { signing }),

@@ -23,6 +23,11 @@ export interface KubeReader {
      * reader without it is polled at its interval only.
      */
     watch?(path: string, onEvent: () => void): { stop(): void };
+    /**
+     * Writes: only the health gates use it (components/fleet/healthGate.ts: the check Job, the
+     * pool's revert). A merge patch for PATCH; undefined on 404.
+     */
+    send?(method: "POST" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<unknown>;
 }
 
 interface ExecConfig { command: string; args?: string[]; env?: { name: string; value: string }[] | null }
@@ -99,26 +104,29 @@ function runExec(exec: ExecConfig): Promise<ExecCredential> {
 
 export function kubeReader(conn: Connection): KubeReader {
     let execCredential: ExecCredential | undefined;
-    /** The URL and options of a GET of `path` with the connection's current credentials. */
-    const target = async (path: string): Promise<{ url: URL; options: https.RequestOptions }> => {
+    type Method = "GET" | "POST" | "PATCH" | "DELETE";
+    /** The URL and options of a request to `path` with the connection's current credentials. */
+    const target = async (path: string, method: Method = "GET", hasBody = false): Promise<{ url: URL; options: https.RequestOptions }> => {
         if (conn.exec !== undefined && execCredential === undefined) execCredential = await runExec(conn.exec);
         const token = execCredential?.status?.token ?? conn.token ??
             (conn.tokenFile === undefined ? undefined : fs.readFileSync(conn.tokenFile, "utf8").trim());
         const headers: Record<string, string> = { Accept: "application/json" };
+        if (hasBody) headers["Content-Type"] = method === "PATCH" ? "application/merge-patch+json" : "application/json";
         if (token !== undefined) headers.Authorization = `Bearer ${token}`;
         else if (conn.basic !== undefined) headers.Authorization = `Basic ${Buffer.from(`${conn.basic.username}:${conn.basic.password}`).toString("base64")}`;
         return {
             url: new URL(conn.server + path),
             options: {
-                method: "GET", headers,
+                method, headers,
                 ca: conn.ca, rejectUnauthorized: !conn.insecure, servername: conn.tlsServerName,
                 cert: execCredential?.status?.clientCertificateData ?? conn.cert,
                 key: execCredential?.status?.clientKeyData ?? conn.key,
             },
         };
     };
-    const request = async (path: string, retryAuth: boolean): Promise<unknown> => {
-        const { url, options: base } = await target(path);
+    const request = async (path: string, retryAuth: boolean, method: Method = "GET", payload?: unknown): Promise<unknown> => {
+        const data = payload === undefined ? undefined : JSON.stringify(payload);
+        const { url, options: base } = await target(path, method, data !== undefined);
         const options: https.RequestOptions = { ...base, timeout: 30_000 };
         const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
             const req = (url.protocol === "http:" ? http : https).request(url, options, res => {
@@ -127,17 +135,17 @@ export function kubeReader(conn: Connection): KubeReader {
                 res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
                 res.on("error", reject);
             });
-            req.on("timeout", () => req.destroy(new Error(`GET ${path} timed out`)));
+            req.on("timeout", () => req.destroy(new Error(`${method} ${path} timed out`)));
             req.on("error", reject);
-            req.end();
+            req.end(data);
         });
         if (status === 404) return undefined;
         // An exec plugin's token expires (often within the hour a rollout can take): get a new one once.
         if (status === 401 && conn.exec !== undefined && retryAuth) {
             execCredential = undefined;
-            return request(path, false);
+            return request(path, false, method, payload);
         }
-        if (status < 200 || status >= 300) throw new Error(`GET ${path}: HTTP ${status} ${body.slice(0, 200)}`);
+        if (status < 200 || status >= 300) throw new Error(`${method} ${path}: HTTP ${status} ${body.slice(0, 200)}`);
         return JSON.parse(body) as unknown;
     };
     // One long-lived `?watch=1` GET (the API server's watch: one JSON event per line, see
@@ -174,7 +182,7 @@ export function kubeReader(conn: Connection): KubeReader {
         void open();
         return { stop: () => { stopped = true; current?.destroy(); } };
     };
-    return { get: path => request(path, true), watch };
+    return { get: path => request(path, true), watch, send: (method, path, body) => request(path, true, method, body) };
 }
 
 /**
@@ -216,11 +224,15 @@ export async function readPoolObservation(api: KubeReader, pool: string, onClust
 
 /** The pool's nodes failing now (Degraded or Unreconcilable) and their reasons; none for a pool that does not exist yet. */
 export async function readFailingNodes(api: KubeReader, pool: string): Promise<DegradedBaseline> {
+    return failingNodes({ nodes: await readPoolNodes<PoolNode>(api, pool) });
+}
+
+/** The nodes the pool's nodeSelector selects now; none for a pool that does not exist (yet). */
+export async function readPoolNodes<N>(api: KubeReader, pool: string): Promise<N[]> {
     const mcp = await api.get(`/apis/${MCO_API}/machineconfigpools/${encodeURIComponent(pool)}`) as PoolObject | undefined;
     const selector = mcp?.spec?.nodeSelector === undefined ? undefined : labelSelectorQuery(mcp.spec.nodeSelector);
-    if (selector === undefined) return new Map();
-    const nodes = ((await api.get(`/api/v1/nodes?labelSelector=${encodeURIComponent(selector)}`)) as { items?: PoolNode[] } | undefined)?.items ?? [];
-    return failingNodes({ nodes });
+    if (selector === undefined) return [];
+    return ((await api.get(`/api/v1/nodes?labelSelector=${encodeURIComponent(selector)}`)) as { items?: N[] } | undefined)?.items ?? [];
 }
 
 /**

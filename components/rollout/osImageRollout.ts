@@ -32,7 +32,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { nodeProgramCommand } from "../shell";
 import { OpenShiftVersion } from "../openshift/versions";
-import { ClusterAccess, readFailingNodes, readPoolObservation, watchPool } from "./kubeApi";
+import { ClusterAccess, KubeReader, readFailingNodes, readPoolObservation, watchPool } from "./kubeApi";
+import { HealthCheck, currentPoolImage, revertPool, runPoolGate } from "./healthGate";
 import {
     ContainerfileArch, PULL_SECRET, PUSH_SECRET, machineOSConfigApi, registrySecretMetadata, renderMachineOSConfig, renderedImagePushSpec,
 } from "../openshift/machineOsConfig";
@@ -91,6 +92,10 @@ export interface OnClusterContentArgs {
 export interface RolloutPool extends PoolSpec, Omit<NodeSettings, "osImageURL"> {
     /** Nodes labelled into this custom pool (none for the built-in worker and master pools). */
     readonly nodes: readonly string[];
+    /** After the pool is Updated, how long its nodes must stay Ready without pressure (healthGate.ts). */
+    readonly soakMinutes?: number;
+    /** A Job on the pool's nodes that must succeed before the next pool starts (healthGate.ts). */
+    readonly healthCheck?: HealthCheck;
 }
 
 export interface RolloutWaitArgs {
@@ -109,6 +114,8 @@ export interface OsImageRolloutArgs {
     readonly provider: k8s.Provider;
     /** machineconfig: the image every pool boots, `repo@sha256:…`. */
     readonly imageRef?: pulumi.Input<string>;
+    /** machineconfig: a pool's own image instead of imageRef (a ring keeping each pool's current one). */
+    readonly imageRefs?: Readonly<Record<string, pulumi.Input<string>>>;
     /** Pools in rollout order. */
     readonly pools: readonly RolloutPool[];
     /** Default machineconfig. */
@@ -154,7 +161,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
         super("rhcos-forge:rollout:OsImageRollout", name, {}, opts);
         const provider = args.provider;
         const method = args.method ?? "machineconfig";
-        if (method === "machineconfig" && args.imageRef === undefined) throw new Error(`${name}: machineconfig needs imageRef`);
+        if (method === "machineconfig" && args.imageRef === undefined && args.pools.some(p => args.imageRefs?.[p.name] === undefined)) throw new Error(`${name}: machineconfig needs imageRef`);
         const onCluster = method === "machineosconfig" ? args.onCluster : undefined;
         if (method === "machineosconfig" && onCluster === undefined) throw new Error(`${name}: machineosconfig needs onCluster`);
 
@@ -179,6 +186,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
         let lastImage: pulumi.Output<string | undefined> = pulumi.output(args.imageRef);
         for (const pool of args.pools) {
             const prefix = `${name}-${pool.name}`;
+            const imageRef = args.imageRefs?.[pool.name] ?? args.imageRef;
             const gate = previous === undefined ? [] : [previous];
             const poolResource = this.declarePool(prefix, pool, provider);
             // Deleted after our MachineConfig / MachineOSConfig and before the pool (or its patch):
@@ -209,7 +217,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
                 // `~ osImageURL: "<old digest>" => [unknown]`: the digest the build is about to push.
                 const { metadata, spec: knownSpec } = renderMachineConfig(pool.name, extras);
                 const spec: Record<string, pulumi.Input<unknown>> = onCluster === undefined
-                    ? { ...knownSpec, osImageURL: args.imageRef }
+                    ? { ...knownSpec, osImageURL: imageRef }
                     : knownSpec;
                 mc = new k8s.apiextensions.CustomResource(`${prefix}-machineconfig`, {
                     apiVersion: MCO_API,
@@ -256,12 +264,12 @@ export class OsImageRollout extends pulumi.ComponentResource {
             // earlier, they would update into the pool's plain config, then again into the image.
             // Creating our MachineConfig is not enough: the MCO renders it about 5 s later.
             const rendered = mc === undefined || pool.nodes.length === 0 ? undefined
-                : this.waitForRender(target, pool, mc, args, onCluster === undefined ? args.imageRef : undefined);
+                : this.waitForRender(target, pool, mc, args, onCluster === undefined ? imageRef : undefined);
             const labels = this.labelNodes(prefix, pool, provider, args.wait,
                 [poolResource, ...(mc ? [mc] : []), ...(mosc ? [mosc] : []), ...(rendered ? [rendered] : [])]);
 
             const rolled: pulumi.Resource[] = [...(mc ? [mc] : []), ...(mosc ? [mosc] : []), ...labels];
-            const waited = this.waitForPool(target, pool, rolled, args, onCluster === undefined ? args.imageRef : undefined);
+            const waited = this.waitForPool(target, pool, rolled, args, onCluster === undefined ? imageRef : undefined);
             // Resolves to one of pool N's objects once pool N is done; as an Output it also
             // carries all of them (and the wait) as dependencies of whatever lists it in dependsOn.
             previous = waited.apply(() => rolled[0]);
@@ -450,8 +458,16 @@ export class OsImageRollout extends pulumi.ComponentResource {
                 return undefined; // unreadable now: the wait's first read stands in
             }
         });
+        // The image a failing health gate goes back to: what the pool's MachineConfig names before
+        // this update (read now, before the engine applies it; none: the release's own RHCOS).
+        const gated = imageRef !== undefined && ((pool.soakMinutes ?? 0) > 0 || pool.healthCheck !== undefined);
+        const previousImage = !gated ? pulumi.output<string | null>(null) : pulumi.output(wait.kubeconfig).apply(async kubeconfig => {
+            const access = wait.access;
+            if (pulumi.runtime.isDryRun() || access === undefined) return null;
+            return await currentPoolImage(access.connect(kubeconfig, wait.context), pool.name) ?? null;
+        });
         const ids = rolled.map(r => (r as pulumi.CustomResource).id);
-        const waited = pulumi.all([pulumi.all(ids), wait.kubeconfig, imageRef, before]).apply(async ([, kubeconfig, ref, failing]) => {
+        const waited = pulumi.all([pulumi.all(ids), wait.kubeconfig, imageRef, before, previousImage]).apply(async ([, kubeconfig, ref, failing, previous]) => {
             const access = wait.access;
             if (pulumi.runtime.isDryRun() || access === undefined) return {};
             if (pool.paused) {
@@ -464,18 +480,41 @@ export class OsImageRollout extends pulumi.ComponentResource {
             // read of this one reporting Updated, not up to a poll interval later.
             const changes = watchPool(reader, pool.name);
             try {
-                const done = await waitForPool(t, () => readPoolObservation(reader, pool.name, t.onCluster?.api), access.clock, {
+                const options = {
                     timeoutMs: wait.timeoutMinutes * 60_000,
                     pollMs: access.pollMs,
-                    log: message => pulumi.log.info(message, this),
+                    log: (message: string) => pulumi.log.info(message, this),
                     wake: changes.wake,
                     ...(failing === undefined ? {} : { baseline: new Map(failing) }),
-                });
+                };
+                const done = await waitForPool(t, () => readPoolObservation(reader, pool.name, t.onCluster?.api), access.clock, options);
+                if (gated && ref !== undefined) await this.healthGate(reader, access, pool, t, ref, previous, options);
                 return done.image === undefined ? {} : { image: done.image };
             } finally {
                 changes.stop();
             }
         });
         return pulumi.unsecret(waited);
+    }
+
+    /**
+     * healthGate.ts: soak and health check once the pool is Updated. On failure the pool's
+     * MachineConfig goes back to `previous` (null: the release's own RHCOS), the pool is waited
+     * for again, and the error names the node and the check; the next pool never starts.
+     */
+    private async healthGate(
+        reader: KubeReader, access: ClusterAccess, pool: RolloutPool, target: PoolTarget, ref: string, previous: string | null,
+        options: Parameters<typeof waitForPool>[3],
+    ): Promise<void> {
+        const result = await runPoolGate(reader, { pool: pool.name, soakMinutes: pool.soakMinutes ?? 0, healthCheck: pool.healthCheck }, access.clock, {
+            pollMs: access.pollMs, log: options.log, runId: (ref.split("@sha256:")[1] ?? "").slice(0, 12),
+        });
+        if (result.ok) return;
+        const what = `pool ${pool.name} failed its health gate: ${result.check}${result.node === undefined ? "" : ` on node ${result.node}`}: ${result.message}`;
+        pulumi.log.error(`${what}; pointing its MachineConfig back at ${previous ?? "the release's RHCOS (no osImageURL)"}`, this);
+        await revertPool(reader, pool.name, previous);
+        await waitForPool({ ...target, settings: { ...target.settings, osImageURL: previous ?? undefined } }, () => readPoolObservation(reader, pool.name), access.clock, options);
+        throw new Error(`${what}. The pool is back on ${previous ?? "the release's RHCOS"}; the pools after it were not touched. ` +
+            "The stack's state still names the new image: fix the image or the check, then run `pulumi up --refresh` (the refresh sees the reverted MachineConfig and rolls again).");
     }
 }

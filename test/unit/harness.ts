@@ -110,7 +110,11 @@ export function commandState(inputs: Record<string, unknown>): Record<string, un
 
 export const CLUSTER_BASE = `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${fakeDigest("cluster-base")}`;
 
-export function installMocks(opts: { preview?: boolean } = {}): void {
+/**
+ * `stackOutputs`: the outputs each stack a StackReference names has, by `org/project/stack`
+ * (what the engine's read of the other stack's checkpoint returns).
+ */
+export function installMocks(opts: { preview?: boolean; stackOutputs?: Record<string, Record<string, unknown>> } = {}): void {
     void pulumi.runtime.setMocks({
         newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
             const inputs = args.inputs as Record<string, unknown>;
@@ -119,6 +123,13 @@ export function installMocks(opts: { preview?: boolean } = {}): void {
                 return { id: args.id, state: { ...inputs, data: { baseOSContainerImage: CLUSTER_BASE, osImageURL: "" } } };
             }
             switch (args.type) {
+                case "pulumi:pulumi:StackReference": {
+                    const name = String(inputs.name ?? args.id);
+                    const outputs = opts.stackOutputs?.[name];
+                    if (outputs === undefined) throw new Error(`unknown stack ${name}`);
+                    reads.push({ type: args.type, name: args.name, id: name });
+                    return { id: name, state: { name, outputs, secretOutputNames: [] } };
+                }
                 case "command:local:Command":
                 case "command:remote:Command":
                     return { id: `${args.name}-id`, state: commandState(inputs) };

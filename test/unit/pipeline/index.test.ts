@@ -13,7 +13,7 @@ pulumi.runtime.setAllConfig(loadStackConfig("dev", TEST_SECRETS), Object.keys(TE
 
 it("exports image, containerfile, mirror, buildHost and rollout, and nothing undefined", async () => {
     // index.ts assigns module.exports (`export =`); an ES import sees it as the default export.
-    const program = (await import("../../../index")).default as unknown as Record<string, unknown>;
+    const program = ((await import("../../../index")) as unknown as { default: Record<string, unknown> }).default;
     await settle();
     assert.deepEqual(Object.keys(program).sort(), ["buildHost", "containerfile", "image", "mirror", "rollout"]);
     for (const [key, value] of Object.entries(program)) assert.notEqual(value, undefined, `output ${key} is undefined`);

@@ -103,6 +103,8 @@ describe("staged rollout of the dev stack", () => {
                 { name: "canary", machineConfig: "99-canary-rhcos-forge-os-image" },
                 { name: "worker", machineConfig: "99-worker-rhcos-forge-os-image" },
             ],
+            // Set once every pool reported done: what a promotion ring reads (docs/fleet.md).
+            finished: { ref: await valueOf(program.image.ref), digest: await valueOf(program.image.digest), base: await valueOf(program.image.base) },
         });
     });
 });

@@ -1,0 +1,38 @@
+// A cluster stack's config for the fleet tests: rhcos-forge:image.from and the cluster keys only,
+// as the engine hands them to the program (structured values as JSON text).
+import { ClusterAccess, KubeReader } from "../../../components/rollout/kubeApi";
+import { TEST_SECRETS } from "../harness";
+
+export const SOURCE = "organization/rhcos-forge/image";
+export const BUILT_REF = `quay.io/example-org/rhcos-forge@sha256:${"1".repeat(64)}`;
+
+export function clusterStackConfig(extra: Record<string, unknown> = {}): Record<string, string> {
+    const cfg: Record<string, unknown> = {
+        image: { from: { stack: SOURCE, take: "image" } },
+        cluster: { openshiftVersion: "4.19" },
+        rollout: { pools: [{ name: "canary", nodes: ["worker-0"] }, { name: "worker" }] },
+        kubeconfig: TEST_SECRETS.kubeconfig,
+        ...extra,
+    };
+    return Object.fromEntries(Object.entries(cfg).map(([k, v]) => [`rhcos-forge:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+/**
+ * The fake cluster's access with some reads answered first: `get` returns what the fake returns
+ * unless `answer` does (`undefined` passes the read on; `null` answers "not found").
+ */
+export function withAnswers(access: ClusterAccess, answer: (path: string, inner: KubeReader) => Promise<unknown> | unknown, send?: KubeReader["send"]): ClusterAccess {
+    return {
+        ...access,
+        connect: (kubeconfig, context) => {
+            const inner = access.connect(kubeconfig, context);
+            return {
+                async get(path: string) {
+                    const got = await answer(path, inner);
+                    return got === null ? undefined : got ?? inner.get(path);
+                },
+                ...(send === undefined ? {} : { send }),
+            };
+        },
+    };
+}
