@@ -122,11 +122,15 @@ describe("watchPool", () => {
         await new Promise(r => setTimeout(r, 1_500));
         changes.stop();
         const opened = watches.length;
+        // A re-open sent just before stop() may reach the server just after it: let it land, then
+        // nothing more may come (the next re-open would be due within a second).
+        await new Promise(r => setTimeout(r, 300));
+        const landed = watches.length;
         await new Promise(r => setTimeout(r, 1_200));
         assert.ok(woke < 2_000, `woken by the watch after ${woke} ms, not at the 10 s interval`);
         assert.equal(watches[0], "/apis/machineconfiguration.openshift.io/v1/machineconfigpools?fieldSelector=metadata.name%3Dworker&watch=1");
-        assert.ok(opened >= 2 && opened <= 3, `re-opened at most once a second: ${opened} watches in ~1.5 s`);
-        assert.equal(watches.length, opened, "no watch after stop");
+        assert.ok(opened >= 2 && landed <= 3, `re-opened at most once a second: ${opened}-${landed} watches in ~1.5 s`);
+        assert.equal(watches.length, landed, "no watch after stop");
     });
 
     it("gives no wake for a reader that cannot watch", () => {
