@@ -102,6 +102,21 @@ function runExec(exec: ExecConfig): Promise<ExecCredential> {
     });
 }
 
+/** One HTTP(S) request with its body sent whole; the status and the body read as text. */
+export function sendHttp(url: URL, options: https.RequestOptions, what: string, data?: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+        const req = (url.protocol === "http:" ? http : https).request(url, options, res => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+            res.on("error", reject);
+        });
+        req.on("timeout", () => req.destroy(new Error(`${what} timed out`)));
+        req.on("error", reject);
+        req.end(data);
+    });
+}
+
 export function kubeReader(conn: Connection): KubeReader {
     let execCredential: ExecCredential | undefined;
     type Method = "GET" | "POST" | "PATCH" | "DELETE";
@@ -128,17 +143,7 @@ export function kubeReader(conn: Connection): KubeReader {
         const data = payload === undefined ? undefined : JSON.stringify(payload);
         const { url, options: base } = await target(path, method, data !== undefined);
         const options: https.RequestOptions = { ...base, timeout: 30_000 };
-        const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-            const req = (url.protocol === "http:" ? http : https).request(url, options, res => {
-                const chunks: Buffer[] = [];
-                res.on("data", (c: Buffer) => chunks.push(c));
-                res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-                res.on("error", reject);
-            });
-            req.on("timeout", () => req.destroy(new Error(`${method} ${path} timed out`)));
-            req.on("error", reject);
-            req.end(data);
-        });
+        const { status, body } = await sendHttp(url, options, `${method} ${path}`, data);
         if (status === 404) return undefined;
         // An exec plugin's token expires (often within the hour a rollout can take): get a new one once.
         if (status === 401 && conn.exec !== undefined && retryAuth) {

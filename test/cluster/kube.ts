@@ -3,6 +3,7 @@
 // code reads the cluster through components/rollout's kubeApi; this client also writes, because
 // the seed, the MCO simulator and the tests play the cluster's own controllers and its admins.
 import * as https from "node:https";
+import { sendHttp } from "../../components/rollout/kubeApi";
 
 export interface ObjectMeta {
     name: string;
@@ -103,27 +104,17 @@ export class KubeClient {
     request(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<Response> {
         const url = new URL(this.endpoint.server + path);
         const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
-        return new Promise((resolve, reject) => {
-            const req = https.request(url, {
-                method,
-                agent: this.agent,
-                headers: {
-                    Accept: "application/json",
-                    Authorization: `Bearer ${this.endpoint.token}`,
-                    "User-Agent": this.userAgent,
-                    ...(payload === undefined ? {} : { "Content-Type": contentType, "Content-Length": Buffer.byteLength(payload) }),
-                },
-                timeout: 30_000,
-            }, res => {
-                const chunks: Buffer[] = [];
-                res.on("data", (c: Buffer) => chunks.push(c));
-                res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-                res.on("error", reject);
-            });
-            req.on("timeout", () => req.destroy(new Error(`${method} ${path} timed out`)));
-            req.on("error", reject);
-            req.end(payload);
-        });
+        return sendHttp(url, {
+            method,
+            agent: this.agent,
+            headers: {
+                Accept: "application/json",
+                Authorization: `Bearer ${this.endpoint.token}`,
+                "User-Agent": this.userAgent,
+                ...(payload === undefined ? {} : { "Content-Type": contentType, "Content-Length": Buffer.byteLength(payload) }),
+            },
+            timeout: 30_000,
+        }, `${method} ${path}`, payload);
     }
 
     private async json<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {

@@ -146,27 +146,25 @@ describe("Wake", () => {
     };
     const opts = { timeoutMs: 60_000, pollMs: 15_000, heartbeatMs: 300_000, log: () => undefined, isFatal: () => false, readError: String, timedOut: (l: string) => new Error(l) };
 
-    it("reads again within its floor of a change, and at the poll interval without one", async () => {
+    /** The fake times of `reads` reads of a wait woken (500 ms floor) by what `during` does in read n. */
+    const readTimes = async (reads: number, during: (read: number, wake: Wake) => void): Promise<number[]> => {
         const clock = fakeClock();
         const wake = new Wake(500);
         const readsAt: number[] = [];
         await pollUntil(async () => {
             readsAt.push(clock.t);
-            if (readsAt.length === 2) wake.notify(); // the pool changed while the second read ran
-            return readsAt.length === 3 ? { done: true, line: "done" } : { waiting: "w" };
+            during(readsAt.length, wake);
+            return readsAt.length === reads ? { done: true, line: "done" } : { waiting: "w" };
         }, clock, { ...opts, wake });
-        assert.deepEqual(readsAt, [0, 15_000, 15_500]);
+        return readsAt;
+    };
+
+    it("reads again within its floor of a change, and at the poll interval without one", async () => {
+        // the pool changed while the second read ran
+        assert.deepEqual(await readTimes(3, (n, wake) => { if (n === 2) wake.notify(); }), [0, 15_000, 15_500]);
     });
 
     it("never reads more often than its floor, however many events come", async () => {
-        const clock = fakeClock();
-        const wake = new Wake(500);
-        const readsAt: number[] = [];
-        await pollUntil(async () => {
-            readsAt.push(clock.t);
-            for (let i = 0; i < 100; i++) wake.notify();
-            return readsAt.length === 4 ? { done: true, line: "done" } : { waiting: "w" };
-        }, clock, { ...opts, wake });
-        assert.deepEqual(readsAt, [0, 500, 1_000, 1_500]);
+        assert.deepEqual(await readTimes(4, (_n, wake) => { for (let i = 0; i < 100; i++) wake.notify(); }), [0, 500, 1_000, 1_500]);
     });
 });
