@@ -47,3 +47,9 @@ export { OsImageRollout, type OsImageRolloutArgs, type OnClusterArgs, type OnClu
 export { ReleaseRollout, type ReleaseRolloutArgs } from "./rollout/releaseRollout";
 export { ImageTrustPolicy, type ImageTrustPolicyArgs } from "./rollout/imageTrustPolicy";
 export { liveClusterAccess, type ClusterAccess } from "./rollout/kubeApi";
+
+// A fleet: the image another stack built or finished rolling out (rhcos-forge:image.from).
+export { StackImage, type StackImageArgs } from "./fleet/stackImage";
+export { type SourceImage, type SourceVerdict, SourceContractError, checkSourceImage } from "./fleet/source";
+export { type Take } from "./config/fleet";
+export { type HealthCheck } from "./rollout/healthGate";
