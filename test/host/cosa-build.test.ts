@@ -181,7 +181,7 @@ describe("cosa-build.sh against a recording podman", () => {
         const normalized = first.log.map(line => line
             .split(join(dir, "root")).join("$RF_ROOT")
             .split(registry.host).join("127.0.0.1:$PORT")
-            .replace(/cosa-build\.[A-Za-z0-9]{6}/g, "cosa-build.XXXXXX")
+            .replace(/cosa-build\.(\d+\.)?[A-Za-z0-9]{6}/g, "cosa-build.XXXXXX")
             .replace("--device /dev/null:/dev/kvm", "--device /dev/kvm:/dev/kvm"))
             .join("\n") + "\n";
         if (process.getuid?.() !== 0) return; // rootless podman gets --userns keep-id instead of the uid maps

@@ -54,7 +54,7 @@ function failure(r: Run, script: string): string {
 }
 
 function golden(name: string, r: Run, dir: string): void {
-    const text = r.log.map(l => l.split(join(dir, "root")).join("$RF_ROOT").replace(/release-new\.[A-Za-z0-9]{6}/g, "release-new.XXXXXX")).join("\n") + "\n";
+    const text = r.log.map(l => l.split(join(dir, "root")).join("$RF_ROOT").replace(/release-new\.(\d+\.)?[A-Za-z0-9]{6}/g, "release-new.XXXXXX")).join("\n") + "\n";
     const file = join(GOLDEN_DIR, name);
     if (process.env.RF_UPDATE_GOLDEN === "1") writeFileSync(file, text);
     assert.equal(text, readFileSync(file, "utf8"));
