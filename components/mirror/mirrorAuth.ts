@@ -3,7 +3,10 @@
 import { randomBytes } from "crypto";
 
 /** The mirror's basic auth credentials; a secret (one shape for the build and the on-cluster repos). */
-export type { MirrorCredentials } from "../openshift/onClusterContent";
+export interface MirrorCredentials {
+    readonly username: string;
+    readonly password: string;
+}
 
 /** The user of the mirror's HTTP basic auth; the password is the secret. */
 export const MIRROR_USER = "rhcos-forge";

@@ -5,6 +5,7 @@
 // kinds and mount points each release uses, with the upstream files, is in releases.ts
 // (RELEASES[v].onCluster).
 import { createHash } from "node:crypto";
+import type { MirrorCredentials } from "../mirror/mirrorAuth";
 import { MirrorRepo, renderRepoFile } from "../mirror/repoFiles";
 import { MCO_NAMESPACE, managedLabels } from "./names";
 import { RELEASES } from "./releases";
@@ -48,11 +49,8 @@ export interface OnClusterRepo {
     readonly entitled?: boolean;
 }
 
-/** HTTP basic-auth of the mirror; secrets. */
-export interface MirrorCredentials {
-    readonly username: string;
-    readonly password: string;
-}
+/** HTTP basic-auth of the mirror; secrets (its one shape is in mirror/mirrorAuth.ts). */
+export type { MirrorCredentials };
 
 /** The file name of a repo's key under /etc/pki/rpm-gpg (a valid Secret data key). */
 export function gpgKeyFileName(id: string): string {
