@@ -7,6 +7,9 @@ const buildHostCommon = {
     workDir: workDir.describe("Directory on the build host for scripts, builds and the mirror."),
 };
 
+/** The user rhcos-forge logs in as on a droplet or an ssh host. */
+const sshUser = z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a user name").default("root").describe("SSH user.");
+
 export const buildHostSchema = z.discriminatedUnion("provider", [
     z.object({
         provider: z.literal("digitalocean").describe("Where builds run: digitalocean, ssh or local."),
@@ -23,7 +26,7 @@ export const buildHostSchema = z.discriminatedUnion("provider", [
             .describe("Source CIDRs allowed to reach SSH and the mirror port."),
         sshPublicKey: z.string().regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/, "must be an OpenSSH public key line")
             .describe("Public half of rhcos-forge:sshPrivateKey, installed on the droplet."),
-        user: z.string().regex(/^[a-z_][a-z0-9_-]*$/).default("root").describe("SSH user."),
+        user: sshUser,
         nestedVirtualization: z.boolean().default(false)
             .describe("You state that droplets of this size expose /dev/kvm (nested virtualization): image.builder cosa needs it, and DigitalOcean documents no list of sizes that do."),
         ...buildHostCommon,
@@ -33,7 +36,7 @@ export const buildHostSchema = z.discriminatedUnion("provider", [
         host: z.string().min(1, "must be a host name or address").regex(/^[A-Za-z0-9.:\[\]-]+$/, "must be a host name or address")
             .describe("Address of an existing build host."),
         port: port.default(22).describe("SSH port."),
-        user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a user name").default("root").describe("SSH user."),
+        user: sshUser,
         register: z.boolean().default(false)
             .describe("Register the RHEL host with subscription-manager (rhcos-forge:rhsmOrg, rhcos-forge:rhsmActivationKey) when it is made ready and unregister it on destroy; podman then passes the host's entitlement into builds."),
         hostKey: z.string().superRefine((line, ctx) => {
