@@ -148,11 +148,23 @@ step() {
 	log "   done: $name ($(duration $((SECONDS - start))))"
 }
 
+# The dynamic provider plugin (pulumi-resource-pulumi-nodejs, rhcos-forge's GeneratedSecret) ships
+# in @pulumi/pulumi beside the SDK it runs (it resolves the SDK from the program's directory); a
+# released CLI bundles it next to pulumi, this built one does not. The engine takes a bundled
+# plugin from beside its own executable and warns "using … from $PATH" for any other copy
+# (sdk/go/common/workspace/plugins.go, GetPluginPath), so it is placed beside pulumi, as released.
+# Not part of any cache key.
+bundle_dynamic_provider() {
+	local src="$REPO_DIR/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
+	[[ -f "$src" ]] || return 0 # before npm ci: PATH below still finds it once installed
+	if ! cmp -s "$src" "$BIN_DIR/pulumi-resource-pulumi-nodejs"; then
+		install -m 0755 "$src" "$BIN_DIR/pulumi-resource-pulumi-nodejs"
+	fi
+}
+
 print_env() { # $1 = directory to prepend to PATH, or empty
 	if [[ -n "$1" ]]; then
-		# The dynamic provider plugin (pulumi-resource-pulumi-nodejs, rhcos-forge's GeneratedSecret)
-		# ships in @pulumi/pulumi beside the SDK it runs; a released CLI bundles it next to pulumi,
-		# this built one does not. Not part of any cache key: only the PATH printed changes.
+		# @pulumi/pulumi's copy of the dynamic provider plugin only where none is bundled.
 		# shellcheck disable=SC2016 # $PATH is expanded by the caller's shell
 		printf 'export PATH=%q:%q:"$PATH"\n' "$1" "$REPO_DIR/node_modules/@pulumi/pulumi"
 		printf 'export PULUMI_HOME=%q\n' "$RF_PULUMI_HOME"
@@ -247,6 +259,7 @@ fi
 
 if [[ "$FORCE" == 0 ]] && cache_complete; then
 	log "engine cache up to date in $RF_CACHE_DIR"
+	bundle_dynamic_provider
 	print_env "$BIN_DIR"
 	exit 0
 fi
@@ -490,5 +503,6 @@ step "install plugins into $RF_PULUMI_HOME" install_plugins
 step "check pulumi version" smoke_check
 stamp_key >"$STAMP"
 log "engine ready in $((SECONDS - total_start))s; export this env (or: source scripts/pulumi-env.sh):"
+bundle_dynamic_provider
 print_env "$BIN_DIR" | sed 's/^/    /' >&2
 print_env "$BIN_DIR"
