@@ -34,13 +34,25 @@ export interface GeneratedSecretArgs {
     readonly candidate: string;
 }
 
+/** The engine's pulumi-nodejs (dynamic) provider, declared with no inputs. */
+class ConfigFreeProvider extends pulumi.ProviderResource {
+    constructor(name: string, opts?: pulumi.ResourceOptions) {
+        super("pulumi-nodejs", name, {}, opts);
+    }
+}
+
 export class GeneratedSecret extends dynamic.Resource {
     /** The value kept in the state; a secret. */
     declare public readonly value: pulumi.Output<string>;
 
     constructor(name: string, args: GeneratedSecretArgs, opts?: pulumi.CustomResourceOptions) {
+        // Its own provider, with no inputs: the engine hands a *default* pulumi-nodejs provider the
+        // whole stack config as its inputs (for dynamic providers that read config), and the state
+        // keeps those inputs, a config value the user did not mark secret in plain text.
+        const provider = new ConfigFreeProvider(`${name}-provider`, { parent: opts?.parent });
         super(echo, name, { value: pulumi.secret(args.candidate) }, {
             ...opts,
+            provider,
             ignoreChanges: [...(opts?.ignoreChanges ?? []), "value"],
             additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "value"],
         }, "rhcos-forge", "GeneratedSecret");

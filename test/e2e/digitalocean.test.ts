@@ -218,7 +218,14 @@ function buildHostState(planned: Preview, hostKey: HostKeyPair): State[] {
         if (ref === undefined) return;
         const urn = ref.slice(0, ref.lastIndexOf("::"));
         if (seen.has(urn)) return;
-        // The dynamic provider's default (GeneratedSecret) has no version in its name.
+        // An explicit provider (GeneratedSecret's pulumi-nodejs one, declared with no inputs) is a
+        // step of the preview like any resource.
+        const declared = steps.find(x => x.urn === urn)?.newState;
+        if (declared !== undefined) {
+            ancestors(declared.parent);
+            add({ urn, type: declared.type, custom: true, id: providerId(urn), parent: declared.parent, inputs: {}, outputs: {} });
+            return;
+        }
         const m = /::pulumi:providers:([a-z0-9-]+)::default(?:_(\d+)_(\d+)_(\d+))?$/.exec(urn);
         if (m === null) assert.fail(`not a default provider: ${urn}`);
         const inputs: Record<string, unknown> = { ...(m[2] === undefined ? {} : { version: `${m[2]}.${m[3]}.${m[4]}` }), ...(m[1] === "digitalocean" ? { token: secret(TOKEN) } : {}) };
