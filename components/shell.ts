@@ -47,7 +47,7 @@ export function contentHash(value: unknown): string {
  * generator, a destroy-time wait) with node on the machine running Pulumi, given its directory
  * and base name. From the compiled package (dist/) it is plain JavaScript; from this repository's
  * sources it is TypeScript, run under tsx, the loader the stack program itself runs under
- * (Pulumi.yaml `nodeargs: --import tsx`). The path is relative to the working directory (the
+ * (program.js). The path is relative to the working directory (the
  * engine runs local commands in the project directory), so the state does not hold a checkout's
  * absolute path.
  */
