@@ -1,60 +1,39 @@
-// GeneratedSecret: a secret made once, in the program's own process, and kept in the stack's
-// state: the droplet's host key pair, the mirror's password. No local command and no second node
-// process makes it.
+// A secret made once, in the program's own process, and kept in the stack's state: the droplet's
+// host key pair, the mirror's password.
 //
-// The program generates a candidate on every run; the resource keeps the first one: its input is
-// ignoreChanges (the engine substitutes the state's value for a new candidate) and the provider
-// reports no diff, so it is never updated or replaced. Input and output are secrets (the value
-// is passed as pulumi.secret, the output listed in additionalSecretOutputs), so the state holds
-// it encrypted. The provider only echoes its input: no closure beyond itself is serialized into
-// the state (@pulumi/pulumi dynamic: the provider object is serialized with the resource), and
-// it runs in the engine's pulumi-nodejs dynamic provider plugin shipped with @pulumi/pulumi.
+// The program makes a candidate on every run (node's crypto). A command:local:Command `cat`
+// receives it on stdin and prints it back once, when the resource is created; the command's
+// stdout, a secret output, keeps it. `create` and `stdin` are ignoreChanges: for those paths the
+// engine plans with the inputs the state holds, not the program's (pulumi/pulumi
+// pkg/resource/deploy/step_generator.go processIgnoreChanges), so a later run's candidate never
+// reaches the provider, the command never runs again and stdout keeps the first value.
+//
+// Why a command and not a dynamic resource: the command provider is running anyway for the build
+// steps, while a dynamic resource needs the pulumi-nodejs provider plugin, a second node process
+// that loads @pulumi/pulumi on every preview and up before the engine can plan (measured 0.9 s on
+// the 2-core machine under load; docs/benchmarks.md), and whose wrapper script outlives the engine.
+// The command's stdout is the JSON line the earlier generator commands of the same names printed,
+// so their state keeps its values too (docs/upgrading.md).
+import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import * as dynamic from "@pulumi/pulumi/dynamic";
+import { whenRan } from "./host/step";
 
-interface GeneratedInputs {
-    readonly value: string;
-}
+/** The outputs that hold the value: stdout (what `cat` printed) and stdin (the first candidate). */
+export const GENERATED_SECRET_OUTPUTS = ["stdout", "stderr", "stdin"] as const;
 
-const echo: dynamic.ResourceProvider = {
-    async create(inputs: GeneratedInputs): Promise<dynamic.CreateResult> {
-        // The id is not the secret: a random name for the resource, as providers make ids.
-        return { id: (require("crypto") as typeof import("crypto")).randomUUID(), outs: { value: inputs.value } };
-    },
-    async diff(): Promise<dynamic.DiffResult> {
-        return { changes: false };
-    },
-};
-
-/** Its type token (@pulumi/pulumi dynamic.Resource: `pulumi-nodejs:dynamic/<module>:<type>`). */
-export const GENERATED_SECRET_TYPE = "pulumi-nodejs:dynamic/rhcos-forge:GeneratedSecret";
-
-export interface GeneratedSecretArgs {
-    /** A freshly generated value; only the first one a stack sees is kept. */
-    readonly candidate: string;
-}
-
-/** The engine's pulumi-nodejs (dynamic) provider, declared with no inputs. */
-class ConfigFreeProvider extends pulumi.ProviderResource {
-    constructor(name: string, opts?: pulumi.ResourceOptions) {
-        super("pulumi-nodejs", name, {}, opts);
-    }
-}
-
-export class GeneratedSecret extends dynamic.Resource {
-    /** The value kept in the state; a secret. */
-    declare public readonly value: pulumi.Output<string>;
-
-    constructor(name: string, args: GeneratedSecretArgs, opts?: pulumi.CustomResourceOptions) {
-        // Its own provider, with no inputs: the engine hands a *default* pulumi-nodejs provider the
-        // whole stack config as its inputs (for dynamic providers that read config), and the state
-        // keeps those inputs, a config value the user did not mark secret in plain text.
-        const provider = new ConfigFreeProvider(`${name}-provider`, { parent: opts?.parent });
-        super(echo, name, { value: pulumi.secret(args.candidate) }, {
-            ...opts,
-            provider,
-            ignoreChanges: [...(opts?.ignoreChanges ?? []), "value"],
-            additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "value"],
-        }, "rhcos-forge", "GeneratedSecret");
-    }
+/**
+ * The first of the candidates a stack's runs offer as `<name>`, a secret; `candidate` is one line
+ * of JSON the caller parses (pulumi-command strips the one trailing newline).
+ */
+export function generatedSecret(name: string, candidate: string, parent: pulumi.Resource): pulumi.Output<string> {
+    const keeper = new command.local.Command(name, {
+        create: "cat",
+        stdin: pulumi.secret(`${candidate}\n`),
+        interpreter: ["/bin/sh", "-c"],
+        // pulumi-command logs stdout and stderr unless told not to (provider/pkg/provider/local/logging.go).
+        logging: "none",
+        addPreviousOutputInEnv: false,
+    }, { parent, additionalSecretOutputs: [...GENERATED_SECRET_OUTPUTS], ignoreChanges: ["create", "stdin"] });
+    // Under `pulumi up --target` a keeper left out of the run has no stdout: unknown, not "".
+    return pulumi.secret(keeper.stdout.apply(out => whenRan(out, kept => kept)));
 }

@@ -148,7 +148,7 @@ step() {
 	log "   done: $name ($(duration $((SECONDS - start))))"
 }
 
-# The dynamic provider plugin (pulumi-resource-pulumi-nodejs, rhcos-forge's GeneratedSecret) ships
+# The dynamic provider plugin (pulumi-resource-pulumi-nodejs: any program's pulumi.dynamic resources) ships
 # in @pulumi/pulumi beside the SDK it runs (it resolves the SDK from the program's directory); a
 # released CLI bundles it next to pulumi, this built one does not. The engine takes a bundled
 # plugin from beside its own executable and warns "using … from $PATH" for any other copy

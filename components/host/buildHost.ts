@@ -5,7 +5,7 @@ import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { contentHash, nodeProgramCommand } from "../shell";
-import { GeneratedSecret } from "../generatedSecret";
+import { generatedSecret } from "../generatedSecret";
 import { HostKeyPair, authorizedKey, generateHostKeyPair, parseHostKeyLine } from "../ssh/hostKey";
 import { HostHandle, SECRET_OUTPUTS, scriptStep, scriptText } from "./step";
 import { renderSubscriptionBundle } from "./subscription";
@@ -201,8 +201,8 @@ export class BuildHost extends pulumi.ComponentResource {
                 // The droplet's host key is made here, not on the droplet, so the first connection
                 // already pins it (no trust on first use). Made once in this process and kept in
                 // the state, encrypted, for every later `pulumi up` (../generatedSecret.ts).
-                const generated = new GeneratedSecret(`${name}-host-key`, { candidate: JSON.stringify(generateHostKeyPair()) }, { parent: this });
-                const hostKey = pulumi.secret(generated.value.apply(parseHostKeyPair));
+                const generated = generatedSecret(`${name}-host-key`, JSON.stringify(generateHostKeyPair()), this);
+                const hostKey = pulumi.secret(generated.apply(parseHostKeyPair));
                 const pinned = pulumi.unsecret(hostKey.apply(k => pinnedHostKey(k.publicKey)));
                 const key = new digitalocean.SshKey(`${name}-key`, {
                     name: `${name}-rhcos-forge`,

@@ -7,7 +7,7 @@
 // rhcos-forge:mirrorPassword or one generated once and kept, secret, in the state.
 import * as pulumi from "@pulumi/pulumi";
 import { HostHandle, notRun, scriptStep } from "../host/step";
-import { GeneratedSecret } from "../generatedSecret";
+import { generatedSecret } from "../generatedSecret";
 import { MIRROR_USER, MirrorCredentials, generateMirrorPassword, renderMirrorAuthFile } from "./mirrorAuth";
 import {
     ClientCertificate, MIRROR_PASSWORD_SECRET, MirrorAuth, MirrorRepo, RepoTlsInputs, UpstreamRepo, directBuildRepo, directBuildSecrets,
@@ -250,6 +250,14 @@ export class RepoMirror extends pulumi.ComponentResource {
      * later runs keep the first one (../generatedSecret.ts).
      */
     private generatePassword(name: string): pulumi.Output<string> {
-        return new GeneratedSecret(`${name}-password`, { candidate: generateMirrorPassword() }, { parent: this }).value;
+        const kept = generatedSecret(`${name}-password`, JSON.stringify({ password: generateMirrorPassword() }), this);
+        return kept.apply(parseKeptPassword);
     }
+}
+
+/** The password out of the kept JSON line ({password}). */
+function parseKeptPassword(kept: string): string {
+    const p = (JSON.parse(kept) as { password?: unknown }).password;
+    if (typeof p !== "string" || p === "") throw new Error("the mirror password kept in the state is no {password} line");
+    return p;
 }

@@ -23,7 +23,6 @@ import { after, before, describe, it } from "node:test";
 import * as yaml from "js-yaml";
 import { renderCloudInit } from "../../components/host/buildHost";
 import { generateHostKeyPair, type HostKeyPair } from "../../components/ssh/hostKey";
-import { GENERATED_SECRET_TYPE as GENERATED_SECRET } from "../../components/generatedSecret";
 import { Env, REPO_ROOT, addSecret, leakedSecrets, run } from "../host/harness";
 import { Stack, engineEnv, openStack } from "../../dev/pulumiCli";
 import { PASSPHRASE } from "./setup";
@@ -147,7 +146,7 @@ const secret = (value: unknown): Record<string, string> => ({ ...SECRET_SIG, pla
 
 /**
  * The state an `up` against the API would have left for the build host: the stack and BuildHost
- * components, the default providers, the host key (GeneratedSecret: its value the pair, a secret) and the
+ * components, the default providers, the host key (its keeper command: stdout the pair, a secret) and the
  * five DigitalOcean resources, each with the inputs the engine planned in `planned` and the
  * outputs the provider keeps.
  */
@@ -165,7 +164,7 @@ function buildHostState(planned: Preview, hostKey: HostKeyPair): State[] {
         "digitalocean:index/droplet:Droplet": "424242001",
         "digitalocean:index/volumeAttachment:VolumeAttachment": "424242001-c0ffee00-0000-4000-8000-000000000001",
         "digitalocean:index/firewall:Firewall": "f1000000-0000-4000-8000-000000000001",
-        [GENERATED_SECRET]: "host-key-rf-e2e",
+        "command:local:Command": "host-key-rf-e2e",
     };
     const fingerprint = md5Fingerprint(String(byType("digitalocean:index/sshKey:SshKey").newState?.inputs?.publicKey));
     const known = (key: string): unknown => {
@@ -177,8 +176,8 @@ function buildHostState(planned: Preview, hostKey: HostKeyPair): State[] {
             default: assert.fail(`no value for the unknown ${key}`);
         }
     };
-    const hostKeyStep = steps.find(s => s.newState?.type === GENERATED_SECRET && s.urn.endsWith("::build-host-key"));
-    if (hostKeyStep?.newState === undefined) assert.fail("the preview planned no build-host-key GeneratedSecret");
+    const hostKeyStep = steps.find(s => s.newState?.type === "command:local:Command" && s.urn.endsWith("::build-host-key"));
+    if (hostKeyStep?.newState === undefined) assert.fail("the preview planned no build-host-key command");
     const volumeName = String(byType("digitalocean:index/volume:Volume").newState?.inputs?.name);
     const userData = renderCloudInit("/var/lib/rhcos-forge", volumeName, hostKey);
     const extra: Record<string, Record<string, unknown>> = {
@@ -218,14 +217,6 @@ function buildHostState(planned: Preview, hostKey: HostKeyPair): State[] {
         if (ref === undefined) return;
         const urn = ref.slice(0, ref.lastIndexOf("::"));
         if (seen.has(urn)) return;
-        // An explicit provider (GeneratedSecret's pulumi-nodejs one, declared with no inputs) is a
-        // step of the preview like any resource.
-        const declared = steps.find(x => x.urn === urn)?.newState;
-        if (declared !== undefined) {
-            ancestors(declared.parent);
-            add({ urn, type: declared.type, custom: true, id: providerId(urn), parent: declared.parent, inputs: {}, outputs: {} });
-            return;
-        }
         const m = /::pulumi:providers:([a-z0-9-]+)::default(?:_(\d+)_(\d+)_(\d+))?$/.exec(urn);
         if (m === null) assert.fail(`not a default provider: ${urn}`);
         const inputs: Record<string, unknown> = { ...(m[2] === undefined ? {} : { version: `${m[2]}.${m[3]}.${m[4]}` }), ...(m[1] === "digitalocean" ? { token: secret(TOKEN) } : {}) };
@@ -241,9 +232,13 @@ function buildHostState(planned: Preview, hostKey: HostKeyPair): State[] {
         void _defaults;
         add({ urn: step.urn, type: s.type, custom: true, id: ids[s.type], parent: s.parent, provider: providerRef(s.provider), inputs: planned, outputs: { ...kept, ...outputs, id: ids[s.type] }, dependencies: (s.dependencies ?? []).filter(d => seen.has(d)) });
     };
-    // The pair the state keeps (GeneratedSecret's value, input and output both secrets).
-    resource(hostKeyStep, { value: secret(JSON.stringify(hostKey)) },
-        { __provider: hostKeyStep.newState.inputs?.__provider, value: secret(JSON.stringify(hostKey)) });
+    // The pair the state keeps, as the generator command of the same name left it before the
+    // dynamic resource (docs/upgrading.md): no stdin, its own create, the pair its secret stdout.
+    // The keeper (create and stdin ignoreChanges) must plan `same` on it and read the pair back.
+    resource(hostKeyStep, { stdout: secret(JSON.stringify(hostKey)), stderr: secret("") }, {
+        create: "node --import tsx components/host/hostKeyGen.ts", interpreter: ["/bin/sh", "-c"],
+        logging: "none", addPreviousOutputInEnv: false,
+    });
     for (const type of ["digitalocean:index/sshKey:SshKey", "digitalocean:index/volume:Volume", "digitalocean:index/droplet:Droplet", "digitalocean:index/volumeAttachment:VolumeAttachment", "digitalocean:index/firewall:Firewall"]) {
         const step = byType(type);
         const inputs = type === "digitalocean:index/droplet:Droplet"
@@ -308,7 +303,7 @@ describe("a DigitalOcean build host through the real provider (pulumi preview, f
             "same digitalocean:index/volumeAttachment:VolumeAttachment::build-attach",
         ], JSON.stringify(stepsOf(again, DO_TYPES).filter(s => s.op !== "same"), null, 1).slice(0, 4000));
         // The host key is the state's (the command did not run again), so the droplet's user data is the one hashed there.
-        assert.deepEqual(stepsOf(again, [GENERATED_SECRET]).filter(s => s.urn.endsWith("::build-host-key")).map(s => s.op), ["same"]);
+        assert.deepEqual(stepsOf(again, ["command:local:Command"]).filter(s => s.urn.endsWith("::build-host-key")).map(s => s.op), ["same"]);
 
         writeStackConfig({ volumeSizeGb: 250 });
         const bigger = await previewJson();

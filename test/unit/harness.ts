@@ -10,9 +10,7 @@ import { parseStackConfig } from "../../components/config/parse";
 import { CosaPlatform, PLATFORM_IMAGES } from "../../components/image/cosaInputs";
 import { StackOutputs, buildPipeline } from "../../components/pipeline";
 import { ClusterAccess } from "../../components/rollout/kubeApi";
-import { GENERATED_SECRET_TYPE as GENERATED_SECRET } from "../../components/generatedSecret";
 
-export { GENERATED_SECRET_TYPE as GENERATED_SECRET } from "../../components/generatedSecret";
 
 /** The mirror password the mocked state keeps (43 base64url characters, as generated ones). */
 export const MOCK_MIRROR_PASSWORD = "s3cr3tMirrorPasswordGeneratedByTheMocks0000";
@@ -27,6 +25,8 @@ export interface Registration {
     deleteBeforeReplace: boolean;
     /** Outputs the engine is asked to store secret (additionalSecretOutputs). */
     additionalSecretOutputs: string[];
+    /** Input paths the engine plans with the state's values for (ignoreChanges). */
+    ignoreChanges: string[];
     /** Inputs as the engine would see them; secrets are `{[SIG_KEY]: SECRET_SIG, value}`. */
     raw: Record<string, unknown>;
     /** Inputs with secrets unwrapped. */
@@ -131,12 +131,16 @@ export function installMocks(opts: { preview?: boolean; stackOutputs?: Record<st
                     return { id: name, state: { name, outputs, secretOutputNames: [] } };
                 }
                 case "command:local:Command":
+                    // A generated secret's keeper (components/generatedSecret.ts) prints its stdin
+                    // back; the mirror's is a fixed value, so tests can look for it (the host key
+                    // pair is the real generator's candidate).
+                    if (inputs.create === "cat") {
+                        const kept = args.name.endsWith("-password") ? JSON.stringify({ password: MOCK_MIRROR_PASSWORD }) : String(unwrapSecrets(inputs.stdin)).replace(/\n$/, "");
+                        return { id: `${args.name}-id`, state: { ...inputs, stdout: kept, stderr: "" } };
+                    }
+                    return { id: `${args.name}-id`, state: commandState(inputs) };
                 case "command:remote:Command":
                     return { id: `${args.name}-id`, state: commandState(inputs) };
-                case GENERATED_SECRET:
-                    // The state keeps the first candidate; the mirror's is a fixed value, so tests
-                    // can look for it (the host key pair is the real generator's candidate).
-                    return { id: `${args.name}-id`, state: args.name.endsWith("-password") ? { ...inputs, value: MOCK_MIRROR_PASSWORD } : inputs };
                 case "digitalocean:index/droplet:Droplet":
                     return { id: "424242", state: { ...inputs, ipv4Address: "198.51.100.7", ipv4AddressPrivate: "10.114.0.2" } };
                 case "digitalocean:index/sshKey:SshKey":
@@ -169,6 +173,7 @@ export function installMocks(opts: { preview?: boolean; stackOutputs?: Record<st
             dependencies: req.getDependenciesList(),
             deleteBeforeReplace: req.getDeletebeforereplace(),
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+            ignoreChanges: req.getIgnorechangesList(),
             raw,
             inputs: unwrapSecrets(raw) as Record<string, unknown>,
         });
@@ -181,6 +186,7 @@ interface RegisterRequest {
     getParent(): string;
     getType(): string;
     getName(): string;
+    getIgnorechangesList(): string[];
     getCustom(): boolean;
     getDependenciesList(): string[];
     getDeletebeforereplace(): boolean;

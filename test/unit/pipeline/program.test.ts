@@ -10,7 +10,7 @@ import { before, describe, it } from "node:test";
 import * as yaml from "js-yaml";
 import { OPENSHIFT_VERSIONS } from "../../../components/openshift/versions";
 import { crdRelease, validateAgainstCrd } from "../crds";
-import { CLUSTER_BASE, GENERATED_SECRET, MOCK_MIRROR_PASSWORD, SECRET_VALUES, SIG_KEY, SECRET_SIG, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, reads, registrations, valueOf, runProgram, type Program } from "../harness";
+import { CLUSTER_BASE, MOCK_MIRROR_PASSWORD, SECRET_VALUES, SIG_KEY, SECRET_SIG, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, reads, registrations, valueOf, runProgram, type Program } from "../harness";
 import { loadStackConfig } from "../stackFile";
 
 installMocks();
@@ -69,11 +69,13 @@ describe("dev stack resource graph", () => {
     });
 
     it("generates the droplet's host key, installs it through cloud-init only as a secret, and pins it in every connection", () => {
-        const gen = find(GENERATED_SECRET, "build-host-key");
+        const gen = find("command:local:Command", "build-host-key");
         assert.equal(gen.parent, find("rhcos-forge:host:BuildHost", "build").urn);
-        for (const out of ["value"]) assert.ok(gen.additionalSecretOutputs.includes(out), `the generated pair (${out}) is a secret output`);
-        assert.ok(isSecret(gen.raw.value), "the generated pair is a secret input too");
+        for (const out of ["stdout", "stdin"]) assert.ok(gen.additionalSecretOutputs.includes(out), `the generated pair (${out}) is a secret output`);
+        assert.ok(isSecret(gen.raw.stdin), "the generated pair is a secret input too");
+        assert.equal(gen.inputs.logging, "none", "the command logs nothing of what it prints");
         assert.equal(gen.inputs.triggers, undefined, "it never re-runs, so the key is stable across runs");
+        assert.deepEqual(gen.ignoreChanges, ["create", "stdin"], "a later run's candidate never replaces the kept pair");
         const droplet = find("digitalocean:index/droplet:Droplet", "build-droplet");
         assert.ok(isSecret(droplet.raw.userData), "userData (holding the private key) is a secret");
         const userData = String(droplet.inputs.userData);
@@ -234,7 +236,7 @@ describe("dev stack resource graph", () => {
         assert.match(create, /RF_MIRROR_BIND=10\.114\.0\.2 /);
         assert.match(create, /RF_MIRROR_AUTH_FILE=\/var\/lib\/rhcos-forge\/upstream\/mirror\.auth /);
         // Generated once, in the program, and kept in the state as a secret output.
-        assert.deepEqual(find(GENERATED_SECRET, "mirror-password").additionalSecretOutputs, ["value"]);
+        assert.deepEqual(find("command:local:Command", "mirror-password").additionalSecretOutputs, ["stdout", "stderr", "stdin"]);
         assert.ok(isSecret(find("command:remote:Command", "mirror-sync").raw.stdin), "the password reaches the host on stdin, a secret");
         const cf = await valueOf(program.containerfile);
         assert.ok(cf.includes("--mount=type=secret,id=rf-mirror-password,target=/run/secrets/rhcos-forge/mirror/password"), cf);
