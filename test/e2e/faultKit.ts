@@ -3,6 +3,7 @@
 // the line a failed run said, the recovery a user runs after a killed engine, and the printed table.
 import assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { recordOutput, run, waitFor } from "../host/harness";
 import { E2e, PASSPHRASE } from "./setup";
@@ -138,4 +139,19 @@ export async function assertImageServedInFull(e2e: E2e, ref: string, digest: str
     assert.equal(await registry.skopeoDigest(ref), digest);
     await run("skopeo", ["copy", "--src-tls-verify=false", "--src-creds", `${registry.user}:${registry.password}`,
         `docker://${ref}`, `dir:${e2e.env.mkdir("pulled", digest.slice(7, 19))}`]);
+}
+
+/** The command lines of this machine's processes that mention `needle` (read from /proc). */
+export function processesMentioning(needle: string): { pid: number; cmd: string }[] {
+    const found: { pid: number; cmd: string }[] = [];
+    for (const d of readdirSync("/proc")) {
+        if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+        try {
+            const cmd = readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0").join(" ");
+            if (cmd.includes(needle)) found.push({ pid: Number(d), cmd });
+        } catch {
+            // gone
+        }
+    }
+    return found;
 }

@@ -14,11 +14,11 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as yaml from "js-yaml";
-import { freePort, leakedSecrets, run, tcpOpen, waitFor } from "../host/harness";
+import { addSecret, freePort, leakedSecrets, randomToken, run, tcpOpen, waitFor } from "../host/harness";
 import { killPidFile } from "../../dev/proc";
 import { openStack, writeLocalStackConfig } from "../../dev/pulumiCli";
-import { E2e, PASSPHRASE, assertStateHoldsNoSecrets, plannedChanges, setUpE2e } from "./setup";
-import { Row, Running, assertImageServedInFull, during, fault, firstRunSaid, printTable, recoverKilledRun, resourceSummary, startUp } from "./faultKit";
+import { E2e, PASSPHRASE, StackOutputs, assertStateHoldsNoSecrets, plannedChanges, setUpE2e } from "./setup";
+import { Row, Running, assertImageServedInFull, processesMentioning, during, fault, firstRunSaid, printTable, recoverKilledRun, resourceSummary, startUp } from "./faultKit";
 
 const STACK = "e2e-faults";
 
@@ -36,21 +36,6 @@ const localFault = (name: string, body: () => Promise<{ first: string; rerun: st
 
 /** The step marker a script prints on stderr (lib.sh rf_step), as the engine streams it. */
 const stepStarted = (up: Running, script: string, step: string): boolean => up.output().includes(`rhcos-forge ${script}: step "${step}"`);
-
-/** The command lines of this machine's processes that mention `needle` (read from /proc). */
-function processesMentioning(needle: string): { pid: number; cmd: string }[] {
-    const found: { pid: number; cmd: string }[] = [];
-    for (const d of readdirSync("/proc")) {
-        if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
-        try {
-            const cmd = readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0").join(" ");
-            if (cmd.includes(needle)) found.push({ pid: Number(d), cmd });
-        } catch {
-            // gone
-        }
-    }
-    return found;
-}
 
 /** Sets a file's content in the image section so the next up builds a new image (a new build id). */
 function newBuildInput(tag: string, mirror?: (m: Record<string, unknown>) => void): void {
@@ -230,6 +215,41 @@ describe("faults through the real engine: inject, fail naming the step, re-run c
             const out = res.stdout + res.stderr;
             assert.equal(res.code, 0, out.slice(-3000));
             return { first: `targeted up ok, ${e2e.buildCount() - before} build(s)`, rerun: await rerun({ before: e2e.buildCount(), expected: 0 }) };
+        });
+    });
+
+    it("two stacks sharing one build host, their ups started together: the build lock holds and each stack gets its digest", async () => {
+        await localFault("two stacks, one build host, at once", async () => {
+            // A second stack of the project on the same host and work dir, so one mirror: the same
+            // mirror section and the same rhcos-forge:mirrorPassword (a generated one is each
+            // stack's own, and the mirror checks the last one written: docs/reliability.md), and
+            // the same image inputs.
+            const name = "e2e-faults-twin";
+            const configFile = e2e.env.path(`Pulumi.${name}.yaml`);
+            const twin = await openStack(e2e.env.path("state"), name, configFile, e2e.engine, PASSPHRASE);
+            newBuildInput("two-stacks");
+            writeLocalStackConfig(configFile, { ...e2e.settings, renderTo: e2e.env.path("manifests-twin") });
+            const shared = randomToken() + randomToken();
+            addSecret(shared);
+            for (const [stack, file] of [[STACK, e2e.stack.configFile], [name, configFile]]) {
+                await twin.pulumi(["config", "set", "--secret", "rhcos-forge:mirrorPassword", "--stack", stack, "--config-file", file], { input: shared });
+            }
+            await twin.pulumi(["config", "set", "--secret", "rhcos-forge:registryAuth", "--stack", name, "--config-file", configFile], { input: e2e.services.authJson });
+            const before = e2e.buildCount();
+            const ups = [startUp(e2e, STACK), startUp(e2e, name, configFile)];
+            const [a, b] = await Promise.all(ups.map(u => u.done));
+            assert.equal(a.code, 0, `the first stack's up:\n${a.out.slice(-3000)}`);
+            assert.equal(b.code, 0, `the second stack's up:\n${b.out.slice(-3000)}`);
+            const builds = e2e.buildCount() - before;
+            const twinOut = JSON.parse((await twin.pulumi(["stack", "output", "--json", "--show-secrets", "--stack", name])).stdout) as StackOutputs;
+            const out = await e2e.outputs();
+            // The same inputs are the same build id (builds/<id>/.lock): one build, the other run
+            // waits for the lock and takes the pushed result.
+            assert.equal(builds, 1, "one build for the two stacks' identical inputs");
+            assert.equal(twinOut.image.ref, out.image.ref);
+            await assertImageServedInFull(e2e, twinOut.image.ref, twinOut.image.digest);
+            await assertStateHoldsNoSecrets(e2e, name, [shared]);
+            return { first: `both ups ok at once (${resourceSummary(a.out)} / ${resourceSummary(b.out)})`, rerun: `no re-run needed; ${builds} build, both stacks on ${out.image.digest.slice(0, 19)}…` };
         });
     });
 });
