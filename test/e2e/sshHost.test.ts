@@ -151,8 +151,9 @@ describe("the stack with an ssh build host (loopback sshd) and the real engine",
         const t0 = Date.now();
         // What a reboot does to the host: sshd goes away and comes back on the same keys and port,
         // the background mirror server is gone (its pid file left behind), /tmp is empty.
-        const sshd = processesMentioning(host.sshdConfig).filter(p => p.cmd.startsWith("/usr/sbin/sshd -D"));
-        assert.equal(sshd.length, 1, JSON.stringify(sshd));
+        // The listener (sshd retitles itself "sshd: /usr/sbin/sshd -D -e -f <config> [listener] …").
+        const sshd = processesMentioning(host.sshdConfig).filter(p => p.cmd.includes("-D"));
+        assert.equal(sshd.length, 1, JSON.stringify(processesMentioning(host.sshdConfig)));
         process.kill(sshd[0].pid, "SIGTERM");
         await waitFor("sshd stopped", async () => !(await tcpOpen(host.port)), 10_000);
         killPidFile(join(e2e.workDir, "mirror-server.pid"));
