@@ -4,6 +4,7 @@ import { RELEASES, cosaBranchRelease, supportedExtensions } from "../openshift/r
 import { KERNEL_SUBPACKAGES, kernelSubpackage } from "../openshift/kernel";
 import { checkContainerfile, checkRenderedImagePushSpec, machineOSConfigApi, renderedImagePushSpec } from "../openshift/machineOsConfig";
 import { renderOnClusterContainerfile } from "../openshift/onClusterContainerfile";
+import { referenceNameProblem } from "../openshift/pullspec";
 import { OpenShiftVersion } from "../openshift/versions";
 import { needsBuildHost } from "./buildHost";
 import { CosaConfig, STEP_ACTIONS, normalFilePath } from "./image";
@@ -44,6 +45,7 @@ export function checkStack(cfg: StackObject, issue: Issue): void {
         issue(["buildHost", "nestedVirtualization"],
             `must be true with rhcos-forge:image.builder cosa: cosa needs /dev/kvm, and whether a ${cfg.buildHost.size} droplet has it (nested virtualization) is not documented by DigitalOcean; check \`ls /dev/kvm\` on one, then set it to true (or use image.builder podman)`);
     }
+    checkReferenceNames(cfg, issue);
     checkPools(cfg, issue);
     checkFleet(cfg, issue);
     checkAcrossFields(cfg, issue);
@@ -89,6 +91,27 @@ export function checkStack(cfg: StackObject, issue: Issue): void {
 }
 
 /**
+ * Every image reference of the stack whose name a registry or podman would refuse although its
+ * key's pattern matched (pullspec.ts referenceNameProblem): found here, before any resource,
+ * rather than by the push or pull after the build host, the mirror and the build exist.
+ */
+function checkReferenceNames(cfg: StackObject, issue: Issue): void {
+    const refs: [(string | number)[], string | undefined][] = [
+        [["image", "base"], cfg.image.base],
+        [["image", "repository"], cfg.image.repository],
+        [["image", "cosa", "container"], cfg.image.cosa?.container],
+        ...cfg.image.stages.map((st, i): [(string | number)[], string] => [["image", "stages", i, "base"], st.base]),
+        [["release", "from"], cfg.release?.from],
+        [["release", "repository"], cfg.release?.repository],
+        ...Object.entries(cfg.release?.overrides ?? {}).map(([k, v]): [(string | number)[], string] => [["release", "overrides", k], v]),
+    ];
+    for (const [path, ref] of refs) {
+        const problem = ref === undefined ? undefined : referenceNameProblem(ref);
+        if (problem !== undefined) issue(path, problem);
+    }
+}
+
+/**
  * The pools of any stack, building or not (a cluster stack, ./clusterStack.ts): master only when
  * allowed, no node lists on the MCO's own pools, extensions of the cluster's release, no pool
  * twice, worker after the custom pools.
@@ -117,6 +140,15 @@ export function checkPools(cfg: Pick<StackObject, "rollout" | "cluster">, issue:
                 issue(["rollout", "pools", i, "extensions", j], `must not be kernel-devel with kernelType ${pool.kernelType} (kernel-devel matches only the default kernel)`);
             }
         });
+        // The MCO refuses 64k-pages on anything but aarch64 ("64k-pages is only supported for
+        // aarch64 architecture": openshift/machine-config-operator release-4.21 pkg/daemon/update.go
+        // and pkg/controller/build/buildrequest/buildrequestopts.go), after the pool started
+        // updating. Where the stack names the nodes' architecture (the on-cluster Containerfile's),
+        // that is known now.
+        const arch = cfg.rollout.containerfileArch;
+        if (pool.kernelType === "64k-pages" && cfg.rollout.method === "machineosconfig" && arch !== "NoArch" && arch !== "ARM64") {
+            issue(["rollout", "pools", i, "kernelType"], `is 64k-pages, which the MCO installs only on aarch64 nodes, but rhcos-forge:rollout.containerfileArch is ${arch}; use kernelType default or realtime, or set containerfileArch ARM64 for an aarch64 cluster`);
+        }
     });
     const names = cfg.rollout.pools.map(p => p.name);
     names.forEach((n, i) => { if (names.indexOf(n) !== i) issue(["rollout", "pools", i, "name"], "is listed twice"); });

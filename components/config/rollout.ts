@@ -27,7 +27,13 @@ function describeExtensionsByRelease(): string {
 
 const poolSchema = z.object({
     name: z.string().regex(DNS_LABEL, "must be a pool name (lowercase letters, digits, -)").describe("MachineConfigPool name."),
-    nodes: z.array(z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, "must be a node name")).default([])
+    // A Node's name is a DNS-1123 subdomain: dot-separated labels, at most 253 characters
+    // (kubernetes staging/src/k8s.io/apimachinery/pkg/util/validation/validation.go
+    // IsDNS1123Subdomain, which ValidateNodeName applies); no node can have any other name, so the
+    // label patch would find none.
+    nodes: z.array(z.string()
+        .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, "must be a node name (lowercase DNS labels separated by dots, as `oc get nodes` lists them)")
+        .max(253, "must be a node name of at most 253 characters (a DNS-1123 subdomain, as `oc get nodes` lists them)")).default([])
         .describe("Nodes labelled into a custom pool."),
     maxUnavailable: maxUnavailable.default(1).describe("Nodes updated at once."),
     paused: z.boolean().default(false).describe("Pause the pool (the MachineConfig is applied when unpaused)."),

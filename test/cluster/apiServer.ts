@@ -9,6 +9,7 @@
 //
 // The token and the kubeconfig are secrets: they are written to files of mode 0600 in the Env's
 // directory and handed to Pulumi as secret config on stdin; nothing puts them on a command line.
+import { ChildProcess } from "node:child_process";
 import { chmodSync, closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Env, REPO_ROOT, addSecret, freePort, randomToken, run, waitFor } from "../../dev/proc";
@@ -31,6 +32,12 @@ export interface ApiServer {
     clientAs(fieldManager: string): KubeClient;
     /** The audit log so far (every request's metadata, never a body or a credential). */
     auditEvents(): AuditEvent[];
+    /**
+     * Restarts kube-apiserver on the same port, certificates and etcd (what a control-plane
+     * upgrade or a crash does to clients): SIGTERM, then the same command again, resolved once
+     * /readyz is ok. Returns the milliseconds the server was unreachable (reported, never asserted).
+     */
+    restart(): Promise<number>;
     /** Stops the API server and etcd (also done by the Env's teardown). */
     stop(): Promise<void>;
 }
@@ -155,7 +162,7 @@ export async function startApiServer(env: Env, name = "apiserver"): Promise<ApiS
 
     const port = await freePort();
     const server = `https://127.0.0.1:${port}`;
-    const apiserver = env.daemon(name, binaries.apiserver, [
+    const apiserverArgs = [
         `--etcd-servers=http://127.0.0.1:${etcdClient}`,
         "--bind-address=127.0.0.1",
         "--advertise-address=127.0.0.1",
@@ -176,15 +183,17 @@ export async function startApiServer(env: Env, name = "apiserver"): Promise<ApiS
         "--audit-log-format=json",
         "--audit-log-mode=blocking",
         "--v=1",
-    ]);
+    ];
+    let apiserver = env.daemon(name, binaries.apiserver, apiserverArgs);
     const admin = new KubeClient({ server, ca, token });
-    await waitFor("kube-apiserver /readyz", async () => {
+    const ready = (): Promise<void> => waitFor("kube-apiserver /readyz", async () => {
         if (apiserver.exitCode !== null) throw new Error(`kube-apiserver exited ${apiserver.exitCode}`);
         const r = await admin.request("GET", "/readyz");
         return r.status === 200;
     }, 120_000).catch(async e => {
         throw new Error(`${String(e)}; see ${env.path(`${name}.log`)} after teardown (RF_KEEP_TMP=1 keeps it)`);
     });
+    await ready();
     const startMs = Date.now() - started;
     const version = (JSON.parse((await admin.request("GET", "/version")).body) as { gitVersion: string }).gitVersion;
 
@@ -205,16 +214,25 @@ export async function startApiServer(env: Env, name = "apiserver"): Promise<ApiS
     ]);
     const clients: KubeClient[] = [admin];
     const audit = { offset: 0, partial: "", events: [] as AuditEvent[] };
+    const end = async (child: ChildProcess): Promise<void> => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill("SIGTERM");
+        await new Promise<void>(resolve => {
+            const t = setTimeout(() => { child.kill("SIGKILL"); resolve(); }, 10_000);
+            child.once("close", () => { clearTimeout(t); resolve(); });
+        });
+    };
     const stop = async (): Promise<void> => {
         for (const c of clients) c.close();
-        for (const child of [controllerManager, apiserver, etcd]) {
-            if (child.exitCode !== null || child.signalCode !== null) continue;
-            child.kill("SIGTERM");
-            await new Promise<void>(resolve => {
-                const t = setTimeout(() => { child.kill("SIGKILL"); resolve(); }, 10_000);
-                child.once("close", () => { clearTimeout(t); resolve(); });
-            });
-        }
+        for (const child of [controllerManager, apiserver, etcd]) await end(child);
+    };
+    let restarts = 0;
+    const restart = async (): Promise<number> => {
+        const down = Date.now();
+        await end(apiserver);
+        apiserver = env.daemon(`${name}-restart-${++restarts}`, binaries.apiserver, apiserverArgs);
+        await ready();
+        return Date.now() - down;
     };
     env.onTeardown(stop);
     return {
@@ -241,6 +259,7 @@ export async function startApiServer(env: Env, name = "apiserver"): Promise<ApiS
             }
             return audit.events;
         },
+        restart,
         stop,
     };
 }

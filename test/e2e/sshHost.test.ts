@@ -8,7 +8,8 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { BuildHost, Env, SCRIPTS_DIR, effectiveSshdConfig, run, startBuildHost, tcpOpen } from "../host/harness";
+import { BuildHost, Env, SCRIPTS_DIR, effectiveSshdConfig, killPidFile, run, startBuildHost, tcpOpen, waitFor } from "../host/harness";
+import { Row, printTable, processesMentioning, resourceSummary } from "./faultKit";
 import { generateHostKeyPair } from "../../components/ssh/hostKey";
 import { writeLocalStackConfig } from "../../dev/pulumiCli";
 import { E2e, assertStateHoldsNoSecrets, mirrorPassword, plannedChanges, setUpE2e } from "./setup";
@@ -17,6 +18,8 @@ const STACK = "e2e-ssh";
 /** Where BuildHost ships the readiness script: outside workDir, so on this machine a fixed path. */
 const READY_DIR = "/tmp/rhcos-forge-ready";
 let hostEnv: Env | undefined;
+/** The fault rows this file adds to the fault suite's table (docs/reliability.md). */
+const table: Row[] = [];
 
 /** The stack's build host: the loopback sshd, its host key pinned (never the insecure flag). */
 function sshBuildHost(hostKey: string): Record<string, unknown> {
@@ -46,6 +49,7 @@ before(async () => {
     await e2e.stack.pulumi(["config", "set", "--secret", "rhcos-forge:sshPrivateKey", ...cf], { input: readFileSync(host.keyFile, "utf8") });
 });
 after(async () => {
+    printTable(table);
     await e2e?.env.teardown();
     await hostEnv?.teardown();
     rmSync(READY_DIR, { recursive: true, force: true });
@@ -141,6 +145,44 @@ describe("the stack with an ssh build host (loopback sshd) and the real engine",
         assert.match(out, /rhcos-forge build-image: step \\?"build\\?" failed: /, out.slice(-3000));
         assert.match(out, /rf-no-such-package/);
         assert.equal((await e2e.outputs()).image.ref, firstRef, "the stack still points at the last image built");
+    });
+
+    it("2d. the host rebooted (sshd restarted, the mirror process gone, /tmp emptied): an unchanged up builds nothing, a changed input builds once and restarts the mirror", async () => {
+        const t0 = Date.now();
+        // What a reboot does to the host: sshd goes away and comes back on the same keys and port,
+        // the background mirror server is gone (its pid file left behind), /tmp is empty.
+        // The listener (sshd retitles itself "sshd: /usr/sbin/sshd -D -e -f <config> [listener] …").
+        const sshd = processesMentioning(host.sshdConfig).filter(p => p.cmd.includes("-D"));
+        assert.equal(sshd.length, 1, JSON.stringify(processesMentioning(host.sshdConfig)));
+        process.kill(sshd[0].pid, "SIGTERM");
+        await waitFor("sshd stopped", async () => !(await tcpOpen(host.port)), 10_000);
+        killPidFile(join(e2e.workDir, "mirror-server.pid"));
+        await waitFor("the mirror stopped", async () => !(await tcpOpen(e2e.settings.mirrorPort)), 10_000);
+        rmSync(READY_DIR, { recursive: true, force: true });
+        hostEnv!.daemon("sshd-after-reboot", "/usr/sbin/sshd", ["-D", "-e", "-f", host.sshdConfig]);
+        await waitFor("sshd back", async () => (await host.ssh("true", { check: false })).code === 0, 20_000);
+
+        const before = e2e.buildCount();
+        const same = await pulumi(["up", "--yes"]);
+        assert.equal(e2e.buildCount(), before, "unchanged inputs: nothing rebuilt");
+        assert.equal((await e2e.outputs()).image.ref, firstRef);
+        e2e.configure({ image: { files: [{ path: "/etc/rf/hello.conf", mode: "0644", content: "greeting=after-reboot\n" }] } });
+        const changed = await pulumi(["up", "--yes"]);
+        assert.equal(e2e.buildCount(), before + 1, "changed inputs: one build");
+        assert.ok(await tcpOpen(e2e.settings.mirrorPort), "the build started the mirror again");
+        const out = await e2e.outputs();
+        assert.notEqual(out.image.ref, firstRef);
+        assert.equal(await e2e.services.registry.skopeoDigest(out.image.ref), out.image.digest);
+        for (const url of Object.values(e2e.renderedMachineConfigs())) assert.equal(url, out.image.ref);
+        await e2e.run(["refresh", "--yes", "--expect-no-changes", "--exclude", "**machineconfiguration.openshift.io**"]);
+        assert.deepEqual(plannedChanges(await pulumi(["preview", "--json"])), []);
+        await assertStateHoldsNoSecrets(e2e, STACK, [readFileSync(host.keyFile, "utf8").trim()]);
+        table.push({
+            fault: "ssh build host rebooted (sshd restarted, mirror gone, /tmp emptied)", first: "(no run: the host rebooted between runs)",
+            rerun: `unchanged: up ok (${resourceSummary(same)}), 0 builds; changed inputs: up ok (${resourceSummary(changed)}), 1 build, mirror serving again`,
+            checked: "new digest served, MCs on it, refresh clean, preview empty, no secret in export", seconds: Math.round((Date.now() - t0) / 1000),
+        });
+        e2e.configure({});
     });
 
     it("3. destroy stops the mirror and empties the stack", async () => {

@@ -1,10 +1,11 @@
 // Values each key accepts on its own but the cluster or the rollout would refuse later (issue 22):
-// a kubeconfig that is no kubeconfig, a worker pool listed before its canary. Each is a config
-// error naming the key; a secret's value is never echoed.
+// a kubeconfig that is no kubeconfig, a worker pool listed before its canary, a registry name no
+// registry takes, a node name no node can have, a kernel the MCO refuses on the nodes'
+// architecture. Each is a config error naming the key; a secret's value is never echoed.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { kubeconfigProblem } from "../../../components/config/kubeconfig";
-import { minimalStack, parseProblems, patched, problemsOf } from "../configCases";
+import { DIGEST, JsonTree, minimalStack, parseProblems, patched, problemsOf } from "../configCases";
 import { TEST_SECRETS } from "../harness";
 
 /** A stack that applies to a cluster (no renderTo), with the given kubeconfig text. */
@@ -97,5 +98,75 @@ describe("rhcos-forge:buildHost.nestedVirtualization: cosa on a droplet only whe
     it("accepts it once stated, and podman builds on any size", () => {
         assert.deepEqual(parseProblems(cosaOnDroplet(true)), []);
         assert.deepEqual(parseProblems(patched(() => cosaOnDroplet(false), c => { c.image.builder = "podman"; delete c.image.cosa; })), []);
+    });
+});
+
+describe("image references: names a registry or podman refuses although the key's pattern matched", () => {
+    const RELEASE = { from: `quay.io/openshift-release-dev/ocp-release@${DIGEST}`, repository: "registry.example.com/org/ocp-release" };
+    const cases: [string, (c: JsonTree) => void, RegExp][] = [
+        ["image.repository on port 99999", c => { c.image.repository = "registry.example.com:99999/org/rhcos"; },
+            /^rhcos-forge:image\.repository names registry port 99999, which no registry can listen on \(a TCP port is 1-65535\); fix the port, got "registry\.example\.com:99999\/org\/rhcos"$/],
+        ["image.repository on port 0", c => { c.image.repository = "registry.example.com:0/org/rhcos"; }, /^rhcos-forge:image\.repository names registry port 0,/],
+        ["image.base on port 70000", c => { c.image.base = `quay.io:70000/openshift/rhcos@${DIGEST}`; }, /^rhcos-forge:image\.base names registry port 70000,/],
+        ["a host name label of 70 characters", c => { c.image.repository = `r${"e".repeat(69)}.example.com/org/rhcos`; },
+            /^rhcos-forge:image\.repository has a registry host name label of 70 characters \(reeeeeeeeeee…\), over DNS's 63/],
+        ["a repository name of 300 characters", c => { c.image.repository = `registry.example.com/org/${"a".repeat(275)}`; },
+            /^rhcos-forge:image\.repository has a repository name of 300 characters \(host and path\), over the 255 .* use a shorter path/],
+        ["release.repository on port 65536", c => { c.release = { ...RELEASE, repository: "registry.example.com:65536/org/ocp-release" }; c.rollout = { method: "release", allowMaster: true }; },
+            /^rhcos-forge:release\.repository names registry port 65536,/],
+    ];
+    for (const [what, patch, expected] of cases) {
+        it(`refuses ${what}, naming the key and the value`, () => {
+            const problems = problemsOf(patched(minimalStack, patch));
+            assert.equal(problems.length, 1, problems.join("\n"));
+            assert.match(problems[0], expected);
+        });
+    }
+
+    it("accepts the longest names and the port range's ends", () => {
+        for (const repo of ["registry.example.com:1/org/rhcos", "registry.example.com:65535/org/rhcos", "[::1]:5000/org/rhcos", "localhost/org/rhcos",
+            `${"r".repeat(63)}.example.com/org/rhcos`, `registry.example.com/org/${"a".repeat(230)}`]) {
+            assert.deepEqual(parseProblems(patched(minimalStack, c => { c.image.repository = repo; })), [], repo);
+        }
+    });
+});
+
+describe("rhcos-forge:rollout.pools[].nodes: names a Node can have", () => {
+    for (const [what, node, expected] of [
+        ["a name of 254 characters", `w${"a".repeat(253)}`, /^rhcos-forge:rollout\.pools\[0\]\.nodes\[0\] must be a node name of at most 253 characters/],
+        ["an empty label", "worker..example.com", /^rhcos-forge:rollout\.pools\[0\]\.nodes\[0\] must be a node name \(lowercase DNS labels separated by dots/],
+        ["a label ending in -", "worker-.example.com", /^rhcos-forge:rollout\.pools\[0\]\.nodes\[0\] must be a node name \(lowercase DNS labels/],
+    ] as const) {
+        it(`refuses ${what}`, () => {
+            const problems = problemsOf(patched(minimalStack, c => { c.rollout.pools = [{ name: "canary", nodes: [node] }, { name: "worker" }]; }));
+            assert.equal(problems.length, 1, problems.join("\n"));
+            assert.match(problems[0], expected);
+        });
+    }
+
+    it("accepts the names nodes have", () => {
+        for (const node of ["worker-0", "ip-10-0-1-23.ec2.internal", `w${"a".repeat(62)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(61)}`]) {
+            assert.deepEqual(parseProblems(patched(minimalStack, c => { c.rollout.pools = [{ name: "canary", nodes: [node] }, { name: "worker" }]; })), [], node);
+        }
+    });
+});
+
+describe("rhcos-forge:rollout.pools[].kernelType 64k-pages only where the nodes can be aarch64", () => {
+    const onCluster = (arch: string) => patched(minimalStack, c => {
+        c.image = { base: "cluster", repository: "quay.io/example-org/rhcos-forge", packages: ["htop"] };
+        c.cluster = { openshiftVersion: "4.21" };
+        c.rollout = { method: "machineosconfig", containerfileArch: arch, pools: [{ name: "worker", kernelType: "64k-pages" }] };
+        c.registryAuth = TEST_SECRETS.registryAuth;
+        c.kubeconfig = TEST_SECRETS.kubeconfig;
+    });
+
+    it("refuses 64k-pages with an on-cluster Containerfile for AMD64, naming the key and the architecture", () => {
+        const problems = problemsOf(onCluster("AMD64"));
+        assert.equal(problems.length, 1, problems.join("\n"));
+        assert.match(problems[0], /^rhcos-forge:rollout\.pools\[0\]\.kernelType is 64k-pages, which the MCO installs only on aarch64 nodes, but rhcos-forge:rollout\.containerfileArch is AMD64;/);
+    });
+
+    it("accepts it for ARM64 and NoArch", () => {
+        for (const arch of ["ARM64", "NoArch"]) assert.deepEqual(parseProblems(onCluster(arch)), [], arch);
     });
 });
