@@ -50,6 +50,7 @@ import { RELEASES } from "../openshift/releases";
 import { ReleaseRequest } from "./nodeRelease";
 import { RevertRequest } from "./poolRevert";
 import { PoolTarget, waitForPool, waitForRender } from "./poolWait";
+import { setPoolPaused } from "./upgradeSteps";
 
 
 export type RolloutMethod = "machineconfig" | "machineosconfig";
@@ -124,6 +125,12 @@ export interface OsImageRolloutArgs {
     readonly onCluster?: OnClusterArgs;
     /** Wait for each pool before starting the next; leave out in render (GitOps) mode. */
     readonly wait?: RolloutWaitArgs;
+    /**
+     * The pools were paused for a cluster upgrade (clusterUpgrade.ts): each is unpaused only once
+     * the MCO has rendered its MachineConfig with the new image, so its nodes get one new
+     * desiredConfig (the release's changes and the image together), then waited for as usual.
+     */
+    readonly pausedForUpgrade?: boolean;
 }
 
 export interface PoolRollout {
@@ -487,6 +494,13 @@ export class OsImageRollout extends pulumi.ComponentResource {
                     wake: changes.wake,
                     ...(failing === undefined ? {} : { baseline: new Map(failing) }),
                 };
+                if (args.pausedForUpgrade === true) {
+                    // Unpaused before the render, the node controller would move the nodes to the
+                    // new release's config on the old image first: a second drain and reboot.
+                    await waitForRender(t, () => readPoolObservation(reader, pool.name, t.onCluster?.api), access.clock, options);
+                    await setPoolPaused(reader, pool.name, false);
+                    pulumi.log.info(`cluster.upgrade: pool ${pool.name} renders the new image; unpaused`, this);
+                }
                 const done = await waitForPool(t, () => readPoolObservation(reader, pool.name, t.onCluster?.api), access.clock, options);
                 if (gated && ref !== undefined) await this.healthGate(reader, access, pool, t, ref, previous, options);
                 return done.image === undefined ? {} : { image: done.image };
