@@ -33,7 +33,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { nodeProgramCommand } from "../shell";
 import { OpenShiftVersion } from "../openshift/versions";
 import { ClusterAccess, KubeReader, readFailingNodes, readPoolObservation, watchPool } from "./kubeApi";
-import { HealthCheck, currentPoolImage, revertPool, runPoolGate } from "./healthGate";
+import { GateResult, HealthCheck, bootedUnhealthy, currentPoolImage, revertPool, runPoolGate } from "./healthGate";
 import {
     ContainerfileArch, PULL_SECRET, PUSH_SECRET, machineOSConfigApi, registrySecretMetadata, renderMachineOSConfig, renderedImagePushSpec,
 } from "../openshift/machineOsConfig";
@@ -49,7 +49,7 @@ import { MACHINE_CONFIG_KIND, MACHINE_CONFIG_POOL_KIND, MCO_API, MCO_NAMESPACE, 
 import { RELEASES } from "../openshift/releases";
 import { ReleaseRequest } from "./nodeRelease";
 import { RevertRequest } from "./poolRevert";
-import { PoolTarget, waitForPool, waitForRender } from "./poolWait";
+import { PoolObservation, PoolRolloutError, PoolTarget, waitForPool, waitForRender } from "./poolWait";
 import { setPoolPaused } from "./upgradeSteps";
 
 
@@ -501,7 +501,26 @@ export class OsImageRollout extends pulumi.ComponentResource {
                     await setPoolPaused(reader, pool.name, false);
                     pulumi.log.info(`cluster.upgrade: pool ${pool.name} renders the new image; unpaused`, this);
                 }
-                const done = await waitForPool(t, () => readPoolObservation(reader, pool.name, t.onCluster?.api), access.clock, options);
+                // A gated pool's node that boots the image and goes NotReady fails the gate now: the
+                // pool would never report Updated (healthGate.ts bootedUnhealthy).
+                let unhealthy: { node: string; message: string } | undefined;
+                const observe = async (): Promise<PoolObservation> => {
+                    const obs = await readPoolObservation(reader, pool.name, t.onCluster?.api);
+                    // Only nodes on a rendered config that carries this image: a node NotReady on
+                    // the pool's previous config is not this change's failure.
+                    unhealthy = gated && obs.desiredRendered?.spec?.osImageURL === ref ? bootedUnhealthy(obs) : undefined;
+                    if (unhealthy !== undefined) throw new PoolRolloutError(unhealthy.message);
+                    return obs;
+                };
+                let done: Awaited<ReturnType<typeof waitForPool>>;
+                try {
+                    done = await waitForPool(t, observe, access.clock, options);
+                } catch (e) {
+                    if (unhealthy !== undefined && ref !== undefined) {
+                        await this.failGate(reader, access, pool, t, previous, options, { ok: false, node: unhealthy.node, check: "node readiness", message: unhealthy.message });
+                    }
+                    throw e;
+                }
                 if (gated && ref !== undefined) await this.healthGate(reader, access, pool, t, ref, previous, options);
                 return done.image === undefined ? {} : { image: done.image };
             } finally {
@@ -524,6 +543,14 @@ export class OsImageRollout extends pulumi.ComponentResource {
             pollMs: access.pollMs, log: options.log, runId: (ref.split("@sha256:")[1] ?? "").slice(0, 12),
         });
         if (result.ok) return;
+        await this.failGate(reader, access, pool, target, previous, options, result);
+    }
+
+    /** Points the pool back at `previous`, waits for it, and fails naming the node and the check. */
+    private async failGate(
+        reader: KubeReader, access: ClusterAccess, pool: RolloutPool, target: PoolTarget, previous: string | null,
+        options: Parameters<typeof waitForPool>[3], result: Extract<GateResult, { ok: false }>,
+    ): Promise<never> {
         const what = `pool ${pool.name} failed its health gate: ${result.check}${result.node === undefined ? "" : ` on node ${result.node}`}: ${result.message}`;
         pulumi.log.error(`${what}; pointing its MachineConfig back at ${previous ?? "the release's RHCOS (no osImageURL)"}`, this);
         await revertPool(reader, pool.name, previous);
