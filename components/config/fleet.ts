@@ -69,11 +69,11 @@ const RELEASE_VERSION = /^4\.(1[6-9]|2[0-9])\.[0-9]{1,3}$/;
 
 export const upgradeSchema = z.object({
     version: z.string().regex(RELEASE_VERSION, "must be an OpenShift release version x.y.z such as 4.20.8").optional()
-        .describe("Target version (ClusterVersion spec.desiredUpdate.version); the CVO resolves it from its update graph."),
+        .describe("Target version (ClusterVersion spec.desiredUpdate.version): must be one the cluster offers (status.availableUpdates or conditionalUpdates), which names its release image."),
     image: z.string().regex(DIGEST_REF, "must be a release image pinned by digest (…@sha256:<64 hex>)").optional()
-        .describe("Target release image by digest (desiredUpdate.image)."),
+        .describe("Target release image by digest (desiredUpdate.image); its payload's version is checked against the update paths before anything changes."),
     eus: z.boolean().default(false)
-        .describe("The cluster is on an EUS minor and follows the EUS-to-EUS path (two minors, worker pools paused throughout)."),
+        .describe("The cluster follows the EUS-to-EUS path. A two-minor target is still refused: the path passes the control plane through 4.y+1, which rhcos-forge does not carry out; upgrade one minor at a time."),
 }).strict().superRefine((u, ctx) => {
     if ((u.version === undefined) === (u.image === undefined)) {
         ctx.addIssue({ code: z.ZodIssueCode.custom, message: "must have exactly one of version (x.y.z) or image (a release by digest)" });
