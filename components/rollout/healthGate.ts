@@ -64,6 +64,22 @@ export function bootedUnhealthy(obs: { pool?: { spec?: { configuration?: { name?
     return undefined;
 }
 
+/**
+ * Why the MCO's node controller gives this node no new config, or undefined when it would:
+ * openshift/machine-config-operator pkg/controller/common/layered_node_state.go CheckNodeReady
+ * (Ready not True, DiskPressure or NetworkUnavailable not False, unschedulable), used by
+ * pkg/controller/node/node_controller.go getAllCandidateMachines. Such a node is not moved back by
+ * a revert either. Memory and PID pressure do not count there.
+ */
+export function mcoSkipsNode(node: GateNode & { spec?: { unschedulable?: boolean } }): string | undefined {
+    for (const c of node.status?.conditions ?? []) {
+        if (c.type === "Ready" && c.status !== "True") return "is NotReady";
+        if (c.type === "DiskPressure" && c.status !== "False") return "reports DiskPressure";
+        if (c.type === "NetworkUnavailable" && c.status !== "False") return "reports NetworkUnavailable";
+    }
+    return node.spec?.unschedulable === true ? "is unschedulable" : undefined;
+}
+
 export type JobVerdict = { readonly state: "running" } | { readonly state: "succeeded" } | { readonly state: "failed"; readonly message: string };
 
 export function jobVerdict(job: GateJob | undefined): JobVerdict {

@@ -33,7 +33,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { nodeProgramCommand } from "../shell";
 import { OpenShiftVersion } from "../openshift/versions";
 import { ClusterAccess, KubeReader, readFailingNodes, readPoolObservation, watchPool } from "./kubeApi";
-import { GateResult, HealthCheck, bootedUnhealthy, currentPoolImage, revertPool, runPoolGate } from "./healthGate";
+import { GateNode, GateResult, HealthCheck, bootedUnhealthy, currentPoolImage, mcoSkipsNode, revertPool, runPoolGate } from "./healthGate";
 import {
     ContainerfileArch, PULL_SECRET, PUSH_SECRET, machineOSConfigApi, registrySecretMetadata, renderMachineOSConfig, renderedImagePushSpec,
 } from "../openshift/machineOsConfig";
@@ -554,8 +554,21 @@ export class OsImageRollout extends pulumi.ComponentResource {
         const what = `pool ${pool.name} failed its health gate: ${result.check}${result.node === undefined ? "" : ` on node ${result.node}`}: ${result.message}`;
         pulumi.log.error(`${what}; pointing its MachineConfig back at ${previous ?? "the release's RHCOS (no osImageURL)"}`, this);
         await revertPool(reader, pool.name, previous);
-        await waitForPool({ ...target, settings: { ...target.settings, osImageURL: previous ?? undefined } }, () => readPoolObservation(reader, pool.name), access.clock, options);
-        throw new Error(`${what}. The pool is back on ${previous ?? "the release's RHCOS"}; the pools after it were not touched. ` +
-            "The stack's state still names the new image: fix the image or the check, then run `pulumi up --refresh` (the refresh sees the reverted MachineConfig and rolls again).");
+        const back = { ...target, settings: { ...target.settings, osImageURL: previous ?? undefined } };
+        const observe = (): Promise<PoolObservation> => readPoolObservation(reader, pool.name);
+        const again = "The stack's state still names the new image: fix the image or the check, then run `pulumi up --refresh` (the refresh sees the reverted MachineConfig and rolls again).";
+        const node = result.node === undefined ? undefined : await reader.get(`/api/v1/nodes/${encodeURIComponent(result.node)}`) as GateNode | undefined;
+        const skipped = node === undefined ? undefined : mcoSkipsNode(node);
+        if (skipped !== undefined) {
+            // The MCO hands no config to such a node, the previous one included: waiting for the
+            // pool would only time out. The revert still holds every other node of the pool.
+            await waitForRender(back, observe, access.clock, options);
+            throw new Error(`${what}. Its MachineConfig points back at ${previous ?? "the release's RHCOS"} and the pools after it were not touched, ` +
+                `but the MCO does not update a node that ${skipped} (openshift/machine-config-operator pkg/controller/node/node_controller.go getAllCandidateMachines, ` +
+                `LayeredNodeState.CheckNodeReady): node ${result.node} stays on the new image until it is Ready again (boot its previous deployment from the console, ` +
+                `\`rpm-ostree rollback\`), then the MCO moves it back. ${again}`);
+        }
+        await waitForPool(back, observe, access.clock, options);
+        throw new Error(`${what}. The pool is back on ${previous ?? "the release's RHCOS"}; the pools after it were not touched. ${again}`);
     }
 }

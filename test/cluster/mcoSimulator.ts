@@ -65,7 +65,9 @@
 //   readiness   The kubelet's Ready condition, for what a broken driver does: a node that boots an
 //               image whose config carries the label io.rhcos-forge.e2e/breaks-node (read through
 //               the test's `imageLabels`) reports Ready=False with the label's value as message; a
-//               node booting any other image reports Ready=True again.
+//               node booting any other image reports Ready=True again. The MCO moves no NotReady
+//               node (node_controller.go getAllCandidateMachines), so a test brings one back the
+//               way an administrator would (restoreNode: the node booted its previous deployment).
 //
 // Every watch event is recorded in arrival order with its resourceVersion (one etcd, so the
 // revisions order events across kinds), plus each node update the daemon applied and whether it
@@ -306,6 +308,19 @@ export class McoSimulator {
         const cv = await this.client.mustGet<ClusterVersion>(path);
         const availableUpdates = [...this.releases].filter(([i]) => cv.status?.history?.[0]?.image !== i).map(([i, r]) => ({ image: i, version: r.version }));
         this.cv = await this.client.update<ClusterVersion>(`${path}/status`, { ...cv, status: { ...cv.status, availableUpdates } });
+        this.quietTicks = 0;
+    }
+
+    /**
+     * The administrator brought a node a broken image made NotReady back (booted its previous
+     * deployment from the console): it reports Ready=True again, and the MCO may move it.
+     */
+    async restoreNode(node: string): Promise<void> {
+        const path = `/api/v1/nodes/${node}/status`;
+        const live = await this.client.mustGet(path);
+        const status = (live.status ?? {}) as { conditions?: CvCondition[] };
+        const conditions = setCondition(status.conditions ?? [], { type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status", lastTransitionTime: now() });
+        await this.client.update(path, { ...live, status: { ...status, conditions } });
         this.quietTicks = 0;
     }
 

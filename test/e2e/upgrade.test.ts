@@ -163,21 +163,34 @@ describe("cluster.upgrade: one desiredConfig change per layered node", () => {
         assert.ok(await assertStateHoldsNoSecrets(e2e, STACK, [cluster.api.kubeconfig]) >= 1);
     });
 
-    it("a canary whose new image breaks its node's Ready reverts to the image it had; worker is never touched; up fails naming node and check", async () => {
+    it("a canary whose new image breaks its node's Ready points back at the image it had; worker is never touched; up fails naming node and check", async () => {
         const workerBefore = (await cluster.api.client.mustGet<Mc>(mcPath("worker"))).metadata.resourceVersion;
         configure({ labels: { [BREAKS_NODE]: "container runtime network not ready: the new NIC driver did not load" } }, { soakMinutes: 1 }, { image: release });
         const res = await up(false);
         await cluster.sim.settled();
         assert.notEqual(res.code, 0, "up fails");
         assert.match(res.out, new RegExp(`pool canary failed its health gate: node readiness on node ${CANARY_NODE}: node ${CANARY_NODE} is NotReady \\(container runtime network not ready`));
+        assert.match(res.out, /the MCO does not update a node that is NotReady/);
         assert.equal((await cluster.api.client.mustGet<Mc>(mcPath("canary"))).spec?.osImageURL, y, "canary MachineConfig back on the previous image");
-        const node = await cluster.api.client.mustGet(`/api/v1/nodes/${CANARY_NODE}`);
-        const current = node.metadata.annotations?.["machineconfiguration.openshift.io/currentConfig"] ?? "";
-        assert.equal(cluster.sim.contentOf(current)?.osImageURL, y, "the canary node runs the previous image again");
-        const ready = ((node.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).find(c => c.type === "Ready");
-        assert.equal(ready?.status, "True", "and is Ready again");
+        const canaryPool = await cluster.api.client.mustGet(poolPath("canary"));
+        const target = (canaryPool.spec as { configuration?: { name?: string } }).configuration?.name ?? "";
+        assert.equal(cluster.sim.contentOf(target)?.osImageURL, y, "the canary pool renders the previous image");
         const worker = await cluster.api.client.mustGet<Mc>(mcPath("worker"));
         assert.equal(worker.spec?.osImageURL, y);
         assert.equal(worker.metadata.resourceVersion, workerBefore, "worker's MachineConfig never changed");
+
+        // The MCO gives a NotReady node no config (node_controller.go getAllCandidateMachines):
+        // once the administrator brings it back, the MCO itself moves it to the previous image.
+        const stuck = await cluster.api.client.mustGet(`/api/v1/nodes/${CANARY_NODE}`);
+        assert.notEqual(cluster.sim.contentOf(stuck.metadata.annotations?.["machineconfiguration.openshift.io/currentConfig"] ?? "")?.osImageURL, y, "still on the broken image");
+        await cluster.sim.restoreNode(CANARY_NODE);
+        await cluster.sim.settled();
+        const node = await cluster.api.client.mustGet(`/api/v1/nodes/${CANARY_NODE}`);
+        const current = node.metadata.annotations?.["machineconfiguration.openshift.io/currentConfig"] ?? "";
+        assert.equal(current, target, "the canary node runs the pool's reverted config");
+        assert.equal(cluster.sim.contentOf(current)?.osImageURL, y, "on the previous image");
+        const ready = ((node.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).find(c => c.type === "Ready");
+        assert.equal(ready?.status, "True", "and Ready");
+        assert.equal((await cluster.api.client.mustGet<Mc>(mcPath("worker"))).metadata.resourceVersion, workerBefore, "worker's MachineConfig still never changed");
     });
 });

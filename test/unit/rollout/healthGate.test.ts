@@ -3,7 +3,7 @@
 // patch of the pool's osImageURL only.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { GateNode, bootedUnhealthy, jobVerdict, nodeProblem, renderHealthJob, revertPool, runPoolGate } from "../../../components/rollout/healthGate";
+import { GateNode, bootedUnhealthy, jobVerdict, mcoSkipsNode, nodeProblem, renderHealthJob, revertPool, runPoolGate } from "../../../components/rollout/healthGate";
 import { KubeReader } from "../../../components/rollout/kubeApi";
 import { Clock } from "../../../components/rollout/poll";
 
@@ -111,5 +111,16 @@ describe("bootedUnhealthy: a node that booted the pool's config and is not Ready
     it("ignores a NotReady node still on another config, and a healthy pool", () => {
         assert.equal(bootedUnhealthy({ pool, nodes: [node("a", "rendered-canary-old", false), node("b", "rendered-canary-new", true)] }), undefined);
         assert.equal(bootedUnhealthy({ pool: {}, nodes: [node("b", "rendered-canary-new", false)] }), undefined);
+    });
+});
+
+describe("mcoSkipsNode: nodes the MCO's node controller hands no config (CheckNodeReady)", () => {
+    it("skips NotReady, DiskPressure, NetworkUnavailable and unschedulable nodes, not memory or PID pressure", () => {
+        assert.equal(mcoSkipsNode(node("a", { Ready: "False" })), "is NotReady");
+        assert.equal(mcoSkipsNode(node("a", { DiskPressure: "True" })), "reports DiskPressure");
+        assert.equal(mcoSkipsNode(node("a", { NetworkUnavailable: "True" })), "reports NetworkUnavailable");
+        assert.equal(mcoSkipsNode({ ...node("a"), spec: { unschedulable: true } }), "is unschedulable");
+        assert.equal(mcoSkipsNode(node("a", { MemoryPressure: "True", PIDPressure: "True" })), undefined);
+        assert.equal(mcoSkipsNode(node("a")), undefined);
     });
 });
