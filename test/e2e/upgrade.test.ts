@@ -8,8 +8,10 @@
 // image X is upgraded to that release: the test watches the Nodes itself and counts, per layered
 // node, how often the node controller changed its desiredConfig (the masters, unpaused and without
 // our image, show that the release alone re-renders a pool). Then an image labelled to break its
-// nodes' Ready (what a broken driver does) fails the canary's gate: the canary goes back to the
-// image it had, worker is never touched, and `pulumi up` fails naming the node and the check.
+// nodes' Ready (what a broken driver does) fails the canary's gate: the canary's MachineConfig goes
+// back to the image it had, worker is never touched, `pulumi up` fails naming the node and the
+// check, and the node returns to that image once it is Ready again. Last, for comparison, the naive
+// path: an upgrade by hand without pausing, then `up` rebuilding FROM the new base.
 // Asserts on what the API server stored and on the stack's outputs, never on timings.
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -25,6 +27,8 @@ import { E2e, assertStateHoldsNoSecrets, setUpE2e } from "./setup";
 const STACK = "e2e-upgrade";
 const CANARY_NODE = "worker-0";
 const TARGET_VERSION = "4.19.11";
+/** The release of the naive comparison. */
+const NAIVE_VERSION = "4.19.12";
 const DESIRED = "machineconfiguration.openshift.io/desiredConfig";
 const mcPath = (pool: string): string => `/apis/${MCO_API}/machineconfigs/99-${pool}-rhcos-forge-os-image`;
 const poolPath = (pool: string): string => `/apis/${MCO_API}/machineconfigpools/${pool}`;
@@ -47,22 +51,22 @@ async function pushImage(context: string, remote: string): Promise<string> {
     return `${remote.replace(/:[^:/]+$/, "")}@${digest}`;
 }
 
-/** The target release's rhel-coreos (the fixture base, relabelled) and a payload naming it. */
-async function makeRelease(): Promise<void> {
+/** A release's rhel-coreos (the fixture base, relabelled) and a payload naming it: [release, rhel-coreos]. */
+async function makeRelease(version: string): Promise<[string, string]> {
     const host = e2e.services.registry.host;
-    const os = e2e.env.mkdir("upgrade", "rhel-coreos");
-    writeFileSync(join(os, "Containerfile"), `FROM ${e2e.services.baseRef}\nLABEL io.rhcos-forge.e2e/release=${TARGET_VERSION}\n`);
-    releaseOs = await pushImage(os, `${host}/fixtures/fake-rhcos:${TARGET_VERSION}`);
-    const payload = e2e.env.mkdir("upgrade", "release");
+    const os = e2e.env.mkdir("upgrade", version, "rhel-coreos");
+    writeFileSync(join(os, "Containerfile"), `FROM ${e2e.services.baseRef}\nLABEL io.rhcos-forge.e2e/release=${version}\n`);
+    const osImage = await pushImage(os, `${host}/fixtures/fake-rhcos:${version}`);
+    const payload = e2e.env.mkdir("upgrade", version, "release");
     mkdirSync(join(payload, "release-manifests"));
     // What `oc adm release new` writes: the ImageStream of components and the release metadata.
     writeFileSync(join(payload, "release-manifests", "image-references"), JSON.stringify({
-        kind: "ImageStream", apiVersion: "image.openshift.io/v1", metadata: { name: TARGET_VERSION },
-        spec: { tags: [{ name: "rhel-coreos", from: { kind: "DockerImage", name: releaseOs } }] },
+        kind: "ImageStream", apiVersion: "image.openshift.io/v1", metadata: { name: version },
+        spec: { tags: [{ name: "rhel-coreos", from: { kind: "DockerImage", name: osImage } }] },
     }));
-    writeFileSync(join(payload, "release-manifests", "release-metadata"), JSON.stringify({ kind: "cincinnati-metadata-v0", version: TARGET_VERSION }));
+    writeFileSync(join(payload, "release-manifests", "release-metadata"), JSON.stringify({ kind: "cincinnati-metadata-v0", version }));
     writeFileSync(join(payload, "Containerfile"), "FROM scratch\nCOPY release-manifests/ /release-manifests/\n");
-    release = await pushImage(payload, `${host}/fixtures/ocp-release:${TARGET_VERSION}`);
+    return [await pushImage(payload, `${host}/fixtures/ocp-release:${version}`), osImage];
 }
 
 /** An image's config labels, as any registry client reads them (skopeo). */
@@ -106,7 +110,7 @@ before(async () => {
     e2e = await setUpE2e(STACK);
     authFile = e2e.env.path("upgrade-auth.json");
     writeFileSync(authFile, e2e.services.authJson, { mode: 0o600 });
-    await makeRelease();
+    [release, releaseOs] = await makeRelease(TARGET_VERSION);
     cluster = await startTestCluster(e2e.env, {
         release: "release-4.21", baseImage: e2e.services.baseRef, machineOSApi: "v1", controllers: "upstream", clusterOperator: true, imageLabels,
     });
@@ -192,5 +196,31 @@ describe("cluster.upgrade: one desiredConfig change per layered node", () => {
         const ready = ((node.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).find(c => c.type === "Ready");
         assert.equal(ready?.status, "True", "and Ready");
         assert.equal((await cluster.api.client.mustGet<Mc>(mcPath("worker"))).metadata.resourceVersion, workerBefore, "worker's MachineConfig still never changed");
+    });
+
+    it("for comparison, the naive path (upgrade by hand without pausing, then `up` rebuilds FROM the new base) moves each layered node twice", async () => {
+        const [naive, naiveOs] = await makeRelease(NAIVE_VERSION);
+        await cluster.sim.registerRelease(naive, { version: NAIVE_VERSION, osImage: naiveOs });
+        configure({});
+        const watch = await watchDesired();
+        // `oc adm upgrade --to-image`, then watching ClusterVersion as an administrator does (the
+        // CVO double steps once per read by anyone but the tests' own clients).
+        const kubectl = (args: string[]) => run("kubectl", ["--kubeconfig", cluster.api.kubeconfigPath, ...args]);
+        await kubectl(["patch", "clusterversion", "version", "--type", "merge", "-p", JSON.stringify({ spec: { desiredUpdate: { image: naive, version: NAIVE_VERSION, force: false } } })]);
+        for (let i = 0; i < 120; i++) {
+            const cv = JSON.parse((await kubectl(["get", "clusterversion", "version", "-o", "json"])).stdout) as { status: { history: { image: string; state: string }[] } };
+            if (cv.status.history[0]?.image === naive && cv.status.history[0].state === "Completed") break;
+            await new Promise(r => setTimeout(r, 1000));
+        }
+        await cluster.sim.settled();
+        const afterRelease = Object.fromEntries(cluster.seeded.workers.map(n => [n, watch.counts.get(n)?.length ?? 0]));
+        await up();
+        await cluster.sim.settled();
+        watch.stop();
+        assert.equal((await e2e.outputs()).image.base, naiveOs, "rebuilt FROM the new release's rhel-coreos");
+        const counts = Object.fromEntries(cluster.seeded.workers.map(n => [n, watch.counts.get(n)?.length ?? 0]));
+        process.stderr.write(`# naive path: desiredConfig changes after the release alone ${JSON.stringify(afterRelease)}; after the rebuild ${JSON.stringify(counts)}\n`);
+        assert.deepEqual(afterRelease, Object.fromEntries(cluster.seeded.workers.map(n => [n, 1])), "the release alone moved every layered node (still on the old image)");
+        assert.deepEqual(counts, Object.fromEntries(cluster.seeded.workers.map(n => [n, 2])), "and the rebuild moved each again");
     });
 });
