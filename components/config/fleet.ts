@@ -69,11 +69,11 @@ const RELEASE_VERSION = /^4\.(1[6-9]|2[0-9])\.[0-9]{1,3}$/;
 
 export const upgradeSchema = z.object({
     version: z.string().regex(RELEASE_VERSION, "must be an OpenShift release version x.y.z such as 4.20.8").optional()
-        .describe("Target version (ClusterVersion spec.desiredUpdate.version); the CVO resolves it from its update graph."),
+        .describe("Target version (ClusterVersion spec.desiredUpdate.version): must be one the cluster offers (status.availableUpdates or conditionalUpdates), which names its release image."),
     image: z.string().regex(DIGEST_REF, "must be a release image pinned by digest (…@sha256:<64 hex>)").optional()
-        .describe("Target release image by digest (desiredUpdate.image)."),
+        .describe("Target release image by digest (desiredUpdate.image); its payload's version is checked against the update paths before anything changes."),
     eus: z.boolean().default(false)
-        .describe("The cluster is on an EUS minor and follows the EUS-to-EUS path (two minors, worker pools paused throughout)."),
+        .describe("The cluster follows the EUS-to-EUS path. A two-minor target is still refused: the path passes the control plane through 4.y+1, which rhcos-forge does not carry out; upgrade one minor at a time."),
 }).strict().superRefine((u, ctx) => {
     if ((u.version === undefined) === (u.image === undefined)) {
         ctx.addIssue({ code: z.ZodIssueCode.custom, message: "must have exactly one of version (x.y.z) or image (a release by digest)" });
@@ -115,6 +115,7 @@ export function checkFleet(cfg: {
     rollout: { method: string; pools: readonly { name: string; nodes: readonly string[]; soakMinutes?: number; healthCheck?: HealthCheck; paused: boolean }[] };
     cluster: { openshiftVersion: string; renderTo?: string; upgrade?: UpgradeConfig };
     kubeconfig?: string;
+    image?: { from?: unknown; base?: string; builder?: string };
 }, issue: Issue): void {
     cfg.rollout.pools.forEach((pool, i) => {
         // The Job is pinned to the pool's nodes by the pool's role label: a pool without nodes to
@@ -142,11 +143,39 @@ export function checkFleet(cfg: {
     if (up.version !== undefined && RELEASE_VERSION.test(up.version)) {
         const problem = upgradeStepProblem(cfg.cluster.openshiftVersion, up.version, up.eus);
         if (problem !== undefined) issue(["cluster", "upgrade", "version"], problem);
+        else if (minorStep(cfg.cluster.openshiftVersion, up.version) === 2) {
+            // EUS-to-EUS sets desiredUpdate twice (4.y+1, then 4.y+2) with the pools paused
+            // throughout; this program sets it once.
+            issue(["cluster", "upgrade", "version"], `is ${up.version}, two minors past the cluster's ${cfg.cluster.openshiftVersion}: the EUS-to-EUS path passes the control plane through 4.${minorOf(cfg.cluster.openshiftVersion) + 1}, which rhcos-forge does not carry out; upgrade to 4.${minorOf(cfg.cluster.openshiftVersion) + 1} first`);
+        }
     }
-    // Checked above so a stack can be written against it; refused until the program carries the
-    // procedure out (docs/fleet.md, "Upgrades"): accepted, it would be silently ignored.
-    issue(["cluster", "upgrade"], "is not carried out by this version of rhcos-forge yet (docs/fleet.md, \"Upgrades\": the procedure it will follow); unset it and upgrade with the paused-pool procedure by hand");
+    // The procedure unpauses every pool itself once its MachineConfig names the new image.
+    cfg.rollout.pools.forEach((pool, i) => {
+        if (pool.paused) issue(["rollout", "pools", i, "paused"], `must be false with rhcos-forge:cluster.upgrade: the upgrade pauses pool ${pool.name} itself and unpauses it once its MachineConfig names the image built FROM the target release (a pool left paused would stay on the old RHCOS)`);
+    });
+    if (cfg.rollout.pools.length === 0) issue(["rollout", "pools"], "must list the layered pools with rhcos-forge:cluster.upgrade (they are paused through the control plane update)");
+    if (cfg.image !== undefined) checkUpgradeImage(cfg.image, issue);
 }
+
+/**
+ * The image an upgrade rolls out is built FROM the target release's rhel-coreos: a cluster stack
+ * (image.from) builds nothing, a cosa build or a base pinned by digest would not start FROM it.
+ */
+function checkUpgradeImage(image: { from?: unknown; base?: string; builder?: string }, issue: Issue): void {
+    if (image.from !== undefined) {
+        issue(["cluster", "upgrade"], "needs a stack that builds (no rhcos-forge:image.from): the upgrade rebuilds the layered image FROM the target release's rhel-coreos before anything changes; set cluster.upgrade on the image stack that rolls out to this cluster, or upgrade this cluster with the paused-pool procedure by hand");
+        return;
+    }
+    if (image.builder !== undefined && image.builder !== "podman") {
+        issue(["image", "builder"], "must be podman with rhcos-forge:cluster.upgrade: the layered image is rebuilt FROM the target release's rhel-coreos");
+    }
+    if (image.base !== undefined && image.base !== "cluster") {
+        issue(["image", "base"], `must be "cluster" with rhcos-forge:cluster.upgrade (got ${image.base}): the upgrade builds FROM the target release's rhel-coreos, read from its payload; a base pinned by digest would keep the old RHCOS`);
+    }
+}
+
+const minorOf = (version: string): number => Number(version.split(".")[1]);
+const minorStep = (current: string, target: string): number => minorOf(target) - minorOf(current);
 
 /**
  * The update paths OpenShift documents (openshift-docs updating/updating_a_cluster/

@@ -14,12 +14,15 @@ import { StageOutputs, buildHostOutputs, mirrorOutputs } from "./outputs";
 import { registryCleanup, retainImages } from "./registry";
 import { rolloutStage } from "./rollout";
 import { signImage, trustPolicy } from "./signing";
+import { upgradeTargetStage } from "./upgrade";
 
 export function layeredImageStage(ctx: PipelineContext<HostBuiltStack>, host: BuildHost, repoMirror: RepoMirror): StageOutputs {
     const c = ctx.config;
+    // cluster.upgrade: built FROM the target release's rhel-coreos (the parser requires base cluster).
+    const upgrade = upgradeTargetStage(ctx, host.handle);
     const layered = new LayeredImage("image", {
         host: host.handle,
-        base: basedOnCluster(c) ? ctx.clusterBase(c.kubeconfig) : pulumi.output(c.image.base),
+        base: upgrade !== undefined ? upgrade.osImage : basedOnCluster(c) ? ctx.clusterBase(c.kubeconfig) : pulumi.output(c.image.base),
         repository: c.image.repository,
         spec: { ...c.image, dialect: imageDialect(c) },
         driverToolkit: driverToolkit(ctx),
@@ -41,11 +44,12 @@ export function layeredImageStage(ctx: PipelineContext<HostBuiltStack>, host: Bu
     // Release gate: the MachineConfig never points at an image built on another RHCOS than the
     // cluster's (known in preview too: the base is config or a read, so preview fails early).
     // Without a kubeconfig (GitOps render only) there is no cluster base to compare with.
+    // With cluster.upgrade the gate's reference is the RHCOS the cluster will run: the target's.
     const imageRef = c.kubeconfig === undefined ? signed.ref
-        : pulumi.all([signed.ref, layered.base, ctx.clusterBase(c.kubeconfig)]).apply(([ref, imageBase, current]) =>
+        : pulumi.all([signed.ref, layered.base, upgrade?.osImage ?? ctx.clusterBase(c.kubeconfig)]).apply(([ref, imageBase, current]) =>
             gateImageRef(ref, { imageBase, clusterBase: current, allowMismatch: c.image.allowBaseMismatch }, m => pulumi.log.warn(m)));
     // A release carries the built image as its OS whatever its base; the gate guards MachineConfigs.
-    const rolledOut = rolloutStage(ctx, host.handle, signed.ref, trustPolicy(ctx, signed.signing, imageRef));
+    const rolledOut = rolloutStage(ctx, host.handle, signed.ref, trustPolicy(ctx, signed.signing, imageRef), upgrade);
     retainImages(ctx, host.handle, [signed.ref, imageRef], rolledOut.rolled);
     return {
         image: { ref: signed.ref, digest: layered.digest, base: layered.base, packages: layered.packages, sbom: layered.sbom },

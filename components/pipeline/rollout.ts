@@ -9,12 +9,14 @@ import { ReleaseRollout } from "../rollout/releaseRollout";
 import { PipelineContext } from "./context";
 import { StageOutputs } from "./outputs";
 import { releaseImageStage } from "./release";
+import { UpgradeTarget, clusterUpgradeStage } from "./upgrade";
 
 /**
  * The custom release (rhcos-forge:release) carrying `osImage`, and the rollout: a ClusterVersion
  * update to that release or MachineConfigs pointing at `imageRef`.
  */
-export function rolloutStage(ctx: PipelineContext<HostBuiltStack>, host: HostHandle, osImage: pulumi.Output<string>, imageRef: pulumi.Output<string>): Pick<StageOutputs, "rolled" | "release"> {
+export function rolloutStage(ctx: PipelineContext<HostBuiltStack>, host: HostHandle, osImage: pulumi.Output<string>, imageRef: pulumi.Output<string>,
+    upgrade?: UpgradeTarget): Pick<StageOutputs, "rolled" | "release"> {
     const c = ctx.config;
     const released = (rel: ReleaseImage): StageOutputs["release"] => ({ ref: rel.ref, digest: rel.digest, version: rel.version });
     if (rollsOutRelease(c)) {
@@ -24,6 +26,10 @@ export function rolloutStage(ctx: PipelineContext<HostBuiltStack>, host: HostHan
     }
     // Any stack may publish a release; only method release rolls it out.
     const release = c.release === undefined ? undefined : released(releaseImageStage(ctx, c.release, host, osImage));
-    const rolled = new OsImageRollout("rollout", { provider: ctx.clusterWriter, imageRef, pools: c.rollout.pools, wait: ctx.wait });
+    // cluster.upgrade: the MachineConfigs change only once the cluster runs the target release.
+    const upgraded = upgrade === undefined ? undefined : clusterUpgradeStage(ctx, upgrade, imageRef);
+    const rolled = new OsImageRollout("rollout", {
+        provider: ctx.clusterWriter, imageRef: upgraded?.imageRef ?? imageRef, pools: c.rollout.pools, wait: ctx.wait, pausedForUpgrade: upgraded !== undefined,
+    });
     return { rolled, release };
 }

@@ -11,6 +11,7 @@
 // types.go JobConditionType). Nothing here runs in preview or render mode: the caller waits
 // only where the pool wait does.
 import { machineConfigName, MCO_API, nodeRoleLabel } from "../openshift/machineConfig";
+import { MCO_ANNOTATIONS } from "../openshift/names";
 import { KubeReader, readPoolNodes } from "./kubeApi";
 import { Clock, errorText } from "./poll";
 
@@ -39,6 +40,44 @@ export function nodeProblem(node: GateNode): string | undefined {
     if (ready?.status !== "True") return `NotReady${ready?.message ? ` (${ready.message})` : ""}`;
     const pressed = PRESSURE.filter(p => cond(p)?.status === "True");
     return pressed.length === 0 ? undefined : pressed.join(", ");
+}
+
+/**
+ * A node of the pool that finished its update (currentConfig = desiredConfig = the pool's rendered
+ * config, state Done) and is not healthy now. The MCO counts an updated node only once it is Ready
+ * too (openshift/machine-config-operator pkg/controller/node/status.go: allUpdated needs
+ * readyMachineCount == machineCount, getReadyMachines), so a node whose new image breaks the
+ * kubelet's Ready keeps the pool from ever reporting Updated: without this the wait would run into
+ * its timeout instead of reverting. Checked during the pool wait of a gated pool.
+ */
+export function bootedUnhealthy(obs: { pool?: { spec?: { configuration?: { name?: string } } }; nodes?: readonly unknown[] }): { node: string; message: string } | undefined {
+    const rendered = obs.pool?.spec?.configuration?.name;
+    if (rendered === undefined) return undefined;
+    for (const raw of obs.nodes ?? []) {
+        const node = raw as GateNode & { metadata?: { annotations?: Record<string, string> } };
+        const a = node.metadata?.annotations ?? {};
+        if (a[MCO_ANNOTATIONS.current] !== rendered || a[MCO_ANNOTATIONS.desired] !== rendered || a[MCO_ANNOTATIONS.state] !== "Done") continue;
+        const problem = nodeProblem(node);
+        const name = node.metadata?.name ?? "?";
+        if (problem !== undefined) return { node: name, message: `node ${name} is ${problem} after booting ${rendered}` };
+    }
+    return undefined;
+}
+
+/**
+ * Why the MCO's node controller gives this node no new config, or undefined when it would:
+ * openshift/machine-config-operator pkg/controller/common/layered_node_state.go CheckNodeReady
+ * (Ready not True, DiskPressure or NetworkUnavailable not False, unschedulable), used by
+ * pkg/controller/node/node_controller.go getAllCandidateMachines. Such a node is not moved back by
+ * a revert either. Memory and PID pressure do not count there.
+ */
+export function mcoSkipsNode(node: GateNode & { spec?: { unschedulable?: boolean } }): string | undefined {
+    for (const c of node.status?.conditions ?? []) {
+        if (c.type === "Ready" && c.status !== "True") return "is NotReady";
+        if (c.type === "DiskPressure" && c.status !== "False") return "reports DiskPressure";
+        if (c.type === "NetworkUnavailable" && c.status !== "False") return "reports NetworkUnavailable";
+    }
+    return node.spec?.unschedulable === true ? "is unschedulable" : undefined;
 }
 
 export type JobVerdict = { readonly state: "running" } | { readonly state: "succeeded" } | { readonly state: "failed"; readonly message: string };

@@ -33,7 +33,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { nodeProgramCommand } from "../shell";
 import { OpenShiftVersion } from "../openshift/versions";
 import { ClusterAccess, KubeReader, readFailingNodes, readPoolObservation, watchPool } from "./kubeApi";
-import { HealthCheck, currentPoolImage, revertPool, runPoolGate } from "./healthGate";
+import { GateNode, GateResult, HealthCheck, bootedUnhealthy, currentPoolImage, mcoSkipsNode, revertPool, runPoolGate } from "./healthGate";
 import {
     ContainerfileArch, PULL_SECRET, PUSH_SECRET, machineOSConfigApi, registrySecretMetadata, renderMachineOSConfig, renderedImagePushSpec,
 } from "../openshift/machineOsConfig";
@@ -49,7 +49,8 @@ import { MACHINE_CONFIG_KIND, MACHINE_CONFIG_POOL_KIND, MCO_API, MCO_NAMESPACE, 
 import { RELEASES } from "../openshift/releases";
 import { ReleaseRequest } from "./nodeRelease";
 import { RevertRequest } from "./poolRevert";
-import { PoolTarget, waitForPool, waitForRender } from "./poolWait";
+import { PoolObservation, PoolRolloutError, PoolTarget, waitForPool, waitForRender } from "./poolWait";
+import { setPoolPaused } from "./upgradeSteps";
 
 
 export type RolloutMethod = "machineconfig" | "machineosconfig";
@@ -124,6 +125,12 @@ export interface OsImageRolloutArgs {
     readonly onCluster?: OnClusterArgs;
     /** Wait for each pool before starting the next; leave out in render (GitOps) mode. */
     readonly wait?: RolloutWaitArgs;
+    /**
+     * The pools were paused for a cluster upgrade (clusterUpgrade.ts): each is unpaused only once
+     * the MCO has rendered its MachineConfig with the new image, so its nodes get one new
+     * desiredConfig (the release's changes and the image together), then waited for as usual.
+     */
+    readonly pausedForUpgrade?: boolean;
 }
 
 export interface PoolRollout {
@@ -487,7 +494,33 @@ export class OsImageRollout extends pulumi.ComponentResource {
                     wake: changes.wake,
                     ...(failing === undefined ? {} : { baseline: new Map(failing) }),
                 };
-                const done = await waitForPool(t, () => readPoolObservation(reader, pool.name, t.onCluster?.api), access.clock, options);
+                if (args.pausedForUpgrade === true) {
+                    // Unpaused before the render, the node controller would move the nodes to the
+                    // new release's config on the old image first: a second drain and reboot.
+                    await waitForRender(t, () => readPoolObservation(reader, pool.name, t.onCluster?.api), access.clock, options);
+                    await setPoolPaused(reader, pool.name, false);
+                    pulumi.log.info(`cluster.upgrade: pool ${pool.name} renders the new image; unpaused`, this);
+                }
+                // A gated pool's node that boots the image and goes NotReady fails the gate now: the
+                // pool would never report Updated (healthGate.ts bootedUnhealthy).
+                let unhealthy: { node: string; message: string } | undefined;
+                const observe = async (): Promise<PoolObservation> => {
+                    const obs = await readPoolObservation(reader, pool.name, t.onCluster?.api);
+                    // Only nodes on a rendered config that carries this image: a node NotReady on
+                    // the pool's previous config is not this change's failure.
+                    unhealthy = gated && obs.desiredRendered?.spec?.osImageURL === ref ? bootedUnhealthy(obs) : undefined;
+                    if (unhealthy !== undefined) throw new PoolRolloutError(unhealthy.message);
+                    return obs;
+                };
+                let done: Awaited<ReturnType<typeof waitForPool>>;
+                try {
+                    done = await waitForPool(t, observe, access.clock, options);
+                } catch (e) {
+                    if (unhealthy !== undefined && ref !== undefined) {
+                        await this.failGate(reader, access, pool, t, previous, options, { ok: false, node: unhealthy.node, check: "node readiness", message: unhealthy.message });
+                    }
+                    throw e;
+                }
                 if (gated && ref !== undefined) await this.healthGate(reader, access, pool, t, ref, previous, options);
                 return done.image === undefined ? {} : { image: done.image };
             } finally {
@@ -510,11 +543,32 @@ export class OsImageRollout extends pulumi.ComponentResource {
             pollMs: access.pollMs, log: options.log, runId: (ref.split("@sha256:")[1] ?? "").slice(0, 12),
         });
         if (result.ok) return;
+        await this.failGate(reader, access, pool, target, previous, options, result);
+    }
+
+    /** Points the pool back at `previous`, waits for it, and fails naming the node and the check. */
+    private async failGate(
+        reader: KubeReader, access: ClusterAccess, pool: RolloutPool, target: PoolTarget, previous: string | null,
+        options: Parameters<typeof waitForPool>[3], result: Extract<GateResult, { ok: false }>,
+    ): Promise<never> {
         const what = `pool ${pool.name} failed its health gate: ${result.check}${result.node === undefined ? "" : ` on node ${result.node}`}: ${result.message}`;
         pulumi.log.error(`${what}; pointing its MachineConfig back at ${previous ?? "the release's RHCOS (no osImageURL)"}`, this);
         await revertPool(reader, pool.name, previous);
-        await waitForPool({ ...target, settings: { ...target.settings, osImageURL: previous ?? undefined } }, () => readPoolObservation(reader, pool.name), access.clock, options);
-        throw new Error(`${what}. The pool is back on ${previous ?? "the release's RHCOS"}; the pools after it were not touched. ` +
-            "The stack's state still names the new image: fix the image or the check, then run `pulumi up --refresh` (the refresh sees the reverted MachineConfig and rolls again).");
+        const back = { ...target, settings: { ...target.settings, osImageURL: previous ?? undefined } };
+        const observe = (): Promise<PoolObservation> => readPoolObservation(reader, pool.name);
+        const again = "The stack's state still names the new image: fix the image or the check, then run `pulumi up --refresh` (the refresh sees the reverted MachineConfig and rolls again).";
+        const node = result.node === undefined ? undefined : await reader.get(`/api/v1/nodes/${encodeURIComponent(result.node)}`) as GateNode | undefined;
+        const skipped = node === undefined ? undefined : mcoSkipsNode(node);
+        if (skipped !== undefined) {
+            // The MCO hands no config to such a node, the previous one included: waiting for the
+            // pool would only time out. The revert still holds every other node of the pool.
+            await waitForRender(back, observe, access.clock, options);
+            throw new Error(`${what}. Its MachineConfig points back at ${previous ?? "the release's RHCOS"} and the pools after it were not touched, ` +
+                `but the MCO does not update a node that ${skipped} (openshift/machine-config-operator pkg/controller/node/node_controller.go getAllCandidateMachines, ` +
+                `LayeredNodeState.CheckNodeReady): node ${result.node} stays on the new image until it is Ready again (boot its previous deployment from the console, ` +
+                `\`rpm-ostree rollback\`), then the MCO moves it back. ${again}`);
+        }
+        await waitForPool(back, observe, access.clock, options);
+        throw new Error(`${what}. The pool is back on ${previous ?? "the release's RHCOS"}; the pools after it were not touched. ${again}`);
     }
 }

@@ -50,6 +50,24 @@
 //               has no Red Hat signature), otherwise history gets a Partial entry that moves through
 //               Progressing messages to Completed, one step per read of ClusterVersion by anyone else
 //               (the API server's audit log tells who read it), so a wait that polls sees each step.
+//               A release a test registers (registerRelease: its version and the rhel-coreos its
+//               payload names) stands for a signed one: it is offered in status.availableUpdates (as
+//               the update service's graph would), accepted without force, and a version-only
+//               desiredUpdate resolves to it. On the way to it the double plays what the new
+//               release's machine-config-operator does before the CVO calls it Completed
+//               (pkg/operator/sync.go syncRenderConfig, the template controller): the ConfigMap
+//               machine-config-osimageurl and ControllerConfig spec.baseOSContainerImage name the
+//               new rhel-coreos, the MCO-generated MachineConfigs (00-<role>, 01-<role>-*) carry the
+//               new release's content (here one file naming the version), and the machine-config
+//               ClusterOperator reports the version. The real render controller then renders every
+//               pool again, so an UNPAUSED pool's nodes get a new desiredConfig from the release
+//               alone, and a paused pool's only once it is unpaused.
+//   readiness   The kubelet's Ready condition, for what a broken driver does: a node that boots an
+//               image whose config carries the label io.rhcos-forge.e2e/breaks-node (read through
+//               the test's `imageLabels`) reports Ready=False with the label's value as message; a
+//               node booting any other image reports Ready=True again. The MCO moves no NotReady
+//               node (node_controller.go getAllCandidateMachines), so a test brings one back the
+//               way an administrator would (restoreNode: the node booted its previous deployment).
 //
 // Every watch event is recorded in arrival order with its resourceVersion (one etcd, so the
 // revisions order events across kinds), plus each node update the daemon applied and whether it
@@ -160,6 +178,18 @@ export interface SimulatorOptions {
     readonly clusterVersionReads?: (sinceMs: number) => number;
     /** The version a release image reports when desiredUpdate.version is empty. */
     readonly releaseVersion?: (image: string) => string;
+    /** An image's config labels (the readiness double looks for BREAKS_NODE); none: every node stays Ready. */
+    readonly imageLabels?: (image: string) => Promise<Record<string, string>>;
+}
+
+/** A node booting an image labelled with it goes NotReady, the label's value its message. */
+export const BREAKS_NODE = "io.rhcos-forge.e2e/breaks-node";
+
+/** A release the CVO double knows: what its payload says. */
+export interface KnownRelease {
+    readonly version: string;
+    /** The rhel-coreos its image-references names. */
+    readonly osImage: string;
 }
 
 const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, "Z");
@@ -232,6 +262,10 @@ export class McoSimulator {
     /** When the CVO double last wrote ClusterVersion (a step). */
     private cvoWroteAt = 0;
     private cvoStep = 0;
+    private readonly releases = new Map<string, KnownRelease>();
+    /** The release whose MCO the double has played (upgradeMachineConfigOperator). */
+    private mcoRelease = "";
+    private readonly labelCache = new Map<string, Promise<Record<string, string>>>();
     private lastError = "";
     private readonly tickMs: number;
 
@@ -260,6 +294,33 @@ export class McoSimulator {
     recoverPool(pool: string): void {
         this.degraded.delete(pool);
         this.degradedImage.delete(pool);
+        this.quietTicks = 0;
+    }
+
+    /**
+     * A release the CVO may move to: offered in ClusterVersion status.availableUpdates, accepted
+     * without force (its signature stands verified), and its payload's rhel-coreos is what the
+     * new release's MCO renders as the base.
+     */
+    async registerRelease(image: string, release: KnownRelease): Promise<void> {
+        this.releases.set(image, release);
+        const path = "/apis/config.openshift.io/v1/clusterversions/version";
+        const cv = await this.client.mustGet<ClusterVersion>(path);
+        const availableUpdates = [...this.releases].filter(([i]) => cv.status?.history?.[0]?.image !== i).map(([i, r]) => ({ image: i, version: r.version }));
+        this.cv = await this.client.update<ClusterVersion>(`${path}/status`, { ...cv, status: { ...cv.status, availableUpdates } });
+        this.quietTicks = 0;
+    }
+
+    /**
+     * The administrator brought a node a broken image made NotReady back (booted its previous
+     * deployment from the console): it reports Ready=True again, and the MCO may move it.
+     */
+    async restoreNode(node: string): Promise<void> {
+        const path = `/api/v1/nodes/${node}/status`;
+        const live = await this.client.mustGet(path);
+        const status = (live.status ?? {}) as { conditions?: CvCondition[] };
+        const conditions = setCondition(status.conditions ?? [], { type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status", lastTransitionTime: now() });
+        await this.client.update(path, { ...live, status: { ...status, conditions } });
         this.quietTicks = 0;
     }
 
@@ -893,6 +954,7 @@ export class McoSimulator {
             [A.current]: desired, [A.currentImage]: a[A.desiredImage] ?? null, [A.state]: "Done", [A.reason]: "",
         });
         this.updating.delete(node.metadata.name);
+        await this.reportReadiness(node, target?.osImageURL);
         return { wrote: true, pending: true };
     }
 
@@ -933,12 +995,16 @@ export class McoSimulator {
     // ------------------------------------------------------------------ ClusterVersion
     private async cvo(): Promise<{ wrote: boolean; pending: boolean }> {
         const cv = this.cv;
-        const want = cv?.spec?.desiredUpdate;
+        const asked = cv?.spec?.desiredUpdate;
+        // A version-only desiredUpdate names a release the cluster is offered (availableUpdates).
+        const byVersion = asked?.version ? [...this.releases].find(([, r]) => r.version === asked.version)?.[0] : undefined;
+        const want = asked === undefined ? undefined : { ...asked, image: asked.image || byVersion };
         if (cv === undefined || want?.image === undefined || want.image === "") return { wrote: false, pending: false };
+        const known = this.releases.get(want.image);
         const history = cv.status?.history ?? [];
         const latest = history[0];
         const path = "/apis/config.openshift.io/v1/clusterversions/version/status";
-        const version = want.version || this.opts.releaseVersion?.(want.image) || "4.19.10-rhcos-forge";
+        const version = want.version || known?.version || this.opts.releaseVersion?.(want.image) || "4.19.10-rhcos-forge";
         let conditions = [...(cv.status?.conditions ?? [])];
         const cond = (type: string, status: boolean, reason: string, message: string): CvCondition => ({ type, status: status ? "True" : "False", lastTransitionTime: now(), reason, message });
         const write = async (status: Record<string, unknown>): Promise<void> => {
@@ -947,7 +1013,7 @@ export class McoSimulator {
             this.cvoWroteAt = Date.now();
         };
         if (latest?.image === want.image && latest.state === "Completed") return { wrote: false, pending: false };
-        if (want.force !== true) {
+        if (want.force !== true && known === undefined) {
             // The CVO verifies the release signature; a custom release has none.
             const message = `Retrieving payload failed version="${want.version ?? ""}" image="${want.image}" failure=The update cannot be verified: unable to verify ${want.image.split("@")[1] ?? want.image} against keyrings: verifier-public-key-redhat`;
             if (conditions.some(c => c.type === "ReleaseAccepted" && c.status === "False" && c.message === message)) return { wrote: false, pending: false };
@@ -972,6 +1038,10 @@ export class McoSimulator {
         // One step per read by someone else: a wait that polls sees every step.
         if (reads !== undefined && reads === 0) return { wrote: false, pending: true };
         this.cvoStep++;
+        // The machine-config operator's runlevel: the new release's MCO takes over.
+        if (known !== undefined && this.cvoStep === steps.length - 1 && this.mcoRelease !== want.image) {
+            await this.upgradeMachineConfigOperator(want.image, known);
+        }
         if (this.cvoStep < steps.length) {
             conditions = setCondition(conditions, cond("Progressing", true, "", `Working towards ${version}: ${steps[this.cvoStep]}`));
             await write({ conditions });
@@ -979,8 +1049,74 @@ export class McoSimulator {
         }
         conditions = setCondition(conditions, cond("Progressing", false, "", `Cluster version is ${version}`));
         conditions = setCondition(conditions, cond("Available", true, "", `Done applying ${version}`));
-        await write({ history: [{ ...latest, state: "Completed", completionTime: now(), verified: false }, ...history.slice(1)], conditions });
+        const availableUpdates = (cv.status?.availableUpdates as { image?: string }[] | null | undefined ?? []).filter(u => u.image !== want.image);
+        await write({ history: [{ ...latest, state: "Completed", completionTime: now(), verified: known !== undefined }, ...history.slice(1)], conditions, availableUpdates });
         return { wrote: true, pending: false };
+    }
+
+    /**
+     * What the new release's machine-config-operator writes before the CVO calls the release
+     * Completed (see the file header): the base image, the ControllerConfig (its status completed
+     * for the new generation, pkg/apihelpers IsControllerConfigCompleted), the MCO-generated
+     * MachineConfigs' content, and the ClusterOperator's version.
+     */
+    private async upgradeMachineConfigOperator(image: string, release: KnownRelease): Promise<void> {
+        const cmPath = `/api/v1/namespaces/${MCO_NAMESPACE}/configmaps/machine-config-osimageurl`;
+        const cm = await this.client.mustGet(cmPath);
+        await this.client.update(cmPath, { ...cm, data: { ...cm.data, baseOSContainerImage: release.osImage, releaseVersion: release.version } });
+        this.baseImage = release.osImage;
+        const ccPath = `/apis/${MCO_API}/controllerconfigs/machine-config-controller`;
+        const cc = await this.client.get(ccPath);
+        if (cc !== undefined) {
+            const annotations = { ...cc.metadata.annotations, "machineconfiguration.openshift.io/release-image-version": release.version };
+            const updated = await this.client.update(ccPath, {
+                ...cc, metadata: { ...cc.metadata, annotations }, spec: { ...cc.spec, baseOSContainerImage: release.osImage, releaseImage: image },
+            });
+            const generation = updated.metadata.generation ?? 1;
+            const status = (updated.status ?? {}) as { conditions?: CvCondition[] };
+            await this.client.update(`${ccPath}/status`, {
+                ...updated,
+                status: {
+                    ...status,
+                    observedGeneration: generation,
+                    conditions: (status.conditions ?? []).map(c => (c.type === "TemplateControllerCompleted" ? { ...c, message: (c.message ?? "").replace(/\(\d+\)/, `(${generation})`) } : c)),
+                },
+            });
+        }
+        for (const mc of [...this.mcs.values()]) {
+            if (mc.metadata.name.startsWith("rendered-") || (mc.metadata.annotations ?? {})[GENERATED_BY] === undefined) continue;
+            const file = { path: "/etc/rhcos-forge-e2e/release", mode: 420, contents: { source: `data:,${encodeURIComponent(release.version)}` } };
+            const config = { ...(mc.spec?.config as Record<string, unknown> | undefined ?? { ignition: { version: "3.5.0" } }), storage: { files: [file] } };
+            this.mcs.set(mc.metadata.name, await this.client.update<Mc>(`/apis/${MCO_API}/machineconfigs/${mc.metadata.name}`, { ...mc, spec: { ...mc.spec, config } }));
+        }
+        const coPath = "/apis/config.openshift.io/v1/clusteroperators/machine-config";
+        const co = await this.client.get(coPath);
+        if (co !== undefined) {
+            await this.client.update(`${coPath}/status`, { ...co, status: { ...co.status, versions: [{ name: "operator", version: release.version }, { name: "operator-image", version: image }] } });
+        }
+        this.mcoRelease = image;
+    }
+
+    /** The kubelet's Ready condition of a node that booted `image` (see "readiness" in the header). */
+    private async reportReadiness(node: KubeObject, image: string | undefined): Promise<void> {
+        const labelsOf = this.opts.imageLabels;
+        if (labelsOf === undefined || image === undefined || image === "") return;
+        let labels = this.labelCache.get(image);
+        if (labels === undefined) {
+            labels = labelsOf(image);
+            this.labelCache.set(image, labels);
+        }
+        const broken = (await labels)[BREAKS_NODE];
+        const path = `/api/v1/nodes/${node.metadata.name}/status`;
+        const live = await this.client.mustGet(path);
+        const status = (live.status ?? {}) as { conditions?: CvCondition[] };
+        const ready = (status.conditions ?? []).find(c => c.type === "Ready");
+        const want = broken === undefined
+            ? { type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status", lastTransitionTime: now() }
+            : { type: "Ready", status: "False", reason: "KubeletNotReady", message: broken, lastTransitionTime: now() };
+        if (ready?.status === want.status && ready.message === want.message) return;
+        const conditions = setCondition(status.conditions ?? [], want);
+        await this.client.update(path, { ...live, status: { ...status, conditions } });
     }
 }
 

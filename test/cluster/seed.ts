@@ -7,7 +7,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as yaml from "js-yaml";
-import { REPO_ROOT, waitFor } from "../../dev/proc";
+import { REPO_ROOT, run, waitFor } from "../../dev/proc";
 import { KubeClient, KubeObject } from "./kube";
 
 /** CI lays shared/ beside the clone; RF_CRD_DIR overrides. */
@@ -255,4 +255,37 @@ export async function seedDriverToolkit(client: KubeClient, pullspec: string): P
         spec: { tags: [tag("latest"), tag("419.96.202510140000-0")] },
     });
     return "/apis/image.openshift.io/v1/namespaces/openshift/imagestreams/driver-toolkit";
+}
+
+/** openshift/api's ClusterOperator CRD, as vendored in the MCO source the controllers are built from. */
+const MCO_TARBALL = resolve(REPO_ROOT, "..", "shared", "upstream", "machine-config-operator-release-4.21.tar.gz");
+const CLUSTER_OPERATOR_CRD = "machine-config-operator-release-4.21/vendor/github.com/openshift/api/config/v1/zz_generated.crd-manifests/0000_00_cluster-version-operator_01_clusteroperators.crd.yaml";
+
+/**
+ * The ClusterOperator `machine-config` as the MCO declares it (install/0000_80_machine-config_00_clusteroperator.yaml)
+ * with the version it reports in status.versions (name "operator"): the CVO waits for it during an
+ * update, and so does rhcos-forge's cluster.upgrade. The CRD comes from the MCO's vendored openshift/api.
+ */
+export async function seedMachineConfigOperator(client: KubeClient): Promise<void> {
+    const crd = yaml.load((await run("tar", ["xzf", MCO_TARBALL, "-O", CLUSTER_OPERATOR_CRD])).stdout) as Crd;
+    await client.create("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
+    await waitFor(`CRD ${crd.metadata.name} established`, async () => {
+        const got = await client.mustGet<Crd>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`);
+        return (got.status?.conditions ?? []).some(c => c.type === "Established" && c.status === "True");
+    }, 60_000);
+    const cm = await client.mustGet(`/api/v1/namespaces/${MCO_NAMESPACE}/configmaps/machine-config-osimageurl`);
+    const version = cm.data?.releaseVersion ?? "";
+    const path = "/apis/config.openshift.io/v1/clusteroperators";
+    const co = await client.create(path, { apiVersion: "config.openshift.io/v1", kind: "ClusterOperator", metadata: { name: "machine-config" }, spec: {} });
+    await client.update(`${path}/machine-config/status`, {
+        ...co,
+        status: {
+            versions: [{ name: "operator", version }],
+            conditions: [
+                { type: "Available", status: "True", lastTransitionTime: T0, message: `Cluster has deployed [{operator ${version}}]` },
+                { type: "Progressing", status: "False", lastTransitionTime: T0, message: `Cluster version is ${version}` },
+                { type: "Degraded", status: "False", lastTransitionTime: T0 },
+            ],
+        },
+    });
 }

@@ -9,7 +9,7 @@ import { ApiServer, AuditEvent, WRITE_VERBS, startApiServer } from "./apiServer"
 import { KubeObject } from "./kube";
 import { McoControllers, installControllerCrds, mcoControllersBinary, seedControllerConfig, seedScheduler, startMcoControllers } from "./mcoControllers";
 import { McoSimulator } from "./mcoSimulator";
-import { MCO_API, SEED_MANAGER, Seeded, seedCluster } from "./seed";
+import { MCO_API, SEED_MANAGER, Seeded, seedCluster, seedMachineConfigOperator } from "./seed";
 import { waitFor } from "../../dev/proc";
 
 /**
@@ -50,6 +50,10 @@ export interface TestClusterOptions {
     readonly controllers?: "upstream" | "simulated";
     /** The worker nodes (default: seed.ts's four). */
     readonly workers?: readonly string[];
+    /** Seed the machine-config ClusterOperator (seed.ts seedMachineConfigOperator), for upgrades. */
+    readonly clusterOperator?: boolean;
+    /** An image's config labels, for the node readiness double (mcoSimulator.ts BREAKS_NODE). */
+    readonly imageLabels?: (image: string) => Promise<Record<string, string>>;
 }
 
 export async function startTestCluster(env: Env, opts: TestClusterOptions): Promise<TestCluster> {
@@ -98,10 +102,12 @@ export async function startTestCluster(env: Env, opts: TestClusterOptions): Prom
             },
         }),
     });
+    if (opts.clusterOperator === true) await seedMachineConfigOperator(seedClient);
     const foreign = (from = 0): AuditEvent[] => api.auditEvents().slice(from).filter(e => !NOT_RHCOS_FORGE.test(e.userAgent ?? ""));
     const sim = new McoSimulator(api.clientAs("machine-config-controller"), {
         controllers: upstream ? "upstream" : "simulated",
         machineOSApi: opts.machineOSApi,
+        imageLabels: opts.imageLabels,
         // The CVO steps once per read of ClusterVersion by rhcos-forge (the provider or the wait).
         clusterVersionReads: sinceMs => foreign().filter(e => e.verb === "get" && e.objectRef?.resource === "clusterversions" && e.objectRef.name === "version" &&
             Date.parse(e.requestReceivedTimestamp ?? e.stageTimestamp ?? "") > sinceMs).length,

@@ -90,6 +90,9 @@ export function commandState(inputs: Record<string, unknown>): Record<string, un
         const repo = env("RF_RELEASE_REPO");
         const digest = fakeDigest(env("RF_RELEASE_ID"));
         stdout = JSON.stringify({ ref: `${repo}@${digest}`, digest, tag: `${repo}:${env("RF_RELEASE_ID")}`, version: "4.19.10", from: env("RF_FROM_RELEASE") });
+    } else if (create.includes("release-os-image.sh")) {
+        const release = env("RF_RELEASE");
+        stdout = JSON.stringify({ release, component: env("RF_OS_COMPONENT"), image: releaseOsImage(release), version: "4.19.12" });
     } else if (create.includes("prune-images.sh")) {
         stdout = JSON.stringify({ kept: env("RF_PROTECT").split(" ").filter(Boolean), deleted: [], refused: [], warnings: [] });
     } else if (create.includes("sbom-image.sh")) {
@@ -109,6 +112,8 @@ export function commandState(inputs: Record<string, unknown>): Record<string, un
 }
 
 export const CLUSTER_BASE = `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${fakeDigest("cluster-base")}`;
+/** The rhel-coreos the mocked release-os-image.sh reads from a release's payload. */
+export const releaseOsImage = (release: string): string => `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${fakeDigest(`rhel-coreos-of-${release}`)}`;
 
 /**
  * `stackOutputs`: the outputs each stack a StackReference names has, by `org/project/stack`

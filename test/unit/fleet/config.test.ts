@@ -78,11 +78,38 @@ describe("upgrade and health gate config", () => {
             const got = problems(clusterStackConfig({ cluster: { openshiftVersion: "4.19", upgrade } }));
             assert.ok(got.some(p => p.startsWith("rhcos-forge:cluster.upgrade")), `${JSON.stringify(upgrade)}: ${got.join("\n")}`);
         }
-        // Well-formed targets get only the refusal that the upgrade is not carried out yet.
-        const notYet = ["rhcos-forge:cluster.upgrade is not carried out by this version of rhcos-forge yet"];
+        // Well-formed targets on a cluster stack get only the refusal that it builds nothing:
+        // the upgrade rebuilds the image FROM the target release's rhel-coreos.
+        const builds = ["rhcos-forge:cluster.upgrade needs a stack that builds (no rhcos-forge:image.from)"];
         for (const upgrade of [{ image: `quay.io/openshift-release-dev/ocp-release@sha256:${"a".repeat(64)}` }, { version: "4.20.8" }]) {
-            assert.deepEqual(problems(clusterStackConfig({ cluster: { openshiftVersion: "4.19", upgrade } })).map(p => p.split(" (docs/")[0]), notYet);
+            assert.deepEqual(problems(clusterStackConfig({ cluster: { openshiftVersion: "4.19", upgrade } })).map(p => p.split(": the upgrade rebuilds")[0]), builds);
         }
+    });
+
+    it("accepts a well-formed upgrade on a building stack with a kubeconfig and base cluster", () => {
+        for (const upgrade of [{ image: `quay.io/openshift-release-dev/ocp-release@sha256:${"a".repeat(64)}` }, { version: "4.20.8" }, { version: "4.19.30" }]) {
+            const cfg = devWith("cluster", c => { c.upgrade = upgrade; delete c.renderTo; });
+            assert.deepEqual(problems({ ...cfg, "rhcos-forge:kubeconfig": TEST_SECRETS.kubeconfig }), [], JSON.stringify(upgrade));
+        }
+    });
+
+    it("refuses what the paused-pool procedure does not carry out", () => {
+        const kube = { "rhcos-forge:kubeconfig": TEST_SECRETS.kubeconfig };
+        const withUpgrade = (edit: (c: Record<string, string>) => Record<string, string>): string[] =>
+            problems({ ...edit(devWith("cluster", c => { c.upgrade = { version: "4.20.8" }; delete c.renderTo; })), ...kube });
+        const pinned = withUpgrade(c => {
+            const image = JSON.parse(c["rhcos-forge:image"]) as Record<string, unknown>;
+            return { ...c, "rhcos-forge:image": JSON.stringify({ ...image, base: `quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:${"b".repeat(64)}` }) };
+        });
+        assert.ok(pinned.some(p => p.startsWith("rhcos-forge:image.base must be \"cluster\" with rhcos-forge:cluster.upgrade")), pinned.join("\n"));
+        const paused = withUpgrade(c => {
+            const rollout = JSON.parse(c["rhcos-forge:rollout"]) as { pools: Record<string, unknown>[] };
+            rollout.pools[0].paused = true;
+            return { ...c, "rhcos-forge:rollout": JSON.stringify(rollout) };
+        });
+        assert.ok(paused.some(p => p.startsWith("rhcos-forge:rollout.pools[0].paused must be false with rhcos-forge:cluster.upgrade")), paused.join("\n"));
+        const eus = problems({ ...devWith("cluster", c => { c.openshiftVersion = "4.18"; c.upgrade = { version: "4.20.1", eus: true }; delete c.renderTo; }), ...kube });
+        assert.ok(eus.some(p => p.startsWith("rhcos-forge:cluster.upgrade.version is 4.20.1, two minors past the cluster's 4.18: the EUS-to-EUS path passes the control plane through 4.19")), eus.join("\n"));
     });
 
     it("refuses an upgrade across more than one minor without the EUS path, and downgrades", () => {

@@ -2,8 +2,8 @@
 // the check Job is pinned to the pool's nodes by digest and must succeed, and a revert is a merge
 // patch of the pool's osImageURL only.
 import assert from "node:assert/strict";
-import { it } from "node:test";
-import { GateNode, jobVerdict, nodeProblem, renderHealthJob, revertPool, runPoolGate } from "../../../components/rollout/healthGate";
+import { describe, it } from "node:test";
+import { GateNode, bootedUnhealthy, jobVerdict, mcoSkipsNode, nodeProblem, renderHealthJob, revertPool, runPoolGate } from "../../../components/rollout/healthGate";
 import { KubeReader } from "../../../components/rollout/kubeApi";
 import { Clock } from "../../../components/rollout/poll";
 
@@ -95,4 +95,32 @@ it("reverts with a merge patch of osImageURL alone", async () => {
         ["PATCH", "/apis/machineconfiguration.openshift.io/v1/machineconfigs/99-canary-rhcos-forge-os-image", { spec: { osImageURL: prev } }],
         ["PATCH", "/apis/machineconfiguration.openshift.io/v1/machineconfigs/99-canary-rhcos-forge-os-image", { spec: { osImageURL: null } }],
     ]);
+});
+
+describe("bootedUnhealthy: a node that booted the pool's config and is not Ready", () => {
+    const A = "machineconfiguration.openshift.io";
+    const node = (name: string, current: string, ready: boolean) => ({
+        metadata: { name, annotations: { [`${A}/currentConfig`]: current, [`${A}/desiredConfig`]: current, [`${A}/state`]: "Done" } },
+        status: { conditions: [{ type: "Ready", status: ready ? "True" : "False", message: "network plugin not ready" }] },
+    });
+    const pool = { spec: { configuration: { name: "rendered-canary-new" } } };
+    it("names the node on the new config that is NotReady", () => {
+        assert.deepEqual(bootedUnhealthy({ pool, nodes: [node("a", "rendered-canary-new", true), node("b", "rendered-canary-new", false)] }),
+            { node: "b", message: "node b is NotReady (network plugin not ready) after booting rendered-canary-new" });
+    });
+    it("ignores a NotReady node still on another config, and a healthy pool", () => {
+        assert.equal(bootedUnhealthy({ pool, nodes: [node("a", "rendered-canary-old", false), node("b", "rendered-canary-new", true)] }), undefined);
+        assert.equal(bootedUnhealthy({ pool: {}, nodes: [node("b", "rendered-canary-new", false)] }), undefined);
+    });
+});
+
+describe("mcoSkipsNode: nodes the MCO's node controller hands no config (CheckNodeReady)", () => {
+    it("skips NotReady, DiskPressure, NetworkUnavailable and unschedulable nodes, not memory or PID pressure", () => {
+        assert.equal(mcoSkipsNode(node("a", { Ready: "False" })), "is NotReady");
+        assert.equal(mcoSkipsNode(node("a", { DiskPressure: "True" })), "reports DiskPressure");
+        assert.equal(mcoSkipsNode(node("a", { NetworkUnavailable: "True" })), "reports NetworkUnavailable");
+        assert.equal(mcoSkipsNode({ ...node("a"), spec: { unschedulable: true } }), "is unschedulable");
+        assert.equal(mcoSkipsNode(node("a", { MemoryPressure: "True", PIDPressure: "True" })), undefined);
+        assert.equal(mcoSkipsNode(node("a")), undefined);
+    });
 });
