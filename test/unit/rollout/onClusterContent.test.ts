@@ -58,11 +58,14 @@ before(async () => {
 
 const CM = "kubernetes:core/v1:ConfigMap";
 const SECRET = "kubernetes:core/v1:Secret";
+/** The metadata of an object rhcos-forge manages in the MCO's namespace. */
+const inMcoNamespace = (name: string) =>
+    ({ name, namespace: "openshift-machine-config-operator", labels: { "app.kubernetes.io/managed-by": "rhcos-forge" } });
 
 describe("on-cluster content objects of OsImageRollout", () => {
     it("creates the ConfigMap in the MCO namespace, secret in the state when it holds credentials", () => {
         const cm = harness.find(CM, "v419-etc-yum-repos-d");
-        assert.deepEqual(cm.inputs.metadata, { name: "etc-yum-repos-d", namespace: "openshift-machine-config-operator", labels: { "app.kubernetes.io/managed-by": "rhcos-forge" } });
+        assert.deepEqual(cm.inputs.metadata, inMcoNamespace("etc-yum-repos-d"));
         const text = (cm.inputs.data as Record<string, string>)["rhcos-forge-mirror.repo"];
         assert.match(text, new RegExp(`\\npassword=${PASSWORD}\\n`));
         assert.ok(harness.isSecret(cm.raw.data), "data is a secret input");
@@ -83,7 +86,7 @@ describe("on-cluster content objects of OsImageRollout", () => {
 
     it("copies the entitlement into the MCO namespace on 4.17 only (4.18+ MCOs clone it per pool)", () => {
         const s = harness.find(SECRET, "v417-etc-pki-entitlement");
-        assert.deepEqual(s.inputs.metadata, { name: "etc-pki-entitlement", namespace: "openshift-machine-config-operator", labels: { "app.kubernetes.io/managed-by": "rhcos-forge" } });
+        assert.deepEqual(s.inputs.metadata, inMcoNamespace("etc-pki-entitlement"));
         assert.ok(harness.isSecret(s.raw.stringData));
         assert.ok(!JSON.stringify(s.raw.metadata).includes(ENT_KEY_BODY));
         assert.ok(!harness.registrations.some(r => r.name === "v419-etc-pki-entitlement"));
