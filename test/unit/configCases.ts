@@ -62,3 +62,8 @@ export function rejectsEach(cases: readonly (readonly [string, JsonTree, string]
         });
     }
 }
+
+/** One of `problems` starts with `prefix`; the message lists them all when none does. */
+export function assertProblem(problems: readonly string[], prefix: string): void {
+    assert.ok(problems.some(p => p.startsWith(prefix)), problems.join("\n"));
+}

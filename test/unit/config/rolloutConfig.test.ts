@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import { parseStackConfig } from "../../../components/config/parse";
 import { supportedExtensions } from "../../../components/openshift/releases";
 import { OPENSHIFT_VERSIONS } from "../../../components/openshift/versions";
-import { DIGEST, JsonTree, asAllConfig, minimalStack, patched, problemsOf, rejectsEach } from "../configCases";
+import { asAllConfig, assertProblem, DIGEST, JsonTree, minimalStack, patched, problemsOf, rejectsEach } from "../configCases";
 import { TEST_SECRETS } from "../harness";
 
 const minimal = minimalStack;
@@ -155,6 +155,6 @@ describe("rollout config: on-cluster layering", () => {
 
     it("keeps the kubeconfig requirement for a cluster base to the build-host method", () => {
         const problems = problemsOf(patched(minimal, c => { c.image.base = "cluster"; }));
-        assert.ok(problems.some(p => p.startsWith('rhcos-forge:image.base is "cluster", which reads')), problems.join("\n"));
+        assertProblem(problems, 'rhcos-forge:image.base is "cluster", which reads');
     });
 });
