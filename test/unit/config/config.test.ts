@@ -4,32 +4,32 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isValidCidr } from "../../../components/config/validators";
 import { ConfigError, parseStackConfig } from "../../../components/config/parse";
-import { asAllConfig, assertProblem, JsonTree, minimalStack, patched, problemsOf, rejectsEach, TEST_HOST_KEY } from "../configCases";
+import * as cases from "../configCases";
 import { TEST_SECRETS } from "../harness";
 import { loadStackConfig } from "../stackFile";
 
-const withPatch = (patch: (cfg: JsonTree) => void): JsonTree => patched(minimalStack, patch);
+const withPatch = (patch: (cfg: cases.JsonTree) => void): cases.JsonTree => cases.patched(cases.minimalStack, patch);
 /** The minimal stack with one key (dotted, as in rhcos-forge:<key>) set to `value`. */
-const withKey = (key: string, value: unknown): JsonTree => withPatch(c => {
+const withKey = (key: string, value: unknown): cases.JsonTree => withPatch(c => {
     const path = key.split(".");
     const last = path.pop() as string;
-    const parent = path.reduce((at: JsonTree, k) => at[k], c);
+    const parent = path.reduce((at: cases.JsonTree, k) => at[k], c);
     parent[last] = value;
 });
 /** The minimal stack with this build host and an ssh private key. */
-const withHost = (buildHost: JsonTree): JsonTree => withPatch(c => {
+const withHost = (buildHost: cases.JsonTree): cases.JsonTree => withPatch(c => {
     c.buildHost = buildHost;
     c.sshPrivateKey = TEST_SECRETS.sshPrivateKey;
 });
 /** An ssh build host at build.example.com with these settings. */
-const sshHost = (extra: JsonTree): JsonTree => withHost({ provider: "ssh", host: "build.example.com", ...extra });
+const sshHost = (extra: cases.JsonTree): cases.JsonTree => withHost({ provider: "ssh", host: "build.example.com", ...extra });
 /** A DigitalOcean droplet build host with these settings. */
-const dropletHost = (extra: JsonTree): JsonTree =>
+const dropletHost = (extra: cases.JsonTree): cases.JsonTree =>
     withHost({ provider: "digitalocean", sshPublicKey: "ssh-ed25519 AAAA x", ...extra });
 
 describe("stack config", () => {
     it("parses the minimal local stack with explicit defaults", () => {
-        const cfg = parseStackConfig(asAllConfig(minimalStack()));
+        const cfg = parseStackConfig(cases.asAllConfig(cases.minimalStack()));
         assert.equal(cfg.mirror.port, 5180);
         assert.equal(cfg.mirror.serve, "systemd");
         assert.equal(cfg.buildHost.workDir, "/var/lib/rhcos-forge");
@@ -46,10 +46,10 @@ describe("stack config", () => {
     });
 
     it("rejects the dev stack without its secrets, naming each missing one", () => {
-        const problems = problemsOf(Object.fromEntries(Object.entries(loadStackConfig("dev")).map(([k, v]) => [k.replace("rhcos-forge:", ""), JSON.parse(v.startsWith("{") || v.startsWith("[") ? v : JSON.stringify(v))])));
-        assertProblem(problems, "rhcos-forge:sshPrivateKey is required for a digitalocean build host");
-        assertProblem(problems, "rhcos-forge:kubeconfig is required");
-        assertProblem(problems, "rhcos-forge:mirror.repos[1].username is set but rhcos-forge:mirrorPasswords has no password for \"rhel-9-appstream\"");
+        const problems = cases.problemsOf(Object.fromEntries(Object.entries(loadStackConfig("dev")).map(([k, v]) => [k.replace("rhcos-forge:", ""), JSON.parse(v.startsWith("{") || v.startsWith("[") ? v : JSON.stringify(v))])));
+        cases.assertProblem(problems, "rhcos-forge:sshPrivateKey is required for a digitalocean build host");
+        cases.assertProblem(problems, "rhcos-forge:kubeconfig is required");
+        cases.assertProblem(problems, "rhcos-forge:mirror.repos[1].username is set but rhcos-forge:mirrorPasswords has no password for \"rhel-9-appstream\"");
     });
 
     const bad: [string, Record<string, unknown>, string][] = [
@@ -145,13 +145,13 @@ describe("stack config", () => {
             withKey("mirrorPasswords", { ghost: "pw-value-123" }),
             "rhcos-forge:mirrorPasswords.ghost names no repo in rhcos-forge:mirror.repos, got a secret value"],
         ["an ssh host without a private key",
-            withKey("buildHost", { provider: "ssh", host: "build.example.com", hostKey: TEST_HOST_KEY }),
+            withKey("buildHost", { provider: "ssh", host: "build.example.com", hostKey: cases.TEST_HOST_KEY }),
             "rhcos-forge:sshPrivateKey is required for a ssh build host (set it with --secret), got nothing"],
         ["an ssh host with neither a pinned host key nor the insecure flag",
             sshHost({ port: 2222 }),
             "rhcos-forge:buildHost.hostKey is required for an ssh build host: the line `ssh-keyscan -t ed25519 -p 2222 build.example.com` prints, checked out of band (or set rhcos-forge:buildHost.insecureAcceptAnyHostKey=true to accept any key), got nothing"],
         ["a pinned host key and the insecure flag together",
-            sshHost({ hostKey: TEST_HOST_KEY, insecureAcceptAnyHostKey: true }),
+            sshHost({ hostKey: cases.TEST_HOST_KEY, insecureAcceptAnyHostKey: true }),
             "rhcos-forge:buildHost.insecureAcceptAnyHostKey must not be true while rhcos-forge:buildHost.hostKey pins the key, got true"],
         ["a host key that is a private key",
             sshHost({ hostKey: "-----BEGIN OPENSSH PRIVATE KEY-----" }),
@@ -166,23 +166,23 @@ describe("stack config", () => {
             withKey("rollout.pools", [{ name: "worker" }, { name: "worker" }]),
             'rhcos-forge:rollout.pools[1].name is listed twice, got "worker"'],
     ];
-    rejectsEach(bad);
+    cases.rejectsEach(bad);
 
     it("accepts a pinned ssh-keyscan line, a .pub line, or the explicit insecure flag for an ssh host", () => {
-        const key = TEST_HOST_KEY.split(" ").slice(1).join(" ");
+        const key = cases.TEST_HOST_KEY.split(" ").slice(1).join(" ");
         for (const buildHost of [
-            { provider: "ssh", host: "build.example.com", hostKey: TEST_HOST_KEY },
+            { provider: "ssh", host: "build.example.com", hostKey: cases.TEST_HOST_KEY },
             { provider: "ssh", host: "build.example.com", port: 2222, hostKey: `[build.example.com]:2222 ${key}` },
             { provider: "ssh", host: "build.example.com", hostKey: `${key} root@build` },
             { provider: "ssh", host: "build.example.com", insecureAcceptAnyHostKey: true },
         ]) {
-            const cfg = parseStackConfig(asAllConfig(withHost(buildHost)));
+            const cfg = parseStackConfig(cases.asAllConfig(withHost(buildHost)));
             assert.equal(cfg.buildHost.provider, "ssh");
         }
     });
 
     it("accepts what the cross-field checks must not refuse", () => {
-        const cfg = parseStackConfig(asAllConfig(withPatch(c => {
+        const cfg = parseStackConfig(cases.asAllConfig(withPatch(c => {
             c.cluster = { renderTo: "out", openshiftVersion: "4.22" };
             c.image.packages = ["htop"];
             c.image.remove = ["podman-docker"];
@@ -198,7 +198,7 @@ describe("stack config", () => {
     });
 
     it("reports every bad key at once", () => {
-        const problems = problemsOf(withPatch(c => {
+        const problems = cases.problemsOf(withPatch(c => {
             c.image.base = "quay.io/x/rhcos:4.16";
             c.mirror = { port: 0 };
             c.rollout.pools = [{ name: "master" }];
@@ -207,14 +207,14 @@ describe("stack config", () => {
     });
 
     it("never echoes a secret value in an error", () => {
-        const problems = problemsOf(withPatch(c => { c.registryAuth = "not-json-but-secret-token-xyz"; c.kubeconfig = ""; }));
+        const problems = cases.problemsOf(withPatch(c => { c.registryAuth = "not-json-but-secret-token-xyz"; c.kubeconfig = ""; }));
         assert.ok(problems.some(p => p === "rhcos-forge:registryAuth must be a containers auth.json ({\"auths\": {...}}), got a secret value"), problems.join("\n"));
         assert.ok(!problems.join("\n").includes("secret-token-xyz"));
     });
 
     it("fails on malformed structured values", () => {
         const problems = (() => {
-            try { parseStackConfig({ ...asAllConfig(minimalStack()), "rhcos-forge:rollout": "pools" }); } catch (e) { return (e as ConfigError).problems; }
+            try { parseStackConfig({ ...cases.asAllConfig(cases.minimalStack()), "rhcos-forge:rollout": "pools" }); } catch (e) { return (e as ConfigError).problems; }
             return [];
         })();
         assert.deepEqual(problems, ['rhcos-forge:rollout must be a structured value (YAML map or list), got "pools"']);

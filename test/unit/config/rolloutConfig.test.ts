@@ -5,7 +5,8 @@ import { describe, it } from "node:test";
 import { parseStackConfig } from "../../../components/config/parse";
 import { supportedExtensions } from "../../../components/openshift/releases";
 import { OPENSHIFT_VERSIONS } from "../../../components/openshift/versions";
-import { asAllConfig, assertProblem, DIGEST, JsonTree, minimalStack, patched, problemsOf, rejectsEach } from "../configCases";
+import type { JsonTree } from "../configCases";
+import { DIGEST, asAllConfig, assertProblem, minimalStack, patched, problemsOf, rejectsEach } from "../configCases";
 import { TEST_SECRETS } from "../harness";
 
 const minimal = minimalStack;
