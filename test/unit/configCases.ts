@@ -67,3 +67,16 @@ export function rejectsEach(cases: readonly (readonly [string, JsonTree, string]
 export function assertProblem(problems: readonly string[], prefix: string): void {
     assert.ok(problems.some(p => p.startsWith(prefix)), problems.join("\n"));
 }
+
+/** A fresh copy of `base()` with each dotted key (as in rhcos-forge:<key>) set to its value; undefined deletes it. */
+export function withKeys(base: () => JsonTree, values: Record<string, unknown>): JsonTree {
+    return patched(base, c => {
+        for (const [key, value] of Object.entries(values)) {
+            const path = key.split(".");
+            const last = path.pop() as string;
+            const parent = path.reduce((at: JsonTree, k) => at[k], c);
+            if (value === undefined) delete parent[last];
+            else parent[last] = value;
+        }
+    });
+}
