@@ -3,6 +3,7 @@
 // this message" cases.
 import assert from "node:assert/strict";
 import { it } from "node:test";
+import { ParsedStack } from "../../components/config/checked";
 import { ConfigError, parseStackConfig } from "../../components/config/parse";
 
 // Bad configs are, by design, shapes no type describes: cases edit an untyped JSON tree.
@@ -79,4 +80,11 @@ export function withKeys(base: () => JsonTree, values: Record<string, unknown>):
             else parent[last] = value;
         }
     });
+}
+
+/** The example stack (Pulumi.dev.yaml, and the README's): a droplet builds the debug tools, canary before worker. */
+export function assertExampleStack(cfg: ParsedStack): void {
+    assert.equal(cfg.buildHost.provider, "digitalocean");
+    assert.deepEqual(cfg.image.packages, ["htop", "tcpdump", "iperf3"]);
+    assert.deepEqual(cfg.rollout.pools.map(p => p.name), ["canary", "worker"]);
 }

@@ -39,10 +39,7 @@ describe("stack config", () => {
     });
 
     it("parses the committed dev stack once its secrets are set", () => {
-        const cfg = parseStackConfig(loadStackConfig("dev", TEST_SECRETS));
-        assert.equal(cfg.buildHost.provider, "digitalocean");
-        assert.deepEqual(cfg.image.packages, ["htop", "tcpdump", "iperf3"]);
-        assert.deepEqual(cfg.rollout.pools.map(p => p.name), ["canary", "worker"]);
+        cases.assertExampleStack(parseStackConfig(loadStackConfig("dev", TEST_SECRETS)));
     });
 
     it("rejects the dev stack without its secrets, naming each missing one", () => {
