@@ -6,7 +6,7 @@ import { parseStackConfig } from "../../../components/config/parse";
 import { supportedExtensions } from "../../../components/openshift/releases";
 import { OPENSHIFT_VERSIONS } from "../../../components/openshift/versions";
 import type { JsonTree } from "../configCases";
-import { DIGEST, asAllConfig, assertProblem, minimalStack, patched, problemsOf, rejectsEach, withKeys } from "../configCases";
+import { DIGEST, asAllConfig, assertProblem, minimalStack, problemsOf, rejectsEach, withKeys } from "../configCases";
 import { TEST_SECRETS } from "../harness";
 
 const minimal = minimalStack;
@@ -22,11 +22,11 @@ const onCluster = (version = "4.19"): JsonTree => ({
 
 describe("rollout config: node extras", () => {
     it("parses extensions, kernelType and kernelArguments, and leaves them unset by default", () => {
-        const cfg = parseStackConfig(asAllConfig(patched(minimal, c => {
-            c.rollout.pools = [
+        const cfg = parseStackConfig(asAllConfig(withKeys(minimal, {
+            "rollout.pools": [
                 { name: "rt", nodes: ["worker-3"], kernelType: "realtime", kernelArguments: ["nosmt", "hugepagesz=1G"], extensions: ["usbguard", "sysstat"] },
                 { name: "worker" },
-            ];
+            ],
         })));
         assert.deepEqual(cfg.rollout.pools[0].extensions, ["usbguard", "sysstat"]);
         assert.equal(cfg.rollout.pools[0].kernelType, "realtime");
@@ -41,9 +41,9 @@ describe("rollout config: node extras", () => {
     it("accepts each release's own extensions", () => {
         for (const version of OPENSHIFT_VERSIONS) {
             const extensions = [...supportedExtensions(version)];
-            const cfg = parseStackConfig(asAllConfig(patched(minimal, c => {
-                c.cluster.openshiftVersion = version;
-                c.rollout.pools = [{ name: "worker", extensions }];
+            const cfg = parseStackConfig(asAllConfig(withKeys(minimal, {
+                "cluster.openshiftVersion": version,
+                "rollout.pools": [{ name: "worker", extensions }],
             })));
             assert.deepEqual(cfg.rollout.pools[0].extensions, extensions, version);
         }
@@ -88,8 +88,8 @@ describe("rollout config: node extras", () => {
             withKeys(minimal, { "cluster.openshiftVersion": "4.17", "rollout.pools": [{ name: "canary", nodes: ["worker-0"], extensions: ["usbguard"] }, { name: "worker", extensions: ["sysstat"] }] }),
             'rhcos-forge:rollout.pools[1].extensions[0] is not an extension of OpenShift 4.17 (rhcos-forge:cluster.openshiftVersion); its MCO supports "wasm", "ipsec", "usbguard", "kerberos", "kernel-devel", "sandboxed-containers", got "sysstat"'],
         ["the same node in two custom pools",
-            patched(minimal, c => {
-                c.rollout.pools = [{ name: "canary", nodes: ["worker-0"] }, { name: "rt", nodes: ["worker-1", "worker-0"] }, { name: "worker" }];
+            withKeys(minimal, {
+                "rollout.pools": [{ name: "canary", nodes: ["worker-0"] }, { name: "rt", nodes: ["worker-1", "worker-0"] }, { name: "worker" }],
             }),
             'rhcos-forge:rollout.pools[1].nodes[1] is also in rhcos-forge:rollout.pools[0].nodes (pool canary): a node labelled into two custom pools is left unmanaged by the MCO; list it in one pool only, got "worker-0"'],
         ["an unknown rollout method",
@@ -108,9 +108,7 @@ describe("rollout config: on-cluster layering", () => {
     }
 
     it("does not need an SSH key for a remote build host it will not create", () => {
-        parseStackConfig(asAllConfig(patched(onCluster, c => {
-            c.buildHost = { provider: "ssh", host: "build.example.com" };
-        })));
+        parseStackConfig(asAllConfig(withKeys(onCluster, { buildHost: { provider: "ssh", host: "build.example.com" } })));
     });
 
     const bad: [string, JsonTree, string][] = [
@@ -148,8 +146,8 @@ describe("rollout config: on-cluster layering", () => {
     it("accepts a registry port on 4.18+ and an in-cluster registry on every release", () => {
         parseStackConfig(asAllConfig(withKeys(onCluster, { "image.repository": "registry.example.com:5000/org/rhcos" })));
         for (const version of ["4.16", "4.19"]) {
-            parseStackConfig(asAllConfig(patched(() => onCluster(version), c => {
-                c.image.repository = "image-registry.openshift-image-registry.svc:5000/openshift-machine-config-operator/os-image";
+            parseStackConfig(asAllConfig(withKeys(() => onCluster(version), {
+                "image.repository": "image-registry.openshift-image-registry.svc:5000/openshift-machine-config-operator/os-image",
             })));
         }
     });
