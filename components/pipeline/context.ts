@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ParsedStack } from "../config/checked";
 import { ClusterBaseImage } from "../image/clusterBaseImage";
 import { ClusterAccess } from "../rollout/kubeApi";
-import { RolloutWaitArgs } from "../rollout/osImageRollout";
+import { RolloutWaitArgs, rolloutWait } from "../rollout/osImageRollout";
 
 export interface PipelineDeps {
     /** How rollout waits reach the cluster; undefined: nothing is waited for. */
@@ -51,9 +51,7 @@ export function pipelineContext(c: ParsedStack, deps: PipelineDeps): PipelineCon
         }
         return read;
     };
-    const wait: RolloutWaitArgs | undefined = c.cluster.renderTo === undefined && c.kubeconfig !== undefined
-        ? { kubeconfig: pulumi.secret(c.kubeconfig), context: c.cluster.context, timeoutMinutes: c.rollout.timeoutMinutes, access: deps.clusterAccess }
-        : undefined;
+    const wait = rolloutWait(c, deps.clusterAccess);
     return { config: c, deps, clusterWriter: clusterWriter(c, readCluster), clusterBase: kubeconfig => readCluster(kubeconfig).base, wait };
 }
 
