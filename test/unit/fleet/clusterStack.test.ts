@@ -8,10 +8,10 @@ import { parseStack } from "../../../components/config/parse";
 import { ClusterStackOutputs, buildClusterStack } from "../../../components/fleet/clusterStack";
 import { CLUSTER_BASE, installMocks, reads, registrations, settle, valueOf } from "../harness";
 import { installFakeCluster } from "../rolloutCluster";
-import { BUILT_REF, SOURCE, clusterStackConfig } from "./fleetStack";
+import { BUILT_REF, SOURCE, clusterStackConfig, sourceOutputs } from "./fleetStack";
 
 const digest = BUILT_REF.split("@")[1];
-installMocks({ stackOutputs: { [SOURCE]: { image: { ref: BUILT_REF, digest, base: CLUSTER_BASE, packages: { added: ["htop"], removed: [], changed: [] } }, rollout: { method: "machineconfig", pools: [] } } } });
+installMocks({ stackOutputs: { [SOURCE]: sourceOutputs(BUILT_REF, { image: { packages: { added: ["htop"], removed: [], changed: [] } } }) } });
 const cluster = installFakeCluster();
 pulumi.runtime.setAllConfig(clusterStackConfig(), ["rhcos-forge:kubeconfig"]);
 

@@ -6,13 +6,13 @@ import assert from "node:assert/strict";
 import { before, it } from "node:test";
 import { parseStack } from "../../../components/config/parse";
 import { ClusterStackOutputs, buildClusterStack } from "../../../components/fleet/clusterStack";
-import { CLUSTER_BASE, installMocks, registrations, settle, valueOf } from "../harness";
+import { installMocks, registrations, settle, valueOf } from "../harness";
 import { installFakeCluster } from "../rolloutCluster";
-import { BUILT_REF, clusterStackConfig, withAnswers } from "./fleetStack";
+import { BUILT_REF, clusterStackConfig, sourceOutputs, withAnswers } from "./fleetStack";
 
 const STAGING = "organization/rhcos-forge/staging";
 const OLD = `quay.io/example-org/rhcos-forge@sha256:${"0".repeat(64)}`;
-installMocks({ stackOutputs: { [STAGING]: { image: { ref: BUILT_REF, digest: BUILT_REF.split("@")[1], base: CLUSTER_BASE }, rollout: { method: "machineconfig", pools: [] } } } });
+installMocks({ stackOutputs: { [STAGING]: sourceOutputs(BUILT_REF) } });
 const cluster = installFakeCluster();
 const gets: string[] = [];
 const access = withAnswers(cluster.access, path => {
