@@ -1,7 +1,7 @@
 // A cluster stack's config for the fleet tests: rhcos-forge:image.from and the cluster keys only,
 // as the engine hands them to the program (structured values as JSON text).
 import { ClusterAccess, KubeReader } from "../../../components/rollout/kubeApi";
-import { CLUSTER_BASE, TEST_SECRETS } from "../harness";
+import { CLUSTER_BASE, Registration, TEST_SECRETS } from "../harness";
 
 export const SOURCE = "organization/rhcos-forge/image";
 export const BUILT_REF = `quay.io/example-org/rhcos-forge@sha256:${"1".repeat(64)}`;
@@ -42,3 +42,7 @@ export function withAnswers(access: ClusterAccess, answer: (path: string, inner:
         },
     };
 }
+
+/** [name, osImageURL] of a registered MachineConfig. */
+export const nameAndImage = (m: Registration): [string, string] =>
+    [(m.inputs.metadata as { name: string }).name, (m.inputs.spec as { osImageURL: string }).osImageURL];
