@@ -53,6 +53,19 @@ export function isSecret(value: unknown): boolean {
     return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 }
 
+/** `value` as JSON with each secret shown as "[secret]": what is left in plain text. */
+export function plainJson(value: unknown): string {
+    const strip = (v: unknown): unknown => {
+        if (isSecret(v)) return "[secret]";
+        if (Array.isArray(v)) return v.map(strip);
+        if (v !== null && typeof v === "object") {
+            return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, strip(x)]));
+        }
+        return v;
+    };
+    return JSON.stringify(strip(value));
+}
+
 const fakeDigest = (seed: string): string => `sha256:${createHash("sha256").update(seed).digest("hex")}`;
 
 /** Counts of what the mocked build host was asked to do. */
