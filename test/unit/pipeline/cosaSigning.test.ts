@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { TEST_HOST_KEY, asAllConfig } from "../configCases";
+import { asAllConfig, sshCosaStack } from "../configCases";
 import { generateSigningKey } from "../../../components/sigstore/signing";
 import * as harness from "../harness";
 
@@ -17,13 +17,7 @@ const CONTAINER = `quay.io/coreos-assembler/coreos-assembler@sha256:${"c".repeat
 harness.installMocks();
 const secrets = { sshPrivateKey: harness.TEST_SECRETS.sshPrivateKey, registryAuth: harness.TEST_SECRETS.registryAuth, kubeconfig: harness.TEST_SECRETS.kubeconfig, signingKey: pair.privateKey, signingPassphrase: PASSPHRASE };
 pulumi.runtime.setAllConfig(asAllConfig({
-    buildHost: { provider: "ssh", host: "builder.example.com", hostKey: TEST_HOST_KEY },
-    mirror: { serve: "background", repos: [{ id: "rhel-9.6-baseos", baseurl: "https://rpm.example.com/baseos/", gpgcheck: false }] },
-    image: {
-        base: "cluster", repository: "quay.io/example-org/rhcos", builder: "cosa", signing: { enabled: true }, retention: { enabled: true, keep: 2, deleteOnDestroy: true },
-        cosa: { container: CONTAINER, config: "https://github.com/openshift/os.git", branch: "release-4.19", variant: "ocp-rhel-9.6", artifacts: [] },
-    },
-    cluster: { openshiftVersion: "4.19" },
+    ...sshCosaStack(CONTAINER, [], { signing: { enabled: true }, retention: { enabled: true, keep: 2, deleteOnDestroy: true } }),
     rollout: { pools: [{ name: "worker" }] },
     ...secrets,
 }), Object.keys(secrets).map(k => `rhcos-forge:${k}`));

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { before, describe, it } from "node:test";
 import { validateAgainstCrd } from "../crds";
-import { JsonTree, TEST_HOST_KEY, asAllConfig, parseProblems, patched } from "../configCases";
+import { JsonTree, asAllConfig, parseProblems, patched, sshCosaStack } from "../configCases";
 import { parseStackConfig } from "../../../components/config/parse";
 import { buildPipeline } from "../../../components/pipeline";
 import * as harness from "../harness";
@@ -18,13 +18,7 @@ const CONTAINER = `quay.io/coreos-assembler/coreos-assembler@${D("c")}`;
 const CONSOLE = `quay.io/example-org/console@${D("e")}`;
 
 const stack: Record<string, unknown> = {
-    buildHost: { provider: "ssh", host: "builder.example.com", hostKey: TEST_HOST_KEY },
-    mirror: { serve: "background", repos: [{ id: "rhel-9.6-baseos", baseurl: "https://rpm.example.com/baseos/", gpgcheck: false }] },
-    image: {
-        base: "cluster", repository: "quay.io/example-org/rhcos", builder: "cosa",
-        cosa: { container: CONTAINER, config: "https://github.com/openshift/os.git", branch: "release-4.19", variant: "ocp-rhel-9.6", artifacts: ["metal", "live"] },
-    },
-    cluster: { openshiftVersion: "4.19" },
+    ...sshCosaStack(CONTAINER, ["metal", "live"]),
     rollout: { method: "release", force: true, allowMaster: true },
     release: {
         from: FROM, repository: "quay.io/example-org/ocp-release", overrides: { console: CONSOLE },
