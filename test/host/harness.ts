@@ -25,6 +25,9 @@ export * from "../../dev/registry";
 
 export const SCRIPTS_DIR = join(REPO_ROOT, "components", "scripts");
 
+// An image spec that changes nothing: a test adds `base` and what it installs.
+export { emptyOnCluster } from "../unit/imageSpecs";
+
 // ------------------------------------------------------------------ sshd = the build host
 /** The JSON result line the scripts print: the fields tests read, plus whatever else a script reports. */
 export interface ScriptJson {

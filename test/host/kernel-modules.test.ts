@@ -58,7 +58,7 @@ const MODULE_SOURCE = [
     "",
 ].join("\n");
 
-const noSpec = { packages: [], remove: [], replace: [], files: [], units: [], extraSteps: [], labels: {} };
+const noSpec = harness.emptyOnCluster;
 
 function imageRepo(): string {
     return `${reg.host}/${REPO_NAME}`;

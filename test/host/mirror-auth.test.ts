@@ -90,9 +90,7 @@ test("with basic auth the mirror refuses an anonymous request and a wrong passwo
 });
 
 test("a build installs from the closed mirror with the password as a build secret; it is in no layer, config, history or file of the image", async () => {
-  const spec = {
-    base: fx.bases.plain, packages: ["rf-hello"], remove: [], replace: [], units: [], extraSteps: [], labels: {}, files: [],
-  };
+  const spec = { ...harness.emptyOnCluster, base: fx.bases.plain, packages: ["rf-hello"] };
   const rendered = renderContainerfile(spec, { repos: authRepos() });
   assert.ok(rendered.containerfile.includes(`--mount=type=secret,id=${MIRROR_PASSWORD_SECRET.id},target=${MIRROR_PASSWORD_SECRET.target}`), rendered.containerfile);
   assert.ok(!rendered.containerfile.includes(password), "the Containerfile names the secret's path only");
@@ -131,9 +129,7 @@ test("a build installs from the closed mirror with the password as a build secre
 });
 
 test("without the password the same build is refused by the mirror", async () => {
-  const spec = {
-    base: fx.bases.plain, packages: ["rf-hello"], remove: [], replace: [], units: [], extraSteps: [], labels: {}, files: [],
-  };
+  const spec = { ...harness.emptyOnCluster, base: fx.bases.plain, packages: ["rf-hello"] };
   // The repos of a stack with mirror.auth none, against the closed mirror.
   const rendered = renderContainerfile(spec, { repos: [{ id: "fixtures", url: `http://127.0.0.1:${fx.mirrorPort}/fixtures/`, gpgcheck: false }] });
   const repository = `${fx.reg.host}/rhcos-forge/closed-mirror`;

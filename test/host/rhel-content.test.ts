@@ -99,7 +99,7 @@ test("with a certificate the server does not trust the sync fails naming the rep
 test("an entitled build installs from the repo through a build secret; no certificate or key is in any layer, and redhat.repo is removed", async () => {
   const repo = directBuildRepo({ id: ID, baseurl: tls.baseurl, gpgcheck: false, sslcacert: tls.ca, client: tls.client, entitled: true });
   const spec = {
-    base: bases.plain, packages: ["rf-hello"], remove: [], replace: [], units: [], extraSteps: [], labels: {},
+    ...harness.emptyOnCluster, base: bases.plain, packages: ["rf-hello"],
     // a redhat.repo as an entitled RUN leaves it behind (the MCO's docs/UsingLayering.md)
     files: [{ path: "/etc/yum.repos.d/redhat.repo", content: "[rhel-stale]\nname=stale\nbaseurl=https://127.0.0.1:1/\nenabled=0\n" }],
   };

@@ -29,7 +29,7 @@ function mirrorRepos(): MirrorRepo[] {
   return [{ id: "fixtures", url: `http://127.0.0.1:${fx.mirrorPort}/fixtures/`, gpgcheck: false }];
 }
 
-const noSpec = { packages: [], remove: [], replace: [], files: [], units: [], extraSteps: [], labels: {} };
+const noSpec = harness.emptyOnCluster;
 
 function build(spec: Omit<ImageSpec, "base">): Promise<harness.RemoteResult & { containerfile: string }> {
   return harness.buildSpec(fx, { ...spec, base: fx.bases.plain }, { repository: imageRepo(), repos: mirrorRepos(), project });
