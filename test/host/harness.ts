@@ -281,9 +281,17 @@ export async function buildSpec(
   fx: Pick<BuildFixture, "host" | "reg" | "root">, spec: ImageSpec, opts: { repository: string; repos: MirrorRepo[]; project: string },
 ): Promise<RemoteResult & { containerfile: string }> {
   const r = renderContainerfile(spec, { repos: opts.repos, readSource: sourceReader(opts.project) });
-  const id = buildId({ containerfile: r.containerfile, context: r.context, base: spec.base, repository: opts.repository });
-  const res = await runBuildImage(fx.host, { root: fx.root, id, repository: opts.repository, base: spec.base }, renderBundle(r.containerfile, r.context, fx.reg.authJson()));
+  const res = await buildRendered(fx, r, { base: spec.base, repository: opts.repository });
   return { ...res, containerfile: r.containerfile };
+}
+
+/** A rendered Containerfile built by build-image.sh with its build id and bundle as LayeredImage makes them. */
+export function buildRendered(
+  fx: Pick<BuildFixture, "host" | "reg" | "root">, r: ReturnType<typeof renderContainerfile>, b: { base: string; repository: string },
+  secrets: Readonly<Record<string, string>> = {},
+): Promise<RemoteResult> {
+  const id = buildId({ containerfile: r.containerfile, context: r.context, base: b.base, repository: b.repository });
+  return runBuildImage(fx.host, { root: fx.root, id, ...b }, renderBundle(r.containerfile, r.context, fx.reg.authJson(), secrets));
 }
 
 // ------------------------------------------------------------------ file tree fingerprint

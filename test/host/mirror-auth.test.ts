@@ -18,7 +18,6 @@ import * as harness from "./harness";
 import { MIRROR_USER, generateMirrorPassword, renderMirrorAuthFile } from "../../components/mirror/mirrorAuth";
 import { MIRROR_PASSWORD_SECRET, MirrorRepo, renderSecretFilesBundle } from "../../components/mirror/repoFiles";
 import { renderContainerfile } from "../../components/image/containerfile";
-import { buildId, renderBundle } from "../../components/image/buildInputs";
 
 let env: harness.Env;
 /** The loopback host, registry, upstream, stand-in bases and mirror (harness.ts startBuildFixture). */
@@ -95,8 +94,7 @@ test("a build installs from the closed mirror with the password as a build secre
   assert.ok(rendered.containerfile.includes(`--mount=type=secret,id=${MIRROR_PASSWORD_SECRET.id},target=${MIRROR_PASSWORD_SECRET.target}`), rendered.containerfile);
   assert.ok(!rendered.containerfile.includes(password), "the Containerfile names the secret's path only");
   const repository = `${fx.reg.host}/rhcos-forge/closed-mirror`;
-  const id = buildId({ containerfile: rendered.containerfile, context: rendered.context, base: fx.bases.plain, repository });
-  const res = await harness.runBuildImage(fx.host, { root: fx.root, id, repository, base: fx.bases.plain }, renderBundle(rendered.containerfile, rendered.context, fx.reg.authJson(), { [MIRROR_PASSWORD_SECRET.id]: password }));
+  const res = await harness.buildRendered(fx, rendered, { base: fx.bases.plain, repository }, { [MIRROR_PASSWORD_SECRET.id]: password });
   assert.equal(res.code, 0, res.stderr.slice(-3000));
   assert.ok(!(res.stdout + res.stderr).includes(password), "not in the build's output");
   const ref = harness.resultJson(res).ref;
@@ -133,8 +131,7 @@ test("without the password the same build is refused by the mirror", async () =>
   // The repos of a stack with mirror.auth none, against the closed mirror.
   const rendered = renderContainerfile(spec, { repos: [{ id: "fixtures", url: `http://127.0.0.1:${fx.mirrorPort}/fixtures/`, gpgcheck: false }] });
   const repository = `${fx.reg.host}/rhcos-forge/closed-mirror`;
-  const id = buildId({ containerfile: rendered.containerfile, context: rendered.context, base: fx.bases.plain, repository });
-  const res = await harness.runBuildImage(fx.host, { root: fx.root, id, repository, base: fx.bases.plain }, renderBundle(rendered.containerfile, rendered.context, fx.reg.authJson()));
+  const res = await harness.buildRendered(fx, rendered, { base: fx.bases.plain, repository });
   assert.notEqual(res.code, 0, "the build fails");
   assert.equal(res.failure?.step, "build");
 });

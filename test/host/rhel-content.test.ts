@@ -20,7 +20,6 @@ import { startClientCertRepo, type ClientCertRepo } from "../../dev/tlsRepo";
 import { type BaseImages } from "../../dev/baseImage";
 import { ClientCertificate, directBuildRepo, directBuildSecrets, renderSecretFilesBundle, renderUpstreamRepoFile, tlsFiles, tlsOptions } from "../../components/mirror/repoFiles";
 import { renderContainerfile } from "../../components/image/containerfile";
-import { buildId, renderBundle } from "../../components/image/buildInputs";
 import { renderSubscriptionBundle } from "../../components/host/subscription";
 
 const ID = "rhel-fixture";
@@ -108,8 +107,7 @@ test("an entitled build installs from the repo through a build secret; no certif
   assertNoSecretIn(rendered.containerfile, "the Containerfile");
   const secrets = directBuildSecrets([{ id: ID, sslcacert: tls.ca, client: tls.client }]);
   const repository = `${reg.host}/rhcos-forge/entitled`;
-  const id = buildId({ containerfile: rendered.containerfile, context: rendered.context, base: bases.plain, repository });
-  const res = await harness.runBuildImage(host, { root, id, repository, base: bases.plain }, renderBundle(rendered.containerfile, rendered.context, reg.authJson(), secrets));
+  const res = await harness.buildRendered({ host, reg, root }, rendered, { base: bases.plain, repository }, secrets);
   assert.equal(res.code, 0, res.stderr.slice(-3000));
   assertNoSecretIn(res.stdout + res.stderr, "build output");
   const ref = harness.resultJson(res).ref;
