@@ -1,5 +1,5 @@
 // The loopback docker-registry (htpasswd auth) the demo and the tests push to.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Env, addSecret, freePort, randomToken, run, waitFor } from "./proc";
 
@@ -50,6 +50,21 @@ export class Registry {
       `docker://${ref}`,
     ]);
     return res.stdout.trim();
+  }
+
+  /** The manifest of a pushed image byte for byte, as an outside client reads it (skopeo inspect --raw). */
+  async rawManifest(ref: string): Promise<string> {
+    return (await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--creds", this.creds(), `docker://${ref}`])).stdout;
+  }
+
+  /** Copies a pushed image into `dir` (skopeo's dir: layout, a file per blob) and returns its manifest. */
+  async copyToDir(ref: string, dir: string): Promise<{ config: { digest: string }; layers: { digest: string }[] }> {
+    await run("skopeo", ["copy", "--quiet", "--src-tls-verify=false", "--src-creds", this.creds(), `docker://${ref}`, `dir:${dir}`]);
+    return JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { config: { digest: string }; layers: { digest: string }[] };
+  }
+
+  private creds(): string {
+    return `${this.user}:${this.password}`;
   }
 }
 

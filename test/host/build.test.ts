@@ -140,7 +140,7 @@ test("the image's SPDX 2.3 SBOM is in the registry, refers to the image and list
   const sbom = r.sbom as { ref: string; digest: string; tag: string; packages: number };
   assert.equal(sbom.tag, `${imageRepo()}:${r.digest.replace(":", "-")}.sbom`);
   assert.equal(sbom.ref, `${imageRepo()}@${sbom.digest}`);
-  const raw = (await harness.run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--creds", `${reg.user}:${reg.password}`, `docker://${sbom.tag}`])).stdout;
+  const raw = await reg.rawManifest(sbom.tag);
   assert.equal(`sha256:${createHash("sha256").update(raw).digest("hex")}`, sbom.digest, "the tag holds the reported manifest");
   const manifest = JSON.parse(raw) as { artifactType: string; subject: { digest: string }; layers: { mediaType: string; digest: string }[] };
   assert.equal(manifest.artifactType, "application/spdx+json");
@@ -195,7 +195,7 @@ test("sbom-image.sh gives an image pushed elsewhere (a cosa build) the same SBOM
   const r = res.json as unknown as { ref: string; digest: string; tag: string; packages: number };
   assert.equal(r.tag, `${osRepo}:${digest.replace(":", "-")}.sbom`);
   assert.equal(r.ref, `${osRepo}@${r.digest}`);
-  const raw = (await harness.run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--creds", `${reg.user}:${reg.password}`, `docker://${r.tag}`])).stdout;
+  const raw = await reg.rawManifest(r.tag);
   assert.equal(`sha256:${createHash("sha256").update(raw).digest("hex")}`, r.digest);
   const manifest = JSON.parse(raw) as { artifactType: string; subject: { digest: string }; layers: { digest: string }[] };
   assert.equal(manifest.artifactType, "application/spdx+json");

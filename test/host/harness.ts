@@ -7,6 +7,7 @@
 
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { Env, REPO_ROOT, RunOpts, RunResult, addSecret, freePort, killPidFile, run, sh, shq, waitFor } from "../../dev/proc";
 import assert from "node:assert/strict";
 import { BaseImages, buildBaseImages } from "../../dev/baseImage";
@@ -292,6 +293,13 @@ export function buildRendered(
 ): Promise<RemoteResult> {
   const id = buildId({ containerfile: r.containerfile, context: r.context, base: b.base, repository: b.repository });
   return runBuildImage(fx.host, { root: fx.root, id, ...b }, renderBundle(r.containerfile, r.context, fx.reg.authJson(), secrets));
+}
+
+/** A blob of a `dir:` image copy (Registry.copyToDir), un-gzipped when it is a gzipped layer. */
+export function readBlob(dir: string, digest: string): Buffer {
+  // read here, not through a command: a layer's bytes are no command output
+  const raw = readFileSync(join(dir, digest.replace(/^sha256:/, "")));
+  return raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw;
 }
 
 // ------------------------------------------------------------------ file tree fingerprint

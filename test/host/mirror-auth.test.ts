@@ -12,7 +12,6 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
 import { existsSync, readFileSync } from "node:fs";
 import * as harness from "./harness";
 import { MIRROR_USER, generateMirrorPassword, renderMirrorAuthFile } from "../../components/mirror/mirrorAuth";
@@ -111,16 +110,12 @@ test("a build installs from the closed mirror with the password as a build secre
 
   // Every layer blob, and the config with its history (the RUN lines as built).
   const dir = env.mkdir("closed-mirror-image");
-  await harness.run("skopeo", ["copy", "--quiet", "--src-tls-verify=false", "--src-creds", `${fx.reg.user}:${fx.reg.password}`, `docker://${ref}`, `dir:${dir}`]);
-  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { config: { digest: string }; layers: { digest: string }[] };
+  const manifest = await fx.reg.copyToDir(ref, dir);
   assert.ok(manifest.layers.length > 0);
   for (const layer of manifest.layers) {
-    const raw = readFileSync(join(dir, layer.digest.replace(/^sha256:/, "")));
-    // read here, not through a command: a layer's bytes are no command output
-    const tar = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw;
-    assert.equal(tar.includes(password), false, `layer ${layer.digest} holds the password`);
+    assert.equal(harness.readBlob(dir, layer.digest).includes(password), false, `layer ${layer.digest} holds the password`);
   }
-  const config = readFileSync(join(dir, manifest.config.digest.replace(/^sha256:/, "")), "utf8");
+  const config = harness.readBlob(dir, manifest.config.digest).toString("utf8");
   const history = (JSON.parse(config) as { history?: { created_by?: string }[] }).history ?? [];
   assert.ok(history.some(h => h.created_by?.includes("password=$(cat") === true), "the history shows the RUN, reading the password from its mount");
   assert.ok(!config.includes(password), "the image config and history hold no password");

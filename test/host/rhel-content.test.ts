@@ -13,7 +13,6 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
 import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import * as harness from "./harness";
 import { startClientCertRepo, type ClientCertRepo } from "../../dev/tlsRepo";
@@ -127,17 +126,13 @@ test("an entitled build installs from the repo through a build secret; no certif
 
   // Every layer blob and the config (with its history) of the pushed image.
   const dir = env.mkdir("entitled-image");
-  await harness.run("skopeo", ["copy", "--quiet", "--src-tls-verify=false", "--src-creds", `${reg.user}:${reg.password}`, `docker://${ref}`, `dir:${dir}`]);
-  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { config: { digest: string }; layers: { digest: string }[] };
+  const manifest = await reg.copyToDir(ref, dir);
   assert.ok(manifest.layers.length > 0);
   for (const layer of manifest.layers) {
-    const blob = join(dir, layer.digest.replace(/^sha256:/, ""));
-    const raw = readFileSync(blob);
-    // read here, not through a command: a layer's bytes are no command output
-    const tar = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw;
+    const tar = harness.readBlob(dir, layer.digest);
     for (const line of tls.secretLines) assert.equal(tar.includes(line), false, `layer ${layer.digest} holds a line of a certificate or key`);
   }
-  assertNoSecretIn(readFileSync(join(dir, manifest.config.digest.replace(/^sha256:/, "")), "utf8"), "the image config");
+  assertNoSecretIn(harness.readBlob(dir, manifest.config.digest).toString("utf8"), "the image config");
 });
 
 test("rhsm-register.sh registers through subscription-manager's own script in-process: the key is in its argv, never on a command line; unregister on destroy", async () => {
