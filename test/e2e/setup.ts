@@ -1,5 +1,6 @@
 // Shared set-up of the e2e tests and the engine benchmark: loopback services on free ports, a
 // file backend in a temp dir, and the local stack pointed at them.
+import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { Env, RunResult, addSecret, freePort, killPidFile, secrets } from "../host/harness";
@@ -85,6 +86,19 @@ export async function setUpE2e(stackName: string, opts: E2eOptions = {}): Promis
     // The mirror's background HTTP server outlives each command; stop it with the test.
     env.onTeardown(() => killPidFile(join(workDir, "mirror-server.pid")));
     return e2e;
+}
+
+/** The ops of a preview's steps (`pulumi preview --json`) other than the `unchanged` ones. */
+export function previewOps(previewJson: string, unchanged: readonly string[] = ["same"]): string[] {
+    const doc = JSON.parse(previewJson) as { steps?: { op: string }[] };
+    return (doc.steps ?? []).filter(s => !unchanged.includes(s.op)).map(s => s.op);
+}
+
+/** Each of `types` is the type of a resource of the exported stack (`pulumi stack export`). */
+export function assertResourceTypes(exportJson: string, types: readonly string[]): void {
+    const doc = JSON.parse(exportJson) as { deployment: { resources?: { type: string }[] } };
+    const have = new Set((doc.deployment.resources ?? []).map(r => r.type));
+    for (const t of types) assert.ok(have.has(t), `${t} in ${[...have].join(", ")}`);
 }
 
 /** Resource changes a `pulumi preview --json` plans, as `op urn-type::name`, excluding `same`. */
