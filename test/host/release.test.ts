@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, describe, it } from "node:test";
 import { renderOverrides, renderReleaseBundle, renderReleaseManifests } from "../../components/release/payload";
-import { type FakeToolRun, runWithFakeTools } from "./fakeTools";
+import { type FakeToolRun, failureLine as failure, runWithFakeTools } from "./fakeTools";
 
 const ROOT = resolve(__dirname, "..", "..");
 const NEW = join(ROOT, "components", "scripts", "release-new.sh");
@@ -43,14 +43,6 @@ function assertNoSecret(r: Run): void {
         assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), `output carries the secret ${s}`);
         assert.ok(!r.log.join("\n").includes(s), `a command line carries the secret ${s}`);
     }
-}
-
-function failure(r: Run, script: string): string {
-    assert.notEqual(r.status, 0, "the script must fail");
-    const lines = r.stderr.trim().split("\n").filter(l => / failed: /.test(l));
-    assert.equal(lines.length, 1, `exactly one failure line, got:\n${r.stderr}`);
-    assert.match(lines[0], new RegExp(`^rhcos-forge ${script}: step "[^"]+" failed: `));
-    return lines[0];
 }
 
 function golden(name: string, r: Run, dir: string): void {
