@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as harness from "./harness";
-import { ensurePolicyCheck } from "../../dev/policyCheck";
+import { ensurePolicyCheck, runPolicyCheck } from "../../dev/policyCheck";
 import { generateSigningKey, inspectSigningKey, renderNodePolicy, renderSignBundle, type SigningKeyInfo } from "../../components/sigstore/signing";
 import { registriesDropInPath, renderImagePolicyMachineConfig } from "../../components/openshift/clusterImagePolicy";
 
@@ -76,13 +76,7 @@ async function nodeCheck(ref: string, key: SigningKeyInfo): Promise<{ allowed: b
 }
 
 async function policyCheckWith(ref: string, name: string, policyJson: string, registriesD: Record<string, string>): Promise<{ allowed: boolean; why: string }> {
-  const dir = env.mkdir("policy", name);
-  writeFileSync(join(dir, "policy.json"), policyJson);
-  mkdirSync(join(dir, "registries.d"), { recursive: true });
-  for (const [f, text] of Object.entries(registriesD)) writeFileSync(join(dir, "registries.d", f), text);
-  const res = await harness.run(policyCheck, [
-    "--policy", join(dir, "policy.json"), "--registries.d", join(dir, "registries.d"), "--authfile", authFile, "--tls-verify=false", ref,
-  ], { check: false });
+  const res = await runPolicyCheck(policyCheck, env.mkdir("policy", name), { policyJson, registriesD }, authFile, ref);
   return { allowed: res.code === 0 && res.stdout.trim() === "allowed", why: res.stderr.trim() };
 }
 
