@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { Env, RunResult, addSecret, freePort, killPidFile, secrets } from "../host/harness";
+import { Env, RunResult, addSecret, freePort, killPidFile, run, secrets } from "../host/harness";
 import { LocalServices, startLocalServices } from "../../dev/localServices";
 import { LocalStackSettings, Stack, engineEnv, openStack, writeLocalStackConfig } from "../../dev/pulumiCli";
 
@@ -86,6 +86,22 @@ export async function setUpE2e(stackName: string, opts: E2eOptions = {}): Promis
     // The mirror's background HTTP server outlives each command; stop it with the test.
     env.onTeardown(() => killPidFile(join(workDir, "mirror-server.pid")));
     return e2e;
+}
+
+/** The pulumi CLI on one stack of a program directory; `output` keeps all it printed (for the secret checks). */
+export class ProgramCli {
+    output = "";
+    /** The engine's environment (set once the test has made it). */
+    engine: NodeJS.ProcessEnv = {};
+    constructor(private readonly program: string, private readonly stack: string) {}
+
+    /** `pulumi <args>` on the stack; its stdout. */
+    async pulumi(args: string[], opts: { input?: string } = {}): Promise<string> {
+        const cmd = [...args, "--non-interactive", "--stack", this.stack];
+        const res = await run("pulumi", cmd, { cwd: this.program, env: this.engine, timeoutMs: 15 * 60 * 1000, input: opts.input });
+        this.output += res.stdout + res.stderr;
+        return res.stdout;
+    }
 }
 
 /** The ops of a preview's steps (`pulumi preview --json`) other than the `unchanged` ones. */
