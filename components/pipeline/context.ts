@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ParsedStack } from "../config/checked";
 import { ClusterBaseImage } from "../image/clusterBaseImage";
-import { ClusterAccess } from "../rollout/kubeApi";
+import { ClusterAccess, KubeReader } from "../rollout/kubeApi";
 import { RolloutWaitArgs, rolloutWait } from "../rollout/osImageRollout";
 
 export interface PipelineDeps {
@@ -39,6 +39,13 @@ export function narrowed<C extends ParsedStack>(ctx: PipelineContext, config: C)
 /** A config secret as a Pulumi secret; unset stays unset. */
 export function secretOf(value: string | undefined): pulumi.Output<string> | undefined {
     return value === undefined ? undefined : pulumi.secret(value);
+}
+
+/** A reader of the cluster through `kubeconfig`, for `what` (a feature of the config that reads the cluster). */
+export function clusterReader(ctx: PipelineContext, kubeconfig: string, what: string): KubeReader {
+    const access = ctx.deps.clusterAccess;
+    if (access === undefined) throw new Error(`${what} reads the cluster, but the program was given no cluster access`);
+    return access.connect(kubeconfig, ctx.config.cluster.context);
 }
 
 export function pipelineContext(c: ParsedStack, deps: PipelineDeps): PipelineContext {

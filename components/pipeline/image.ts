@@ -9,7 +9,7 @@ import { LayeredImage } from "../image/layeredImage";
 import { LayeringDialect, layeringDialect } from "../openshift/releases";
 import { OpenShiftVersion } from "../openshift/versions";
 import { RepoMirror } from "../mirror/repoMirror";
-import { PipelineContext, secretOf } from "./context";
+import { PipelineContext, clusterReader, secretOf } from "./context";
 import { StageOutputs, buildHostOutputs, mirrorOutputs } from "./outputs";
 import { registryCleanup, retainImages } from "./registry";
 import { rolloutStage } from "./rollout";
@@ -64,9 +64,8 @@ export function layeredImageStage(ctx: PipelineContext<HostBuiltStack>, host: Bu
 function driverToolkit(ctx: PipelineContext): pulumi.Output<string> | undefined {
     const c = ctx.config;
     if (!buildsOnDriverToolkit(c)) return undefined;
-    const access = ctx.deps.clusterAccess;
-    if (access === undefined) throw new Error("image.stages[].base driver-toolkit reads the cluster, but the program was given no cluster access");
-    return new DriverToolkitImage("driver-toolkit", { reader: access.connect(c.kubeconfig, c.cluster.context) }).ref;
+    const reader = clusterReader(ctx, c.kubeconfig, "image.stages[].base driver-toolkit");
+    return new DriverToolkitImage("driver-toolkit", { reader }).ref;
 }
 
 /**
