@@ -257,6 +257,11 @@ export const TEST_SECRETS = {
     mirrorPasswords: JSON.stringify({ "rhel-9-appstream": "s3cr3t-repo-password" }),
     kubeconfig: "apiVersion: v1\nkind: Config\ncurrent-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: \"https://api.example.com:6443\"}}]\nusers: [{name: u, user: {token: s3cr3t-kube-token}}]\n",
 };
+
+/** Hands `config` to the program as the engine does, the keys of `secrets` (rhcos-forge:<key>) marked secret. */
+export function setStackConfig(config: Record<string, string>, secrets: object = TEST_SECRETS): void {
+    pulumi.runtime.setAllConfig(config, Object.keys(secrets).map(k => `rhcos-forge:${k}`));
+}
 export const SECRET_VALUES = ["s3cr3t-registry-token", Buffer.from("robot:s3cr3t-registry-token").toString("base64"), "s3cr3t-repo-password", "s3cr3t-kube-token", "test-only-not-a-real-key", MOCK_MIRROR_PASSWORD];
 
 /**

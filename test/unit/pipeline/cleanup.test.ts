@@ -1,7 +1,6 @@
 // image.retention.deleteOnDestroy under mocks: the cleanup step's delete deletes this host's
 // pushed images (prune-images.sh RF_MODE destroy) and runs only after the MachineConfigs are gone
 // (they depend on it); it is never replaced (no triggers), so only a destroy runs its delete.
-import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import * as harness from "../harness";
@@ -11,7 +10,7 @@ harness.installMocks();
 const config = loadStackConfig("dev", harness.TEST_SECRETS);
 const image = JSON.parse(config["rhcos-forge:image"]) as Record<string, unknown>;
 config["rhcos-forge:image"] = JSON.stringify({ ...image, retention: { deleteOnDestroy: true } });
-pulumi.runtime.setAllConfig(config, Object.keys(harness.TEST_SECRETS).map(k => `rhcos-forge:${k}`));
+harness.setStackConfig(config);
 
 before(async () => { await harness.runProgram(); });
 

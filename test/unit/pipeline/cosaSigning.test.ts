@@ -16,11 +16,11 @@ const CONTAINER = `quay.io/coreos-assembler/coreos-assembler@sha256:${"c".repeat
 
 harness.installMocks();
 const secrets = { sshPrivateKey: harness.TEST_SECRETS.sshPrivateKey, registryAuth: harness.TEST_SECRETS.registryAuth, kubeconfig: harness.TEST_SECRETS.kubeconfig, signingKey: pair.privateKey, signingPassphrase: PASSPHRASE };
-pulumi.runtime.setAllConfig(asAllConfig({
+harness.setStackConfig(asAllConfig({
     ...sshCosaStack(CONTAINER, [], { signing: { enabled: true }, retention: { enabled: true, keep: 2, deleteOnDestroy: true } }),
     rollout: { pools: [{ name: "worker" }] },
     ...secrets,
-}), Object.keys(secrets).map(k => `rhcos-forge:${k}`));
+}), secrets);
 
 let program: harness.Program;
 before(async () => { program = await harness.runProgram(); });

@@ -1,13 +1,12 @@
 // A driver-toolkit builder stage through the program, under mocks: the ImageStream
 // openshift/driver-toolkit is read through the cluster access (never a resource of the stack), and
 // the stage is built FROM its digest, with the kernelModules step in the image.
-import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { DRIVER_TOOLKIT_PATH } from "../../../components/image/driverToolkit";
 import { ClusterAccess } from "../../../components/rollout/kubeApi";
 import { realClock } from "../../../components/rollout/poll";
-import { TEST_SECRETS, find, installMocks, registrations, runProgram, valueOf, type Program } from "../harness";
+import { TEST_SECRETS, find, installMocks, registrations, runProgram, setStackConfig, type Program, valueOf } from "../harness";
 import { loadStackConfig } from "../stackFile";
 
 const DTK = `quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:${"d7".repeat(32)}`;
@@ -20,7 +19,7 @@ image.steps = [{ kernelModules: [{ name: "simple_kmod", stage: "kmod", path: "/b
 config["rhcos-forge:image"] = JSON.stringify(image);
 // Render mode: the cluster is read, nothing is waited for.
 config["rhcos-forge:cluster"] = JSON.stringify({ openshiftVersion: "4.19", renderTo: "out/manifests" });
-pulumi.runtime.setAllConfig(config, Object.keys(TEST_SECRETS).map(k => `rhcos-forge:${k}`));
+setStackConfig(config);
 
 const asked: string[] = [];
 const access: ClusterAccess = {

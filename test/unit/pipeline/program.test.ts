@@ -14,7 +14,7 @@ import * as harness from "../harness";
 import { loadStackConfig } from "../stackFile";
 
 harness.installMocks();
-pulumi.runtime.setAllConfig(loadStackConfig("dev", harness.TEST_SECRETS), Object.keys(harness.TEST_SECRETS).map(k => `rhcos-forge:${k}`));
+harness.setStackConfig(loadStackConfig("dev", harness.TEST_SECRETS));
 
 let program: harness.Program;
 

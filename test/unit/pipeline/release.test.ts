@@ -57,7 +57,7 @@ monitor.mocks = {
     },
 };
 const secrets = { sshPrivateKey: harness.TEST_SECRETS.sshPrivateKey, registryAuth: harness.TEST_SECRETS.registryAuth, kubeconfig: harness.TEST_SECRETS.kubeconfig };
-pulumi.runtime.setAllConfig(asAllConfig({ ...stack, ...secrets }), Object.keys(secrets).map(k => `rhcos-forge:${k}`));
+harness.setStackConfig(asAllConfig({ ...stack, ...secrets }), secrets);
 
 let program: harness.Program;
 

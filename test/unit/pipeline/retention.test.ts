@@ -1,6 +1,5 @@
 // image.retention under mocks: the prune step runs after every pool's MachineConfig (it waits for
 // the rollout), protects the rolled-out digest, and has no delete command (destroy keeps images).
-import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import * as harness from "../harness";
@@ -10,7 +9,7 @@ harness.installMocks();
 const config = loadStackConfig("dev", harness.TEST_SECRETS);
 const image = JSON.parse(config["rhcos-forge:image"]) as Record<string, unknown>;
 config["rhcos-forge:image"] = JSON.stringify({ ...image, retention: { enabled: true, keep: 3 } });
-pulumi.runtime.setAllConfig(config, Object.keys(harness.TEST_SECRETS).map(k => `rhcos-forge:${k}`));
+harness.setStackConfig(config);
 
 let program: harness.Program;
 before(async () => { program = await harness.runProgram(); });

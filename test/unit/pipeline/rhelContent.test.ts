@@ -2,7 +2,6 @@
 // cluster's entitlement that the build reaches itself (fetch: build), and an ssh build host
 // registered with subscription-manager. The certificates, keys, org and activation key travel
 // only in secret stdin; the Containerfile mounts build secrets and removes redhat.repo.
-import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { ENTITLEMENT_PATH } from "../../../components/mirror/clusterEntitlement";
@@ -38,7 +37,7 @@ mirror.repos.push(
 config["rhcos-forge:mirror"] = JSON.stringify(mirror);
 // Render mode: the cluster is read (base image, entitlement), nothing is waited for.
 config["rhcos-forge:cluster"] = JSON.stringify({ openshiftVersion: "4.19", renderTo: "out/manifests" });
-pulumi.runtime.setAllConfig(config, Object.keys(secrets).map(k => `rhcos-forge:${k}`));
+harness.setStackConfig(config, secrets);
 
 const asked: string[] = [];
 const access: ClusterAccess = {

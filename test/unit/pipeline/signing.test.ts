@@ -21,7 +21,7 @@ const config = loadStackConfig("dev", secrets);
 const image = JSON.parse(config["rhcos-forge:image"]) as Record<string, unknown>;
 config["rhcos-forge:image"] = JSON.stringify({ ...image, signing: { enabled: true } });
 const version = (JSON.parse(config["rhcos-forge:cluster"] ?? "{}") as { openshiftVersion?: string }).openshiftVersion ?? "4.19";
-pulumi.runtime.setAllConfig(config, Object.keys(secrets).map(k => `rhcos-forge:${k}`));
+harness.setStackConfig(config, secrets);
 
 let program: harness.Program;
 before(async () => { program = await harness.runProgram(); });

@@ -15,7 +15,7 @@ const cfg = loadStackConfig("dev", harness.TEST_SECRETS);
 const rollout = JSON.parse(cfg["rhcos-forge:rollout"]) as { pools: Record<string, unknown>[] };
 rollout.pools[0] = { ...rollout.pools[0], extensions: ["usbguard"], kernelType: "realtime", kernelArguments: ["nosmt", "skew_tick=1"] };
 cfg["rhcos-forge:rollout"] = JSON.stringify({ ...rollout, timeoutMinutes: 5 });
-pulumi.runtime.setAllConfig(cfg, Object.keys(harness.TEST_SECRETS).map(k => `rhcos-forge:${k}`));
+harness.setStackConfig(cfg);
 
 const MC = "kubernetes:machineconfiguration.openshift.io/v1:MachineConfig";
 let program: harness.Program;
