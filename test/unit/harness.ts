@@ -6,6 +6,7 @@ import * as settings from "@pulumi/pulumi/runtime/settings";
 import { createHash, createPublicKey } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { before } from "node:test";
 import { parseStackConfig } from "../../components/config/parse";
 import { CosaPlatform, PLATFORM_IMAGES } from "../../components/image/cosaInputs";
 import { StackOutputs, buildPipeline } from "../../components/pipeline";
@@ -219,6 +220,18 @@ export async function runProgram(opts: { access?: ClusterAccess } = {}): Promise
     await valueOf(program.rollout.pools);
     await settle();
     return program;
+}
+
+/** Runs the program (runProgram) in node:test's `before`; the tests read it as `ran.program`. */
+export function runBefore(opts: { access?: ClusterAccess } = {}): { readonly program: Program } {
+    const ran: { program?: Program } = {};
+    before(async () => { ran.program = await runProgram(opts); });
+    return {
+        get program(): Program {
+            if (ran.program === undefined) throw new Error("the program has not run yet (read it inside a test)");
+            return ran.program;
+        },
+    };
 }
 
 export async function settle(): Promise<void> {

@@ -12,7 +12,7 @@ const mirror = JSON.parse(config["rhcos-forge:mirror"]) as Record<string, unknow
 config["rhcos-forge:mirror"] = JSON.stringify({ ...mirror, bind: "127.0.0.1", buildAddress: "127.0.0.1" });
 setStackConfig(config);
 
-before(async () => { await runProgram(); });
+before(() => runProgram());
 
 it("opens no mirror port in the droplet firewall when the mirror listens on loopback only", () => {
     const fw = find("digitalocean:index/firewall:Firewall", "build-firewall").inputs as { inboundRules: { portRange: string }[] };

@@ -12,7 +12,7 @@ const image = JSON.parse(config["rhcos-forge:image"]) as Record<string, unknown>
 config["rhcos-forge:image"] = JSON.stringify({ ...image, retention: { deleteOnDestroy: true } });
 harness.setStackConfig(config);
 
-before(async () => { await harness.runProgram(); });
+before(() => harness.runProgram());
 
 describe("image.retention.deleteOnDestroy", () => {
     it("deletes this host's pushed images on destroy, after the MachineConfigs, and never on a replacement", () => {

@@ -5,7 +5,7 @@
 // cleanup runs after they are gone.
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
-import { before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { asAllConfig, sshCosaStack } from "../configCases";
 import { generateSigningKey } from "../../../components/sigstore/signing";
 import * as harness from "../harness";
@@ -22,8 +22,7 @@ harness.setStackConfig(asAllConfig({
     ...secrets,
 }), secrets);
 
-let program: harness.Program;
-before(async () => { program = await harness.runProgram(); });
+const ran = harness.runBefore();
 
 describe("image.builder cosa with image.signing", () => {
     it("runs the SBOM step, then the sign step, on the pushed cosa digest before any MachineConfig", async () => {
@@ -32,21 +31,21 @@ describe("image.builder cosa with image.signing", () => {
         const sign = harness.find("command:remote:Command", "image-signature-sign");
         assert.ok(harness.dependsOnTransitively(sbom, build));
         assert.ok(harness.dependsOnTransitively(sign, sbom), "signing waits for the SBOM");
-        const ref = await harness.valueOf(program.image.ref);
+        const ref = await harness.valueOf(ran.program.image.ref);
         assert.match(ref, /^quay\.io\/example-org\/rhcos@sha256:[a-f0-9]{64}$/);
         assert.ok(String(sign.inputs.create).includes(`RF_IMAGE_REF=${ref}`));
         const mcs = harness.registrations.filter(r => r.type === "kubernetes:machineconfiguration.openshift.io/v1:MachineConfig");
         assert.equal(mcs.length, 1);
         for (const mc of mcs) assert.ok(harness.dependsOnTransitively(mc, sign), `${mc.name} waits for the signature`);
-        const signing = await harness.valueOf(pulumi.output(program.signing));
+        const signing = await harness.valueOf(pulumi.output(ran.program.signing));
         assert.equal(signing?.publicKey, pair.publicKey);
         assert.equal(signing?.signature, `quay.io/example-org/rhcos:${ref.split("@")[1]!.replace(":", "-")}.sig`);
-        assert.equal((await harness.valueOf(pulumi.output(program.image.sbom)))?.tag, `quay.io/example-org/rhcos:${ref.split("@")[1]!.replace(":", "-")}.sbom`);
+        assert.equal((await harness.valueOf(pulumi.output(ran.program.image.sbom)))?.tag, `quay.io/example-org/rhcos:${ref.split("@")[1]!.replace(":", "-")}.sbom`);
     });
 
     it("records the cosa push for retention, prunes after the rollout and deletes on destroy after the MachineConfigs", async () => {
         const sbom = harness.find("command:remote:Command", "image-sbom-sbom");
-        assert.ok(String(sbom.inputs.create).includes(`RF_RECORD_BUILD=cosa-${(await harness.valueOf(pulumi.output(program.cosa)))?.buildId}`), String(sbom.inputs.create));
+        assert.ok(String(sbom.inputs.create).includes(`RF_RECORD_BUILD=cosa-${(await harness.valueOf(pulumi.output(ran.program.cosa)))?.buildId}`), String(sbom.inputs.create));
         const prune = harness.find("command:remote:Command", "image-retention-prune");
         const cleanup = harness.find("command:remote:Command", "image-cleanup-registry");
         assert.match(String(prune.inputs.create), /RF_KEEP=2/);

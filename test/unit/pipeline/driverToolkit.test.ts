@@ -2,11 +2,11 @@
 // openshift/driver-toolkit is read through the cluster access (never a resource of the stack), and
 // the stage is built FROM its digest, with the kernelModules step in the image.
 import assert from "node:assert/strict";
-import { before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { DRIVER_TOOLKIT_PATH } from "../../../components/image/driverToolkit";
 import { ClusterAccess } from "../../../components/rollout/kubeApi";
 import { realClock } from "../../../components/rollout/poll";
-import { TEST_SECRETS, find, installMocks, registrations, runProgram, setStackConfig, type Program, valueOf } from "../harness";
+import { TEST_SECRETS, find, installMocks, registrations, runBefore, setStackConfig, valueOf } from "../harness";
 import { loadStackConfig } from "../stackFile";
 
 const DTK = `quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:${"d7".repeat(32)}`;
@@ -34,8 +34,7 @@ const access: ClusterAccess = {
     clock: realClock,
 };
 
-let program: Program;
-before(async () => { program = await runProgram({ access }); });
+const ran = runBefore({ access });
 
 describe("a driver-toolkit stage through the program", () => {
     it("reads the ImageStream through the cluster access, as a component of its own and not as a cluster resource", () => {
@@ -45,7 +44,7 @@ describe("a driver-toolkit stage through the program", () => {
     });
 
     it("builds the stage FROM the toolkit's digest and checks the module against the base's kernel-core", async () => {
-        const cf = await valueOf(program.containerfile);
+        const cf = await valueOf(ran.program.containerfile);
         assert.match(cf, new RegExp(`^FROM ${DTK.replace(/[.@]/g, "\\$&")} AS kmod$`, "m"));
         assert.ok(!cf.includes("driver-toolkit AS"), cf);
         assert.match(cf, /COPY --from=kmod \/build\/simple-kmod\/simple-kmod\.ko \/tmp\/rhcos-forge-kmods\/simple_kmod\.ko/);

@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { before, describe, it } from "node:test";
-import { TEST_SECRETS, find, installMocks, runProgram, setStackConfig, type Program, valueOf } from "../harness";
+import { describe, it } from "node:test";
+import { TEST_SECRETS, find, installMocks, runBefore, setStackConfig, valueOf } from "../harness";
 import { ROOT, loadStackConfig } from "../stackFile";
 
 installMocks();
@@ -22,12 +22,11 @@ const cluster = JSON.parse(config["rhcos-forge:cluster"]) as Record<string, unkn
 config["rhcos-forge:cluster"] = JSON.stringify({ ...cluster, openshiftVersion: "4.20" });
 setStackConfig(config);
 
-let program: Program;
-before(async () => { program = await runProgram(); });
+const ran = runBefore();
 
 describe("image.steps through the program", () => {
     it("renders the dnf dialect image.dialect asks for: dnf install, no ostree commit, bootc container lint last", async () => {
-        const cf = await valueOf(program.containerfile);
+        const cf = await valueOf(ran.program.containerfile);
         assert.match(cf, /dnf install -y htop tcpdump iperf3 && \\\n    dnf clean all/);
         assert.ok(!cf.includes("ostree container commit"));
         assert.match(cf, /COPY steps\/0\/ \/\nRUN chmod 0644 \/usr\/share\/doc\/rhcos-forge\/README.md\nRUN test -s /);

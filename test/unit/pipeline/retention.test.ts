@@ -1,7 +1,7 @@
 // image.retention under mocks: the prune step runs after every pool's MachineConfig (it waits for
 // the rollout), protects the rolled-out digest, and has no delete command (destroy keeps images).
 import assert from "node:assert/strict";
-import { before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import * as harness from "../harness";
 import { loadStackConfig } from "../stackFile";
 
@@ -11,8 +11,7 @@ const image = JSON.parse(config["rhcos-forge:image"]) as Record<string, unknown>
 config["rhcos-forge:image"] = JSON.stringify({ ...image, retention: { enabled: true, keep: 3 } });
 harness.setStackConfig(config);
 
-let program: harness.Program;
-before(async () => { program = await harness.runProgram(); });
+const ran = harness.runBefore();
 
 describe("image.retention", () => {
     it("prunes after the rollout, keeping the rolled-out digest, and never on destroy", async () => {
@@ -22,7 +21,7 @@ describe("image.retention", () => {
         const create = String(prune.inputs.create);
         assert.match(create, /prune-images\.sh/);
         assert.match(create, /RF_KEEP=3/);
-        const digest = (await harness.valueOf(program.image.ref)).split("@")[1];
+        const digest = (await harness.valueOf(ran.program.image.ref)).split("@")[1];
         assert.match(create, new RegExp(`RF_PROTECT=${digest}`));
         assert.equal(prune.inputs.delete, undefined, "destroy keeps the images");
         assert.ok(harness.isSecret(prune.raw.stdin), "registry auth on secret stdin");

@@ -53,7 +53,7 @@ const access: ClusterAccess = {
     clock: realClock,
 };
 
-before(async () => { await harness.runProgram({ access }); });
+before(() => harness.runProgram({ access }));
 
 /** The bundle entries of a stdin: kind, then each field base64-decoded. */
 function entries(stdin: string): string[][] {

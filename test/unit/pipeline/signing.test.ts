@@ -3,7 +3,7 @@
 // and the key and passphrase never in a plain input, a command string or an output.
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
-import { before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { generateSigningKey, inspectSigningKey } from "../../../components/sigstore/signing";
 import { crdRelease, validateAgainstCrd } from "../crds";
 import * as harness from "../harness";
@@ -23,8 +23,7 @@ config["rhcos-forge:image"] = JSON.stringify({ ...image, signing: { enabled: tru
 const version = (JSON.parse(config["rhcos-forge:cluster"] ?? "{}") as { openshiftVersion?: string }).openshiftVersion ?? "4.19";
 harness.setStackConfig(config, secrets);
 
-let program: harness.Program;
-before(async () => { program = await harness.runProgram(); });
+const ran = harness.runBefore();
 
 describe("image.signing", () => {
     it("signs after the build, parented to ImageSignature, with the key on secret stdin only", () => {
@@ -56,13 +55,13 @@ describe("image.signing", () => {
     });
 
     it("exports the public key and the signature tag; nothing secret in any output", async () => {
-        const signing = await harness.valueOf(pulumi.output(program.signing));
+        const signing = await harness.valueOf(pulumi.output(ran.program.signing));
         assert.ok(signing);
         assert.equal(signing.publicKey, pair.publicKey);
         assert.equal(signing.keySha256, host.fingerprint);
-        const ref = await harness.valueOf(program.image.ref);
+        const ref = await harness.valueOf(ran.program.image.ref);
         assert.equal(signing.signature, `${ref.split("@")[0]}:${ref.split("@")[1].replace(":", "-")}.sig`);
-        const outputs = JSON.stringify(await harness.valueOf(pulumi.output({ ...program })));
+        const outputs = JSON.stringify(await harness.valueOf(pulumi.output({ ...ran.program })));
         for (const s of [...KEY_SECRETS, ...harness.SECRET_VALUES]) assert.ok(!outputs.includes(s), "no secret in the outputs");
     });
 

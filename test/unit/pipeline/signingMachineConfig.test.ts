@@ -21,7 +21,7 @@ const version = (JSON.parse(config["rhcos-forge:cluster"] ?? "{}") as { openshif
 const pools = (JSON.parse(config["rhcos-forge:rollout"] ?? "{}") as { pools: { name: string }[] }).pools.map(p => p.name);
 setStackConfig(config, secrets);
 
-before(async () => { await runProgram(); });
+before(() => runProgram());
 
 const decode = (source: string): string => {
     const m = /^data:text\/plain;charset=utf-8;base64,(.*)$/.exec(source);
