@@ -2,6 +2,7 @@
 // dependencies and its raw (serialized) inputs, so tests can assert on the graph and on which
 // values travel as secrets. Import this module, call `installMocks`, then import the program.
 import * as pulumi from "@pulumi/pulumi";
+import assert from "node:assert/strict";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { createHash, createPublicKey } from "crypto";
 import * as fs from "fs";
@@ -11,6 +12,7 @@ import { parseStackConfig } from "../../components/config/parse";
 import { CosaPlatform, PLATFORM_IMAGES } from "../../components/image/cosaInputs";
 import { StackOutputs, buildPipeline } from "../../components/pipeline";
 import { ClusterAccess } from "../../components/rollout/kubeApi";
+import { realClock } from "../../components/rollout/poll";
 import { GENERATED_SECRET_TYPE as GENERATED_SECRET } from "../../components/generatedSecret";
 
 export { GENERATED_SECRET_TYPE as GENERATED_SECRET } from "../../components/generatedSecret";
@@ -222,6 +224,15 @@ export async function runProgram(opts: { access?: ClusterAccess } = {}): Promise
     return program;
 }
 
+/** A cluster whose API answers a GET of `path` with `answer()` and any other with nothing; `asked` records each path read. */
+export function answeringAccess(path: string, answer: () => unknown, asked: string[]): ClusterAccess {
+    const get = async (p: string): Promise<unknown> => {
+        asked.push(p);
+        return p === path ? answer() : undefined;
+    };
+    return { connect: () => ({ get }), pollMs: 1, clock: realClock };
+}
+
 /** Runs the program (runProgram) in node:test's `before`; the tests read it as `ran.program`. */
 export function runBefore(opts: { access?: ClusterAccess } = {}): { readonly program: Program } {
     const ran: { program?: Program } = {};
@@ -243,6 +254,13 @@ export function find(type: string, name: string): Registration {
     const found = registrations.find(r => r.type === type && r.name === name);
     if (!found) throw new Error(`no ${type} named ${name}; have ${registrations.map(r => `${r.type}::${r.name}`).join(", ")}`);
     return found;
+}
+
+/** The remote command `name`, checked to be a child of the component `type` `component`. */
+export function commandUnder(type: string, component: string, name: string): Registration {
+    const command = find("command:remote:Command", name);
+    assert.equal(command.parent, find(type, component).urn);
+    return command;
 }
 
 /** Every registration this one depends on, transitively (through dependencies and parents' children). */

@@ -4,9 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DRIVER_TOOLKIT_PATH } from "../../../components/image/driverToolkit";
-import { ClusterAccess } from "../../../components/rollout/kubeApi";
-import { realClock } from "../../../components/rollout/poll";
-import { TEST_SECRETS, find, installMocks, registrations, runBefore, setStackConfig, valueOf } from "../harness";
+import { TEST_SECRETS, answeringAccess, find, installMocks, registrations, runBefore, setStackConfig, valueOf } from "../harness";
 import { loadStackConfig } from "../stackFile";
 
 const DTK = `quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:${"d7".repeat(32)}`;
@@ -22,17 +20,8 @@ config["rhcos-forge:cluster"] = JSON.stringify({ openshiftVersion: "4.19", rende
 setStackConfig(config);
 
 const asked: string[] = [];
-const access: ClusterAccess = {
-    connect: () => ({
-        get: async (path: string) => {
-            asked.push(path);
-            if (path !== DRIVER_TOOLKIT_PATH) return undefined;
-            return { kind: "ImageStream", spec: { tags: [{ name: "latest", from: { kind: "DockerImage", name: DTK } }] } };
-        },
-    }),
-    pollMs: 1,
-    clock: realClock,
-};
+const imageStream = { kind: "ImageStream", spec: { tags: [{ name: "latest", from: { kind: "DockerImage", name: DTK } }] } };
+const access = answeringAccess(DRIVER_TOOLKIT_PATH, () => imageStream, asked);
 
 const ran = runBefore({ access });
 

@@ -5,8 +5,6 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { ENTITLEMENT_PATH } from "../../../components/mirror/clusterEntitlement";
-import { ClusterAccess } from "../../../components/rollout/kubeApi";
-import { realClock } from "../../../components/rollout/poll";
 import * as harness from "../harness";
 import { TEST_HOST_KEY } from "../configCases";
 import { loadStackConfig } from "../stackFile";
@@ -40,18 +38,9 @@ config["rhcos-forge:cluster"] = JSON.stringify({ openshiftVersion: "4.19", rende
 harness.setStackConfig(config, secrets);
 
 const asked: string[] = [];
-const access: ClusterAccess = {
-    connect: () => ({
-        get: async (path: string) => {
-            asked.push(path);
-            if (path !== ENTITLEMENT_PATH) return undefined;
-            const b64 = (t: string) => Buffer.from(t).toString("base64");
-            return { kind: "Secret", data: { "entitlement.pem": b64(ENT_CERT), "entitlement-key.pem": b64(ENT_KEY) } };
-        },
-    }),
-    pollMs: 1,
-    clock: realClock,
-};
+const b64 = (t: string) => Buffer.from(t).toString("base64");
+const entitlement = { kind: "Secret", data: { "entitlement.pem": b64(ENT_CERT), "entitlement-key.pem": b64(ENT_KEY) } };
+const access = harness.answeringAccess(ENTITLEMENT_PATH, () => entitlement, asked);
 
 before(() => harness.runProgram({ access }));
 
