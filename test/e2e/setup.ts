@@ -1,6 +1,7 @@
 // Shared set-up of the e2e tests and the engine benchmark: loopback services on free ports, a
 // file backend in a temp dir, and the local stack pointed at them.
 import assert from "node:assert/strict";
+import { it } from "node:test";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { Env, RunResult, addSecret, freePort, killPidFile, run, secrets } from "../host/harness";
@@ -108,6 +109,13 @@ export class ProgramCli {
 export function previewOps(previewJson: string, unchanged: readonly string[] = ["same"]): string[] {
     const doc = JSON.parse(previewJson) as { steps?: { op: string }[] };
     return (doc.steps ?? []).filter(s => !unchanged.includes(s.op)).map(s => s.op);
+}
+
+/** The test that a second up with nothing changed changes nothing: its preview plans only `unchanged` ops. */
+export function itPlansNothingAgain(cli: ProgramCli, unchanged: readonly string[] = ["same"]): void {
+    it("a second up with nothing changed changes nothing", async () => {
+        assert.deepEqual(previewOps(await cli.pulumi(["preview", "--json"]), unchanged), []);
+    });
 }
 
 /** Each of `types` is the type of a resource of the exported stack (`pulumi stack export`). */
