@@ -120,6 +120,12 @@ test("the pushed image has the package, the declared files and the enabled unit,
 });
 
 interface SpdxPackage { SPDXID: string; name: string; versionInfo: string; sourceInfo?: string; licenseComments?: string; externalRefs?: { referenceLocator: string }[] }
+interface SpdxRelationship { spdxElementId: string; relationshipType: string; relatedSpdxElement: string }
+
+/** The SPDX document relates `from` to `to` by `type`. */
+function related(doc: { relationships: SpdxRelationship[] }, from: string, type: string, to: string): boolean {
+  return doc.relationships.some((x) => x.spdxElementId === from && x.relationshipType === type && x.relatedSpdxElement === to);
+}
 
 /** "name version-release arch license sourcerpm" of every RPM in a mounted image's rpmdb, sorted. */
 async function rpmdbLines(mnt: string): Promise<string[]> {
@@ -149,7 +155,7 @@ test("the image's SPDX 2.3 SBOM is in the registry, refers to the image and list
   const auth = { Authorization: `Basic ${Buffer.from(`${reg.user}:${reg.password}`).toString("base64")}` };
   const blob = await fetch(`http://${reg.host}/v2/${NODE_REPO_NAME}/blobs/${manifest.layers[0]!.digest}`, { headers: auth });
   assert.equal(blob.status, 200);
-  const doc = (await blob.json()) as { spdxVersion: string; dataLicense: string; packages: SpdxPackage[]; relationships: { spdxElementId: string; relationshipType: string; relatedSpdxElement: string }[] };
+  const doc = (await blob.json()) as { spdxVersion: string; dataLicense: string; packages: SpdxPackage[]; relationships: SpdxRelationship[] };
   assert.equal(doc.spdxVersion, "SPDX-2.3");
   assert.equal(doc.dataLicense, "CC0-1.0");
   const byId = new Map(doc.packages.map((p) => [p.SPDXID, p]));
@@ -157,7 +163,7 @@ test("the image's SPDX 2.3 SBOM is in the registry, refers to the image and list
   const [baseRepo, baseDigest] = bases.plain.split("@");
   assert.equal(byId.get("SPDXRef-base")?.name, baseRepo);
   assert.equal(byId.get("SPDXRef-base")?.versionInfo, baseDigest);
-  assert.ok(doc.relationships.some((x) => x.spdxElementId === "SPDXRef-image" && x.relationshipType === "DESCENDANT_OF" && x.relatedSpdxElement === "SPDXRef-base"));
+  assert.ok(related(doc, "SPDXRef-image", "DESCENDANT_OF", "SPDXRef-base"));
 
   // the RPMs, as rpm -qa reads them from the pushed image's own rpmdb
   const mnt = await harness.mountPushed(env, reg, r.ref);
@@ -168,7 +174,7 @@ test("the image's SPDX 2.3 SBOM is in the registry, refers to the image and list
   assert.deepEqual(listed, qa);
   assert.equal(sbom.packages, qa.length);
   for (const p of rpms) {
-    assert.ok(doc.relationships.some((x) => x.spdxElementId === "SPDXRef-image" && x.relationshipType === "CONTAINS" && x.relatedSpdxElement === p.SPDXID), p.name);
+    assert.ok(related(doc, "SPDXRef-image", "CONTAINS", p.SPDXID), p.name);
   }
   const ms = /SBOM \(\d+ RPMs, SPDX 2\.3\) pushed as .* in (\d+) ms/.exec(first.stderr)?.[1];
   assert.ok(ms !== undefined, "the build logs the SBOM step");
@@ -202,7 +208,7 @@ test("sbom-image.sh gives an image pushed elsewhere (a cosa build) the same SBOM
   assert.equal(manifest.subject.digest, digest, "the artifact's subject is the image");
   const auth = { Authorization: `Basic ${Buffer.from(`${reg.user}:${reg.password}`).toString("base64")}` };
   const doc = (await (await fetch(`http://${reg.host}/v2/rhcos-forge/cosa-os/blobs/${manifest.layers[0]!.digest}`, { headers: auth })).json()) as {
-    spdxVersion: string; creationInfo: { creators: string[] }; packages: SpdxPackage[]; relationships: { spdxElementId: string; relationshipType: string; relatedSpdxElement: string }[];
+    spdxVersion: string; creationInfo: { creators: string[] }; packages: SpdxPackage[]; relationships: SpdxRelationship[];
   };
   assert.equal(doc.spdxVersion, "SPDX-2.3");
   assert.deepEqual(doc.creationInfo.creators, ["Tool: rhcos-forge sbom-image.sh"]);
@@ -213,7 +219,7 @@ test("sbom-image.sh gives an image pushed elsewhere (a cosa build) the same SBOM
   assert.equal(src?.name, "https://github.com/openshift/os.git");
   assert.equal(src?.versionInfo, "ab12".repeat(10));
   assert.equal(src?.downloadLocation, `git+${source}`);
-  assert.ok(doc.relationships.some((x) => x.spdxElementId === "SPDXRef-image" && x.relationshipType === "GENERATED_FROM" && x.relatedSpdxElement === "SPDXRef-source"));
+  assert.ok(related(doc, "SPDXRef-image", "GENERATED_FROM", "SPDXRef-source"));
   // exactly the RPMs of the image's own rpmdb
   const mnt = await harness.mountPushed(env, reg, osRef);
   const qa = await rpmdbLines(mnt);
