@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, describe, it } from "node:test";
-import { ManifestFile, renderOverrides, renderReleaseBundle, renderReleaseManifests } from "../../components/release/payload";
+import type { ManifestFile } from "../../components/release/payload";
+import { renderOverrides, renderReleaseBundle, renderReleaseManifests } from "../../components/release/payload";
 import { type FakeToolRun, failureLine as failure, runWithFakeTools } from "./fakeTools";
 
 const ROOT = resolve(__dirname, "..", "..");
