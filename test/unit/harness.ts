@@ -256,6 +256,11 @@ export function find(type: string, name: string): Registration {
     return found;
 }
 
+/** The registered remote commands (command:remote:Command) of these names, in order. */
+export function commands(...names: string[]): Registration[] {
+    return names.map(n => find("command:remote:Command", n));
+}
+
 /** The remote command `name`, checked to be a child of the component `type` `component`. */
 export function commandUnder(type: string, component: string, name: string): Registration {
     const command = find("command:remote:Command", name);

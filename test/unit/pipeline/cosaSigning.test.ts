@@ -26,9 +26,7 @@ const ran = harness.runBefore();
 
 describe("image.builder cosa with image.signing", () => {
     it("runs the SBOM step, then the sign step, on the pushed cosa digest before any MachineConfig", async () => {
-        const build = harness.find("command:remote:Command", "image-build");
-        const sbom = harness.find("command:remote:Command", "image-sbom-sbom");
-        const sign = harness.find("command:remote:Command", "image-signature-sign");
+        const [build, sbom, sign] = harness.commands("image-build", "image-sbom-sbom", "image-signature-sign");
         assert.ok(harness.dependsOnTransitively(sbom, build));
         assert.ok(harness.dependsOnTransitively(sign, sbom), "signing waits for the SBOM");
         const ref = await harness.valueOf(ran.program.image.ref);

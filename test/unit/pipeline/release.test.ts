@@ -117,9 +117,7 @@ describe("cosa + release + rollout.method release", () => {
     });
 
     it("attaches the cosa image's SBOM (sbom-image.sh, the config commit as origin) before the release uses the image", async () => {
-        const build = harness.find("command:remote:Command", "image-build");
-        const sbomStep = harness.find("command:remote:Command", "image-sbom-sbom");
-        const rel = harness.find("command:remote:Command", "release-new");
+        const [build, sbomStep, rel] = harness.commands("image-build", "image-sbom-sbom", "release-new");
         assert.ok(harness.dependsOnTransitively(sbomStep, build));
         assert.ok(harness.dependsOnTransitively(rel, sbomStep), "the release waits for the SBOM");
         const create = String(sbomStep.inputs.create);
