@@ -261,9 +261,9 @@ export function commands(...names: string[]): Registration[] {
     return names.map(n => find("command:remote:Command", n));
 }
 
-/** The remote command `name`, checked to be a child of the component `type` `component`. */
-export function commandUnder(type: string, component: string, name: string): Registration {
-    const command = find("command:remote:Command", name);
+/** The remote command `<component>-<role>`, checked to be a child of the component `type` `component`. */
+export function commandUnder(type: string, component: string, role: string): Registration {
+    const command = find("command:remote:Command", `${component}-${role}`);
     assert.equal(command.parent, find(type, component).urn);
     return command;
 }

@@ -16,7 +16,7 @@ before(() => harness.runProgram());
 
 describe("image.retention.deleteOnDestroy", () => {
     it("deletes this host's pushed images on destroy, after the MachineConfigs, and never on a replacement", () => {
-        const cleanup = harness.commandUnder("rhcos-forge:image:RegistryCleanup", "image-cleanup", "image-cleanup-registry");
+        const cleanup = harness.commandUnder("rhcos-forge:image:RegistryCleanup", "image-cleanup", "registry");
         assert.match(String(cleanup.inputs.create), /prune-images\.sh/);
         assert.match(String(cleanup.inputs.create), /RF_MODE=list/);
         assert.match(String(cleanup.inputs.delete), /prune-images\.sh/);

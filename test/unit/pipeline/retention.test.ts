@@ -15,7 +15,7 @@ const ran = harness.runBefore();
 
 describe("image.retention", () => {
     it("prunes after the rollout, keeping the rolled-out digest, and never on destroy", async () => {
-        const prune = harness.commandUnder("rhcos-forge:image:ImageRetention", "image-retention", "image-retention-prune");
+        const prune = harness.commandUnder("rhcos-forge:image:ImageRetention", "image-retention", "prune");
         const create = String(prune.inputs.create);
         assert.match(create, /prune-images\.sh/);
         assert.match(create, /RF_KEEP=3/);

@@ -27,7 +27,7 @@ const ran = harness.runBefore();
 
 describe("image.signing", () => {
     it("signs after the build, parented to ImageSignature, with the key on secret stdin only", () => {
-        const sign = harness.commandUnder("rhcos-forge:image:ImageSignature", "image-signature", "image-signature-sign");
+        const sign = harness.commandUnder("rhcos-forge:image:ImageSignature", "image-signature", "sign");
         assert.match(String(sign.inputs.create), /sign-image\.sh/);
         assert.ok(harness.dependsOnTransitively(sign, harness.find("command:remote:Command", "image-build")));
         assert.ok(harness.isSecret(sign.raw.stdin), "sign stdin is secret");
