@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ParsedStack } from "../config/checked";
 import { ClusterBaseImage } from "../image/clusterBaseImage";
+import { RegistryAccessArgs } from "../image/registryAccess";
 import { ClusterAccess, KubeReader } from "../rollout/kubeApi";
 import { RolloutWaitArgs, rolloutWait } from "../rollout/osImageRollout";
 
@@ -39,6 +40,11 @@ export function narrowed<C extends ParsedStack>(ctx: PipelineContext, config: C)
 /** A config secret as a Pulumi secret; unset stays unset. */
 export function secretOf(value: string | undefined): pulumi.Output<string> | undefined {
     return value === undefined ? undefined : pulumi.secret(value);
+}
+
+/** How the stack's steps reach the image registry: its auth (a secret) and image.tlsVerify. */
+export function registryAccess(c: ParsedStack): RegistryAccessArgs {
+    return { registryAuth: secretOf(c.registryAuth), tlsVerify: c.image.tlsVerify };
 }
 
 /** A reader of the cluster through `kubeconfig`, for `what` (a feature of the config that reads the cluster). */

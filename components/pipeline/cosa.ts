@@ -7,7 +7,7 @@ import { BuildHost } from "../host/buildHost";
 import { CosaBuild } from "../image/cosaBuild";
 import { ImageSbom } from "../image/imageSbom";
 import { RepoMirror } from "../mirror/repoMirror";
-import { PipelineContext, secretOf } from "./context";
+import { PipelineContext, registryAccess } from "./context";
 import { StageOutputs, buildHostOutputs, mirrorOutputs } from "./outputs";
 import { registryCleanup, retainImages } from "./registry";
 import { rolloutStage } from "./rollout";
@@ -26,8 +26,7 @@ export function cosaStage(ctx: PipelineContext<HostBuiltStack>, cosa: CosaConfig
         mirrorDir: `${c.buildHost.workDir}/mirror`,
         mirrorBaseUrl: repoMirror.baseUrl,
         mirrorCredentials: repoMirror.credentials,
-        registryAuth: secretOf(c.registryAuth),
-        tlsVerify: c.image.tlsVerify,
+        ...registryAccess(c),
     });
     // The same SBOM a layered build attaches, from the pushed image's rpmdb, the config
     // commit as its origin; signing and the rollout wait for it, as they wait for a build.
@@ -36,8 +35,7 @@ export function cosaStage(ctx: PipelineContext<HostBuiltStack>, cosa: CosaConfig
         ref: built.ref,
         source: built.configCommit.apply(commit => `${cosa.config}@${commit}`),
         recordAs: built.buildId.apply(id => `cosa-${id}`),
-        registryAuth: secretOf(c.registryAuth),
-        tlsVerify: c.image.tlsVerify,
+        ...registryAccess(c),
     });
     const cleanup = registryCleanup(ctx, host.handle, sbom);
     const signed = signImage(ctx, host.handle, pulumi.all([built.ref, sbom.sbom, cleanup.listed]).apply(([ref]) => ref));

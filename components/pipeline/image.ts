@@ -9,7 +9,7 @@ import { LayeredImage } from "../image/layeredImage";
 import { LayeringDialect, layeringDialect } from "../openshift/releases";
 import { OpenShiftVersion } from "../openshift/versions";
 import { RepoMirror } from "../mirror/repoMirror";
-import { PipelineContext, clusterReader, secretOf } from "./context";
+import { PipelineContext, clusterReader, registryAccess } from "./context";
 import { StageOutputs, buildHostOutputs, mirrorOutputs } from "./outputs";
 import { registryCleanup, retainImages } from "./registry";
 import { rolloutStage } from "./rollout";
@@ -29,11 +29,10 @@ export function layeredImageStage(ctx: PipelineContext<HostBuiltStack>, host: Bu
         secretFiles: c.image.files.filter(f => f.secret).map(f => f.path),
         replaceRepo: c.mirror.packageSet.packages.length > 0 ? c.mirror.packageSet.id : undefined,
         mirrorRevision: repoMirror.revision,
-        registryAuth: secretOf(c.registryAuth),
         buildSecrets: repoMirror.buildSecrets,
         entitledHost: registersBuildHost(c),
         buildArgs: c.image.buildArgs,
-        tlsVerify: c.image.tlsVerify,
+        ...registryAccess(c),
     });
     const cleanup = registryCleanup(ctx, host.handle, layered);
     const pushed = pulumi.all([layered.ref, cleanup.listed]).apply(([ref]) => ref);
