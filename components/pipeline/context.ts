@@ -3,8 +3,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ParsedStack } from "../config/checked";
+import { BuildHost } from "../host/buildHost";
 import { ClusterBaseImage } from "../image/clusterBaseImage";
 import { RegistryAccessArgs } from "../image/registryAccess";
+import { RepoMirror } from "../mirror/repoMirror";
 import { ClusterAccess, KubeReader } from "../rollout/kubeApi";
 import { RolloutWaitArgs, rolloutWait } from "../rollout/osImageRollout";
 
@@ -40,6 +42,12 @@ export function narrowed<C extends ParsedStack>(ctx: PipelineContext, config: C)
 /** A config secret as a Pulumi secret; unset stays unset. */
 export function secretOf(value: string | undefined): pulumi.Output<string> | undefined {
     return value === undefined ? undefined : pulumi.secret(value);
+}
+
+/** Where a build-host stack builds its image: the build host and the RPM mirror on it. */
+export interface BuildPlace {
+    readonly host: BuildHost;
+    readonly repoMirror: RepoMirror;
 }
 
 /** How the stack's steps reach the image registry: its auth (a secret) and image.tlsVerify. */

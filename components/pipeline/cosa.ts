@@ -3,17 +3,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HostBuiltStack } from "../config/checked";
 import { CosaConfig } from "../config/schema";
-import { BuildHost } from "../host/buildHost";
 import { CosaBuild } from "../image/cosaBuild";
 import { ImageSbom } from "../image/imageSbom";
-import { RepoMirror } from "../mirror/repoMirror";
-import { PipelineContext, registryAccess } from "./context";
+import { BuildPlace, PipelineContext, registryAccess } from "./context";
 import { StageOutputs, buildHostOutputs, mirrorOutputs } from "./outputs";
 import { registryCleanup, retainImages } from "./registry";
 import { rolloutStage } from "./rollout";
 import { signImage, trustPolicy } from "./signing";
 
-export function cosaStage(ctx: PipelineContext<HostBuiltStack>, cosa: CosaConfig, host: BuildHost, repoMirror: RepoMirror): StageOutputs {
+export function cosaStage(ctx: PipelineContext<HostBuiltStack>, cosa: CosaConfig, place: BuildPlace): StageOutputs {
+    const { host, repoMirror } = place;
     const c = ctx.config;
     const built = new CosaBuild("image", {
         host: host.handle,

@@ -2,20 +2,19 @@
 // the cluster's RHCOS, signed, then rolled out; the stack outputs of a podman build.
 import * as pulumi from "@pulumi/pulumi";
 import { HostBuiltStack, basedOnCluster, buildsOnDriverToolkit, registersBuildHost } from "../config/checked";
-import { BuildHost } from "../host/buildHost";
 import { gateImageRef } from "../image/baseGate";
 import { DriverToolkitImage } from "../image/driverToolkit";
 import { LayeredImage } from "../image/layeredImage";
 import { LayeringDialect, layeringDialect } from "../openshift/releases";
 import { OpenShiftVersion } from "../openshift/versions";
-import { RepoMirror } from "../mirror/repoMirror";
-import { PipelineContext, clusterReader, registryAccess } from "./context";
+import { BuildPlace, PipelineContext, clusterReader, registryAccess } from "./context";
 import { StageOutputs, buildHostOutputs, mirrorOutputs } from "./outputs";
 import { registryCleanup, retainImages } from "./registry";
 import { rolloutStage } from "./rollout";
 import { signImage, trustPolicy } from "./signing";
 
-export function layeredImageStage(ctx: PipelineContext<HostBuiltStack>, host: BuildHost, repoMirror: RepoMirror): StageOutputs {
+export function layeredImageStage(ctx: PipelineContext<HostBuiltStack>, place: BuildPlace): StageOutputs {
+    const { host, repoMirror } = place;
     const c = ctx.config;
     const layered = new LayeredImage("image", {
         host: host.handle,
