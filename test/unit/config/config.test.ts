@@ -16,6 +16,8 @@ const withKey = (key: string, value: unknown): cases.JsonTree => withPatch(c => 
     const parent = path.reduce((at: cases.JsonTree, k) => at[k], c);
     parent[last] = value;
 });
+/** The minimal stack with these image.extraSteps. */
+const withExtraSteps = (...steps: string[]): cases.JsonTree => withKey("image.extraSteps", steps);
 /** The minimal stack with this build host and an ssh private key. */
 const withHost = (buildHost: cases.JsonTree): cases.JsonTree => withPatch(c => {
     c.buildHost = buildHost;
@@ -127,13 +129,13 @@ describe("stack config", () => {
             withKey("mirror", { repos: [{ id: "epel-9", baseurl: "https://dl.fedoraproject.org/pub/epel/9/Everything/x86_64/" }] }),
             'rhcos-forge:mirror.repos[0].gpgkey is required with rhcos-forge:mirror.repos[0].gpgcheck true (the default): without it dnf has no key to verify "epel-9"\'s packages and refuses them; set gpgkey to the repo\'s key URL, or gpgcheck to false, got nothing'],
         ["a multi-line extra step",
-            withKey("image.extraSteps", ["mkdir -p /usr/lib/falcon", "dnf clean all\nrm -rf /var/cache/dnf"]),
+            withExtraSteps("mkdir -p /usr/lib/falcon", "dnf clean all\nrm -rf /var/cache/dnf"),
             'rhcos-forge:image.extraSteps[1] must be one shell command on one line (a newline ends the RUN and podman refuses the next line as an unknown instruction); join commands with && or use one entry per command, got "dnf clean all\\nrm -rf /var/cache/dnf"'],
         ["an extra step that starts with RUN",
-            withKey("image.extraSteps", ["RUN mkdir -p /usr/lib/falcon"]),
+            withExtraSteps("RUN mkdir -p /usr/lib/falcon"),
             'rhcos-forge:image.extraSteps[0] must be a shell command, not a Containerfile instruction (RUN): each entry is rendered as `RUN <entry> && ostree container commit`; drop the leading RUN, got "RUN mkdir -p /usr/lib/falcon"'],
         ["an extra step that is another Containerfile instruction",
-            withKey("image.extraSteps", ["  COPY agent.rpm /tmp/"]),
+            withExtraSteps("  COPY agent.rpm /tmp/"),
             'rhcos-forge:image.extraSteps[0] must be a shell command, not a Containerfile instruction (COPY): each entry is rendered as `RUN <entry> && ostree container commit`; other instructions are not supported (files go in image.files, labels in image.labels), got "  COPY agent.rpm /tmp/"'],
         ["no cluster access at all",
             withKey("cluster", {}),
