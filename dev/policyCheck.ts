@@ -33,11 +33,14 @@ export interface NodePolicyFiles {
   readonly registriesD: Readonly<Record<string, string>>;
 }
 
-/** rf-policy-check `exe` on `ref` under `files`, written into `dir`, pulling with `authFile`; never throws on a refusal. */
-export async function runPolicyCheck(exe: string, dir: string, files: NodePolicyFiles, authFile: string, ref: string): Promise<RunResult> {
+/** rf-policy-check `exe` on `ref` under `files`, written into `dir`, pulling with `authFile`; a refusal is no throw. */
+export async function runPolicyCheck(
+  exe: string, dir: string, files: NodePolicyFiles, authFile: string, ref: string,
+): Promise<RunResult> {
   writeFileSync(join(dir, "policy.json"), files.policyJson);
   mkdirSync(join(dir, "registries.d"), { recursive: true });
   for (const [f, text] of Object.entries(files.registriesD)) writeFileSync(join(dir, "registries.d", f), text);
-  const args = ["--policy", join(dir, "policy.json"), "--registries.d", join(dir, "registries.d"), "--authfile", authFile, "--tls-verify=false", ref];
+  const args = ["--policy", join(dir, "policy.json"), "--registries.d", join(dir, "registries.d"),
+    "--authfile", authFile, "--tls-verify=false", ref];
   return run(exe, args, { check: false });
 }

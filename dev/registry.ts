@@ -54,18 +54,26 @@ export class Registry {
 
   /** The manifest of a pushed image byte for byte, as an outside client reads it (skopeo inspect --raw). */
   async rawManifest(ref: string): Promise<string> {
-    return (await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--creds", this.creds(), `docker://${ref}`])).stdout;
+    const res = await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--creds", this.creds(), `docker://${ref}`]);
+    return res.stdout;
   }
 
   /** Copies a pushed image into `dir` (skopeo's dir: layout, a file per blob) and returns its manifest. */
-  async copyToDir(ref: string, dir: string): Promise<{ config: { digest: string }; layers: { digest: string }[] }> {
-    await run("skopeo", ["copy", "--quiet", "--src-tls-verify=false", "--src-creds", this.creds(), `docker://${ref}`, `dir:${dir}`]);
-    return JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { config: { digest: string }; layers: { digest: string }[] };
+  async copyToDir(ref: string, dir: string): Promise<ImageManifest> {
+    const from = `docker://${ref}`;
+    await run("skopeo", ["copy", "--quiet", "--src-tls-verify=false", "--src-creds", this.creds(), from, `dir:${dir}`]);
+    return JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as ImageManifest;
   }
 
   private creds(): string {
     return `${this.user}:${this.password}`;
   }
+}
+
+/** The blobs an image manifest names (the config and the layers), by digest. */
+export interface ImageManifest {
+  readonly config: { readonly digest: string };
+  readonly layers: readonly { readonly digest: string }[];
 }
 
 /**

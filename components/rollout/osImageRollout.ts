@@ -119,7 +119,8 @@ export interface RolloutWaitSettings {
 /** How a rollout is waited for; undefined where manifests are only rendered (GitOps) or no kubeconfig is given. */
 export function rolloutWait(c: RolloutWaitSettings, access: ClusterAccess | undefined): RolloutWaitArgs | undefined {
     if (c.cluster.renderTo !== undefined || c.kubeconfig === undefined) return undefined;
-    return { kubeconfig: pulumi.secret(c.kubeconfig), context: c.cluster.context, timeoutMinutes: c.rollout.timeoutMinutes, access };
+    const { context } = c.cluster;
+    return { kubeconfig: pulumi.secret(c.kubeconfig), context, timeoutMinutes: c.rollout.timeoutMinutes, access };
 }
 
 export interface OsImageRolloutArgs {

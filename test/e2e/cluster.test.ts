@@ -72,7 +72,8 @@ interface Mc extends KubeObject { spec?: { osImageURL?: string } }
 async function upFailingOnCondition(): Promise<{ code: number; out: string }> {
     const res = await pulumi(["up", "--yes"], { check: false });
     assert.notEqual(res.code, 0);
-    assert.doesNotMatch(res.out, /did not finish within/, "the rollout failed on the pool's condition, not at the timeout");
+    const why = "the rollout failed on the pool's condition, not at the timeout";
+    assert.doesNotMatch(res.out, /did not finish within/, why);
     return res;
 }
 

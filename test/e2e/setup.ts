@@ -99,7 +99,8 @@ export class ProgramCli {
     /** `pulumi <args>` on the stack; its stdout. */
     async pulumi(args: string[], opts: { input?: string } = {}): Promise<string> {
         const cmd = [...args, "--non-interactive", "--stack", this.stack];
-        const res = await run("pulumi", cmd, { cwd: this.program, env: this.engine, timeoutMs: 15 * 60 * 1000, input: opts.input });
+        const timeoutMs = 15 * 60 * 1000;
+        const res = await run("pulumi", cmd, { cwd: this.program, env: this.engine, timeoutMs, input: opts.input });
         this.output += res.stdout + res.stderr;
         return res.stdout;
     }

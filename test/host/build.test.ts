@@ -124,7 +124,8 @@ interface SpdxRelationship { spdxElementId: string; relationshipType: string; re
 
 /** The SPDX document relates `from` to `to` by `type`. */
 function related(doc: { relationships: SpdxRelationship[] }, from: string, type: string, to: string): boolean {
-  return doc.relationships.some((x) => x.spdxElementId === from && x.relationshipType === type && x.relatedSpdxElement === to);
+  return doc.relationships.some((x) =>
+    x.spdxElementId === from && x.relationshipType === type && x.relatedSpdxElement === to);
 }
 
 /** "name version-release arch license sourcerpm" of every RPM in a mounted image's rpmdb, sorted. */

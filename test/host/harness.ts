@@ -288,11 +288,14 @@ export async function buildSpec(
 
 /** A rendered Containerfile built by build-image.sh with its build id and bundle as LayeredImage makes them. */
 export function buildRendered(
-  fx: Pick<BuildFixture, "host" | "reg" | "root">, r: ReturnType<typeof renderContainerfile>, b: { base: string; repository: string },
+  fx: Pick<BuildFixture, "host" | "reg" | "root">,
+  r: ReturnType<typeof renderContainerfile>,
+  b: { base: string; repository: string },
   secrets: Readonly<Record<string, string>> = {},
 ): Promise<RemoteResult> {
   const id = buildId({ containerfile: r.containerfile, context: r.context, base: b.base, repository: b.repository });
-  return runBuildImage(fx.host, { root: fx.root, id, ...b }, renderBundle(r.containerfile, r.context, fx.reg.authJson(), secrets));
+  const bundle = renderBundle(r.containerfile, r.context, fx.reg.authJson(), secrets);
+  return runBuildImage(fx.host, { root: fx.root, id, ...b }, bundle);
 }
 
 /** A blob of a `dir:` image copy (Registry.copyToDir), un-gzipped when it is a gzipped layer. */

@@ -39,7 +39,7 @@ function run(script: string, dir: string, bin: string, env: Record<string, strin
     return runWithFakeTools(script, dir, bin, { logName: "tools.log", systemPath: "/usr/local/bin:/usr/bin:/bin", env, stdin });
 }
 
-/** release-new.sh in a new sandbox `name` with these fakes, `over` on the usual environment, `manifests` in the bundle. */
+/** release-new.sh in a new sandbox `name` with these fakes: `over` on the usual environment, `manifests` bundled. */
 function releaseNew(
     name: string, fakes: string[], over: Record<string, string> = {}, manifests: ManifestFile[] = [],
 ): { r: Run; dir: string } {

@@ -94,10 +94,14 @@ export function assertExampleStack(cfg: ParsedStack): void {
  * on an ssh host, from a RHEL 9.6 BaseOS mirror; `image` adds image.* keys.
  */
 export function sshCosaStack(container: string, artifacts: string[], image: JsonTree = {}): JsonTree {
-    const cosa = { container, config: "https://github.com/openshift/os.git", branch: "release-4.19", variant: "ocp-rhel-9.6", artifacts };
+    const config = "https://github.com/openshift/os.git";
+    const cosa = { container, config, branch: "release-4.19", variant: "ocp-rhel-9.6", artifacts };
     return {
         buildHost: { provider: "ssh", host: "builder.example.com", hostKey: TEST_HOST_KEY },
-        mirror: { serve: "background", repos: [{ id: "rhel-9.6-baseos", baseurl: "https://rpm.example.com/baseos/", gpgcheck: false }] },
+        mirror: {
+            serve: "background",
+            repos: [{ id: "rhel-9.6-baseos", baseurl: "https://rpm.example.com/baseos/", gpgcheck: false }],
+        },
         image: { base: "cluster", repository: "quay.io/example-org/rhcos", builder: "cosa", ...image, cosa },
         cluster: { openshiftVersion: "4.19" },
     };

@@ -224,7 +224,7 @@ export async function runProgram(opts: { access?: ClusterAccess } = {}): Promise
     return program;
 }
 
-/** A cluster whose API answers a GET of `path` with `answer()` and any other with nothing; `asked` records each path read. */
+/** A cluster whose API answers a GET of `path` with `answer()`, any other with nothing; `asked` records the paths. */
 export function answeringAccess(path: string, answer: () => unknown, asked: string[]): ClusterAccess {
     const get = async (p: string): Promise<unknown> => {
         asked.push(p);
