@@ -37,6 +37,7 @@ export { DriverToolkitImage, type DriverToolkitImageArgs } from "./image/driverT
 export { ImageSignature, type ImageSignatureArgs } from "./image/imageSignature";
 export { ImageSbom, type ImageSbomArgs } from "./image/imageSbom";
 export { ImageRetention, type ImageRetentionArgs, RegistryCleanup, type RegistryCleanupArgs } from "./image/imageRetention";
+export { type RegistryAccessArgs } from "./image/registryAccess";
 export { type ImageSpec, renderContainerfile, renderOnClusterContainerfile } from "./image/containerfile";
 
 // Release payloads.

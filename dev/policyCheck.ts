@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { DEV_DIR, run } from "./proc";
+import { DEV_DIR, RunResult, run } from "./proc";
 
 const SRC = join(DEV_DIR, "policycheck");
 
@@ -25,4 +25,22 @@ export async function ensurePolicyCheck(): Promise<string> {
   });
   writeFileSync(stamp, want);
   return exe;
+}
+
+/** A node's policy files: policy.json and the registries.d files by name. */
+export interface NodePolicyFiles {
+  readonly policyJson: string;
+  readonly registriesD: Readonly<Record<string, string>>;
+}
+
+/** rf-policy-check `exe` on `ref` under `files`, written into `dir`, pulling with `authFile`; a refusal is no throw. */
+export async function runPolicyCheck(
+  exe: string, dir: string, files: NodePolicyFiles, authFile: string, ref: string,
+): Promise<RunResult> {
+  writeFileSync(join(dir, "policy.json"), files.policyJson);
+  mkdirSync(join(dir, "registries.d"), { recursive: true });
+  for (const [f, text] of Object.entries(files.registriesD)) writeFileSync(join(dir, "registries.d", f), text);
+  const args = ["--policy", join(dir, "policy.json"), "--registries.d", join(dir, "registries.d"),
+    "--authfile", authFile, "--tls-verify=false", ref];
+  return run(exe, args, { check: false });
 }

@@ -1,5 +1,5 @@
 // The loopback docker-registry (htpasswd auth) the demo and the tests push to.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Env, addSecret, freePort, randomToken, run, waitFor } from "./proc";
 
@@ -51,6 +51,29 @@ export class Registry {
     ]);
     return res.stdout.trim();
   }
+
+  /** The manifest of a pushed image byte for byte, as an outside client reads it (skopeo inspect --raw). */
+  async rawManifest(ref: string): Promise<string> {
+    const res = await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--creds", this.creds(), `docker://${ref}`]);
+    return res.stdout;
+  }
+
+  /** Copies a pushed image into `dir` (skopeo's dir: layout, a file per blob) and returns its manifest. */
+  async copyToDir(ref: string, dir: string): Promise<ImageManifest> {
+    const from = `docker://${ref}`;
+    await run("skopeo", ["copy", "--quiet", "--src-tls-verify=false", "--src-creds", this.creds(), from, `dir:${dir}`]);
+    return JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as ImageManifest;
+  }
+
+  private creds(): string {
+    return `${this.user}:${this.password}`;
+  }
+}
+
+/** The blobs an image manifest names (the config and the layers), by digest. */
+export interface ImageManifest {
+  readonly config: { readonly digest: string };
+  readonly layers: readonly { readonly digest: string }[];
 }
 
 /**

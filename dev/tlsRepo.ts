@@ -41,15 +41,20 @@ export async function startClientCertRepo(env: Env, dir: string): Promise<Client
   const d = env.mkdir("tls-repo");
   const p = (f: string) => join(d, f);
   const days = ["-days", "2"];
-  await openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", p("ca.key"), "-out", p("ca.pem"), ...days, "-subj", "/CN=rhcos-forge test CA"]);
+  /** openssl req's arguments for a new unencrypted RSA key `name`.key. */
+  const newKey = (name: string) => ["-newkey", "rsa:2048", "-nodes", "-keyout", p(`${name}.key`)];
+  /** A self-signed certificate `name`.pem with its key `name`.key. */
+  const selfSigned = (name: string, cn: string) =>
+    openssl(["req", "-x509", ...newKey(name), "-out", p(`${name}.pem`), ...days, "-subj", `/CN=${cn}`]);
+  await selfSigned("ca", "rhcos-forge test CA");
   writeFileSync(p("server.ext"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
   writeFileSync(p("client.ext"), "extendedKeyUsage=clientAuth\n");
   for (const [name, cn] of [["server", "127.0.0.1"], ["client", "rhcos-forge test entitlement"]] as const) {
-    await openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", p(`${name}.key`), "-out", p(`${name}.csr`), "-subj", `/CN=${cn}`]);
+    await openssl(["req", ...newKey(name), "-out", p(`${name}.csr`), "-subj", `/CN=${cn}`]);
     await openssl(["x509", "-req", "-in", p(`${name}.csr`), "-CA", p("ca.pem"), "-CAkey", p("ca.key"), "-CAcreateserial",
       "-out", p(`${name}.pem`), ...days, "-extfile", p(`${name}.ext`)]);
   }
-  await openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", p("wrong.key"), "-out", p("wrong.pem"), ...days, "-subj", "/CN=rhcos-forge wrong client"]);
+  await selfSigned("wrong", "rhcos-forge wrong client");
   writeFileSync(p("server.py"), SERVER);
   const port = await freePort();
   env.daemon("tls-repo", "python3", [p("server.py"), String(port), dir, p("server.pem"), p("server.key"), p("ca.pem")]);

@@ -16,7 +16,7 @@ import { gateImageRef } from "../image/baseGate";
 import { ClusterBaseImage } from "../image/clusterBaseImage";
 import { currentPoolImage } from "../rollout/healthGate";
 import { ClusterAccess } from "../rollout/kubeApi";
-import { OsImageRollout, PoolRollout, RolloutWaitArgs } from "../rollout/osImageRollout";
+import { OsImageRollout, PoolRollout, rolloutWait } from "../rollout/osImageRollout";
 import { SourceImage, keptImages } from "./source";
 import { StackImage } from "./stackImage";
 
@@ -56,9 +56,7 @@ export async function buildClusterStack(c: ClusterStackConfig, deps: ClusterStac
     const writer = c.cluster.renderTo !== undefined ? new k8s.Provider("cluster-render", { renderYamlToDirectory: c.cluster.renderTo }) : reader;
     // parseStack guarantees a kubeconfig unless manifests are only rendered.
     if (writer === undefined) throw new Error("rhcos-forge:kubeconfig is required");
-    const wait: RolloutWaitArgs | undefined = c.cluster.renderTo === undefined && c.kubeconfig !== undefined
-        ? { kubeconfig: pulumi.secret(c.kubeconfig), context: c.cluster.context, timeoutMinutes: c.rollout.timeoutMinutes, access: deps.clusterAccess }
-        : undefined;
+    const wait = rolloutWait(c, deps.clusterAccess);
     const { stack, take } = c.image.from;
     const source = new StackImage("source", { stack, take });
     const verdict = await source.read();

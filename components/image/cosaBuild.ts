@@ -5,6 +5,7 @@
 // take a registry with a port: see cosa-build.sh). The script keeps per-step stamps on the host, so
 // a run reruns only the steps whose inputs changed; the Pulumi trigger is the inputs' hash.
 import * as pulumi from "@pulumi/pulumi";
+import { RegistryAccessArgs } from "./registryAccess";
 import {
     ARTIFACTS_DIR, CosaPlatform, CosaResult, PublishedArtifact, cosaRevision, publishedArtifacts, renderCosaBundle,
     renderCosaRepoFile, validateCosaResult,
@@ -13,7 +14,8 @@ import { HostHandle, scriptStep } from "../host/step";
 import { MirrorCredentials } from "../mirror/mirrorAuth";
 import { MirrorRepo } from "../mirror/repoFiles";
 
-export interface CosaBuildArgs {
+/** registryAuth pulls coreos-assembler and pushes; tlsVerify covers the push and reading the pushed digest back. */
+export interface CosaBuildArgs extends RegistryAccessArgs {
     /** The build host; it needs /dev/kvm. */
     readonly host: HostHandle;
     /** coreos-assembler image, `repo@sha256:…`. */
@@ -33,10 +35,6 @@ export interface CosaBuildArgs {
     readonly mirrorBaseUrl: pulumi.Input<string>;
     /** The mirror's basic auth (mirror.auth basic), written into the repo file; a secret. */
     readonly mirrorCredentials?: pulumi.Input<MirrorCredentials>;
-    /** containers auth.json for pulling coreos-assembler and pushing; a secret. */
-    readonly registryAuth?: pulumi.Input<string>;
-    /** Verify TLS when pushing and reading the pushed digest back (image.tlsVerify). */
-    readonly tlsVerify?: boolean;
 }
 
 export class CosaBuild extends pulumi.ComponentResource {

@@ -5,6 +5,7 @@
 // ImageRetention has no delete command: `pulumi destroy` deletes images only through
 // RegistryCleanup, and only with image.retention.deleteOnDestroy.
 import * as pulumi from "@pulumi/pulumi";
+import { RegistryAccessArgs } from "./registryAccess";
 import { renderAuthBundle } from "../bundle";
 import { HostHandle, scriptStep } from "../host/step";
 
@@ -15,14 +16,12 @@ export interface PruneResult {
     readonly warnings: string[];
 }
 
-export interface ImageRetentionArgs {
+export interface ImageRetentionArgs extends RegistryAccessArgs {
     readonly host: HostHandle;
     readonly repository: string;
     readonly keep: number;
     /** `repo@sha256:…` refs never deleted; resolve only once the rollout has finished. */
     readonly protect: pulumi.Input<string>[];
-    readonly registryAuth?: pulumi.Input<string>;
-    readonly tlsVerify?: boolean;
 }
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
@@ -67,13 +66,11 @@ export class ImageRetention extends pulumi.ComponentResource {
     }
 }
 
-export interface RegistryCleanupArgs {
+export interface RegistryCleanupArgs extends RegistryAccessArgs {
     readonly host: HostHandle;
     readonly repository: string;
     /** image.retention.deleteOnDestroy: the delete command deletes (`destroy`) or only lists (`list`). */
     readonly deleteOnDestroy: boolean;
-    readonly registryAuth?: pulumi.Input<string>;
-    readonly tlsVerify?: boolean;
 }
 
 /**

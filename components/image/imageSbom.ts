@@ -5,6 +5,7 @@
 // the push, re-run when the digest or the source changes; with `recordAs` it also records the
 // push as this host's, so retention and deleteOnDestroy cover cosa images too.
 import * as pulumi from "@pulumi/pulumi";
+import { RegistryAccessArgs } from "./registryAccess";
 import { renderAuthBundle } from "../bundle";
 import { HostHandle, scriptStep } from "../host/step";
 
@@ -30,7 +31,7 @@ export function validateSbomRef(sbom: SbomRef | undefined, repository: string, d
     return sbom;
 }
 
-export interface ImageSbomArgs {
+export interface ImageSbomArgs extends RegistryAccessArgs {
     readonly host: HostHandle;
     /** The pushed image, `repo@sha256:…`. */
     readonly ref: pulumi.Input<string>;
@@ -41,9 +42,6 @@ export interface ImageSbomArgs {
      * recorded where retention (prune-images.sh) finds what this host pushed.
      */
     readonly recordAs?: pulumi.Input<string>;
-    /** containers auth.json for the registry; a secret. */
-    readonly registryAuth?: pulumi.Input<string>;
-    readonly tlsVerify?: boolean;
 }
 
 export class ImageSbom extends pulumi.ComponentResource {

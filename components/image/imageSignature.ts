@@ -6,6 +6,7 @@
 // rebuild, and the build id keeps ignoring keys and credentials. `ref` comes out of this step: a
 // signing failure fails it, and nothing that reads `ref` (the MachineConfigs) changes.
 import * as pulumi from "@pulumi/pulumi";
+import { RegistryAccessArgs } from "./registryAccess";
 import { HostHandle, scriptStep } from "../host/step";
 import { SigningKeyInfo, renderSignBundle, signatureTag } from "../sigstore/signing";
 
@@ -18,15 +19,12 @@ export interface SignResult {
     readonly signed: boolean;
 }
 
-export interface ImageSignatureArgs {
+export interface ImageSignatureArgs extends RegistryAccessArgs {
     readonly host: HostHandle;
     /** The pushed image, `repo@sha256:…`. */
     readonly ref: pulumi.Input<string>;
     /** The decrypted signing key (inspectSigningKey); a secret. */
     readonly key: pulumi.Input<SigningKeyInfo>;
-    /** containers auth.json for the registry; a secret. */
-    readonly registryAuth?: pulumi.Input<string>;
-    readonly tlsVerify?: boolean;
 }
 
 /** The result must be about the image asked for and made with the key asked for. */

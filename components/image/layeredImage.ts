@@ -5,6 +5,7 @@
 // nothing downstream (the MachineConfig) changes. Each build also pushes the image's SPDX SBOM
 // (build-image.sh, step "sbom") and reports its digest; the package diff stays beside it.
 import * as pulumi from "@pulumi/pulumi";
+import { RegistryAccessArgs } from "./registryAccess";
 import { buildId, renderBundle } from "./buildInputs";
 import { describeImage, descriptionEnvironment } from "./description";
 import { DIGEST_REF } from "../openshift/pullspec";
@@ -37,7 +38,8 @@ export interface BuildResult {
     readonly sbom: SbomRef;
 }
 
-export interface LayeredImageArgs {
+/** registryAuth pulls the base and pushes; tlsVerify covers pull, push and inspect. */
+export interface LayeredImageArgs extends RegistryAccessArgs {
     /** The build host. */
     readonly host: HostHandle;
     /** Base image by digest (from config, or the cluster's baseOSContainerImage). */
@@ -59,8 +61,6 @@ export interface LayeredImageArgs {
     readonly replaceRepo?: string;
     /** Mirror revision: a re-synced mirror rebuilds; known only once the mirror synced. */
     readonly mirrorRevision?: pulumi.Input<string>;
-    /** containers auth.json for pulling the base and pushing; a secret. */
-    readonly registryAuth?: pulumi.Input<string>;
     /**
      * Build secrets (id → content) the installing RUNs mount: the TLS files of `fetch: build`
      * repos; secrets. They reach the host in the stdin bundle and are not part of the build id.
@@ -70,8 +70,6 @@ export interface LayeredImageArgs {
     readonly entitledHost?: boolean;
     /** Extra `podman build` flags. */
     readonly buildArgs?: readonly string[];
-    /** Verify TLS on pull, push and inspect. */
-    readonly tlsVerify?: boolean;
 }
 
 /** Rejects anything but `<repository>@sha256:<hex>`: a node must never boot a tag. */

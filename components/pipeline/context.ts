@@ -3,9 +3,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ParsedStack } from "../config/checked";
+import { BuildHost } from "../host/buildHost";
 import { ClusterBaseImage } from "../image/clusterBaseImage";
-import { ClusterAccess } from "../rollout/kubeApi";
-import { RolloutWaitArgs } from "../rollout/osImageRollout";
+import { RegistryAccessArgs } from "../image/registryAccess";
+import { RepoMirror } from "../mirror/repoMirror";
+import { ClusterAccess, KubeReader } from "../rollout/kubeApi";
+import { RolloutWaitArgs, rolloutWait } from "../rollout/osImageRollout";
 
 export interface PipelineDeps {
     /** How rollout waits reach the cluster; undefined: nothing is waited for. */
@@ -41,6 +44,24 @@ export function secretOf(value: string | undefined): pulumi.Output<string> | und
     return value === undefined ? undefined : pulumi.secret(value);
 }
 
+/** Where a build-host stack builds its image: the build host and the RPM mirror on it. */
+export interface BuildPlace {
+    readonly host: BuildHost;
+    readonly repoMirror: RepoMirror;
+}
+
+/** How the stack's steps reach the image registry: its auth (a secret) and image.tlsVerify. */
+export function registryAccess(c: ParsedStack): RegistryAccessArgs {
+    return { registryAuth: secretOf(c.registryAuth), tlsVerify: c.image.tlsVerify };
+}
+
+/** A reader of the cluster through `kubeconfig`, for `what` (a feature of the config that reads the cluster). */
+export function clusterReader(ctx: PipelineContext, kubeconfig: string, what: string): KubeReader {
+    const access = ctx.deps.clusterAccess;
+    if (access === undefined) throw new Error(`${what} reads the cluster, but the program was given no cluster access`);
+    return access.connect(kubeconfig, ctx.config.cluster.context);
+}
+
 export function pipelineContext(c: ParsedStack, deps: PipelineDeps): PipelineContext {
     // The cluster is read through the kubeconfig, once: the provider and the cluster's base.
     let read: { provider: k8s.Provider; base: pulumi.Output<string> } | undefined;
@@ -51,9 +72,7 @@ export function pipelineContext(c: ParsedStack, deps: PipelineDeps): PipelineCon
         }
         return read;
     };
-    const wait: RolloutWaitArgs | undefined = c.cluster.renderTo === undefined && c.kubeconfig !== undefined
-        ? { kubeconfig: pulumi.secret(c.kubeconfig), context: c.cluster.context, timeoutMinutes: c.rollout.timeoutMinutes, access: deps.clusterAccess }
-        : undefined;
+    const wait = rolloutWait(c, deps.clusterAccess);
     return { config: c, deps, clusterWriter: clusterWriter(c, readCluster), clusterBase: kubeconfig => readCluster(kubeconfig).base, wait };
 }
 

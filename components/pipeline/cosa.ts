@@ -3,17 +3,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HostBuiltStack } from "../config/checked";
 import { CosaConfig } from "../config/schema";
-import { BuildHost } from "../host/buildHost";
 import { CosaBuild } from "../image/cosaBuild";
 import { ImageSbom } from "../image/imageSbom";
-import { RepoMirror } from "../mirror/repoMirror";
-import { PipelineContext, secretOf } from "./context";
+import { BuildPlace, PipelineContext, registryAccess } from "./context";
 import { StageOutputs, buildHostOutputs, mirrorOutputs } from "./outputs";
 import { registryCleanup, retainImages } from "./registry";
 import { rolloutStage } from "./rollout";
 import { signImage, trustPolicy } from "./signing";
 
-export function cosaStage(ctx: PipelineContext<HostBuiltStack>, cosa: CosaConfig, host: BuildHost, repoMirror: RepoMirror): StageOutputs {
+export function cosaStage(ctx: PipelineContext<HostBuiltStack>, cosa: CosaConfig, place: BuildPlace): StageOutputs {
+    const { host, repoMirror } = place;
     const c = ctx.config;
     const built = new CosaBuild("image", {
         host: host.handle,
@@ -26,8 +25,7 @@ export function cosaStage(ctx: PipelineContext<HostBuiltStack>, cosa: CosaConfig
         mirrorDir: `${c.buildHost.workDir}/mirror`,
         mirrorBaseUrl: repoMirror.baseUrl,
         mirrorCredentials: repoMirror.credentials,
-        registryAuth: secretOf(c.registryAuth),
-        tlsVerify: c.image.tlsVerify,
+        ...registryAccess(c),
     });
     // The same SBOM a layered build attaches, from the pushed image's rpmdb, the config
     // commit as its origin; signing and the rollout wait for it, as they wait for a build.
@@ -36,8 +34,7 @@ export function cosaStage(ctx: PipelineContext<HostBuiltStack>, cosa: CosaConfig
         ref: built.ref,
         source: built.configCommit.apply(commit => `${cosa.config}@${commit}`),
         recordAs: built.buildId.apply(id => `cosa-${id}`),
-        registryAuth: secretOf(c.registryAuth),
-        tlsVerify: c.image.tlsVerify,
+        ...registryAccess(c),
     });
     const cleanup = registryCleanup(ctx, host.handle, sbom);
     const signed = signImage(ctx, host.handle, pulumi.all([built.ref, sbom.sbom, cleanup.listed]).apply(([ref]) => ref));

@@ -2,21 +2,20 @@
 // the cluster's RHCOS, signed, then rolled out; the stack outputs of a podman build.
 import * as pulumi from "@pulumi/pulumi";
 import { HostBuiltStack, basedOnCluster, buildsOnDriverToolkit, registersBuildHost } from "../config/checked";
-import { BuildHost } from "../host/buildHost";
 import { gateImageRef } from "../image/baseGate";
 import { DriverToolkitImage } from "../image/driverToolkit";
 import { LayeredImage } from "../image/layeredImage";
 import { LayeringDialect, layeringDialect } from "../openshift/releases";
 import { OpenShiftVersion } from "../openshift/versions";
-import { RepoMirror } from "../mirror/repoMirror";
-import { PipelineContext, secretOf } from "./context";
+import { BuildPlace, PipelineContext, clusterReader, registryAccess } from "./context";
 import { StageOutputs, buildHostOutputs, mirrorOutputs } from "./outputs";
 import { registryCleanup, retainImages } from "./registry";
 import { rolloutStage } from "./rollout";
 import { signImage, trustPolicy } from "./signing";
 import { upgradeTargetStage } from "./upgrade";
 
-export function layeredImageStage(ctx: PipelineContext<HostBuiltStack>, host: BuildHost, repoMirror: RepoMirror): StageOutputs {
+export function layeredImageStage(ctx: PipelineContext<HostBuiltStack>, place: BuildPlace): StageOutputs {
+    const { host, repoMirror } = place;
     const c = ctx.config;
     // cluster.upgrade: built FROM the target release's rhel-coreos (the parser requires base cluster).
     const upgrade = upgradeTargetStage(ctx, host.handle);
@@ -32,11 +31,10 @@ export function layeredImageStage(ctx: PipelineContext<HostBuiltStack>, host: Bu
         secretFiles: c.image.files.filter(f => f.secret).map(f => f.path),
         replaceRepo: c.mirror.packageSet.packages.length > 0 ? c.mirror.packageSet.id : undefined,
         mirrorRevision: repoMirror.revision,
-        registryAuth: secretOf(c.registryAuth),
         buildSecrets: repoMirror.buildSecrets,
         entitledHost: registersBuildHost(c),
         buildArgs: c.image.buildArgs,
-        tlsVerify: c.image.tlsVerify,
+        ...registryAccess(c),
     });
     const cleanup = registryCleanup(ctx, host.handle, layered);
     const pushed = pulumi.all([layered.ref, cleanup.listed]).apply(([ref]) => ref);
@@ -68,9 +66,8 @@ export function layeredImageStage(ctx: PipelineContext<HostBuiltStack>, host: Bu
 function driverToolkit(ctx: PipelineContext): pulumi.Output<string> | undefined {
     const c = ctx.config;
     if (!buildsOnDriverToolkit(c)) return undefined;
-    const access = ctx.deps.clusterAccess;
-    if (access === undefined) throw new Error("image.stages[].base driver-toolkit reads the cluster, but the program was given no cluster access");
-    return new DriverToolkitImage("driver-toolkit", { reader: access.connect(c.kubeconfig, c.cluster.context) }).ref;
+    const reader = clusterReader(ctx, c.kubeconfig, "image.stages[].base driver-toolkit");
+    return new DriverToolkitImage("driver-toolkit", { reader }).ref;
 }
 
 /**

@@ -39,6 +39,6 @@ function buildStages(ctx: PipelineContext, c: ParsedStack): StageOutputs {
     const hostCtx = narrowed(ctx, c);
     const host = buildHostStage(hostCtx);
     const repoMirror = repoMirrorStage(hostCtx, host);
-    if (buildsWithCosa(c)) return cosaStage(hostCtx, c.image.cosa, host, repoMirror);
-    return layeredImageStage(hostCtx, host, repoMirror);
+    if (buildsWithCosa(c)) return cosaStage(hostCtx, c.image.cosa, { host, repoMirror });
+    return layeredImageStage(hostCtx, { host, repoMirror });
 }

@@ -6,7 +6,7 @@ import { BuildHost } from "../host/buildHost";
 import { readClusterEntitlement } from "../mirror/clusterEntitlement";
 import { ClientCertificate } from "../mirror/repoFiles";
 import { RepoMirror } from "../mirror/repoMirror";
-import { PipelineContext, secretOf } from "./context";
+import { PipelineContext, clusterReader, secretOf } from "./context";
 
 export function repoMirrorStage(ctx: PipelineContext, host: BuildHost): RepoMirror {
     const c = ctx.config;
@@ -41,7 +41,6 @@ function mirrorBind(ctx: PipelineContext): string | undefined {
 export function clusterEntitlement(ctx: PipelineContext): pulumi.Output<ClientCertificate> | undefined {
     const c = ctx.config;
     if (!readsClusterEntitlement(c)) return undefined;
-    const access = ctx.deps.clusterAccess;
-    if (access === undefined) throw new Error("mirror.repos[].entitlement cluster reads the cluster, but the program was given no cluster access");
-    return pulumi.secret(pulumi.output(readClusterEntitlement(access.connect(c.kubeconfig, c.cluster.context))));
+    const reader = clusterReader(ctx, c.kubeconfig, "mirror.repos[].entitlement cluster");
+    return pulumi.secret(pulumi.output(readClusterEntitlement(reader)));
 }

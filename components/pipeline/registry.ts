@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { HostHandle } from "../host/step";
 import { ImageRetention, RegistryCleanup } from "../image/imageRetention";
 import { OsImageRollout } from "../rollout/osImageRollout";
-import { PipelineContext, secretOf } from "./context";
+import { PipelineContext, registryAccess } from "./context";
 import { Rolled } from "./outputs";
 
 /**
@@ -21,8 +21,7 @@ export function retainImages(ctx: PipelineContext, host: HostHandle, refs: pulum
         repository: c.image.repository,
         keep: c.image.retention.keep,
         protect: refs.map(r => pulumi.all([r, done]).apply(([ref]) => ref)),
-        registryAuth: secretOf(c.registryAuth),
-        tlsVerify: c.image.tlsVerify,
+        ...registryAccess(c),
     });
 }
 
@@ -36,7 +35,6 @@ export function registryCleanup(ctx: PipelineContext, host: HostHandle, after: p
         host,
         repository: c.image.repository,
         deleteOnDestroy: c.image.retention.deleteOnDestroy,
-        registryAuth: secretOf(c.registryAuth),
-        tlsVerify: c.image.tlsVerify,
+        ...registryAccess(c),
     }, { dependsOn: [after] });
 }

@@ -6,7 +6,7 @@ import { HostHandle } from "../host/step";
 import { ImageSignature } from "../image/imageSignature";
 import { inspectSigningKey } from "../sigstore/signing";
 import { ImageTrustPolicy } from "../rollout/imageTrustPolicy";
-import { PipelineContext, secretOf } from "./context";
+import { PipelineContext, registryAccess } from "./context";
 import { StackOutputs } from "./outputs";
 
 export interface Signed {
@@ -25,7 +25,7 @@ export function signImage(ctx: PipelineContext, host: HostHandle, ref: pulumi.Ou
     // parseStackConfig checked that the passphrase opens the key.
     const key = inspectSigningKey(c.signingKey, c.signingPassphrase);
     const signature = new ImageSignature("image-signature", {
-        host, ref, key: pulumi.secret(key), registryAuth: secretOf(c.registryAuth), tlsVerify: c.image.tlsVerify,
+        host, ref, key: pulumi.secret(key), ...registryAccess(c),
     });
     return { ref: signature.ref, signing: { publicKey: signature.publicKey, keySha256: signature.keySha256, signature: signature.signature } };
 }

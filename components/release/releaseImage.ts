@@ -4,13 +4,15 @@
 // the CVO annotations they need. Built on the build host by release-new.sh; the release id (a
 // content hash of the inputs) is the push tag, so equal inputs never build twice.
 import * as pulumi from "@pulumi/pulumi";
+import { RegistryAccessArgs } from "../image/registryAccess";
 import { HostHandle, scriptStep } from "../host/step";
 import {
     ManifestObject, OsComponent, ReleaseResult, releaseId, renderOverrides, renderReleaseBundle, renderReleaseManifests,
     validateReleaseResult,
 } from "./payload";
 
-export interface ReleaseImageArgs {
+/** registryAuth pulls the from-release and pushes the new one. */
+export interface ReleaseImageArgs extends RegistryAccessArgs {
     /** The build host (it needs `oc`; podman too when there are manifests). */
     readonly host: HostHandle;
     /** Release to start from, `repo@sha256:…`. */
@@ -26,10 +28,6 @@ export interface ReleaseImageArgs {
     readonly overrides: Readonly<Record<string, string>>;
     /** Objects added to the payload. */
     readonly manifests: readonly ManifestObject[];
-    /** containers auth.json: pull the from-release, push the new one; a secret. */
-    readonly registryAuth?: pulumi.Input<string>;
-    /** Verify TLS against the registries. */
-    readonly tlsVerify?: boolean;
 }
 
 export class ReleaseImage extends pulumi.ComponentResource {

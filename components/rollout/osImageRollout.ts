@@ -110,6 +110,20 @@ export interface RolloutWaitArgs {
     readonly access?: ClusterAccess;
 }
 
+/** The cluster side of a stack's config that decides whether and how a rollout is waited for. */
+export interface RolloutWaitSettings {
+    readonly kubeconfig?: string;
+    readonly cluster: { readonly renderTo?: string; readonly context?: string };
+    readonly rollout: { readonly timeoutMinutes: number };
+}
+
+/** How a rollout is waited for; undefined where manifests are only rendered (GitOps) or no kubeconfig is given. */
+export function rolloutWait(c: RolloutWaitSettings, access: ClusterAccess | undefined): RolloutWaitArgs | undefined {
+    if (c.cluster.renderTo !== undefined || c.kubeconfig === undefined) return undefined;
+    const { context } = c.cluster;
+    return { kubeconfig: pulumi.secret(c.kubeconfig), context, timeoutMinutes: c.rollout.timeoutMinutes, access };
+}
+
 export interface OsImageRolloutArgs {
     /** The cluster (a kubeconfig provider, or one rendering YAML for GitOps). */
     readonly provider: k8s.Provider;

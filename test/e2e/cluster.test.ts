@@ -68,6 +68,15 @@ const poolPath = (name: string): string => `/apis/${MCO_API}/machineconfigpools/
 
 interface Mc extends KubeObject { spec?: { osImageURL?: string } }
 
+/** An up that fails on a pool's condition (not at the rollout's timeout); its result. */
+async function upFailingOnCondition(): Promise<{ code: number; out: string }> {
+    const res = await pulumi(["up", "--yes"], { check: false });
+    assert.notEqual(res.code, 0);
+    const why = "the rollout failed on the pool's condition, not at the timeout";
+    assert.doesNotMatch(res.out, /did not finish within/, why);
+    return res;
+}
+
 function first(entries: RecordEntry[], pred: (e: RecordEntry) => boolean, what: string): RecordEntry {
     const e = entries.find(pred);
     assert.ok(e, `the simulator never saw ${what}`);
@@ -247,9 +256,7 @@ describe("the rollout against a real API server (machineconfig)", () => {
         configureMachineConfig({ packages: ["rf-hello", "rf-extra"] });
         const from = cluster.sim.record.length;
         const mark = cluster.auditMark();
-        const res = await pulumi(["up", "--yes"], { check: false });
-        assert.notEqual(res.code, 0);
-        assert.doesNotMatch(res.out, /did not finish within/, "the rollout failed on the pool's condition, not at the timeout");
+        const res = await upFailingOnCondition();
         assert.match(res.out, new RegExp(`pool canary is NodeDegraded \\(1 nodes are reporting degraded status on sync\\): Node ${CANARY_NODE} is reporting: "${reason}"`));
         const canaryMc = await cluster.api.client.mustGet<Mc>(mcPath(MC("canary")));
         assert.notEqual(canaryMc.spec?.osImageURL, ref, "the canary got the new image");
@@ -283,9 +290,7 @@ describe("the rollout against a real API server (machineconfig)", () => {
         const reason = "error: Unencapsulating base: manifest unknown";
         cluster.sim.degradePool("canary", reason);
         configureMachineConfig({ packages: ["rf-hello"], labels: { "io.rhcos-forge.fixture": "true", "io.rhcos-forge.e2e/attempt": "recover" } });
-        const failed = await pulumi(["up", "--yes"], { check: false });
-        assert.notEqual(failed.code, 0);
-        assert.doesNotMatch(failed.out, /did not finish within/, "the rollout failed on the pool's condition, not at the timeout");
+        const failed = await upFailingOnCondition();
         assert.match(failed.out, /pool canary is NodeDegraded/);
         await cluster.sim.settled();
         // The node recovers; the pool keeps saying NodeDegraded until the node controller's next sync.

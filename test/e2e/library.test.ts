@@ -9,23 +9,17 @@ import { after, before, describe, it } from "node:test";
 import { Env, REPO_ROOT, leakedSecrets, run } from "../host/harness";
 import { LocalServices, startLocalServices } from "../../dev/localServices";
 import { engineEnv } from "../../dev/pulumiCli";
-import { PASSPHRASE } from "./setup";
+import { PASSPHRASE, ProgramCli, assertResourceTypes, itPlansNothingAgain } from "./setup";
 
 const PROGRAM = join(REPO_ROOT, "test", "e2e", "library");
 const STACK = "library";
 
 let env: Env;
 let services: LocalServices;
-let engine: NodeJS.ProcessEnv;
 let renderTo = "";
 let workDir = "";
-let output = "";
-
-async function pulumi(args: string[], opts: { input?: string } = {}): Promise<string> {
-    const res = await run("pulumi", [...args, "--non-interactive", "--stack", STACK], { cwd: PROGRAM, env: engine, timeoutMs: 15 * 60 * 1000, input: opts.input });
-    output += res.stdout + res.stderr;
-    return res.stdout;
-}
+const cli = new ProgramCli(PROGRAM, STACK);
+const pulumi = (args: string[], opts: { input?: string } = {}): Promise<string> => cli.pulumi(args, opts);
 
 /** The MachineConfigs the GitOps provider rendered: name → osImageURL. */
 function renderedOsImageUrls(): Record<string, string> {
@@ -40,7 +34,7 @@ function renderedOsImageUrls(): Record<string, string> {
 
 before(async () => {
     env = new Env("rf-e2e-library-");
-    engine = { ...await engineEnv(), PULUMI_BACKEND_URL: `file://${env.mkdir("backend")}`, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE };
+    cli.engine = { ...await engineEnv(), PULUMI_BACKEND_URL: `file://${env.mkdir("backend")}`, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE };
     services = await startLocalServices(env, { stateDir: env.path("services") });
     renderTo = env.path("manifests");
     workDir = env.mkdir("host");
@@ -86,22 +80,18 @@ describe("another program composes rhcos-forge's components from the installed p
         assert.deepEqual(out.rolledPools.map(p => p.name), ["worker"]);
         assert.deepEqual(Object.values(renderedOsImageUrls()), [ref]);
         // Every resource sits under the components' type tokens.
-        const exported = JSON.parse(await pulumi(["stack", "export"])) as { deployment: { resources?: { type: string }[] } };
-        const types = new Set((exported.deployment.resources ?? []).map(r => r.type));
-        for (const t of ["rhcos-forge:host:BuildHost", "rhcos-forge:image:LayeredImage", "rhcos-forge:rollout:OsImageRollout"]) assert.ok(types.has(t), `${t} in ${[...types].join(", ")}`);
+        const types = ["rhcos-forge:host:BuildHost", "rhcos-forge:image:LayeredImage", "rhcos-forge:rollout:OsImageRollout"];
+        assertResourceTypes(await pulumi(["stack", "export"]), types);
     });
 
-    it("a second up with nothing changed changes nothing", async () => {
-        const preview = JSON.parse(await pulumi(["preview", "--json"])) as { steps?: { op: string }[] };
-        assert.deepEqual((preview.steps ?? []).filter(s => s.op !== "same").map(s => s.op), []);
-    });
+    itPlansNothingAgain(cli);
 
     it("the registry credentials never reach the output or the state", async () => {
         const exported = await pulumi(["stack", "export"]);
         const registry = services.registry;
         for (const s of [registry.password, Buffer.from(`${registry.user}:${registry.password}`).toString("base64")]) {
             assert.ok(!exported.includes(s), "registry secret in the exported state");
-            assert.ok(!output.includes(s), "registry secret in the engine's output");
+            assert.ok(!cli.output.includes(s), "registry secret in the engine's output");
         }
         // And none of the secrets this run handed out (dev/proc addSecret) in anything it ran.
         assert.deepEqual(leakedSecrets(), []);

@@ -1,8 +1,10 @@
 // Shared set-up of the e2e tests and the engine benchmark: loopback services on free ports, a
 // file backend in a temp dir, and the local stack pointed at them.
+import assert from "node:assert/strict";
+import { it } from "node:test";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { Env, RunResult, addSecret, freePort, killPidFile, secrets } from "../host/harness";
+import { Env, RunResult, addSecret, freePort, killPidFile, run, secrets } from "../host/harness";
 import { LocalServices, startLocalServices } from "../../dev/localServices";
 import { LocalStackSettings, Stack, engineEnv, openStack, writeLocalStackConfig } from "../../dev/pulumiCli";
 
@@ -85,6 +87,43 @@ export async function setUpE2e(stackName: string, opts: E2eOptions = {}): Promis
     // The mirror's background HTTP server outlives each command; stop it with the test.
     env.onTeardown(() => killPidFile(join(workDir, "mirror-server.pid")));
     return e2e;
+}
+
+/** The pulumi CLI on one stack of a program directory; `output` keeps all it printed (for the secret checks). */
+export class ProgramCli {
+    output = "";
+    /** The engine's environment (set once the test has made it). */
+    engine: NodeJS.ProcessEnv = {};
+    constructor(private readonly program: string, private readonly stack: string) {}
+
+    /** `pulumi <args>` on the stack; its stdout. */
+    async pulumi(args: string[], opts: { input?: string } = {}): Promise<string> {
+        const cmd = [...args, "--non-interactive", "--stack", this.stack];
+        const timeoutMs = 15 * 60 * 1000;
+        const res = await run("pulumi", cmd, { cwd: this.program, env: this.engine, timeoutMs, input: opts.input });
+        this.output += res.stdout + res.stderr;
+        return res.stdout;
+    }
+}
+
+/** The ops of a preview's steps (`pulumi preview --json`) other than the `unchanged` ones. */
+export function previewOps(previewJson: string, unchanged: readonly string[] = ["same"]): string[] {
+    const doc = JSON.parse(previewJson) as { steps?: { op: string }[] };
+    return (doc.steps ?? []).filter(s => !unchanged.includes(s.op)).map(s => s.op);
+}
+
+/** The test that a second up with nothing changed changes nothing: its preview plans only `unchanged` ops. */
+export function itPlansNothingAgain(cli: ProgramCli, unchanged: readonly string[] = ["same"]): void {
+    it("a second up with nothing changed changes nothing", async () => {
+        assert.deepEqual(previewOps(await cli.pulumi(["preview", "--json"]), unchanged), []);
+    });
+}
+
+/** Each of `types` is the type of a resource of the exported stack (`pulumi stack export`). */
+export function assertResourceTypes(exportJson: string, types: readonly string[]): void {
+    const doc = JSON.parse(exportJson) as { deployment: { resources?: { type: string }[] } };
+    const have = new Set((doc.deployment.resources ?? []).map(r => r.type));
+    for (const t of types) assert.ok(have.has(t), `${t} in ${[...have].join(", ")}`);
 }
 
 /** Resource changes a `pulumi preview --json` plans, as `op urn-type::name`, excluding `same`. */

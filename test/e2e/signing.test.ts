@@ -4,12 +4,12 @@
 // accepts the signed digest, a key rotation that re-signs without a rebuild, and a destroy with
 // image.retention.deleteOnDestroy that deletes the image with its signature and SBOM.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as yaml from "js-yaml";
 import { addSecret, leakedSecrets, run } from "../host/harness";
-import { ensurePolicyCheck } from "../../dev/policyCheck";
+import { ensurePolicyCheck, runPolicyCheck } from "../../dev/policyCheck";
 import { generateSigningKey, renderNodePolicy, type SigningKeyPair } from "../../components/sigstore/signing";
 import { E2e, assertStateHoldsNoSecrets, setUpE2e } from "./setup";
 
@@ -40,12 +40,9 @@ async function outputs(): Promise<SignedOutputs> {
 async function nodeAllows(ref: string, publicKey: string, name: string): Promise<boolean> {
     const dir = e2e.env.mkdir("node-policy", name);
     const files = renderNodePolicy(ref.split("@")[0]!, publicKey);
-    writeFileSync(join(dir, "policy.json"), files.policyJson);
-    mkdirSync(join(dir, "registries.d"), { recursive: true });
-    writeFileSync(join(dir, "registries.d", "sigstore-registries.yaml"), files.registriesD);
     writeFileSync(join(dir, "auth.json"), e2e.services.authJson, { mode: 0o600 });
-    const res = await run(policyCheck, ["--policy", join(dir, "policy.json"), "--registries.d", join(dir, "registries.d"),
-        "--authfile", join(dir, "auth.json"), "--tls-verify=false", ref], { check: false });
+    const policy = { policyJson: files.policyJson, registriesD: { "sigstore-registries.yaml": files.registriesD } };
+    const res = await runPolicyCheck(policyCheck, dir, policy, join(dir, "auth.json"), ref);
     return res.code === 0;
 }
 

@@ -13,29 +13,23 @@ import { Env, REPO_ROOT, addSecret, leakedSecrets, run } from "../host/harness";
 import { applyExports, engineEnv } from "../../dev/pulumiCli";
 import { ApiServer, startApiServer } from "../cluster/apiServer";
 import { MCO_NAMESPACE } from "../cluster/seed";
-import { PASSPHRASE } from "./setup";
+import { PASSPHRASE, ProgramCli, assertResourceTypes, itPlansNothingAgain } from "./setup";
 
 const PROGRAM = join(REPO_ROOT, "test", "e2e", "yaml", "program");
 const STACK = "e2e";
 const BASE_IMAGE = `quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:${"b".repeat(64)}`;
 
 let env: Env;
-let engine: NodeJS.ProcessEnv;
 let api: ApiServer;
-let output = "";
-
-async function pulumi(args: string[], opts: { input?: string } = {}): Promise<string> {
-    const res = await run("pulumi", [...args, "--non-interactive", "--stack", STACK], { cwd: PROGRAM, env: engine, timeoutMs: 15 * 60 * 1000, input: opts.input });
-    output += res.stdout + res.stderr;
-    return res.stdout;
-}
+const cli = new ProgramCli(PROGRAM, STACK);
+const pulumi = (args: string[], opts: { input?: string } = {}): Promise<string> => cli.pulumi(args, opts);
 
 interface Exported { deployment: { resources?: { type: string; urn: string }[] } }
 
 before(async () => {
     env = new Env("rf-e2e-yaml-");
     const yamlHost = await run("bash", [join(REPO_ROOT, "scripts", "install-pulumi-yaml.sh")], { cwd: REPO_ROOT, timeoutMs: 20 * 60 * 1000 });
-    engine = applyExports(yamlHost.stdout, {
+    cli.engine = applyExports(yamlHost.stdout, {
         ...await engineEnv(),
         PULUMI_BACKEND_URL: `file://${env.mkdir("backend")}`,
         PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
@@ -65,25 +59,19 @@ describe("a Pulumi YAML program uses rhcos-forge's TypeScript components", () =>
         await pulumi(["up", "--yes"]);
         const out = JSON.parse(await pulumi(["stack", "output", "--json"])) as { baseImage: string };
         assert.equal(out.baseImage, BASE_IMAGE);
-        const exported = JSON.parse(await pulumi(["stack", "export"])) as Exported;
-        const types = new Set((exported.deployment.resources ?? []).map(r => r.type));
         // The YAML program's resource, the library's own component under it, and its read.
-        for (const t of ["rhcos-forge:index:ClusterBaseImageReader", "rhcos-forge:image:ClusterBaseImage", "kubernetes:core/v1:ConfigMap"]) {
-            assert.ok(types.has(t), `${t} in ${[...types].join(", ")}`);
-        }
+        const types = ["rhcos-forge:index:ClusterBaseImageReader", "rhcos-forge:image:ClusterBaseImage", "kubernetes:core/v1:ConfigMap"];
+        assertResourceTypes(await pulumi(["stack", "export"]), types);
     });
 
-    it("a second up with nothing changed changes nothing", async () => {
-        const preview = JSON.parse(await pulumi(["preview", "--json"])) as { steps?: { op: string }[] };
-        assert.deepEqual((preview.steps ?? []).filter(s => s.op !== "same" && s.op !== "read").map(s => s.op), []);
-    });
+    itPlansNothingAgain(cli, ["same", "read"]);
 
     it("the kubeconfig stays a secret: never in the output or the state", async () => {
         const exported = await pulumi(["stack", "export"]);
         const token = /token: (\S+)/.exec(api.kubeconfig)?.[1] ?? "";
         assert.notEqual(token, "");
         assert.ok(!exported.includes(token), "the kubeconfig's token in the exported state");
-        assert.ok(!output.includes(token), "the kubeconfig's token in the engine's output");
+        assert.ok(!cli.output.includes(token), "the kubeconfig's token in the engine's output");
         assert.deepEqual(leakedSecrets(), []);
     });
 

@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Env, makeBundle, run, startBuildFixture, type BundleFile } from "./harness";
-import { layeredContainerfile } from "../../dev/baseImage";
+import { layeredContainerfile, pushArgs } from "../../dev/baseImage";
 
 const BUILD_ARGS = "--isolation chroot --network host --no-cache";
 
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
       const tag = `${repo}:local-${id}`;
       const [tl] = await timed(async () => {
         await run("podman", ["build", ...BUILD_ARGS.split(" "), "-t", tag, "-f", join(ctx, "Containerfile"), ctx]);
-        await run("podman", ["push", "--tls-verify=false", "--authfile", authFile, "--digestfile", env.path(`d-${i}`), tag, `docker://${tag}`]);
+        await run("podman", pushArgs(authFile, env.path(`d-${i}`), tag, tag));
       });
       local.push(tl);
       process.stdout.write(

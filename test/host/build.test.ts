@@ -9,13 +9,13 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { existsSync, lstatSync, readFileSync, readdirSync, statSync, readlinkSync } from "node:fs";
-import { BuildHost, Env, Registry, failureLines, freePort, leakedSecrets, makeBundle, run, type BundleFile, type RemoteResult, resultJson, mirrorEnv, mountPushed, rpmQa, runBuildImage, startBuildFixture } from "./harness";
+import * as harness from "./harness";
 import { type Upstream } from "../../dev/upstream";
 import { layeredContainerfile, type BaseImages } from "../../dev/baseImage";
 
-let env: Env;
-let host: BuildHost;
-let reg: Registry;
+let env: harness.Env;
+let host: harness.BuildHost;
+let reg: harness.Registry;
 let up: Upstream;
 let bases: BaseImages;
 let root: string;
@@ -30,11 +30,11 @@ function imageRepo(): string {
 }
 
 /** The context of a layered Containerfile that installs from the host's mirror (path "fixtures" unless said). */
-function mirrorContext(opts: Omit<Parameters<typeof layeredContainerfile>[0], "mirrorPort" | "mirrorPath"> & { mirrorPath?: string }): BundleFile[] {
+function mirrorContext(opts: Omit<Parameters<typeof layeredContainerfile>[0], "mirrorPort" | "mirrorPath"> & { mirrorPath?: string }): harness.BundleFile[] {
   return contextFiles(layeredContainerfile({ mirrorPort, mirrorPath: "fixtures", ...opts }));
 }
 
-function contextFiles(containerfile: string): BundleFile[] {
+function contextFiles(containerfile: string): harness.BundleFile[] {
   return [
     { path: "Containerfile", content: containerfile },
     // 0600 on purpose: the Containerfile chmods it to 0644
@@ -44,16 +44,16 @@ function contextFiles(containerfile: string): BundleFile[] {
 }
 
 /** the caller's content hash: everything but the credentials */
-function buildId(files: BundleFile[], base: string): string {
+function buildId(files: harness.BundleFile[], base: string): string {
   const h = createHash("sha256");
   h.update(`${imageRepo()}\n${base}\n`);
   for (const f of files) h.update(`${f.path}\0${f.mode ?? "0644"}\0${Buffer.from(f.content).toString("base64")}\n`);
   return h.digest("hex").slice(0, 32);
 }
 
-async function build(files: BundleFile[], base: string, opts: { password?: string; id?: string } = {}): Promise<RemoteResult & { id: string }> {
+async function build(files: harness.BundleFile[], base: string, opts: { password?: string; id?: string } = {}): Promise<harness.RemoteResult & { id: string }> {
   const id = opts.id ?? buildId(files, base);
-  const res = await runBuildImage(host, { root, id, repository: imageRepo(), base }, makeBundle(files, reg.authJson(opts.password)));
+  const res = await harness.runBuildImage(host, { root, id, repository: imageRepo(), base }, harness.makeBundle(files, reg.authJson(opts.password)));
   return { ...res, id };
 }
 
@@ -63,16 +63,16 @@ function buildCount(): number {
 }
 
 before(async () => {
-  env = new Env("rf-build-test-");
+  env = new harness.Env("rf-build-test-");
   // the build host's mirror, as the component sets it up
-  ({ host, reg, up, bases, root, mirrorPort, repoFile } = await startBuildFixture(env));
+  ({ host, reg, up, bases, root, mirrorPort, repoFile } = await harness.startBuildFixture(env));
 });
 
 after(async () => {
   await env?.teardown();
 });
 
-let first: RemoteResult & { id: string };
+let first: harness.RemoteResult & { id: string };
 
 test("a layered Containerfile builds on the host against the mirror and is pushed; the reported digest is the registry's", async () => {
   const files = mirrorContext({ base: bases.plain, install: ["rf-hello"], enable: ["rf-hello.service"] });
@@ -82,7 +82,7 @@ test("a layered Containerfile builds on the host against the mirror and is pushe
   assert.equal(first.stdout.trim().split("\n").length, 1, "stdout carries only the result line");
   assert.equal(buildCount(), countBefore + 1);
 
-  const r = resultJson(first);
+  const r = harness.resultJson(first);
   assert.match(r.digest, /^sha256:[0-9a-f]{64}$/);
   assert.equal(r.ref, `${imageRepo()}@${r.digest}`);
   assert.equal(r.tag, `${imageRepo()}:${first.id}`);
@@ -101,8 +101,8 @@ test("a layered Containerfile builds on the host against the mirror and is pushe
 });
 
 test("the pushed image has the package, the declared files and the enabled unit, and not the mirror's .repo file", async () => {
-  const mnt = await mountPushed(env, reg, resultJson(first).ref);
-  assert.deepEqual(await rpmQa(mnt), ["rf-hello-1.0-1.noarch", "rf-lib-1.1-1.noarch"]);
+  const mnt = await harness.mountPushed(env, reg, harness.resultJson(first).ref);
+  assert.deepEqual(await harness.rpmQa(mnt), ["rf-hello-1.0-1.noarch", "rf-lib-1.1-1.noarch"]);
   assert.ok(existsSync(join(mnt, "usr/bin/rf-hello")));
   assert.equal(existsSync(join(mnt, "etc/yum.repos.d/rhcos-forge-mirror.repo")), false);
   assert.equal(readFileSync(join(mnt, "etc/rf/hello.conf"), "utf8"), "greeting=hello from rhcos-forge\n");
@@ -113,18 +113,25 @@ test("the pushed image has the package, the declared files and the enabled unit,
   assert.match(readlinkSync(wants), /rf-hello\.service$/);
   // the fixture labels say what the base is
   const labels = JSON.parse(
-    (await run("skopeo", ["inspect", "--tls-verify=false", "--creds", `${reg.user}:${reg.password}`, `docker://${resultJson(first).ref}`])).stdout,
+    (await harness.run("skopeo", ["inspect", "--tls-verify=false", "--creds", `${reg.user}:${reg.password}`, `docker://${harness.resultJson(first).ref}`])).stdout,
   ).Labels as Record<string, string>;
   assert.equal(labels["io.rhcos-forge.fixture"], "true");
   assert.match(labels.description ?? "", /not RHCOS/);
 });
 
 interface SpdxPackage { SPDXID: string; name: string; versionInfo: string; sourceInfo?: string; licenseComments?: string; externalRefs?: { referenceLocator: string }[] }
+interface SpdxRelationship { spdxElementId: string; relationshipType: string; relatedSpdxElement: string }
+
+/** The SPDX document relates `from` to `to` by `type`. */
+function related(doc: { relationships: SpdxRelationship[] }, from: string, type: string, to: string): boolean {
+  return doc.relationships.some((x) =>
+    x.spdxElementId === from && x.relationshipType === type && x.relatedSpdxElement === to);
+}
 
 /** "name version-release arch license sourcerpm" of every RPM in a mounted image's rpmdb, sorted. */
 async function rpmdbLines(mnt: string): Promise<string[]> {
   const qf = "%{NAME} %{VERSION}-%{RELEASE} %{ARCH} %{LICENSE} %{SOURCERPM}\\n";
-  return (await run("rpm", ["--dbpath", join(mnt, "usr/share/rpm"), "-qa", "--qf", qf])).stdout.split("\n").filter((l) => l).sort();
+  return (await harness.run("rpm", ["--dbpath", join(mnt, "usr/share/rpm"), "-qa", "--qf", qf])).stdout.split("\n").filter((l) => l).sort();
 }
 
 /** The same line for each RPM package of an SPDX document (purl arch, License tag, source RPM), sorted. */
@@ -136,11 +143,11 @@ function spdxRpmLines(rpms: SpdxPackage[]): string[] {
 }
 
 test("the image's SPDX 2.3 SBOM is in the registry, refers to the image and lists exactly the RPMs of its rpmdb, with the base as origin", async () => {
-  const r = resultJson(first);
+  const r = harness.resultJson(first);
   const sbom = r.sbom as { ref: string; digest: string; tag: string; packages: number };
   assert.equal(sbom.tag, `${imageRepo()}:${r.digest.replace(":", "-")}.sbom`);
   assert.equal(sbom.ref, `${imageRepo()}@${sbom.digest}`);
-  const raw = (await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--creds", `${reg.user}:${reg.password}`, `docker://${sbom.tag}`])).stdout;
+  const raw = await reg.rawManifest(sbom.tag);
   assert.equal(`sha256:${createHash("sha256").update(raw).digest("hex")}`, sbom.digest, "the tag holds the reported manifest");
   const manifest = JSON.parse(raw) as { artifactType: string; subject: { digest: string }; layers: { mediaType: string; digest: string }[] };
   assert.equal(manifest.artifactType, "application/spdx+json");
@@ -149,7 +156,7 @@ test("the image's SPDX 2.3 SBOM is in the registry, refers to the image and list
   const auth = { Authorization: `Basic ${Buffer.from(`${reg.user}:${reg.password}`).toString("base64")}` };
   const blob = await fetch(`http://${reg.host}/v2/${NODE_REPO_NAME}/blobs/${manifest.layers[0]!.digest}`, { headers: auth });
   assert.equal(blob.status, 200);
-  const doc = (await blob.json()) as { spdxVersion: string; dataLicense: string; packages: SpdxPackage[]; relationships: { spdxElementId: string; relationshipType: string; relatedSpdxElement: string }[] };
+  const doc = (await blob.json()) as { spdxVersion: string; dataLicense: string; packages: SpdxPackage[]; relationships: SpdxRelationship[] };
   assert.equal(doc.spdxVersion, "SPDX-2.3");
   assert.equal(doc.dataLicense, "CC0-1.0");
   const byId = new Map(doc.packages.map((p) => [p.SPDXID, p]));
@@ -157,10 +164,10 @@ test("the image's SPDX 2.3 SBOM is in the registry, refers to the image and list
   const [baseRepo, baseDigest] = bases.plain.split("@");
   assert.equal(byId.get("SPDXRef-base")?.name, baseRepo);
   assert.equal(byId.get("SPDXRef-base")?.versionInfo, baseDigest);
-  assert.ok(doc.relationships.some((x) => x.spdxElementId === "SPDXRef-image" && x.relationshipType === "DESCENDANT_OF" && x.relatedSpdxElement === "SPDXRef-base"));
+  assert.ok(related(doc, "SPDXRef-image", "DESCENDANT_OF", "SPDXRef-base"));
 
   // the RPMs, as rpm -qa reads them from the pushed image's own rpmdb
-  const mnt = await mountPushed(env, reg, r.ref);
+  const mnt = await harness.mountPushed(env, reg, r.ref);
   const qa = await rpmdbLines(mnt);
   const rpms = doc.packages.filter((p) => p.SPDXID.startsWith("SPDXRef-rpm-"));
   const listed = spdxRpmLines(rpms);
@@ -168,7 +175,7 @@ test("the image's SPDX 2.3 SBOM is in the registry, refers to the image and list
   assert.deepEqual(listed, qa);
   assert.equal(sbom.packages, qa.length);
   for (const p of rpms) {
-    assert.ok(doc.relationships.some((x) => x.spdxElementId === "SPDXRef-image" && x.relationshipType === "CONTAINS" && x.relatedSpdxElement === p.SPDXID), p.name);
+    assert.ok(related(doc, "SPDXRef-image", "CONTAINS", p.SPDXID), p.name);
   }
   const ms = /SBOM \(\d+ RPMs, SPDX 2\.3\) pushed as .* in (\d+) ms/.exec(first.stderr)?.[1];
   assert.ok(ms !== undefined, "the build logs the SBOM step");
@@ -178,15 +185,15 @@ test("the image's SPDX 2.3 SBOM is in the registry, refers to the image and list
 test("sbom-image.sh gives an image pushed elsewhere (a cosa build) the same SBOM from its pulled rpmdb, with its config commit as origin", async () => {
   // the first build's image copied, as is, to a repository of its own: what `cosa push-container` leaves
   const osRepo = `${reg.host}/rhcos-forge/cosa-os`;
-  const digest = resultJson(first).digest;
-  await run("skopeo", ["copy", "-q", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false",
-    "--src-creds", `${reg.user}:${reg.password}`, "--dest-creds", `${reg.user}:${reg.password}`, `docker://${resultJson(first).ref}`, `docker://${osRepo}:419.96.1`]);
+  const digest = harness.resultJson(first).digest;
+  await harness.run("skopeo", ["copy", "-q", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false",
+    "--src-creds", `${reg.user}:${reg.password}`, "--dest-creds", `${reg.user}:${reg.password}`, `docker://${harness.resultJson(first).ref}`, `docker://${osRepo}:419.96.1`]);
   const osRef = `${osRepo}@${digest}`;
   const source = `https://github.com/openshift/os.git@${"ab12".repeat(10)}`;
   const sbom = (vars: Record<string, string> = {}) => host.script("sbom-image.sh",
     { RF_ROOT: root, RF_IMAGE_REF: osRef, RF_SBOM_SOURCE: source, RF_RECORD_BUILD: "cosa-419.96.1", RF_TLS_VERIFY: "false", RF_LOG_TIMES: "1", ...vars },
     { input: `rhcos-forge-bundle v1\nauthfile ${Buffer.from(reg.authJson()).toString("base64")}\n` });
-  const present = async (): Promise<number> => (await run("podman", ["image", "exists", osRef], { check: false })).code;
+  const present = async (): Promise<number> => (await harness.run("podman", ["image", "exists", osRef], { check: false })).code;
   const before = await present();
   const res = await sbom();
   assert.equal(res.code, 0, res.stderr.slice(-3000));
@@ -195,14 +202,14 @@ test("sbom-image.sh gives an image pushed elsewhere (a cosa build) the same SBOM
   const r = res.json as unknown as { ref: string; digest: string; tag: string; packages: number };
   assert.equal(r.tag, `${osRepo}:${digest.replace(":", "-")}.sbom`);
   assert.equal(r.ref, `${osRepo}@${r.digest}`);
-  const raw = (await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--creds", `${reg.user}:${reg.password}`, `docker://${r.tag}`])).stdout;
+  const raw = await reg.rawManifest(r.tag);
   assert.equal(`sha256:${createHash("sha256").update(raw).digest("hex")}`, r.digest);
   const manifest = JSON.parse(raw) as { artifactType: string; subject: { digest: string }; layers: { digest: string }[] };
   assert.equal(manifest.artifactType, "application/spdx+json");
   assert.equal(manifest.subject.digest, digest, "the artifact's subject is the image");
   const auth = { Authorization: `Basic ${Buffer.from(`${reg.user}:${reg.password}`).toString("base64")}` };
   const doc = (await (await fetch(`http://${reg.host}/v2/rhcos-forge/cosa-os/blobs/${manifest.layers[0]!.digest}`, { headers: auth })).json()) as {
-    spdxVersion: string; creationInfo: { creators: string[] }; packages: SpdxPackage[]; relationships: { spdxElementId: string; relationshipType: string; relatedSpdxElement: string }[];
+    spdxVersion: string; creationInfo: { creators: string[] }; packages: SpdxPackage[]; relationships: SpdxRelationship[];
   };
   assert.equal(doc.spdxVersion, "SPDX-2.3");
   assert.deepEqual(doc.creationInfo.creators, ["Tool: rhcos-forge sbom-image.sh"]);
@@ -213,9 +220,9 @@ test("sbom-image.sh gives an image pushed elsewhere (a cosa build) the same SBOM
   assert.equal(src?.name, "https://github.com/openshift/os.git");
   assert.equal(src?.versionInfo, "ab12".repeat(10));
   assert.equal(src?.downloadLocation, `git+${source}`);
-  assert.ok(doc.relationships.some((x) => x.spdxElementId === "SPDXRef-image" && x.relationshipType === "GENERATED_FROM" && x.relatedSpdxElement === "SPDXRef-source"));
+  assert.ok(related(doc, "SPDXRef-image", "GENERATED_FROM", "SPDXRef-source"));
   // exactly the RPMs of the image's own rpmdb
-  const mnt = await mountPushed(env, reg, osRef);
+  const mnt = await harness.mountPushed(env, reg, osRef);
   const qa = await rpmdbLines(mnt);
   const listed = spdxRpmLines(doc.packages.filter((p) => p.SPDXID.startsWith("SPDXRef-rpm-")));
   assert.ok(qa.length >= 2, qa.join("\n"));
@@ -256,19 +263,19 @@ test("packages.added/removed/changed: install rf-hello, remove rf-extra, replace
   const files = mirrorContext({ base: bases.extras, remove: ["rf-extra"], replace: ["rf-lib"], install: ["rf-hello"], enable: ["rf-hello.service"] });
   const res = await build(files, bases.extras);
   assert.equal(res.code, 0, res.stderr.slice(-3000));
-  assert.deepEqual(resultJson(res).packages, {
+  assert.deepEqual(harness.resultJson(res).packages, {
     added: ["rf-hello-1.0-1.noarch"],
     removed: ["rf-extra-1.0-1.noarch"],
     changed: [{ name: "rf-lib", from: "1.0-1.noarch", to: "1.1-1.noarch" }],
   });
   // and that is what the images really hold
-  const baseMnt = await mountPushed(env, reg, bases.extras);
-  assert.deepEqual(await rpmQa(baseMnt), ["rf-extra-1.0-1.noarch", "rf-lib-1.0-1.noarch"]);
-  const mnt = await mountPushed(env, reg, resultJson(res).ref);
-  assert.deepEqual(await rpmQa(mnt), ["rf-hello-1.0-1.noarch", "rf-lib-1.1-1.noarch"]);
+  const baseMnt = await harness.mountPushed(env, reg, bases.extras);
+  assert.deepEqual(await harness.rpmQa(baseMnt), ["rf-extra-1.0-1.noarch", "rf-lib-1.0-1.noarch"]);
+  const mnt = await harness.mountPushed(env, reg, harness.resultJson(res).ref);
+  assert.deepEqual(await harness.rpmQa(mnt), ["rf-hello-1.0-1.noarch", "rf-lib-1.1-1.noarch"]);
 });
 
-function simpleFiles(tagNote: string): BundleFile[] {
+function simpleFiles(tagNote: string): harness.BundleFile[] {
   // a different Containerfile per scenario, so each gets its own build id
   const cf = layeredContainerfile({ base: bases.plain, mirrorPort, mirrorPath: "fixtures", install: ["rf-extra"] }).replace(
     "COPY files/ /",
@@ -292,7 +299,7 @@ test("wrong registry password: fails in step \"push\", nothing is pushed; with t
   const tagsBefore = await reg.tags(NODE_REPO_NAME);
   const res = await build(files, bases.plain, { password: "not-the-password" });
   assert.notEqual(res.code, 0);
-  assert.equal(failureLines(res.stderr).length, 1, res.stderr.slice(-3000));
+  assert.equal(harness.failureLines(res.stderr).length, 1, res.stderr.slice(-3000));
   assert.equal(res.failure?.script, "build-image");
   assert.equal(res.failure?.step, "push");
   assert.match(res.failure!.why, /unauthorized|credentials/);
@@ -303,7 +310,7 @@ test("wrong registry password: fails in step \"push\", nothing is pushed; with t
   const ok = await build(files, bases.plain);
   assert.equal(ok.code, 0, ok.stderr.slice(-3000));
   assert.ok((await reg.tags(NODE_REPO_NAME)).includes(ok.id));
-  assert.equal(await reg.skopeoDigest(resultJson(ok).tag), resultJson(ok).digest);
+  assert.equal(await reg.skopeoDigest(harness.resultJson(ok).tag), harness.resultJson(ok).digest);
 });
 
 test("base image digest that does not exist: fails in step \"pull base\", nothing is pushed; fixed, the re-run succeeds", async () => {
@@ -315,7 +322,7 @@ test("base image digest that does not exist: fails in step \"pull base\", nothin
   const countBefore = buildCount();
   const res = await build(files, missing);
   assert.notEqual(res.code, 0);
-  assert.equal(failureLines(res.stderr).length, 1, res.stderr);
+  assert.equal(harness.failureLines(res.stderr).length, 1, res.stderr);
   assert.equal(res.failure?.step, "pull base");
   assert.match(res.failure!.why, /does not exist|manifest unknown/);
   assert.equal(buildCount(), countBefore, "no build after a failed pull");
@@ -329,13 +336,13 @@ test("base image digest that does not exist: fails in step \"pull base\", nothin
 
 test("mirror faults (upstream unreachable, missing package) stop the pipeline before any push; fixed, build from the package set succeeds", async () => {
   const tagsBefore = await reg.tags(NODE_REPO_NAME);
-  const closed = await freePort();
+  const closed = await harness.freePort();
   const badFile = join(root, "secrets", "upstream-broken.repo");
   await host.script("put-file.sh", {}, { input: up.repoFile(closed), args: [badFile] });
-  const setVars = mirrorEnv(root, badFile, mirrorPort, { RF_PACKAGE_SET_ID: SET, RF_PACKAGES: "rf-hello" });
+  const setVars = harness.mirrorEnv(root, badFile, mirrorPort, { RF_PACKAGE_SET_ID: SET, RF_PACKAGES: "rf-hello" });
   const unreachable = await host.script("repo-mirror.sh", setVars);
   assert.notEqual(unreachable.code, 0);
-  assert.equal(failureLines(unreachable.stderr).length, 1, unreachable.stderr);
+  assert.equal(harness.failureLines(unreachable.stderr).length, 1, unreachable.stderr);
   assert.equal(unreachable.failure?.step, "reposync fixtures");
 
   const missingPkg = await host.script("repo-mirror.sh", { ...setVars, RF_UPSTREAM_REPOFILE: repoFile, RF_PACKAGES: "rf-hello rf-nope" });
@@ -349,7 +356,7 @@ test("mirror faults (upstream unreachable, missing package) stop the pipeline be
   const files = mirrorContext({ base: bases.plain, mirrorPath: SET, install: ["rf-hello"], enable: ["rf-hello.service"] });
   const ok = await build(files, bases.plain);
   assert.equal(ok.code, 0, ok.stderr.slice(-3000));
-  assert.deepEqual([...resultJson(ok).packages.added].sort(), ["rf-hello-1.0-1.noarch", "rf-lib-1.1-1.noarch"]);
+  assert.deepEqual([...harness.resultJson(ok).packages.added].sort(), ["rf-hello-1.0-1.noarch", "rf-lib-1.1-1.noarch"]);
 });
 
 test("a Containerfile whose RUN fails: fails in step \"build\", nothing is pushed", async () => {
@@ -357,7 +364,7 @@ test("a Containerfile whose RUN fails: fails in step \"build\", nothing is pushe
   const tagsBefore = await reg.tags(NODE_REPO_NAME);
   const res = await build(files, bases.plain);
   assert.notEqual(res.code, 0);
-  assert.equal(failureLines(res.stderr).length, 1, res.stderr.slice(-3000));
+  assert.equal(harness.failureLines(res.stderr).length, 1, res.stderr.slice(-3000));
   assert.equal(res.failure?.step, "build");
   assert.deepEqual(await reg.tags(NODE_REPO_NAME), tagsBefore);
 });
@@ -369,5 +376,5 @@ test("the authfile never outlives a run and no secret (registry/repo passwords, 
     const rf = join(root, "builds", d, "result.json");
     if (existsSync(rf)) assert.ok(!readFileSync(rf, "utf8").includes(reg.password));
   }
-  assert.deepEqual(leakedSecrets(), []);
+  assert.deepEqual(harness.leakedSecrets(), []);
 });

@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { renderCosaBundle, renderCosaRepoFile } from "../../components/image/cosaInputs";
 import { Env, Registry, startRegistry } from "./harness";
-import { type FakeToolRun, runWithFakeTools } from "./fakeTools";
+import { type FakeToolRun, failureLine, runWithFakeTools } from "./fakeTools";
 
 const ROOT = resolve(__dirname, "..", "..");
 const SCRIPT = join(ROOT, "components", "scripts", "cosa-build.sh");
@@ -93,11 +93,7 @@ function assertNoSecret(r: Run): void {
 
 /** The one error line lib.sh promises. */
 function failure(r: Run): string {
-    assert.notEqual(r.status, 0, "the script must fail");
-    const lines = r.stderr.trim().split("\n").filter(l => / failed: /.test(l));
-    assert.equal(lines.length, 1, `exactly one failure line, got:\n${r.stderr}`);
-    assert.match(lines[0], /^rhcos-forge cosa-build: step "[^"]+" failed: /);
-    return lines[0];
+    return failureLine(r, "cosa-build");
 }
 
 describe("cosa-build.sh failure paths on this machine", () => {

@@ -1,6 +1,7 @@
 // Running a host script against fake tools (test/host/cosa-fake-podman.sh, release-fake-tools.sh):
 // the sandbox's bin first on PATH, each fake appending its command line to FAKE_LOG and keeping
 // its state under FAKE_STATE, so a test reads what the script ran without the real tool.
+import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -23,4 +24,13 @@ export function runWithFakeTools(
         env: { PATH: `${bin}:${opts.systemPath}`, HOME: dir, FAKE_LOG: log, FAKE_STATE: join(dir, "fake"), RF_ROOT: join(dir, "root"), ...opts.env },
     });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr, log: existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : [] };
+}
+
+/** The one line lib.sh promises when `script` fails: asserts the run failed with exactly one, and returns it. */
+export function failureLine(r: FakeToolRun, script: string): string {
+    assert.notEqual(r.status, 0, "the script must fail");
+    const lines = r.stderr.trim().split("\n").filter(l => / failed: /.test(l));
+    assert.equal(lines.length, 1, `exactly one failure line, got:\n${r.stderr}`);
+    assert.match(lines[0], new RegExp(`^rhcos-forge ${script}: step "[^"]+" failed: `));
+    return lines[0];
 }

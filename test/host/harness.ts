@@ -7,6 +7,7 @@
 
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { Env, REPO_ROOT, RunOpts, RunResult, addSecret, freePort, killPidFile, run, sh, shq, waitFor } from "../../dev/proc";
 import assert from "node:assert/strict";
 import { BaseImages, buildBaseImages } from "../../dev/baseImage";
@@ -24,6 +25,9 @@ export * from "../../dev/proc";
 export * from "../../dev/registry";
 
 export const SCRIPTS_DIR = join(REPO_ROOT, "components", "scripts");
+
+// An image spec that changes nothing: a test adds `base` and what it installs.
+export { emptyOnCluster } from "../unit/imageSpecs";
 
 // ------------------------------------------------------------------ sshd = the build host
 /** The JSON result line the scripts print: the fields tests read, plus whatever else a script reports. */
@@ -278,9 +282,27 @@ export async function buildSpec(
   fx: Pick<BuildFixture, "host" | "reg" | "root">, spec: ImageSpec, opts: { repository: string; repos: MirrorRepo[]; project: string },
 ): Promise<RemoteResult & { containerfile: string }> {
   const r = renderContainerfile(spec, { repos: opts.repos, readSource: sourceReader(opts.project) });
-  const id = buildId({ containerfile: r.containerfile, context: r.context, base: spec.base, repository: opts.repository });
-  const res = await runBuildImage(fx.host, { root: fx.root, id, repository: opts.repository, base: spec.base }, renderBundle(r.containerfile, r.context, fx.reg.authJson()));
+  const res = await buildRendered(fx, r, { base: spec.base, repository: opts.repository });
   return { ...res, containerfile: r.containerfile };
+}
+
+/** A rendered Containerfile built by build-image.sh with its build id and bundle as LayeredImage makes them. */
+export function buildRendered(
+  fx: Pick<BuildFixture, "host" | "reg" | "root">,
+  r: ReturnType<typeof renderContainerfile>,
+  b: { base: string; repository: string },
+  secrets: Readonly<Record<string, string>> = {},
+): Promise<RemoteResult> {
+  const id = buildId({ containerfile: r.containerfile, context: r.context, base: b.base, repository: b.repository });
+  const bundle = renderBundle(r.containerfile, r.context, fx.reg.authJson(), secrets);
+  return runBuildImage(fx.host, { root: fx.root, id, ...b }, bundle);
+}
+
+/** A blob of a `dir:` image copy (Registry.copyToDir), un-gzipped when it is a gzipped layer. */
+export function readBlob(dir: string, digest: string): Buffer {
+  // read here, not through a command: a layer's bytes are no command output
+  const raw = readFileSync(join(dir, digest.replace(/^sha256:/, "")));
+  return raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw;
 }
 
 // ------------------------------------------------------------------ file tree fingerprint

@@ -21,14 +21,14 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BuildHost, Env, Registry, failureLines, type RemoteResult, resultJson, mountPushed, rpmQa, run, buildSpec, startBuildFixture } from "./harness";
+import * as harness from "./harness";
 import { type BaseImages, buildKernelBase } from "../../dev/baseImage";
 import { buildKernelCoreRpm, rpmArch } from "../../dev/rpms";
 import { ImageSpec } from "../../components/image/containerfile";
 
-let env: Env;
-let host: BuildHost;
-let reg: Registry;
+let env: harness.Env;
+let host: harness.BuildHost;
+let reg: harness.Registry;
 let bases: BaseImages;
 let root: string;
 let project: string;
@@ -58,7 +58,7 @@ const MODULE_SOURCE = [
     "",
 ].join("\n");
 
-const noSpec = { packages: [], remove: [], replace: [], files: [], units: [], extraSteps: [], labels: {} };
+const noSpec = harness.emptyOnCluster;
 
 function imageRepo(): string {
     return `${reg.host}/${REPO_NAME}`;
@@ -87,13 +87,13 @@ function kernelModuleSpec(toolkit: string): Omit<ImageSpec, "base"> {
     };
 }
 
-function build(spec: Omit<ImageSpec, "base">, base = nodeBase): Promise<RemoteResult & { containerfile: string }> {
-    return buildSpec({ host, reg, root }, { ...spec, base }, { repository: imageRepo(), repos: [], project });
+function build(spec: Omit<ImageSpec, "base">, base = nodeBase): Promise<harness.RemoteResult & { containerfile: string }> {
+    return harness.buildSpec({ host, reg, root }, { ...spec, base }, { repository: imageRepo(), repos: [], project });
 }
 
 before(async () => {
-    env = new Env("rf-kernel-modules-test-");
-    ({ host, reg, root, bases } = await startBuildFixture(env));
+    env = new harness.Env("rf-kernel-modules-test-");
+    ({ host, reg, root, bases } = await harness.startBuildFixture(env));
     const rpmDir = env.mkdir("kernel-rpms");
     nodeBase = await buildKernelBase(env, reg, await buildKernelCoreRpm(rpmDir, KVER), "kernel-a");
     otherToolkit = await buildKernelBase(env, reg, await buildKernelCoreRpm(rpmDir, OTHER_KVER), "kernel-b");
@@ -111,8 +111,8 @@ test("a module built in a stage for the base's kernel is installed under /usr/li
     const res = await build(kernelModuleSpec(nodeBase));
     assert.equal(res.code, 0, res.stderr.slice(-3000));
     assert.match(res.containerfile, /^FROM \S+@sha256:[0-9a-f]{64} AS kmod$/m);
-    const mnt = await mountPushed(env, reg, resultJson(res).ref);
-    assert.ok((await rpmQa(mnt)).includes(`kernel-core-${KVER}`), "the base's kernel-core is the fixture's");
+    const mnt = await harness.mountPushed(env, reg, harness.resultJson(res).ref);
+    assert.ok((await harness.rpmQa(mnt)).includes(`kernel-core-${KVER}`), "the base's kernel-core is the fixture's");
 
     const ko = join(mnt, "usr/lib/modules", KVER, "extra", `${MODULE}.ko`);
     assert.ok(existsSync(ko), `${ko} exists`);
@@ -120,9 +120,9 @@ test("a module built in a stage for the base's kernel is installed under /usr/li
     assert.ok(elf.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46])), "an ELF file");
     assert.equal(elf.readUInt16LE(16), 1, "ET_REL, as a .ko is");
     // The host's kmod reads the installed file: the vermagic is the base's kernel.
-    const vermagic = (await run("modinfo", ["-F", "vermagic", ko])).stdout.trim();
+    const vermagic = (await harness.run("modinfo", ["-F", "vermagic", ko])).stdout.trim();
     assert.equal(vermagic.split(" ")[0], KVER);
-    assert.equal((await run("modinfo", ["-F", "name", ko])).stdout.trim(), MODULE);
+    assert.equal((await harness.run("modinfo", ["-F", "name", ko])).stdout.trim(), MODULE);
 
     const dep = readFileSync(join(mnt, "usr/lib/modules", KVER, "modules.dep"), "utf8");
     assert.match(dep, new RegExp(`^extra/${MODULE}\\.ko:`, "m"), dep);
@@ -137,7 +137,7 @@ test("a module whose vermagic names another kernel than the base's kernel-core f
     const res = await build(kernelModuleSpec(otherToolkit));
     assert.notEqual(res.code, 0, "the build must fail");
     assert.match(res.stderr, new RegExp(`${MODULE} from stage kmod was built for kernel ${OTHER_KVER.replace(/\./g, "\\.")}, but the base image's kernel-core is ${KVER.replace(/\./g, "\\.")}`));
-    assert.ok(failureLines(res.stderr).some((l) => l.includes("build")), failureLines(res.stderr).join("\n"));
+    assert.ok(harness.failureLines(res.stderr).some((l) => l.includes("build")), harness.failureLines(res.stderr).join("\n"));
     assert.deepEqual(await reg.tags(REPO_NAME), tagsBefore, "nothing is pushed");
 });
 

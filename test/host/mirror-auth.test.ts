@@ -12,30 +12,28 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
 import { existsSync, readFileSync } from "node:fs";
-import { type BuildFixture, Env, addSecret, leakedSecrets, mirrorEnv, mountPushed, resultJson, rpmQa, run, runBuildImage, sh, shq, startBuildFixture, type RemoteResult } from "./harness";
+import * as harness from "./harness";
 import { MIRROR_USER, generateMirrorPassword, renderMirrorAuthFile } from "../../components/mirror/mirrorAuth";
 import { MIRROR_PASSWORD_SECRET, MirrorRepo, renderSecretFilesBundle } from "../../components/mirror/repoFiles";
 import { renderContainerfile } from "../../components/image/containerfile";
-import { buildId, renderBundle } from "../../components/image/buildInputs";
 
-let env: Env;
+let env: harness.Env;
 /** The loopback host, registry, upstream, stand-in bases and mirror (harness.ts startBuildFixture). */
-let fx: BuildFixture;
+let fx: harness.BuildFixture;
 let password: string;
 
 const upstreamDir = (): string => join(fx.root, "upstream");
 
 /** put-files.sh + repo-mirror.sh as RepoMirror runs them, with basic auth for `pw`. */
-async function sync(pw: string): Promise<{ put: RemoteResult; mirror: RemoteResult }> {
+async function sync(pw: string): Promise<{ put: harness.RemoteResult; mirror: harness.RemoteResult }> {
   const bundle = renderSecretFilesBundle([
     { path: "upstream.repo", content: fx.up.repoFile() },
     { path: "mirror.auth", content: renderMirrorAuthFile(MIRROR_USER, pw) },
   ]);
   const put = await fx.host.script("put-files.sh", { RF_ROOT: fx.root }, { input: bundle, args: [upstreamDir()] });
   assert.equal(put.code, 0, put.stderr);
-  const mirror = await fx.host.script("repo-mirror.sh", mirrorEnv(fx.root, join(upstreamDir(), "upstream.repo"), fx.mirrorPort, {
+  const mirror = await fx.host.script("repo-mirror.sh", harness.mirrorEnv(fx.root, join(upstreamDir(), "upstream.repo"), fx.mirrorPort, {
     RF_MIRROR_AUTH_FILE: join(upstreamDir(), "mirror.auth"),
   }));
   return { put, mirror };
@@ -56,10 +54,10 @@ function authRepos(): MirrorRepo[] {
 }
 
 before(async () => {
-  env = new Env("rf-mirror-auth-test-");
-  fx = await startBuildFixture(env);
+  env = new harness.Env("rf-mirror-auth-test-");
+  fx = await harness.startBuildFixture(env);
   password = generateMirrorPassword();
-  addSecret(password);
+  harness.addSecret(password);
 });
 
 after(async () => {
@@ -69,7 +67,7 @@ after(async () => {
 test("with basic auth the mirror refuses an anonymous request and a wrong password, and serves the right one", async () => {
   const { put, mirror } = await sync(password);
   assert.equal(mirror.code, 0, mirror.stderr.slice(-3000));
-  assert.equal((await run("stat", ["-c", "%a", join(upstreamDir(), "mirror.auth")])).stdout.trim(), "600");
+  assert.equal((await harness.run("stat", ["-c", "%a", join(upstreamDir(), "mirror.auth")])).stdout.trim(), "600");
 
   const anonymous = await get();
   assert.equal(anonymous.status, 401);
@@ -90,62 +88,52 @@ test("with basic auth the mirror refuses an anonymous request and a wrong passwo
 });
 
 test("a build installs from the closed mirror with the password as a build secret; it is in no layer, config, history or file of the image", async () => {
-  const spec = {
-    base: fx.bases.plain, packages: ["rf-hello"], remove: [], replace: [], units: [], extraSteps: [], labels: {}, files: [],
-  };
+  const spec = { ...harness.emptyOnCluster, base: fx.bases.plain, packages: ["rf-hello"] };
   const rendered = renderContainerfile(spec, { repos: authRepos() });
   assert.ok(rendered.containerfile.includes(`--mount=type=secret,id=${MIRROR_PASSWORD_SECRET.id},target=${MIRROR_PASSWORD_SECRET.target}`), rendered.containerfile);
   assert.ok(!rendered.containerfile.includes(password), "the Containerfile names the secret's path only");
   const repository = `${fx.reg.host}/rhcos-forge/closed-mirror`;
-  const id = buildId({ containerfile: rendered.containerfile, context: rendered.context, base: fx.bases.plain, repository });
-  const res = await runBuildImage(fx.host, { root: fx.root, id, repository, base: fx.bases.plain }, renderBundle(rendered.containerfile, rendered.context, fx.reg.authJson(), { [MIRROR_PASSWORD_SECRET.id]: password }));
+  const res = await harness.buildRendered(fx, rendered, { base: fx.bases.plain, repository }, { [MIRROR_PASSWORD_SECRET.id]: password });
   assert.equal(res.code, 0, res.stderr.slice(-3000));
   assert.ok(!(res.stdout + res.stderr).includes(password), "not in the build's output");
-  const ref = resultJson(res).ref;
-  assert.ok(resultJson(res).packages.added.includes("rf-hello-1.0-1.noarch"));
+  const ref = harness.resultJson(res).ref;
+  assert.ok(harness.resultJson(res).packages.added.includes("rf-hello-1.0-1.noarch"));
 
   // The filesystem: the package is there; no repo file, no secret file, no byte of the password.
-  const mnt = await mountPushed(env, fx.reg, ref);
-  assert.ok((await rpmQa(mnt)).includes("rf-hello-1.0-1.noarch"));
+  const mnt = await harness.mountPushed(env, fx.reg, ref);
+  assert.ok((await harness.rpmQa(mnt)).includes("rf-hello-1.0-1.noarch"));
   assert.equal(existsSync(join(mnt, "etc/yum.repos.d/rhcos-forge-mirror.repo")), false);
-  const found = await sh(`find ${shq(join(mnt, "run/secrets"))} -type f 2>/dev/null | wc -l`);
+  const found = await harness.sh(`find ${harness.shq(join(mnt, "run/secrets"))} -type f 2>/dev/null | wc -l`);
   assert.equal(found.stdout.trim(), "0", "no file under /run/secrets");
-  const grep = await run("grep", ["-rlF", "--", password, mnt], { check: false });
+  const grep = await harness.run("grep", ["-rlF", "--", password, mnt], { check: false });
   assert.equal(grep.stdout, "", `the password is in ${grep.stdout}`);
 
   // Every layer blob, and the config with its history (the RUN lines as built).
   const dir = env.mkdir("closed-mirror-image");
-  await run("skopeo", ["copy", "--quiet", "--src-tls-verify=false", "--src-creds", `${fx.reg.user}:${fx.reg.password}`, `docker://${ref}`, `dir:${dir}`]);
-  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { config: { digest: string }; layers: { digest: string }[] };
+  const manifest = await fx.reg.copyToDir(ref, dir);
   assert.ok(manifest.layers.length > 0);
   for (const layer of manifest.layers) {
-    const raw = readFileSync(join(dir, layer.digest.replace(/^sha256:/, "")));
-    // read here, not through a command: a layer's bytes are no command output
-    const tar = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw;
-    assert.equal(tar.includes(password), false, `layer ${layer.digest} holds the password`);
+    assert.equal(harness.readBlob(dir, layer.digest).includes(password), false, `layer ${layer.digest} holds the password`);
   }
-  const config = readFileSync(join(dir, manifest.config.digest.replace(/^sha256:/, "")), "utf8");
+  const config = harness.readBlob(dir, manifest.config.digest).toString("utf8");
   const history = (JSON.parse(config) as { history?: { created_by?: string }[] }).history ?? [];
   assert.ok(history.some(h => h.created_by?.includes("password=$(cat") === true), "the history shows the RUN, reading the password from its mount");
   assert.ok(!config.includes(password), "the image config and history hold no password");
 });
 
 test("without the password the same build is refused by the mirror", async () => {
-  const spec = {
-    base: fx.bases.plain, packages: ["rf-hello"], remove: [], replace: [], units: [], extraSteps: [], labels: {}, files: [],
-  };
+  const spec = { ...harness.emptyOnCluster, base: fx.bases.plain, packages: ["rf-hello"] };
   // The repos of a stack with mirror.auth none, against the closed mirror.
   const rendered = renderContainerfile(spec, { repos: [{ id: "fixtures", url: `http://127.0.0.1:${fx.mirrorPort}/fixtures/`, gpgcheck: false }] });
   const repository = `${fx.reg.host}/rhcos-forge/closed-mirror`;
-  const id = buildId({ containerfile: rendered.containerfile, context: rendered.context, base: fx.bases.plain, repository });
-  const res = await runBuildImage(fx.host, { root: fx.root, id, repository, base: fx.bases.plain }, renderBundle(rendered.containerfile, rendered.context, fx.reg.authJson()));
+  const res = await harness.buildRendered(fx, rendered, { base: fx.bases.plain, repository });
   assert.notEqual(res.code, 0, "the build fails");
   assert.equal(res.failure?.step, "build");
 });
 
 test("a rotated password is asked for at once; the old one is refused", async () => {
   const rotated = generateMirrorPassword();
-  addSecret(rotated);
+  harness.addSecret(rotated);
   const { mirror } = await sync(rotated);
   assert.equal(mirror.code, 0, mirror.stderr.slice(-3000));
   assert.equal((await get({ user: MIRROR_USER, pass: password })).status, 401);
@@ -154,14 +142,14 @@ test("a rotated password is asked for at once; the old one is refused", async ()
 
 test("a credentials file that is not 0600 or holds no user:password line is refused before serving", async () => {
   const authFile = join(upstreamDir(), "mirror.auth");
-  await run("chmod", ["0644", authFile]);
-  const open = await fx.host.script("repo-mirror.sh", mirrorEnv(fx.root, join(upstreamDir(), "upstream.repo"), fx.mirrorPort, { RF_MIRROR_AUTH_FILE: authFile }));
-  await run("chmod", ["0600", authFile]);
+  await harness.run("chmod", ["0644", authFile]);
+  const open = await fx.host.script("repo-mirror.sh", harness.mirrorEnv(fx.root, join(upstreamDir(), "upstream.repo"), fx.mirrorPort, { RF_MIRROR_AUTH_FILE: authFile }));
+  await harness.run("chmod", ["0600", authFile]);
   assert.notEqual(open.code, 0);
   assert.equal(open.failure?.step, "arguments");
   assert.match(open.failure?.why ?? "", /must be mode 0600/);
 });
 
 test("no captured output holds a password", () => {
-  assert.deepEqual(leakedSecrets(), []);
+  assert.deepEqual(harness.leakedSecrets(), []);
 });

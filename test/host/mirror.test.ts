@@ -7,12 +7,12 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { BuildHost, Env, failureLines, freePort, killPidFile, leakedSecrets, run, startBuildHost, tcpOpen, treeListing, resultJson, mirrorEnv } from "./harness";
+import * as harness from "./harness";
 import { buildFixtureRpms } from "../../dev/rpms";
 import { startUpstream, type Upstream } from "../../dev/upstream";
 
-let env: Env;
-let host: BuildHost;
+let env: harness.Env;
+let host: harness.BuildHost;
 let up: Upstream;
 let root: string;
 let mirrorPort: number;
@@ -21,12 +21,12 @@ let repoFile: string;
 const SET = "rhcos-forge-extras";
 
 function mirrorVars(extra: Record<string, string> = {}): Record<string, string> {
-  return mirrorEnv(root, repoFile, mirrorPort, { RF_PACKAGE_SET_ID: SET, RF_PACKAGES: "rf-hello", ...extra });
+  return harness.mirrorEnv(root, repoFile, mirrorPort, { RF_PACKAGE_SET_ID: SET, RF_PACKAGES: "rf-hello", ...extra });
 }
 
 async function dnfList(repoUrl: string): Promise<string[]> {
   const cache = env.mkdir("dnf-client-cache", String(Date.now()));
-  const res = await run("dnf", [
+  const res = await harness.run("dnf", [
     "-q",
     "--setopt=reposdir=/nonexistent",
     `--setopt=cachedir=${cache}`,
@@ -41,15 +41,15 @@ async function dnfList(repoUrl: string): Promise<string[]> {
 }
 
 before(async () => {
-  env = new Env("rf-mirror-test-");
-  host = await startBuildHost(env);
+  env = new harness.Env("rf-mirror-test-");
+  host = await harness.startBuildHost(env);
   await host.shipScripts();
   const rpms = await buildFixtureRpms(env.path("rpms"));
   up = await startUpstream(env, rpms.upstream);
   root = env.path("remote", "root");
-  mirrorPort = await freePort();
+  mirrorPort = await harness.freePort();
   repoFile = join(root, "secrets", "upstream.repo");
-  env.onTeardown(() => killPidFile(join(root, "mirror-server.pid")));
+  env.onTeardown(() => harness.killPidFile(join(root, "mirror-server.pid")));
 });
 
 after(async () => {
@@ -61,7 +61,7 @@ test("put-file.sh writes the upstream .repo file (with credentials) atomically, 
   assert.equal(res.code, 0, res.stderr);
   assert.deepEqual(res.json, { path: repoFile, changed: true });
   assert.equal(readFileSync(repoFile, "utf8"), up.repoFile());
-  const mode = (await run("stat", ["-c", "%a", repoFile])).stdout.trim();
+  const mode = (await harness.run("stat", ["-c", "%a", repoFile])).stdout.trim();
   assert.equal(mode, "600");
   assert.ok(!res.stdout.includes(up.password) && !res.stderr.includes(up.password));
 });
@@ -91,25 +91,25 @@ test("repo-mirror.sh mirrors the upstream repo and the package set (rf-hello + i
 
 test("a second run with the same inputs changes nothing on disk and leaves the server alone", async () => {
   const mirror = join(root, "mirror");
-  const before = await treeListing(mirror);
+  const before = await harness.treeListing(mirror);
   const pidBefore = readFileSync(join(root, "mirror-server.pid"), "utf8");
   const res = await host.script("repo-mirror.sh", mirrorVars());
   assert.equal(res.code, 0, res.stderr);
   assert.deepEqual(res.json, { repos: ["fixtures"], packageSet: SET, changed: false });
-  assert.equal(await treeListing(mirror), before);
+  assert.equal(await harness.treeListing(mirror), before);
   assert.equal(readFileSync(join(root, "mirror-server.pid"), "utf8"), pidBefore);
 });
 
 test("a re-run brings a dead mirror server back without re-syncing", async () => {
-  killPidFile(join(root, "mirror-server.pid"));
-  for (let i = 0; i < 50 && (await tcpOpen(mirrorPort)); i++) await new Promise((r) => setTimeout(r, 100));
-  assert.equal(await tcpOpen(mirrorPort), false);
-  const before = await treeListing(join(root, "mirror"));
+  harness.killPidFile(join(root, "mirror-server.pid"));
+  for (let i = 0; i < 50 && (await harness.tcpOpen(mirrorPort)); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await harness.tcpOpen(mirrorPort), false);
+  const before = await harness.treeListing(join(root, "mirror"));
   const res = await host.script("repo-mirror.sh", mirrorVars());
   assert.equal(res.code, 0, res.stderr);
-  assert.equal(resultJson(res).changed, false);
-  assert.equal(await tcpOpen(mirrorPort), true);
-  assert.equal(await treeListing(join(root, "mirror")), before);
+  assert.equal(harness.resultJson(res).changed, false);
+  assert.equal(await harness.tcpOpen(mirrorPort), true);
+  assert.equal(await harness.treeListing(join(root, "mirror")), before);
 });
 
 test("RF_FORCE_SYNC=1 syncs again even with unchanged inputs", async () => {
@@ -121,12 +121,12 @@ test("RF_FORCE_SYNC=1 syncs again even with unchanged inputs", async () => {
 test("upstream unreachable: fails in step \"reposync fixtures\"; fixed, the re-run succeeds", async () => {
   const froot = env.path("remote", "fault-unreachable");
   const badFile = join(froot, "secrets", "upstream.repo");
-  const closed = await freePort(); // nothing listens there
+  const closed = await harness.freePort(); // nothing listens there
   await host.script("put-file.sh", {}, { input: up.repoFile(closed), args: [badFile] });
   const vars = { ...mirrorVars(), RF_ROOT: froot, RF_UPSTREAM_REPOFILE: badFile, RF_SERVE_MODE: "none" };
   const res = await host.script("repo-mirror.sh", vars);
   assert.notEqual(res.code, 0);
-  assert.equal(failureLines(res.stderr).length, 1, res.stderr);
+  assert.equal(harness.failureLines(res.stderr).length, 1, res.stderr);
   assert.equal(res.failure?.script, "repo-mirror");
   assert.equal(res.failure?.step, "reposync fixtures");
   assert.match(res.failure!.why, /unreachable/);
@@ -136,7 +136,7 @@ test("upstream unreachable: fails in step \"reposync fixtures\"; fixed, the re-r
   await host.script("put-file.sh", {}, { input: up.repoFile(), args: [badFile] });
   const ok = await host.script("repo-mirror.sh", vars);
   assert.equal(ok.code, 0, ok.stderr);
-  assert.equal(resultJson(ok).changed, true);
+  assert.equal(harness.resultJson(ok).changed, true);
   assert.ok(existsSync(join(froot, "mirror", SET, "rf-hello-1.0-1.noarch.rpm")));
 });
 
@@ -145,7 +145,7 @@ test("a package that does not exist: fails in step \"download <set>\" naming it;
   const vars = { ...mirrorVars(), RF_ROOT: froot, RF_SERVE_MODE: "none", RF_PACKAGES: "rf-hello rf-does-not-exist" };
   const res = await host.script("repo-mirror.sh", vars);
   assert.notEqual(res.code, 0);
-  assert.equal(failureLines(res.stderr).length, 1, res.stderr);
+  assert.equal(harness.failureLines(res.stderr).length, 1, res.stderr);
   assert.equal(res.failure?.step, `download ${SET}`);
   assert.match(res.failure!.why, /rf-does-not-exist/);
   assert.doesNotMatch(res.failure!.why, /rf-hello/);
@@ -160,7 +160,7 @@ test("createrepo_c failure is reported in its own step", async () => {
   // a createrepo_c that fails, first on the build host's PATH
   const froot = env.path("remote", "fault-createrepo");
   const stub = env.mkdir("stub-createrepo");
-  await run("bash", ["-c", `printf '#!/bin/sh\\necho "createrepo_c: simulated failure" >&2\\nexit 3\\n' > ${stub}/createrepo_c && chmod 0755 ${stub}/createrepo_c`]);
+  await harness.run("bash", ["-c", `printf '#!/bin/sh\\necho "createrepo_c: simulated failure" >&2\\nexit 3\\n' > ${stub}/createrepo_c && chmod 0755 ${stub}/createrepo_c`]);
   const vars = {
     ...mirrorVars(),
     RF_ROOT: froot,
@@ -170,32 +170,32 @@ test("createrepo_c failure is reported in its own step", async () => {
   };
   const res = await host.script("repo-mirror.sh", vars);
   assert.notEqual(res.code, 0);
-  assert.equal(failureLines(res.stderr).length, 1, res.stderr);
+  assert.equal(harness.failureLines(res.stderr).length, 1, res.stderr);
   assert.equal(res.failure?.step, `createrepo ${SET}`);
   assert.match(res.failure!.why, /createrepo_c failed/);
 });
 
 test("no secret (repo credentials, SSH private key) appears in any output", () => {
-  assert.deepEqual(leakedSecrets(), []);
+  assert.deepEqual(harness.leakedSecrets(), []);
 });
 
 test("mirror-stop.sh (RepoMirror's destroy step) stops the background server and is idempotent", async () => {
   const ok = await host.script("repo-mirror.sh", mirrorVars());
   assert.equal(ok.code, 0, ok.stderr.slice(-3000));
-  assert.ok(await tcpOpen(mirrorPort), "serving before the stop");
+  assert.ok(await harness.tcpOpen(mirrorPort), "serving before the stop");
 
   const stop = await host.script("mirror-stop.sh", { RF_ROOT: root, RF_SERVE_MODE: "background" });
   assert.equal(stop.code, 0, stop.stderr);
-  assert.deepEqual(resultJson(stop), { stopped: true });
-  assert.equal(await tcpOpen(mirrorPort), false, "nothing listens after the stop");
+  assert.deepEqual(harness.resultJson(stop), { stopped: true });
+  assert.equal(await harness.tcpOpen(mirrorPort), false, "nothing listens after the stop");
   assert.equal(existsSync(join(root, "mirror-server.pid")), false);
   assert.ok(readdirSync(join(root, "mirror", SET)).some((f) => f.endsWith(".rpm")), "the mirrored RPMs stay");
 
   const again = await host.script("mirror-stop.sh", { RF_ROOT: root, RF_SERVE_MODE: "background" });
   assert.equal(again.code, 0, again.stderr);
-  assert.deepEqual(resultJson(again), { stopped: false });
+  assert.deepEqual(harness.resultJson(again), { stopped: false });
 
   const bad = await host.script("mirror-stop.sh", { RF_ROOT: root, RF_SERVE_MODE: "nginx" });
   assert.notEqual(bad.code, 0);
-  assert.deepEqual(failureLines(bad.stderr), [`rhcos-forge mirror-stop: step "arguments" failed: RF_SERVE_MODE must be systemd, background or none, got: 'nginx'`]);
+  assert.deepEqual(harness.failureLines(bad.stderr), [`rhcos-forge mirror-stop: step "arguments" failed: RF_SERVE_MODE must be systemd, background or none, got: 'nginx'`]);
 });

@@ -7,8 +7,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, describe, it } from "node:test";
+import type { ManifestFile } from "../../components/release/payload";
 import { renderOverrides, renderReleaseBundle, renderReleaseManifests } from "../../components/release/payload";
-import { type FakeToolRun, runWithFakeTools } from "./fakeTools";
+import { type FakeToolRun, failureLine as failure, runWithFakeTools } from "./fakeTools";
 
 const ROOT = resolve(__dirname, "..", "..");
 const NEW = join(ROOT, "components", "scripts", "release-new.sh");
@@ -38,19 +39,19 @@ function run(script: string, dir: string, bin: string, env: Record<string, strin
     return runWithFakeTools(script, dir, bin, { logName: "tools.log", systemPath: "/usr/local/bin:/usr/bin:/bin", env, stdin });
 }
 
+/** release-new.sh in a new sandbox `name` with these fakes: `over` on the usual environment, `manifests` bundled. */
+function releaseNew(
+    name: string, fakes: string[], over: Record<string, string> = {}, manifests: ManifestFile[] = [],
+): { r: Run; dir: string } {
+    const { dir, bin } = sandbox(name, fakes);
+    return { r: run(NEW, dir, bin, newEnv(over), renderReleaseBundle(manifests, AUTH)), dir };
+}
+
 function assertNoSecret(r: Run): void {
     for (const s of SECRETS) {
         assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), `output carries the secret ${s}`);
         assert.ok(!r.log.join("\n").includes(s), `a command line carries the secret ${s}`);
     }
-}
-
-function failure(r: Run, script: string): string {
-    assert.notEqual(r.status, 0, "the script must fail");
-    const lines = r.stderr.trim().split("\n").filter(l => / failed: /.test(l));
-    assert.equal(lines.length, 1, `exactly one failure line, got:\n${r.stderr}`);
-    assert.match(lines[0], new RegExp(`^rhcos-forge ${script}: step "[^"]+" failed: `));
-    return lines[0];
 }
 
 function golden(name: string, r: Run, dir: string): void {
@@ -72,8 +73,7 @@ const manifests = renderReleaseManifests([{
 
 describe("release-new.sh failure paths on this machine", () => {
     it("fails naming oc when the OpenShift CLI is missing", { skip: hasOc ? "oc is installed on this machine" : false }, () => {
-        const { dir, bin } = sandbox("nooc", []);
-        const r = run(NEW, dir, bin, newEnv(), renderReleaseBundle([], AUTH));
+        const { r } = releaseNew("nooc", []);
         assert.match(failure(r, "release-new"), /step "tools" failed: oc \(the OpenShift CLI\) was not found on the build host/);
         assert.equal(r.stdout, "");
         assertNoSecret(r);
@@ -91,8 +91,7 @@ describe("release-new.sh failure paths on this machine", () => {
     });
 
     it("rejects an override that is not pinned by digest", () => {
-        const { dir, bin } = sandbox("badoverride", ["oc"]);
-        const r = run(NEW, dir, bin, newEnv({ RF_OVERRIDES: "rhel-coreos=quay.io/example-org/rhcos:latest" }), renderReleaseBundle([], AUTH));
+        const { r } = releaseNew("badoverride", ["oc"], { RF_OVERRIDES: "rhel-coreos=quay.io/example-org/rhcos:latest" });
         assert.match(failure(r, "release-new"), /step "arguments" failed: override rhel-coreos must be pinned by digest/);
     });
 
@@ -106,15 +105,13 @@ describe("release-new.sh failure paths on this machine", () => {
     });
 
     it("rejects an OS component that is not among the overrides", () => {
-        const { dir, bin } = sandbox("bados", ["oc"]);
-        const r = run(NEW, dir, bin, newEnv({ RF_OS_COMPONENT: "machine-os-content" }), renderReleaseBundle([], AUTH));
+        const { r } = releaseNew("bados", ["oc"], { RF_OS_COMPONENT: "machine-os-content" });
         assert.match(failure(r, "release-new"), /step "arguments" failed: RF_OS_COMPONENT machine-os-content is not one of the overrides/);
         assert.deepEqual(r.log, []);
     });
 
     it("fails when oc drops the OS override from the release instead of pushing the stock OS", () => {
-        const { dir, bin } = sandbox("pruned", ["oc", "podman"]);
-        const r = run(NEW, dir, bin, newEnv({ FAKE_PRUNE: "rhel-coreos" }), renderReleaseBundle(manifests, AUTH));
+        const { r, dir } = releaseNew("pruned", ["oc", "podman"], { FAKE_PRUNE: "rhel-coreos" }, manifests);
         assert.match(failure(r, "release-new"),
             new RegExp(`step "release new" failed: the new release does not carry the built OS as rhel-coreos \\(it references 'nothing', expected ${OS_IMAGE.replace(/[.]/g, "\\.")}\\)`));
         assert.equal(r.stdout, "");
@@ -124,8 +121,7 @@ describe("release-new.sh failure paths on this machine", () => {
     });
 
     it("reports the registry's refusal without printing the credentials", () => {
-        const { dir, bin } = sandbox("unauthorized", ["oc"]);
-        const r = run(NEW, dir, bin, newEnv({ FAKE_FAIL_NEW: "1", FAKE_LEAK_AUTH: "1" }), renderReleaseBundle([], AUTH));
+        const { r } = releaseNew("unauthorized", ["oc"], { FAKE_FAIL_NEW: "1", FAKE_LEAK_AUTH: "1" });
         assert.match(failure(r, "release-new"), /step "release new" failed: oc adm release new from .* failed: the registry refused the credentials \(unauthorized\)/);
         assertNoSecret(r);
     });
@@ -151,8 +147,7 @@ describe("release-new.sh against a recording oc and podman", () => {
     });
 
     it("overlays annotated manifests into /release-manifests and pushes by digest", () => {
-        const { dir, bin } = sandbox("overlay", ["oc", "podman"]);
-        const r = run(NEW, dir, bin, newEnv({ RF_RELEASE_NAME: "4.19.10-rhcos-forge.1" }), renderReleaseBundle(manifests, AUTH));
+        const { r, dir } = releaseNew("overlay", ["oc", "podman"], { RF_RELEASE_NAME: "4.19.10-rhcos-forge.1" }, manifests);
         assert.equal(r.status, 0, r.stderr);
         const result = JSON.parse(r.stdout.trim().split("\n").pop() ?? "");
         assert.equal(result.ref, `quay.io/example-org/ocp-release@sha256:${"3".repeat(64)}`);

@@ -13,20 +13,18 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
 import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { BuildHost, Env, Registry, addSecret, leakedSecrets, mirrorEnv, mountPushed, resultJson, rpmQa, run, runBuildImage, sh, shq, startBuildFixture, type RemoteResult } from "./harness";
+import * as harness from "./harness";
 import { startClientCertRepo, type ClientCertRepo } from "../../dev/tlsRepo";
 import { type BaseImages } from "../../dev/baseImage";
 import { ClientCertificate, directBuildRepo, directBuildSecrets, renderSecretFilesBundle, renderUpstreamRepoFile, tlsFiles, tlsOptions } from "../../components/mirror/repoFiles";
 import { renderContainerfile } from "../../components/image/containerfile";
-import { buildId, renderBundle } from "../../components/image/buildInputs";
 import { renderSubscriptionBundle } from "../../components/host/subscription";
 
 const ID = "rhel-fixture";
-let env: Env;
-let host: BuildHost;
-let reg: Registry;
+let env: harness.Env;
+let host: harness.BuildHost;
+let reg: harness.Registry;
 let bases: BaseImages;
 let root: string;
 let mirrorPort: number;
@@ -40,10 +38,10 @@ function upstreamBundle(client: ClientCertificate | undefined): string {
   return renderSecretFilesBundle([{ path: "upstream.repo", content: repoFile }, ...tlsFiles(inputs).map(f => ({ path: `tls/${f.path}`, content: f.content }))]);
 }
 
-async function sync(client: ClientCertificate | undefined): Promise<{ put: RemoteResult; mirror: RemoteResult }> {
+async function sync(client: ClientCertificate | undefined): Promise<{ put: harness.RemoteResult; mirror: harness.RemoteResult }> {
   const put = await host.script("put-files.sh", { RF_ROOT: root }, { input: upstreamBundle(client), args: [join(root, "upstream")] });
   assert.equal(put.code, 0, put.stderr);
-  const mirror = await host.script("repo-mirror.sh", mirrorEnv(root, join(root, "upstream", "upstream.repo"), mirrorPort, {
+  const mirror = await host.script("repo-mirror.sh", harness.mirrorEnv(root, join(root, "upstream", "upstream.repo"), mirrorPort, {
     RF_REPO_IDS: ID, RF_MIRROR_DIR: join(root, "mirror-tls"), RF_FORCE_SYNC: "1",
   }));
   return { put, mirror };
@@ -54,9 +52,9 @@ function assertNoSecretIn(text: string, where: string): void {
 }
 
 before(async () => {
-  env = new Env("rf-rhel-test-");
+  env = new harness.Env("rf-rhel-test-");
   let up;
-  ({ host, reg, up, bases, root, mirrorPort } = await startBuildFixture(env));
+  ({ host, reg, up, bases, root, mirrorPort } = await harness.startBuildFixture(env));
   tls = await startClientCertRepo(env, up.dir);
 });
 
@@ -67,11 +65,11 @@ after(async () => {
 test("reposync with the right client certificate mirrors the repo; the TLS files are 0600 and never echoed", async () => {
   const { put, mirror } = await sync(tls.client);
   assert.equal(mirror.code, 0, mirror.stderr.slice(-3000));
-  assert.deepEqual(resultJson(mirror).repos, [ID]);
+  assert.deepEqual(harness.resultJson(mirror).repos, [ID]);
   const rpms = readdirSync(join(root, "mirror-tls", ID)).filter(f => f.endsWith(".rpm")).sort();
   assert.deepEqual(rpms, ["rf-extra-1.0-1.noarch.rpm", "rf-hello-1.0-1.noarch.rpm", "rf-lib-1.1-1.noarch.rpm"]);
   for (const f of ["upstream.repo", `tls/${ID}/ca.pem`, `tls/${ID}/client.pem`, `tls/${ID}/client-key.pem`]) {
-    assert.equal((await run("stat", ["-c", "%a", join(root, "upstream", f)])).stdout.trim(), "600", f);
+    assert.equal((await harness.run("stat", ["-c", "%a", join(root, "upstream", f)])).stdout.trim(), "600", f);
   }
   assert.equal(readFileSync(join(root, "upstream", "tls", ID, "client-key.pem"), "utf8"), tls.client.sslclientkey);
   // The repo file names the key by path only.
@@ -81,7 +79,7 @@ test("reposync with the right client certificate mirrors the repo; the TLS files
 
 test("without a client certificate the sync fails naming the repo, and the key file of the last run is removed", async () => {
   const { put, mirror } = await sync(undefined);
-  assert.equal(resultJson(put).changed, true);
+  assert.equal(harness.resultJson(put).changed, true);
   assert.equal(existsSync(join(root, "upstream", "tls", ID, "client-key.pem")), false, "put-files.sh removes files the bundle no longer names");
   assert.notEqual(mirror.code, 0);
   assert.equal(mirror.failure?.step, `reposync ${ID}`);
@@ -99,7 +97,7 @@ test("with a certificate the server does not trust the sync fails naming the rep
 test("an entitled build installs from the repo through a build secret; no certificate or key is in any layer, and redhat.repo is removed", async () => {
   const repo = directBuildRepo({ id: ID, baseurl: tls.baseurl, gpgcheck: false, sslcacert: tls.ca, client: tls.client, entitled: true });
   const spec = {
-    base: bases.plain, packages: ["rf-hello"], remove: [], replace: [], units: [], extraSteps: [], labels: {},
+    ...harness.emptyOnCluster, base: bases.plain, packages: ["rf-hello"],
     // a redhat.repo as an entitled RUN leaves it behind (the MCO's docs/UsingLayering.md)
     files: [{ path: "/etc/yum.repos.d/redhat.repo", content: "[rhel-stale]\nname=stale\nbaseurl=https://127.0.0.1:1/\nenabled=0\n" }],
   };
@@ -108,45 +106,40 @@ test("an entitled build installs from the repo through a build secret; no certif
   assertNoSecretIn(rendered.containerfile, "the Containerfile");
   const secrets = directBuildSecrets([{ id: ID, sslcacert: tls.ca, client: tls.client }]);
   const repository = `${reg.host}/rhcos-forge/entitled`;
-  const id = buildId({ containerfile: rendered.containerfile, context: rendered.context, base: bases.plain, repository });
-  const res = await runBuildImage(host, { root, id, repository, base: bases.plain }, renderBundle(rendered.containerfile, rendered.context, reg.authJson(), secrets));
+  const res = await harness.buildRendered({ host, reg, root }, rendered, { base: bases.plain, repository }, secrets);
   assert.equal(res.code, 0, res.stderr.slice(-3000));
   assertNoSecretIn(res.stdout + res.stderr, "build output");
-  const ref = resultJson(res).ref;
-  assert.ok(resultJson(res).packages.added.includes("rf-hello-1.0-1.noarch"));
+  const ref = harness.resultJson(res).ref;
+  assert.ok(harness.resultJson(res).packages.added.includes("rf-hello-1.0-1.noarch"));
 
   // The image's filesystem: the package is there, no certificate, key, mirror or redhat.repo file.
-  const mnt = await mountPushed(env, reg, ref);
-  assert.ok((await rpmQa(mnt)).includes("rf-hello-1.0-1.noarch"));
+  const mnt = await harness.mountPushed(env, reg, ref);
+  assert.ok((await harness.rpmQa(mnt)).includes("rf-hello-1.0-1.noarch"));
   assert.equal(existsSync(join(mnt, "etc/yum.repos.d/redhat.repo")), false);
   assert.equal(existsSync(join(mnt, "etc/yum.repos.d/rhcos-forge-mirror.repo")), false);
-  const found = await sh(`find ${shq(join(mnt, "run/secrets"))} -type f 2>/dev/null | wc -l`);
+  const found = await harness.sh(`find ${harness.shq(join(mnt, "run/secrets"))} -type f 2>/dev/null | wc -l`);
   assert.equal(found.stdout.trim(), "0", "no file under /run/secrets");
   for (const line of tls.secretLines.slice(0, 3)) {
-    const grep = await run("grep", ["-rlF", "--", line, mnt], { check: false });
+    const grep = await harness.run("grep", ["-rlF", "--", line, mnt], { check: false });
     assert.equal(grep.stdout, "", `a certificate or key line is in ${grep.stdout}`);
   }
 
   // Every layer blob and the config (with its history) of the pushed image.
   const dir = env.mkdir("entitled-image");
-  await run("skopeo", ["copy", "--quiet", "--src-tls-verify=false", "--src-creds", `${reg.user}:${reg.password}`, `docker://${ref}`, `dir:${dir}`]);
-  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { config: { digest: string }; layers: { digest: string }[] };
+  const manifest = await reg.copyToDir(ref, dir);
   assert.ok(manifest.layers.length > 0);
   for (const layer of manifest.layers) {
-    const blob = join(dir, layer.digest.replace(/^sha256:/, ""));
-    const raw = readFileSync(blob);
-    // read here, not through a command: a layer's bytes are no command output
-    const tar = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw;
+    const tar = harness.readBlob(dir, layer.digest);
     for (const line of tls.secretLines) assert.equal(tar.includes(line), false, `layer ${layer.digest} holds a line of a certificate or key`);
   }
-  assertNoSecretIn(readFileSync(join(dir, manifest.config.digest.replace(/^sha256:/, "")), "utf8"), "the image config");
+  assertNoSecretIn(harness.readBlob(dir, manifest.config.digest).toString("utf8"), "the image config");
 });
 
 test("rhsm-register.sh registers through subscription-manager's own script in-process: the key is in its argv, never on a command line; unregister on destroy", async () => {
   const org = `org-${Date.now()}-rhsm`;
   const key = `ak-${Math.random().toString(36).slice(2)}-secret`;
-  addSecret(org);
-  addSecret(key);
+  harness.addSecret(org);
+  harness.addSecret(key);
   // A recording stand-in of /usr/sbin/subscription-manager (a Python script, as on RHEL).
   const dir = env.mkdir("rhsm");
   const cli = join(dir, "subscription-manager");
@@ -187,5 +180,5 @@ test("rhsm-register.sh registers through subscription-manager's own script in-pr
 });
 
 test("no certificate key, org or activation key in any captured output", () => {
-  assert.deepEqual(leakedSecrets(), []);
+  assert.deepEqual(harness.leakedSecrets(), []);
 });

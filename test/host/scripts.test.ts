@@ -7,31 +7,16 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, chmodSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import {
-  BuildHost,
-  Env,
-  SCRIPTS_DIR,
-  failureLines,
-  freePort,
-  killPidFile,
-  leakedSecrets,
-  makeBundle,
-  run,
-  sh,
-  shq,
-  startBuildHost,
-  addSecret,
-  tcpOpen,
-} from "./harness";
+import * as harness from "./harness";
 
-let env: Env;
-let host: BuildHost;
+let env: harness.Env;
+let host: harness.BuildHost;
 const SYS_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-const scripts = readdirSync(SCRIPTS_DIR).filter((f) => f.endsWith(".sh"));
+const scripts = readdirSync(harness.SCRIPTS_DIR).filter((f) => f.endsWith(".sh"));
 
 before(async () => {
-  env = new Env("rf-scripts-test-");
-  host = await startBuildHost(env);
+  env = new harness.Env("rf-scripts-test-");
+  host = await harness.startBuildHost(env);
   await host.shipScripts();
 });
 
@@ -40,7 +25,7 @@ after(async () => {
 });
 
 test("every script is shellcheck-clean (shellcheck -x)", async () => {
-  const res = await run("shellcheck", ["-x", ...scripts.map((s) => join(SCRIPTS_DIR, s))], { check: false, cwd: SCRIPTS_DIR });
+  const res = await harness.run("shellcheck", ["-x", ...scripts.map((s) => join(harness.SCRIPTS_DIR, s))], { check: false, cwd: harness.SCRIPTS_DIR });
   assert.equal(res.code, 0, res.stdout + res.stderr);
 });
 
@@ -48,7 +33,7 @@ test("every script has the bash shebang, set -euo pipefail and never set -x", ()
   assert.ok(scripts.includes("lib.sh"));
   for (const s of ["host-ready.sh", "put-file.sh", "repo-mirror.sh", "build-image.sh"]) assert.ok(scripts.includes(s), s);
   for (const s of scripts) {
-    const text = readFileSync(join(SCRIPTS_DIR, s), "utf8");
+    const text = readFileSync(join(harness.SCRIPTS_DIR, s), "utf8");
     assert.ok(text.startsWith("#!/usr/bin/env bash\n"), `${s}: shebang`);
     assert.match(text, /^set -E?euo pipefail$/m, `${s}: set -euo pipefail`);
     assert.doesNotMatch(text, /^\s*set\s+-[a-wyz]*x/m, `${s}: set -x`);
@@ -59,33 +44,33 @@ test("every script has the bash shebang, set -euo pipefail and never set -x", ()
 test("rf_json_str produces JSON strings for awkward input", async () => {
   const samples = ['plain', 'quote " and \\ backslash', "new\nline\ttab\rcr", "ctl \u0001\u001f end", "unicode é ✓", ""];
   for (const s of samples) {
-    const res = await run("bash", ["-c", `source ${shq(join(SCRIPTS_DIR, "lib.sh"))}; rf_json_str "$1"`, "x", s]);
+    const res = await harness.run("bash", ["-c", `source ${harness.shq(join(harness.SCRIPTS_DIR, "lib.sh"))}; rf_json_str "$1"`, "x", s]);
     assert.equal(JSON.parse(res.stdout), s);
   }
-  const arr = await run("bash", ["-c", `source ${shq(join(SCRIPTS_DIR, "lib.sh"))}; rf_json_arr a 'b"c' ''`]);
+  const arr = await harness.run("bash", ["-c", `source ${harness.shq(join(harness.SCRIPTS_DIR, "lib.sh"))}; rf_json_arr a 'b"c' ''`]);
   assert.deepEqual(JSON.parse(arr.stdout), ["a", 'b"c', ""]);
 });
 
 test("a failure prints exactly one error line, also when it happens in a subshell or an unchecked command", async () => {
-  const lib = shq(join(SCRIPTS_DIR, "lib.sh"));
-  const viaSubshell = await run("bash", ["-c", `RF_SCRIPT=t; source ${lib}; rf_step one; x="$(rf_fail one 'inner why')"; echo "$x"`], { check: false });
+  const lib = harness.shq(join(harness.SCRIPTS_DIR, "lib.sh"));
+  const viaSubshell = await harness.run("bash", ["-c", `RF_SCRIPT=t; source ${lib}; rf_step one; x="$(rf_fail one 'inner why')"; echo "$x"`], { check: false });
   assert.notEqual(viaSubshell.code, 0);
-  assert.deepEqual(failureLines(viaSubshell.stderr), ['rhcos-forge t: step "one" failed: inner why']);
+  assert.deepEqual(harness.failureLines(viaSubshell.stderr), ['rhcos-forge t: step "one" failed: inner why']);
   assert.equal(viaSubshell.stdout, "");
 
-  const unchecked = await run("bash", ["-c", `RF_SCRIPT=t; source ${lib}; rf_step two; false; echo not-reached`], { check: false });
+  const unchecked = await harness.run("bash", ["-c", `RF_SCRIPT=t; source ${lib}; rf_step two; false; echo not-reached`], { check: false });
   assert.notEqual(unchecked.code, 0);
-  assert.equal(failureLines(unchecked.stderr).length, 1, unchecked.stderr);
+  assert.equal(harness.failureLines(unchecked.stderr).length, 1, unchecked.stderr);
   assert.match(unchecked.stderr, /step "two" failed: command exited 1: false/);
   assert.equal(unchecked.stdout, "");
 
-  const multiline = await run("bash", ["-c", `RF_SCRIPT=t; source ${lib}; rf_fail s $'a\\nb'`], { check: false });
-  assert.deepEqual(failureLines(multiline.stderr), ['rhcos-forge t: step "s" failed: a b']);
+  const multiline = await harness.run("bash", ["-c", `RF_SCRIPT=t; source ${lib}; rf_fail s $'a\\nb'`], { check: false });
+  assert.deepEqual(harness.failureLines(multiline.stderr), ['rhcos-forge t: step "s" failed: a b']);
 });
 
 test("put-file.sh over SSH: atomic write, mode, parent dirs, idempotent, content never printed", async () => {
   const secret = `put-file-secret-${Date.now()}`;
-  addSecret(secret);
+  harness.addSecret(secret);
   const target = env.path("remote", "put", "deep", "dir", "auth.json");
   const res = await host.script("put-file.sh", {}, { input: `{"auths":{"x":{"auth":"${secret}"}}}`, args: [target] });
   assert.equal(res.code, 0, res.stderr);
@@ -114,14 +99,14 @@ test("host-ready.sh over SSH: reports arch and podman, creates RF_ROOT; names mi
   const root = env.path("remote", "ready-root");
   const res = await host.script("host-ready.sh", { RF_ROOT: root });
   assert.equal(res.code, 0, res.stderr);
-  const arch = (await run("uname", ["-m"])).stdout.trim();
-  const podman = (await run("podman", ["--version"])).stdout.trim().split(" ").pop();
+  const arch = (await harness.run("uname", ["-m"])).stdout.trim();
+  const podman = (await harness.run("podman", ["--version"])).stdout.trim().split(" ").pop();
   assert.deepEqual(res.json, { ready: true, arch, podman });
   assert.ok(statSync(root).isDirectory());
 
   const missing = await host.script("host-ready.sh", { RF_ROOT: root, RF_REQUIRED_TOOLS: "podman rf-no-such-tool dnf" });
   assert.notEqual(missing.code, 0);
-  assert.equal(failureLines(missing.stderr).length, 1);
+  assert.equal(harness.failureLines(missing.stderr).length, 1);
   assert.equal(missing.failure?.step, "check tools");
   assert.match(missing.failure!.why, /rf-no-such-tool/);
 });
@@ -172,7 +157,7 @@ test("host-ready.sh with RF_NEED_KVM (image.builder cosa) checks the KVM device 
   writeFileSync(notDevice, "");
   const refused = await host.script("host-ready.sh", { ...vars, RF_KVM_DEVICE: notDevice });
   assert.notEqual(refused.code, 0);
-  assert.equal(failureLines(refused.stderr).length, 1);
+  assert.equal(harness.failureLines(refused.stderr).length, 1);
   assert.equal(refused.failure?.step, "kvm");
   assert.match(refused.failure!.why, /rhcos-forge:image\.builder is cosa, which needs KVM/);
   assert.equal(existsSync(marker), false, "cloud-init was waited on before the KVM check");
@@ -200,18 +185,18 @@ test("build-image.sh rejects bad bundles in step \"unpack\" without writing outs
   };
   const escape = env.path("remote", "escaped");
   const cases: Array<[string, string, RegExp]> = [
-    ["absolute path", makeBundle([{ path: "Containerfile", content: "FROM x" }, { path: escape, content: "x" }]), /absolute path/],
-    ["dot-dot", makeBundle([{ path: "Containerfile", content: "FROM x" }, { path: "files/../../../escaped", content: "x" }]), /'\.\.'/],
+    ["absolute path", harness.makeBundle([{ path: "Containerfile", content: "FROM x" }, { path: escape, content: "x" }]), /absolute path/],
+    ["dot-dot", harness.makeBundle([{ path: "Containerfile", content: "FROM x" }, { path: "files/../../../escaped", content: "x" }]), /'\.\.'/],
     ["header", "not a bundle\n", /not a rhcos-forge bundle/],
-    ["no Containerfile", makeBundle([{ path: "files/a", content: "x" }]), /no Containerfile/],
-    ["bad mode", makeBundle([{ path: "Containerfile", mode: "rwx", content: "FROM x" }]), /bad mode/],
+    ["no Containerfile", harness.makeBundle([{ path: "files/a", content: "x" }]), /no Containerfile/],
+    ["bad mode", harness.makeBundle([{ path: "Containerfile", mode: "rwx", content: "FROM x" }]), /bad mode/],
     ["bad base64", "rhcos-forge-bundle v1\nfile 0644 !!!! AAAA\n", /not valid base64/],
     ["unknown entry", "rhcos-forge-bundle v1\nsymlink a b\n", /unknown entry/],
   ];
   for (const [name, bundle, why] of cases) {
     const res = await host.script("build-image.sh", vars, { input: bundle });
     assert.notEqual(res.code, 0, name);
-    assert.equal(failureLines(res.stderr).length, 1, `${name}: ${res.stderr}`);
+    assert.equal(harness.failureLines(res.stderr).length, 1, `${name}: ${res.stderr}`);
     assert.equal(res.failure?.step, "unpack", name);
     assert.match(res.failure!.why, why, name);
     assert.equal(res.stdout, "", name);
@@ -246,9 +231,9 @@ test("repo-mirror.sh systemd mode: writes the unit, restarts only when it change
     [
       "#!/usr/bin/env bash",
       "set -euo pipefail",
-      `echo "$*" >> ${shq(calls)}`,
-      `unit=${shq(join(unitDir, "rhcos-forge-mirror.service"))}`,
-      `pidf=${shq(pidFile)}`,
+      `echo "$*" >> ${harness.shq(calls)}`,
+      `unit=${harness.shq(join(unitDir, "rhcos-forge-mirror.service"))}`,
+      `pidf=${harness.shq(pidFile)}`,
       'start() { [ -f "$pidf" ] && kill "$(cat "$pidf")" 2>/dev/null && sleep 0.3; cmd=$(sed -n "s/^ExecStart=//p" "$unit"); setsid $cmd >/dev/null 2>&1 < /dev/null & echo $! > "$pidf"; }',
       'case "$*" in',
       '  restart*|"enable --now"*) if [ "$1" = restart ] || ! { [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; }; then start; fi ;;',
@@ -257,9 +242,9 @@ test("repo-mirror.sh systemd mode: writes the unit, restarts only when it change
     ].join("\n"),
   );
   chmodSync(join(stub, "systemctl"), 0o755);
-  env.onTeardown(() => killPidFile(pidFile));
+  env.onTeardown(() => harness.killPidFile(pidFile));
 
-  const port = await freePort();
+  const port = await harness.freePort();
   const vars = {
     RF_ROOT: env.path("remote", "systemd-root"),
     RF_SERVE_MODE: "systemd",
@@ -279,7 +264,7 @@ test("repo-mirror.sh systemd mode: writes the unit, restarts only when it change
     "enable rhcos-forge-mirror.service",
     "restart rhcos-forge-mirror.service",
   ]);
-  assert.equal(await tcpOpen(port), true);
+  assert.equal(await harness.tcpOpen(port), true);
   const unitMtime = statSync(join(unitDir, "rhcos-forge-mirror.service")).mtimeMs;
 
   writeFileSync(calls, "");
@@ -289,7 +274,7 @@ test("repo-mirror.sh systemd mode: writes the unit, restarts only when it change
   assert.equal(statSync(join(unitDir, "rhcos-forge-mirror.service")).mtimeMs, unitMtime);
 
   writeFileSync(calls, "");
-  const port2 = await freePort();
+  const port2 = await harness.freePort();
   const third = await host.script("repo-mirror.sh", { ...vars, RF_MIRROR_PORT: String(port2) });
   assert.equal(third.code, 0, third.stderr);
   assert.deepEqual(readFileSync(calls, "utf8").trim().split("\n"), [
@@ -297,10 +282,10 @@ test("repo-mirror.sh systemd mode: writes the unit, restarts only when it change
     "enable rhcos-forge-mirror.service",
     "restart rhcos-forge-mirror.service",
   ]);
-  assert.equal(await tcpOpen(port2), true);
+  assert.equal(await harness.tcpOpen(port2), true);
 });
 
 test("no secret (SSH private key, file contents) appears in any output", async () => {
-  await sh("true");
-  assert.deepEqual(leakedSecrets(), []);
+  await harness.sh("true");
+  assert.deepEqual(harness.leakedSecrets(), []);
 });

@@ -10,14 +10,14 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BuildHost, Env, Registry, addSecret, failureLines, freePort, leakedSecrets, run, startBuildHost, startRegistry, resultJson, waitFor, writeRegistryConfig, type RemoteResult } from "./harness";
-import { ensurePolicyCheck } from "../../dev/policyCheck";
+import * as harness from "./harness";
+import { ensurePolicyCheck, runPolicyCheck } from "../../dev/policyCheck";
 import { generateSigningKey, inspectSigningKey, renderNodePolicy, renderSignBundle, type SigningKeyInfo } from "../../components/sigstore/signing";
 import { registriesDropInPath, renderImagePolicyMachineConfig } from "../../components/openshift/clusterImagePolicy";
 
-let env: Env;
-let host: BuildHost;
-let reg: Registry;
+let env: harness.Env;
+let host: harness.BuildHost;
+let reg: harness.Registry;
 let root: string;
 let policyCheck: string;
 let authFile: string;
@@ -31,11 +31,11 @@ const REPO_NAME = "rhcos-forge/node";
 const repo = (): string => `${reg.host}/${REPO_NAME}`;
 
 function newKey(passphrase: string): SigningKeyInfo {
-  addSecret(passphrase);
+  harness.addSecret(passphrase);
   const pair = generateSigningKey(passphrase);
   const info = inspectSigningKey(pair.privateKey, passphrase);
   for (const pem of [pair.privateKey, info.hostPrivateKey]) {
-    for (const line of pem.split("\n")) if (line && !line.startsWith("-----")) addSecret(line);
+    for (const line of pem.split("\n")) if (line && !line.startsWith("-----")) harness.addSecret(line);
   }
   return info;
 }
@@ -46,15 +46,15 @@ async function pushTiny(name: string, repoName = REPO_NAME): Promise<string> {
   writeFileSync(join(ctx, "f"), `${name}\n`);
   writeFileSync(join(ctx, "Containerfile"), "FROM scratch\nCOPY f /f\n");
   const tag = `${reg.host}/${repoName}:${name}`;
-  await run("podman", ["build", "-q", "-t", tag, ctx]);
+  await harness.run("podman", ["build", "-q", "-t", tag, ctx]);
   const digestFile = join(ctx, "digest");
-  await run("podman", ["push", "-q", "--tls-verify=false", "--authfile", authFile, "--digestfile", digestFile, tag, `docker://${tag}`]);
-  await run("podman", ["rmi", "-f", tag], { check: false });
-  const digest = (await run("cat", [digestFile])).stdout.trim();
+  await harness.run("podman", ["push", "-q", "--tls-verify=false", "--authfile", authFile, "--digestfile", digestFile, tag, `docker://${tag}`]);
+  await harness.run("podman", ["rmi", "-f", tag], { check: false });
+  const digest = (await harness.run("cat", [digestFile])).stdout.trim();
   return `${reg.host}/${repoName}@${digest}`;
 }
 
-async function sign(ref: string, key: SigningKeyInfo, opts: { password?: string; publicKey?: string } = {}): Promise<RemoteResult> {
+async function sign(ref: string, key: SigningKeyInfo, opts: { password?: string; publicKey?: string } = {}): Promise<harness.RemoteResult> {
   const bundleKey = opts.publicKey === undefined ? key : { ...key, publicKey: opts.publicKey };
   const t0 = Date.now();
   const res = await host.script(
@@ -76,26 +76,20 @@ async function nodeCheck(ref: string, key: SigningKeyInfo): Promise<{ allowed: b
 }
 
 async function policyCheckWith(ref: string, name: string, policyJson: string, registriesD: Record<string, string>): Promise<{ allowed: boolean; why: string }> {
-  const dir = env.mkdir("policy", name);
-  writeFileSync(join(dir, "policy.json"), policyJson);
-  mkdirSync(join(dir, "registries.d"), { recursive: true });
-  for (const [f, text] of Object.entries(registriesD)) writeFileSync(join(dir, "registries.d", f), text);
-  const res = await run(policyCheck, [
-    "--policy", join(dir, "policy.json"), "--registries.d", join(dir, "registries.d"), "--authfile", authFile, "--tls-verify=false", ref,
-  ], { check: false });
+  const res = await runPolicyCheck(policyCheck, env.mkdir("policy", name), { policyJson, registriesD }, authFile, ref);
   return { allowed: res.code === 0 && res.stdout.trim() === "allowed", why: res.stderr.trim() };
 }
 
 async function sigLayers(ref: string): Promise<number> {
   const [r, digest] = ref.split("@");
-  const res = await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--authfile", authFile, `docker://${r}:${digest!.replace(":", "-")}.sig`], { check: false });
+  const res = await harness.run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--authfile", authFile, `docker://${r}:${digest!.replace(":", "-")}.sig`], { check: false });
   if (res.code !== 0) return 0;
   return (JSON.parse(res.stdout) as { layers: unknown[] }).layers.length;
 }
 
 before(async () => {
-  env = new Env("rf-sign-test-");
-  [host, reg, policyCheck] = await Promise.all([startBuildHost(env), startRegistry(env).then((r) => r), ensurePolicyCheck()]);
+  env = new harness.Env("rf-sign-test-");
+  [host, reg, policyCheck] = await Promise.all([harness.startBuildHost(env), harness.startRegistry(env).then((r) => r), ensurePolicyCheck()]);
   await host.shipScripts();
   root = env.path("remote", "root");
   authFile = env.path("auth.json");
@@ -116,7 +110,7 @@ test("sign-image.sh signs the digest in the registry; a node with the policy for
   const res = await sign(images.signed!, keyA);
   assert.equal(res.code, 0, res.stderr.slice(-3000));
   assert.equal(res.stdout.trim().split("\n").length, 1, "stdout carries only the result line");
-  const r = resultJson(res);
+  const r = harness.resultJson(res);
   const [name, digest] = images.signed!.split("@");
   assert.equal(r.ref, images.signed);
   assert.equal(r.digest, digest);
@@ -159,11 +153,11 @@ test("without the ClusterImagePolicy API: the policy MachineConfig's own files (
 test("re-running with the same key signs nothing; a new key adds its signature beside the old one", async () => {
   const again = await sign(images.signed!, keyA);
   assert.equal(again.code, 0, again.stderr.slice(-3000));
-  assert.equal(resultJson(again).signed, false);
+  assert.equal(harness.resultJson(again).signed, false);
   assert.equal(await sigLayers(images.signed!), 1);
   const rotated = await sign(images.signed!, keyB);
   assert.equal(rotated.code, 0, rotated.stderr.slice(-3000));
-  assert.equal(resultJson(rotated).signed, true);
+  assert.equal(harness.resultJson(rotated).signed, true);
   assert.equal(await sigLayers(images.signed!), 2);
   assert.equal((await nodeCheck(images.signed!, keyA)).allowed, true, "nodes still on the old key keep booting it");
   assert.equal((await nodeCheck(images.signed!, keyB)).allowed, true);
@@ -173,7 +167,7 @@ test("failures stop before any signature is written: wrong registry password, ke
   const tagsBefore = await reg.tags(REPO_NAME);
   const denied = await sign(images.unsigned!, keyA, { password: "not-the-password" });
   assert.notEqual(denied.code, 0);
-  assert.equal(failureLines(denied.stderr).length, 1, denied.stderr);
+  assert.equal(harness.failureLines(denied.stderr).length, 1, denied.stderr);
   assert.equal(denied.failure?.step, "image");
   assert.match(denied.failure!.why, /unauthorized|credentials/);
   const mismatch = await sign(images.unsigned!, keyA, { publicKey: keyB.publicKey });
@@ -192,14 +186,14 @@ async function recordBuild(id: string, ref: string, ageSeconds: number): Promise
   const file = join(dir, "result.json");
   writeFileSync(file, `${JSON.stringify({ ref, digest: ref.split("@")[1], tag: `${repo()}:${id}` })}\n`);
   const t = new Date(Date.now() - ageSeconds * 1000);
-  await run("touch", ["-d", t.toISOString(), file]);
+  await harness.run("touch", ["-d", t.toISOString(), file]);
 }
 
 async function exists(ref: string): Promise<boolean> {
-  return (await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--authfile", authFile, `docker://${ref}`], { check: false })).code === 0;
+  return (await harness.run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--authfile", authFile, `docker://${ref}`], { check: false })).code === 0;
 }
 
-async function prune(vars: Record<string, string>, r: Registry = reg, repoName = REPO_NAME): Promise<RemoteResult> {
+async function prune(vars: Record<string, string>, r: harness.Registry = reg, repoName = REPO_NAME): Promise<harness.RemoteResult> {
   return host.script("prune-images.sh", { RF_ROOT: root, RF_IMAGE_REPO: `${r.host}/${repoName}`, RF_TLS_VERIFY: "false", ...vars }, {
     input: `rhcos-forge-bundle v1\nauthfile ${Buffer.from(r.authJson()).toString("base64")}\n`,
   });
@@ -213,7 +207,7 @@ test("retention keeps the newest N and every protected digest, deletes the rest 
   for (const [i, ref] of old.entries()) {
     const [name, digest] = ref.split("@");
     const stand = await pushTiny(`sbom-${i}`);
-    await run("skopeo", ["copy", "-q", "--src-tls-verify=false", "--dest-tls-verify=false", "--authfile", authFile, `docker://${stand}`, `docker://${name}:${digest!.replace(":", "-")}.sbom`]);
+    await harness.run("skopeo", ["copy", "-q", "--src-tls-verify=false", "--dest-tls-verify=false", "--authfile", authFile, `docker://${stand}`, `docker://${name}:${digest!.replace(":", "-")}.sbom`]);
   }
   // newest first: current (signed), old-3, old-2, old-1
   await recordBuild("b-old-1", old[0]!, 400);
@@ -223,7 +217,7 @@ test("retention keeps the newest N and every protected digest, deletes the rest 
   const protectedOld = old[0]!.split("@")[1]!;
   const res = await prune({ RF_KEEP: "2", RF_PROTECT: `${images.signed!.split("@")[1]} ${protectedOld}` });
   assert.equal(res.code, 0, res.stderr.slice(-3000));
-  const r = resultJson(res) as unknown as { kept: string[]; deleted: string[]; refused: string[]; warnings: string[] };
+  const r = harness.resultJson(res) as unknown as { kept: string[]; deleted: string[]; refused: string[]; warnings: string[] };
   const d = (ref: string) => ref.split("@")[1]!;
   assert.deepEqual(r.kept, [d(images.signed!), d(old[2]!), d(old[0]!)]);
   assert.deepEqual(r.deleted, [d(old[1]!)]);
@@ -237,7 +231,7 @@ test("retention keeps the newest N and every protected digest, deletes the rest 
   assert.ok(existsSync(join(root, "builds", "b-old-2", "pruned.json")));
   // idempotent: nothing more to delete
   const again = await prune({ RF_KEEP: "2", RF_PROTECT: `${images.signed!.split("@")[1]} ${protectedOld}` });
-  assert.deepEqual((resultJson(again) as unknown as { deleted: string[] }).deleted, []);
+  assert.deepEqual((harness.resultJson(again) as unknown as { deleted: string[] }).deleted, []);
   assert.ok((await prune({ RF_KEEP: "0" })).failure?.step === "arguments", "keep must be at least 1");
 });
 
@@ -261,7 +255,7 @@ test("retention across a sequence of builds and rollouts keeps exactly the newes
     const protect = [ref, ...pinned.map(n => built[n - 1]!)].map(d).join(" ");
     const res = await prune({ RF_KEEP: "2", RF_PROTECT: protect }, reg, SEQ);
     assert.equal(res.code, 0, res.stderr.slice(-3000));
-    return resultJson(res) as unknown as Pruned;
+    return harness.resultJson(res) as unknown as Pruned;
   };
   /** what of ours is still in the registry, with its signature */
   const present = async (): Promise<string[]> => {
@@ -293,43 +287,43 @@ test("retention across a sequence of builds and rollouts keeps exactly the newes
   // with image.retention.deleteOnDestroy (RF_MODE destroy) deletes every image of ours
   const listed = await prune({ RF_MODE: "list" }, reg, SEQ);
   assert.equal(listed.code, 0, listed.stderr.slice(-3000));
-  assert.deepEqual(resultJson(listed) as unknown as Pruned, { kept: at(5, 4), deleted: [], refused: [], warnings: [] });
+  assert.deepEqual(harness.resultJson(listed) as unknown as Pruned, { kept: at(5, 4), deleted: [], refused: [], warnings: [] });
   assert.deepEqual(await present(), at(4, 5));
   const destroyed = await prune({ RF_MODE: "destroy", RF_PROTECT: d(built[4]!) }, reg, SEQ);
   assert.equal(destroyed.code, 0, destroyed.stderr.slice(-3000));
-  assert.deepEqual(resultJson(destroyed) as unknown as Pruned, { kept: [], deleted: at(5, 4), refused: [], warnings: [] });
+  assert.deepEqual(harness.resultJson(destroyed) as unknown as Pruned, { kept: [], deleted: at(5, 4), refused: [], warnings: [] });
   assert.deepEqual(await present(), []);
   for (const ref of built) assert.equal(await exists(`${ref.split("@")[0]}:${d(ref).replace(":", "-")}.sbom`), false);
   assert.ok(await exists(foreign), "destroy never deletes an image this host did not push");
   for (const n of [4, 5]) assert.ok(existsSync(join(root, "builds", `seq-${n}`, "pruned.json")));
   const again = await prune({ RF_MODE: "destroy" }, reg, SEQ);
-  assert.deepEqual((resultJson(again) as unknown as Pruned).deleted, [], "nothing left of ours");
+  assert.deepEqual((harness.resultJson(again) as unknown as Pruned).deleted, [], "nothing left of ours");
   assert.equal((await prune({ RF_MODE: "delete-all" }, reg, SEQ)).failure?.step, "arguments");
 });
 
 test("a registry that refuses deletes: retention warns and fails nothing", async () => {
   const dir = env.mkdir("registry-nodelete");
-  const port = await freePort();
-  const config = await writeRegistryConfig(dir, port, reg.user, reg.password, "rhcos-forge-nodelete");
-  writeFileSync(config, (await run("sed", ["s/enabled: true/enabled: false/", config])).stdout);
+  const port = await harness.freePort();
+  const config = await harness.writeRegistryConfig(dir, port, reg.user, reg.password, "rhcos-forge-nodelete");
+  writeFileSync(config, (await harness.run("sed", ["s/enabled: true/enabled: false/", config])).stdout);
   env.daemon("registry-nodelete", "/usr/bin/docker-registry", ["serve", config]);
-  await waitFor("registry-nodelete", async () => (await fetch(`http://127.0.0.1:${port}/v2/`).catch(() => undefined))?.status === 401);
-  const noDelete = new Registry(port, reg.user, reg.password);
+  await harness.waitFor("registry-nodelete", async () => (await fetch(`http://127.0.0.1:${port}/v2/`).catch(() => undefined))?.status === 401);
+  const noDelete = new harness.Registry(port, reg.user, reg.password);
   const auth = env.path("auth-nodelete.json");
   writeFileSync(auth, noDelete.authJson(), { mode: 0o600 });
   /** copies an image of the main registry there; returns its ref by digest */
   const copyThere = async (from: string, tag: string): Promise<string> => {
     const digestFile = env.path(`nodelete-${tag}.digest`);
-    await run("skopeo", ["copy", "-q", "--src-tls-verify=false", "--dest-tls-verify=false", "--src-authfile", authFile, "--dest-authfile", auth,
+    await harness.run("skopeo", ["copy", "-q", "--src-tls-verify=false", "--dest-tls-verify=false", "--src-authfile", authFile, "--dest-authfile", auth,
       "--digestfile", digestFile, `docker://${from}`, `docker://${noDelete.host}/${REPO_NAME}:${tag}`]);
-    return `${noDelete.host}/${REPO_NAME}@${(await run("cat", [digestFile])).stdout.trim()}`;
+    return `${noDelete.host}/${REPO_NAME}@${(await harness.run("cat", [digestFile])).stdout.trim()}`;
   };
   const refs = [await copyThere(images.unsigned!, "a"), await copyThere(await pushTiny("nodelete-src"), "b")];
   await recordBuild("nd-1", refs[0]!, 50);
   await recordBuild("nd-2", refs[1]!, 40);
   const res = await prune({ RF_KEEP: "1" }, noDelete);
   assert.equal(res.code, 0, res.stderr.slice(-3000));
-  const r = resultJson(res) as unknown as { deleted: string[]; refused: string[]; warnings: string[] };
+  const r = harness.resultJson(res) as unknown as { deleted: string[]; refused: string[]; warnings: string[] };
   assert.deepEqual(r.deleted, []);
   assert.deepEqual(r.refused, [refs[0]!.split("@")[1]]);
   assert.match(r.warnings[0] ?? "", /refused to delete/);
@@ -340,7 +334,7 @@ test("a registry that refuses deletes: retention warns and fails nothing", async
 test("the key and passphrase never outlive a run and never appear in any output", () => {
   const tmp = join(root, "tmp");
   assert.deepEqual(readdirSync(tmp), []);
-  assert.deepEqual(leakedSecrets(), []);
+  assert.deepEqual(harness.leakedSecrets(), []);
   const sorted = [...signTimes].sort((a, b) => a - b);
   console.log(`sign-image.sh over SSH: median ${sorted[Math.floor(sorted.length / 2)]} ms of ${sorted.length} runs (min ${sorted[0]}, max ${sorted[sorted.length - 1]})`);
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -9,13 +9,13 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type BuildFixture, Env, failureLines, type RemoteResult, resultJson, mountPushed, rpmQa, buildSpec, startBuildFixture } from "./harness";
+import * as harness from "./harness";
 import { ImageSpec } from "../../components/image/containerfile";
 import { MirrorRepo } from "../../components/mirror/repoFiles";
 
-let env: Env;
+let env: harness.Env;
 /** The loopback host, registry, upstream, stand-in bases and mirror (harness.ts startBuildFixture). */
-let fx: BuildFixture;
+let fx: harness.BuildFixture;
 let project: string;
 
 const REPO_NAME = "rhcos-forge/spec-v2";
@@ -29,17 +29,17 @@ function mirrorRepos(): MirrorRepo[] {
   return [{ id: "fixtures", url: `http://127.0.0.1:${fx.mirrorPort}/fixtures/`, gpgcheck: false }];
 }
 
-const noSpec = { packages: [], remove: [], replace: [], files: [], units: [], extraSteps: [], labels: {} };
+const noSpec = harness.emptyOnCluster;
 
-function build(spec: Omit<ImageSpec, "base">): Promise<RemoteResult & { containerfile: string }> {
-  return buildSpec(fx, { ...spec, base: fx.bases.plain }, { repository: imageRepo(), repos: mirrorRepos(), project });
+function build(spec: Omit<ImageSpec, "base">): Promise<harness.RemoteResult & { containerfile: string }> {
+  return harness.buildSpec(fx, { ...spec, base: fx.bases.plain }, { repository: imageRepo(), repos: mirrorRepos(), project });
 }
 
 before(async () => {
-  env = new Env("rf-spec-v2-test-");
+  env = new harness.Env("rf-spec-v2-test-");
   // The mirror carries the upstream; the stand-in base has no other repo, so a dependency of an
   // RPM installed by URL can only come from the mirror.
-  fx = await startBuildFixture(env);
+  fx = await harness.startBuildFixture(env);
 
   // The "Pulumi project" the sources are relative to.
   project = env.mkdir("project");
@@ -66,15 +66,15 @@ test("a builder stage's output, an RPM by URL with its dependency from the mirro
   });
   assert.equal(res.code, 0, res.stderr.slice(-3000));
   assert.match(res.containerfile, /^FROM \S+@sha256:[0-9a-f]{64} AS tool$/m);
-  const r = resultJson(res);
-  const mnt = await mountPushed(env, fx.reg, r.ref);
+  const r = harness.resultJson(res);
+  const mnt = await harness.mountPushed(env, fx.reg, r.ref);
 
   assert.equal(readFileSync(join(mnt, "usr/lib/rf/rf-tool"), "utf8"), "built in the tool stage\n");
   const blob = join(mnt, "usr/lib/rf/blob.bin");
   assert.ok(readFileSync(blob).equals(BLOB), "every byte value survives bundle, unpack and COPY");
   assert.equal((statSync(blob).mode & 0o7777).toString(8), "750", "the repository file's mode is kept");
 
-  const rpms = await rpmQa(mnt, "%{NAME}-%{VERSION}-%{RELEASE}");
+  const rpms = await harness.rpmQa(mnt, "%{NAME}-%{VERSION}-%{RELEASE}");
   assert.ok(rpms.includes("rf-hello-1.0-1"), rpms.join(" "));
   assert.ok(rpms.includes("rf-lib-1.1-1"), "the dependency came from the mirror");
   assert.ok(!existsSync(join(mnt, "etc/yum.repos.d/rhcos-forge-mirror.repo")), "the mirror .repo never ships");
@@ -88,8 +88,8 @@ test("the dnf dialect builds on the stand-in base: dnf install from the mirror, 
   assert.match(res.containerfile, /RUN bootc container lint\nLABEL/);
   assert.ok(!res.containerfile.includes("ostree container commit"));
   assert.match(res.stderr, /Checks passed/, "the lint ran");
-  const mnt = await mountPushed(env, fx.reg, resultJson(res).ref);
-  assert.ok((await rpmQa(mnt, "%{NAME}-%{VERSION}-%{RELEASE}")).includes("rf-extra-1.0-1"));
+  const mnt = await harness.mountPushed(env, fx.reg, harness.resultJson(res).ref);
+  assert.ok((await harness.rpmQa(mnt, "%{NAME}-%{VERSION}-%{RELEASE}")).includes("rf-extra-1.0-1"));
   assert.ok(!existsSync(join(mnt, "etc/yum.repos.d/rhcos-forge-mirror.repo")));
 });
 
@@ -98,6 +98,6 @@ test("an image bootc container lint refuses is not pushed", async () => {
   const res = await build({ ...noSpec, dialect: "dnf", steps: [{ run: ["mkdir -p /usr/etc"] }] });
   assert.notEqual(res.code, 0);
   assert.match(res.stderr, /error: etc-usretc: \/usr\/etc exists/);
-  assert.ok(failureLines(res.stderr).some((l) => l.includes("build")), failureLines(res.stderr).join("\n"));
+  assert.ok(harness.failureLines(res.stderr).some((l) => l.includes("build")), harness.failureLines(res.stderr).join("\n"));
   assert.deepEqual(await fx.reg.tags(REPO_NAME), tagsBefore);
 });

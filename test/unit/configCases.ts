@@ -3,6 +3,7 @@
 // this message" cases.
 import assert from "node:assert/strict";
 import { it } from "node:test";
+import { ParsedStack } from "../../components/config/checked";
 import { ConfigError, parseStackConfig } from "../../components/config/parse";
 
 // Bad configs are, by design, shapes no type describes: cases edit an untyped JSON tree.
@@ -61,4 +62,47 @@ export function rejectsEach(cases: readonly (readonly [string, JsonTree, string]
             assert.ok(problems.includes(expected), `expected:\n  ${expected}\ngot:\n  ${problems.join("\n  ")}`);
         });
     }
+}
+
+/** One of `problems` starts with `prefix`; the message lists them all when none does. */
+export function assertProblem(problems: readonly string[], prefix: string): void {
+    assert.ok(problems.some(p => p.startsWith(prefix)), problems.join("\n"));
+}
+
+/** A fresh copy of `base()` with each dotted key (as in rhcos-forge:<key>) set to its value; undefined deletes it. */
+export function withKeys(base: () => JsonTree, values: Record<string, unknown>): JsonTree {
+    return patched(base, c => {
+        for (const [key, value] of Object.entries(values)) {
+            const path = key.split(".");
+            const last = path.pop() as string;
+            const parent = path.reduce((at: JsonTree, k) => at[k], c);
+            if (value === undefined) delete parent[last];
+            else parent[last] = value;
+        }
+    });
+}
+
+/** The example stack (Pulumi.dev.yaml, and the README's): a droplet builds the debug tools, canary before worker. */
+export function assertExampleStack(cfg: ParsedStack): void {
+    assert.equal(cfg.buildHost.provider, "digitalocean");
+    assert.deepEqual(cfg.image.packages, ["htop", "tcpdump", "iperf3"]);
+    assert.deepEqual(cfg.rollout.pools.map(p => p.name), ["canary", "worker"]);
+}
+
+/**
+ * A 4.19 stack that builds openshift/os release-4.19 (ocp-rhel-9.6) with the coreos-assembler image `container`
+ * on an ssh host, from a RHEL 9.6 BaseOS mirror; `image` adds image.* keys.
+ */
+export function sshCosaStack(container: string, artifacts: string[], image: JsonTree = {}): JsonTree {
+    const config = "https://github.com/openshift/os.git";
+    const cosa = { container, config, branch: "release-4.19", variant: "ocp-rhel-9.6", artifacts };
+    return {
+        buildHost: { provider: "ssh", host: "builder.example.com", hostKey: TEST_HOST_KEY },
+        mirror: {
+            serve: "background",
+            repos: [{ id: "rhel-9.6-baseos", baseurl: "https://rpm.example.com/baseos/", gpgcheck: false }],
+        },
+        image: { base: "cluster", repository: "quay.io/example-org/rhcos", builder: "cosa", ...image, cosa },
+        cluster: { openshiftVersion: "4.19" },
+    };
 }

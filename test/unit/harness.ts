@@ -2,14 +2,17 @@
 // dependencies and its raw (serialized) inputs, so tests can assert on the graph and on which
 // values travel as secrets. Import this module, call `installMocks`, then import the program.
 import * as pulumi from "@pulumi/pulumi";
+import assert from "node:assert/strict";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { createHash, createPublicKey } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { before } from "node:test";
 import { parseStackConfig } from "../../components/config/parse";
 import { CosaPlatform, PLATFORM_IMAGES } from "../../components/image/cosaInputs";
 import { StackOutputs, buildPipeline } from "../../components/pipeline";
 import { ClusterAccess } from "../../components/rollout/kubeApi";
+import { realClock } from "../../components/rollout/poll";
 
 
 /** The mirror password the mocked state keeps (43 base64url characters, as generated ones). */
@@ -51,6 +54,19 @@ export function unwrapSecrets(value: unknown): unknown {
 
 export function isSecret(value: unknown): boolean {
     return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** `value` as JSON with each secret shown as "[secret]": what is left in plain text. */
+export function plainJson(value: unknown): string {
+    const strip = (v: unknown): unknown => {
+        if (isSecret(v)) return "[secret]";
+        if (Array.isArray(v)) return v.map(strip);
+        if (v !== null && typeof v === "object") {
+            return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, strip(x)]));
+        }
+        return v;
+    };
+    return JSON.stringify(strip(value));
 }
 
 const fakeDigest = (seed: string): string => `sha256:${createHash("sha256").update(seed).digest("hex")}`;
@@ -219,6 +235,27 @@ export async function runProgram(opts: { access?: ClusterAccess } = {}): Promise
     return program;
 }
 
+/** A cluster whose API answers a GET of `path` with `answer()`, any other with nothing; `asked` records the paths. */
+export function answeringAccess(path: string, answer: () => unknown, asked: string[]): ClusterAccess {
+    const get = async (p: string): Promise<unknown> => {
+        asked.push(p);
+        return p === path ? answer() : undefined;
+    };
+    return { connect: () => ({ get }), pollMs: 1, clock: realClock };
+}
+
+/** Runs the program (runProgram) in node:test's `before`; the tests read it as `ran.program`. */
+export function runBefore(opts: { access?: ClusterAccess } = {}): { readonly program: Program } {
+    const ran: { program?: Program } = {};
+    before(async () => { ran.program = await runProgram(opts); });
+    return {
+        get program(): Program {
+            if (ran.program === undefined) throw new Error("the program has not run yet (read it inside a test)");
+            return ran.program;
+        },
+    };
+}
+
 export async function settle(): Promise<void> {
     for (let i = 0; i < 20; i++) await new Promise(r => setImmediate(r));
     await new Promise(r => setTimeout(r, 50));
@@ -228,6 +265,18 @@ export function find(type: string, name: string): Registration {
     const found = registrations.find(r => r.type === type && r.name === name);
     if (!found) throw new Error(`no ${type} named ${name}; have ${registrations.map(r => `${r.type}::${r.name}`).join(", ")}`);
     return found;
+}
+
+/** The registered remote commands (command:remote:Command) of these names, in order. */
+export function commands(...names: string[]): Registration[] {
+    return names.map(n => find("command:remote:Command", n));
+}
+
+/** The remote command `<component>-<role>`, checked to be a child of the component `type` `component`. */
+export function commandUnder(type: string, component: string, role: string): Registration {
+    const command = find("command:remote:Command", `${component}-${role}`);
+    assert.equal(command.parent, find(type, component).urn);
+    return command;
 }
 
 /** Every registration this one depends on, transitively (through dependencies and parents' children). */
@@ -255,6 +304,11 @@ export const TEST_SECRETS = {
     mirrorPasswords: JSON.stringify({ "rhel-9-appstream": "s3cr3t-repo-password" }),
     kubeconfig: "apiVersion: v1\nkind: Config\ncurrent-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: \"https://api.example.com:6443\"}}]\nusers: [{name: u, user: {token: s3cr3t-kube-token}}]\n",
 };
+
+/** Hands `config` to the program as the engine does, the keys of `secrets` (rhcos-forge:<key>) marked secret. */
+export function setStackConfig(config: Record<string, string>, secrets: object = TEST_SECRETS): void {
+    pulumi.runtime.setAllConfig(config, Object.keys(secrets).map(k => `rhcos-forge:${k}`));
+}
 export const SECRET_VALUES = ["s3cr3t-registry-token", Buffer.from("robot:s3cr3t-registry-token").toString("base64"), "s3cr3t-repo-password", "s3cr3t-kube-token", "test-only-not-a-real-key", MOCK_MIRROR_PASSWORD];
 
 /**

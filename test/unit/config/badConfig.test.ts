@@ -1,11 +1,10 @@
 // A bad stack fails before any resource is registered: the program throws the ConfigError and
 // the engine is never asked to create anything.
-import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { ConfigError, MAX_VALUES_PER_KEY } from "../../../components/config/parse";
 import { minimalStack, parseProblems, patched } from "../configCases";
-import { TEST_SECRETS, installMocks, registrations, settle } from "../harness";
+import { TEST_SECRETS, installMocks, registrations, setStackConfig, settle } from "../harness";
 import { loadStackConfig } from "../stackFile";
 
 installMocks();
@@ -13,7 +12,7 @@ const cfg = loadStackConfig("dev", TEST_SECRETS);
 const image = JSON.parse(cfg["rhcos-forge:image"]) as Record<string, unknown>;
 cfg["rhcos-forge:image"] = JSON.stringify({ ...image, base: "quay.io/openshift-release-dev/ocp-v4.0-art-dev:4.19" });
 cfg["rhcos-forge:mirror"] = JSON.stringify({ ...JSON.parse(cfg["rhcos-forge:mirror"]), port: 0 });
-pulumi.runtime.setAllConfig(cfg, Object.keys(TEST_SECRETS).map(k => `rhcos-forge:${k}`));
+setStackConfig(cfg);
 
 it("registers nothing and names every bad key", async () => {
     await assert.rejects(import("../../../index"), (e: unknown) => {

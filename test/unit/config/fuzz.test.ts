@@ -34,7 +34,7 @@ import { checkReleaseGate } from "../../../components/image/baseGate";
 import { renderContainerfile, renderOnClusterContainerfile } from "../../../components/image/containerfile";
 import { JsonTree, minimalStack, parseProblems, patched } from "../configCases";
 import { validateAgainstCrd } from "../crds";
-import { CLUSTER_BASE, SECRET_VALUES, TEST_SECRETS, installMocks, isSecret, registrations, runProgram, settle, valueOf } from "../harness";
+import * as harness from "../harness";
 import { loadStackConfig } from "../stackFile";
 import { ENTITLEMENT_PATH } from "../../../components/mirror/clusterEntitlement";
 import { DRIVER_TOOLKIT_BASE, DRIVER_TOOLKIT_PATH } from "../../../components/image/driverToolkit";
@@ -42,7 +42,7 @@ import { usesClusterEntitlement } from "../../../components/config/rhelContent";
 import { ClusterAccess } from "../../../components/rollout/kubeApi";
 import { realClock } from "../../../components/rollout/poll";
 
-installMocks();
+harness.installMocks();
 
 /**
  * What an accepted stack's program reads from the cluster while it runs (the entitlement Secret
@@ -208,9 +208,9 @@ type Mutation =
 
 /** A value holding a test secret in a shape its key refuses (only ever used at secret keys). */
 function secretShapes(pick: number): unknown {
-    const s = SECRET_VALUES[pick % SECRET_VALUES.length];
+    const s = harness.SECRET_VALUES[pick % harness.SECRET_VALUES.length];
     const shapes: unknown[] = [s, { auth: s }, [s], { "bad id!": s }, { "rhel-9-appstream": [s] }, { "rhel-9-appstream": 7, x: s }, `${s} ${s}`];
-    return shapes[Math.floor(pick / SECRET_VALUES.length) % shapes.length];
+    return shapes[Math.floor(pick / harness.SECRET_VALUES.length) % shapes.length];
 }
 
 function nearMissString(s: string, how: NearMiss, pick: number, secretKey: boolean): unknown {
@@ -326,7 +326,7 @@ function apply(stack: JsonTree, key: Key, m: Mutation, pick: number): void {
 
 // ------------------------------------------------------------------ stacks
 const BASES: Record<string, JsonTree> = {
-    dev: treeOf(loadStackConfig("dev", TEST_SECRETS)),
+    dev: treeOf(loadStackConfig("dev", harness.TEST_SECRETS)),
     local: treeOf(loadStackConfig("local")),
 };
 
@@ -355,7 +355,7 @@ const hostileText = fc.oneof(
     fc.string({ maxLength: 40 }),
 );
 /** Text holding a test secret (only ever given to secret keys): unparsable, or a bare secret. */
-const secretText = fc.nat().map(n => [`{"x": "${SECRET_VALUES[n % SECRET_VALUES.length]}"`, `${SECRET_VALUES[n % SECRET_VALUES.length]}`][n % 2]);
+const secretText = fc.nat().map(n => [`{"x": "${harness.SECRET_VALUES[n % harness.SECRET_VALUES.length]}"`, `${harness.SECRET_VALUES[n % harness.SECRET_VALUES.length]}`][n % 2]);
 const topText = fc.constantFrom(...TOP_KEYS, "fuzzUnknown", "buildhost")
     .chain(k => fc.tuple(fc.constant(k), isSecretKey([k]) ? fc.oneof(hostileText, secretText) : hostileText));
 
@@ -398,7 +398,7 @@ const stackArb: fc.Arbitrary<Generated> = fc.record({
 
 // ------------------------------------------------------------------ the property
 const secretKeysOf = (cfg: Record<string, string>): string[] => Object.keys(cfg).filter(k => isSecretKey([k.slice(PREFIX.length)]));
-const leaked = (text: string): string[] => SECRET_VALUES.filter(s => text.includes(s));
+const leaked = (text: string): string[] => harness.SECRET_VALUES.filter(s => text.includes(s));
 
 const counts = { tried: 0, rejected: 0, accepted: 0 };
 let gatePassed = 0;
@@ -411,8 +411,8 @@ let gatePassed = 0;
  */
 function refusedByReleaseGate(cfg: StackConfig): boolean {
     if (cfg.kubeconfig === undefined || cfg.image.builder !== "podman" || cfg.rollout.method !== "machineconfig") return false;
-    const imageBase = cfg.image.base === "cluster" ? CLUSTER_BASE : cfg.image.base;
-    return !checkReleaseGate({ imageBase, clusterBase: CLUSTER_BASE, allowMismatch: cfg.image.allowBaseMismatch }).ok;
+    const imageBase = cfg.image.base === "cluster" ? harness.CLUSTER_BASE : cfg.image.base;
+    return !checkReleaseGate({ imageBase, clusterBase: harness.CLUSTER_BASE, allowMismatch: cfg.image.allowBaseMismatch }).ok;
 }
 const accepted: Generated[] = [];
 const rejected: Generated[] = [];
@@ -515,7 +515,7 @@ function renderedContainerfile(cfg: StackConfig): string | undefined {
         const upstream = cfg.mirror.repos.find(r => r.id === id);
         return { id, url: `http://10.0.0.2:${cfg.mirror.port}/${id}/`, gpgcheck: upstream?.gpgcheck ?? false, gpgkey: upstream?.gpgkey };
     });
-    const base = cfg.image.base === "cluster" ? CLUSTER_BASE : cfg.image.base;
+    const base = cfg.image.base === "cluster" ? harness.CLUSTER_BASE : cfg.image.base;
     return renderContainerfile({ ...cfg.image, base }, { repos, replaceRepo: set[0] }).containerfile;
 }
 
@@ -542,7 +542,7 @@ function containerfileProblem(text: string): string | undefined {
 }
 
 function plainStrings(value: unknown, out: string[] = []): string[] {
-    if (isSecret(value)) return out;
+    if (harness.isSecret(value)) return out;
     if (typeof value === "string") out.push(value);
     else if (Array.isArray(value)) value.forEach(v => plainStrings(v, out));
     else if (value !== null && typeof value === "object") Object.values(value).forEach(v => plainStrings(v, out));
@@ -555,17 +555,17 @@ it(`a sample of the accepted stacks registers only valid objects under mocks`, a
     for (const g of accepted) {
         const cfg = parseStackConfig(g.allConfig);
         pulumi.runtime.setAllConfig(g.allConfig, secretKeysOf(g.allConfig));
-        const from = registrations.length;
+        const from = harness.registrations.length;
         const program = await guarded(`the program of ${JSON.stringify(g.allConfig).slice(0, 300)}`, (async () => {
-            const p = await runProgram(readsCluster(cfg) ? { access: clusterReads } : {});
-            await valueOf(pulumi.output(p.release));
-            await valueOf(pulumi.output(p.cosa));
-            await settle();
+            const p = await harness.runProgram(readsCluster(cfg) ? { access: clusterReads } : {});
+            await harness.valueOf(pulumi.output(p.release));
+            await harness.valueOf(pulumi.output(p.cosa));
+            await harness.settle();
             return p;
         })());
-        const containerfile = await valueOf(program.containerfile);
+        const containerfile = await harness.valueOf(program.containerfile);
         assert.equal(containerfileProblem(containerfile), undefined, `the Containerfile of ${JSON.stringify(g.allConfig["rhcos-forge:image"]).slice(0, 400)}`);
-        const mine = registrations.slice(from);
+        const mine = harness.registrations.slice(from);
         assert.ok(mine.some(r => r.type.startsWith("kubernetes:")), "the rollout registered cluster objects");
         for (const r of mine) {
             assert.deepEqual(plainStrings(r.raw).flatMap(leaked), [], `${r.type} ${r.name} carries a secret outside a Pulumi secret`);
@@ -580,13 +580,13 @@ it(`a sample of the accepted stacks registers only valid objects under mocks`, a
 });
 
 it(`a sample of the rejected stacks registers nothing on the program's entry path`, async () => {
-    await settle();
+    await harness.settle();
     for (const g of rejected) {
         pulumi.runtime.setAllConfig(g.allConfig, secretKeysOf(g.allConfig));
-        const from = registrations.length;
-        await assert.rejects(runProgram(), ConfigError);
-        await settle();
-        assert.equal(registrations.length, from, "nothing registered for a rejected stack");
+        const from = harness.registrations.length;
+        await assert.rejects(harness.runProgram(), ConfigError);
+        await harness.settle();
+        assert.equal(harness.registrations.length, from, "nothing registered for a rejected stack");
     }
     console.log(`config fuzz: ${rejected.length} rejected stacks registered nothing`);
 });

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseStackConfig } from "../../../components/config/parse";
 import { imageDialect } from "../../../components/pipeline/image";
-import { DIGEST, JsonTree, asAllConfig, minimalStack, parseProblems, patched, problemsOf } from "../configCases";
+import type { JsonTree } from "../configCases";
+import { DIGEST, asAllConfig, minimalStack, parseProblems, patched, problemsOf, withKeys } from "../configCases";
 import { TEST_SECRETS } from "../harness";
 
 /** Like rejectsEach, but `expected` is the problem up to the value parseStackConfig appends (", got …"). */
@@ -20,15 +21,18 @@ function rejectsEach(cases: readonly (readonly [string, JsonTree, string])[]): v
 const DTK = `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${DIGEST}`;
 const KERNEL = "https://mirror.stream.centos.org/9-stream/BaseOS/x86_64/os/Packages";
 const kernel = (subs: string[]) => subs.map(s => `${KERNEL}/${s}-5.14.0-295.el9.x86_64.rpm`);
-const withImage = (patch: (image: JsonTree) => void) => patched(minimalStack, c => patch(c.image));
-const withStage = (image: JsonTree) => { image.stages = [{ name: "kmod", base: DTK, steps: [{ run: ["make"] }] }]; };
+/** The minimal stack with these image.* keys set. */
+const withImage = (image: JsonTree) =>
+    withKeys(minimalStack, Object.fromEntries(Object.entries(image).map(([k, v]) => [`image.${k}`, v])));
+/** A driver-toolkit stage named kmod. */
+const kmodStage = [{ name: "kmod", base: DTK, steps: [{ run: ["make"] }] }];
 
 describe("image.steps and image.stages config", () => {
     it("accepts every construct, and sources relative to the project root", () => {
-        const cfg = withImage(i => {
-            withStage(i);
-            i.files = [{ path: "/etc/rf/readme", source: "README.md" }];
-            i.steps = [
+        const cfg = withImage({
+            stages: kmodStage,
+            files: [{ path: "/etc/rf/readme", source: "README.md" }],
+            steps: [
                 { install: ["htop", "https://example.com/a-1.0.x86_64.rpm", { source: "package.json" }] },
                 { remove: ["podman-docker"] },
                 { replace: kernel(["kernel", "kernel-core", "kernel-modules", "kernel-modules-core", "kernel-modules-extra"]) },
@@ -37,7 +41,7 @@ describe("image.steps and image.stages config", () => {
                 { run: ["true"] },
                 { copy: [{ from: "kmod", src: "/out", dst: "/usr/lib/rf" }] },
                 { kernelModules: [{ name: "simple_kmod", stage: "kmod", path: "/build/simple-kmod.ko" }] },
-            ];
+            ],
         });
         assert.deepEqual(parseProblems(cfg), []);
     });
@@ -66,57 +70,57 @@ describe("image.steps and image.stages config", () => {
     });
 
     rejectsEach([
-        ["a step with two actions", withImage(i => { i.steps = [{ install: ["htop"], remove: ["vim"] }]; }),
+        ["a step with two actions", withImage({ steps: [{ install: ["htop"], remove: ["vim"] }] }),
             "rhcos-forge:image.steps[0] must have exactly one of install, remove, replace, files, enable, run, copy, kernelModules, got install and remove, got {\"install\":[\"htop\"],\"remove\":[\"vim\"]}"],
-        ["a step with no action", withImage(i => { i.steps = [{}]; }),
+        ["a step with no action", withImage({ steps: [{}] }),
             "rhcos-forge:image.steps[0] must have exactly one of install, remove, replace, files, enable, run, copy, kernelModules, got {}"],
-        ["a multi-line run command (the extraSteps check)", withImage(i => { i.steps = [{ run: ["true\nRUN false"] }]; }),
+        ["a multi-line run command (the extraSteps check)", withImage({ steps: [{ run: ["true\nRUN false"] }] }),
             'rhcos-forge:image.steps[0].run[0] must be one shell command on one line (a newline ends the RUN and podman refuses the next line as an unknown instruction); join commands with && or use one entry per command, got "true\\nRUN false"'],
-        ["a run command that is an instruction", withImage(i => { i.steps = [{ run: ["COPY a /b"] }]; }),
+        ["a run command that is an instruction", withImage({ steps: [{ run: ["COPY a /b"] }] }),
             'rhcos-forge:image.steps[0].run[0] must be a shell command, not a Containerfile instruction (COPY): each entry is rendered as `RUN <entry> && ostree container commit`; other instructions are not supported (files go in image.files, labels in image.labels), got "COPY a /b"'],
-        ["a missing source", withImage(i => { i.files = [{ path: "/etc/rf/x", source: "no/such/file" }]; }),
+        ["a missing source", withImage({ files: [{ path: "/etc/rf/x", source: "no/such/file" }] }),
             `rhcos-forge:image.files[0].source names no file or directory under the Pulumi project root ${process.cwd()}, got "no/such/file"`],
-        ["a source outside the project", withImage(i => { i.steps = [{ files: [{ path: "/etc/rf/x", source: "../etc/passwd" }] }]; }),
+        ["a source outside the project", withImage({ steps: [{ files: [{ path: "/etc/rf/x", source: "../etc/passwd" }] }] }),
             'rhcos-forge:image.steps[0].files[0].source must not contain .. (sources stay inside the project), got "../etc/passwd"'],
-        ["a missing RPM source", withImage(i => { i.steps = [{ install: [{ source: "rpms/agent.rpm" }] }]; }),
+        ["a missing RPM source", withImage({ steps: [{ install: [{ source: "rpms/agent.rpm" }] }] }),
             `rhcos-forge:image.steps[0].install[0].source names no file or directory under the Pulumi project root ${process.cwd()}, got "rpms/agent.rpm"`],
-        ["a file with content and source", withImage(i => { i.files = [{ path: "/etc/rf/x", content: "x", source: "README.md" }]; }),
+        ["a file with content and source", withImage({ files: [{ path: "/etc/rf/x", content: "x", source: "README.md" }] }),
             'rhcos-forge:image.files[0].source must not be set together with content (keep one of the two), got "README.md"'],
-        ["a file with neither", withImage(i => { i.steps = [{ files: [{ path: "/etc/rf/x" }] }]; }),
+        ["a file with neither", withImage({ steps: [{ files: [{ path: "/etc/rf/x" }] }] }),
             "rhcos-forge:image.steps[0].files[0].content must be set, or source (a file or directory of the repository), got nothing"],
-        ["a stage base by tag", withImage(i => { i.stages = [{ name: "build", base: "docker.io/library/golang:1.19" }]; }),
+        ["a stage base by tag", withImage({ stages: [{ name: "build", base: "docker.io/library/golang:1.19" }] }),
             'rhcos-forge:image.stages[0].base must be pinned by digest (…@sha256:<64 hex>) or be "driver-toolkit", got "docker.io/library/golang:1.19"'],
-        ["driver-toolkit as a stage base without a kubeconfig", withImage(i => { i.stages = [{ name: "kmod", base: "driver-toolkit" }]; }),
+        ["driver-toolkit as a stage base without a kubeconfig", withImage({ stages: [{ name: "kmod", base: "driver-toolkit" }] }),
             'rhcos-forge:image.stages[0].base is "driver-toolkit", which reads the cluster\'s ImageStream openshift/driver-toolkit and needs rhcos-forge:kubeconfig; set it, or pin the base by digest (`oc adm release info --image-for=driver-toolkit <release>`), got "driver-toolkit"'],
-        ["a stage base that is neither a digest nor driver-toolkit", withImage(i => { i.stages = [{ name: "kmod", base: "toolkit" }]; }),
+        ["a stage base that is neither a digest nor driver-toolkit", withImage({ stages: [{ name: "kmod", base: "toolkit" }] }),
             'rhcos-forge:image.stages[0].base must be pinned by digest (…@sha256:<64 hex>) or be "driver-toolkit", got "toolkit"'],
-        ["a stage listed twice", withImage(i => { i.stages = [{ name: "b", base: DTK }, { name: "b", base: DTK }]; }),
+        ["a stage listed twice", withImage({ stages: [{ name: "b", base: DTK }, { name: "b", base: DTK }] }),
             'rhcos-forge:image.stages[1].name is listed twice, got "b"'],
-        ["an install step in a stage", withImage(i => { i.stages = [{ name: "b", base: DTK, steps: [{ install: ["gcc"] }] }]; }),
+        ["an install step in a stage", withImage({ stages: [{ name: "b", base: DTK, steps: [{ install: ["gcc"] }] }] }),
             "rhcos-forge:image.stages[0].steps[0].install is not a known key (check its spelling against the README's config reference)"],
-        ["a copy from an unknown stage", withImage(i => { withStage(i); i.steps = [{ copy: [{ from: "builder", src: "/out", dst: "/usr/lib/x" }] }]; }),
+        ["a copy from an unknown stage", withImage({ stages: kmodStage, steps: [{ copy: [{ from: "builder", src: "/out", dst: "/usr/lib/x" }] }] }),
             "rhcos-forge:image.steps[0].copy[0].from must name a stage of rhcos-forge:image.stages"],
-        ["a stage copying from a later stage", withImage(i => { i.stages = [{ name: "a", base: DTK, steps: [{ copy: [{ from: "b", src: "/x", dst: "/x" }] }] }, { name: "b", base: DTK }]; }),
+        ["a stage copying from a later stage", withImage({ stages: [{ name: "a", base: DTK, steps: [{ copy: [{ from: "b", src: "/x", dst: "/x" }] }] }, { name: "b", base: DTK }] }),
             "rhcos-forge:image.stages[0].steps[0].copy[0].from must name a stage defined before a in rhcos-forge:image.stages"],
-        ["a kernel module from an unknown stage", withImage(i => { i.steps = [{ kernelModules: [{ name: "m", stage: "kmod", path: "/m.ko" }] }]; }),
+        ["a kernel module from an unknown stage", withImage({ steps: [{ kernelModules: [{ name: "m", stage: "kmod", path: "/m.ko" }] }] }),
             "rhcos-forge:image.steps[0].kernelModules[0].stage must name a stage of rhcos-forge:image.stages"],
-        ["a kernel module path that is not a .ko", withImage(i => { withStage(i); i.steps = [{ kernelModules: [{ name: "m", stage: "kmod", path: "/build/m.o" }] }]; }),
+        ["a kernel module path that is not a .ko", withImage({ stages: kmodStage, steps: [{ kernelModules: [{ name: "m", stage: "kmod", path: "/build/m.o" }] }] }),
             'rhcos-forge:image.steps[0].kernelModules[0].path must be the absolute path of a .ko file, got "/build/m.o"'],
-        ["a copy path with a space", withImage(i => { withStage(i); i.steps = [{ copy: [{ from: "kmod", src: "/a b", dst: "/usr/lib/x" }] }]; }),
+        ["a copy path with a space", withImage({ stages: kmodStage, steps: [{ copy: [{ from: "kmod", src: "/a b", dst: "/usr/lib/x" }] }] }),
             'rhcos-forge:image.steps[0].copy[0].src must be an absolute path of plain characters (COPY takes it literally), got "/a b"'],
-        ["a copy into /var", withImage(i => { withStage(i); i.steps = [{ copy: [{ from: "kmod", src: "/out", dst: "/var/lib/x" }] }]; }),
+        ["a copy into /var", withImage({ stages: kmodStage, steps: [{ copy: [{ from: "kmod", src: "/out", dst: "/var/lib/x" }] }] }),
             'rhcos-forge:image.steps[0].copy[0].dst must be an absolute path under /etc, /usr or /opt (the rest of an RHCOS image is not kept), got "/var/lib/x"'],
-        ["part of the kernel in a replace step", withImage(i => { i.steps = [{ replace: kernel(["kernel", "kernel-core", "kernel-modules"]) }]; }),
+        ["part of the kernel in a replace step", withImage({ steps: [{ replace: kernel(["kernel", "kernel-core", "kernel-modules"]) }] }),
             "rhcos-forge:image.steps[0].replace replaces only some kernel subpackages (kernel, kernel-core, kernel-modules): a kernel is replaced as kernel, kernel-core, kernel-modules, kernel-modules-core, kernel-modules-extra together; add kernel-modules-core, kernel-modules-extra"],
-        ["part of the kernel in image.replace", withImage(i => { i.replace = kernel(["kernel"]); }),
+        ["part of the kernel in image.replace", withImage({ replace: kernel(["kernel"]) }),
             "rhcos-forge:image.replace replaces only some kernel subpackages (kernel): a kernel is replaced as kernel, kernel-core, kernel-modules, kernel-modules-core, kernel-modules-extra together; add kernel-core, kernel-modules, kernel-modules-core, kernel-modules-extra"],
-        ["a replace by name without a mirror", withImage(i => { i.steps = [{ replace: ["openssh"] }]; }),
+        ["a replace by name without a mirror", withImage({ steps: [{ replace: ["openssh"] }] }),
             "rhcos-forge:image.steps[0].replace names packages, which come from the build host's mirror, but rhcos-forge:mirror has no repos; add the repo they come from, or give RPM URLs"],
-        ["from on a step that is not replace", withImage(i => { i.steps = [{ install: ["htop"], from: "epel-9" }]; }),
+        ["from on a step that is not replace", withImage({ steps: [{ install: ["htop"], from: "epel-9" }] }),
             "rhcos-forge:image.steps[0].from is only for a replace step"],
-        ["from naming no mirror repo", withImage(i => { i.steps = [{ replace: ["openssh"], from: "epel-9" }]; }),
+        ["from naming no mirror repo", withImage({ steps: [{ replace: ["openssh"], from: "epel-9" }] }),
             "rhcos-forge:image.steps[0].from names no repo of rhcos-forge:mirror (rhcos-forge-extras)"],
-        ["an unknown dialect", withImage(i => { i.dialect = "apt"; }),
+        ["an unknown dialect", withImage({ dialect: "apt" }),
             "rhcos-forge:image.dialect must be one of \"rpm-ostree\", \"dnf\", got \"apt\""],
         ["steps with the cosa builder", patched(minimalStack, c => {
             c.image.builder = "cosa";

@@ -5,32 +5,32 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseStackConfig } from "../../../components/config/parse";
 import { mirrorBindAddress } from "../../../components/config/mirror";
-import { TEST_HOST_KEY, asAllConfig, minimalStack, parseProblems, patched, problemsOf, rejectsEach, type JsonTree } from "../configCases";
+import * as cases from "../configCases";
 
 const PASSWORD = "s3cr3t-mirror-password-for-tests";
 
 const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n";
 
-const withMirror = (mirror: JsonTree, extra: JsonTree = {}, buildHost?: JsonTree): JsonTree => ({
-    ...patched(minimalStack, c => { c.mirror = mirror; if (buildHost !== undefined) c.buildHost = buildHost; }),
+const withMirror = (mirror: cases.JsonTree, extra: cases.JsonTree = {}, buildHost?: cases.JsonTree): cases.JsonTree => ({
+    ...cases.patched(cases.minimalStack, c => { c.mirror = mirror; if (buildHost !== undefined) c.buildHost = buildHost; }),
     ...(buildHost !== undefined ? { sshPrivateKey: SSH_KEY } : {}),
     ...extra,
 });
 
-const sshHost = { provider: "ssh", host: "10.0.0.5", hostKey: TEST_HOST_KEY };
-const namedSshHost = { provider: "ssh", host: "builder.example.com", hostKey: TEST_HOST_KEY };
+const sshHost = { provider: "ssh", host: "10.0.0.5", hostKey: cases.TEST_HOST_KEY };
+const namedSshHost = { provider: "ssh", host: "builder.example.com", hostKey: cases.TEST_HOST_KEY };
 
 describe("closed mirror config", () => {
     it("defaults to basic auth, bound where builds reach the mirror", () => {
-        const local = parseStackConfig(asAllConfig(minimalStack()));
+        const local = parseStackConfig(cases.asAllConfig(cases.minimalStack()));
         assert.equal(local.mirror.auth, "basic");
         assert.equal(local.mirror.bind, undefined);
         assert.equal(mirrorBindAddress(local), "127.0.0.1");
-        assert.equal(mirrorBindAddress(parseStackConfig(asAllConfig(withMirror({}, {}, sshHost)))), "10.0.0.5");
+        assert.equal(mirrorBindAddress(parseStackConfig(cases.asAllConfig(withMirror({}, {}, sshHost)))), "10.0.0.5");
         // A host name: resolved on the host (the serve step names mirror.bind if it is not the host's).
-        assert.equal(mirrorBindAddress(parseStackConfig(asAllConfig(withMirror({}, {}, namedSshHost)))), "builder.example.com");
-        assert.equal(mirrorBindAddress(parseStackConfig(asAllConfig(withMirror({ buildAddress: "10.0.0.9" }, {}, sshHost)))), "10.0.0.9");
-        assert.equal(mirrorBindAddress(parseStackConfig(asAllConfig(withMirror({ bind: "0.0.0.0" }, {}, sshHost)))), "0.0.0.0");
+        assert.equal(mirrorBindAddress(parseStackConfig(cases.asAllConfig(withMirror({}, {}, namedSshHost)))), "builder.example.com");
+        assert.equal(mirrorBindAddress(parseStackConfig(cases.asAllConfig(withMirror({ buildAddress: "10.0.0.9" }, {}, sshHost)))), "10.0.0.9");
+        assert.equal(mirrorBindAddress(parseStackConfig(cases.asAllConfig(withMirror({ bind: "0.0.0.0" }, {}, sshHost)))), "0.0.0.0");
     });
 
     it("accepts auth none, a given password, every-interface binds and a bind matching buildAddress", () => {
@@ -41,11 +41,11 @@ describe("closed mirror config", () => {
             withMirror({ bind: "::" }, {}, sshHost),
             withMirror({ bind: "10.0.0.7", buildAddress: "10.0.0.7" }, {}, sshHost),
             withMirror({ bind: "127.0.0.1" }),
-        ]) assert.deepEqual(parseProblems(stack), [], JSON.stringify(stack));
-        assert.equal(parseStackConfig(asAllConfig(withMirror({}, { mirrorPassword: PASSWORD }))).mirrorPassword, PASSWORD);
+        ]) assert.deepEqual(cases.parseProblems(stack), [], JSON.stringify(stack));
+        assert.equal(parseStackConfig(cases.asAllConfig(withMirror({}, { mirrorPassword: PASSWORD }))).mirrorPassword, PASSWORD);
     });
 
-    rejectsEach([
+    cases.rejectsEach([
         ["an auth mode that is neither basic nor none", withMirror({ auth: "digest" }),
             `rhcos-forge:mirror.auth must be one of "basic", "none", got "digest"`],
         ["a bind that is not an IP address", withMirror({ bind: "builder.example.com" }),
@@ -66,7 +66,7 @@ describe("closed mirror config", () => {
 
     it("never echoes the password", () => {
         for (const pw of ["short", `${PASSWORD} with spaces`, `${PASSWORD}#comment`]) {
-            const problems = problemsOf(withMirror({ auth: "none" }, { mirrorPassword: pw }));
+            const problems = cases.problemsOf(withMirror({ auth: "none" }, { mirrorPassword: pw }));
             assert.ok(problems.length > 0);
             for (const p of problems) assert.ok(!p.includes(pw) && !p.includes(PASSWORD), p);
         }

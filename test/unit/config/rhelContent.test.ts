@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseStackConfig } from "../../../components/config/parse";
-import { TEST_HOST_KEY, asAllConfig, minimalStack, parseProblems, patched, problemsOf, rejectsEach, type JsonTree } from "../configCases";
+import * as cases from "../configCases";
 import { TEST_SECRETS } from "../harness";
 
 const pem = (kind: string, body: string) => `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
@@ -15,29 +15,29 @@ const KUBECONFIG = TEST_SECRETS.kubeconfig;
 const RHEL = { id: "rhel-9-baseos", baseurl: "https://cdn.redhat.com/content/dist/rhel9/9/x86_64/baseos/os/", gpgcheck: false };
 
 /** A stack with one client-certificate repo and its certificate. */
-function certStack(): JsonTree {
-    return { ...patched(minimalStack, c => { c.mirror = { repos: [{ ...RHEL }] }; }), mirrorClientCerts: { [RHEL.id]: { sslclientcert: CERT, sslclientkey: KEY } } };
+function certStack(): cases.JsonTree {
+    return { ...cases.patched(cases.minimalStack, c => { c.mirror = { repos: [{ ...RHEL }] }; }), mirrorClientCerts: { [RHEL.id]: { sslclientcert: CERT, sslclientkey: KEY } } };
 }
 
-const withRepo = (patch: Record<string, unknown>, extra: JsonTree = {}): JsonTree =>
-    ({ ...patched(minimalStack, c => { c.mirror = { repos: [{ ...RHEL, ...patch }] }; }), ...extra });
+const withRepo = (patch: Record<string, unknown>, extra: cases.JsonTree = {}): cases.JsonTree =>
+    ({ ...cases.patched(cases.minimalStack, c => { c.mirror = { repos: [{ ...RHEL, ...patch }] }; }), ...extra });
 
-const sshHost = { provider: "ssh", host: "rhel-builder.example.com", hostKey: TEST_HOST_KEY, register: true };
+const sshHost = { provider: "ssh", host: "rhel-builder.example.com", hostKey: cases.TEST_HOST_KEY, register: true };
 
 describe("RHEL content config", () => {
     it("accepts a client-certificate repo, a cluster-entitled fetch: build repo and a registered ssh host", () => {
-        assert.deepEqual(parseProblems(certStack()), []);
+        assert.deepEqual(cases.parseProblems(certStack()), []);
         const entitled = withRepo({ entitlement: "cluster", fetch: "build", sslcacert: CERT }, { kubeconfig: KUBECONFIG });
-        const cfg = parseStackConfig(asAllConfig(entitled));
+        const cfg = parseStackConfig(cases.asAllConfig(entitled));
         assert.equal(cfg.mirror.repos[0].entitlement, "cluster");
         assert.equal(cfg.mirror.repos[0].fetch, "build");
-        assert.equal(parseStackConfig(asAllConfig(minimalStack())).mirror.repos.length, 0);
-        const registered = { ...patched(minimalStack, c => { c.buildHost = sshHost; }), sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n", rhsmOrg: "1234567", rhsmActivationKey: "rhcos-forge-builders" };
-        assert.deepEqual(parseProblems(registered), []);
-        assert.equal(parseStackConfig(asAllConfig(certStack())).mirror.repos[0].fetch, "mirror", "repos are mirrored unless fetch: build");
+        assert.equal(parseStackConfig(cases.asAllConfig(cases.minimalStack())).mirror.repos.length, 0);
+        const registered = { ...cases.patched(cases.minimalStack, c => { c.buildHost = sshHost; }), sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n", rhsmOrg: "1234567", rhsmActivationKey: "rhcos-forge-builders" };
+        assert.deepEqual(cases.parseProblems(registered), []);
+        assert.equal(parseStackConfig(cases.asAllConfig(certStack())).mirror.repos[0].fetch, "mirror", "repos are mirrored unless fetch: build");
     });
 
-    rejectsEach([
+    cases.rejectsEach([
         ["a certificate without its key",
             { ...certStack(), mirrorClientCerts: { [RHEL.id]: { sslclientcert: CERT } } },
             "rhcos-forge:mirrorClientCerts.rhel-9-baseos.sslclientkey is required with sslclientcert (the certificate's private key), got nothing"],
@@ -69,24 +69,24 @@ describe("RHEL content config", () => {
             withRepo({ fetch: "build", username: "robot" }, { mirrorPasswords: { [RHEL.id]: "pw-secret-value" } }),
             "rhcos-forge:mirror.repos[0].fetch must be mirror for a repo with a username (a password cannot be passed to the build without a layer seeing it), got \"build\""],
         ["fetch: build with the cosa builder",
-            patched(() => withRepo({ fetch: "build" }), c => { c.image.builder = "cosa"; c.image.cosa = { container: `quay.io/coreos-assembler/coreos-assembler@sha256:${"b".repeat(64)}`, config: "https://github.com/openshift/os.git", branch: "release-4.19" }; }),
+            cases.patched(() => withRepo({ fetch: "build" }), c => { c.image.builder = "cosa"; c.image.cosa = { container: `quay.io/coreos-assembler/coreos-assembler@sha256:${"b".repeat(64)}`, config: "https://github.com/openshift/os.git", branch: "release-4.19" }; }),
             "rhcos-forge:mirror.repos[0].fetch must be mirror with rhcos-forge:image.builder cosa (cosa builds read the mirror only), got \"build\""],
         ["a package set with only fetch: build repos",
-            patched(() => withRepo({ fetch: "build" }), c => { c.mirror.packageSet = { packages: ["htop"] }; }),
+            cases.patched(() => withRepo({ fetch: "build" }), c => { c.mirror.packageSet = { packages: ["htop"] }; }),
             "rhcos-forge:mirror.packageSet.packages needs at least one repo of rhcos-forge:mirror.repos with fetch mirror to download from, got [\"htop\"]"],
         ["buildHost.register without the org and activation key",
-            { ...patched(minimalStack, c => { c.buildHost = sshHost; }), sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n" },
+            { ...cases.patched(cases.minimalStack, c => { c.buildHost = sshHost; }), sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n" },
             "rhcos-forge:rhsmActivationKey is required with rhcos-forge:buildHost.register (set it with --secret), got nothing"],
         ["an activation key without buildHost.register",
-            { ...minimalStack(), rhsmActivationKey: "ak-secret-value-1" },
+            { ...cases.minimalStack(), rhsmActivationKey: "ak-secret-value-1" },
             "rhcos-forge:rhsmActivationKey is set but rhcos-forge:buildHost.register is not true (an ssh build host registers only when asked), got a secret value"],
         ["buildHost.register on a local host",
-            patched(minimalStack, c => { c.buildHost = { provider: "local", register: true }; }),
+            cases.patched(cases.minimalStack, c => { c.buildHost = { provider: "local", register: true }; }),
             "rhcos-forge:buildHost.register is not a known key (check its spelling against the README's config reference)"],
     ] as const);
 
     it("never echoes a certificate, key, org or activation key", () => {
-        const problems = problemsOf({ ...certStack(), mirrorClientCerts: { [RHEL.id]: { sslclientkey: KEY }, ghost: { sslclientcert: CERT } }, rhsmOrg: "org-secret-777", rhsmActivationKey: "ak-secret-888" }).join("\n");
+        const problems = cases.problemsOf({ ...certStack(), mirrorClientCerts: { [RHEL.id]: { sslclientkey: KEY }, ghost: { sslclientcert: CERT } }, rhsmOrg: "org-secret-777", rhsmActivationKey: "ak-secret-888" }).join("\n");
         for (const s of ["MIIkeyBodyForConfigTestsSecret", "MIIcertBodyForConfigTests", "org-secret-777", "ak-secret-888"]) assert.ok(!problems.includes(s), s);
     });
 });

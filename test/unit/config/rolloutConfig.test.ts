@@ -5,7 +5,8 @@ import { describe, it } from "node:test";
 import { parseStackConfig } from "../../../components/config/parse";
 import { supportedExtensions } from "../../../components/openshift/releases";
 import { OPENSHIFT_VERSIONS } from "../../../components/openshift/versions";
-import { DIGEST, JsonTree, asAllConfig, minimalStack, patched, problemsOf, rejectsEach } from "../configCases";
+import type { JsonTree } from "../configCases";
+import { DIGEST, asAllConfig, assertProblem, minimalStack, problemsOf, rejectsEach, withKeys } from "../configCases";
 import { TEST_SECRETS } from "../harness";
 
 const minimal = minimalStack;
@@ -21,11 +22,11 @@ const onCluster = (version = "4.19"): JsonTree => ({
 
 describe("rollout config: node extras", () => {
     it("parses extensions, kernelType and kernelArguments, and leaves them unset by default", () => {
-        const cfg = parseStackConfig(asAllConfig(patched(minimal, c => {
-            c.rollout.pools = [
+        const cfg = parseStackConfig(asAllConfig(withKeys(minimal, {
+            "rollout.pools": [
                 { name: "rt", nodes: ["worker-3"], kernelType: "realtime", kernelArguments: ["nosmt", "hugepagesz=1G"], extensions: ["usbguard", "sysstat"] },
                 { name: "worker" },
-            ];
+            ],
         })));
         assert.deepEqual(cfg.rollout.pools[0].extensions, ["usbguard", "sysstat"]);
         assert.equal(cfg.rollout.pools[0].kernelType, "realtime");
@@ -40,9 +41,9 @@ describe("rollout config: node extras", () => {
     it("accepts each release's own extensions", () => {
         for (const version of OPENSHIFT_VERSIONS) {
             const extensions = [...supportedExtensions(version)];
-            const cfg = parseStackConfig(asAllConfig(patched(minimal, c => {
-                c.cluster.openshiftVersion = version;
-                c.rollout.pools = [{ name: "worker", extensions }];
+            const cfg = parseStackConfig(asAllConfig(withKeys(minimal, {
+                "cluster.openshiftVersion": version,
+                "rollout.pools": [{ name: "worker", extensions }],
             })));
             assert.deepEqual(cfg.rollout.pools[0].extensions, extensions, version);
         }
@@ -50,49 +51,49 @@ describe("rollout config: node extras", () => {
 
     const bad: [string, JsonTree, string][] = [
         ["an extension not on the allowlist",
-            patched(minimal, c => { c.rollout.pools = [{ name: "worker", extensions: ["usbguard", "docker"] }]; }),
+            withKeys(minimal, { "rollout.pools": [{ name: "worker", extensions: ["usbguard", "docker"] }] }),
             'rhcos-forge:rollout.pools[0].extensions[1] must be one of "two-node-ha", "wasm", "ipsec", "usbguard", "kerberos", "kernel-devel", "sandboxed-containers", "sysstat", got "docker"'],
         ["an extension listed twice",
-            patched(minimal, c => { c.rollout.pools = [{ name: "worker", extensions: ["ipsec", "ipsec"] }]; }),
+            withKeys(minimal, { "rollout.pools": [{ name: "worker", extensions: ["ipsec", "ipsec"] }] }),
             'rhcos-forge:rollout.pools[0].extensions[1] is listed twice, got "ipsec"'],
         ["kernel-devel with the realtime kernel",
-            patched(minimal, c => { c.rollout.pools = [{ name: "worker", kernelType: "realtime", extensions: ["kernel-devel"] }]; }),
+            withKeys(minimal, { "rollout.pools": [{ name: "worker", kernelType: "realtime", extensions: ["kernel-devel"] }] }),
             'rhcos-forge:rollout.pools[0].extensions[0] must not be kernel-devel with kernelType realtime (kernel-devel matches only the default kernel), got "kernel-devel"'],
         ["kernel-devel with 64k pages",
-            patched(minimal, c => { c.rollout.pools = [{ name: "worker", kernelType: "64k-pages", extensions: ["sysstat", "kernel-devel"] }]; }),
+            withKeys(minimal, { "rollout.pools": [{ name: "worker", kernelType: "64k-pages", extensions: ["sysstat", "kernel-devel"] }] }),
             'rhcos-forge:rollout.pools[0].extensions[1] must not be kernel-devel with kernelType 64k-pages (kernel-devel matches only the default kernel), got "kernel-devel"'],
         ["an unknown kernel type",
-            patched(minimal, c => { c.rollout.pools = [{ name: "worker", kernelType: "rt" }]; }),
+            withKeys(minimal, { "rollout.pools": [{ name: "worker", kernelType: "rt" }] }),
             'rhcos-forge:rollout.pools[0].kernelType must be one of "default", "realtime", "64k-pages", got "rt"'],
         ["a kernel argument with a space",
-            patched(minimal, c => { c.rollout.pools = [{ name: "worker", kernelArguments: ["nosmt", "mitigations=off nosmt"] }]; }),
+            withKeys(minimal, { "rollout.pools": [{ name: "worker", kernelArguments: ["nosmt", "mitigations=off nosmt"] }] }),
             'rhcos-forge:rollout.pools[0].kernelArguments[1] must be one kernel argument without whitespace or quotes (e.g. nosmt or hugepagesz=1G), got "mitigations=off nosmt"'],
         ["an empty kernel argument",
-            patched(minimal, c => { c.rollout.pools = [{ name: "worker", kernelArguments: [""] }]; }),
+            withKeys(minimal, { "rollout.pools": [{ name: "worker", kernelArguments: [""] }] }),
             'rhcos-forge:rollout.pools[0].kernelArguments[0] must be one kernel argument without whitespace or quotes (e.g. nosmt or hugepagesz=1G), got ""'],
         ["a timeout of zero",
-            patched(minimal, c => { c.rollout.timeoutMinutes = 0; }),
+            withKeys(minimal, { "rollout.timeoutMinutes": 0 }),
             "rhcos-forge:rollout.timeoutMinutes must be a number of minutes (1-1440), got 0"],
         ["a timeout that is not a number",
-            patched(minimal, c => { c.rollout.timeoutMinutes = "1h"; }),
+            withKeys(minimal, { "rollout.timeoutMinutes": "1h" }),
             'rhcos-forge:rollout.timeoutMinutes must be a number of minutes (1-1440), got "1h"'],
         // Each release's MCO has its own SupportedExtensions() (components/openshift/releases.ts).
         ["an extension the release's MCO dropped (wasm on 4.22)",
-            patched(minimal, c => { c.cluster.openshiftVersion = "4.22"; c.rollout.pools = [{ name: "worker", extensions: ["ipsec", "wasm"] }]; }),
+            withKeys(minimal, { "cluster.openshiftVersion": "4.22", "rollout.pools": [{ name: "worker", extensions: ["ipsec", "wasm"] }] }),
             'rhcos-forge:rollout.pools[0].extensions[1] is not an extension of OpenShift 4.22 (rhcos-forge:cluster.openshiftVersion); its MCO supports "two-node-ha", "ipsec", "usbguard", "kerberos", "kernel-devel", "sandboxed-containers", "sysstat", got "wasm"'],
         ["an extension the release's MCO does not have yet (two-node-ha on 4.16)",
-            patched(minimal, c => { c.cluster.openshiftVersion = "4.16"; c.rollout.pools = [{ name: "worker", extensions: ["two-node-ha"] }]; }),
+            withKeys(minimal, { "cluster.openshiftVersion": "4.16", "rollout.pools": [{ name: "worker", extensions: ["two-node-ha"] }] }),
             'rhcos-forge:rollout.pools[0].extensions[0] is not an extension of OpenShift 4.16 (rhcos-forge:cluster.openshiftVersion); its MCO supports "wasm", "ipsec", "usbguard", "kerberos", "kernel-devel", "sandboxed-containers", got "two-node-ha"'],
         ["sysstat before 4.18",
-            patched(minimal, c => { c.cluster.openshiftVersion = "4.17"; c.rollout.pools = [{ name: "canary", nodes: ["worker-0"], extensions: ["usbguard"] }, { name: "worker", extensions: ["sysstat"] }]; }),
+            withKeys(minimal, { "cluster.openshiftVersion": "4.17", "rollout.pools": [{ name: "canary", nodes: ["worker-0"], extensions: ["usbguard"] }, { name: "worker", extensions: ["sysstat"] }] }),
             'rhcos-forge:rollout.pools[1].extensions[0] is not an extension of OpenShift 4.17 (rhcos-forge:cluster.openshiftVersion); its MCO supports "wasm", "ipsec", "usbguard", "kerberos", "kernel-devel", "sandboxed-containers", got "sysstat"'],
         ["the same node in two custom pools",
-            patched(minimal, c => {
-                c.rollout.pools = [{ name: "canary", nodes: ["worker-0"] }, { name: "rt", nodes: ["worker-1", "worker-0"] }, { name: "worker" }];
+            withKeys(minimal, {
+                "rollout.pools": [{ name: "canary", nodes: ["worker-0"] }, { name: "rt", nodes: ["worker-1", "worker-0"] }, { name: "worker" }],
             }),
             'rhcos-forge:rollout.pools[1].nodes[1] is also in rhcos-forge:rollout.pools[0].nodes (pool canary): a node labelled into two custom pools is left unmanaged by the MCO; list it in one pool only, got "worker-0"'],
         ["an unknown rollout method",
-            patched(minimal, c => { c.rollout.method = "osimagestream"; }),
+            withKeys(minimal, { "rollout.method": "osimagestream" }),
             'rhcos-forge:rollout.method must be one of "machineconfig", "machineosconfig", "release", got "osimagestream"'],
     ];
     rejectsEach(bad);
@@ -107,34 +108,32 @@ describe("rollout config: on-cluster layering", () => {
     }
 
     it("does not need an SSH key for a remote build host it will not create", () => {
-        parseStackConfig(asAllConfig(patched(onCluster, c => {
-            c.buildHost = { provider: "ssh", host: "build.example.com" };
-        })));
+        parseStackConfig(asAllConfig(withKeys(onCluster, { buildHost: { provider: "ssh", host: "build.example.com" } })));
     });
 
     const bad: [string, JsonTree, string][] = [
         ["a pinned base (the MCO builds from the cluster's)",
-            patched(onCluster, c => { c.image.base = `quay.io/x/rhcos@${DIGEST}`; }),
+            withKeys(onCluster, { "image.base": `quay.io/x/rhcos@${DIGEST}` }),
             `rhcos-forge:image.base must be "cluster" with rhcos-forge:rollout.method machineosconfig (the MCO builds on the cluster) from the cluster's own base image, got "quay.io/x/rhcos@${DIGEST}"`],
         ["a replace by package name",
-            patched(onCluster, c => { c.image.replace = ["openssh-9.9p1-1.el9"]; }),
+            withKeys(onCluster, { "image.replace": ["openssh-9.9p1-1.el9"] }),
             'rhcos-forge:image.replace[0] must be an RPM URL with rhcos-forge:rollout.method machineosconfig (the MCO builds on the cluster): package names resolve from the build host\'s mirror, got "openssh-9.9p1-1.el9"'],
         ["podman build flags",
-            patched(onCluster, c => { c.image.buildArgs = ["--isolation", "chroot"]; }),
+            withKeys(onCluster, { "image.buildArgs": ["--isolation", "chroot"] }),
             'rhcos-forge:image.buildArgs must be empty with rhcos-forge:rollout.method machineosconfig (the MCO builds on the cluster): there is no podman build to pass them to, got ["--isolation","chroot"]'],
         ["no registry credentials",
-            patched(onCluster, c => { delete c.registryAuth; }),
+            withKeys(onCluster, { registryAuth: undefined }),
             "rhcos-forge:registryAuth is required with rhcos-forge:rollout.method machineosconfig (the MCO builds on the cluster): it becomes the push and pull secrets (set it with --secret), got nothing"],
         // CEL (v1): renderedImagePushSpec must be on a host whose name contains a dot.
         ["a push registry without a dot in its host (v1, 4.19)",
-            patched(onCluster, c => { c.image.repository = "localhost:5000/org/rhcos"; }),
+            withKeys(onCluster, { "image.repository": "localhost:5000/org/rhcos" }),
             'rhcos-forge:image.repository must be a repository on a registry host whose name contains a dot (MachineOSConfig renderedImagePushSpec is <host.with.dot>[:port]/<path>:<tag>, or an in-cluster <svc>.<ns>.svc:<port>/<ns>/<name>:<tag>); with rhcos-forge:cluster.openshiftVersion 4.19 (MachineOSConfig v1), got "localhost:5000/org/rhcos"'],
         // CEL (v1alpha1): exactly one ':' outside a *.svc:port host, so no registry port.
         ["a push registry with a port (v1alpha1, 4.16)",
-            patched(() => onCluster("4.16"), c => { c.image.repository = "registry.example.com:5000/org/rhcos"; }),
+            withKeys(() => onCluster("4.16"), { "image.repository": "registry.example.com:5000/org/rhcos" }),
             'rhcos-forge:image.repository must be a repository on a registry host whose name contains a dot, with no port and at most two path segments (v1alpha1 renderedImagePushspec allows exactly one \':\' unless the host is an in-cluster <svc>.<ns>.svc:<port>); with rhcos-forge:cluster.openshiftVersion 4.16 (MachineOSConfig v1alpha1), got "registry.example.com:5000/org/rhcos"'],
         ["a Containerfile over the 4096-character containerFile limit",
-            patched(onCluster, c => { c.image.files = [{ path: "/etc/big.conf", content: "x".repeat(4000) }]; }),
+            withKeys(onCluster, { "image.files": [{ path: "/etc/big.conf", content: "x".repeat(4000) }] }),
             "rhcos-forge:image.files renders an on-cluster Containerfile of 5580 characters; a MachineOSConfig containerFile entry holds at most 4096 (move large files into a MachineConfig or shrink them), got "],
     ];
     for (const [what, cfg, expected] of bad) {
@@ -145,16 +144,16 @@ describe("rollout config: on-cluster layering", () => {
     }
 
     it("accepts a registry port on 4.18+ and an in-cluster registry on every release", () => {
-        parseStackConfig(asAllConfig(patched(onCluster, c => { c.image.repository = "registry.example.com:5000/org/rhcos"; })));
+        parseStackConfig(asAllConfig(withKeys(onCluster, { "image.repository": "registry.example.com:5000/org/rhcos" })));
         for (const version of ["4.16", "4.19"]) {
-            parseStackConfig(asAllConfig(patched(() => onCluster(version), c => {
-                c.image.repository = "image-registry.openshift-image-registry.svc:5000/openshift-machine-config-operator/os-image";
+            parseStackConfig(asAllConfig(withKeys(() => onCluster(version), {
+                "image.repository": "image-registry.openshift-image-registry.svc:5000/openshift-machine-config-operator/os-image",
             })));
         }
     });
 
     it("keeps the kubeconfig requirement for a cluster base to the build-host method", () => {
-        const problems = problemsOf(patched(minimal, c => { c.image.base = "cluster"; }));
-        assert.ok(problems.some(p => p.startsWith('rhcos-forge:image.base is "cluster", which reads')), problems.join("\n"));
+        const problems = problemsOf(withKeys(minimal, { "image.base": "cluster" }));
+        assertProblem(problems, 'rhcos-forge:image.base is "cluster", which reads');
     });
 });

@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import { ConfigError, parseStackConfig } from "../../../components/config/parse";
 import { checkRetention } from "../../../components/config/signing";
 import { generateSigningKey } from "../../../components/sigstore/signing";
+import { assertProblem } from "../configCases";
 import { TEST_SECRETS } from "../harness";
 import { loadStackConfig } from "../stackFile";
 
@@ -47,7 +48,7 @@ describe("image.signing config", () => {
     it("a repository the API server would refuse as a ClusterImagePolicy scope is a config error, unless the policy is off", () => {
         const secrets = { signingKey: pair.privateKey, signingPassphrase: PASS };
         const found = problems(secrets, { enabled: true }, { repository: "registry:5000/rhcos" });
-        assert.ok(found.some(p => p.startsWith("rhcos-forge:image.repository registry:5000/rhcos cannot be a ClusterImagePolicy scope")), found.join("\n"));
+        assertProblem(found, "rhcos-forge:image.repository registry:5000/rhcos cannot be a ClusterImagePolicy scope");
         assert.deepEqual(problems(secrets, { enabled: true, clusterPolicy: false }, { repository: "registry:5000/rhcos" }), []);
     });
 

@@ -8,10 +8,10 @@ import { parseStack } from "../../../components/config/parse";
 import { ClusterStackOutputs, buildClusterStack } from "../../../components/fleet/clusterStack";
 import { CLUSTER_BASE, installMocks, reads, registrations, settle, valueOf } from "../harness";
 import { installFakeCluster } from "../rolloutCluster";
-import { BUILT_REF, SOURCE, clusterStackConfig } from "./fleetStack";
+import { BUILT_REF, SOURCE, clusterStackConfig, nameAndImage, sourceOutputs } from "./fleetStack";
 
 const digest = BUILT_REF.split("@")[1];
-installMocks({ stackOutputs: { [SOURCE]: { image: { ref: BUILT_REF, digest, base: CLUSTER_BASE, packages: { added: ["htop"], removed: [], changed: [] } }, rollout: { method: "machineconfig", pools: [] } } } });
+installMocks({ stackOutputs: { [SOURCE]: sourceOutputs(BUILT_REF, { image: { packages: { added: ["htop"], removed: [], changed: [] } } }) } });
 const cluster = installFakeCluster();
 pulumi.runtime.setAllConfig(clusterStackConfig(), ["rhcos-forge:kubeconfig"]);
 
@@ -36,7 +36,7 @@ it("reads the source through a StackReference and builds nothing", () => {
 
 it("points every pool's MachineConfig at the source's digest, canary first", () => {
     const mcs = registrations.filter(r => r.type.endsWith(":MachineConfig"));
-    assert.deepEqual(mcs.map(m => [(m.inputs.metadata as { name: string }).name, (m.inputs.spec as { osImageURL: string }).osImageURL]), [
+    assert.deepEqual(mcs.map(nameAndImage), [
         ["99-canary-rhcos-forge-os-image", BUILT_REF],
         ["99-worker-rhcos-forge-os-image", BUILT_REF],
     ]);

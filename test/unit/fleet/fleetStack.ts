@@ -1,10 +1,16 @@
 // A cluster stack's config for the fleet tests: rhcos-forge:image.from and the cluster keys only,
 // as the engine hands them to the program (structured values as JSON text).
 import { ClusterAccess, KubeReader } from "../../../components/rollout/kubeApi";
-import { TEST_SECRETS } from "../harness";
+import { CLUSTER_BASE, Registration, TEST_SECRETS } from "../harness";
 
 export const SOURCE = "organization/rhcos-forge/image";
 export const BUILT_REF = `quay.io/example-org/rhcos-forge@sha256:${"1".repeat(64)}`;
+
+/** The outputs of a source stack that exports `ref` (on CLUSTER_BASE), as the mocks hand them to StackReference. */
+export function sourceOutputs(ref: string, extra: { image?: object; rollout?: object } = {}): Record<string, unknown> {
+    const image = { ref, digest: ref.split("@")[1], base: CLUSTER_BASE, ...extra.image };
+    return { image, rollout: { method: "machineconfig", pools: [], ...extra.rollout } };
+}
 
 export function clusterStackConfig(extra: Record<string, unknown> = {}): Record<string, string> {
     const cfg: Record<string, unknown> = {
@@ -36,3 +42,7 @@ export function withAnswers(access: ClusterAccess, answer: (path: string, inner:
         },
     };
 }
+
+/** [name, osImageURL] of a registered MachineConfig. */
+export const nameAndImage = (m: Registration): [string, string] =>
+    [(m.inputs.metadata as { name: string }).name, (m.inputs.spec as { osImageURL: string }).osImageURL];

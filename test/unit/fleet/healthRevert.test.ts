@@ -6,13 +6,13 @@ import assert from "node:assert/strict";
 import { before, it } from "node:test";
 import { parseStack } from "../../../components/config/parse";
 import { buildClusterStack } from "../../../components/fleet/clusterStack";
-import { CLUSTER_BASE, installMocks, registrations, settle } from "../harness";
+import { installMocks, registrations, settle } from "../harness";
 import { installFakeCluster } from "../rolloutCluster";
-import { BUILT_REF, SOURCE, clusterStackConfig, withAnswers } from "./fleetStack";
+import { BUILT_REF, SOURCE, clusterStackConfig, sourceOutputs, withAnswers } from "./fleetStack";
 
 const OLD = `quay.io/example-org/rhcos-forge@sha256:${"0".repeat(64)}`;
 const CHECK = { image: `quay.io/example-org/check@sha256:${"c".repeat(64)}`, command: ["/check"] };
-installMocks({ stackOutputs: { [SOURCE]: { image: { ref: BUILT_REF, digest: BUILT_REF.split("@")[1], base: CLUSTER_BASE }, rollout: { method: "machineconfig", pools: [] } } } });
+installMocks({ stackOutputs: { [SOURCE]: sourceOutputs(BUILT_REF) } });
 const cluster = installFakeCluster();
 const sent: [string, string, unknown][] = [];
 let patched: string | undefined;

@@ -7,12 +7,12 @@ import { parseStack } from "../../../components/config/parse";
 import { ClusterStackOutputs, buildClusterStack } from "../../../components/fleet/clusterStack";
 import { CLUSTER_BASE, installMocks, registrations, settle, valueOf } from "../harness";
 import { installFakeCluster } from "../rolloutCluster";
-import { BUILT_REF, clusterStackConfig } from "./fleetStack";
+import { BUILT_REF, clusterStackConfig, sourceOutputs } from "./fleetStack";
 
 const STAGING = "organization/rhcos-forge/staging";
 const NEWER = `quay.io/example-org/rhcos-forge@sha256:${"2".repeat(64)}`;
 const finished = { ref: BUILT_REF, digest: BUILT_REF.split("@")[1], base: CLUSTER_BASE };
-installMocks({ stackOutputs: { [STAGING]: { image: { ref: NEWER, digest: NEWER.split("@")[1], base: CLUSTER_BASE }, rollout: { method: "machineconfig", pools: [], finished } } } });
+installMocks({ stackOutputs: { [STAGING]: sourceOutputs(NEWER, { rollout: { finished } }) } });
 const cluster = installFakeCluster();
 pulumi.runtime.setAllConfig(clusterStackConfig({ image: { from: { stack: STAGING } } }), ["rhcos-forge:kubeconfig"]);
 

@@ -6,13 +6,13 @@ import assert from "node:assert/strict";
 import { before, it } from "node:test";
 import { parseStack } from "../../../components/config/parse";
 import { ClusterStackOutputs, buildClusterStack } from "../../../components/fleet/clusterStack";
-import { CLUSTER_BASE, installMocks, registrations, settle, valueOf } from "../harness";
+import { installMocks, registrations, settle, valueOf } from "../harness";
 import { installFakeCluster } from "../rolloutCluster";
-import { BUILT_REF, clusterStackConfig, withAnswers } from "./fleetStack";
+import { BUILT_REF, clusterStackConfig, nameAndImage, sourceOutputs, withAnswers } from "./fleetStack";
 
 const STAGING = "organization/rhcos-forge/staging";
 const OLD = `quay.io/example-org/rhcos-forge@sha256:${"0".repeat(64)}`;
-installMocks({ stackOutputs: { [STAGING]: { image: { ref: BUILT_REF, digest: BUILT_REF.split("@")[1], base: CLUSTER_BASE }, rollout: { method: "machineconfig", pools: [] } } } });
+installMocks({ stackOutputs: { [STAGING]: sourceOutputs(BUILT_REF) } });
 const cluster = installFakeCluster();
 const gets: string[] = [];
 const access = withAnswers(cluster.access, path => {
@@ -45,7 +45,7 @@ it("says why it rolls nothing out", () => {
 
 it("never names the unfinished digest; keeps the canary's image; declares nothing for worker", () => {
     const mcs = registrations.filter(r => r.type.endsWith(":MachineConfig"));
-    assert.deepEqual(mcs.map(m => [(m.inputs.metadata as { name: string }).name, (m.inputs.spec as { osImageURL: string }).osImageURL]), [["99-canary-rhcos-forge-os-image", OLD]]);
+    assert.deepEqual(mcs.map(nameAndImage), [["99-canary-rhcos-forge-os-image", OLD]]);
     assert.ok(!JSON.stringify(registrations.map(r => r.inputs)).includes(BUILT_REF.split("@")[1]));
     assert.ok(gets.some(p => p.endsWith("/machineconfigs/99-canary-rhcos-forge-os-image")));
 });

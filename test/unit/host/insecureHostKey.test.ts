@@ -8,7 +8,7 @@ installMocks();
 const DIGEST = "sha256:" + "d".repeat(64);
 setSshStackConfig({ provider: "ssh", host: "build.example.com", insecureAcceptAnyHostKey: true }, {}, DIGEST);
 
-before(async () => { await runProgram(); });
+before(() => runProgram());
 
 it("has no host key check and pins no key", () => {
     assert.equal(registrations.filter(r => r.name.endsWith("host-key-check")).length, 0);

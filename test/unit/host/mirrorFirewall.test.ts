@@ -1,19 +1,18 @@
 // A droplet whose mirror is bound to loopback (builds on the host reach it at 127.0.0.1 with host
 // networking): the firewall opens SSH only. The dev stack (mirror bound to the private address)
 // keeps the mirror port open to allowedCidrs (test/unit/pipeline/program.test.ts).
-import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, it } from "node:test";
-import { TEST_SECRETS, find, installMocks, runProgram } from "../harness";
+import { TEST_SECRETS, find, installMocks, runProgram, setStackConfig } from "../harness";
 import { loadStackConfig } from "../stackFile";
 
 installMocks();
 const config = loadStackConfig("dev", TEST_SECRETS);
 const mirror = JSON.parse(config["rhcos-forge:mirror"]) as Record<string, unknown>;
 config["rhcos-forge:mirror"] = JSON.stringify({ ...mirror, bind: "127.0.0.1", buildAddress: "127.0.0.1" });
-pulumi.runtime.setAllConfig(config, Object.keys(TEST_SECRETS).map(k => `rhcos-forge:${k}`));
+setStackConfig(config);
 
-before(async () => { await runProgram(); });
+before(() => runProgram());
 
 it("opens no mirror port in the droplet firewall when the mirror listens on loopback only", () => {
     const fw = find("digitalocean:index/firewall:Firewall", "build-firewall").inputs as { inboundRules: { portRange: string }[] };

@@ -5,35 +5,19 @@ import * as fs from "fs";
 import * as path from "path";
 import { describe, it } from "node:test";
 import { ImageSpec, RenderOptions, renderContainerfile } from "../../../components/image/containerfile";
-import { MirrorRepo, directBuildRepo, renderRepoFile, renderUpstreamRepoFile } from "../../../components/mirror/repoFiles";
+import { directBuildRepo, renderRepoFile, renderUpstreamRepoFile } from "../../../components/mirror/repoFiles";
+import { configFiles, debugTools, emptySpec, kernelHotfix, mirrorRepos } from "../imageSpecs";
 import { ROOT } from "../stackFile";
 
-const BASE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "0123456789abcdef".repeat(4);
-const empty: ImageSpec = { base: BASE, packages: [], remove: [], replace: [], files: [], units: [], extraSteps: [], labels: {} };
-const repos: MirrorRepo[] = [
-    { id: "epel-9", url: "http://10.114.0.2:5180/epel-9/", gpgcheck: true, gpgkey: "https://dl.fedoraproject.org/pub/epel/RPM-GPG-KEY-EPEL-9" },
-    { id: "rhcos-forge-extras", url: "http://10.114.0.2:5180/rhcos-forge-extras/", gpgcheck: false },
-];
+const empty = emptySpec;
+const repos = mirrorRepos;
 
 const cases: [string, ImageSpec, RenderOptions][] = [
-    ["debug-tools", {
-        ...empty,
-        packages: ["htop", "tcpdump", "iperf3"],
-        files: [{ path: "/etc/systemd/system/iperf3-listener.service", mode: "0644", content: "[Unit]\nDescription=iperf3\n" }],
-        units: ["iperf3-listener.service"],
-        labels: { "org.opencontainers.image.title": "rhcos-forge debug tools" },
-    }, { repos }],
-    ["kernel-hotfix", {
-        ...empty,
-        replace: ["http://mirror.stream.centos.org/9-stream/BaseOS/x86_64/os/Packages/kernel-5.14.0-295.el9.x86_64.rpm"],
-        remove: ["podman-docker"],
-    }, { repos }],
+    ["debug-tools", { ...empty, ...debugTools }, { repos }],
+    ["kernel-hotfix", { ...empty, ...kernelHotfix }, { repos }],
     ["config-only", {
         ...empty,
-        files: [
-            { path: "/etc/ipsec.d/my-host-to-host.conf", mode: "0600", content: "conn host-to-host\n  left=%defaultroute\n" },
-            { path: "/etc/chrony.conf", mode: "0644", content: "server time.example.com iburst\n" },
-        ],
+        files: configFiles,
     }, { repos }],
     ["agent-and-override-from-mirror", {
         ...empty,

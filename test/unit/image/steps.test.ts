@@ -11,17 +11,13 @@ import { buildId, renderBundle } from "../../../components/image/buildInputs";
 import { ImageSpec, RenderOptions, renderContainerfile } from "../../../components/image/containerfile";
 import { readSourceTree } from "../../../components/image/sources";
 import { ReadSource, SourceEntry, kernelSubpackage, replacesWholeKernel } from "../../../components/image/steps";
-import { MirrorRepo } from "../../../components/mirror/repoFiles";
+import { BASE, emptySpec, mirrorRepos } from "../imageSpecs";
 import { ROOT } from "../stackFile";
 
-const BASE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "0123456789abcdef".repeat(4);
 const GOLANG = "docker.io/library/golang@sha256:" + "fedcba9876543210".repeat(4);
 const DTK = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "00112233445566778899aabbccddeeff".repeat(2);
-const empty: ImageSpec = { base: BASE, packages: [], remove: [], replace: [], files: [], units: [], extraSteps: [], labels: {} };
-const repos: MirrorRepo[] = [
-    { id: "epel-9", url: "http://10.114.0.2:5180/epel-9/", gpgcheck: true, gpgkey: "https://dl.fedoraproject.org/pub/epel/RPM-GPG-KEY-EPEL-9" },
-    { id: "rhcos-forge-extras", url: "http://10.114.0.2:5180/rhcos-forge-extras/", gpgcheck: false },
-];
+const empty = emptySpec;
+const repos = mirrorRepos;
 const KERNEL = "https://mirror.stream.centos.org/9-stream/BaseOS/x86_64/os/Packages";
 const kernelSet = ["kernel", "kernel-core", "kernel-modules", "kernel-modules-core", "kernel-modules-extra"]
     .map(p => `${KERNEL}/${p}-5.14.0-295.el9.x86_64.rpm`);

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ENTITLEMENT_PATH, entitlementFromSecret, readClusterEntitlement } from "../../../components/mirror/clusterEntitlement";
-import { directBuildRepo, directBuildSecrets, renderRepoFile, renderSecretFilesBundle, renderUpstreamRepoFile, tlsFiles, tlsOptions } from "../../../components/mirror/repoFiles";
+import * as repoFiles from "../../../components/mirror/repoFiles";
 import { renderBundle } from "../../../components/image/buildInputs";
 
 const CERT = "-----BEGIN CERTIFICATE-----\nMIIcert\n-----END CERTIFICATE-----";
@@ -15,16 +15,16 @@ describe("TLS files of a repo", () => {
     const inputs = { id: "rhel-9-baseos", sslcacert: CA, client: { sslclientcert: CERT, sslclientkey: KEY } };
 
     it("names each file under the repo id, newline-terminated, with its build secret id", () => {
-        assert.deepEqual(tlsFiles(inputs), [
+        assert.deepEqual(repoFiles.tlsFiles(inputs), [
             { path: "rhel-9-baseos/ca.pem", option: "sslcacert", secret: "rf-rhel-9-baseos-ca", content: CA },
             { path: "rhel-9-baseos/client.pem", option: "sslclientcert", secret: "rf-rhel-9-baseos-cert", content: `${CERT}\n` },
             { path: "rhel-9-baseos/client-key.pem", option: "sslclientkey", secret: "rf-rhel-9-baseos-key", content: KEY },
         ]);
-        assert.deepEqual(tlsFiles({ id: "epel-9" }), []);
+        assert.deepEqual(repoFiles.tlsFiles({ id: "epel-9" }), []);
     });
 
     it("renders the upstream .repo with paths, never the PEM", () => {
-        const text = renderUpstreamRepoFile([{ id: "rhel-9-baseos", baseurl: "https://cdn.redhat.com/x/", gpgcheck: false, tls: tlsOptions(inputs, "/w/upstream/tls") }]);
+        const text = repoFiles.renderUpstreamRepoFile([{ id: "rhel-9-baseos", baseurl: "https://cdn.redhat.com/x/", gpgcheck: false, tls: repoFiles.tlsOptions(inputs, "/w/upstream/tls") }]);
         assert.equal(text, [
             "[rhel-9-baseos]", "name=rhel-9-baseos", "baseurl=https://cdn.redhat.com/x/", "enabled=1", "gpgcheck=0", "module_hotfixes=1",
             "sslcacert=/w/upstream/tls/rhel-9-baseos/ca.pem", "sslclientcert=/w/upstream/tls/rhel-9-baseos/client.pem",
@@ -32,23 +32,23 @@ describe("TLS files of a repo", () => {
         ].join("\n"));
         assert.ok(!text.includes("MII"));
         // a repo without TLS inputs keeps its old lines exactly
-        assert.ok(!renderUpstreamRepoFile([{ id: "epel-9", baseurl: "https://x/", gpgcheck: false, tls: tlsOptions({ id: "epel-9" }, "/t") }]).includes("ssl"));
+        assert.ok(!repoFiles.renderUpstreamRepoFile([{ id: "epel-9", baseurl: "https://x/", gpgcheck: false, tls: repoFiles.tlsOptions({ id: "epel-9" }, "/t") }]).includes("ssl"));
     });
 
     it("bundles the files for put-files.sh, each 0600", () => {
-        const bundle = renderSecretFilesBundle([{ path: "upstream.repo", content: "[a]\n" }, { path: "tls/a/client-key.pem", content: KEY }]);
+        const bundle = repoFiles.renderSecretFilesBundle([{ path: "upstream.repo", content: "[a]\n" }, { path: "tls/a/client-key.pem", content: KEY }]);
         assert.equal(bundle, `rhcos-forge-bundle v1\nfile 0600 ${b64("upstream.repo")} ${b64("[a]\n")}\nfile 0600 ${b64("tls/a/client-key.pem")} ${b64(KEY)}\n`);
     });
 
     it("gives a fetch: build repo its upstream URL, secret mounts and the build secrets by id", () => {
-        const repo = directBuildRepo({ ...inputs, baseurl: "https://cdn.redhat.com/x/", gpgcheck: false, entitled: true });
+        const repo = repoFiles.directBuildRepo({ ...inputs, baseurl: "https://cdn.redhat.com/x/", gpgcheck: false, entitled: true });
         assert.deepEqual(repo.mounts, [
             { id: "rf-rhel-9-baseos-ca", target: "/run/secrets/rhcos-forge/rhel-9-baseos/ca.pem" },
             { id: "rf-rhel-9-baseos-cert", target: "/run/secrets/rhcos-forge/rhel-9-baseos/client.pem" },
             { id: "rf-rhel-9-baseos-key", target: "/run/secrets/rhcos-forge/rhel-9-baseos/client-key.pem" },
         ]);
-        assert.match(renderRepoFile([repo]), /^baseurl=https:\/\/cdn\.redhat\.com\/x\/\n(.+\n)*sslclientkey=\/run\/secrets\/rhcos-forge\/rhel-9-baseos\/client-key\.pem$/m);
-        assert.deepEqual(directBuildSecrets([inputs]), { "rf-rhel-9-baseos-ca": CA, "rf-rhel-9-baseos-cert": `${CERT}\n`, "rf-rhel-9-baseos-key": KEY });
+        assert.match(repoFiles.renderRepoFile([repo]), /^baseurl=https:\/\/cdn\.redhat\.com\/x\/\n(.+\n)*sslclientkey=\/run\/secrets\/rhcos-forge\/rhel-9-baseos\/client-key\.pem$/m);
+        assert.deepEqual(repoFiles.directBuildSecrets([inputs]), { "rf-rhel-9-baseos-ca": CA, "rf-rhel-9-baseos-cert": `${CERT}\n`, "rf-rhel-9-baseos-key": KEY });
         const bundle = renderBundle("FROM x\n", [], undefined, { "rf-b": "B", "rf-a": "A" });
         assert.deepEqual(bundle.trim().split("\n").slice(2), [`secret ${b64("rf-a")} ${b64("A")}`, `secret ${b64("rf-b")} ${b64("B")}`]);
     });

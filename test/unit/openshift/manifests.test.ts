@@ -15,30 +15,18 @@ import {
 import { hasNodeSettings, renderMachineConfig, renderMachineConfigPool } from "../../../components/openshift/machineConfig";
 import { RELEASES } from "../../../components/openshift/releases";
 import { crdRelease, validateAgainstCrd } from "../crds";
+import { configFiles, debugTools, emptyOnCluster, kernelHotfix } from "../imageSpecs";
 import { ROOT } from "../stackFile";
 
 const REF = "quay.io/example-org/rhcos-forge@sha256:" + "0123456789abcdef".repeat(4);
-const empty: OnClusterImageSpec = { packages: [], remove: [], replace: [], files: [], units: [], extraSteps: [], labels: {} };
+const empty = emptyOnCluster;
 
 const goldens: [string, OnClusterImageSpec][] = [
-    ["debug-tools", {
-        ...empty,
-        packages: ["htop", "tcpdump", "iperf3"],
-        files: [{ path: "/etc/systemd/system/iperf3-listener.service", mode: "0644", content: "[Unit]\nDescription=iperf3\n" }],
-        units: ["iperf3-listener.service"],
-        labels: { "org.opencontainers.image.title": "rhcos-forge debug tools" },
-    }],
-    ["kernel-hotfix", {
-        ...empty,
-        replace: ["http://mirror.stream.centos.org/9-stream/BaseOS/x86_64/os/Packages/kernel-5.14.0-295.el9.x86_64.rpm"],
-        remove: ["podman-docker"],
-    }],
+    ["debug-tools", { ...empty, ...debugTools }],
+    ["kernel-hotfix", { ...empty, ...kernelHotfix }],
     ["config-only", {
         ...empty,
-        files: [
-            { path: "/etc/ipsec.d/my-host-to-host.conf", mode: "0600", content: "conn host-to-host\n  left=%defaultroute\n" },
-            { path: "/etc/chrony.conf", mode: "0644", content: "server time.example.com iburst\n" },
-        ],
+        files: configFiles,
         extraSteps: ["mkdir -p /usr/lib/falcon && echo 'managed by rhcos-forge' > /usr/lib/falcon/README"],
     }],
     ["base-only", empty],

@@ -5,61 +5,52 @@
 // cleanup runs after they are gone.
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
-import { before, describe, it } from "node:test";
-import { TEST_HOST_KEY, asAllConfig } from "../configCases";
+import { describe, it } from "node:test";
+import { asAllConfig, sshCosaStack } from "../configCases";
 import { generateSigningKey } from "../../../components/sigstore/signing";
-import { TEST_SECRETS, dependsOnTransitively, find, installMocks, registrations, runProgram, valueOf, type Program } from "../harness";
+import * as harness from "../harness";
 
 const PASSPHRASE = "unit-cosa-signing-passphrase-77e1";
 const pair = generateSigningKey(PASSPHRASE);
 const CONTAINER = `quay.io/coreos-assembler/coreos-assembler@sha256:${"c".repeat(64)}`;
 
-installMocks();
-const secrets = { sshPrivateKey: TEST_SECRETS.sshPrivateKey, registryAuth: TEST_SECRETS.registryAuth, kubeconfig: TEST_SECRETS.kubeconfig, signingKey: pair.privateKey, signingPassphrase: PASSPHRASE };
-pulumi.runtime.setAllConfig(asAllConfig({
-    buildHost: { provider: "ssh", host: "builder.example.com", hostKey: TEST_HOST_KEY },
-    mirror: { serve: "background", repos: [{ id: "rhel-9.6-baseos", baseurl: "https://rpm.example.com/baseos/", gpgcheck: false }] },
-    image: {
-        base: "cluster", repository: "quay.io/example-org/rhcos", builder: "cosa", signing: { enabled: true }, retention: { enabled: true, keep: 2, deleteOnDestroy: true },
-        cosa: { container: CONTAINER, config: "https://github.com/openshift/os.git", branch: "release-4.19", variant: "ocp-rhel-9.6", artifacts: [] },
-    },
-    cluster: { openshiftVersion: "4.19" },
+harness.installMocks();
+const secrets = { sshPrivateKey: harness.TEST_SECRETS.sshPrivateKey, registryAuth: harness.TEST_SECRETS.registryAuth, kubeconfig: harness.TEST_SECRETS.kubeconfig, signingKey: pair.privateKey, signingPassphrase: PASSPHRASE };
+harness.setStackConfig(asAllConfig({
+    ...sshCosaStack(CONTAINER, [], { signing: { enabled: true }, retention: { enabled: true, keep: 2, deleteOnDestroy: true } }),
     rollout: { pools: [{ name: "worker" }] },
     ...secrets,
-}), Object.keys(secrets).map(k => `rhcos-forge:${k}`));
+}), secrets);
 
-let program: Program;
-before(async () => { program = await runProgram(); });
+const ran = harness.runBefore();
 
 describe("image.builder cosa with image.signing", () => {
     it("runs the SBOM step, then the sign step, on the pushed cosa digest before any MachineConfig", async () => {
-        const build = find("command:remote:Command", "image-build");
-        const sbom = find("command:remote:Command", "image-sbom-sbom");
-        const sign = find("command:remote:Command", "image-signature-sign");
-        assert.ok(dependsOnTransitively(sbom, build));
-        assert.ok(dependsOnTransitively(sign, sbom), "signing waits for the SBOM");
-        const ref = await valueOf(program.image.ref);
+        const [build, sbom, sign] = harness.commands("image-build", "image-sbom-sbom", "image-signature-sign");
+        assert.ok(harness.dependsOnTransitively(sbom, build));
+        assert.ok(harness.dependsOnTransitively(sign, sbom), "signing waits for the SBOM");
+        const ref = await harness.valueOf(ran.program.image.ref);
         assert.match(ref, /^quay\.io\/example-org\/rhcos@sha256:[a-f0-9]{64}$/);
         assert.ok(String(sign.inputs.create).includes(`RF_IMAGE_REF=${ref}`));
-        const mcs = registrations.filter(r => r.type === "kubernetes:machineconfiguration.openshift.io/v1:MachineConfig");
+        const mcs = harness.registrations.filter(r => r.type === "kubernetes:machineconfiguration.openshift.io/v1:MachineConfig");
         assert.equal(mcs.length, 1);
-        for (const mc of mcs) assert.ok(dependsOnTransitively(mc, sign), `${mc.name} waits for the signature`);
-        const signing = await valueOf(pulumi.output(program.signing));
+        for (const mc of mcs) assert.ok(harness.dependsOnTransitively(mc, sign), `${mc.name} waits for the signature`);
+        const signing = await harness.valueOf(pulumi.output(ran.program.signing));
         assert.equal(signing?.publicKey, pair.publicKey);
         assert.equal(signing?.signature, `quay.io/example-org/rhcos:${ref.split("@")[1]!.replace(":", "-")}.sig`);
-        assert.equal((await valueOf(pulumi.output(program.image.sbom)))?.tag, `quay.io/example-org/rhcos:${ref.split("@")[1]!.replace(":", "-")}.sbom`);
+        assert.equal((await harness.valueOf(pulumi.output(ran.program.image.sbom)))?.tag, `quay.io/example-org/rhcos:${ref.split("@")[1]!.replace(":", "-")}.sbom`);
     });
 
     it("records the cosa push for retention, prunes after the rollout and deletes on destroy after the MachineConfigs", async () => {
-        const sbom = find("command:remote:Command", "image-sbom-sbom");
-        assert.ok(String(sbom.inputs.create).includes(`RF_RECORD_BUILD=cosa-${(await valueOf(pulumi.output(program.cosa)))?.buildId}`), String(sbom.inputs.create));
-        const prune = find("command:remote:Command", "image-retention-prune");
-        const cleanup = find("command:remote:Command", "image-cleanup-registry");
+        const sbom = harness.find("command:remote:Command", "image-sbom-sbom");
+        assert.ok(String(sbom.inputs.create).includes(`RF_RECORD_BUILD=cosa-${(await harness.valueOf(pulumi.output(ran.program.cosa)))?.buildId}`), String(sbom.inputs.create));
+        const prune = harness.find("command:remote:Command", "image-retention-prune");
+        const cleanup = harness.find("command:remote:Command", "image-cleanup-registry");
         assert.match(String(prune.inputs.create), /RF_KEEP=2/);
         assert.match(String(cleanup.inputs.delete), /RF_MODE=destroy/);
-        for (const mc of registrations.filter(r => r.type === "kubernetes:machineconfiguration.openshift.io/v1:MachineConfig")) {
-            assert.ok(dependsOnTransitively(prune, mc), `prune waits for ${mc.name}`);
-            assert.ok(dependsOnTransitively(mc, cleanup), `${mc.name} goes before the cleanup on destroy`);
+        for (const mc of harness.registrations.filter(r => r.type === "kubernetes:machineconfiguration.openshift.io/v1:MachineConfig")) {
+            assert.ok(harness.dependsOnTransitively(prune, mc), `prune waits for ${mc.name}`);
+            assert.ok(harness.dependsOnTransitively(mc, cleanup), `${mc.name} goes before the cleanup on destroy`);
         }
     });
 });

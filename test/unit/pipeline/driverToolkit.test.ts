@@ -1,13 +1,10 @@
 // A driver-toolkit builder stage through the program, under mocks: the ImageStream
 // openshift/driver-toolkit is read through the cluster access (never a resource of the stack), and
 // the stage is built FROM its digest, with the kernelModules step in the image.
-import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
-import { before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { DRIVER_TOOLKIT_PATH } from "../../../components/image/driverToolkit";
-import { ClusterAccess } from "../../../components/rollout/kubeApi";
-import { realClock } from "../../../components/rollout/poll";
-import { TEST_SECRETS, find, installMocks, registrations, runProgram, valueOf, type Program } from "../harness";
+import { TEST_SECRETS, answeringAccess, find, installMocks, registrations, runBefore, setStackConfig, valueOf } from "../harness";
 import { loadStackConfig } from "../stackFile";
 
 const DTK = `quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:${"d7".repeat(32)}`;
@@ -20,23 +17,13 @@ image.steps = [{ kernelModules: [{ name: "simple_kmod", stage: "kmod", path: "/b
 config["rhcos-forge:image"] = JSON.stringify(image);
 // Render mode: the cluster is read, nothing is waited for.
 config["rhcos-forge:cluster"] = JSON.stringify({ openshiftVersion: "4.19", renderTo: "out/manifests" });
-pulumi.runtime.setAllConfig(config, Object.keys(TEST_SECRETS).map(k => `rhcos-forge:${k}`));
+setStackConfig(config);
 
 const asked: string[] = [];
-const access: ClusterAccess = {
-    connect: () => ({
-        get: async (path: string) => {
-            asked.push(path);
-            if (path !== DRIVER_TOOLKIT_PATH) return undefined;
-            return { kind: "ImageStream", spec: { tags: [{ name: "latest", from: { kind: "DockerImage", name: DTK } }] } };
-        },
-    }),
-    pollMs: 1,
-    clock: realClock,
-};
+const imageStream = { kind: "ImageStream", spec: { tags: [{ name: "latest", from: { kind: "DockerImage", name: DTK } }] } };
+const access = answeringAccess(DRIVER_TOOLKIT_PATH, () => imageStream, asked);
 
-let program: Program;
-before(async () => { program = await runProgram({ access }); });
+const ran = runBefore({ access });
 
 describe("a driver-toolkit stage through the program", () => {
     it("reads the ImageStream through the cluster access, as a component of its own and not as a cluster resource", () => {
@@ -46,7 +33,7 @@ describe("a driver-toolkit stage through the program", () => {
     });
 
     it("builds the stage FROM the toolkit's digest and checks the module against the base's kernel-core", async () => {
-        const cf = await valueOf(program.containerfile);
+        const cf = await valueOf(ran.program.containerfile);
         assert.match(cf, new RegExp(`^FROM ${DTK.replace(/[.@]/g, "\\$&")} AS kmod$`, "m"));
         assert.ok(!cf.includes("driver-toolkit AS"), cf);
         assert.match(cf, /COPY --from=kmod \/build\/simple-kmod\/simple-kmod\.ko \/tmp\/rhcos-forge-kmods\/simple_kmod\.ko/);

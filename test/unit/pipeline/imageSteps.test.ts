@@ -2,12 +2,11 @@
 // dnf, under mocks: the program renders the dialect asked for (dnf + bootc container lint; the
 // release's default is rpm-ostree, components/openshift/releases.ts) and ships the repository
 // file's bytes in the build bundle.
-import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { before, describe, it } from "node:test";
-import { TEST_SECRETS, find, installMocks, runProgram, valueOf, type Program } from "../harness";
+import { describe, it } from "node:test";
+import { TEST_SECRETS, find, installMocks, runBefore, setStackConfig, valueOf } from "../harness";
 import { ROOT, loadStackConfig } from "../stackFile";
 
 installMocks();
@@ -21,14 +20,13 @@ image.dialect = "dnf";
 config["rhcos-forge:image"] = JSON.stringify(image);
 const cluster = JSON.parse(config["rhcos-forge:cluster"]) as Record<string, unknown>;
 config["rhcos-forge:cluster"] = JSON.stringify({ ...cluster, openshiftVersion: "4.20" });
-pulumi.runtime.setAllConfig(config, Object.keys(TEST_SECRETS).map(k => `rhcos-forge:${k}`));
+setStackConfig(config);
 
-let program: Program;
-before(async () => { program = await runProgram(); });
+const ran = runBefore();
 
 describe("image.steps through the program", () => {
     it("renders the dnf dialect image.dialect asks for: dnf install, no ostree commit, bootc container lint last", async () => {
-        const cf = await valueOf(program.containerfile);
+        const cf = await valueOf(ran.program.containerfile);
         assert.match(cf, /dnf install -y htop tcpdump iperf3 && \\\n    dnf clean all/);
         assert.ok(!cf.includes("ostree container commit"));
         assert.match(cf, /COPY steps\/0\/ \/\nRUN chmod 0644 \/usr\/share\/doc\/rhcos-forge\/README.md\nRUN test -s /);

@@ -2,14 +2,13 @@
 // it parses the stack config and exports exactly the outputs the stack produces. The dev stack
 // makes no release and no cosa build, so neither is exported (an undefined export would warn on
 // every run and read as a broken output to a StackReference consumer).
-import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { TEST_SECRETS, installMocks, settle } from "../harness";
+import { TEST_SECRETS, installMocks, setStackConfig, settle } from "../harness";
 import { loadStackConfig } from "../stackFile";
 
 installMocks({ preview: true });
-pulumi.runtime.setAllConfig(loadStackConfig("dev", TEST_SECRETS), Object.keys(TEST_SECRETS).map(k => `rhcos-forge:${k}`));
+setStackConfig(loadStackConfig("dev", TEST_SECRETS));
 
 it("exports image, containerfile, mirror, buildHost and rollout, and nothing undefined", async () => {
     // index.ts assigns module.exports (`export =`); an ES import sees it as the default export.

@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { before, describe, it } from "node:test";
 import { validateAgainstCrd } from "../crds";
-import { JsonTree, TEST_HOST_KEY, asAllConfig, parseProblems, patched } from "../configCases";
+import { JsonTree, asAllConfig, parseProblems, patched, sshCosaStack } from "../configCases";
 import { parseStackConfig } from "../../../components/config/parse";
 import { buildPipeline } from "../../../components/pipeline";
-import { Program, SECRET_VALUES, TEST_SECRETS, dependsOnTransitively, find, installMocks, isSecret, registrations, settle, shippedScripts, valueOf } from "../harness";
+import * as harness from "../harness";
 
 const D = (c: string): string => `sha256:${c.repeat(64)}`;
 const FROM = `quay.io/openshift-release-dev/ocp-release@${D("f")}`;
@@ -18,13 +18,7 @@ const CONTAINER = `quay.io/coreos-assembler/coreos-assembler@${D("c")}`;
 const CONSOLE = `quay.io/example-org/console@${D("e")}`;
 
 const stack: Record<string, unknown> = {
-    buildHost: { provider: "ssh", host: "builder.example.com", hostKey: TEST_HOST_KEY },
-    mirror: { serve: "background", repos: [{ id: "rhel-9.6-baseos", baseurl: "https://rpm.example.com/baseos/", gpgcheck: false }] },
-    image: {
-        base: "cluster", repository: "quay.io/example-org/rhcos", builder: "cosa",
-        cosa: { container: CONTAINER, config: "https://github.com/openshift/os.git", branch: "release-4.19", variant: "ocp-rhel-9.6", artifacts: ["metal", "live"] },
-    },
-    cluster: { openshiftVersion: "4.19" },
+    ...sshCosaStack(CONTAINER, ["metal", "live"]),
     rollout: { method: "release", force: true, allowMaster: true },
     release: {
         from: FROM, repository: "quay.io/example-org/ocp-release", overrides: { console: CONSOLE },
@@ -32,7 +26,7 @@ const stack: Record<string, unknown> = {
     },
 };
 
-installMocks();
+harness.installMocks();
 // The shared harness answers for the layered build's scripts; these answer for cosa and oc.
 const monitor = settings.getMonitor() as unknown as { mocks: pulumi.runtime.Mocks };
 const inner = monitor.mocks;
@@ -62,22 +56,22 @@ monitor.mocks = {
         return { id: `${args.name}-id`, state: { ...args.inputs, stdout: `progress\n${stdout}\n`, stderr: "" } };
     },
 };
-const secrets = { sshPrivateKey: TEST_SECRETS.sshPrivateKey, registryAuth: TEST_SECRETS.registryAuth, kubeconfig: TEST_SECRETS.kubeconfig };
-pulumi.runtime.setAllConfig(asAllConfig({ ...stack, ...secrets }), Object.keys(secrets).map(k => `rhcos-forge:${k}`));
+const secrets = { sshPrivateKey: harness.TEST_SECRETS.sshPrivateKey, registryAuth: harness.TEST_SECRETS.registryAuth, kubeconfig: harness.TEST_SECRETS.kubeconfig };
+harness.setStackConfig(asAllConfig({ ...stack, ...secrets }), secrets);
 
-let program: Program;
+let program: harness.Program;
 
 before(async () => {
     program = buildPipeline(parseStackConfig(pulumi.runtime.allConfig()), {});
-    await valueOf(pulumi.output(program.release));
-    await valueOf(pulumi.output(program.cosa));
-    await valueOf(program.rollout.method);
-    await settle();
+    await harness.valueOf(pulumi.output(program.release));
+    await harness.valueOf(pulumi.output(program.cosa));
+    await harness.valueOf(program.rollout.method);
+    await harness.settle();
 });
 
 describe("cosa + release + rollout.method release", () => {
     it("registers CosaBuild, ReleaseImage and ReleaseRollout instead of LayeredImage and OsImageRollout", () => {
-        const components = registrations.filter(r => !r.custom && r.type.startsWith("rhcos-forge:")).map(r => `${r.type}::${r.name}`).sort();
+        const components = harness.registrations.filter(r => !r.custom && r.type.startsWith("rhcos-forge:")).map(r => `${r.type}::${r.name}`).sort();
         assert.deepEqual(components, [
             "rhcos-forge:host:BuildHost::build",
             "rhcos-forge:image:ClusterBaseImage::base",
@@ -92,62 +86,60 @@ describe("cosa + release + rollout.method release", () => {
     });
 
     it("orders mirror → cosa build → release → ClusterVersion", async () => {
-        const sync = find("command:remote:Command", "mirror-sync");
-        const build = find("command:remote:Command", "image-build");
-        const rel = find("command:remote:Command", "release-new");
-        const cv = find("kubernetes:config.openshift.io/v1:ClusterVersionPatch", "rollout-clusterversion");
-        assert.ok(dependsOnTransitively(build, sync));
-        assert.ok(dependsOnTransitively(rel, build));
-        assert.ok(dependsOnTransitively(cv, rel));
-        assert.ok((await shippedScripts("image-scripts")).files.includes("cosa-build.sh"), "cosa-build.sh is shipped");
-        assert.ok((await shippedScripts("release-scripts")).files.includes("release-new.sh"), "release-new.sh is shipped");
+        const sync = harness.find("command:remote:Command", "mirror-sync");
+        const build = harness.find("command:remote:Command", "image-build");
+        const rel = harness.find("command:remote:Command", "release-new");
+        const cv = harness.find("kubernetes:config.openshift.io/v1:ClusterVersionPatch", "rollout-clusterversion");
+        assert.ok(harness.dependsOnTransitively(build, sync));
+        assert.ok(harness.dependsOnTransitively(rel, build));
+        assert.ok(harness.dependsOnTransitively(cv, rel));
+        assert.ok((await harness.shippedScripts("image-scripts")).files.includes("cosa-build.sh"), "cosa-build.sh is shipped");
+        assert.ok((await harness.shippedScripts("release-scripts")).files.includes("release-new.sh"), "release-new.sh is shipped");
     });
 
     it("runs cosa with the config, variant, media and the mirror's dir; secrets only on stdin", () => {
-        const build = find("command:remote:Command", "image-build");
+        const build = harness.find("command:remote:Command", "image-build");
         const create = String(build.inputs.create);
         for (const part of [`RF_COSA_CONTAINER=${CONTAINER}`, "RF_COSA_CONFIG_URL=https://github.com/openshift/os.git", "RF_COSA_BRANCH=release-4.19",
             "RF_COSA_VARIANT=ocp-rhel-9.6", "RF_COSA_ARTIFACTS='metal live'", "RF_TLS_VERIFY=true", "RF_ARTIFACTS_DIR=/var/lib/rhcos-forge/mirror/artifacts",
             "RF_IMAGE_REPO=quay.io/example-org/rhcos", "bash /var/lib/rhcos-forge/scripts/cosa-build.sh"]) {
             assert.ok(create.includes(part), `${part} in ${create}`);
         }
-        assert.ok(isSecret(build.raw.stdin), "the cosa bundle (registry auth) is secret");
+        assert.ok(harness.isSecret(build.raw.stdin), "the cosa bundle (registry auth) is secret");
         const bundle = String(build.inputs.stdin);
         const repo = Buffer.from(bundle.split("\n")[1].split(" ")[1], "base64").toString("utf8");
         assert.match(repo, /^\[rhel-9\.6-baseos\]\nname=.*\nbaseurl=http:\/\/builder\.example\.com:5180\/rhel-9\.6-baseos\//);
         // The mirror's basic auth: cosa's repo file (written 0600 on the host) carries it, only here.
         assert.match(repo, /^username=rhcos-forge\npassword=s3cr3tMirrorPasswordGeneratedByTheMocks0000$/m);
-        for (const cmd of registrations.filter(r => r.type === "command:remote:Command")) {
-            for (const s of SECRET_VALUES) assert.ok(!JSON.stringify(cmd.inputs.create ?? "").includes(s), `${cmd.name} create carries no secret`);
+        for (const cmd of harness.registrations.filter(r => r.type === "command:remote:Command")) {
+            for (const s of harness.SECRET_VALUES) assert.ok(!JSON.stringify(cmd.inputs.create ?? "").includes(s), `${cmd.name} create carries no secret`);
         }
     });
 
     it("attaches the cosa image's SBOM (sbom-image.sh, the config commit as origin) before the release uses the image", async () => {
-        const build = find("command:remote:Command", "image-build");
-        const sbomStep = find("command:remote:Command", "image-sbom-sbom");
-        const rel = find("command:remote:Command", "release-new");
-        assert.ok(dependsOnTransitively(sbomStep, build));
-        assert.ok(dependsOnTransitively(rel, sbomStep), "the release waits for the SBOM");
+        const [build, sbomStep, rel] = harness.commands("image-build", "image-sbom-sbom", "release-new");
+        assert.ok(harness.dependsOnTransitively(sbomStep, build));
+        assert.ok(harness.dependsOnTransitively(rel, sbomStep), "the release waits for the SBOM");
         const create = String(sbomStep.inputs.create);
-        const osRef = await valueOf(program.image.ref);
+        const osRef = await harness.valueOf(program.image.ref);
         assert.ok(create.includes(`RF_IMAGE_REF=${osRef}`), create);
         assert.ok(create.includes(`RF_SBOM_SOURCE=https://github.com/openshift/os.git@${"0".repeat(40)}`), create);
-        assert.ok(isSecret(sbomStep.raw.stdin), "registry auth on secret stdin");
-        assert.ok((await shippedScripts("image-sbom-scripts")).files.includes("sbom-image.sh"), "sbom-image.sh is shipped");
-        const sbom = await valueOf(pulumi.output(program.image.sbom));
+        assert.ok(harness.isSecret(sbomStep.raw.stdin), "registry auth on secret stdin");
+        assert.ok((await harness.shippedScripts("image-sbom-scripts")).files.includes("sbom-image.sh"), "sbom-image.sh is shipped");
+        const sbom = await harness.valueOf(pulumi.output(program.image.sbom));
         assert.equal(sbom?.tag, `quay.io/example-org/rhcos:${osRef.split("@")[1]!.replace(":", "-")}.sbom`);
         assert.equal(sbom?.packages, 498);
     });
 
     it("makes the release from the digest with the built OS as rhel-coreos and annotated manifests", async () => {
-        const rel = find("command:remote:Command", "release-new");
+        const rel = harness.find("command:remote:Command", "release-new");
         const create = String(rel.inputs.create);
-        const osRef = await valueOf(program.image.ref);
+        const osRef = await harness.valueOf(program.image.ref);
         assert.ok(create.includes(`RF_FROM_RELEASE=${FROM}`));
         assert.ok(create.includes("RF_OS_COMPONENT=rhel-coreos "), create);
         assert.ok(create.includes(`RF_OVERRIDES='console=${CONSOLE} rhel-coreos=${osRef}'`), create);
         assert.match(create, /RF_RELEASE_ID=rf-[a-f0-9]{40}/);
-        assert.ok(isSecret(rel.raw.stdin));
+        assert.ok(harness.isSecret(rel.raw.stdin));
         const lines = String(rel.inputs.stdin).trim().split("\n");
         const manifest = lines.find(l => l.startsWith("manifest "))?.split(" ") ?? [];
         const obj = JSON.parse(Buffer.from(manifest[2], "base64").toString("utf8"));
@@ -157,31 +149,31 @@ describe("cosa + release + rollout.method release", () => {
     });
 
     it("patches ClusterVersion desiredUpdate like oc adm upgrade --force, retained on destroy", async () => {
-        const release = await valueOf(pulumi.output(program.release));
+        const release = await harness.valueOf(pulumi.output(program.release));
         assert.match(String(release?.ref), /^quay\.io\/example-org\/ocp-release@sha256:[a-f0-9]{64}$/);
-        const cv = find("kubernetes:config.openshift.io/v1:ClusterVersionPatch", "rollout-clusterversion");
+        const cv = harness.find("kubernetes:config.openshift.io/v1:ClusterVersionPatch", "rollout-clusterversion");
         const inputs = cv.inputs as { metadata: { name: string; annotations: Record<string, string> }; spec: { desiredUpdate: unknown } };
         assert.equal(inputs.metadata.name, "version");
         assert.deepEqual(inputs.spec.desiredUpdate, { image: release?.ref, version: "", force: true });
         validateAgainstCrd("release-4.19", { apiVersion: "config.openshift.io/v1", kind: "ClusterVersion", metadata: { name: "version" },
             spec: { clusterID: "711b9e46-6ffd-4662-9bab-c61dfc9d6cc6", ...inputs.spec } });
-        const notice = find("command:local:Command", "rollout-destroy-notice");
+        const notice = harness.find("command:local:Command", "rollout-destroy-notice");
         assert.match(String(notice.inputs.delete), /OpenShift cannot be downgraded/);
-        for (const c of registrations.filter(r => r.type === "command:local:Command" || r.type === "command:remote:Command")) {
+        for (const c of harness.registrations.filter(r => r.type === "command:local:Command" || r.type === "command:remote:Command")) {
             for (const out of ["stdout", "stderr"]) assert.ok(c.additionalSecretOutputs.includes(out), `${c.name}: ${out} is a secret output`);
         }
-        assert.deepEqual(await valueOf(pulumi.output(program.rollout)), { method: "release", pools: [] });
+        assert.deepEqual(await harness.valueOf(pulumi.output(program.rollout)), { method: "release", pools: [] });
     });
 
     it("exports the media URLs and the build's identity", async () => {
-        const cosa = await valueOf(pulumi.output(program.cosa));
+        const cosa = await harness.valueOf(pulumi.output(program.cosa));
         assert.equal(cosa?.buildId, "419.96.202501010000-0");
         assert.deepEqual(cosa?.artifacts.map(a => a.url)[0], "http://builder.example.com:5180/artifacts/419.96.202501010000-0/rhcos-419.96.202501010000-0-metal.x86_64.raw");
     });
 });
 
 describe("config of these keys", () => {
-    const base = (): JsonTree => JSON.parse(JSON.stringify({ ...stack, kubeconfig: TEST_SECRETS.kubeconfig, sshPrivateKey: TEST_SECRETS.sshPrivateKey })) as JsonTree;
+    const base = (): JsonTree => JSON.parse(JSON.stringify({ ...stack, kubeconfig: harness.TEST_SECRETS.kubeconfig, sshPrivateKey: harness.TEST_SECRETS.sshPrivateKey })) as JsonTree;
     const problems = (patch: (c: JsonTree) => void): string[] => parseProblems(patched(base, patch));
     const cases: [string, (c: JsonTree) => void, string][] = [
         ["the stack above", () => undefined, ""],

@@ -2,13 +2,12 @@
 // no ClusterImagePolicy, one MachineConfig per rolled-out pool carrying exactly the policy.json
 // and registries.d drop-in renderNodePolicy gives (the files the host tests verify with), valid
 // against the MachineConfig CRD, and the os-image MachineConfigs wait for them.
-import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { generateSigningKey, renderNodePolicy } from "../../../components/sigstore/signing";
 import { imagePolicyMachineConfigName, registriesDropInPath } from "../../../components/openshift/clusterImagePolicy";
 import { crdRelease, validateAgainstCrd } from "../crds";
-import { TEST_SECRETS, dependsOnTransitively, find, installMocks, registrations, runProgram } from "../harness";
+import { TEST_SECRETS, dependsOnTransitively, find, installMocks, registrations, runProgram, setStackConfig } from "../harness";
 import { loadStackConfig } from "../stackFile";
 
 const PASSPHRASE = "unit-mc-policy-passphrase-0b3d";
@@ -20,9 +19,9 @@ const image = JSON.parse(config["rhcos-forge:image"]) as Record<string, unknown>
 config["rhcos-forge:image"] = JSON.stringify({ ...image, signing: { enabled: true, clusterPolicy: false, machineConfigPolicy: true } });
 const version = (JSON.parse(config["rhcos-forge:cluster"] ?? "{}") as { openshiftVersion?: string }).openshiftVersion ?? "4.19";
 const pools = (JSON.parse(config["rhcos-forge:rollout"] ?? "{}") as { pools: { name: string }[] }).pools.map(p => p.name);
-pulumi.runtime.setAllConfig(config, Object.keys(secrets).map(k => `rhcos-forge:${k}`));
+setStackConfig(config, secrets);
 
-before(async () => { await runProgram(); });
+before(() => runProgram());
 
 const decode = (source: string): string => {
     const m = /^data:text\/plain;charset=utf-8;base64,(.*)$/.exec(source);

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { before, it } from "node:test";
 import { parseStackConfig } from "../../../components/config/parse";
 import { buildPipeline } from "../../../components/pipeline";
-import { Program, TEST_SECRETS, installMocks, reads, registrations, settle, valueOf } from "../harness";
+import { TEST_SECRETS, Program, installMocks, reads, registrations, setStackConfig, settle, valueOf } from "../harness";
 import { installFakeCluster } from "../rolloutCluster";
 import { loadStackConfig } from "../stackFile";
 
@@ -14,7 +14,7 @@ const cluster = installFakeCluster();
 const cfg = loadStackConfig("dev", TEST_SECRETS);
 const OTHER_BASE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "b".repeat(64);
 cfg["rhcos-forge:image"] = JSON.stringify({ ...JSON.parse(cfg["rhcos-forge:image"]), base: OTHER_BASE });
-pulumi.runtime.setAllConfig(cfg, Object.keys(TEST_SECRETS).map(k => `rhcos-forge:${k}`));
+setStackConfig(cfg);
 
 const failures: unknown[] = [];
 const onRejection = (e: unknown) => { failures.push(e); };

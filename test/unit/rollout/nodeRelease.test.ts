@@ -16,33 +16,35 @@ const ann = (desired: string, current: string, state: string): Record<string, st
     "machineconfiguration.openshift.io/state": state,
 });
 const waitingFor = (v: ReturnType<typeof evaluateRelease>): string => ("waiting" in v ? v.waiting : `done: ${v.line}`);
+/** The verdict on a node leaving pool canary, as one line. */
+const release = (n: NodeObject | undefined): string => waitingFor(evaluateRelease(n, "canary", ROLE));
 
 describe("evaluateRelease", () => {
     it("waits while the node still carries the pool's role label", () => {
-        assert.match(waitingFor(evaluateRelease(node({ [ROLE]: "" }, ann("rendered-canary-1", "rendered-canary-1", "Done")), "canary", ROLE)), /still has node-role.kubernetes.io\/canary/);
+        assert.match(release(node({ [ROLE]: "" }, ann("rendered-canary-1", "rendered-canary-1", "Done"))), /still has node-role.kubernetes.io\/canary/);
     });
 
     it("waits while the node controller has not moved the node to another pool's config", () => {
-        assert.match(waitingFor(evaluateRelease(node({}, ann("rendered-canary-1", "rendered-canary-1", "Done")), "canary", ROLE)), /move it out of pool canary/);
+        assert.match(release(node({}, ann("rendered-canary-1", "rendered-canary-1", "Done"))), /move it out of pool canary/);
     });
 
     it("waits while the daemon applies the worker pool's config", () => {
-        assert.match(waitingFor(evaluateRelease(node({}, ann("rendered-worker-2", "rendered-canary-1", "Working")), "canary", ROLE)), /moving to rendered-worker-2/);
+        assert.match(release(node({}, ann("rendered-worker-2", "rendered-canary-1", "Working"))), /moving to rendered-worker-2/);
     });
 
     it("waits while a layered node has not booted the image it was told to", () => {
         const a = { ...ann("rendered-worker-2", "rendered-worker-2", "Done"), "machineconfiguration.openshift.io/desiredImage": "quay.io/x/y@sha256:1" };
-        assert.match(waitingFor(evaluateRelease(node({}, a), "canary", ROLE)), /moving to rendered-worker-2/);
+        assert.match(release(node({}, a)), /moving to rendered-worker-2/);
     });
 
     it("is done once the node runs another pool's config, Done; and for nodes the MCO does not manage or that are gone", () => {
-        assert.equal(waitingFor(evaluateRelease(node({}, ann("rendered-worker-2", "rendered-worker-2", "Done")), "canary", ROLE)), "done: node worker-0 left pool canary: it runs rendered-worker-2");
-        assert.match(waitingFor(evaluateRelease(node({}), "canary", ROLE)), /^done: .*not managed by the MCO/);
-        assert.match(waitingFor(evaluateRelease(undefined, "canary", ROLE)), /^done: .*gone/);
+        assert.equal(release(node({}, ann("rendered-worker-2", "rendered-worker-2", "Done"))), "done: node worker-0 left pool canary: it runs rendered-worker-2");
+        assert.match(release(node({})), /^done: .*not managed by the MCO/);
+        assert.match(release(undefined), /^done: .*gone/);
     });
 
     it("does not take a pool whose name starts like ours for ours", () => {
-        assert.match(waitingFor(evaluateRelease(node({}, ann("rendered-canary2-9", "rendered-canary2-9", "Done")), "canary", ROLE)), /^done/);
+        assert.match(release(node({}, ann("rendered-canary2-9", "rendered-canary2-9", "Done"))), /^done/);
     });
 });
 

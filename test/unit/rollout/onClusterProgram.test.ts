@@ -9,15 +9,15 @@ import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { fetchGpgKey } from "../../../components/pipeline";
-import { TEST_SECRETS, dependsOnTransitively, find, installMocks, registrations, runProgram, type Program, valueOf } from "../harness";
+import * as harness from "../harness";
 import { installFakeCluster } from "../rolloutCluster";
 
 const KEY = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBunitTestKeyServedOnLoopback\n-----END PGP PUBLIC KEY BLOCK-----\n";
 let server: http.Server;
-let program: Program;
+let program: harness.Program;
 let keyUrl: (path: string) => string;
 
-installMocks();
+harness.installMocks();
 const cluster = installFakeCluster();
 
 before(async () => {
@@ -39,11 +39,11 @@ before(async () => {
     };
     pulumi.runtime.setAllConfig({
         ...Object.fromEntries(Object.entries(config).map(([k, v]) => [`rhcos-forge:${k}`, JSON.stringify(v)])),
-        "rhcos-forge:registryAuth": TEST_SECRETS.registryAuth,
-        "rhcos-forge:kubeconfig": TEST_SECRETS.kubeconfig,
-        "rhcos-forge:sshPrivateKey": TEST_SECRETS.sshPrivateKey,
+        "rhcos-forge:registryAuth": harness.TEST_SECRETS.registryAuth,
+        "rhcos-forge:kubeconfig": harness.TEST_SECRETS.kubeconfig,
+        "rhcos-forge:sshPrivateKey": harness.TEST_SECRETS.sshPrivateKey,
     }, ["rhcos-forge:registryAuth", "rhcos-forge:kubeconfig", "rhcos-forge:sshPrivateKey"]);
-    program = await runProgram({ access: cluster.access });
+    program = await harness.runProgram({ access: cluster.access });
     assert.deepEqual(served, ["/RPM-GPG-KEY-EPEL-9"], "the key was fetched once");
     keyUrl = (p: string) => `http://127.0.0.1:${port}${p}`;
 });
@@ -59,38 +59,38 @@ describe("on-cluster layering with mirror repos (4.19, DigitalOcean)", () => {
     });
 
     it("creates the build host and mirror, but no image build", () => {
-        const types = new Set(registrations.map(r => r.type));
+        const types = new Set(harness.registrations.map(r => r.type));
         assert.ok(types.has("rhcos-forge:host:BuildHost"));
         assert.ok(types.has("rhcos-forge:mirror:RepoMirror"));
         assert.ok(!types.has("rhcos-forge:image:LayeredImage"));
     });
 
     it("opens the mirror port, and only it, to the cluster's egress CIDRs", () => {
-        const fw = find("digitalocean:index/firewall:Firewall", "build-firewall");
+        const fw = harness.find("digitalocean:index/firewall:Firewall", "build-firewall");
         const rules = fw.inputs.inboundRules as { portRange: string; sourceAddresses: string[] }[];
         assert.deepEqual(rules.find(r => r.portRange === "5180")?.sourceAddresses, ["192.0.2.10/32", "203.0.113.0/28"]);
         assert.deepEqual(rules.find(r => r.portRange === "22")?.sourceAddresses, ["192.0.2.10/32"]);
     });
 
     it("points the build's repo file at the droplet's public address, its key in etc-pki-rpm-gpg", async () => {
-        const cm = find("kubernetes:core/v1:ConfigMap", "rollout-etc-yum-repos-d");
+        const cm = harness.find("kubernetes:core/v1:ConfigMap", "rollout-etc-yum-repos-d");
         const text = (cm.inputs.data as Record<string, string>)["rhcos-forge-mirror.repo"];
         assert.match(text, /^\[rhcos-forge-epel-9\]\n/);
         assert.match(text, /\nbaseurl=http:\/\/198\.51\.100\.7:5180\/epel-9\/\n/);
         assert.match(text, /\ngpgkey=file:\/\/\/etc\/pki\/rpm-gpg\/RPM-GPG-KEY-rhcos-forge-epel-9\n/);
-        assert.deepEqual(find("kubernetes:core/v1:Secret", "rollout-etc-pki-rpm-gpg").inputs.stringData, { "RPM-GPG-KEY-rhcos-forge-epel-9": KEY });
-        assert.equal(await valueOf(program.mirror.baseUrl), "http://198.51.100.7:5180");
-        assert.equal(await valueOf(program.buildHost.address), "198.51.100.7");
+        assert.deepEqual(harness.find("kubernetes:core/v1:Secret", "rollout-etc-pki-rpm-gpg").inputs.stringData, { "RPM-GPG-KEY-rhcos-forge-epel-9": KEY });
+        assert.equal(await harness.valueOf(program.mirror.baseUrl), "http://198.51.100.7:5180");
+        assert.equal(await harness.valueOf(program.buildHost.address), "198.51.100.7");
     });
 
     it("annotates each MachineOSConfig for rebuilds and creates it after the mirror synced", () => {
-        const sync = registrations.find(r => r.type === "command:remote:Command" && r.name.startsWith("mirror-sync"));
-        assert.ok(sync, registrations.filter(r => r.type === "command:remote:Command").map(r => r.name).join(", "));
+        const sync = harness.registrations.find(r => r.type === "command:remote:Command" && r.name.startsWith("mirror-sync"));
+        assert.ok(sync, harness.registrations.filter(r => r.type === "command:remote:Command").map(r => r.name).join(", "));
         for (const pool of ["canary", "worker"]) {
-            const mosc = find("kubernetes:machineconfiguration.openshift.io/v1:MachineOSConfig", `rollout-${pool}-machineosconfig`);
+            const mosc = harness.find("kubernetes:machineconfiguration.openshift.io/v1:MachineOSConfig", `rollout-${pool}-machineosconfig`);
             const annotations = (mosc.inputs.metadata as { annotations: Record<string, string> }).annotations;
             assert.match(annotations["machineconfiguration.openshift.io/rebuild"], /^[0-9a-f]{64}$/);
-            assert.ok(dependsOnTransitively(mosc, sync), `${pool} waits for the sync`);
+            assert.ok(harness.dependsOnTransitively(mosc, sync), `${pool} waits for the sync`);
         }
     });
 });

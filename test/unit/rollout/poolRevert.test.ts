@@ -19,31 +19,39 @@ const pool = (o: { spec: string; sources: string[]; status: string; updated: num
     },
 });
 const req = { pool: "worker", machineConfigs: [OURS] };
-const verdict = (v: ReturnType<typeof evaluateRevert>): string => ("waiting" in v ? v.waiting : `done: ${v.line}`);
+/** The worker pool back on rendered-worker-a (rendered from 00-worker only), all 4 machines updated. */
+const back = (o: Partial<Parameters<typeof pool>[0]> = {}) =>
+    pool({ spec: "rendered-worker-a", sources: ["00-worker"], status: "rendered-worker-a", updated: 4, ...o });
+/** evaluateRevert's verdict as one line. */
+const revert = (p: PoolObject | undefined, nodes: PoolNode[] = [], r = req): string => {
+    const v = evaluateRevert(p, nodes, r);
+    return "waiting" in v ? v.waiting : `done: ${v.line}`;
+};
 
 describe("evaluateRevert", () => {
     it("waits while the pool still renders our MachineConfig (the MCO renders ~5 s after the delete)", () => {
-        assert.match(verdict(evaluateRevert(pool({ spec: "rendered-worker-b", sources: ["00-worker", OURS], status: "rendered-worker-b", updated: 4 }), [], req)),
+        assert.match(revert(pool({ spec: "rendered-worker-b", sources: ["00-worker", OURS], status: "rendered-worker-b", updated: 4 })),
             /render it without 99-worker-rhcos-forge-os-image/);
     });
 
     it("waits while nodes move back, and while the status is for an older generation", () => {
-        assert.match(verdict(evaluateRevert(pool({ spec: "rendered-worker-a", sources: ["00-worker"], status: "rendered-worker-b", updated: 2, isUpdated: false }), [], req)), /nodes moving back to rendered-worker-a \(2\/4 updated\)/);
-        assert.match(verdict(evaluateRevert(pool({ spec: "rendered-worker-a", sources: ["00-worker"], status: "rendered-worker-a", updated: 4, generation: 4, observed: 3 }), [], req)), /observe generation 4/);
+        assert.match(revert(back({ status: "rendered-worker-b", updated: 2, isUpdated: false })),
+            /nodes moving back to rendered-worker-a \(2\/4 updated\)/);
+        assert.match(revert(back({ generation: 4, observed: 3 })), /observe generation 4/);
     });
 
     it("waits while a node still runs a layered image", () => {
         const layered: PoolNode = { metadata: { name: "worker-1", annotations: { "machineconfiguration.openshift.io/currentImage": "quay.io/x/y@sha256:1" } } };
-        assert.match(verdict(evaluateRevert(pool({ spec: "rendered-worker-a", sources: ["00-worker"], status: "rendered-worker-a", updated: 4 }), [layered], { pool: "worker", machineConfigs: [] })), /worker-1 still on a layered image/);
+        assert.match(revert(back(), [layered], { pool: "worker", machineConfigs: [] }), /worker-1 still on a layered image/);
     });
 
     it("is done once Updated on a rendered config without ours, or when the pool is gone", () => {
-        assert.equal(verdict(evaluateRevert(pool({ spec: "rendered-worker-a", sources: ["00-worker"], status: "rendered-worker-a", updated: 4 }), [], req)), "done: pool worker is back on rendered-worker-a (4/4 updated)");
-        assert.match(verdict(evaluateRevert(undefined, undefined, req)), /^done: .*gone/);
+        assert.equal(revert(back()), "done: pool worker is back on rendered-worker-a (4/4 updated)");
+        assert.match(revert(undefined), /^done: .*gone/);
     });
 
     it("waitForRevert reads the pool and its nodes until done", async () => {
-        const seq = [pool({ spec: "rendered-worker-b", sources: [OURS], status: "rendered-worker-b", updated: 4 }), pool({ spec: "rendered-worker-a", sources: ["00-worker"], status: "rendered-worker-a", updated: 4 })];
+        const seq = [pool({ spec: "rendered-worker-b", sources: [OURS], status: "rendered-worker-b", updated: 4 }), back()];
         let i = 0;
         const paths: string[] = [];
         let t = 0;

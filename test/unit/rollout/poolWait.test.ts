@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-    BuildObject, Clock, PoolNode, PoolObject, PoolObservation, PoolRolloutError, PoolTarget, RenderedConfig, evaluatePool, waitForPool,
+    BuildObject, Clock, PoolNode, PoolObject, PoolObservation, PoolRolloutError, PoolTarget, RenderedConfig, WaitOptions, evaluatePool,
+    waitForPool,
 } from "../../../components/rollout/poolWait";
 
 const IMAGE = "quay.io/example-org/rhcos-forge@sha256:" + "1".repeat(64);
@@ -52,6 +53,15 @@ const rendered = (name: string, osImageURL: string, kernelArguments: string[] = 
 const OLD = rendered("rendered-worker-aaa", OLD_IMAGE);
 const NEW = rendered("rendered-worker-bbb", IMAGE, ["nosmt"]);
 
+/** The worker pool on rendered-worker-<id> in spec and status with `updated` of its 3 machines updated. */
+function worker(id: "aaa" | "bbb", updated: number, o: Partial<Parameters<typeof mcp>[0]> = {}): PoolObject {
+    const name = `rendered-worker-${id}`;
+    return mcp({ desired: name, current: name, updated, updating: updated < 3, ...o });
+}
+/** That pool read with its rendered config. */
+const step = (id: "aaa" | "bbb", updated: number, o: Partial<Parameters<typeof mcp>[0]> = {}): PoolObservation =>
+    ({ pool: worker(id, updated, o), rendered: id === "aaa" ? OLD : NEW });
+
 /** Replays observations, one per read; the last one repeats. */
 function replay(seq: (PoolObservation | Error)[]): () => Promise<PoolObservation> {
     let i = 0;
@@ -70,33 +80,45 @@ function fakeClock(): Clock & { slept: number[] } {
 
 const MIN = 60_000;
 
+/** Waits on a replayed sequence with a fake clock, logging nowhere unless `opts` says. */
+const replayWait = (target: PoolTarget, seq: (PoolObservation | Error)[], opts: Partial<WaitOptions> = {}) =>
+    waitForPool(target, replay(seq), fakeClock(), { timeoutMs: 60 * MIN, log: () => undefined, ...opts });
+
+/** The wait fails with a PoolRolloutError carrying exactly `message`. */
+const rejectsWith = (wait: Promise<unknown>, message: string) =>
+    assert.rejects(wait, (e: unknown) => {
+        assert.ok(e instanceof PoolRolloutError);
+        assert.equal(e.message, message);
+        return true;
+    });
+
 describe("evaluatePool", () => {
     it("is not fooled by Updated=True about the previous config right after the MachineConfig changed", () => {
         // The render controller has not run yet: status is the old, fully rolled-out config.
-        const stale = { pool: mcp({ desired: "rendered-worker-aaa", current: "rendered-worker-aaa", updated: 3, updating: false }), rendered: OLD };
+        const stale = step("aaa", 3);
         const v = evaluatePool(stale, TARGET);
         assert.equal(v.state, "waiting");
         assert.match(v.state === "waiting" ? v.reason : "", /does not show osImageURL .*, kernel argument nosmt yet/);
     });
 
     it("waits for our MachineConfig to be among the rendered config's sources", () => {
-        const v = evaluatePool({ pool: mcp({ desired: "rendered-worker-aaa", current: "rendered-worker-aaa", updated: 3, updating: false, sources: ["00-worker"] }), rendered: OLD }, TARGET);
+        const v = evaluatePool(step("aaa", 3, { sources: ["00-worker"] }), TARGET);
         assert.equal(v.state === "waiting" && v.reason, `waiting for the MCO to render ${MC} into the pool`);
     });
 
     it("waits while the pool controller has not observed the new generation", () => {
-        const v = evaluatePool({ pool: mcp({ generation: 5, observed: 4, desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 3, updating: false }), rendered: NEW }, TARGET);
+        const v = evaluatePool(step("bbb", 3, { generation: 5, observed: 4 }), TARGET);
         assert.equal(v.state, "waiting");
     });
 
     it("treats an empty kernelType in the rendered config as the default kernel", () => {
         const target: PoolTarget = { pool: "worker", settings: { kernelType: "default" } };
-        const v = evaluatePool({ pool: mcp({ desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 3, updating: false }), rendered: NEW }, target);
+        const v = evaluatePool(step("bbb", 3), target);
         assert.equal(v.state, "done");
     });
 
     it("fails a paused pool instead of waiting for the timeout", () => {
-        const v = evaluatePool({ pool: mcp({ desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 0, updating: false, paused: true }), rendered: NEW }, TARGET);
+        const v = evaluatePool(step("bbb", 0, { updating: false, paused: true }), TARGET);
         assert.deepEqual(v, { state: "failed", message: "pool worker is paused: the MCO will not update its nodes until it is unpaused" });
     });
 
@@ -110,11 +132,11 @@ describe("waitForPool on recorded sequences", () => {
         const log: string[] = [];
         const clock = fakeClock();
         const done = await waitForPool(TARGET, replay([
-            { pool: mcp({ desired: "rendered-worker-aaa", current: "rendered-worker-aaa", updated: 3, updating: false }), rendered: OLD },
-            { pool: mcp({ desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 0, ready: 2, updating: true }), rendered: NEW },
-            { pool: mcp({ desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 1, ready: 2, updating: true }), rendered: NEW },
-            { pool: mcp({ desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 1, ready: 2, updating: true }), rendered: NEW },
-            { pool: mcp({ desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 3, updating: false }), rendered: NEW },
+            step("aaa", 3),
+            step("bbb", 0, { ready: 2 }),
+            step("bbb", 1, { ready: 2 }),
+            step("bbb", 1, { ready: 2 }),
+            step("bbb", 3),
         ]), clock, { timeoutMs: 60 * MIN, pollMs: 15_000, log: m => log.push(m) });
         assert.equal(done.state, "done");
         assert.deepEqual(done.progress, { machineCount: 3, updatedMachineCount: 3, readyMachineCount: 3, degradedMachineCount: 0 });
@@ -128,51 +150,39 @@ describe("waitForPool on recorded sequences", () => {
     });
 
     it("updating → degraded: fails with the pool's own message", async () => {
-        const degraded = mcp({
-            desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 1, ready: 1, degraded: 1, updating: true,
-        });
+        const degraded = worker("bbb", 1, { ready: 1, degraded: 1 });
         const conditions = degraded.status?.conditions?.map(c => c.type === "NodeDegraded"
             ? { ...c, reason: "1 nodes are reporting degraded status on sync", message: 'Node worker-1 is reporting: "failed to run command rpm-ostree (6 tries): error: Importing: Unencapsulating base: manifest unknown"' }
             : c);
-        const clock = fakeClock();
-        await assert.rejects(waitForPool(TARGET, replay([
-            { pool: mcp({ desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 0, ready: 2, updating: true }), rendered: NEW },
+        await rejectsWith(replayWait(TARGET, [
+            step("bbb", 0, { ready: 2 }),
             { pool: { ...degraded, status: { ...degraded.status, conditions } }, rendered: NEW },
-        ]), clock, { timeoutMs: 60 * MIN, log: () => undefined }), (e: unknown) => {
-            assert.ok(e instanceof PoolRolloutError);
-            assert.equal(e.message, 'pool worker is NodeDegraded (1 nodes are reporting degraded status on sync): Node worker-1 is reporting: "failed to run command rpm-ostree (6 tries): error: Importing: Unencapsulating base: manifest unknown"');
-            return true;
-        });
+        ]), 'pool worker is NodeDegraded (1 nodes are reporting degraded status on sync): Node worker-1 is reporting: "failed to run command rpm-ostree (6 tries): error: Importing: Unencapsulating base: manifest unknown"');
     });
 
     it("fails on RenderDegraded (a MachineConfig the MCO cannot merge) before anything else", async () => {
-        const pool = mcp({ desired: "rendered-worker-aaa", current: "rendered-worker-aaa", updated: 3, updating: false,
+        const pool = worker("aaa", 3, {
             extra: [cond("RenderDegraded", "True", 'Failed to render configuration for pool worker: invalid extensions found: [docker]', "RenderFailed")] });
         // The recorded pool lists RenderDegraded twice (False from the template, True appended): the True one counts.
-        await assert.rejects(waitForPool(TARGET, replay([{ pool, rendered: OLD }]), fakeClock(), { timeoutMs: MIN, log: () => undefined }),
+        await assert.rejects(replayWait(TARGET, [{ pool, rendered: OLD }], { timeoutMs: MIN }),
             /^PoolRolloutError: pool worker is RenderDegraded \(RenderFailed\): Failed to render configuration for pool worker: invalid extensions found: \[docker\]$/);
     });
 
     it("times out with the last progress when the pool never finishes", async () => {
         const clock = fakeClock();
         const log: string[] = [];
-        const stuck = { pool: mcp({ desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 1, ready: 2, updating: true }), rendered: NEW };
-        await assert.rejects(waitForPool(TARGET, replay([stuck]), clock, { timeoutMs: 20 * MIN, pollMs: MIN, heartbeatMs: 10 * MIN, log: m => log.push(m) }),
-            (e: unknown) => {
-                assert.ok(e instanceof PoolRolloutError);
-                assert.equal(e.message, "pool worker did not finish within 20 minutes (rhcos-forge:rollout.timeoutMinutes); last: pool worker: 1/3 updated, 2/3 ready, 0 degraded; nodes updating");
-                return true;
-            });
+        const stuck = step("bbb", 1, { ready: 2 });
+        const opts = { timeoutMs: 20 * MIN, pollMs: MIN, heartbeatMs: 10 * MIN, log: (m: string) => log.push(m) };
+        await rejectsWith(waitForPool(TARGET, replay([stuck]), clock, opts),
+            "pool worker did not finish within 20 minutes (rhcos-forge:rollout.timeoutMinutes); last: pool worker: 1/3 updated, 2/3 ready, 0 degraded; nodes updating");
         assert.equal(clock.now(), 20 * MIN, "gives up exactly at the timeout");
         assert.equal(log.length, 3, "logs at start and every heartbeat (0, 10, 20 min)");
     });
 
     it("retries reads that fail (API server restarting) until the pool is done", async () => {
         const log: string[] = [];
-        const done = await waitForPool(TARGET, replay([
-            new Error("connect ECONNREFUSED 10.0.0.1:6443"),
-            { pool: mcp({ desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 3, updating: false }), rendered: NEW },
-        ]), fakeClock(), { timeoutMs: MIN, pollMs: 1000, log: m => log.push(m) });
+        const done = await replayWait(TARGET, [new Error("connect ECONNREFUSED 10.0.0.1:6443"), step("bbb", 3)],
+            { timeoutMs: MIN, pollMs: 1000, log: m => log.push(m) });
         assert.equal(done.state, "done");
         assert.equal(log[0], "pool worker: cannot read status (connect ECONNREFUSED 10.0.0.1:6443); retrying");
     });
@@ -189,17 +199,21 @@ describe("waitForPool on-cluster (MachineOSBuild)", () => {
     const building = [cond("Prepared", "False"), cond("Building", "True", "Image Build In Progress", "Building"), cond("Succeeded", "False"), cond("Failed", "False"), cond("Interrupted", "False")];
     const succeeded = [cond("Prepared", "False"), cond("Building", "False"), cond("Succeeded", "True", "Build Ready", "Ready"), cond("Failed", "False"), cond("Interrupted", "False")];
     const failed = [cond("Prepared", "False"), cond("Building", "False"), cond("Succeeded", "False"), cond("Failed", "True", "Failed: error building image: RUN rpm-ostree install htop: exit status 1", "BuildFailed"), cond("Interrupted", "False")];
-    const pool = canary({ generation: 2, desired: "rendered-canary-bbb", current: "rendered-canary-bbb", updated: 0, ready: 1, machines: 1, updating: true, sources: ["00-worker"] });
-    const updated = canary({ generation: 2, desired: "rendered-canary-bbb", current: "rendered-canary-bbb", updated: 1, machines: 1, updating: false, sources: ["00-worker"] });
+    /** The canary pool (one machine) on rendered-canary-bbb, built from 00-worker. */
+    const canaryOn = (updated: number, o: Partial<Parameters<typeof mcp>[0]> = {}) => canary({
+        desired: "rendered-canary-bbb", current: "rendered-canary-bbb", updated, machines: 1, updating: false, sources: ["00-worker"], ...o,
+    });
+    const pool = canaryOn(0, { generation: 2, ready: 1, updating: true });
+    const updated = canaryOn(1, { generation: 2 });
 
     it("build → image → nodes updated: resolves with the digest the MachineOSConfig reports", async () => {
         const log: string[] = [];
-        const done = await waitForPool(target, replay([
+        const done = await replayWait(target, [
             { pool, builds: [build(succeeded, "rendered-canary-aaa")], machineOSConfig: { status: {} } },
             { pool, builds: [build(building)], machineOSConfig: { status: {} } },
             { pool, builds: [build(succeeded)], machineOSConfig: { status: { currentImagePullSpec: IMAGE } } },
             { pool: updated, builds: [build(succeeded)], machineOSConfig: { status: { currentImagePullSpec: IMAGE } } },
-        ]), fakeClock(), { timeoutMs: 60 * MIN, log: m => log.push(m) });
+        ], { log: m => log.push(m) });
         assert.equal(done.image, IMAGE);
         assert.deepEqual(log, [
             "pool canary: 0/1 updated, 1/1 ready, 0 degraded; waiting for the MCO to start the image build for rendered-canary-bbb",
@@ -226,38 +240,34 @@ describe("waitForPool on-cluster (MachineOSBuild)", () => {
         const REBUILD = "machineconfiguration.openshift.io/rebuild";
         const OLD = IMAGE.replace(/.$/, "0");
         const log: string[] = [];
-        const done = await waitForPool({ ...target, onCluster: { api: "v1", rebuildAnnotation: REBUILD } }, replay([
+        const done = await replayWait({ ...target, onCluster: { api: "v1", rebuildAnnotation: REBUILD } }, [
             // Right after the patch: the old build is current and succeeded, the pool is updated.
             { pool: updated, builds: [build(succeeded)], machineOSConfig: { metadata: { annotations: { [REBUILD]: "abc" } }, status: { currentImagePullSpec: OLD } } },
             { pool: updated, builds: [build(succeeded)], machineOSConfig: { metadata: { annotations: {} }, status: { currentImagePullSpec: IMAGE } } },
-        ]), fakeClock(), { timeoutMs: 60 * MIN, log: m => log.push(m) });
+        ], { log: m => log.push(m) });
         assert.equal(done.image, IMAGE, "not the image from before the rebuild");
         assert.equal(log[0], `pool canary: 1/1 updated, 1/1 ready, 0 degraded; waiting for the MCO to rebuild MachineOSConfig canary (${REBUILD} is still set)`);
     });
 
     it("build failed: fails with the MachineOSBuild's message", async () => {
-        await assert.rejects(waitForPool(target, replay([
+        await rejectsWith(replayWait(target, [
             { pool, builds: [build(building)], machineOSConfig: { status: {} } },
             { pool, builds: [build(failed)], machineOSConfig: { status: {} } },
-        ]), fakeClock(), { timeoutMs: 60 * MIN, log: () => undefined }), (e: unknown) => {
-            assert.ok(e instanceof PoolRolloutError);
-            assert.equal(e.message, "MachineOSBuild canary-bbb for pool canary is Failed (BuildFailed): Failed: error building image: RUN rpm-ostree install htop: exit status 1");
-            return true;
-        });
+        ]), "MachineOSBuild canary-bbb for pool canary is Failed (BuildFailed): Failed: error building image: RUN rpm-ostree install htop: exit status 1");
     });
 
     it("ignores an older failed build of a previous config", async () => {
-        const done = await waitForPool(target, replay([
+        const done = await replayWait(target, [
             { pool: updated, builds: [build(failed, "rendered-canary-aaa"), build(succeeded)], machineOSConfig: { status: { currentImagePullSpec: IMAGE } } },
-        ]), fakeClock(), { timeoutMs: MIN, log: () => undefined });
+        ], { timeoutMs: MIN });
         assert.equal(done.image, IMAGE);
     });
 
     it("v1alpha1: reads desiredConfig and currentImagePullspec", async () => {
         const alpha: PoolTarget = { pool: "canary", settings: {}, onCluster: { api: "v1alpha1" } };
         const b: BuildObject = { metadata: { name: "canary-rendered-canary-bbb-builder" }, spec: { machineOSConfig: { name: "canary" }, desiredConfig: { name: "rendered-canary-bbb" } }, status: { conditions: succeeded } };
-        const done = await waitForPool(alpha, replay([{ pool: updated, builds: [b], machineOSConfig: { status: { currentImagePullspec: IMAGE } } }]),
-            fakeClock(), { timeoutMs: MIN, log: () => undefined });
+        const seen = { pool: updated, builds: [b], machineOSConfig: { status: { currentImagePullspec: IMAGE } } };
+        const done = await replayWait(alpha, [seen], { timeoutMs: MIN });
         assert.equal(done.image, IMAGE);
     });
 
@@ -267,19 +277,19 @@ describe("waitForPool on-cluster (MachineOSBuild)", () => {
     // creationTimestamp second; the MachineOSConfig's generation and current-build annotation say
     // which build is current.
     it("a stale build failure on the pool does not fail a new MachineOSConfig; the current-build annotation picks the build", async () => {
-        const stale = canary({ desired: "rendered-canary-bbb", current: "rendered-canary-bbb", updated: 1, machines: 1, updating: false, sources: ["00-worker"],
+        const stale = canaryOn(1, {
             extra: [cond("ImageBuildDegraded", "True", "Failed to build OS image for pool canary (MachineOSBuild: canary-old): exit status 1", "BuildFailed")] });
         const old = { ...build(failed), metadata: { name: "canary-old", creationTimestamp: T } };
         const next = (c: ReturnType<typeof cond>[]): BuildObject => ({ ...build(c), metadata: { name: "canary-new", creationTimestamp: T } });
         const mosc = (generation: number, observed: number, current: string, image?: string) =>
             ({ metadata: { generation, annotations: { "machineconfiguration.openshift.io/current-machine-os-build": current } }, status: { observedGeneration: observed, ...(image ? { currentImagePullSpec: image } : {}) } });
         const log: string[] = [];
-        const done = await waitForPool(target, replay([
+        const done = await replayWait(target, [
             { pool: stale, builds: [old], machineOSConfig: mosc(2, 1, "canary-old", OLD_IMAGE) },
             { pool: stale, builds: [next(building), old], machineOSConfig: mosc(2, 2, "canary-new", OLD_IMAGE) },
             { pool: updated, builds: [{ ...next(succeeded), status: { conditions: succeeded, digestedImagePushSpec: IMAGE } }, old], machineOSConfig: mosc(2, 2, "canary-new", OLD_IMAGE) },
             { pool: updated, builds: [{ ...next(succeeded), status: { conditions: succeeded, digestedImagePushSpec: IMAGE } }, old], machineOSConfig: mosc(2, 2, "canary-new", IMAGE) },
-        ]), fakeClock(), { timeoutMs: 60 * MIN, log: m => log.push(m) });
+        ], { log: m => log.push(m) });
         assert.equal(done.image, IMAGE);
         assert.deepEqual(log.map(l => l.replace(/^pool canary: [^;]*; /, "")), [
             "waiting for the MCO to pick up MachineOSConfig canary generation 2",
@@ -296,9 +306,10 @@ describe("waitForPool on-cluster (MachineOSBuild)", () => {
     });
 
     it("a pre-4.18 layered pool's BuildFailed condition fails the rollout", async () => {
-        const p = canary({ desired: "rendered-canary-bbb", current: "rendered-canary-bbb", updated: 0, machines: 1, updating: false,
+        const p = canaryOn(0, {
+            sources: undefined, // the default sources
             extra: [cond("BuildFailed", "True", "Failed to build OS image for pool canary (MachineOSBuild: canary-bbb)", "BuildFailed")] });
-        await assert.rejects(waitForPool(target, replay([{ pool: p, builds: [] }]), fakeClock(), { timeoutMs: MIN, log: () => undefined }),
+        await assert.rejects(replayWait(target, [{ pool: p, builds: [] }], { timeoutMs: MIN }),
             /pool canary is BuildFailed \(BuildFailed\): Failed to build OS image/);
     });
 });
@@ -344,8 +355,8 @@ describe("a failure condition is judged on the change being waited for (stale vs
     it("waitForPool takes the failing nodes of its first read as the baseline", async () => {
         const first = { pool: degradedPool({ desired: "rendered-worker-aaa" }), rendered: OLD, desiredRendered: OLD, nodes: [node("worker-0", "rendered-worker-aaa", "Degraded", REASON)] };
         const retrying = { pool: degradedPool({ desired: "rendered-worker-bbb" }), rendered: OLD, desiredRendered: NEW, nodes: [node("worker-0", "rendered-worker-bbb", "Degraded", REASON)] };
-        const done = { pool: mcp({ desired: "rendered-worker-bbb", current: "rendered-worker-bbb", updated: 3, updating: false }), rendered: NEW, desiredRendered: NEW, nodes: [node("worker-0", "rendered-worker-bbb", "Done")] };
-        const v = await waitForPool(TARGET, replay([first, retrying, retrying, done]), fakeClock(), { timeoutMs: 60 * MIN, pollMs: 1000, log: () => undefined });
+        const done = { ...step("bbb", 3), desiredRendered: NEW, nodes: [node("worker-0", "rendered-worker-bbb", "Done")] };
+        const v = await replayWait(TARGET, [first, retrying, retrying, done], { pollMs: 1000 });
         assert.equal(v.state, "done");
     });
 });
@@ -356,12 +367,12 @@ describe("waitForPool with the baseline read before the change was applied", () 
     const failingOnThisChange = { pool: mcp({ desired: "rendered-worker-bbb", current: "rendered-worker-aaa", updated: 2, degraded: 1, updating: true }), rendered: OLD, desiredRendered: NEW, nodes: [degraded] };
 
     it("a node already failing on this change at the wait's first read fails the rollout when the baseline (read at program start) was clean", async () => {
-        await assert.rejects(waitForPool(TARGET, replay([failingOnThisChange]), fakeClock(), { timeoutMs: 60 * MIN, pollMs: 1000, log: () => undefined, baseline: new Map() }),
+        await assert.rejects(replayWait(TARGET, [failingOnThisChange], { pollMs: 1000, baseline: new Map() }),
             /pool worker is NodeDegraded/);
     });
 
     it("without that baseline the first read's failures pass for old ones (and the wait runs to its timeout)", async () => {
-        await assert.rejects(waitForPool(TARGET, replay([failingOnThisChange]), fakeClock(), { timeoutMs: 60 * MIN, pollMs: 1000, log: () => undefined }),
+        await assert.rejects(replayWait(TARGET, [failingOnThisChange], { pollMs: 1000 }),
             /did not finish within 60 minutes.*has failed since before this change/);
     });
 });
