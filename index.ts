@@ -12,7 +12,8 @@ import { liveClusterAccess } from "./components/rollout/kubeApi";
 
 const stack = parseStack(pulumi.runtime.allConfig());
 // A cluster stack's outputs wait for the source stack's (read before any resource is declared).
-const outputs: StackOutputs | Promise<ClusterStackOutputs> = stack.kind === "cluster"
-    ? buildClusterStack(stack.config, { clusterAccess: liveClusterAccess })
-    : buildPipeline(stack.config, { clusterAccess: liveClusterAccess });
+const outputs: StackOutputs | Promise<ClusterStackOutputs> =
+    stack.kind === "cluster"
+        ? buildClusterStack(stack.config, { clusterAccess: liveClusterAccess })
+        : buildPipeline(stack.config, { clusterAccess: liveClusterAccess });
 export = outputs;

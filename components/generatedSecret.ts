@@ -26,14 +26,18 @@ export const GENERATED_SECRET_OUTPUTS = ["stdout", "stderr", "stdin"] as const;
  * of JSON the caller parses (pulumi-command strips the one trailing newline).
  */
 export function generatedSecret(name: string, candidate: string, parent: pulumi.Resource): pulumi.Output<string> {
-    const keeper = new command.local.Command(name, {
-        create: "cat",
-        stdin: pulumi.secret(`${candidate}\n`),
-        interpreter: ["/bin/sh", "-c"],
-        // pulumi-command logs stdout and stderr unless told not to (provider/pkg/provider/local/logging.go).
-        logging: "none",
-        addPreviousOutputInEnv: false,
-    }, { parent, additionalSecretOutputs: [...GENERATED_SECRET_OUTPUTS], ignoreChanges: ["create", "stdin"] });
+    const keeper = new command.local.Command(
+        name,
+        {
+            create: "cat",
+            stdin: pulumi.secret(`${candidate}\n`),
+            interpreter: ["/bin/sh", "-c"],
+            // pulumi-command logs stdout and stderr unless told not to (provider/pkg/provider/local/logging.go).
+            logging: "none",
+            addPreviousOutputInEnv: false,
+        },
+        { parent, additionalSecretOutputs: [...GENERATED_SECRET_OUTPUTS], ignoreChanges: ["create", "stdin"] },
+    );
     // Under `pulumi up --target` a keeper left out of the run has no stdout: unknown, not "".
     return pulumi.secret(keeper.stdout.apply(out => whenRan(out, kept => kept)));
 }

@@ -18,11 +18,28 @@
 export { buildPipeline, type PipelineDeps, type StackOutputs } from "./pipeline";
 export { parseStackConfig, ConfigError } from "./config/parse";
 export { type ParsedStack } from "./config/checked";
-export { type StackConfig, type BuildHostConfig, type MirrorConfig, type ImageConfig, type RolloutConfig, type PoolConfig, type ClusterConfig, type CosaConfig, type ReleaseConfig, stackConfigSchema } from "./config/schema";
+export {
+    type StackConfig,
+    type BuildHostConfig,
+    type MirrorConfig,
+    type ImageConfig,
+    type RolloutConfig,
+    type PoolConfig,
+    type ClusterConfig,
+    type CosaConfig,
+    type ReleaseConfig,
+    stackConfigSchema,
+} from "./config/schema";
 
 // Build host and the steps that run on it.
 export {
-    BuildHost, type BuildHostArgs, type BuildHostSpec, type DigitalOceanBuildHost, type SshBuildHost, type LocalBuildHost, type HostFacts,
+    BuildHost,
+    type BuildHostArgs,
+    type BuildHostSpec,
+    type DigitalOceanBuildHost,
+    type SshBuildHost,
+    type LocalBuildHost,
+    type HostFacts,
 } from "./host/buildHost";
 export { type HostHandle, type BuildHostProvider } from "./host/step";
 
@@ -36,7 +53,12 @@ export { ClusterBaseImage, type ClusterBaseImageArgs } from "./image/clusterBase
 export { DriverToolkitImage, type DriverToolkitImageArgs } from "./image/driverToolkit";
 export { ImageSignature, type ImageSignatureArgs } from "./image/imageSignature";
 export { ImageSbom, type ImageSbomArgs } from "./image/imageSbom";
-export { ImageRetention, type ImageRetentionArgs, RegistryCleanup, type RegistryCleanupArgs } from "./image/imageRetention";
+export {
+    ImageRetention,
+    type ImageRetentionArgs,
+    RegistryCleanup,
+    type RegistryCleanupArgs,
+} from "./image/imageRetention";
 export { type RegistryAccessArgs } from "./image/registryAccess";
 export { type ImageSpec, renderContainerfile, renderOnClusterContainerfile } from "./image/containerfile";
 
@@ -44,7 +66,15 @@ export { type ImageSpec, renderContainerfile, renderOnClusterContainerfile } fro
 export { ReleaseImage, type ReleaseImageArgs } from "./release/releaseImage";
 
 // Rollout to the cluster.
-export { OsImageRollout, type OsImageRolloutArgs, type OnClusterArgs, type OnClusterContentArgs, type RolloutWaitArgs, type RolloutPool, type PoolRollout } from "./rollout/osImageRollout";
+export {
+    OsImageRollout,
+    type OsImageRolloutArgs,
+    type OnClusterArgs,
+    type OnClusterContentArgs,
+    type RolloutWaitArgs,
+    type RolloutPool,
+    type PoolRollout,
+} from "./rollout/osImageRollout";
 export { ReleaseRollout, type ReleaseRolloutArgs } from "./rollout/releaseRollout";
 export { ImageTrustPolicy, type ImageTrustPolicyArgs } from "./rollout/imageTrustPolicy";
 export { liveClusterAccess, type ClusterAccess } from "./rollout/kubeApi";

@@ -15,11 +15,17 @@ export function shellQuote(value: string): string {
 }
 
 /** `env A='x' B='y' bash <script>`: the one command shape every remote step uses. */
-export function scriptCommand(scriptPath: string, env: Readonly<Record<string, string>>, args: readonly string[] = []): string {
-    const assignments = Object.keys(env).sort().map(k => {
-        if (!/^[A-Z_][A-Z0-9_]*$/.test(k)) throw new Error(`invalid environment variable name ${k}`);
-        return `${k}=${shellQuote(env[k])}`;
-    });
+export function scriptCommand(
+    scriptPath: string,
+    env: Readonly<Record<string, string>>,
+    args: readonly string[] = [],
+): string {
+    const assignments = Object.keys(env)
+        .sort()
+        .map(k => {
+            if (!/^[A-Z_][A-Z0-9_]*$/.test(k)) throw new Error(`invalid environment variable name ${k}`);
+            return `${k}=${shellQuote(env[k])}`;
+        });
     return ["env", ...assignments, "bash", shellQuote(scriptPath), ...args.map(shellQuote)].join(" ");
 }
 
@@ -32,8 +38,11 @@ export function canonicalJson(value: unknown): string {
     if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
     if (value !== null && typeof value === "object") {
         const obj = value as Record<string, unknown>;
-        return `{${Object.keys(obj).sort().filter(k => obj[k] !== undefined)
-            .map(k => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(",")}}`;
+        return `{${Object.keys(obj)
+            .sort()
+            .filter(k => obj[k] !== undefined)
+            .map(k => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`)
+            .join(",")}}`;
     }
     return JSON.stringify(value);
 }
@@ -51,7 +60,12 @@ export function contentHash(value: unknown): string {
  * engine runs local commands in the project directory), so the state does not hold a checkout's
  * absolute path.
  */
-export function nodeProgramCommand(dir: string, base: string, args: readonly string[] = [], cwd: string = process.cwd()): string {
+export function nodeProgramCommand(
+    dir: string,
+    base: string,
+    args: readonly string[] = [],
+    cwd: string = process.cwd(),
+): string {
     // This module's own extension says which of the two it is running from.
     const compiled = !__filename.endsWith(".ts");
     const file = path.relative(cwd, path.join(dir, `${base}${compiled ? ".js" : ".ts"}`)) || `${base}.ts`;

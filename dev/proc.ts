@@ -16,274 +16,296 @@ export const DEV_DIR = __dirname;
 // Every byte any command run through the harness printed, for the secret scan.
 const outputLog: string[] = [];
 export function allOutput(): string {
-  return outputLog.join("\n");
+    return outputLog.join("\n");
 }
 export function recordOutput(s: string): void {
-  if (s) outputLog.push(s);
+    if (s) outputLog.push(s);
 }
 
 /** Secrets the tests hand out; assertNoSecrets() searches all output for them. */
 export const secrets = new Set<string>();
 export function addSecret(s: string): void {
-  if (s.length >= 6) secrets.add(s);
+    if (s.length >= 6) secrets.add(s);
 }
 /** Returns the secrets found in the collected output (should be empty). */
 export function leakedSecrets(): string[] {
-  const out = allOutput();
-  return [...secrets].filter((s) => out.includes(s));
+    const out = allOutput();
+    return [...secrets].filter(s => out.includes(s));
 }
 
 // ------------------------------------------------------------------ processes
 export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
+    code: number;
+    stdout: string;
+    stderr: string;
 }
 
 export interface RunOpts {
-  input?: string | Buffer;
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
-  /** throw when the exit code is not 0 (default true) */
-  check?: boolean;
-  timeoutMs?: number;
-  /**
-   * A slow set-up step's name (e.g. "engine", "kube-apiserver"): its stderr lines (and stdout's
-   * too with `progressStdout`) go to this process's stderr as they come, each as
-   * `[<name> +<elapsed>s] <line>`, with a "still running" line after 30 s of silence and the
-   * time it took at the end, so a cold build never looks like a hang. Output is still collected.
-   */
-  progress?: string;
-  /** Stream stdout's lines too, those matching this (e.g. podman build's `STEP n/m:` lines). */
-  progressStdout?: RegExp;
+    input?: string | Buffer;
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    /** throw when the exit code is not 0 (default true) */
+    check?: boolean;
+    timeoutMs?: number;
+    /**
+     * A slow set-up step's name (e.g. "engine", "kube-apiserver"): its stderr lines (and stdout's
+     * too with `progressStdout`) go to this process's stderr as they come, each as
+     * `[<name> +<elapsed>s] <line>`, with a "still running" line after 30 s of silence and the
+     * time it took at the end, so a cold build never looks like a hang. Output is still collected.
+     */
+    progress?: string;
+    /** Stream stdout's lines too, those matching this (e.g. podman build's `STEP n/m:` lines). */
+    progressStdout?: RegExp;
 }
 
 /** Streams a set-up step's lines live with its name and elapsed time (RunOpts.progress). */
 class StepProgress {
-  private readonly t0 = Date.now();
-  private lastLine = Date.now();
-  private printed = false;
-  private readonly partial = new Map<string, string>();
-  private readonly ticker: NodeJS.Timeout;
+    private readonly t0 = Date.now();
+    private lastLine = Date.now();
+    private printed = false;
+    private readonly partial = new Map<string, string>();
+    private readonly ticker: NodeJS.Timeout;
 
-  constructor(private readonly name: string, private readonly quietMs = 30_000) {
-    this.ticker = setInterval(() => {
-      if (Date.now() - this.lastLine >= this.quietMs) this.say("still running");
-    }, Math.min(this.quietMs, 5_000));
-    this.ticker.unref();
-  }
-
-  private say(line: string): void {
-    const secs = Math.round((Date.now() - this.t0) / 1000);
-    process.stderr.write(`[${this.name} +${secs}s] ${line}\n`);
-    this.lastLine = Date.now();
-    this.printed = true;
-  }
-
-  /** A chunk of one stream; whole lines are printed, a partial one waits for its end. */
-  feed(stream: string, chunk: string, only?: RegExp): void {
-    const text = (this.partial.get(stream) ?? "") + chunk;
-    const lines = text.split(/\r?\n|\r/);
-    this.partial.set(stream, lines.pop() ?? "");
-    for (const l of lines) if (l.trim() !== "" && (only === undefined || only.test(l))) this.say(l);
-  }
-
-  end(code: number): void {
-    clearInterval(this.ticker);
-    for (const rest of this.partial.values()) if (rest.trim() !== "") this.say(rest);
-    // A cached step is silent and instant; say nothing more for it.
-    if (this.printed || Date.now() - this.t0 >= 2_000 || code !== 0) {
-      this.say(code === 0 ? "done" : `failed (exit ${code})`);
+    constructor(
+        private readonly name: string,
+        private readonly quietMs = 30_000,
+    ) {
+        this.ticker = setInterval(
+            () => {
+                if (Date.now() - this.lastLine >= this.quietMs) this.say("still running");
+            },
+            Math.min(this.quietMs, 5_000),
+        );
+        this.ticker.unref();
     }
-  }
+
+    private say(line: string): void {
+        const secs = Math.round((Date.now() - this.t0) / 1000);
+        process.stderr.write(`[${this.name} +${secs}s] ${line}\n`);
+        this.lastLine = Date.now();
+        this.printed = true;
+    }
+
+    /** A chunk of one stream; whole lines are printed, a partial one waits for its end. */
+    feed(stream: string, chunk: string, only?: RegExp): void {
+        const text = (this.partial.get(stream) ?? "") + chunk;
+        const lines = text.split(/\r?\n|\r/);
+        this.partial.set(stream, lines.pop() ?? "");
+        for (const l of lines) if (l.trim() !== "" && (only === undefined || only.test(l))) this.say(l);
+    }
+
+    end(code: number): void {
+        clearInterval(this.ticker);
+        for (const rest of this.partial.values()) if (rest.trim() !== "") this.say(rest);
+        // A cached step is silent and instant; say nothing more for it.
+        if (this.printed || Date.now() - this.t0 >= 2_000 || code !== 0) {
+            this.say(code === 0 ? "done" : `failed (exit ${code})`);
+        }
+    }
 }
 
 export function run(cmd: string, args: string[], opts: RunOpts = {}): Promise<RunResult> {
-  const check = opts.check ?? true;
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, {
-      cwd: opts.cwd,
-      env: opts.env ?? process.env,
-      stdio: ["pipe", "pipe", "pipe"],
+    const check = opts.check ?? true;
+    return new Promise((resolvePromise, reject) => {
+        const child = spawn(cmd, args, {
+            cwd: opts.cwd,
+            env: opts.env ?? process.env,
+            stdio: ["pipe", "pipe", "pipe"],
+        });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        const progress = opts.progress === undefined ? undefined : new StepProgress(opts.progress);
+        child.stdout.on("data", (d: Buffer) => {
+            out.push(d);
+            if (opts.progressStdout) progress?.feed("stdout", d.toString("utf8"), opts.progressStdout);
+        });
+        child.stderr.on("data", (d: Buffer) => {
+            err.push(d);
+            progress?.feed("stderr", d.toString("utf8"));
+        });
+        let timer: NodeJS.Timeout | undefined;
+        if (opts.timeoutMs) {
+            timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs);
+        }
+        child.on("error", e => {
+            if (timer) clearTimeout(timer);
+            progress?.end(1);
+            reject(e);
+        });
+        child.on("close", (code, signal) => {
+            if (timer) clearTimeout(timer);
+            progress?.end(code ?? 1);
+            const res: RunResult = {
+                code: code ?? (signal ? 128 : 1),
+                stdout: Buffer.concat(out).toString("utf8"),
+                stderr: Buffer.concat(err).toString("utf8"),
+            };
+            recordOutput(res.stdout);
+            recordOutput(res.stderr);
+            if (check && res.code !== 0) {
+                reject(
+                    new Error(
+                        `${cmd} ${args.join(" ")} exited ${res.code}\n--- stdout\n${res.stdout.slice(-4000)}\n--- stderr\n${res.stderr.slice(-4000)}`,
+                    ),
+                );
+            } else {
+                resolvePromise(res);
+            }
+        });
+        child.stdin.on("error", () => undefined);
+        if (opts.input !== undefined) child.stdin.end(opts.input);
+        else child.stdin.end();
     });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const progress = opts.progress === undefined ? undefined : new StepProgress(opts.progress);
-    child.stdout.on("data", (d: Buffer) => {
-      out.push(d);
-      if (opts.progressStdout) progress?.feed("stdout", d.toString("utf8"), opts.progressStdout);
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      err.push(d);
-      progress?.feed("stderr", d.toString("utf8"));
-    });
-    let timer: NodeJS.Timeout | undefined;
-    if (opts.timeoutMs) {
-      timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs);
-    }
-    child.on("error", (e) => {
-      if (timer) clearTimeout(timer);
-      progress?.end(1);
-      reject(e);
-    });
-    child.on("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
-      progress?.end(code ?? 1);
-      const res: RunResult = {
-        code: code ?? (signal ? 128 : 1),
-        stdout: Buffer.concat(out).toString("utf8"),
-        stderr: Buffer.concat(err).toString("utf8"),
-      };
-      recordOutput(res.stdout);
-      recordOutput(res.stderr);
-      if (check && res.code !== 0) {
-        reject(
-          new Error(
-            `${cmd} ${args.join(" ")} exited ${res.code}\n--- stdout\n${res.stdout.slice(-4000)}\n--- stderr\n${res.stderr.slice(-4000)}`,
-          ),
-        );
-      } else {
-        resolvePromise(res);
-      }
-    });
-    child.stdin.on("error", () => undefined);
-    if (opts.input !== undefined) child.stdin.end(opts.input);
-    else child.stdin.end();
-  });
 }
 
 /** bash -c helper for small local commands */
 export function sh(script: string, opts: RunOpts = {}): Promise<RunResult> {
-  return run("bash", ["-euo", "pipefail", "-c", script], opts);
+    return run("bash", ["-euo", "pipefail", "-c", script], opts);
 }
 
 export function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
+    return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 export function freePort(): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      if (addr && typeof addr === "object") {
-        const port = addr.port;
-        srv.close(() => resolvePromise(port));
-      } else {
-        srv.close(() => reject(new Error("no port")));
-      }
+    return new Promise((resolvePromise, reject) => {
+        const srv = createServer();
+        srv.unref();
+        srv.on("error", reject);
+        srv.listen(0, "127.0.0.1", () => {
+            const addr = srv.address();
+            if (addr && typeof addr === "object") {
+                const port = addr.port;
+                srv.close(() => resolvePromise(port));
+            } else {
+                srv.close(() => reject(new Error("no port")));
+            }
+        });
     });
-  });
 }
 
 export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+    return new Promise(r => setTimeout(r, ms));
 }
 
 export async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 20000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await fn()) return;
-    } catch {
-      // not yet
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+        try {
+            if (await fn()) return;
+        } catch {
+            // not yet
+        }
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+        await sleep(100);
     }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 export function tcpOpen(port: number, host = "127.0.0.1"): Promise<boolean> {
-  return new Promise((resolvePromise) => {
-    const net = require("node:net") as typeof import("node:net");
-    const s = net.connect({ port, host });
-    s.once("connect", () => {
-      s.destroy();
-      resolvePromise(true);
+    return new Promise(resolvePromise => {
+        const net = require("node:net") as typeof import("node:net");
+        const s = net.connect({ port, host });
+        s.once("connect", () => {
+            s.destroy();
+            resolvePromise(true);
+        });
+        s.once("error", () => resolvePromise(false));
     });
-    s.once("error", () => resolvePromise(false));
-  });
 }
 
 // ------------------------------------------------------------------ environment
 export class Env {
-  readonly dir: string;
-  private cleanups: Array<() => Promise<void> | void> = [];
-  private daemons: ChildProcess[] = [];
+    readonly dir: string;
+    private cleanups: Array<() => Promise<void> | void> = [];
+    private daemons: ChildProcess[] = [];
 
-  constructor(prefix = "rf-host-") {
-    this.dir = mkdtempSync(join(tmpdir(), prefix));
-  }
-
-  path(...p: string[]): string {
-    return join(this.dir, ...p);
-  }
-
-  mkdir(...p: string[]): string {
-    const d = this.path(...p);
-    mkdirSync(d, { recursive: true });
-    return d;
-  }
-
-  onTeardown(fn: () => Promise<void> | void): void {
-    this.cleanups.push(fn);
-  }
-
-  /** start a long-running process; its output goes to <dir>/<name>.log */
-  daemon(name: string, cmd: string, args: string[]): ChildProcess {
-    const log = this.path(`${name}.log`);
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
-    const chunks: string[] = [];
-    const collect = (d: Buffer) => chunks.push(d.toString("utf8"));
-    child.stdout?.on("data", collect);
-    child.stderr?.on("data", collect);
-    child.on("close", () => {
-      try {
-        writeFileSync(log, chunks.join(""));
-      } catch {
-        // dir may be gone
-      }
-    });
-    this.daemons.push(child);
-    return child;
-  }
-
-  async teardown(): Promise<void> {
-    for (const fn of this.cleanups.reverse()) {
-      try {
-        await fn();
-      } catch (e) {
-        process.stderr.write(`teardown step failed: ${String(e)}\n`);
-      }
+    constructor(prefix = "rf-host-") {
+        this.dir = mkdtempSync(join(tmpdir(), prefix));
     }
-    for (const d of this.daemons) {
-      if (d.exitCode === null && d.signalCode === null) {
-        d.kill("SIGTERM");
-        const exited = await Promise.race([
-          new Promise<boolean>((r) => d.once("close", () => r(true))),
-          sleep(3000).then(() => false),
-        ]);
-        if (!exited) d.kill("SIGKILL");
-      }
+
+    path(...p: string[]): string {
+        return join(this.dir, ...p);
     }
-    if (!process.env.RF_KEEP_TMP) rmSync(this.dir, { recursive: true, force: true });
-  }
+
+    mkdir(...p: string[]): string {
+        const d = this.path(...p);
+        mkdirSync(d, { recursive: true });
+        return d;
+    }
+
+    onTeardown(fn: () => Promise<void> | void): void {
+        this.cleanups.push(fn);
+    }
+
+    /** start a long-running process; its output goes to <dir>/<name>.log */
+    daemon(name: string, cmd: string, args: string[]): ChildProcess {
+        const log = this.path(`${name}.log`);
+        const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+        const chunks: string[] = [];
+        const collect = (d: Buffer) => chunks.push(d.toString("utf8"));
+        child.stdout?.on("data", collect);
+        child.stderr?.on("data", collect);
+        child.on("close", () => {
+            try {
+                writeFileSync(log, chunks.join(""));
+            } catch {
+                // dir may be gone
+            }
+        });
+        this.daemons.push(child);
+        return child;
+    }
+
+    async teardown(): Promise<void> {
+        for (const fn of this.cleanups.reverse()) {
+            try {
+                await fn();
+            } catch (e) {
+                process.stderr.write(`teardown step failed: ${String(e)}\n`);
+            }
+        }
+        for (const d of this.daemons) {
+            if (d.exitCode === null && d.signalCode === null) {
+                d.kill("SIGTERM");
+                const exited = await Promise.race([
+                    new Promise<boolean>(r => d.once("close", () => r(true))),
+                    sleep(3000).then(() => false),
+                ]);
+                if (!exited) d.kill("SIGKILL");
+            }
+        }
+        if (!process.env.RF_KEEP_TMP) rmSync(this.dir, { recursive: true, force: true });
+    }
 }
 
 /** kill a process we started indirectly (e.g. the background mirror server) by its pid file */
 export function killPidFile(pidFile: string): void {
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, "utf8").trim());
-  if (!Number.isInteger(pid) || pid <= 1) return;
-  try {
-    process.kill(pid, "SIGTERM");
-  } catch {
-    // already gone
-  }
+    if (!existsSync(pidFile)) return;
+    const pid = Number(readFileSync(pidFile, "utf8").trim());
+    if (!Number.isInteger(pid) || pid <= 1) return;
+    try {
+        process.kill(pid, "SIGTERM");
+    } catch {
+        // already gone
+    }
 }
 
 export function randomToken(): string {
-  return randomBytes(12).toString("hex");
+    return randomBytes(12).toString("hex");
+}
+
+/** SIGTERM, then SIGKILL after `graceMs` if `child` has not exited; resolves once it has. */
+export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    await new Promise<void>(resolve => {
+        const t = setTimeout(() => {
+            child.kill("SIGKILL");
+            resolve();
+        }, graceMs);
+        child.once("close", () => {
+            clearTimeout(t);
+            resolve();
+        });
+    });
 }

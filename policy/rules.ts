@@ -13,14 +13,18 @@ export interface ResourceLike {
 const MCO = "kubernetes:machineconfiguration.openshift.io";
 const isKind = (r: ResourceLike, kind: string): boolean => r.type.startsWith(`${MCO}/`) && r.type.endsWith(`:${kind}`);
 const get = (v: unknown, ...path: string[]): unknown =>
-    path.reduce<unknown>((cur, k) => (cur !== null && typeof cur === "object" ? (cur as Record<string, unknown>)[k] : undefined), v);
+    path.reduce<unknown>(
+        (cur, k) => (cur !== null && typeof cur === "object" ? (cur as Record<string, unknown>)[k] : undefined),
+        v,
+    );
 
 /** A node must never boot a tag: the image behind it can change without a rollout. */
 export function osImageUrlPinned(r: ResourceLike): string[] {
     if (!isKind(r, "MachineConfig")) return [];
     const url = get(r.props, "spec", "osImageURL");
     if (url === undefined || url === "") return [];
-    return typeof url === "string" && DIGEST_REF.test(url) ? []
+    return typeof url === "string" && DIGEST_REF.test(url)
+        ? []
         : [`MachineConfig ${r.name}: osImageURL ${JSON.stringify(url)} is not pinned by digest (repo@sha256:<64 hex>)`];
 }
 
@@ -32,7 +36,9 @@ export function noMasterRollout(r: ResourceLike, allowMaster: boolean): string[]
         return [`MachineConfig ${r.name} targets the master pool; set the policy config allowMaster: true to allow it`];
     }
     if (isKind(r, "MachineOSConfig") && get(r.props, "spec", "machineConfigPool", "name") === "master") {
-        return [`MachineOSConfig ${r.name} builds for the master pool; set the policy config allowMaster: true to allow it`];
+        return [
+            `MachineOSConfig ${r.name} builds for the master pool; set the policy config allowMaster: true to allow it`,
+        ];
     }
     return [];
 }
@@ -53,12 +59,15 @@ export function maxUnavailableBounded(r: ResourceLike, bounds: MaxUnavailableBou
     if (value === undefined || value === null) return [];
     const pool = String(get(r.props, "metadata", "name") ?? r.name);
     if (typeof value === "number") {
-        return Number.isInteger(value) && value >= 1 && value <= bounds.maxCount ? []
+        return Number.isInteger(value) && value >= 1 && value <= bounds.maxCount
+            ? []
             : [`pool ${pool}: maxUnavailable ${value} is outside 1..${bounds.maxCount}`];
     }
     const pct = /^([0-9]+)%$/.exec(String(value));
     if (pct !== null && Number(pct[1]) >= 1 && Number(pct[1]) <= bounds.maxPercent) return [];
-    return [`pool ${pool}: maxUnavailable ${JSON.stringify(value)} is outside 1%..${bounds.maxPercent}% (or 1..${bounds.maxCount} nodes)`];
+    return [
+        `pool ${pool}: maxUnavailable ${JSON.stringify(value)} is outside 1%..${bounds.maxPercent}% (or 1..${bounds.maxCount} nodes)`,
+    ];
 }
 
 /** Credential shapes rhcos-forge handles: SSH/TLS private keys, auth.json, kubeconfig secrets. */

@@ -21,13 +21,22 @@ const MANIFESTS = ".state/manifests";
 
 /** The stack outputs the report reads (the output contract of rollout.method machineconfig). */
 interface DemoOutputs {
-    image: { ref: string; base: string; packages?: { added: string[]; removed: string[]; changed: { name: string; from: string; to: string }[] } };
+    image: {
+        ref: string;
+        base: string;
+        packages?: { added: string[]; removed: string[]; changed: { name: string; from: string; to: string }[] };
+    };
     containerfile: string;
     mirror: { baseUrl: string; repos: Record<string, string> };
     rollout: { method: string; pools: { name: string; machineConfig?: string }[] };
 }
 
-const indent = (text: string): string => text.trimEnd().split("\n").map(l => `    ${l}`).join("\n") + "\n";
+const indent = (text: string): string =>
+    text
+        .trimEnd()
+        .split("\n")
+        .map(l => `    ${l}`)
+        .join("\n") + "\n";
 
 /** What was built, from what, what changed in it, what the cluster gets, and how to undo it. */
 function report(out: DemoOutputs, manifests: string): string {
@@ -50,10 +59,14 @@ function report(out: DemoOutputs, manifests: string): string {
         const text = readFileSync(join(dir, file), "utf8");
         if (/kind: MachineConfig\b/.test(text)) lines.push(`  ${join(dir, file)}`, indent(text).trimEnd());
     }
-    lines.push(`  pools: ${out.rollout.pools.map(p => `${p.name} (${p.machineConfig ?? "no MachineConfig"})`).join(", ")}`);
+    lines.push(
+        `  pools: ${out.rollout.pools.map(p => `${p.name} (${p.machineConfig ?? "no MachineConfig"})`).join(", ")}`,
+    );
     section("next");
-    lines.push("  npm run demo            again: a no-op, nothing is rebuilt",
-        "  npm run demo:destroy    removes the MachineConfigs first (nodes would revert to base RHCOS), then the rest, and stops the servers");
+    lines.push(
+        "  npm run demo            again: a no-op, nothing is rebuilt",
+        "  npm run demo:destroy    removes the MachineConfigs first (nodes would revert to base RHCOS), then the rest, and stops the servers",
+    );
     return lines.join("\n") + "\n";
 }
 
@@ -70,10 +83,13 @@ async function main(): Promise<void> {
     const hostEnv = new Env("rf-demo-");
     try {
         if (!destroy) say("loopback registry, upstream RPM repo, stand-in base image");
-        const live = destroy && !existsSync(CONFIG_FILE) ? undefined : await startLocalServices(hostEnv, {
-            stateDir: services,
-            persistent: { registryPort: 5000, upstreamPort: 18080, password: DEMO_REGISTRY_PASSWORD },
-        });
+        const live =
+            destroy && !existsSync(CONFIG_FILE)
+                ? undefined
+                : await startLocalServices(hostEnv, {
+                      stateDir: services,
+                      persistent: { registryPort: 5000, upstreamPort: 18080, password: DEMO_REGISTRY_PASSWORD },
+                  });
         const stack = await openStack(STATE, "local", CONFIG_FILE, env, DEMO_PASSPHRASE);
         const cf = ["--stack", "local", "--config-file", CONFIG_FILE];
         if (destroy) {
@@ -84,14 +100,19 @@ async function main(): Promise<void> {
         }
         if (!live) throw new Error("local services did not start");
         writeLocalStackConfig(CONFIG_FILE, {
-            services: live, mirrorPort: 5180, workDir: "/var/tmp/rhcos-forge-local", renderTo: MANIFESTS,
+            services: live,
+            mirrorPort: 5180,
+            workDir: "/var/tmp/rhcos-forge-local",
+            renderTo: MANIFESTS,
         });
         await stack.pulumi(["config", "set", "--secret", "rhcos-forge:registryAuth", ...cf], { input: live.authJson });
 
         say("pulumi up --yes --stack local");
         await stack.pulumi(["up", "--yes", ...cf], { live: true });
 
-        const outputs = JSON.parse((await stack.pulumi(["stack", "output", "--json", "--stack", "local"])).stdout) as DemoOutputs;
+        const outputs = JSON.parse(
+            (await stack.pulumi(["stack", "output", "--json", "--stack", "local"])).stdout,
+        ) as DemoOutputs;
         process.stdout.write(report(outputs, join(REPO_ROOT, MANIFESTS)));
     } finally {
         await hostEnv.teardown();

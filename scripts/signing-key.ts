@@ -25,6 +25,8 @@ if (passphrase === "") {
 const pair = generateSigningKey(passphrase);
 writeFileSync(keyFile, pair.privateKey, { mode: 0o600 });
 writeFileSync(join(dir, "rhcos-forge-signing.pub"), pair.publicKey);
-process.stdout.write(`wrote ${keyFile} and rhcos-forge-signing.pub in ${dir}; set them with:\n` +
-    "  pulumi config set --secret rhcos-forge:signingKey < rhcos-forge-signing.key\n" +
-    "  pulumi config set --secret rhcos-forge:signingPassphrase < rhcos-forge-signing.passphrase\n");
+process.stdout.write(
+    `wrote ${keyFile} and rhcos-forge-signing.pub in ${dir}; set them with:\n` +
+        "  pulumi config set --secret rhcos-forge:signingKey < rhcos-forge-signing.key\n" +
+        "  pulumi config set --secret rhcos-forge:signingPassphrase < rhcos-forge-signing.passphrase\n",
+);

@@ -15,7 +15,9 @@ export type ClusterTarget =
     | { readonly kubeconfig?: undefined; readonly cluster: ClusterConfig & { readonly renderTo: string } };
 
 /** rollout.method machineconfig: MachineConfigs pointing at the image built on the build host. */
-export type MachineConfigStack = StackConfig & { readonly rollout: RolloutConfig & { readonly method: "machineconfig" } };
+export type MachineConfigStack = StackConfig & {
+    readonly rollout: RolloutConfig & { readonly method: "machineconfig" };
+};
 
 /**
  * rollout.method machineosconfig: the MCO builds on the cluster from the cluster's base with
@@ -48,17 +50,23 @@ export function rollsOutRelease<C extends ParsedStack>(c: C): c is C & ReleaseSt
 }
 
 /** image.builder cosa: the parser requires image.cosa. */
-export function buildsWithCosa<C extends StackConfig>(c: C): c is C & { readonly image: ImageConfig & { readonly builder: "cosa"; readonly cosa: CosaConfig } } {
+export function buildsWithCosa<C extends StackConfig>(
+    c: C,
+): c is C & { readonly image: ImageConfig & { readonly builder: "cosa"; readonly cosa: CosaConfig } } {
     return c.image.builder === "cosa";
 }
 
 /** image.signing.enabled: the parser requires the key and its passphrase (and that one opens the other). */
-export function signsImages<C extends StackConfig>(c: C): c is C & { readonly signingKey: string; readonly signingPassphrase: string } {
+export function signsImages<C extends StackConfig>(
+    c: C,
+): c is C & { readonly signingKey: string; readonly signingPassphrase: string } {
     return c.image.signing.enabled;
 }
 
 /** buildHost.register (ssh): the parser requires rhsmOrg and rhsmActivationKey. */
-export function registersBuildHost<C extends StackConfig>(c: C): c is C & { readonly rhsmOrg: string; readonly rhsmActivationKey: string } {
+export function registersBuildHost<C extends StackConfig>(
+    c: C,
+): c is C & { readonly rhsmOrg: string; readonly rhsmActivationKey: string } {
     return c.buildHost.provider === "ssh" && c.buildHost.register;
 }
 

@@ -4,7 +4,11 @@ import { z } from "zod";
 import { NAMESPACE, stackConfigSchema } from "./schema";
 
 /** A row of the config reference: key, default and description, straight from the schema. */
-export interface ConfigDoc { key: string; description: string; defaultValue?: unknown }
+export interface ConfigDoc {
+    key: string;
+    description: string;
+    defaultValue?: unknown;
+}
 
 /** One row per key of `schema` (the stack's by default), in schema order. */
 export function describeSchema(root: z.ZodTypeAny = stackConfigSchema): ConfigDoc[] {
@@ -14,14 +18,17 @@ export function describeSchema(root: z.ZodTypeAny = stackConfigSchema): ConfigDo
         let defaultValue: unknown;
         let description = schema.description;
         for (;;) {
-            if (inner instanceof z.ZodDefault) { defaultValue = inner._def.defaultValue(); inner = inner._def.innerType; }
-            else if (inner instanceof z.ZodOptional) inner = inner._def.innerType;
+            if (inner instanceof z.ZodDefault) {
+                defaultValue = inner._def.defaultValue();
+                inner = inner._def.innerType;
+            } else if (inner instanceof z.ZodOptional) inner = inner._def.innerType;
             else if (inner instanceof z.ZodEffects) inner = inner._def.schema;
             else break;
             description = description ?? inner.description;
         }
         if (inner instanceof z.ZodObject) {
-            for (const [k, v] of Object.entries(inner.shape as Record<string, z.ZodTypeAny>)) walk(v, path ? `${path}.${k}` : k, note);
+            for (const [k, v] of Object.entries(inner.shape as Record<string, z.ZodTypeAny>))
+                walk(v, path ? `${path}.${k}` : k, note);
             return;
         }
         if (inner instanceof z.ZodDiscriminatedUnion) {
@@ -31,7 +38,7 @@ export function describeSchema(root: z.ZodTypeAny = stackConfigSchema): ConfigDo
             }
             return;
         }
-        if (inner instanceof z.ZodArray && (inner.element instanceof z.ZodObject)) {
+        if (inner instanceof z.ZodArray && inner.element instanceof z.ZodObject) {
             if (description) docs.set(`${path}`, { key: `${NAMESPACE}:${path}`, description, defaultValue });
             walk(inner.element, `${path}[]`, note);
             return;
@@ -39,7 +46,8 @@ export function describeSchema(root: z.ZodTypeAny = stackConfigSchema): ConfigDo
         const key = `${NAMESPACE}:${path}`;
         const seen = docs.get(path);
         if (seen && note) {
-            if (!seen.description.includes(`(${note}`)) seen.description = seen.description.replace(/\)$/, `, ${note})`);
+            if (!seen.description.includes(`(${note}`))
+                seen.description = seen.description.replace(/\)$/, `, ${note})`);
             return;
         }
         const scope = note && !path.endsWith(".provider") ? ` (${note})` : "";

@@ -15,7 +15,12 @@ function isMap(v: unknown): v is Entry {
 }
 
 /** The named entry's inner map (`cluster`, `user` or `context`), or a problem. */
-function named(doc: Entry, list: "clusters" | "users" | "contexts", inner: "cluster" | "user" | "context", name: string): Entry | string {
+function named(
+    doc: Entry,
+    list: "clusters" | "users" | "contexts",
+    inner: "cluster" | "user" | "context",
+    name: string,
+): Entry | string {
     const entries = doc[list];
     if (!Array.isArray(entries)) return `has no ${list} list`;
     const found = entries.find(e => isMap(e) && e.name === name);
@@ -50,33 +55,49 @@ export function kubeconfigProblem(text: string, context: string | undefined): Ku
         doc = yaml.load(text);
     } catch (e) {
         const mark = (e as { mark?: { line?: number } }).mark;
-        return fileProblem(`must be a kubeconfig file (YAML), but it does not parse as YAML${mark?.line === undefined ? "" : ` (line ${mark.line + 1})`}`);
+        return fileProblem(
+            `must be a kubeconfig file (YAML), but it does not parse as YAML${mark?.line === undefined ? "" : ` (line ${mark.line + 1})`}`,
+        );
     }
     if (!isMap(doc)) {
-        return fileProblem("must be a kubeconfig file (a YAML map with clusters, users, contexts), but it is not a YAML map; set it from the file: `pulumi config set --secret rhcos-forge:kubeconfig < ~/.kube/config`");
+        return fileProblem(
+            "must be a kubeconfig file (a YAML map with clusters, users, contexts), but it is not a YAML map; set it from the file: `pulumi config set --secret rhcos-forge:kubeconfig < ~/.kube/config`",
+        );
     }
-    const current = typeof doc["current-context"] === "string" && doc["current-context"] !== "" ? doc["current-context"] : undefined;
+    const current =
+        typeof doc["current-context"] === "string" && doc["current-context"] !== ""
+            ? doc["current-context"]
+            : undefined;
     const name = context ?? current;
     if (name === undefined) {
         return fileProblem("has no current-context; set rhcos-forge:cluster.context to one of its contexts");
     }
     const key = context === undefined ? "kubeconfig" : "cluster.context";
     const ctx = named(doc, "contexts", "context", name);
-    if (typeof ctx === "string") return { key, message: `names context ${JSON.stringify(name)}, but the kubeconfig ${ctx}` };
+    if (typeof ctx === "string")
+        return { key, message: `names context ${JSON.stringify(name)}, but the kubeconfig ${ctx}` };
     const clusterName = typeof ctx.cluster === "string" ? ctx.cluster : "";
     const cluster = named(doc, "clusters", "cluster", clusterName);
-    if (typeof cluster === "string") return fileProblem(`context ${JSON.stringify(name)} refers to a cluster, but the kubeconfig ${cluster}`);
+    if (typeof cluster === "string")
+        return fileProblem(`context ${JSON.stringify(name)} refers to a cluster, but the kubeconfig ${cluster}`);
     if (typeof cluster.server !== "string" || !/^https?:\/\/./.test(cluster.server)) {
-        return fileProblem(`cluster ${JSON.stringify(clusterName)} (context ${JSON.stringify(name)}) has no server URL`);
+        return fileProblem(
+            `cluster ${JSON.stringify(clusterName)} (context ${JSON.stringify(name)}) has no server URL`,
+        );
     }
     const userName = typeof ctx.user === "string" ? ctx.user : "";
     const user = named(doc, "users", "user", userName);
-    if (typeof user === "string") return fileProblem(`context ${JSON.stringify(name)} refers to a user, but the kubeconfig ${user}`);
+    if (typeof user === "string")
+        return fileProblem(`context ${JSON.stringify(name)} refers to a user, but the kubeconfig ${user}`);
     if (user["auth-provider"] !== undefined) {
-        return fileProblem(`user ${JSON.stringify(userName)} uses an auth-provider plugin, which the rollout's API client does not support; use a token, a client certificate or an exec plugin (\`oc login\` writes a token)`);
+        return fileProblem(
+            `user ${JSON.stringify(userName)} uses an auth-provider plugin, which the rollout's API client does not support; use a token, a client certificate or an exec plugin (\`oc login\` writes a token)`,
+        );
     }
     if (!USER_AUTH.some(k => user[k] !== undefined && user[k] !== "")) {
-        return fileProblem(`user ${JSON.stringify(userName)} (context ${JSON.stringify(name)}) has no credentials (token, tokenFile, client certificate, username or exec)`);
+        return fileProblem(
+            `user ${JSON.stringify(userName)} (context ${JSON.stringify(name)}) has no credentials (token, tokenFile, client certificate, username or exec)`,
+        );
     }
     return undefined;
 }

@@ -8,11 +8,31 @@ import { ClusterStackConfig, clusterStackSchema } from "./clusterStack";
 import { BUILD_KEYS, checkImageFromRaw } from "./fleet";
 
 /** Keys whose values are secrets: never echoed in errors, always wrapped in pulumi.secret. */
-export const SECRET_KEYS = ["sshPrivateKey", "registryAuth", "mirrorPasswords", "kubeconfig", "signingKey", "signingPassphrase", "mirrorClientCerts", "rhsmOrg", "rhsmActivationKey", "mirrorPassword"] as const;
+export const SECRET_KEYS = [
+    "sshPrivateKey",
+    "registryAuth",
+    "mirrorPasswords",
+    "kubeconfig",
+    "signingKey",
+    "signingPassphrase",
+    "mirrorClientCerts",
+    "rhsmOrg",
+    "rhsmActivationKey",
+    "mirrorPassword",
+] as const;
 /** Keys whose values are structured (JSON in the stack file). */
 /** Optional sections, declared in Pulumi.yaml with `default: {}`. */
 const OPTIONAL_SECTIONS = new Set(["release", "buildHost"]);
-const OBJECT_KEYS = new Set(["buildHost", "mirror", "image", "cluster", "rollout", "mirrorPasswords", "mirrorClientCerts", "release"]);
+const OBJECT_KEYS = new Set([
+    "buildHost",
+    "mirror",
+    "image",
+    "cluster",
+    "rollout",
+    "mirrorPasswords",
+    "mirrorClientCerts",
+    "release",
+]);
 
 export class ConfigError extends Error {
     constructor(readonly problems: string[]) {
@@ -36,10 +56,20 @@ function valueAt(root: unknown, path: (string | number)[]): unknown {
  * message names exactly the key given and always stays on one line.
  */
 function keyName(path: (string | number)[]): string {
-    return `${NAMESPACE}:` + path.reduce<string>((acc, seg) =>
-        typeof seg === "number" ? `${acc}[${seg}]`
-            : !/^[A-Za-z0-9_-]+$/.test(seg) ? `${acc}[${JSON.stringify(seg)}]`
-                : acc === "" ? seg : `${acc}.${seg}`, "");
+    return (
+        `${NAMESPACE}:` +
+        path.reduce<string>(
+            (acc, seg) =>
+                typeof seg === "number"
+                    ? `${acc}[${seg}]`
+                    : !/^[A-Za-z0-9_-]+$/.test(seg)
+                      ? `${acc}[${JSON.stringify(seg)}]`
+                      : acc === ""
+                        ? seg
+                        : `${acc}.${seg}`,
+            "",
+        )
+    );
 }
 
 function describeValue(path: (string | number)[], raw: unknown): string {
@@ -52,10 +82,15 @@ function describeValue(path: (string | number)[], raw: unknown): string {
 
 function formatIssue(issue: z.ZodIssue, raw: unknown): string[] {
     if (issue.code === z.ZodIssueCode.unrecognized_keys) {
-        return issue.keys.map(k => `${keyName([...issue.path, k])} is not a known key (check its spelling against the README's config reference)`);
+        return issue.keys.map(
+            k =>
+                `${keyName([...issue.path, k])} is not a known key (check its spelling against the README's config reference)`,
+        );
     }
     if (issue.code === z.ZodIssueCode.invalid_union_discriminator) {
-        return [`${keyName(issue.path)} must be one of ${issue.options.map(o => JSON.stringify(o)).join(", ")}, got ${describeValue(issue.path, raw)}`];
+        return [
+            `${keyName(issue.path)} must be one of ${issue.options.map(o => JSON.stringify(o)).join(", ")}, got ${describeValue(issue.path, raw)}`,
+        ];
     }
     let message = issue.message;
     if (issue.code === z.ZodIssueCode.invalid_type) {
@@ -69,7 +104,8 @@ function formatIssue(issue: z.ZodIssue, raw: unknown): string[] {
     }
     // A custom issue may carry a hint about the value itself (e.g. that it is a YAML number): it
     // reads best after the value it is about.
-    const hint = issue.code === z.ZodIssueCode.custom && typeof issue.params?.hint === "string" ? ` (${issue.params.hint})` : "";
+    const hint =
+        issue.code === z.ZodIssueCode.custom && typeof issue.params?.hint === "string" ? ` (${issue.params.hint})` : "";
     return [`${keyName(issue.path)} ${message}, got ${describeValue(issue.path, raw)}${hint}`];
 }
 
@@ -108,12 +144,16 @@ function readRaw(allConfig: Record<string, string>): { raw: Record<string, unkno
                 const value: unknown = JSON.parse(text);
                 const n = countValues(value, MAX_VALUES_PER_KEY);
                 if (n > MAX_VALUES_PER_KEY) {
-                    problems.push(`${fullKey} holds more than ${MAX_VALUES_PER_KEY} values (lists, maps and their entries); no stack needs that many, so check it for a generated or repeated list`);
+                    problems.push(
+                        `${fullKey} holds more than ${MAX_VALUES_PER_KEY} values (lists, maps and their entries); no stack needs that many, so check it for a generated or repeated list`,
+                    );
                     continue;
                 }
                 raw[key] = value;
             } catch {
-                problems.push(`${fullKey} must be a structured value (YAML map or list), got ${SECRET_KEYS.includes(key as (typeof SECRET_KEYS)[number]) ? "a secret value" : JSON.stringify(text)}`);
+                problems.push(
+                    `${fullKey} must be a structured value (YAML map or list), got ${SECRET_KEYS.includes(key as (typeof SECRET_KEYS)[number]) ? "a secret value" : JSON.stringify(text)}`,
+                );
             }
         } else if (text !== "") {
             // Pulumi.yaml declares optional secrets with an empty default: empty means unset.
@@ -132,7 +172,8 @@ function validate<S extends z.ZodTypeAny>(schema: S, raw: Record<string, unknown
         // than a spread call can pass as arguments (RangeError, found by the config fuzz test).
         for (const line of result.error.issues
             .filter(i => !unparsable.has(keyName(i.path.slice(0, 1))))
-            .flatMap(i => formatIssue(i, raw))) problems.push(line);
+            .flatMap(i => formatIssue(i, raw)))
+            problems.push(line);
     }
     if (problems.length > 0) throw new ConfigError(problems);
     return (result as z.SafeParseSuccess<z.output<S>>).data;
@@ -151,7 +192,9 @@ export function parseStackConfig(allConfig: Record<string, string>): ParsedStack
 }
 
 /** A stack that builds (ParsedStack) or a cluster stack rolling out another stack's image. */
-export type AnyStack = { readonly kind: "build"; readonly config: ParsedStack } | { readonly kind: "cluster"; readonly config: ClusterStackConfig };
+export type AnyStack =
+    | { readonly kind: "build"; readonly config: ParsedStack }
+    | { readonly kind: "cluster"; readonly config: ClusterStackConfig };
 
 /**
  * What index.ts calls: rhcos-forge:image.from makes the stack a cluster stack (docs/fleet.md),
@@ -160,12 +203,22 @@ export type AnyStack = { readonly kind: "build"; readonly config: ParsedStack } 
 export function parseStack(allConfig: Record<string, string>): AnyStack {
     const { raw, problems } = readRaw(allConfig);
     const image = raw.image;
-    if (image === null || typeof image !== "object" || !("from" in image)) return { kind: "build", config: validate(stackConfigSchema, raw, problems) as ParsedStack };
+    if (image === null || typeof image !== "object" || !("from" in image))
+        return { kind: "build", config: validate(stackConfigSchema, raw, problems) as ParsedStack };
     const issues: string[] = [];
-    checkImageFromRaw(raw, (path, message) => issues.push(`${keyName(path)} ${message}, got ${describeValue(path, raw)}`));
+    checkImageFromRaw(raw, (path, message) =>
+        issues.push(`${keyName(path)} ${message}, got ${describeValue(path, raw)}`),
+    );
     // Build keys are reported once, by the message that says why (or are Pulumi.yaml's empty
     // defaults); the schema checks the rest.
-    const rest = Object.fromEntries(Object.entries(raw).filter(([k]) => !(BUILD_KEYS as readonly string[]).includes(k)));
-    const restImage = Object.fromEntries(Object.entries(image).filter(([k]) => !issues.some(i => i.startsWith(`${NAMESPACE}:image.${k} `))));
-    return { kind: "cluster", config: validate(clusterStackSchema, { ...rest, image: restImage }, [...problems, ...issues]) };
+    const rest = Object.fromEntries(
+        Object.entries(raw).filter(([k]) => !(BUILD_KEYS as readonly string[]).includes(k)),
+    );
+    const restImage = Object.fromEntries(
+        Object.entries(image).filter(([k]) => !issues.some(i => i.startsWith(`${NAMESPACE}:image.${k} `))),
+    );
+    return {
+        kind: "cluster",
+        config: validate(clusterStackSchema, { ...rest, image: restImage }, [...problems, ...issues]),
+    };
 }

@@ -26,5 +26,3 @@ export type PoolConfig = RolloutConfig["pools"][number];
 export type ClusterConfig = StackConfig["cluster"];
 export type CosaConfig = NonNullable<ImageConfig["cosa"]>;
 export type ReleaseConfig = NonNullable<StackConfig["release"]>;
-
-

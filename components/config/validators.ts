@@ -39,14 +39,24 @@ export function isValidCidr(value: string): boolean {
     return halves.length === 2 ? groups.length < 8 : groups.length === 8;
 }
 
-export const port = z.number({ invalid_type_error: "must be a port number (1-65535)" })
+export const port = z
+    .number({ invalid_type_error: "must be a port number (1-65535)" })
     .int("must be a port number (1-65535)")
     .min(1, "must be a port number (1-65535)")
     .max(65535, "must be a port number (1-65535)");
 export const cidr = z.string().refine(isValidCidr, "must be a CIDR such as 203.0.113.0/24 or 2001:db8::/32");
-export const rpmName = z.string()
+export const rpmName = z
+    .string()
     .min(1, "must be a non-empty RPM package name")
     .regex(RPM_NAME, "must be an RPM package name (letters, digits, . _ + - : ~ ^; no spaces or shell characters)");
 // No control characters either: the URL is rendered into .repo lines (a NUL passed \s).
-export const httpUrl = z.string().regex(/^https?:\/\/[^\s'"\\\u0000-\u001f\u007f]+$/, "must be an http(s) URL without spaces, quotes or control characters");
-export const workDir = z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "must be an absolute path of plain characters").default("/var/lib/rhcos-forge");
+export const httpUrl = z
+    .string()
+    .regex(
+        /^https?:\/\/[^\s'"\\\u0000-\u001f\u007f]+$/,
+        "must be an http(s) URL without spaces, quotes or control characters",
+    );
+export const workDir = z
+    .string()
+    .regex(/^\/[A-Za-z0-9._/-]+$/, "must be an absolute path of plain characters")
+    .default("/var/lib/rhcos-forge");

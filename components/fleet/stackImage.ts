@@ -18,7 +18,11 @@ export class StackImage extends pulumi.ComponentResource {
     public readonly stack: pulumi.Output<string>;
     private readonly reference: pulumi.StackReference;
 
-    constructor(name: string, private readonly args: StackImageArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(
+        name: string,
+        private readonly args: StackImageArgs,
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
         super("rhcos-forge:fleet:StackImage", name, {}, opts);
         this.reference = new pulumi.StackReference(`${name}-stack`, { name: args.stack }, { parent: this });
         this.stack = pulumi.output(args.stack);

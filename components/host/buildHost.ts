@@ -91,8 +91,16 @@ export interface HostFacts {
 
 function validateReadyResult(r: unknown): HostFacts {
     const f = r as { ready?: unknown; arch?: unknown; podman?: unknown } | null;
-    if (f === null || typeof f !== "object" || f.ready !== true || typeof f.arch !== "string" || typeof f.podman !== "string") {
-        throw new Error(`host-ready.sh reported ${JSON.stringify(r)?.slice(0, 200)}, expected {"ready": true, "arch", "podman"}`);
+    if (
+        f === null ||
+        typeof f !== "object" ||
+        f.ready !== true ||
+        typeof f.arch !== "string" ||
+        typeof f.podman !== "string"
+    ) {
+        throw new Error(
+            `host-ready.sh reported ${JSON.stringify(r)?.slice(0, 200)}, expected {"ready": true, "arch", "podman"}`,
+        );
     }
     return { arch: f.arch, podman: f.podman };
 }
@@ -129,7 +137,10 @@ export function renderCloudInit(workDir: string, volumeName: string, hostKey: Ho
         "ssh_deletekeys: true",
         "ssh_keys:",
         "  ed25519_private: |",
-        ...hostKey.privateKey.trimEnd().split("\n").map(l => `    ${l}`),
+        ...hostKey.privateKey
+            .trimEnd()
+            .split("\n")
+            .map(l => `    ${l}`),
         `  ed25519_public: ${hostKey.publicKey}`,
         "write_files:",
         "  - path: /etc/rhcos-forge/host.env",
@@ -154,22 +165,45 @@ export function renderCloudInit(workDir: string, volumeName: string, hostKey: Ho
  * pin runs it again. `waitSeconds`: how long a host may take to answer at all.
  */
 function hostKeyCheck(
-    name: string, host: pulumi.Input<string>, port: number, pinned: pulumi.Input<string>, waitSeconds: number, pinnedBy: string,
+    name: string,
+    host: pulumi.Input<string>,
+    port: number,
+    pinned: pulumi.Input<string>,
+    waitSeconds: number,
+    pinnedBy: string,
     opts: { readonly parent: pulumi.Resource; readonly dependsOn: pulumi.Resource[] },
 ): command.local.Command {
-    return new command.local.Command(`${name}-host-key-check`, {
-        create: pulumi.all([host, pinned]).apply(([h, key]) =>
-            nodeProgramCommand(__dirname, "hostKeyCheck", [h, String(port), key, String(waitSeconds), pinnedBy])),
-        interpreter: ["/bin/sh", "-c"],
-        logging: "stderr",
-        addPreviousOutputInEnv: false,
-    }, { parent: opts.parent, dependsOn: opts.dependsOn, additionalSecretOutputs: [...SECRET_OUTPUTS] });
+    return new command.local.Command(
+        `${name}-host-key-check`,
+        {
+            create: pulumi
+                .all([host, pinned])
+                .apply(([h, key]) =>
+                    nodeProgramCommand(__dirname, "hostKeyCheck", [
+                        h,
+                        String(port),
+                        key,
+                        String(waitSeconds),
+                        pinnedBy,
+                    ]),
+                ),
+            interpreter: ["/bin/sh", "-c"],
+            logging: "stderr",
+            addPreviousOutputInEnv: false,
+        },
+        { parent: opts.parent, dependsOn: opts.dependsOn, additionalSecretOutputs: [...SECRET_OUTPUTS] },
+    );
 }
 
 /** The pair as the state keeps it (JSON of generateHostKeyPair's result). */
 function parseHostKeyPair(kept: string): HostKeyPair {
     const p = JSON.parse(kept) as Partial<HostKeyPair>;
-    if (typeof p.privateKey !== "string" || !p.privateKey.includes("OPENSSH PRIVATE KEY") || typeof p.publicKey !== "string" || typeof parseHostKeyLine(p.publicKey) === "string") {
+    if (
+        typeof p.privateKey !== "string" ||
+        !p.privateKey.includes("OPENSSH PRIVATE KEY") ||
+        typeof p.publicKey !== "string" ||
+        typeof parseHostKeyLine(p.publicKey) === "string"
+    ) {
         throw new Error("the host key kept in the state is no {privateKey, publicKey} pair");
     }
     return { privateKey: p.privateKey, publicKey: p.publicKey };
@@ -204,46 +238,77 @@ export class BuildHost extends pulumi.ComponentResource {
                 const generated = generatedSecret(`${name}-host-key`, JSON.stringify(generateHostKeyPair()), this);
                 const hostKey = pulumi.secret(generated.apply(parseHostKeyPair));
                 const pinned = pulumi.unsecret(hostKey.apply(k => pinnedHostKey(k.publicKey)));
-                const key = new digitalocean.SshKey(`${name}-key`, {
-                    name: `${name}-rhcos-forge`,
-                    publicKey: cfg.sshPublicKey,
-                }, { parent: this });
-                const volume = new digitalocean.Volume(`${name}-volume`, {
-                    name: volumeName,
-                    region: cfg.region,
-                    size: cfg.volumeSizeGb,
-                    initialFilesystemType: "ext4",
-                    description: "rhcos-forge container storage and RPM mirror",
-                }, { parent: this });
-                const droplet = new digitalocean.Droplet(`${name}-droplet`, {
-                    name: `${name}-rhcos-forge`,
-                    region: cfg.region,
-                    size: cfg.size,
-                    image: cfg.image,
-                    sshKeys: [key.fingerprint],
-                    userData: pulumi.secret(hostKey.apply(k => renderCloudInit(cfg.workDir, volumeName, k))),
-                    monitoring: true,
-                    tags: ["rhcos-forge"],
-                }, { parent: this });
-                const attachment = new digitalocean.VolumeAttachment(`${name}-attach`, {
-                    dropletId: droplet.id.apply(Number),
-                    volumeId: volume.id,
-                }, { parent: this });
-                const firewall = new digitalocean.Firewall(`${name}-firewall`, {
-                    name: `${name}-rhcos-forge`,
-                    dropletIds: [droplet.id.apply(Number)],
-                    inboundRules: [
-                        { protocol: "tcp", portRange: "22", sourceAddresses: [...cfg.allowedCidrs] },
-                        ...(args.mirrorPort === undefined ? [] : [{ protocol: "tcp", portRange: String(args.mirrorPort), sourceAddresses: [...new Set([...cfg.allowedCidrs, ...(args.mirrorCidrs ?? [])])] }]),
-                    ],
-                    outboundRules: [
-                        { protocol: "tcp", portRange: "1-65535", destinationAddresses: ["0.0.0.0/0", "::/0"] },
-                        { protocol: "udp", portRange: "1-65535", destinationAddresses: ["0.0.0.0/0", "::/0"] },
-                        { protocol: "icmp", destinationAddresses: ["0.0.0.0/0", "::/0"] },
-                    ],
-                }, { parent: this });
+                const key = new digitalocean.SshKey(
+                    `${name}-key`,
+                    {
+                        name: `${name}-rhcos-forge`,
+                        publicKey: cfg.sshPublicKey,
+                    },
+                    { parent: this },
+                );
+                const volume = new digitalocean.Volume(
+                    `${name}-volume`,
+                    {
+                        name: volumeName,
+                        region: cfg.region,
+                        size: cfg.volumeSizeGb,
+                        initialFilesystemType: "ext4",
+                        description: "rhcos-forge container storage and RPM mirror",
+                    },
+                    { parent: this },
+                );
+                const droplet = new digitalocean.Droplet(
+                    `${name}-droplet`,
+                    {
+                        name: `${name}-rhcos-forge`,
+                        region: cfg.region,
+                        size: cfg.size,
+                        image: cfg.image,
+                        sshKeys: [key.fingerprint],
+                        userData: pulumi.secret(hostKey.apply(k => renderCloudInit(cfg.workDir, volumeName, k))),
+                        monitoring: true,
+                        tags: ["rhcos-forge"],
+                    },
+                    { parent: this },
+                );
+                const attachment = new digitalocean.VolumeAttachment(
+                    `${name}-attach`,
+                    {
+                        dropletId: droplet.id.apply(Number),
+                        volumeId: volume.id,
+                    },
+                    { parent: this },
+                );
+                const firewall = new digitalocean.Firewall(
+                    `${name}-firewall`,
+                    {
+                        name: `${name}-rhcos-forge`,
+                        dropletIds: [droplet.id.apply(Number)],
+                        inboundRules: [
+                            { protocol: "tcp", portRange: "22", sourceAddresses: [...cfg.allowedCidrs] },
+                            ...(args.mirrorPort === undefined
+                                ? []
+                                : [
+                                      {
+                                          protocol: "tcp",
+                                          portRange: String(args.mirrorPort),
+                                          sourceAddresses: [
+                                              ...new Set([...cfg.allowedCidrs, ...(args.mirrorCidrs ?? [])]),
+                                          ],
+                                      },
+                                  ]),
+                        ],
+                        outboundRules: [
+                            { protocol: "tcp", portRange: "1-65535", destinationAddresses: ["0.0.0.0/0", "::/0"] },
+                            { protocol: "udp", portRange: "1-65535", destinationAddresses: ["0.0.0.0/0", "::/0"] },
+                            { protocol: "icmp", destinationAddresses: ["0.0.0.0/0", "::/0"] },
+                        ],
+                    },
+                    { parent: this },
+                );
                 address = droplet.ipv4Address;
-                buildAddress = args.buildAddress !== undefined ? pulumi.output(args.buildAddress) : droplet.ipv4AddressPrivate;
+                buildAddress =
+                    args.buildAddress !== undefined ? pulumi.output(args.buildAddress) : droplet.ipv4AddressPrivate;
                 connection = pulumi.output({
                     host: droplet.ipv4Address,
                     user: cfg.user,
@@ -254,8 +319,15 @@ export class BuildHost extends pulumi.ComponentResource {
                 });
                 // The droplet boots and cloud-init installs its key before sshd starts: the check
                 // waits as long as the connection's dials would (60 x 10 s).
-                const check = hostKeyCheck(name, droplet.ipv4Address, 22, pinned, 600,
-                    "the key rhcos-forge generated for the droplet (cloud-init ssh_keys)", { parent: this, dependsOn: [firewall] });
+                const check = hostKeyCheck(
+                    name,
+                    droplet.ipv4Address,
+                    22,
+                    pinned,
+                    600,
+                    "the key rhcos-forge generated for the droplet (cloud-init ssh_keys)",
+                    { parent: this, dependsOn: [firewall] },
+                );
                 infra = [attachment, firewall, check];
                 break;
             }
@@ -272,7 +344,17 @@ export class BuildHost extends pulumi.ComponentResource {
                     ...(cfg.hostKey !== undefined ? { hostKey: pinnedHostKey(cfg.hostKey) } : {}),
                 });
                 if (cfg.hostKey !== undefined) {
-                    infra = [hostKeyCheck(name, cfg.host, cfg.port, pinnedHostKey(cfg.hostKey), 30, "rhcos-forge:buildHost.hostKey", { parent: this, dependsOn: [] })];
+                    infra = [
+                        hostKeyCheck(
+                            name,
+                            cfg.host,
+                            cfg.port,
+                            pinnedHostKey(cfg.hostKey),
+                            30,
+                            "rhcos-forge:buildHost.hostKey",
+                            { parent: this, dependsOn: [] },
+                        ),
+                    ];
                 }
                 break;
             case "local":
@@ -285,32 +367,50 @@ export class BuildHost extends pulumi.ComponentResource {
         // one. Its scripts go outside workDir, which cloud-init may not have mounted yet.
         const unready = { provider: cfg.provider, connection, workDir: cfg.workDir, address, buildAddress };
         const remoteDir = `/tmp/rhcos-forge-ready`;
-        const ready = scriptStep(name, "ready", { ...unready, ready: this }, {
-            scripts: [{ script: "host-ready.sh", env: args.needsKvm ? { RF_NEED_KVM: "1" } : {} }],
-            triggers: [],
-            remoteDir,
-            validate: validateReadyResult,
-        }, { parent: this, shipAs: `${name}-ready-script`, dependsOn: infra });
+        const ready = scriptStep(
+            name,
+            "ready",
+            { ...unready, ready: this },
+            {
+                scripts: [{ script: "host-ready.sh", env: args.needsKvm ? { RF_NEED_KVM: "1" } : {} }],
+                triggers: [],
+                remoteDir,
+                validate: validateReadyResult,
+            },
+            { parent: this, shipAs: `${name}-ready-script`, dependsOn: infra },
+        );
 
         // A registered RHEL host: podman passes its entitlement into builds (the MCO's layering
         // docs, "Entitled Packages"). Registering is part of being ready.
         let readyResource: pulumi.Resource = ready.resource;
         if (args.subscription !== undefined) {
-            const stdin = pulumi.secret(pulumi.all([args.subscription.org, args.subscription.activationKey])
-                .apply(([org, key]) => renderSubscriptionBundle(org, key)));
-            const registered = scriptStep(name, "register", { ...unready, ready: ready.resource }, {
-                scripts: [{ script: "rhsm-register.sh", env: { RF_RHSM_ACTION: "register" } }],
-                stdin,
-                // A new org or key registers again on the next up only if the host is unregistered
-                // (the script keeps an existing identity); the hash only re-runs the step.
-                triggers: [stdin.apply(t => contentHash(t))],
-                onDelete: { script: "rhsm-register.sh", env: { RF_RHSM_ACTION: "unregister" } },
-                validate: r => {
-                    const v = r as { registered?: unknown } | null;
-                    if (v === null || typeof v !== "object" || v.registered !== true) throw new Error(`rhsm-register.sh reported ${JSON.stringify(r)?.slice(0, 200)}, expected {"registered": true}`);
-                    return true;
+            const stdin = pulumi.secret(
+                pulumi
+                    .all([args.subscription.org, args.subscription.activationKey])
+                    .apply(([org, key]) => renderSubscriptionBundle(org, key)),
+            );
+            const registered = scriptStep(
+                name,
+                "register",
+                { ...unready, ready: ready.resource },
+                {
+                    scripts: [{ script: "rhsm-register.sh", env: { RF_RHSM_ACTION: "register" } }],
+                    stdin,
+                    // A new org or key registers again on the next up only if the host is unregistered
+                    // (the script keeps an existing identity); the hash only re-runs the step.
+                    triggers: [stdin.apply(t => contentHash(t))],
+                    onDelete: { script: "rhsm-register.sh", env: { RF_RHSM_ACTION: "unregister" } },
+                    validate: r => {
+                        const v = r as { registered?: unknown } | null;
+                        if (v === null || typeof v !== "object" || v.registered !== true)
+                            throw new Error(
+                                `rhsm-register.sh reported ${JSON.stringify(r)?.slice(0, 200)}, expected {"registered": true}`,
+                            );
+                        return true;
+                    },
                 },
-            }, { parent: this });
+                { parent: this },
+            );
             readyResource = registered.resource;
         }
 

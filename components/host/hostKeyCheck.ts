@@ -29,7 +29,10 @@ function endpointOf(host: string, port: number): string {
 function tcpError(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
     return new Promise(resolve => {
         const sock = net.connect({ host, port });
-        const done = (why: string | undefined): void => { sock.destroy(); resolve(why); };
+        const done = (why: string | undefined): void => {
+            sock.destroy();
+            resolve(why);
+        };
         sock.setTimeout(timeoutMs, () => done(`no answer within ${timeoutMs / 1000} s`));
         sock.once("connect", () => done(undefined));
         sock.once("error", e => done((e as NodeJS.ErrnoException).code ?? e.message));
@@ -43,10 +46,17 @@ function keyscan(host: string, port: number, type?: string): Promise<PublicHostK
         // ssh-keyscan exits 1 when it got no key; what it printed is still the answer.
         execFile("ssh-keyscan", args, { timeout: 60_000 }, (err, stdout) => {
             if (err !== null && (err as NodeJS.ErrnoException).code === "ENOENT") {
-                reject(new Error("ssh-keyscan is not installed on the machine running Pulumi (Debian/Ubuntu: openssh-client; RHEL/Fedora: openssh-clients)"));
+                reject(
+                    new Error(
+                        "ssh-keyscan is not installed on the machine running Pulumi (Debian/Ubuntu: openssh-client; RHEL/Fedora: openssh-clients)",
+                    ),
+                );
                 return;
             }
-            const keys = stdout.split("\n").filter(l => l.trim() !== "" && !l.startsWith("#")).map(parseHostKeyLine);
+            const keys = stdout
+                .split("\n")
+                .filter(l => l.trim() !== "" && !l.startsWith("#"))
+                .map(parseHostKeyLine);
             resolve(keys.filter((k): k is PublicHostKey => typeof k !== "string"));
         });
     });
@@ -59,8 +69,18 @@ async function main(argv: readonly string[]): Promise<number> {
     const port = Number(portText);
     const wait = Number(waitText);
     const pinned = parseHostKeyLine(pinnedLine ?? "");
-    if (host === undefined || !Number.isInteger(port) || port < 1 || port > 65535 || !Number.isFinite(wait) || pinnedBy === undefined || typeof pinned === "string") {
-        process.stderr.write(`usage: hostKeyCheck.ts <host> <port> <"type base64"> <wait seconds> <pinned by>${typeof pinned === "string" ? ` (the pinned key ${pinned})` : ""}\n`);
+    if (
+        host === undefined ||
+        !Number.isInteger(port) ||
+        port < 1 ||
+        port > 65535 ||
+        !Number.isFinite(wait) ||
+        pinnedBy === undefined ||
+        typeof pinned === "string"
+    ) {
+        process.stderr.write(
+            `usage: hostKeyCheck.ts <host> <port> <"type base64"> <wait seconds> <pinned by>${typeof pinned === "string" ? ` (the pinned key ${pinned})` : ""}\n`,
+        );
         return 2;
     }
     const endpoint = endpointOf(host, port);
@@ -79,7 +99,9 @@ async function main(argv: readonly string[]): Promise<number> {
             last = `connecting: ${unreachable}`;
         }
         if (Date.now() >= deadline) {
-            process.stderr.write(`host key check for ${endpoint}: no SSH host key read within ${wait} s (${last}); ${pinnedBy} pins ${pinned.type} ${fingerprint(pinned)}\n`);
+            process.stderr.write(
+                `host key check for ${endpoint}: no SSH host key read within ${wait} s (${last}); ${pinnedBy} pins ${pinned.type} ${fingerprint(pinned)}\n`,
+            );
             return 1;
         }
         await sleep(2000);
@@ -93,7 +115,12 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
 }
 
-main(process.argv.slice(2)).then(code => { process.exitCode = code; }, (e: unknown) => {
-    process.stderr.write(`host key check: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-});
+main(process.argv.slice(2)).then(
+    code => {
+        process.exitCode = code;
+    },
+    (e: unknown) => {
+        process.stderr.write(`host key check: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exitCode = 1;
+    },
+);

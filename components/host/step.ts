@@ -68,7 +68,11 @@ export function stepFiles(scripts: readonly string[], read: (file: string) => st
  * the step, a change to a library it does not source (lib-sbom.sh for the mirror sync) does not.
  */
 export function scriptsHash(scripts: readonly string[], read: (file: string) => string = scriptText): string {
-    return sha256(stepFiles(scripts, read).map(s => `${s}\n${read(s)}`).join("\n"));
+    return sha256(
+        stepFiles(scripts, read)
+            .map(s => `${s}\n${read(s)}`)
+            .join("\n"),
+    );
 }
 
 /**
@@ -100,7 +104,11 @@ export function stagedScriptsDir(files: readonly string[], remoteDir: string): s
 
 export interface StepArgs {
     /** Scripts under components/scripts/, run in order (`&&`); `env` holds non-secret parameters only. */
-    readonly scripts: readonly { readonly script: string; readonly env?: Readonly<Record<string, pulumi.Input<string>>>; readonly args?: readonly string[] }[];
+    readonly scripts: readonly {
+        readonly script: string;
+        readonly env?: Readonly<Record<string, pulumi.Input<string>>>;
+        readonly args?: readonly string[];
+    }[];
     /** Fed to the first script; the only channel for secrets. */
     readonly stdin?: pulumi.Input<string>;
     /** Values whose change re-runs the step (content hashes). */
@@ -139,12 +147,21 @@ interface Step {
  * waits for the step, so the state holds a description only once the step that made it
  * succeeded, and a failed step leaves the next preview showing the same change again.
  */
-export function descriptionRecord(name: string, describe: pulumi.Input<Record<string, string>>, step: pulumi.Resource, parent: pulumi.Resource | undefined): command.local.Command {
-    return new command.local.Command(`${name}-description`, {
-        environment: describe,
-        logging: "none",
-        addPreviousOutputInEnv: false,
-    }, { parent, dependsOn: [step], additionalSecretOutputs: [...SECRET_OUTPUTS] });
+export function descriptionRecord(
+    name: string,
+    describe: pulumi.Input<Record<string, string>>,
+    step: pulumi.Resource,
+    parent: pulumi.Resource | undefined,
+): command.local.Command {
+    return new command.local.Command(
+        `${name}-description`,
+        {
+            environment: describe,
+            logging: "none",
+            addPreviousOutputInEnv: false,
+        },
+        { parent, dependsOn: [step], additionalSecretOutputs: [...SECRET_OUTPUTS] },
+    );
 }
 
 /** Where a script lives when it runs: the host's copy or, for `local`, the repo's own file. */
@@ -163,27 +180,44 @@ function scriptPath(host: HostHandle, script: string, remoteDir?: string): strin
  * runs; files of the directory no step ships any more are left in place, unused.
  */
 function shipScripts(
-    name: string, host: HostHandle, files: readonly string[],
+    name: string,
+    host: HostHandle,
+    files: readonly string[],
     opts: { readonly parent: pulumi.Resource; readonly dependsOn: pulumi.Resource[]; readonly remoteDir?: string },
 ): pulumi.Resource[] {
     if (host.provider === "local" || host.connection === undefined) return [];
     const remoteDir = opts.remoteDir ?? `${host.workDir}/scripts`;
-    return [new command.remote.CopyToRemote(name, {
-        connection: host.connection,
-        source: new pulumi.asset.FileArchive(stagedScriptsDir(files, remoteDir)),
-        remotePath: path.posix.dirname(remoteDir),
-        triggers: [scriptsHash(files)],
-    }, { parent: opts.parent, dependsOn: opts.dependsOn })];
+    return [
+        new command.remote.CopyToRemote(
+            name,
+            {
+                connection: host.connection,
+                source: new pulumi.asset.FileArchive(stagedScriptsDir(files, remoteDir)),
+                remotePath: path.posix.dirname(remoteDir),
+                triggers: [scriptsHash(files)],
+            },
+            { parent: opts.parent, dependsOn: opts.dependsOn },
+        ),
+    ];
 }
 
 /** Runs a step on the host as a command resource that re-runs only when its triggers change. */
 function runStep(name: string, host: HostHandle, args: StepArgs, opts: pulumi.CustomResourceOptions): Step {
     const baseEnv = { RF_ROOT: host.workDir };
-    const create = pulumi.all(args.scripts.map(s => pulumi.output(s.env ?? {}))).apply(envs => args.scripts
-        .map((s, i) => scriptCommand(scriptPath(host, s.script, args.remoteDir), { ...baseEnv, ...envs[i] }, s.args ?? []))
-        .join(" && "));
+    const create = pulumi
+        .all(args.scripts.map(s => pulumi.output(s.env ?? {})))
+        .apply(envs =>
+            args.scripts
+                .map((s, i) =>
+                    scriptCommand(scriptPath(host, s.script, args.remoteDir), { ...baseEnv, ...envs[i] }, s.args ?? []),
+                )
+                .join(" && "),
+        );
     const del = args.onDelete
-        ? scriptCommand(scriptPath(host, args.onDelete.script, args.remoteDir), { ...baseEnv, ...(args.onDelete.env ?? {}) })
+        ? scriptCommand(scriptPath(host, args.onDelete.script, args.remoteDir), {
+              ...baseEnv,
+              ...(args.onDelete.env ?? {}),
+          })
         : undefined;
     const common = {
         create,
@@ -195,9 +229,10 @@ function runStep(name: string, host: HostHandle, args: StepArgs, opts: pulumi.Cu
         addPreviousOutputInEnv: false,
     };
     const secretOpts = { ...opts, additionalSecretOutputs: [...SECRET_OUTPUTS] };
-    const cmd = host.provider === "local" || host.connection === undefined
-        ? new command.local.Command(name, { ...common, interpreter: ["/bin/bash", "-c"] }, secretOpts)
-        : new command.remote.Command(name, { ...common, connection: host.connection }, secretOpts);
+    const cmd =
+        host.provider === "local" || host.connection === undefined
+            ? new command.local.Command(name, { ...common, interpreter: ["/bin/bash", "-c"] }, secretOpts)
+            : new command.remote.Command(name, { ...common, connection: host.connection }, secretOpts);
     if (args.describe !== undefined) descriptionRecord(name, args.describe, cmd, opts.parent);
     return { resource: cmd, stdout: cmd.stdout };
 }
@@ -206,8 +241,13 @@ function runStep(name: string, host: HostHandle, args: StepArgs, opts: pulumi.Cu
  * The constructor behind pulumi.Output (@pulumi/pulumi 3.248.0 output.js OutputImpl, exported as
  * `Output` at run time; its type declares only create/isInstance). Used for notRun below only.
  */
-type OutputCtor = new <T>(resources: Set<pulumi.Resource>, value: Promise<T>, isKnown: Promise<boolean>,
-    isSecret: Promise<boolean>, allResources: Promise<Set<pulumi.Resource>>) => pulumi.Output<T>;
+type OutputCtor = new <T>(
+    resources: Set<pulumi.Resource>,
+    value: Promise<T>,
+    isKnown: Promise<boolean>,
+    isSecret: Promise<boolean>,
+    allResources: Promise<Set<pulumi.Resource>>,
+) => pulumi.Output<T>;
 
 /**
  * An output that is not known in this deployment: what a value computed from a command that has
@@ -224,7 +264,13 @@ export function notRun<T>(): pulumi.Output<T> {
 
 function plainOutput<T>(value: T, known: boolean): pulumi.Output<T> {
     const Ctor = pulumi.Output as unknown as OutputCtor;
-    return new Ctor<T>(new Set(), Promise.resolve(value), Promise.resolve(known), Promise.resolve(false), Promise.resolve(new Set()));
+    return new Ctor<T>(
+        new Set(),
+        Promise.resolve(value),
+        Promise.resolve(known),
+        Promise.resolve(false),
+        Promise.resolve(new Set()),
+    );
 }
 
 /** `f(value)`, or notRun() when the command the value comes from has not run (undefined). */
@@ -268,20 +314,45 @@ export interface ScriptStep<T> {
  * fails the step's outputs, so nothing downstream (a MachineConfig) changes.
  */
 export function scriptStep<T>(
-    component: string, role: string, host: HostHandle, args: ScriptStepArgs<T>,
+    component: string,
+    role: string,
+    host: HostHandle,
+    args: ScriptStepArgs<T>,
     opts: { readonly parent: pulumi.Resource; readonly shipAs?: string; readonly dependsOn?: pulumi.Resource[] },
 ): ScriptStep<T> {
-    const scripts = [...new Set([...args.scripts.map(s => s.script), ...(args.onDelete ? [args.onDelete.script] : []), ...(args.companions ?? [])])];
+    const scripts = [
+        ...new Set([
+            ...args.scripts.map(s => s.script),
+            ...(args.onDelete ? [args.onDelete.script] : []),
+            ...(args.companions ?? []),
+        ]),
+    ];
     // Steps run once the host is ready; the readiness step itself names what it waits for.
     const after = opts.dependsOn ?? [host.ready];
-    const shipped = shipScripts(opts.shipAs ?? `${component}-scripts`, host, stepFiles(scripts), { parent: opts.parent, dependsOn: after, remoteDir: args.remoteDir });
-    const triggers = args.inPlace ? [] : [...args.triggers, scriptsHash(scripts)];
-    const step = runStep(`${component}-${role}`, host, { ...args, triggers }, {
-        parent: opts.parent, dependsOn: [...after, ...shipped], deleteBeforeReplace: args.deleteBeforeReplace,
+    const shipped = shipScripts(opts.shipAs ?? `${component}-scripts`, host, stepFiles(scripts), {
+        parent: opts.parent,
+        dependsOn: after,
+        remoteDir: args.remoteDir,
     });
+    const triggers = args.inPlace ? [] : [...args.triggers, scriptsHash(scripts)];
+    const step = runStep(
+        `${component}-${role}`,
+        host,
+        { ...args, triggers },
+        {
+            parent: opts.parent,
+            dependsOn: [...after, ...shipped],
+            deleteBeforeReplace: args.deleteBeforeReplace,
+        },
+    );
     const label = `${component}: ${args.scripts.map(s => s.script).join(" + ")}`;
     // stdout is a secret output; what validate returns is the result line's checked fields, which
     // the scripts never fill from a secret, so it leaves the step plain (a secret image ref would
     // hide every MachineConfig's diff in previews).
-    return { resource: step.resource, result: pulumi.unsecret(step.stdout.apply(out => whenRan<string, T>(out, o => args.validate(parseResultLine<unknown>(o, label))))) };
+    return {
+        resource: step.resource,
+        result: pulumi.unsecret(
+            step.stdout.apply(out => whenRan<string, T>(out, o => args.validate(parseResultLine<unknown>(o, label)))),
+        ),
+    };
 }

@@ -6,5 +6,8 @@ import { renderBundleText } from "../bundle";
 
 /** rhsm-register.sh's stdin bundle. */
 export function renderSubscriptionBundle(org: string, activationKey: string): string {
-    return renderBundleText("bundle", [{ kind: "secret", values: ["org", org] }, { kind: "secret", values: ["activationkey", activationKey] }]);
+    return renderBundleText("bundle", [
+        { kind: "secret", values: ["org", org] },
+        { kind: "secret", values: ["activationkey", activationKey] },
+    ]);
 }

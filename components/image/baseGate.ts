@@ -15,8 +15,7 @@ export interface ReleaseGateInput {
 }
 
 export type ReleaseGateResult =
-    | { readonly ok: true; readonly warning?: string }
-    | { readonly ok: false; readonly message: string };
+    { readonly ok: true; readonly warning?: string } | { readonly ok: false; readonly message: string };
 
 /**
  * Compares by digest: the same content can be referenced from a mirror registry (an
@@ -30,7 +29,8 @@ export function checkReleaseGate(input: ReleaseGateInput): ReleaseGateResult {
     const image = digestOf(input.imageBase);
     const cluster = digestOf(input.clusterBase);
     if (image === undefined) return { ok: false, message: `image base ${input.imageBase} is not pinned by digest` };
-    if (cluster === undefined) return { ok: false, message: `cluster baseOSContainerImage ${input.clusterBase} is not pinned by digest` };
+    if (cluster === undefined)
+        return { ok: false, message: `cluster baseOSContainerImage ${input.clusterBase} is not pinned by digest` };
     if (image === cluster) return { ok: true };
     const what = `image base ${input.imageBase} is not the cluster's current baseOSContainerImage ${input.clusterBase}`;
     if (input.allowMismatch) {
@@ -38,7 +38,8 @@ export function checkReleaseGate(input: ReleaseGateInput): ReleaseGateResult {
     }
     return {
         ok: false,
-        message: `refusing to roll out: ${what} (nodes would leave the RHCOS this cluster release ships). ` +
+        message:
+            `refusing to roll out: ${what} (nodes would leave the RHCOS this cluster release ships). ` +
             "Build on the cluster's base with rhcos-forge:image.base=cluster, or set rhcos-forge:image.allowBaseMismatch=true to roll out anyway.",
     };
 }

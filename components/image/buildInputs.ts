@@ -8,17 +8,26 @@ import { contentHash } from "../shell";
 export const BUNDLE_HEADER = BUNDLE_HEADERS.bundle;
 
 /** One line per entry; build-image.sh unpacks it (see components/scripts/build-image.sh). */
-export function renderBundle(containerfile: string, context: readonly ContextFile[], authJson?: string, secrets: Readonly<Record<string, string>> = {}): string {
+export function renderBundle(
+    containerfile: string,
+    context: readonly ContextFile[],
+    authJson?: string,
+    secrets: Readonly<Record<string, string>> = {},
+): string {
     const entries: BundleEntry[] = [
         { kind: "file", plain: ["0644"], values: ["Containerfile", containerfile] },
         // Files from the repository are already base64 of their bytes (binary-safe end to end:
         // build-image.sh decodes each field straight into the file).
-        ...context.map(f => f.encoding === "base64"
-            ? { kind: "file", plain: [f.mode], values: [f.path], encoded: [f.content] }
-            : { kind: "file", plain: [f.mode], values: [f.path, f.content] }),
+        ...context.map(f =>
+            f.encoding === "base64"
+                ? { kind: "file", plain: [f.mode], values: [f.path], encoded: [f.content] }
+                : { kind: "file", plain: [f.mode], values: [f.path, f.content] },
+        ),
         ...authEntry(authJson),
         // Build secrets (TLS files of `fetch: build` repos): podman build --secret, never the context.
-        ...Object.entries(secrets).sort(([a], [b]) => a.localeCompare(b)).map(([id, content]) => ({ kind: "secret", values: [id, content] })),
+        ...Object.entries(secrets)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([id, content]) => ({ kind: "secret", values: [id, content] })),
     ];
     return renderBundleText("bundle", entries);
 }
@@ -39,11 +48,14 @@ export interface BuildIdInputs {
  * credentials are left out on purpose: rotating a password must not rebuild every node.
  */
 export function buildId(inputs: BuildIdInputs): string {
-    return "rf-" + contentHash({
-        containerfile: inputs.containerfile,
-        context: [...inputs.context].sort((a, b) => a.path.localeCompare(b.path)),
-        base: inputs.base,
-        repository: inputs.repository,
-        mirrorRevision: inputs.mirrorRevision,
-    }).slice(0, 40);
+    return (
+        "rf-" +
+        contentHash({
+            containerfile: inputs.containerfile,
+            context: [...inputs.context].sort((a, b) => a.path.localeCompare(b.path)),
+            base: inputs.base,
+            repository: inputs.repository,
+            mirrorRevision: inputs.mirrorRevision,
+        }).slice(0, 40)
+    );
 }

@@ -17,7 +17,8 @@ export interface ClusterBaseImageArgs {
 export function baseFromConfigMap(data: Record<string, string> | undefined): string {
     const value = data?.[BASE_IMAGE_KEY];
     if (value === undefined) throw new Error(`ConfigMap ${OSIMAGEURL_CONFIGMAP} has no ${BASE_IMAGE_KEY}`);
-    if (!DIGEST_REF.test(value)) throw new Error(`${OSIMAGEURL_CONFIGMAP} ${BASE_IMAGE_KEY} is not pinned by digest: ${value}`);
+    if (!DIGEST_REF.test(value))
+        throw new Error(`${OSIMAGEURL_CONFIGMAP} ${BASE_IMAGE_KEY} is not pinned by digest: ${value}`);
     return value;
 }
 
@@ -27,7 +28,10 @@ export class ClusterBaseImage extends pulumi.ComponentResource {
 
     constructor(name: string, args: ClusterBaseImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rhcos-forge:image:ClusterBaseImage", name, {}, opts);
-        const cm = k8s.core.v1.ConfigMap.get(`${name}-osimageurl`, OSIMAGEURL_CONFIGMAP, { parent: this, provider: args.provider });
+        const cm = k8s.core.v1.ConfigMap.get(`${name}-osimageurl`, OSIMAGEURL_CONFIGMAP, {
+            parent: this,
+            provider: args.provider,
+        });
         this.ref = cm.data.apply(baseFromConfigMap);
         this.registerOutputs({ ref: this.ref });
     }

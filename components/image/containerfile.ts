@@ -7,8 +7,20 @@
 import { MirrorRepo, mirrorSectionId } from "../mirror/repoFiles";
 import { shellQuote } from "../shell";
 import {
-    BuildStage, ContextFile, Dialect, ImageStep, LINT_LINE, ReadSource, SpecFile, expandFile,
-    installCommand, removeCommand, renderStages, renderSteps, repoFileCommands, runLine,
+    BuildStage,
+    ContextFile,
+    Dialect,
+    ImageStep,
+    LINT_LINE,
+    ReadSource,
+    SpecFile,
+    expandFile,
+    installCommand,
+    removeCommand,
+    renderStages,
+    renderSteps,
+    repoFileCommands,
+    runLine,
 } from "./steps";
 
 export type { ContextFile } from "./steps";
@@ -70,7 +82,9 @@ export function renderContainerfile(spec: ImageSpec, opts: RenderOptions): Rende
     const steps: string[] = [];
     const needsRepos = spec.packages.length > 0 || spec.replace.some(r => !isUrl(r));
     // Written and removed inside one RUN: the mirror's address never ships in a layer.
-    const repoFile = needsRepos ? repoFileCommands(opts.repos, opts.entitledHost) : { write: [], remove: [], mounts: [] };
+    const repoFile = needsRepos
+        ? repoFileCommands(opts.repos, opts.entitledHost)
+        : { write: [], remove: [], mounts: [] };
     steps.push(...repoFile.write);
     if (spec.remove.length > 0) steps.push(...removeCommand(dialect, spec.remove));
     const replaceUrls = spec.replace.filter(isUrl);
@@ -79,18 +93,27 @@ export function renderContainerfile(spec: ImageSpec, opts: RenderOptions): Rende
     if (replaceNames.length > 0) {
         const repo = opts.replaceRepo ?? opts.repos[0]?.id;
         if (repo === undefined) throw new Error("package names in image.replace need a mirror repo to come from");
-        steps.push(`rpm-ostree override replace --experimental --from repo=${mirrorSectionId(repo)} ${replaceNames.map(shellQuote).join(" ")}`);
+        steps.push(
+            `rpm-ostree override replace --experimental --from repo=${mirrorSectionId(repo)} ${replaceNames.map(shellQuote).join(" ")}`,
+        );
     }
     if (spec.packages.length > 0) steps.push(...installCommand(dialect, spec.packages));
     for (const [path, mode] of files.flatMap(f => f.chmod)) steps.push(`chmod ${mode} ${shellQuote(path)}`);
     if (spec.units.length > 0) steps.push(`systemctl enable ${spec.units.map(shellQuote).join(" ")}`);
     steps.push(...repoFile.remove);
-    if ((dialect === "rpm-ostree" && spec.remove.length > 0) || spec.replace.length > 0) steps.push("rpm-ostree cleanup -m");
+    if ((dialect === "rpm-ostree" && spec.remove.length > 0) || spec.replace.length > 0)
+        steps.push("rpm-ostree cleanup -m");
     if (steps.length > 0) lines.push(runLine(steps, dialect, repoFile.mounts));
 
     for (const step of spec.extraSteps) lines.push(runLine([step], dialect));
 
-    const ordered = renderSteps(spec.steps ?? [], "steps/", { dialect, repos: opts.repos, replaceRepo: opts.replaceRepo, readSource: opts.readSource, entitledHost: opts.entitledHost });
+    const ordered = renderSteps(spec.steps ?? [], "steps/", {
+        dialect,
+        repos: opts.repos,
+        replaceRepo: opts.replaceRepo,
+        readSource: opts.readSource,
+        entitledHost: opts.entitledHost,
+    });
     lines.push(...ordered.lines);
     context.push(...ordered.context);
     if (dialect === "dnf") lines.push(LINT_LINE);
@@ -100,4 +123,3 @@ export function renderContainerfile(spec: ImageSpec, opts: RenderOptions): Rende
     lines.push(`LABEL ${allLabels.map(([k, v]) => `${k}="${v}"`).join(" \\\n      ")}`);
     return { containerfile: lines.join("\n") + "\n", context };
 }
-

@@ -35,17 +35,23 @@ export const ARTIFACTS_DIR = "artifacts";
  */
 export function renderCosaRepoFile(repos: readonly MirrorRepo[], password?: string): string {
     if (repos.length === 0) return "";
-    return repos.map(r => [
-        `[${r.id}]`,
-        `name=rhcos-forge mirror of ${r.id}`,
-        `baseurl=${r.url}`,
-        "enabled=1",
-        `gpgcheck=${r.gpgcheck ? 1 : 0}`,
-        ...(r.gpgkey ? [`gpgkey=${r.gpgkey}`] : []),
-        // RHEL AppStream modules would otherwise hide packages from rpm-ostree's depsolve.
-        "module_hotfixes=1",
-        ...authLines(r.auth, password),
-    ].join("\n")).join("\n\n") + "\n";
+    return (
+        repos
+            .map(r =>
+                [
+                    `[${r.id}]`,
+                    `name=rhcos-forge mirror of ${r.id}`,
+                    `baseurl=${r.url}`,
+                    "enabled=1",
+                    `gpgcheck=${r.gpgcheck ? 1 : 0}`,
+                    ...(r.gpgkey ? [`gpgkey=${r.gpgkey}`] : []),
+                    // RHEL AppStream modules would otherwise hide packages from rpm-ostree's depsolve.
+                    "module_hotfixes=1",
+                    ...authLines(r.auth, password),
+                ].join("\n"),
+            )
+            .join("\n\n") + "\n"
+    );
 }
 
 /** stdin of cosa-build.sh: the .repo text and the registry auth, one base64 field per line. */
@@ -110,19 +116,30 @@ export interface PublishedArtifact extends CosaArtifact {
 }
 
 /** Rejects anything but `<repository>@sha256:<hex>` and the media that were asked for. */
-export function validateCosaResult(result: CosaResult, repository: string, platforms: readonly CosaPlatform[]): CosaResult {
-    if (!/^sha256:[a-f0-9]{64}$/.test(result.digest)) throw new Error(`cosa build reported an invalid digest ${JSON.stringify(result.digest)}`);
+export function validateCosaResult(
+    result: CosaResult,
+    repository: string,
+    platforms: readonly CosaPlatform[],
+): CosaResult {
+    if (!/^sha256:[a-f0-9]{64}$/.test(result.digest))
+        throw new Error(`cosa build reported an invalid digest ${JSON.stringify(result.digest)}`);
     if (result.ref !== `${repository}@${result.digest}`) {
-        throw new Error(`cosa build reported ref ${JSON.stringify(result.ref)}, expected ${repository}@${result.digest}`);
+        throw new Error(
+            `cosa build reported ref ${JSON.stringify(result.ref)}, expected ${repository}@${result.digest}`,
+        );
     }
-    if (!/^[0-9a-f]{40}$/.test(result.configCommit)) throw new Error(`cosa build reported config commit ${JSON.stringify(result.configCommit)}`);
+    if (!/^[0-9a-f]{40}$/.test(result.configCommit))
+        throw new Error(`cosa build reported config commit ${JSON.stringify(result.configCommit)}`);
     for (const platform of platforms) {
         for (const name of PLATFORM_IMAGES[platform]) {
             const a = result.artifacts.find(x => x.platform === platform && x.name === name);
             if (a === undefined) throw new Error(`cosa build did not publish ${name} (platform ${platform})`);
-            if (!/^[a-f0-9]{64}$/.test(a.sha256)) throw new Error(`cosa build reported an invalid sha256 for ${name}: ${JSON.stringify(a.sha256)}`);
+            if (!/^[a-f0-9]{64}$/.test(a.sha256))
+                throw new Error(`cosa build reported an invalid sha256 for ${name}: ${JSON.stringify(a.sha256)}`);
             if (!a.path.startsWith(`${ARTIFACTS_DIR}/${result.buildId}/`) || a.path.split("/").includes("..")) {
-                throw new Error(`cosa build published ${name} outside ${ARTIFACTS_DIR}/${result.buildId}/: ${JSON.stringify(a.path)}`);
+                throw new Error(
+                    `cosa build published ${name} outside ${ARTIFACTS_DIR}/${result.buildId}/: ${JSON.stringify(a.path)}`,
+                );
             }
         }
     }

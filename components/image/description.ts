@@ -51,7 +51,11 @@ export interface ImageDescription {
     readonly base: string;
     /** Builder stages before the image's FROM (image.stages), when there are any. */
     readonly stages?: readonly { readonly name: string; readonly base: string }[];
-    readonly packages: { readonly install: readonly string[]; readonly remove: readonly string[]; readonly replace: readonly string[] };
+    readonly packages: {
+        readonly install: readonly string[];
+        readonly remove: readonly string[];
+        readonly replace: readonly string[];
+    };
     /** Every file the build context ships, by image path (`/etc/…`) or, outside files/, context path. */
     readonly files: Readonly<Record<string, FileDescription>>;
     readonly units: readonly string[];
@@ -99,7 +103,8 @@ export function isShowableText(bytes: Uint8Array): boolean {
     return !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text);
 }
 
-const bytesOf = (f: DescribedContextFile): Buffer => Buffer.from(f.content, f.encoding === "base64" ? "base64" : "utf8");
+const bytesOf = (f: DescribedContextFile): Buffer =>
+    Buffer.from(f.content, f.encoding === "base64" ? "base64" : "utf8");
 
 /** `files/etc/x` (the COPY files/ / tree) is `/etc/x` in the image; other context paths stay. */
 export function imagePath(contextPath: string): string {
@@ -111,18 +116,25 @@ function isSecret(path: string, secretPaths: readonly string[]): boolean {
     return secretPaths.some(s => path === s || path.startsWith(`${s.replace(/\/$/, "")}/`) || path.endsWith(s));
 }
 
-function describeFiles(context: readonly DescribedContextFile[], secretPaths: readonly string[]): Record<string, FileDescription> {
+function describeFiles(
+    context: readonly DescribedContextFile[],
+    secretPaths: readonly string[],
+): Record<string, FileDescription> {
     let budget = FILES_TEXT_BUDGET;
     const out: Record<string, FileDescription> = {};
     for (const f of [...context].sort((a, b) => a.path.localeCompare(b.path))) {
         const path = imagePath(f.path);
         const data = bytesOf(f);
         const common = { mode: f.mode, sha256: `sha256:${sha256(data)}`, bytes: data.length };
-        const hidden: HiddenReason | undefined = isSecret(path, secretPaths) ? "secret"
-            : data.length > FILE_TEXT_LIMIT ? "larger than 4 KiB"
-                : !isShowableText(data) ? "not UTF-8 text"
-                    : data.length > budget ? "over the preview's text budget"
-                        : undefined;
+        const hidden: HiddenReason | undefined = isSecret(path, secretPaths)
+            ? "secret"
+            : data.length > FILE_TEXT_LIMIT
+              ? "larger than 4 KiB"
+              : !isShowableText(data)
+                ? "not UTF-8 text"
+                : data.length > budget
+                  ? "over the preview's text budget"
+                  : undefined;
         if (hidden === undefined) {
             budget -= data.length;
             out[path] = { ...common, text: data.toString("utf8") };
@@ -138,7 +150,11 @@ function describeFiles(context: readonly DescribedContextFile[], secretPaths: re
  * a file of the repository (`source`) is described by what it ships, like an inline one.
  * `secretPaths` are the image paths of image.files entries marked `secret: true`.
  */
-export function describeImage(spec: DescribedSpec, rendered: DescribedRender, secretPaths: readonly string[] = []): ImageDescription {
+export function describeImage(
+    spec: DescribedSpec,
+    rendered: DescribedRender,
+    secretPaths: readonly string[] = [],
+): ImageDescription {
     const cf = rendered.containerfile;
     const size = Buffer.byteLength(cf, "utf8");
     const stages = (spec.stages ?? []).map(s => ({ name: s.name, base: s.base }));
@@ -148,7 +164,8 @@ export function describeImage(spec: DescribedSpec, rendered: DescribedRender, se
         packages: { install: [...spec.packages], remove: [...spec.remove], replace: [...spec.replace] },
         files: describeFiles(rendered.context, secretPaths),
         units: [...spec.units],
-        containerfile: size <= CONTAINERFILE_TEXT_LIMIT ? cf : `sha256:${sha256(cf)} (${size} bytes, too large to show)`,
+        containerfile:
+            size <= CONTAINERFILE_TEXT_LIMIT ? cf : `sha256:${sha256(cf)} (${size} bytes, too large to show)`,
     };
 }
 

@@ -19,9 +19,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DIGEST_REF } from "../openshift/pullspec";
 
-import { DRIVER_TOOLKIT_BASE, DRIVER_TOOLKIT_IMAGESTREAM, DRIVER_TOOLKIT_NAMESPACE, DRIVER_TOOLKIT_PATH, DRIVER_TOOLKIT_TAG } from "../openshift/names";
+import {
+    DRIVER_TOOLKIT_BASE,
+    DRIVER_TOOLKIT_IMAGESTREAM,
+    DRIVER_TOOLKIT_NAMESPACE,
+    DRIVER_TOOLKIT_PATH,
+    DRIVER_TOOLKIT_TAG,
+} from "../openshift/names";
 
-export { DRIVER_TOOLKIT_BASE, DRIVER_TOOLKIT_IMAGESTREAM, DRIVER_TOOLKIT_NAMESPACE, DRIVER_TOOLKIT_PATH, DRIVER_TOOLKIT_TAG };
+export {
+    DRIVER_TOOLKIT_BASE,
+    DRIVER_TOOLKIT_IMAGESTREAM,
+    DRIVER_TOOLKIT_NAMESPACE,
+    DRIVER_TOOLKIT_PATH,
+    DRIVER_TOOLKIT_TAG,
+};
 
 /** What reading the ImageStream needs: a GET returning the object, undefined on 404 (kubeApi's KubeReader). */
 export interface ObjectReader {
@@ -29,7 +41,8 @@ export interface ObjectReader {
 }
 
 const where = `ImageStream ${DRIVER_TOOLKIT_NAMESPACE}/${DRIVER_TOOLKIT_IMAGESTREAM}`;
-const pin = "pin the stage's base by digest instead of \"driver-toolkit\" (`oc adm release info --image-for=driver-toolkit <the cluster's release>`)";
+const pin =
+    "pin the stage's base by digest instead of \"driver-toolkit\" (`oc adm release info --image-for=driver-toolkit <the cluster's release>`)";
 
 interface ImageStreamTag {
     name?: unknown;
@@ -39,18 +52,24 @@ interface ImageStreamTag {
 /** The driver-toolkit pullspec of the ImageStream object; throws naming what is wrong. */
 export function driverToolkitFromImageStream(obj: unknown): string {
     if (obj === undefined || obj === null) {
-        throw new Error(`${where} does not exist: the cluster's release has no driver-toolkit ImageStream to read; ${pin}`);
+        throw new Error(
+            `${where} does not exist: the cluster's release has no driver-toolkit ImageStream to read; ${pin}`,
+        );
     }
     const tags = (obj as { spec?: { tags?: unknown } }).spec?.tags;
     const tag = Array.isArray(tags) ? (tags as ImageStreamTag[]).find(t => t?.name === DRIVER_TOOLKIT_TAG) : undefined;
     if (tag === undefined) throw new Error(`${where} has no tag ${DRIVER_TOOLKIT_TAG}; ${pin}`);
     const name = tag.from?.name;
     if (tag.from?.kind !== "DockerImage" || typeof name !== "string" || name === "") {
-        throw new Error(`${where} tag ${DRIVER_TOOLKIT_TAG} does not point at an image (from.kind ${JSON.stringify(tag.from?.kind)}); ${pin}`);
+        throw new Error(
+            `${where} tag ${DRIVER_TOOLKIT_TAG} does not point at an image (from.kind ${JSON.stringify(tag.from?.kind)}); ${pin}`,
+        );
     }
     // A tag moves: a module built against whatever it points at today may not match tomorrow's.
     if (!DIGEST_REF.test(name)) {
-        throw new Error(`${where} tag ${DRIVER_TOOLKIT_TAG} points at ${name}, which is not pinned by digest (…@sha256:<64 hex>); ${pin}`);
+        throw new Error(
+            `${where} tag ${DRIVER_TOOLKIT_TAG} points at ${name}, which is not pinned by digest (…@sha256:<64 hex>); ${pin}`,
+        );
     }
     return name;
 }
@@ -80,10 +99,16 @@ export class DriverToolkitImage extends pulumi.ComponentResource {
  * The stages with every `driver-toolkit` base replaced by `toolkit` (a digest); the stages are
  * returned unchanged when none asks for it.
  */
-export function resolveStageBases<S extends { readonly base: string }>(stages: readonly S[], toolkit: string | undefined): S[] {
+export function resolveStageBases<S extends { readonly base: string }>(
+    stages: readonly S[],
+    toolkit: string | undefined,
+): S[] {
     return stages.map(s => {
         if (s.base !== DRIVER_TOOLKIT_BASE) return s;
-        if (toolkit === undefined) throw new Error(`image stage base ${DRIVER_TOOLKIT_BASE} needs the cluster's driver-toolkit, which was not read`);
+        if (toolkit === undefined)
+            throw new Error(
+                `image stage base ${DRIVER_TOOLKIT_BASE} needs the cluster's driver-toolkit, which was not read`,
+            );
         return { ...s, base: toolkit };
     });
 }

@@ -29,7 +29,8 @@ const DIGEST = /^sha256:[a-f0-9]{64}$/;
 /** A protected digest is never reported deleted; every list holds digests only. */
 export function validatePruneResult(result: PruneResult, protect: readonly string[]): PruneResult {
     for (const key of ["kept", "deleted", "refused"] as const) {
-        if (!Array.isArray(result[key]) || !result[key].every(d => DIGEST.test(d))) throw new Error(`prune step reported a bad ${key} list`);
+        if (!Array.isArray(result[key]) || !result[key].every(d => DIGEST.test(d)))
+            throw new Error(`prune step reported a bad ${key} list`);
     }
     const hit = result.deleted.find(d => protect.includes(d));
     if (hit !== undefined) throw new Error(`prune step deleted ${hit}, which the stack still points at`);
@@ -41,22 +42,32 @@ export class ImageRetention extends pulumi.ComponentResource {
 
     constructor(name: string, args: ImageRetentionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rhcos-forge:image:ImageRetention", name, {}, opts);
-        const protect = pulumi.all(args.protect).apply(refs => [...new Set(refs.map(r => r.split("@")[1] ?? ""))].sort());
+        const protect = pulumi
+            .all(args.protect)
+            .apply(refs => [...new Set(refs.map(r => r.split("@")[1] ?? ""))].sort());
         const bundle = pulumi.secret(pulumi.output(args.registryAuth).apply(renderAuthBundle));
-        const step = scriptStep(name, "prune", args.host, {
-            scripts: [{
-                script: "prune-images.sh",
-                env: {
-                    RF_IMAGE_REPO: args.repository,
-                    RF_KEEP: String(args.keep),
-                    RF_PROTECT: protect.apply(p => p.join(" ")),
-                    RF_TLS_VERIFY: String(args.tlsVerify ?? true),
-                },
-            }],
-            stdin: bundle,
-            triggers: [protect, args.keep],
-            validate: r => r as PruneResult,
-        }, { parent: this });
+        const step = scriptStep(
+            name,
+            "prune",
+            args.host,
+            {
+                scripts: [
+                    {
+                        script: "prune-images.sh",
+                        env: {
+                            RF_IMAGE_REPO: args.repository,
+                            RF_KEEP: String(args.keep),
+                            RF_PROTECT: protect.apply(p => p.join(" ")),
+                            RF_TLS_VERIFY: String(args.tlsVerify ?? true),
+                        },
+                    },
+                ],
+                stdin: bundle,
+                triggers: [protect, args.keep],
+                validate: r => r as PruneResult,
+            },
+            { parent: this },
+        );
         this.result = pulumi.all([step.result, protect]).apply(([r, p]) => {
             const checked = validatePruneResult(r, p);
             for (const w of checked.warnings) pulumi.log.warn(`image retention: ${w}`, this);
@@ -89,14 +100,23 @@ export class RegistryCleanup extends pulumi.ComponentResource {
         super("rhcos-forge:image:RegistryCleanup", name, {}, opts);
         const bundle = pulumi.secret(pulumi.output(args.registryAuth).apply(renderAuthBundle));
         const env = { RF_IMAGE_REPO: args.repository, RF_TLS_VERIFY: String(args.tlsVerify ?? true) };
-        const step = scriptStep(name, "registry", args.host, {
-            scripts: [{ script: "prune-images.sh", env: { ...env, RF_MODE: "list" } }],
-            stdin: bundle,
-            triggers: [],
-            inPlace: true,
-            onDelete: { script: "prune-images.sh", env: { ...env, RF_MODE: args.deleteOnDestroy ? "destroy" : "list" } },
-            validate: r => validatePruneResult(r as PruneResult, []),
-        }, { parent: this });
+        const step = scriptStep(
+            name,
+            "registry",
+            args.host,
+            {
+                scripts: [{ script: "prune-images.sh", env: { ...env, RF_MODE: "list" } }],
+                stdin: bundle,
+                triggers: [],
+                inPlace: true,
+                onDelete: {
+                    script: "prune-images.sh",
+                    env: { ...env, RF_MODE: args.deleteOnDestroy ? "destroy" : "list" },
+                },
+                validate: r => validatePruneResult(r as PruneResult, []),
+            },
+            { parent: this },
+        );
         this.listed = step.result;
         this.registerOutputs({ listed: this.listed });
     }

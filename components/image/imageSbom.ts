@@ -23,9 +23,19 @@ export interface SbomRef {
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 /** The SBOM reported for `repository@digest` must be an attachment of exactly that image. */
-export function validateSbomRef(sbom: SbomRef | undefined, repository: string, digest: string, imageRef: string): SbomRef {
-    if (sbom === undefined || !DIGEST.test(sbom.digest) || sbom.ref !== `${repository}@${sbom.digest}`
-        || sbom.tag !== `${repository}:${digest.replace(":", "-")}.sbom` || !Number.isInteger(sbom.packages)) {
+export function validateSbomRef(
+    sbom: SbomRef | undefined,
+    repository: string,
+    digest: string,
+    imageRef: string,
+): SbomRef {
+    if (
+        sbom === undefined ||
+        !DIGEST.test(sbom.digest) ||
+        sbom.ref !== `${repository}@${sbom.digest}` ||
+        sbom.tag !== `${repository}:${digest.replace(":", "-")}.sbom` ||
+        !Number.isInteger(sbom.packages)
+    ) {
         throw new Error(`build reported no usable SBOM for ${imageRef}: ${JSON.stringify(sbom)}`);
     }
     return sbom;
@@ -53,15 +63,28 @@ export class ImageSbom extends pulumi.ComponentResource {
         const ref = pulumi.output(args.ref);
         const source = pulumi.output(args.source ?? "");
         const bundle = pulumi.secret(pulumi.output(args.registryAuth).apply(renderAuthBundle));
-        const step = scriptStep(name, "sbom", args.host, {
-            scripts: [{
-                script: "sbom-image.sh",
-                env: { RF_IMAGE_REF: ref, RF_SBOM_SOURCE: source, RF_RECORD_BUILD: pulumi.output(args.recordAs ?? ""), RF_TLS_VERIFY: String(args.tlsVerify ?? true) },
-            }],
-            stdin: bundle,
-            triggers: [ref, source],
-            validate: r => r as SbomRef,
-        }, { parent: this });
+        const step = scriptStep(
+            name,
+            "sbom",
+            args.host,
+            {
+                scripts: [
+                    {
+                        script: "sbom-image.sh",
+                        env: {
+                            RF_IMAGE_REF: ref,
+                            RF_SBOM_SOURCE: source,
+                            RF_RECORD_BUILD: pulumi.output(args.recordAs ?? ""),
+                            RF_TLS_VERIFY: String(args.tlsVerify ?? true),
+                        },
+                    },
+                ],
+                stdin: bundle,
+                triggers: [ref, source],
+                validate: r => r as SbomRef,
+            },
+            { parent: this },
+        );
         this.sbom = pulumi.all([step.result, ref]).apply(([r, image]) => {
             const [repository, digest] = image.split("@") as [string, string];
             return validateSbomRef(r, repository, digest, image);

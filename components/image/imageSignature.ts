@@ -30,11 +30,14 @@ export interface ImageSignatureArgs extends RegistryAccessArgs {
 /** The result must be about the image asked for and made with the key asked for. */
 export function validateSignResult(result: SignResult, ref: string, keySha256: string): SignResult {
     const digest = ref.split("@")[1] ?? "";
-    if (result.ref !== ref || result.digest !== digest) throw new Error(`sign step reported ${JSON.stringify(result.ref)}, expected ${ref}`);
+    if (result.ref !== ref || result.digest !== digest)
+        throw new Error(`sign step reported ${JSON.stringify(result.ref)}, expected ${ref}`);
     if (result.keySha256 !== keySha256) throw new Error("sign step signed with another key than the configured one");
     const repo = ref.split("@")[0];
-    if (result.signature !== `${repo}:${signatureTag(digest)}`) throw new Error(`sign step reported signature ${JSON.stringify(result.signature)}`);
-    if (!/^sha256:[a-f0-9]{64}$/.test(result.signatureDigest)) throw new Error(`sign step reported an invalid signature digest ${JSON.stringify(result.signatureDigest)}`);
+    if (result.signature !== `${repo}:${signatureTag(digest)}`)
+        throw new Error(`sign step reported signature ${JSON.stringify(result.signature)}`);
+    if (!/^sha256:[a-f0-9]{64}$/.test(result.signatureDigest))
+        throw new Error(`sign step reported an invalid signature digest ${JSON.stringify(result.signatureDigest)}`);
     return result;
 }
 
@@ -54,19 +57,39 @@ export class ImageSignature extends pulumi.ComponentResource {
         // Only the public half leaves the secret: it is what nodes are told to trust.
         const publicKey = pulumi.unsecret(key.apply(k => k.publicKey));
         const keySha256 = pulumi.unsecret(key.apply(k => k.fingerprint));
-        const bundle = pulumi.secret(pulumi.all([key, args.registryAuth]).apply(([k, auth]) => renderSignBundle(k, auth)));
+        const bundle = pulumi.secret(
+            pulumi.all([key, args.registryAuth]).apply(([k, auth]) => renderSignBundle(k, auth)),
+        );
         const ref = pulumi.output(args.ref);
-        const step = scriptStep(name, "sign", args.host, {
-            scripts: [{ script: "sign-image.sh", env: { RF_IMAGE_REF: ref, RF_TLS_VERIFY: String(args.tlsVerify ?? true) } }],
-            stdin: bundle,
-            triggers: [ref, keySha256],
-            validate: r => r as SignResult,
-        }, { parent: this });
-        const result = pulumi.all([step.result, ref, keySha256]).apply(([r, expected, sha]) => validateSignResult(r, expected, sha));
+        const step = scriptStep(
+            name,
+            "sign",
+            args.host,
+            {
+                scripts: [
+                    {
+                        script: "sign-image.sh",
+                        env: { RF_IMAGE_REF: ref, RF_TLS_VERIFY: String(args.tlsVerify ?? true) },
+                    },
+                ],
+                stdin: bundle,
+                triggers: [ref, keySha256],
+                validate: r => r as SignResult,
+            },
+            { parent: this },
+        );
+        const result = pulumi
+            .all([step.result, ref, keySha256])
+            .apply(([r, expected, sha]) => validateSignResult(r, expected, sha));
         this.ref = result.apply(r => r.ref);
         this.signature = result.apply(r => r.signature);
         this.publicKey = publicKey;
         this.keySha256 = keySha256;
-        this.registerOutputs({ ref: this.ref, signature: this.signature, publicKey: this.publicKey, keySha256: this.keySha256 });
+        this.registerOutputs({
+            ref: this.ref,
+            signature: this.signature,
+            publicKey: this.publicKey,
+            keySha256: this.keySha256,
+        });
     }
 }

@@ -74,7 +74,8 @@ export interface LayeredImageArgs extends RegistryAccessArgs {
 
 /** Rejects anything but `<repository>@sha256:<hex>`: a node must never boot a tag. */
 export function validateBuildResult(result: BuildResult, repository: string): BuildResult {
-    if (!/^sha256:[a-f0-9]{64}$/.test(result.digest)) throw new Error(`build reported an invalid digest ${JSON.stringify(result.digest)}`);
+    if (!/^sha256:[a-f0-9]{64}$/.test(result.digest))
+        throw new Error(`build reported an invalid digest ${JSON.stringify(result.digest)}`);
     if (result.ref !== `${repository}@${result.digest}` || !DIGEST_REF.test(result.ref)) {
         throw new Error(`build reported ref ${JSON.stringify(result.ref)}, expected ${repository}@${result.digest}`);
     }
@@ -101,36 +102,71 @@ export class LayeredImage extends pulumi.ComponentResource {
     constructor(name: string, args: LayeredImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rhcos-forge:image:LayeredImage", name, {}, opts);
         // The spec as built: every stage FROM a digest (a driver-toolkit stage FROM the cluster's).
-        const spec: pulumi.Output<Omit<ImageSpec, "base">> = pulumi.output(args.driverToolkit).apply(toolkit =>
-            ({ ...args.spec, stages: resolveStageBases(args.spec.stages ?? [], toolkit) }));
-        const rendered: pulumi.Output<RenderedImage> = pulumi.all([args.base, args.repos, spec]).apply(([base, repos, s]) =>
-            renderContainerfile({ ...s, base }, { repos, replaceRepo: args.replaceRepo, readSource: sourceReader(), entitledHost: args.entitledHost }));
-        const id = pulumi.all([rendered, args.base, args.mirrorRevision]).apply(([r, base, mirrorRevision]) =>
-            buildId({ containerfile: r.containerfile, context: r.context, base, repository: args.repository, mirrorRevision }));
+        const spec: pulumi.Output<Omit<ImageSpec, "base">> = pulumi
+            .output(args.driverToolkit)
+            .apply(toolkit => ({ ...args.spec, stages: resolveStageBases(args.spec.stages ?? [], toolkit) }));
+        const rendered: pulumi.Output<RenderedImage> = pulumi
+            .all([args.base, args.repos, spec])
+            .apply(([base, repos, s]) =>
+                renderContainerfile(
+                    { ...s, base },
+                    {
+                        repos,
+                        replaceRepo: args.replaceRepo,
+                        readSource: sourceReader(),
+                        entitledHost: args.entitledHost,
+                    },
+                ),
+            );
+        const id = pulumi
+            .all([rendered, args.base, args.mirrorRevision])
+            .apply(([r, base, mirrorRevision]) =>
+                buildId({
+                    containerfile: r.containerfile,
+                    context: r.context,
+                    base,
+                    repository: args.repository,
+                    mirrorRevision,
+                }),
+            );
         // The bundle may hold the registry auth and file contents: secret as a whole.
-        const bundle = pulumi.secret(pulumi.all([rendered, args.registryAuth, args.buildSecrets ?? {}]).apply(([r, auth, secrets]) =>
-            renderBundle(r.containerfile, r.context, auth, secrets)));
+        const bundle = pulumi.secret(
+            pulumi
+                .all([rendered, args.registryAuth, args.buildSecrets ?? {}])
+                .apply(([r, auth, secrets]) => renderBundle(r.containerfile, r.context, auth, secrets)),
+        );
 
-        const build = scriptStep(name, "build", args.host, {
-            scripts: [{
-                script: "build-image.sh",
-                env: {
-                    RF_BUILD_ID: id,
-                    RF_BASE_IMAGE: args.base,
-                    RF_IMAGE_REPO: args.repository,
-                    RF_PODMAN_BUILD_ARGS: (args.buildArgs ?? []).join(" "),
-                    RF_TLS_VERIFY: String(args.tlsVerify ?? true),
-                },
-            }],
-            stdin: bundle,
-            triggers: [id],
-            // What `pulumi preview --diff` lists: base, packages, files (text or hash), units,
-            // Containerfile, on the `<name>-build-description` record, which runs nothing: a
-            // change to it alone neither replaces nor re-runs the build (description.ts).
-            describe: pulumi.all([rendered, args.base, spec]).apply(([r, base, s]) =>
-                descriptionEnvironment(describeImage({ ...s, base }, r, args.secretFiles ?? []))),
-            validate: r => validateBuildResult(r as BuildResult, args.repository),
-        }, { parent: this });
+        const build = scriptStep(
+            name,
+            "build",
+            args.host,
+            {
+                scripts: [
+                    {
+                        script: "build-image.sh",
+                        env: {
+                            RF_BUILD_ID: id,
+                            RF_BASE_IMAGE: args.base,
+                            RF_IMAGE_REPO: args.repository,
+                            RF_PODMAN_BUILD_ARGS: (args.buildArgs ?? []).join(" "),
+                            RF_TLS_VERIFY: String(args.tlsVerify ?? true),
+                        },
+                    },
+                ],
+                stdin: bundle,
+                triggers: [id],
+                // What `pulumi preview --diff` lists: base, packages, files (text or hash), units,
+                // Containerfile, on the `<name>-build-description` record, which runs nothing: a
+                // change to it alone neither replaces nor re-runs the build (description.ts).
+                describe: pulumi
+                    .all([rendered, args.base, spec])
+                    .apply(([r, base, s]) =>
+                        descriptionEnvironment(describeImage({ ...s, base }, r, args.secretFiles ?? [])),
+                    ),
+                validate: r => validateBuildResult(r as BuildResult, args.repository),
+            },
+            { parent: this },
+        );
         const result = build.result;
         this.ref = result.apply(r => r.ref);
         this.digest = result.apply(r => r.digest);
@@ -140,8 +176,13 @@ export class LayeredImage extends pulumi.ComponentResource {
         this.packages = result.apply(r => r.packages);
         this.sbom = result.apply(r => r.sbom);
         this.registerOutputs({
-            ref: this.ref, digest: this.digest, base: this.base, containerfile: this.containerfile,
-            buildId: this.buildId, packages: this.packages, sbom: this.sbom,
+            ref: this.ref,
+            digest: this.digest,
+            base: this.base,
+            containerfile: this.containerfile,
+            buildId: this.buildId,
+            packages: this.packages,
+            sbom: this.sbom,
         });
     }
 }

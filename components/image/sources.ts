@@ -18,13 +18,16 @@ function modeOf(st: fs.Stats): string {
 export function readSourceTree(root: string, source: string): SourceEntry[] {
     const top = path.resolve(root, source);
     const rel = path.relative(path.resolve(root), top);
-    if (rel.startsWith("..") || path.isAbsolute(rel)) throw new Error(`source ${source} is outside the project root ${root}`);
+    if (rel.startsWith("..") || path.isAbsolute(rel))
+        throw new Error(`source ${source} is outside the project root ${root}`);
     const out: SourceEntry[] = [];
     const walk = (abs: string, below: string): void => {
         const st = fs.lstatSync(abs);
-        if (st.isSymbolicLink()) throw new Error(`source ${source}: ${below || source} is a symlink (copy the file itself)`);
+        if (st.isSymbolicLink())
+            throw new Error(`source ${source}: ${below || source} is a symlink (copy the file itself)`);
         if (st.isDirectory()) {
-            for (const name of fs.readdirSync(abs).sort()) walk(path.join(abs, name), below ? `${below}/${name}` : name);
+            for (const name of fs.readdirSync(abs).sort())
+                walk(path.join(abs, name), below ? `${below}/${name}` : name);
         } else if (st.isFile()) {
             out.push({ rel: below, data: fs.readFileSync(abs), mode: modeOf(st) });
         } else {

@@ -141,16 +141,29 @@ export interface RepoFileCommands {
  * (`entitledHost`: the build host is registered, so podman passes its entitlement in).
  */
 export function repoFileCommands(repos: readonly MirrorRepo[], entitledHost = false): RepoFileCommands {
-    const secrets = [...repos.flatMap(r => r.mounts ?? []), ...repos.flatMap(r => (r.auth === undefined ? [] : [r.auth.secret]))];
+    const secrets = [
+        ...repos.flatMap(r => r.mounts ?? []),
+        ...repos.flatMap(r => (r.auth === undefined ? [] : [r.auth.secret])),
+    ];
     const mounts = [...new Set(secrets.map(m => `--mount=type=secret,id=${m.id},target=${m.target}`))];
     const redhatRepo = entitledHost || repos.some(r => r.entitled === true) ? [`rm -f ${REDHAT_REPO_FILE}`] : [];
     if (repos.length === 0) return { write: [], remove: redhatRepo, mounts };
     // The mirror's password line is read from its secret mount when the RUN runs (the shell
     // expands it inside double quotes): the Containerfile names only the path.
     const passwordFile = repos.find(r => r.auth !== undefined)?.auth?.secret.target;
-    const repoLines = renderRepoFile(repos, passwordFile === undefined ? undefined : PASSWORD_PLACEHOLDER).trimEnd().split("\n")
-        .map(l => `        ${l === `password=${PASSWORD_PLACEHOLDER}` ? `"password=$(cat ${passwordFile})"` : shellQuote(l)}`).join(" \\\n");
-    return { write: [`printf '%s\\n' \\\n${repoLines} \\\n        > ${REPO_FILE}`], remove: [`rm -f ${REPO_FILE}`, ...redhatRepo], mounts };
+    const repoLines = renderRepoFile(repos, passwordFile === undefined ? undefined : PASSWORD_PLACEHOLDER)
+        .trimEnd()
+        .split("\n")
+        .map(
+            l =>
+                `        ${l === `password=${PASSWORD_PLACEHOLDER}` ? `"password=$(cat ${passwordFile})"` : shellQuote(l)}`,
+        )
+        .join(" \\\n");
+    return {
+        write: [`printf '%s\\n' \\\n${repoLines} \\\n        > ${REPO_FILE}`],
+        remove: [`rm -f ${REPO_FILE}`, ...redhatRepo],
+        mounts,
+    };
 }
 
 /** Stands for the password while the .repo text is rendered; never reaches a Containerfile. */
@@ -163,7 +176,9 @@ export function installCommand(dialect: Dialect, items: readonly string[]): stri
 
 export function removeCommand(dialect: Dialect, names: readonly string[]): string[] {
     const args = names.map(shellQuote).join(" ");
-    return dialect === "rpm-ostree" ? [`rpm-ostree override remove ${args}`] : [`dnf remove -y ${args}`, "dnf clean all"];
+    return dialect === "rpm-ostree"
+        ? [`rpm-ostree override remove ${args}`]
+        : [`dnf remove -y ${args}`, "dnf clean all"];
 }
 
 /**
@@ -180,7 +195,9 @@ export function replaceCommands(items: readonly string[], repo: string | undefin
     if (urls.length > 0) out.push(`rpm-ostree override replace ${urls.map(shellQuote).join(" ")}`);
     if (names.length > 0) {
         if (repo === undefined) throw new Error("package names in a replace step need a mirror repo to come from");
-        out.push(`rpm-ostree override replace --experimental --from repo=${mirrorSectionId(repo)} ${names.map(shellQuote).join(" ")}`);
+        out.push(
+            `rpm-ostree override replace --experimental --from repo=${mirrorSectionId(repo)} ${names.map(shellQuote).join(" ")}`,
+        );
     }
     out.push("rpm-ostree cleanup -m");
     return out;
@@ -191,19 +208,29 @@ function octal(mode: string): string {
 }
 
 /** The context files and image paths of one file entry (a directory source is expanded). */
-export function expandFile(f: SpecFile, dir: string, readSource: ReadSource | undefined): { context: ContextFile[]; chmod: [string, string][] } {
+export function expandFile(
+    f: SpecFile,
+    dir: string,
+    readSource: ReadSource | undefined,
+): { context: ContextFile[]; chmod: [string, string][] } {
     if (f.source === undefined) {
         const mode = f.mode ?? "0644";
         return { context: [{ path: `${dir}${f.path}`, content: f.content ?? "", mode }], chmod: [[f.path, mode]] };
     }
-    if (readSource === undefined) throw new Error(`image file ${f.path} comes from source ${f.source}, but no source reader was given`);
+    if (readSource === undefined)
+        throw new Error(`image file ${f.path} comes from source ${f.source}, but no source reader was given`);
     const entries = [...readSource(f.source)].sort((a, b) => a.rel.localeCompare(b.rel));
     const context: ContextFile[] = [];
     const chmod: [string, string][] = [];
     for (const e of entries) {
         const target = e.rel === "" ? f.path : `${f.path.replace(/\/$/, "")}/${e.rel}`;
         const mode = octal(f.mode ?? e.mode);
-        context.push({ path: `${dir}${target}`, content: Buffer.from(e.data).toString("base64"), mode, encoding: "base64" });
+        context.push({
+            path: `${dir}${target}`,
+            content: Buffer.from(e.data).toString("base64"),
+            mode,
+            encoding: "base64",
+        });
         chmod.push([target, mode]);
     }
     return { context, chmod };
@@ -227,10 +254,10 @@ export interface StepRenderOptions {
  * string; no kernel-core at all fails here with its own message instead of a bare rpm exit code.
  */
 const BASE_KVER = [
-    "{ KVER=\"$(rpm -q --qf '%{VERSION}-%{RELEASE}.%{ARCH} ' kernel-core)\" || { echo \"rhcos-forge: kernelModules: the base image has no kernel-core package, so there is no kernel to install the modules for\" >&2; exit 1; }; }",
-    "KVER=\"${KVER% }\"",
-    "{ case \"$KVER\" in *\" \"*) echo \"rhcos-forge: kernelModules: the base image has more than one kernel-core ($KVER); modules are built for exactly one kernel\" >&2; exit 1;; esac; }",
-    "{ test -d \"/usr/lib/modules/$KVER\" || { echo \"rhcos-forge: kernelModules: the base image's kernel-core $KVER has no /usr/lib/modules/$KVER\" >&2; exit 1; }; }",
+    '{ KVER="$(rpm -q --qf \'%{VERSION}-%{RELEASE}.%{ARCH} \' kernel-core)" || { echo "rhcos-forge: kernelModules: the base image has no kernel-core package, so there is no kernel to install the modules for" >&2; exit 1; }; }',
+    'KVER="${KVER% }"',
+    '{ case "$KVER" in *" "*) echo "rhcos-forge: kernelModules: the base image has more than one kernel-core ($KVER); modules are built for exactly one kernel" >&2; exit 1;; esac; }',
+    '{ test -d "/usr/lib/modules/$KVER" || { echo "rhcos-forge: kernelModules: the base image\'s kernel-core $KVER has no /usr/lib/modules/$KVER" >&2; exit 1; }; }',
 ];
 
 function kernelModuleCommands(mods: readonly KernelModule[]): string[] {
@@ -249,12 +276,16 @@ function kernelModuleCommands(mods: readonly KernelModule[]): string[] {
             `printf '%s\\n' ${m.name} > /usr/lib/modules-load.d/${m.name}.conf`,
         );
     }
-    out.push("rm -rf /tmp/rhcos-forge-kmods", "depmod -a \"$KVER\"");
+    out.push("rm -rf /tmp/rhcos-forge-kmods", 'depmod -a "$KVER"');
     return out;
 }
 
 /** Containerfile lines and context files of a list of steps; `dir` prefixes their context paths. */
-export function renderSteps(steps: readonly ImageStep[], dir: string, opts: StepRenderOptions): { lines: string[]; context: ContextFile[] } {
+export function renderSteps(
+    steps: readonly ImageStep[],
+    dir: string,
+    opts: StepRenderOptions,
+): { lines: string[]; context: ContextFile[] } {
     const lines: string[] = [];
     const context: ContextFile[] = [];
     const { write, remove, mounts } = repoFileCommands(opts.repos, opts.entitledHost);
@@ -268,21 +299,44 @@ export function renderSteps(steps: readonly ImageStep[], dir: string, opts: Step
                     names.push(item);
                     continue;
                 }
-                if (opts.readSource === undefined) throw new Error(`RPM ${item.source} comes from the repository, but no source reader was given`);
+                if (opts.readSource === undefined)
+                    throw new Error(`RPM ${item.source} comes from the repository, but no source reader was given`);
                 for (const e of opts.readSource(item.source)) {
                     const base = (e.rel === "" ? item.source : e.rel).split("/").pop() ?? "";
-                    context.push({ path: `${stepDir}/${base}`, content: Buffer.from(e.data).toString("base64"), mode: "0644", encoding: "base64" });
+                    context.push({
+                        path: `${stepDir}/${base}`,
+                        content: Buffer.from(e.data).toString("base64"),
+                        mode: "0644",
+                        encoding: "base64",
+                    });
                     sources.push(`/tmp/rhcos-forge-rpms/${base}`);
                 }
             }
             if (sources.length > 0) lines.push(`COPY ${stepDir}/ /tmp/rhcos-forge-rpms/`);
-            lines.push(runLine([...write, ...installCommand(opts.dialect, [...names, ...sources]), ...(sources.length > 0 ? ["rm -rf /tmp/rhcos-forge-rpms"] : []), ...remove], opts.dialect, mounts));
+            lines.push(
+                runLine(
+                    [
+                        ...write,
+                        ...installCommand(opts.dialect, [...names, ...sources]),
+                        ...(sources.length > 0 ? ["rm -rf /tmp/rhcos-forge-rpms"] : []),
+                        ...remove,
+                    ],
+                    opts.dialect,
+                    mounts,
+                ),
+            );
         } else if (step.remove !== undefined) {
             lines.push(runLine(removeCommand(opts.dialect, step.remove), opts.dialect));
         } else if (step.replace !== undefined) {
             const needsRepo = step.replace.some(r => !isUrl(r));
             const repo = step.from ?? opts.replaceRepo ?? opts.repos[0]?.id;
-            lines.push(runLine([...(needsRepo ? write : []), ...replaceCommands(step.replace, repo), ...(needsRepo ? remove : [])], opts.dialect, needsRepo ? mounts : []));
+            lines.push(
+                runLine(
+                    [...(needsRepo ? write : []), ...replaceCommands(step.replace, repo), ...(needsRepo ? remove : [])],
+                    opts.dialect,
+                    needsRepo ? mounts : [],
+                ),
+            );
         } else if (step.files !== undefined) {
             const chmod: [string, string][] = [];
             for (const f of step.files) {
@@ -291,16 +345,23 @@ export function renderSteps(steps: readonly ImageStep[], dir: string, opts: Step
                 chmod.push(...x.chmod);
             }
             lines.push(`COPY ${stepDir}/ /`);
-            lines.push(runLine(chmod.map(([p, m]) => `chmod ${m} ${shellQuote(p)}`), opts.dialect));
+            lines.push(
+                runLine(
+                    chmod.map(([p, m]) => `chmod ${m} ${shellQuote(p)}`),
+                    opts.dialect,
+                ),
+            );
         } else if (step.enable !== undefined) {
             lines.push(runLine([`systemctl enable ${step.enable.map(shellQuote).join(" ")}`], opts.dialect));
         } else if (step.run !== undefined) {
             lines.push(runLine(step.run, opts.dialect));
         } else if (step.copy !== undefined) {
-            for (const c of step.copy) // COPY takes paths literally (the schema allows only plain characters): no quoting.
+            for (const c of step.copy)
+                // COPY takes paths literally (the schema allows only plain characters): no quoting.
                 lines.push(`COPY --from=${c.from} ${c.src} ${c.dst}`);
         } else if (step.kernelModules !== undefined) {
-            for (const m of step.kernelModules) lines.push(`COPY --from=${m.stage} ${m.path} /tmp/rhcos-forge-kmods/${m.name}.ko`);
+            for (const m of step.kernelModules)
+                lines.push(`COPY --from=${m.stage} ${m.path} /tmp/rhcos-forge-kmods/${m.name}.ko`);
             lines.push(runLine(kernelModuleCommands(step.kernelModules), opts.dialect));
         } else {
             throw new Error(`image step ${i} has no action`);
@@ -310,7 +371,10 @@ export function renderSteps(steps: readonly ImageStep[], dir: string, opts: Step
 }
 
 /** The builder stages, each `FROM <digest> AS <name>` with its own steps, before the image's FROM. */
-export function renderStages(stages: readonly BuildStage[], readSource: ReadSource | undefined): { lines: string[]; context: ContextFile[] } {
+export function renderStages(
+    stages: readonly BuildStage[],
+    readSource: ReadSource | undefined,
+): { lines: string[]; context: ContextFile[] } {
     const lines: string[] = [];
     const context: ContextFile[] = [];
     for (const s of stages) {

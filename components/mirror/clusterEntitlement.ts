@@ -26,8 +26,10 @@ const where = `Secret ${ENTITLEMENT_NAMESPACE}/${ENTITLEMENT_SECRET}`;
 /** The certificate and key of the Secret object; throws naming what is wrong, never a value. */
 export function entitlementFromSecret(obj: unknown): ClientCertificate {
     if (obj === undefined) {
-        throw new Error(`${where} does not exist: the cluster has no RHEL entitlement (Simple Content Access certificate, synced by the Insights Operator); ` +
-            "give the repo's certificate in rhcos-forge:mirrorClientCerts instead of entitlement: cluster");
+        throw new Error(
+            `${where} does not exist: the cluster has no RHEL entitlement (Simple Content Access certificate, synced by the Insights Operator); ` +
+                "give the repo's certificate in rhcos-forge:mirrorClientCerts instead of entitlement: cluster",
+        );
     }
     const data = (obj as { data?: Record<string, unknown> } | null)?.data ?? {};
     const decode = (key: string, marker: RegExp): string => {

@@ -55,7 +55,10 @@ export interface UpstreamRepo {
 
 /** put-files.sh's stdin: the upstream .repo file and the TLS files, each 0600. */
 export function renderSecretFilesBundle(files: readonly { readonly path: string; readonly content: string }[]): string {
-    return renderBundleText("bundle", files.map(f => ({ kind: "file", plain: ["0600"], values: [f.path, f.content] })));
+    return renderBundleText(
+        "bundle",
+        files.map(f => ({ kind: "file", plain: ["0600"], values: [f.path, f.content] })),
+    );
 }
 
 /** A client certificate and key (PEM); secrets. */
@@ -79,13 +82,26 @@ export interface RepoTlsInputs {
 }
 
 /** The PEM files of a repo, relative to a TLS directory (`<id>/client.pem`, ...), with content. */
-export function tlsFiles(repo: RepoTlsInputs): { readonly path: string; readonly option: keyof RepoTls; readonly secret: string; readonly content: string }[] {
+export function tlsFiles(
+    repo: RepoTlsInputs,
+): { readonly path: string; readonly option: keyof RepoTls; readonly secret: string; readonly content: string }[] {
     const content: Record<keyof RepoTls, string | undefined> = {
-        sslcacert: repo.sslcacert, sslclientcert: repo.client?.sslclientcert, sslclientkey: repo.client?.sslclientkey,
+        sslcacert: repo.sslcacert,
+        sslclientcert: repo.client?.sslclientcert,
+        sslclientkey: repo.client?.sslclientkey,
     };
     return TLS_FILES.flatMap(f => {
         const text = content[f.option];
-        return text === undefined ? [] : [{ path: `${repo.id}/${f.file}`, option: f.option, secret: `rf-${repo.id}-${f.secret}`, content: text.endsWith("\n") ? text : `${text}\n` }];
+        return text === undefined
+            ? []
+            : [
+                  {
+                      path: `${repo.id}/${f.file}`,
+                      option: f.option,
+                      secret: `rf-${repo.id}-${f.secret}`,
+                      content: text.endsWith("\n") ? text : `${text}\n`,
+                  },
+              ];
     });
 }
 
@@ -101,10 +117,20 @@ export const BUILD_SECRETS_DIR = "/run/secrets/rhcos-forge";
  * The mirror's password as a build secret: mounted only into the RUNs that write the .repo file,
  * which reads it from there, so it is in no layer, no history and not in the Containerfile.
  */
-export const MIRROR_PASSWORD_SECRET: SecretMount = { id: "rf-mirror-password", target: `${BUILD_SECRETS_DIR}/mirror/password` };
+export const MIRROR_PASSWORD_SECRET: SecretMount = {
+    id: "rf-mirror-password",
+    target: `${BUILD_SECRETS_DIR}/mirror/password`,
+};
 
 /** A `fetch: build` repo as builds use it: the upstream URL, TLS files as secret mounts. */
-export function directBuildRepo(repo: RepoTlsInputs & { readonly baseurl: string; readonly gpgcheck: boolean; readonly gpgkey?: string; readonly entitled: boolean }): MirrorRepo {
+export function directBuildRepo(
+    repo: RepoTlsInputs & {
+        readonly baseurl: string;
+        readonly gpgcheck: boolean;
+        readonly gpgkey?: string;
+        readonly entitled: boolean;
+    },
+): MirrorRepo {
     return {
         id: repo.id,
         url: repo.baseurl,
@@ -150,17 +176,23 @@ function section(lines: (string | undefined)[]): string {
  */
 export function renderRepoFile(repos: readonly MirrorRepo[], password?: string): string {
     if (repos.length === 0) return "";
-    return repos.map(r => section([
-        `[${mirrorSectionId(r.id)}]`,
-        // A `fetch: build` repo (mounts set) is the upstream itself, not the mirror.
-        r.mounts === undefined ? `name=rhcos-forge mirror of ${r.id}` : `name=rhcos-forge upstream ${r.id}`,
-        `baseurl=${r.url}`,
-        "enabled=1",
-        `gpgcheck=${r.gpgcheck ? 1 : 0}`,
-        r.gpgkey ? `gpgkey=${r.gpgkey}` : undefined,
-        ...tlsLines(r.tls),
-        ...authLines(r.auth, password),
-    ])).join("\n\n") + "\n";
+    return (
+        repos
+            .map(r =>
+                section([
+                    `[${mirrorSectionId(r.id)}]`,
+                    // A `fetch: build` repo (mounts set) is the upstream itself, not the mirror.
+                    r.mounts === undefined ? `name=rhcos-forge mirror of ${r.id}` : `name=rhcos-forge upstream ${r.id}`,
+                    `baseurl=${r.url}`,
+                    "enabled=1",
+                    `gpgcheck=${r.gpgcheck ? 1 : 0}`,
+                    r.gpgkey ? `gpgkey=${r.gpgkey}` : undefined,
+                    ...tlsLines(r.tls),
+                    ...authLines(r.auth, password),
+                ]),
+            )
+            .join("\n\n") + "\n"
+    );
 }
 
 /** dnf's basic auth options of a mirror repo (dnf.conf(5): username, password). */
@@ -172,17 +204,23 @@ export function authLines(auth: MirrorAuth | undefined, password: string | undef
 /** The upstream .repo file `dnf reposync` and `dnf download` read on the build host. */
 export function renderUpstreamRepoFile(repos: readonly UpstreamRepo[]): string {
     if (repos.length === 0) return "";
-    return repos.map(r => section([
-        `[${r.id}]`,
-        `name=${r.id}`,
-        `baseurl=${r.baseurl}`,
-        "enabled=1",
-        `gpgcheck=${r.gpgcheck ? 1 : 0}`,
-        r.gpgkey ? `gpgkey=${r.gpgkey}` : undefined,
-        // module_hotfixes: RHEL AppStream modules would otherwise filter packages out of the sync.
-        "module_hotfixes=1",
-        r.username !== undefined ? `username=${r.username}` : undefined,
-        r.password !== undefined ? `password=${r.password}` : undefined,
-        ...tlsLines(r.tls),
-    ])).join("\n\n") + "\n";
+    return (
+        repos
+            .map(r =>
+                section([
+                    `[${r.id}]`,
+                    `name=${r.id}`,
+                    `baseurl=${r.baseurl}`,
+                    "enabled=1",
+                    `gpgcheck=${r.gpgcheck ? 1 : 0}`,
+                    r.gpgkey ? `gpgkey=${r.gpgkey}` : undefined,
+                    // module_hotfixes: RHEL AppStream modules would otherwise filter packages out of the sync.
+                    "module_hotfixes=1",
+                    r.username !== undefined ? `username=${r.username}` : undefined,
+                    r.password !== undefined ? `password=${r.password}` : undefined,
+                    ...tlsLines(r.tls),
+                ]),
+            )
+            .join("\n\n") + "\n"
+    );
 }

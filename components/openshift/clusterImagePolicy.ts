@@ -29,7 +29,8 @@ export function clusterImagePolicyApi(openshiftVersion: string): ClusterImagePol
 
 // The CEL rules on spec.scopes items (openshift/api config/v1 ClusterImagePolicySpec.Scopes, the
 // same in v1alpha1): a fully qualified host (a dot) or localhost, then lower-case path components.
-const SCOPE_HOST = /^((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+(?::[0-9]+)?|localhost(?::[0-9]+)?)(?=\/|$)/;
+const SCOPE_HOST =
+    /^((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+(?::[0-9]+)?|localhost(?::[0-9]+)?)(?=\/|$)/;
 const SCOPE_PATH = /^(?:\/[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*)*$/;
 
 /** Why `repository` cannot be a ClusterImagePolicy scope, or undefined when it can. */
@@ -38,7 +39,8 @@ export function checkPolicyScope(repository: string): string | undefined {
     if (host === null || !SCOPE_PATH.test(repository.slice(host[0].length))) {
         return `${repository} cannot be a ClusterImagePolicy scope: the API server requires a registry host with a dot or localhost, then lower-case path components`;
     }
-    if (repository.length > 512) return `${repository} is longer than the 512 characters a ClusterImagePolicy scope allows`;
+    if (repository.length > 512)
+        return `${repository} is longer than the 512 characters a ClusterImagePolicy scope allows`;
     return undefined;
 }
 
@@ -64,10 +66,15 @@ export function clusterImagePolicyName(repository: string): string {
  * Nodes accept images of `repository` only with a sigstore signature by `publicKey` (SPKI PEM) whose
  * identity is in that repository (MatchRepoDigestOrExact: images are pulled by digest).
  */
-export function renderClusterImagePolicy(openshiftVersion: string, repository: string, publicKey: string): ClusterImagePolicyObject {
+export function renderClusterImagePolicy(
+    openshiftVersion: string,
+    repository: string,
+    publicKey: string,
+): ClusterImagePolicyObject {
     const problem = checkPolicyScope(repository);
     if (problem !== undefined) throw new Error(problem);
-    if (!publicKey.startsWith("-----BEGIN PUBLIC KEY-----")) throw new Error("the signing public key must be an SPKI PEM (-----BEGIN PUBLIC KEY-----)");
+    if (!publicKey.startsWith("-----BEGIN PUBLIC KEY-----"))
+        throw new Error("the signing public key must be an SPKI PEM (-----BEGIN PUBLIC KEY-----)");
     return {
         apiVersion: clusterImagePolicyApi(openshiftVersion),
         kind: "ClusterImagePolicy",
@@ -75,7 +82,10 @@ export function renderClusterImagePolicy(openshiftVersion: string, repository: s
         spec: {
             scopes: [repository],
             policy: {
-                rootOfTrust: { policyType: "PublicKey", publicKey: { keyData: Buffer.from(publicKey, "utf8").toString("base64") } },
+                rootOfTrust: {
+                    policyType: "PublicKey",
+                    publicKey: { keyData: Buffer.from(publicKey, "utf8").toString("base64") },
+                },
                 signedIdentity: { matchPolicy: "MatchRepoDigestOrExact" },
             },
         },
@@ -111,17 +121,27 @@ export interface ImagePolicyMachineConfig {
     apiVersion: typeof MCO_API;
     kind: typeof MACHINE_CONFIG_KIND;
     metadata: { name: string; labels: Record<string, string> };
-    spec: { config: { ignition: { version: string }; storage: { files: { path: string; mode: number; overwrite: boolean; contents: { source: string } }[] } } };
+    spec: {
+        config: {
+            ignition: { version: string };
+            storage: { files: { path: string; mode: number; overwrite: boolean; contents: { source: string } }[] };
+        };
+    };
 }
 
-const dataUrl = (text: string): string => `data:text/plain;charset=utf-8;base64,${Buffer.from(text, "utf8").toString("base64")}`;
+const dataUrl = (text: string): string =>
+    `data:text/plain;charset=utf-8;base64,${Buffer.from(text, "utf8").toString("base64")}`;
 
 /**
  * The pool's MachineConfig carrying `files` (sigstore/signing.ts renderNodePolicy: the same files the
  * host tests verify with). Ignition 3.2.0: the MCO of 4.16 and later parses 3.1–3.4 and converts
  * (pkg/controller/common/helpers.go ParseAndConvertConfig).
  */
-export function renderImagePolicyMachineConfig(pool: string, repository: string, files: { policyJson: string; registriesD: string }): ImagePolicyMachineConfig {
+export function renderImagePolicyMachineConfig(
+    pool: string,
+    repository: string,
+    files: { policyJson: string; registriesD: string },
+): ImagePolicyMachineConfig {
     return {
         apiVersion: MCO_API,
         kind: MACHINE_CONFIG_KIND,
@@ -134,8 +154,18 @@ export function renderImagePolicyMachineConfig(pool: string, repository: string,
                 ignition: { version: "3.2.0" },
                 storage: {
                     files: [
-                        { path: "/etc/containers/policy.json", mode: 0o644, overwrite: true, contents: { source: dataUrl(files.policyJson) } },
-                        { path: registriesDropInPath(repository), mode: 0o644, overwrite: true, contents: { source: dataUrl(files.registriesD) } },
+                        {
+                            path: "/etc/containers/policy.json",
+                            mode: 0o644,
+                            overwrite: true,
+                            contents: { source: dataUrl(files.policyJson) },
+                        },
+                        {
+                            path: registriesDropInPath(repository),
+                            mode: 0o644,
+                            overwrite: true,
+                            contents: { source: dataUrl(files.registriesD) },
+                        },
                     ],
                 },
             },

@@ -17,7 +17,8 @@ export interface DesiredUpdate {
  * only with force.
  */
 export function renderDesiredUpdate(image: string, force: boolean): DesiredUpdate {
-    if (!DIGEST_REF.test(image)) throw new Error(`desiredUpdate.image must be a release image pinned by digest, got ${JSON.stringify(image)}`);
+    if (!DIGEST_REF.test(image))
+        throw new Error(`desiredUpdate.image must be a release image pinned by digest, got ${JSON.stringify(image)}`);
     return { image, version: "", force };
 }
 
@@ -25,7 +26,10 @@ export function renderDesiredUpdate(image: string, force: boolean): DesiredUpdat
  * The patch's metadata, which depends on nothing: a patch resource needs `metadata.name` known in
  * preview, when the release image is not built yet (the kubernetes provider refuses an unknown one).
  */
-export const CLUSTER_VERSION_PATCH_METADATA: { readonly name: string; readonly annotations: Readonly<Record<string, string>> } = {
+export const CLUSTER_VERSION_PATCH_METADATA: {
+    readonly name: string;
+    readonly annotations: Readonly<Record<string, string>>;
+} = {
     name: "version",
     annotations: {
         "pulumi.com/patchFieldManager": "rhcos-forge",
@@ -35,13 +39,22 @@ export const CLUSTER_VERSION_PATCH_METADATA: { readonly name: string; readonly a
 };
 
 /** The server-side-apply patch of ClusterVersion `version`; fields other than desiredUpdate stay the cluster's. */
-export function renderClusterVersionPatch(image: string, force: boolean): {
-    apiVersion: string; kind: string; metadata: { name: string; annotations: Record<string, string> }; spec: { desiredUpdate: DesiredUpdate };
+export function renderClusterVersionPatch(
+    image: string,
+    force: boolean,
+): {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; annotations: Record<string, string> };
+    spec: { desiredUpdate: DesiredUpdate };
 } {
     return {
         apiVersion: CLUSTER_VERSION_API,
         kind: "ClusterVersion",
-        metadata: { name: CLUSTER_VERSION_PATCH_METADATA.name, annotations: { ...CLUSTER_VERSION_PATCH_METADATA.annotations } },
+        metadata: {
+            name: CLUSTER_VERSION_PATCH_METADATA.name,
+            annotations: { ...CLUSTER_VERSION_PATCH_METADATA.annotations },
+        },
         spec: { desiredUpdate: renderDesiredUpdate(image, force) },
     };
 }

@@ -1,7 +1,14 @@
 // Pure rendering of the OpenShift objects rhcos-forge declares (plain objects, no Pulumi types),
 // so the same functions feed the resources, the golden files and the CRD schema tests.
 
-import { MACHINE_CONFIG_KIND, MACHINE_CONFIG_POOL_KIND, MCO_API, MCO_NAMESPACE, ROLE_LABEL, managedLabels } from "./names";
+import {
+    MACHINE_CONFIG_KIND,
+    MACHINE_CONFIG_POOL_KIND,
+    MCO_API,
+    MCO_NAMESPACE,
+    ROLE_LABEL,
+    managedLabels,
+} from "./names";
 
 export { MCO_API, MCO_NAMESPACE, ROLE_LABEL };
 /**

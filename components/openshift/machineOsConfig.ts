@@ -49,7 +49,8 @@ export function renderedImagePushSpec(repository: string, pool: string): string 
 }
 
 // CEL rules from the CRDs, as JavaScript regular expressions (RE2 `matches` with ^…$ anchors).
-const V1_PUSH_SPEC = /^([a-zA-Z0-9-]+\.)+[a-zA-Z0-9-]+(:[0-9]{2,5})?(\/[a-zA-Z0-9_-]{1,61})*\/[a-zA-Z0-9_.-]+:[a-zA-Z0-9._-]+$/;
+const V1_PUSH_SPEC =
+    /^([a-zA-Z0-9-]+\.)+[a-zA-Z0-9-]+(:[0-9]{2,5})?(\/[a-zA-Z0-9_-]{1,61})*\/[a-zA-Z0-9_.-]+:[a-zA-Z0-9._-]+$/;
 const SVC_PUSH_SPEC = /^[^.]+\.[^.]+\.svc:\d+\/[^/]+\/[^/]+:[^/]+$/;
 const V1ALPHA1_TAG = /^([a-zA-Z0-9-./:])+$/;
 const V1ALPHA1_NAME = /^([a-zA-Z0-9-]+\.)+[a-zA-Z0-9-]+(:[0-9]{2,5})?\/([a-zA-Z0-9_-]{0,61}\/)?[a-zA-Z0-9_.-]*?$/;
@@ -63,7 +64,8 @@ export function checkRenderedImagePushSpec(version: OpenShiftVersion, spec: stri
     if (spec.length < 1 || spec.length > 447) return "must give a push spec of 1 to 447 characters";
     if (SVC_PUSH_SPEC.test(spec)) return undefined;
     if (machineOSConfigApi(version) === "v1") {
-        return V1_PUSH_SPEC.test(spec) ? undefined
+        return V1_PUSH_SPEC.test(spec)
+            ? undefined
             : "must be a repository on a registry host whose name contains a dot (MachineOSConfig renderedImagePushSpec is <host.with.dot>[:port]/<path>:<tag>, or an in-cluster <svc>.<ns>.svc:<port>/<ns>/<name>:<tag>)";
     }
     const parts = spec.split(":");
@@ -75,13 +77,15 @@ export function checkRenderedImagePushSpec(version: OpenShiftVersion, spec: stri
 export function checkMachineOSConfigName(obj: KubeObject): string | undefined {
     if (obj.apiVersion !== MCO_API) return undefined;
     const pool = (obj.spec.machineConfigPool as { name?: string } | undefined)?.name;
-    return obj.metadata.name === pool ? undefined
+    return obj.metadata.name === pool
+        ? undefined
         : `MachineOSConfig ${JSON.stringify(obj.metadata.name)} must be named after its pool ${JSON.stringify(pool)}`;
 }
 
 /** Checks a rendered Containerfile against the containerFile limits; returns what is wrong. */
 export function checkContainerfile(content: string): string | undefined {
-    return content.length <= MAX_CONTAINERFILE_CHARS ? undefined
+    return content.length <= MAX_CONTAINERFILE_CHARS
+        ? undefined
         : `renders an on-cluster Containerfile of ${content.length} characters; a MachineOSConfig containerFile entry holds at most ${MAX_CONTAINERFILE_CHARS} (move large files into a MachineConfig or shrink them)`;
 }
 
@@ -97,7 +101,11 @@ export interface MachineOSConfigSpec {
 
 /** v1alpha1 spells architectures in lower case and has no "NoArch". */
 const V1ALPHA1_ARCH: Record<ContainerfileArch, string> = {
-    NoArch: "noarch", AMD64: "amd64", ARM64: "arm64", PPC64LE: "ppc64le", S390X: "s390x",
+    NoArch: "noarch",
+    AMD64: "amd64",
+    ARM64: "arm64",
+    PPC64LE: "ppc64le",
+    S390X: "s390x",
 };
 
 export function renderMachineOSConfig(spec: MachineOSConfigSpec): KubeObject {
@@ -143,12 +151,19 @@ export function renderMachineOSConfig(spec: MachineOSConfigSpec): KubeObject {
 }
 
 /** A kubernetes.io/dockerconfigjson Secret's shape; its data (registryAuth) is added as a secret. */
-export function registrySecretMetadata(name: string): { name: string; namespace: string; labels: Record<string, string> } {
+export function registrySecretMetadata(name: string): {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+} {
     return { name, namespace: MCO_NAMESPACE, labels: managedLabels() };
 }
 
 /** The digested image a MachineOSConfig reports, under the field name of its API version. */
-export function currentImageOf(api: MachineOSConfigApi, status: Record<string, unknown> | undefined): string | undefined {
+export function currentImageOf(
+    api: MachineOSConfigApi,
+    status: Record<string, unknown> | undefined,
+): string | undefined {
     const value = status?.[api === "v1" ? "currentImagePullSpec" : "currentImagePullspec"];
     return typeof value === "string" && value !== "" ? value : undefined;
 }

@@ -39,12 +39,20 @@ export function renderOnClusterContainerfile(spec: OnClusterImageSpec): string {
     const steps: string[] = [];
     for (const f of [...spec.files].sort((a, b) => a.path.localeCompare(b.path))) {
         // No build context on the cluster: the schema refuses `source` files with machineosconfig.
-        if (f.content === undefined) throw new Error(`image file ${f.path} comes from the repository (source), which an on-cluster build cannot receive`);
-        steps.push(`printf '%s' ${shellQuote(b64(f.content))} | base64 -d | install -D -m ${f.mode ?? "0644"} /dev/stdin ${shellQuote(f.path)}`);
+        if (f.content === undefined)
+            throw new Error(
+                `image file ${f.path} comes from the repository (source), which an on-cluster build cannot receive`,
+            );
+        steps.push(
+            `printf '%s' ${shellQuote(b64(f.content))} | base64 -d | install -D -m ${f.mode ?? "0644"} /dev/stdin ${shellQuote(f.path)}`,
+        );
     }
     if (spec.remove.length > 0) steps.push(`rpm-ostree override remove ${spec.remove.map(shellQuote).join(" ")}`);
     const names = spec.replace.filter(r => !isUrl(r));
-    if (names.length > 0) throw new Error(`image.replace entries ${names.join(", ")} name mirror packages, which an on-cluster build cannot reach`);
+    if (names.length > 0)
+        throw new Error(
+            `image.replace entries ${names.join(", ")} name mirror packages, which an on-cluster build cannot reach`,
+        );
     if (spec.replace.length > 0) steps.push(`rpm-ostree override replace ${spec.replace.map(shellQuote).join(" ")}`);
     if (spec.packages.length > 0) steps.push(`rpm-ostree install ${spec.packages.map(shellQuote).join(" ")}`);
     if (spec.units.length > 0) steps.push(`systemctl enable ${spec.units.map(shellQuote).join(" ")}`);

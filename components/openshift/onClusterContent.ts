@@ -23,7 +23,6 @@ export const BUILD_ENTITLEMENT_DIR = "/etc/pki/entitlement";
 /** The keys of openshift-config-managed/etc-pki-entitlement, which the MCO copies verbatim. */
 export const ENTITLEMENT_FILES = { cert: "entitlement.pem", key: "entitlement-key.pem" } as const;
 
-
 /** A core object (ConfigMap, Secret): no spec, data instead. */
 export interface CoreObject {
     apiVersion: "v1";
@@ -63,12 +62,17 @@ function asMirrorRepo(r: OnClusterRepo): MirrorRepo {
         url: r.url,
         gpgcheck: r.gpgcheck,
         gpgkey: r.gpgKey === undefined ? undefined : `file://${BUILD_GPG_DIR}/${gpgKeyFileName(r.id)}`,
-        ...(r.entitled ? {
-            tls: { sslclientcert: `${BUILD_ENTITLEMENT_DIR}/${ENTITLEMENT_FILES.cert}`, sslclientkey: `${BUILD_ENTITLEMENT_DIR}/${ENTITLEMENT_FILES.key}` },
-            // No build secret: the MCO mounts the entitlement; an empty list marks it an upstream.
-            mounts: [],
-            entitled: true,
-        } : {}),
+        ...(r.entitled
+            ? {
+                  tls: {
+                      sslclientcert: `${BUILD_ENTITLEMENT_DIR}/${ENTITLEMENT_FILES.cert}`,
+                      sslclientkey: `${BUILD_ENTITLEMENT_DIR}/${ENTITLEMENT_FILES.key}`,
+                  },
+                  // No build secret: the MCO mounts the entitlement; an empty list marks it an upstream.
+                  mounts: [],
+                  entitled: true,
+              }
+            : {}),
     };
 }
 
@@ -78,11 +82,14 @@ function asMirrorRepo(r: OnClusterRepo): MirrorRepo {
  * the mirror's sections, never into an upstream's.
  */
 export function renderOnClusterRepoFile(repos: readonly OnClusterRepo[], credentials?: MirrorCredentials): string {
-    return repos.map(r => {
-        const text = renderRepoFile([asMirrorRepo(r)]);
-        return credentials === undefined || r.entitled ? text
-            : `${text}username=${credentials.username}\npassword=${credentials.password}\n`;
-    }).join("\n");
+    return repos
+        .map(r => {
+            const text = renderRepoFile([asMirrorRepo(r)]);
+            return credentials === undefined || r.entitled
+                ? text
+                : `${text}username=${credentials.username}\npassword=${credentials.password}\n`;
+        })
+        .join("\n");
 }
 
 export function renderYumReposConfigMap(repos: readonly OnClusterRepo[], credentials?: MirrorCredentials): CoreObject {
@@ -111,10 +118,16 @@ export function renderRpmGpgSecret(repos: readonly OnClusterRepo[]): CoreObject 
  * The entitlement Secret the build of `pool` mounts, for releases whose MCO does not copy it
  * from openshift-config-managed itself (4.16, 4.17); undefined where it does.
  */
-export function renderEntitlementSecret(version: OpenShiftVersion, pool: string, cert: { readonly sslclientcert: string; readonly sslclientkey: string }): CoreObject | undefined {
+export function renderEntitlementSecret(
+    version: OpenShiftVersion,
+    pool: string,
+    cert: { readonly sslclientcert: string; readonly sslclientkey: string },
+): CoreObject | undefined {
     const facts = RELEASES[version].onCluster;
     if (facts.mcoClonesEntitlement) return undefined;
-    const name = facts.entitlementSecret.perPool ? `${facts.entitlementSecret.name}-${pool}` : facts.entitlementSecret.name;
+    const name = facts.entitlementSecret.perPool
+        ? `${facts.entitlementSecret.name}-${pool}`
+        : facts.entitlementSecret.name;
     return {
         apiVersion: "v1",
         kind: "Secret",

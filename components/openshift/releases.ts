@@ -11,7 +11,14 @@ import { OPENSHIFT_VERSIONS, type OpenShiftVersion } from "./versions";
  * whether a name exists on the stack's release is checked against RELEASES[v].extensions.
  */
 export const EXTENSIONS = [
-    "two-node-ha", "wasm", "ipsec", "usbguard", "kerberos", "kernel-devel", "sandboxed-containers", "sysstat",
+    "two-node-ha",
+    "wasm",
+    "ipsec",
+    "usbguard",
+    "kerberos",
+    "kernel-devel",
+    "sandboxed-containers",
+    "sysstat",
 ] as const;
 export type Extension = (typeof EXTENSIONS)[number];
 
@@ -177,17 +184,62 @@ const OS_421: readonly OsImageComponent[] = ["rhel-coreos", "rhel-coreos-10"];
 // do not. release-4.20 ee943c37e640 README.md: the manifests moved to coreos/rhel-coreos-config,
 // which produces "a base image containing only RHEL/CentOS Stream content".
 export const RELEASES: Readonly<Record<OpenShiftVersion, OpenShiftRelease>> = {
-    "4.16": { machineOSConfigApi: "v1alpha1", extensions: EXT_416, layeringDialect: "rpm-ostree", osImageComponents: OS_416,
-        cosaVariants: { openshift: ["rhel-9.4", "c9s"], default: "rhel-9.4" }, onCluster: ON_CLUSTER_416 },
-    "4.17": { machineOSConfigApi: "v1alpha1", extensions: EXT_416, layeringDialect: "rpm-ostree", osImageComponents: OS_416,
-        cosaVariants: { openshift: ["ocp-rhel-9.4", "okd-c9s"], default: "ocp-rhel-9.4" }, onCluster: ON_CLUSTER_416 },
-    "4.18": { machineOSConfigApi: "v1", extensions: EXT_418, layeringDialect: "rpm-ostree", osImageComponents: OS_416,
-        cosaVariants: { openshift: ["ocp-rhel-9.4", "ocp-rhel-9.6", "okd-c9s"], default: "ocp-rhel-9.4" }, onCluster: ON_CLUSTER_418 },
-    "4.19": { machineOSConfigApi: "v1", extensions: EXT_419, layeringDialect: "rpm-ostree", osImageComponents: OS_416,
-        cosaVariants: { openshift: ["ocp-rhel-9.6"], default: "ocp-rhel-9.6" }, onCluster: ON_CLUSTER_418 },
-    "4.20": { machineOSConfigApi: "v1", extensions: EXT_419, layeringDialect: "rpm-ostree", osImageComponents: OS_416, cosaVariants: { openshift: [] }, onCluster: ON_CLUSTER_420 },
-    "4.21": { machineOSConfigApi: "v1", extensions: EXT_419, layeringDialect: "rpm-ostree", osImageComponents: OS_421, cosaVariants: { openshift: [] }, onCluster: ON_CLUSTER_420 },
-    "4.22": { machineOSConfigApi: "v1", extensions: EXT_422, layeringDialect: "rpm-ostree", osImageComponents: OS_421, cosaVariants: { openshift: [] }, onCluster: ON_CLUSTER_420 },
+    "4.16": {
+        machineOSConfigApi: "v1alpha1",
+        extensions: EXT_416,
+        layeringDialect: "rpm-ostree",
+        osImageComponents: OS_416,
+        cosaVariants: { openshift: ["rhel-9.4", "c9s"], default: "rhel-9.4" },
+        onCluster: ON_CLUSTER_416,
+    },
+    "4.17": {
+        machineOSConfigApi: "v1alpha1",
+        extensions: EXT_416,
+        layeringDialect: "rpm-ostree",
+        osImageComponents: OS_416,
+        cosaVariants: { openshift: ["ocp-rhel-9.4", "okd-c9s"], default: "ocp-rhel-9.4" },
+        onCluster: ON_CLUSTER_416,
+    },
+    "4.18": {
+        machineOSConfigApi: "v1",
+        extensions: EXT_418,
+        layeringDialect: "rpm-ostree",
+        osImageComponents: OS_416,
+        cosaVariants: { openshift: ["ocp-rhel-9.4", "ocp-rhel-9.6", "okd-c9s"], default: "ocp-rhel-9.4" },
+        onCluster: ON_CLUSTER_418,
+    },
+    "4.19": {
+        machineOSConfigApi: "v1",
+        extensions: EXT_419,
+        layeringDialect: "rpm-ostree",
+        osImageComponents: OS_416,
+        cosaVariants: { openshift: ["ocp-rhel-9.6"], default: "ocp-rhel-9.6" },
+        onCluster: ON_CLUSTER_418,
+    },
+    "4.20": {
+        machineOSConfigApi: "v1",
+        extensions: EXT_419,
+        layeringDialect: "rpm-ostree",
+        osImageComponents: OS_416,
+        cosaVariants: { openshift: [] },
+        onCluster: ON_CLUSTER_420,
+    },
+    "4.21": {
+        machineOSConfigApi: "v1",
+        extensions: EXT_419,
+        layeringDialect: "rpm-ostree",
+        osImageComponents: OS_421,
+        cosaVariants: { openshift: [] },
+        onCluster: ON_CLUSTER_420,
+    },
+    "4.22": {
+        machineOSConfigApi: "v1",
+        extensions: EXT_422,
+        layeringDialect: "rpm-ostree",
+        osImageComponents: OS_421,
+        cosaVariants: { openshift: [] },
+        onCluster: ON_CLUSTER_420,
+    },
 };
 
 /** The extensions of one release, in the MCO's order. */

@@ -26,19 +26,26 @@ export function semverProblem(name: string): string | undefined {
         pre = rest.slice(dash + 1).split(".");
         rest = rest.slice(0, dash);
     }
-    for (const [what, n] of [["major", major], ["minor", minor], ["patch", rest]] as const) {
+    for (const [what, n] of [
+        ["major", major],
+        ["minor", minor],
+        ["patch", rest],
+    ] as const) {
         if (!NUMERIC.test(n)) return `has a ${what} version ${JSON.stringify(n)} that is not a number`;
         if (n.length > 1 && n.startsWith("0")) return `has a ${what} version ${JSON.stringify(n)} with a leading zero`;
         if (BigInt(n) > 18446744073709551615n) return `has a ${what} version ${JSON.stringify(n)} above 2^64-1`;
     }
     for (const p of pre) {
         if (p.length === 0) return "has an empty pre-release identifier";
-        if (NUMERIC.test(p) && p.length > 1 && p.startsWith("0")) return `has a numeric pre-release identifier ${JSON.stringify(p)} with a leading zero`;
-        if (!ALPHANUM.test(p)) return `has a pre-release identifier ${JSON.stringify(p)} with characters other than 0-9A-Za-z-`;
+        if (NUMERIC.test(p) && p.length > 1 && p.startsWith("0"))
+            return `has a numeric pre-release identifier ${JSON.stringify(p)} with a leading zero`;
+        if (!ALPHANUM.test(p))
+            return `has a pre-release identifier ${JSON.stringify(p)} with characters other than 0-9A-Za-z-`;
     }
     for (const b of build) {
         if (b.length === 0) return "has an empty build metadata identifier";
-        if (!ALPHANUM.test(b)) return `has a build metadata identifier ${JSON.stringify(b)} with characters other than 0-9A-Za-z-`;
+        if (!ALPHANUM.test(b))
+            return `has a build metadata identifier ${JSON.stringify(b)} with characters other than 0-9A-Za-z-`;
     }
     return undefined;
 }

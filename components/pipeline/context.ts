@@ -67,13 +67,22 @@ export function pipelineContext(c: ParsedStack, deps: PipelineDeps): PipelineCon
     let read: { provider: k8s.Provider; base: pulumi.Output<string> } | undefined;
     const readCluster = (kubeconfig: string): { provider: k8s.Provider; base: pulumi.Output<string> } => {
         if (read === undefined) {
-            const provider = new k8s.Provider("cluster-reader", { kubeconfig: pulumi.secret(kubeconfig), context: c.cluster.context });
+            const provider = new k8s.Provider("cluster-reader", {
+                kubeconfig: pulumi.secret(kubeconfig),
+                context: c.cluster.context,
+            });
             read = { provider, base: new ClusterBaseImage("base", { provider }).ref };
         }
         return read;
     };
     const wait = rolloutWait(c, deps.clusterAccess);
-    return { config: c, deps, clusterWriter: clusterWriter(c, readCluster), clusterBase: kubeconfig => readCluster(kubeconfig).base, wait };
+    return {
+        config: c,
+        deps,
+        clusterWriter: clusterWriter(c, readCluster),
+        clusterBase: kubeconfig => readCluster(kubeconfig).base,
+        wait,
+    };
 }
 
 /** Writing goes to the cluster through the kubeconfig, or renders YAML (cluster.renderTo) for GitOps. */

@@ -37,7 +37,11 @@ export function cosaStage(ctx: PipelineContext<HostBuiltStack>, cosa: CosaConfig
         ...registryAccess(c),
     });
     const cleanup = registryCleanup(ctx, host.handle, sbom);
-    const signed = signImage(ctx, host.handle, pulumi.all([built.ref, sbom.sbom, cleanup.listed]).apply(([ref]) => ref));
+    const signed = signImage(
+        ctx,
+        host.handle,
+        pulumi.all([built.ref, sbom.sbom, cleanup.listed]).apply(([ref]) => ref),
+    );
     const rolledOut = rolloutStage(ctx, host.handle, signed.ref, trustPolicy(ctx, signed.signing, signed.ref));
     retainImages(ctx, host.handle, [signed.ref], rolledOut.rolled);
     return {

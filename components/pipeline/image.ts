@@ -21,7 +21,12 @@ export function layeredImageStage(ctx: PipelineContext<HostBuiltStack>, place: B
     const upgrade = upgradeTargetStage(ctx, host.handle);
     const layered = new LayeredImage("image", {
         host: host.handle,
-        base: upgrade !== undefined ? upgrade.osImage : basedOnCluster(c) ? ctx.clusterBase(c.kubeconfig) : pulumi.output(c.image.base),
+        base:
+            upgrade !== undefined
+                ? upgrade.osImage
+                : basedOnCluster(c)
+                  ? ctx.clusterBase(c.kubeconfig)
+                  : pulumi.output(c.image.base),
         repository: c.image.repository,
         spec: { ...c.image, dialect: imageDialect(c) },
         driverToolkit: driverToolkit(ctx),
@@ -43,14 +48,29 @@ export function layeredImageStage(ctx: PipelineContext<HostBuiltStack>, place: B
     // cluster's (known in preview too: the base is config or a read, so preview fails early).
     // Without a kubeconfig (GitOps render only) there is no cluster base to compare with.
     // With cluster.upgrade the gate's reference is the RHCOS the cluster will run: the target's.
-    const imageRef = c.kubeconfig === undefined ? signed.ref
-        : pulumi.all([signed.ref, layered.base, upgrade?.osImage ?? ctx.clusterBase(c.kubeconfig)]).apply(([ref, imageBase, current]) =>
-            gateImageRef(ref, { imageBase, clusterBase: current, allowMismatch: c.image.allowBaseMismatch }, m => pulumi.log.warn(m)));
+    const imageRef =
+        c.kubeconfig === undefined
+            ? signed.ref
+            : pulumi
+                  .all([signed.ref, layered.base, upgrade?.osImage ?? ctx.clusterBase(c.kubeconfig)])
+                  .apply(([ref, imageBase, current]) =>
+                      gateImageRef(
+                          ref,
+                          { imageBase, clusterBase: current, allowMismatch: c.image.allowBaseMismatch },
+                          m => pulumi.log.warn(m),
+                      ),
+                  );
     // A release carries the built image as its OS whatever its base; the gate guards MachineConfigs.
     const rolledOut = rolloutStage(ctx, host.handle, signed.ref, trustPolicy(ctx, signed.signing, imageRef), upgrade);
     retainImages(ctx, host.handle, [signed.ref, imageRef], rolledOut.rolled);
     return {
-        image: { ref: signed.ref, digest: layered.digest, base: layered.base, packages: layered.packages, sbom: layered.sbom },
+        image: {
+            ref: signed.ref,
+            digest: layered.digest,
+            base: layered.base,
+            packages: layered.packages,
+            sbom: layered.sbom,
+        },
         containerfile: layered.containerfile,
         mirror: mirrorOutputs(repoMirror),
         buildHost: buildHostOutputs(host),
@@ -74,6 +94,9 @@ function driverToolkit(ctx: PipelineContext): pulumi.Output<string> | undefined 
  * The Containerfile dialect of the stack: image.dialect, or the one of its OpenShift release
  * (components/openshift/releases.ts).
  */
-export function imageDialect(cfg: { image: { dialect?: LayeringDialect }; cluster: { openshiftVersion: OpenShiftVersion } }): LayeringDialect {
+export function imageDialect(cfg: {
+    image: { dialect?: LayeringDialect };
+    cluster: { openshiftVersion: OpenShiftVersion };
+}): LayeringDialect {
     return cfg.image.dialect ?? layeringDialect(cfg.cluster.openshiftVersion);
 }

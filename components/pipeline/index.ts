@@ -31,7 +31,10 @@ export function buildPipeline(c: ParsedStack, deps: PipelineDeps): StackOutputs 
     const ctx = pipelineContext(c, deps);
     // Only a MachineConfig rollout names one image for every pool: on-cluster builds push one per pool.
     // A paused pool is not waited for: nothing is finished while one is listed.
-    return stackOutputs(buildStages(ctx, c), c.rollout.method === "machineconfig" && ctx.wait?.access !== undefined && !c.rollout.pools.some(p => p.paused));
+    return stackOutputs(
+        buildStages(ctx, c),
+        c.rollout.method === "machineconfig" && ctx.wait?.access !== undefined && !c.rollout.pools.some(p => p.paused),
+    );
 }
 
 function buildStages(ctx: PipelineContext, c: ParsedStack): StageOutputs {

@@ -10,7 +10,9 @@ import { PipelineContext, clusterReader, secretOf } from "./context";
 
 export function repoMirrorStage(ctx: PipelineContext, host: BuildHost): RepoMirror {
     const c = ctx.config;
-    const certified = Object.entries(c.mirrorClientCerts).filter(([, v]) => v.sslclientcert !== undefined && v.sslclientkey !== undefined).map(([id]) => id);
+    const certified = Object.entries(c.mirrorClientCerts)
+        .filter(([, v]) => v.sslclientcert !== undefined && v.sslclientkey !== undefined)
+        .map(([id]) => id);
     return new RepoMirror("mirror", {
         host: host.handle,
         config: { ...c.mirror, bind: mirrorBind(ctx) },
@@ -30,7 +32,12 @@ export function repoMirrorStage(ctx: PipelineContext, host: BuildHost): RepoMirr
  */
 function mirrorBind(ctx: PipelineContext): string | undefined {
     const c = ctx.config;
-    if (c.mirror.bind !== undefined || c.rollout.method !== "machineosconfig" || c.buildHost.provider !== "digitalocean") return c.mirror.bind;
+    if (
+        c.mirror.bind !== undefined ||
+        c.rollout.method !== "machineosconfig" ||
+        c.buildHost.provider !== "digitalocean"
+    )
+        return c.mirror.bind;
     return "0.0.0.0";
 }
 

@@ -37,7 +37,11 @@ export function onClusterStage(ctx: PipelineContext<OnClusterStack>): StageOutpu
     // are then empty rather than the push tag, since consumers of image.ref may boot nodes from it.
     const ref = rolled.image.apply(i => i ?? "");
     return {
-        image: { ref, digest: ref.apply(r => r.split("@")[1] ?? ""), base: c.kubeconfig === undefined ? pulumi.output("cluster") : ctx.clusterBase(c.kubeconfig) },
+        image: {
+            ref,
+            digest: ref.apply(r => r.split("@")[1] ?? ""),
+            base: c.kubeconfig === undefined ? pulumi.output("cluster") : ctx.clusterBase(c.kubeconfig),
+        },
         containerfile: pulumi.output(containerfile),
         mirror: mirrorOutputs(repoMirror),
         buildHost: buildHostOutputs(host),
@@ -57,9 +61,12 @@ export async function fetchGpgKey(id: string, url: string): Promise<string> {
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
         text = await res.text();
     } catch (err) {
-        throw new Error(`${where}: could not fetch the key for the on-cluster build's etc-pki-rpm-gpg Secret (${(err as Error).message})`);
+        throw new Error(
+            `${where}: could not fetch the key for the on-cluster build's etc-pki-rpm-gpg Secret (${(err as Error).message})`,
+        );
     }
-    if (!text.includes("-----BEGIN PGP PUBLIC KEY BLOCK-----")) throw new Error(`${where} is not an armored PGP public key (-----BEGIN PGP PUBLIC KEY BLOCK-----)`);
+    if (!text.includes("-----BEGIN PGP PUBLIC KEY BLOCK-----"))
+        throw new Error(`${where} is not an armored PGP public key (-----BEGIN PGP PUBLIC KEY BLOCK-----)`);
     return text;
 }
 
@@ -71,10 +78,16 @@ export async function fetchGpgKey(id: string, url: string): Promise<string> {
 function onClusterContent(ctx: PipelineContext<OnClusterStack>, repoMirror: RepoMirror): OnClusterContentArgs {
     const c = ctx.config;
     const gpg = new Map(c.mirror.repos.map(r => [r.id, r]));
-    const mirrored = [...c.mirror.repos.filter(r => r.fetch !== "build").map(r => r.id), ...(c.mirror.packageSet.packages.length > 0 ? [c.mirror.packageSet.id] : [])];
+    const mirrored = [
+        ...c.mirror.repos.filter(r => r.fetch !== "build").map(r => r.id),
+        ...(c.mirror.packageSet.packages.length > 0 ? [c.mirror.packageSet.id] : []),
+    ];
     const direct = c.mirror.repos.filter(r => r.fetch === "build");
-    const keys = Promise.all(c.mirror.repos.flatMap(r => r.gpgkey === undefined ? [] : [fetchGpgKey(r.id, r.gpgkey).then(key => [r.id, key] as const)]))
-        .then((entries): Record<string, string> => Object.fromEntries(entries));
+    const keys = Promise.all(
+        c.mirror.repos.flatMap(r =>
+            r.gpgkey === undefined ? [] : [fetchGpgKey(r.id, r.gpgkey).then(key => [r.id, key] as const)],
+        ),
+    ).then((entries): Record<string, string> => Object.fromEntries(entries));
     const repos = pulumi.all([repoMirror.repos, keys]).apply(([urls, key]): OnClusterRepo[] => [
         // A package set is our own download: no signed upstream, no key (RepoMirror does the same).
         ...mirrored.map(id => ({ id, url: urls[id], gpgcheck: gpg.get(id)?.gpgcheck ?? false, gpgKey: key[id] })),
@@ -83,11 +96,17 @@ function onClusterContent(ctx: PipelineContext<OnClusterStack>, repoMirror: Repo
     const entitled = direct.some(r => r.entitlement === "cluster");
     // What the mirror serves, from config (RepoMirror hashes the same keys for its re-syncs),
     // and the keys: known in a preview (see OnClusterContentArgs.revision).
-    const mirrorContent = contentHash({ repos: c.mirror.repos, packageSet: c.mirror.packageSet.packages.length > 0 ? c.mirror.packageSet : null, newestOnly: c.mirror.newestOnly });
-    const revision = keys.then(key => onClusterContentRevision(mirrorContent, [
-        ...mirrored.map(id => ({ id, gpgcheck: gpg.get(id)?.gpgcheck ?? false, gpgKey: key[id] })),
-        ...direct.map(r => ({ id: r.id, gpgcheck: r.gpgcheck, gpgKey: key[r.id], entitled: true })),
-    ]));
+    const mirrorContent = contentHash({
+        repos: c.mirror.repos,
+        packageSet: c.mirror.packageSet.packages.length > 0 ? c.mirror.packageSet : null,
+        newestOnly: c.mirror.newestOnly,
+    });
+    const revision = keys.then(key =>
+        onClusterContentRevision(mirrorContent, [
+            ...mirrored.map(id => ({ id, gpgcheck: gpg.get(id)?.gpgcheck ?? false, gpgKey: key[id] })),
+            ...direct.map(r => ({ id: r.id, gpgcheck: r.gpgcheck, gpgKey: key[r.id], entitled: true })),
+        ]),
+    );
     return {
         repos,
         gpgKeys: c.mirror.repos.some(r => r.gpgkey !== undefined),

@@ -11,16 +11,38 @@ import { OsImageRollout } from "../rollout/osImageRollout";
  * and `cosa` exist only where the stack produces them (rhcos-forge:release, image.builder cosa).
  */
 export interface StackOutputs {
-    readonly image: { ref: pulumi.Output<string>; digest: pulumi.Output<string>; base: pulumi.Output<string>; packages?: pulumi.Output<PackageDiff>; sbom?: pulumi.Output<SbomRef> };
+    readonly image: {
+        ref: pulumi.Output<string>;
+        digest: pulumi.Output<string>;
+        base: pulumi.Output<string>;
+        packages?: pulumi.Output<PackageDiff>;
+        sbom?: pulumi.Output<SbomRef>;
+    };
     readonly containerfile: pulumi.Output<string>;
-    readonly mirror: { baseUrl: pulumi.Output<string>; repos: pulumi.Output<Record<string, string>>; repoFile: pulumi.Output<string> };
+    readonly mirror: {
+        baseUrl: pulumi.Output<string>;
+        repos: pulumi.Output<Record<string, string>>;
+        repoFile: pulumi.Output<string>;
+    };
     readonly buildHost: { address: pulumi.Output<string>; provider: string };
     /** `finished`: what every pool has finished rolling out (machineconfig, waited for); the next promotion ring reads it (docs/fleet.md). */
-    readonly rollout: { method: pulumi.Output<string>; pools: OsImageRollout["pools"]; finished?: pulumi.Output<FinishedImage | undefined> };
+    readonly rollout: {
+        method: pulumi.Output<string>;
+        pools: OsImageRollout["pools"];
+        finished?: pulumi.Output<FinishedImage | undefined>;
+    };
     readonly release?: { ref: pulumi.Output<string>; digest: pulumi.Output<string>; version: pulumi.Output<string> };
-    readonly cosa?: { buildId: pulumi.Output<string>; configCommit: pulumi.Output<string>; artifacts: pulumi.Output<PublishedArtifact[]> };
+    readonly cosa?: {
+        buildId: pulumi.Output<string>;
+        configCommit: pulumi.Output<string>;
+        artifacts: pulumi.Output<PublishedArtifact[]>;
+    };
     /** Only with image.signing.enabled: the key nodes verify with and where the signature is. */
-    readonly signing?: { publicKey: pulumi.Output<string>; keySha256: pulumi.Output<string>; signature: pulumi.Output<string> };
+    readonly signing?: {
+        publicKey: pulumi.Output<string>;
+        keySha256: pulumi.Output<string>;
+        signature: pulumi.Output<string>;
+    };
 }
 
 /** What rolled the image out: the method and the pools it updated (none for a release update). */
@@ -36,8 +58,15 @@ export type StageOutputs = Omit<StackOutputs, "rollout"> & { readonly rolled: Ro
 export function stackOutputs(out: StageOutputs, waited: boolean): StackOutputs {
     const { rolled, release, cosa, signing, ...always } = out;
     // A ring reading this stack (image.from take finished) gets the image only once every pool is done.
-    const finished = !(rolled instanceof OsImageRollout) ? undefined
-        : finishedImage(waited, rolled.done, pulumi.all([always.image.ref, always.image.digest, always.image.base]).apply(([ref, digest, base]) => ({ ref, digest, base })));
+    const finished = !(rolled instanceof OsImageRollout)
+        ? undefined
+        : finishedImage(
+              waited,
+              rolled.done,
+              pulumi
+                  .all([always.image.ref, always.image.digest, always.image.base])
+                  .apply(([ref, digest, base]) => ({ ref, digest, base })),
+          );
     return {
         ...always,
         rollout: { method: rolled.method, pools: rolled.pools, ...(finished === undefined ? {} : { finished }) },
@@ -48,12 +77,26 @@ export function stackOutputs(out: StageOutputs, waited: boolean): StackOutputs {
 }
 
 /** The mirror's outputs; empty where the stack has no mirror (on-cluster builds without repos). */
-export function mirrorOutputs(mirror?: { baseUrl: pulumi.Output<string>; repos: pulumi.Output<Record<string, string>>; repoFile: pulumi.Output<string> }): StackOutputs["mirror"] {
-    if (mirror === undefined) return { baseUrl: pulumi.output(""), repos: pulumi.output<Record<string, string>>({}), repoFile: pulumi.output("") };
+export function mirrorOutputs(mirror?: {
+    baseUrl: pulumi.Output<string>;
+    repos: pulumi.Output<Record<string, string>>;
+    repoFile: pulumi.Output<string>;
+}): StackOutputs["mirror"] {
+    if (mirror === undefined)
+        return {
+            baseUrl: pulumi.output(""),
+            repos: pulumi.output<Record<string, string>>({}),
+            repoFile: pulumi.output(""),
+        };
     return { baseUrl: mirror.baseUrl, repos: mirror.repos, repoFile: mirror.repoFile };
 }
 
 /** The build host's outputs; provider "cluster" where the stack has none. */
-export function buildHostOutputs(host?: { address: pulumi.Output<string>; provider: string }): StackOutputs["buildHost"] {
-    return host === undefined ? { address: pulumi.output(""), provider: "cluster" } : { address: host.address, provider: host.provider };
+export function buildHostOutputs(host?: {
+    address: pulumi.Output<string>;
+    provider: string;
+}): StackOutputs["buildHost"] {
+    return host === undefined
+        ? { address: pulumi.output(""), provider: "cluster" }
+        : { address: host.address, provider: host.provider };
 }

@@ -11,7 +11,12 @@ import { Rolled } from "./outputs";
  * image.retention: once every pool reports the rollout done, the images this host pushed
  * beyond the newest `keep` are deleted; the refs the stack points at are protected.
  */
-export function retainImages(ctx: PipelineContext, host: HostHandle, refs: pulumi.Output<string>[], rolled: Rolled): void {
+export function retainImages(
+    ctx: PipelineContext,
+    host: HostHandle,
+    refs: pulumi.Output<string>[],
+    rolled: Rolled,
+): void {
     const c = ctx.config;
     // parseStackConfig allows retention only where the rollout is waited for.
     if (!c.image.retention.enabled || ctx.wait === undefined || !(rolled instanceof OsImageRollout)) return;
@@ -31,10 +36,14 @@ export function retainImages(ctx: PipelineContext, host: HostHandle, refs: pulum
  */
 export function registryCleanup(ctx: PipelineContext, host: HostHandle, after: pulumi.Resource): RegistryCleanup {
     const c = ctx.config;
-    return new RegistryCleanup("image-cleanup", {
-        host,
-        repository: c.image.repository,
-        deleteOnDestroy: c.image.retention.deleteOnDestroy,
-        ...registryAccess(c),
-    }, { dependsOn: [after] });
+    return new RegistryCleanup(
+        "image-cleanup",
+        {
+            host,
+            repository: c.image.repository,
+            deleteOnDestroy: c.image.retention.deleteOnDestroy,
+            ...registryAccess(c),
+        },
+        { dependsOn: [after] },
+    );
 }

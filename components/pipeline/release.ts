@@ -8,10 +8,16 @@ import { ReleaseImage } from "../release/releaseImage";
 import { PipelineContext, secretOf } from "./context";
 
 /** The custom release (rhcos-forge:release) carrying `osImage`. */
-export function releaseImageStage(ctx: PipelineContext, release: ReleaseConfig, host: HostHandle, osImage: pulumi.Output<string>): ReleaseImage {
+export function releaseImageStage(
+    ctx: PipelineContext,
+    release: ReleaseConfig,
+    host: HostHandle,
+    osImage: pulumi.Output<string>,
+): ReleaseImage {
     const osComponent = release.osComponent;
     // parseStackConfig refuses machine-os-content (no supported release has it).
-    if (!isOsImageComponent(osComponent)) throw new Error(`rhcos-forge:release.osComponent ${osComponent} is not an OS component`);
+    if (!isOsImageComponent(osComponent))
+        throw new Error(`rhcos-forge:release.osComponent ${osComponent} is not an OS component`);
     return new ReleaseImage("release", {
         host,
         from: release.from,

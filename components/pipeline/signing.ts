@@ -25,9 +25,15 @@ export function signImage(ctx: PipelineContext, host: HostHandle, ref: pulumi.Ou
     // parseStackConfig checked that the passphrase opens the key.
     const key = inspectSigningKey(c.signingKey, c.signingPassphrase);
     const signature = new ImageSignature("image-signature", {
-        host, ref, key: pulumi.secret(key), ...registryAccess(c),
+        host,
+        ref,
+        key: pulumi.secret(key),
+        ...registryAccess(c),
     });
-    return { ref: signature.ref, signing: { publicKey: signature.publicKey, keySha256: signature.keySha256, signature: signature.signature } };
+    return {
+        ref: signature.ref,
+        signing: { publicKey: signature.publicKey, keySha256: signature.keySha256, signature: signature.signature },
+    };
 }
 
 /**
@@ -35,9 +41,14 @@ export function signImage(ctx: PipelineContext, host: HostHandle, ref: pulumi.Ou
  * MachineConfigs (image.signing.machineConfigPolicy), declared before the MachineConfigs that
  * point at the image: the returned ref carries the policy as a dependency.
  */
-export function trustPolicy(ctx: PipelineContext, signing: StackOutputs["signing"], imageRef: pulumi.Output<string>): pulumi.Output<string> {
+export function trustPolicy(
+    ctx: PipelineContext,
+    signing: StackOutputs["signing"],
+    imageRef: pulumi.Output<string>,
+): pulumi.Output<string> {
     const c = ctx.config;
-    if (signing === undefined || !(c.image.signing.clusterPolicy || c.image.signing.machineConfigPolicy)) return imageRef;
+    if (signing === undefined || !(c.image.signing.clusterPolicy || c.image.signing.machineConfigPolicy))
+        return imageRef;
     const policy = new ImageTrustPolicy("image-trust", {
         provider: ctx.clusterWriter,
         openshiftVersion: c.cluster.openshiftVersion,

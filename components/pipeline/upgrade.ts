@@ -29,9 +29,18 @@ export function upgradeTargetStage(ctx: PipelineContext<HostBuiltStack>, host: H
     if (up === undefined) return undefined;
     const release = up.image !== undefined ? pulumi.output(up.image) : versionRelease(ctx, up.version ?? "");
     const os = new ReleaseOsImage("upgrade-release", {
-        host, release, component: "rhel-coreos", registryAuth: secretOf(c.registryAuth), tlsVerify: c.image.tlsVerify,
+        host,
+        release,
+        component: "rhel-coreos",
+        registryAuth: secretOf(c.registryAuth),
+        tlsVerify: c.image.tlsVerify,
     });
-    return { config: up, release, osImage: os.image, version: up.version !== undefined ? pulumi.output(up.version) : os.version };
+    return {
+        config: up,
+        release,
+        osImage: os.image,
+        version: up.version !== undefined ? pulumi.output(up.version) : os.version,
+    };
 }
 
 /**
@@ -41,13 +50,29 @@ export function upgradeTargetStage(ctx: PipelineContext<HostBuiltStack>, host: H
 function versionRelease(ctx: PipelineContext<HostBuiltStack>, version: string): pulumi.Output<string> {
     const c = ctx.config;
     const access = ctx.deps.clusterAccess;
-    if (c.kubeconfig === undefined || access === undefined) throw new Error("rhcos-forge:cluster.upgrade.version reads the cluster's offered updates, but the program was given no cluster access");
-    return pulumi.unsecret(pulumi.secret(c.kubeconfig).apply(async kubeconfig =>
-        releaseForVersion(await access.connect(kubeconfig, c.cluster.context).get(CLUSTER_VERSION_PATH) as UpgradeClusterVersion | undefined, version)));
+    if (c.kubeconfig === undefined || access === undefined)
+        throw new Error(
+            "rhcos-forge:cluster.upgrade.version reads the cluster's offered updates, but the program was given no cluster access",
+        );
+    return pulumi.unsecret(
+        pulumi
+            .secret(c.kubeconfig)
+            .apply(async kubeconfig =>
+                releaseForVersion(
+                    (await access.connect(kubeconfig, c.cluster.context).get(CLUSTER_VERSION_PATH)) as
+                        UpgradeClusterVersion | undefined,
+                    version,
+                ),
+            ),
+    );
 }
 
 /** The control plane update between the build and the pools' MachineConfigs. */
-export function clusterUpgradeStage(ctx: PipelineContext<HostBuiltStack>, target: UpgradeTarget, image: pulumi.Output<string>): ClusterUpgrade {
+export function clusterUpgradeStage(
+    ctx: PipelineContext<HostBuiltStack>,
+    target: UpgradeTarget,
+    image: pulumi.Output<string>,
+): ClusterUpgrade {
     const c = ctx.config;
     // The parser refuses cluster.upgrade without a kubeconfig or with renderTo.
     if (ctx.wait === undefined) throw new Error("rhcos-forge:cluster.upgrade needs a cluster to wait on");

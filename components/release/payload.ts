@@ -52,7 +52,11 @@ export interface ManifestFile {
     readonly content: string;
 }
 
-const slug = (text: string): string => text.toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/^-+|-+$/g, "");
+const slug = (text: string): string =>
+    text
+        .toLowerCase()
+        .replace(/[^a-z0-9.-]+/g, "-")
+        .replace(/^-+|-+$/g, "");
 
 /**
  * The CVO applies payload manifests in file-name order within run levels; `0000_90_` runs after
@@ -74,22 +78,34 @@ export function renderReleaseManifests(objects: readonly ManifestObject[]): Mani
  * `name=image@digest` arguments for `oc adm release new`: the built OS under its component name,
  * then every other override, sorted so equal inputs render equal command lines.
  */
-export function renderOverrides(osComponent: OsComponent, osImage: string | undefined, extra: Readonly<Record<string, string>>): string[] {
+export function renderOverrides(
+    osComponent: OsComponent,
+    osImage: string | undefined,
+    extra: Readonly<Record<string, string>>,
+): string[] {
     const all: Record<string, string> = { ...extra };
     if (osImage !== undefined) {
-        if (extra[osComponent] !== undefined) throw new Error(`release override ${osComponent} is also the built OS image`);
+        if (extra[osComponent] !== undefined)
+            throw new Error(`release override ${osComponent} is also the built OS image`);
         all[osComponent] = osImage;
     }
-    return Object.keys(all).sort().map(name => {
-        if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new Error(`release override name ${JSON.stringify(name)} is not a component name`);
-        if (!DIGEST_REF.test(all[name])) throw new Error(`release override ${name} must be pinned by digest, got ${JSON.stringify(all[name])}`);
-        return `${name}=${all[name]}`;
-    });
+    return Object.keys(all)
+        .sort()
+        .map(name => {
+            if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
+                throw new Error(`release override name ${JSON.stringify(name)} is not a component name`);
+            if (!DIGEST_REF.test(all[name]))
+                throw new Error(`release override ${name} must be pinned by digest, got ${JSON.stringify(all[name])}`);
+            return `${name}=${all[name]}`;
+        });
 }
 
 /** stdin of release-new.sh: overlay manifests and the registry auth, base64 fields per line. */
 export function renderReleaseBundle(manifests: readonly ManifestFile[], authJson?: string): string {
-    return renderBundleText("release", [...manifests.map(m => ({ kind: "manifest", values: [m.name, m.content] })), ...authEntry(authJson)]);
+    return renderBundleText("release", [
+        ...manifests.map(m => ({ kind: "manifest", values: [m.name, m.content] })),
+        ...authEntry(authJson),
+    ]);
 }
 
 export interface ReleaseInputs {
@@ -102,13 +118,16 @@ export interface ReleaseInputs {
 
 /** Content hash of the release's inputs; also its push tag, so equal inputs never re-push. */
 export function releaseId(inputs: ReleaseInputs): string {
-    return "rf-" + contentHash({
-        from: inputs.from,
-        repository: inputs.repository,
-        name: inputs.name ?? null,
-        overrides: [...inputs.overrides].sort(),
-        manifests: inputs.manifests,
-    }).slice(0, 40);
+    return (
+        "rf-" +
+        contentHash({
+            from: inputs.from,
+            repository: inputs.repository,
+            name: inputs.name ?? null,
+            overrides: [...inputs.overrides].sort(),
+            manifests: inputs.manifests,
+        }).slice(0, 40)
+    );
 }
 
 /** What release-new.sh prints as its last stdout line. */
@@ -122,9 +141,12 @@ export interface ReleaseResult {
 
 /** A cluster must only ever be pointed at `<repository>@sha256:<hex>`. */
 export function validateReleaseResult(result: ReleaseResult, repository: string): ReleaseResult {
-    if (!/^sha256:[a-f0-9]{64}$/.test(result.digest)) throw new Error(`release build reported an invalid digest ${JSON.stringify(result.digest)}`);
+    if (!/^sha256:[a-f0-9]{64}$/.test(result.digest))
+        throw new Error(`release build reported an invalid digest ${JSON.stringify(result.digest)}`);
     if (result.ref !== `${repository}@${result.digest}` || !DIGEST_REF.test(result.ref)) {
-        throw new Error(`release build reported ref ${JSON.stringify(result.ref)}, expected ${repository}@${result.digest}`);
+        throw new Error(
+            `release build reported ref ${JSON.stringify(result.ref)}, expected ${repository}@${result.digest}`,
+        );
     }
     return result;
 }

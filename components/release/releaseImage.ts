@@ -7,7 +7,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { RegistryAccessArgs } from "../image/registryAccess";
 import { HostHandle, scriptStep } from "../host/step";
 import {
-    ManifestObject, OsComponent, ReleaseResult, releaseId, renderOverrides, renderReleaseBundle, renderReleaseManifests,
+    ManifestObject,
+    OsComponent,
+    ReleaseResult,
+    releaseId,
+    renderOverrides,
+    renderReleaseBundle,
+    renderReleaseManifests,
     validateReleaseResult,
 } from "./payload";
 
@@ -43,27 +49,45 @@ export class ReleaseImage extends pulumi.ComponentResource {
     constructor(name: string, args: ReleaseImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rhcos-forge:release:ReleaseImage", name, {}, opts);
         const files = renderReleaseManifests(args.manifests);
-        const overrides = pulumi.output(args.osImage).apply(os => renderOverrides(args.osComponent, os, args.overrides));
-        const id = overrides.apply(o => releaseId({ from: args.from, repository: args.repository, name: args.name, overrides: o, manifests: files }));
+        const overrides = pulumi
+            .output(args.osImage)
+            .apply(os => renderOverrides(args.osComponent, os, args.overrides));
+        const id = overrides.apply(o =>
+            releaseId({
+                from: args.from,
+                repository: args.repository,
+                name: args.name,
+                overrides: o,
+                manifests: files,
+            }),
+        );
         const bundle = pulumi.secret(pulumi.output(args.registryAuth).apply(auth => renderReleaseBundle(files, auth)));
 
-        const made = scriptStep(name, "new", args.host, {
-            scripts: [{
-                script: "release-new.sh",
-                env: {
-                    RF_FROM_RELEASE: args.from,
-                    RF_RELEASE_REPO: args.repository,
-                    RF_RELEASE_ID: id,
-                    RF_RELEASE_NAME: args.name ?? "",
-                    RF_OVERRIDES: overrides.apply(o => o.join(" ")),
-                    RF_OS_COMPONENT: args.osComponent,
-                    RF_TLS_VERIFY: String(args.tlsVerify ?? true),
-                },
-            }],
-            stdin: bundle,
-            triggers: [id],
-            validate: r => validateReleaseResult(r as ReleaseResult, args.repository),
-        }, { parent: this });
+        const made = scriptStep(
+            name,
+            "new",
+            args.host,
+            {
+                scripts: [
+                    {
+                        script: "release-new.sh",
+                        env: {
+                            RF_FROM_RELEASE: args.from,
+                            RF_RELEASE_REPO: args.repository,
+                            RF_RELEASE_ID: id,
+                            RF_RELEASE_NAME: args.name ?? "",
+                            RF_OVERRIDES: overrides.apply(o => o.join(" ")),
+                            RF_OS_COMPONENT: args.osComponent,
+                            RF_TLS_VERIFY: String(args.tlsVerify ?? true),
+                        },
+                    },
+                ],
+                stdin: bundle,
+                triggers: [id],
+                validate: r => validateReleaseResult(r as ReleaseResult, args.repository),
+            },
+            { parent: this },
+        );
         const result = made.result;
         this.ref = result.apply(r => r.ref);
         this.digest = result.apply(r => r.digest);

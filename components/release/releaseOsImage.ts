@@ -30,11 +30,20 @@ export interface ReleaseOsImageResult {
 }
 
 /** The payload must name the component by digest, and the answer must be about the release asked. */
-export function validateReleaseOsImage(result: ReleaseOsImageResult, release: string, component: string): ReleaseOsImageResult {
+export function validateReleaseOsImage(
+    result: ReleaseOsImageResult,
+    release: string,
+    component: string,
+): ReleaseOsImageResult {
     if (result.release !== release || result.component !== component) {
-        throw new Error(`release-os-image reported ${result.component} of ${result.release}, asked for ${component} of ${release}`);
+        throw new Error(
+            `release-os-image reported ${result.component} of ${result.release}, asked for ${component} of ${release}`,
+        );
     }
-    if (!DIGEST_REF.test(result.image)) throw new Error(`release ${release} names ${component} as ${JSON.stringify(result.image)}, not an image pinned by digest`);
+    if (!DIGEST_REF.test(result.image))
+        throw new Error(
+            `release ${release} names ${component} as ${JSON.stringify(result.image)}, not an image pinned by digest`,
+        );
     return result;
 }
 
@@ -47,16 +56,30 @@ export class ReleaseOsImage extends pulumi.ComponentResource {
     constructor(name: string, args: ReleaseOsImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rhcos-forge:release:ReleaseOsImage", name, {}, opts);
         const release = pulumi.output(args.release);
-        const read = scriptStep(name, "read", args.host, {
-            scripts: [{
-                script: "release-os-image.sh",
-                env: { RF_RELEASE: release, RF_OS_COMPONENT: args.component, RF_TLS_VERIFY: String(args.tlsVerify ?? true) },
-            }],
-            stdin: pulumi.secret(pulumi.output(args.registryAuth).apply(auth => renderAuthBundle(auth))),
-            triggers: [release, args.component],
-            validate: r => r as ReleaseOsImageResult,
-        }, { parent: this });
-        const checked = pulumi.all([read.result, release]).apply(([r, rel]) => validateReleaseOsImage(r, rel, args.component));
+        const read = scriptStep(
+            name,
+            "read",
+            args.host,
+            {
+                scripts: [
+                    {
+                        script: "release-os-image.sh",
+                        env: {
+                            RF_RELEASE: release,
+                            RF_OS_COMPONENT: args.component,
+                            RF_TLS_VERIFY: String(args.tlsVerify ?? true),
+                        },
+                    },
+                ],
+                stdin: pulumi.secret(pulumi.output(args.registryAuth).apply(auth => renderAuthBundle(auth))),
+                triggers: [release, args.component],
+                validate: r => r as ReleaseOsImageResult,
+            },
+            { parent: this },
+        );
+        const checked = pulumi
+            .all([read.result, release])
+            .apply(([r, rel]) => validateReleaseOsImage(r, rel, args.component));
         this.image = checked.apply(r => r.image);
         this.version = checked.apply(r => r.version);
         this.registerOutputs({ image: this.image, version: this.version });

@@ -25,7 +25,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { CLUSTER_VERSION_API, CLUSTER_VERSION_PATCH_METADATA } from "../openshift/clusterVersion";
 import { ClusterVersionObject, waitForClusterVersion } from "./clusterVersionWait";
 import { RolloutWaitArgs } from "./osImageRollout";
-import { CLUSTER_VERSION_PATH, UpgradeClusterVersion, alreadyOn, setPoolPaused, upgradePlan, waitForMachineConfigOperator } from "./upgradeSteps";
+import {
+    CLUSTER_VERSION_PATH,
+    UpgradeClusterVersion,
+    alreadyOn,
+    setPoolPaused,
+    upgradePlan,
+    waitForMachineConfigOperator,
+} from "./upgradeSteps";
 
 export interface ClusterUpgradeArgs {
     /** The cluster (a kubeconfig provider). */
@@ -57,49 +64,83 @@ export class ClusterUpgrade extends pulumi.ComponentResource {
         const wait = args.wait;
         const access = wait.access;
         const release = pulumi.output(args.release);
-        const log = (line: string): void => { void pulumi.log.info(line, this); };
+        const log = (line: string): void => {
+            void pulumi.log.info(line, this);
+        };
         const reader = (kubeconfig: string) => access?.connect(kubeconfig, wait.context);
 
         // Where the cluster stands, read when the program starts: a cluster already on the
         // release (a re-run) is neither paused nor waited for again.
-        const already = pulumi.unsecret(pulumi.all([wait.kubeconfig, release]).apply(async ([kubeconfig, rel]) => {
-            const api = reader(kubeconfig);
-            if (api === undefined) return false;
-            const on = alreadyOn(await api.get(CLUSTER_VERSION_PATH) as UpgradeClusterVersion | undefined, rel);
-            if (pulumi.runtime.isDryRun()) for (const line of upgradePlan({ target: rel, pools: args.pools, already: on })) log(line);
-            return on;
-        }));
+        const already = pulumi.unsecret(
+            pulumi.all([wait.kubeconfig, release]).apply(async ([kubeconfig, rel]) => {
+                const api = reader(kubeconfig);
+                if (api === undefined) return false;
+                const on = alreadyOn((await api.get(CLUSTER_VERSION_PATH)) as UpgradeClusterVersion | undefined, rel);
+                if (pulumi.runtime.isDryRun())
+                    for (const line of upgradePlan({ target: rel, pools: args.pools, already: on })) log(line);
+                return on;
+            }),
+        );
 
         // Pauses once the image exists (so a failed build changes nothing on the cluster).
-        const paused = pulumi.unsecret(pulumi.all([args.image, wait.kubeconfig, release, args.version, already]).apply(async ([, kubeconfig, rel, version, on]) => {
-            const api = reader(kubeconfig);
-            if (pulumi.runtime.isDryRun() || api === undefined || on) return true;
-            const problem = version === "" ? undefined : args.checkVersion?.(version);
-            if (problem !== undefined) throw new Error(`rhcos-forge:cluster.upgrade.image is release ${version} (${rel}), which ${problem}; nothing was changed on the cluster`);
-            for (const pool of args.pools) {
-                await setPoolPaused(api, pool, true);
-                log(`cluster.upgrade: paused pool ${pool} (its nodes get no new desiredConfig until it is unpaused)`);
-            }
-            return true;
-        }));
+        const paused = pulumi.unsecret(
+            pulumi
+                .all([args.image, wait.kubeconfig, release, args.version, already])
+                .apply(async ([, kubeconfig, rel, version, on]) => {
+                    const api = reader(kubeconfig);
+                    if (pulumi.runtime.isDryRun() || api === undefined || on) return true;
+                    const problem = version === "" ? undefined : args.checkVersion?.(version);
+                    if (problem !== undefined)
+                        throw new Error(
+                            `rhcos-forge:cluster.upgrade.image is release ${version} (${rel}), which ${problem}; nothing was changed on the cluster`,
+                        );
+                    for (const pool of args.pools) {
+                        await setPoolPaused(api, pool, true);
+                        log(
+                            `cluster.upgrade: paused pool ${pool} (its nodes get no new desiredConfig until it is unpaused)`,
+                        );
+                    }
+                    return true;
+                }),
+        );
 
         // Only the spec waits: the provider refuses a patch without a known metadata.name.
-        const cv = new k8s.apiextensions.CustomResourcePatch(`${name}-clusterversion`, {
-            apiVersion: CLUSTER_VERSION_API,
-            kind: "ClusterVersion",
-            metadata: { name: CLUSTER_VERSION_PATCH_METADATA.name, annotations: { ...CLUSTER_VERSION_PATCH_METADATA.annotations } },
-            spec: pulumi.all([release, args.version, paused]).apply(([image, version]) => ({ desiredUpdate: { image, version, force: false } })),
-        }, { parent: this, provider: args.provider, retainOnDelete: true });
+        const cv = new k8s.apiextensions.CustomResourcePatch(
+            `${name}-clusterversion`,
+            {
+                apiVersion: CLUSTER_VERSION_API,
+                kind: "ClusterVersion",
+                metadata: {
+                    name: CLUSTER_VERSION_PATCH_METADATA.name,
+                    annotations: { ...CLUSTER_VERSION_PATCH_METADATA.annotations },
+                },
+                spec: pulumi
+                    .all([release, args.version, paused])
+                    .apply(([image, version]) => ({ desiredUpdate: { image, version, force: false } })),
+            },
+            { parent: this, provider: args.provider, retainOnDelete: true },
+        );
 
-        const waited = pulumi.unsecret(pulumi.all([cv.id, wait.kubeconfig, release, args.version, already]).apply(async ([, kubeconfig, rel, version, on]) => {
-            const api = reader(kubeconfig);
-            if (pulumi.runtime.isDryRun() || api === undefined || access === undefined) return "";
-            const timing = { timeoutMs: wait.timeoutMinutes * 60_000, pollMs: Math.max(access.pollMs, 1), log };
-            const reached = on ? version : await waitForClusterVersion(rel, async () => await api.get(CLUSTER_VERSION_PATH) as ClusterVersionObject | undefined, access.clock, timing);
-            const target = reached === "" ? version : reached;
-            if (!on && target !== "") await waitForMachineConfigOperator(api, target, access.clock, timing);
-            return target;
-        }));
+        const waited = pulumi.unsecret(
+            pulumi
+                .all([cv.id, wait.kubeconfig, release, args.version, already])
+                .apply(async ([, kubeconfig, rel, version, on]) => {
+                    const api = reader(kubeconfig);
+                    if (pulumi.runtime.isDryRun() || api === undefined || access === undefined) return "";
+                    const timing = { timeoutMs: wait.timeoutMinutes * 60_000, pollMs: Math.max(access.pollMs, 1), log };
+                    const reached = on
+                        ? version
+                        : await waitForClusterVersion(
+                              rel,
+                              async () => (await api.get(CLUSTER_VERSION_PATH)) as ClusterVersionObject | undefined,
+                              access.clock,
+                              timing,
+                          );
+                    const target = reached === "" ? version : reached;
+                    if (!on && target !== "") await waitForMachineConfigOperator(api, target, access.clock, timing);
+                    return target;
+                }),
+        );
 
         this.release = release;
         this.version = waited;

@@ -14,15 +14,15 @@ export interface ClusterVersionObject {
 }
 
 export type ClusterVersionVerdict =
-    | { readonly state: "done"; readonly version: string }
-    | { readonly state: "waiting"; readonly reason: string };
+    { readonly state: "done"; readonly version: string } | { readonly state: "waiting"; readonly reason: string };
 
 /** Done when the newest history entry is the release and the CVO calls it Completed. */
 export function evaluateClusterVersion(cv: ClusterVersionObject | undefined, image: string): ClusterVersionVerdict {
     if (cv === undefined) return { state: "waiting", reason: "ClusterVersion version not found" };
     const latest = cv.status?.history?.[0];
     const cond = (type: string): Condition | undefined => cv.status?.conditions?.find(c => c.type === type);
-    if (latest?.image === image && latest.state === "Completed") return { state: "done", version: latest.version ?? "" };
+    if (latest?.image === image && latest.state === "Completed")
+        return { state: "done", version: latest.version ?? "" };
     const parts = [`history[0] ${latest?.version ?? "?"} (${latest?.state ?? "?"})`];
     if (cv.status?.desired?.image !== image) parts.push("the CVO has not picked up the new desiredUpdate yet");
     const progressing = cond("Progressing")?.message;
@@ -48,20 +48,30 @@ export interface ClusterVersionWaitOptions {
  * during an upgrade.
  */
 export async function waitForClusterVersion(
-    image: string, observe: () => Promise<ClusterVersionObject | undefined>, clock: Clock, opts: ClusterVersionWaitOptions,
+    image: string,
+    observe: () => Promise<ClusterVersionObject | undefined>,
+    clock: Clock,
+    opts: ClusterVersionWaitOptions,
 ): Promise<string> {
-    return pollUntil<string>(async () => {
-        const verdict = evaluateClusterVersion(await observe(), image);
-        return verdict.state === "done"
-            ? { done: verdict.version, line: `cluster updated to ${verdict.version} (${image})` }
-            : { waiting: `cluster updating to ${image}: ${verdict.reason}` };
-    }, clock, {
-        timeoutMs: opts.timeoutMs,
-        pollMs: opts.pollMs ?? 30_000,
-        heartbeatMs: opts.heartbeatMs ?? 300_000,
-        log: opts.log,
-        isFatal: () => false,
-        readError: e => `cannot read ClusterVersion (${errorText(e)}); retrying`,
-        timedOut: last => new Error(`the cluster did not finish updating to ${image} within ${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); last: ${last}`),
-    });
+    return pollUntil<string>(
+        async () => {
+            const verdict = evaluateClusterVersion(await observe(), image);
+            return verdict.state === "done"
+                ? { done: verdict.version, line: `cluster updated to ${verdict.version} (${image})` }
+                : { waiting: `cluster updating to ${image}: ${verdict.reason}` };
+        },
+        clock,
+        {
+            timeoutMs: opts.timeoutMs,
+            pollMs: opts.pollMs ?? 30_000,
+            heartbeatMs: opts.heartbeatMs ?? 300_000,
+            log: opts.log,
+            isFatal: () => false,
+            readError: e => `cannot read ClusterVersion (${errorText(e)}); retrying`,
+            timedOut: last =>
+                new Error(
+                    `the cluster did not finish updating to ${image} within ${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); last: ${last}`,
+                ),
+        },
+    );
 }

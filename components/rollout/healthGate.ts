@@ -27,9 +27,22 @@ export interface HealthCheck {
     readonly timeoutMinutes: number;
 }
 
-interface Condition { readonly type?: string; readonly status?: string; readonly message?: string }
-export interface GateNode { readonly metadata?: { readonly name?: string }; readonly status?: { readonly conditions?: readonly Condition[] } }
-export interface GateJob { readonly status?: { readonly succeeded?: number; readonly failed?: number; readonly conditions?: readonly Condition[] } }
+interface Condition {
+    readonly type?: string;
+    readonly status?: string;
+    readonly message?: string;
+}
+export interface GateNode {
+    readonly metadata?: { readonly name?: string };
+    readonly status?: { readonly conditions?: readonly Condition[] };
+}
+export interface GateJob {
+    readonly status?: {
+        readonly succeeded?: number;
+        readonly failed?: number;
+        readonly conditions?: readonly Condition[];
+    };
+}
 
 export const PRESSURE = ["MemoryPressure", "DiskPressure", "PIDPressure"] as const;
 
@@ -50,16 +63,25 @@ export function nodeProblem(node: GateNode): string | undefined {
  * kubelet's Ready keeps the pool from ever reporting Updated: without this the wait would run into
  * its timeout instead of reverting. Checked during the pool wait of a gated pool.
  */
-export function bootedUnhealthy(obs: { pool?: { spec?: { configuration?: { name?: string } } }; nodes?: readonly unknown[] }): { node: string; message: string } | undefined {
+export function bootedUnhealthy(obs: {
+    pool?: { spec?: { configuration?: { name?: string } } };
+    nodes?: readonly unknown[];
+}): { node: string; message: string } | undefined {
     const rendered = obs.pool?.spec?.configuration?.name;
     if (rendered === undefined) return undefined;
     for (const raw of obs.nodes ?? []) {
         const node = raw as GateNode & { metadata?: { annotations?: Record<string, string> } };
         const a = node.metadata?.annotations ?? {};
-        if (a[MCO_ANNOTATIONS.current] !== rendered || a[MCO_ANNOTATIONS.desired] !== rendered || a[MCO_ANNOTATIONS.state] !== "Done") continue;
+        if (
+            a[MCO_ANNOTATIONS.current] !== rendered ||
+            a[MCO_ANNOTATIONS.desired] !== rendered ||
+            a[MCO_ANNOTATIONS.state] !== "Done"
+        )
+            continue;
         const problem = nodeProblem(node);
         const name = node.metadata?.name ?? "?";
-        if (problem !== undefined) return { node: name, message: `node ${name} is ${problem} after booting ${rendered}` };
+        if (problem !== undefined)
+            return { node: name, message: `node ${name} is ${problem} after booting ${rendered}` };
     }
     return undefined;
 }
@@ -80,7 +102,10 @@ export function mcoSkipsNode(node: GateNode & { spec?: { unschedulable?: boolean
     return node.spec?.unschedulable === true ? "is unschedulable" : undefined;
 }
 
-export type JobVerdict = { readonly state: "running" } | { readonly state: "succeeded" } | { readonly state: "failed"; readonly message: string };
+export type JobVerdict =
+    | { readonly state: "running" }
+    | { readonly state: "succeeded" }
+    | { readonly state: "failed"; readonly message: string };
 
 export function jobVerdict(job: GateJob | undefined): JobVerdict {
     if (job === undefined) return { state: "failed", message: "the Job is gone" };
@@ -95,7 +120,11 @@ export function renderHealthJob(pool: string, check: HealthCheck, name: string):
     return {
         apiVersion: "batch/v1",
         kind: "Job",
-        metadata: { name, namespace: check.namespace, labels: { "app.kubernetes.io/managed-by": "rhcos-forge", "rhcos-forge.io/health-check": pool } },
+        metadata: {
+            name,
+            namespace: check.namespace,
+            labels: { "app.kubernetes.io/managed-by": "rhcos-forge", "rhcos-forge.io/health-check": pool },
+        },
         spec: {
             backoffLimit: 0,
             activeDeadlineSeconds: check.timeoutMinutes * 60,
@@ -117,7 +146,9 @@ export interface PoolGate {
     readonly healthCheck?: HealthCheck;
 }
 
-export type GateResult = { readonly ok: true } | { readonly ok: false; readonly node?: string; readonly check: string; readonly message: string };
+export type GateResult =
+    | { readonly ok: true }
+    | { readonly ok: false; readonly node?: string; readonly check: string; readonly message: string };
 
 export interface GateOptions {
     readonly pollMs: number;
@@ -127,14 +158,26 @@ export interface GateOptions {
 }
 
 /** Soak, then the health check; the first failure ends the gate. */
-export async function runPoolGate(api: KubeReader, gate: PoolGate, clock: Clock, opts: GateOptions): Promise<GateResult> {
+export async function runPoolGate(
+    api: KubeReader,
+    gate: PoolGate,
+    clock: Clock,
+    opts: GateOptions,
+): Promise<GateResult> {
     const until = clock.now() + gate.soakMinutes * 60_000;
-    if (gate.soakMinutes > 0) opts.log(`pool ${gate.pool}: soaking ${gate.soakMinutes} min (every node Ready, no pressure)`);
+    if (gate.soakMinutes > 0)
+        opts.log(`pool ${gate.pool}: soaking ${gate.soakMinutes} min (every node Ready, no pressure)`);
     for (;;) {
         const nodes = await readPoolNodes<GateNode>(api, gate.pool);
         for (const node of nodes) {
             const problem = nodeProblem(node);
-            if (problem !== undefined) return { ok: false, node: node.metadata?.name ?? "?", check: "soak", message: `node ${node.metadata?.name ?? "?"} is ${problem}` };
+            if (problem !== undefined)
+                return {
+                    ok: false,
+                    node: node.metadata?.name ?? "?",
+                    check: "soak",
+                    message: `node ${node.metadata?.name ?? "?"} is ${problem}`,
+                };
         }
         const left = until - clock.now();
         if (left <= 0) break;
@@ -152,23 +195,37 @@ export async function runPoolGate(api: KubeReader, gate: PoolGate, clock: Clock,
     opts.log(`pool ${gate.pool}: health check Job ${check.namespace}/${name} (${check.command.join(" ")})`);
     const deadline = clock.now() + check.timeoutMinutes * 60_000;
     for (;;) {
-        const verdict = jobVerdict(await api.get(`${path}/${name}`) as GateJob | undefined);
+        const verdict = jobVerdict((await api.get(`${path}/${name}`)) as GateJob | undefined);
         if (verdict.state === "succeeded") return { ok: true };
         const where = await jobNode(api, check.namespace, name);
-        if (verdict.state === "failed") return { ok: false, node: where, check: `healthCheck Job ${check.namespace}/${name}`, message: verdict.message };
-        if (clock.now() >= deadline) return { ok: false, node: where, check: `healthCheck Job ${check.namespace}/${name}`, message: `did not succeed within ${check.timeoutMinutes} min` };
+        if (verdict.state === "failed")
+            return {
+                ok: false,
+                node: where,
+                check: `healthCheck Job ${check.namespace}/${name}`,
+                message: verdict.message,
+            };
+        if (clock.now() >= deadline)
+            return {
+                ok: false,
+                node: where,
+                check: `healthCheck Job ${check.namespace}/${name}`,
+                message: `did not succeed within ${check.timeoutMinutes} min`,
+            };
         await clock.sleep(opts.pollMs);
     }
 }
 
 async function waitGone(api: KubeReader, path: string, clock: Clock, pollMs: number): Promise<void> {
-    for (let i = 0; i < 600 && await api.get(path) !== undefined; i++) await clock.sleep(pollMs);
+    for (let i = 0; i < 600 && (await api.get(path)) !== undefined; i++) await clock.sleep(pollMs);
 }
 
 /** The node the check's pod ran on, for the failure message. */
 async function jobNode(api: KubeReader, namespace: string, job: string): Promise<string | undefined> {
     try {
-        const pods = await api.get(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods?labelSelector=${encodeURIComponent(`job-name=${job}`)}`) as { items?: { spec?: { nodeName?: string } }[] } | undefined;
+        const pods = (await api.get(
+            `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods?labelSelector=${encodeURIComponent(`job-name=${job}`)}`,
+        )) as { items?: { spec?: { nodeName?: string } }[] } | undefined;
         return pods?.items?.[0]?.spec?.nodeName;
     } catch (e) {
         return `unknown (${errorText(e)})`;
@@ -177,12 +234,16 @@ async function jobNode(api: KubeReader, namespace: string, job: string): Promise
 
 /** Points the pool's MachineConfig back at `previous` (a merge patch of osImageURL only; null removes it: the release's RHCOS). */
 export async function revertPool(api: KubeReader, pool: string, previous: string | null): Promise<void> {
-    if (api.send === undefined) throw new Error("reverting a pool patches its MachineConfig, but this cluster access cannot write");
-    await api.send("PATCH", `/apis/${MCO_API}/machineconfigs/${encodeURIComponent(machineConfigName(pool))}`, { spec: { osImageURL: previous } });
+    if (api.send === undefined)
+        throw new Error("reverting a pool patches its MachineConfig, but this cluster access cannot write");
+    await api.send("PATCH", `/apis/${MCO_API}/machineconfigs/${encodeURIComponent(machineConfigName(pool))}`, {
+        spec: { osImageURL: previous },
+    });
 }
 
 /** The osImageURL the pool's MachineConfig names now (undefined: none). */
 export async function currentPoolImage(api: KubeReader, pool: string): Promise<string | undefined> {
-    const mc = await api.get(`/apis/${MCO_API}/machineconfigs/${encodeURIComponent(machineConfigName(pool))}`) as { spec?: { osImageURL?: string } } | undefined;
+    const mc = (await api.get(`/apis/${MCO_API}/machineconfigs/${encodeURIComponent(machineConfigName(pool))}`)) as
+        { spec?: { osImageURL?: string } } | undefined;
     return mc?.spec?.osImageURL;
 }

@@ -41,11 +41,20 @@ export class ImageTrustPolicy extends pulumi.ComponentResource {
         if (args.machineConfigPools !== undefined) {
             const files = pulumi.output(args.publicKey).apply(key => renderNodePolicy(args.repository, key));
             const mcs = args.machineConfigPools.map(pool => {
-                const { apiVersion, kind, metadata } = renderImagePolicyMachineConfig(pool, args.repository, { policyJson: "", registriesD: "" });
-                return new k8s.apiextensions.CustomResource(`${name}-${pool}-machineconfig`, {
-                    apiVersion, kind, metadata,
-                    spec: files.apply(f => renderImagePolicyMachineConfig(pool, args.repository, f).spec),
-                }, { parent: this, provider: args.provider });
+                const { apiVersion, kind, metadata } = renderImagePolicyMachineConfig(pool, args.repository, {
+                    policyJson: "",
+                    registriesD: "",
+                });
+                return new k8s.apiextensions.CustomResource(
+                    `${name}-${pool}-machineconfig`,
+                    {
+                        apiVersion,
+                        kind,
+                        metadata,
+                        spec: files.apply(f => renderImagePolicyMachineConfig(pool, args.repository, f).spec),
+                    },
+                    { parent: this, provider: args.provider },
+                );
             });
             this.name = pulumi.all(mcs.map(mc => mc.metadata.name)).apply(names => names.join(","));
             this.registerOutputs({ name: this.name });
@@ -53,13 +62,19 @@ export class ImageTrustPolicy extends pulumi.ComponentResource {
         }
         // Name, kind and API are known in preview (a key change updates, never replaces, the policy).
         const shape = renderClusterImagePolicy(args.openshiftVersion, args.repository, "-----BEGIN PUBLIC KEY-----");
-        const spec = pulumi.output(args.publicKey).apply(key => renderClusterImagePolicy(args.openshiftVersion, args.repository, key).spec);
-        const policy = new k8s.apiextensions.CustomResource(`${name}-clusterimagepolicy`, {
-            apiVersion: shape.apiVersion,
-            kind: shape.kind,
-            metadata: shape.metadata,
-            spec,
-        }, { parent: this, provider: args.provider });
+        const spec = pulumi
+            .output(args.publicKey)
+            .apply(key => renderClusterImagePolicy(args.openshiftVersion, args.repository, key).spec);
+        const policy = new k8s.apiextensions.CustomResource(
+            `${name}-clusterimagepolicy`,
+            {
+                apiVersion: shape.apiVersion,
+                kind: shape.kind,
+                metadata: shape.metadata,
+                spec,
+            },
+            { parent: this, provider: args.provider },
+        );
         this.name = policy.metadata.name;
         this.registerOutputs({ name: this.name });
     }

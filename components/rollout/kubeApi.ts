@@ -12,7 +12,17 @@ import * as yaml from "js-yaml";
 import { MCO_API, mcoApiVersion } from "../openshift/names";
 import { MachineOSConfigApi } from "../openshift/machineOsConfig";
 import { Clock, Wake, realClock } from "./poll";
-import { BuildObject, DegradedBaseline, LabelSelector, MachineOSConfigObject, PoolNode, PoolObject, PoolObservation, RenderedConfig, failingNodes } from "./poolWait";
+import {
+    BuildObject,
+    DegradedBaseline,
+    LabelSelector,
+    MachineOSConfigObject,
+    PoolNode,
+    PoolObject,
+    PoolObservation,
+    RenderedConfig,
+    failingNodes,
+} from "./poolWait";
 
 export interface KubeReader {
     /** GETs an API path; undefined on 404. */
@@ -30,7 +40,11 @@ export interface KubeReader {
     send?(method: "POST" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<unknown>;
 }
 
-interface ExecConfig { command: string; args?: string[]; env?: { name: string; value: string }[] | null }
+interface ExecConfig {
+    command: string;
+    args?: string[];
+    env?: { name: string; value: string }[] | null;
+}
 
 /** Where to connect and how to authenticate, resolved from a kubeconfig and context. */
 export interface Connection {
@@ -46,7 +60,13 @@ export interface Connection {
     readonly exec?: ExecConfig;
 }
 
-interface NamedEntry<T> { name: string; [k: string]: unknown; cluster?: T; user?: T; context?: T }
+interface NamedEntry<T> {
+    name: string;
+    [k: string]: unknown;
+    cluster?: T;
+    user?: T;
+    context?: T;
+}
 interface KubeconfigDoc {
     "current-context"?: string;
     contexts?: NamedEntry<{ cluster: string; user: string }>[];
@@ -55,8 +75,10 @@ interface KubeconfigDoc {
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
-const fromBase64 = (v: unknown): string | undefined => (str(v) === undefined ? undefined : Buffer.from(String(v), "base64").toString("utf8"));
-const fromFile = (v: unknown): string | undefined => (str(v) === undefined ? undefined : fs.readFileSync(String(v), "utf8"));
+const fromBase64 = (v: unknown): string | undefined =>
+    str(v) === undefined ? undefined : Buffer.from(String(v), "base64").toString("utf8");
+const fromFile = (v: unknown): string | undefined =>
+    str(v) === undefined ? undefined : fs.readFileSync(String(v), "utf8");
 
 /** Resolves the context's cluster and user; throws naming what is missing (never the secret). */
 export function resolveConnection(kubeconfig: string, context?: string): Connection {
@@ -70,7 +92,8 @@ export function resolveConnection(kubeconfig: string, context?: string): Connect
     const user = doc.users?.find(u => u.name === ctx.user)?.user ?? {};
     const server = str(cluster.server);
     if (server === undefined) throw new Error(`kubeconfig cluster ${JSON.stringify(ctx.cluster)} has no server`);
-    if (user["auth-provider"] !== undefined) throw new Error("kubeconfig auth-provider plugins are not supported; use a token or an exec plugin");
+    if (user["auth-provider"] !== undefined)
+        throw new Error("kubeconfig auth-provider plugins are not supported; use a token or an exec plugin");
     const username = str(user.username);
     return {
         server: server.replace(/\/+$/, ""),
@@ -86,7 +109,9 @@ export function resolveConnection(kubeconfig: string, context?: string): Connect
     };
 }
 
-interface ExecCredential { status?: { token?: string; clientCertificateData?: string; clientKeyData?: string } }
+interface ExecCredential {
+    status?: { token?: string; clientCertificateData?: string; clientKeyData?: string };
+}
 
 function runExec(exec: ExecConfig): Promise<ExecCredential> {
     const env = { ...process.env, ...Object.fromEntries((exec.env ?? []).map(e => [e.name, e.value])) };
@@ -103,7 +128,12 @@ function runExec(exec: ExecConfig): Promise<ExecCredential> {
 }
 
 /** One HTTP(S) request with its body sent whole; the status and the body read as text. */
-export function sendHttp(url: URL, options: https.RequestOptions, what: string, data?: string): Promise<{ status: number; body: string }> {
+export function sendHttp(
+    url: URL,
+    options: https.RequestOptions,
+    what: string,
+    data?: string,
+): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
         const req = (url.protocol === "http:" ? http : https).request(url, options, res => {
             const chunks: Buffer[] = [];
@@ -121,25 +151,40 @@ export function kubeReader(conn: Connection): KubeReader {
     let execCredential: ExecCredential | undefined;
     type Method = "GET" | "POST" | "PATCH" | "DELETE";
     /** The URL and options of a request to `path` with the connection's current credentials. */
-    const target = async (path: string, method: Method = "GET", hasBody = false): Promise<{ url: URL; options: https.RequestOptions }> => {
+    const target = async (
+        path: string,
+        method: Method = "GET",
+        hasBody = false,
+    ): Promise<{ url: URL; options: https.RequestOptions }> => {
         if (conn.exec !== undefined && execCredential === undefined) execCredential = await runExec(conn.exec);
-        const token = execCredential?.status?.token ?? conn.token ??
+        const token =
+            execCredential?.status?.token ??
+            conn.token ??
             (conn.tokenFile === undefined ? undefined : fs.readFileSync(conn.tokenFile, "utf8").trim());
         const headers: Record<string, string> = { Accept: "application/json" };
         if (hasBody) headers["Content-Type"] = method === "PATCH" ? "application/merge-patch+json" : "application/json";
         if (token !== undefined) headers.Authorization = `Bearer ${token}`;
-        else if (conn.basic !== undefined) headers.Authorization = `Basic ${Buffer.from(`${conn.basic.username}:${conn.basic.password}`).toString("base64")}`;
+        else if (conn.basic !== undefined)
+            headers.Authorization = `Basic ${Buffer.from(`${conn.basic.username}:${conn.basic.password}`).toString("base64")}`;
         return {
             url: new URL(conn.server + path),
             options: {
-                method, headers,
-                ca: conn.ca, rejectUnauthorized: !conn.insecure, servername: conn.tlsServerName,
+                method,
+                headers,
+                ca: conn.ca,
+                rejectUnauthorized: !conn.insecure,
+                servername: conn.tlsServerName,
                 cert: execCredential?.status?.clientCertificateData ?? conn.cert,
                 key: execCredential?.status?.clientKeyData ?? conn.key,
             },
         };
     };
-    const request = async (path: string, retryAuth: boolean, method: Method = "GET", payload?: unknown): Promise<unknown> => {
+    const request = async (
+        path: string,
+        retryAuth: boolean,
+        method: Method = "GET",
+        payload?: unknown,
+    ): Promise<unknown> => {
         const data = payload === undefined ? undefined : JSON.stringify(payload);
         const { url, options: base } = await target(path, method, data !== undefined);
         const options: https.RequestOptions = { ...base, timeout: 30_000 };
@@ -168,7 +213,9 @@ export function kubeReader(conn: Connection): KubeReader {
                         const req = (url.protocol === "http:" ? http : https).request(url, options, res => {
                             const ok = (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300;
                             if (res.statusCode === 401) execCredential = undefined; // an expired exec token: a new one next time
-                            res.on("data", (c: Buffer) => { if (ok && c.includes(10)) onEvent(); });
+                            res.on("data", (c: Buffer) => {
+                                if (ok && c.includes(10)) onEvent();
+                            });
                             res.on("end", resolve);
                             res.on("error", () => resolve());
                         });
@@ -185,7 +232,12 @@ export function kubeReader(conn: Connection): KubeReader {
             }
         };
         void open();
-        return { stop: () => { stopped = true; current?.destroy(); } };
+        return {
+            stop: () => {
+                stopped = true;
+                current?.destroy();
+            },
+        };
     };
     return { get: path => request(path, true), watch, send: (method, path, body) => request(path, true, method, body) };
 }
@@ -198,7 +250,10 @@ export function kubeReader(conn: Connection): KubeReader {
 export function watchPool(api: KubeReader, pool: string, minMs = 500): { wake?: Wake; stop(): void } {
     if (api.watch === undefined) return { stop: () => undefined };
     const wake = new Wake(minMs);
-    const w = api.watch(`/apis/${MCO_API}/machineconfigpools?fieldSelector=${encodeURIComponent(`metadata.name=${pool}`)}`, () => wake.notify());
+    const w = api.watch(
+        `/apis/${MCO_API}/machineconfigpools?fieldSelector=${encodeURIComponent(`metadata.name=${pool}`)}`,
+        () => wake.notify(),
+    );
     return { wake, stop: () => w.stop() };
 }
 
@@ -206,23 +261,41 @@ export function watchPool(api: KubeReader, pool: string, minMs = 500): { wake?: 
  * One observation of a pool: the pool, the rendered config its status points at and, on-cluster,
  * its MachineOSConfig (named after the pool) and the MachineOSBuilds of that MachineOSConfig.
  */
-export async function readPoolObservation(api: KubeReader, pool: string, onCluster?: MachineOSConfigApi): Promise<PoolObservation> {
+export async function readPoolObservation(
+    api: KubeReader,
+    pool: string,
+    onCluster?: MachineOSConfigApi,
+): Promise<PoolObservation> {
     const base = `/apis/${MCO_API}`;
-    const mcp = await api.get(`${base}/machineconfigpools/${encodeURIComponent(pool)}`) as PoolObject | undefined;
+    const mcp = (await api.get(`${base}/machineconfigpools/${encodeURIComponent(pool)}`)) as PoolObject | undefined;
     const renderedName = mcp?.status?.configuration?.name;
-    const rendered = renderedName === undefined ? undefined
-        : await api.get(`${base}/machineconfigs/${encodeURIComponent(renderedName)}`) as RenderedConfig | undefined;
+    const rendered =
+        renderedName === undefined
+            ? undefined
+            : ((await api.get(`${base}/machineconfigs/${encodeURIComponent(renderedName)}`)) as
+                  RenderedConfig | undefined);
     const desiredName = mcp?.spec?.configuration?.name;
-    const desiredRendered = desiredName === undefined ? undefined : desiredName === renderedName ? rendered
-        : await api.get(`${base}/machineconfigs/${encodeURIComponent(desiredName)}`) as RenderedConfig | undefined;
+    const desiredRendered =
+        desiredName === undefined
+            ? undefined
+            : desiredName === renderedName
+              ? rendered
+              : ((await api.get(`${base}/machineconfigs/${encodeURIComponent(desiredName)}`)) as
+                    RenderedConfig | undefined);
     const selector = mcp?.spec?.nodeSelector === undefined ? undefined : labelSelectorQuery(mcp.spec.nodeSelector);
-    const nodes = selector === undefined ? undefined
-        : ((await api.get(`/api/v1/nodes?labelSelector=${encodeURIComponent(selector)}`)) as { items?: PoolNode[] } | undefined)?.items ?? [];
+    const nodes =
+        selector === undefined
+            ? undefined
+            : ((
+                  (await api.get(`/api/v1/nodes?labelSelector=${encodeURIComponent(selector)}`)) as
+                      { items?: PoolNode[] } | undefined
+              )?.items ?? []);
     const base1 = { pool: mcp, rendered, desiredRendered, ...(nodes === undefined ? {} : { nodes }) };
     if (onCluster === undefined) return base1;
     const moscBase = `/apis/${mcoApiVersion(onCluster)}`;
-    const mosc = await api.get(`${moscBase}/machineosconfigs/${encodeURIComponent(pool)}`) as MachineOSConfigObject | undefined;
-    const list = await api.get(`${moscBase}/machineosbuilds`) as { items?: BuildObject[] } | undefined;
+    const mosc = (await api.get(`${moscBase}/machineosconfigs/${encodeURIComponent(pool)}`)) as
+        MachineOSConfigObject | undefined;
+    const list = (await api.get(`${moscBase}/machineosbuilds`)) as { items?: BuildObject[] } | undefined;
     const builds = (list?.items ?? []).filter(b => b.spec?.machineOSConfig?.name === pool);
     return { ...base1, machineOSConfig: mosc, builds };
 }
@@ -234,10 +307,14 @@ export async function readFailingNodes(api: KubeReader, pool: string): Promise<D
 
 /** The nodes the pool's nodeSelector selects now; none for a pool that does not exist (yet). */
 export async function readPoolNodes<N>(api: KubeReader, pool: string): Promise<N[]> {
-    const mcp = await api.get(`/apis/${MCO_API}/machineconfigpools/${encodeURIComponent(pool)}`) as PoolObject | undefined;
+    const mcp = (await api.get(`/apis/${MCO_API}/machineconfigpools/${encodeURIComponent(pool)}`)) as
+        PoolObject | undefined;
     const selector = mcp?.spec?.nodeSelector === undefined ? undefined : labelSelectorQuery(mcp.spec.nodeSelector);
     if (selector === undefined) return [];
-    return ((await api.get(`/api/v1/nodes?labelSelector=${encodeURIComponent(selector)}`)) as { items?: N[] } | undefined)?.items ?? [];
+    return (
+        ((await api.get(`/api/v1/nodes?labelSelector=${encodeURIComponent(selector)}`)) as { items?: N[] } | undefined)
+            ?.items ?? []
+    );
 }
 
 /**

@@ -19,7 +19,11 @@ import type { PoolObject } from "./poolWait";
 export const NODE_ANNOTATIONS = MCO_ANNOTATIONS;
 
 export interface NodeObject {
-    readonly metadata?: { readonly name?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
+    readonly metadata?: {
+        readonly name?: string;
+        readonly labels?: Record<string, string>;
+        readonly annotations?: Record<string, string>;
+    };
 }
 
 export interface ReleaseRequest {
@@ -47,10 +51,13 @@ export function evaluateRelease(node: NodeObject | undefined, pool: string, role
     }
     const a = node.metadata?.annotations ?? {};
     const desired = a[NODE_ANNOTATIONS.desired];
-    if (desired === undefined) return { done: "unmanaged", line: `node ${name} is not managed by the MCO: nothing to wait for` };
+    if (desired === undefined)
+        return { done: "unmanaged", line: `node ${name} is not managed by the MCO: nothing to wait for` };
     const state = a[NODE_ANNOTATIONS.state] ?? "?";
     if (desired.startsWith(`rendered-${pool}-`)) {
-        return { waiting: `node ${name}: waiting for the MCO to move it out of pool ${pool} (desiredConfig ${desired}, state ${state})` };
+        return {
+            waiting: `node ${name}: waiting for the MCO to move it out of pool ${pool} (desiredConfig ${desired}, state ${state})`,
+        };
     }
     const current = a[NODE_ANNOTATIONS.current];
     const imageDone = (a[NODE_ANNOTATIONS.currentImage] ?? "") === (a[NODE_ANNOTATIONS.desiredImage] ?? "");
@@ -76,24 +83,53 @@ export function evaluateDestination(pool: PoolObject | undefined, rendered: stri
     if (pool === undefined) return { done: rendered, line: `node ${node} runs ${rendered}; pool ${name} is gone` };
     const s = pool.status ?? {};
     const updated = (s.conditions ?? []).some(c => c.type === "Updated" && c.status === "True");
-    if (s.configuration?.name !== rendered || !updated || (s.updatedMachineCount ?? 0) !== (s.machineCount ?? 0) ||
-        (pool.metadata?.generation !== undefined && s.observedGeneration !== pool.metadata.generation)) {
-        return { waiting: `node ${node} runs ${rendered}; waiting for pool ${name} to report it Updated (${s.updatedMachineCount ?? 0}/${s.machineCount ?? 0} updated)` };
+    if (
+        s.configuration?.name !== rendered ||
+        !updated ||
+        (s.updatedMachineCount ?? 0) !== (s.machineCount ?? 0) ||
+        (pool.metadata?.generation !== undefined && s.observedGeneration !== pool.metadata.generation)
+    ) {
+        return {
+            waiting: `node ${node} runs ${rendered}; waiting for pool ${name} to report it Updated (${s.updatedMachineCount ?? 0}/${s.machineCount ?? 0} updated)`,
+        };
     }
     return { done: rendered, line: `node ${node} left for pool ${name}, which is Updated on ${rendered}` };
 }
 
-export async function waitForNodeRelease(req: ReleaseRequest, reader: KubeReader, clock: Clock, log: (line: string) => void): Promise<string> {
+export async function waitForNodeRelease(
+    req: ReleaseRequest,
+    reader: KubeReader,
+    clock: Clock,
+    log: (line: string) => void,
+): Promise<string> {
     const roleLabel = `node-role.kubernetes.io/${req.pool}`;
-    return pollUntil<string>(async () => {
-        const node = await reader.get(`/api/v1/nodes/${encodeURIComponent(req.node)}`) as NodeObject | undefined;
-        const step = evaluateRelease(node === undefined ? undefined : { ...node, metadata: { ...node.metadata, name: req.node } }, req.pool, roleLabel);
-        if (!("done" in step) || !step.done.startsWith("rendered-")) return step;
-        const dest = poolOfRendered(step.done);
-        const pool = dest === undefined ? undefined : await reader.get(`/apis/${MCO_API}/machineconfigpools/${encodeURIComponent(dest)}`) as PoolObject | undefined;
-        return evaluateDestination(pool, step.done, req.node);
-    }, clock, destroyWaitOptions(req, log, `node ${req.node}`, minutes => `node ${req.node} did not leave pool ${req.pool} within ${minutes} minutes ` +
-        "(rhcos-forge:rollout.timeoutMinutes); the pool's MachineConfig and the pool are kept"));
+    return pollUntil<string>(
+        async () => {
+            const node = (await reader.get(`/api/v1/nodes/${encodeURIComponent(req.node)}`)) as NodeObject | undefined;
+            const step = evaluateRelease(
+                node === undefined ? undefined : { ...node, metadata: { ...node.metadata, name: req.node } },
+                req.pool,
+                roleLabel,
+            );
+            if (!("done" in step) || !step.done.startsWith("rendered-")) return step;
+            const dest = poolOfRendered(step.done);
+            const pool =
+                dest === undefined
+                    ? undefined
+                    : ((await reader.get(`/apis/${MCO_API}/machineconfigpools/${encodeURIComponent(dest)}`)) as
+                          PoolObject | undefined);
+            return evaluateDestination(pool, step.done, req.node);
+        },
+        clock,
+        destroyWaitOptions(
+            req,
+            log,
+            `node ${req.node}`,
+            minutes =>
+                `node ${req.node} did not leave pool ${req.pool} within ${minutes} minutes ` +
+                "(rhcos-forge:rollout.timeoutMinutes); the pool's MachineConfig and the pool are kept",
+        ),
+    );
 }
 
 if (require.main === module) runWaitFromStdin(waitForNodeRelease);

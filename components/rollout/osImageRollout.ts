@@ -33,25 +33,57 @@ import * as pulumi from "@pulumi/pulumi";
 import { nodeProgramCommand } from "../shell";
 import { OpenShiftVersion } from "../openshift/versions";
 import { ClusterAccess, KubeReader, readFailingNodes, readPoolObservation, watchPool } from "./kubeApi";
-import { GateNode, GateResult, HealthCheck, bootedUnhealthy, currentPoolImage, mcoSkipsNode, revertPool, runPoolGate } from "./healthGate";
 import {
-    ContainerfileArch, PULL_SECRET, PUSH_SECRET, machineOSConfigApi, registrySecretMetadata, renderMachineOSConfig, renderedImagePushSpec,
+    GateNode,
+    GateResult,
+    HealthCheck,
+    bootedUnhealthy,
+    currentPoolImage,
+    mcoSkipsNode,
+    revertPool,
+    runPoolGate,
+} from "./healthGate";
+import {
+    ContainerfileArch,
+    PULL_SECRET,
+    PUSH_SECRET,
+    machineOSConfigApi,
+    registrySecretMetadata,
+    renderMachineOSConfig,
+    renderedImagePushSpec,
 } from "../openshift/machineOsConfig";
 import {
-    NodeSettings, PoolSpec, hasNodeSettings, isBuiltinPool, machineConfigName, nodeRoleLabel, renderMachineConfig,
-    renderMachineConfigPool, renderPoolSettings,
+    NodeSettings,
+    PoolSpec,
+    hasNodeSettings,
+    isBuiltinPool,
+    machineConfigName,
+    nodeRoleLabel,
+    renderMachineConfig,
+    renderMachineConfigPool,
+    renderPoolSettings,
 } from "../openshift/machineConfig";
 import {
-    MirrorCredentials, OnClusterRepo, RPM_GPG_SECRET, YUM_REPOS_CONFIGMAP, renderEntitlementSecret, renderRpmGpgSecret,
+    MirrorCredentials,
+    OnClusterRepo,
+    RPM_GPG_SECRET,
+    YUM_REPOS_CONFIGMAP,
+    renderEntitlementSecret,
+    renderRpmGpgSecret,
     renderYumReposConfigMap,
 } from "../openshift/onClusterContent";
-import { MACHINE_CONFIG_KIND, MACHINE_CONFIG_POOL_KIND, MCO_API, MCO_NAMESPACE, managedLabels } from "../openshift/names";
+import {
+    MACHINE_CONFIG_KIND,
+    MACHINE_CONFIG_POOL_KIND,
+    MCO_API,
+    MCO_NAMESPACE,
+    managedLabels,
+} from "../openshift/names";
 import { RELEASES } from "../openshift/releases";
 import { ReleaseRequest } from "./nodeRelease";
 import { RevertRequest } from "./poolRevert";
 import { PoolObservation, PoolRolloutError, PoolTarget, waitForPool, waitForRender } from "./poolWait";
 import { setPoolPaused } from "./upgradeSteps";
-
 
 export type RolloutMethod = "machineconfig" | "machineosconfig";
 
@@ -182,24 +214,42 @@ export class OsImageRollout extends pulumi.ComponentResource {
         super("rhcos-forge:rollout:OsImageRollout", name, {}, opts);
         const provider = args.provider;
         const method = args.method ?? "machineconfig";
-        if (method === "machineconfig" && args.imageRef === undefined && args.pools.some(p => args.imageRefs?.[p.name] === undefined)) throw new Error(`${name}: machineconfig needs imageRef`);
+        if (
+            method === "machineconfig" &&
+            args.imageRef === undefined &&
+            args.pools.some(p => args.imageRefs?.[p.name] === undefined)
+        )
+            throw new Error(`${name}: machineconfig needs imageRef`);
         const onCluster = method === "machineosconfig" ? args.onCluster : undefined;
-        if (method === "machineosconfig" && onCluster === undefined) throw new Error(`${name}: machineosconfig needs onCluster`);
+        if (method === "machineosconfig" && onCluster === undefined)
+            throw new Error(`${name}: machineosconfig needs onCluster`);
 
         // The MCO reads the secrets a MachineOSConfig names from its own namespace.
         const secrets: pulumi.Resource[] = [];
         if (onCluster !== undefined) {
-            const names = machineOSConfigApi(onCluster.openshiftVersion) === "v1alpha1" ? [PUSH_SECRET, PULL_SECRET] : [PUSH_SECRET];
+            const names =
+                machineOSConfigApi(onCluster.openshiftVersion) === "v1alpha1"
+                    ? [PUSH_SECRET, PULL_SECRET]
+                    : [PUSH_SECRET];
             for (const secretName of names) {
-                secrets.push(new k8s.core.v1.Secret(`${name}-${secretName}`, {
-                    metadata: registrySecretMetadata(secretName),
-                    type: "kubernetes.io/dockerconfigjson",
-                    stringData: { ".dockerconfigjson": pulumi.secret(onCluster.registryAuth) },
-                }, { parent: this, provider }));
+                secrets.push(
+                    new k8s.core.v1.Secret(
+                        `${name}-${secretName}`,
+                        {
+                            metadata: registrySecretMetadata(secretName),
+                            type: "kubernetes.io/dockerconfigjson",
+                            stringData: { ".dockerconfigjson": pulumi.secret(onCluster.registryAuth) },
+                        },
+                        { parent: this, provider },
+                    ),
+                );
             }
         }
 
-        const content = onCluster?.content === undefined ? undefined : this.declareContent(name, onCluster.openshiftVersion, onCluster.content, provider);
+        const content =
+            onCluster?.content === undefined
+                ? undefined
+                : this.declareContent(name, onCluster.openshiftVersion, onCluster.content, provider);
         if (content !== undefined) secrets.push(...content.objects);
 
         const results: PoolRollout[] = [];
@@ -212,10 +262,28 @@ export class OsImageRollout extends pulumi.ComponentResource {
             const poolResource = this.declarePool(prefix, pool, provider);
             // Deleted after our MachineConfig / MachineOSConfig and before the pool (or its patch):
             // destroy returns only once the pool is back on a config without them (poolRevert.ts).
-            const revert = args.wait?.access === undefined ? undefined
-                : this.revertOnRemoval(prefix, pool, args.wait, args.wait.access, poolResource, onCluster === undefined || hasNodeSettings({ extensions: pool.extensions, kernelType: pool.kernelType, kernelArguments: pool.kernelArguments }));
+            const revert =
+                args.wait?.access === undefined
+                    ? undefined
+                    : this.revertOnRemoval(
+                          prefix,
+                          pool,
+                          args.wait,
+                          args.wait.access,
+                          poolResource,
+                          onCluster === undefined ||
+                              hasNodeSettings({
+                                  extensions: pool.extensions,
+                                  kernelType: pool.kernelType,
+                                  kernelArguments: pool.kernelArguments,
+                              }),
+                      );
             const base = revert === undefined ? [poolResource] : [poolResource, revert];
-            const extras: NodeSettings = { extensions: pool.extensions, kernelType: pool.kernelType, kernelArguments: pool.kernelArguments };
+            const extras: NodeSettings = {
+                extensions: pool.extensions,
+                kernelType: pool.kernelType,
+                kernelArguments: pool.kernelArguments,
+            };
 
             let mc: k8s.apiextensions.CustomResource | undefined;
             if (onCluster === undefined || hasNodeSettings(extras)) {
@@ -240,12 +308,16 @@ export class OsImageRollout extends pulumi.ComponentResource {
                 const spec: Record<string, pulumi.Input<unknown>> = onCluster === undefined
                     ? { ...knownSpec, osImageURL: imageRef }
                     : knownSpec;
-                mc = new k8s.apiextensions.CustomResource(`${prefix}-machineconfig`, {
-                    apiVersion: MCO_API,
-                    kind: MACHINE_CONFIG_KIND,
-                    metadata: ownedWhole(metadata),
-                    spec,
-                }, { parent: this, provider, dependsOn: [...base, ...gate] });
+                mc = new k8s.apiextensions.CustomResource(
+                    `${prefix}-machineconfig`,
+                    {
+                        apiVersion: MCO_API,
+                        kind: MACHINE_CONFIG_KIND,
+                        metadata: ownedWhole(metadata),
+                        spec,
+                    },
+                    { parent: this, provider, dependsOn: [...base, ...gate] },
+                );
             }
 
             let mosc: k8s.apiextensions.CustomResource | undefined;
@@ -266,28 +338,51 @@ export class OsImageRollout extends pulumi.ComponentResource {
                 // the MachineOSConfig (delete + create), which takes the pool off its image.
                 const owned = ownedWhole(obj.metadata);
                 const rebuildKey = RELEASES[onCluster.openshiftVersion].onCluster.rebuildAnnotation;
-                const metadata = content === undefined || rebuildKey === undefined ? owned
-                    : { ...owned, annotations: { ...owned.annotations, [rebuildKey]: content.revision } };
-                mosc = new k8s.apiextensions.CustomResource(`${prefix}-machineosconfig`, {
-                    apiVersion: obj.apiVersion, kind: obj.kind, metadata, spec: obj.spec,
-                }, { parent: this, provider, dependsOn: [...base, ...secrets, ...(mc ? [mc] : []), ...gate] });
+                const metadata =
+                    content === undefined || rebuildKey === undefined
+                        ? owned
+                        : { ...owned, annotations: { ...owned.annotations, [rebuildKey]: content.revision } };
+                mosc = new k8s.apiextensions.CustomResource(
+                    `${prefix}-machineosconfig`,
+                    {
+                        apiVersion: obj.apiVersion,
+                        kind: obj.kind,
+                        metadata,
+                        spec: obj.spec,
+                    },
+                    { parent: this, provider, dependsOn: [...base, ...secrets, ...(mc ? [mc] : []), ...gate] },
+                );
             }
             const target: PoolTarget = {
                 pool: pool.name,
                 machineConfig: mc === undefined ? undefined : machineConfigName(pool.name),
                 settings: extras,
-                onCluster: onCluster === undefined ? undefined : {
-                    api: machineOSConfigApi(onCluster.openshiftVersion),
-                    ...(content === undefined ? {} : { rebuildAnnotation: RELEASES[onCluster.openshiftVersion].onCluster.rebuildAnnotation }),
-                },
+                onCluster:
+                    onCluster === undefined
+                        ? undefined
+                        : {
+                              api: machineOSConfigApi(onCluster.openshiftVersion),
+                              ...(content === undefined
+                                  ? {}
+                                  : {
+                                        rebuildAnnotation:
+                                            RELEASES[onCluster.openshiftVersion].onCluster.rebuildAnnotation,
+                                    }),
+                          },
             };
             // Nodes join a custom pool only once its rendered config carries what we set: joined
             // earlier, they would update into the pool's plain config, then again into the image.
             // Creating our MachineConfig is not enough: the MCO renders it about 5 s later.
-            const rendered = mc === undefined || pool.nodes.length === 0 ? undefined
-                : this.waitForRender(target, pool, mc, args, onCluster === undefined ? imageRef : undefined);
-            const labels = this.labelNodes(prefix, pool, provider, args.wait,
-                [poolResource, ...(mc ? [mc] : []), ...(mosc ? [mosc] : []), ...(rendered ? [rendered] : [])]);
+            const rendered =
+                mc === undefined || pool.nodes.length === 0
+                    ? undefined
+                    : this.waitForRender(target, pool, mc, args, onCluster === undefined ? imageRef : undefined);
+            const labels = this.labelNodes(prefix, pool, provider, args.wait, [
+                poolResource,
+                ...(mc ? [mc] : []),
+                ...(mosc ? [mosc] : []),
+                ...(rendered ? [rendered] : []),
+            ]);
 
             const rolled: pulumi.Resource[] = [...(mc ? [mc] : []), ...(mosc ? [mosc] : []), ...labels];
             const waited = this.waitForPool(target, pool, rolled, args, onCluster === undefined ? imageRef : undefined);
@@ -313,41 +408,72 @@ export class OsImageRollout extends pulumi.ComponentResource {
      * The objects the MCO's build controller mounts into every on-cluster build when they exist in
      * its namespace (names per release in openshift/releases.ts), and the content revision.
      */
-    private declareContent(name: string, version: OpenShiftVersion, args: OnClusterContentArgs, provider: k8s.Provider): { objects: pulumi.Resource[]; revision: pulumi.Output<string> } {
+    private declareContent(
+        name: string,
+        version: OpenShiftVersion,
+        args: OnClusterContentArgs,
+        provider: k8s.Provider,
+    ): { objects: pulumi.Resource[]; revision: pulumi.Output<string> } {
         const repos = pulumi.output(args.repos);
         const objects: pulumi.Resource[] = [];
-        const configMap = args.credentials === undefined
-            ? repos.apply(r => renderYumReposConfigMap(r))
-            : pulumi.all([repos, args.credentials]).apply(([r, cred]) => renderYumReposConfigMap(r, cred));
+        const configMap =
+            args.credentials === undefined
+                ? repos.apply(r => renderYumReposConfigMap(r))
+                : pulumi.all([repos, args.credentials]).apply(([r, cred]) => renderYumReposConfigMap(r, cred));
         // With credentials the repo file holds the mirror's password: secret in the state, and
         // `data` is a secret output too (the provider would otherwise store what it read back).
         const synced = pulumi.all([configMap, args.mirrorReady]).apply(([cm]) => cm.data ?? {});
         const data = args.credentials === undefined ? synced : pulumi.secret(synced);
-        objects.push(new k8s.core.v1.ConfigMap(`${name}-etc-yum-repos-d`, {
-            metadata: { name: YUM_REPOS_CONFIGMAP, namespace: MCO_NAMESPACE, labels: managedLabels() },
-            data,
-        }, { parent: this, provider, additionalSecretOutputs: args.credentials === undefined ? [] : ["data"] }));
+        objects.push(
+            new k8s.core.v1.ConfigMap(
+                `${name}-etc-yum-repos-d`,
+                {
+                    metadata: { name: YUM_REPOS_CONFIGMAP, namespace: MCO_NAMESPACE, labels: managedLabels() },
+                    data,
+                },
+                { parent: this, provider, additionalSecretOutputs: args.credentials === undefined ? [] : ["data"] },
+            ),
+        );
         // Only with keys: an existing Secret is mounted over the build's whole /etc/pki/rpm-gpg.
         // Public keys, but a Secret's data is stored secret like any other.
         if (args.gpgKeys) {
             const gpg = repos.apply(r => renderRpmGpgSecret(r));
-            objects.push(new k8s.core.v1.Secret(`${name}-etc-pki-rpm-gpg`, {
-                metadata: { name: RPM_GPG_SECRET, namespace: MCO_NAMESPACE, labels: managedLabels() },
-                type: "Opaque",
-                stringData: pulumi.secret(gpg.apply(s => s?.stringData ?? {})),
-            }, { parent: this, provider, additionalSecretOutputs: ["data", "stringData"] }));
+            objects.push(
+                new k8s.core.v1.Secret(
+                    `${name}-etc-pki-rpm-gpg`,
+                    {
+                        metadata: { name: RPM_GPG_SECRET, namespace: MCO_NAMESPACE, labels: managedLabels() },
+                        type: "Opaque",
+                        stringData: pulumi.secret(gpg.apply(s => s?.stringData ?? {})),
+                    },
+                    { parent: this, provider, additionalSecretOutputs: ["data", "stringData"] },
+                ),
+            );
         }
         const facts = RELEASES[version].onCluster;
         if (args.entitlement !== undefined && !facts.mcoClonesEntitlement) {
             const ent = pulumi.output(args.entitlement).apply(cert => renderEntitlementSecret(version, "", cert));
-            objects.push(new k8s.core.v1.Secret(`${name}-etc-pki-entitlement`, {
-                metadata: { name: facts.entitlementSecret.name, namespace: MCO_NAMESPACE, labels: managedLabels() },
-                type: "Opaque",
-                stringData: pulumi.secret(ent.apply(s => s?.stringData ?? {})),
-            }, { parent: this, provider, additionalSecretOutputs: ["data", "stringData"] }));
+            objects.push(
+                new k8s.core.v1.Secret(
+                    `${name}-etc-pki-entitlement`,
+                    {
+                        metadata: {
+                            name: facts.entitlementSecret.name,
+                            namespace: MCO_NAMESPACE,
+                            labels: managedLabels(),
+                        },
+                        type: "Opaque",
+                        stringData: pulumi.secret(ent.apply(s => s?.stringData ?? {})),
+                    },
+                    { parent: this, provider, additionalSecretOutputs: ["data", "stringData"] },
+                ),
+            );
         }
         if (RELEASES[version].onCluster.rebuildAnnotation === undefined) {
-            pulumi.log.warn(`OpenShift ${version}: the MCO has no rebuild annotation, so a change of the mirror's content reaches the on-cluster image only with the pool's next rendered-config change (OpenShift 4.18+ rebuilds on it)`, this);
+            pulumi.log.warn(
+                `OpenShift ${version}: the MCO has no rebuild annotation, so a change of the mirror's content reaches the on-cluster image only with the pool's next rendered-config change (OpenShift 4.18+ rebuilds on it)`,
+                this,
+            );
         }
         // The revision is a hash of public content; unsecret so the MachineOSConfig's diff stays visible.
         const revision = pulumi.unsecret(pulumi.output(args.revision));
@@ -358,17 +484,28 @@ export class OsImageRollout extends pulumi.ComponentResource {
     private declarePool(prefix: string, pool: RolloutPool, provider: k8s.Provider): pulumi.Resource {
         if (isBuiltinPool(pool.name)) {
             // The MCO owns worker/master: patch only the fields we manage.
-            return new k8s.apiextensions.CustomResourcePatch(`${prefix}-pool`, {
-                apiVersion: MCO_API,
-                kind: MACHINE_CONFIG_POOL_KIND,
-                metadata: { name: pool.name, annotations: { "pulumi.com/patchFieldManager": "rhcos-forge" } },
-                spec: renderPoolSettings(pool),
-            }, { parent: this, provider });
+            return new k8s.apiextensions.CustomResourcePatch(
+                `${prefix}-pool`,
+                {
+                    apiVersion: MCO_API,
+                    kind: MACHINE_CONFIG_POOL_KIND,
+                    metadata: { name: pool.name, annotations: { "pulumi.com/patchFieldManager": "rhcos-forge" } },
+                    spec: renderPoolSettings(pool),
+                },
+                { parent: this, provider },
+            );
         }
         const mcp = renderMachineConfigPool(pool);
-        return new k8s.apiextensions.CustomResource(`${prefix}-pool`, {
-            apiVersion: mcp.apiVersion, kind: mcp.kind, metadata: ownedWhole(mcp.metadata), spec: mcp.spec,
-        }, { parent: this, provider });
+        return new k8s.apiextensions.CustomResource(
+            `${prefix}-pool`,
+            {
+                apiVersion: mcp.apiVersion,
+                kind: mcp.kind,
+                metadata: ownedWhole(mcp.metadata),
+                spec: mcp.spec,
+            },
+            { parent: this, provider },
+        );
     }
 
     /**
@@ -376,16 +513,29 @@ export class OsImageRollout extends pulumi.ComponentResource {
      * cluster to wait on, each label depends on a release step whose delete (run after the label's)
      * waits for the worker pool to take the node back, before `after` (the pool's objects) go.
      */
-    private labelNodes(prefix: string, pool: RolloutPool, provider: k8s.Provider, wait: RolloutWaitArgs | undefined, after: pulumi.Input<pulumi.Resource>[]): pulumi.Resource[] {
+    private labelNodes(
+        prefix: string,
+        pool: RolloutPool,
+        provider: k8s.Provider,
+        wait: RolloutWaitArgs | undefined,
+        after: pulumi.Input<pulumi.Resource>[],
+    ): pulumi.Resource[] {
         return pool.nodes.map(node => {
-            const release = wait === undefined || wait.access === undefined ? undefined : this.releaseOnRemoval(prefix, pool, node, wait, wait.access, after);
-            return new k8s.core.v1.NodePatch(`${prefix}-node-${node}`, {
-                metadata: {
-                    name: node,
-                    labels: { [nodeRoleLabel(pool.name)]: "" },
-                    annotations: { "pulumi.com/patchFieldManager": "rhcos-forge" },
+            const release =
+                wait === undefined || wait.access === undefined
+                    ? undefined
+                    : this.releaseOnRemoval(prefix, pool, node, wait, wait.access, after);
+            return new k8s.core.v1.NodePatch(
+                `${prefix}-node-${node}`,
+                {
+                    metadata: {
+                        name: node,
+                        labels: { [nodeRoleLabel(pool.name)]: "" },
+                        annotations: { "pulumi.com/patchFieldManager": "rhcos-forge" },
+                    },
                 },
-            }, { parent: this, provider, dependsOn: release === undefined ? after : [release] });
+                { parent: this, provider, dependsOn: release === undefined ? after : [release] },
+            );
         });
     }
 
@@ -395,45 +545,86 @@ export class OsImageRollout extends pulumi.ComponentResource {
      * in the command's stdin (a secret: it holds the kubeconfig) and the script path is relative
      * to the project directory the engine runs commands in.
      */
-    private releaseOnRemoval(prefix: string, pool: RolloutPool, node: string, wait: RolloutWaitArgs, access: ClusterAccess, after: pulumi.Input<pulumi.Resource>[]): command.local.Command {
-        const request = pulumi.output(wait.kubeconfig).apply(kubeconfig => JSON.stringify({
-            pool: pool.name, node, kubeconfig, context: wait.context, timeoutMs: wait.timeoutMinutes * 60_000, pollMs: access.pollMs,
-        } satisfies ReleaseRequest));
-        return new command.local.Command(`${prefix}-release-${node}`, {
-            create: "true",
-            delete: nodeProgramCommand(__dirname, "nodeRelease"),
-            stdin: pulumi.secret(request),
-            interpreter: ["/bin/sh", "-c"],
-            logging: "stderr",
-            addPreviousOutputInEnv: false,
-            // Its output is nodeRelease.ts's progress, next to the kubeconfig it reads on stdin.
-        }, { parent: this, dependsOn: after, additionalSecretOutputs: ["stdout", "stderr"] });
+    private releaseOnRemoval(
+        prefix: string,
+        pool: RolloutPool,
+        node: string,
+        wait: RolloutWaitArgs,
+        access: ClusterAccess,
+        after: pulumi.Input<pulumi.Resource>[],
+    ): command.local.Command {
+        const request = pulumi.output(wait.kubeconfig).apply(kubeconfig =>
+            JSON.stringify({
+                pool: pool.name,
+                node,
+                kubeconfig,
+                context: wait.context,
+                timeoutMs: wait.timeoutMinutes * 60_000,
+                pollMs: access.pollMs,
+            } satisfies ReleaseRequest),
+        );
+        return new command.local.Command(
+            `${prefix}-release-${node}`,
+            {
+                create: "true",
+                delete: nodeProgramCommand(__dirname, "nodeRelease"),
+                stdin: pulumi.secret(request),
+                interpreter: ["/bin/sh", "-c"],
+                logging: "stderr",
+                addPreviousOutputInEnv: false,
+                // Its output is nodeRelease.ts's progress, next to the kubeconfig it reads on stdin.
+            },
+            { parent: this, dependsOn: after, additionalSecretOutputs: ["stdout", "stderr"] },
+        );
     }
 
     /**
      * Does nothing on create; its delete runs poolRevert.ts, which waits until the pool renders
      * without our MachineConfig and is Updated with every node on it (and off any layered image).
      */
-    private revertOnRemoval(prefix: string, pool: RolloutPool, wait: RolloutWaitArgs, access: ClusterAccess, poolResource: pulumi.Resource, hasMachineConfig: boolean): command.local.Command {
-        const request = pulumi.output(wait.kubeconfig).apply(kubeconfig => JSON.stringify({
-            pool: pool.name, machineConfigs: hasMachineConfig ? [machineConfigName(pool.name)] : [], kubeconfig, context: wait.context,
-            timeoutMs: wait.timeoutMinutes * 60_000, pollMs: access.pollMs,
-        } satisfies RevertRequest));
-        return new command.local.Command(`${prefix}-revert`, {
-            create: "true",
-            delete: nodeProgramCommand(__dirname, "poolRevert"),
-            stdin: pulumi.secret(request),
-            interpreter: ["/bin/sh", "-c"],
-            logging: "stderr",
-            addPreviousOutputInEnv: false,
-        }, { parent: this, dependsOn: [poolResource], additionalSecretOutputs: ["stdout", "stderr"] });
+    private revertOnRemoval(
+        prefix: string,
+        pool: RolloutPool,
+        wait: RolloutWaitArgs,
+        access: ClusterAccess,
+        poolResource: pulumi.Resource,
+        hasMachineConfig: boolean,
+    ): command.local.Command {
+        const request = pulumi.output(wait.kubeconfig).apply(kubeconfig =>
+            JSON.stringify({
+                pool: pool.name,
+                machineConfigs: hasMachineConfig ? [machineConfigName(pool.name)] : [],
+                kubeconfig,
+                context: wait.context,
+                timeoutMs: wait.timeoutMinutes * 60_000,
+                pollMs: access.pollMs,
+            } satisfies RevertRequest),
+        );
+        return new command.local.Command(
+            `${prefix}-revert`,
+            {
+                create: "true",
+                delete: nodeProgramCommand(__dirname, "poolRevert"),
+                stdin: pulumi.secret(request),
+                interpreter: ["/bin/sh", "-c"],
+                logging: "stderr",
+                addPreviousOutputInEnv: false,
+            },
+            { parent: this, dependsOn: [poolResource], additionalSecretOutputs: ["stdout", "stderr"] },
+        );
     }
 
     /**
      * Resolves to `mc` once the pool's rendered config holds it with our settings (evaluateRender),
      * at once in preview, render mode or without a cluster to read. Unsecreted like waitForPool's.
      */
-    private waitForRender(target: PoolTarget, pool: RolloutPool, mc: pulumi.CustomResource, args: OsImageRolloutArgs, imageRef: pulumi.Input<string> | undefined): pulumi.Output<pulumi.Resource> {
+    private waitForRender(
+        target: PoolTarget,
+        pool: RolloutPool,
+        mc: pulumi.CustomResource,
+        args: OsImageRolloutArgs,
+        imageRef: pulumi.Input<string> | undefined,
+    ): pulumi.Output<pulumi.Resource> {
         const wait = args.wait;
         if (wait === undefined) return pulumi.output<pulumi.Resource>(mc);
         const done = pulumi.all([mc.id, wait.kubeconfig, imageRef]).apply(async ([, kubeconfig, ref]) => {
@@ -464,7 +655,11 @@ export class OsImageRollout extends pulumi.ComponentResource {
      * pool's MachineConfig into a secret, hiding its diff in previews.
      */
     private waitForPool(
-        target: PoolTarget, pool: RolloutPool, rolled: pulumi.Resource[], args: OsImageRolloutArgs, imageRef: pulumi.Input<string> | undefined,
+        target: PoolTarget,
+        pool: RolloutPool,
+        rolled: pulumi.Resource[],
+        args: OsImageRolloutArgs,
+        imageRef: pulumi.Input<string> | undefined,
     ): pulumi.Output<{ image?: string }> {
         const wait = args.wait;
         if (wait === undefined) return pulumi.output({});
@@ -474,7 +669,7 @@ export class OsImageRollout extends pulumi.ComponentResource {
             const access = wait.access;
             if (pulumi.runtime.isDryRun() || access === undefined) return [] as [string, string][];
             try {
-                return [...await readFailingNodes(access.connect(kubeconfig, wait.context), pool.name)];
+                return [...(await readFailingNodes(access.connect(kubeconfig, wait.context), pool.name))];
             } catch {
                 return undefined; // unreadable now: the wait's first read stands in
             }
@@ -482,65 +677,84 @@ export class OsImageRollout extends pulumi.ComponentResource {
         // The image a failing health gate goes back to: what the pool's MachineConfig names before
         // this update (read now, before the engine applies it; none: the release's own RHCOS).
         const gated = imageRef !== undefined && ((pool.soakMinutes ?? 0) > 0 || pool.healthCheck !== undefined);
-        const previousImage = !gated ? pulumi.output<string | null>(null) : pulumi.output(wait.kubeconfig).apply(async kubeconfig => {
-            const access = wait.access;
-            if (pulumi.runtime.isDryRun() || access === undefined) return null;
-            return await currentPoolImage(access.connect(kubeconfig, wait.context), pool.name) ?? null;
-        });
+        const previousImage = !gated
+            ? pulumi.output<string | null>(null)
+            : pulumi.output(wait.kubeconfig).apply(async kubeconfig => {
+                  const access = wait.access;
+                  if (pulumi.runtime.isDryRun() || access === undefined) return null;
+                  return (await currentPoolImage(access.connect(kubeconfig, wait.context), pool.name)) ?? null;
+              });
         const ids = rolled.map(r => (r as pulumi.CustomResource).id);
-        const waited = pulumi.all([pulumi.all(ids), wait.kubeconfig, imageRef, before, previousImage]).apply(async ([, kubeconfig, ref, failing, previous]) => {
-            const access = wait.access;
-            if (pulumi.runtime.isDryRun() || access === undefined) return {};
-            if (pool.paused) {
-                pulumi.log.info(`pool ${pool.name} is paused (rhcos-forge:rollout.pools[].paused): not waiting for it; the next pool starts now`, this);
-                return {};
-            }
-            const reader = access.connect(kubeconfig, wait.context);
-            const t = ref === undefined ? target : { ...target, settings: { ...target.settings, osImageURL: ref } };
-            // The pool's watch wakes the wait as soon as it changes: the next pool starts within a
-            // read of this one reporting Updated, not up to a poll interval later.
-            const changes = watchPool(reader, pool.name);
-            try {
-                const options = {
-                    timeoutMs: wait.timeoutMinutes * 60_000,
-                    pollMs: access.pollMs,
-                    log: (message: string) => pulumi.log.info(message, this),
-                    wake: changes.wake,
-                    ...(failing === undefined ? {} : { baseline: new Map(failing) }),
-                };
-                if (args.pausedForUpgrade === true) {
-                    // Unpaused before the render, the node controller would move the nodes to the
-                    // new release's config on the old image first: a second drain and reboot.
-                    await waitForRender(t, () => readPoolObservation(reader, pool.name, t.onCluster?.api), access.clock, options);
-                    await setPoolPaused(reader, pool.name, false);
-                    pulumi.log.info(`cluster.upgrade: pool ${pool.name} renders the new image; unpaused`, this);
+        const waited = pulumi
+            .all([pulumi.all(ids), wait.kubeconfig, imageRef, before, previousImage])
+            .apply(async ([, kubeconfig, ref, failing, previous]) => {
+                const access = wait.access;
+                if (pulumi.runtime.isDryRun() || access === undefined) return {};
+                if (pool.paused) {
+                    pulumi.log.info(
+                        `pool ${pool.name} is paused (rhcos-forge:rollout.pools[].paused): not waiting for it; the next pool starts now`,
+                        this,
+                    );
+                    return {};
                 }
-                // A gated pool's node that boots the image and goes NotReady fails the gate now: the
-                // pool would never report Updated (healthGate.ts bootedUnhealthy).
-                let unhealthy: { node: string; message: string } | undefined;
-                const observe = async (): Promise<PoolObservation> => {
-                    const obs = await readPoolObservation(reader, pool.name, t.onCluster?.api);
-                    // Only nodes on a rendered config that carries this image: a node NotReady on
-                    // the pool's previous config is not this change's failure.
-                    unhealthy = gated && obs.desiredRendered?.spec?.osImageURL === ref ? bootedUnhealthy(obs) : undefined;
-                    if (unhealthy !== undefined) throw new PoolRolloutError(unhealthy.message);
-                    return obs;
-                };
-                let done: Awaited<ReturnType<typeof waitForPool>>;
+                const reader = access.connect(kubeconfig, wait.context);
+                const t = ref === undefined ? target : { ...target, settings: { ...target.settings, osImageURL: ref } };
+                // The pool's watch wakes the wait as soon as it changes: the next pool starts within a
+                // read of this one reporting Updated, not up to a poll interval later.
+                const changes = watchPool(reader, pool.name);
                 try {
-                    done = await waitForPool(t, observe, access.clock, options);
-                } catch (e) {
-                    if (unhealthy !== undefined && ref !== undefined) {
-                        await this.failGate(reader, access, pool, t, previous, options, { ok: false, node: unhealthy.node, check: "node readiness", message: unhealthy.message });
+                    const options = {
+                        timeoutMs: wait.timeoutMinutes * 60_000,
+                        pollMs: access.pollMs,
+                        log: (message: string) => pulumi.log.info(message, this),
+                        wake: changes.wake,
+                        ...(failing === undefined ? {} : { baseline: new Map(failing) }),
+                    };
+                    if (args.pausedForUpgrade === true) {
+                        // Unpaused before the render, the node controller would move the nodes to the
+                        // new release's config on the old image first: a second drain and reboot.
+                        await waitForRender(
+                            t,
+                            () => readPoolObservation(reader, pool.name, t.onCluster?.api),
+                            access.clock,
+                            options,
+                        );
+                        await setPoolPaused(reader, pool.name, false);
+                        pulumi.log.info(`cluster.upgrade: pool ${pool.name} renders the new image; unpaused`, this);
                     }
-                    throw e;
+                    // A gated pool's node that boots the image and goes NotReady fails the gate now: the
+                    // pool would never report Updated (healthGate.ts bootedUnhealthy).
+                    let unhealthy: { node: string; message: string } | undefined;
+                    const observe = async (): Promise<PoolObservation> => {
+                        const obs = await readPoolObservation(reader, pool.name, t.onCluster?.api);
+                        // Only nodes on a rendered config that carries this image: a node NotReady on
+                        // the pool's previous config is not this change's failure.
+                        unhealthy =
+                            gated && obs.desiredRendered?.spec?.osImageURL === ref ? bootedUnhealthy(obs) : undefined;
+                        if (unhealthy !== undefined) throw new PoolRolloutError(unhealthy.message);
+                        return obs;
+                    };
+                    let done: Awaited<ReturnType<typeof waitForPool>>;
+                    try {
+                        done = await waitForPool(t, observe, access.clock, options);
+                    } catch (e) {
+                        if (unhealthy !== undefined && ref !== undefined) {
+                            await this.failGate(reader, access, pool, t, previous, options, {
+                                ok: false,
+                                node: unhealthy.node,
+                                check: "node readiness",
+                                message: unhealthy.message,
+                            });
+                        }
+                        throw e;
+                    }
+                    if (gated && ref !== undefined)
+                        await this.healthGate(reader, access, pool, t, ref, previous, options);
+                    return done.image === undefined ? {} : { image: done.image };
+                } finally {
+                    changes.stop();
                 }
-                if (gated && ref !== undefined) await this.healthGate(reader, access, pool, t, ref, previous, options);
-                return done.image === undefined ? {} : { image: done.image };
-            } finally {
-                changes.stop();
-            }
-        });
+            });
         return pulumi.unsecret(waited);
     }
 
@@ -550,39 +764,67 @@ export class OsImageRollout extends pulumi.ComponentResource {
      * for again, and the error names the node and the check; the next pool never starts.
      */
     private async healthGate(
-        reader: KubeReader, access: ClusterAccess, pool: RolloutPool, target: PoolTarget, ref: string, previous: string | null,
+        reader: KubeReader,
+        access: ClusterAccess,
+        pool: RolloutPool,
+        target: PoolTarget,
+        ref: string,
+        previous: string | null,
         options: Parameters<typeof waitForPool>[3],
     ): Promise<void> {
-        const result = await runPoolGate(reader, { pool: pool.name, soakMinutes: pool.soakMinutes ?? 0, healthCheck: pool.healthCheck }, access.clock, {
-            pollMs: access.pollMs, log: options.log, runId: (ref.split("@sha256:")[1] ?? "").slice(0, 12),
-        });
+        const result = await runPoolGate(
+            reader,
+            { pool: pool.name, soakMinutes: pool.soakMinutes ?? 0, healthCheck: pool.healthCheck },
+            access.clock,
+            {
+                pollMs: access.pollMs,
+                log: options.log,
+                runId: (ref.split("@sha256:")[1] ?? "").slice(0, 12),
+            },
+        );
         if (result.ok) return;
         await this.failGate(reader, access, pool, target, previous, options, result);
     }
 
     /** Points the pool back at `previous`, waits for it, and fails naming the node and the check. */
     private async failGate(
-        reader: KubeReader, access: ClusterAccess, pool: RolloutPool, target: PoolTarget, previous: string | null,
-        options: Parameters<typeof waitForPool>[3], result: Extract<GateResult, { ok: false }>,
+        reader: KubeReader,
+        access: ClusterAccess,
+        pool: RolloutPool,
+        target: PoolTarget,
+        previous: string | null,
+        options: Parameters<typeof waitForPool>[3],
+        result: Extract<GateResult, { ok: false }>,
     ): Promise<never> {
         const what = `pool ${pool.name} failed its health gate: ${result.check}${result.node === undefined ? "" : ` on node ${result.node}`}: ${result.message}`;
-        pulumi.log.error(`${what}; pointing its MachineConfig back at ${previous ?? "the release's RHCOS (no osImageURL)"}`, this);
+        pulumi.log.error(
+            `${what}; pointing its MachineConfig back at ${previous ?? "the release's RHCOS (no osImageURL)"}`,
+            this,
+        );
         await revertPool(reader, pool.name, previous);
         const back = { ...target, settings: { ...target.settings, osImageURL: previous ?? undefined } };
         const observe = (): Promise<PoolObservation> => readPoolObservation(reader, pool.name);
-        const again = "The stack's state still names the new image: fix the image or the check, then run `pulumi up --refresh` (the refresh sees the reverted MachineConfig and rolls again).";
-        const node = result.node === undefined ? undefined : await reader.get(`/api/v1/nodes/${encodeURIComponent(result.node)}`) as GateNode | undefined;
+        const again =
+            "The stack's state still names the new image: fix the image or the check, then run `pulumi up --refresh` (the refresh sees the reverted MachineConfig and rolls again).";
+        const node =
+            result.node === undefined
+                ? undefined
+                : ((await reader.get(`/api/v1/nodes/${encodeURIComponent(result.node)}`)) as GateNode | undefined);
         const skipped = node === undefined ? undefined : mcoSkipsNode(node);
         if (skipped !== undefined) {
             // The MCO hands no config to such a node, the previous one included: waiting for the
             // pool would only time out. The revert still holds every other node of the pool.
             await waitForRender(back, observe, access.clock, options);
-            throw new Error(`${what}. Its MachineConfig points back at ${previous ?? "the release's RHCOS"} and the pools after it were not touched, ` +
-                `but the MCO does not update a node that ${skipped} (openshift/machine-config-operator pkg/controller/node/node_controller.go getAllCandidateMachines, ` +
-                `LayeredNodeState.CheckNodeReady): node ${result.node} stays on the new image until it is Ready again (boot its previous deployment from the console, ` +
-                `\`rpm-ostree rollback\`), then the MCO moves it back. ${again}`);
+            throw new Error(
+                `${what}. Its MachineConfig points back at ${previous ?? "the release's RHCOS"} and the pools after it were not touched, ` +
+                    `but the MCO does not update a node that ${skipped} (openshift/machine-config-operator pkg/controller/node/node_controller.go getAllCandidateMachines, ` +
+                    `LayeredNodeState.CheckNodeReady): node ${result.node} stays on the new image until it is Ready again (boot its previous deployment from the console, ` +
+                    `\`rpm-ostree rollback\`), then the MCO moves it back. ${again}`,
+            );
         }
         await waitForPool(back, observe, access.clock, options);
-        throw new Error(`${what}. The pool is back on ${previous ?? "the release's RHCOS"}; the pools after it were not touched. ${again}`);
+        throw new Error(
+            `${what}. The pool is back on ${previous ?? "the release's RHCOS"}; the pools after it were not touched. ${again}`,
+        );
     }
 }

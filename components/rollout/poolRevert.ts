@@ -27,18 +27,24 @@ export interface RevertRequest {
     readonly pollMs: number;
 }
 
-const isTrue = (pool: PoolObject, type: string): boolean => (pool.status?.conditions ?? []).some(c => c.type === type && c.status === "True");
+const isTrue = (pool: PoolObject, type: string): boolean =>
+    (pool.status?.conditions ?? []).some(c => c.type === type && c.status === "True");
 
 /**
  * Done when the pool is gone, or renders without our MachineConfigs, its status is for its current
  * generation and names that same rendered config, Updated with every machine, and none of its
  * nodes is told to run or runs a layered image (our MachineOSConfig's).
  */
-export function evaluateRevert(pool: PoolObject | undefined, nodes: readonly PoolNode[] | undefined, req: Pick<RevertRequest, "pool" | "machineConfigs">): PollStep<string> {
+export function evaluateRevert(
+    pool: PoolObject | undefined,
+    nodes: readonly PoolNode[] | undefined,
+    req: Pick<RevertRequest, "pool" | "machineConfigs">,
+): PollStep<string> {
     if (pool === undefined) return { done: "gone", line: `pool ${req.pool} is gone: nothing to wait for` };
     const spec = pool.spec?.configuration;
     const ours = (spec?.source ?? []).map(s => s.name ?? "").filter(n => req.machineConfigs.includes(n));
-    if (ours.length > 0) return { waiting: `pool ${req.pool}: waiting for the MCO to render it without ${ours.join(", ")}` };
+    if (ours.length > 0)
+        return { waiting: `pool ${req.pool}: waiting for the MCO to render it without ${ours.join(", ")}` };
     const generation = pool.metadata?.generation;
     const observed = pool.status?.observedGeneration;
     if (generation !== undefined && (observed === undefined || observed < generation)) {
@@ -46,8 +52,13 @@ export function evaluateRevert(pool: PoolObject | undefined, nodes: readonly Poo
     }
     const s = pool.status ?? {};
     const counts = `${s.updatedMachineCount ?? 0}/${s.machineCount ?? 0} updated`;
-    if (spec?.name === undefined || s.configuration?.name !== spec.name || !isTrue(pool, "Updated") || isTrue(pool, "Updating") ||
-        (s.updatedMachineCount ?? 0) !== (s.machineCount ?? 0)) {
+    if (
+        spec?.name === undefined ||
+        s.configuration?.name !== spec.name ||
+        !isTrue(pool, "Updated") ||
+        isTrue(pool, "Updating") ||
+        (s.updatedMachineCount ?? 0) !== (s.machineCount ?? 0)
+    ) {
         return { waiting: `pool ${req.pool}: nodes moving back to ${spec?.name ?? "the pool's config"} (${counts})` };
     }
     const layered = (nodes ?? []).filter(n => {
@@ -55,20 +66,44 @@ export function evaluateRevert(pool: PoolObject | undefined, nodes: readonly Poo
         return (a[NODE_ANNOTATIONS.desiredImage] ?? "") !== "" || (a[NODE_ANNOTATIONS.currentImage] ?? "") !== "";
     });
     if (layered.length > 0) {
-        return { waiting: `pool ${req.pool}: ${layered.map(n => n.metadata?.name ?? "?").join(", ")} still on a layered image` };
+        return {
+            waiting: `pool ${req.pool}: ${layered.map(n => n.metadata?.name ?? "?").join(", ")} still on a layered image`,
+        };
     }
     return { done: spec.name, line: `pool ${req.pool} is back on ${spec.name} (${counts})` };
 }
 
-export async function waitForRevert(req: RevertRequest, reader: KubeReader, clock: Clock, log: (line: string) => void): Promise<string> {
-    return pollUntil<string>(async () => {
-        const pool = await reader.get(`/apis/${MCO_API}/machineconfigpools/${encodeURIComponent(req.pool)}`) as PoolObject | undefined;
-        const selector = pool?.spec?.nodeSelector === undefined ? undefined : labelSelectorQuery(pool.spec.nodeSelector);
-        const nodes = selector === undefined ? undefined
-            : ((await reader.get(`/api/v1/nodes?labelSelector=${encodeURIComponent(selector)}`)) as { items?: PoolNode[] } | undefined)?.items;
-        return evaluateRevert(pool, nodes, req);
-    }, clock, destroyWaitOptions(req, log, `pool ${req.pool}`, minutes => `pool ${req.pool} did not get back to its own config within ${minutes} minutes ` +
-        "(rhcos-forge:rollout.timeoutMinutes); the pool's settings are kept"));
+export async function waitForRevert(
+    req: RevertRequest,
+    reader: KubeReader,
+    clock: Clock,
+    log: (line: string) => void,
+): Promise<string> {
+    return pollUntil<string>(
+        async () => {
+            const pool = (await reader.get(`/apis/${MCO_API}/machineconfigpools/${encodeURIComponent(req.pool)}`)) as
+                PoolObject | undefined;
+            const selector =
+                pool?.spec?.nodeSelector === undefined ? undefined : labelSelectorQuery(pool.spec.nodeSelector);
+            const nodes =
+                selector === undefined
+                    ? undefined
+                    : (
+                          (await reader.get(`/api/v1/nodes?labelSelector=${encodeURIComponent(selector)}`)) as
+                              { items?: PoolNode[] } | undefined
+                      )?.items;
+            return evaluateRevert(pool, nodes, req);
+        },
+        clock,
+        destroyWaitOptions(
+            req,
+            log,
+            `pool ${req.pool}`,
+            minutes =>
+                `pool ${req.pool} did not get back to its own config within ${minutes} minutes ` +
+                "(rhcos-forge:rollout.timeoutMinutes); the pool's settings are kept",
+        ),
+    );
 }
 
 if (require.main === module) runWaitFromStdin(waitForRevert);

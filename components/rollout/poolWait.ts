@@ -37,7 +37,11 @@ export interface PoolObject {
 
 export interface LabelSelector {
     readonly matchLabels?: Readonly<Record<string, string>>;
-    readonly matchExpressions?: readonly { readonly key: string; readonly operator: string; readonly values?: readonly string[] }[];
+    readonly matchExpressions?: readonly {
+        readonly key: string;
+        readonly operator: string;
+        readonly values?: readonly string[];
+    }[];
 }
 
 /** A Node as the wait reads it: the machine-config-daemon's annotations. */
@@ -152,12 +156,15 @@ function progressOf(pool: PoolObject): Progress {
 export function missingFromRendered(want: NodeSettings, rendered: RenderedConfig | undefined): string[] {
     const spec = rendered?.spec ?? {};
     const missing: string[] = [];
-    if (want.osImageURL !== undefined && spec.osImageURL !== want.osImageURL) missing.push(`osImageURL ${want.osImageURL}`);
-    for (const ext of want.extensions ?? []) if (!(spec.extensions ?? []).includes(ext)) missing.push(`extension ${ext}`);
+    if (want.osImageURL !== undefined && spec.osImageURL !== want.osImageURL)
+        missing.push(`osImageURL ${want.osImageURL}`);
+    for (const ext of want.extensions ?? [])
+        if (!(spec.extensions ?? []).includes(ext)) missing.push(`extension ${ext}`);
     const kernel = want.kernelType ?? "default";
     const have = spec.kernelType === undefined || spec.kernelType === "" ? "default" : spec.kernelType;
     if (want.kernelType !== undefined && have !== kernel) missing.push(`kernelType ${kernel}`);
-    for (const arg of want.kernelArguments ?? []) if (!(spec.kernelArguments ?? []).includes(arg)) missing.push(`kernel argument ${arg}`);
+    for (const arg of want.kernelArguments ?? [])
+        if (!(spec.kernelArguments ?? []).includes(arg)) missing.push(`kernel argument ${arg}`);
     return missing;
 }
 
@@ -168,14 +175,20 @@ export function missingFromRendered(want: NodeSettings, rendered: RenderedConfig
  * rendered config can tie with the previous build: only the annotation tells them apart.
  */
 function currentBuild(target: PoolTarget, obs: PoolObservation, desired: string | undefined): BuildObject | undefined {
-    const mine = (obs.builds ?? []).filter(b => b.spec?.machineOSConfig?.name === target.pool &&
-        (desired === undefined || (b.spec?.machineConfig?.name ?? b.spec?.desiredConfig?.name) === desired));
+    const mine = (obs.builds ?? []).filter(
+        b =>
+            b.spec?.machineOSConfig?.name === target.pool &&
+            (desired === undefined || (b.spec?.machineConfig?.name ?? b.spec?.desiredConfig?.name) === desired),
+    );
     const named = obs.machineOSConfig?.metadata?.annotations?.[CURRENT_BUILD_ANNOTATION];
     if (named !== undefined) return mine.find(b => b.metadata?.name === named);
-    return [...mine].sort((a, b) => (b.metadata?.creationTimestamp ?? "").localeCompare(a.metadata?.creationTimestamp ?? ""))[0];
+    return [...mine].sort((a, b) =>
+        (b.metadata?.creationTimestamp ?? "").localeCompare(a.metadata?.creationTimestamp ?? ""),
+    )[0];
 }
 
-const builtImageOf = (build: BuildObject): string | undefined => build.status?.digestedImagePushSpec || build.status?.finalImagePullspec || undefined;
+const builtImageOf = (build: BuildObject): string | undefined =>
+    build.status?.digestedImagePushSpec || build.status?.finalImagePullspec || undefined;
 
 /** machine-config-daemon's node annotations (openshift/machine-config-operator pkg/daemon/constants). */
 const NODE_STATE = MCO_ANNOTATIONS.state;
@@ -254,7 +267,11 @@ export function staleFailure(obs: PoolObservation, target: PoolTarget, baseline:
  * a MachineConfig changes, the pool still says Updated=True about the previous config until the
  * render controller catches up, and a bare `Updated=True` check would pass in that window.
  */
-export function evaluatePool(obs: PoolObservation, target: PoolTarget, baseline: DegradedBaseline = new Map()): PoolVerdict {
+export function evaluatePool(
+    obs: PoolObservation,
+    target: PoolTarget,
+    baseline: DegradedBaseline = new Map(),
+): PoolVerdict {
     const pool = obs.pool;
     if (pool === undefined) return { state: "waiting", reason: `pool ${target.pool} does not exist yet` };
     const conditions = pool.status?.conditions;
@@ -272,47 +289,79 @@ export function evaluatePool(obs: PoolObservation, target: PoolTarget, baseline:
     let image: string | undefined;
     if (target.onCluster !== undefined) {
         const mosc = obs.machineOSConfig;
-        if (mosc === undefined) return { state: "waiting", progress, reason: `MachineOSConfig ${target.pool} does not exist yet` };
+        if (mosc === undefined)
+            return { state: "waiting", progress, reason: `MachineOSConfig ${target.pool} does not exist yet` };
         // Until the MCO has seen the MachineOSConfig's latest spec, every build is of an older one.
         const generation = mosc.metadata?.generation;
         const observedGeneration = mosc.status?.observedGeneration;
         if (generation !== undefined && typeof observedGeneration === "number" && observedGeneration < generation) {
-            return { state: "waiting", progress, reason: `waiting for the MCO to pick up MachineOSConfig ${target.pool} generation ${generation}` };
+            return {
+                state: "waiting",
+                progress,
+                reason: `waiting for the MCO to pick up MachineOSConfig ${target.pool} generation ${generation}`,
+            };
         }
         // A rebuild keeps the spec (and generation): until the MCO deletes the annotation, the
         // current build may be the one from before the new content (reconciler.go
         // updateMachineOSConfigStatus deletes it when a build succeeds).
         const rebuild = target.onCluster.rebuildAnnotation;
         if (rebuild !== undefined && mosc.metadata?.annotations?.[rebuild] !== undefined) {
-            return { state: "waiting", progress, reason: `waiting for the MCO to rebuild MachineOSConfig ${target.pool} (${rebuild} is still set)` };
+            return {
+                state: "waiting",
+                progress,
+                reason: `waiting for the MCO to rebuild MachineOSConfig ${target.pool} (${rebuild} is still set)`,
+            };
         }
         const build = currentBuild(target, obs, desired);
         for (const type of BUILD_FAILURES) {
             const c = isTrue(build?.status?.conditions, type);
             if (c && build) {
-                return { state: "failed", message: `MachineOSBuild ${build.metadata?.name ?? "?"} for pool ${target.pool} is ${type}${c.reason ? ` (${c.reason})` : ""}: ${c.message ?? "no message"}` };
+                return {
+                    state: "failed",
+                    message: `MachineOSBuild ${build.metadata?.name ?? "?"} for pool ${target.pool} is ${type}${c.reason ? ` (${c.reason})` : ""}: ${c.message ?? "no message"}`,
+                };
             }
         }
-        if (build === undefined) return { state: "waiting", progress, reason: `waiting for the MCO to start the image build for ${desired ?? "the pool's config"}` };
+        if (build === undefined)
+            return {
+                state: "waiting",
+                progress,
+                reason: `waiting for the MCO to start the image build for ${desired ?? "the pool's config"}`,
+            };
         if (!isTrue(build.status?.conditions, "Succeeded")) {
             return { state: "waiting", progress, reason: `image build ${build.metadata?.name ?? ""} in progress` };
         }
         image = currentImageOf(target.onCluster.api, mosc.status);
         const built = builtImageOf(build);
         if (image === undefined || (built !== undefined && image !== built)) {
-            return { state: "waiting", progress, reason: `waiting for the MachineOSConfig to report the built image${built ? ` ${built}` : ""}` };
+            return {
+                state: "waiting",
+                progress,
+                reason: `waiting for the MachineOSConfig to report the built image${built ? ` ${built}` : ""}`,
+            };
         }
     }
 
-    if (target.machineConfig !== undefined && !(pool.status?.configuration?.source ?? []).some(s => s.name === target.machineConfig)) {
-        return { state: "waiting", progress, reason: `waiting for the MCO to render ${target.machineConfig} into the pool` };
+    if (
+        target.machineConfig !== undefined &&
+        !(pool.status?.configuration?.source ?? []).some(s => s.name === target.machineConfig)
+    ) {
+        return {
+            state: "waiting",
+            progress,
+            reason: `waiting for the MCO to render ${target.machineConfig} into the pool`,
+        };
     }
     const missing = missingFromRendered(target.settings, obs.rendered);
-    if (missing.length > 0) return { state: "waiting", progress, reason: `rendered config does not show ${missing.join(", ")} yet` };
+    if (missing.length > 0)
+        return { state: "waiting", progress, reason: `rendered config does not show ${missing.join(", ")} yet` };
     const generation = pool.metadata?.generation;
     const observed = pool.status?.observedGeneration;
-    if (desired === undefined || pool.status?.configuration?.name !== desired ||
-        (generation !== undefined && observed !== undefined && observed < generation)) {
+    if (
+        desired === undefined ||
+        pool.status?.configuration?.name !== desired ||
+        (generation !== undefined && observed !== undefined && observed < generation)
+    ) {
         return { state: "waiting", progress, reason: `pool is moving to ${desired ?? "a new rendered config"}` };
     }
     // On-cluster, the pool may still say Updated about the nodes' previous (unlayered) state for a
@@ -325,11 +374,19 @@ export function evaluatePool(obs: PoolObservation, target: PoolTarget, baseline:
     if (image !== undefined && obs.nodes !== undefined) {
         const behind = obs.nodes.filter(n => {
             const a = n.metadata?.annotations ?? {};
-            const managedHere = (a[NODE_DESIRED] ?? "").startsWith(`rendered-${target.pool}-`) || a[NODE_DESIRED] === desired;
-            return managedHere && (a[NODE_DESIRED_IMAGE] !== image || a[NODE_CURRENT_IMAGE] !== image || a[NODE_STATE] !== "Done");
+            const managedHere =
+                (a[NODE_DESIRED] ?? "").startsWith(`rendered-${target.pool}-`) || a[NODE_DESIRED] === desired;
+            return (
+                managedHere &&
+                (a[NODE_DESIRED_IMAGE] !== image || a[NODE_CURRENT_IMAGE] !== image || a[NODE_STATE] !== "Done")
+            );
         });
         if (behind.length > 0) {
-            return { state: "waiting", progress, reason: `${behind.map(n => n.metadata?.name ?? "?").join(", ")} not on image ${image} yet` };
+            return {
+                state: "waiting",
+                progress,
+                reason: `${behind.map(n => n.metadata?.name ?? "?").join(", ")} not on image ${image} yet`,
+            };
         }
     }
     const updated = isTrue(conditions, "Updated") !== undefined && isTrue(conditions, "Updating") === undefined;
@@ -337,7 +394,10 @@ export function evaluatePool(obs: PoolObservation, target: PoolTarget, baseline:
         return image === undefined ? { state: "done", progress } : { state: "done", progress, image };
     }
     if (pool.spec?.paused === true) {
-        return { state: "failed", message: `pool ${target.pool} is paused: the MCO will not update its nodes until it is unpaused` };
+        return {
+            state: "failed",
+            message: `pool ${target.pool} is paused: the MCO will not update its nodes until it is unpaused`,
+        };
     }
     return { state: "waiting", progress, reason: "nodes updating" };
 }
@@ -351,18 +411,34 @@ export function evaluatePool(obs: PoolObservation, target: PoolTarget, baseline:
  * two updates, two reboots (pkg/controller/node/node_controller.go syncMachineConfigPool hands
  * out pool.Spec.Configuration.Name).
  */
-export function evaluateRender(obs: PoolObservation, target: PoolTarget): { readonly done: true; readonly line: string } | { readonly waiting: string } {
+export function evaluateRender(
+    obs: PoolObservation,
+    target: PoolTarget,
+): { readonly done: true; readonly line: string } | { readonly waiting: string } {
     const spec = obs.pool?.spec?.configuration;
     if (obs.pool === undefined) return { waiting: `pool ${target.pool} does not exist yet` };
     if (target.machineConfig !== undefined && !(spec?.source ?? []).some(s => s.name === target.machineConfig)) {
-        return { waiting: `pool ${target.pool}: waiting for the MCO to render ${target.machineConfig} before nodes join` };
+        return {
+            waiting: `pool ${target.pool}: waiting for the MCO to render ${target.machineConfig} before nodes join`,
+        };
     }
     const missing = missingFromRendered(target.settings, obs.desiredRendered);
-    if (missing.length > 0) return { waiting: `pool ${target.pool}: rendered config ${spec?.name ?? "?"} does not show ${missing.join(", ")} yet; nodes join once it does` };
-    return { done: true, line: `pool ${target.pool} renders ${spec?.name ?? "?"} with ${target.machineConfig ?? "our settings"}: nodes may join` };
+    if (missing.length > 0)
+        return {
+            waiting: `pool ${target.pool}: rendered config ${spec?.name ?? "?"} does not show ${missing.join(", ")} yet; nodes join once it does`,
+        };
+    return {
+        done: true,
+        line: `pool ${target.pool} renders ${spec?.name ?? "?"} with ${target.machineConfig ?? "our settings"}: nodes may join`,
+    };
 }
 
-export async function waitForRender(target: PoolTarget, observe: () => Promise<PoolObservation>, clock: Clock, opts: WaitOptions): Promise<void> {
+export async function waitForRender(
+    target: PoolTarget,
+    observe: () => Promise<PoolObservation>,
+    clock: Clock,
+    opts: WaitOptions,
+): Promise<void> {
     await pollUntil<true>(async () => evaluateRender(await observe(), target), clock, {
         timeoutMs: opts.timeoutMs,
         pollMs: opts.pollMs ?? 15_000,
@@ -371,7 +447,10 @@ export async function waitForRender(target: PoolTarget, observe: () => Promise<P
         wake: opts.wake,
         isFatal: () => false,
         readError: e => `pool ${target.pool}: cannot read status (${errorText(e)}); retrying`,
-        timedOut: last => new PoolRolloutError(`pool ${target.pool} did not render ${target.machineConfig ?? "our settings"} within ${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); no node was labelled into it. Last: ${last}`),
+        timedOut: last =>
+            new PoolRolloutError(
+                `pool ${target.pool} did not render ${target.machineConfig ?? "our settings"} within ${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); no node was labelled into it. Last: ${last}`,
+            ),
     });
 }
 
@@ -405,8 +484,10 @@ export class PoolRolloutError extends Error {
 export function describeVerdict(pool: string, v: PoolVerdict): string {
     if (v.state === "failed") return v.message;
     const p = v.progress;
-    const counts = p === undefined ? "" :
-        `${p.updatedMachineCount}/${p.machineCount} updated, ${p.readyMachineCount}/${p.machineCount} ready, ${p.degradedMachineCount} degraded`;
+    const counts =
+        p === undefined
+            ? ""
+            : `${p.updatedMachineCount}/${p.machineCount} updated, ${p.readyMachineCount}/${p.machineCount} ready, ${p.degradedMachineCount} degraded`;
     if (v.state === "done") return `pool ${pool} updated: ${counts}${v.image ? ` (image ${v.image})` : ""}`;
     return `pool ${pool}: ${counts}${counts ? "; " : ""}${v.reason}`;
 }
@@ -418,25 +499,35 @@ export function describeVerdict(pool: string, v: PoolVerdict): string {
  * timeout rather than failing the rollout.
  */
 export async function waitForPool(
-    target: PoolTarget, observe: () => Promise<PoolObservation>, clock: Clock, opts: WaitOptions,
+    target: PoolTarget,
+    observe: () => Promise<PoolObservation>,
+    clock: Clock,
+    opts: WaitOptions,
 ): Promise<Extract<PoolVerdict, { state: "done" }>> {
     let baseline: DegradedBaseline | undefined = opts.baseline;
-    return pollUntil<Extract<PoolVerdict, { state: "done" }>>(async () => {
-        const obs = await observe();
-        // The nodes failing at the first read failed before this change (see staleFailure).
-        baseline ??= failingNodes(obs);
-        const verdict = evaluatePool(obs, target, baseline);
-        if (verdict.state === "failed") throw new PoolRolloutError(verdict.message);
-        const line = describeVerdict(target.pool, verdict);
-        return verdict.state === "done" ? { done: verdict, line } : { waiting: line };
-    }, clock, {
-        timeoutMs: opts.timeoutMs,
-        pollMs: opts.pollMs ?? 15_000,
-        heartbeatMs: opts.heartbeatMs ?? 300_000,
-        log: opts.log,
-        wake: opts.wake,
-        isFatal: e => e instanceof PoolRolloutError,
-        readError: e => `pool ${target.pool}: cannot read status (${errorText(e)}); retrying`,
-        timedOut: last => new PoolRolloutError(`pool ${target.pool} did not finish within ${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); last: ${last}`),
-    });
+    return pollUntil<Extract<PoolVerdict, { state: "done" }>>(
+        async () => {
+            const obs = await observe();
+            // The nodes failing at the first read failed before this change (see staleFailure).
+            baseline ??= failingNodes(obs);
+            const verdict = evaluatePool(obs, target, baseline);
+            if (verdict.state === "failed") throw new PoolRolloutError(verdict.message);
+            const line = describeVerdict(target.pool, verdict);
+            return verdict.state === "done" ? { done: verdict, line } : { waiting: line };
+        },
+        clock,
+        {
+            timeoutMs: opts.timeoutMs,
+            pollMs: opts.pollMs ?? 15_000,
+            heartbeatMs: opts.heartbeatMs ?? 300_000,
+            log: opts.log,
+            wake: opts.wake,
+            isFatal: e => e instanceof PoolRolloutError,
+            readError: e => `pool ${target.pool}: cannot read status (${errorText(e)}); retrying`,
+            timedOut: last =>
+                new PoolRolloutError(
+                    `pool ${target.pool} did not finish within ${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); last: ${last}`,
+                ),
+        },
+    );
 }

@@ -23,8 +23,12 @@ export interface WaitTiming {
  * cluster to get there), read errors are retried, a heartbeat every 5 minutes. `subject` names what
  * is read ("node x", "pool y"); `timedOut` says, given the minutes, what did not happen and what is kept.
  */
-export function destroyWaitOptions(req: WaitTiming, log: (line: string) => void, subject: string,
-    timedOut: (minutes: number) => string): PollOptions {
+export function destroyWaitOptions(
+    req: WaitTiming,
+    log: (line: string) => void,
+    subject: string,
+    timedOut: (minutes: number) => string,
+): PollOptions {
     return {
         timeoutMs: req.timeoutMs,
         pollMs: req.pollMs,
@@ -36,7 +40,12 @@ export function destroyWaitOptions(req: WaitTiming, log: (line: string) => void,
     };
 }
 
-export type Wait<R extends ClusterRequest> = (req: R, reader: KubeReader, clock: Clock, log: (line: string) => void) => Promise<unknown>;
+export type Wait<R extends ClusterRequest> = (
+    req: R,
+    reader: KubeReader,
+    clock: Clock,
+    log: (line: string) => void,
+) => Promise<unknown>;
 
 function readStdin(): Promise<string> {
     return new Promise((resolve, reject) => {
@@ -51,7 +60,9 @@ function readStdin(): Promise<string> {
 export function runWaitFromStdin<R extends ClusterRequest>(wait: Wait<R>): void {
     const main = async (): Promise<void> => {
         const req = JSON.parse(await readStdin()) as R;
-        await wait(req, kubeReader(resolveConnection(req.kubeconfig, req.context)), realClock, line => process.stderr.write(`rhcos-forge: ${line}\n`));
+        await wait(req, kubeReader(resolveConnection(req.kubeconfig, req.context)), realClock, line =>
+            process.stderr.write(`rhcos-forge: ${line}\n`),
+        );
     };
     main().catch(e => {
         process.stderr.write(`rhcos-forge: ${errorText(e)}\n`);

@@ -15,7 +15,10 @@ export const CLUSTER_VERSION_PATH = `/apis/${CLUSTER_VERSION_API}/clusterversion
 export const MCO_OPERATOR_PATH = `/apis/${CLUSTER_VERSION_API}/clusteroperators/machine-config`;
 
 /** A release the CVO offers (openshift/api config/v1 types_cluster_version.go Release). */
-interface Release { readonly version?: string; readonly image?: string }
+interface Release {
+    readonly version?: string;
+    readonly image?: string;
+}
 
 export interface UpgradeClusterVersion extends ClusterVersionObject {
     readonly status?: ClusterVersionObject["status"] & {
@@ -39,18 +42,28 @@ export function alreadyOn(cv: UpgradeClusterVersion | undefined, image: string):
 export function releaseForVersion(cv: UpgradeClusterVersion | undefined, version: string): string {
     const latest = cv?.status?.history?.[0];
     if (latest?.version === version && latest.state === "Completed" && latest.image !== undefined) return latest.image;
-    const offered = [...(cv?.status?.availableUpdates ?? []), ...(cv?.status?.conditionalUpdates ?? []).map(c => c.release ?? {})];
+    const offered = [
+        ...(cv?.status?.availableUpdates ?? []),
+        ...(cv?.status?.conditionalUpdates ?? []).map(c => c.release ?? {}),
+    ];
     const hit = offered.find(r => r.version === version && r.image !== undefined);
     if (hit?.image !== undefined) return hit.image;
     const listed = offered.map(r => r.version).filter((v): v is string => v !== undefined);
-    throw new Error(`rhcos-forge:cluster.upgrade.version ${version} is not an update the cluster offers (ClusterVersion status.availableUpdates and conditionalUpdates list ${listed.length === 0 ? "none" : listed.join(", ")}); ` +
-        "set rhcos-forge:cluster.upgrade.image to the release by digest instead");
+    throw new Error(
+        `rhcos-forge:cluster.upgrade.version ${version} is not an update the cluster offers (ClusterVersion status.availableUpdates and conditionalUpdates list ${listed.length === 0 ? "none" : listed.join(", ")}); ` +
+            "set rhcos-forge:cluster.upgrade.image to the release by digest instead",
+    );
 }
 
 /** A pool's spec.paused, set with a merge patch (the field the control-plane-only update toggles). */
 export async function setPoolPaused(api: KubeReader, pool: string, paused: boolean): Promise<void> {
-    if (api.send === undefined) throw new Error(`${paused ? "pausing" : "unpausing"} pool ${pool} patches it, but this cluster access cannot write`);
-    const done = await api.send("PATCH", `/apis/${MCO_API}/machineconfigpools/${encodeURIComponent(pool)}`, { spec: { paused } });
+    if (api.send === undefined)
+        throw new Error(
+            `${paused ? "pausing" : "unpausing"} pool ${pool} patches it, but this cluster access cannot write`,
+        );
+    const done = await api.send("PATCH", `/apis/${MCO_API}/machineconfigpools/${encodeURIComponent(pool)}`, {
+        spec: { paused },
+    });
     if (done === undefined) throw new Error(`pool ${pool} does not exist`);
 }
 
@@ -67,25 +80,41 @@ export function operatorVersion(co: OperatorObject | undefined): string | undefi
  * Waits until the machine-config ClusterOperator reports `version`: the MCO has rolled its new
  * controllers and templates out, so a pool unpaused now renders against the new release.
  */
-export async function waitForMachineConfigOperator(api: KubeReader, version: string, clock: Clock,
-    opts: { readonly timeoutMs: number; readonly pollMs: number; readonly log: (line: string) => void }): Promise<void> {
-    await pollUntil<true>(async () => {
-        const reported = operatorVersion(await api.get(MCO_OPERATOR_PATH) as OperatorObject | undefined);
-        return reported === version
-            ? { done: true, line: `ClusterOperator machine-config reports ${version}` }
-            : { waiting: `ClusterOperator machine-config reports ${reported ?? "no version"}, waiting for ${version}` };
-    }, clock, {
-        ...opts,
-        heartbeatMs: 300_000,
-        isFatal: () => false,
-        readError: e => `cannot read ClusterOperator machine-config (${errorText(e)}); retrying`,
-        timedOut: last => new Error(`ClusterOperator machine-config did not report ${version} within ${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); the pools stay paused. Last: ${last}`),
-    });
+export async function waitForMachineConfigOperator(
+    api: KubeReader,
+    version: string,
+    clock: Clock,
+    opts: { readonly timeoutMs: number; readonly pollMs: number; readonly log: (line: string) => void },
+): Promise<void> {
+    await pollUntil<true>(
+        async () => {
+            const reported = operatorVersion((await api.get(MCO_OPERATOR_PATH)) as OperatorObject | undefined);
+            return reported === version
+                ? { done: true, line: `ClusterOperator machine-config reports ${version}` }
+                : {
+                      waiting: `ClusterOperator machine-config reports ${reported ?? "no version"}, waiting for ${version}`,
+                  };
+        },
+        clock,
+        {
+            ...opts,
+            heartbeatMs: 300_000,
+            isFatal: () => false,
+            readError: e => `cannot read ClusterOperator machine-config (${errorText(e)}); retrying`,
+            timedOut: last =>
+                new Error(
+                    `ClusterOperator machine-config did not report ${version} within ${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); the pools stay paused. Last: ${last}`,
+                ),
+        },
+    );
 }
 
 /** What the upgrade will do, in order: the lines a preview prints. */
 export function upgradePlan(p: { target: string; pools: readonly string[]; already: boolean }): string[] {
-    if (p.already) return [`cluster.upgrade: the cluster already runs ${p.target}; the pools roll out the image built FROM its rhel-coreos as usual`];
+    if (p.already)
+        return [
+            `cluster.upgrade: the cluster already runs ${p.target}; the pools roll out the image built FROM its rhel-coreos as usual`,
+        ];
     const pools = p.pools.join(", ");
     return [
         `cluster.upgrade to ${p.target}, in order:`,
@@ -93,6 +122,9 @@ export function upgradePlan(p: { target: string; pools: readonly string[]; alrea
         `  2. pause pool(s) ${pools} (spec.paused: a paused pool gets no new desiredConfig)`,
         `  3. set ClusterVersion spec.desiredUpdate to ${p.target}`,
         `  4. wait for ClusterVersion to complete it and ClusterOperator machine-config to report its version`,
-        ...p.pools.map((pool, i) => `  ${5 + i}. pool ${pool}: MachineConfig osImageURL -> the new image, wait for the render, unpause, wait for its nodes${i === 0 ? " (and its gates)" : ""}`),
+        ...p.pools.map(
+            (pool, i) =>
+                `  ${5 + i}. pool ${pool}: MachineConfig osImageURL -> the new image, wait for the render, unpause, wait for its nodes${i === 0 ? " (and its gates)" : ""}`,
+        ),
     ];
 }

@@ -19,7 +19,15 @@
 // scope). renderNodePolicy gives the same two files for the image's repository, so the host tests
 // verify with what a node would use.
 import { authEntry, renderBundleText } from "../bundle";
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, scryptSync, KeyObject } from "crypto";
+import {
+    createHash,
+    createPrivateKey,
+    createPublicKey,
+    generateKeyPairSync,
+    randomBytes,
+    scryptSync,
+    KeyObject,
+} from "crypto";
 import nacl from "tweetnacl";
 
 export const PRIVATE_KEY_PEM_TYPE = "ENCRYPTED COSIGN PRIVATE KEY";
@@ -43,14 +51,20 @@ function pem(type: string, body: Buffer): string {
 
 function parsePem(text: string): { type: string; body: Buffer } {
     const m = /-----BEGIN ([A-Z ]+)-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?-----END \1-----/.exec(text);
-    if (m === null) throw new Error("rhcos-forge:signingKey must be a PEM block (-----BEGIN ENCRYPTED COSIGN PRIVATE KEY-----)");
+    if (m === null)
+        throw new Error("rhcos-forge:signingKey must be a PEM block (-----BEGIN ENCRYPTED COSIGN PRIVATE KEY-----)");
     return { type: m[1], body: Buffer.from(m[2].replace(/\s+/g, ""), "base64") };
 }
 
 function secretboxKey(passphrase: string, salt: Buffer, params: { N: number; r: number; p: number }): Uint8Array {
-    return new Uint8Array(scryptSync(Buffer.from(passphrase, "utf8"), salt, KEY_BYTES, {
-        N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r + 1024 * 1024,
-    }));
+    return new Uint8Array(
+        scryptSync(Buffer.from(passphrase, "utf8"), salt, KEY_BYTES, {
+            N: params.N,
+            r: params.r,
+            p: params.p,
+            maxmem: 256 * params.N * params.r + 1024 * 1024,
+        }),
+    );
 }
 
 export interface SigningKeyPair {
@@ -81,27 +95,38 @@ export function generateSigningKey(passphrase: string): SigningKeyPair {
 function decryptPrivateKey(privateKeyPem: string, passphrase: string): KeyObject {
     const { type, body } = parsePem(privateKeyPem);
     if (!ACCEPTED_PEM_TYPES.includes(type)) {
-        throw new Error(`rhcos-forge:signingKey must be an encrypted cosign/sigstore private key (PEM type ${PRIVATE_KEY_PEM_TYPE}), got PEM type ${JSON.stringify(type)}`);
+        throw new Error(
+            `rhcos-forge:signingKey must be an encrypted cosign/sigstore private key (PEM type ${PRIVATE_KEY_PEM_TYPE}), got PEM type ${JSON.stringify(type)}`,
+        );
     }
     let envelope: Envelope;
     try {
         envelope = JSON.parse(body.toString("utf8")) as Envelope;
     } catch {
-        throw new Error("rhcos-forge:signingKey is not an encrypted sigstore key (its body is not the scrypt/secretbox JSON envelope)");
+        throw new Error(
+            "rhcos-forge:signingKey is not an encrypted sigstore key (its body is not the scrypt/secretbox JSON envelope)",
+        );
     }
     if (envelope.kdf?.name !== "scrypt" || envelope.cipher?.name !== "nacl/secretbox") {
         throw new Error("rhcos-forge:signingKey uses an unsupported encryption (expected scrypt + nacl/secretbox)");
     }
     const { N, r, p } = envelope.kdf.params;
-    if (![N, r, p].every(n => Number.isInteger(n) && n > 0) || N > 1 << 20) throw new Error("rhcos-forge:signingKey has unsupported scrypt parameters");
+    if (![N, r, p].every(n => Number.isInteger(n) && n > 0) || N > 1 << 20)
+        throw new Error("rhcos-forge:signingKey has unsupported scrypt parameters");
     const nonce = Buffer.from(envelope.cipher.nonce, "base64");
     if (nonce.length !== NONCE_BYTES) throw new Error("rhcos-forge:signingKey has a bad secretbox nonce");
-    const opened = nacl.secretbox.open(new Uint8Array(Buffer.from(envelope.ciphertext, "base64")), new Uint8Array(nonce),
-        secretboxKey(passphrase, Buffer.from(envelope.kdf.salt, "base64"), { N, r, p }));
+    const opened = nacl.secretbox.open(
+        new Uint8Array(Buffer.from(envelope.ciphertext, "base64")),
+        new Uint8Array(nonce),
+        secretboxKey(passphrase, Buffer.from(envelope.kdf.salt, "base64"), { N, r, p }),
+    );
     if (opened === null) throw new Error("rhcos-forge:signingPassphrase does not decrypt rhcos-forge:signingKey");
     const key = createPrivateKey({ key: Buffer.from(opened), format: "der", type: "pkcs8" });
     // The build host checks its signature with `openssl dgst -sha256 -verify`: ECDSA keys only.
-    if (key.asymmetricKeyType !== "ec") throw new Error(`rhcos-forge:signingKey must be an ECDSA key, got ${key.asymmetricKeyType ?? "an unknown type"}`);
+    if (key.asymmetricKeyType !== "ec")
+        throw new Error(
+            `rhcos-forge:signingKey must be an ECDSA key, got ${key.asymmetricKeyType ?? "an unknown type"}`,
+        );
     return key;
 }
 
@@ -132,7 +157,9 @@ export function inspectSigningKey(privateKeyPem: string, passphrase: string): Si
         privateKey: pem(PRIVATE_KEY_PEM_TYPE, body),
         hostPrivateKey: key.export({ format: "pem", type: "pkcs8" }).toString(),
         publicKey: spki.export({ format: "pem", type: "spki" }).toString(),
-        fingerprint: createHash("sha256").update(spki.export({ format: "der", type: "spki" })).digest("hex"),
+        fingerprint: createHash("sha256")
+            .update(spki.export({ format: "der", type: "spki" }))
+            .digest("hex"),
     };
 }
 
@@ -158,11 +185,13 @@ export function renderNodePolicy(repository: string, publicKey: string): NodePol
         default: [{ type: "insecureAcceptAnything" }],
         transports: {
             docker: {
-                [repository]: [{
-                    type: "sigstoreSigned",
-                    keyData: Buffer.from(publicKey, "utf8").toString("base64"),
-                    signedIdentity: { type: "matchRepoDigestOrExact" },
-                }],
+                [repository]: [
+                    {
+                        type: "sigstoreSigned",
+                        keyData: Buffer.from(publicKey, "utf8").toString("base64"),
+                        signedIdentity: { type: "matchRepoDigestOrExact" },
+                    },
+                ],
             },
             "docker-daemon": { "": [{ type: "insecureAcceptAnything" }] },
         },

@@ -7,7 +7,13 @@
 import { createHash, generateKeyPairSync, randomBytes } from "crypto";
 
 /** Host key types the pin accepts (what `ssh-keyscan` prints for current OpenSSH servers). */
-export const HOST_KEY_TYPES = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"] as const;
+export const HOST_KEY_TYPES = [
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "ssh-rsa",
+] as const;
 
 export interface PublicHostKey {
     readonly type: (typeof HOST_KEY_TYPES)[number];
@@ -34,14 +40,21 @@ export function parseHostKeyLine(line: string): PublicHostKey | string {
     const fields = text.split(/[ \t]+/);
     const at = fields.findIndex(f => (HOST_KEY_TYPES as readonly string[]).includes(f));
     // The key type is the first field of a .pub line or the second of an ssh-keyscan line.
-    if (at < 0 || at > 1) return `must be an ssh-keyscan line (<host> <type> <base64>) with type ${HOST_KEY_TYPES.join(", ")}`;
-    if (at === 1 && !/^(\[[A-Za-z0-9.:-]+\]:[0-9]+|[A-Za-z0-9.:-]+)(,[^\s]+)?$/.test(fields[0]!)) return "must start with the host name as ssh-keyscan prints it";
+    if (at < 0 || at > 1)
+        return `must be an ssh-keyscan line (<host> <type> <base64>) with type ${HOST_KEY_TYPES.join(", ")}`;
+    if (at === 1 && !/^(\[[A-Za-z0-9.:-]+\]:[0-9]+|[A-Za-z0-9.:-]+)(,[^\s]+)?$/.test(fields[0]!))
+        return "must start with the host name as ssh-keyscan prints it";
     const type = fields[at] as PublicHostKey["type"];
     const b64 = fields[at + 1] ?? "";
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return "must carry the key as base64 after its type";
     const blob = Buffer.from(b64, "base64");
     const inner = wireString(blob, 0);
-    if (blob.toString("base64") !== b64 || inner === undefined || inner.value.toString("latin1") !== type || wireString(blob, inner.next) === undefined) {
+    if (
+        blob.toString("base64") !== b64 ||
+        inner === undefined ||
+        inner.value.toString("latin1") !== type ||
+        wireString(blob, inner.next) === undefined
+    ) {
         return `must carry a ${type} key blob after its type (this one does not decode as one)`;
     }
     return { type, base64: b64 };
@@ -84,16 +97,33 @@ export function generateHostKeyPair(comment = "rhcos-forge-host"): HostKeyPair {
     if (pub.length !== 32 || seed.length !== 32) throw new Error("ed25519 key export did not give 32-byte keys");
     const pubBlob = Buffer.concat([sshString("ssh-ed25519"), sshString(pub)]);
     const check = randomBytes(4);
-    let priv = Buffer.concat([check, check, sshString("ssh-ed25519"), sshString(pub), sshString(Buffer.concat([seed, pub])), sshString(comment)]);
+    let priv = Buffer.concat([
+        check,
+        check,
+        sshString("ssh-ed25519"),
+        sshString(pub),
+        sshString(Buffer.concat([seed, pub])),
+        sshString(comment),
+    ]);
     const pad: number[] = [];
     for (let i = 1; (priv.length + pad.length) % 8 !== 0; i++) pad.push(i);
     priv = Buffer.concat([priv, Buffer.from(pad)]);
     const nkeys = Buffer.alloc(4);
     nkeys.writeUInt32BE(1);
-    const body = Buffer.concat([Buffer.from("openssh-key-v1\0", "latin1"), sshString("none"), sshString("none"), sshString(""), nkeys, sshString(pubBlob), sshString(priv)]);
+    const body = Buffer.concat([
+        Buffer.from("openssh-key-v1\0", "latin1"),
+        sshString("none"),
+        sshString("none"),
+        sshString(""),
+        nkeys,
+        sshString(pubBlob),
+        sshString(priv),
+    ]);
     const lines = body.toString("base64").match(/.{1,70}/g) ?? [];
     return {
-        privateKey: ["-----BEGIN OPENSSH PRIVATE KEY-----", ...lines, "-----END OPENSSH PRIVATE KEY-----", ""].join("\n"),
+        privateKey: ["-----BEGIN OPENSSH PRIVATE KEY-----", ...lines, "-----END OPENSSH PRIVATE KEY-----", ""].join(
+            "\n",
+        ),
         publicKey: `ssh-ed25519 ${pubBlob.toString("base64")} ${comment}`,
     };
 }
@@ -108,12 +138,23 @@ export function keyscanType(type: PublicHostKey["type"]): "ed25519" | "ecdsa" | 
  * not, the message names the endpoint, each key offered and the pinned one by type and
  * fingerprint, as `ssh-keygen -lf` prints them. `pinnedBy` says where the pin comes from.
  */
-export function hostKeyVerdict(endpoint: string, pinned: PublicHostKey, offered: readonly PublicHostKey[], pinnedBy: string): { readonly ok: true } | { readonly ok: false; readonly message: string } {
+export function hostKeyVerdict(
+    endpoint: string,
+    pinned: PublicHostKey,
+    offered: readonly PublicHostKey[],
+    pinnedBy: string,
+): { readonly ok: true } | { readonly ok: false; readonly message: string } {
     if (offered.some(k => k.type === pinned.type && k.base64 === pinned.base64)) return { ok: true };
     const show = (k: PublicHostKey): string => `${k.type} ${fingerprint(k)}`;
     const sameType = offered.filter(k => k.type === pinned.type);
-    const saw = sameType.length > 0 ? sameType.map(show).join(", ")
-        : offered.length > 0 ? `no ${pinned.type} key (only ${offered.map(show).join(", ")})`
-            : "no host key at all (ssh-keyscan completed no key exchange)";
-    return { ok: false, message: `host key mismatch for ${endpoint}: the server offered ${saw}, but ${pinnedBy} pins ${show(pinned)}` };
+    const saw =
+        sameType.length > 0
+            ? sameType.map(show).join(", ")
+            : offered.length > 0
+              ? `no ${pinned.type} key (only ${offered.map(show).join(", ")})`
+              : "no host key at all (ssh-keyscan completed no key exchange)";
+    return {
+        ok: false,
+        message: `host key mismatch for ${endpoint}: the server offered ${saw}, but ${pinnedBy} pins ${show(pinned)}`,
+    };
 }

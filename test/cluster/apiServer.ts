@@ -12,7 +12,7 @@
 import { ChildProcess } from "node:child_process";
 import { chmodSync, closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Env, REPO_ROOT, addSecret, freePort, randomToken, run, waitFor } from "../../dev/proc";
+import { Env, REPO_ROOT, addSecret, freePort, randomToken, run, stopChild, waitFor } from "../../dev/proc";
 import { KubeClient } from "./kube";
 
 export interface ApiServer {
@@ -47,7 +47,14 @@ export interface AuditEvent {
     readonly verb: string;
     readonly requestURI: string;
     readonly userAgent?: string;
-    readonly objectRef?: { readonly resource?: string; readonly name?: string; readonly apiGroup?: string; readonly apiVersion?: string; readonly subresource?: string; readonly namespace?: string };
+    readonly objectRef?: {
+        readonly resource?: string;
+        readonly name?: string;
+        readonly apiGroup?: string;
+        readonly apiVersion?: string;
+        readonly subresource?: string;
+        readonly namespace?: string;
+    };
     readonly responseStatus?: { readonly code?: number };
     readonly stageTimestamp?: string;
     readonly requestReceivedTimestamp?: string;
@@ -57,7 +64,10 @@ export const WRITE_VERBS = new Set(["create", "update", "patch", "delete", "dele
 
 /** kube-apiserver and kube-controller-manager: built (or reused from the cache) by the install script. */
 export async function kubeBinaries(): Promise<{ apiserver: string; controllerManager: string }> {
-    const res = await run("bash", [join(REPO_ROOT, "scripts", "install-kube-apiserver.sh"), "--print-env"], { timeoutMs: 40 * 60 * 1000, progress: "kube-apiserver" });
+    const res = await run("bash", [join(REPO_ROOT, "scripts", "install-kube-apiserver.sh"), "--print-env"], {
+        timeoutMs: 40 * 60 * 1000,
+        progress: "kube-apiserver",
+    });
     const exported = (name: string): string => {
         const m = new RegExp(`^export ${name}=(.+)$`, "m").exec(res.stdout);
         if (!m) throw new Error(`install-kube-apiserver.sh printed no ${name}`);
@@ -71,20 +81,60 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 }
 
 /** A CA, a serving certificate for 127.0.0.1 signed by it, and the service-account key pair. */
+/** openssl req's arguments for a new P-256 key, unencrypted. */
+const NEW_EC_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+
 async function writeCertificates(dir: string): Promise<{ ca: string }> {
     const days = "2";
-    await openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-        "-keyout", "ca.key", "-out", "ca.crt", "-days", days, "-subj", "/CN=rhcos-forge-e2e-ca"], dir);
-    await openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-        "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=kube-apiserver"], dir);
-    writeFileSync(join(dir, "server.ext"), [
-        "subjectAltName=IP:127.0.0.1,DNS:localhost",
-        "keyUsage=critical,digitalSignature,keyEncipherment",
-        "extendedKeyUsage=serverAuth",
-        "",
-    ].join("\n"));
-    await openssl(["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-        "-days", days, "-extfile", "server.ext", "-out", "server.crt"], dir);
+    await openssl(
+        [
+            "req",
+            "-x509",
+            ...NEW_EC_KEY,
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            days,
+            "-subj",
+            "/CN=rhcos-forge-e2e-ca",
+        ],
+        dir,
+    );
+    await openssl(
+        ["req", "-new", ...NEW_EC_KEY, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=kube-apiserver"],
+        dir,
+    );
+    writeFileSync(
+        join(dir, "server.ext"),
+        [
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "keyUsage=critical,digitalSignature,keyEncipherment",
+            "extendedKeyUsage=serverAuth",
+            "",
+        ].join("\n"),
+    );
+    await openssl(
+        [
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            days,
+            "-extfile",
+            "server.ext",
+            "-out",
+            "server.crt",
+        ],
+        dir,
+    );
     await openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "sa.key"], dir);
     await openssl(["pkey", "-in", "sa.key", "-pubout", "-out", "sa.pub"], dir);
     for (const key of ["ca.key", "server.key", "sa.key"]) chmodSync(join(dir, key), 0o600);
@@ -129,36 +179,52 @@ export async function startApiServer(env: Env, name = "apiserver"): Promise<ApiS
     writeFileSync(tokens, `${token},rf-e2e-admin,rf-e2e-admin,"system:masters"\n`, { mode: 0o600 });
 
     const auditLog = join(dir, "audit.log");
-    writeFileSync(join(dir, "audit-policy.yaml"), [
-        "apiVersion: audit.k8s.io/v1",
-        "kind: Policy",
-        "omitStages: [RequestReceived]",
-        "rules:",
-        "- level: None",
-        "  nonResourceURLs: [\"/readyz*\", \"/livez*\", \"/healthz*\", \"/version\", \"/openapi*\", \"/api\", \"/apis*\"]",
-        "- level: Metadata",
-        "",
-    ].join("\n"));
+    writeFileSync(
+        join(dir, "audit-policy.yaml"),
+        [
+            "apiVersion: audit.k8s.io/v1",
+            "kind: Policy",
+            "omitStages: [RequestReceived]",
+            "rules:",
+            "- level: None",
+            '  nonResourceURLs: ["/readyz*", "/livez*", "/healthz*", "/version", "/openapi*", "/api", "/apis*"]',
+            "- level: Metadata",
+            "",
+        ].join("\n"),
+    );
     const etcdClient = await freePort();
     const etcdPeer = await freePort();
     const etcd = env.daemon(`${name}-etcd`, "/usr/bin/etcd", [
-        "--name", "rf-e2e",
-        "--data-dir", join(dir, "etcd"),
-        "--listen-client-urls", `http://127.0.0.1:${etcdClient}`,
-        "--advertise-client-urls", `http://127.0.0.1:${etcdClient}`,
-        "--listen-peer-urls", `http://127.0.0.1:${etcdPeer}`,
-        "--initial-advertise-peer-urls", `http://127.0.0.1:${etcdPeer}`,
-        "--initial-cluster", `rf-e2e=http://127.0.0.1:${etcdPeer}`,
-        "--logger", "zap",
-        "--log-level", "warn",
+        "--name",
+        "rf-e2e",
+        "--data-dir",
+        join(dir, "etcd"),
+        "--listen-client-urls",
+        `http://127.0.0.1:${etcdClient}`,
+        "--advertise-client-urls",
+        `http://127.0.0.1:${etcdClient}`,
+        "--listen-peer-urls",
+        `http://127.0.0.1:${etcdPeer}`,
+        "--initial-advertise-peer-urls",
+        `http://127.0.0.1:${etcdPeer}`,
+        "--initial-cluster",
+        `rf-e2e=http://127.0.0.1:${etcdPeer}`,
+        "--logger",
+        "zap",
+        "--log-level",
+        "warn",
         // A test cluster: no fsync per write (the data dir is thrown away with the test).
         "--unsafe-no-fsync",
     ]);
-    await waitFor("etcd", async () => {
-        if (etcd.exitCode !== null) throw new Error(`etcd exited ${etcd.exitCode}`);
-        const r = await fetch(`http://127.0.0.1:${etcdClient}/health`);
-        return r.ok && ((await r.json()) as { health?: string }).health === "true";
-    }, 30_000);
+    await waitFor(
+        "etcd",
+        async () => {
+            if (etcd.exitCode !== null) throw new Error(`etcd exited ${etcd.exitCode}`);
+            const r = await fetch(`http://127.0.0.1:${etcdClient}/health`);
+            return r.ok && ((await r.json()) as { health?: string }).health === "true";
+        },
+        30_000,
+    );
 
     const port = await freePort();
     const server = `https://127.0.0.1:${port}`;
@@ -186,13 +252,18 @@ export async function startApiServer(env: Env, name = "apiserver"): Promise<ApiS
     ];
     let apiserver = env.daemon(name, binaries.apiserver, apiserverArgs);
     const admin = new KubeClient({ server, ca, token });
-    const ready = (): Promise<void> => waitFor("kube-apiserver /readyz", async () => {
-        if (apiserver.exitCode !== null) throw new Error(`kube-apiserver exited ${apiserver.exitCode}`);
-        const r = await admin.request("GET", "/readyz");
-        return r.status === 200;
-    }, 120_000).catch(async e => {
-        throw new Error(`${String(e)}; see ${env.path(`${name}.log`)} after teardown (RF_KEEP_TMP=1 keeps it)`);
-    });
+    const ready = (): Promise<void> =>
+        waitFor(
+            "kube-apiserver /readyz",
+            async () => {
+                if (apiserver.exitCode !== null) throw new Error(`kube-apiserver exited ${apiserver.exitCode}`);
+                const r = await admin.request("GET", "/readyz");
+                return r.status === 200;
+            },
+            120_000,
+        ).catch(async e => {
+            throw new Error(`${String(e)}; see ${env.path(`${name}.log`)} after teardown (RF_KEEP_TMP=1 keeps it)`);
+        });
     await ready();
     const startMs = Date.now() - started;
     const version = (JSON.parse((await admin.request("GET", "/version")).body) as { gitVersion: string }).gitVersion;
@@ -214,14 +285,7 @@ export async function startApiServer(env: Env, name = "apiserver"): Promise<ApiS
     ]);
     const clients: KubeClient[] = [admin];
     const audit = { offset: 0, partial: "", events: [] as AuditEvent[] };
-    const end = async (child: ChildProcess): Promise<void> => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill("SIGTERM");
-        await new Promise<void>(resolve => {
-            const t = setTimeout(() => { child.kill("SIGKILL"); resolve(); }, 10_000);
-            child.once("close", () => { clearTimeout(t); resolve(); });
-        });
-    };
+    const end = (child: ChildProcess): Promise<void> => stopChild(child);
     const stop = async (): Promise<void> => {
         for (const c of clients) c.close();
         for (const child of [controllerManager, apiserver, etcd]) await end(child);
@@ -236,7 +300,12 @@ export async function startApiServer(env: Env, name = "apiserver"): Promise<ApiS
     };
     env.onTeardown(stop);
     return {
-        server, kubeconfig, kubeconfigPath, version, startMs, client: admin,
+        server,
+        kubeconfig,
+        kubeconfigPath,
+        version,
+        startMs,
+        client: admin,
         clientAs(fieldManager: string) {
             const c = new KubeClient({ server, ca, token }, fieldManager);
             clients.push(c);

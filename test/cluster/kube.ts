@@ -2,6 +2,7 @@
 // and watch streams over https with the fixture's CA and bearer token, nothing else. Production
 // code reads the cluster through components/rollout's kubeApi; this client also writes, because
 // the seed, the MCO simulator and the tests play the cluster's own controllers and its admins.
+import assert from "node:assert/strict";
 import * as https from "node:https";
 import { sendHttp } from "../../components/rollout/kubeApi";
 
@@ -15,7 +16,14 @@ export interface ObjectMeta {
     deletionTimestamp?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
-    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }[];
+    ownerReferences?: {
+        apiVersion: string;
+        kind: string;
+        name: string;
+        uid: string;
+        controller?: boolean;
+        blockOwnerDeletion?: boolean;
+    }[];
     managedFields?: { manager?: string; operation?: string; fieldsV1?: Record<string, unknown> }[];
     finalizers?: string[];
 }
@@ -48,7 +56,12 @@ export interface Response {
 
 /** A failed request, with the API server's Status message (what `kubectl` would print). */
 export class KubeError extends Error {
-    constructor(readonly method: string, readonly path: string, readonly status: number, readonly body: string) {
+    constructor(
+        readonly method: string,
+        readonly path: string,
+        readonly status: number,
+        readonly body: string,
+    ) {
         super(`${method} ${path}: HTTP ${status}: ${statusMessage(body)}`);
         this.name = "KubeError";
     }
@@ -88,7 +101,10 @@ export interface Endpoint {
 export class KubeClient {
     private readonly agent: https.Agent;
 
-    constructor(readonly endpoint: Endpoint, readonly fieldManager = "rf-test") {
+    constructor(
+        readonly endpoint: Endpoint,
+        readonly fieldManager = "rf-test",
+    ) {
         this.agent = new https.Agent({ ca: endpoint.ca, keepAlive: true, maxSockets: 16 });
     }
 
@@ -104,17 +120,24 @@ export class KubeClient {
     request(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<Response> {
         const url = new URL(this.endpoint.server + path);
         const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
-        return sendHttp(url, {
-            method,
-            agent: this.agent,
-            headers: {
-                Accept: "application/json",
-                Authorization: `Bearer ${this.endpoint.token}`,
-                "User-Agent": this.userAgent,
-                ...(payload === undefined ? {} : { "Content-Type": contentType, "Content-Length": Buffer.byteLength(payload) }),
+        return sendHttp(
+            url,
+            {
+                method,
+                agent: this.agent,
+                headers: {
+                    Accept: "application/json",
+                    Authorization: `Bearer ${this.endpoint.token}`,
+                    "User-Agent": this.userAgent,
+                    ...(payload === undefined
+                        ? {}
+                        : { "Content-Type": contentType, "Content-Length": Buffer.byteLength(payload) }),
+                },
+                timeout: 30_000,
             },
-            timeout: 30_000,
-        }, `${method} ${path}`, payload);
+            `${method} ${path}`,
+            payload,
+        );
     }
 
     private async json<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
@@ -150,7 +173,12 @@ export class KubeClient {
         return this.json<T>("PUT", `${path}?fieldManager=${encodeURIComponent(this.fieldManager)}`, obj);
     }
 
-    patch<T extends KubeObject = KubeObject>(path: string, type: PatchType, body: unknown, opts: { force?: boolean; fieldManager?: string } = {}): Promise<T> {
+    patch<T extends KubeObject = KubeObject>(
+        path: string,
+        type: PatchType,
+        body: unknown,
+        opts: { force?: boolean; fieldManager?: string } = {},
+    ): Promise<T> {
         const q = new URLSearchParams({ fieldManager: opts.fieldManager ?? this.fieldManager });
         if (opts.force) q.set("force", "true");
         return this.json<T>("PATCH", `${path}?${q.toString()}`, body, PATCH_TYPES[type]);
@@ -169,39 +197,61 @@ export class KubeClient {
      * the order the server sends them. Resolves `done` when the stream ends (the server closes
      * watches after a while; callers re-list and watch again).
      */
-    watch<T extends KubeObject = KubeObject>(path: string, resourceVersion: string, onEvent: (e: WatchEvent<T>) => void): { stop(): void; done: Promise<void> } {
+    watch<T extends KubeObject = KubeObject>(
+        path: string,
+        resourceVersion: string,
+        onEvent: (e: WatchEvent<T>) => void,
+    ): { stop(): void; done: Promise<void> } {
         const q = new URLSearchParams({ watch: "1", resourceVersion, allowWatchBookmarks: "true" });
         const url = new URL(`${this.endpoint.server}${path}?${q.toString()}`);
         let req: ReturnType<typeof https.request> | undefined;
         const done = new Promise<void>(resolve => {
-            req = https.request(url, {
-                method: "GET",
-                agent: this.agent,
-                headers: { Accept: "application/json", Authorization: `Bearer ${this.endpoint.token}`, "User-Agent": this.userAgent },
-            }, res => {
-                if (res.statusCode !== 200) {
-                    res.resume();
-                    res.on("end", () => resolve());
-                    return;
-                }
-                let buffer = "";
-                res.setEncoding("utf8");
-                res.on("data", (chunk: string) => {
-                    buffer += chunk;
-                    let nl: number;
-                    while ((nl = buffer.indexOf("\n")) >= 0) {
-                        const line = buffer.slice(0, nl).trim();
-                        buffer = buffer.slice(nl + 1);
-                        if (line !== "") onEvent(JSON.parse(line) as WatchEvent<T>);
+            req = https.request(
+                url,
+                {
+                    method: "GET",
+                    agent: this.agent,
+                    headers: {
+                        Accept: "application/json",
+                        Authorization: `Bearer ${this.endpoint.token}`,
+                        "User-Agent": this.userAgent,
+                    },
+                },
+                res => {
+                    if (res.statusCode !== 200) {
+                        res.resume();
+                        res.on("end", () => resolve());
+                        return;
                     }
-                });
-                res.on("end", () => resolve());
-                res.on("error", () => resolve());
-                res.on("aborted", () => resolve());
-            });
+                    let buffer = "";
+                    res.setEncoding("utf8");
+                    res.on("data", (chunk: string) => {
+                        buffer += chunk;
+                        let nl: number;
+                        while ((nl = buffer.indexOf("\n")) >= 0) {
+                            const line = buffer.slice(0, nl).trim();
+                            buffer = buffer.slice(nl + 1);
+                            if (line !== "") onEvent(JSON.parse(line) as WatchEvent<T>);
+                        }
+                    });
+                    res.on("end", () => resolve());
+                    res.on("error", () => resolve());
+                    res.on("aborted", () => resolve());
+                },
+            );
             req.on("error", () => resolve());
             req.end();
         });
         return { stop: () => req?.destroy(), done };
+    }
+}
+
+/** Asserts every Node is on the config it was given (currentConfig = desiredConfig) and Done. */
+export async function assertNodesDone(client: KubeClient): Promise<void> {
+    for (const n of (await client.list<KubeObject>("/api/v1/nodes")).items) {
+        const a = n.metadata.annotations ?? {};
+        const at = (key: string): string | undefined => a[`machineconfiguration.openshift.io/${key}`];
+        assert.equal(at("currentConfig"), at("desiredConfig"), `${n.metadata.name} is not mid-update`);
+        assert.equal(at("state"), "Done", `${n.metadata.name} is Done`);
     }
 }

@@ -99,11 +99,29 @@ interface LabelSelector {
     matchExpressions?: { key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }[];
 }
 
-interface McSpec { osImageURL?: string; kernelType?: string; kernelArguments?: string[] | null; extensions?: string[] | null; config?: unknown }
-interface Mc extends KubeObject { spec?: McSpec & Record<string, unknown> }
+interface McSpec {
+    osImageURL?: string;
+    kernelType?: string;
+    kernelArguments?: string[] | null;
+    extensions?: string[] | null;
+    config?: unknown;
+}
+interface Mc extends KubeObject {
+    spec?: McSpec & Record<string, unknown>;
+}
 
-interface PoolCondition { type: string; status: "True" | "False" | "Unknown"; lastTransitionTime: string; reason?: string; message?: string }
-interface ObjectRef { apiVersion?: string; kind?: string; name: string }
+interface PoolCondition {
+    type: string;
+    status: "True" | "False" | "Unknown";
+    lastTransitionTime: string;
+    reason?: string;
+    message?: string;
+}
+interface ObjectRef {
+    apiVersion?: string;
+    kind?: string;
+    name: string;
+}
 interface PoolSpec {
     machineConfigSelector?: LabelSelector;
     nodeSelector?: LabelSelector;
@@ -121,17 +139,48 @@ interface PoolStatus {
     degradedMachineCount?: number;
     conditions?: PoolCondition[];
 }
-interface Pool extends KubeObject { spec?: PoolSpec & Record<string, unknown>; status?: PoolStatus & Record<string, unknown> }
+interface Pool extends KubeObject {
+    spec?: PoolSpec & Record<string, unknown>;
+    status?: PoolStatus & Record<string, unknown>;
+}
 
-interface BuildCondition { type: string; status: "True" | "False"; reason: string; message: string; lastTransitionTime: string }
-interface Mosc extends KubeObject { spec?: Record<string, unknown> }
-interface Mosb extends KubeObject { spec?: Record<string, unknown>; status?: { conditions?: BuildCondition[] } & Record<string, unknown> }
+interface BuildCondition {
+    type: string;
+    status: "True" | "False";
+    reason: string;
+    message: string;
+    lastTransitionTime: string;
+}
+interface Mosc extends KubeObject {
+    spec?: Record<string, unknown>;
+}
+interface Mosb extends KubeObject {
+    spec?: Record<string, unknown>;
+    status?: { conditions?: BuildCondition[] } & Record<string, unknown>;
+}
 
-interface CvCondition { type: string; status: string; lastTransitionTime: string; reason?: string; message?: string }
-interface HistoryEntry { state: string; image: string; version: string; startedTime: string; completionTime: string | null; verified: boolean }
+interface CvCondition {
+    type: string;
+    status: string;
+    lastTransitionTime: string;
+    reason?: string;
+    message?: string;
+}
+interface HistoryEntry {
+    state: string;
+    image: string;
+    version: string;
+    startedTime: string;
+    completionTime: string | null;
+    verified: boolean;
+}
 interface ClusterVersion extends KubeObject {
     spec?: { desiredUpdate?: { image?: string; version?: string; force?: boolean } } & Record<string, unknown>;
-    status?: { desired?: { image?: string; version?: string }; history?: HistoryEntry[]; conditions?: CvCondition[] } & Record<string, unknown>;
+    status?: {
+        desired?: { image?: string; version?: string };
+        history?: HistoryEntry[];
+        conditions?: CvCondition[];
+    } & Record<string, unknown>;
 }
 
 /** What the daemon compares (update.go machineConfigDiff): a difference here is a reboot. */
@@ -142,7 +191,8 @@ export interface NodeContent {
     readonly extensions: readonly string[];
 }
 
-export type Kind = "MachineConfig" | "MachineConfigPool" | "Node" | "MachineOSConfig" | "MachineOSBuild" | "ClusterVersion";
+export type Kind =
+    "MachineConfig" | "MachineConfigPool" | "Node" | "MachineOSConfig" | "MachineOSBuild" | "ClusterVersion";
 
 export interface RecordEntry {
     /** Arrival order. */
@@ -216,9 +266,12 @@ export function selectorMatches(sel: LabelSelector | undefined, labels: Record<s
 const isEmptySelector = (sel: LabelSelector | undefined): boolean =>
     sel !== undefined && Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0;
 
-function setCondition<C extends { type: string; status: string; lastTransitionTime: string; reason?: string; message?: string }>(list: C[], c: C): C[] {
+function setCondition<
+    C extends { type: string; status: string; lastTransitionTime: string; reason?: string; message?: string },
+>(list: C[], c: C): C[] {
     const old = list.find(x => x.type === c.type);
-    const next = old !== undefined && old.status === c.status ? { ...c, lastTransitionTime: old.lastTransitionTime } : c;
+    const next =
+        old !== undefined && old.status === c.status ? { ...c, lastTransitionTime: old.lastTransitionTime } : c;
     return [...list.filter(x => x.type !== c.type), next];
 }
 
@@ -228,9 +281,13 @@ function poolCondition(type: string, status: boolean, message = "", reason = "")
 
 /** JSON with sorted keys: the server returns objects with its own key order. */
 function canonical(v: unknown): string {
-    return JSON.stringify(v, (_k, x: unknown) => (x !== null && typeof x === "object" && !Array.isArray(x)
-        ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-        : x));
+    return JSON.stringify(v, (_k, x: unknown) =>
+        x !== null && typeof x === "object" && !Array.isArray(x)
+            ? Object.fromEntries(
+                  Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+              )
+            : x,
+    );
 }
 const sameJson = (a: unknown, b: unknown): boolean => canonical(a) === canonical(b);
 
@@ -269,7 +326,10 @@ export class McoSimulator {
     private lastError = "";
     private readonly tickMs: number;
 
-    constructor(private readonly client: KubeClient, private readonly opts: SimulatorOptions = {}) {
+    constructor(
+        private readonly client: KubeClient,
+        private readonly opts: SimulatorOptions = {},
+    ) {
         this.tickMs = opts.tickMs ?? 100;
     }
 
@@ -306,8 +366,13 @@ export class McoSimulator {
         this.releases.set(image, release);
         const path = "/apis/config.openshift.io/v1/clusterversions/version";
         const cv = await this.client.mustGet<ClusterVersion>(path);
-        const availableUpdates = [...this.releases].filter(([i]) => cv.status?.history?.[0]?.image !== i).map(([i, r]) => ({ image: i, version: r.version }));
-        this.cv = await this.client.update<ClusterVersion>(`${path}/status`, { ...cv, status: { ...cv.status, availableUpdates } });
+        const availableUpdates = [...this.releases]
+            .filter(([i]) => cv.status?.history?.[0]?.image !== i)
+            .map(([i, r]) => ({ image: i, version: r.version }));
+        this.cv = await this.client.update<ClusterVersion>(`${path}/status`, {
+            ...cv,
+            status: { ...cv.status, availableUpdates },
+        });
         this.quietTicks = 0;
     }
 
@@ -319,7 +384,13 @@ export class McoSimulator {
         const path = `/api/v1/nodes/${node}/status`;
         const live = await this.client.mustGet(path);
         const status = (live.status ?? {}) as { conditions?: CvCondition[] };
-        const conditions = setCondition(status.conditions ?? [], { type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status", lastTransitionTime: now() });
+        const conditions = setCondition(status.conditions ?? [], {
+            type: "Ready",
+            status: "True",
+            reason: "KubeletReady",
+            message: "kubelet is posting ready status",
+            lastTransitionTime: now(),
+        });
         await this.client.update(path, { ...live, status: { ...status, conditions } });
         this.quietTicks = 0;
     }
@@ -348,7 +419,9 @@ export class McoSimulator {
      * from record index `from`: one entry per change, with the old and new values.
      */
     desiredChanges(node?: string, from = 0): RecordEntry[] {
-        return this.record.slice(from).filter(e => e.kind === "DesiredChange" && (node === undefined || e.name === node));
+        return this.record
+            .slice(from)
+            .filter(e => e.kind === "DesiredChange" && (node === undefined || e.name === node));
     }
 
     /** The content a rendered config gives a node (for assertions). */
@@ -374,18 +447,26 @@ export class McoSimulator {
         // renderDelay, node_controller.go defaultUpdateDelay): quiet must outlast that.
         const quiet = this.opts.controllers === "upstream" ? Math.ceil(8_000 / this.tickMs) : 5;
         while (this.quietTicks < quiet) {
-            if (Date.now() > end) throw new Error(`MCO simulator did not settle within ${timeoutMs} ms${this.lastError ? ` (last error: ${this.lastError})` : ""}`);
+            if (Date.now() > end)
+                throw new Error(
+                    `MCO simulator did not settle within ${timeoutMs} ms${this.lastError ? ` (last error: ${this.lastError})` : ""}`,
+                );
             await new Promise(r => setTimeout(r, this.tickMs));
         }
     }
 
     // ------------------------------------------------------------------ lifecycle
     async start(): Promise<void> {
-        const cm = await this.client.mustGet(`/api/v1/namespaces/${MCO_NAMESPACE}/configmaps/machine-config-osimageurl`);
+        const cm = await this.client.mustGet(
+            `/api/v1/namespaces/${MCO_NAMESPACE}/configmaps/machine-config-osimageurl`,
+        );
         this.baseImage = cm.data?.baseOSContainerImage ?? "";
         this.running = true;
         const mco = `/apis/${MCO_API}`;
-        const mos = this.opts.machineOSApi === undefined ? undefined : `/apis/machineconfiguration.openshift.io/${this.opts.machineOSApi}`;
+        const mos =
+            this.opts.machineOSApi === undefined
+                ? undefined
+                : `/apis/machineconfiguration.openshift.io/${this.opts.machineOSApi}`;
         await this.watchKind<Mc>("MachineConfig", `${mco}/machineconfigs`, this.mcs);
         await this.watchKind<Pool>("MachineConfigPool", `${mco}/machineconfigpools`, this.pools);
         await this.watchKind("Node", "/api/v1/nodes", this.nodes);
@@ -394,11 +475,20 @@ export class McoSimulator {
             await this.watchKind<Mosb>("MachineOSBuild", `${mos}/machineosbuilds`, this.mosbs);
         }
         const cvs = new Map<string, ClusterVersion>();
-        await this.watchKind<ClusterVersion>("ClusterVersion", "/apis/config.openshift.io/v1/clusterversions", cvs, () => { this.cv = cvs.get("version"); });
+        await this.watchKind<ClusterVersion>(
+            "ClusterVersion",
+            "/apis/config.openshift.io/v1/clusterversions",
+            cvs,
+            () => {
+                this.cv = cvs.get("version");
+            },
+        );
         this.cv = cvs.get("version");
         const loop = (): void => {
             if (!this.running) return;
-            this.timer = setTimeout(() => { void this.tick().finally(loop); }, this.tickMs);
+            this.timer = setTimeout(() => {
+                void this.tick().finally(loop);
+            }, this.tickMs);
         };
         loop();
     }
@@ -410,7 +500,12 @@ export class McoSimulator {
         while (this.ticking) await new Promise(r => setTimeout(r, 10));
     }
 
-    private async watchKind<T extends KubeObject>(kind: Kind, path: string, cache: Map<string, T>, onChange?: () => void): Promise<void> {
+    private async watchKind<T extends KubeObject>(
+        kind: Kind,
+        path: string,
+        cache: Map<string, T>,
+        onChange?: () => void,
+    ): Promise<void> {
         const list = await this.client.list<T>(path);
         for (const item of list.items) {
             cache.set(item.metadata.name, item);
@@ -440,9 +535,11 @@ export class McoSimulator {
                     for (const item of again.items) {
                         seen.add(item.metadata.name);
                         const old = cache.get(item.metadata.name);
-                        if (old?.metadata.resourceVersion !== item.metadata.resourceVersion) this.apply(kind, cache, { type: old ? "MODIFIED" : "ADDED", object: item });
+                        if (old?.metadata.resourceVersion !== item.metadata.resourceVersion)
+                            this.apply(kind, cache, { type: old ? "MODIFIED" : "ADDED", object: item });
                     }
-                    for (const [name, old] of [...cache]) if (!seen.has(name)) this.apply(kind, cache, { type: "DELETED", object: old });
+                    for (const [name, old] of [...cache])
+                        if (!seen.has(name)) this.apply(kind, cache, { type: "DELETED", object: old });
                     onChange?.();
                     run(again.metadata.resourceVersion);
                 } catch {
@@ -458,12 +555,16 @@ export class McoSimulator {
         if (kind === "Node" && e.type !== "DELETED") {
             const before = cache.get(name)?.metadata.annotations ?? {};
             const after = e.object.metadata.annotations ?? {};
-            const changed = (before[A.desired] !== after[A.desired] && after[A.desired] !== undefined) ||
+            const changed =
+                (before[A.desired] !== after[A.desired] && after[A.desired] !== undefined) ||
                 (before[A.desiredImage] ?? "") !== (after[A.desiredImage] ?? "");
             const seenBefore = cache.has(name);
             if (changed && seenBefore) {
                 this.note("DesiredChange", "CHANGED", e.object, {
-                    fromConfig: before[A.desired], toConfig: after[A.desired], fromImage: before[A.desiredImage], toImage: after[A.desiredImage],
+                    fromConfig: before[A.desired],
+                    toConfig: after[A.desired],
+                    fromImage: before[A.desiredImage],
+                    toImage: after[A.desiredImage],
                     pool: this.primaryPool(e.object)?.metadata.name,
                 });
             }
@@ -478,8 +579,20 @@ export class McoSimulator {
         this.quietTicks = 0;
     }
 
-    private note(kind: RecordEntry["kind"], type: RecordEntry["type"], obj: KubeObject, summary?: Record<string, unknown>): void {
-        this.record.push({ seq: this.seq++, rv: rvOf(obj), kind, type, name: obj.metadata.name, summary: summary ?? summarize(kind, obj) });
+    private note(
+        kind: RecordEntry["kind"],
+        type: RecordEntry["type"],
+        obj: KubeObject,
+        summary?: Record<string, unknown>,
+    ): void {
+        this.record.push({
+            seq: this.seq++,
+            rv: rvOf(obj),
+            kind,
+            type,
+            name: obj.metadata.name,
+            summary: summary ?? summarize(kind, obj),
+        });
     }
 
     // ------------------------------------------------------------------ the loop
@@ -489,7 +602,9 @@ export class McoSimulator {
         let pending = false;
         try {
             const upstream = this.opts.controllers === "upstream";
-            for (const pool of [...this.pools.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
+            for (const pool of [...this.pools.values()].sort((a, b) =>
+                a.metadata.name.localeCompare(b.metadata.name),
+            )) {
                 if (pool.metadata.deletionTimestamp) continue;
                 if (upstream) {
                     // The real render and node controllers run: play only the build.
@@ -502,7 +617,9 @@ export class McoSimulator {
                 wrote ||= r.wrote;
                 pending ||= r.pending;
             }
-            for (const node of [...this.nodes.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
+            for (const node of [...this.nodes.values()].sort((a, b) =>
+                a.metadata.name.localeCompare(b.metadata.name),
+            )) {
                 const r = upstream ? await this.daemonWithDrain(node) : await this.daemon(node);
                 wrote ||= r.wrote;
                 pending ||= r.pending;
@@ -525,7 +642,12 @@ export class McoSimulator {
     // ------------------------------------------------------------------ render
     private mcContent(mc: Mc): NodeContent {
         const s = mc.spec ?? {};
-        return { osImageURL: s.osImageURL ?? "", kernelType: s.kernelType || "default", kernelArguments: s.kernelArguments ?? [], extensions: s.extensions ?? [] };
+        return {
+            osImageURL: s.osImageURL ?? "",
+            kernelType: s.kernelType || "default",
+            kernelArguments: s.kernelArguments ?? [],
+            extensions: s.extensions ?? [],
+        };
     }
 
     /**
@@ -551,7 +673,11 @@ export class McoSimulator {
 
     private selectedConfigs(pool: Pool): Mc[] {
         return [...this.mcs.values()]
-            .filter(mc => !mc.metadata.name.startsWith("rendered-") && selectorMatches(pool.spec?.machineConfigSelector, mc.metadata.labels))
+            .filter(
+                mc =>
+                    !mc.metadata.name.startsWith("rendered-") &&
+                    selectorMatches(pool.spec?.machineConfigSelector, mc.metadata.labels),
+            )
             .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
     }
 
@@ -574,7 +700,18 @@ export class McoSimulator {
                         name: renderedName,
                         annotations: { [GENERATED_BY]: "rf-mco-simulator" },
                         // metav1.NewControllerRef, as the render controller sets it: the pool owns its configs.
-                        ownerReferences: pool.metadata.uid ? [{ apiVersion: MCO_API, kind: "MachineConfigPool", name, uid: pool.metadata.uid, controller: true, blockOwnerDeletion: true }] : [],
+                        ownerReferences: pool.metadata.uid
+                            ? [
+                                  {
+                                      apiVersion: MCO_API,
+                                      kind: "MachineConfigPool",
+                                      name,
+                                      uid: pool.metadata.uid,
+                                      controller: true,
+                                      blockOwnerDeletion: true,
+                                  },
+                              ]
+                            : [],
                     },
                     spec: {
                         config: { ignition: { version: "3.5.0" } },
@@ -590,7 +727,10 @@ export class McoSimulator {
             const source = configs.map(c => ({ apiVersion: MCO_API, kind: "MachineConfig", name: c.metadata.name }));
             const cfg = pool.spec?.configuration;
             if (cfg?.name !== renderedName || !sameJson(cfg?.source ?? [], source)) {
-                const updated = await this.client.update<Pool>(base, { ...pool, spec: { ...pool.spec, configuration: { name: renderedName, source } } });
+                const updated = await this.client.update<Pool>(base, {
+                    ...pool,
+                    spec: { ...pool.spec, configuration: { name: renderedName, source } },
+                });
                 this.pools.set(name, updated);
                 return { wrote: true, pending: true };
             }
@@ -620,14 +760,21 @@ export class McoSimulator {
         };
         const unavailable = (n: KubeObject): boolean => {
             const ann = n.metadata.annotations ?? {};
-            return ann[A.state] !== "Done" || ann[A.current] !== ann[A.desired] || (ann[A.currentImage] ?? "") !== (ann[A.desiredImage] ?? "");
+            return (
+                ann[A.state] !== "Done" ||
+                ann[A.current] !== ann[A.desired] ||
+                (ann[A.currentImage] ?? "") !== (ann[A.desiredImage] ?? "")
+            );
         };
         if (target !== undefined && !pool.spec?.paused && layered.ready) {
             const max = maxUnavailableOf(pool.spec?.maxUnavailable, members.length);
             let busy = members.filter(unavailable).length;
             for (const n of members.filter(needs).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
                 if (busy >= max) break;
-                const patch: Record<string, string | null> = { [A.desired]: target, [A.desiredImage]: targetImage ?? null };
+                const patch: Record<string, string | null> = {
+                    [A.desired]: target,
+                    [A.desiredImage]: targetImage ?? null,
+                };
                 await this.annotate(n, patch);
                 busy++;
                 wroteNodes = true;
@@ -636,26 +783,41 @@ export class McoSimulator {
 
         const status = this.calculateStatus(pool, members, renderError, layered);
         if (!sameJson(stripTimes(status), stripTimes(pool.status ?? {}))) {
-            const updated = await this.client.update<Pool>(`${base}/status`, { ...this.pools.get(name) ?? pool, status: { ...status } });
+            const updated = await this.client.update<Pool>(`${base}/status`, {
+                ...(this.pools.get(name) ?? pool),
+                status: { ...status },
+            });
             this.pools.set(name, updated);
             return { wrote: true, pending: true };
         }
         // Work is left while a node can still be handed the config or is mid-update; a Degraded
         // node is a stable state until a test recovers it.
         const canMove = target !== undefined && !pool.spec?.paused && layered.ready;
-        const pendingNodes = members.some(n => (canMove && needs(n)) || (unavailable(n) && (n.metadata.annotations ?? {})[A.state] !== "Degraded"));
+        const pendingNodes = members.some(
+            n => (canMove && needs(n)) || (unavailable(n) && (n.metadata.annotations ?? {})[A.state] !== "Degraded"),
+        );
         return { wrote: wroteNodes, pending: pendingNodes || layered.building };
     }
 
     /** pkg/controller/node/status.go calculateStatus, for the fields the MCO sets. */
-    private calculateStatus(pool: Pool, members: KubeObject[], renderError: string | undefined, layered: Layered): PoolStatus {
+    private calculateStatus(
+        pool: Pool,
+        members: KubeObject[],
+        renderError: string | undefined,
+        layered: Layered,
+    ): PoolStatus {
         const spec = pool.spec ?? {};
         const target = spec.configuration?.name;
         const ann = (n: KubeObject): Record<string, string> => n.metadata.annotations ?? {};
         const isUpdated = (n: KubeObject): boolean => {
             const a = ann(n);
-            return a[A.state] === "Done" && a[A.current] === target && a[A.desired] === target &&
-                (a[A.currentImage] ?? "") === (layered.image ?? "") && (a[A.desiredImage] ?? "") === (layered.image ?? "");
+            return (
+                a[A.state] === "Done" &&
+                a[A.current] === target &&
+                a[A.desired] === target &&
+                (a[A.currentImage] ?? "") === (layered.image ?? "") &&
+                (a[A.desiredImage] ?? "") === (layered.image ?? "")
+            );
         };
         const degradedNodes = members.filter(n => ann(n)[A.state] === "Degraded");
         const unavailableCount = members.filter(n => {
@@ -664,7 +826,8 @@ export class McoSimulator {
         }).length;
         const updated = members.filter(isUpdated).length;
         const total = members.length;
-        const allUpdated = target !== undefined && updated === total && unavailableCount === 0 && !layered.building && !layered.failed;
+        const allUpdated =
+            target !== undefined && updated === total && unavailableCount === 0 && !layered.building && !layered.failed;
         let conditions = [...(pool.status?.conditions ?? [])];
         const prev = pool.status?.configuration;
         let configuration = prev ?? {};
@@ -675,27 +838,87 @@ export class McoSimulator {
             configuration = spec.configuration ?? {};
         } else {
             conditions = setCondition(conditions, poolCondition("Updated", false));
-            if (spec.paused) conditions = setCondition(conditions, poolCondition("Updating", false, `Pool is paused; will not update to ${line}`));
-            else conditions = setCondition(conditions, poolCondition("Updating", true, `All nodes are updating to ${line}`));
+            if (spec.paused)
+                conditions = setCondition(
+                    conditions,
+                    poolCondition("Updating", false, `Pool is paused; will not update to ${line}`),
+                );
+            else
+                conditions = setCondition(
+                    conditions,
+                    poolCondition("Updating", true, `All nodes are updating to ${line}`),
+                );
         }
         if (layered.mosc !== undefined && !spec.paused) {
-            if (layered.building) conditions = setCondition(conditions, poolCondition("Updating", true, `Pool is waiting for OS image build to complete (mosb: ${layered.build ?? ""})`));
-            if (layered.failed) conditions = setCondition(conditions, poolCondition("Updating", false, `Pool update stopped due to OS image build failure (mosb: ${layered.build ?? ""})`));
+            if (layered.building)
+                conditions = setCondition(
+                    conditions,
+                    poolCondition(
+                        "Updating",
+                        true,
+                        `Pool is waiting for OS image build to complete (mosb: ${layered.build ?? ""})`,
+                    ),
+                );
+            if (layered.failed)
+                conditions = setCondition(
+                    conditions,
+                    poolCondition(
+                        "Updating",
+                        false,
+                        `Pool update stopped due to OS image build failure (mosb: ${layered.build ?? ""})`,
+                    ),
+                );
         }
-        const nodeDegradedMessage = degradedNodes.map(n => `Node ${n.metadata.name} is reporting: ${JSON.stringify(ann(n)[A.reason] ?? "")}`).join(", ");
-        conditions = setCondition(conditions, degradedNodes.length > 0
-            ? poolCondition("NodeDegraded", true, nodeDegradedMessage, `${degradedNodes.length} nodes are reporting degraded status on sync`)
-            : poolCondition("NodeDegraded", false));
-        conditions = setCondition(conditions, poolCondition("RenderDegraded", renderError !== undefined, renderError ?? ""));
+        const nodeDegradedMessage = degradedNodes
+            .map(n => `Node ${n.metadata.name} is reporting: ${JSON.stringify(ann(n)[A.reason] ?? "")}`)
+            .join(", ");
+        conditions = setCondition(
+            conditions,
+            degradedNodes.length > 0
+                ? poolCondition(
+                      "NodeDegraded",
+                      true,
+                      nodeDegradedMessage,
+                      `${degradedNodes.length} nodes are reporting degraded status on sync`,
+                  )
+                : poolCondition("NodeDegraded", false),
+        );
+        conditions = setCondition(
+            conditions,
+            poolCondition("RenderDegraded", renderError !== undefined, renderError ?? ""),
+        );
         if (layered.mosc !== undefined) {
-            conditions = setCondition(conditions, layered.failed
-                ? poolCondition("ImageBuildDegraded", true, `Failed to build OS image for pool ${pool.metadata.name} (MachineOSBuild: ${layered.build ?? ""}): ${layered.failure ?? ""}`, "BuildFailed")
-                : poolCondition("ImageBuildDegraded", false, layered.building ? "New build started" : "Build completed successfully", layered.building ? "Building" : "BuildSuccess"));
+            conditions = setCondition(
+                conditions,
+                layered.failed
+                    ? poolCondition(
+                          "ImageBuildDegraded",
+                          true,
+                          `Failed to build OS image for pool ${pool.metadata.name} (MachineOSBuild: ${layered.build ?? ""}): ${layered.failure ?? ""}`,
+                          "BuildFailed",
+                      )
+                    : poolCondition(
+                          "ImageBuildDegraded",
+                          false,
+                          layered.building ? "New build started" : "Build completed successfully",
+                          layered.building ? "Building" : "BuildSuccess",
+                      ),
+            );
         }
         const buildDegraded = layered.failed;
         const degraded = degradedNodes.length > 0 || renderError !== undefined || buildDegraded;
-        conditions = setCondition(conditions, poolCondition("Degraded", degraded,
-            degradedNodes.length > 0 ? nodeDegradedMessage : buildDegraded ? "Custom OS image build failed" : renderError ?? ""));
+        conditions = setCondition(
+            conditions,
+            poolCondition(
+                "Degraded",
+                degraded,
+                degradedNodes.length > 0
+                    ? nodeDegradedMessage
+                    : buildDegraded
+                      ? "Custom OS image build failed"
+                      : (renderError ?? ""),
+            ),
+        );
         conditions.sort((a, b) => a.type.localeCompare(b.type));
         return {
             observedGeneration: pool.metadata.generation,
@@ -712,9 +935,12 @@ export class McoSimulator {
     // ------------------------------------------------------------------ on-cluster layering
     private async layering(pool: Pool): Promise<Layered> {
         const api = this.opts.machineOSApi;
-        const mosc = [...this.moscs.values()].find(m => (m.spec?.machineConfigPool as { name?: string } | undefined)?.name === pool.metadata.name);
+        const mosc = [...this.moscs.values()].find(
+            m => (m.spec?.machineConfigPool as { name?: string } | undefined)?.name === pool.metadata.name,
+        );
         const rendered = pool.spec?.configuration?.name;
-        if (api === undefined || mosc === undefined || rendered === undefined) return { ready: true, building: false, failed: false, wrote: false };
+        if (api === undefined || mosc === undefined || rendered === undefined)
+            return { ready: true, building: false, failed: false, wrote: false };
         const base = `/apis/machineconfiguration.openshift.io/${api}`;
         // The rebuild annotation counts when it appears on a MachineOSConfig that already built
         // (on a new one the first build is the build); a present annotation is not a new request.
@@ -722,20 +948,43 @@ export class McoSimulator {
         if (rebuild === undefined) this.rebuildSeen.delete(mosc.metadata.name);
         else if (!this.rebuildSeen.has(mosc.metadata.name)) {
             this.rebuildSeen.add(mosc.metadata.name);
-            if ((mosc.metadata.annotations ?? {})[CURRENT_BUILD] !== undefined) this.rebuilds.set(mosc.metadata.name, (this.rebuilds.get(mosc.metadata.name) ?? 0) + 1);
+            if ((mosc.metadata.annotations ?? {})[CURRENT_BUILD] !== undefined)
+                this.rebuilds.set(mosc.metadata.name, (this.rebuilds.get(mosc.metadata.name) ?? 0) + 1);
         }
         const rebuildCount = this.rebuilds.get(mosc.metadata.name) ?? 0;
         // One build per rendered config and MachineOSConfig generation: a new Containerfile is a
         // new build of the same rendered config; so is each rebuild.
         const buildName = `${mosc.metadata.name}-${sha(`${rendered}/${mosc.metadata.generation ?? 0}${rebuildCount === 0 ? "" : `/rebuild-${rebuildCount}`}`).slice(0, 12)}`;
         const build = this.mosbs.get(buildName);
-        const pushSpec = String(api === "v1" ? mosc.spec?.renderedImagePushSpec : (mosc.spec?.buildInputs as { renderedImagePushspec?: string } | undefined)?.renderedImagePushspec);
-        const result = (extra: Partial<Layered>): Layered => ({ ready: false, building: true, failed: false, wrote: false, mosc: mosc.metadata.name, ...extra });
+        const pushSpec = String(
+            api === "v1"
+                ? mosc.spec?.renderedImagePushSpec
+                : (mosc.spec?.buildInputs as { renderedImagePushspec?: string } | undefined)?.renderedImagePushspec,
+        );
+        const result = (extra: Partial<Layered>): Layered => ({
+            ready: false,
+            building: true,
+            failed: false,
+            wrote: false,
+            mosc: mosc.metadata.name,
+            ...extra,
+        });
         if (build === undefined) {
             const name = buildName;
-            const spec = api === "v1"
-                ? { machineConfig: { name: rendered }, machineOSConfig: { name: mosc.metadata.name }, renderedImagePushSpec: pushSpec }
-                : { configGeneration: mosc.metadata.generation ?? 1, desiredConfig: { name: rendered }, machineOSConfig: { name: mosc.metadata.name }, renderedImagePushspec: pushSpec, version: 1 };
+            const spec =
+                api === "v1"
+                    ? {
+                          machineConfig: { name: rendered },
+                          machineOSConfig: { name: mosc.metadata.name },
+                          renderedImagePushSpec: pushSpec,
+                      }
+                    : {
+                          configGeneration: mosc.metadata.generation ?? 1,
+                          desiredConfig: { name: rendered },
+                          machineOSConfig: { name: mosc.metadata.name },
+                          renderedImagePushspec: pushSpec,
+                          version: 1,
+                      };
             const created = await this.client.create<Mosb>(`${base}/machineosbuilds`, {
                 apiVersion: `machineconfiguration.openshift.io/${api}`,
                 kind: "MachineOSBuild",
@@ -755,7 +1004,11 @@ export class McoSimulator {
         // reconciler.go updateMachineOSConfigStatus: the MachineOSConfig names its current build.
         if ((mosc.metadata.annotations ?? {})[CURRENT_BUILD] !== build.metadata.name) {
             const updated = await this.client.update<Mosc>(`${base}/machineosconfigs/${mosc.metadata.name}`, {
-                ...mosc, metadata: { ...mosc.metadata, annotations: { ...mosc.metadata.annotations, [CURRENT_BUILD]: build.metadata.name } },
+                ...mosc,
+                metadata: {
+                    ...mosc.metadata,
+                    annotations: { ...mosc.metadata.annotations, [CURRENT_BUILD]: build.metadata.name },
+                },
             });
             this.moscs.set(mosc.metadata.name, updated);
             return result({ wrote: true, build: build.metadata.name });
@@ -763,7 +1016,8 @@ export class McoSimulator {
         // ... and, starting it, records that it has seen the MachineOSConfig's generation.
         if (mosc.status?.observedGeneration !== mosc.metadata.generation) {
             const updated = await this.client.update<Mosc>(`${base}/machineosconfigs/${mosc.metadata.name}/status`, {
-                ...mosc, status: { ...mosc.status, observedGeneration: mosc.metadata.generation },
+                ...mosc,
+                status: { ...mosc.status, observedGeneration: mosc.metadata.generation },
             });
             this.moscs.set(mosc.metadata.name, updated);
             return result({ wrote: true, build: build.metadata.name });
@@ -771,17 +1025,49 @@ export class McoSimulator {
         const conds = build.status?.conditions ?? [];
         const isTrue = (t: string): boolean => conds.some(c => c.type === t && c.status === "True");
         const setStatus = async (status: Record<string, unknown>): Promise<void> => {
-            const updated = await this.client.update<Mosb>(`${base}/machineosbuilds/${build.metadata.name}/status`, { ...build, status: { ...build.status, ...status } });
+            const updated = await this.client.update<Mosb>(`${base}/machineosbuilds/${build.metadata.name}/status`, {
+                ...build,
+                status: { ...build.status, ...status },
+            });
             this.mosbs.set(build.metadata.name, updated);
         };
-        const buildConds = (state: "Prepared" | "Building" | "Succeeded" | "Failed", message: string): BuildCondition[] => {
+        const buildConds = (
+            state: "Prepared" | "Building" | "Succeeded" | "Failed",
+            message: string,
+        ): BuildCondition[] => {
             const t = now();
-            const c = (type: string, on: boolean, reason: string, msg: string): BuildCondition => ({ type, status: on ? "True" : "False", reason, message: msg, lastTransitionTime: t });
+            const c = (type: string, on: boolean, reason: string, msg: string): BuildCondition => ({
+                type,
+                status: on ? "True" : "False",
+                reason,
+                message: msg,
+                lastTransitionTime: t,
+            });
             return [
-                c("Prepared", state === "Prepared", "Prepared", state === "Prepared" ? "Build Prepared and Pending" : "Build Prepared"),
-                c("Building", state === "Building", state === "Building" ? "Running" : "NotRunning", state === "Building" ? "Image Build In Progress" : "Build not running"),
-                c("Succeeded", state === "Succeeded", state === "Succeeded" ? "Ready" : "NotReady", state === "Succeeded" ? "Build Ready" : "Build not ready"),
-                c("Failed", state === "Failed", state === "Failed" ? "BuildFailed" : "NotFailed", state === "Failed" ? message : "Build not failed"),
+                c(
+                    "Prepared",
+                    state === "Prepared",
+                    "Prepared",
+                    state === "Prepared" ? "Build Prepared and Pending" : "Build Prepared",
+                ),
+                c(
+                    "Building",
+                    state === "Building",
+                    state === "Building" ? "Running" : "NotRunning",
+                    state === "Building" ? "Image Build In Progress" : "Build not running",
+                ),
+                c(
+                    "Succeeded",
+                    state === "Succeeded",
+                    state === "Succeeded" ? "Ready" : "NotReady",
+                    state === "Succeeded" ? "Build Ready" : "Build not ready",
+                ),
+                c(
+                    "Failed",
+                    state === "Failed",
+                    state === "Failed" ? "BuildFailed" : "NotFailed",
+                    state === "Failed" ? message : "Build not failed",
+                ),
                 c("Interrupted", false, "NotInterrupted", "Build not interrupted"),
             ];
         };
@@ -790,7 +1076,11 @@ export class McoSimulator {
             return result({ building: false, failed: true, failure, build: build.metadata.name });
         }
         if (conds.length === 0) {
-            await setStatus(api === "v1" ? { conditions: buildConds("Prepared", ""), buildStart: now() } : { conditions: buildConds("Prepared", ""), buildStart: now() });
+            await setStatus(
+                api === "v1"
+                    ? { conditions: buildConds("Prepared", ""), buildStart: now() }
+                    : { conditions: buildConds("Prepared", ""), buildStart: now() },
+            );
             return result({ wrote: true, build: build.metadata.name });
         }
         if (isTrue("Prepared")) {
@@ -805,37 +1095,64 @@ export class McoSimulator {
             }
             const repo = pushSpec.replace(/:[^/:]+$/, "");
             const digest = `${repo}@sha256:${sha(`${build.metadata.name}/${pushSpec}`)}`;
-            await setStatus(api === "v1"
-                ? { conditions: buildConds("Succeeded", ""), buildEnd: now(), digestedImagePushSpec: digest }
-                : { conditions: buildConds("Succeeded", ""), buildEnd: now(), finalImagePullspec: digest });
+            await setStatus(
+                api === "v1"
+                    ? { conditions: buildConds("Succeeded", ""), buildEnd: now(), digestedImagePushSpec: digest }
+                    : { conditions: buildConds("Succeeded", ""), buildEnd: now(), finalImagePullspec: digest },
+            );
             return result({ wrote: true, build: build.metadata.name });
         }
         // Succeeded: the MachineOSConfig reports the image, then nodes may move onto it.
         const digest = String(api === "v1" ? build.status?.digestedImagePushSpec : build.status?.finalImagePullspec);
         const field = api === "v1" ? "currentImagePullSpec" : "currentImagePullspec";
         if (mosc.status?.[field] !== digest) {
-            const status = api === "v1"
-                ? { ...mosc.status, currentImagePullSpec: digest, machineOSBuild: { group: "machineconfiguration.openshift.io", name: build.metadata.name, resource: "machineosbuilds" } }
-                : { ...mosc.status, currentImagePullspec: digest };
-            const updated = await this.client.update<Mosc>(`${base}/machineosconfigs/${mosc.metadata.name}/status`, { ...mosc, status });
+            const status =
+                api === "v1"
+                    ? {
+                          ...mosc.status,
+                          currentImagePullSpec: digest,
+                          machineOSBuild: {
+                              group: "machineconfiguration.openshift.io",
+                              name: build.metadata.name,
+                              resource: "machineosbuilds",
+                          },
+                      }
+                    : { ...mosc.status, currentImagePullspec: digest };
+            const updated = await this.client.update<Mosc>(`${base}/machineosconfigs/${mosc.metadata.name}/status`, {
+                ...mosc,
+                status,
+            });
             this.moscs.set(mosc.metadata.name, updated);
             return result({ wrote: true, build: build.metadata.name });
         }
         if (rebuild !== undefined) {
             const annotations = { ...mosc.metadata.annotations };
             delete annotations[REBUILD];
-            const updated = await this.client.update<Mosc>(`${base}/machineosconfigs/${mosc.metadata.name}`, { ...mosc, metadata: { ...mosc.metadata, annotations } });
+            const updated = await this.client.update<Mosc>(`${base}/machineosconfigs/${mosc.metadata.name}`, {
+                ...mosc,
+                metadata: { ...mosc.metadata, annotations },
+            });
             this.moscs.set(mosc.metadata.name, updated);
             // Deleted by the MCO: its next appearance is a new rebuild request.
             this.rebuildSeen.delete(mosc.metadata.name);
             return result({ wrote: true, build: build.metadata.name });
         }
-        return { ready: true, building: false, failed: false, wrote: false, mosc: mosc.metadata.name, image: digest, build: build.metadata.name };
+        return {
+            ready: true,
+            building: false,
+            failed: false,
+            wrote: false,
+            mosc: mosc.metadata.name,
+            image: digest,
+            build: build.metadata.name,
+        };
     }
 
     // ------------------------------------------------------------------ nodes
     private primaryPool(node: KubeObject): Pool | undefined {
-        const matching = [...this.pools.values()].filter(p => !p.metadata.deletionTimestamp && selectorMatches(p.spec?.nodeSelector, node.metadata.labels));
+        const matching = [...this.pools.values()].filter(
+            p => !p.metadata.deletionTimestamp && selectorMatches(p.spec?.nodeSelector, node.metadata.labels),
+        );
         const master = matching.find(p => p.metadata.name === "master");
         const worker = matching.find(p => p.metadata.name === "worker");
         const custom = matching.filter(p => p.metadata.name !== "master" && p.metadata.name !== "worker");
@@ -845,7 +1162,9 @@ export class McoSimulator {
     }
 
     private async annotate(node: KubeObject, annotations: Record<string, string | null>): Promise<KubeObject> {
-        const updated = await this.client.patch(`/api/v1/nodes/${node.metadata.name}`, "merge", { metadata: { annotations } });
+        const updated = await this.client.patch(`/api/v1/nodes/${node.metadata.name}`, "merge", {
+            metadata: { annotations },
+        });
         this.nodes.set(node.metadata.name, updated);
         return updated;
     }
@@ -886,11 +1205,19 @@ export class McoSimulator {
         if (to === undefined) return { wrote: false, pending: true }; // the rendered config is not in the cache yet
         const reboot = from === undefined || !sameJson(from, to);
         const updated = await this.annotate(node, {
-            [A.current]: desired, [A.currentImage]: a[A.desiredImage] ?? null, [A.state]: "Done", [A.reason]: "",
+            [A.current]: desired,
+            [A.currentImage]: a[A.desiredImage] ?? null,
+            [A.state]: "Done",
+            [A.reason]: "",
         });
         this.note("NodeUpdate", reboot ? "REBOOT" : "NO_REBOOT", updated, {
-            from: a[A.current], to: desired, pool, fromImage: from?.osImageURL, toImage: to.osImageURL,
-            kernelArguments: [...to.kernelArguments], extensions: [...to.extensions],
+            from: a[A.current],
+            to: desired,
+            pool,
+            fromImage: from?.osImageURL,
+            toImage: to.osImageURL,
+            kernelArguments: [...to.kernelArguments],
+            extensions: [...to.extensions],
         });
         return { wrote: true, pending: true };
     }
@@ -915,8 +1242,11 @@ export class McoSimulator {
         const pool = this.primaryPool(node)?.metadata.name;
         const target = this.nodeContent(desired, a[A.desiredImage]);
         const byImage = pool === undefined ? undefined : this.degradedImage.get(pool);
-        const degradeReason = pool === undefined ? undefined
-            : this.degraded.get(pool) ?? (byImage !== undefined && target?.osImageURL === byImage.image ? byImage.reason : undefined);
+        const degradeReason =
+            pool === undefined
+                ? undefined
+                : (this.degraded.get(pool) ??
+                  (byImage !== undefined && target?.osImageURL === byImage.image ? byImage.reason : undefined));
         const drain = `drain-${desired}`;
         const uncordon = `uncordon-${desired}`;
         const want = a[A.desiredDrain];
@@ -938,7 +1268,10 @@ export class McoSimulator {
             // until SetDone), then a drain request when the change reboots; a rebootless one goes
             // straight to completeUpdate's uncordon request.
             const failing = a[A.state] === "Degraded" || a[A.state] === "Unreconcilable";
-            await this.annotate(node, { ...(failing ? {} : { [A.state]: "Working", [A.reason]: "" }), [A.desiredDrain]: reboot ? drain : uncordon });
+            await this.annotate(node, {
+                ...(failing ? {} : { [A.state]: "Working", [A.reason]: "" }),
+                [A.desiredDrain]: reboot ? drain : uncordon,
+            });
             this.updating.set(node.metadata.name, key);
             if (!reboot) this.noteUpdate(node, a, desired, false);
             return { wrote: true, pending: true };
@@ -951,7 +1284,10 @@ export class McoSimulator {
             return { wrote: true, pending: true };
         }
         await this.annotate(node, {
-            [A.current]: desired, [A.currentImage]: a[A.desiredImage] ?? null, [A.state]: "Done", [A.reason]: "",
+            [A.current]: desired,
+            [A.currentImage]: a[A.desiredImage] ?? null,
+            [A.state]: "Done",
+            [A.reason]: "",
         });
         this.updating.delete(node.metadata.name);
         await this.reportReadiness(node, target?.osImageURL);
@@ -962,8 +1298,13 @@ export class McoSimulator {
         const from = this.nodeContent(a[A.current], a[A.currentImage]);
         const to = this.nodeContent(desired, a[A.desiredImage]);
         this.note("NodeUpdate", reboot ? "REBOOT" : "NO_REBOOT", node, {
-            from: a[A.current], to: desired, pool: this.primaryPool(node)?.metadata.name, fromImage: from?.osImageURL, toImage: to?.osImageURL,
-            kernelArguments: [...(to?.kernelArguments ?? [])], extensions: [...(to?.extensions ?? [])],
+            from: a[A.current],
+            to: desired,
+            pool: this.primaryPool(node)?.metadata.name,
+            fromImage: from?.osImageURL,
+            toImage: to?.osImageURL,
+            kernelArguments: [...(to?.kernelArguments ?? [])],
+            extensions: [...(to?.extensions ?? [])],
         });
     }
 
@@ -980,9 +1321,15 @@ export class McoSimulator {
             const conds = st.conditions ?? [];
             const on = (t: string): boolean => conds.some(c => c.type === t && c.status === "True");
             if (spec.configuration?.name === undefined) return false;
-            if (spec.paused || (st.degradedMachineCount ?? 0) > 0 || on("RenderDegraded") || on("ImageBuildDegraded")) continue;
+            if (spec.paused || (st.degradedMachineCount ?? 0) > 0 || on("RenderDegraded") || on("ImageBuildDegraded"))
+                continue;
             if (st.observedGeneration !== pool.metadata.generation) return false;
-            if (st.configuration?.name !== spec.configuration.name || !on("Updated") || st.updatedMachineCount !== st.machineCount) return false;
+            if (
+                st.configuration?.name !== spec.configuration.name ||
+                !on("Updated") ||
+                st.updatedMachineCount !== st.machineCount
+            )
+                return false;
         }
         for (const n of this.nodes.values()) {
             const a = n.metadata.annotations ?? {};
@@ -997,18 +1344,30 @@ export class McoSimulator {
         const cv = this.cv;
         const asked = cv?.spec?.desiredUpdate;
         // A version-only desiredUpdate names a release the cluster is offered (availableUpdates).
-        const byVersion = asked?.version ? [...this.releases].find(([, r]) => r.version === asked.version)?.[0] : undefined;
+        const byVersion = asked?.version
+            ? [...this.releases].find(([, r]) => r.version === asked.version)?.[0]
+            : undefined;
         const want = asked === undefined ? undefined : { ...asked, image: asked.image || byVersion };
         if (cv === undefined || want?.image === undefined || want.image === "") return { wrote: false, pending: false };
         const known = this.releases.get(want.image);
         const history = cv.status?.history ?? [];
         const latest = history[0];
         const path = "/apis/config.openshift.io/v1/clusterversions/version/status";
-        const version = want.version || known?.version || this.opts.releaseVersion?.(want.image) || "4.19.10-rhcos-forge";
+        const version =
+            want.version || known?.version || this.opts.releaseVersion?.(want.image) || "4.19.10-rhcos-forge";
         let conditions = [...(cv.status?.conditions ?? [])];
-        const cond = (type: string, status: boolean, reason: string, message: string): CvCondition => ({ type, status: status ? "True" : "False", lastTransitionTime: now(), reason, message });
+        const cond = (type: string, status: boolean, reason: string, message: string): CvCondition => ({
+            type,
+            status: status ? "True" : "False",
+            lastTransitionTime: now(),
+            reason,
+            message,
+        });
         const write = async (status: Record<string, unknown>): Promise<void> => {
-            const updated = await this.client.update<ClusterVersion>(path, { ...cv, status: { ...cv.status, ...status } });
+            const updated = await this.client.update<ClusterVersion>(path, {
+                ...cv,
+                status: { ...cv.status, ...status },
+            });
             this.cv = updated;
             this.cvoWroteAt = Date.now();
         };
@@ -1016,7 +1375,8 @@ export class McoSimulator {
         if (want.force !== true && known === undefined) {
             // The CVO verifies the release signature; a custom release has none.
             const message = `Retrieving payload failed version="${want.version ?? ""}" image="${want.image}" failure=The update cannot be verified: unable to verify ${want.image.split("@")[1] ?? want.image} against keyrings: verifier-public-key-redhat`;
-            if (conditions.some(c => c.type === "ReleaseAccepted" && c.status === "False" && c.message === message)) return { wrote: false, pending: false };
+            if (conditions.some(c => c.type === "ReleaseAccepted" && c.status === "False" && c.message === message))
+                return { wrote: false, pending: false };
             conditions = setCondition(conditions, cond("ReleaseAccepted", false, "RetrievePayload", message));
             await write({ conditions });
             return { wrote: true, pending: false };
@@ -1025,11 +1385,32 @@ export class McoSimulator {
         const reads = this.opts.clusterVersionReads?.(this.cvoWroteAt);
         if (latest?.image !== want.image) {
             this.cvoStep = 0;
-            conditions = setCondition(conditions, cond("ReleaseAccepted", true, "PayloadLoaded", `Payload loaded version="${version}" image="${want.image}" architecture="amd64"`));
-            conditions = setCondition(conditions, cond("Progressing", true, "", `Working towards ${version}: ${steps[0]}`));
+            conditions = setCondition(
+                conditions,
+                cond(
+                    "ReleaseAccepted",
+                    true,
+                    "PayloadLoaded",
+                    `Payload loaded version="${version}" image="${want.image}" architecture="amd64"`,
+                ),
+            );
+            conditions = setCondition(
+                conditions,
+                cond("Progressing", true, "", `Working towards ${version}: ${steps[0]}`),
+            );
             await write({
                 desired: { image: want.image, version },
-                history: [{ state: "Partial", image: want.image, version, startedTime: now(), completionTime: null, verified: false }, ...history],
+                history: [
+                    {
+                        state: "Partial",
+                        image: want.image,
+                        version,
+                        startedTime: now(),
+                        completionTime: null,
+                        verified: false,
+                    },
+                    ...history,
+                ],
                 conditions,
                 observedGeneration: cv.metadata.generation,
             });
@@ -1043,14 +1424,26 @@ export class McoSimulator {
             await this.upgradeMachineConfigOperator(want.image, known);
         }
         if (this.cvoStep < steps.length) {
-            conditions = setCondition(conditions, cond("Progressing", true, "", `Working towards ${version}: ${steps[this.cvoStep]}`));
+            conditions = setCondition(
+                conditions,
+                cond("Progressing", true, "", `Working towards ${version}: ${steps[this.cvoStep]}`),
+            );
             await write({ conditions });
             return { wrote: true, pending: true };
         }
         conditions = setCondition(conditions, cond("Progressing", false, "", `Cluster version is ${version}`));
         conditions = setCondition(conditions, cond("Available", true, "", `Done applying ${version}`));
-        const availableUpdates = (cv.status?.availableUpdates as { image?: string }[] | null | undefined ?? []).filter(u => u.image !== want.image);
-        await write({ history: [{ ...latest, state: "Completed", completionTime: now(), verified: known !== undefined }, ...history.slice(1)], conditions, availableUpdates });
+        const availableUpdates = (
+            (cv.status?.availableUpdates as { image?: string }[] | null | undefined) ?? []
+        ).filter(u => u.image !== want.image);
+        await write({
+            history: [
+                { ...latest, state: "Completed", completionTime: now(), verified: known !== undefined },
+                ...history.slice(1),
+            ],
+            conditions,
+            availableUpdates,
+        });
         return { wrote: true, pending: false };
     }
 
@@ -1063,14 +1456,22 @@ export class McoSimulator {
     private async upgradeMachineConfigOperator(image: string, release: KnownRelease): Promise<void> {
         const cmPath = `/api/v1/namespaces/${MCO_NAMESPACE}/configmaps/machine-config-osimageurl`;
         const cm = await this.client.mustGet(cmPath);
-        await this.client.update(cmPath, { ...cm, data: { ...cm.data, baseOSContainerImage: release.osImage, releaseVersion: release.version } });
+        await this.client.update(cmPath, {
+            ...cm,
+            data: { ...cm.data, baseOSContainerImage: release.osImage, releaseVersion: release.version },
+        });
         this.baseImage = release.osImage;
         const ccPath = `/apis/${MCO_API}/controllerconfigs/machine-config-controller`;
         const cc = await this.client.get(ccPath);
         if (cc !== undefined) {
-            const annotations = { ...cc.metadata.annotations, "machineconfiguration.openshift.io/release-image-version": release.version };
+            const annotations = {
+                ...cc.metadata.annotations,
+                "machineconfiguration.openshift.io/release-image-version": release.version,
+            };
             const updated = await this.client.update(ccPath, {
-                ...cc, metadata: { ...cc.metadata, annotations }, spec: { ...cc.spec, baseOSContainerImage: release.osImage, releaseImage: image },
+                ...cc,
+                metadata: { ...cc.metadata, annotations },
+                spec: { ...cc.spec, baseOSContainerImage: release.osImage, releaseImage: image },
             });
             const generation = updated.metadata.generation ?? 1;
             const status = (updated.status ?? {}) as { conditions?: CvCondition[] };
@@ -1079,20 +1480,47 @@ export class McoSimulator {
                 status: {
                     ...status,
                     observedGeneration: generation,
-                    conditions: (status.conditions ?? []).map(c => (c.type === "TemplateControllerCompleted" ? { ...c, message: (c.message ?? "").replace(/\(\d+\)/, `(${generation})`) } : c)),
+                    conditions: (status.conditions ?? []).map(c =>
+                        c.type === "TemplateControllerCompleted"
+                            ? { ...c, message: (c.message ?? "").replace(/\(\d+\)/, `(${generation})`) }
+                            : c,
+                    ),
                 },
             });
         }
         for (const mc of [...this.mcs.values()]) {
-            if (mc.metadata.name.startsWith("rendered-") || (mc.metadata.annotations ?? {})[GENERATED_BY] === undefined) continue;
-            const file = { path: "/etc/rhcos-forge-e2e/release", mode: 420, contents: { source: `data:,${encodeURIComponent(release.version)}` } };
-            const config = { ...(mc.spec?.config as Record<string, unknown> | undefined ?? { ignition: { version: "3.5.0" } }), storage: { files: [file] } };
-            this.mcs.set(mc.metadata.name, await this.client.update<Mc>(`/apis/${MCO_API}/machineconfigs/${mc.metadata.name}`, { ...mc, spec: { ...mc.spec, config } }));
+            if (mc.metadata.name.startsWith("rendered-") || (mc.metadata.annotations ?? {})[GENERATED_BY] === undefined)
+                continue;
+            const file = {
+                path: "/etc/rhcos-forge-e2e/release",
+                mode: 420,
+                contents: { source: `data:,${encodeURIComponent(release.version)}` },
+            };
+            const config = {
+                ...((mc.spec?.config as Record<string, unknown> | undefined) ?? { ignition: { version: "3.5.0" } }),
+                storage: { files: [file] },
+            };
+            this.mcs.set(
+                mc.metadata.name,
+                await this.client.update<Mc>(`/apis/${MCO_API}/machineconfigs/${mc.metadata.name}`, {
+                    ...mc,
+                    spec: { ...mc.spec, config },
+                }),
+            );
         }
         const coPath = "/apis/config.openshift.io/v1/clusteroperators/machine-config";
         const co = await this.client.get(coPath);
         if (co !== undefined) {
-            await this.client.update(`${coPath}/status`, { ...co, status: { ...co.status, versions: [{ name: "operator", version: release.version }, { name: "operator-image", version: image }] } });
+            await this.client.update(`${coPath}/status`, {
+                ...co,
+                status: {
+                    ...co.status,
+                    versions: [
+                        { name: "operator", version: release.version },
+                        { name: "operator-image", version: image },
+                    ],
+                },
+            });
         }
         this.mcoRelease = image;
     }
@@ -1111,9 +1539,22 @@ export class McoSimulator {
         const live = await this.client.mustGet(path);
         const status = (live.status ?? {}) as { conditions?: CvCondition[] };
         const ready = (status.conditions ?? []).find(c => c.type === "Ready");
-        const want = broken === undefined
-            ? { type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status", lastTransitionTime: now() }
-            : { type: "Ready", status: "False", reason: "KubeletNotReady", message: broken, lastTransitionTime: now() };
+        const want =
+            broken === undefined
+                ? {
+                      type: "Ready",
+                      status: "True",
+                      reason: "KubeletReady",
+                      message: "kubelet is posting ready status",
+                      lastTransitionTime: now(),
+                  }
+                : {
+                      type: "Ready",
+                      status: "False",
+                      reason: "KubeletNotReady",
+                      message: broken,
+                      lastTransitionTime: now(),
+                  };
         if (ready?.status === want.status && ready.message === want.message) return;
         const conditions = setCondition(status.conditions ?? [], want);
         await this.client.update(path, { ...live, status: { ...status, conditions } });
@@ -1151,42 +1592,75 @@ function summarize(kind: RecordEntry["kind"], o: KubeObject): Record<string, unk
     const status = (o.status ?? {}) as Record<string, unknown>;
     switch (kind) {
         case "MachineConfig":
-            return { labels: o.metadata.labels ?? {}, osImageURL: spec.osImageURL, kernelArguments: spec.kernelArguments, extensions: spec.extensions };
+            return {
+                labels: o.metadata.labels ?? {},
+                osImageURL: spec.osImageURL,
+                kernelArguments: spec.kernelArguments,
+                extensions: spec.extensions,
+            };
         case "MachineConfigPool": {
             const s = status as PoolStatus;
             const p = spec as PoolSpec;
             const conds = s.conditions ?? [];
             return {
-                specConfig: p.configuration?.name, sources: (p.configuration?.source ?? []).map(r => r.name),
-                statusConfig: s.configuration?.name, statusSources: (s.configuration?.source ?? []).map(r => r.name),
-                paused: p.paused, maxUnavailable: p.maxUnavailable, nodeSelector: p.nodeSelector, machineConfigSelector: p.machineConfigSelector,
-                machineCount: s.machineCount, updated: s.updatedMachineCount, ready: s.readyMachineCount, degraded: s.degradedMachineCount,
-                trueConditions: conds.filter(c => c.status === "True").map(c => c.type).sort(),
-                messages: Object.fromEntries(conds.filter(c => c.status === "True" && c.message).map(c => [c.type, c.message])),
-                generation: o.metadata.generation, observedGeneration: s.observedGeneration,
+                specConfig: p.configuration?.name,
+                sources: (p.configuration?.source ?? []).map(r => r.name),
+                statusConfig: s.configuration?.name,
+                statusSources: (s.configuration?.source ?? []).map(r => r.name),
+                paused: p.paused,
+                maxUnavailable: p.maxUnavailable,
+                nodeSelector: p.nodeSelector,
+                machineConfigSelector: p.machineConfigSelector,
+                machineCount: s.machineCount,
+                updated: s.updatedMachineCount,
+                ready: s.readyMachineCount,
+                degraded: s.degradedMachineCount,
+                trueConditions: conds
+                    .filter(c => c.status === "True")
+                    .map(c => c.type)
+                    .sort(),
+                messages: Object.fromEntries(
+                    conds.filter(c => c.status === "True" && c.message).map(c => [c.type, c.message]),
+                ),
+                generation: o.metadata.generation,
+                observedGeneration: s.observedGeneration,
             };
         }
         case "Node": {
             const a = o.metadata.annotations ?? {};
             return {
-                labels: o.metadata.labels ?? {}, desiredConfig: a[A.desired], currentConfig: a[A.current], state: a[A.state],
-                reason: a[A.reason], desiredImage: a[A.desiredImage], currentImage: a[A.currentImage],
+                labels: o.metadata.labels ?? {},
+                desiredConfig: a[A.desired],
+                currentConfig: a[A.current],
+                state: a[A.state],
+                reason: a[A.reason],
+                desiredImage: a[A.desiredImage],
+                currentImage: a[A.currentImage],
             };
         }
         case "MachineOSConfig":
-            return { spec, currentImage: status.currentImagePullSpec ?? status.currentImagePullspec, rebuild: (o.metadata.annotations ?? {})[REBUILD] };
+            return {
+                spec,
+                currentImage: status.currentImagePullSpec ?? status.currentImagePullspec,
+                rebuild: (o.metadata.annotations ?? {})[REBUILD],
+            };
         case "MachineOSBuild":
             return {
                 mosc: (spec.machineOSConfig as { name?: string } | undefined)?.name,
-                rendered: (spec.machineConfig as { name?: string } | undefined)?.name ?? (spec.desiredConfig as { name?: string } | undefined)?.name,
-                trueConditions: ((status.conditions ?? []) as BuildCondition[]).filter(c => c.status === "True").map(c => c.type),
+                rendered:
+                    (spec.machineConfig as { name?: string } | undefined)?.name ??
+                    (spec.desiredConfig as { name?: string } | undefined)?.name,
+                trueConditions: ((status.conditions ?? []) as BuildCondition[])
+                    .filter(c => c.status === "True")
+                    .map(c => c.type),
                 digest: status.digestedImagePushSpec ?? status.finalImagePullspec,
             };
         case "ClusterVersion": {
             const cv = o as ClusterVersion;
             const h = cv.status?.history?.[0];
             return {
-                desiredUpdate: cv.spec?.desiredUpdate, desired: cv.status?.desired,
+                desiredUpdate: cv.spec?.desiredUpdate,
+                desired: cv.status?.desired,
                 latest: h === undefined ? undefined : { state: h.state, image: h.image, version: h.version },
                 progressing: cv.status?.conditions?.find(c => c.type === "Progressing")?.message,
                 releaseAccepted: cv.status?.conditions?.find(c => c.type === "ReleaseAccepted"),

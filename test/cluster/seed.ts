@@ -57,7 +57,11 @@ export interface Seeded {
 }
 
 interface Crd extends KubeObject {
-    spec: { group: string; names: { plural: string; kind: string }; versions: { name: string; served: boolean }[] } & Record<string, unknown>;
+    spec: {
+        group: string;
+        names: { plural: string; kind: string };
+        versions: { name: string; served: boolean }[];
+    } & Record<string, unknown>;
     status?: { conditions?: { type: string; status: string }[] };
 }
 
@@ -70,19 +74,27 @@ export async function installCrds(client: KubeClient, release: string): Promise<
  * Installs the CRD manifests of a directory (those already there are left alone with
  * `skipExisting`) and waits until the API serves each; returns name → served versions.
  */
-export async function installCrdDir(client: KubeClient, dir: string, opts: { readonly skipExisting?: boolean } = {}): Promise<Record<string, string[]>> {
+export async function installCrdDir(
+    client: KubeClient,
+    dir: string,
+    opts: { readonly skipExisting?: boolean } = {},
+): Promise<Record<string, string[]>> {
     const crds: Record<string, string[]> = {};
-    for (const file of readdirSync(dir).filter(f => f.endsWith(".yaml")).sort()) {
+    for (const file of readdirSync(dir)
+        .filter(f => f.endsWith(".yaml"))
+        .sort()) {
         const crd = yaml.load(readFileSync(join(dir, file), "utf8")) as Crd;
-        if (opts.skipExisting && await client.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`) !== undefined) continue;
+        if (
+            opts.skipExisting &&
+            (await client.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`)) !==
+                undefined
+        )
+            continue;
         await client.create("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
         crds[crd.metadata.name] = crd.spec.versions.filter(v => v.served).map(v => v.name);
     }
     for (const name of Object.keys(crds)) {
-        await waitFor(`CRD ${name} established`, async () => {
-            const crd = await client.mustGet<Crd>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
-            return (crd.status?.conditions ?? []).some(c => c.type === "Established" && c.status === "True");
-        }, 60_000);
+        await waitEstablished(client, name);
     }
     return crds;
 }
@@ -136,7 +148,11 @@ export async function seedCluster(client: KubeClient, opts: SeedOptions): Promis
     const version = opts.version ?? "4.19.10";
     const releaseImage = opts.releaseImage ?? `quay.io/openshift-release-dev/ocp-release@sha256:${"1".repeat(64)}`;
 
-    await client.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: MCO_NAMESPACE } });
+    await client.create("/api/v1/namespaces", {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: MCO_NAMESPACE },
+    });
     await client.create(`/api/v1/namespaces/${MCO_NAMESPACE}/configmaps`, {
         apiVersion: "v1",
         kind: "ConfigMap",
@@ -150,7 +166,8 @@ export async function seedCluster(client: KubeClient, opts: SeedOptions): Promis
     });
     for (const role of ["master", "worker"] as const) {
         await client.create(`/apis/${MCO_API}/machineconfigpools`, mcoPool(role));
-        for (const mc of baseMachineConfigs(role, opts.controllerVersion ?? "rf-e2e")) await client.create(`/apis/${MCO_API}/machineconfigs`, mc);
+        for (const mc of baseMachineConfigs(role, opts.controllerVersion ?? "rf-e2e"))
+            await client.create(`/apis/${MCO_API}/machineconfigs`, mc);
     }
 
     const common = (name: string): Record<string, string> => ({
@@ -167,22 +184,45 @@ export async function seedCluster(client: KubeClient, opts: SeedOptions): Promis
         "example.com/team": "payments",
     });
     await opts.beforeNodes?.();
-    const masterAnnotations = await opts.nodeAnnotations?.("master") ?? {};
+    const masterAnnotations = (await opts.nodeAnnotations?.("master")) ?? {};
     for (const m of masters) {
-        await client.create("/api/v1/nodes", node(m, { ...common(m), "node-role.kubernetes.io/master": "", "node-role.kubernetes.io/control-plane": "" }, masterAnnotations));
+        await client.create(
+            "/api/v1/nodes",
+            node(
+                m,
+                { ...common(m), "node-role.kubernetes.io/master": "", "node-role.kubernetes.io/control-plane": "" },
+                masterAnnotations,
+            ),
+        );
     }
-    const workerAnnotations = await opts.nodeAnnotations?.("worker") ?? {};
+    const workerAnnotations = (await opts.nodeAnnotations?.("worker")) ?? {};
     for (const w of workers) await client.create("/api/v1/nodes", node(w, workerLabels(w), workerAnnotations));
     for (const n of [...masters, ...workers]) {
         const live = await client.mustGet(`/api/v1/nodes/${n}`);
         await client.update(`/api/v1/nodes/${n}/status`, {
             ...live,
             status: {
-                conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status", lastHeartbeatTime: T0, lastTransitionTime: T0 }],
+                conditions: [
+                    {
+                        type: "Ready",
+                        status: "True",
+                        reason: "KubeletReady",
+                        message: "kubelet is posting ready status",
+                        lastHeartbeatTime: T0,
+                        lastTransitionTime: T0,
+                    },
+                ],
                 nodeInfo: {
-                    architecture: "amd64", bootID: "", containerRuntimeVersion: "cri-o://1.32.0", kernelVersion: "5.14.0-570.el9.x86_64",
-                    kubeProxyVersion: "", kubeletVersion: "v1.32.5", machineID: "", operatingSystem: "linux",
-                    osImage: "Red Hat Enterprise Linux CoreOS 9.6", systemUUID: "",
+                    architecture: "amd64",
+                    bootID: "",
+                    containerRuntimeVersion: "cri-o://1.32.0",
+                    kernelVersion: "5.14.0-570.el9.x86_64",
+                    kubeProxyVersion: "",
+                    kubeletVersion: "v1.32.5",
+                    machineID: "",
+                    operatingSystem: "linux",
+                    osImage: "Red Hat Enterprise Linux CoreOS 9.6",
+                    systemUUID: "",
                 },
             },
         });
@@ -193,21 +233,44 @@ export async function seedCluster(client: KubeClient, opts: SeedOptions): Promis
         apiVersion: "config.openshift.io/v1",
         kind: "ClusterVersion",
         metadata: { name: "version" },
-        spec: { clusterID: "6a0ab6a8-3a2c-4f5e-9a44-5b0d9d6f1a3e", channel: `stable-${version.split(".").slice(0, 2).join(".")}` },
+        spec: {
+            clusterID: "6a0ab6a8-3a2c-4f5e-9a44-5b0d9d6f1a3e",
+            channel: `stable-${version.split(".").slice(0, 2).join(".")}`,
+        },
     });
     await client.update(`${cvPath}/version/status`, {
         ...cv,
         status: {
             desired: { image: releaseImage, version },
-            history: [{ state: "Completed", image: releaseImage, version, startedTime: T0, completionTime: T0, verified: true }],
+            history: [
+                {
+                    state: "Completed",
+                    image: releaseImage,
+                    version,
+                    startedTime: T0,
+                    completionTime: T0,
+                    verified: true,
+                },
+            ],
             observedGeneration: cv.metadata.generation ?? 1,
             versionHash: "rf-e2e-seed",
             availableUpdates: null,
             conditions: [
                 { type: "Available", status: "True", lastTransitionTime: T0, message: `Done applying ${version}` },
                 { type: "Failing", status: "False", lastTransitionTime: T0 },
-                { type: "Progressing", status: "False", lastTransitionTime: T0, message: `Cluster version is ${version}` },
-                { type: "ReleaseAccepted", status: "True", lastTransitionTime: T0, reason: "PayloadLoaded", message: `Payload loaded version="${version}" image="${releaseImage}"` },
+                {
+                    type: "Progressing",
+                    status: "False",
+                    lastTransitionTime: T0,
+                    message: `Cluster version is ${version}`,
+                },
+                {
+                    type: "ReleaseAccepted",
+                    status: "True",
+                    lastTransitionTime: T0,
+                    reason: "PayloadLoaded",
+                    message: `Payload loaded version="${version}" image="${releaseImage}"`,
+                },
             ],
         },
     });
@@ -224,7 +287,7 @@ export async function seedCluster(client: KubeClient, opts: SeedOptions): Promis
  */
 export async function seedDriverToolkit(client: KubeClient, pullspec: string): Promise<string> {
     const name = "imagestreams.image.openshift.io";
-    if (await client.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`) === undefined) {
+    if ((await client.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`)) === undefined) {
         await client.create("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
             apiVersion: "apiextensions.k8s.io/v1",
             kind: "CustomResourceDefinition",
@@ -232,22 +295,36 @@ export async function seedDriverToolkit(client: KubeClient, pullspec: string): P
             spec: {
                 group: "image.openshift.io",
                 scope: "Namespaced",
-                names: { plural: "imagestreams", singular: "imagestream", kind: "ImageStream", listKind: "ImageStreamList" },
-                versions: [{
-                    name: "v1", served: true, storage: true,
-                    schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
-                }],
+                names: {
+                    plural: "imagestreams",
+                    singular: "imagestream",
+                    kind: "ImageStream",
+                    listKind: "ImageStreamList",
+                },
+                versions: [
+                    {
+                        name: "v1",
+                        served: true,
+                        storage: true,
+                        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+                    },
+                ],
             },
         });
-        await waitFor(`CRD ${name} established`, async () => {
-            const crd = await client.mustGet<Crd>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
-            return (crd.status?.conditions ?? []).some(c => c.type === "Established" && c.status === "True");
-        }, 60_000);
+        await waitEstablished(client, name);
     }
-    if (await client.get("/api/v1/namespaces/openshift") === undefined) {
-        await client.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "openshift" } });
+    if ((await client.get("/api/v1/namespaces/openshift")) === undefined) {
+        await client.create("/api/v1/namespaces", {
+            apiVersion: "v1",
+            kind: "Namespace",
+            metadata: { name: "openshift" },
+        });
     }
-    const tag = (tagName: string) => ({ name: tagName, importPolicy: { scheduled: true, importMode: "PreserveOriginal" }, from: { kind: "DockerImage", name: pullspec } });
+    const tag = (tagName: string) => ({
+        name: tagName,
+        importPolicy: { scheduled: true, importMode: "PreserveOriginal" },
+        from: { kind: "DockerImage", name: pullspec },
+    });
     await client.create("/apis/image.openshift.io/v1/namespaces/openshift/imagestreams", {
         apiVersion: "image.openshift.io/v1",
         kind: "ImageStream",
@@ -259,7 +336,8 @@ export async function seedDriverToolkit(client: KubeClient, pullspec: string): P
 
 /** openshift/api's ClusterOperator CRD, as vendored in the MCO source the controllers are built from. */
 const MCO_TARBALL = resolve(REPO_ROOT, "..", "shared", "upstream", "machine-config-operator-release-4.21.tar.gz");
-const CLUSTER_OPERATOR_CRD = "machine-config-operator-release-4.21/vendor/github.com/openshift/api/config/v1/zz_generated.crd-manifests/0000_00_cluster-version-operator_01_clusteroperators.crd.yaml";
+const CLUSTER_OPERATOR_CRD =
+    "machine-config-operator-release-4.21/vendor/github.com/openshift/api/config/v1/zz_generated.crd-manifests/0000_00_cluster-version-operator_01_clusteroperators.crd.yaml";
 
 /**
  * The ClusterOperator `machine-config` as the MCO declares it (install/0000_80_machine-config_00_clusteroperator.yaml)
@@ -269,23 +347,57 @@ const CLUSTER_OPERATOR_CRD = "machine-config-operator-release-4.21/vendor/github
 export async function seedMachineConfigOperator(client: KubeClient): Promise<void> {
     const crd = yaml.load((await run("tar", ["xzf", MCO_TARBALL, "-O", CLUSTER_OPERATOR_CRD])).stdout) as Crd;
     await client.create("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
-    await waitFor(`CRD ${crd.metadata.name} established`, async () => {
-        const got = await client.mustGet<Crd>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`);
-        return (got.status?.conditions ?? []).some(c => c.type === "Established" && c.status === "True");
-    }, 60_000);
+    await waitFor(
+        `CRD ${crd.metadata.name} established`,
+        async () => {
+            const got = await client.mustGet<Crd>(
+                `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`,
+            );
+            return (got.status?.conditions ?? []).some(c => c.type === "Established" && c.status === "True");
+        },
+        60_000,
+    );
     const cm = await client.mustGet(`/api/v1/namespaces/${MCO_NAMESPACE}/configmaps/machine-config-osimageurl`);
     const version = cm.data?.releaseVersion ?? "";
     const path = "/apis/config.openshift.io/v1/clusteroperators";
-    const co = await client.create(path, { apiVersion: "config.openshift.io/v1", kind: "ClusterOperator", metadata: { name: "machine-config" }, spec: {} });
+    const co = await client.create(path, {
+        apiVersion: "config.openshift.io/v1",
+        kind: "ClusterOperator",
+        metadata: { name: "machine-config" },
+        spec: {},
+    });
     await client.update(`${path}/machine-config/status`, {
         ...co,
         status: {
             versions: [{ name: "operator", version }],
             conditions: [
-                { type: "Available", status: "True", lastTransitionTime: T0, message: `Cluster has deployed [{operator ${version}}]` },
-                { type: "Progressing", status: "False", lastTransitionTime: T0, message: `Cluster version is ${version}` },
+                {
+                    type: "Available",
+                    status: "True",
+                    lastTransitionTime: T0,
+                    message: `Cluster has deployed [{operator ${version}}]`,
+                },
+                {
+                    type: "Progressing",
+                    status: "False",
+                    lastTransitionTime: T0,
+                    message: `Cluster version is ${version}`,
+                },
                 { type: "Degraded", status: "False", lastTransitionTime: T0 },
             ],
         },
     });
+}
+
+/** Waits until the API server serves the CRD `name` (condition Established). */
+async function waitEstablished(client: KubeClient, name: string): Promise<void> {
+    const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`;
+    await waitFor(
+        `CRD ${name} established`,
+        async () =>
+            ((await client.mustGet<Crd>(path)).status?.conditions ?? []).some(
+                c => c.type === "Established" && c.status === "True",
+            ),
+        60_000,
+    );
 }

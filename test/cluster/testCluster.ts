@@ -7,7 +7,14 @@ import * as yaml from "js-yaml";
 import { Env } from "../../dev/proc";
 import { ApiServer, AuditEvent, WRITE_VERBS, startApiServer } from "./apiServer";
 import { KubeObject } from "./kube";
-import { McoControllers, installControllerCrds, mcoControllersBinary, seedControllerConfig, seedScheduler, startMcoControllers } from "./mcoControllers";
+import {
+    McoControllers,
+    installControllerCrds,
+    mcoControllersBinary,
+    seedControllerConfig,
+    seedScheduler,
+    startMcoControllers,
+} from "./mcoControllers";
 import { McoSimulator } from "./mcoSimulator";
 import { MCO_API, SEED_MANAGER, Seeded, seedCluster, seedMachineConfigOperator } from "./seed";
 import { waitFor } from "../../dev/proc";
@@ -67,65 +74,96 @@ export async function startTestCluster(env: Env, opts: TestClusterOptions): Prom
         release: opts.release,
         baseImage: opts.baseImage,
         ...(opts.workers === undefined ? {} : { workers: opts.workers }),
-        ...(binary === undefined ? {} : {
-            controllerVersion: binary.versions.hash,
-            beforeNodes: async () => {
-                await installControllerCrds(seedClient, binary.crdDir);
-                const cm = await seedClient.mustGet(`/api/v1/namespaces/openshift-machine-config-operator/configmaps/machine-config-osimageurl`);
-                await seedControllerConfig(seedClient, {
-                    versions: binary.versions,
-                    baseImage: cm.data?.baseOSContainerImage ?? opts.baseImage,
-                    extensionsImage: cm.data?.baseOSExtensionsContainerImage ?? "",
-                    releaseVersion: cm.data?.releaseVersion ?? "",
-                });
-                await seedScheduler(seedClient);
-                controllers = startMcoControllers(env, binary, api.kubeconfigPath, `${opts.name ?? "apiserver"}-mco-controllers`);
-            },
-            // What a node that booted its pool's rendered config carries (seed.ts nodeAnnotations).
-            nodeAnnotations: async (role: "master" | "worker") => {
-                let rendered = "";
-                await waitFor(`the render controller renders pool ${role}`, async () => {
-                    const pool = await seedClient.mustGet(`/apis/${MCO_API}/machineconfigpools/${role}`);
-                    rendered = (pool.spec?.configuration as { name?: string } | undefined)?.name ?? "";
-                    return rendered !== "";
-                }, 120_000).catch((e: unknown) => {
-                    throw new Error(`${String(e)}; controllers' log:\n${controllers?.log().slice(-4000) ?? ""}`);
-                });
-                return {
-                    "machineconfiguration.openshift.io/currentConfig": rendered,
-                    "machineconfiguration.openshift.io/desiredConfig": rendered,
-                    "machineconfiguration.openshift.io/state": "Done",
-                    "machineconfiguration.openshift.io/reason": "",
-                    "machineconfiguration.openshift.io/desiredDrain": `uncordon-${rendered}`,
-                    "machineconfiguration.openshift.io/lastAppliedDrain": `uncordon-${rendered}`,
-                };
-            },
-        }),
+        ...(binary === undefined
+            ? {}
+            : {
+                  controllerVersion: binary.versions.hash,
+                  beforeNodes: async () => {
+                      await installControllerCrds(seedClient, binary.crdDir);
+                      const cm = await seedClient.mustGet(
+                          `/api/v1/namespaces/openshift-machine-config-operator/configmaps/machine-config-osimageurl`,
+                      );
+                      await seedControllerConfig(seedClient, {
+                          versions: binary.versions,
+                          baseImage: cm.data?.baseOSContainerImage ?? opts.baseImage,
+                          extensionsImage: cm.data?.baseOSExtensionsContainerImage ?? "",
+                          releaseVersion: cm.data?.releaseVersion ?? "",
+                      });
+                      await seedScheduler(seedClient);
+                      controllers = startMcoControllers(
+                          env,
+                          binary,
+                          api.kubeconfigPath,
+                          `${opts.name ?? "apiserver"}-mco-controllers`,
+                      );
+                  },
+                  // What a node that booted its pool's rendered config carries (seed.ts nodeAnnotations).
+                  nodeAnnotations: async (role: "master" | "worker") => {
+                      let rendered = "";
+                      await waitFor(
+                          `the render controller renders pool ${role}`,
+                          async () => {
+                              const pool = await seedClient.mustGet(`/apis/${MCO_API}/machineconfigpools/${role}`);
+                              rendered = (pool.spec?.configuration as { name?: string } | undefined)?.name ?? "";
+                              return rendered !== "";
+                          },
+                          120_000,
+                      ).catch((e: unknown) => {
+                          throw new Error(`${String(e)}; controllers' log:\n${controllers?.log().slice(-4000) ?? ""}`);
+                      });
+                      return {
+                          "machineconfiguration.openshift.io/currentConfig": rendered,
+                          "machineconfiguration.openshift.io/desiredConfig": rendered,
+                          "machineconfiguration.openshift.io/state": "Done",
+                          "machineconfiguration.openshift.io/reason": "",
+                          "machineconfiguration.openshift.io/desiredDrain": `uncordon-${rendered}`,
+                          "machineconfiguration.openshift.io/lastAppliedDrain": `uncordon-${rendered}`,
+                      };
+                  },
+              }),
     });
     if (opts.clusterOperator === true) await seedMachineConfigOperator(seedClient);
-    const foreign = (from = 0): AuditEvent[] => api.auditEvents().slice(from).filter(e => !NOT_RHCOS_FORGE.test(e.userAgent ?? ""));
+    const foreign = (from = 0): AuditEvent[] =>
+        api
+            .auditEvents()
+            .slice(from)
+            .filter(e => !NOT_RHCOS_FORGE.test(e.userAgent ?? ""));
     const sim = new McoSimulator(api.clientAs("machine-config-controller"), {
         controllers: upstream ? "upstream" : "simulated",
         machineOSApi: opts.machineOSApi,
         imageLabels: opts.imageLabels,
         // The CVO steps once per read of ClusterVersion by rhcos-forge (the provider or the wait).
-        clusterVersionReads: sinceMs => foreign().filter(e => e.verb === "get" && e.objectRef?.resource === "clusterversions" && e.objectRef.name === "version" &&
-            Date.parse(e.requestReceivedTimestamp ?? e.stageTimestamp ?? "") > sinceMs).length,
+        clusterVersionReads: sinceMs =>
+            foreign().filter(
+                e =>
+                    e.verb === "get" &&
+                    e.objectRef?.resource === "clusterversions" &&
+                    e.objectRef.name === "version" &&
+                    Date.parse(e.requestReceivedTimestamp ?? e.stageTimestamp ?? "") > sinceMs,
+            ).length,
     });
     await sim.start();
     await sim.settled().catch((e: unknown) => {
         throw new Error(`${String(e)}; controllers' log:\n${controllers?.log().slice(-4000) ?? ""}`);
     });
-    const mos = opts.machineOSApi === undefined ? undefined : `/apis/machineconfiguration.openshift.io/${opts.machineOSApi}/machineosconfigs`;
+    const mos =
+        opts.machineOSApi === undefined
+            ? undefined
+            : `/apis/machineconfiguration.openshift.io/${opts.machineOSApi}/machineosconfigs`;
     return {
-        api, seeded, sim, controllers,
+        api,
+        seeded,
+        sim,
+        controllers,
         foreign,
         foreignWrites: from => foreign(from).filter(e => WRITE_VERBS.has(e.verb)),
         auditMark: () => api.auditEvents().length,
         async snapshot() {
             const out: Record<string, string> = {};
             const add = (kind: string, items: KubeObject[]): void => {
-                for (const o of items) if (!o.metadata.name.startsWith("rendered-")) out[`${kind}/${o.metadata.name}`] = o.metadata.resourceVersion ?? "";
+                for (const o of items)
+                    if (!o.metadata.name.startsWith("rendered-"))
+                        out[`${kind}/${o.metadata.name}`] = o.metadata.resourceVersion ?? "";
             };
             add("MachineConfig", (await api.client.list(`/apis/${MCO_API}/machineconfigs`)).items);
             add("MachineConfigPool", (await api.client.list(`/apis/${MCO_API}/machineconfigpools`)).items);
@@ -148,12 +186,18 @@ type StackFile = { encryptionsalt?: string; config: Record<string, Record<string
  * renderTo, so the kubeconfig (a secret set separately) is applied to and waited on. `edit` gets
  * the `rhcos-forge:*` sections to change in place.
  */
-export function pointAtCluster(configFile: string, edit: (c: Record<string, Record<string, unknown>>) => void = () => undefined): void {
+export function pointAtCluster(
+    configFile: string,
+    edit: (c: Record<string, Record<string, unknown>>) => void = () => undefined,
+): void {
     const doc = yaml.load(readFileSync(configFile, "utf8")) as StackFile;
     const c = doc.config as Record<string, Record<string, unknown>>;
     const cluster = { ...(c["rhcos-forge:cluster"] ?? {}) };
     delete cluster.renderTo;
     c["rhcos-forge:cluster"] = cluster;
     edit(c);
-    writeFileSync(configFile, `# Generated for the e2e cluster tests; do not commit.\n${yaml.dump(doc, { lineWidth: 120 })}`);
+    writeFileSync(
+        configFile,
+        `# Generated for the e2e cluster tests; do not commit.\n${yaml.dump(doc, { lineWidth: 120 })}`,
+    );
 }

@@ -23,16 +23,39 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 /** The shapes of the cost curves: N pools (N-1 custom pools of one node, then worker), N packages, N files. */
 function curveShapes(): [string, { image?: Record<string, unknown>; rollout?: Record<string, unknown> }][] {
-    const pools = (n: number): Record<string, unknown> => ({ pools: [
-        ...Array.from({ length: n - 1 }, (_, i) => ({ name: `canary-${i}`, nodes: [`node-${i}`], maxUnavailable: 1 })),
-        { name: "worker", maxUnavailable: "10%" },
-    ] });
-    const packages = (n: number): Record<string, unknown> => ({ packages: Array.from({ length: n }, (_, i) => (i === 0 ? "rf-hello" : `rf-bench-${i}`)) });
-    const files = (n: number): Record<string, unknown> => ({ files: Array.from({ length: n }, (_, i) => ({ path: `/etc/rf/bench-${i}.conf`, mode: "0644", content: `value=${i}\n` })) });
+    const pools = (n: number): Record<string, unknown> => ({
+        pools: [
+            ...Array.from({ length: n - 1 }, (_, i) => ({
+                name: `canary-${i}`,
+                nodes: [`node-${i}`],
+                maxUnavailable: 1,
+            })),
+            { name: "worker", maxUnavailable: "10%" },
+        ],
+    });
+    const packages = (n: number): Record<string, unknown> => ({
+        packages: Array.from({ length: n }, (_, i) => (i === 0 ? "rf-hello" : `rf-bench-${i}`)),
+    });
+    const files = (n: number): Record<string, unknown> => ({
+        files: Array.from({ length: n }, (_, i) => ({
+            path: `/etc/rf/bench-${i}.conf`,
+            mode: "0644",
+            content: `value=${i}\n`,
+        })),
+    });
     return [
-        ...[1, 10, 50].map((n): [string, { rollout: Record<string, unknown> }] => [`${n} pool${n > 1 ? "s" : ""}`, { rollout: pools(n) }]),
-        ...[1, 50, 500].map((n): [string, { image: Record<string, unknown> }] => [`${n} package${n > 1 ? "s" : ""}`, { image: packages(n) }]),
-        ...[1, 50, 500].map((n): [string, { image: Record<string, unknown> }] => [`${n} file${n > 1 ? "s" : ""}`, { image: files(n) }]),
+        ...[1, 10, 50].map((n): [string, { rollout: Record<string, unknown> }] => [
+            `${n} pool${n > 1 ? "s" : ""}`,
+            { rollout: pools(n) },
+        ]),
+        ...[1, 50, 500].map((n): [string, { image: Record<string, unknown> }] => [
+            `${n} package${n > 1 ? "s" : ""}`,
+            { image: packages(n) },
+        ]),
+        ...[1, 50, 500].map((n): [string, { image: Record<string, unknown> }] => [
+            `${n} file${n > 1 ? "s" : ""}`,
+            { image: files(n) },
+        ]),
     ];
 }
 
@@ -53,7 +76,7 @@ function pluginStart(path: string, env: NodeJS.ProcessEnv): Promise<number> {
 
 async function medianMs(n: number, fn: () => Promise<unknown>): Promise<number> {
     const xs: number[] = [];
-    for (let i = 0; i < n; i++) xs.push(await timed(fn) * 1000);
+    for (let i = 0; i < n; i++) xs.push((await timed(fn)) * 1000);
     return median(xs);
 }
 
@@ -66,25 +89,60 @@ async function medianMs(n: number, fn: () => Promise<unknown>): Promise<number> 
  */
 async function startCosts(engine: NodeJS.ProcessEnv, dir: string): Promise<[string, number][]> {
     const home = engine.PULUMI_HOME ?? "";
-    const deps = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies;
+    const deps = (
+        JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> }
+    ).dependencies;
     const pkg = (name: string): string => deps[`@pulumi/${name}`];
-    const plugin = (name: string): string => join(home, "plugins", `resource-${name}-v${pkg(name)}`, `pulumi-resource-${name}`);
-    const dynamicPlugin = (engine.PATH ?? "").split(":").map(d => join(d, "pulumi-resource-pulumi-nodejs")).find(existsSync) ?? "";
-    const modules = ["@pulumi/pulumi", "./components/config/parse", "./components/pipeline", "./components/rollout/kubeApi"];
-    const load = (root: string): string => modules.map(m => `require(${JSON.stringify(m.startsWith(".") ? join(root, m) : m)});`).join("");
+    const plugin = (name: string): string =>
+        join(home, "plugins", `resource-${name}-v${pkg(name)}`, `pulumi-resource-${name}`);
+    const dynamicPlugin =
+        (engine.PATH ?? "")
+            .split(":")
+            .map(d => join(d, "pulumi-resource-pulumi-nodejs"))
+            .find(existsSync) ?? "";
+    const modules = [
+        "@pulumi/pulumi",
+        "./components/config/parse",
+        "./components/pipeline",
+        "./components/rollout/kubeApi",
+    ];
+    const load = (root: string): string =>
+        modules.map(m => `require(${JSON.stringify(m.startsWith(".") ? join(root, m) : m)});`).join("");
     const packages = ["@pulumi/pulumi", "@pulumi/kubernetes", "@pulumi/command", "@pulumi/digitalocean", "zod"];
-    const asProgramJs = packages.map(m => `require(${JSON.stringify(m)});`).join("") + `require("tsx/cjs/api").register();` + load(REPO_ROOT);
+    const asProgramJs =
+        packages.map(m => `require(${JSON.stringify(m)});`).join("") +
+        `require("tsx/cjs/api").register();` +
+        load(REPO_ROOT);
     // The same modules compiled once by tsc (as `npm run build` does, tsconfig.build.json), in a temp dir.
     const out = join(dir, "dist");
-    await run(join(REPO_ROOT, "node_modules", ".bin", "tsc"), ["-p", join(REPO_ROOT, "tsconfig.build.json"), "--outDir", out, "--declaration", "false"]);
+    await run(join(REPO_ROOT, "node_modules", ".bin", "tsc"), [
+        "-p",
+        join(REPO_ROOT, "tsconfig.build.json"),
+        "--outDir",
+        out,
+        "--declaration",
+        "false",
+    ]);
     symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"));
     return [
         ["pulumi version (CLI start)", await medianMs(3, () => run("pulumi", ["version"], { env: engine }))],
-        ["pulumi-language-nodejs -version", await medianMs(3, () => run("pulumi-language-nodejs", ["-version"], { env: engine }))],
+        [
+            "pulumi-language-nodejs -version",
+            await medianMs(3, () => run("pulumi-language-nodejs", ["-version"], { env: engine })),
+        ],
         ["node, nothing loaded", await medianMs(3, () => run("node", ["-e", ""]))],
-        ["node: program modules as program.js loads them", await medianMs(3, () => run("node", ["-e", asProgramJs], { cwd: REPO_ROOT }))],
-        ["node: program modules, tsx at node's start", await medianMs(3, () => run("node", ["--import", "tsx", "-e", load(REPO_ROOT)], { cwd: REPO_ROOT }))],
-        ["node: program modules precompiled (tsc)", await medianMs(3, () => run("node", ["-e", load(out)], { cwd: dir }))],
+        [
+            "node: program modules as program.js loads them",
+            await medianMs(3, () => run("node", ["-e", asProgramJs], { cwd: REPO_ROOT })),
+        ],
+        [
+            "node: program modules, tsx at node's start",
+            await medianMs(3, () => run("node", ["--import", "tsx", "-e", load(REPO_ROOT)], { cwd: REPO_ROOT })),
+        ],
+        [
+            "node: program modules precompiled (tsc)",
+            await medianMs(3, () => run("node", ["-e", load(out)], { cwd: dir })),
+        ],
         ["pulumi-resource-command start", await medianMs(3, () => pluginStart(plugin("command"), engine))],
         ["pulumi-resource-kubernetes start", await medianMs(3, () => pluginStart(plugin("kubernetes"), engine))],
         // GeneratedSecret's provider (the engine's pulumi-nodejs dynamic provider, beside pulumi):
@@ -105,19 +163,23 @@ async function main(): Promise<void> {
         for (let i = 0; i < iterations; i++) {
             // Alternate between two package lists so every up has exactly one package changed; the
             // label makes each build id new, so every up really builds instead of reusing a push.
-            e2e.configure({ image: {
-                packages: i % 2 === 0 ? ["rf-hello", "rf-extra"] : ["rf-hello"],
-                labels: { "io.rhcos-forge.fixture": "true", "io.rhcos-forge.bench-iteration": String(i) },
-            } });
+            e2e.configure({
+                image: {
+                    packages: i % 2 === 0 ? ["rf-hello", "rf-extra"] : ["rf-hello"],
+                    labels: { "io.rhcos-forge.fixture": "true", "io.rhcos-forge.bench-iteration": String(i) },
+                },
+            });
             changes.push(await timed(() => e2e.run(["up", "--yes"])));
         }
         // The same, as a pipeline runs it: `up --skip-preview` evaluates the program once, not twice.
         const skipped: number[] = [];
         for (let i = 0; i < iterations; i++) {
-            e2e.configure({ image: {
-                packages: i % 2 === 0 ? ["rf-hello", "rf-extra"] : ["rf-hello"],
-                labels: { "io.rhcos-forge.fixture": "true", "io.rhcos-forge.bench-iteration": `skip-${i}` },
-            } });
+            e2e.configure({
+                image: {
+                    packages: i % 2 === 0 ? ["rf-hello", "rf-extra"] : ["rf-hello"],
+                    labels: { "io.rhcos-forge.fixture": "true", "io.rhcos-forge.bench-iteration": `skip-${i}` },
+                },
+            });
             skipped.push(await timed(() => e2e.run(["up", "--yes", "--skip-preview"])));
         }
         // Cost curves: preview planning a change from the deployed local stack to a bigger spec.
@@ -129,19 +191,21 @@ async function main(): Promise<void> {
             curve.push([label, median(xs)]);
         }
         e2e.configure({});
-        process.stdout.write([
-            "engine benchmark (local stack, real pulumi engine, loopback services)",
-            `  first pulumi up (mirror sync + build + push + render): ${first.toFixed(2)}s`,
-            `  no-op pulumi preview:                                  ${stats(previews)}  (goal <= 1.60s)`,
-            `  pulumi up, one package changed (rebuild + re-render):  ${stats(changes)}  (goal <= 4.00s)`,
-            `  the same with --skip-preview (one program run):        ${stats(skipped)}`,
-            "  where a run's time goes (each part alone, median of 3; a preview runs the program once, an up twice without --skip-preview):",
-            ...costs.map(([label, ms]) => `    ${label.padEnd(42)} ${(ms / 1000).toFixed(2)}s`),
-            `  builds run: ${e2e.buildCount()} (1 + ${2 * iterations} changes; previews build nothing)`,
-            "  pulumi preview planning a change from the local stack to (median):",
-            ...curve.map(([label, t]) => `    ${label.padEnd(40)} ${t.toFixed(2)}s`),
-            "",
-        ].join("\n"));
+        process.stdout.write(
+            [
+                "engine benchmark (local stack, real pulumi engine, loopback services)",
+                `  first pulumi up (mirror sync + build + push + render): ${first.toFixed(2)}s`,
+                `  no-op pulumi preview:                                  ${stats(previews)}  (goal <= 1.60s)`,
+                `  pulumi up, one package changed (rebuild + re-render):  ${stats(changes)}  (goal <= 4.00s)`,
+                `  the same with --skip-preview (one program run):        ${stats(skipped)}`,
+                "  where a run's time goes (each part alone, median of 3; a preview runs the program once, an up twice without --skip-preview):",
+                ...costs.map(([label, ms]) => `    ${label.padEnd(42)} ${(ms / 1000).toFixed(2)}s`),
+                `  builds run: ${e2e.buildCount()} (1 + ${2 * iterations} changes; previews build nothing)`,
+                "  pulumi preview planning a change from the local stack to (median):",
+                ...curve.map(([label, t]) => `    ${label.padEnd(40)} ${t.toFixed(2)}s`),
+                "",
+            ].join("\n"),
+        );
         await e2e.run(["destroy", "--yes"]);
     } finally {
         await e2e.env.teardown();

@@ -11,11 +11,21 @@ import { E2e, PASSPHRASE } from "./setup";
 /** Each fault, injection to converged re-run, must finish within this (issue 22: ≤ 2 minutes). */
 export const FAULT_BUDGET_MS = 2 * 60 * 1000;
 
-export interface Row { fault: string; first: string; rerun: string; checked: string; seconds: number }
+export interface Row {
+    fault: string;
+    first: string;
+    rerun: string;
+    checked: string;
+    seconds: number;
+}
 
 export function printTable(table: readonly Row[]): void {
     if (table.length === 0) return;
-    const lines = ["", "| fault | what the first run said | what the re-run did | what was checked | s |", "|---|---|---|---|---|"];
+    const lines = [
+        "",
+        "| fault | what the first run said | what the re-run did | what was checked | s |",
+        "|---|---|---|---|---|",
+    ];
     for (const r of table) lines.push(`| ${r.fault} | ${r.first} | ${r.rerun} | ${r.checked} | ${r.seconds} |`);
     process.stdout.write(`${lines.join("\n")}\n`);
 }
@@ -24,7 +34,12 @@ export function printTable(table: readonly Row[]): void {
  * Runs one fault and records its row. The budget covers the fault: injection, the failed run, the
  * user's recovery and the re-run; the convergence checks after it are the test's own cost.
  */
-export async function fault(table: Row[], name: string, body: () => Promise<{ first: string; rerun: string }>, converged: () => Promise<string>): Promise<void> {
+export async function fault(
+    table: Row[],
+    name: string,
+    body: () => Promise<{ first: string; rerun: string }>,
+    converged: () => Promise<string>,
+): Promise<void> {
     const t0 = Date.now();
     const r = await body();
     const seconds = Math.round((Date.now() - t0) / 1000);
@@ -57,8 +72,11 @@ export interface Running {
 
 /** `pulumi up` as a child the test can signal. */
 export function startUp(e2e: E2e, stack: string, configFile = e2e.stack.configFile, extra: string[] = []): Running {
-    const child = spawn("pulumi", ["up", "--yes", "--non-interactive", "--stack", stack, "--config-file", configFile, ...extra],
-        { cwd: join(__dirname, "..", ".."), env: engineProcessEnv(e2e), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+        "pulumi",
+        ["up", "--yes", "--non-interactive", "--stack", stack, "--config-file", configFile, ...extra],
+        { cwd: join(__dirname, "..", ".."), env: engineProcessEnv(e2e), stdio: ["ignore", "pipe", "pipe"] },
+    );
     const chunks: string[] = [];
     child.stdout!.on("data", (d: Buffer) => chunks.push(d.toString("utf8")));
     child.stderr!.on("data", (d: Buffer) => chunks.push(d.toString("utf8")));
@@ -76,11 +94,15 @@ export function startUp(e2e: E2e, stack: string, configFile = e2e.stack.configFi
 
 /** Waits for `cond` while the run is still going; fails at once, with its output, when it ended first. */
 export async function during(up: Running, what: string, cond: () => boolean | Promise<boolean>): Promise<void> {
-    await waitFor(what, async () => {
-        if (await cond()) return true;
-        if (up.exited()) throw new Error(`the up ended before ${what}:\n${up.output().slice(-3000)}`);
-        return false;
-    }, 100_000).catch(async e => {
+    await waitFor(
+        what,
+        async () => {
+            if (await cond()) return true;
+            if (up.exited()) throw new Error(`the up ended before ${what}:\n${up.output().slice(-3000)}`);
+            return false;
+        },
+        100_000,
+    ).catch(async e => {
         if (up.exited()) throw new Error(`the up ended before ${what}:\n${up.output().slice(-3000)}`);
         throw e;
     });
@@ -90,9 +112,13 @@ export async function during(up: Running, what: string, cond: () => boolean | Pr
 export function firstRunSaid(out: string): string {
     const step = /rhcos-forge [\w-]+: step \\?"[^"\\]+\\?" failed: [^\n]*/.exec(out)?.[0];
     const lines = out.split("\n").map(l => l.trim());
-    const line = step ?? lines.filter(l => /signal: killed|cancel|interrupt/i.test(l)).pop()
-        ?? lines.filter(l => /error|fail/i.test(l)).pop() ?? lines.pop() ?? "";
-    return line.replace(/\\"/g, "\"").replace(/\|/g, "/").slice(0, 220);
+    const line =
+        step ??
+        lines.filter(l => /signal: killed|cancel|interrupt/i.test(l)).pop() ??
+        lines.filter(l => /error|fail/i.test(l)).pop() ??
+        lines.pop() ??
+        "";
+    return line.replace(/\\"/g, '"').replace(/\|/g, "/").slice(0, 220);
 }
 
 type Deployment = { deployment: { pending_operations?: unknown[] } };
@@ -137,8 +163,14 @@ export function resourceSummary(stdout: string): string {
 export async function assertImageServedInFull(e2e: E2e, ref: string, digest: string): Promise<void> {
     const registry = e2e.services.registry;
     assert.equal(await registry.skopeoDigest(ref), digest);
-    await run("skopeo", ["copy", "--src-tls-verify=false", "--src-creds", `${registry.user}:${registry.password}`,
-        `docker://${ref}`, `dir:${e2e.env.mkdir("pulled", digest.slice(7, 19))}`]);
+    await run("skopeo", [
+        "copy",
+        "--src-tls-verify=false",
+        "--src-creds",
+        `${registry.user}:${registry.password}`,
+        `docker://${ref}`,
+        `dir:${e2e.env.mkdir("pulled", digest.slice(7, 19))}`,
+    ]);
 }
 
 /** The command lines of this machine's processes that mention `needle` (read from /proc). */

@@ -18,24 +18,40 @@ import { addSecret, freePort, leakedSecrets, randomToken, run, tcpOpen, waitFor 
 import { killPidFile } from "../../dev/proc";
 import { openStack, writeLocalStackConfig } from "../../dev/pulumiCli";
 import { E2e, PASSPHRASE, StackOutputs, assertStateHoldsNoSecrets, plannedChanges, setUpE2e } from "./setup";
-import { Row, Running, assertImageServedInFull, processesMentioning, during, fault, firstRunSaid, printTable, recoverKilledRun, resourceSummary, startUp } from "./faultKit";
+import {
+    Row,
+    Running,
+    assertImageServedInFull,
+    processesMentioning,
+    during,
+    fault,
+    firstRunSaid,
+    printTable,
+    recoverKilledRun,
+    resourceSummary,
+    startUp,
+} from "./faultKit";
 
 const STACK = "e2e-faults";
 
 let e2e: E2e;
 const table: Row[] = [];
 
-before(async () => { e2e = await setUpE2e(STACK); });
+before(async () => {
+    e2e = await setUpE2e(STACK);
+});
 after(async () => {
     printTable(table);
     await e2e?.env.teardown();
 });
 
 /** Runs one fault of this file and records its row. */
-const localFault = (name: string, body: () => Promise<{ first: string; rerun: string }>): Promise<void> => fault(table, name, body, () => assertConverged());
+const localFault = (name: string, body: () => Promise<{ first: string; rerun: string }>): Promise<void> =>
+    fault(table, name, body, () => assertConverged());
 
 /** The step marker a script prints on stderr (lib.sh rf_step), as the engine streams it. */
-const stepStarted = (up: Running, script: string, step: string): boolean => up.output().includes(`rhcos-forge ${script}: step "${step}"`);
+const stepStarted = (up: Running, script: string, step: string): boolean =>
+    up.output().includes(`rhcos-forge ${script}: step "${step}"`);
 
 /** Sets a file's content in the image section so the next up builds a new image (a new build id). */
 function newBuildInput(tag: string, mirror?: (m: Record<string, unknown>) => void): void {
@@ -59,7 +75,11 @@ async function assertConverged(workDir = e2e.workDir): Promise<string> {
     // ("failed to read resource state due to unreachable cluster"): a render-mode stack's refresh
     // leaves the rendered objects out, and the rendered files are checked below instead.
     await e2e.run(["refresh", "--yes", "--expect-no-changes", "--exclude", "**machineconfiguration.openshift.io**"]);
-    assert.deepEqual(plannedChanges((await e2e.run(["preview", "--json"])).stdout), [], "a preview after the re-run plans nothing");
+    assert.deepEqual(
+        plannedChanges((await e2e.run(["preview", "--json"])).stdout),
+        [],
+        "a preview after the re-run plans nothing",
+    );
     checks.push("refresh clean, preview empty");
     // No scratch directory and no held lock on the host.
     const tmp = join(workDir, "tmp");
@@ -73,7 +93,11 @@ async function assertConverged(workDir = e2e.workDir): Promise<string> {
         const free = await run("flock", ["-n", lock, "true"], { check: false });
         assert.equal(free.code, 0, `${lock} is still held`);
     }
-    assert.deepEqual(processesMentioning(`${workDir}/builds`).map(p => p.cmd), [], "no build of the interrupted run still runs");
+    assert.deepEqual(
+        processesMentioning(`${workDir}/builds`).map(p => p.cmd),
+        [],
+        "no build of the interrupted run still runs",
+    );
     checks.push(`no scratch dir, ${locks.length} locks free, no orphan`);
     // Every MachineConfig names the stack's image, and the registry serves all of it.
     const out = await e2e.outputs();
@@ -103,14 +127,21 @@ describe("faults through the real engine: inject, fail naming the step, re-run c
         assert.equal(e2e.buildCount(), 1);
     });
 
-
     it("SIGINT of pulumi up during the mirror sync", async () => {
         await localFault("SIGINT during mirror sync", async () => {
             // A changed package set re-syncs the mirror (and, through its revision, rebuilds).
-            newBuildInput("sigint-sync", m => { m.packageSet = { id: "rhcos-forge-extras", packages: ["rf-hello", "rf-extra"] }; });
+            newBuildInput("sigint-sync", m => {
+                m.packageSet = { id: "rhcos-forge-extras", packages: ["rf-hello", "rf-extra"] };
+            });
             const before = e2e.buildCount();
             const up = startUp(e2e, STACK);
-            await during(up, "the mirror sync", () => stepStarted(up, "repo-mirror", "sync") || readdirSync(e2e.workDir).some(f => f.startsWith(".repo-mirror.")));
+            await during(
+                up,
+                "the mirror sync",
+                () =>
+                    stepStarted(up, "repo-mirror", "sync") ||
+                    readdirSync(e2e.workDir).some(f => f.startsWith(".repo-mirror.")),
+            );
             up.child.kill("SIGINT");
             const res = await up.done;
             assert.notEqual(res.code, 0, "the interrupted up fails");
@@ -131,7 +162,10 @@ describe("faults through the real engine: inject, fail naming the step, re-run c
             const res = await signalDuringBuild("sigkill-build", "SIGKILL");
             assert.equal(res.signal, "SIGKILL");
             const recovery = await recoverKilledRun(e2e, STACK, ["--exclude", "**machineconfiguration.openshift.io**"]);
-            return { first: `killed (no output after SIGKILL); ${recovery}`, rerun: await rerun({ before: e2e.buildCount(), expected: -1 }) };
+            return {
+                first: `killed (no output after SIGKILL); ${recovery}`,
+                rerun: await rerun({ before: e2e.buildCount(), expected: -1 }),
+            };
         });
     });
 
@@ -140,7 +174,13 @@ describe("faults through the real engine: inject, fail naming the step, re-run c
             newBuildInput("sigkill-push");
             const before = e2e.buildCount();
             const up = startUp(e2e, STACK);
-            await during(up, "the push", () => stepStarted(up, "build-image", "push") || processesMentioning("podman push").some(p => p.cmd.includes(e2e.services.registry.host)));
+            await during(
+                up,
+                "the push",
+                () =>
+                    stepStarted(up, "build-image", "push") ||
+                    processesMentioning("podman push").some(p => p.cmd.includes(e2e.services.registry.host)),
+            );
             up.child.kill("SIGKILL");
             await up.done;
             const recovery = await recoverKilledRun(e2e, STACK, ["--exclude", "**machineconfiguration.openshift.io**"]);
@@ -182,7 +222,10 @@ describe("faults through the real engine: inject, fail naming the step, re-run c
             newBuildInput("after-reboot");
             const changed = await rerun({ before, expected: 1 });
             assert.ok(await tcpOpen(e2e.settings.mirrorPort), "the build restarted the mirror");
-            return { first: "(no run: the mirror server was killed between runs)", rerun: `unchanged: ${same}; changed inputs: ${changed}, mirror serving again` };
+            return {
+                first: "(no run: the mirror server was killed between runs)",
+                rerun: `unchanged: ${same}; changed inputs: ${changed}, mirror serving again`,
+            };
         });
     });
 
@@ -194,14 +237,22 @@ describe("faults through the real engine: inject, fail naming the step, re-run c
             const saved = e2e.env.path("builds-saved");
             await run("cp", ["-a", builds, saved]);
             await run("mount", ["-t", "tmpfs", "-o", "size=1m", "rf-faults-full", builds]);
-            e2e.env.onTeardown(async () => { await run("umount", [builds], { check: false }); });
+            e2e.env.onTeardown(async () => {
+                await run("umount", [builds], { check: false });
+            });
             await run("cp", ["-a", `${saved}/.`, builds]);
             await run("dd", ["if=/dev/zero", `of=${join(builds, "filler")}`, "bs=4k"], { check: false });
             const before = e2e.buildCount();
-            const res = await e2e.run(["up", "--yes"], { check: false }).finally(() => run("rm", ["-f", join(builds, "filler")]));
+            const res = await e2e
+                .run(["up", "--yes"], { check: false })
+                .finally(() => run("rm", ["-f", join(builds, "filler")]));
             assert.notEqual(res.code, 0, "up fails");
             const out = res.stdout + res.stderr;
-            assert.match(out, /step \\?"unpack\\?" failed: could not write \S+: write error: No space left on device/, out.slice(-3000));
+            assert.match(
+                out,
+                /step \\?"unpack\\?" failed: could not write \S+: write error: No space left on device/,
+                out.slice(-3000),
+            );
             return { first: firstRunSaid(out), rerun: await rerun({ before, expected: -1 }) };
         });
     });
@@ -214,7 +265,10 @@ describe("faults through the real engine: inject, fail naming the step, re-run c
             const res = await e2e.run(["up", "--yes", "--target", urn], { check: false });
             const out = res.stdout + res.stderr;
             assert.equal(res.code, 0, out.slice(-3000));
-            return { first: `targeted up ok, ${e2e.buildCount() - before} build(s)`, rerun: await rerun({ before: e2e.buildCount(), expected: 0 }) };
+            return {
+                first: `targeted up ok, ${e2e.buildCount() - before} build(s)`,
+                rerun: await rerun({ before: e2e.buildCount(), expected: 0 }),
+            };
         });
     });
 
@@ -227,14 +281,33 @@ describe("faults through the real engine: inject, fail naming the step, re-run c
             const name = "e2e-faults-twin";
             const configFile = e2e.env.path(`Pulumi.${name}.yaml`);
             const twin = await openStack(e2e.env.path("state"), name, configFile, e2e.engine, PASSPHRASE);
-            const writeTwinConfig = (): void => writeLocalStackConfig(configFile, { ...e2e.settings, renderTo: e2e.env.path("manifests-twin") });
+            const writeTwinConfig = (): void =>
+                writeLocalStackConfig(configFile, { ...e2e.settings, renderTo: e2e.env.path("manifests-twin") });
             writeTwinConfig();
             const shared = randomToken() + randomToken();
             addSecret(shared);
-            for (const [stack, file] of [[STACK, e2e.stack.configFile], [name, configFile]]) {
-                await twin.pulumi(["config", "set", "--secret", "rhcos-forge:mirrorPassword", "--stack", stack, "--config-file", file], { input: shared });
+            for (const [stack, file] of [
+                [STACK, e2e.stack.configFile],
+                [name, configFile],
+            ]) {
+                await twin.pulumi(
+                    [
+                        "config",
+                        "set",
+                        "--secret",
+                        "rhcos-forge:mirrorPassword",
+                        "--stack",
+                        stack,
+                        "--config-file",
+                        file,
+                    ],
+                    { input: shared },
+                );
             }
-            await twin.pulumi(["config", "set", "--secret", "rhcos-forge:registryAuth", "--stack", name, "--config-file", configFile], { input: e2e.services.authJson });
+            await twin.pulumi(
+                ["config", "set", "--secret", "rhcos-forge:registryAuth", "--stack", name, "--config-file", configFile],
+                { input: e2e.services.authJson },
+            );
             // The first stack takes the shared password alone first, as a team sets up a shared
             // host: the change replaces its mirror step, whose delete (mirror-stop.sh) stops the
             // server, and that must not race the other stack's first mirror step (found here:
@@ -248,7 +321,9 @@ describe("faults through the real engine: inject, fail naming the step, re-run c
             assert.equal(a.code, 0, `the first stack's up:\n${a.out.slice(-3000)}`);
             assert.equal(b.code, 0, `the second stack's up:\n${b.out.slice(-3000)}`);
             const builds = e2e.buildCount() - before;
-            const twinOut = JSON.parse((await twin.pulumi(["stack", "output", "--json", "--show-secrets", "--stack", name])).stdout) as StackOutputs;
+            const twinOut = JSON.parse(
+                (await twin.pulumi(["stack", "output", "--json", "--show-secrets", "--stack", name])).stdout,
+            ) as StackOutputs;
             const out = await e2e.outputs();
             // The same inputs are the same build id (builds/<id>/.lock): one build, the other run
             // waits for the lock and takes the pushed result.
@@ -256,7 +331,10 @@ describe("faults through the real engine: inject, fail naming the step, re-run c
             assert.equal(twinOut.image.ref, out.image.ref);
             await assertImageServedInFull(e2e, twinOut.image.ref, twinOut.image.digest);
             await assertStateHoldsNoSecrets(e2e, name, [shared]);
-            return { first: `both ups ok at once (${resourceSummary(a.out)} / ${resourceSummary(b.out)})`, rerun: `no re-run needed; ${builds} build, both stacks on ${out.image.digest.slice(0, 19)}…` };
+            return {
+                first: `both ups ok at once (${resourceSummary(a.out)} / ${resourceSummary(b.out)})`,
+                rerun: `no re-run needed; ${builds} build, both stacks on ${out.image.digest.slice(0, 19)}…`,
+            };
         });
     });
 });
@@ -267,22 +345,41 @@ describe("pulumi up --target on a new stack", () => {
         const name = "e2e-faults-new";
         const configFile = e2e.env.path(`Pulumi.${name}.yaml`);
         const stack = await openStack(e2e.env.path("state"), name, configFile, e2e.engine, PASSPHRASE);
-        writeLocalStackConfig(configFile, { ...e2e.settings, workDir: e2e.env.mkdir("host-new"), mirrorPort: await freePort() });
+        writeLocalStackConfig(configFile, {
+            ...e2e.settings,
+            workDir: e2e.env.mkdir("host-new"),
+            mirrorPort: await freePort(),
+        });
         const cf = ["--stack", name, "--config-file", configFile];
-        await stack.pulumi(["config", "set", "--secret", "rhcos-forge:registryAuth", ...cf], { input: e2e.services.authJson });
-        const res = await stack.pulumi(["up", "--yes", "--target", "**rhcos-forge:mirror:RepoMirror::mirror", ...cf], { check: false });
+        await stack.pulumi(["config", "set", "--secret", "rhcos-forge:registryAuth", ...cf], {
+            input: e2e.services.authJson,
+        });
+        const res = await stack.pulumi(["up", "--yes", "--target", "**rhcos-forge:mirror:RepoMirror::mirror", ...cf], {
+            check: false,
+        });
         const out = res.stdout + res.stderr;
         // Before the fix: "mirrorPasswordGen.ts printed no {password}", TypeErrors in urlHost and parseResultLine.
         assert.equal(res.code, 0, out.slice(-3000));
         assert.doesNotMatch(out, /TypeError|printed no \{password\}|unhandled exception/);
-        const exported = JSON.parse((await stack.pulumi(["stack", "export", "--stack", name])).stdout) as { deployment: { resources?: { type: string }[] } };
+        const exported = JSON.parse((await stack.pulumi(["stack", "export", "--stack", name])).stdout) as {
+            deployment: { resources?: { type: string }[] };
+        };
         const types = (exported.deployment.resources ?? []).map(r => r.type);
-        assert.ok(!types.includes("command:local:Command"), `no command left out of the target ran: ${types.join(", ")}`);
+        assert.ok(
+            !types.includes("command:local:Command"),
+            `no command left out of the target ran: ${types.join(", ")}`,
+        );
         // An untargeted up of the same stack then creates everything.
         await stack.pulumi(["up", "--yes", ...cf]);
         await stack.pulumi(["destroy", "--yes", ...cf]);
         const seconds = Math.round((Date.now() - t0) / 1000);
-        table.push({ fault: "--target, new stack", first: "targeted up ok: the component only, nothing thrown", rerun: "full up ok, then destroyed", checked: "no command created by the targeted run", seconds });
+        table.push({
+            fault: "--target, new stack",
+            first: "targeted up ok: the component only, nothing thrown",
+            rerun: "full up ok, then destroyed",
+            checked: "no command created by the targeted run",
+            seconds,
+        });
     });
 });
 
@@ -296,7 +393,10 @@ async function upInBuild(tag: string): Promise<Running> {
 }
 
 /** An up of a new build input, sent `signal` once its build step started; what it ended with. */
-async function signalDuringBuild(tag: string, signal: NodeJS.Signals): Promise<{ code: number | null; signal: string | null; out: string }> {
+async function signalDuringBuild(
+    tag: string,
+    signal: NodeJS.Signals,
+): Promise<{ code: number | null; signal: string | null; out: string }> {
     const up = await upInBuild(tag);
     up.child.kill(signal);
     return up.done;
@@ -304,14 +404,18 @@ async function signalDuringBuild(tag: string, signal: NodeJS.Signals): Promise<{
 
 /** The URN of the stack's resource named `name`. */
 async function urnOf(name: string): Promise<string> {
-    const doc = JSON.parse((await e2e.stack.pulumi(["stack", "export", "--stack", STACK])).stdout) as { deployment: { resources: { urn: string }[] } };
+    const doc = JSON.parse((await e2e.stack.pulumi(["stack", "export", "--stack", STACK])).stdout) as {
+        deployment: { resources: { urn: string }[] };
+    };
     const urn = doc.deployment.resources.map(r => r.urn).find(u => u.endsWith(`::${name}`));
     assert.ok(urn !== undefined, `no resource ${name}`);
     return urn;
 }
 
 /** The registry's pid, found by its config file (a process this test's services started). */
-function registryConfig(): string { return e2e.env.path("services", "registry", "config.yml"); }
+function registryConfig(): string {
+    return e2e.env.path("services", "registry", "config.yml");
+}
 
 async function stopRegistry(): Promise<void> {
     for (const p of processesMentioning(registryConfig())) process.kill(p.pid, "SIGKILL");

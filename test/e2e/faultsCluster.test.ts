@@ -14,11 +14,23 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { leakedSecrets } from "../host/harness";
-import { KubeObject } from "../cluster/kube";
+import { KubeObject, assertNodesDone } from "../cluster/kube";
 import { MCO_API } from "../cluster/seed";
-import { TestCluster, pointAtCluster, startTestCluster } from "../cluster/testCluster";
-import { Row, Running, assertImageServedInFull, during, fault, firstRunSaid, pendingOperations, printTable, recoverKilledRun, resourceSummary, startUp } from "./faultKit";
-import { E2e, assertStateHoldsNoSecrets, plannedChanges, setUpE2e } from "./setup";
+import { TestCluster, pointAtCluster } from "../cluster/testCluster";
+import {
+    Row,
+    Running,
+    assertImageServedInFull,
+    during,
+    fault,
+    firstRunSaid,
+    pendingOperations,
+    printTable,
+    recoverKilledRun,
+    resourceSummary,
+    startUp,
+} from "./faultKit";
+import { E2e, assertStateHoldsNoSecrets, plannedChanges, setUpE2e, startUpstreamCluster } from "./setup";
 
 const STACK = "e2e-faults-cluster";
 const CANARY_NODE = "worker-0";
@@ -30,8 +42,7 @@ const table: Row[] = [];
 
 before(async () => {
     e2e = await setUpE2e(STACK);
-    cluster = await startTestCluster(e2e.env, { release: "release-4.21", baseImage: e2e.services.baseRef, machineOSApi: "v1", controllers: "upstream" });
-    await e2e.stack.pulumi(["config", "set", "--secret", "rhcos-forge:kubeconfig", "--stack", STACK, "--config-file", e2e.stack.configFile], { input: cluster.api.kubeconfig });
+    cluster = await startUpstreamCluster(e2e);
 });
 after(async () => {
     printTable(table);
@@ -43,12 +54,20 @@ after(async () => {
 function configure(tag: string): void {
     const kernelArguments = [`rf.fault=${tag}`];
     e2e.configure({
-        rollout: { pools: [{ name: "canary", nodes: [CANARY_NODE], kernelArguments }, { name: "worker", maxUnavailable: "50%", kernelArguments }], timeoutMinutes: 5 },
+        rollout: {
+            pools: [
+                { name: "canary", nodes: [CANARY_NODE], kernelArguments },
+                { name: "worker", maxUnavailable: "50%", kernelArguments },
+            ],
+            timeoutMinutes: 5,
+        },
     });
     pointAtCluster(e2e.stack.configFile);
 }
 
-interface Mc extends KubeObject { spec?: { osImageURL?: string; kernelArguments?: string[] } }
+interface Mc extends KubeObject {
+    spec?: { osImageURL?: string; kernelArguments?: string[] };
+}
 
 /** The MachineConfig of `pool` carries `rf.fault=<tag>` (the up applied it and waits for that pool). */
 async function mcHas(pool: string, tag: string): Promise<boolean> {
@@ -79,7 +98,11 @@ async function assertConverged(tag: string): Promise<string> {
     // first refresh changes, and a second refresh must find nothing at all.
     const first = await e2e.run(["refresh", "--yes", "--skip-preview", "--diff"]);
     const updated = [...first.stdout.matchAll(/^\s*~ ([\w:/.-]+): \(update\)/gm)].map(m => m[1]);
-    assert.deepEqual(updated.filter(t => t !== "kubernetes:core/v1:ConfigMap"), [], `the first refresh changed only the read ConfigMap:\n${first.stdout.slice(-3000)}`);
+    assert.deepEqual(
+        updated.filter(t => t !== "kubernetes:core/v1:ConfigMap"),
+        [],
+        `the first refresh changed only the read ConfigMap:\n${first.stdout.slice(-3000)}`,
+    );
     await e2e.run(["refresh", "--yes", "--expect-no-changes"]);
     // A preview lists a `read` step for every read resource (it reads again each run): not a change.
     const planned = plannedChanges((await e2e.run(["preview", "--json"])).stdout).filter(c => !c.startsWith("read "));
@@ -92,16 +115,23 @@ async function assertConverged(tag: string): Promise<string> {
         assert.equal(mc.spec?.osImageURL, out.image.ref, `${pool} MachineConfig on the stack's image`);
         assert.ok(await mcHas(pool, tag), `${pool} MachineConfig carries rf.fault=${tag}`);
         const p = await cluster.api.client.mustGet(`/apis/${MCO_API}/machineconfigpools/${pool}`);
-        const status = (p.status ?? {}) as { configuration?: { name?: string; source?: { name: string }[] }; conditions?: { type: string; status: string }[]; machineCount?: number; updatedMachineCount?: number };
-        assert.ok((status.configuration?.source ?? []).some(s => s.name === `99-${pool}-rhcos-forge-os-image`), `pool ${pool} renders our MachineConfig`);
-        assert.ok((status.conditions ?? []).some(c => c.type === "Updated" && c.status === "True"), `pool ${pool} is Updated`);
+        const status = (p.status ?? {}) as {
+            configuration?: { name?: string; source?: { name: string }[] };
+            conditions?: { type: string; status: string }[];
+            machineCount?: number;
+            updatedMachineCount?: number;
+        };
+        assert.ok(
+            (status.configuration?.source ?? []).some(s => s.name === `99-${pool}-rhcos-forge-os-image`),
+            `pool ${pool} renders our MachineConfig`,
+        );
+        assert.ok(
+            (status.conditions ?? []).some(c => c.type === "Updated" && c.status === "True"),
+            `pool ${pool} is Updated`,
+        );
         assert.equal(status.updatedMachineCount, status.machineCount, `every machine of pool ${pool} is updated`);
     }
-    for (const n of (await cluster.api.client.list<KubeObject>("/api/v1/nodes")).items) {
-        const a = n.metadata.annotations ?? {};
-        assert.equal(a["machineconfiguration.openshift.io/currentConfig"], a["machineconfiguration.openshift.io/desiredConfig"], `${n.metadata.name} is not mid-update`);
-        assert.equal(a["machineconfiguration.openshift.io/state"], "Done", `${n.metadata.name} is Done`);
-    }
+    await assertNodesDone(cluster.api.client);
     checks.push("pools Updated, nodes Done");
     await assertImageServedInFull(e2e, out.image.ref, out.image.digest);
     checks.push("MCs → image fully pulled");
@@ -111,8 +141,11 @@ async function assertConverged(tag: string): Promise<string> {
     return checks.join("; ");
 }
 
-const clusterFault = (name: string, tag: string, body: () => Promise<{ first: string; rerun: string }>): Promise<void> =>
-    fault(table, name, body, () => assertConverged(tag));
+const clusterFault = (
+    name: string,
+    tag: string,
+    body: () => Promise<{ first: string; rerun: string }>,
+): Promise<void> => fault(table, name, body, () => assertConverged(tag));
 
 const where = (workerMcChanged: boolean): string => (workerMcChanged ? "worker pool wait" : "canary pool wait");
 
@@ -127,11 +160,17 @@ describe("faults during the pool wait, against a real API server and the MCO's c
         await clusterFault("API server restarted during the pool wait", "restart", async () => {
             const { up, workerMcChanged } = await upInPoolWait("restart");
             const downMs = await cluster.api.restart();
-            assert.ok(!up.exited(), `the up was still waiting when the API server came back:\n${up.output().slice(-3000)}`);
+            assert.ok(
+                !up.exited(),
+                `the up was still waiting when the API server came back:\n${up.output().slice(-3000)}`,
+            );
             const res = await up.done;
             assert.equal(res.code, 0, `the same up succeeds:\n${res.out.slice(-3000)}`);
             assert.doesNotMatch(res.out, /did not finish within/);
-            return { first: `API server down ${downMs} ms in the ${where(workerMcChanged)}; the same up ok (${resourceSummary(res.out)})`, rerun: "none needed" };
+            return {
+                first: `API server down ${downMs} ms in the ${where(workerMcChanged)}; the same up ok (${resourceSummary(res.out)})`,
+                rerun: "none needed",
+            };
         });
     });
 

@@ -17,8 +17,14 @@ import { E2e, PASSPHRASE, assertStateHoldsNoSecrets, setUpE2e } from "./setup";
 const IMAGE = "e2e-fleet-image";
 const ORG = "organization/rhcos-forge";
 const MC = (pool: string): string => `/apis/${MCO_API}/machineconfigs/99-${pool}-rhcos-forge-os-image`;
-interface Mc extends KubeObject { spec?: { osImageURL?: string } }
-interface ClusterOutputs { image: { ref: string }; source: { state: string }; rollout: { finished?: { ref: string; digest: string; base: string } } }
+interface Mc extends KubeObject {
+    spec?: { osImageURL?: string };
+}
+interface ClusterOutputs {
+    image: { ref: string };
+    source: { state: string };
+    rollout: { finished?: { ref: string; digest: string; base: string } };
+}
 
 let e2e: E2e;
 const clusters: Record<string, TestCluster> = {};
@@ -26,29 +32,69 @@ const stacks: Record<string, Stack> = {};
 
 /** A cluster stack's config file: image.from and the pools only, the image stack's cluster section (no renderTo). */
 function writeClusterStack(name: string, from: Record<string, unknown>, canaryPaused: boolean): string {
-    const imageDoc = yaml.load(readFileSync(e2e.stack.configFile, "utf8")) as { config: Record<string, Record<string, unknown>> };
+    const imageDoc = yaml.load(readFileSync(e2e.stack.configFile, "utf8")) as {
+        config: Record<string, Record<string, unknown>>;
+    };
     const cluster = { ...imageDoc.config["rhcos-forge:cluster"] };
     delete cluster.renderTo;
     const file = e2e.env.path(`Pulumi.${name}.yaml`);
-    const prior = (() => { try { return yaml.load(readFileSync(file, "utf8")) as { encryptionsalt?: string; config?: Record<string, unknown> }; } catch { return {}; } })();
+    const prior = (() => {
+        try {
+            return yaml.load(readFileSync(file, "utf8")) as {
+                encryptionsalt?: string;
+                config?: Record<string, unknown>;
+            };
+        } catch {
+            return {};
+        }
+    })();
     const config = {
         ...(prior.config ?? {}),
         "rhcos-forge:image": { from },
         "rhcos-forge:cluster": cluster,
-        "rhcos-forge:rollout": { pools: [{ name: "canary", nodes: ["worker-0"], paused: canaryPaused }, { name: "worker", maxUnavailable: "50%" }], timeoutMinutes: 5 },
+        "rhcos-forge:rollout": {
+            pools: [
+                { name: "canary", nodes: ["worker-0"], paused: canaryPaused },
+                { name: "worker", maxUnavailable: "50%" },
+            ],
+            timeoutMinutes: 5,
+        },
     };
-    writeFileSync(file, yaml.dump({ ...(prior.encryptionsalt === undefined ? {} : { encryptionsalt: prior.encryptionsalt }), config }, { lineWidth: 120 }));
+    writeFileSync(
+        file,
+        yaml.dump(
+            { ...(prior.encryptionsalt === undefined ? {} : { encryptionsalt: prior.encryptionsalt }), config },
+            { lineWidth: 120 },
+        ),
+    );
     return file;
 }
 
 async function clusterStack(name: string): Promise<Stack> {
-    const stack = await openStack(e2e.env.path("state"), name, e2e.env.path(`Pulumi.${name}.yaml`), e2e.engine, PASSPHRASE);
-    await stack.pulumi(["config", "set", "--secret", "rhcos-forge:kubeconfig", "--stack", name, "--config-file", stack.configFile], { input: clusters[name].api.kubeconfig });
+    const stack = await openStack(
+        e2e.env.path("state"),
+        name,
+        e2e.env.path(`Pulumi.${name}.yaml`),
+        e2e.engine,
+        PASSPHRASE,
+    );
+    await stack.pulumi(
+        ["config", "set", "--secret", "rhcos-forge:kubeconfig", "--stack", name, "--config-file", stack.configFile],
+        { input: clusters[name].api.kubeconfig },
+    );
     return stack;
 }
 
 async function up(stack: Stack): Promise<string> {
-    const res = await stack.pulumi(["up", "--yes", "--skip-preview", "--stack", stack.name, "--config-file", stack.configFile]);
+    const res = await stack.pulumi([
+        "up",
+        "--yes",
+        "--skip-preview",
+        "--stack",
+        stack.name,
+        "--config-file",
+        stack.configFile,
+    ]);
     return res.stdout + res.stderr;
 }
 
@@ -60,7 +106,13 @@ async function outputs(stack: Stack): Promise<ClusterOutputs> {
 before(async () => {
     e2e = await setUpE2e(IMAGE);
     for (const name of ["e2e-fleet-staging", "e2e-fleet-prod"]) {
-        clusters[name] = await startTestCluster(e2e.env, { release: "release-4.21", baseImage: e2e.services.baseRef, machineOSApi: "v1", controllers: "upstream", name });
+        clusters[name] = await startTestCluster(e2e.env, {
+            release: "release-4.21",
+            baseImage: e2e.services.baseRef,
+            machineOSApi: "v1",
+            controllers: "upstream",
+            name,
+        });
     }
 });
 after(async () => {
@@ -85,9 +137,14 @@ describe("one image stack, two cluster stacks, ring after ring", () => {
         const buildsBefore = e2e.buildCount();
         await up(stacks.staging);
         const api = clusters["e2e-fleet-staging"].api.client;
-        for (const pool of ["canary", "worker"]) assert.equal((await api.mustGet<Mc>(MC(pool))).spec?.osImageURL, built, `${pool} MachineConfig`);
+        for (const pool of ["canary", "worker"])
+            assert.equal((await api.mustGet<Mc>(MC(pool))).spec?.osImageURL, built, `${pool} MachineConfig`);
         assert.equal(e2e.buildCount(), buildsBefore, "a cluster stack builds nothing");
-        assert.equal((await outputs(stacks.staging)).rollout.finished, undefined, "nothing finished while the canary is paused");
+        assert.equal(
+            (await outputs(stacks.staging)).rollout.finished,
+            undefined,
+            "nothing finished while the canary is paused",
+        );
     });
 
     it("prod refuses a digest staging has not finished: it plans nothing and says why", async () => {
@@ -96,7 +153,8 @@ describe("one image stack, two cluster stacks, ring after ring", () => {
         const said = await up(stacks.prod);
         assert.match(said, /e2e-fleet-staging has not finished rolling out an image/);
         const api = clusters["e2e-fleet-prod"].api.client;
-        for (const pool of ["canary", "worker"]) assert.equal(await api.get(MC(pool)), undefined, `no ${pool} MachineConfig on prod`);
+        for (const pool of ["canary", "worker"])
+            assert.equal(await api.get(MC(pool)), undefined, `no ${pool} MachineConfig on prod`);
         assert.equal((await outputs(stacks.prod)).source.state, "unfinished");
     });
 
@@ -107,8 +165,10 @@ describe("one image stack, two cluster stacks, ring after ring", () => {
         assert.equal(finished?.ref, built);
         await up(stacks.prod);
         const api = clusters["e2e-fleet-prod"].api.client;
-        for (const pool of ["canary", "worker"]) assert.equal((await api.mustGet<Mc>(MC(pool))).spec?.osImageURL, built, `prod ${pool} MachineConfig`);
+        for (const pool of ["canary", "worker"])
+            assert.equal((await api.mustGet<Mc>(MC(pool))).spec?.osImageURL, built, `prod ${pool} MachineConfig`);
         assert.equal((await outputs(stacks.prod)).rollout.finished?.ref, built);
-        for (const [name, c] of Object.entries(clusters)) assert.ok(await assertStateHoldsNoSecrets(e2e, name, [c.api.kubeconfig]) >= 1);
+        for (const [name, c] of Object.entries(clusters))
+            assert.ok((await assertStateHoldsNoSecrets(e2e, name, [c.api.kubeconfig])) >= 1);
     });
 });

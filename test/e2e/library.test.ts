@@ -34,7 +34,11 @@ function renderedOsImageUrls(): Record<string, string> {
 
 before(async () => {
     env = new Env("rf-e2e-library-");
-    cli.engine = { ...await engineEnv(), PULUMI_BACKEND_URL: `file://${env.mkdir("backend")}`, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE };
+    cli.engine = {
+        ...(await engineEnv()),
+        PULUMI_BACKEND_URL: `file://${env.mkdir("backend")}`,
+        PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+    };
     services = await startLocalServices(env, { stateDir: env.path("services") });
     renderTo = env.path("manifests");
     workDir = env.mkdir("host");
@@ -66,21 +70,35 @@ describe("another program composes rhcos-forge's components from the installed p
         const res = await run("node", ["-p", "require.resolve('rhcos-forge')"], { cwd: PROGRAM });
         assert.equal(res.stdout.trim(), join(REPO_ROOT, "dist", "components", "index.js"));
         assert.ok(existsSync(join(REPO_ROOT, "dist", "components", "index.d.ts")));
-        assert.ok(existsSync(join(REPO_ROOT, "dist", "components", "scripts", "build-image.sh")), "host scripts ship beside the compiled components");
+        assert.ok(
+            existsSync(join(REPO_ROOT, "dist", "components", "scripts", "build-image.sh")),
+            "host scripts ship beside the compiled components",
+        );
     });
 
     it("up builds the image on the local host, pushes it by digest and renders its MachineConfig", async () => {
         await pulumi(["up", "--yes"]);
-        const out = JSON.parse(await pulumi(["stack", "output", "--json"])) as { imageRef: string; added: string[]; rolledPools: { name: string; machineConfig: string }[] };
+        const out = JSON.parse(await pulumi(["stack", "output", "--json"])) as {
+            imageRef: string;
+            added: string[];
+            rolledPools: { name: string; machineConfig: string }[];
+        };
         ref = out.imageRef;
         assert.match(ref, /^127\.0\.0\.1:\d+\/team\/node@sha256:[a-f0-9]{64}$/);
         assert.equal(await services.registry.skopeoDigest(ref), ref.split("@")[1]);
         // rf-hello and the library it requires, resolved from the repo by dnf.
         assert.deepEqual([...out.added].sort(), ["rf-hello-1.0-1.noarch", "rf-lib-1.1-1.noarch"]);
-        assert.deepEqual(out.rolledPools.map(p => p.name), ["worker"]);
+        assert.deepEqual(
+            out.rolledPools.map(p => p.name),
+            ["worker"],
+        );
         assert.deepEqual(Object.values(renderedOsImageUrls()), [ref]);
         // Every resource sits under the components' type tokens.
-        const types = ["rhcos-forge:host:BuildHost", "rhcos-forge:image:LayeredImage", "rhcos-forge:rollout:OsImageRollout"];
+        const types = [
+            "rhcos-forge:host:BuildHost",
+            "rhcos-forge:image:LayeredImage",
+            "rhcos-forge:rollout:OsImageRollout",
+        ];
         assertResourceTypes(await pulumi(["stack", "export"]), types);
     });
 

@@ -16,7 +16,12 @@ let cluster: TestCluster;
 
 before(async () => {
     env = new Env("rf-mco-facts-");
-    cluster = await startTestCluster(env, { release: "release-4.21", baseImage: `quay.io/rf-e2e/rhcos@sha256:${"a".repeat(64)}`, machineOSApi: "v1", controllers: "upstream" });
+    cluster = await startTestCluster(env, {
+        release: "release-4.21",
+        baseImage: `quay.io/rf-e2e/rhcos@sha256:${"a".repeat(64)}`,
+        machineOSApi: "v1",
+        controllers: "upstream",
+    });
 });
 after(async () => {
     await cluster?.stop();
@@ -25,7 +30,9 @@ after(async () => {
 
 function customPool(name: string, notInWorker: boolean): KubeObject {
     return {
-        apiVersion: MCO_API, kind: "MachineConfigPool", metadata: { name },
+        apiVersion: MCO_API,
+        kind: "MachineConfigPool",
+        metadata: { name },
         spec: {
             machineConfigSelector: {
                 matchExpressions: [
@@ -40,7 +47,10 @@ function customPool(name: string, notInWorker: boolean): KubeObject {
 }
 
 const mc = (name: string, role: string, kernelArguments: string[]): KubeObject => ({
-    apiVersion: MCO_API, kind: "MachineConfig", metadata: { name, labels: { [ROLE]: role, "rhcos-forge.io/pool": role } }, spec: { kernelArguments },
+    apiVersion: MCO_API,
+    kind: "MachineConfig",
+    metadata: { name, labels: { [ROLE]: role, "rhcos-forge.io/pool": role } },
+    spec: { kernelArguments },
 });
 
 describe("the real render and node controllers", () => {
@@ -50,7 +60,9 @@ describe("the real render and node controllers", () => {
         await cluster.sim.settled();
         const from = cluster.sim.record.length;
         await admin.create(`/apis/${MCO_API}/machineconfigs`, mc("99-early-x", "early", ["rf.early=1"]));
-        await admin.patch("/api/v1/nodes/worker-0", "merge", { metadata: { labels: { "node-role.kubernetes.io/early": "" } } });
+        await admin.patch("/api/v1/nodes/worker-0", "merge", {
+            metadata: { labels: { "node-role.kubernetes.io/early": "" } },
+        });
         await cluster.sim.settled();
         const changes = cluster.sim.desiredChanges("worker-0", from).map(e => String(e.summary.toConfig));
         assert.equal(changes.length, 2, JSON.stringify(changes));
@@ -59,19 +71,31 @@ describe("the real render and node controllers", () => {
 
     it("a custom pool that selects the worker role re-renders when a worker MachineConfig lands (arguments appended: [nosmt, nosmt]); NotIn on the pool label keeps it out (why 21 b)", async () => {
         const admin = cluster.api.clientAs("rf-test/admin");
-        for (const [pool, node, notIn] of [["inherits", "worker-1", false], ["excludes", "worker-2", true]] as const) {
+        for (const [pool, node, notIn] of [
+            ["inherits", "worker-1", false],
+            ["excludes", "worker-2", true],
+        ] as const) {
             await admin.create(`/apis/${MCO_API}/machineconfigpools`, customPool(pool, notIn));
             await admin.create(`/apis/${MCO_API}/machineconfigs`, mc(`99-${pool}-x`, pool, ["nosmt"]));
             await cluster.sim.settled();
-            await admin.patch(`/api/v1/nodes/${node}`, "merge", { metadata: { labels: { [`node-role.kubernetes.io/${pool}`]: "" } } });
+            await admin.patch(`/api/v1/nodes/${node}`, "merge", {
+                metadata: { labels: { [`node-role.kubernetes.io/${pool}`]: "" } },
+            });
             await cluster.sim.settled();
         }
         const from = cluster.sim.record.length;
         await admin.create(`/apis/${MCO_API}/machineconfigs`, mc("99-worker-x", "worker", ["nosmt"]));
         await cluster.sim.settled();
-        assert.deepEqual(cluster.sim.nodeUpdates("worker-1", from).map(u => u.summary.kernelArguments), [["nosmt", "nosmt"]],
-            "the inheriting pool's node updated again, to the arguments appended twice");
+        assert.deepEqual(
+            cluster.sim.nodeUpdates("worker-1", from).map(u => u.summary.kernelArguments),
+            [["nosmt", "nosmt"]],
+            "the inheriting pool's node updated again, to the arguments appended twice",
+        );
         assert.deepEqual(cluster.sim.nodeUpdates("worker-2", from), [], "the excluding pool's node did not move");
-        assert.deepEqual(cluster.sim.nodeUpdates("worker-3", from).map(u => u.summary.kernelArguments), [["nosmt"]], "a worker node updated once");
+        assert.deepEqual(
+            cluster.sim.nodeUpdates("worker-3", from).map(u => u.summary.kernelArguments),
+            [["nosmt"]],
+            "a worker node updated once",
+        );
     });
 });

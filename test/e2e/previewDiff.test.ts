@@ -27,7 +27,9 @@ before(async () => {
     e2e = await setUpE2e(STACK);
     e2e.configure({ image: image("greeting=hello from rhcos-forge\nlevel=1\nmode=e2e\n", ["rf-hello"]) });
 });
-after(async () => { await e2e?.env.teardown(); });
+after(async () => {
+    await e2e?.env.teardown();
+});
 
 /** The engine's colourless text output of one command. */
 async function previewDiff(): Promise<string> {
@@ -39,26 +41,42 @@ describe("pulumi preview --diff shows the OS change", () => {
     it("1. a first preview of a fresh stack shows the Containerfile, not [unknown]", async () => {
         const out = await previewDiff();
         assert.doesNotMatch(out, /containerfile\s*:\s*\[unknown\]/, out);
-        assert.match(out, /RF_IMAGE_CONTAINERFILE\s*:\s*"# Rendered by rhcos-forge[^\n]*\\nFROM 127\.0\.0\.1:\d+\/fixtures\/fake-rhcos@sha256:[a-f0-9]{64}\\n/, out);
+        assert.match(
+            out,
+            /RF_IMAGE_CONTAINERFILE\s*:\s*"# Rendered by rhcos-forge[^\n]*\\nFROM 127\.0\.0\.1:\d+\/fixtures\/fake-rhcos@sha256:[a-f0-9]{64}\\n/,
+            out,
+        );
         assert.ok(out.includes(`FROM ${e2e.services.baseRef}`), out);
         assert.ok(!out.includes(SECRET_TEXT), "a secret file's text is not in the preview");
     });
 
     it("2. after an up, one changed file line and one added package are named; osImageURL is not shown as removed", async () => {
         await e2e.run(["up", "--yes"]);
-        assert.ok(await assertStateHoldsNoSecrets(e2e, STACK, [SECRET_TEXT]) >= 3, "the secret file's text is not in the state");
-        e2e.configure({ image: image("greeting=hello from rhcos-forge\nlevel=2\nmode=e2e\n", ["rf-hello", "rf-extra"]) });
+        assert.ok(
+            (await assertStateHoldsNoSecrets(e2e, STACK, [SECRET_TEXT])) >= 3,
+            "the secret file's text is not in the state",
+        );
+        e2e.configure({
+            image: image("greeting=hello from rhcos-forge\nlevel=2\nmode=e2e\n", ["rf-hello", "rf-extra"]),
+        });
         const out = await previewDiff();
         // The file by path, its changed line as a line diff, and the package added to the install list.
         assert.match(out, /RF_IMAGE_FILES\s*:\s*\(json\) \{/, out);
         assert.ok(out.includes(HELLO), out);
         assert.match(out, /^\s*-\s+level=1$/m, out);
         assert.match(out, /^\s*\+\s+level=2$/m, out);
-        assert.match(out, /RF_IMAGE_PACKAGES\s*:\s*\(json\) \{[\s\S]*?install\s*:\s*\[[\s\S]*?\+\s*\[1\]: "rf-extra"/, out);
+        assert.match(
+            out,
+            /RF_IMAGE_PACKAGES\s*:\s*\(json\) \{[\s\S]*?install\s*:\s*\[[\s\S]*?\+\s*\[1\]: "rf-extra"/,
+            out,
+        );
         assert.match(out, /^\s*\+\s+rpm-ostree install rf-hello rf-extra/m, out);
         // Each MachineConfig: the old digest => [unknown] (the build's), never `- osImageURL`.
         assert.doesNotMatch(out, /^\s*-\s+osImageURL\s*:/m, out);
-        const updates = out.match(/^\s*~\s+osImageURL\s*:\s*"127\.0\.0\.1:\d+\/rhcos-forge\/node@sha256:[a-f0-9]{64}" => \[unknown\]$/gm) ?? [];
+        const updates =
+            out.match(
+                /^\s*~\s+osImageURL\s*:\s*"127\.0\.0\.1:\d+\/rhcos-forge\/node@sha256:[a-f0-9]{64}" => \[unknown\]$/gm,
+            ) ?? [];
         assert.equal(updates.length, 2, out);
         // The secret file is there by hash only: its entry, never its text.
         assert.ok(!out.includes(SECRET_TEXT), "a secret file's text is not in the preview");

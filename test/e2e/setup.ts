@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { Env, RunResult, addSecret, freePort, killPidFile, run, secrets } from "../host/harness";
 import { LocalServices, startLocalServices } from "../../dev/localServices";
 import { LocalStackSettings, Stack, engineEnv, openStack, writeLocalStackConfig } from "../../dev/pulumiCli";
+import { TestCluster, TestClusterOptions, startTestCluster } from "../cluster/testCluster";
 
 export const PASSPHRASE = "rhcos-forge-e2e-only";
 
@@ -52,12 +53,26 @@ export async function setUpE2e(stackName: string, opts: E2eOptions = {}): Promis
     const stack = await openStack(env.path("state"), stackName, configFile, engine, PASSPHRASE);
     const mirrorPort = await freePort();
     const extraRepos = opts.repos === undefined ? undefined : await opts.repos(env, services);
-    const base: LocalStackSettings = { services, mirrorPort, workDir, renderTo: manifests, buildHost: opts.buildHost, extraRepos };
+    const base: LocalStackSettings = {
+        services,
+        mirrorPort,
+        workDir,
+        renderTo: manifests,
+        buildHost: opts.buildHost,
+        extraRepos,
+    };
     let settings = base;
     const cf = ["--stack", stackName, "--config-file", configFile];
     const e2e: E2e = {
-        env, services, stack, engine, workDir, manifests,
-        get settings() { return settings; },
+        env,
+        services,
+        stack,
+        engine,
+        workDir,
+        manifests,
+        get settings() {
+            return settings;
+        },
         configure(edits) {
             settings = { ...base, image: edits.image, rollout: edits.rollout };
             writeLocalStackConfig(configFile, settings);
@@ -94,7 +109,10 @@ export class ProgramCli {
     output = "";
     /** The engine's environment (set once the test has made it). */
     engine: NodeJS.ProcessEnv = {};
-    constructor(private readonly program: string, private readonly stack: string) {}
+    constructor(
+        private readonly program: string,
+        private readonly stack: string,
+    ) {}
 
     /** `pulumi <args>` on the stack; its stdout. */
     async pulumi(args: string[], opts: { input?: string } = {}): Promise<string> {
@@ -141,7 +159,11 @@ export function plannedChanges(previewJson: string): string[] {
 /** The marker of a secret in `pulumi stack export` (the state's ciphertext wrapper). */
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 
-interface ExportedResource { type: string; urn: string; outputs?: Record<string, unknown> }
+interface ExportedResource {
+    type: string;
+    urn: string;
+    outputs?: Record<string, unknown>;
+}
 
 /**
  * The mirror's basic auth password the stack generated (mirror.auth basic, no
@@ -170,11 +192,19 @@ export async function assertStateHoldsNoSecrets(e2e: E2e, stackName: string, ext
     const registry = e2e.services.registry;
     const mirror = mirrorPassword(e2e);
     const mirrorAuth = mirror === undefined ? [] : [mirror, Buffer.from(`rhcos-forge:${mirror}`).toString("base64")];
-    const values = [...secrets, registry.password, Buffer.from(`${registry.user}:${registry.password}`).toString("base64"), ...mirrorAuth, ...extra];
+    const values = [
+        ...secrets,
+        registry.password,
+        Buffer.from(`${registry.user}:${registry.password}`).toString("base64"),
+        ...mirrorAuth,
+        ...extra,
+    ];
     for (const s of values) {
-        if (text.includes(s)) throw new Error(`the stack's exported state holds a secret value in plain text (${s.slice(0, 4)}…)`);
+        if (text.includes(s))
+            throw new Error(`the stack's exported state holds a secret value in plain text (${s.slice(0, 4)}…)`);
     }
-    const resources = (JSON.parse(text) as { deployment: { resources?: ExportedResource[] } }).deployment.resources ?? [];
+    const resources =
+        (JSON.parse(text) as { deployment: { resources?: ExportedResource[] } }).deployment.resources ?? [];
     const commands = resources.filter(r => r.type === "command:local:Command" || r.type === "command:remote:Command");
     for (const c of commands) {
         for (const out of ["stdout", "stderr"]) {
@@ -185,4 +215,20 @@ export async function assertStateHoldsNoSecrets(e2e: E2e, stackName: string, ext
         }
     }
     return commands.length;
+}
+
+/**
+ * The e2e cluster of release 4.21 with the MCO's own controllers (test/cluster/), on the stack's
+ * fixture base, and the stack's `rhcos-forge:kubeconfig` (a secret) pointing at it.
+ */
+export async function startUpstreamCluster(e2e: E2e, extra: Partial<TestClusterOptions> = {}): Promise<TestCluster> {
+    const cluster = await startTestCluster(e2e.env, {
+        release: "release-4.21",
+        baseImage: e2e.services.baseRef,
+        machineOSApi: "v1",
+        controllers: "upstream",
+        ...extra,
+    });
+    await e2e.stack.setSecret("rhcos-forge:kubeconfig", cluster.api.kubeconfig);
+    return cluster;
 }

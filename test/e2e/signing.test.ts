@@ -17,7 +17,10 @@ const STACK = "e2esign";
 let e2e: E2e;
 let policyCheck: string;
 
-interface SignedOutputs { image: { ref: string }; signing: { publicKey: string; keySha256: string; signature: string } }
+interface SignedOutputs {
+    image: { ref: string };
+    signing: { publicKey: string; keySha256: string; signature: string };
+}
 
 function newKey(passphrase: string): SigningKeyPair {
     addSecret(passphrase);
@@ -29,7 +32,9 @@ function newKey(passphrase: string): SigningKeyPair {
 async function setKey(pair: SigningKeyPair, passphrase: string): Promise<void> {
     const cf = ["--stack", STACK, "--config-file", e2e.env.path(`Pulumi.${STACK}.yaml`)];
     await e2e.stack.pulumi(["config", "set", "--secret", "rhcos-forge:signingKey", ...cf], { input: pair.privateKey });
-    await e2e.stack.pulumi(["config", "set", "--secret", "rhcos-forge:signingPassphrase", ...cf], { input: passphrase });
+    await e2e.stack.pulumi(["config", "set", "--secret", "rhcos-forge:signingPassphrase", ...cf], {
+        input: passphrase,
+    });
 }
 
 async function outputs(): Promise<SignedOutputs> {
@@ -46,16 +51,21 @@ async function nodeAllows(ref: string, publicKey: string, name: string): Promise
     return res.code === 0;
 }
 
-function renderedPolicies(): { spec: { scopes: string[]; policy: { rootOfTrust: { publicKey: { keyData: string } } } } }[] {
+function renderedPolicies(): {
+    spec: { scopes: string[]; policy: { rootOfTrust: { publicKey: { keyData: string } } } };
+}[] {
     const dir = join(e2e.manifests, "1-manifest");
-    return (existsSync(dir) ? readdirSync(dir) : []).map(f => yaml.load(readFileSync(join(dir, f), "utf8")) as { kind: string })
+    return (existsSync(dir) ? readdirSync(dir) : [])
+        .map(f => yaml.load(readFileSync(join(dir, f), "utf8")) as { kind: string })
         .filter(o => o.kind === "ClusterImagePolicy") as unknown as ReturnType<typeof renderedPolicies>;
 }
 
 before(async () => {
     [e2e, policyCheck] = await Promise.all([setUpE2e(STACK), ensurePolicyCheck()]);
 });
-after(async () => { await e2e?.env.teardown(); });
+after(async () => {
+    await e2e?.env.teardown();
+});
 
 describe("image.signing with the real engine", () => {
     const passA = "e2e-signing-passphrase-A";
@@ -69,7 +79,10 @@ describe("image.signing with the real engine", () => {
         await e2e.run(["up", "--yes"]);
         const out = await outputs();
         assert.equal(out.signing.publicKey, keyA.publicKey);
-        assert.equal(out.signing.signature, `${out.image.ref.split("@")[0]}:${out.image.ref.split("@")[1]!.replace(":", "-")}.sig`);
+        assert.equal(
+            out.signing.signature,
+            `${out.image.ref.split("@")[0]}:${out.image.ref.split("@")[1]!.replace(":", "-")}.sig`,
+        );
         const [cip] = renderedPolicies();
         assert.ok(cip, "a ClusterImagePolicy is rendered");
         assert.deepEqual(cip.spec.scopes, [out.image.ref.split("@")[0]]);
@@ -95,15 +108,20 @@ describe("image.signing with the real engine", () => {
     });
 
     it("3. the keys and passphrases appear in no command output nor the exported state; destroy with deleteOnDestroy removes the policy, then the image and its attachments", async () => {
-        assert.ok(await assertStateHoldsNoSecrets(e2e, STACK, [passA, passB]) >= 4);
+        assert.ok((await assertStateHoldsNoSecrets(e2e, STACK, [passA, passB])) >= 4);
         const { image } = await outputs();
         const [repo, digest] = image.ref.split("@") as [string, string];
         const auth = e2e.env.path("cleanup-auth.json");
         writeFileSync(auth, e2e.services.authJson, { mode: 0o600 });
         const inRegistry = async (ref: string): Promise<boolean> =>
-            (await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--authfile", auth, `docker://${ref}`], { check: false })).code === 0;
+            (
+                await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "--authfile", auth, `docker://${ref}`], {
+                    check: false,
+                })
+            ).code === 0;
         const attachments = [`${repo}:${digest.replace(":", "-")}.sig`, `${repo}:${digest.replace(":", "-")}.sbom`];
-        for (const ref of [image.ref, ...attachments]) assert.equal(await inRegistry(ref), true, `${ref} before destroy`);
+        for (const ref of [image.ref, ...attachments])
+            assert.equal(await inRegistry(ref), true, `${ref} before destroy`);
         // the flag changes the cleanup's delete command in place: no rebuild, nothing deleted yet
         const builds = e2e.buildCount();
         e2e.configure({ image: { signing: { enabled: true }, retention: { deleteOnDestroy: true } } });
@@ -113,7 +131,8 @@ describe("image.signing with the real engine", () => {
         await e2e.run(["destroy", "--yes"]);
         assert.deepEqual(renderedPolicies(), []);
         assert.deepEqual(e2e.renderedMachineConfigs(), {});
-        for (const ref of [image.ref, ...attachments]) assert.equal(await inRegistry(ref), false, `${ref} deleted on destroy`);
+        for (const ref of [image.ref, ...attachments])
+            assert.equal(await inRegistry(ref), false, `${ref} deleted on destroy`);
         assert.deepEqual(leakedSecrets(), []);
     });
 });

@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { BuildHost, Env, SCRIPTS_DIR, effectiveSshdConfig, killPidFile, run, startBuildHost, tcpOpen, waitFor } from "../host/harness";
+import * as harness from "../host/harness";
 import { Row, printTable, processesMentioning, resourceSummary } from "./faultKit";
 import { generateHostKeyPair } from "../../components/ssh/hostKey";
 import { writeLocalStackConfig } from "../../dev/pulumiCli";
@@ -17,7 +17,7 @@ import { E2e, assertStateHoldsNoSecrets, mirrorPassword, plannedChanges, setUpE2
 const STACK = "e2e-ssh";
 /** Where BuildHost ships the readiness script: outside workDir, so on this machine a fixed path. */
 const READY_DIR = "/tmp/rhcos-forge-ready";
-let hostEnv: Env | undefined;
+let hostEnv: harness.Env | undefined;
 /** The fault rows this file adds to the fault suite's table (docs/reliability.md). */
 const table: Row[] = [];
 
@@ -30,7 +30,7 @@ function sshBuildHost(hostKey: string): Record<string, unknown> {
 function sshKeygenFingerprint(pub: string): string {
     return execFileSync("ssh-keygen", ["-l", "-f", "-"], { input: `${pub}\n`, encoding: "utf8" }).split(" ")[1]!;
 }
-let host: BuildHost;
+let host: harness.BuildHost;
 let e2e: E2e;
 /** Everything the engine printed for the stack's commands, searched for secrets at the end. */
 const engineOutput: string[] = [];
@@ -42,11 +42,13 @@ async function pulumi(cmd: string[]): Promise<string> {
 }
 
 before(async () => {
-    hostEnv = new Env("rf-e2e-sshd-");
-    host = await startBuildHost(hostEnv);
+    hostEnv = new harness.Env("rf-e2e-sshd-");
+    host = await harness.startBuildHost(hostEnv);
     e2e = await setUpE2e(STACK, { buildHost: sshBuildHost(host.hostKeyLine) });
     const cf = ["--stack", STACK, "--config-file", e2e.stack.configFile];
-    await e2e.stack.pulumi(["config", "set", "--secret", "rhcos-forge:sshPrivateKey", ...cf], { input: readFileSync(host.keyFile, "utf8") });
+    await e2e.stack.pulumi(["config", "set", "--secret", "rhcos-forge:sshPrivateKey", ...cf], {
+        input: readFileSync(host.keyFile, "utf8"),
+    });
 });
 after(async () => {
     printTable(table);
@@ -60,7 +62,10 @@ describe("the stack with an ssh build host (loopback sshd) and the real engine",
 
     it("0. a pinned host key that is not the sshd's is refused before anything connects, naming the host and both fingerprints", async () => {
         const wrong = generateHostKeyPair("not-the-build-host").publicKey.split(" ").slice(0, 2).join(" ");
-        writeLocalStackConfig(e2e.stack.configFile, { ...e2e.settings, buildHost: sshBuildHost(`[127.0.0.1]:${host.port} ${wrong}`) });
+        writeLocalStackConfig(e2e.stack.configFile, {
+            ...e2e.settings,
+            buildHost: sshBuildHost(`[127.0.0.1]:${host.port} ${wrong}`),
+        });
         const res = await e2e.run(["up", "--yes"], { check: false }).finally(() => e2e.configure({}));
         engineOutput.push(res.stdout, res.stderr);
         assert.notEqual(res.code, 0, "up fails");
@@ -68,12 +73,23 @@ describe("the stack with an ssh build host (loopback sshd) and the real engine",
         // Fingerprints as OpenSSH prints them, not as the project computes them.
         const offered = sshKeygenFingerprint(host.hostKeyLine.split(" ").slice(1).join(" "));
         const pinned = sshKeygenFingerprint(wrong);
-        assert.ok(out.includes(`host key mismatch for 127.0.0.1:${host.port}: the server offered ssh-ed25519 ${offered}, but rhcos-forge:buildHost.hostKey pins ssh-ed25519 ${pinned}`),
-            out.split("\n").filter(l => /host key|mismatch/i.test(l)).join("\n") || out.slice(-2000));
+        assert.ok(
+            out.includes(
+                `host key mismatch for 127.0.0.1:${host.port}: the server offered ssh-ed25519 ${offered}, but rhcos-forge:buildHost.hostKey pins ssh-ed25519 ${pinned}`,
+            ),
+            out
+                .split("\n")
+                .filter(l => /host key|mismatch/i.test(l))
+                .join("\n") || out.slice(-2000),
+        );
         // The command provider never dialled: its own refusal, `ssh: handshake failed: ssh: host key
         // mismatch` after 10 dials (provider/pkg/provider/remote/connection.go), is not there.
         assert.doesNotMatch(out, /handshake failed/);
-        assert.equal(existsSync(join(READY_DIR, "host-ready.sh")), false, "not even the readiness script reached the host");
+        assert.equal(
+            existsSync(join(READY_DIR, "host-ready.sh")),
+            false,
+            "not even the readiness script reached the host",
+        );
         assert.equal(e2e.buildCount(), 0);
     });
 
@@ -85,9 +101,14 @@ describe("the stack with an ssh build host (loopback sshd) and the real engine",
         assert.match(firstRef, /^127\.0\.0\.1:\d+\/rhcos-forge\/node@sha256:[a-f0-9]{64}$/);
         assert.equal(await e2e.services.registry.skopeoDigest(firstRef), out.image.digest);
         const shipped = readdirSync(join(e2e.workDir, "scripts")).sort();
-        for (const script of ["build-image.sh", "lib.sh", "repo-mirror.sh"]) assert.ok(shipped.includes(script), shipped.join(" "));
+        for (const script of ["build-image.sh", "lib.sh", "repo-mirror.sh"])
+            assert.ok(shipped.includes(script), shipped.join(" "));
         for (const script of shipped) {
-            assert.equal(readFileSync(join(e2e.workDir, "scripts", script), "utf8"), readFileSync(join(SCRIPTS_DIR, script), "utf8"), script);
+            assert.equal(
+                readFileSync(join(e2e.workDir, "scripts", script), "utf8"),
+                readFileSync(join(harness.SCRIPTS_DIR, script), "utf8"),
+                script,
+            );
         }
         assert.ok(existsSync(join(READY_DIR, "host-ready.sh")), "the readiness script was shipped outside workDir");
         const mcs = e2e.renderedMachineConfigs();
@@ -98,11 +119,19 @@ describe("the stack with an ssh build host (loopback sshd) and the real engine",
 
     it("1b. the steps set their variables on a stock sshd: parameters in the command line, the description on a record, no SSH env request", async () => {
         // The sshd accepts only Debian's AcceptEnv names, and really drops any other variable.
-        assert.deepEqual((await effectiveSshdConfig(host.sshdConfig)).get("acceptenv"), ["LANG", "LC_*"]);
-        const probe = await run("ssh", [...host.sshArgs(), "-o", "SetEnv=RF_PROBE=sent", "root@127.0.0.1", "echo \"${RF_PROBE-unset}\""]);
+        assert.deepEqual((await harness.effectiveSshdConfig(host.sshdConfig)).get("acceptenv"), ["LANG", "LC_*"]);
+        const probe = await harness.run("ssh", [
+            ...host.sshArgs(),
+            "-o",
+            "SetEnv=RF_PROBE=sent",
+            "root@127.0.0.1",
+            'echo "${RF_PROBE-unset}"',
+        ]);
         assert.equal(probe.stdout.trim(), "unset", "the test sshd drops a variable it does not AcceptEnv");
         const exported = JSON.parse((await e2e.stack.pulumi(["stack", "export", "--stack", STACK])).stdout) as {
-            deployment: { resources: { type: string; urn: string; inputs?: Record<string, unknown>; dependencies?: string[] }[] };
+            deployment: {
+                resources: { type: string; urn: string; inputs?: Record<string, unknown>; dependencies?: string[] }[];
+            };
         };
         const resources = exported.deployment.resources;
         const remote = resources.filter(r => r.type === "command:remote:Command");
@@ -110,7 +139,10 @@ describe("the stack with an ssh build host (loopback sshd) and the real engine",
         for (const r of remote) assert.equal(r.inputs?.environment, undefined, `${r.urn} sends an environment`);
         const build = remote.find(r => r.urn.endsWith("::image-build"));
         assert.ok(build !== undefined);
-        assert.match(String(build.inputs?.create), /^env RF_BASE_IMAGE=\S+ RF_BUILD_ID=rf-[a-f0-9]+ .* bash \S+\/scripts\/build-image\.sh$/);
+        assert.match(
+            String(build.inputs?.create),
+            /^env RF_BASE_IMAGE=\S+ RF_BUILD_ID=rf-[a-f0-9]+ .* bash \S+\/scripts\/build-image\.sh$/,
+        );
         const record = resources.find(r => r.urn.endsWith("::image-build-description"));
         assert.equal(record?.type, "command:local:Command");
         const env = record?.inputs?.environment as Record<string, string>;
@@ -155,42 +187,58 @@ describe("the stack with an ssh build host (loopback sshd) and the real engine",
         const sshd = processesMentioning(host.sshdConfig).filter(p => p.cmd.includes("-D"));
         assert.equal(sshd.length, 1, JSON.stringify(processesMentioning(host.sshdConfig)));
         process.kill(sshd[0].pid, "SIGTERM");
-        await waitFor("sshd stopped", async () => !(await tcpOpen(host.port)), 10_000);
-        killPidFile(join(e2e.workDir, "mirror-server.pid"));
-        await waitFor("the mirror stopped", async () => !(await tcpOpen(e2e.settings.mirrorPort)), 10_000);
+        await harness.waitFor("sshd stopped", async () => !(await harness.tcpOpen(host.port)), 10_000);
+        harness.killPidFile(join(e2e.workDir, "mirror-server.pid"));
+        await harness.waitFor(
+            "the mirror stopped",
+            async () => !(await harness.tcpOpen(e2e.settings.mirrorPort)),
+            10_000,
+        );
         rmSync(READY_DIR, { recursive: true, force: true });
         hostEnv!.daemon("sshd-after-reboot", "/usr/sbin/sshd", ["-D", "-e", "-f", host.sshdConfig]);
-        await waitFor("sshd back", async () => (await host.ssh("true", { check: false })).code === 0, 20_000);
+        await harness.waitFor("sshd back", async () => (await host.ssh("true", { check: false })).code === 0, 20_000);
 
         const before = e2e.buildCount();
         const same = await pulumi(["up", "--yes"]);
         assert.equal(e2e.buildCount(), before, "unchanged inputs: nothing rebuilt");
         assert.equal((await e2e.outputs()).image.ref, firstRef);
-        e2e.configure({ image: { files: [{ path: "/etc/rf/hello.conf", mode: "0644", content: "greeting=after-reboot\n" }] } });
+        e2e.configure({
+            image: { files: [{ path: "/etc/rf/hello.conf", mode: "0644", content: "greeting=after-reboot\n" }] },
+        });
         const changed = await pulumi(["up", "--yes"]);
         assert.equal(e2e.buildCount(), before + 1, "changed inputs: one build");
-        assert.ok(await tcpOpen(e2e.settings.mirrorPort), "the build started the mirror again");
+        assert.ok(await harness.tcpOpen(e2e.settings.mirrorPort), "the build started the mirror again");
         const out = await e2e.outputs();
         assert.notEqual(out.image.ref, firstRef);
         assert.equal(await e2e.services.registry.skopeoDigest(out.image.ref), out.image.digest);
         for (const url of Object.values(e2e.renderedMachineConfigs())) assert.equal(url, out.image.ref);
-        await e2e.run(["refresh", "--yes", "--expect-no-changes", "--exclude", "**machineconfiguration.openshift.io**"]);
+        await e2e.run([
+            "refresh",
+            "--yes",
+            "--expect-no-changes",
+            "--exclude",
+            "**machineconfiguration.openshift.io**",
+        ]);
         assert.deepEqual(plannedChanges(await pulumi(["preview", "--json"])), []);
         await assertStateHoldsNoSecrets(e2e, STACK, [readFileSync(host.keyFile, "utf8").trim()]);
         table.push({
-            fault: "ssh build host rebooted (sshd restarted, mirror gone, /tmp emptied)", first: "(no run: the host rebooted between runs)",
+            fault: "ssh build host rebooted (sshd restarted, mirror gone, /tmp emptied)",
+            first: "(no run: the host rebooted between runs)",
             rerun: `unchanged: up ok (${resourceSummary(same)}), 0 builds; changed inputs: up ok (${resourceSummary(changed)}), 1 build, mirror serving again`,
-            checked: "new digest served, MCs on it, refresh clean, preview empty, no secret in export", seconds: Math.round((Date.now() - t0) / 1000),
+            checked: "new digest served, MCs on it, refresh clean, preview empty, no secret in export",
+            seconds: Math.round((Date.now() - t0) / 1000),
         });
         e2e.configure({});
     });
 
     it("3. destroy stops the mirror and empties the stack", async () => {
-        assert.ok(await tcpOpen(e2e.settings.mirrorPort), "the mirror serves before destroy");
+        assert.ok(await harness.tcpOpen(e2e.settings.mirrorPort), "the mirror serves before destroy");
         await pulumi(["destroy", "--yes"]);
-        assert.equal(await tcpOpen(e2e.settings.mirrorPort), false, "destroy stopped the mirror's server");
+        assert.equal(await harness.tcpOpen(e2e.settings.mirrorPort), false, "destroy stopped the mirror's server");
         assert.deepEqual(e2e.renderedMachineConfigs(), {});
-        const exported = JSON.parse((await e2e.stack.pulumi(["stack", "export", "--stack", STACK])).stdout) as { deployment: { resources?: unknown[] } };
+        const exported = JSON.parse((await e2e.stack.pulumi(["stack", "export", "--stack", STACK])).stdout) as {
+            deployment: { resources?: unknown[] };
+        };
         assert.equal((exported.deployment.resources ?? []).length, 0);
     });
 
@@ -203,7 +251,14 @@ describe("the stack with an ssh build host (loopback sshd) and the real engine",
         const registry = e2e.services.registry;
         const mirror = mirrorPassword(e2e);
         assert.ok(mirror !== undefined, "the stack's mirror has a password");
-        const secrets = [key.trim(), ...keyLines, registry.password, Buffer.from(`${registry.user}:${registry.password}`).toString("base64"), mirror];
-        for (const s of secrets) assert.ok(!output.includes(s), `a secret (${s.slice(0, 4)}…) appeared in the engine's output`);
+        const secrets = [
+            key.trim(),
+            ...keyLines,
+            registry.password,
+            Buffer.from(`${registry.user}:${registry.password}`).toString("base64"),
+            mirror,
+        ];
+        for (const s of secrets)
+            assert.ok(!output.includes(s), `a secret (${s.slice(0, 4)}…) appeared in the engine's output`);
     });
 });

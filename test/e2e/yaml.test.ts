@@ -24,22 +24,32 @@ let api: ApiServer;
 const cli = new ProgramCli(PROGRAM, STACK);
 const pulumi = (args: string[], opts: { input?: string } = {}): Promise<string> => cli.pulumi(args, opts);
 
-interface Exported { deployment: { resources?: { type: string; urn: string }[] } }
+interface Exported {
+    deployment: { resources?: { type: string; urn: string }[] };
+}
 
 before(async () => {
     env = new Env("rf-e2e-yaml-");
-    const yamlHost = await run("bash", [join(REPO_ROOT, "scripts", "install-pulumi-yaml.sh")], { cwd: REPO_ROOT, timeoutMs: 20 * 60 * 1000 });
+    const yamlHost = await run("bash", [join(REPO_ROOT, "scripts", "install-pulumi-yaml.sh")], {
+        cwd: REPO_ROOT,
+        timeoutMs: 20 * 60 * 1000,
+    });
     cli.engine = applyExports(yamlHost.stdout, {
-        ...await engineEnv(),
+        ...(await engineEnv()),
         PULUMI_BACKEND_URL: `file://${env.mkdir("backend")}`,
         PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
     });
     api = await startApiServer(env, "yaml-apiserver");
     addSecret(api.kubeconfig);
     // What the MCO keeps on every cluster: the release's base RHCOS image by digest.
-    await api.client.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: MCO_NAMESPACE } });
+    await api.client.create("/api/v1/namespaces", {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: MCO_NAMESPACE },
+    });
     await api.client.create(`/api/v1/namespaces/${MCO_NAMESPACE}/configmaps`, {
-        apiVersion: "v1", kind: "ConfigMap",
+        apiVersion: "v1",
+        kind: "ConfigMap",
         metadata: { name: "machine-config-osimageurl", namespace: MCO_NAMESPACE },
         data: { baseOSContainerImage: BASE_IMAGE },
     });
@@ -60,7 +70,11 @@ describe("a Pulumi YAML program uses rhcos-forge's TypeScript components", () =>
         const out = JSON.parse(await pulumi(["stack", "output", "--json"])) as { baseImage: string };
         assert.equal(out.baseImage, BASE_IMAGE);
         // The YAML program's resource, the library's own component under it, and its read.
-        const types = ["rhcos-forge:index:ClusterBaseImageReader", "rhcos-forge:image:ClusterBaseImage", "kubernetes:core/v1:ConfigMap"];
+        const types = [
+            "rhcos-forge:index:ClusterBaseImageReader",
+            "rhcos-forge:image:ClusterBaseImage",
+            "kubernetes:core/v1:ConfigMap",
+        ];
         assertResourceTypes(await pulumi(["stack", "export"]), types);
     });
 

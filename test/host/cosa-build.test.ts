@@ -7,7 +7,16 @@
 // host:port form `cosa push-container` cannot take).
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+    chmodSync,
+    copyFileSync,
+    existsSync,
+    mkdirSync,
+    mkdtempSync,
+    readFileSync,
+    rmSync,
+    writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -79,7 +88,14 @@ function run(dir: string, bin: string, env: Record<string, string>, stdin: strin
     });
 }
 
-function resultOf(r: Run): { ref: string; digest: string; buildId: string; configCommit: string; ran: string[]; artifacts: { name: string; path: string; sha256: string; size: number }[] } {
+function resultOf(r: Run): {
+    ref: string;
+    digest: string;
+    buildId: string;
+    configCommit: string;
+    ran: string[];
+    artifacts: { name: string; path: string; sha256: string; size: number }[];
+} {
     assert.equal(r.status, 0, r.stderr);
     return JSON.parse(r.stdout.trim().split("\n").pop() ?? "");
 }
@@ -101,7 +117,10 @@ describe("cosa-build.sh failure paths on this machine", () => {
         const { dir, bin } = sandbox("nokvm");
         const r = run(dir, bin, { RF_KVM_DEVICE: join(dir, "kvm-absent") }, bundle);
         const line = failure(r);
-        assert.match(line, /step "kvm" failed: .*kvm-absent does not exist: coreos-assembler needs KVM.*nested virtualization/);
+        assert.match(
+            line,
+            /step "kvm" failed: .*kvm-absent does not exist: coreos-assembler needs KVM.*nested virtualization/,
+        );
         assert.equal(r.stdout, "");
         assertNoSecret(r);
     });
@@ -116,19 +135,28 @@ describe("cosa-build.sh failure paths on this machine", () => {
     it("rejects a coreos-assembler image that is not pinned by digest", () => {
         const { dir, bin } = sandbox("tag");
         const r = run(dir, bin, { RF_COSA_CONTAINER: "quay.io/coreos-assembler/coreos-assembler:latest" }, bundle);
-        assert.match(failure(r), /step "arguments" failed: RF_COSA_CONTAINER must be the coreos-assembler image pinned by digest/);
+        assert.match(
+            failure(r),
+            /step "arguments" failed: RF_COSA_CONTAINER must be the coreos-assembler image pinned by digest/,
+        );
         assertNoSecret(r);
     });
 
     it("rejects unknown media platforms", () => {
         const { dir, bin } = sandbox("platform");
-        assert.match(failure(run(dir, bin, { RF_COSA_ARTIFACTS: "metal qemu" }, bundle)), /RF_COSA_ARTIFACTS may only list metal, metal4k and live, got: 'qemu'/);
+        assert.match(
+            failure(run(dir, bin, { RF_COSA_ARTIFACTS: "metal qemu" }, bundle)),
+            /RF_COSA_ARTIFACTS may only list metal, metal4k and live, got: 'qemu'/,
+        );
     });
 
     it("rejects stdin that is not a cosa bundle", () => {
         const { dir, bin } = sandbox("badstdin");
         withFakePodman(bin);
-        assert.match(failure(run(dir, bin, {}, "hello\n")), /step "unpack" failed: stdin is not a rhcos-forge cosa bundle/);
+        assert.match(
+            failure(run(dir, bin, {}, "hello\n")),
+            /step "unpack" failed: stdin is not a rhcos-forge cosa bundle/,
+        );
     });
 });
 
@@ -150,10 +178,16 @@ describe("cosa-build.sh against a recording podman", () => {
         assert.equal(result.ref, `${REPO}@${held}`);
         assert.equal(result.digest, held);
         // The pinned cosa's help lists TARGETs (rhcos-4.x): the container target, never the deprecated alias.
-        assert.ok(first.log.some(l => l.endsWith(" build container")), first.log.join("\n"));
+        assert.ok(
+            first.log.some(l => l.endsWith(" build container")),
+            first.log.join("\n"),
+        );
         assert.ok(!first.log.some(l => / build ostree$| push-container /.test(l)));
         assert.equal(result.configCommit, "0123456789abcdef0123456789abcdef01234567");
-        assert.deepEqual(result.artifacts.map(a => a.name), ["metal", "live-iso", "live-kernel", "live-initramfs", "live-rootfs"]);
+        assert.deepEqual(
+            result.artifacts.map(a => a.name),
+            ["metal", "live-iso", "live-kernel", "live-initramfs", "live-rootfs"],
+        );
         for (const a of result.artifacts) {
             const file = join(dir, "root", "mirror", a.path);
             const content = readFileSync(file);
@@ -163,9 +197,15 @@ describe("cosa-build.sh against a recording podman", () => {
         const sums = readFileSync(join(dir, "root", "mirror", "artifacts", result.buildId, "SHA256SUMS"), "utf8");
         assert.equal(sums.trim().split("\n").length, 5);
         // The mirror is in src/yumrepos/<variant>.repo, where every cosa reads repos; the checkout is untouched.
-        assert.equal(readFileSync(join(dir, "root", "cosa", "src", "yumrepos", "ocp-rhel-9.6.repo"), "utf8"), REPO_FILE);
+        assert.equal(
+            readFileSync(join(dir, "root", "cosa", "src", "yumrepos", "ocp-rhel-9.6.repo"), "utf8"),
+            REPO_FILE,
+        );
         assert.ok(!existsSync(join(dir, "root", "cosa", "src", "config", "rhcos-forge-mirror.repo")));
-        assert.ok(!existsSync(join(dir, "root", "cosa", "src", "yumrepos", "content_sets.yaml")), "a config without build-args.conf gets no content sets");
+        assert.ok(
+            !existsSync(join(dir, "root", "cosa", "src", "yumrepos", "content_sets.yaml")),
+            "a config without build-args.conf gets no content sets",
+        );
     });
 
     it("masks registry credentials a tool prints, and never puts them on a command line", () => {
@@ -174,12 +214,18 @@ describe("cosa-build.sh against a recording podman", () => {
     });
 
     it("runs exactly the golden command lines", () => {
-        const normalized = first.log.map(line => line
-            .split(join(dir, "root")).join("$RF_ROOT")
-            .split(registry.host).join("127.0.0.1:$PORT")
-            .replace(/cosa-build\.(\d+\.)?[A-Za-z0-9]{6}/g, "cosa-build.XXXXXX")
-            .replace("--device /dev/null:/dev/kvm", "--device /dev/kvm:/dev/kvm"))
-            .join("\n") + "\n";
+        const normalized =
+            first.log
+                .map(line =>
+                    line
+                        .split(join(dir, "root"))
+                        .join("$RF_ROOT")
+                        .split(registry.host)
+                        .join("127.0.0.1:$PORT")
+                        .replace(/cosa-build\.(\d+\.)?[A-Za-z0-9]{6}/g, "cosa-build.XXXXXX")
+                        .replace("--device /dev/null:/dev/kvm", "--device /dev/kvm:/dev/kvm"),
+                )
+                .join("\n") + "\n";
         if (process.getuid?.() !== 0) return; // rootless podman gets --userns keep-id instead of the uid maps
         if (process.env.RF_UPDATE_GOLDEN === "1") writeFileSync(GOLDEN, normalized);
         assert.equal(normalized, readFileSync(GOLDEN, "utf8"));
@@ -189,8 +235,10 @@ describe("cosa-build.sh against a recording podman", () => {
         const again = run(dir, bin, env, bundle);
         const result = resultOf(again);
         assert.deepEqual(result.ran, []);
-        assert.deepEqual(again.log.map(l => l.match(/@sha256:c{64} (\S+)/)?.[1] ?? l.split(" ").slice(0, 3).join(" ")),
-            ["podman image exists", "shell", "shell"]);
+        assert.deepEqual(
+            again.log.map(l => l.match(/@sha256:c{64} (\S+)/)?.[1] ?? l.split(" ").slice(0, 3).join(" ")),
+            ["podman image exists", "shell", "shell"],
+        );
         assert.equal(result.ref, resultOf(first).ref);
     });
 
@@ -203,7 +251,10 @@ describe("cosa-build.sh against a recording podman", () => {
         // The fake reuses the build id, so the build replaces its media: they are rebuilt and republished.
         assert.deepEqual(result.ran, ["fetch", "build", "artifacts", "push"]);
         assert.ok(!existsSync(old), "the old in-checkout repo file is removed");
-        assert.match(readFileSync(join(dir, "root", "cosa", "src", "yumrepos", "ocp-rhel-9.6.repo"), "utf8"), /^\[extra\]$/m);
+        assert.match(
+            readFileSync(join(dir, "root", "cosa", "src", "yumrepos", "ocp-rhel-9.6.repo"), "utf8"),
+            /^\[extra\]$/m,
+        );
     });
 
     it("checks out again when the variant changes", () => {
@@ -212,7 +263,9 @@ describe("cosa-build.sh against a recording podman", () => {
     });
 
     it("builds only the missing media", () => {
-        const result = resultOf(run(dir, bin, { ...env, RF_COSA_VARIANT: "c9s", RF_COSA_ARTIFACTS: "metal metal4k live" }, bundle));
+        const result = resultOf(
+            run(dir, bin, { ...env, RF_COSA_VARIANT: "c9s", RF_COSA_ARTIFACTS: "metal metal4k live" }, bundle),
+        );
         assert.deepEqual(result.ran, ["artifacts"]);
         const log = readFileSync(join(dir, "podman.log"), "utf8");
         assert.match(log, / osbuild metal4k\n/);
@@ -220,7 +273,10 @@ describe("cosa-build.sh against a recording podman", () => {
 
     it("fails the step with the tool's reason when cosa fetch fails", () => {
         const r = run(dir, bin, { ...env, RF_COSA_VARIANT: "scos", FAKE_FAIL: "fetch" }, bundle);
-        assert.match(failure(r), /step "fetch" failed: cosa fetch failed \(are the repos the manifest names in the mirror\?\): error: fake fetch failed on purpose/);
+        assert.match(
+            failure(r),
+            /step "fetch" failed: cosa fetch failed \(are the repos the manifest names in the mirror\?\): error: fake fetch failed on purpose/,
+        );
         assert.equal(r.stdout, "");
         assertNoSecret(r);
     });
@@ -235,7 +291,10 @@ describe("cosa-build.sh with a cosa whose build takes no target (coreos-assemble
     it("runs `cosa build` with no target and puts the repos in src/yumrepos/<stream>.repo with content sets", async () => {
         const r = run(dir, bin, { ...env, RF_IMAGE_REPO: `${registry.host}/rhcos-forge/base` }, bundle);
         const result = resultOf(r);
-        assert.ok(r.log.some(l => / [^ ]+@sha256:c{64} build$/.test(l)), r.log.join("\n"));
+        assert.ok(
+            r.log.some(l => / [^ ]+@sha256:c{64} build$/.test(l)),
+            r.log.join("\n"),
+        );
         assert.ok(!r.log.some(l => / build (ostree|container)$/.test(l)));
         const yum = join(dir, "root", "cosa", "src", "yumrepos");
         assert.equal(readFileSync(join(yum, "9.8.repo"), "utf8"), REPO_FILE);
@@ -251,7 +310,10 @@ describe("cosa-build.sh pushing with TLS verification to a plain-HTTP registry",
         withFakePodman(bin);
         const r = run(dir, bin, { RF_TLS_VERIFY: "true" }, bundle);
         const line = failure(r);
-        assert.match(line, /step "push" failed: pushing 127\.0\.0\.1:[0-9]+\/rhcos-forge\/rhcos:419\.96\.202501010000-0 failed: .*HTTP response to HTTPS client/);
+        assert.match(
+            line,
+            /step "push" failed: pushing 127\.0\.0\.1:[0-9]+\/rhcos-forge\/rhcos:419\.96\.202501010000-0 failed: .*HTTP response to HTTPS client/,
+        );
         assert.equal(r.stdout, "");
         assertNoSecret(r);
     });
@@ -259,6 +321,9 @@ describe("cosa-build.sh pushing with TLS verification to a plain-HTTP registry",
     it("rejects an RF_TLS_VERIFY that is not a boolean", () => {
         const { dir, bin } = sandbox("tlsbad");
         withFakePodman(bin);
-        assert.match(failure(run(dir, bin, { RF_TLS_VERIFY: "maybe" }, bundle)), /step "arguments" failed: RF_TLS_VERIFY/);
+        assert.match(
+            failure(run(dir, bin, { RF_TLS_VERIFY: "maybe" }, bundle)),
+            /step "arguments" failed: RF_TLS_VERIFY/,
+        );
     });
 });

@@ -12,7 +12,10 @@ after(() => env.teardown());
 const script = join(REPO_ROOT, "scripts", "ensure-apt.sh");
 
 it("refuses a list it cannot read instead of passing", async () => {
-    const res = await run("bash", [script], { check: false, env: { ...process.env, RF_APT_LIST: join(env.mkdir("none"), "missing.txt") } });
+    const res = await run("bash", [script], {
+        check: false,
+        env: { ...process.env, RF_APT_LIST: join(env.mkdir("none"), "missing.txt") },
+    });
     assert.equal(res.code, 1);
     assert.match(res.stderr, /^ensure-apt: cannot read the package list /);
 });
@@ -34,8 +37,15 @@ it("prints the exact install command first and fails when it cannot install", as
     const copy = join(dir, "ensure-apt.sh");
     copyFileSync(script, copy);
     chmodSync(copy, 0o755);
-    const res = await run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "env", `RF_APT_LIST=${list}`, "bash", copy], { check: false });
+    const res = await run(
+        "setpriv",
+        ["--reuid=65534", "--regid=65534", "--clear-groups", "env", `RF_APT_LIST=${list}`, "bash", copy],
+        { check: false },
+    );
     assert.equal(res.code, 1);
-    assert.equal(res.stderr.split("\n")[0], "sudo sh -c 'apt-get update && apt-get install -y rhcos-forge-no-such-package'");
+    assert.equal(
+        res.stderr.split("\n")[0],
+        "sudo sh -c 'apt-get update && apt-get install -y rhcos-forge-no-such-package'",
+    );
     assert.equal(res.stdout, "");
 });

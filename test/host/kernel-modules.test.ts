@@ -44,12 +44,12 @@ const MODULE = "rf_fixture";
 
 // Assembler source of the fixture module; @KVER@ is filled in by the stage from its kernel-core.
 const MODULE_SOURCE = [
-    "\t.section .modinfo,\"a\"",
-    "\t.asciz \"vermagic=@KVER@ SMP preempt mod_unload modversions \"",
+    '\t.section .modinfo,"a"',
+    '\t.asciz "vermagic=@KVER@ SMP preempt mod_unload modversions "',
     `\t.asciz "name=${MODULE}"`,
-    "\t.asciz \"license=Apache-2.0\"",
-    "\t.asciz \"description=rhcos-forge test fixture (an ELF object with a .modinfo section; not loadable)\"",
-    "\t.section .gnu.linkonce.this_module,\"aw\"",
+    '\t.asciz "license=Apache-2.0"',
+    '\t.asciz "description=rhcos-forge test fixture (an ELF object with a .modinfo section; not loadable)"',
+    '\t.section .gnu.linkonce.this_module,"aw"',
     "\t.zero 64",
     "\t.text",
     "\t.globl init_module",
@@ -68,26 +68,31 @@ function imageRepo(): string {
 function kernelModuleSpec(toolkit: string): Omit<ImageSpec, "base"> {
     return {
         ...noSpec,
-        stages: [{
-            name: "kmod",
-            base: toolkit,
-            steps: [
-                { files: [{ path: "/usr/src/rf-fixture/rf_fixture.S.in", source: "kmod/rf_fixture.S.in" }] },
-                {
-                    run: [
-                        "KVER=\"$(rpm -q --qf '%{VERSION}-%{RELEASE}.%{ARCH}' kernel-core)\"",
-                        "sed \"s/@KVER@/$KVER/\" /usr/src/rf-fixture/rf_fixture.S.in > /tmp/rf_fixture.S",
-                        "mkdir -p /build",
-                        `as -o /build/${MODULE}.ko /tmp/rf_fixture.S`,
-                    ],
-                },
-            ],
-        }],
+        stages: [
+            {
+                name: "kmod",
+                base: toolkit,
+                steps: [
+                    { files: [{ path: "/usr/src/rf-fixture/rf_fixture.S.in", source: "kmod/rf_fixture.S.in" }] },
+                    {
+                        run: [
+                            "KVER=\"$(rpm -q --qf '%{VERSION}-%{RELEASE}.%{ARCH}' kernel-core)\"",
+                            'sed "s/@KVER@/$KVER/" /usr/src/rf-fixture/rf_fixture.S.in > /tmp/rf_fixture.S',
+                            "mkdir -p /build",
+                            `as -o /build/${MODULE}.ko /tmp/rf_fixture.S`,
+                        ],
+                    },
+                ],
+            },
+        ],
         steps: [{ kernelModules: [{ name: MODULE, stage: "kmod", path: `/build/${MODULE}.ko` }] }],
     };
 }
 
-function build(spec: Omit<ImageSpec, "base">, base = nodeBase): Promise<harness.RemoteResult & { containerfile: string }> {
+function build(
+    spec: Omit<ImageSpec, "base">,
+    base = nodeBase,
+): Promise<harness.RemoteResult & { containerfile: string }> {
     return harness.buildSpec({ host, reg, root }, { ...spec, base }, { repository: imageRepo(), repos: [], project });
 }
 
@@ -136,8 +141,16 @@ test("a module whose vermagic names another kernel than the base's kernel-core f
     const tagsBefore = await reg.tags(REPO_NAME);
     const res = await build(kernelModuleSpec(otherToolkit));
     assert.notEqual(res.code, 0, "the build must fail");
-    assert.match(res.stderr, new RegExp(`${MODULE} from stage kmod was built for kernel ${OTHER_KVER.replace(/\./g, "\\.")}, but the base image's kernel-core is ${KVER.replace(/\./g, "\\.")}`));
-    assert.ok(harness.failureLines(res.stderr).some((l) => l.includes("build")), harness.failureLines(res.stderr).join("\n"));
+    assert.match(
+        res.stderr,
+        new RegExp(
+            `${MODULE} from stage kmod was built for kernel ${OTHER_KVER.replace(/\./g, "\\.")}, but the base image's kernel-core is ${KVER.replace(/\./g, "\\.")}`,
+        ),
+    );
+    assert.ok(
+        harness.failureLines(res.stderr).some(l => l.includes("build")),
+        harness.failureLines(res.stderr).join("\n"),
+    );
     assert.deepEqual(await reg.tags(REPO_NAME), tagsBefore, "nothing is pushed");
 });
 
@@ -145,6 +158,9 @@ test("a base image without kernel-core fails the build saying there is no kernel
     const tagsBefore = await reg.tags(REPO_NAME);
     const res = await build(kernelModuleSpec(nodeBase), bases.plain);
     assert.notEqual(res.code, 0, "the build must fail");
-    assert.match(res.stderr, /rhcos-forge: kernelModules: the base image has no kernel-core package, so there is no kernel to install the modules for/);
+    assert.match(
+        res.stderr,
+        /rhcos-forge: kernelModules: the base image has no kernel-core package, so there is no kernel to install the modules for/,
+    );
     assert.deepEqual(await reg.tags(REPO_NAME), tagsBefore, "nothing is pushed");
 });

@@ -17,7 +17,12 @@ const temp = mkdtempSync(join(tmpdir(), "rf-release-os-"));
 after(() => rmSync(temp, { recursive: true, force: true }));
 
 function run(env: Record<string, string>, stdin = ""): { code: number; out: string; err: string } {
-    const r = spawnSync("bash", [SCRIPT], { env: { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: temp, RF_ROOT: join(temp, "root"), ...env }, input: stdin, encoding: "utf8", timeout: 120_000 });
+    const r = spawnSync("bash", [SCRIPT], {
+        env: { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: temp, RF_ROOT: join(temp, "root"), ...env },
+        input: stdin,
+        encoding: "utf8",
+        timeout: 120_000,
+    });
     return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
@@ -25,17 +30,30 @@ describe("release-os-image.sh", () => {
     it("refuses a release that is not pinned by digest, and a bad component name", () => {
         const tagged = run({ RF_RELEASE: "quay.io/openshift-release-dev/ocp-release:4.19.11-x86_64" });
         assert.notEqual(tagged.code, 0);
-        assert.match(tagged.err, /rhcos-forge release-os-image: step "arguments" failed: RF_RELEASE must be repo@sha256:<64 hex>/);
-        const component = run({ RF_RELEASE: `quay.io/openshift-release-dev/ocp-release@sha256:${"7".repeat(64)}`, RF_OS_COMPONENT: "RHEL CoreOS" });
+        assert.match(
+            tagged.err,
+            /rhcos-forge release-os-image: step "arguments" failed: RF_RELEASE must be repo@sha256:<64 hex>/,
+        );
+        const component = run({
+            RF_RELEASE: `quay.io/openshift-release-dev/ocp-release@sha256:${"7".repeat(64)}`,
+            RF_OS_COMPONENT: "RHEL CoreOS",
+        });
         assert.notEqual(component.code, 0);
         assert.match(component.err, /step "arguments" failed: RF_OS_COMPONENT/);
         assert.equal(tagged.out + component.out, "", "nothing on stdout but a result");
     });
 
     it("fails the payload step with the reason when the registry cannot be reached, never printing the credentials", () => {
-        const r = run({ RF_RELEASE: `127.0.0.1:1/ocp-release@sha256:${"7".repeat(64)}`, RF_TLS_VERIFY: "false" }, renderAuthBundle(AUTH));
+        const r = run(
+            { RF_RELEASE: `127.0.0.1:1/ocp-release@sha256:${"7".repeat(64)}`, RF_TLS_VERIFY: "false" },
+            renderAuthBundle(AUTH),
+        );
         assert.notEqual(r.code, 0);
-        assert.match(r.err, /rhcos-forge release-os-image: step "payload" failed: could not pull release 127\.0\.0\.1:1\/ocp-release@sha256:7{64}: the registry is unreachable/);
-        for (const s of [TOKEN, "os-image-s3cr3t"]) assert.ok(!(r.out + r.err).includes(s), "credentials in the output");
+        assert.match(
+            r.err,
+            /rhcos-forge release-os-image: step "payload" failed: could not pull release 127\.0\.0\.1:1\/ocp-release@sha256:7{64}: the registry is unreachable/,
+        );
+        for (const s of [TOKEN, "os-image-s3cr3t"])
+            assert.ok(!(r.out + r.err).includes(s), "credentials in the output");
     });
 });

@@ -17,12 +17,23 @@ import * as yaml from "js-yaml";
 const REPO = join(__dirname, "..", "..");
 const DIGEST = `sha256:${"c".repeat(64)}`;
 
-interface Shape { pools: number; packages: number; files: number }
-interface Figures { importMs: number; parseMs: number; registerMs: number; resources: number }
+interface Shape {
+    pools: number;
+    packages: number;
+    files: number;
+}
+interface Figures {
+    importMs: number;
+    parseMs: number;
+    registerMs: number;
+    resources: number;
+}
 
 /** The local stack's config as the engine hands it over, resized to `shape`. */
 export function benchConfig(shape: Shape): Record<string, string> {
-    const doc = yaml.load(readFileSync(join(REPO, "Pulumi.local.yaml"), "utf8")) as { config: Record<string, Record<string, unknown>> };
+    const doc = yaml.load(readFileSync(join(REPO, "Pulumi.local.yaml"), "utf8")) as {
+        config: Record<string, Record<string, unknown>>;
+    };
     const c = doc.config;
     const packages = Array.from({ length: shape.packages }, (_, i) => (i === 0 ? "rf-hello" : `rf-bench-${i}`));
     c["rhcos-forge:mirror"] = { ...c["rhcos-forge:mirror"], packageSet: { id: "rhcos-forge-extras", packages } };
@@ -30,11 +41,19 @@ export function benchConfig(shape: Shape): Record<string, string> {
         ...c["rhcos-forge:image"],
         base: `127.0.0.1:5000/fixtures/fake-rhcos@${DIGEST}`,
         packages,
-        files: Array.from({ length: shape.files }, (_, i) => ({ path: `/etc/rf/bench-${i}.conf`, mode: "0644", content: `value=${i}\n` })),
+        files: Array.from({ length: shape.files }, (_, i) => ({
+            path: `/etc/rf/bench-${i}.conf`,
+            mode: "0644",
+            content: `value=${i}\n`,
+        })),
     };
     c["rhcos-forge:rollout"] = {
         pools: [
-            ...Array.from({ length: shape.pools - 1 }, (_, i) => ({ name: `canary-${i}`, nodes: [`node-${i}`], maxUnavailable: 1 })),
+            ...Array.from({ length: shape.pools - 1 }, (_, i) => ({
+                name: `canary-${i}`,
+                nodes: [`node-${i}`],
+                maxUnavailable: 1,
+            })),
             { name: "worker", maxUnavailable: "10%" },
         ],
     };
@@ -52,15 +71,20 @@ async function one(shape: Shape): Promise<Figures> {
 
     let resources = 0;
     let lastRegistration = process.hrtime.bigint();
-    await pulumi.runtime.setMocks({
-        newResource(args) {
-            resources++;
-            lastRegistration = process.hrtime.bigint();
-            // Each remote script's result line as the unit tests' mocks print it (one stand-in for both).
-            return { id: `${args.name}-id`, state: commandState(args.inputs as Record<string, unknown>) };
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                resources++;
+                lastRegistration = process.hrtime.bigint();
+                // Each remote script's result line as the unit tests' mocks print it (one stand-in for both).
+                return { id: `${args.name}-id`, state: commandState(args.inputs as Record<string, unknown>) };
+            },
+            call: args => args.inputs,
         },
-        call: args => args.inputs,
-    }, "rhcos-forge", "bench", false);
+        "rhcos-forge",
+        "bench",
+        false,
+    );
     const allConfig = benchConfig(shape);
     pulumi.runtime.setAllConfig(allConfig, []);
 
@@ -81,12 +105,27 @@ async function one(shape: Shape): Promise<Figures> {
 }
 
 function parseShape(text: string): Shape {
-    const kv = Object.fromEntries(text.split(",").map(p => p.split("=")).map(([k, v]) => [k, Number(v)]));
+    const kv = Object.fromEntries(
+        text
+            .split(",")
+            .map(p => p.split("="))
+            .map(([k, v]) => [k, Number(v)]),
+    );
     return { pools: kv.pools ?? 1, packages: kv.packages ?? 1, files: kv.files ?? 1 };
 }
 
 function coldRun(shape: Shape): Figures {
-    const out = execFileSync(process.execPath, ["--import", "tsx", __filename, "--one", `pools=${shape.pools},packages=${shape.packages},files=${shape.files}`], { cwd: REPO, encoding: "utf8" });
+    const out = execFileSync(
+        process.execPath,
+        [
+            "--import",
+            "tsx",
+            __filename,
+            "--one",
+            `pools=${shape.pools},packages=${shape.packages},files=${shape.files}`,
+        ],
+        { cwd: REPO, encoding: "utf8" },
+    );
     return JSON.parse(out.trim().split("\n").pop() ?? "{}") as Figures;
 }
 
@@ -106,7 +145,8 @@ export function evaluationCurves(runs: number): { label: string; shape: Shape; f
     return shapes.map(([label, shape]) => {
         const all = Array.from({ length: runs }, () => coldRun(shape));
         return {
-            label, shape,
+            label,
+            shape,
             figures: {
                 importMs: median(all.map(f => f.importMs)),
                 parseMs: median(all.map(f => f.parseMs)),
@@ -118,11 +158,15 @@ export function evaluationCurves(runs: number): { label: string; shape: Shape; f
 }
 
 export function formatCurves(rows: ReturnType<typeof evaluationCurves>): string {
-    const lines = ["program evaluation (fresh node process, mocks, no engine; median of cold runs)",
-        "  shape                                          modules  parse  register  parse+register  resources"];
+    const lines = [
+        "program evaluation (fresh node process, mocks, no engine; median of cold runs)",
+        "  shape                                          modules  parse  register  parse+register  resources",
+    ];
     for (const r of rows) {
         const f = r.figures;
-        lines.push(`  ${r.label.padEnd(46)} ${`${f.importMs.toFixed(0)}ms`.padStart(7)} ${`${f.parseMs.toFixed(1)}ms`.padStart(7)} ${`${f.registerMs.toFixed(0)}ms`.padStart(8)} ${`${(f.parseMs + f.registerMs).toFixed(0)}ms`.padStart(14)} ${String(f.resources).padStart(10)}`);
+        lines.push(
+            `  ${r.label.padEnd(46)} ${`${f.importMs.toFixed(0)}ms`.padStart(7)} ${`${f.parseMs.toFixed(1)}ms`.padStart(7)} ${`${f.registerMs.toFixed(0)}ms`.padStart(8)} ${`${(f.parseMs + f.registerMs).toFixed(0)}ms`.padStart(14)} ${String(f.resources).padStart(10)}`,
+        );
     }
     return `${lines.join("\n")}\n`;
 }
@@ -130,13 +174,16 @@ export function formatCurves(rows: ReturnType<typeof evaluationCurves>): string 
 if (require.main === module) {
     const args = process.argv.slice(2);
     if (args[0] === "--one") {
-        one(parseShape(args[1] ?? "")).then(f => {
-            process.stdout.write(`${JSON.stringify(f)}\n`);
-            process.exit(0);
-        }, e => {
-            process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
-            process.exit(1);
-        });
+        one(parseShape(args[1] ?? "")).then(
+            f => {
+                process.stdout.write(`${JSON.stringify(f)}\n`);
+                process.exit(0);
+            },
+            e => {
+                process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+                process.exit(1);
+            },
+        );
     } else {
         process.stdout.write(formatCurves(evaluationCurves(Math.max(1, Number(args[0] ?? 3)))));
     }

@@ -13,20 +13,25 @@ export type JsonTree = Record<string, any>;
 export const DIGEST = "sha256:" + "a".repeat(64);
 
 /** A build host's pinned key, as `ssh-keyscan build.example.com` prints it (a key made for the tests). */
-export const TEST_HOST_KEY = "build.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIABkrmV+xb3Xc+mAuo5vwzjUi/bBVrVb0OkkneWNK+nJ";
+export const TEST_HOST_KEY =
+    "build.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIABkrmV+xb3Xc+mAuo5vwzjUi/bBVrVb0OkkneWNK+nJ";
 
 /** The smallest valid stack: local build host, GitOps render, the worker pool. */
 export const minimalStack = (): JsonTree => ({
     buildHost: { provider: "local" },
-    image: { base: `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${DIGEST}`, repository: "registry.example.com/org/rhcos" },
+    image: {
+        base: `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${DIGEST}`,
+        repository: "registry.example.com/org/rhcos",
+    },
     cluster: { renderTo: "out/manifests" },
     rollout: { pools: [{ name: "worker" }] },
 });
 
 /** `key → value` as the engine passes config: `rhcos-forge:key`, structured values as JSON. */
 export function asAllConfig(values: Record<string, unknown>): Record<string, string> {
-    return Object.fromEntries(Object.entries(values).map(([k, v]) =>
-        [`rhcos-forge:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+    return Object.fromEntries(
+        Object.entries(values).map(([k, v]) => [`rhcos-forge:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
+    );
 }
 
 /** The problems parseStackConfig reports for a stack; [] when it is accepted. */
@@ -66,7 +71,10 @@ export function rejectsEach(cases: readonly (readonly [string, JsonTree, string]
 
 /** One of `problems` starts with `prefix`; the message lists them all when none does. */
 export function assertProblem(problems: readonly string[], prefix: string): void {
-    assert.ok(problems.some(p => p.startsWith(prefix)), problems.join("\n"));
+    assert.ok(
+        problems.some(p => p.startsWith(prefix)),
+        problems.join("\n"),
+    );
 }
 
 /** A fresh copy of `base()` with each dotted key (as in rhcos-forge:<key>) set to its value; undefined deletes it. */
@@ -86,7 +94,10 @@ export function withKeys(base: () => JsonTree, values: Record<string, unknown>):
 export function assertExampleStack(cfg: ParsedStack): void {
     assert.equal(cfg.buildHost.provider, "digitalocean");
     assert.deepEqual(cfg.image.packages, ["htop", "tcpdump", "iperf3"]);
-    assert.deepEqual(cfg.rollout.pools.map(p => p.name), ["canary", "worker"]);
+    assert.deepEqual(
+        cfg.rollout.pools.map(p => p.name),
+        ["canary", "worker"],
+    );
 }
 
 /**

@@ -19,8 +19,13 @@ export function crdRelease(version: OpenShiftVersion): string {
     return `release-${version}`;
 }
 
-interface CrdVersion { name: string; schema: { openAPIV3Schema: Record<string, unknown> } }
-interface Crd { spec: { group: string; names: { kind: string }; versions: CrdVersion[] } }
+interface CrdVersion {
+    name: string;
+    schema: { openAPIV3Schema: Record<string, unknown> };
+}
+interface Crd {
+    spec: { group: string; names: { kind: string }; versions: CrdVersion[] };
+}
 
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
 const cache = new Map<string, ValidateFunction>();
@@ -48,7 +53,9 @@ export function validateAgainstCrd(release: string, obj: Record<string, unknown>
     const name = (obj.metadata as { name?: string } | undefined)?.name;
     const kind = String(obj.kind);
     if (!validate(obj)) {
-        throw new Error(`${kind} ${JSON.stringify(name)} is invalid for ${release}: ` +
-            ajv.errorsText(validate.errors, { separator: "; " }));
+        throw new Error(
+            `${kind} ${JSON.stringify(name)} is invalid for ${release}: ` +
+                ajv.errorsText(validate.errors, { separator: "; " }),
+        );
     }
 }

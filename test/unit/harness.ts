@@ -14,7 +14,6 @@ import { StackOutputs, buildPipeline } from "../../components/pipeline";
 import { ClusterAccess } from "../../components/rollout/kubeApi";
 import { realClock } from "../../components/rollout/poll";
 
-
 /** The mirror password the mocked state keeps (43 base64url characters, as generated ones). */
 export const MOCK_MIRROR_PASSWORD = "s3cr3tMirrorPasswordGeneratedByTheMocks0000";
 
@@ -77,20 +76,33 @@ export const hostCalls = { builds: 0, syncs: 0 };
 /** A stand-in for the remote scripts: each prints the JSON result line its real script prints (cosa-build.sh and release-new.sh included, so any valid stack runs under the mocks). */
 export function commandState(inputs: Record<string, unknown>): Record<string, unknown> {
     const create = String(inputs.create ?? "");
-    const env = (name: string): string => create.match(new RegExp(`${name}=('[^']*'|\\S+)`))?.[1]?.replace(/^'|'$/g, "") ?? "";
+    const env = (name: string): string =>
+        create.match(new RegExp(`${name}=('[^']*'|\\S+)`))?.[1]?.replace(/^'|'$/g, "") ?? "";
     let stdout = "";
     if (create.includes("build-image.sh")) {
         hostCalls.builds++;
         const repo = env("RF_IMAGE_REPO");
         const digest = fakeDigest(env("RF_BUILD_ID"));
         stdout = JSON.stringify({
-            ref: `${repo}@${digest}`, digest, base: env("RF_BASE_IMAGE"), tag: `${repo}:${env("RF_BUILD_ID")}`,
+            ref: `${repo}@${digest}`,
+            digest,
+            base: env("RF_BASE_IMAGE"),
+            tag: `${repo}:${env("RF_BUILD_ID")}`,
             packages: { added: ["htop-3.3.0-1.el9.x86_64"], removed: [], changed: [] },
-            sbom: { ref: `${repo}@${fakeDigest(`sbom-${digest}`)}`, digest: fakeDigest(`sbom-${digest}`), tag: `${repo}:${digest.replace(":", "-")}.sbom`, packages: 412 },
+            sbom: {
+                ref: `${repo}@${fakeDigest(`sbom-${digest}`)}`,
+                digest: fakeDigest(`sbom-${digest}`),
+                tag: `${repo}:${digest.replace(":", "-")}.sbom`,
+                packages: 412,
+            },
         });
     } else if (create.includes("repo-mirror.sh")) {
         hostCalls.syncs++;
-        stdout = JSON.stringify({ repos: env("RF_REPO_IDS").split(" ").filter(Boolean), packageSet: env("RF_PACKAGE_SET_ID"), changed: true });
+        stdout = JSON.stringify({
+            repos: env("RF_REPO_IDS").split(" ").filter(Boolean),
+            packageSet: env("RF_PACKAGE_SET_ID"),
+            changed: true,
+        });
     } else if (create.includes("rhsm-register.sh")) {
         stdout = JSON.stringify({ registered: true, changed: true });
     } else if (create.includes("host-ready.sh")) {
@@ -100,80 +112,144 @@ export function commandState(inputs: Record<string, unknown>): Record<string, un
         const digest = fakeDigest(env("RF_COSA_CONFIG_URL"));
         const id = "419.96.202501010000-0";
         const artifacts = (env("RF_COSA_ARTIFACTS").split(" ").filter(Boolean) as CosaPlatform[]).flatMap(platform =>
-            PLATFORM_IMAGES[platform].map(name => ({ platform, name, path: `artifacts/${id}/rhcos-${id}-${name}.x86_64.raw`, sha256: "a".repeat(64), size: 1 })));
-        stdout = JSON.stringify({ ref: `${repo}@${digest}`, digest, tag: `${repo}:${id}`, buildId: id, configCommit: "0".repeat(40), ran: [], artifacts });
+            PLATFORM_IMAGES[platform].map(name => ({
+                platform,
+                name,
+                path: `artifacts/${id}/rhcos-${id}-${name}.x86_64.raw`,
+                sha256: "a".repeat(64),
+                size: 1,
+            })),
+        );
+        stdout = JSON.stringify({
+            ref: `${repo}@${digest}`,
+            digest,
+            tag: `${repo}:${id}`,
+            buildId: id,
+            configCommit: "0".repeat(40),
+            ran: [],
+            artifacts,
+        });
     } else if (create.includes("release-new.sh")) {
         const repo = env("RF_RELEASE_REPO");
         const digest = fakeDigest(env("RF_RELEASE_ID"));
-        stdout = JSON.stringify({ ref: `${repo}@${digest}`, digest, tag: `${repo}:${env("RF_RELEASE_ID")}`, version: "4.19.10", from: env("RF_FROM_RELEASE") });
+        stdout = JSON.stringify({
+            ref: `${repo}@${digest}`,
+            digest,
+            tag: `${repo}:${env("RF_RELEASE_ID")}`,
+            version: "4.19.10",
+            from: env("RF_FROM_RELEASE"),
+        });
     } else if (create.includes("release-os-image.sh")) {
         const release = env("RF_RELEASE");
-        stdout = JSON.stringify({ release, component: env("RF_OS_COMPONENT"), image: releaseOsImage(release), version: "4.19.12" });
+        stdout = JSON.stringify({
+            release,
+            component: env("RF_OS_COMPONENT"),
+            image: releaseOsImage(release),
+            version: "4.19.12",
+        });
     } else if (create.includes("prune-images.sh")) {
-        stdout = JSON.stringify({ kept: env("RF_PROTECT").split(" ").filter(Boolean), deleted: [], refused: [], warnings: [] });
+        stdout = JSON.stringify({
+            kept: env("RF_PROTECT").split(" ").filter(Boolean),
+            deleted: [],
+            refused: [],
+            warnings: [],
+        });
     } else if (create.includes("sbom-image.sh")) {
         const ref = env("RF_IMAGE_REF");
         const [repo, digest] = [ref.split("@")[0] ?? "", ref.split("@")[1] ?? ""];
         const d = fakeDigest(`sbom-${digest}`);
-        stdout = JSON.stringify({ ref: `${repo}@${d}`, digest: d, tag: `${repo}:${digest.replace(":", "-")}.sbom`, packages: 498 });
+        stdout = JSON.stringify({
+            ref: `${repo}@${d}`,
+            digest: d,
+            tag: `${repo}:${digest.replace(":", "-")}.sbom`,
+            packages: 498,
+        });
     } else if (create.includes("sign-image.sh")) {
         // The key's fingerprint comes from the public key the bundle carries, as sign-image.sh does.
         const ref = env("RF_IMAGE_REF");
         const digest = ref.split("@")[1] ?? "";
         const pub = /^publickey (\S+)$/m.exec(String(unwrapSecrets(inputs.stdin) ?? ""))?.[1] ?? "";
-        const keySha256 = createHash("sha256").update(createPublicKey(Buffer.from(pub, "base64").toString()).export({ format: "der", type: "spki" })).digest("hex");
-        stdout = JSON.stringify({ ref, digest, signature: `${ref.split("@")[0]}:${digest.replace(":", "-")}.sig`, signatureDigest: fakeDigest(`sig-${ref}`), keySha256, signed: true });
+        const keySha256 = createHash("sha256")
+            .update(createPublicKey(Buffer.from(pub, "base64").toString()).export({ format: "der", type: "spki" }))
+            .digest("hex");
+        stdout = JSON.stringify({
+            ref,
+            digest,
+            signature: `${ref.split("@")[0]}:${digest.replace(":", "-")}.sig`,
+            signatureDigest: fakeDigest(`sig-${ref}`),
+            keySha256,
+            signed: true,
+        });
     }
     return { ...inputs, stdout: `progress would be on stderr\n${stdout}\n`, stderr: "" };
 }
 
 export const CLUSTER_BASE = `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${fakeDigest("cluster-base")}`;
 /** The rhel-coreos the mocked release-os-image.sh reads from a release's payload. */
-export const releaseOsImage = (release: string): string => `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${fakeDigest(`rhel-coreos-of-${release}`)}`;
+export const releaseOsImage = (release: string): string =>
+    `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${fakeDigest(`rhel-coreos-of-${release}`)}`;
 
 /**
  * `stackOutputs`: the outputs each stack a StackReference names has, by `org/project/stack`
  * (what the engine's read of the other stack's checkpoint returns).
  */
-export function installMocks(opts: { preview?: boolean; stackOutputs?: Record<string, Record<string, unknown>> } = {}): void {
-    void pulumi.runtime.setMocks({
-        newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
-            const inputs = args.inputs as Record<string, unknown>;
-            if (args.id !== undefined && args.id !== "" && args.type === "kubernetes:core/v1:ConfigMap") {
-                reads.push({ type: args.type, name: args.name, id: args.id });
-                return { id: args.id, state: { ...inputs, data: { baseOSContainerImage: CLUSTER_BASE, osImageURL: "" } } };
-            }
-            switch (args.type) {
-                case "pulumi:pulumi:StackReference": {
-                    const name = String(inputs.name ?? args.id);
-                    const outputs = opts.stackOutputs?.[name];
-                    if (outputs === undefined) throw new Error(`unknown stack ${name}`);
-                    reads.push({ type: args.type, name: args.name, id: name });
-                    return { id: name, state: { name, outputs, secretOutputNames: [] } };
+export function installMocks(
+    opts: { preview?: boolean; stackOutputs?: Record<string, Record<string, unknown>> } = {},
+): void {
+    void pulumi.runtime.setMocks(
+        {
+            newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
+                const inputs = args.inputs as Record<string, unknown>;
+                if (args.id !== undefined && args.id !== "" && args.type === "kubernetes:core/v1:ConfigMap") {
+                    reads.push({ type: args.type, name: args.name, id: args.id });
+                    return {
+                        id: args.id,
+                        state: { ...inputs, data: { baseOSContainerImage: CLUSTER_BASE, osImageURL: "" } },
+                    };
                 }
-                case "command:local:Command":
-                    // A generated secret's keeper (components/generatedSecret.ts) prints its stdin
-                    // back; the mirror's is a fixed value, so tests can look for it (the host key
-                    // pair is the real generator's candidate).
-                    if (inputs.create === "cat") {
-                        const kept = args.name.endsWith("-password") ? JSON.stringify({ password: MOCK_MIRROR_PASSWORD }) : String(unwrapSecrets(inputs.stdin)).replace(/\n$/, "");
-                        return { id: `${args.name}-id`, state: { ...inputs, stdout: kept, stderr: "" } };
+                switch (args.type) {
+                    case "pulumi:pulumi:StackReference": {
+                        const name = String(inputs.name ?? args.id);
+                        const outputs = opts.stackOutputs?.[name];
+                        if (outputs === undefined) throw new Error(`unknown stack ${name}`);
+                        reads.push({ type: args.type, name: args.name, id: name });
+                        return { id: name, state: { name, outputs, secretOutputNames: [] } };
                     }
-                    return { id: `${args.name}-id`, state: commandState(inputs) };
-                case "command:remote:Command":
-                    return { id: `${args.name}-id`, state: commandState(inputs) };
-                case "digitalocean:index/droplet:Droplet":
-                    return { id: "424242", state: { ...inputs, ipv4Address: "198.51.100.7", ipv4AddressPrivate: "10.114.0.2" } };
-                case "digitalocean:index/sshKey:SshKey":
-                    return { id: "1001", state: { ...inputs, fingerprint: "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa" } };
-                default:
-                    return { id: `${args.name}-id`, state: inputs };
-            }
+                    case "command:local:Command":
+                        // A generated secret's keeper (components/generatedSecret.ts) prints its stdin
+                        // back; the mirror's is a fixed value, so tests can look for it (the host key
+                        // pair is the real generator's candidate).
+                        if (inputs.create === "cat") {
+                            const kept = args.name.endsWith("-password")
+                                ? JSON.stringify({ password: MOCK_MIRROR_PASSWORD })
+                                : String(unwrapSecrets(inputs.stdin)).replace(/\n$/, "");
+                            return { id: `${args.name}-id`, state: { ...inputs, stdout: kept, stderr: "" } };
+                        }
+                        return { id: `${args.name}-id`, state: commandState(inputs) };
+                    case "command:remote:Command":
+                        return { id: `${args.name}-id`, state: commandState(inputs) };
+                    case "digitalocean:index/droplet:Droplet":
+                        return {
+                            id: "424242",
+                            state: { ...inputs, ipv4Address: "198.51.100.7", ipv4AddressPrivate: "10.114.0.2" },
+                        };
+                    case "digitalocean:index/sshKey:SshKey":
+                        return {
+                            id: "1001",
+                            state: { ...inputs, fingerprint: "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa" },
+                        };
+                    default:
+                        return { id: `${args.name}-id`, state: inputs };
+                }
+            },
+            call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+                return args.inputs as Record<string, unknown>;
+            },
         },
-        call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
-            return args.inputs as Record<string, unknown>;
-        },
-    }, "rhcos-forge", "dev", opts.preview ?? false);
+        "rhcos-forge",
+        "dev",
+        opts.preview ?? false,
+    );
 
     // Wrap the mock monitor to see what setMocks' newResource does not: parents and dependencies.
     const monitor = settings.getMonitor() as unknown as {
@@ -187,7 +263,8 @@ export function installMocks(opts: { preview?: boolean; stackOutputs?: Record<st
         const name = req.getName();
         const parentType = parent ? parent.split("::")[2].split("$").pop() : undefined;
         registrations.push({
-            type, name,
+            type,
+            name,
             urn: `urn:pulumi:dev::rhcos-forge::${parentType ? `${parentType}$` : ""}${type}::${name}`,
             parent,
             custom: req.getCustom(),
@@ -216,7 +293,12 @@ interface RegisterRequest {
 
 /** Resolves an Output in a test (unknowns never occur under mocks outside preview). */
 export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
-    return new Promise(resolve => output.apply(v => { resolve(v); return v; }));
+    return new Promise(resolve =>
+        output.apply(v => {
+            resolve(v);
+            return v;
+        }),
+    );
 }
 
 export type Program = StackOutputs;
@@ -247,7 +329,9 @@ export function answeringAccess(path: string, answer: () => unknown, asked: stri
 /** Runs the program (runProgram) in node:test's `before`; the tests read it as `ran.program`. */
 export function runBefore(opts: { access?: ClusterAccess } = {}): { readonly program: Program } {
     const ran: { program?: Program } = {};
-    before(async () => { ran.program = await runProgram(opts); });
+    before(async () => {
+        ran.program = await runProgram(opts);
+    });
     return {
         get program(): Program {
             if (ran.program === undefined) throw new Error("the program has not run yet (read it inside a test)");
@@ -263,7 +347,8 @@ export async function settle(): Promise<void> {
 
 export function find(type: string, name: string): Registration {
     const found = registrations.find(r => r.type === type && r.name === name);
-    if (!found) throw new Error(`no ${type} named ${name}; have ${registrations.map(r => `${r.type}::${r.name}`).join(", ")}`);
+    if (!found)
+        throw new Error(`no ${type} named ${name}; have ${registrations.map(r => `${r.type}::${r.name}`).join(", ")}`);
     return found;
 }
 
@@ -299,32 +384,68 @@ export function dependsOnTransitively(from: Registration, target: Registration):
 
 /** A test stack: the committed dev stack plus generated secrets (never committed). */
 export const TEST_SECRETS = {
-    sshPrivateKey: "-----BEGIN OPENSSH " + "PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-test-only-not-a-real-key\n-----END OPENSSH " + "PRIVATE KEY-----\n",
-    registryAuth: JSON.stringify({ auths: { "quay.io": { auth: Buffer.from("robot:s3cr3t-registry-token").toString("base64") } } }),
+    sshPrivateKey:
+        "-----BEGIN OPENSSH " +
+        "PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-test-only-not-a-real-key\n-----END OPENSSH " +
+        "PRIVATE KEY-----\n",
+    registryAuth: JSON.stringify({
+        auths: { "quay.io": { auth: Buffer.from("robot:s3cr3t-registry-token").toString("base64") } },
+    }),
     mirrorPasswords: JSON.stringify({ "rhel-9-appstream": "s3cr3t-repo-password" }),
-    kubeconfig: "apiVersion: v1\nkind: Config\ncurrent-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: \"https://api.example.com:6443\"}}]\nusers: [{name: u, user: {token: s3cr3t-kube-token}}]\n",
+    kubeconfig:
+        'apiVersion: v1\nkind: Config\ncurrent-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: "https://api.example.com:6443"}}]\nusers: [{name: u, user: {token: s3cr3t-kube-token}}]\n',
 };
 
 /** Hands `config` to the program as the engine does, the keys of `secrets` (rhcos-forge:<key>) marked secret. */
 export function setStackConfig(config: Record<string, string>, secrets: object = TEST_SECRETS): void {
-    pulumi.runtime.setAllConfig(config, Object.keys(secrets).map(k => `rhcos-forge:${k}`));
+    pulumi.runtime.setAllConfig(
+        config,
+        Object.keys(secrets).map(k => `rhcos-forge:${k}`),
+    );
 }
-export const SECRET_VALUES = ["s3cr3t-registry-token", Buffer.from("robot:s3cr3t-registry-token").toString("base64"), "s3cr3t-repo-password", "s3cr3t-kube-token", "test-only-not-a-real-key", MOCK_MIRROR_PASSWORD];
+export const SECRET_VALUES = [
+    "s3cr3t-registry-token",
+    Buffer.from("robot:s3cr3t-registry-token").toString("base64"),
+    "s3cr3t-repo-password",
+    "s3cr3t-kube-token",
+    "test-only-not-a-real-key",
+    MOCK_MIRROR_PASSWORD,
+];
 
 /**
  * The stack config of the ssh build host tests: `buildHost` as given, one EPEL repo mirrored (plus
  * `mirror`'s keys), a debug image, MachineConfigs rendered for pool worker, the test secrets.
  */
-export function setSshStackConfig(buildHost: Record<string, unknown>, mirror: Record<string, unknown>, baseDigest: string): void {
-    pulumi.runtime.setAllConfig({
-        "rhcos-forge:buildHost": JSON.stringify(buildHost),
-        "rhcos-forge:mirror": JSON.stringify({ repos: [{ id: "epel-9", baseurl: "https://dl.fedoraproject.org/pub/epel/9/Everything/x86_64/", gpgcheck: false }], ...mirror }),
-        "rhcos-forge:image": JSON.stringify({ base: `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${baseDigest}`, repository: "registry.example.com/ocp/rhcos-debug", packages: ["htop"] }),
-        "rhcos-forge:cluster": JSON.stringify({ renderTo: "out/manifests" }),
-        "rhcos-forge:rollout": JSON.stringify({ pools: [{ name: "worker" }] }),
-        "rhcos-forge:sshPrivateKey": TEST_SECRETS.sshPrivateKey,
-        "rhcos-forge:registryAuth": TEST_SECRETS.registryAuth,
-    }, ["rhcos-forge:sshPrivateKey", "rhcos-forge:registryAuth"]);
+export function setSshStackConfig(
+    buildHost: Record<string, unknown>,
+    mirror: Record<string, unknown>,
+    baseDigest: string,
+): void {
+    pulumi.runtime.setAllConfig(
+        {
+            "rhcos-forge:buildHost": JSON.stringify(buildHost),
+            "rhcos-forge:mirror": JSON.stringify({
+                repos: [
+                    {
+                        id: "epel-9",
+                        baseurl: "https://dl.fedoraproject.org/pub/epel/9/Everything/x86_64/",
+                        gpgcheck: false,
+                    },
+                ],
+                ...mirror,
+            }),
+            "rhcos-forge:image": JSON.stringify({
+                base: `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${baseDigest}`,
+                repository: "registry.example.com/ocp/rhcos-debug",
+                packages: ["htop"],
+            }),
+            "rhcos-forge:cluster": JSON.stringify({ renderTo: "out/manifests" }),
+            "rhcos-forge:rollout": JSON.stringify({ pools: [{ name: "worker" }] }),
+            "rhcos-forge:sshPrivateKey": TEST_SECRETS.sshPrivateKey,
+            "rhcos-forge:registryAuth": TEST_SECRETS.registryAuth,
+        },
+        ["rhcos-forge:sshPrivateKey", "rhcos-forge:registryAuth"],
+    );
 }
 
 /**
@@ -335,5 +456,8 @@ export async function shippedScripts(name: string): Promise<{ remoteDir: string;
     const copy = find("command:remote:CopyToRemote", name);
     const source = copy.inputs.source as { path?: unknown };
     const local = String(await source.path);
-    return { remoteDir: path.posix.join(String(copy.inputs.remotePath), path.basename(local)), files: fs.readdirSync(local).sort() };
+    return {
+        remoteDir: path.posix.join(String(copy.inputs.remotePath), path.basename(local)),
+        files: fs.readdirSync(local).sort(),
+    };
 }

@@ -9,7 +9,13 @@ export const BASE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "
 
 /** A spec that adds nothing, for on-cluster layering (no FROM of its own). */
 export const emptyOnCluster: OnClusterImageSpec = {
-    packages: [], remove: [], replace: [], files: [], units: [], extraSteps: [], labels: {},
+    packages: [],
+    remove: [],
+    replace: [],
+    files: [],
+    units: [],
+    extraSteps: [],
+    labels: {},
 };
 
 /** A spec that adds nothing to BASE. */
@@ -17,14 +23,21 @@ export const emptySpec: ImageSpec = { base: BASE, ...emptyOnCluster };
 
 /** The mirror's repos as a build host sees them: EPEL with its key, and an unsigned extras repo. */
 export const mirrorRepos: MirrorRepo[] = [
-    { id: "epel-9", url: "http://10.114.0.2:5180/epel-9/", gpgcheck: true, gpgkey: "https://dl.fedoraproject.org/pub/epel/RPM-GPG-KEY-EPEL-9" },
+    {
+        id: "epel-9",
+        url: "http://10.114.0.2:5180/epel-9/",
+        gpgcheck: true,
+        gpgkey: "https://dl.fedoraproject.org/pub/epel/RPM-GPG-KEY-EPEL-9",
+    },
     { id: "rhcos-forge-extras", url: "http://10.114.0.2:5180/rhcos-forge-extras/", gpgcheck: false },
 ];
 
 /** The debug-tools golden: packages, a unit file enabled, a label. */
 export const debugTools: Partial<OnClusterImageSpec> = {
     packages: ["htop", "tcpdump", "iperf3"],
-    files: [{ path: "/etc/systemd/system/iperf3-listener.service", mode: "0644", content: "[Unit]\nDescription=iperf3\n" }],
+    files: [
+        { path: "/etc/systemd/system/iperf3-listener.service", mode: "0644", content: "[Unit]\nDescription=iperf3\n" },
+    ],
     units: ["iperf3-listener.service"],
     labels: { "org.opencontainers.image.title": "rhcos-forge debug tools" },
 };

@@ -6,7 +6,8 @@ import { ClusterAccess, KubeReader } from "../../components/rollout/kubeApi";
 import { realClock } from "../../components/rollout/poll";
 import { registrations } from "./harness";
 
-export const BUILT = (pool: string) => `quay.io/example-org/rhcos-forge@sha256:${Buffer.from(pool.padEnd(32, "0")).toString("hex").slice(0, 64)}`;
+export const BUILT = (pool: string) =>
+    `quay.io/example-org/rhcos-forge@sha256:${Buffer.from(pool.padEnd(32, "0")).toString("hex").slice(0, 64)}`;
 
 export interface FakeCluster {
     /** Every GET path in order. */
@@ -18,11 +19,21 @@ export interface FakeCluster {
 }
 
 const T = "2025-06-01T10:00:00Z";
-const cond = (type: string, status: boolean, message = "") => ({ type, status: status ? "True" : "False", reason: "AsExpected", message, lastTransitionTime: T });
+const cond = (type: string, status: boolean, message = "") => ({
+    type,
+    status: status ? "True" : "False",
+    reason: "AsExpected",
+    message,
+    lastTransitionTime: T,
+});
 
 /** Our MachineConfig for a pool, as the program registered it (undefined until it is). */
 function registeredSpec(pool: string): Record<string, unknown> | undefined {
-    const mc = registrations.find(r => r.type.endsWith(":MachineConfig") && (r.inputs.metadata as { name?: string })?.name?.startsWith(`99-${pool}-rhcos-forge`));
+    const mc = registrations.find(
+        r =>
+            r.type.endsWith(":MachineConfig") &&
+            (r.inputs.metadata as { name?: string })?.name?.startsWith(`99-${pool}-rhcos-forge`),
+    );
     return mc?.inputs.spec as Record<string, unknown> | undefined;
 }
 
@@ -41,30 +52,54 @@ export function installFakeCluster(opts: { updatingReads?: number; api?: "v1" | 
                 reads.set(pool, n);
                 const done = n > updatingReads;
                 if (done && !doneAt.has(pool)) doneAt.set(pool, registrations.length);
-                const sources = registeredSpec(pool) === undefined ? ["00-worker"] : ["00-worker", `99-${pool}-rhcos-forge-os-image`];
+                const sources =
+                    registeredSpec(pool) === undefined
+                        ? ["00-worker"]
+                        : ["00-worker", `99-${pool}-rhcos-forge-os-image`];
                 return {
                     metadata: { name: pool, generation: 3 },
                     spec: { configuration: { name: `rendered-${pool}-new`, source: sources.map(name => ({ name })) } },
                     status: {
                         observedGeneration: 3,
                         configuration: { name: `rendered-${pool}-new`, source: sources.map(name => ({ name })) },
-                        machineCount: 2, updatedMachineCount: done ? 2 : 0, readyMachineCount: done ? 2 : 1, degradedMachineCount: 0,
-                        conditions: [cond("Updated", done), cond("Updating", !done), cond("Degraded", false), cond("NodeDegraded", false), cond("RenderDegraded", false)],
+                        machineCount: 2,
+                        updatedMachineCount: done ? 2 : 0,
+                        readyMachineCount: done ? 2 : 1,
+                        degradedMachineCount: 0,
+                        conditions: [
+                            cond("Updated", done),
+                            cond("Updating", !done),
+                            cond("Degraded", false),
+                            cond("NodeDegraded", false),
+                            cond("RenderDegraded", false),
+                        ],
                     },
                 };
             }
             const rendered = /\/machineconfigs\/rendered-([^/]+)-new$/.exec(path);
-            if (rendered) return { metadata: { name: `rendered-${rendered[1]}-new` }, spec: registeredSpec(rendered[1]) ?? {} };
+            if (rendered)
+                return { metadata: { name: `rendered-${rendered[1]}-new` }, spec: registeredSpec(rendered[1]) ?? {} };
             const mosc = /\/machineosconfigs\/([^/]+)$/.exec(path);
             if (mosc) {
-                return { status: opts.api === "v1alpha1" ? { currentImagePullspec: BUILT(mosc[1]) } : { currentImagePullSpec: BUILT(mosc[1]) } };
+                return {
+                    status:
+                        opts.api === "v1alpha1"
+                            ? { currentImagePullspec: BUILT(mosc[1]) }
+                            : { currentImagePullSpec: BUILT(mosc[1]) },
+                };
             }
             if (path.endsWith("/machineosbuilds")) {
-                const pools = registrations.filter(r => r.type.endsWith(":MachineOSConfig")).map(r => (r.inputs.metadata as { name: string }).name);
+                const pools = registrations
+                    .filter(r => r.type.endsWith(":MachineOSConfig"))
+                    .map(r => (r.inputs.metadata as { name: string }).name);
                 return {
                     items: pools.map(pool => ({
                         metadata: { name: `${pool}-build`, creationTimestamp: T },
-                        spec: { machineOSConfig: { name: pool }, machineConfig: { name: `rendered-${pool}-new` }, desiredConfig: { name: `rendered-${pool}-new` } },
+                        spec: {
+                            machineOSConfig: { name: pool },
+                            machineConfig: { name: `rendered-${pool}-new` },
+                            desiredConfig: { name: `rendered-${pool}-new` },
+                        },
                         status: { conditions: [cond("Succeeded", true, "Build Ready"), cond("Failed", false)] },
                     })),
                 };

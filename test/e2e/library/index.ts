@@ -16,7 +16,11 @@ const image = new LayeredImage("node-image", {
     repository: config.require("repository"),
     spec: {
         packages: config.requireObject<string[]>("packages"),
-        remove: [], replace: [], files: [], units: [], extraSteps: [],
+        remove: [],
+        replace: [],
+        files: [],
+        units: [],
+        extraSteps: [],
         labels: { "io.example.team": "platform" },
     },
     repos: [{ id: "fixtures", url: config.require("repoUrl"), gpgcheck: false }],

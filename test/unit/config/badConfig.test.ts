@@ -31,9 +31,19 @@ it("refuses a key holding more values than any stack needs, before the schema re
     // Found by the config fuzz test (seed 1606892509): 1,140 steps of thousands of empty
     // kernelModules entries made millions of schema problems and exhausted the heap.
     const steps = Array.from({ length: 300 }, () => ({ kernelModules: Array.from({ length: 400 }, () => ({})) }));
-    const problems = parseProblems(patched(minimalStack, c => { c.image.steps = steps; }));
-    assert.deepEqual(problems, [`rhcos-forge:image holds more than ${MAX_VALUES_PER_KEY} values (lists, maps and their entries); no stack needs that many, so check it for a generated or repeated list`]);
+    const problems = parseProblems(
+        patched(minimalStack, c => {
+            c.image.steps = steps;
+        }),
+    );
+    assert.deepEqual(problems, [
+        `rhcos-forge:image holds more than ${MAX_VALUES_PER_KEY} values (lists, maps and their entries); no stack needs that many, so check it for a generated or repeated list`,
+    ]);
     // At the limit's order of magnitude below it, every entry's problem is still reported.
-    const fewer = parseProblems(patched(minimalStack, c => { c.image.steps = steps.slice(0, 2); }));
+    const fewer = parseProblems(
+        patched(minimalStack, c => {
+            c.image.steps = steps.slice(0, 2);
+        }),
+    );
     assert.ok(fewer.length >= 800, String(fewer.length));
 });

@@ -26,14 +26,19 @@ function readmeExampleStack(): string {
 describe("documentation", () => {
     it("parses the README's example stack with the config parser, once its secrets are set", () => {
         const { sshPrivateKey, registryAuth, kubeconfig } = TEST_SECRETS;
-        const cfg = parseStackConfig(stackConfigFromYaml(readmeExampleStack(), { sshPrivateKey, registryAuth, kubeconfig }));
+        const cfg = parseStackConfig(
+            stackConfigFromYaml(readmeExampleStack(), { sshPrivateKey, registryAuth, kubeconfig }),
+        );
         assertExampleStack(cfg);
         assert.equal(cfg.image.base, "cluster");
     });
 
     it("keeps docs/config.md equal to the page generated from the schema (npm run config-doc)", () => {
         const committed = fs.existsSync(CONFIG_DOC) ? fs.readFileSync(CONFIG_DOC, "utf8") : "";
-        assert.ok(committed === renderConfigPage(), `docs/config.md is stale: run \`${CONFIG_DOC_COMMAND}\` and commit the result`);
+        assert.ok(
+            committed === renderConfigPage(),
+            `docs/config.md is stale: run \`${CONFIG_DOC_COMMAND}\` and commit the result`,
+        );
     });
 
     it("documents every key in Pulumi.yaml and docs/config.md", () => {

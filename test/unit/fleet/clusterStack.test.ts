@@ -11,7 +11,11 @@ import { installFakeCluster } from "../rolloutCluster";
 import { BUILT_REF, SOURCE, clusterStackConfig, nameAndImage, sourceOutputs } from "./fleetStack";
 
 const digest = BUILT_REF.split("@")[1];
-installMocks({ stackOutputs: { [SOURCE]: sourceOutputs(BUILT_REF, { image: { packages: { added: ["htop"], removed: [], changed: [] } } }) } });
+installMocks({
+    stackOutputs: {
+        [SOURCE]: sourceOutputs(BUILT_REF, { image: { packages: { added: ["htop"], removed: [], changed: [] } } }),
+    },
+});
 const cluster = installFakeCluster();
 pulumi.runtime.setAllConfig(clusterStackConfig(), ["rhcos-forge:kubeconfig"]);
 
@@ -27,11 +31,19 @@ before(async () => {
 });
 
 it("reads the source through a StackReference and builds nothing", () => {
-    assert.deepEqual(reads.filter(r => r.type === "pulumi:pulumi:StackReference").map(r => r.id), [SOURCE]);
+    assert.deepEqual(
+        reads.filter(r => r.type === "pulumi:pulumi:StackReference").map(r => r.id),
+        [SOURCE],
+    );
     const types = new Set(registrations.map(r => r.type));
-    for (const t of types) assert.ok(!/^(command:remote:|digitalocean:)|:(LayeredImage|BuildHost|RepoMirror|CosaBuild|ReleaseImage)$/.test(t), `registered ${t}`);
+    for (const t of types)
+        assert.ok(
+            !/^(command:remote:|digitalocean:)|:(LayeredImage|BuildHost|RepoMirror|CosaBuild|ReleaseImage)$/.test(t),
+            `registered ${t}`,
+        );
     // Local commands are only the destroy-time waits (nodeRelease.ts, poolRevert.ts), never a build.
-    for (const r of registrations.filter(r => r.type === "command:local:Command")) assert.match(String(r.inputs.delete), /nodeRelease|poolRevert/);
+    for (const r of registrations.filter(r => r.type === "command:local:Command"))
+        assert.match(String(r.inputs.delete), /nodeRelease|poolRevert/);
 });
 
 it("points every pool's MachineConfig at the source's digest, canary first", () => {
@@ -41,12 +53,24 @@ it("points every pool's MachineConfig at the source's digest, canary first", () 
         ["99-worker-rhcos-forge-os-image", BUILT_REF],
     ]);
     // The worker pool started only once the canary reported done.
-    assert.ok((cluster.doneAt.get("canary") ?? Infinity) <= registrations.indexOf(mcs[1]), "worker's MachineConfig registered after the canary finished");
+    assert.ok(
+        (cluster.doneAt.get("canary") ?? Infinity) <= registrations.indexOf(mcs[1]),
+        "worker's MachineConfig registered after the canary finished",
+    );
 });
 
 it("exports the image and, once every pool is done, rollout.finished", async () => {
-    assert.deepEqual(await valueOf(out.image), { ref: BUILT_REF, digest, base: CLUSTER_BASE, packages: { added: ["htop"], removed: [], changed: [] } });
-    assert.deepEqual(await valueOf(out.rollout.finished ?? pulumi.output(undefined)), { ref: BUILT_REF, digest, base: CLUSTER_BASE });
+    assert.deepEqual(await valueOf(out.image), {
+        ref: BUILT_REF,
+        digest,
+        base: CLUSTER_BASE,
+        packages: { added: ["htop"], removed: [], changed: [] },
+    });
+    assert.deepEqual(await valueOf(out.rollout.finished ?? pulumi.output(undefined)), {
+        ref: BUILT_REF,
+        digest,
+        base: CLUSTER_BASE,
+    });
     assert.ok(cluster.doneAt.has("worker"));
     assert.equal(await valueOf(out.source.state), "ready");
 });

@@ -20,14 +20,20 @@ export function clusterStackConfig(extra: Record<string, unknown> = {}): Record<
         kubeconfig: TEST_SECRETS.kubeconfig,
         ...extra,
     };
-    return Object.fromEntries(Object.entries(cfg).map(([k, v]) => [`rhcos-forge:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+    return Object.fromEntries(
+        Object.entries(cfg).map(([k, v]) => [`rhcos-forge:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
+    );
 }
 
 /**
  * The fake cluster's access with some reads answered first: `get` returns what the fake returns
  * unless `answer` does (`undefined` passes the read on; `null` answers "not found").
  */
-export function withAnswers(access: ClusterAccess, answer: (path: string, inner: KubeReader) => Promise<unknown> | unknown, send?: KubeReader["send"]): ClusterAccess {
+export function withAnswers(
+    access: ClusterAccess,
+    answer: (path: string, inner: KubeReader) => Promise<unknown> | unknown,
+    send?: KubeReader["send"],
+): ClusterAccess {
     return {
         ...access,
         connect: (kubeconfig, context) => {
@@ -35,7 +41,7 @@ export function withAnswers(access: ClusterAccess, answer: (path: string, inner:
             return {
                 async get(path: string) {
                     const got = await answer(path, inner);
-                    return got === null ? undefined : got ?? inner.get(path);
+                    return got === null ? undefined : (got ?? inner.get(path));
                 },
                 ...(send === undefined ? {} : { send }),
             };
@@ -44,5 +50,7 @@ export function withAnswers(access: ClusterAccess, answer: (path: string, inner:
 }
 
 /** [name, osImageURL] of a registered MachineConfig. */
-export const nameAndImage = (m: Registration): [string, string] =>
-    [(m.inputs.metadata as { name: string }).name, (m.inputs.spec as { osImageURL: string }).osImageURL];
+export const nameAndImage = (m: Registration): [string, string] => [
+    (m.inputs.metadata as { name: string }).name,
+    (m.inputs.spec as { osImageURL: string }).osImageURL,
+];

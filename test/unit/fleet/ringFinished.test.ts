@@ -27,7 +27,10 @@ before(async () => {
 
 it("rolls the digest staging finished, not staging's newer image", () => {
     const mcs = registrations.filter(r => r.type.endsWith(":MachineConfig"));
-    assert.deepEqual(mcs.map(m => (m.inputs.spec as { osImageURL: string }).osImageURL), [BUILT_REF, BUILT_REF]);
+    assert.deepEqual(
+        mcs.map(m => (m.inputs.spec as { osImageURL: string }).osImageURL),
+        [BUILT_REF, BUILT_REF],
+    );
 });
 
 it("hands the same digest on to the next ring once its own pools are done", async () => {

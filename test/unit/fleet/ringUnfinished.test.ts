@@ -27,7 +27,9 @@ const warnings: string[] = [];
 let out: ClusterStackOutputs;
 before(async () => {
     const warn = console.warn;
-    console.warn = (...args: unknown[]) => { warnings.push(args.join(" ")); };
+    console.warn = (...args: unknown[]) => {
+        warnings.push(args.join(" "));
+    };
     const parsed = parseStack(pulumi.runtime.allConfig());
     if (parsed.kind !== "cluster") throw new Error("not a cluster stack");
     out = await buildClusterStack(parsed.config, { clusterAccess: access });

@@ -7,7 +7,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { authorizedKey, fingerprint, generateHostKeyPair, hostKeyVerdict, keyscanType, parseHostKeyLine, type PublicHostKey } from "../../../components/ssh/hostKey";
+import {
+    authorizedKey,
+    fingerprint,
+    generateHostKeyPair,
+    hostKeyVerdict,
+    keyscanType,
+    parseHostKeyLine,
+    type PublicHostKey,
+} from "../../../components/ssh/hostKey";
 
 function parsed(line: string): PublicHostKey {
     const k = parseHostKeyLine(line);
@@ -23,7 +31,9 @@ describe("host keys", () => {
             writeFileSync(join(dir, "key"), pair.privateKey, { mode: 0o600 });
             const derived = execFileSync("ssh-keygen", ["-y", "-f", join(dir, "key")], { encoding: "utf8" }).trim();
             assert.equal(derived, pair.publicKey);
-            const listed = execFileSync("ssh-keygen", ["-l", "-f", join(dir, "key")], { encoding: "utf8" }).split(" ")[1];
+            const listed = execFileSync("ssh-keygen", ["-l", "-f", join(dir, "key")], { encoding: "utf8" }).split(
+                " ",
+            )[1];
             assert.equal(fingerprint(parsed(pair.publicKey)), listed);
             assert.notEqual(generateHostKeyPair().publicKey, pair.publicKey);
         } finally {
@@ -34,7 +44,13 @@ describe("host keys", () => {
     it("reads an ssh-keyscan line, a [host]:port line, a known_hosts line with a comment and a .pub line as the same key", () => {
         const pub = generateHostKeyPair().publicKey;
         const [type, b64] = pub.split(" ");
-        for (const line of [`build.example.com ${type} ${b64}`, `[10.0.0.5]:2222 ${type} ${b64}`, `build,10.0.0.5 ${type} ${b64} note`, pub, `${type} ${b64}\n`]) {
+        for (const line of [
+            `build.example.com ${type} ${b64}`,
+            `[10.0.0.5]:2222 ${type} ${b64}`,
+            `build,10.0.0.5 ${type} ${b64} note`,
+            pub,
+            `${type} ${b64}\n`,
+        ]) {
             assert.equal(authorizedKey(parsed(line)), `${type} ${b64}`, line);
         }
     });
@@ -61,22 +77,38 @@ describe("host keys", () => {
     it("accepts the pinned key among those offered, and otherwise names the endpoint, what was offered and the pin by fingerprint", () => {
         const pinned = parsed(generateHostKeyPair().publicKey);
         const other = parsed(generateHostKeyPair().publicKey);
-        const rsa = parsed(execFileSync("bash", ["-c", "d=$(mktemp -d) && ssh-keygen -q -t rsa -b 2048 -N '' -f $d/k && cat $d/k.pub && rm -rf $d"], { encoding: "utf8" }));
+        const rsa = parsed(
+            execFileSync(
+                "bash",
+                ["-c", "d=$(mktemp -d) && ssh-keygen -q -t rsa -b 2048 -N '' -f $d/k && cat $d/k.pub && rm -rf $d"],
+                { encoding: "utf8" },
+            ),
+        );
         const by = "rhcos-forge:buildHost.hostKey";
         assert.deepEqual(hostKeyVerdict("h:22", pinned, [rsa, pinned], by), { ok: true });
         const show = (k: PublicHostKey): string => `${k.type} ${fingerprint(k)}`;
-        assert.deepEqual(hostKeyVerdict("127.0.0.1:2222", pinned, [other], by),
-            { ok: false, message: `host key mismatch for 127.0.0.1:2222: the server offered ${show(other)}, but rhcos-forge:buildHost.hostKey pins ${show(pinned)}` });
-        assert.deepEqual(hostKeyVerdict("[::1]:22", pinned, [rsa], by),
-            { ok: false, message: `host key mismatch for [::1]:22: the server offered no ssh-ed25519 key (only ${show(rsa)}), but rhcos-forge:buildHost.hostKey pins ${show(pinned)}` });
+        assert.deepEqual(hostKeyVerdict("127.0.0.1:2222", pinned, [other], by), {
+            ok: false,
+            message: `host key mismatch for 127.0.0.1:2222: the server offered ${show(other)}, but rhcos-forge:buildHost.hostKey pins ${show(pinned)}`,
+        });
+        assert.deepEqual(hostKeyVerdict("[::1]:22", pinned, [rsa], by), {
+            ok: false,
+            message: `host key mismatch for [::1]:22: the server offered no ssh-ed25519 key (only ${show(rsa)}), but rhcos-forge:buildHost.hostKey pins ${show(pinned)}`,
+        });
         const none = hostKeyVerdict("h:22", pinned, [], by);
-        assert.ok(!none.ok && none.message.includes("no host key at all") && none.message.endsWith(`pins ${show(pinned)}`));
+        assert.ok(
+            !none.ok && none.message.includes("no host key at all") && none.message.endsWith(`pins ${show(pinned)}`),
+        );
         // Same blob under another type is not the pinned key.
         assert.equal(hostKeyVerdict("h:22", pinned, [{ type: "ssh-rsa", base64: pinned.base64 }], by).ok, false);
     });
 
     it("asks ssh-keyscan for the pinned key's type", () => {
-        assert.deepEqual((["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"] as const).map(keyscanType),
-            ["ed25519", "ecdsa", "ecdsa", "ecdsa", "rsa"]);
+        assert.deepEqual(
+            (
+                ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"] as const
+            ).map(keyscanType),
+            ["ed25519", "ecdsa", "ecdsa", "ecdsa", "rsa"],
+        );
     });
 });

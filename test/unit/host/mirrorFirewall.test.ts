@@ -15,8 +15,13 @@ setStackConfig(config);
 before(() => runProgram());
 
 it("opens no mirror port in the droplet firewall when the mirror listens on loopback only", () => {
-    const fw = find("digitalocean:index/firewall:Firewall", "build-firewall").inputs as { inboundRules: { portRange: string }[] };
-    assert.deepEqual(fw.inboundRules.map(r => r.portRange), ["22"]);
+    const fw = find("digitalocean:index/firewall:Firewall", "build-firewall").inputs as {
+        inboundRules: { portRange: string }[];
+    };
+    assert.deepEqual(
+        fw.inboundRules.map(r => r.portRange),
+        ["22"],
+    );
     const sync = String(find("command:remote:Command", "mirror-sync").inputs.create);
     assert.match(sync, /RF_MIRROR_BIND=127\.0\.0\.1 /);
 });

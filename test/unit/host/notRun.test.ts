@@ -14,8 +14,16 @@ async function settle<T>(o: pulumi.Output<T>): Promise<{ known: boolean; value: 
 describe("whenRan", () => {
     it("is unknown for a command that has not run, and never calls the parser", async () => {
         let called = 0;
-        const parsed = pulumi.output(undefined as string | undefined).apply(out => whenRan(out, o => { called++; return JSON.parse(o) as unknown; }));
-        const downstream = parsed.apply(() => { called++; return "x"; });
+        const parsed = pulumi.output(undefined as string | undefined).apply(out =>
+            whenRan(out, o => {
+                called++;
+                return JSON.parse(o) as unknown;
+            }),
+        );
+        const downstream = parsed.apply(() => {
+            called++;
+            return "x";
+        });
         assert.equal((await settle(parsed)).known, false);
         assert.equal((await settle(downstream)).known, false);
         assert.equal(called, 0);
@@ -23,7 +31,9 @@ describe("whenRan", () => {
     });
 
     it("parses the output of a command that ran", async () => {
-        const parsed = pulumi.output("{\"a\":1}" as string | undefined).apply(out => whenRan(out, o => JSON.parse(o) as { a: number }));
+        const parsed = pulumi
+            .output('{"a":1}' as string | undefined)
+            .apply(out => whenRan(out, o => JSON.parse(o) as { a: number }));
         assert.deepEqual(await settle(parsed), { known: true, value: { a: 1 } });
     });
 });

@@ -9,14 +9,24 @@ import * as harness from "../harness";
 
 harness.installMocks();
 const DIGEST = "sha256:" + "c".repeat(64);
-harness.setSshStackConfig({
-    provider: "ssh", host: "build.example.com", port: 2222, user: "builder", workDir: "/srv/rhcos-forge",
-    hostKey: `[build.example.com]:2222 ${TEST_HOST_KEY.split(" ").slice(1).join(" ")}`,
-}, { buildAddress: "10.0.0.5" }, DIGEST);
+harness.setSshStackConfig(
+    {
+        provider: "ssh",
+        host: "build.example.com",
+        port: 2222,
+        user: "builder",
+        workDir: "/srv/rhcos-forge",
+        hostKey: `[build.example.com]:2222 ${TEST_HOST_KEY.split(" ").slice(1).join(" ")}`,
+    },
+    { buildAddress: "10.0.0.5" },
+    DIGEST,
+);
 
 let program: harness.Program;
 
-before(async () => { program = await harness.runProgram(); });
+before(async () => {
+    program = await harness.runProgram();
+});
 
 it("connects with the configured host, port and user, the key as a secret", () => {
     for (const r of harness.registrations.filter(x => x.type.startsWith("command:remote:"))) {
@@ -34,16 +44,23 @@ it("connects with the configured host, port and user, the key as a secret", () =
 });
 
 it("ships each component's scripts (and the libraries they source) in one copy before the step that runs them", async () => {
-    assert.deepEqual(await harness.shippedScripts("build-ready-script"), { remoteDir: "/tmp/rhcos-forge-ready", files: ["host-ready.sh", "lib.sh"] });
+    assert.deepEqual(await harness.shippedScripts("build-ready-script"), {
+        remoteDir: "/tmp/rhcos-forge-ready",
+        files: ["host-ready.sh", "lib.sh"],
+    });
     assert.deepEqual(await harness.shippedScripts("mirror-scripts"), {
-        remoteDir: "/srv/rhcos-forge/scripts", files: ["lib-bundle.sh", "lib.sh", "mirror-server.py", "mirror-stop.sh", "put-files.sh", "repo-mirror.sh"],
+        remoteDir: "/srv/rhcos-forge/scripts",
+        files: ["lib-bundle.sh", "lib.sh", "mirror-server.py", "mirror-stop.sh", "put-files.sh", "repo-mirror.sh"],
     });
     assert.deepEqual(await harness.shippedScripts("image-scripts"), {
-        remoteDir: "/srv/rhcos-forge/scripts", files: ["build-image.sh", "lib-bundle.sh", "lib-registry.sh", "lib-sbom.sh", "lib.sh"],
+        remoteDir: "/srv/rhcos-forge/scripts",
+        files: ["build-image.sh", "lib-bundle.sh", "lib-registry.sh", "lib-sbom.sh", "lib.sh"],
     });
     // One transfer per step: no step ships a file with a copy of its own.
     const copies = harness.registrations.filter(r => r.type === "command:remote:CopyToRemote");
-    const steps = harness.registrations.filter(r => r.type === "command:remote:Command" && !r.name.endsWith("-description"));
+    const steps = harness.registrations.filter(
+        r => r.type === "command:remote:Command" && !r.name.endsWith("-description"),
+    );
     assert.ok(copies.length <= steps.length, `${copies.length} copies for ${steps.length} steps`);
 
     const ready = harness.find("command:remote:Command", "build-ready");
@@ -52,20 +69,30 @@ it("ships each component's scripts (and the libraries they source) in one copy b
     const build = harness.find("command:remote:Command", "image-build");
     assert.match(String(build.inputs.create), / bash \/srv\/rhcos-forge\/scripts\/build-image\.sh$/);
     assert.ok(harness.dependsOnTransitively(build, harness.find("command:remote:CopyToRemote", "image-scripts")));
-    assert.ok(harness.dependsOnTransitively(harness.find("command:remote:CopyToRemote", "image-scripts"), ready), "copies wait for readiness");
+    assert.ok(
+        harness.dependsOnTransitively(harness.find("command:remote:CopyToRemote", "image-scripts"), ready),
+        "copies wait for readiness",
+    );
 });
 
 it("builds against the mirror at the configured build address", async () => {
     assert.match(await harness.valueOf(program.containerfile), /baseurl=http:\/\/10\.0\.0\.5:5180\/epel-9\//);
-    assert.deepEqual(await harness.valueOf(pulumi.output(program.buildHost)), { address: "build.example.com", provider: "ssh" });
+    assert.deepEqual(await harness.valueOf(pulumi.output(program.buildHost)), {
+        address: "build.example.com",
+        provider: "ssh",
+    });
     // Bound to the build address (mirror.bind unset), the mirror is reached there.
     assert.equal((await harness.valueOf(pulumi.output(program.mirror))).baseUrl, "http://10.0.0.5:5180");
 });
 
 it("marks stdout and stderr of every step secret (additionalSecretOutputs), and the results stay plain", async () => {
-    const commands = harness.registrations.filter(r => r.type === "command:remote:Command" || r.type === "command:local:Command");
+    const commands = harness.registrations.filter(
+        r => r.type === "command:remote:Command" || r.type === "command:local:Command",
+    );
     assert.ok(commands.length >= 3);
-    for (const c of commands) for (const out of ["stdout", "stderr"]) assert.ok(c.additionalSecretOutputs.includes(out), `${c.name}: ${out} is a secret output`);
+    for (const c of commands)
+        for (const out of ["stdout", "stderr"])
+            assert.ok(c.additionalSecretOutputs.includes(out), `${c.name}: ${out} is a secret output`);
     assert.match(await harness.valueOf(program.image.ref), /@sha256:[a-f0-9]{64}$/);
     assert.equal(await pulumi.isSecret(program.image.ref), false, "the image ref is not a secret");
 });
@@ -79,10 +106,17 @@ it("sends no environment over SSH: no remote command has one, the build's descri
     for (const r of remote) assert.equal(r.inputs.environment, undefined, `${r.name} has an environment`);
     const build = harness.find("command:remote:Command", "image-build");
     const record = harness.find("command:local:Command", "image-build-description");
-    for (const cmd of ["create", "update", "delete"]) assert.equal(record.inputs[cmd], undefined, `the record has no ${cmd} command`);
+    for (const cmd of ["create", "update", "delete"])
+        assert.equal(record.inputs[cmd], undefined, `the record has no ${cmd} command`);
     assert.equal(record.inputs.triggers, undefined, "nothing replaces the record");
     const env = record.inputs.environment as Record<string, string>;
-    assert.deepEqual(Object.keys(env).sort(), ["RF_IMAGE_BASE", "RF_IMAGE_CONTAINERFILE", "RF_IMAGE_FILES", "RF_IMAGE_PACKAGES", "RF_IMAGE_UNITS"]);
+    assert.deepEqual(Object.keys(env).sort(), [
+        "RF_IMAGE_BASE",
+        "RF_IMAGE_CONTAINERFILE",
+        "RF_IMAGE_FILES",
+        "RF_IMAGE_PACKAGES",
+        "RF_IMAGE_UNITS",
+    ]);
     assert.deepEqual(JSON.parse(env.RF_IMAGE_PACKAGES!), { install: ["htop"], remove: [], replace: [] });
     assert.ok(harness.dependsOnTransitively(record, build), "the record is written once the build succeeded");
     assert.ok(!harness.dependsOnTransitively(build, record));
@@ -93,9 +127,12 @@ it("sends no environment over SSH: no remote command has one, the build's descri
 it("checks the pinned host key from this machine before anything connects to the host", () => {
     const check = harness.find("command:local:Command", "build-host-key-check");
     const pinned = TEST_HOST_KEY.split(" ").slice(1).join(" ");
-    assert.equal(check.inputs.create,
-        `node --import tsx components/host/hostKeyCheck.ts build.example.com 2222 '${pinned}' 30 rhcos-forge:buildHost.hostKey`);
+    assert.equal(
+        check.inputs.create,
+        `node --import tsx components/host/hostKeyCheck.ts build.example.com 2222 '${pinned}' 30 rhcos-forge:buildHost.hostKey`,
+    );
     assert.equal(check.parent, harness.find("rhcos-forge:host:BuildHost", "build").urn);
     // Every remote resource waits for it: the first is the readiness script's copy.
-    for (const r of harness.registrations.filter(x => x.type.startsWith("command:remote:"))) assert.ok(harness.dependsOnTransitively(r, check), `${r.name} waits for the host key check`);
+    for (const r of harness.registrations.filter(x => x.type.startsWith("command:remote:")))
+        assert.ok(harness.dependsOnTransitively(r, check), `${r.name} waits for the host key check`);
 });

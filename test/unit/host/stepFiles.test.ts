@@ -9,12 +9,26 @@ import { scriptText, scriptsHash, stepFiles } from "../../../components/host/ste
 const MIRROR_STEP = ["put-files.sh", "repo-mirror.sh", "mirror-stop.sh", "mirror-server.py"];
 
 /** scriptText with one file's content changed. */
-const edited = (file: string) => (f: string): string => (f === file ? `${scriptText(f)}\n# an edit\n` : scriptText(f));
+const edited =
+    (file: string) =>
+    (f: string): string =>
+        f === file ? `${scriptText(f)}\n# an edit\n` : scriptText(f);
 
 it("finds what each step sources from beside it, transitively, and nothing else", () => {
     assert.deepEqual(stepFiles(MIRROR_STEP), [...MIRROR_STEP, "lib-bundle.sh", "lib.sh"]);
-    assert.deepEqual(stepFiles(["build-image.sh"]).sort(), ["build-image.sh", "lib-bundle.sh", "lib-registry.sh", "lib-sbom.sh", "lib.sh"]);
-    assert.deepEqual(stepFiles(["sign-image.sh"]).sort(), ["lib-bundle.sh", "lib-registry.sh", "lib.sh", "sign-image.sh"]);
+    assert.deepEqual(stepFiles(["build-image.sh"]).sort(), [
+        "build-image.sh",
+        "lib-bundle.sh",
+        "lib-registry.sh",
+        "lib-sbom.sh",
+        "lib.sh",
+    ]);
+    assert.deepEqual(stepFiles(["sign-image.sh"]).sort(), [
+        "lib-bundle.sh",
+        "lib-registry.sh",
+        "lib.sh",
+        "sign-image.sh",
+    ]);
     assert.deepEqual(stepFiles(["host-ready.sh"]), ["host-ready.sh", "lib.sh"]);
 });
 
@@ -30,6 +44,7 @@ it("the mirror step's trigger hash ignores an edit to the SBOM library and follo
 });
 
 it("a script that sources a file the repository does not have fails the hash, not the host", () => {
-    const read = (f: string): string => (f === "x.sh" ? `source "$(dirname "\${BASH_SOURCE[0]}")/lib-missing.sh"\n` : scriptText(f));
+    const read = (f: string): string =>
+        f === "x.sh" ? `source "$(dirname "\${BASH_SOURCE[0]}")/lib-missing.sh"\n` : scriptText(f);
     assert.throws(() => stepFiles(["x.sh"], read), /ENOENT|lib-missing/);
 });

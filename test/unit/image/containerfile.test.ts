@@ -15,26 +15,45 @@ const repos = mirrorRepos;
 const cases: [string, ImageSpec, RenderOptions][] = [
     ["debug-tools", { ...empty, ...debugTools }, { repos }],
     ["kernel-hotfix", { ...empty, ...kernelHotfix }, { repos }],
-    ["config-only", {
-        ...empty,
-        files: configFiles,
-    }, { repos }],
-    ["agent-and-override-from-mirror", {
-        ...empty,
-        packages: ["falcon-sensor"],
-        replace: ["openssh-9.9p1-1.el9"],
-        extraSteps: ["mkdir -p /usr/lib/falcon && echo 'managed by rhcos-forge' > /usr/lib/falcon/README"],
-    }, { repos, replaceRepo: "rhcos-forge-extras" }],
+    [
+        "config-only",
+        {
+            ...empty,
+            files: configFiles,
+        },
+        { repos },
+    ],
+    [
+        "agent-and-override-from-mirror",
+        {
+            ...empty,
+            packages: ["falcon-sensor"],
+            replace: ["openssh-9.9p1-1.el9"],
+            extraSteps: ["mkdir -p /usr/lib/falcon && echo 'managed by rhcos-forge' > /usr/lib/falcon/README"],
+        },
+        { repos, replaceRepo: "rhcos-forge-extras" },
+    ],
     ["base-only", empty, { repos: [] }],
     // mirror.repos[].fetch build with entitlement cluster: the TLS files are build secrets of the
     // installing RUN (paths only here), and redhat.repo goes in the same RUN.
-    ["entitled-fetch-build", { ...empty, packages: ["libreswan"] }, {
-        repos: [repos[0], directBuildRepo({
-            id: "rhel-9-appstream", baseurl: "https://cdn.redhat.com/content/dist/rhel9/9/x86_64/appstream/os/", gpgcheck: true,
-            gpgkey: "https://www.redhat.com/security/data/fd431d51.txt", sslcacert: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n",
-            client: { sslclientcert: "", sslclientkey: "" }, entitled: true,
-        })],
-    }],
+    [
+        "entitled-fetch-build",
+        { ...empty, packages: ["libreswan"] },
+        {
+            repos: [
+                repos[0],
+                directBuildRepo({
+                    id: "rhel-9-appstream",
+                    baseurl: "https://cdn.redhat.com/content/dist/rhel9/9/x86_64/appstream/os/",
+                    gpgcheck: true,
+                    gpgkey: "https://www.redhat.com/security/data/fd431d51.txt",
+                    sslcacert: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n",
+                    client: { sslclientcert: "", sslclientkey: "" },
+                    entitled: true,
+                }),
+            ],
+        },
+    ],
     // buildHost.register: podman passes the host's entitlement in; redhat.repo is removed.
     ["registered-host", { ...empty, packages: ["libreswan"] }, { repos: [], entitledHost: true }],
 ];
@@ -70,28 +89,39 @@ describe("rendered Containerfiles", () => {
 
     it("puts declared files in the context under files/ with their modes", () => {
         const rendered = renderContainerfile(cases[2][1], cases[2][2]);
-        assert.deepEqual(rendered.context.map(f => [f.path, f.mode]), [
-            ["files/etc/chrony.conf", "0644"],
-            ["files/etc/ipsec.d/my-host-to-host.conf", "0600"],
-        ]);
+        assert.deepEqual(
+            rendered.context.map(f => [f.path, f.mode]),
+            [
+                ["files/etc/chrony.conf", "0644"],
+                ["files/etc/ipsec.d/my-host-to-host.conf", "0600"],
+            ],
+        );
         assert.match(rendered.containerfile, /^COPY files\/ \/$/m);
     });
 
     it("quotes values so a hostile label or file path cannot break the shell", () => {
-        const { containerfile } = renderContainerfile({ ...empty, files: [{ path: "/etc/a b'c", mode: "0644", content: "" }] }, { repos });
+        const { containerfile } = renderContainerfile(
+            { ...empty, files: [{ path: "/etc/a b'c", mode: "0644", content: "" }] },
+            { repos },
+        );
         assert.match(containerfile, /chmod 0644 '\/etc\/a b'\\''c'/);
     });
 
     it("renders the mirror .repo file and the upstream one with credentials only upstream", () => {
-        assert.equal(renderRepoFile(repos.slice(1)), [
-            "[rhcos-forge-extras]",
-            "name=rhcos-forge mirror of rhcos-forge-extras",
-            "baseurl=http://10.114.0.2:5180/rhcos-forge-extras/",
-            "enabled=1",
-            "gpgcheck=0",
-            "",
-        ].join("\n"));
-        const upstream = renderUpstreamRepoFile([{ id: "ose", baseurl: "https://mirror.example.com/ose/", gpgcheck: false, username: "u", password: "p" }]);
+        assert.equal(
+            renderRepoFile(repos.slice(1)),
+            [
+                "[rhcos-forge-extras]",
+                "name=rhcos-forge mirror of rhcos-forge-extras",
+                "baseurl=http://10.114.0.2:5180/rhcos-forge-extras/",
+                "enabled=1",
+                "gpgcheck=0",
+                "",
+            ].join("\n"),
+        );
+        const upstream = renderUpstreamRepoFile([
+            { id: "ose", baseurl: "https://mirror.example.com/ose/", gpgcheck: false, username: "u", password: "p" },
+        ]);
         assert.match(upstream, /^\[ose\]$/m);
         assert.match(upstream, /^username=u$/m);
         assert.match(upstream, /^password=p$/m);

@@ -6,14 +6,26 @@ import { describe, it } from "node:test";
 import { buildId } from "../../../components/image/buildInputs";
 import { ImageSpec, RenderedImage, renderContainerfile } from "../../../components/image/containerfile";
 import {
-    DescribedRender, FILES_TEXT_BUDGET, FILE_TEXT_LIMIT, describeImage, descriptionEnvironment, imagePath, isShowableText,
+    DescribedRender,
+    FILES_TEXT_BUDGET,
+    FILE_TEXT_LIMIT,
+    describeImage,
+    descriptionEnvironment,
+    imagePath,
+    isShowableText,
 } from "../../../components/image/description";
 import { sha256 } from "../../../components/shell";
 
 const BASE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "1".repeat(64);
 const repos = [{ id: "extras", url: "http://127.0.0.1:5180/extras/", gpgcheck: false }];
 const spec: ImageSpec = {
-    base: BASE, packages: ["htop", "tcpdump"], remove: ["nano"], replace: [], units: ["rf.service"], extraSteps: [], labels: {},
+    base: BASE,
+    packages: ["htop", "tcpdump"],
+    remove: ["nano"],
+    replace: [],
+    units: ["rf.service"],
+    extraSteps: [],
+    labels: {},
     files: [
         { path: "/etc/rf/hello.conf", content: "greeting=hello\nlevel=1\n", mode: "0644" },
         { path: "/etc/rf/token", content: "s3cr3t-token-value\n", mode: "0600" },
@@ -22,17 +34,26 @@ const spec: ImageSpec = {
 const render = (s: ImageSpec): RenderedImage => renderContainerfile(s, { repos });
 const envOf = (s: ImageSpec, secret: readonly string[] = []): Record<string, string> =>
     descriptionEnvironment(describeImage(s, render(s), secret));
-const files = (env: Record<string, string>): Record<string, { sha256: string; text?: string; hidden?: string; mode: string }> =>
+const files = (
+    env: Record<string, string>,
+): Record<string, { sha256: string; text?: string; hidden?: string; mode: string }> =>
     JSON.parse(env.RF_IMAGE_FILES) as Record<string, { sha256: string; text?: string; hidden?: string; mode: string }>;
 
 describe("image description", () => {
     it("names the base, the packages, each file by image path with hash and text, the units and the Containerfile", () => {
         const env = envOf(spec);
         assert.equal(env.RF_IMAGE_BASE, BASE);
-        assert.deepEqual(JSON.parse(env.RF_IMAGE_PACKAGES), { install: ["htop", "tcpdump"], remove: ["nano"], replace: [] });
+        assert.deepEqual(JSON.parse(env.RF_IMAGE_PACKAGES), {
+            install: ["htop", "tcpdump"],
+            remove: ["nano"],
+            replace: [],
+        });
         assert.deepEqual(JSON.parse(env.RF_IMAGE_UNITS), ["rf.service"]);
         assert.deepEqual(files(env)["/etc/rf/hello.conf"], {
-            mode: "0644", sha256: `sha256:${sha256("greeting=hello\nlevel=1\n")}`, bytes: 23, text: "greeting=hello\nlevel=1\n",
+            mode: "0644",
+            sha256: `sha256:${sha256("greeting=hello\nlevel=1\n")}`,
+            bytes: 23,
+            text: "greeting=hello\nlevel=1\n",
         });
         assert.equal(env.RF_IMAGE_CONTAINERFILE, render(spec).containerfile);
         assert.equal(env.RF_IMAGE_STAGES, undefined, "no stages, no key");
@@ -45,17 +66,23 @@ describe("image description", () => {
         assert.equal(token.text, undefined);
         assert.equal(token.hidden, "secret");
         assert.equal(token.sha256, `sha256:${sha256("s3cr3t-token-value\n")}`);
-        assert.ok(!JSON.stringify(env).includes("s3cr3t-token-value"), "the secret's text is nowhere in the description");
+        assert.ok(
+            !JSON.stringify(env).includes("s3cr3t-token-value"),
+            "the secret's text is nowhere in the description",
+        );
         assert.equal(files(envOf(spec, ["/etc/rf"]))["/etc/rf/hello.conf"].hidden, "secret");
     });
 
     it("shows large, binary and non-UTF-8 files by hash only, and keeps all texts within the budget", () => {
         const big = "x".repeat(FILE_TEXT_LIMIT + 1);
-        const s: ImageSpec = { ...spec, files: [
-            { path: "/etc/big", content: big, mode: "0644" },
-            { path: "/etc/ctl", content: "a\u0001b", mode: "0644" },
-            { path: "/etc/edge", content: "y".repeat(FILE_TEXT_LIMIT), mode: "0644" },
-        ] };
+        const s: ImageSpec = {
+            ...spec,
+            files: [
+                { path: "/etc/big", content: big, mode: "0644" },
+                { path: "/etc/ctl", content: "a\u0001b", mode: "0644" },
+                { path: "/etc/edge", content: "y".repeat(FILE_TEXT_LIMIT), mode: "0644" },
+            ],
+        };
         const f = files(envOf(s));
         assert.equal(f["/etc/big"].hidden, "larger than 4 KiB");
         assert.equal(f["/etc/ctl"].hidden, "not UTF-8 text");
@@ -63,7 +90,14 @@ describe("image description", () => {
         assert.equal(isShowableText(Buffer.from([0xc3, 0x28])), false, "invalid UTF-8");
         assert.equal(isShowableText(Buffer.from("grüße\tok\r\n", "utf8")), true);
 
-        const many: ImageSpec = { ...spec, files: Array.from({ length: 20 }, (_, i) => ({ path: `/etc/f${String(i).padStart(2, "0")}`, content: "z".repeat(FILE_TEXT_LIMIT), mode: "0644" })) };
+        const many: ImageSpec = {
+            ...spec,
+            files: Array.from({ length: 20 }, (_, i) => ({
+                path: `/etc/f${String(i).padStart(2, "0")}`,
+                content: "z".repeat(FILE_TEXT_LIMIT),
+                mode: "0644",
+            })),
+        };
         const m = Object.values(files(envOf(many)));
         const shown = m.filter(x => x.text !== undefined).length;
         assert.equal(shown, Math.floor(FILES_TEXT_BUDGET / FILE_TEXT_LIMIT));
@@ -76,8 +110,18 @@ describe("image description", () => {
         const rendered: DescribedRender = {
             containerfile: "FROM x\n",
             context: [
-                { path: "files/usr/lib/rf/tool.sh", content: Buffer.from("#!/bin/sh\necho hi\n").toString("base64"), mode: "0755", encoding: "base64" },
-                { path: "files/usr/lib/rf/blob", content: Buffer.from([0, 1, 2, 255]).toString("base64"), mode: "0644", encoding: "base64" },
+                {
+                    path: "files/usr/lib/rf/tool.sh",
+                    content: Buffer.from("#!/bin/sh\necho hi\n").toString("base64"),
+                    mode: "0755",
+                    encoding: "base64",
+                },
+                {
+                    path: "files/usr/lib/rf/blob",
+                    content: Buffer.from([0, 1, 2, 255]).toString("base64"),
+                    mode: "0644",
+                    encoding: "base64",
+                },
             ],
         };
         const d = describeImage({ ...spec, stages: [{ name: "build", base: BASE }] }, rendered);
@@ -89,7 +133,10 @@ describe("image description", () => {
     });
 
     it("changes when, and for these inputs only when, the build id changes", () => {
-        const id = (s: ImageSpec): string => { const r = render(s); return buildId({ containerfile: r.containerfile, context: r.context, base: s.base, repository: "r/x" }); };
+        const id = (s: ImageSpec): string => {
+            const r = render(s);
+            return buildId({ containerfile: r.containerfile, context: r.context, base: s.base, repository: "r/x" });
+        };
         const variants: ImageSpec[] = [
             spec,
             { ...spec, packages: ["htop"] },

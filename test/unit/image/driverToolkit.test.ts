@@ -4,7 +4,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-    DRIVER_TOOLKIT_PATH, driverToolkitFromImageStream, readDriverToolkit, resolveStageBases,
+    DRIVER_TOOLKIT_PATH,
+    driverToolkitFromImageStream,
+    readDriverToolkit,
+    resolveStageBases,
 } from "../../../components/image/driverToolkit";
 
 const DTK = `quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:${"ab".repeat(32)}`;
@@ -24,20 +27,44 @@ const imageStream = (latest: unknown) => ({
 describe("driver-toolkit ImageStream", () => {
     it("reads the latest tag's image by digest from /apis/image.openshift.io/v1/namespaces/openshift/imagestreams/driver-toolkit", async () => {
         const asked: string[] = [];
-        const ref = await readDriverToolkit({ get: async p => { asked.push(p); return imageStream({ kind: "DockerImage", name: DTK }); } });
+        const ref = await readDriverToolkit({
+            get: async p => {
+                asked.push(p);
+                return imageStream({ kind: "DockerImage", name: DTK });
+            },
+        });
         assert.equal(ref, DTK);
         assert.deepEqual(asked, ["/apis/image.openshift.io/v1/namespaces/openshift/imagestreams/driver-toolkit"]);
         assert.equal(DRIVER_TOOLKIT_PATH, asked[0]);
     });
 
     const refused: [string, unknown, RegExp][] = [
-        ["a missing ImageStream", undefined, /ImageStream openshift\/driver-toolkit does not exist: .*pin the stage's base by digest instead of "driver-toolkit" \(`oc adm release info --image-for=driver-toolkit/],
-        ["no latest tag", { spec: { tags: [{ name: "other", from: { kind: "DockerImage", name: DTK } }] } }, /ImageStream openshift\/driver-toolkit has no tag latest; pin/],
+        [
+            "a missing ImageStream",
+            undefined,
+            /ImageStream openshift\/driver-toolkit does not exist: .*pin the stage's base by digest instead of "driver-toolkit" \(`oc adm release info --image-for=driver-toolkit/,
+        ],
+        [
+            "no latest tag",
+            { spec: { tags: [{ name: "other", from: { kind: "DockerImage", name: DTK } }] } },
+            /ImageStream openshift\/driver-toolkit has no tag latest; pin/,
+        ],
         ["no tags at all", { spec: {} }, /has no tag latest/],
-        ["a tag-only image", imageStream({ kind: "DockerImage", name: "quay.io/openshift/driver-toolkit:latest" }),
-            /ImageStream openshift\/driver-toolkit tag latest points at quay\.io\/openshift\/driver-toolkit:latest, which is not pinned by digest \(…@sha256:<64 hex>\); pin/],
-        ["a short digest", imageStream({ kind: "DockerImage", name: "quay.io/x/dtk@sha256:abc" }), /is not pinned by digest/],
-        ["an ImageStreamTag source", imageStream({ kind: "ImageStreamTag", name: "driver-toolkit:other" }), /tag latest does not point at an image \(from\.kind "ImageStreamTag"\)/],
+        [
+            "a tag-only image",
+            imageStream({ kind: "DockerImage", name: "quay.io/openshift/driver-toolkit:latest" }),
+            /ImageStream openshift\/driver-toolkit tag latest points at quay\.io\/openshift\/driver-toolkit:latest, which is not pinned by digest \(…@sha256:<64 hex>\); pin/,
+        ],
+        [
+            "a short digest",
+            imageStream({ kind: "DockerImage", name: "quay.io/x/dtk@sha256:abc" }),
+            /is not pinned by digest/,
+        ],
+        [
+            "an ImageStreamTag source",
+            imageStream({ kind: "ImageStreamTag", name: "driver-toolkit:other" }),
+            /tag latest does not point at an image \(from\.kind "ImageStreamTag"\)/,
+        ],
         ["a tag without from", imageStream(undefined), /tag latest does not point at an image/],
     ];
     for (const [what, obj, message] of refused) {
@@ -46,9 +73,18 @@ describe("driver-toolkit ImageStream", () => {
 
     it("replaces only driver-toolkit stage bases", () => {
         const other = `quay.io/x/golang@sha256:${"cd".repeat(32)}`;
-        const stages = [{ name: "kmod", base: "driver-toolkit", steps: [] }, { name: "go", base: other, steps: [] }];
-        assert.deepEqual(resolveStageBases(stages, DTK).map(s => s.base), [DTK, other]);
+        const stages = [
+            { name: "kmod", base: "driver-toolkit", steps: [] },
+            { name: "go", base: other, steps: [] },
+        ];
+        assert.deepEqual(
+            resolveStageBases(stages, DTK).map(s => s.base),
+            [DTK, other],
+        );
         assert.deepEqual(resolveStageBases([stages[1]], undefined), [stages[1]]);
-        assert.throws(() => resolveStageBases(stages, undefined), /needs the cluster's driver-toolkit, which was not read/);
+        assert.throws(
+            () => resolveStageBases(stages, undefined),
+            /needs the cluster's driver-toolkit, which was not read/,
+        );
     });
 });

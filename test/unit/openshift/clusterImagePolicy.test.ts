@@ -3,7 +3,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { generateSigningKey, renderNodePolicy } from "../../../components/sigstore/signing";
-import { checkPolicyScope, clusterImagePolicyApi, renderClusterImagePolicy, renderImagePolicyMachineConfig } from "../../../components/openshift/clusterImagePolicy";
+import {
+    checkPolicyScope,
+    clusterImagePolicyApi,
+    renderClusterImagePolicy,
+    renderImagePolicyMachineConfig,
+} from "../../../components/openshift/clusterImagePolicy";
 import { validateAgainstCrd } from "../crds";
 
 const { publicKey } = generateSigningKey("cip-test");
@@ -12,7 +17,8 @@ const RELEASES = ["4.16", "4.17", "4.18", "4.19", "4.20", "4.21", "4.22"];
 describe("ClusterImagePolicy", () => {
     it("is v1alpha1 (Tech Preview) before 4.20 and v1 from 4.20", () => {
         assert.deepEqual(RELEASES.map(clusterImagePolicyApi), [
-            ...Array(4).fill("config.openshift.io/v1alpha1"), ...Array(3).fill("config.openshift.io/v1"),
+            ...Array(4).fill("config.openshift.io/v1alpha1"),
+            ...Array(3).fill("config.openshift.io/v1"),
         ]);
     });
 
@@ -27,15 +33,24 @@ describe("ClusterImagePolicy", () => {
 
     for (const release of RELEASES) {
         it(`the MachineConfig fallback (no ClusterImagePolicy API) validates against the ${release} MachineConfig CRD`, () => {
-            const mc = renderImagePolicyMachineConfig("worker", "quay.io/acme/rhcos-custom", renderNodePolicy("quay.io/acme/rhcos-custom", publicKey));
+            const mc = renderImagePolicyMachineConfig(
+                "worker",
+                "quay.io/acme/rhcos-custom",
+                renderNodePolicy("quay.io/acme/rhcos-custom", publicKey),
+            );
             validateAgainstCrd(`release-${release}`, mc as unknown as Record<string, unknown>);
         });
     }
 
     it("the CRD schema rejects what the object must not be (so the validation above can fail)", () => {
-        const cip = renderClusterImagePolicy("4.20", "quay.io/acme/rhcos-custom", publicKey) as unknown as { spec: { policy: { rootOfTrust: Record<string, unknown> } } };
+        const cip = renderClusterImagePolicy("4.20", "quay.io/acme/rhcos-custom", publicKey) as unknown as {
+            spec: { policy: { rootOfTrust: Record<string, unknown> } };
+        };
         delete cip.spec.policy.rootOfTrust.policyType;
-        assert.throws(() => validateAgainstCrd("release-4.20", cip as unknown as Record<string, unknown>), /policyType/);
+        assert.throws(
+            () => validateAgainstCrd("release-4.20", cip as unknown as Record<string, unknown>),
+            /policyType/,
+        );
     });
 
     it("refuses scopes the API server's CEL rules refuse", () => {

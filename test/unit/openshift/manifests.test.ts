@@ -9,10 +9,19 @@ import { describe, it } from "node:test";
 import { OPENSHIFT_VERSIONS, OpenShiftVersion } from "../../../components/openshift/versions";
 import { OnClusterImageSpec, renderOnClusterContainerfile } from "../../../components/image/containerfile";
 import {
-    MAX_CONTAINERFILE_CHARS, checkContainerfile, checkMachineOSConfigName, checkRenderedImagePushSpec, currentImageOf,
-    renderMachineOSConfig, renderedImagePushSpec,
+    MAX_CONTAINERFILE_CHARS,
+    checkContainerfile,
+    checkMachineOSConfigName,
+    checkRenderedImagePushSpec,
+    currentImageOf,
+    renderMachineOSConfig,
+    renderedImagePushSpec,
 } from "../../../components/openshift/machineOsConfig";
-import { hasNodeSettings, renderMachineConfig, renderMachineConfigPool } from "../../../components/openshift/machineConfig";
+import {
+    hasNodeSettings,
+    renderMachineConfig,
+    renderMachineConfigPool,
+} from "../../../components/openshift/machineConfig";
 import { RELEASES } from "../../../components/openshift/releases";
 import { crdRelease, validateAgainstCrd } from "../crds";
 import { configFiles, debugTools, emptyOnCluster, kernelHotfix } from "../imageSpecs";
@@ -24,11 +33,14 @@ const empty = emptyOnCluster;
 const goldens: [string, OnClusterImageSpec][] = [
     ["debug-tools", { ...empty, ...debugTools }],
     ["kernel-hotfix", { ...empty, ...kernelHotfix }],
-    ["config-only", {
-        ...empty,
-        files: configFiles,
-        extraSteps: ["mkdir -p /usr/lib/falcon && echo 'managed by rhcos-forge' > /usr/lib/falcon/README"],
-    }],
+    [
+        "config-only",
+        {
+            ...empty,
+            files: configFiles,
+            extraSteps: ["mkdir -p /usr/lib/falcon && echo 'managed by rhcos-forge' > /usr/lib/falcon/README"],
+        },
+    ],
     ["base-only", empty],
 ];
 
@@ -45,44 +57,74 @@ describe("on-cluster Containerfiles", () => {
     it("builds FROM the MCO's configs stage, ends every RUN with ostree container commit, and has no build context", () => {
         for (const [, spec] of goldens) {
             const cf = renderOnClusterContainerfile(spec);
-            assert.deepEqual(cf.split("\n").filter(l => l.startsWith("FROM ")), ["FROM configs AS final"]);
+            assert.deepEqual(
+                cf.split("\n").filter(l => l.startsWith("FROM ")),
+                ["FROM configs AS final"],
+            );
             assert.doesNotMatch(cf, /^(COPY|ADD) /m);
-            for (const run of cf.split(/^RUN /m).slice(1)) assert.match(run.split(/^LABEL /m)[0].trimEnd(), /ostree container commit$/);
+            for (const run of cf.split(/^RUN /m).slice(1))
+                assert.match(run.split(/^LABEL /m)[0].trimEnd(), /ostree container commit$/);
             assert.ok(checkContainerfile(cf) === undefined, "fits one containerFile entry");
         }
     });
 
     it("carries file contents inline, byte for byte", () => {
         const content = "conn host-to-host\n  left=%defaultroute\n  # it's quoted: $HOME `x`\n";
-        const cf = renderOnClusterContainerfile({ ...empty, files: [{ path: "/etc/ipsec.d/a b.conf", mode: "0600", content }] });
-        const b64 = /printf '%s' (\S+) \| base64 -d \| install -D -m 0600 \/dev\/stdin '\/etc\/ipsec\.d\/a b\.conf'/.exec(cf)?.[1];
+        const cf = renderOnClusterContainerfile({
+            ...empty,
+            files: [{ path: "/etc/ipsec.d/a b.conf", mode: "0600", content }],
+        });
+        const b64 =
+            /printf '%s' (\S+) \| base64 -d \| install -D -m 0600 \/dev\/stdin '\/etc\/ipsec\.d\/a b\.conf'/.exec(
+                cf,
+            )?.[1];
         assert.ok(b64, cf);
         assert.equal(Buffer.from(b64, "base64").toString("utf8"), content);
     });
 
     it("refuses mirror package names (an on-cluster build cannot reach the mirror)", () => {
-        assert.throws(() => renderOnClusterContainerfile({ ...empty, replace: ["openssh-9.9p1-1.el9"] }), /cannot reach/);
+        assert.throws(
+            () => renderOnClusterContainerfile({ ...empty, replace: ["openssh-9.9p1-1.el9"] }),
+            /cannot reach/,
+        );
     });
 
     it("reports a Containerfile over the containerFile limit", () => {
         assert.equal(checkContainerfile("x".repeat(MAX_CONTAINERFILE_CHARS)), undefined);
-        assert.match(checkContainerfile("x".repeat(MAX_CONTAINERFILE_CHARS + 1)) ?? "", /4097 characters.*at most 4096/);
+        assert.match(
+            checkContainerfile("x".repeat(MAX_CONTAINERFILE_CHARS + 1)) ?? "",
+            /4097 characters.*at most 4096/,
+        );
     });
 });
 
 describe("the pool's MachineConfig", () => {
     it("carries the image and every node extra in one object", () => {
         const mc = renderMachineConfig("canary", {
-            osImageURL: REF, extensions: ["usbguard", "sysstat"], kernelType: "realtime", kernelArguments: ["nosmt", "hugepagesz=1G"],
+            osImageURL: REF,
+            extensions: ["usbguard", "sysstat"],
+            kernelType: "realtime",
+            kernelArguments: ["nosmt", "hugepagesz=1G"],
         });
         assert.equal(mc.metadata.name, "99-canary-rhcos-forge-os-image");
         assert.deepEqual(mc.spec, {
-            osImageURL: REF, extensions: ["usbguard", "sysstat"], kernelType: "realtime", kernelArguments: ["nosmt", "hugepagesz=1G"],
+            osImageURL: REF,
+            extensions: ["usbguard", "sysstat"],
+            kernelType: "realtime",
+            kernelArguments: ["nosmt", "hugepagesz=1G"],
         });
     });
 
     it("leaves out what is not set, including the default kernel", () => {
-        assert.deepEqual(renderMachineConfig("worker", { osImageURL: REF, extensions: [], kernelType: "default", kernelArguments: [] }).spec, { osImageURL: REF });
+        assert.deepEqual(
+            renderMachineConfig("worker", {
+                osImageURL: REF,
+                extensions: [],
+                kernelType: "default",
+                kernelArguments: [],
+            }).spec,
+            { osImageURL: REF },
+        );
         assert.deepEqual(renderMachineConfig("worker", REF).spec, { osImageURL: REF }, "the string form still works");
         assert.equal(hasNodeSettings({ kernelType: "default" }), false);
         assert.equal(hasNodeSettings({ kernelArguments: ["nosmt"] }), true);
@@ -91,7 +133,12 @@ describe("the pool's MachineConfig", () => {
     for (const version of OPENSHIFT_VERSIONS) {
         it(`validates against the ${version} MachineConfig CRD`, () => {
             for (const settings of [
-                { osImageURL: REF, extensions: ["ipsec", "two-node-ha"], kernelType: "64k-pages" as const, kernelArguments: ["nosmt"] },
+                {
+                    osImageURL: REF,
+                    extensions: ["ipsec", "two-node-ha"],
+                    kernelType: "64k-pages" as const,
+                    kernelArguments: ["nosmt"],
+                },
                 { extensions: ["wasm"] },
                 { osImageURL: REF },
             ]) {
@@ -104,24 +151,40 @@ describe("the pool's MachineConfig", () => {
 describe("the custom MachineConfigPool", () => {
     for (const version of OPENSHIFT_VERSIONS) {
         it(`validates against the ${version} MachineConfigPool CRD`, () => {
-            for (const pool of [{ name: "canary", maxUnavailable: 1, paused: false }, { name: "rt", maxUnavailable: "10%", paused: true }]) {
+            for (const pool of [
+                { name: "canary", maxUnavailable: 1, paused: false },
+                { name: "rt", maxUnavailable: "10%", paused: true },
+            ]) {
                 validateAgainstCrd(crdRelease(version), { ...renderMachineConfigPool(pool) });
             }
-            assert.throws(() => validateAgainstCrd(crdRelease(version), { ...renderMachineConfigPool({ name: "canary", maxUnavailable: 1, paused: false }), spec: { paused: "no" } }),
-                /paused/, "the schema check can fail");
+            assert.throws(
+                () =>
+                    validateAgainstCrd(crdRelease(version), {
+                        ...renderMachineConfigPool({ name: "canary", maxUnavailable: 1, paused: false }),
+                        spec: { paused: "no" },
+                    }),
+                /paused/,
+                "the schema check can fail",
+            );
         });
     }
 });
 
 describe("MachineOSConfig", () => {
     const containerfile = renderOnClusterContainerfile(goldens[0][1]);
-    const render = (version: OpenShiftVersion, pool = "canary") => renderMachineOSConfig({
-        version, pool, pushSpec: renderedImagePushSpec("quay.io/example-org/rhcos-forge", pool), containerfile, arch: "NoArch",
-    });
+    const render = (version: OpenShiftVersion, pool = "canary") =>
+        renderMachineOSConfig({
+            version,
+            pool,
+            pushSpec: renderedImagePushSpec("quay.io/example-org/rhcos-forge", pool),
+            containerfile,
+            arch: "NoArch",
+        });
 
     for (const version of OPENSHIFT_VERSIONS) {
         it(`validates against the ${version} MachineOSConfig CRD`, () => {
-            for (const pool of ["canary", "worker"]) validateAgainstCrd(crdRelease(version), { ...render(version, pool) });
+            for (const pool of ["canary", "worker"])
+                validateAgainstCrd(crdRelease(version), { ...render(version, pool) });
         });
     }
 
@@ -141,7 +204,11 @@ describe("MachineOSConfig", () => {
     it("uses v1alpha1 buildInputs/buildOutputs with a PodImageBuilder on 4.16 and 4.17", () => {
         for (const version of ["4.16", "4.17"] as const) {
             const mosc = renderMachineOSConfig({
-                version, pool: "canary", pushSpec: "quay.io/example-org/rhcos-forge:canary", containerfile, arch: "ARM64",
+                version,
+                pool: "canary",
+                pushSpec: "quay.io/example-org/rhcos-forge:canary",
+                containerfile,
+                arch: "ARM64",
             });
             assert.equal(mosc.apiVersion, "machineconfiguration.openshift.io/v1alpha1");
             assert.deepEqual(mosc.spec, {
@@ -170,10 +237,19 @@ describe("MachineOSConfig", () => {
 
 describe("CEL rules the CRD schema check does not evaluate", () => {
     it("v1: a MachineOSConfig is named after its pool", () => {
-        const mosc = renderMachineOSConfig({ version: "4.19", pool: "canary", pushSpec: "quay.io/o/r:canary", containerfile: "FROM configs AS final\n", arch: "NoArch" });
+        const mosc = renderMachineOSConfig({
+            version: "4.19",
+            pool: "canary",
+            pushSpec: "quay.io/o/r:canary",
+            containerfile: "FROM configs AS final\n",
+            arch: "NoArch",
+        });
         assert.equal(checkMachineOSConfigName(mosc), undefined);
         const renamed = { ...mosc, metadata: { ...mosc.metadata, name: "layered" } };
-        assert.equal(checkMachineOSConfigName(renamed), 'MachineOSConfig "layered" must be named after its pool "canary"');
+        assert.equal(
+            checkMachineOSConfigName(renamed),
+            'MachineOSConfig "layered" must be named after its pool "canary"',
+        );
         // The JSON schema alone accepts the renamed object: this rule exists only as CEL.
         validateAgainstCrd("release-4.19", { ...renamed });
     });
@@ -212,9 +288,27 @@ describe("CEL rules the CRD schema check does not evaluate", () => {
     }
 
     it("refuses to render a MachineOSConfig that would break a CEL rule", () => {
-        assert.throws(() => renderMachineOSConfig({ version: "4.16", pool: "canary", pushSpec: "registry.example.com:5000/o/r:canary", containerfile: "", arch: "NoArch" }),
-            /exactly one ':'/);
-        assert.throws(() => renderMachineOSConfig({ version: "4.19", pool: "canary", pushSpec: "quay.io/o/r:canary", containerfile: "x".repeat(5000), arch: "NoArch" }),
-            /at most 4096/);
+        assert.throws(
+            () =>
+                renderMachineOSConfig({
+                    version: "4.16",
+                    pool: "canary",
+                    pushSpec: "registry.example.com:5000/o/r:canary",
+                    containerfile: "",
+                    arch: "NoArch",
+                }),
+            /exactly one ':'/,
+        );
+        assert.throws(
+            () =>
+                renderMachineOSConfig({
+                    version: "4.19",
+                    pool: "canary",
+                    pushSpec: "quay.io/o/r:canary",
+                    containerfile: "x".repeat(5000),
+                    arch: "NoArch",
+                }),
+            /at most 4096/,
+        );
     });
 });

@@ -11,21 +11,39 @@ import { describe, it } from "node:test";
 import { KubeObject } from "../../../components/openshift/machineConfig";
 import { renderMachineOSConfig } from "../../../components/openshift/machineOsConfig";
 import {
-    CoreObject, OnClusterRepo, RPM_GPG_SECRET, YUM_REPOS_CONFIGMAP, onClusterContentRevision, rebuildAnnotations,
-    renderEntitlementSecret, renderOnClusterRepoFile, renderRpmGpgSecret, renderYumReposConfigMap,
+    CoreObject,
+    OnClusterRepo,
+    RPM_GPG_SECRET,
+    YUM_REPOS_CONFIGMAP,
+    onClusterContentRevision,
+    rebuildAnnotations,
+    renderEntitlementSecret,
+    renderOnClusterRepoFile,
+    renderRpmGpgSecret,
+    renderYumReposConfigMap,
 } from "../../../components/openshift/onClusterContent";
 import { RELEASES } from "../../../components/openshift/releases";
 import { OPENSHIFT_VERSIONS, OpenShiftVersion } from "../../../components/openshift/versions";
 import { crdRelease, validateAgainstCrd } from "../crds";
 import { ROOT } from "../stackFile";
 
-const KEY = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBGE3mOsBEACsU+XwJWDJVkItBaugXhXIIkb9oe+7aadELuVo0kBmc3HXt/Yp\n-----END PGP PUBLIC KEY BLOCK-----\n";
+const KEY =
+    "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBGE3mOsBEACsU+XwJWDJVkItBaugXhXIIkb9oe+7aadELuVo0kBmc3HXt/Yp\n-----END PGP PUBLIC KEY BLOCK-----\n";
 // Test fixtures shaped like PEM, not real credentials.
-const CERT = { sslclientcert: "-----BEGIN CERTIFICATE-----\nMIIFtest\n-----END CERTIFICATE-----\n", sslclientkey: "-----BEGIN PRIVATE KEY-----\nMIIEtest\n-----END PRIVATE KEY-----\n" };
+const CERT = {
+    sslclientcert: "-----BEGIN CERTIFICATE-----\nMIIFtest\n-----END CERTIFICATE-----\n",
+    sslclientkey: "-----BEGIN PRIVATE KEY-----\nMIIEtest\n-----END PRIVATE KEY-----\n",
+};
 const REPOS: OnClusterRepo[] = [
     { id: "epel-9", url: "http://198.51.100.20:5180/epel-9/", gpgcheck: true, gpgKey: KEY },
     { id: "rhcos-forge-extras", url: "http://198.51.100.20:5180/rhcos-forge-extras/", gpgcheck: false },
-    { id: "rhel-9-appstream", url: "https://cdn.redhat.com/content/dist/rhel9/9/x86_64/appstream/os/", gpgcheck: true, gpgKey: KEY, entitled: true },
+    {
+        id: "rhel-9-appstream",
+        url: "https://cdn.redhat.com/content/dist/rhel9/9/x86_64/appstream/os/",
+        gpgcheck: true,
+        gpgKey: KEY,
+        entitled: true,
+    },
 ];
 const REVISION = "f".repeat(64);
 
@@ -44,7 +62,13 @@ function validateCore(obj: CoreObject): void {
 }
 
 function objectsFor(version: OpenShiftVersion): (CoreObject | KubeObject)[] {
-    const mosc = renderMachineOSConfig({ version, pool: "worker", pushSpec: "quay.io/example-org/rhcos-forge:worker", containerfile: "FROM configs AS final\nRUN rpm-ostree install htop && ostree container commit\n", arch: "NoArch" });
+    const mosc = renderMachineOSConfig({
+        version,
+        pool: "worker",
+        pushSpec: "quay.io/example-org/rhcos-forge:worker",
+        containerfile: "FROM configs AS final\nRUN rpm-ostree install htop && ostree container commit\n",
+        arch: "NoArch",
+    });
     mosc.metadata.annotations = rebuildAnnotations(version, onClusterContentRevision(REVISION, REPOS));
     const ent = renderEntitlementSecret(version, "worker", CERT);
     return [renderYumReposConfigMap(REPOS), renderRpmGpgSecret(REPOS) as CoreObject, ...(ent ? [ent] : []), mosc];
@@ -68,12 +92,22 @@ describe("on-cluster content objects", () => {
     it("names the objects the build controller looks up, in the MCO namespace", () => {
         for (const version of OPENSHIFT_VERSIONS) {
             const [cm, gpg, ...rest] = objectsFor(version) as CoreObject[];
-            assert.deepEqual([cm.kind, cm.metadata.name, cm.metadata.namespace], ["ConfigMap", YUM_REPOS_CONFIGMAP, "openshift-machine-config-operator"]);
-            assert.deepEqual([gpg.kind, gpg.metadata.name, gpg.metadata.namespace], ["Secret", RPM_GPG_SECRET, "openshift-machine-config-operator"]);
+            assert.deepEqual(
+                [cm.kind, cm.metadata.name, cm.metadata.namespace],
+                ["ConfigMap", YUM_REPOS_CONFIGMAP, "openshift-machine-config-operator"],
+            );
+            assert.deepEqual(
+                [gpg.kind, gpg.metadata.name, gpg.metadata.namespace],
+                ["Secret", RPM_GPG_SECRET, "openshift-machine-config-operator"],
+            );
             const ent = rest.find(o => o.kind === "Secret");
             // 4.18+ clone openshift-config-managed/etc-pki-entitlement per pool themselves.
             assert.equal(ent !== undefined, !RELEASES[version].onCluster.mcoClonesEntitlement, version);
-            if (ent) assert.deepEqual([ent.metadata.name, Object.keys(ent.stringData ?? {})], ["etc-pki-entitlement", ["entitlement.pem", "entitlement-key.pem"]]);
+            if (ent)
+                assert.deepEqual(
+                    [ent.metadata.name, Object.keys(ent.stringData ?? {})],
+                    ["etc-pki-entitlement", ["entitlement.pem", "entitlement-key.pem"]],
+                );
         }
     });
 
@@ -88,13 +122,38 @@ describe("on-cluster content objects", () => {
     it("changes the revision with the mirror's revision, a repo or a key, not with the mirror's address", () => {
         const base = onClusterContentRevision(REVISION, REPOS);
         assert.match(base, /^[0-9a-f]{64}$/);
-        assert.equal(onClusterContentRevision(REVISION, REPOS.map(r => ({ ...r }))), base, "deterministic");
+        assert.equal(
+            onClusterContentRevision(
+                REVISION,
+                REPOS.map(r => ({ ...r })),
+            ),
+            base,
+            "deterministic",
+        );
         assert.notEqual(onClusterContentRevision("e".repeat(64), REPOS), base, "mirror revision");
         assert.notEqual(onClusterContentRevision(REVISION, REPOS.slice(0, 2)), base, "a repo fewer");
-        assert.notEqual(onClusterContentRevision(REVISION, [{ ...REPOS[0], gpgKey: KEY.replace("mQINB", "mQINC") }, ...REPOS.slice(1)]), base, "a new key");
-        assert.notEqual(onClusterContentRevision(REVISION, [{ ...REPOS[0], gpgcheck: false }, ...REPOS.slice(1)]), base, "gpgcheck");
+        assert.notEqual(
+            onClusterContentRevision(REVISION, [
+                { ...REPOS[0], gpgKey: KEY.replace("mQINB", "mQINC") },
+                ...REPOS.slice(1),
+            ]),
+            base,
+            "a new key",
+        );
+        assert.notEqual(
+            onClusterContentRevision(REVISION, [{ ...REPOS[0], gpgcheck: false }, ...REPOS.slice(1)]),
+            base,
+            "gpgcheck",
+        );
         // A new build host serves the same content: no rebuild, and the revision needs no address.
-        assert.equal(onClusterContentRevision(REVISION, [{ ...REPOS[0], url: "http://198.51.100.21:5180/epel-9/" }, ...REPOS.slice(1)]), base, "a new mirror address");
+        assert.equal(
+            onClusterContentRevision(REVISION, [
+                { ...REPOS[0], url: "http://198.51.100.21:5180/epel-9/" },
+                ...REPOS.slice(1),
+            ]),
+            base,
+            "a new mirror address",
+        );
     });
 
     it("points keys and entitlement at the build's mounts, credentials only into mirror sections", () => {
@@ -107,7 +166,10 @@ describe("on-cluster content objects", () => {
         assert.match(sections[1], /\ngpgcheck=0\n/);
         assert.doesNotMatch(sections[1], /gpgkey=/);
         assert.match(sections[1], /\npassword=s3cret-pw\n/);
-        assert.match(sections[2], /\nsslclientcert=\/etc\/pki\/entitlement\/entitlement\.pem\nsslclientkey=\/etc\/pki\/entitlement\/entitlement-key\.pem\n/);
+        assert.match(
+            sections[2],
+            /\nsslclientcert=\/etc\/pki\/entitlement\/entitlement\.pem\nsslclientkey=\/etc\/pki\/entitlement\/entitlement-key\.pem\n/,
+        );
         assert.doesNotMatch(sections[2], /password|username/, "the upstream never sees the mirror's credentials");
         assert.doesNotMatch(renderOnClusterRepoFile(REPOS), /password|username/);
     });

@@ -20,7 +20,11 @@ describe("OpenShift releases", () => {
         for (const v of OPENSHIFT_VERSIONS) {
             const list = RELEASES[v].extensions;
             assert.equal(new Set(list).size, list.length, `${v}: no duplicates`);
-            assert.deepEqual(list, EXTENSIONS.filter(e => list.includes(e)), `${v}: in the order of EXTENSIONS`);
+            assert.deepEqual(
+                list,
+                EXTENSIONS.filter(e => list.includes(e)),
+                `${v}: in the order of EXTENSIONS`,
+            );
         }
     });
 
@@ -43,7 +47,8 @@ describe("OpenShift releases", () => {
     it("has a default cosa variant among its OpenShift variants where openshift/os is a cosa config, none from 4.20", () => {
         for (const v of OPENSHIFT_VERSIONS) {
             const { openshift, default: byDefault } = RELEASES[v].cosaVariants;
-            if (["4.16", "4.17", "4.18", "4.19"].includes(v)) assert.ok(byDefault !== undefined && openshift.includes(byDefault), v);
+            if (["4.16", "4.17", "4.18", "4.19"].includes(v))
+                assert.ok(byDefault !== undefined && openshift.includes(byDefault), v);
             else assert.deepEqual([openshift, byDefault], [[], undefined], v);
         }
     });
@@ -60,8 +65,11 @@ describe("OpenShift releases", () => {
             const api = `machineconfiguration.openshift.io/${RELEASES[v].machineOSConfigApi}`;
             assert.equal(typeof validatorFor(crdRelease(v), api, "MachineOSConfig"), "function");
             const other = RELEASES[v].machineOSConfigApi === "v1" ? "v1alpha1" : "v1";
-            assert.throws(() => validatorFor(crdRelease(v), `machineconfiguration.openshift.io/${other}`, "MachineOSConfig"), /no CRD/,
-                `${v} does not serve MachineOSConfig ${other}`);
+            assert.throws(
+                () => validatorFor(crdRelease(v), `machineconfiguration.openshift.io/${other}`, "MachineOSConfig"),
+                /no CRD/,
+                `${v} does not serve MachineOSConfig ${other}`,
+            );
         });
     }
 });

@@ -23,9 +23,16 @@ describe("image.retention.deleteOnDestroy", () => {
         assert.match(String(cleanup.inputs.delete), /RF_MODE=destroy/);
         assert.deepEqual(cleanup.inputs.triggers ?? [], [], "no trigger: a script change updates it in place");
         assert.ok(harness.isSecret(cleanup.raw.stdin), "registry auth on secret stdin");
-        const mcs = harness.registrations.filter(r => r.type === "kubernetes:machineconfiguration.openshift.io/v1:MachineConfig");
+        const mcs = harness.registrations.filter(
+            r => r.type === "kubernetes:machineconfiguration.openshift.io/v1:MachineConfig",
+        );
         assert.equal(mcs.length, 2);
-        for (const mc of mcs) assert.ok(harness.dependsOnTransitively(mc, cleanup), `${mc.name} goes before the cleanup on destroy`);
-        assert.equal(harness.registrations.some(r => r.type === "rhcos-forge:image:ImageRetention"), false, "retention itself stays off");
+        for (const mc of mcs)
+            assert.ok(harness.dependsOnTransitively(mc, cleanup), `${mc.name} goes before the cleanup on destroy`);
+        assert.equal(
+            harness.registrations.some(r => r.type === "rhcos-forge:image:ImageRetention"),
+            false,
+            "retention itself stays off",
+        );
     });
 });

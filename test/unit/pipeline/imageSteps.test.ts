@@ -36,7 +36,13 @@ describe("image.steps through the program", () => {
     it("ships the repository file's bytes in the build bundle", () => {
         const build = find("command:remote:Command", "image-build");
         const stdin = String(build.inputs.stdin);
-        const entry = stdin.split("\n").find(l => l.startsWith(`file 0644 ${Buffer.from("steps/0/usr/share/doc/rhcos-forge/README.md").toString("base64")} `));
+        const entry = stdin
+            .split("\n")
+            .find(l =>
+                l.startsWith(
+                    `file 0644 ${Buffer.from("steps/0/usr/share/doc/rhcos-forge/README.md").toString("base64")} `,
+                ),
+            );
         assert.ok(entry !== undefined, "the bundle carries the file");
         assert.ok(Buffer.from(entry.split(" ")[3], "base64").equals(fs.readFileSync(path.join(ROOT, "README.md"))));
     });

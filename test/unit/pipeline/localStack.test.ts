@@ -12,7 +12,9 @@ installMocks();
 pulumi.runtime.setAllConfig(loadStackConfig("local"), []);
 let program: Program;
 
-before(async () => { program = await runProgram(); });
+before(async () => {
+    program = await runProgram();
+});
 
 it("runs every step as a local command from the repo's scripts", () => {
     assert.equal(registrations.filter(r => r.type.startsWith("command:remote")).length, 0);
@@ -22,10 +24,16 @@ it("runs every step as a local command from the repo's scripts", () => {
     assert.match(String(build.inputs.create), /RF_PODMAN_BUILD_ARGS='--isolation chroot --network host'/);
     assert.match(String(build.inputs.create), /RF_TLS_VERIFY=false/);
     const sync = find("command:local:Command", "mirror-sync");
-    assert.match(String(sync.inputs.create), /^env RF_ROOT=\/var\/tmp\/rhcos-forge-local bash components\/scripts\/put-files\.sh \/var\/tmp\/rhcos-forge-local\/upstream && env /);
+    assert.match(
+        String(sync.inputs.create),
+        /^env RF_ROOT=\/var\/tmp\/rhcos-forge-local bash components\/scripts\/put-files\.sh \/var\/tmp\/rhcos-forge-local\/upstream && env /,
+    );
     assert.match(String(sync.inputs.create), /RF_SERVE_MODE=background/);
     // Destroy (and a replacement) stops the server first; the new sync then starts it again.
-    assert.equal(sync.inputs.delete, "env RF_ROOT=/var/tmp/rhcos-forge-local RF_SERVE_MODE=background bash components/scripts/mirror-stop.sh");
+    assert.equal(
+        sync.inputs.delete,
+        "env RF_ROOT=/var/tmp/rhcos-forge-local RF_SERVE_MODE=background bash components/scripts/mirror-stop.sh",
+    );
     assert.equal(sync.deleteBeforeReplace, true);
     assert.deepEqual(find("command:local:Command", "build-ready").inputs.interpreter, ["/bin/bash", "-c"]);
 });
@@ -34,7 +42,9 @@ it("renders YAML for GitOps instead of talking to a cluster", () => {
     const provider = find("pulumi:providers:kubernetes", "cluster-render");
     assert.equal(provider.inputs.renderYamlToDirectory, ".state/manifests");
     assert.equal(registrations.filter(r => r.type === "pulumi:providers:kubernetes").length, 1);
-    for (const r of registrations.filter(r => r.type.startsWith("kubernetes:machineconfiguration.openshift.io/v1:") && !r.type.endsWith("Patch"))) {
+    for (const r of registrations.filter(
+        r => r.type.startsWith("kubernetes:machineconfiguration.openshift.io/v1:") && !r.type.endsWith("Patch"),
+    )) {
         for (const version of OPENSHIFT_VERSIONS) validateAgainstCrd(crdRelease(version), r.inputs);
     }
 });

@@ -23,11 +23,17 @@ describe("image.retention", () => {
         assert.match(create, new RegExp(`RF_PROTECT=${digest}`));
         assert.equal(prune.inputs.delete, undefined, "destroy keeps the images");
         assert.ok(harness.isSecret(prune.raw.stdin), "registry auth on secret stdin");
-        const mcs = harness.registrations.filter(r => r.type === "kubernetes:machineconfiguration.openshift.io/v1:MachineConfig");
+        const mcs = harness.registrations.filter(
+            r => r.type === "kubernetes:machineconfiguration.openshift.io/v1:MachineConfig",
+        );
         assert.equal(mcs.length, 2);
         for (const mc of mcs) assert.ok(harness.dependsOnTransitively(prune, mc), `prune waits for ${mc.name}`);
         const cleanup = harness.find("command:remote:Command", "image-cleanup-registry");
-        assert.match(String(cleanup.inputs.delete), /RF_MODE=list/, "without deleteOnDestroy the destroy-time cleanup only lists");
+        assert.match(
+            String(cleanup.inputs.delete),
+            /RF_MODE=list/,
+            "without deleteOnDestroy the destroy-time cleanup only lists",
+        );
         assert.doesNotMatch(String(cleanup.inputs.delete), /RF_MODE=destroy/);
     });
 });

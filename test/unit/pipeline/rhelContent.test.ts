@@ -26,11 +26,27 @@ const secrets = {
     rhsmActivationKey: ACTIVATION_KEY,
 };
 const config = loadStackConfig("dev", secrets);
-config["rhcos-forge:buildHost"] = JSON.stringify({ provider: "ssh", host: "rhel-builder.example.com", hostKey: TEST_HOST_KEY, register: true });
+config["rhcos-forge:buildHost"] = JSON.stringify({
+    provider: "ssh",
+    host: "rhel-builder.example.com",
+    hostKey: TEST_HOST_KEY,
+    register: true,
+});
 const mirror = JSON.parse(config["rhcos-forge:mirror"]) as { repos: unknown[] };
 mirror.repos.push(
-    { id: "rhel-9-baseos", baseurl: "https://cdn.redhat.com/content/dist/rhel9/9/x86_64/baseos/os/", gpgcheck: false, sslcacert: pem("CERTIFICATE", "MIIredhatUepCaForUnitTests") },
-    { id: "rhel-9-appstream-cdn", baseurl: "https://cdn.redhat.com/content/dist/rhel9/9/x86_64/appstream/os/", gpgcheck: false, entitlement: "cluster", fetch: "build" },
+    {
+        id: "rhel-9-baseos",
+        baseurl: "https://cdn.redhat.com/content/dist/rhel9/9/x86_64/baseos/os/",
+        gpgcheck: false,
+        sslcacert: pem("CERTIFICATE", "MIIredhatUepCaForUnitTests"),
+    },
+    {
+        id: "rhel-9-appstream-cdn",
+        baseurl: "https://cdn.redhat.com/content/dist/rhel9/9/x86_64/appstream/os/",
+        gpgcheck: false,
+        entitlement: "cluster",
+        fetch: "build",
+    },
 );
 config["rhcos-forge:mirror"] = JSON.stringify(mirror);
 // Render mode: the cluster is read (base image, entitlement), nothing is waited for.
@@ -46,10 +62,14 @@ before(() => harness.runProgram({ access }));
 
 /** The bundle entries of a stdin: kind, then each field base64-decoded. */
 function entries(stdin: string): string[][] {
-    return stdin.trim().split("\n").slice(1).map(l => {
-        const [kind, ...fields] = l.split(" ");
-        return [kind, ...fields.map(f => /^[0-7]{4}$/.test(f) ? f : Buffer.from(f, "base64").toString("utf8"))];
-    });
+    return stdin
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map(l => {
+            const [kind, ...fields] = l.split(" ");
+            return [kind, ...fields.map(f => (/^[0-7]{4}$/.test(f) ? f : Buffer.from(f, "base64").toString("utf8")))];
+        });
 }
 
 describe("RHEL content", () => {
@@ -65,13 +85,24 @@ describe("RHEL content", () => {
         const create = String(sync.inputs.create);
         assert.match(create, /put-files\.sh \/var\/lib\/rhcos-forge\/upstream && /);
         assert.match(create, /RF_REPO_IDS='epel-9 rhel-9-appstream rhel-9-baseos'/);
-        const files = Object.fromEntries(entries(String(sync.inputs.stdin)).map(([, mode, path, content]) => [path, { mode, content }]));
+        const files = Object.fromEntries(
+            entries(String(sync.inputs.stdin)).map(([, mode, path, content]) => [path, { mode, content }]),
+        );
         // mirror.auth: the closed mirror's credentials file (mirror.auth basic, the default).
-        assert.deepEqual(Object.keys(files).sort(), ["mirror.auth", "tls/rhel-9-baseos/ca.pem", "tls/rhel-9-baseos/client-key.pem", "tls/rhel-9-baseos/client.pem", "upstream.repo"]);
+        assert.deepEqual(Object.keys(files).sort(), [
+            "mirror.auth",
+            "tls/rhel-9-baseos/ca.pem",
+            "tls/rhel-9-baseos/client-key.pem",
+            "tls/rhel-9-baseos/client.pem",
+            "upstream.repo",
+        ]);
         for (const f of Object.values(files)) assert.equal(f.mode, "0600");
         assert.equal(files["tls/rhel-9-baseos/client-key.pem"].content, REPO_KEY);
         const repo = files["upstream.repo"].content;
-        assert.match(repo, /^\[rhel-9-baseos\]\n(.+\n)*sslcacert=\/var\/lib\/rhcos-forge\/upstream\/tls\/rhel-9-baseos\/ca\.pem\nsslclientcert=\/var\/lib\/rhcos-forge\/upstream\/tls\/rhel-9-baseos\/client\.pem\nsslclientkey=\/var\/lib\/rhcos-forge\/upstream\/tls\/rhel-9-baseos\/client-key\.pem\nsslverify=1$/m);
+        assert.match(
+            repo,
+            /^\[rhel-9-baseos\]\n(.+\n)*sslcacert=\/var\/lib\/rhcos-forge\/upstream\/tls\/rhel-9-baseos\/ca\.pem\nsslclientcert=\/var\/lib\/rhcos-forge\/upstream\/tls\/rhel-9-baseos\/client\.pem\nsslclientkey=\/var\/lib\/rhcos-forge\/upstream\/tls\/rhel-9-baseos\/client-key\.pem\nsslverify=1$/m,
+        );
         assert.ok(!repo.includes("rhel-9-appstream-cdn"), "a fetch: build repo is not mirrored");
     });
 
@@ -80,22 +111,49 @@ describe("RHEL content", () => {
         assert.ok(harness.isSecret(build.raw.stdin));
         const bundle = entries(String(build.inputs.stdin));
         const containerfile = bundle.find(e => e[0] === "file" && e[2] === "Containerfile")?.[3] ?? "";
-        assert.match(containerfile, /^RUN --mount=type=secret,id=rf-rhel-9-appstream-cdn-cert,target=\/run\/secrets\/rhcos-forge\/rhel-9-appstream-cdn\/client\.pem \\\n    --mount=type=secret,id=rf-rhel-9-appstream-cdn-key,target=\/run\/secrets\/rhcos-forge\/rhel-9-appstream-cdn\/client-key\.pem \\\n    --mount=type=secret,id=rf-mirror-password,target=\/run\/secrets\/rhcos-forge\/mirror\/password \\\n    printf/m);
-        assert.match(containerfile, / baseurl=https:\/\/cdn\.redhat\.com\/content\/dist\/rhel9\/9\/x86_64\/appstream\/os\/ /);
-        assert.match(containerfile, / sslclientkey=\/run\/secrets\/rhcos-forge\/rhel-9-appstream-cdn\/client-key\.pem /);
-        assert.match(containerfile, /rm -f \/etc\/yum\.repos\.d\/rhcos-forge-mirror\.repo && \\\n    rm -f \/etc\/yum\.repos\.d\/redhat\.repo/);
-        const buildSecrets = Object.fromEntries(bundle.filter(e => e[0] === "secret").map(([, id, content]) => [id, content]));
-        assert.deepEqual(buildSecrets, { "rf-rhel-9-appstream-cdn-cert": ENT_CERT, "rf-rhel-9-appstream-cdn-key": ENT_KEY, "rf-mirror-password": harness.MOCK_MIRROR_PASSWORD });
+        assert.match(
+            containerfile,
+            /^RUN --mount=type=secret,id=rf-rhel-9-appstream-cdn-cert,target=\/run\/secrets\/rhcos-forge\/rhel-9-appstream-cdn\/client\.pem \\\n    --mount=type=secret,id=rf-rhel-9-appstream-cdn-key,target=\/run\/secrets\/rhcos-forge\/rhel-9-appstream-cdn\/client-key\.pem \\\n    --mount=type=secret,id=rf-mirror-password,target=\/run\/secrets\/rhcos-forge\/mirror\/password \\\n    printf/m,
+        );
+        assert.match(
+            containerfile,
+            / baseurl=https:\/\/cdn\.redhat\.com\/content\/dist\/rhel9\/9\/x86_64\/appstream\/os\/ /,
+        );
+        assert.match(
+            containerfile,
+            / sslclientkey=\/run\/secrets\/rhcos-forge\/rhel-9-appstream-cdn\/client-key\.pem /,
+        );
+        assert.match(
+            containerfile,
+            /rm -f \/etc\/yum\.repos\.d\/rhcos-forge-mirror\.repo && \\\n    rm -f \/etc\/yum\.repos\.d\/redhat\.repo/,
+        );
+        const buildSecrets = Object.fromEntries(
+            bundle.filter(e => e[0] === "secret").map(([, id, content]) => [id, content]),
+        );
+        assert.deepEqual(buildSecrets, {
+            "rf-rhel-9-appstream-cdn-cert": ENT_CERT,
+            "rf-rhel-9-appstream-cdn-key": ENT_KEY,
+            "rf-mirror-password": harness.MOCK_MIRROR_PASSWORD,
+        });
     });
 
     it("registers the ssh host after readiness, from secret stdin, unregisters on destroy; every step waits for it", () => {
         const register = harness.find("command:remote:Command", "build-register");
         assert.equal(register.parent, harness.find("rhcos-forge:host:BuildHost", "build").urn);
         assert.ok(harness.isSecret(register.raw.stdin));
-        assert.match(String(register.inputs.create), /RF_RHSM_ACTION=register RF_ROOT=\/var\/lib\/rhcos-forge bash \/var\/lib\/rhcos-forge\/scripts\/rhsm-register\.sh$/);
-        assert.match(String(register.inputs.delete), /RF_RHSM_ACTION=unregister RF_ROOT=\/var\/lib\/rhcos-forge bash \/var\/lib\/rhcos-forge\/scripts\/rhsm-register\.sh$/);
+        assert.match(
+            String(register.inputs.create),
+            /RF_RHSM_ACTION=register RF_ROOT=\/var\/lib\/rhcos-forge bash \/var\/lib\/rhcos-forge\/scripts\/rhsm-register\.sh$/,
+        );
+        assert.match(
+            String(register.inputs.delete),
+            /RF_RHSM_ACTION=unregister RF_ROOT=\/var\/lib\/rhcos-forge bash \/var\/lib\/rhcos-forge\/scripts\/rhsm-register\.sh$/,
+        );
         const stdin = entries(String(register.inputs.stdin));
-        assert.deepEqual(stdin, [["secret", "org", ORG], ["secret", "activationkey", ACTIVATION_KEY]]);
+        assert.deepEqual(stdin, [
+            ["secret", "org", ORG],
+            ["secret", "activationkey", ACTIVATION_KEY],
+        ]);
         assert.ok(harness.dependsOnTransitively(register, harness.find("command:remote:Command", "build-ready")));
         assert.ok(harness.dependsOnTransitively(harness.find("command:remote:Command", "mirror-sync"), register));
         assert.ok(harness.dependsOnTransitively(harness.find("command:remote:Command", "image-build"), register));
@@ -104,7 +162,8 @@ describe("RHEL content", () => {
     it("keeps every certificate, key, org and activation key out of plain inputs and command strings", () => {
         for (const r of harness.registrations) {
             const text = harness.plainJson(r.raw);
-            for (const s of SECRET_TEXTS) assert.ok(!text.includes(s), `${r.type} ${r.name} holds a secret in plain text`);
+            for (const s of SECRET_TEXTS)
+                assert.ok(!text.includes(s), `${r.type} ${r.name} holds a secret in plain text`);
         }
     });
 });

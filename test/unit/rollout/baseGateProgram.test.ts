@@ -17,7 +17,9 @@ cfg["rhcos-forge:image"] = JSON.stringify({ ...JSON.parse(cfg["rhcos-forge:image
 setStackConfig(cfg);
 
 const failures: unknown[] = [];
-const onRejection = (e: unknown) => { failures.push(e); };
+const onRejection = (e: unknown) => {
+    failures.push(e);
+};
 let program: Program;
 
 // The refused MachineConfigs never register: the runtime then reports their pending promises as
@@ -30,13 +32,18 @@ before(async () => {
     process.on("unhandledRejection", onRejection);
     program = buildPipeline(parseStackConfig(pulumi.runtime.allConfig()), { clusterAccess: cluster.access });
     // Registered after the program, so it runs after the runtime's own exit handler.
-    process.on("exit", () => { if (passed === TESTS) process.exitCode = 0; });
+    process.on("exit", () => {
+        if (passed === TESTS) process.exitCode = 0;
+    });
     await valueOf(program.image.ref);
     for (let i = 0; i < 5; i++) await settle();
 });
 
 it("reads the cluster's base even though image.base is pinned", () => {
-    assert.deepEqual(reads.map(r => r.id), ["openshift-machine-config-operator/machine-config-osimageurl"]);
+    assert.deepEqual(
+        reads.map(r => r.id),
+        ["openshift-machine-config-operator/machine-config-osimageurl"],
+    );
     passed++;
 });
 
@@ -44,8 +51,17 @@ it("builds on the pinned base but rolls nothing out", async () => {
     assert.equal(await valueOf(program.image.base), OTHER_BASE);
     assert.equal(registrations.filter(r => r.type.endsWith(":MachineConfig")).length, 0);
     // The engine reports it through the MachineConfig's inputs (Pulumi prefixes the property path).
-    assert.ok(failures.length > 0 && failures.every(e => e instanceof Error && e.name === "ReleaseGateError" &&
-        e.message.includes(`refusing to roll out: image base ${OTHER_BASE} is not the cluster's current baseOSContainerImage`)),
-    `expected only ReleaseGateErrors, got ${failures.map(String).join("; ").slice(0, 500)}`);
+    assert.ok(
+        failures.length > 0 &&
+            failures.every(
+                e =>
+                    e instanceof Error &&
+                    e.name === "ReleaseGateError" &&
+                    e.message.includes(
+                        `refusing to roll out: image base ${OTHER_BASE} is not the cluster's current baseOSContainerImage`,
+                    ),
+            ),
+        `expected only ReleaseGateErrors, got ${failures.map(String).join("; ").slice(0, 500)}`,
+    );
     passed++;
 });

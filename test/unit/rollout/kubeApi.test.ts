@@ -27,9 +27,12 @@ ${extra}`;
 
 describe("resolveConnection", () => {
     it("uses the current context, the CA and a client certificate", () => {
-        const c = resolveConnection(kubeconfig("https://api.ocp.example.com:6443/", {
-            "client-certificate-data": Buffer.from("CERT").toString("base64"), "client-key-data": Buffer.from("KEY").toString("base64"),
-        }));
+        const c = resolveConnection(
+            kubeconfig("https://api.ocp.example.com:6443/", {
+                "client-certificate-data": Buffer.from("CERT").toString("base64"),
+                "client-key-data": Buffer.from("KEY").toString("base64"),
+            }),
+        );
         assert.equal(c.server, "https://api.ocp.example.com:6443");
         assert.equal(c.ca, "CA PEM");
         assert.equal(c.cert, "CERT");
@@ -42,9 +45,15 @@ describe("resolveConnection", () => {
     });
 
     it("names what is missing, never a credential", () => {
-        assert.throws(() => resolveConnection(kubeconfig("https://api:6443", { token: "s3cr3t" }), "nope"), /^Error: kubeconfig has no context "nope"$/);
+        assert.throws(
+            () => resolveConnection(kubeconfig("https://api:6443", { token: "s3cr3t" }), "nope"),
+            /^Error: kubeconfig has no context "nope"$/,
+        );
         assert.throws(() => resolveConnection("apiVersion: v1\nclusters: []\n"), /no context/);
-        assert.throws(() => resolveConnection(kubeconfig("https://api:6443", { "auth-provider": { name: "oidc" } })), /auth-provider/);
+        assert.throws(
+            () => resolveConnection(kubeconfig("https://api:6443", { "auth-provider": { name: "oidc" } })),
+            /auth-provider/,
+        );
     });
 });
 
@@ -55,15 +64,35 @@ describe("kubeReader", () => {
     before(async () => {
         server = http.createServer((req, res) => {
             seen.push({ path: req.url ?? "", auth: req.headers.authorization });
-            if (req.headers.authorization !== "Bearer t0ken") { res.statusCode = 401; res.end("Unauthorized"); return; }
+            if (req.headers.authorization !== "Bearer t0ken") {
+                res.statusCode = 401;
+                res.end("Unauthorized");
+                return;
+            }
             const body: Record<string, unknown> = {
-                "/apis/machineconfiguration.openshift.io/v1/machineconfigpools/worker": { metadata: { name: "worker" }, status: { configuration: { name: "rendered-worker-abc" } } },
-                "/apis/machineconfiguration.openshift.io/v1/machineconfigs/rendered-worker-abc": { spec: { osImageURL: "quay.io/x@sha256:" + "1".repeat(64) } },
-                "/apis/machineconfiguration.openshift.io/v1/machineosconfigs/worker": { status: { currentImagePullSpec: "quay.io/x@sha256:" + "2".repeat(64) } },
-                "/apis/machineconfiguration.openshift.io/v1/machineosbuilds": { items: [{ spec: { machineOSConfig: { name: "worker" } } }, { spec: { machineOSConfig: { name: "infra" } } }] },
+                "/apis/machineconfiguration.openshift.io/v1/machineconfigpools/worker": {
+                    metadata: { name: "worker" },
+                    status: { configuration: { name: "rendered-worker-abc" } },
+                },
+                "/apis/machineconfiguration.openshift.io/v1/machineconfigs/rendered-worker-abc": {
+                    spec: { osImageURL: "quay.io/x@sha256:" + "1".repeat(64) },
+                },
+                "/apis/machineconfiguration.openshift.io/v1/machineosconfigs/worker": {
+                    status: { currentImagePullSpec: "quay.io/x@sha256:" + "2".repeat(64) },
+                },
+                "/apis/machineconfiguration.openshift.io/v1/machineosbuilds": {
+                    items: [
+                        { spec: { machineOSConfig: { name: "worker" } } },
+                        { spec: { machineOSConfig: { name: "infra" } } },
+                    ],
+                },
             };
             const hit = body[req.url ?? ""];
-            if (hit === undefined) { res.statusCode = 404; res.end("{}"); return; }
+            if (hit === undefined) {
+                res.statusCode = 404;
+                res.end("{}");
+                return;
+            }
             res.setHeader("Content-Type", "application/json");
             res.end(JSON.stringify(hit));
         });
@@ -83,14 +112,30 @@ describe("kubeReader", () => {
     });
 
     it("returns undefined for a 404 and throws with the status otherwise", async () => {
-        assert.equal(await kubeReader(resolveConnection(kubeconfig(url, { token: "t0ken" }))).get("/apis/none"), undefined);
-        await assert.rejects(kubeReader(resolveConnection(kubeconfig(url, { token: "wrong" }))).get("/apis/none"), /HTTP 401/);
+        assert.equal(
+            await kubeReader(resolveConnection(kubeconfig(url, { token: "t0ken" }))).get("/apis/none"),
+            undefined,
+        );
+        await assert.rejects(
+            kubeReader(resolveConnection(kubeconfig(url, { token: "wrong" }))).get("/apis/none"),
+            /HTTP 401/,
+        );
     });
 
     it("gets its token from an exec plugin", async () => {
-        const exec = { command: process.execPath, args: ["-e", 'console.log(JSON.stringify({kind:"ExecCredential",status:{token:"t0ken"}}))'] };
+        const exec = {
+            command: process.execPath,
+            args: ["-e", 'console.log(JSON.stringify({kind:"ExecCredential",status:{token:"t0ken"}}))'],
+        };
         const reader = kubeReader(resolveConnection(kubeconfig(url, { exec })));
-        assert.equal((await reader.get("/apis/machineconfiguration.openshift.io/v1/machineconfigpools/worker") as { metadata: { name: string } }).metadata.name, "worker");
+        assert.equal(
+            (
+                (await reader.get("/apis/machineconfiguration.openshift.io/v1/machineconfigpools/worker")) as {
+                    metadata: { name: string };
+                }
+            ).metadata.name,
+            "worker",
+        );
     });
 });
 
@@ -101,11 +146,18 @@ describe("watchPool", () => {
     before(async () => {
         server = http.createServer((req, res) => {
             watches.push(req.url ?? "");
-            if (req.headers.authorization !== "Bearer t0ken") { res.statusCode = 401; res.end("Unauthorized"); return; }
+            if (req.headers.authorization !== "Bearer t0ken") {
+                res.statusCode = 401;
+                res.end("Unauthorized");
+                return;
+            }
             // Two events, then the server ends the watch (as at its timeout).
             res.setHeader("Content-Type", "application/json");
             res.write(`${JSON.stringify({ type: "ADDED", object: { metadata: { name: "worker" } } })}\n`);
-            setTimeout(() => res.end(`${JSON.stringify({ type: "MODIFIED", object: { metadata: { name: "worker" } } })}\n`), 50);
+            setTimeout(
+                () => res.end(`${JSON.stringify({ type: "MODIFIED", object: { metadata: { name: "worker" } } })}\n`),
+                50,
+            );
         });
         await new Promise<void>(r => server.listen(0, "127.0.0.1", r));
         url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -128,7 +180,10 @@ describe("watchPool", () => {
         const landed = watches.length;
         await new Promise(r => setTimeout(r, 1_200));
         assert.ok(woke < 2_000, `woken by the watch after ${woke} ms, not at the 10 s interval`);
-        assert.equal(watches[0], "/apis/machineconfiguration.openshift.io/v1/machineconfigpools?fieldSelector=metadata.name%3Dworker&watch=1");
+        assert.equal(
+            watches[0],
+            "/apis/machineconfiguration.openshift.io/v1/machineconfigpools?fieldSelector=metadata.name%3Dworker&watch=1",
+        );
         assert.ok(opened >= 2 && landed <= 3, `re-opened at most once a second: ${opened}-${landed} watches in ~1.5 s`);
         assert.equal(watches.length, landed, "no watch after stop");
     });
@@ -141,30 +196,58 @@ describe("watchPool", () => {
 describe("Wake", () => {
     /** A clock that only moves when slept on. */
     const fakeClock = (): Clock & { t: number } => {
-        const c = { t: 0, now: () => c.t, sleep: async (ms: number) => { c.t += ms; } };
+        const c = {
+            t: 0,
+            now: () => c.t,
+            sleep: async (ms: number) => {
+                c.t += ms;
+            },
+        };
         return c;
     };
-    const opts = { timeoutMs: 60_000, pollMs: 15_000, heartbeatMs: 300_000, log: () => undefined, isFatal: () => false, readError: String, timedOut: (l: string) => new Error(l) };
+    const opts = {
+        timeoutMs: 60_000,
+        pollMs: 15_000,
+        heartbeatMs: 300_000,
+        log: () => undefined,
+        isFatal: () => false,
+        readError: String,
+        timedOut: (l: string) => new Error(l),
+    };
 
     /** The fake times of `reads` reads of a wait woken (500 ms floor) by what `during` does in read n. */
     const readTimes = async (reads: number, during: (read: number, wake: Wake) => void): Promise<number[]> => {
         const clock = fakeClock();
         const wake = new Wake(500);
         const readsAt: number[] = [];
-        await pollUntil(async () => {
-            readsAt.push(clock.t);
-            during(readsAt.length, wake);
-            return readsAt.length === reads ? { done: true, line: "done" } : { waiting: "w" };
-        }, clock, { ...opts, wake });
+        await pollUntil(
+            async () => {
+                readsAt.push(clock.t);
+                during(readsAt.length, wake);
+                return readsAt.length === reads ? { done: true, line: "done" } : { waiting: "w" };
+            },
+            clock,
+            { ...opts, wake },
+        );
         return readsAt;
     };
 
     it("reads again within its floor of a change, and at the poll interval without one", async () => {
         // the pool changed while the second read ran
-        assert.deepEqual(await readTimes(3, (n, wake) => { if (n === 2) wake.notify(); }), [0, 15_000, 15_500]);
+        assert.deepEqual(
+            await readTimes(3, (n, wake) => {
+                if (n === 2) wake.notify();
+            }),
+            [0, 15_000, 15_500],
+        );
     });
 
     it("never reads more often than its floor, however many events come", async () => {
-        assert.deepEqual(await readTimes(4, (_n, wake) => { for (let i = 0; i < 100; i++) wake.notify(); }), [0, 500, 1_000, 1_500]);
+        assert.deepEqual(
+            await readTimes(4, (_n, wake) => {
+                for (let i = 0; i < 100; i++) wake.notify();
+            }),
+            [0, 500, 1_000, 1_500],
+        );
     });
 });

@@ -17,7 +17,12 @@ const PASSWORD = "mirror-pw-unit-61723";
 const ENT_KEY_BODY = "MIIentitlementKeyForUnitTestsOnly4471";
 const REPOS: OnClusterRepo[] = [
     { id: "epel-9", url: "http://198.51.100.7:5180/epel-9/", gpgcheck: true, gpgKey: KEY },
-    { id: "rhel-9-appstream", url: "https://cdn.redhat.com/content/dist/rhel9/9/x86_64/appstream/os/", gpgcheck: false, entitled: true },
+    {
+        id: "rhel-9-appstream",
+        url: "https://cdn.redhat.com/content/dist/rhel9/9/x86_64/appstream/os/",
+        gpgcheck: false,
+        entitled: true,
+    },
 ];
 const REVISION = "c".repeat(64);
 const pools: PoolConfig[] = [
@@ -42,7 +47,10 @@ function rollout(name: string, version: "4.17" | "4.19", withCredentials: boolea
                 revision: onClusterContentRevision(REVISION, REPOS),
                 mirrorReady: "synced",
                 credentials: withCredentials ? { username: "rf", password: PASSWORD } : undefined,
-                entitlement: { sslclientcert: "-----BEGIN CERTIFICATE-----\nMIIcert\n-----END CERTIFICATE-----\n", sslclientkey: `-----BEGIN PRIVATE KEY-----\n${ENT_KEY_BODY}\n-----END PRIVATE KEY-----\n` },
+                entitlement: {
+                    sslclientcert: "-----BEGIN CERTIFICATE-----\nMIIcert\n-----END CERTIFICATE-----\n",
+                    sslclientkey: `-----BEGIN PRIVATE KEY-----\n${ENT_KEY_BODY}\n-----END PRIVATE KEY-----\n`,
+                },
             },
         },
     });
@@ -59,8 +67,11 @@ before(async () => {
 const CM = "kubernetes:core/v1:ConfigMap";
 const SECRET = "kubernetes:core/v1:Secret";
 /** The metadata of an object rhcos-forge manages in the MCO's namespace. */
-const inMcoNamespace = (name: string) =>
-    ({ name, namespace: "openshift-machine-config-operator", labels: { "app.kubernetes.io/managed-by": "rhcos-forge" } });
+const inMcoNamespace = (name: string) => ({
+    name,
+    namespace: "openshift-machine-config-operator",
+    labels: { "app.kubernetes.io/managed-by": "rhcos-forge" },
+});
 
 describe("on-cluster content objects of OsImageRollout", () => {
     it("creates the ConfigMap in the MCO namespace, secret in the state when it holds credentials", () => {
@@ -95,13 +106,25 @@ describe("on-cluster content objects of OsImageRollout", () => {
     it("annotates each 4.19 MachineOSConfig with the content revision, and none on 4.17", () => {
         const want = onClusterContentRevision(REVISION, REPOS);
         for (const pool of ["canary", "worker"]) {
-            const v1 = harness.find("kubernetes:machineconfiguration.openshift.io/v1:MachineOSConfig", `v419-${pool}-machineosconfig`);
+            const v1 = harness.find(
+                "kubernetes:machineconfiguration.openshift.io/v1:MachineOSConfig",
+                `v419-${pool}-machineosconfig`,
+            );
             const annotations = (v1.inputs.metadata as { annotations: Record<string, string> }).annotations;
             assert.equal(annotations["machineconfiguration.openshift.io/rebuild"], want);
             assert.equal(annotations["pulumi.com/patchForce"], "true");
-            assert.ok(!harness.isSecret((v1.raw.metadata as Record<string, unknown>).annotations), "the annotation is a hash, not a secret");
-            const alpha = harness.find("kubernetes:machineconfiguration.openshift.io/v1alpha1:MachineOSConfig", `v417-${pool}-machineosconfig`);
-            assert.deepEqual(Object.keys((alpha.inputs.metadata as { annotations: Record<string, string> }).annotations), ["pulumi.com/patchForce"]);
+            assert.ok(
+                !harness.isSecret((v1.raw.metadata as Record<string, unknown>).annotations),
+                "the annotation is a hash, not a secret",
+            );
+            const alpha = harness.find(
+                "kubernetes:machineconfiguration.openshift.io/v1alpha1:MachineOSConfig",
+                `v417-${pool}-machineosconfig`,
+            );
+            assert.deepEqual(
+                Object.keys((alpha.inputs.metadata as { annotations: Record<string, string> }).annotations),
+                ["pulumi.com/patchForce"],
+            );
         }
     });
 
@@ -116,10 +139,33 @@ describe("on-cluster content objects of OsImageRollout", () => {
     });
 
     it("creates each MachineOSConfig after the objects its build mounts", () => {
-        for (const [prefix, objects] of [["v419", [[CM, "etc-yum-repos-d"], [SECRET, "etc-pki-rpm-gpg"]]], ["v417", [[CM, "etc-yum-repos-d"], [SECRET, "etc-pki-rpm-gpg"], [SECRET, "etc-pki-entitlement"]]]] as const) {
+        for (const [prefix, objects] of [
+            [
+                "v419",
+                [
+                    [CM, "etc-yum-repos-d"],
+                    [SECRET, "etc-pki-rpm-gpg"],
+                ],
+            ],
+            [
+                "v417",
+                [
+                    [CM, "etc-yum-repos-d"],
+                    [SECRET, "etc-pki-rpm-gpg"],
+                    [SECRET, "etc-pki-entitlement"],
+                ],
+            ],
+        ] as const) {
             const api = prefix === "v419" ? "v1" : "v1alpha1";
-            const mosc = harness.find(`kubernetes:machineconfiguration.openshift.io/${api}:MachineOSConfig`, `${prefix}-canary-machineosconfig`);
-            for (const [type, name] of objects) assert.ok(harness.dependsOnTransitively(mosc, harness.find(type, `${prefix}-${name}`)), `${prefix} ${name}`);
+            const mosc = harness.find(
+                `kubernetes:machineconfiguration.openshift.io/${api}:MachineOSConfig`,
+                `${prefix}-canary-machineosconfig`,
+            );
+            for (const [type, name] of objects)
+                assert.ok(
+                    harness.dependsOnTransitively(mosc, harness.find(type, `${prefix}-${name}`)),
+                    `${prefix} ${name}`,
+                );
         }
     });
 });

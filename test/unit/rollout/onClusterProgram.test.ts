@@ -12,7 +12,8 @@ import { fetchGpgKey } from "../../../components/pipeline";
 import * as harness from "../harness";
 import { installFakeCluster } from "../rolloutCluster";
 
-const KEY = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBunitTestKeyServedOnLoopback\n-----END PGP PUBLIC KEY BLOCK-----\n";
+const KEY =
+    "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBunitTestKeyServedOnLoopback\n-----END PGP PUBLIC KEY BLOCK-----\n";
 let server: http.Server;
 let program: harness.Program;
 let keyUrl: (path: string) => string;
@@ -24,37 +25,66 @@ before(async () => {
     const served: string[] = [];
     server = http.createServer((req, res) => {
         served.push(req.url ?? "");
-        if (req.url === "/RPM-GPG-KEY-EPEL-9") { res.writeHead(200); res.end(KEY); return; }
-        if (req.url === "/not-a-key") { res.writeHead(200); res.end("<html>mirror index</html>"); return; }
-        res.writeHead(404); res.end();
+        if (req.url === "/RPM-GPG-KEY-EPEL-9") {
+            res.writeHead(200);
+            res.end(KEY);
+            return;
+        }
+        if (req.url === "/not-a-key") {
+            res.writeHead(200);
+            res.end("<html>mirror index</html>");
+            return;
+        }
+        res.writeHead(404);
+        res.end();
     });
     await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as AddressInfo).port;
     const config: Record<string, unknown> = {
-        buildHost: { provider: "digitalocean", region: "fra1", allowedCidrs: ["192.0.2.10/32"], sshPublicKey: "ssh-ed25519 AAAA x" },
+        buildHost: {
+            provider: "digitalocean",
+            region: "fra1",
+            allowedCidrs: ["192.0.2.10/32"],
+            sshPublicKey: "ssh-ed25519 AAAA x",
+        },
         image: { base: "cluster", repository: "quay.io/example-org/rhcos-forge", packages: ["htop"] },
         cluster: { openshiftVersion: "4.19", egressCidrs: ["203.0.113.0/28"] },
-        mirror: { repos: [{ id: "epel-9", baseurl: "https://dl.fedoraproject.org/pub/epel/9/Everything/x86_64/", gpgkey: `http://127.0.0.1:${port}/RPM-GPG-KEY-EPEL-9` }] },
+        mirror: {
+            repos: [
+                {
+                    id: "epel-9",
+                    baseurl: "https://dl.fedoraproject.org/pub/epel/9/Everything/x86_64/",
+                    gpgkey: `http://127.0.0.1:${port}/RPM-GPG-KEY-EPEL-9`,
+                },
+            ],
+        },
         rollout: { method: "machineosconfig", pools: [{ name: "canary", nodes: ["worker-0"] }, { name: "worker" }] },
     };
-    pulumi.runtime.setAllConfig({
-        ...Object.fromEntries(Object.entries(config).map(([k, v]) => [`rhcos-forge:${k}`, JSON.stringify(v)])),
-        "rhcos-forge:registryAuth": harness.TEST_SECRETS.registryAuth,
-        "rhcos-forge:kubeconfig": harness.TEST_SECRETS.kubeconfig,
-        "rhcos-forge:sshPrivateKey": harness.TEST_SECRETS.sshPrivateKey,
-    }, ["rhcos-forge:registryAuth", "rhcos-forge:kubeconfig", "rhcos-forge:sshPrivateKey"]);
+    pulumi.runtime.setAllConfig(
+        {
+            ...Object.fromEntries(Object.entries(config).map(([k, v]) => [`rhcos-forge:${k}`, JSON.stringify(v)])),
+            "rhcos-forge:registryAuth": harness.TEST_SECRETS.registryAuth,
+            "rhcos-forge:kubeconfig": harness.TEST_SECRETS.kubeconfig,
+            "rhcos-forge:sshPrivateKey": harness.TEST_SECRETS.sshPrivateKey,
+        },
+        ["rhcos-forge:registryAuth", "rhcos-forge:kubeconfig", "rhcos-forge:sshPrivateKey"],
+    );
     program = await harness.runProgram({ access: cluster.access });
     assert.deepEqual(served, ["/RPM-GPG-KEY-EPEL-9"], "the key was fetched once");
     keyUrl = (p: string) => `http://127.0.0.1:${port}${p}`;
 });
-after(() => { server.close(); });
+after(() => {
+    server.close();
+});
 
 describe("on-cluster layering with mirror repos (4.19, DigitalOcean)", () => {
     it("fails on a key URL that serves no key, naming the repo and URL", async () => {
-        await assert.rejects(fetchGpgKey("epel-9", keyUrl("/missing")),
-            { message: `rhcos-forge:mirror.repos "epel-9" gpgkey ${keyUrl("/missing")}: could not fetch the key for the on-cluster build's etc-pki-rpm-gpg Secret (HTTP 404)` });
-        await assert.rejects(fetchGpgKey("epel-9", keyUrl("/not-a-key")),
-            { message: `rhcos-forge:mirror.repos "epel-9" gpgkey ${keyUrl("/not-a-key")} is not an armored PGP public key (-----BEGIN PGP PUBLIC KEY BLOCK-----)` });
+        await assert.rejects(fetchGpgKey("epel-9", keyUrl("/missing")), {
+            message: `rhcos-forge:mirror.repos "epel-9" gpgkey ${keyUrl("/missing")}: could not fetch the key for the on-cluster build's etc-pki-rpm-gpg Secret (HTTP 404)`,
+        });
+        await assert.rejects(fetchGpgKey("epel-9", keyUrl("/not-a-key")), {
+            message: `rhcos-forge:mirror.repos "epel-9" gpgkey ${keyUrl("/not-a-key")} is not an armored PGP public key (-----BEGIN PGP PUBLIC KEY BLOCK-----)`,
+        });
         assert.equal(await fetchGpgKey("epel-9", keyUrl("/RPM-GPG-KEY-EPEL-9")), KEY);
     });
 
@@ -78,16 +108,29 @@ describe("on-cluster layering with mirror repos (4.19, DigitalOcean)", () => {
         assert.match(text, /^\[rhcos-forge-epel-9\]\n/);
         assert.match(text, /\nbaseurl=http:\/\/198\.51\.100\.7:5180\/epel-9\/\n/);
         assert.match(text, /\ngpgkey=file:\/\/\/etc\/pki\/rpm-gpg\/RPM-GPG-KEY-rhcos-forge-epel-9\n/);
-        assert.deepEqual(harness.find("kubernetes:core/v1:Secret", "rollout-etc-pki-rpm-gpg").inputs.stringData, { "RPM-GPG-KEY-rhcos-forge-epel-9": KEY });
+        assert.deepEqual(harness.find("kubernetes:core/v1:Secret", "rollout-etc-pki-rpm-gpg").inputs.stringData, {
+            "RPM-GPG-KEY-rhcos-forge-epel-9": KEY,
+        });
         assert.equal(await harness.valueOf(program.mirror.baseUrl), "http://198.51.100.7:5180");
         assert.equal(await harness.valueOf(program.buildHost.address), "198.51.100.7");
     });
 
     it("annotates each MachineOSConfig for rebuilds and creates it after the mirror synced", () => {
-        const sync = harness.registrations.find(r => r.type === "command:remote:Command" && r.name.startsWith("mirror-sync"));
-        assert.ok(sync, harness.registrations.filter(r => r.type === "command:remote:Command").map(r => r.name).join(", "));
+        const sync = harness.registrations.find(
+            r => r.type === "command:remote:Command" && r.name.startsWith("mirror-sync"),
+        );
+        assert.ok(
+            sync,
+            harness.registrations
+                .filter(r => r.type === "command:remote:Command")
+                .map(r => r.name)
+                .join(", "),
+        );
         for (const pool of ["canary", "worker"]) {
-            const mosc = harness.find("kubernetes:machineconfiguration.openshift.io/v1:MachineOSConfig", `rollout-${pool}-machineosconfig`);
+            const mosc = harness.find(
+                "kubernetes:machineconfiguration.openshift.io/v1:MachineOSConfig",
+                `rollout-${pool}-machineosconfig`,
+            );
             const annotations = (mosc.inputs.metadata as { annotations: Record<string, string> }).annotations;
             assert.match(annotations["machineconfiguration.openshift.io/rebuild"], /^[0-9a-f]{64}$/);
             assert.ok(harness.dependsOnTransitively(mosc, sync), `${pool} waits for the sync`);

@@ -14,17 +14,26 @@ const config: Record<string, unknown> = {
     buildHost: { provider: "local" },
     image: { base: "cluster", repository: "quay.io/example-org/rhcos-forge", packages: ["htop"] },
     cluster: { openshiftVersion: "4.16", renderTo: "out/manifests" },
-    rollout: { method: "machineosconfig", containerfileArch: "AMD64", pools: [{ name: "canary", nodes: ["worker-0"] }, { name: "worker" }] },
+    rollout: {
+        method: "machineosconfig",
+        containerfileArch: "AMD64",
+        pools: [{ name: "canary", nodes: ["worker-0"] }, { name: "worker" }],
+    },
 };
-pulumi.runtime.setAllConfig({
-    ...Object.fromEntries(Object.entries(config).map(([k, v]) => [`rhcos-forge:${k}`, JSON.stringify(v)])),
-    "rhcos-forge:registryAuth": TEST_SECRETS.registryAuth,
-}, ["rhcos-forge:registryAuth"]);
+pulumi.runtime.setAllConfig(
+    {
+        ...Object.fromEntries(Object.entries(config).map(([k, v]) => [`rhcos-forge:${k}`, JSON.stringify(v)])),
+        "rhcos-forge:registryAuth": TEST_SECRETS.registryAuth,
+    },
+    ["rhcos-forge:registryAuth"],
+);
 
 const MOSC = "kubernetes:machineconfiguration.openshift.io/v1alpha1:MachineOSConfig";
 let program: Program;
 
-before(async () => { program = await runProgram({ access: cluster.access }); });
+before(async () => {
+    program = await runProgram({ access: cluster.access });
+});
 
 describe("on-cluster layering, OpenShift 4.16, rendered for GitOps", () => {
     it("renders v1alpha1 MachineOSConfigs valid for 4.16 (and 4.17)", () => {
@@ -33,7 +42,10 @@ describe("on-cluster layering, OpenShift 4.16, rendered for GitOps", () => {
         for (const r of moscs) {
             validateAgainstCrd("release-4.16", r.inputs);
             validateAgainstCrd("release-4.17", r.inputs);
-            const spec = r.inputs.spec as { buildInputs: { containerFile: { containerfileArch: string }[]; renderedImagePushspec: string }; buildOutputs: unknown };
+            const spec = r.inputs.spec as {
+                buildInputs: { containerFile: { containerfileArch: string }[]; renderedImagePushspec: string };
+                buildOutputs: unknown;
+            };
             assert.equal(spec.buildInputs.containerFile[0].containerfileArch, "amd64");
             assert.deepEqual(spec.buildOutputs, { currentImagePullSecret: { name: "rhcos-forge-registry-pull" } });
         }
@@ -41,7 +53,10 @@ describe("on-cluster layering, OpenShift 4.16, rendered for GitOps", () => {
 
     it("renders the push and the pull secret", () => {
         for (const name of ["rhcos-forge-registry-push", "rhcos-forge-registry-pull"]) {
-            assert.equal(find("kubernetes:core/v1:Secret", `rollout-${name}`).inputs.type, "kubernetes.io/dockerconfigjson");
+            assert.equal(
+                find("kubernetes:core/v1:Secret", `rollout-${name}`).inputs.type,
+                "kubernetes.io/dockerconfigjson",
+            );
         }
     });
 

@@ -18,11 +18,38 @@ installMocks({ preview: true });
 const cluster = installFakeCluster();
 const sent: string[] = [];
 const read: string[] = [];
-const access = withAnswers(cluster.access, path => (read.push(path), path === CV ? { status: { history: [{ image: `quay.io/openshift-release-dev/ocp-release@sha256:${"1".repeat(64)}`, state: "Completed", version: "4.19.10" }] } } : undefined),
-    async (method, path) => { sent.push(`${method} ${path}`); return {}; });
+const access = withAnswers(
+    cluster.access,
+    path => (
+        read.push(path),
+        path === CV
+            ? {
+                  status: {
+                      history: [
+                          {
+                              image: `quay.io/openshift-release-dev/ocp-release@sha256:${"1".repeat(64)}`,
+                              state: "Completed",
+                              version: "4.19.10",
+                          },
+                      ],
+                  },
+              }
+            : undefined
+    ),
+    async (method, path) => {
+        sent.push(`${method} ${path}`);
+        return {};
+    },
+);
 const cfg = loadStackConfig("dev", TEST_SECRETS);
-cfg["rhcos-forge:cluster"] = JSON.stringify({ ...JSON.parse(cfg["rhcos-forge:cluster"]) as Record<string, unknown>, upgrade: { image: RELEASE } });
-pulumi.runtime.setAllConfig(cfg, Object.keys(TEST_SECRETS).map(k => `rhcos-forge:${k}`));
+cfg["rhcos-forge:cluster"] = JSON.stringify({
+    ...(JSON.parse(cfg["rhcos-forge:cluster"]) as Record<string, unknown>),
+    upgrade: { image: RELEASE },
+});
+pulumi.runtime.setAllConfig(
+    cfg,
+    Object.keys(TEST_SECRETS).map(k => `rhcos-forge:${k}`),
+);
 
 before(async () => {
     buildPipeline(parseStackConfig(pulumi.runtime.allConfig()), { clusterAccess: access });
@@ -38,10 +65,24 @@ describe("cluster.upgrade in a preview", () => {
 
     it("prints the steps in the order they run", () => {
         const lines = upgradePlan({ target: RELEASE, pools: ["canary", "worker"], already: false });
-        const order = ["rhel-coreos", "pause pool(s) canary, worker", "desiredUpdate", "ClusterOperator machine-config", "pool canary", "pool worker"];
+        const order = [
+            "rhel-coreos",
+            "pause pool(s) canary, worker",
+            "desiredUpdate",
+            "ClusterOperator machine-config",
+            "pool canary",
+            "pool worker",
+        ];
         const at = order.map(w => lines.findIndex(l => l.includes(w)));
-        assert.ok(at.every(i => i >= 0), lines.join("\n"));
-        assert.deepEqual([...at].sort((a, b) => a - b), at, lines.join("\n"));
+        assert.ok(
+            at.every(i => i >= 0),
+            lines.join("\n"),
+        );
+        assert.deepEqual(
+            [...at].sort((a, b) => a - b),
+            at,
+            lines.join("\n"),
+        );
         assert.match(upgradePlan({ target: RELEASE, pools: ["canary"], already: true })[0], /already runs/);
     });
 });

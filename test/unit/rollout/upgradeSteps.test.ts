@@ -21,8 +21,10 @@ describe("upgradeSteps", () => {
     });
 
     it("refuses a version the cluster does not offer, naming the key and what it offers", () => {
-        assert.throws(() => releaseForVersion(cv, "4.19.30"),
-            /rhcos-forge:cluster.upgrade.version 4.19.30 is not an update the cluster offers \(ClusterVersion status.availableUpdates and conditionalUpdates list 4.19.11, 4.20.3\)/);
+        assert.throws(
+            () => releaseForVersion(cv, "4.19.30"),
+            /rhcos-forge:cluster.upgrade.version 4.19.30 is not an update the cluster offers \(ClusterVersion status.availableUpdates and conditionalUpdates list 4.19.11, 4.20.3\)/,
+        );
         assert.throws(() => releaseForVersion(undefined, "4.19.11"), /list none/);
     });
 
@@ -33,7 +35,17 @@ describe("upgradeSteps", () => {
     });
 
     it("reads the operator's own version from the ClusterOperator", () => {
-        assert.equal(operatorVersion({ status: { versions: [{ name: "operator-image", version: "x" }, { name: "operator", version: "4.19.11" }] } }), "4.19.11");
+        assert.equal(
+            operatorVersion({
+                status: {
+                    versions: [
+                        { name: "operator-image", version: "x" },
+                        { name: "operator", version: "4.19.11" },
+                    ],
+                },
+            }),
+            "4.19.11",
+        );
         assert.equal(operatorVersion({ status: { versions: null } }), undefined);
     });
 });
