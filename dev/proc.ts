@@ -145,7 +145,8 @@ export function run(cmd: string, args: string[], opts: RunOpts = {}): Promise<Ru
             if (check && res.code !== 0) {
                 reject(
                     new Error(
-                        `${cmd} ${args.join(" ")} exited ${res.code}\n--- stdout\n${res.stdout.slice(-4000)}\n--- stderr\n${res.stderr.slice(-4000)}`,
+                        `${cmd} ${args.join(" ")} exited ${res.code}\n--- ` +
+                            `stdout\n${res.stdout.slice(-4000)}\n--- stderr\n${res.stderr.slice(-4000)}`,
                     ),
                 );
             } else {

@@ -66,7 +66,8 @@ export function maxUnavailableBounded(r: ResourceLike, bounds: MaxUnavailableBou
     const pct = /^([0-9]+)%$/.exec(String(value));
     if (pct !== null && Number(pct[1]) >= 1 && Number(pct[1]) <= bounds.maxPercent) return [];
     return [
-        `pool ${pool}: maxUnavailable ${JSON.stringify(value)} is outside 1%..${bounds.maxPercent}% (or 1..${bounds.maxCount} nodes)`,
+        `pool ${pool}: maxUnavailable ${JSON.stringify(value)} is outside 1%..${bounds.maxPercent}% (or ` +
+            `1..${bounds.maxCount} nodes)`,
     ];
 }
 

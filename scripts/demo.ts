@@ -65,7 +65,8 @@ function report(out: DemoOutputs, manifests: string): string {
     section("next");
     lines.push(
         "  npm run demo            again: a no-op, nothing is rebuilt",
-        "  npm run demo:destroy    removes the MachineConfigs first (nodes would revert to base RHCOS), then the rest, and stops the servers",
+        "  npm run demo:destroy    removes the MachineConfigs first (nodes would revert to base RHCOS), then " +
+            "the rest, and stops the servers",
     );
     return lines.join("\n") + "\n";
 }

@@ -57,7 +57,8 @@ export const buildHostSchema = z.discriminatedUnion(
                     .boolean()
                     .default(false)
                     .describe(
-                        "You state that droplets of this size expose /dev/kvm (nested virtualization): image.builder cosa needs it, and DigitalOcean documents no list of sizes that do.",
+                        "You state that droplets of this size expose /dev/kvm (nested virtualization): " +
+                            "image.builder cosa needs it, and DigitalOcean documents no list of sizes that do.",
                     ),
                 ...buildHostCommon,
             })
@@ -76,7 +77,9 @@ export const buildHostSchema = z.discriminatedUnion(
                     .boolean()
                     .default(false)
                     .describe(
-                        "Register the RHEL host with subscription-manager (rhcos-forge:rhsmOrg, rhcos-forge:rhsmActivationKey) when it is made ready and unregister it on destroy; podman then passes the host's entitlement into builds.",
+                        "Register the RHEL host with subscription-manager (rhcos-forge:rhsmOrg, " +
+                            "rhcos-forge:rhsmActivationKey) when it is made ready and unregister it on destroy; " +
+                            "podman then passes the host's entitlement into builds.",
                     ),
                 hostKey: z
                     .string()
@@ -86,13 +89,16 @@ export const buildHostSchema = z.discriminatedUnion(
                     })
                     .optional()
                     .describe(
-                        "The host's SSH host key, one `ssh-keyscan -t ed25519 -p <port> <host>` line (checked out of band); checked before the first connection, a mismatch naming both fingerprints, and every connection refuses any other key.",
+                        "The host's SSH host key, one `ssh-keyscan -t ed25519 -p <port> <host>` line (checked " +
+                            "out of band); checked before the first connection, a mismatch naming both " +
+                            "fingerprints, and every connection refuses any other key.",
                     ),
                 insecureAcceptAnyHostKey: z
                     .boolean()
                     .default(false)
                     .describe(
-                        "Connect without hostKey, accepting whatever key the host presents (anyone on the path can impersonate the build host).",
+                        "Connect without hostKey, accepting whatever key the host presents (anyone on the " +
+                            "path can impersonate the build host).",
                     ),
                 ...buildHostCommon,
             })

@@ -33,7 +33,9 @@ export const clusterSchema = z
         openshiftVersion: openshiftVersion
             .default("4.19")
             .describe(
-                `OpenShift minor version, quoted (${OPENSHIFT_VERSIONS[0]}–${OPENSHIFT_VERSIONS[OPENSHIFT_VERSIONS.length - 1]}); selects API versions, CRD schemas and the extensions a pool may use.`,
+                `OpenShift minor version, quoted ` +
+                    `(${OPENSHIFT_VERSIONS[0]}–${OPENSHIFT_VERSIONS[OPENSHIFT_VERSIONS.length - 1]}); selects API ` +
+                    `versions, CRD schemas and the extensions a pool may use.`,
             ),
         renderTo: z
             .string()
@@ -45,12 +47,15 @@ export const clusterSchema = z
             .array(cidr)
             .default([])
             .describe(
-                "Source CIDRs the cluster's nodes reach the internet from; with rollout.method machineosconfig and mirror repos they may reach the build host's mirror port (DigitalOcean firewall).",
+                "Source CIDRs the cluster's nodes reach the internet from; with rollout.method " +
+                    "machineosconfig and mirror repos they may reach the build host's mirror port (DigitalOcean " +
+                    "firewall).",
             ),
         upgrade: upgradeSchema
             .optional()
             .describe(
-                "Upgrade the cluster with one drain and reboot per layered node (docs/fleet.md): {version: x.y.z | image: <release@sha256:...>, eus}.",
+                "Upgrade the cluster with one drain and reboot per layered node (docs/fleet.md): {version: " +
+                    "x.y.z | image: <release@sha256:...>, eus}.",
             ),
     })
     .strict()

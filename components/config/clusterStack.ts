@@ -23,7 +23,8 @@ export const clusterStackSchema = z
         if (cfg.rollout.method !== "machineconfig") {
             issue(
                 ["rollout", "method"],
-                "must be machineconfig with rhcos-forge:image.from (the image is built elsewhere and set as the pools' osImageURL)",
+                "must be machineconfig with rhcos-forge:image.from (the image is built elsewhere and set as " +
+                    "the pools' osImageURL)",
             );
         }
         if (cfg.rollout.pools.length === 0) issue(["rollout", "pools"], "must list at least one pool");

@@ -39,7 +39,9 @@ export function checkStack(cfg: StackObject, issue: Issue): void {
         if (host.hostKey === undefined && !host.insecureAcceptAnyHostKey) {
             issue(
                 ["buildHost", "hostKey"],
-                `is required for an ssh build host: the line \`ssh-keyscan -t ed25519 -p ${host.port} ${host.host}\` prints, checked out of band (or set rhcos-forge:buildHost.insecureAcceptAnyHostKey=true to accept any key)`,
+                `is required for an ssh build host: the line \`ssh-keyscan -t ed25519 -p ${host.port} ` +
+                    `${host.host}\` prints, checked out of band (or set ` +
+                    `rhcos-forge:buildHost.insecureAcceptAnyHostKey=true to accept any key)`,
             );
         }
         if (host.hostKey !== undefined && host.insecureAcceptAnyHostKey) {
@@ -60,7 +62,9 @@ export function checkStack(cfg: StackObject, issue: Issue): void {
     ) {
         issue(
             ["buildHost", "nestedVirtualization"],
-            `must be true with rhcos-forge:image.builder cosa: cosa needs /dev/kvm, and whether a ${cfg.buildHost.size} droplet has it (nested virtualization) is not documented by DigitalOcean; check \`ls /dev/kvm\` on one, then set it to true (or use image.builder podman)`,
+            `must be true with rhcos-forge:image.builder cosa: cosa needs /dev/kvm, and whether a ` +
+                `${cfg.buildHost.size} droplet has it (nested virtualization) is not documented by DigitalOcean; ` +
+                `check \`ls /dev/kvm\` on one, then set it to true (or use image.builder podman)`,
         );
     }
     checkReferenceNames(cfg, issue);
@@ -98,7 +102,8 @@ export function checkStack(cfg: StackObject, issue: Issue): void {
             if (!/^https?:\/\//.test(r))
                 issue(
                     ["image", "replace", i],
-                    "is a package name, which comes from the build host's mirror, but rhcos-forge:mirror.repos is empty; add the repo it comes from, or give an RPM URL",
+                    "is a package name, which comes from the build host's mirror, but " +
+                        "rhcos-forge:mirror.repos is empty; add the repo it comes from, or give an RPM URL",
                 );
         });
     }
@@ -179,7 +184,9 @@ export function checkPools(cfg: Pick<StackObject, "rollout" | "cluster">, issue:
             if (!supported.includes(ext)) {
                 issue(
                     ["rollout", "pools", i, "extensions", j],
-                    `is not an extension of OpenShift ${cfg.cluster.openshiftVersion} (rhcos-forge:cluster.openshiftVersion); its MCO supports ${supported.map(e => JSON.stringify(e)).join(", ")}`,
+                    `is not an extension of OpenShift ${cfg.cluster.openshiftVersion} ` +
+                        `(rhcos-forge:cluster.openshiftVersion); its MCO supports ` +
+                        `${supported.map(e => JSON.stringify(e)).join(", ")}`,
                 );
             }
             // The MCO maps kernel-devel to the default kernel's packages; with another kernel the
@@ -187,7 +194,8 @@ export function checkPools(cfg: Pick<StackObject, "rollout" | "cluster">, issue:
             if (ext === "kernel-devel" && pool.kernelType !== undefined && pool.kernelType !== "default") {
                 issue(
                     ["rollout", "pools", i, "extensions", j],
-                    `must not be kernel-devel with kernelType ${pool.kernelType} (kernel-devel matches only the default kernel)`,
+                    `must not be kernel-devel with kernelType ${pool.kernelType} (kernel-devel matches only ` +
+                        `the default kernel)`,
                 );
             }
         });
@@ -205,7 +213,9 @@ export function checkPools(cfg: Pick<StackObject, "rollout" | "cluster">, issue:
         ) {
             issue(
                 ["rollout", "pools", i, "kernelType"],
-                `is 64k-pages, which the MCO installs only on aarch64 nodes, but rhcos-forge:rollout.containerfileArch is ${arch}; use kernelType default or realtime, or set containerfileArch ARM64 for an aarch64 cluster`,
+                `is 64k-pages, which the MCO installs only on aarch64 nodes, but ` +
+                    `rhcos-forge:rollout.containerfileArch is ${arch}; use kernelType default or realtime, or set ` +
+                    `containerfileArch ARM64 for an aarch64 cluster`,
             );
         }
     });
@@ -231,7 +241,9 @@ function checkPoolOrder(names: readonly string[], issue: Issue): void {
     const list = later.map(p => `${p.n} (rollout.pools[${p.i}])`).join(", ");
     issue(
         ["rollout", "pools", worker, "name"],
-        `is worker, listed before the custom pool${later.length > 1 ? "s" : ""} ${list}: pools roll in list order and a custom pool's nodes are worker nodes until labelled, so every node would get the image at the worker stage and the canary would protect nothing; list worker after every custom pool`,
+        `is worker, listed before the custom pool${later.length > 1 ? "s" : ""} ${list}: pools roll in list ` +
+            `order and a custom pool's nodes are worker nodes until labelled, so every node would get the image ` +
+            `at the worker stage and the canary would protect nothing; list worker after every custom pool`,
     );
 }
 
@@ -265,14 +277,17 @@ function checkMirrorAccess(cfg: StackObject, issue: Issue): void {
         ) {
             issue(
                 ["mirror", "bind"],
-                `is ${JSON.stringify(m.bind)}, but builds reach the mirror at ${reach} (${from}), where nothing would listen; bind that address, 0.0.0.0, or set rhcos-forge:mirror.buildAddress to ${m.bind}`,
+                `is ${JSON.stringify(m.bind)}, but builds reach the mirror at ${reach} (${from}), where ` +
+                    `nothing would listen; bind that address, 0.0.0.0, or set rhcos-forge:mirror.buildAddress to ` +
+                    `${m.bind}`,
             );
         }
     }
     if (m.auth === "none" && cfg.mirrorPassword !== undefined) {
         issue(
             ["mirrorPassword"],
-            "is set but rhcos-forge:mirror.auth is none (no password is asked for); set mirror.auth to basic or unset the password",
+            "is set but rhcos-forge:mirror.auth is none (no password is asked for); set mirror.auth to basic " +
+                "or unset the password",
         );
     }
 }
@@ -289,7 +304,8 @@ function checkAcrossFields(cfg: StackObject, issue: Issue): void {
         if (i >= 0)
             issue(
                 ["image", "remove", j],
-                `is also installed by rhcos-forge:image.packages[${i}]: a package cannot be both removed and installed; keep it in one of the two lists`,
+                `is also installed by rhcos-forge:image.packages[${i}]: a package cannot be both removed and ` +
+                    `installed; keep it in one of the two lists`,
             );
     });
     // Files are written in order, so a second entry for a path silently replaces the first.
@@ -299,7 +315,8 @@ function checkAcrossFields(cfg: StackObject, issue: Issue): void {
         if (first !== i)
             issue(
                 ["image", "files", i, "path"],
-                `is also the path of rhcos-forge:image.files[${first}] (this entry would silently replace it); keep one entry per path`,
+                `is also the path of rhcos-forge:image.files[${first}] (this entry would silently replace ` +
+                    `it); keep one entry per path`,
             );
     });
     // The MCO stops managing a node that matches two custom pools' selectors ("node %s belongs to
@@ -313,7 +330,9 @@ function checkAcrossFields(cfg: StackObject, issue: Issue): void {
             else if (other !== i) {
                 issue(
                     ["rollout", "pools", i, "nodes", k],
-                    `is also in rhcos-forge:rollout.pools[${other}].nodes (pool ${cfg.rollout.pools[other].name}): a node labelled into two custom pools is left unmanaged by the MCO; list it in one pool only`,
+                    `is also in rhcos-forge:rollout.pools[${other}].nodes (pool ` +
+                        `${cfg.rollout.pools[other].name}): a node labelled into two custom pools is left ` +
+                        `unmanaged by the MCO; list it in one pool only`,
                 );
             }
         });
@@ -324,7 +343,9 @@ function checkAcrossFields(cfg: StackObject, issue: Issue): void {
         if (r.gpgcheck && r.gpgkey === undefined) {
             issue(
                 ["mirror", "repos", i, "gpgkey"],
-                `is required with rhcos-forge:mirror.repos[${i}].gpgcheck true (the default): without it dnf has no key to verify ${JSON.stringify(r.id)}'s packages and refuses them; set gpgkey to the repo's key URL, or gpgcheck to false`,
+                `is required with rhcos-forge:mirror.repos[${i}].gpgcheck true (the default): without it dnf ` +
+                    `has no key to verify ${JSON.stringify(r.id)}'s packages and refuses them; set gpgkey to the ` +
+                    `repo's key URL, or gpgcheck to false`,
             );
         }
     });
@@ -353,7 +374,8 @@ function checkImageSteps(cfg: StackObject, issue: Issue): void {
             const missing = KERNEL_SUBPACKAGES.filter(s => !subs.has(s));
             issue(
                 at,
-                `replaces only some kernel subpackages (${[...subs].join(", ")}): a kernel is replaced as ${KERNEL_SUBPACKAGES.join(", ")} together; add ${missing.join(", ")}`,
+                `replaces only some kernel subpackages (${[...subs].join(", ")}): a kernel is replaced as ` +
+                    `${KERNEL_SUBPACKAGES.join(", ")} together; add ${missing.join(", ")}`,
             );
         }
     };
@@ -366,7 +388,9 @@ function checkImageSteps(cfg: StackObject, issue: Issue): void {
         if (st.base === "driver-toolkit" && cfg.kubeconfig === undefined) {
             issue(
                 ["image", "stages", i, "base"],
-                'is "driver-toolkit", which reads the cluster\'s ImageStream openshift/driver-toolkit and needs rhcos-forge:kubeconfig; set it, or pin the base by digest (`oc adm release info --image-for=driver-toolkit <release>`)',
+                'is "driver-toolkit", which reads the cluster\'s ImageStream openshift/driver-toolkit and ' +
+                    "needs rhcos-forge:kubeconfig; set it, or pin the base by digest (`oc adm release info " +
+                    "--image-for=driver-toolkit <release>`)",
             );
         }
         st.steps.forEach((step, j) => {
@@ -395,7 +419,8 @@ function checkImageSteps(cfg: StackObject, issue: Issue): void {
         if (set.length !== 1)
             issue(
                 at,
-                `must have exactly one of ${STEP_ACTIONS.join(", ")}${set.length > 1 ? `, got ${set.join(" and ")}` : ""}`,
+                `must have exactly one of ` +
+                    `${STEP_ACTIONS.join(", ")}${set.length > 1 ? `, got ${set.join(" and ")}` : ""}`,
             );
         if (step.from !== undefined) {
             if (step.replace === undefined) issue([...at, "from"], "is only for a replace step");
@@ -410,7 +435,8 @@ function checkImageSteps(cfg: StackObject, issue: Issue): void {
         ) {
             issue(
                 [...at, "replace"],
-                "names packages, which come from the build host's mirror, but rhcos-forge:mirror has no repos; add the repo they come from, or give RPM URLs",
+                "names packages, which come from the build host's mirror, but rhcos-forge:mirror has no " +
+                    "repos; add the repo they come from, or give RPM URLs",
             );
         }
         if (step.files !== undefined) checkFiles(step.files, [...at, "files"]);
@@ -425,7 +451,8 @@ function checkImageSteps(cfg: StackObject, issue: Issue): void {
     });
     if (cfg.rollout.method === "machineosconfig") {
         const why =
-            "with rhcos-forge:rollout.method machineosconfig (the on-cluster Containerfile has no build context and no builder stages here)";
+            "with rhcos-forge:rollout.method machineosconfig (the on-cluster Containerfile has no build " +
+            "context and no builder stages here)";
         if (img.steps.length > 0) issue(["image", "steps"], `must be empty ${why}`);
         if (img.stages.length > 0) issue(["image", "stages"], `must be empty ${why}`);
         img.files.forEach((f, i) => {
@@ -437,7 +464,8 @@ function checkImageSteps(cfg: StackObject, issue: Issue): void {
             if (img[key].length > 0)
                 issue(
                     ["image", key],
-                    "must be empty with rhcos-forge:image.builder cosa (put packages and files into the cosa config's manifest instead)",
+                    "must be empty with rhcos-forge:image.builder cosa (put packages and files into the cosa " +
+                        "config's manifest instead)",
                 );
         }
     }
@@ -489,7 +517,9 @@ function checkCosaAndRelease(cfg: StackObject, issue: Issue): void {
         if (!cfg.rollout.allowMaster) {
             issue(
                 ["rollout", "allowMaster"],
-                "must be true with rhcos-forge:rollout.method release: a ClusterVersion update rolls the built OS to every pool, master included; set rhcos-forge:rollout.allowMaster=true to accept that, or use method machineconfig with worker pools",
+                "must be true with rhcos-forge:rollout.method release: a ClusterVersion update rolls the " +
+                    "built OS to every pool, master included; set rhcos-forge:rollout.allowMaster=true to accept " +
+                    "that, or use method machineconfig with worker pools",
             );
         }
     }
@@ -507,8 +537,11 @@ function checkCosaAndRelease(cfg: StackObject, issue: Issue): void {
             issue(
                 ["release", "osComponent"],
                 os === "machine-os-content"
-                    ? `must not be machine-os-content on OpenShift ${v}: the release has no such component (the MCO's install/image-references names ${known.join(", ")}), so oc adm release new would prune it and the release would ship the stock OS; use rhel-coreos`
-                    : `must be one of ${known.join(", ")} on OpenShift ${v} (the OS components the MCO's install/image-references names)`,
+                    ? `must not be machine-os-content on OpenShift ${v}: the release has no such component (the ` +
+                          `MCO's install/image-references names ${known.join(", ")}), so oc adm release new would ` +
+                          `prune it and the release would ship the stock OS; use rhel-coreos`
+                    : `must be one of ${known.join(", ")} on OpenShift ${v} (the OS components the MCO's ` +
+                          `install/image-references names)`,
             );
         }
     }
@@ -527,18 +560,23 @@ function checkCosaVariant(cosa: CosaConfig, clusterVersion: OpenShiftVersion, is
     const v = cosaBranchRelease(cosa.branch, clusterVersion);
     const { openshift, default: byDefault } = RELEASES[v].cosaVariants;
     const allow =
-        "or set rhcos-forge:image.cosa.allowNonOpenShiftVariant=true if the image is only a base you layer the OpenShift components onto";
+        "or set rhcos-forge:image.cosa.allowNonOpenShiftVariant=true if the image is only a base you layer " +
+        "the OpenShift components onto";
     // cosa init treats --variant default as no variant (coreos-assembler src/cmd-init).
     const variant = cosa.variant === "default" ? undefined : cosa.variant;
     if (openshift.length === 0) {
         issue(
             variant === undefined ? ["image", "cosa", "branch"] : ["image", "cosa", "variant"],
-            `has no cosa variant with the OpenShift components for OpenShift ${v}: from 4.20 openshift/os is a Containerfile layered on the coreos/rhel-coreos-config base, which has no kubelet or CRI-O; use image.builder podman on the cluster's rhel-coreos, ${allow}`,
+            `has no cosa variant with the OpenShift components for OpenShift ${v}: from 4.20 openshift/os is ` +
+                `a Containerfile layered on the coreos/rhel-coreos-config base, which has no kubelet or CRI-O; ` +
+                `use image.builder podman on the cluster's rhel-coreos, ${allow}`,
         );
     } else if (variant !== undefined && !openshift.includes(variant)) {
         issue(
             ["image", "cosa", "variant"],
-            `must be a variant with the OpenShift components for OpenShift ${v} (${openshift.join(", ")}; unset is ${byDefault}): openshift/os builds ${variant} without kubelet and CRI-O, so nodes would not rejoin the cluster; ${allow}`,
+            `must be a variant with the OpenShift components for OpenShift ${v} (${openshift.join(", ")}; ` +
+                `unset is ${byDefault}): openshift/os builds ${variant} without kubelet and CRI-O, so nodes would ` +
+                `not rejoin the cluster; ${allow}`,
         );
     }
 }
@@ -574,7 +612,8 @@ function checkOnCluster(cfg: StackObject, issue: Issue): void {
         if (problem !== undefined) {
             issue(
                 ["image", "repository"],
-                `${problem}; with rhcos-forge:cluster.openshiftVersion ${version} (MachineOSConfig ${machineOSConfigApi(version)})`,
+                `${problem}; with rhcos-forge:cluster.openshiftVersion ${version} (MachineOSConfig ` +
+                    `${machineOSConfigApi(version)})`,
             );
             break;
         }
@@ -597,7 +636,9 @@ function checkOnClusterContent(cfg: StackObject, issue: Issue): void {
     if (mirrored && cfg.buildHost.provider === "digitalocean" && cfg.cluster.egressCidrs.length === 0) {
         issue(
             ["cluster", "egressCidrs"],
-            `must list the cluster's egress CIDRs ${why} and mirror repos: the on-cluster build fetches from the build host's mirror, whose firewall opens the mirror port only to these (e.g. the NAT gateway's address/32)`,
+            `must list the cluster's egress CIDRs ${why} and mirror repos: the on-cluster build fetches from ` +
+                `the build host's mirror, whose firewall opens the mirror port only to these (e.g. the NAT ` +
+                `gateway's address/32)`,
         );
     }
     // A local build host is 127.0.0.1 to itself; only a remote one is reached from the cluster.
@@ -608,7 +649,8 @@ function checkOnClusterContent(cfg: StackObject, issue: Issue): void {
     ) {
         issue(
             ["mirror", "bind"],
-            `must not be a loopback address ${why} and a ${cfg.buildHost.provider} build host: the cluster reaches the mirror at the build host's address`,
+            `must not be a loopback address ${why} and a ${cfg.buildHost.provider} build host: the cluster ` +
+                `reaches the mirror at the build host's address`,
         );
     }
     cfg.mirror.repos.forEach((r, i) => {
@@ -617,7 +659,8 @@ function checkOnClusterContent(cfg: StackObject, issue: Issue): void {
         if (r.entitlement !== "cluster") {
             issue(
                 ["mirror", "repos", i, "fetch"],
-                `must be mirror ${why} unless the repo has entitlement: cluster (the only client certificate the MCO mounts into the build, at /etc/pki/entitlement)`,
+                `must be mirror ${why} unless the repo has entitlement: cluster (the only client certificate ` +
+                    `the MCO mounts into the build, at /etc/pki/entitlement)`,
             );
         }
         if (r.sslcacert !== undefined)
@@ -631,13 +674,17 @@ function checkOnClusterContent(cfg: StackObject, issue: Issue): void {
         if (ignored.includes("kernelType") && pool.kernelType !== undefined && pool.kernelType !== "default") {
             issue(
                 ["rollout", "pools", i, "kernelType"],
-                `is ${pool.kernelType}, which OpenShift ${version}'s MCO ignores for a pool built on the cluster (the node agent skips it for layered pools and the build does not switch the kernel before 4.20), so nodes would keep the default kernel; install the kernel into the image (image.replace) or use rhcos-forge:rollout.method machineconfig`,
+                `is ${pool.kernelType}, which OpenShift ${version}'s MCO ignores for a pool built on the ` +
+                    `cluster (the node agent skips it for layered pools and the build does not switch the kernel ` +
+                    `before 4.20), so nodes would keep the default kernel; install the kernel into the image ` +
+                    `(image.replace) or use rhcos-forge:rollout.method machineconfig`,
             );
         }
         if (ignored.includes("extensions") && (pool.extensions ?? []).length > 0) {
             issue(
                 ["rollout", "pools", i, "extensions"],
-                `are ignored by OpenShift ${version}'s MCO for a pool built on the cluster; add the packages to the image (image.packages) or use rhcos-forge:rollout.method machineconfig`,
+                `are ignored by OpenShift ${version}'s MCO for a pool built on the cluster; add the packages ` +
+                    `to the image (image.packages) or use rhcos-forge:rollout.method machineconfig`,
             );
         }
     });

@@ -28,7 +28,9 @@ export const imageFromSchema = z
             .enum(TAKE)
             .default("finished")
             .describe(
-                "finished: the source's rollout.finished, the image it has finished rolling out on every pool (a promotion ring); image: the source's image output, what it built (the first ring after an image stack).",
+                "finished: the source's rollout.finished, the image it has finished rolling out on every pool " +
+                    "(a promotion ring); image: the source's image output, what it built (the first ring after an " +
+                    "image stack).",
             ),
     })
     .strict();
@@ -99,12 +101,14 @@ export const poolHealthFields = {
     soakMinutes: minutes(1440)
         .optional()
         .describe(
-            "After the pool reports Updated, how long every node of the pool must stay Ready without memory, disk or PID pressure before the next pool starts; a failing node reverts the pool.",
+            "After the pool reports Updated, how long every node of the pool must stay Ready without memory, " +
+                "disk or PID pressure before the next pool starts; a failing node reverts the pool.",
         ),
     healthCheck: healthCheckSchema
         .optional()
         .describe(
-            "A Job pinned to the pool's nodes (nodeSelector on the pool's role label) that must succeed after the soak; a failure reverts the pool.",
+            "A Job pinned to the pool's nodes (nodeSelector on the pool's role label) that must succeed after " +
+                "the soak; a failure reverts the pool.",
         ),
 };
 
@@ -118,20 +122,24 @@ export const upgradeSchema = z
             .regex(RELEASE_VERSION, "must be an OpenShift release version x.y.z such as 4.20.8")
             .optional()
             .describe(
-                "Target version (ClusterVersion spec.desiredUpdate.version): must be one the cluster offers (status.availableUpdates or conditionalUpdates), which names its release image.",
+                "Target version (ClusterVersion spec.desiredUpdate.version): must be one the cluster offers " +
+                    "(status.availableUpdates or conditionalUpdates), which names its release image.",
             ),
         image: z
             .string()
             .regex(DIGEST_REF, "must be a release image pinned by digest (…@sha256:<64 hex>)")
             .optional()
             .describe(
-                "Target release image by digest (desiredUpdate.image); its payload's version is checked against the update paths before anything changes.",
+                "Target release image by digest (desiredUpdate.image); its payload's version is checked " +
+                    "against the update paths before anything changes.",
             ),
         eus: z
             .boolean()
             .default(false)
             .describe(
-                "The cluster follows the EUS-to-EUS path. A two-minor target is still refused: the path passes the control plane through 4.y+1, which rhcos-forge does not carry out; upgrade one minor at a time.",
+                "The cluster follows the EUS-to-EUS path. A two-minor target is still refused: the path " +
+                    "passes the control plane through 4.y+1, which rhcos-forge does not carry out; upgrade one " +
+                    "minor at a time.",
             ),
     })
     .strict()
@@ -204,13 +212,15 @@ export function checkFleet(
         ) {
             issue(
                 ["rollout", "pools", i, "healthCheck"],
-                `needs a pool with nodes to run on: pool ${pool.name} lists no nodes (rhcos-forge:rollout.pools[${i}].nodes), so a Job pinned to it would never be scheduled`,
+                `needs a pool with nodes to run on: pool ${pool.name} lists no nodes ` +
+                    `(rhcos-forge:rollout.pools[${i}].nodes), so a Job pinned to it would never be scheduled`,
             );
         }
         if (pool.healthCheck !== undefined && pool.paused) {
             issue(
                 ["rollout", "pools", i, "healthCheck"],
-                `needs the pool to update: pool ${pool.name} is paused (rhcos-forge:rollout.pools[${i}].paused), so the check would run on the old image`,
+                `needs the pool to update: pool ${pool.name} is paused ` +
+                    `(rhcos-forge:rollout.pools[${i}].paused), so the check would run on the old image`,
             );
         }
     });
@@ -218,7 +228,8 @@ export function checkFleet(
     if (gated && cfg.rollout.method !== "machineconfig") {
         issue(
             ["rollout", "method"],
-            "must be machineconfig with rhcos-forge:rollout.pools[].soakMinutes or healthCheck: reverting a pool points its MachineConfig back at the previous digest",
+            "must be machineconfig with rhcos-forge:rollout.pools[].soakMinutes or healthCheck: reverting a " +
+                "pool points its MachineConfig back at the previous digest",
         );
     }
     const up = cfg.cluster.upgrade;
@@ -226,13 +237,15 @@ export function checkFleet(
     if (cfg.rollout.method !== "machineconfig") {
         issue(
             ["cluster", "upgrade"],
-            "needs rhcos-forge:rollout.method machineconfig (the image is rebuilt FROM the target release's rhel-coreos and set as the pools' osImageURL)",
+            "needs rhcos-forge:rollout.method machineconfig (the image is rebuilt FROM the target release's " +
+                "rhel-coreos and set as the pools' osImageURL)",
         );
     }
     if (cfg.cluster.renderTo !== undefined || cfg.kubeconfig === undefined) {
         issue(
             ["cluster", "upgrade"],
-            "needs rhcos-forge:kubeconfig and no cluster.renderTo: the upgrade waits for ClusterVersion and the machine-config ClusterOperator between its steps",
+            "needs rhcos-forge:kubeconfig and no cluster.renderTo: the upgrade waits for ClusterVersion and " +
+                "the machine-config ClusterOperator between its steps",
         );
     }
     // Refinements run on a version the regex already refused (zod marks it dirty, not aborted).
@@ -244,7 +257,10 @@ export function checkFleet(
             // throughout; this program sets it once.
             issue(
                 ["cluster", "upgrade", "version"],
-                `is ${up.version}, two minors past the cluster's ${cfg.cluster.openshiftVersion}: the EUS-to-EUS path passes the control plane through 4.${minorOf(cfg.cluster.openshiftVersion) + 1}, which rhcos-forge does not carry out; upgrade to 4.${minorOf(cfg.cluster.openshiftVersion) + 1} first`,
+                `is ${up.version}, two minors past the cluster's ${cfg.cluster.openshiftVersion}: the ` +
+                    `EUS-to-EUS path passes the control plane through ` +
+                    `4.${minorOf(cfg.cluster.openshiftVersion) + 1}, which rhcos-forge does not carry out; ` +
+                    `upgrade to 4.${minorOf(cfg.cluster.openshiftVersion) + 1} first`,
             );
         }
     }
@@ -253,13 +269,16 @@ export function checkFleet(
         if (pool.paused)
             issue(
                 ["rollout", "pools", i, "paused"],
-                `must be false with rhcos-forge:cluster.upgrade: the upgrade pauses pool ${pool.name} itself and unpauses it once its MachineConfig names the image built FROM the target release (a pool left paused would stay on the old RHCOS)`,
+                `must be false with rhcos-forge:cluster.upgrade: the upgrade pauses pool ${pool.name} itself ` +
+                    `and unpauses it once its MachineConfig names the image built FROM the target release (a pool ` +
+                    `left paused would stay on the old RHCOS)`,
             );
     });
     if (cfg.rollout.pools.length === 0)
         issue(
             ["rollout", "pools"],
-            "must list the layered pools with rhcos-forge:cluster.upgrade (they are paused through the control plane update)",
+            "must list the layered pools with rhcos-forge:cluster.upgrade (they are paused through the " +
+                "control plane update)",
         );
     if (cfg.image !== undefined) checkUpgradeImage(cfg.image, issue);
 }
@@ -272,20 +291,26 @@ function checkUpgradeImage(image: { from?: unknown; base?: string; builder?: str
     if (image.from !== undefined) {
         issue(
             ["cluster", "upgrade"],
-            "needs a stack that builds (no rhcos-forge:image.from): the upgrade rebuilds the layered image FROM the target release's rhel-coreos before anything changes; set cluster.upgrade on the image stack that rolls out to this cluster, or upgrade this cluster with the paused-pool procedure by hand",
+            "needs a stack that builds (no rhcos-forge:image.from): the upgrade rebuilds the layered image " +
+                "FROM the target release's rhel-coreos before anything changes; set cluster.upgrade on the image " +
+                "stack that rolls out to this cluster, or upgrade this cluster with the paused-pool procedure by " +
+                "hand",
         );
         return;
     }
     if (image.builder !== undefined && image.builder !== "podman") {
         issue(
             ["image", "builder"],
-            "must be podman with rhcos-forge:cluster.upgrade: the layered image is rebuilt FROM the target release's rhel-coreos",
+            "must be podman with rhcos-forge:cluster.upgrade: the layered image is rebuilt FROM the target " +
+                "release's rhel-coreos",
         );
     }
     if (image.base !== undefined && image.base !== "cluster") {
         issue(
             ["image", "base"],
-            `must be "cluster" with rhcos-forge:cluster.upgrade (got ${image.base}): the upgrade builds FROM the target release's rhel-coreos, read from its payload; a base pinned by digest would keep the old RHCOS`,
+            `must be "cluster" with rhcos-forge:cluster.upgrade (got ${image.base}): the upgrade builds FROM ` +
+                `the target release's rhel-coreos, read from its payload; a base pinned by digest would keep the ` +
+                `old RHCOS`,
         );
     }
 }
@@ -307,10 +332,17 @@ export function upgradeStepProblem(current: string, target: string, eus: boolean
     if (tMaj !== cMaj) return `is ${target}, another major than the cluster's ${current}`;
     const step = tMin - cMin;
     if (step < 0)
-        return `is ${target}, older than the cluster's ${current} (rhcos-forge:cluster.openshiftVersion): OpenShift does not support downgrades`;
+        return (
+            `is ${target}, older than the cluster's ${current} (rhcos-forge:cluster.openshiftVersion): OpenShift ` +
+            `does not support downgrades`
+        );
     if (step <= 1) return undefined;
     if (step === 2 && eus && cMin % 2 === 0) return undefined;
     if (step === 2 && eus)
         return `is ${target}: the EUS-to-EUS path starts on an even (EUS) minor, and ${current} is not one`;
-    return `is ${target}, ${step} minors past the cluster's ${current}: OpenShift updates one minor at a time${step === 2 && cMin % 2 === 0 ? " (or EUS-to-EUS: set rhcos-forge:cluster.upgrade.eus=true)" : ""}; update to 4.${cMin + 1} first`;
+    return (
+        `is ${target}, ${step} minors past the cluster's ${current}: OpenShift updates one minor at a ` +
+        `time${step === 2 && cMin % 2 === 0 ? " (or EUS-to-EUS: set rhcos-forge:cluster.upgrade.eus=true)" : ""}; ` +
+        `update to 4.${cMin + 1} first`
+    );
 }

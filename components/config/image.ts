@@ -37,8 +37,10 @@ export function varSymlinkProblem(p: string): string | undefined {
     if (hit === undefined) return undefined;
     const [dir, target] = hit;
     return (
-        `is under ${dir}, which on RHCOS is a symlink to ${target}: an image's /var content reaches only newly provisioned nodes, so existing nodes never get this file; ` +
-        `put it under /usr (e.g. /usr/lib/<name>/...) and, if it must appear at ${dir}, add an image.files entry /usr/lib/tmpfiles.d/<name>.conf with "L+ ${dir}/<name> - - - - /usr/lib/<name>"`
+        `is under ${dir}, which on RHCOS is a symlink to ${target}: an image's /var content reaches only ` +
+        `newly provisioned nodes, so existing nodes never get this file; ` +
+        (`put it under /usr (e.g. /usr/lib/<name>/...) and, if it must appear at ${dir}, add an image.files ` +
+            `entry /usr/lib/tmpfiles.d/<name>.conf with "L+ ${dir}/<name> - - - - /usr/lib/<name>"`)
     );
 }
 
@@ -78,7 +80,8 @@ export const extraStep = z
     // "Unknown instruction".
     .refine(
         step => !/[\r\n]/.test(step),
-        "must be one shell command on one line (a newline ends the RUN and podman refuses the next line as an unknown instruction); join commands with && or use one entry per command",
+        "must be one shell command on one line (a newline ends the RUN and podman refuses the next line as an " +
+            "unknown instruction); join commands with && or use one entry per command",
     )
     // Any other control character (a NUL, an escape) breaks or garbles the RUN line; tabs are fine.
     .refine(
@@ -90,7 +93,10 @@ export const extraStep = z
         if (word !== undefined) {
             ctx.addIssue({
                 code: z.ZodIssueCode.custom,
-                message: `must be a shell command, not a Containerfile instruction (${word}): each entry is rendered as \`RUN <entry> && ostree container commit\`; ${word === "RUN" ? "drop the leading RUN" : "other instructions are not supported (files go in image.files, labels in image.labels)"}`,
+                message:
+                    `must be a shell command, not a Containerfile instruction (${word}): each entry is rendered ` +
+                    `as \`RUN <entry> && ostree container commit\`; ` +
+                    `${word === "RUN" ? "drop the leading RUN" : "other instructions are not supported (files go in image.files, labels in image.labels)"}`,
             });
         }
     });
@@ -124,13 +130,16 @@ export const repoSource = z
 export const fileSchema = z
     .object({
         path: imagePath.describe(
-            "Absolute path in the image (not under /opt or /usr/local: on RHCOS those live in /var, which existing nodes never receive).",
+            "Absolute path in the image (not under /opt or /usr/local: on RHCOS those live in /var, which " +
+                "existing nodes never receive).",
         ),
         content: z.string().optional().describe("File content (or set source)."),
         source: repoSource
             .optional()
             .describe(
-                "A file or directory of the repository, relative to the Pulumi project root, copied byte for byte (a directory lands below path); shipped in the build context and hashed into the build id.",
+                "A file or directory of the repository, relative to the Pulumi project root, copied byte for " +
+                    "byte (a directory lands below path); shipped in the build context and hashed into the build " +
+                    "id.",
             ),
         mode: z
             .string()
@@ -141,7 +150,8 @@ export const fileSchema = z
             .boolean()
             .default(false)
             .describe(
-                "Never show the content (`pulumi preview --diff` shows its hash only); set the content with `pulumi config set --secret --path`.",
+                "Never show the content (`pulumi preview --diff` shows its hash only); set the content with " +
+                    "`pulumi config set --secret --path`.",
             ),
     })
     .strict();
@@ -193,7 +203,8 @@ export const stepSchema = z
             .min(1)
             .optional()
             .describe(
-                "RPMs installed (names from the mirror, http(s) URLs, or {source} RPM files of the repository); the mirror's .repo file exists only inside this RUN.",
+                "RPMs installed (names from the mirror, http(s) URLs, or {source} RPM files of the " +
+                    "repository); the mirror's .repo file exists only inside this RUN.",
             ),
         remove: z.array(rpmName).min(1).optional().describe("Base packages removed."),
         replace: z
@@ -201,7 +212,9 @@ export const stepSchema = z
             .min(1)
             .optional()
             .describe(
-                "Base packages swapped with rpm-ostree override replace (URLs, or names from the mirror); replacing the kernel takes all of kernel, kernel-core, kernel-modules, kernel-modules-core, kernel-modules-extra and installs cliwrap first.",
+                "Base packages swapped with rpm-ostree override replace (URLs, or names from the mirror); " +
+                    "replacing the kernel takes all of kernel, kernel-core, kernel-modules, kernel-modules-core, " +
+                    "kernel-modules-extra and installs cliwrap first.",
             ),
         from: z
             .string()
@@ -247,7 +260,9 @@ export const stepSchema = z
             .min(1)
             .optional()
             .describe(
-                "Kernel modules from a builder stage: checked against the base image's kernel-core (vermagic), installed under /usr/lib/modules/<kver>/extra/, depmod, and loaded at boot (/usr/lib/modules-load.d).",
+                "Kernel modules from a builder stage: checked against the base image's kernel-core " +
+                    "(vermagic), installed under /usr/lib/modules/<kver>/extra/, depmod, and loaded at boot " +
+                    "(/usr/lib/modules-load.d).",
             ),
     })
     .strict();
@@ -262,7 +277,9 @@ export const stageSchema = z
                 'must be pinned by digest (…@sha256:<64 hex>) or be "driver-toolkit"',
             )
             .describe(
-                "The stage's FROM, by digest, or \"driver-toolkit\": the cluster's driver-toolkit image (ImageStream openshift/driver-toolkit, tag latest, by digest; needs rhcos-forge:kubeconfig), for building kernel modules against the release's kernel.",
+                "The stage's FROM, by digest, or \"driver-toolkit\": the cluster's driver-toolkit image " +
+                    "(ImageStream openshift/driver-toolkit, tag latest, by digest; needs rhcos-forge:kubeconfig), " +
+                    "for building kernel modules against the release's kernel.",
             ),
         steps: z.array(stageStepSchema).default([]).describe("Steps of the stage, in order."),
     })
@@ -301,13 +318,15 @@ export const cosaSchema = z
             .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be a variant name such as ocp-rhel-9.6")
             .optional()
             .describe(
-                "`cosa init --variant` (openshift/os: ocp-rhel-9.6, …); the config's default when unset. Only variants with the OpenShift components, unless allowNonOpenShiftVariant.",
+                "`cosa init --variant` (openshift/os: ocp-rhel-9.6, …); the config's default when unset. Only " +
+                    "variants with the OpenShift components, unless allowNonOpenShiftVariant.",
             ),
         allowNonOpenShiftVariant: z
             .boolean()
             .default(false)
             .describe(
-                "Allow a variant (or config) without kubelet and CRI-O (openshift/os rhel-9.x, c9s, c10s; coreos/rhel-coreos-config): nodes booting it leave the cluster.",
+                "Allow a variant (or config) without kubelet and CRI-O (openshift/os rhel-9.x, c9s, c10s; " +
+                    "coreos/rhel-coreos-config): nodes booting it leave the cluster.",
             ),
         artifacts: z
             .array(z.enum(COSA_ARTIFACTS))
@@ -344,25 +363,31 @@ export const imageSchema = z
             .array(extraStep)
             .default([])
             .describe(
-                "Shell commands, one per entry and one line each, each rendered as its own `RUN <command> && ostree container commit` after the package step.",
+                "Shell commands, one per entry and one line each, each rendered as its own `RUN <command> && " +
+                    "ostree container commit` after the package step.",
             ),
         steps: z
             .array(stepSchema)
             .default([])
             .describe(
-                "Ordered steps after the keys above, one RUN (or COPY) each: each has exactly one of install, remove, replace, files, enable, run, copy, kernelModules.",
+                "Ordered steps after the keys above, one RUN (or COPY) each: each has exactly one of install, " +
+                    "remove, replace, files, enable, run, copy, kernelModules.",
             ),
         stages: z
             .array(stageSchema)
             .default([])
             .describe(
-                "Builder stages (`FROM <digest> AS <name>`) whose output copy and kernelModules steps take into the image.",
+                "Builder stages (`FROM <digest> AS <name>`) whose output copy and kernelModules steps take " +
+                    "into the image.",
             ),
         dialect: z
             .enum(["rpm-ostree", "dnf"])
             .optional()
             .describe(
-                "rpm-ostree (rpm-ostree install, ostree container commit) or dnf (dnf install && dnf clean all, a final bootc container lint); the default follows rhcos-forge:cluster.openshiftVersion (components/openshift/releases.ts: rpm-ostree on 4.16–4.22, as the MCO's own build template writes it; dnf is opt-in).",
+                "rpm-ostree (rpm-ostree install, ostree container commit) or dnf (dnf install && dnf clean " +
+                    "all, a final bootc container lint); the default follows rhcos-forge:cluster.openshiftVersion " +
+                    "(components/openshift/releases.ts: rpm-ostree on 4.16–4.22, as the MCO's own build template " +
+                    "writes it; dnf is opt-in).",
             ),
         // Values go into the Containerfile's LABEL k="v": a control character breaks the line and the
         // builder expands $VAR there, so the label would not be the value given.
@@ -389,7 +414,8 @@ export const imageSchema = z
                     )
                     .refine(
                         a => /[\s'"\\]/.test(a) || /^[A-Za-z0-9_./:=,+%@-]+$/.test(a),
-                        "must be a plain podman build flag or value (letters, digits and _ . / : = , + % @ -; no shell characters)",
+                        "must be a plain podman build flag or value (letters, digits and _ . / : = , + % @ -; " +
+                            "no shell characters)",
                     )
                     .refine(
                         a => !/^(-v|--volume|--mount)(=|$)/.test(a),
@@ -407,13 +433,16 @@ export const imageSchema = z
             .boolean()
             .default(false)
             .describe(
-                "Roll out even when image.base is not the cluster's current baseOSContainerImage (nodes would leave the cluster's RHCOS).",
+                "Roll out even when image.base is not the cluster's current baseOSContainerImage (nodes would " +
+                    "leave the cluster's RHCOS).",
             ),
         builder: z
             .enum(["podman", "cosa"])
             .default("podman")
             .describe(
-                "podman: layer image.* onto image.base with podman build. cosa: a full OS build with coreos-assembler (image.cosa); needs /dev/kvm on the build host, which its readiness step checks first, before the mirror or any build.",
+                "podman: layer image.* onto image.base with podman build. cosa: a full OS build with " +
+                    "coreos-assembler (image.cosa); needs /dev/kvm on the build host, which its readiness step " +
+                    "checks first, before the mirror or any build.",
             ),
         cosa: cosaSchema.optional().describe("The coreos-assembler build (image.builder cosa)."),
         signing: signingSchema,

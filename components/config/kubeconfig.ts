@@ -26,7 +26,10 @@ function named(
     const found = entries.find(e => isMap(e) && e.name === name);
     if (found === undefined) {
         const names = entries.filter(isMap).map(e => JSON.stringify(e.name));
-        return `has no ${inner} named ${JSON.stringify(name)} (its ${list}: ${names.length > 0 ? names.join(", ") : "none"})`;
+        return (
+            `has no ${inner} named ${JSON.stringify(name)} (its ${list}: ` +
+            `${names.length > 0 ? names.join(", ") : "none"})`
+        );
     }
     const value = (found as Entry)[inner];
     return isMap(value) ? value : `${inner} ${JSON.stringify(name)} has no ${inner} map`;
@@ -56,12 +59,14 @@ export function kubeconfigProblem(text: string, context: string | undefined): Ku
     } catch (e) {
         const mark = (e as { mark?: { line?: number } }).mark;
         return fileProblem(
-            `must be a kubeconfig file (YAML), but it does not parse as YAML${mark?.line === undefined ? "" : ` (line ${mark.line + 1})`}`,
+            `must be a kubeconfig file (YAML), but it does not parse as ` +
+                `YAML${mark?.line === undefined ? "" : ` (line ${mark.line + 1})`}`,
         );
     }
     if (!isMap(doc)) {
         return fileProblem(
-            "must be a kubeconfig file (a YAML map with clusters, users, contexts), but it is not a YAML map; set it from the file: `pulumi config set --secret rhcos-forge:kubeconfig < ~/.kube/config`",
+            "must be a kubeconfig file (a YAML map with clusters, users, contexts), but it is not a YAML map; " +
+                "set it from the file: `pulumi config set --secret rhcos-forge:kubeconfig < ~/.kube/config`",
         );
     }
     const current =
@@ -91,12 +96,15 @@ export function kubeconfigProblem(text: string, context: string | undefined): Ku
         return fileProblem(`context ${JSON.stringify(name)} refers to a user, but the kubeconfig ${user}`);
     if (user["auth-provider"] !== undefined) {
         return fileProblem(
-            `user ${JSON.stringify(userName)} uses an auth-provider plugin, which the rollout's API client does not support; use a token, a client certificate or an exec plugin (\`oc login\` writes a token)`,
+            `user ${JSON.stringify(userName)} uses an auth-provider plugin, which the rollout's API client ` +
+                `does not support; use a token, a client certificate or an exec plugin (\`oc login\` writes a ` +
+                `token)`,
         );
     }
     if (!USER_AUTH.some(k => user[k] !== undefined && user[k] !== "")) {
         return fileProblem(
-            `user ${JSON.stringify(userName)} (context ${JSON.stringify(name)}) has no credentials (token, tokenFile, client certificate, username or exec)`,
+            `user ${JSON.stringify(userName)} (context ${JSON.stringify(name)}) has no credentials (token, ` +
+                `tokenFile, client certificate, username or exec)`,
         );
     }
     return undefined;

@@ -30,13 +30,17 @@ export const mirrorSchema = z
             .refine(isIpAddress, "must be an IP address such as 10.0.0.5, 127.0.0.1 or 0.0.0.0")
             .optional()
             .describe(
-                "Address the HTTP server binds (default: the address builds reach the mirror at, rhcos-forge:mirror.buildAddress or the host's: a droplet's private IPv4, an ssh host's address, 127.0.0.1 for local; 0.0.0.0 serves every interface).",
+                "Address the HTTP server binds (default: the address builds reach the mirror at, " +
+                    "rhcos-forge:mirror.buildAddress or the host's: a droplet's private IPv4, an ssh host's " +
+                    "address, 127.0.0.1 for local; 0.0.0.0 serves every interface).",
             ),
         auth: z
             .enum(["basic", "none"])
             .default("basic")
             .describe(
-                "basic: every request needs HTTP basic auth (user rhcos-forge, the password rhcos-forge:mirrorPassword or one generated and kept secret in the state); none: anyone who reaches the port reads the mirror.",
+                "basic: every request needs HTTP basic auth (user rhcos-forge, the password " +
+                    "rhcos-forge:mirrorPassword or one generated and kept secret in the state); none: anyone who " +
+                    "reaches the port reads the mirror.",
             ),
         serve: z
             .enum(["systemd", "background", "none"])
@@ -55,7 +59,8 @@ export const mirrorSchema = z
                     .array(rpmName)
                     .default([])
                     .describe(
-                        "Packages downloaded with their dependencies into the package-set repo (`dnf download --resolve`).",
+                        "Packages downloaded with their dependencies into the package-set repo (`dnf download " +
+                            "--resolve`).",
                     ),
                 allDeps: z
                     .boolean()
@@ -70,7 +75,8 @@ export const mirrorSchema = z
             .regex(/^[A-Za-z0-9.:\[\]-]+$/, "must be a host name or address")
             .optional()
             .describe(
-                "Address build containers use to reach the mirror (default: the host's private address, or 127.0.0.1 for local).",
+                "Address build containers use to reach the mirror (default: the host's private address, or " +
+                    "127.0.0.1 for local).",
             ),
     })
     .strict();

@@ -84,12 +84,14 @@ function formatIssue(issue: z.ZodIssue, raw: unknown): string[] {
     if (issue.code === z.ZodIssueCode.unrecognized_keys) {
         return issue.keys.map(
             k =>
-                `${keyName([...issue.path, k])} is not a known key (check its spelling against the README's config reference)`,
+                `${keyName([...issue.path, k])} is not a known key (check its spelling against the README's ` +
+                `config reference)`,
         );
     }
     if (issue.code === z.ZodIssueCode.invalid_union_discriminator) {
         return [
-            `${keyName(issue.path)} must be one of ${issue.options.map(o => JSON.stringify(o)).join(", ")}, got ${describeValue(issue.path, raw)}`,
+            `${keyName(issue.path)} must be one of ${issue.options.map(o => JSON.stringify(o)).join(", ")}, ` +
+                `got ${describeValue(issue.path, raw)}`,
         ];
     }
     let message = issue.message;
@@ -145,14 +147,16 @@ function readRaw(allConfig: Record<string, string>): { raw: Record<string, unkno
                 const n = countValues(value, MAX_VALUES_PER_KEY);
                 if (n > MAX_VALUES_PER_KEY) {
                     problems.push(
-                        `${fullKey} holds more than ${MAX_VALUES_PER_KEY} values (lists, maps and their entries); no stack needs that many, so check it for a generated or repeated list`,
+                        `${fullKey} holds more than ${MAX_VALUES_PER_KEY} values (lists, maps and their ` +
+                            `entries); no stack needs that many, so check it for a generated or repeated list`,
                     );
                     continue;
                 }
                 raw[key] = value;
             } catch {
                 problems.push(
-                    `${fullKey} must be a structured value (YAML map or list), got ${SECRET_KEYS.includes(key as (typeof SECRET_KEYS)[number]) ? "a secret value" : JSON.stringify(text)}`,
+                    `${fullKey} must be a structured value (YAML map or list), got ` +
+                        `${SECRET_KEYS.includes(key as (typeof SECRET_KEYS)[number]) ? "a secret value" : JSON.stringify(text)}`,
                 );
             }
         } else if (text !== "") {

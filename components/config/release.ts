@@ -35,7 +35,8 @@ const manifestSchema = z
                     .record(z.string())
                     .optional()
                     .describe(
-                        "Annotations; the CVO include.release.openshift.io/* and release.openshift.io/create-only ones are added when missing.",
+                        "Annotations; the CVO include.release.openshift.io/* and " +
+                            "release.openshift.io/create-only ones are added when missing.",
                     ),
             })
             .passthrough(),
@@ -59,18 +60,22 @@ export const releaseSchema = z
                 if (why !== undefined)
                     ctx.addIssue({
                         code: z.ZodIssueCode.custom,
-                        message: `must be a semantic version such as 4.19.10-custom.1 (oc adm release new --name refuses any other): it ${why}`,
+                        message:
+                            `must be a semantic version such as 4.19.10-custom.1 (oc adm release new --name ` +
+                            `refuses any other): it ${why}`,
                     });
             })
             .optional()
             .describe(
-                "Release name (`--name`), a semantic version such as 4.19.10-custom.1; the from-release's version when unset.",
+                "Release name (`--name`), a semantic version such as 4.19.10-custom.1; the from-release's " +
+                    "version when unset.",
             ),
         osComponent: z
             .enum([...OS_IMAGE_COMPONENTS, "machine-os-content"])
             .default("rhel-coreos")
             .describe(
-                "Release component the built OS image replaces: rhel-coreos, or rhel-coreos-10 on 4.21+ (the MCO's install/image-references). machine-os-content is refused: no 4.16+ release has it.",
+                "Release component the built OS image replaces: rhel-coreos, or rhel-coreos-10 on 4.21+ (the " +
+                    "MCO's install/image-references). machine-os-content is refused: no 4.16+ release has it.",
             ),
         overrides: z
             .record(
@@ -83,7 +88,8 @@ export const releaseSchema = z
             .array(manifestSchema)
             .default([])
             .describe(
-                "Kubernetes objects added to the release payload; CVO include/create-only annotations are added when missing.",
+                "Kubernetes objects added to the release payload; CVO include/create-only annotations are " +
+                    "added when missing.",
             ),
         tlsVerify: z.boolean().default(true).describe("Verify TLS when reading and pushing release images."),
     })

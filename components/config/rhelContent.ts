@@ -16,19 +16,24 @@ export const repoContentFields = {
         .regex(PEM_CERT, "must be PEM certificate text (-----BEGIN CERTIFICATE----- ...)")
         .optional()
         .describe(
-            "CA certificate(s), PEM text, the upstream's server certificate is verified against (dnf sslcacert); the build host's trust store when unset.",
+            "CA certificate(s), PEM text, the upstream's server certificate is verified against (dnf " +
+                "sslcacert); the build host's trust store when unset.",
         ),
     entitlement: z
         .literal("cluster", { errorMap: () => ({ message: 'must be "cluster"' }) })
         .optional()
         .describe(
-            "cluster: authenticate with the cluster's RHEL entitlement certificate (Secret openshift-config-managed/etc-pki-entitlement), read through rhcos-forge:kubeconfig; the client certificate of the repo otherwise comes from rhcos-forge:mirrorClientCerts.<id>.",
+            "cluster: authenticate with the cluster's RHEL entitlement certificate (Secret " +
+                "openshift-config-managed/etc-pki-entitlement), read through rhcos-forge:kubeconfig; the client " +
+                "certificate of the repo otherwise comes from rhcos-forge:mirrorClientCerts.<id>.",
         ),
     fetch: z
         .enum(["mirror", "build"])
         .default("mirror")
         .describe(
-            "mirror: dnf reposync on the build host, builds install from the mirror. build: not mirrored; each RUN that installs reaches the upstream itself, its client certificate mounted as a podman build secret (never in a layer).",
+            "mirror: dnf reposync on the build host, builds install from the mirror. build: not mirrored; " +
+                "each RUN that installs reaches the upstream itself, its client certificate mounted as a podman " +
+                "build secret (never in a layer).",
         ),
 };
 
@@ -54,7 +59,8 @@ export const rhelSecrets = {
         .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/), clientCert)
         .default({})
         .describe(
-            "Secret. Map of upstream repo id to {sslclientcert, sslclientkey} (PEM): the TLS client certificate dnf presents to that repo (e.g. a Red Hat CDN entitlement).",
+            "Secret. Map of upstream repo id to {sslclientcert, sslclientkey} (PEM): the TLS client " +
+                "certificate dnf presents to that repo (e.g. a Red Hat CDN entitlement).",
         ),
     rhsmOrg: z
         .string()
@@ -116,12 +122,15 @@ export function checkRhelContent(cfg: RhelInputs, issue: (path: (string | number
             if (certified)
                 issue(
                     [...at, "entitlement"],
-                    `is "cluster" but rhcos-forge:mirrorClientCerts also has a certificate for ${JSON.stringify(r.id)}; keep one of the two`,
+                    `is "cluster" but rhcos-forge:mirrorClientCerts also has a certificate for ` +
+                        `${JSON.stringify(r.id)}; keep one of the two`,
                 );
             if (cfg.kubeconfig === undefined)
                 issue(
                     [...at, "entitlement"],
-                    'is "cluster", which reads the Secret openshift-config-managed/etc-pki-entitlement and needs rhcos-forge:kubeconfig (set it with --secret), or give the certificate in rhcos-forge:mirrorClientCerts',
+                    'is "cluster", which reads the Secret openshift-config-managed/etc-pki-entitlement and ' +
+                        "needs rhcos-forge:kubeconfig (set it with --secret), or give the certificate in " +
+                        "rhcos-forge:mirrorClientCerts",
                 );
         }
         // A client certificate (or a CA) over plain HTTP is never used: TLS is what presents it.
@@ -131,7 +140,8 @@ export function checkRhelContent(cfg: RhelInputs, issue: (path: (string | number
         ) {
             issue(
                 [...at, "baseurl"],
-                "must be an https:// URL: the repo has a client certificate, entitlement or sslcacert, which only TLS uses",
+                "must be an https:// URL: the repo has a client certificate, entitlement or sslcacert, which " +
+                    "only TLS uses",
             );
         }
         if (r.fetch === "build") {
@@ -144,7 +154,8 @@ export function checkRhelContent(cfg: RhelInputs, issue: (path: (string | number
             if (r.username !== undefined)
                 issue(
                     [...at, "fetch"],
-                    "must be mirror for a repo with a username (a password cannot be passed to the build without a layer seeing it)",
+                    "must be mirror for a repo with a username (a password cannot be passed to the build " +
+                        "without a layer seeing it)",
                 );
         }
     });
@@ -169,7 +180,8 @@ export function checkRhelContent(cfg: RhelInputs, issue: (path: (string | number
             if (cfg[key] !== undefined)
                 issue(
                     [key],
-                    "is set but rhcos-forge:buildHost.register is not true (an ssh build host registers only when asked)",
+                    "is set but rhcos-forge:buildHost.register is not true (an ssh build host registers only " +
+                        "when asked)",
                 );
         }
     }

@@ -48,7 +48,8 @@ const poolSchema = z
                     )
                     .max(
                         253,
-                        "must be a node name of at most 253 characters (a DNS-1123 subdomain, as `oc get nodes` lists them)",
+                        "must be a node name of at most 253 characters (a DNS-1123 subdomain, as `oc get " +
+                            "nodes` lists them)",
                     ),
             )
             .default([])
@@ -61,7 +62,8 @@ const poolSchema = z
             .array(z.enum(EXTENSIONS))
             .optional()
             .describe(
-                `RHCOS extensions the MCO installs on the pool's nodes; which exist depends on rhcos-forge:cluster.openshiftVersion (${describeExtensionsByRelease()}); none when unset.`,
+                `RHCOS extensions the MCO installs on the pool's nodes; which exist depends on ` +
+                    `rhcos-forge:cluster.openshiftVersion (${describeExtensionsByRelease()}); none when unset.`,
             ),
         kernelType: z
             .enum(KERNEL_TYPES)
@@ -92,7 +94,8 @@ export const rolloutSchema = z
             .enum(ROLLOUT_METHODS)
             .default("machineconfig")
             .describe(
-                "How the image reaches nodes: machineconfig (built on the build host, a MachineConfig osImageURL) or machineosconfig (built on the cluster by the MCO from a MachineOSConfig).",
+                "How the image reaches nodes: machineconfig (built on the build host, a MachineConfig " +
+                    "osImageURL) or machineosconfig (built on the cluster by the MCO from a MachineOSConfig).",
             ),
         // Checked in stackConfigSchema: rollout.method release moves the whole cluster, no pools.
         pools: z
@@ -103,7 +106,8 @@ export const rolloutSchema = z
             .boolean()
             .default(false)
             .describe(
-                "Allow rolling a custom OS image to the master pool; required by method release, whose ClusterVersion update moves every pool.",
+                "Allow rolling a custom OS image to the master pool; required by method release, whose " +
+                    "ClusterVersion update moves every pool.",
             ),
         timeoutMinutes: z
             .number({ invalid_type_error: "must be a number of minutes (1-1440)" })
@@ -112,7 +116,8 @@ export const rolloutSchema = z
             .max(1440, "must be a number of minutes (1-1440)")
             .default(120)
             .describe(
-                "How long one pool may take to update (and, on-cluster, build) before the rollout fails; the next pool starts only after the previous one is updated.",
+                "How long one pool may take to update (and, on-cluster, build) before the rollout fails; the " +
+                    "next pool starts only after the previous one is updated.",
             ),
         containerfileArch: z
             .enum(CONTAINERFILE_ARCHES)
@@ -122,7 +127,8 @@ export const rolloutSchema = z
             .boolean()
             .default(true)
             .describe(
-                "release: ClusterVersion desiredUpdate.force (`oc adm upgrade --force`); a custom release has no Red Hat signature, so the CVO refuses it without force.",
+                "release: ClusterVersion desiredUpdate.force (`oc adm upgrade --force`); a custom release has " +
+                    "no Red Hat signature, so the CVO refuses it without force.",
             ),
     })
     .strict();

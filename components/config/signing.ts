@@ -10,19 +10,26 @@ export const signingSchema = z
             .boolean()
             .default(false)
             .describe(
-                "Sign every pushed image with rhcos-forge:signingKey (a sigstore signature stored beside it in the registry) and make nodes verify it.",
+                "Sign every pushed image with rhcos-forge:signingKey (a sigstore signature stored beside it " +
+                    "in the registry) and make nodes verify it.",
             ),
         clusterPolicy: z
             .boolean()
             .default(true)
             .describe(
-                "Declare a ClusterImagePolicy for image.repository (config.openshift.io v1 from 4.20; v1alpha1 before, which needs the TechPreviewNoUpgrade feature set): nodes refuse images of the repository not signed by the key.",
+                "Declare a ClusterImagePolicy for image.repository (config.openshift.io v1 from 4.20; " +
+                    "v1alpha1 before, which needs the TechPreviewNoUpgrade feature set): nodes refuse images of " +
+                    "the repository not signed by the key.",
             ),
         machineConfigPolicy: z
             .boolean()
             .default(false)
             .describe(
-                "Instead of a ClusterImagePolicy (set image.signing.clusterPolicy false), a MachineConfig per pool (98-<pool>-rhcos-forge-image-policy) writing policy.json (the MCO's default plus a sigstoreSigned entry for image.repository only) and a registries.d drop-in: for clusters without the ClusterImagePolicy API. Where the MCO renders its own policy.json (99-<pool>-generated-registries) that one wins.",
+                "Instead of a ClusterImagePolicy (set image.signing.clusterPolicy false), a MachineConfig per " +
+                    "pool (98-<pool>-rhcos-forge-image-policy) writing policy.json (the MCO's default plus a " +
+                    "sigstoreSigned entry for image.repository only) and a registries.d drop-in: for clusters " +
+                    "without the ClusterImagePolicy API. Where the MCO renders its own policy.json " +
+                    "(99-<pool>-generated-registries) that one wins.",
             ),
     })
     .strict()
@@ -35,7 +42,8 @@ export const signingSecrets = {
         .includes("PRIVATE KEY", { message: "must be an encrypted cosign/sigstore private key (PEM)" })
         .optional()
         .describe(
-            "Secret. Encrypted sigstore private key (cosign format) image.signing signs with; `npm run signing-key` makes one.",
+            "Secret. Encrypted sigstore private key (cosign format) image.signing signs with; `npm run " +
+                "signing-key` makes one.",
         ),
     signingPassphrase: z
         .string()
@@ -63,14 +71,16 @@ export function checkSigning(cfg: SigningInputs, issue: (path: (string | number)
     if (cfg.rollout.method === "machineosconfig") {
         issue(
             ["image", "signing", "enabled"],
-            "must be false with rhcos-forge:rollout.method machineosconfig (the MCO builds and pushes on the cluster; there is no build host to sign on)",
+            "must be false with rhcos-forge:rollout.method machineosconfig (the MCO builds and pushes on the " +
+                "cluster; there is no build host to sign on)",
         );
         return;
     }
     if (cfg.signingKey === undefined)
         issue(
             ["signingKey"],
-            "is required with rhcos-forge:image.signing.enabled (set it with --secret; `npm run signing-key` makes one)",
+            "is required with rhcos-forge:image.signing.enabled (set it with --secret; `npm run signing-key` " +
+                "makes one)",
         );
     if (cfg.signingPassphrase === undefined)
         issue(["signingPassphrase"], "is required with rhcos-forge:image.signing.enabled (set it with --secret)");
@@ -84,7 +94,8 @@ export function checkSigning(cfg: SigningInputs, issue: (path: (string | number)
     if (signing.machineConfigPolicy && signing.clusterPolicy) {
         issue(
             ["image", "signing", "machineConfigPolicy"],
-            "needs rhcos-forge:image.signing.clusterPolicy false (both would list the repository in registries.d twice, which containers/image refuses)",
+            "needs rhcos-forge:image.signing.clusterPolicy false (both would list the repository in " +
+                "registries.d twice, which containers/image refuses)",
         );
     }
     if (signing.machineConfigPolicy && cfg.rollout.method !== "machineconfig") {
@@ -106,7 +117,9 @@ export const retentionSchema = z
             .boolean()
             .default(false)
             .describe(
-                "After a successful rollout, delete from image.repository the images this build host pushed beyond the newest image.retention.keep (with their signatures and SBOMs); never the rolled-out digest, never an image it did not push.",
+                "After a successful rollout, delete from image.repository the images this build host pushed " +
+                    "beyond the newest image.retention.keep (with their signatures and SBOMs); never the " +
+                    "rolled-out digest, never an image it did not push.",
             ),
         keep: z
             .number({ invalid_type_error: "must be a whole number >= 1" })
@@ -119,7 +132,9 @@ export const retentionSchema = z
             .boolean()
             .default(false)
             .describe(
-                "On `pulumi destroy`, delete from image.repository every image this build host pushed (by digest, with its signatures and SBOM), after the MachineConfigs are gone; never an image it did not push. False keeps them. A registry that refuses deletes gives a warning.",
+                "On `pulumi destroy`, delete from image.repository every image this build host pushed (by " +
+                    "digest, with its signatures and SBOM), after the MachineConfigs are gone; never an image it " +
+                    "did not push. False keeps them. A registry that refuses deletes gives a warning.",
             ),
     })
     .strict()
@@ -141,7 +156,8 @@ export function checkRetention(
     if (cfg.image.retention.deleteOnDestroy && cfg.rollout.method === "machineosconfig") {
         issue(
             ["image", "retention", "deleteOnDestroy"],
-            "needs a rollout.method other than machineosconfig (it deletes what this build host's builds recorded pushing; on-cluster builds push from the cluster)",
+            "needs a rollout.method other than machineosconfig (it deletes what this build host's builds " +
+                "recorded pushing; on-cluster builds push from the cluster)",
         );
     }
     if (!cfg.image.retention.enabled) return;
@@ -154,7 +170,8 @@ export function checkRetention(
     if (cfg.cluster.renderTo !== undefined || cfg.kubeconfig === undefined) {
         issue(
             ["image", "retention", "enabled"],
-            "needs rhcos-forge:kubeconfig and no cluster.renderTo: images are deleted only after the pools report the rollout done",
+            "needs rhcos-forge:kubeconfig and no cluster.renderTo: images are deleted only after the pools " +
+                "report the rollout done",
         );
     }
 }

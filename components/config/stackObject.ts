@@ -49,14 +49,18 @@ export const stackObjectSchema = z
             )
             .optional()
             .describe(
-                "Secret. Password of the mirror's HTTP basic auth (mirror.auth basic); generated once and kept in the state when unset.",
+                "Secret. Password of the mirror's HTTP basic auth (mirror.auth basic); generated once and " +
+                    "kept in the state when unset.",
             ),
         kubeconfig: z
             .string()
             .min(1)
             .optional()
             .describe(
-                "Secret. kubeconfig of the target cluster. Checked before any resource: a YAML kubeconfig whose context (`cluster.context`, else its `current-context`) names a cluster with a server URL and a user with credentials (token, client certificate, basic auth or exec plugin); the error names what is missing, never the value.",
+                "Secret. kubeconfig of the target cluster. Checked before any resource: a YAML kubeconfig " +
+                    "whose context (`cluster.context`, else its `current-context`) names a cluster with a server " +
+                    "URL and a user with credentials (token, client certificate, basic auth or exec plugin); the " +
+                    "error names what is missing, never the value.",
             ),
         ...signingSecrets,
         ...rhelSecrets,

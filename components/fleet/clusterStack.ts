@@ -96,7 +96,9 @@ export async function buildClusterStack(c: ClusterStackConfig, deps: ClusterStac
     if (verdict.state === "ready") {
         const img = verdict.image;
         pulumi.log.info(
-            `${stack} hands on ${img.ref} (${take === "finished" ? "finished rolling out there" : "its built image"}); pools ${pools.map(p => p.name).join(", ")} move to ${img.digest} in this order`,
+            `${stack} hands on ${img.ref} ` +
+                `(${take === "finished" ? "finished rolling out there" : "its built image"}); pools ` +
+                `${pools.map(p => p.name).join(", ")} move to ${img.digest} in this order`,
         );
         // The same release gate a building stack has: never a MachineConfig naming an image built
         // on another RHCOS than this cluster's (known in preview: both sides are reads).
@@ -129,7 +131,9 @@ export async function buildClusterStack(c: ClusterStackConfig, deps: ClusterStac
     // The source has not finished: keep what each pool runs.
     if (wait?.access === undefined || c.kubeconfig === undefined) {
         throw new Error(
-            `${verdict.reason}; with rhcos-forge:cluster.renderTo this stack cannot read which image its pools' MachineConfigs name now, and rendering none would remove them, so it renders nothing: run it again once ${stack} has finished`,
+            `${verdict.reason}; with rhcos-forge:cluster.renderTo this stack cannot read which image its ` +
+                `pools' MachineConfigs name now, and rendering none would remove them, so it renders nothing: run ` +
+                `it again once ${stack} has finished`,
         );
     }
     const current = await currentImages(
@@ -141,7 +145,8 @@ export async function buildClusterStack(c: ClusterStackConfig, deps: ClusterStac
     const { kept, without } = keptImages(current);
     const keptPools = pools.filter(p => kept[p.name] !== undefined);
     pulumi.log.warn(
-        `${verdict.reason}: nothing to roll out. ${keptPools.length > 0 ? `Pools ${keptPools.map(p => `${p.name} keep ${kept[p.name]}`).join(", ")}` : "No pool has an image yet"}${without.length > 0 ? `; pools ${without.join(", ")} are left as they are until ${stack} finishes` : ""}.`,
+        `${verdict.reason}: nothing to roll out. ` +
+            `${keptPools.length > 0 ? `Pools ${keptPools.map(p => `${p.name} keep ${kept[p.name]}`).join(", ")}` : "No pool has an image yet"}${without.length > 0 ? `; pools ${without.join(", ")} are left as they are until ${stack} finishes` : ""}.`,
     );
     const rolled =
         keptPools.length === 0

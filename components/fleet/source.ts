@@ -49,7 +49,8 @@ export function checkSourceImage(value: unknown, where: string): SourceImage {
     // (an on-cluster build reports "cluster"; a cosa build reports none).
     if (!DIGEST_REF.test(base))
         throw new SourceContractError(
-            `${where}.base ${JSON.stringify(base)} is not a base image pinned by digest: the base gate cannot check it against this cluster's RHCOS`,
+            `${where}.base ${JSON.stringify(base)} is not a base image pinned by digest: the base gate cannot ` +
+                `check it against this cluster's RHCOS`,
         );
     return { ref, digest, base, ...(v.packages === undefined ? {} : { packages: v.packages }) };
 }
@@ -79,7 +80,9 @@ export function resolveSource(
     if (rollout.finished === undefined || rollout.finished === null) {
         return {
             state: "unfinished",
-            reason: `stack ${stack} has not finished rolling out an image (its rollout.finished is unset until every one of its pools reported done)`,
+            reason:
+                `stack ${stack} has not finished rolling out an image (its rollout.finished is unset until every ` +
+                `one of its pools reported done)`,
         };
     }
     return { state: "ready", image: checkSourceImage(rollout.finished, `${stack} rollout.finished`) };

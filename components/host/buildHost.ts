@@ -404,7 +404,8 @@ export class BuildHost extends pulumi.ComponentResource {
                         const v = r as { registered?: unknown } | null;
                         if (v === null || typeof v !== "object" || v.registered !== true)
                             throw new Error(
-                                `rhsm-register.sh reported ${JSON.stringify(r)?.slice(0, 200)}, expected {"registered": true}`,
+                                `rhsm-register.sh reported ${JSON.stringify(r)?.slice(0, 200)}, expected ` +
+                                    `{"registered": true}`,
                             );
                         return true;
                     },

@@ -48,7 +48,8 @@ function keyscan(host: string, port: number, type?: string): Promise<PublicHostK
             if (err !== null && (err as NodeJS.ErrnoException).code === "ENOENT") {
                 reject(
                     new Error(
-                        "ssh-keyscan is not installed on the machine running Pulumi (Debian/Ubuntu: openssh-client; RHEL/Fedora: openssh-clients)",
+                        "ssh-keyscan is not installed on the machine running Pulumi (Debian/Ubuntu: " +
+                            "openssh-client; RHEL/Fedora: openssh-clients)",
                     ),
                 );
                 return;
@@ -79,7 +80,8 @@ async function main(argv: readonly string[]): Promise<number> {
         typeof pinned === "string"
     ) {
         process.stderr.write(
-            `usage: hostKeyCheck.ts <host> <port> <"type base64"> <wait seconds> <pinned by>${typeof pinned === "string" ? ` (the pinned key ${pinned})` : ""}\n`,
+            `usage: hostKeyCheck.ts <host> <port> <"type base64"> <wait seconds> <pinned ` +
+                `by>${typeof pinned === "string" ? ` (the pinned key ${pinned})` : ""}\n`,
         );
         return 2;
     }
@@ -100,7 +102,8 @@ async function main(argv: readonly string[]): Promise<number> {
         }
         if (Date.now() >= deadline) {
             process.stderr.write(
-                `host key check for ${endpoint}: no SSH host key read within ${wait} s (${last}); ${pinnedBy} pins ${pinned.type} ${fingerprint(pinned)}\n`,
+                `host key check for ${endpoint}: no SSH host key read within ${wait} s (${last}); ${pinnedBy} ` +
+                    `pins ${pinned.type} ${fingerprint(pinned)}\n`,
             );
             return 1;
         }

@@ -40,7 +40,8 @@ export function checkReleaseGate(input: ReleaseGateInput): ReleaseGateResult {
         ok: false,
         message:
             `refusing to roll out: ${what} (nodes would leave the RHCOS this cluster release ships). ` +
-            "Build on the cluster's base with rhcos-forge:image.base=cluster, or set rhcos-forge:image.allowBaseMismatch=true to roll out anyway.",
+            ("Build on the cluster's base with rhcos-forge:image.base=cluster, or set " +
+                "rhcos-forge:image.allowBaseMismatch=true to roll out anyway."),
     };
 }
 

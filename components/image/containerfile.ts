@@ -94,7 +94,8 @@ export function renderContainerfile(spec: ImageSpec, opts: RenderOptions): Rende
         const repo = opts.replaceRepo ?? opts.repos[0]?.id;
         if (repo === undefined) throw new Error("package names in image.replace need a mirror repo to come from");
         steps.push(
-            `rpm-ostree override replace --experimental --from repo=${mirrorSectionId(repo)} ${replaceNames.map(shellQuote).join(" ")}`,
+            `rpm-ostree override replace --experimental --from repo=${mirrorSectionId(repo)} ` +
+                `${replaceNames.map(shellQuote).join(" ")}`,
         );
     }
     if (spec.packages.length > 0) steps.push(...installCommand(dialect, spec.packages));

@@ -138,7 +138,8 @@ export function validateCosaResult(
                 throw new Error(`cosa build reported an invalid sha256 for ${name}: ${JSON.stringify(a.sha256)}`);
             if (!a.path.startsWith(`${ARTIFACTS_DIR}/${result.buildId}/`) || a.path.split("/").includes("..")) {
                 throw new Error(
-                    `cosa build published ${name} outside ${ARTIFACTS_DIR}/${result.buildId}/: ${JSON.stringify(a.path)}`,
+                    `cosa build published ${name} outside ${ARTIFACTS_DIR}/${result.buildId}/: ` +
+                        `${JSON.stringify(a.path)}`,
                 );
             }
         }

@@ -42,7 +42,8 @@ export interface ObjectReader {
 
 const where = `ImageStream ${DRIVER_TOOLKIT_NAMESPACE}/${DRIVER_TOOLKIT_IMAGESTREAM}`;
 const pin =
-    "pin the stage's base by digest instead of \"driver-toolkit\" (`oc adm release info --image-for=driver-toolkit <the cluster's release>`)";
+    'pin the stage\'s base by digest instead of "driver-toolkit" (`oc adm release info ' +
+    "--image-for=driver-toolkit <the cluster's release>`)";
 
 interface ImageStreamTag {
     name?: unknown;
@@ -62,13 +63,15 @@ export function driverToolkitFromImageStream(obj: unknown): string {
     const name = tag.from?.name;
     if (tag.from?.kind !== "DockerImage" || typeof name !== "string" || name === "") {
         throw new Error(
-            `${where} tag ${DRIVER_TOOLKIT_TAG} does not point at an image (from.kind ${JSON.stringify(tag.from?.kind)}); ${pin}`,
+            `${where} tag ${DRIVER_TOOLKIT_TAG} does not point at an image (from.kind ` +
+                `${JSON.stringify(tag.from?.kind)}); ${pin}`,
         );
     }
     // A tag moves: a module built against whatever it points at today may not match tomorrow's.
     if (!DIGEST_REF.test(name)) {
         throw new Error(
-            `${where} tag ${DRIVER_TOOLKIT_TAG} points at ${name}, which is not pinned by digest (…@sha256:<64 hex>); ${pin}`,
+            `${where} tag ${DRIVER_TOOLKIT_TAG} points at ${name}, which is not pinned by digest ` +
+                `(…@sha256:<64 hex>); ${pin}`,
         );
     }
     return name;

@@ -118,17 +118,15 @@ export class LayeredImage extends pulumi.ComponentResource {
                     },
                 ),
             );
-        const id = pulumi
-            .all([rendered, args.base, args.mirrorRevision])
-            .apply(([r, base, mirrorRevision]) =>
-                buildId({
-                    containerfile: r.containerfile,
-                    context: r.context,
-                    base,
-                    repository: args.repository,
-                    mirrorRevision,
-                }),
-            );
+        const id = pulumi.all([rendered, args.base, args.mirrorRevision]).apply(([r, base, mirrorRevision]) =>
+            buildId({
+                containerfile: r.containerfile,
+                context: r.context,
+                base,
+                repository: args.repository,
+                mirrorRevision,
+            }),
+        );
         // The bundle may hold the registry auth and file contents: secret as a whole.
         const bundle = pulumi.secret(
             pulumi

@@ -117,7 +117,10 @@ export function commitCommand(dialect: Dialect): string[] {
 
 /** `RUN [--mount ... \\\n    ]<commands> && <commit>`; mounts are build-time only (never in the layer). */
 export function runLine(commands: readonly string[], dialect: Dialect, mounts: readonly string[] = []): string {
-    return `RUN ${mounts.map(m => `${m} \\\n    `).join("")}${[...commands, ...commitCommand(dialect)].join(continuation)}`;
+    return (
+        `RUN ` +
+        `${mounts.map(m => `${m} \\\n    `).join("")}${[...commands, ...commitCommand(dialect)].join(continuation)}`
+    );
 }
 
 /**
@@ -156,7 +159,8 @@ export function repoFileCommands(repos: readonly MirrorRepo[], entitledHost = fa
         .split("\n")
         .map(
             l =>
-                `        ${l === `password=${PASSWORD_PLACEHOLDER}` ? `"password=$(cat ${passwordFile})"` : shellQuote(l)}`,
+                `        ` +
+                `${l === `password=${PASSWORD_PLACEHOLDER}` ? `"password=$(cat ${passwordFile})"` : shellQuote(l)}`,
         )
         .join(" \\\n");
     return {
@@ -196,7 +200,8 @@ export function replaceCommands(items: readonly string[], repo: string | undefin
     if (names.length > 0) {
         if (repo === undefined) throw new Error("package names in a replace step need a mirror repo to come from");
         out.push(
-            `rpm-ostree override replace --experimental --from repo=${mirrorSectionId(repo)} ${names.map(shellQuote).join(" ")}`,
+            `rpm-ostree override replace --experimental --from repo=${mirrorSectionId(repo)} ` +
+                `${names.map(shellQuote).join(" ")}`,
         );
     }
     out.push("rpm-ostree cleanup -m");
@@ -254,10 +259,14 @@ export interface StepRenderOptions {
  * string; no kernel-core at all fails here with its own message instead of a bare rpm exit code.
  */
 const BASE_KVER = [
-    '{ KVER="$(rpm -q --qf \'%{VERSION}-%{RELEASE}.%{ARCH} \' kernel-core)" || { echo "rhcos-forge: kernelModules: the base image has no kernel-core package, so there is no kernel to install the modules for" >&2; exit 1; }; }',
+    '{ KVER="$(rpm -q --qf \'%{VERSION}-%{RELEASE}.%{ARCH} \' kernel-core)" || { echo "rhcos-forge: ' +
+        "kernelModules: the base image has no kernel-core package, so there is no kernel to install the modules " +
+        'for" >&2; exit 1; }; }',
     'KVER="${KVER% }"',
-    '{ case "$KVER" in *" "*) echo "rhcos-forge: kernelModules: the base image has more than one kernel-core ($KVER); modules are built for exactly one kernel" >&2; exit 1;; esac; }',
-    '{ test -d "/usr/lib/modules/$KVER" || { echo "rhcos-forge: kernelModules: the base image\'s kernel-core $KVER has no /usr/lib/modules/$KVER" >&2; exit 1; }; }',
+    '{ case "$KVER" in *" "*) echo "rhcos-forge: kernelModules: the base image has more than one kernel-core ' +
+        '($KVER); modules are built for exactly one kernel" >&2; exit 1;; esac; }',
+    '{ test -d "/usr/lib/modules/$KVER" || { echo "rhcos-forge: kernelModules: the base image\'s kernel-core ' +
+        '$KVER has no /usr/lib/modules/$KVER" >&2; exit 1; }; }',
 ];
 
 function kernelModuleCommands(mods: readonly KernelModule[]): string[] {
@@ -269,8 +278,12 @@ function kernelModuleCommands(mods: readonly KernelModule[]): string[] {
         // modinfo of a file that is no module prints nothing (the pipeline's status is cut's).
         out.push(
             `built="$(modinfo -F vermagic ${tmp} | cut -d' ' -f1)"`,
-            `{ [ -n "$built" ] || { echo "rhcos-forge: kernelModules: ${m.name} (${m.path} of stage ${m.stage}) has no vermagic: it is not a kernel module" >&2; exit 1; }; }`,
-            `{ [ "$built" = "$KVER" ] || { echo "rhcos-forge: kernelModules: ${m.name} from stage ${m.stage} was built for kernel $built, but the base image's kernel-core is $KVER; build it against the base's kernel (for a driver-toolkit stage: the driver-toolkit of the cluster's release)" >&2; exit 1; }; }`,
+            `{ [ -n "$built" ] || { echo "rhcos-forge: kernelModules: ${m.name} (${m.path} of stage ` +
+                `${m.stage}) has no vermagic: it is not a kernel module" >&2; exit 1; }; }`,
+            `{ [ "$built" = "$KVER" ] || { echo "rhcos-forge: kernelModules: ${m.name} from stage ${m.stage} ` +
+                `was built for kernel $built, but the base image's kernel-core is $KVER; build it against the ` +
+                `base's kernel (for a driver-toolkit stage: the driver-toolkit of the cluster's release)" >&2; ` +
+                `exit 1; }; }`,
             `install -D -m 0644 ${tmp} "/usr/lib/modules/$KVER/extra/${m.name}.ko"`,
             `mkdir -p /usr/lib/modules-load.d`,
             `printf '%s\\n' ${m.name} > /usr/lib/modules-load.d/${m.name}.conf`,

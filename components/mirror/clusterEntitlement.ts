@@ -27,7 +27,8 @@ const where = `Secret ${ENTITLEMENT_NAMESPACE}/${ENTITLEMENT_SECRET}`;
 export function entitlementFromSecret(obj: unknown): ClientCertificate {
     if (obj === undefined) {
         throw new Error(
-            `${where} does not exist: the cluster has no RHEL entitlement (Simple Content Access certificate, synced by the Insights Operator); ` +
+            `${where} does not exist: the cluster has no RHEL entitlement (Simple Content Access certificate, ` +
+                `synced by the Insights Operator); ` +
                 "give the repo's certificate in rhcos-forge:mirrorClientCerts instead of entitlement: cluster",
         );
     }

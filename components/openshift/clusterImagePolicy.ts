@@ -37,7 +37,10 @@ const SCOPE_PATH = /^(?:\/[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*)*$/;
 export function checkPolicyScope(repository: string): string | undefined {
     const host = SCOPE_HOST.exec(repository);
     if (host === null || !SCOPE_PATH.test(repository.slice(host[0].length))) {
-        return `${repository} cannot be a ClusterImagePolicy scope: the API server requires a registry host with a dot or localhost, then lower-case path components`;
+        return (
+            `${repository} cannot be a ClusterImagePolicy scope: the API server requires a registry host with a ` +
+            `dot or localhost, then lower-case path components`
+        );
     }
     if (repository.length > 512)
         return `${repository} is longer than the 512 characters a ClusterImagePolicy scope allows`;

@@ -66,11 +66,17 @@ export function checkRenderedImagePushSpec(version: OpenShiftVersion, spec: stri
     if (machineOSConfigApi(version) === "v1") {
         return V1_PUSH_SPEC.test(spec)
             ? undefined
-            : "must be a repository on a registry host whose name contains a dot (MachineOSConfig renderedImagePushSpec is <host.with.dot>[:port]/<path>:<tag>, or an in-cluster <svc>.<ns>.svc:<port>/<ns>/<name>:<tag>)";
+            : "must be a repository on a registry host whose name contains a dot (MachineOSConfig " +
+                  "renderedImagePushSpec is <host.with.dot>[:port]/<path>:<tag>, or an in-cluster " +
+                  "<svc>.<ns>.svc:<port>/<ns>/<name>:<tag>)";
     }
     const parts = spec.split(":");
     if (parts.length === 2 && V1ALPHA1_TAG.test(parts[1]) && V1ALPHA1_NAME.test(parts[0])) return undefined;
-    return "must be a repository on a registry host whose name contains a dot, with no port and at most two path segments (v1alpha1 renderedImagePushspec allows exactly one ':' unless the host is an in-cluster <svc>.<ns>.svc:<port>)";
+    return (
+        "must be a repository on a registry host whose name contains a dot, with no port and at most two path " +
+        "segments (v1alpha1 renderedImagePushspec allows exactly one ':' unless the host is an in-cluster " +
+        "<svc>.<ns>.svc:<port>)"
+    );
 }
 
 /** The v1 CEL rule on the object itself: one MachineOSConfig per pool, named after it. */
@@ -86,7 +92,9 @@ export function checkMachineOSConfigName(obj: KubeObject): string | undefined {
 export function checkContainerfile(content: string): string | undefined {
     return content.length <= MAX_CONTAINERFILE_CHARS
         ? undefined
-        : `renders an on-cluster Containerfile of ${content.length} characters; a MachineOSConfig containerFile entry holds at most ${MAX_CONTAINERFILE_CHARS} (move large files into a MachineConfig or shrink them)`;
+        : `renders an on-cluster Containerfile of ${content.length} characters; a MachineOSConfig containerFile ` +
+              `entry holds at most ${MAX_CONTAINERFILE_CHARS} (move large files into a MachineConfig or shrink ` +
+              `them)`;
 }
 
 export interface MachineOSConfigSpec {

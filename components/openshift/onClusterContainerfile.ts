@@ -44,7 +44,8 @@ export function renderOnClusterContainerfile(spec: OnClusterImageSpec): string {
                 `image file ${f.path} comes from the repository (source), which an on-cluster build cannot receive`,
             );
         steps.push(
-            `printf '%s' ${shellQuote(b64(f.content))} | base64 -d | install -D -m ${f.mode ?? "0644"} /dev/stdin ${shellQuote(f.path)}`,
+            `printf '%s' ${shellQuote(b64(f.content))} | base64 -d | install -D -m ${f.mode ?? "0644"} ` +
+                `/dev/stdin ${shellQuote(f.path)}`,
         );
     }
     if (spec.remove.length > 0) steps.push(`rpm-ostree override remove ${spec.remove.map(shellQuote).join(" ")}`);

@@ -32,10 +32,16 @@ export function referenceNameProblem(ref: string): string | undefined {
     const hostname = port === undefined ? host : host.slice(0, -(port.length + 1));
     const long = hostname.startsWith("[") ? undefined : hostname.split(".").find(label => label.length > 63);
     if (long !== undefined) {
-        return `has a registry host name label of ${long.length} characters (${long.slice(0, 12)}…), over DNS's 63, so the host cannot be resolved; use the registry's real host name`;
+        return (
+            `has a registry host name label of ${long.length} characters (${long.slice(0, 12)}…), over DNS's 63, ` +
+            `so the host cannot be resolved; use the registry's real host name`
+        );
     }
     if (name.length > 255) {
-        return `has a repository name of ${name.length} characters (host and path), over the 255 that podman, skopeo and registries accept (distribution/reference NameTotalLengthMax); use a shorter path`;
+        return (
+            `has a repository name of ${name.length} characters (host and path), over the 255 that podman, skopeo ` +
+            `and registries accept (distribution/reference NameTotalLengthMax); use a shorter path`
+        );
     }
     return undefined;
 }

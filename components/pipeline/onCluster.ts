@@ -62,7 +62,8 @@ export async function fetchGpgKey(id: string, url: string): Promise<string> {
         text = await res.text();
     } catch (err) {
         throw new Error(
-            `${where}: could not fetch the key for the on-cluster build's etc-pki-rpm-gpg Secret (${(err as Error).message})`,
+            `${where}: could not fetch the key for the on-cluster build's etc-pki-rpm-gpg Secret ` +
+                `(${(err as Error).message})`,
         );
     }
     if (!text.includes("-----BEGIN PGP PUBLIC KEY BLOCK-----"))

@@ -52,7 +52,8 @@ function versionRelease(ctx: PipelineContext<HostBuiltStack>, version: string): 
     const access = ctx.deps.clusterAccess;
     if (c.kubeconfig === undefined || access === undefined)
         throw new Error(
-            "rhcos-forge:cluster.upgrade.version reads the cluster's offered updates, but the program was given no cluster access",
+            "rhcos-forge:cluster.upgrade.version reads the cluster's offered updates, but the program was " +
+                "given no cluster access",
         );
     return pulumi.unsecret(
         pulumi

@@ -92,12 +92,14 @@ export class ClusterUpgrade extends pulumi.ComponentResource {
                     const problem = version === "" ? undefined : args.checkVersion?.(version);
                     if (problem !== undefined)
                         throw new Error(
-                            `rhcos-forge:cluster.upgrade.image is release ${version} (${rel}), which ${problem}; nothing was changed on the cluster`,
+                            `rhcos-forge:cluster.upgrade.image is release ${version} (${rel}), which ` +
+                                `${problem}; nothing was changed on the cluster`,
                         );
                     for (const pool of args.pools) {
                         await setPoolPaused(api, pool, true);
                         log(
-                            `cluster.upgrade: paused pool ${pool} (its nodes get no new desiredConfig until it is unpaused)`,
+                            `cluster.upgrade: paused pool ${pool} (its nodes get no new desiredConfig until ` +
+                                `it is unpaused)`,
                         );
                     }
                     return true;

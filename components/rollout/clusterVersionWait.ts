@@ -70,7 +70,9 @@ export async function waitForClusterVersion(
             readError: e => `cannot read ClusterVersion (${errorText(e)}); retrying`,
             timedOut: last =>
                 new Error(
-                    `the cluster did not finish updating to ${image} within ${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); last: ${last}`,
+                    `the cluster did not finish updating to ${image} within ` +
+                        `${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); ` +
+                        `last: ${last}`,
                 ),
         },
     );

@@ -56,7 +56,9 @@ export function evaluateRelease(node: NodeObject | undefined, pool: string, role
     const state = a[NODE_ANNOTATIONS.state] ?? "?";
     if (desired.startsWith(`rendered-${pool}-`)) {
         return {
-            waiting: `node ${name}: waiting for the MCO to move it out of pool ${pool} (desiredConfig ${desired}, state ${state})`,
+            waiting:
+                `node ${name}: waiting for the MCO to move it out of pool ${pool} (desiredConfig ${desired}, ` +
+                `state ${state})`,
         };
     }
     const current = a[NODE_ANNOTATIONS.current];
@@ -90,7 +92,9 @@ export function evaluateDestination(pool: PoolObject | undefined, rendered: stri
         (pool.metadata?.generation !== undefined && s.observedGeneration !== pool.metadata.generation)
     ) {
         return {
-            waiting: `node ${node} runs ${rendered}; waiting for pool ${name} to report it Updated (${s.updatedMachineCount ?? 0}/${s.machineCount ?? 0} updated)`,
+            waiting:
+                `node ${node} runs ${rendered}; waiting for pool ${name} to report it Updated ` +
+                `(${s.updatedMachineCount ?? 0}/${s.machineCount ?? 0} updated)`,
         };
     }
     return { done: rendered, line: `node ${node} left for pool ${name}, which is Updated on ${rendered}` };

@@ -471,7 +471,9 @@ export class OsImageRollout extends pulumi.ComponentResource {
         }
         if (RELEASES[version].onCluster.rebuildAnnotation === undefined) {
             pulumi.log.warn(
-                `OpenShift ${version}: the MCO has no rebuild annotation, so a change of the mirror's content reaches the on-cluster image only with the pool's next rendered-config change (OpenShift 4.18+ rebuilds on it)`,
+                `OpenShift ${version}: the MCO has no rebuild annotation, so a change of the mirror's content ` +
+                    `reaches the on-cluster image only with the pool's next rendered-config change (OpenShift ` +
+                    `4.18+ rebuilds on it)`,
                 this,
             );
         }
@@ -692,7 +694,8 @@ export class OsImageRollout extends pulumi.ComponentResource {
                 if (pulumi.runtime.isDryRun() || access === undefined) return {};
                 if (pool.paused) {
                     pulumi.log.info(
-                        `pool ${pool.name} is paused (rhcos-forge:rollout.pools[].paused): not waiting for it; the next pool starts now`,
+                        `pool ${pool.name} is paused (rhcos-forge:rollout.pools[].paused): not waiting for ` +
+                            `it; the next pool starts now`,
                         this,
                     );
                     return {};
@@ -796,7 +799,9 @@ export class OsImageRollout extends pulumi.ComponentResource {
         options: Parameters<typeof waitForPool>[3],
         result: Extract<GateResult, { ok: false }>,
     ): Promise<never> {
-        const what = `pool ${pool.name} failed its health gate: ${result.check}${result.node === undefined ? "" : ` on node ${result.node}`}: ${result.message}`;
+        const what =
+            `pool ${pool.name} failed its health gate: ` +
+            `${result.check}${result.node === undefined ? "" : ` on node ${result.node}`}: ${result.message}`;
         pulumi.log.error(
             `${what}; pointing its MachineConfig back at ${previous ?? "the release's RHCOS (no osImageURL)"}`,
             this,
@@ -805,7 +810,8 @@ export class OsImageRollout extends pulumi.ComponentResource {
         const back = { ...target, settings: { ...target.settings, osImageURL: previous ?? undefined } };
         const observe = (): Promise<PoolObservation> => readPoolObservation(reader, pool.name);
         const again =
-            "The stack's state still names the new image: fix the image or the check, then run `pulumi up --refresh` (the refresh sees the reverted MachineConfig and rolls again).";
+            "The stack's state still names the new image: fix the image or the check, then run `pulumi up " +
+            "--refresh` (the refresh sees the reverted MachineConfig and rolls again).";
         const node =
             result.node === undefined
                 ? undefined
@@ -816,15 +822,19 @@ export class OsImageRollout extends pulumi.ComponentResource {
             // pool would only time out. The revert still holds every other node of the pool.
             await waitForRender(back, observe, access.clock, options);
             throw new Error(
-                `${what}. Its MachineConfig points back at ${previous ?? "the release's RHCOS"} and the pools after it were not touched, ` +
-                    `but the MCO does not update a node that ${skipped} (openshift/machine-config-operator pkg/controller/node/node_controller.go getAllCandidateMachines, ` +
-                    `LayeredNodeState.CheckNodeReady): node ${result.node} stays on the new image until it is Ready again (boot its previous deployment from the console, ` +
+                `${what}. Its MachineConfig points back at ${previous ?? "the release's RHCOS"} and the pools ` +
+                    `after it were not touched, ` +
+                    (`but the MCO does not update a node that ${skipped} (openshift/machine-config-operator ` +
+                        `pkg/controller/node/node_controller.go getAllCandidateMachines, `) +
+                    (`LayeredNodeState.CheckNodeReady): node ${result.node} stays on the new image until it is ` +
+                        `Ready again (boot its previous deployment from the console, `) +
                     `\`rpm-ostree rollback\`), then the MCO moves it back. ${again}`,
             );
         }
         await waitForPool(back, observe, access.clock, options);
         throw new Error(
-            `${what}. The pool is back on ${previous ?? "the release's RHCOS"}; the pools after it were not touched. ${again}`,
+            `${what}. The pool is back on ${previous ?? "the release's RHCOS"}; the pools after it were not ` +
+                `touched. ${again}`,
         );
     }
 }

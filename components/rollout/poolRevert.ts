@@ -67,7 +67,9 @@ export function evaluateRevert(
     });
     if (layered.length > 0) {
         return {
-            waiting: `pool ${req.pool}: ${layered.map(n => n.metadata?.name ?? "?").join(", ")} still on a layered image`,
+            waiting:
+                `pool ${req.pool}: ${layered.map(n => n.metadata?.name ?? "?").join(", ")} still on a layered ` +
+                `image`,
         };
     }
     return { done: spec.name, line: `pool ${req.pool} is back on ${spec.name} (${counts})` };

@@ -253,7 +253,10 @@ export function staleFailure(obs: PoolObservation, target: PoolTarget, baseline:
         return onTarget && baseline.get(node) !== reason;
     });
     if (current.length === 0) {
-        return `${[...failing.keys()].join(", ")} ${failing.size === 1 ? "has" : "have"} failed since before this change and ${failing.size === 1 ? "is" : "are"} retrying`;
+        return (
+            `${[...failing.keys()].join(", ")} ${failing.size === 1 ? "has" : "have"} failed since before this ` +
+            `change and ${failing.size === 1 ? "is" : "are"} retrying`
+        );
     }
     return undefined;
 }
@@ -318,7 +321,9 @@ export function evaluatePool(
             if (c && build) {
                 return {
                     state: "failed",
-                    message: `MachineOSBuild ${build.metadata?.name ?? "?"} for pool ${target.pool} is ${type}${c.reason ? ` (${c.reason})` : ""}: ${c.message ?? "no message"}`,
+                    message:
+                        `MachineOSBuild ${build.metadata?.name ?? "?"} for pool ${target.pool} is ` +
+                        `${type}${c.reason ? ` (${c.reason})` : ""}: ${c.message ?? "no message"}`,
                 };
             }
         }
@@ -425,11 +430,15 @@ export function evaluateRender(
     const missing = missingFromRendered(target.settings, obs.desiredRendered);
     if (missing.length > 0)
         return {
-            waiting: `pool ${target.pool}: rendered config ${spec?.name ?? "?"} does not show ${missing.join(", ")} yet; nodes join once it does`,
+            waiting:
+                `pool ${target.pool}: rendered config ${spec?.name ?? "?"} does not show ${missing.join(", ")} ` +
+                `yet; nodes join once it does`,
         };
     return {
         done: true,
-        line: `pool ${target.pool} renders ${spec?.name ?? "?"} with ${target.machineConfig ?? "our settings"}: nodes may join`,
+        line:
+            `pool ${target.pool} renders ${spec?.name ?? "?"} with ${target.machineConfig ?? "our settings"}: ` +
+            `nodes may join`,
     };
 }
 
@@ -449,7 +458,9 @@ export async function waitForRender(
         readError: e => `pool ${target.pool}: cannot read status (${errorText(e)}); retrying`,
         timedOut: last =>
             new PoolRolloutError(
-                `pool ${target.pool} did not render ${target.machineConfig ?? "our settings"} within ${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); no node was labelled into it. Last: ${last}`,
+                `pool ${target.pool} did not render ${target.machineConfig ?? "our settings"} within ` +
+                    `${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); no node ` +
+                    `was labelled into it. Last: ${last}`,
             ),
     });
 }
@@ -487,7 +498,8 @@ export function describeVerdict(pool: string, v: PoolVerdict): string {
     const counts =
         p === undefined
             ? ""
-            : `${p.updatedMachineCount}/${p.machineCount} updated, ${p.readyMachineCount}/${p.machineCount} ready, ${p.degradedMachineCount} degraded`;
+            : `${p.updatedMachineCount}/${p.machineCount} updated, ${p.readyMachineCount}/${p.machineCount} ` +
+              `ready, ${p.degradedMachineCount} degraded`;
     if (v.state === "done") return `pool ${pool} updated: ${counts}${v.image ? ` (image ${v.image})` : ""}`;
     return `pool ${pool}: ${counts}${counts ? "; " : ""}${v.reason}`;
 }
@@ -526,7 +538,8 @@ export async function waitForPool(
             readError: e => `pool ${target.pool}: cannot read status (${errorText(e)}); retrying`,
             timedOut: last =>
                 new PoolRolloutError(
-                    `pool ${target.pool} did not finish within ${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); last: ${last}`,
+                    `pool ${target.pool} did not finish within ${Math.round(opts.timeoutMs / 60_000)} minutes ` +
+                        `(rhcos-forge:rollout.timeoutMinutes); last: ${last}`,
                 ),
         },
     );

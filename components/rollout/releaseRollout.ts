@@ -37,7 +37,8 @@ export interface ReleaseRolloutArgs {
 export function destroyNotice(image: string): string {
     return (
         `rhcos-forge: pulumi destroy leaves the cluster on release ${image}: OpenShift cannot be downgraded, ` +
-        "so ClusterVersion is not changed. To move on, roll out another release (or oc adm upgrade --to-image <release@sha256:…> --allow-explicit-upgrade)."
+        ("so ClusterVersion is not changed. To move on, roll out another release (or oc adm upgrade --to-image " +
+            "<release@sha256:…> --allow-explicit-upgrade).")
     );
 }
 

@@ -50,7 +50,9 @@ export function releaseForVersion(cv: UpgradeClusterVersion | undefined, version
     if (hit?.image !== undefined) return hit.image;
     const listed = offered.map(r => r.version).filter((v): v is string => v !== undefined);
     throw new Error(
-        `rhcos-forge:cluster.upgrade.version ${version} is not an update the cluster offers (ClusterVersion status.availableUpdates and conditionalUpdates list ${listed.length === 0 ? "none" : listed.join(", ")}); ` +
+        `rhcos-forge:cluster.upgrade.version ${version} is not an update the cluster offers (ClusterVersion ` +
+            `status.availableUpdates and conditionalUpdates list ` +
+            `${listed.length === 0 ? "none" : listed.join(", ")}); ` +
             "set rhcos-forge:cluster.upgrade.image to the release by digest instead",
     );
 }
@@ -92,7 +94,9 @@ export async function waitForMachineConfigOperator(
             return reported === version
                 ? { done: true, line: `ClusterOperator machine-config reports ${version}` }
                 : {
-                      waiting: `ClusterOperator machine-config reports ${reported ?? "no version"}, waiting for ${version}`,
+                      waiting:
+                          `ClusterOperator machine-config reports ${reported ?? "no version"}, waiting for ` +
+                          `${version}`,
                   };
         },
         clock,
@@ -103,7 +107,9 @@ export async function waitForMachineConfigOperator(
             readError: e => `cannot read ClusterOperator machine-config (${errorText(e)}); retrying`,
             timedOut: last =>
                 new Error(
-                    `ClusterOperator machine-config did not report ${version} within ${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); the pools stay paused. Last: ${last}`,
+                    `ClusterOperator machine-config did not report ${version} within ` +
+                        `${Math.round(opts.timeoutMs / 60_000)} minutes (rhcos-forge:rollout.timeoutMinutes); the ` +
+                        `pools stay paused. Last: ${last}`,
                 ),
         },
     );
@@ -113,7 +119,8 @@ export async function waitForMachineConfigOperator(
 export function upgradePlan(p: { target: string; pools: readonly string[]; already: boolean }): string[] {
     if (p.already)
         return [
-            `cluster.upgrade: the cluster already runs ${p.target}; the pools roll out the image built FROM its rhel-coreos as usual`,
+            `cluster.upgrade: the cluster already runs ${p.target}; the pools roll out the image built FROM ` +
+                `its rhel-coreos as usual`,
         ];
     const pools = p.pools.join(", ");
     return [
@@ -124,7 +131,8 @@ export function upgradePlan(p: { target: string; pools: readonly string[]; alrea
         `  4. wait for ClusterVersion to complete it and ClusterOperator machine-config to report its version`,
         ...p.pools.map(
             (pool, i) =>
-                `  ${5 + i}. pool ${pool}: MachineConfig osImageURL -> the new image, wait for the render, unpause, wait for its nodes${i === 0 ? " (and its gates)" : ""}`,
+                `  ${5 + i}. pool ${pool}: MachineConfig osImageURL -> the new image, wait for the render, ` +
+                `unpause, wait for its nodes${i === 0 ? " (and its gates)" : ""}`,
         ),
     ];
 }

@@ -96,7 +96,8 @@ function decryptPrivateKey(privateKeyPem: string, passphrase: string): KeyObject
     const { type, body } = parsePem(privateKeyPem);
     if (!ACCEPTED_PEM_TYPES.includes(type)) {
         throw new Error(
-            `rhcos-forge:signingKey must be an encrypted cosign/sigstore private key (PEM type ${PRIVATE_KEY_PEM_TYPE}), got PEM type ${JSON.stringify(type)}`,
+            `rhcos-forge:signingKey must be an encrypted cosign/sigstore private key (PEM type ` +
+                `${PRIVATE_KEY_PEM_TYPE}), got PEM type ${JSON.stringify(type)}`,
         );
     }
     let envelope: Envelope;
@@ -104,7 +105,8 @@ function decryptPrivateKey(privateKeyPem: string, passphrase: string): KeyObject
         envelope = JSON.parse(body.toString("utf8")) as Envelope;
     } catch {
         throw new Error(
-            "rhcos-forge:signingKey is not an encrypted sigstore key (its body is not the scrypt/secretbox JSON envelope)",
+            "rhcos-forge:signingKey is not an encrypted sigstore key (its body is not the scrypt/secretbox " +
+                "JSON envelope)",
         );
     }
     if (envelope.kdf?.name !== "scrypt" || envelope.cipher?.name !== "nacl/secretbox") {

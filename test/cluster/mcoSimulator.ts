@@ -449,7 +449,8 @@ export class McoSimulator {
         while (this.quietTicks < quiet) {
             if (Date.now() > end)
                 throw new Error(
-                    `MCO simulator did not settle within ${timeoutMs} ms${this.lastError ? ` (last error: ${this.lastError})` : ""}`,
+                    `MCO simulator did not settle within ${timeoutMs} ` +
+                        `ms${this.lastError ? ` (last error: ${this.lastError})` : ""}`,
                 );
             await new Promise(r => setTimeout(r, this.tickMs));
         }
@@ -688,7 +689,9 @@ export class McoSimulator {
         const configs = this.selectedConfigs(pool);
         let renderError: string | undefined;
         if (configs.length === 0) {
-            renderError = `Failed to render configuration for pool ${name}: no MachineConfigs found matching selector ${JSON.stringify(pool.spec?.machineConfigSelector ?? {})}`;
+            renderError =
+                `Failed to render configuration for pool ${name}: no MachineConfigs found matching selector ` +
+                `${JSON.stringify(pool.spec?.machineConfigSelector ?? {})}`;
         } else {
             const merged = this.merge(configs);
             const renderedName = `rendered-${name}-${sha(JSON.stringify(merged)).slice(0, 32)}`;
@@ -894,7 +897,8 @@ export class McoSimulator {
                     ? poolCondition(
                           "ImageBuildDegraded",
                           true,
-                          `Failed to build OS image for pool ${pool.metadata.name} (MachineOSBuild: ${layered.build ?? ""}): ${layered.failure ?? ""}`,
+                          `Failed to build OS image for pool ${pool.metadata.name} (MachineOSBuild: ` +
+                              `${layered.build ?? ""}): ${layered.failure ?? ""}`,
                           "BuildFailed",
                       )
                     : poolCondition(
@@ -1374,7 +1378,10 @@ export class McoSimulator {
         if (latest?.image === want.image && latest.state === "Completed") return { wrote: false, pending: false };
         if (want.force !== true && known === undefined) {
             // The CVO verifies the release signature; a custom release has none.
-            const message = `Retrieving payload failed version="${want.version ?? ""}" image="${want.image}" failure=The update cannot be verified: unable to verify ${want.image.split("@")[1] ?? want.image} against keyrings: verifier-public-key-redhat`;
+            const message =
+                `Retrieving payload failed version="${want.version ?? ""}" image="${want.image}" failure=The ` +
+                `update cannot be verified: unable to verify ${want.image.split("@")[1] ?? want.image} against ` +
+                `keyrings: verifier-public-key-redhat`;
             if (conditions.some(c => c.type === "ReleaseAccepted" && c.status === "False" && c.message === message))
                 return { wrote: false, pending: false };
             conditions = setCondition(conditions, cond("ReleaseAccepted", false, "RetrievePayload", message));

@@ -16,7 +16,10 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 
 const stats = (xs: number[]): string => {
     const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-    return `mean ${mean.toFixed(2)}s  min ${Math.min(...xs).toFixed(2)}s  max ${Math.max(...xs).toFixed(2)}s  (n=${xs.length})`;
+    return (
+        `mean ${mean.toFixed(2)}s  min ${Math.min(...xs).toFixed(2)}s  max ${Math.max(...xs).toFixed(2)}s  ` +
+        `(n=${xs.length})`
+    );
 };
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -198,7 +201,8 @@ async function main(): Promise<void> {
                 `  no-op pulumi preview:                                  ${stats(previews)}  (goal <= 1.60s)`,
                 `  pulumi up, one package changed (rebuild + re-render):  ${stats(changes)}  (goal <= 4.00s)`,
                 `  the same with --skip-preview (one program run):        ${stats(skipped)}`,
-                "  where a run's time goes (each part alone, median of 3; a preview runs the program once, an up twice without --skip-preview):",
+                "  where a run's time goes (each part alone, median of 3; a preview runs the program once, an " +
+                    "up twice without --skip-preview):",
                 ...costs.map(([label, ms]) => `    ${label.padEnd(42)} ${(ms / 1000).toFixed(2)}s`),
                 `  builds run: ${e2e.buildCount()} (1 + ${2 * iterations} changes; previews build nothing)`,
                 "  pulumi preview planning a change from the local stack to (median):",

@@ -167,7 +167,8 @@ before(async () => {
     e2e = await setUpE2e(STACK);
     cluster = await startUpstreamCluster(e2e);
     process.stderr.write(
-        `# kube-apiserver ${cluster.api.version} ready in ${cluster.api.startMs} ms; machine-config-operator controllers ${cluster.controllers?.versions.hash ?? "?"}\n`,
+        `# kube-apiserver ${cluster.api.version} ready in ${cluster.api.startMs} ms; machine-config-operator ` +
+            `controllers ${cluster.controllers?.versions.hash ?? "?"}\n`,
     );
 });
 after(async () => {
@@ -375,7 +376,8 @@ describe("the rollout against a real API server (machineconfig)", () => {
         assert.match(
             res.out,
             new RegExp(
-                `pool canary is NodeDegraded \\(1 nodes are reporting degraded status on sync\\): Node ${CANARY_NODE} is reporting: "${reason}"`,
+                `pool canary is NodeDegraded \\(1 nodes are reporting degraded status on sync\\): Node ` +
+                    `${CANARY_NODE} is reporting: "${reason}"`,
             ),
         );
         const canaryMc = await cluster.api.client.mustGet<Mc>(mcPath(MC("canary")));
@@ -513,7 +515,8 @@ describe("the rollout against a real API server (machineconfig)", () => {
         );
         assert.ok(
             unlabelled.rv < movedBack.rv && movedBack.rv < mcGone.rv && mcGone.rv < poolGone.rv,
-            `label ${unlabelled.rv} < node back in worker ${movedBack.rv} < MachineConfig deleted ${mcGone.rv} < pool deleted ${poolGone.rv}`,
+            `label ${unlabelled.rv} < node back in worker ${movedBack.rv} < MachineConfig deleted ${mcGone.rv} ` +
+                `< pool deleted ${poolGone.rv}`,
         );
         for (const n of cluster.seeded.workers) {
             const updates = cluster.sim.nodeUpdates(n, from);
@@ -679,7 +682,8 @@ describe("on-cluster layering against the API server (MachineOSConfig v1, OpenSh
         assert.match(
             res.out,
             new RegExp(
-                `MachineOSBuild canary-[a-f0-9]+ for pool canary is Failed \\(BuildFailed\\): ${message.replace(/[()]/g, "\\$&")}`,
+                `MachineOSBuild canary-[a-f0-9]+ for pool canary is Failed \\(BuildFailed\\): ` +
+                    `${message.replace(/[()]/g, "\\$&")}`,
             ),
         );
         assert.equal(
@@ -939,7 +943,8 @@ describe("GitOps render mode, applied to the server", () => {
                         .patch(resourcePath(doc), "apply", JSON.stringify(doc), { force: true })
                         .catch((e: unknown) => {
                             throw new Error(
-                                `applying ${f} (${doc.kind} ${doc.metadata.name}): ${String(e)}\n${readFileSync(join(path, f), "utf8")}`,
+                                `applying ${f} (${doc.kind} ${doc.metadata.name}): ` +
+                                    `${String(e)}\n${readFileSync(join(path, f), "utf8")}`,
                             );
                         });
                     applied.push(`${doc.kind}/${doc.metadata.name}`);

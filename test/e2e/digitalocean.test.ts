@@ -31,7 +31,9 @@ const STACK = "e2e-do";
 const PLUGIN_VERSION = "4.80.1";
 /** Unique per run and shaped like a DigitalOcean token, so finding it anywhere means it leaked. */
 const TOKEN = `dop_v1_${randomBytes(32).toString("hex")}`;
-const SSH_KEY = `-----BEGIN OPENSSH PRIVATE KEY-----\nrf-e2e-do-${randomBytes(16).toString("hex")}\n-----END OPENSSH PRIVATE KEY-----\n`;
+const SSH_KEY =
+    `-----BEGIN OPENSSH PRIVATE KEY-----\nrf-e2e-do-${randomBytes(16).toString("hex")}\n-----END OPENSSH PRIVATE ` +
+    `KEY-----\n`;
 const REGISTRY_PASSWORD = `rf-e2e-do-registry-${randomBytes(8).toString("hex")}`;
 const REPO_PASSWORD = `rf-e2e-do-repo-${randomBytes(8).toString("hex")}`;
 const BASE = `quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:${"5e".repeat(32)}`;

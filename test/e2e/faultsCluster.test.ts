@@ -168,7 +168,9 @@ describe("faults during the pool wait, against a real API server and the MCO's c
             assert.equal(res.code, 0, `the same up succeeds:\n${res.out.slice(-3000)}`);
             assert.doesNotMatch(res.out, /did not finish within/);
             return {
-                first: `API server down ${downMs} ms in the ${where(workerMcChanged)}; the same up ok (${resourceSummary(res.out)})`,
+                first:
+                    `API server down ${downMs} ms in the ${where(workerMcChanged)}; the same up ok ` +
+                    `(${resourceSummary(res.out)})`,
                 rerun: "none needed",
             };
         });

@@ -121,8 +121,10 @@ async function main(): Promise<void> {
         .filter(n => n > 0);
     process.stdout.write(
         [
-            "rollout benchmark (e2e cluster: kube-apiserver + the MCO's render/node/drain controllers, simulated daemons)",
-            `  pool Updated -> next pool's MachineConfig written (goal <= 2.00s); the wait's requests (GETs and watches) per second (bounded: <= 2 reads/s on change, 1 per ${POLL_MS / 1000}s otherwise)`,
+            "rollout benchmark (e2e cluster: kube-apiserver + the MCO's render/node/drain controllers, " +
+                "simulated daemons)",
+            `  pool Updated -> next pool's MachineConfig written (goal <= 2.00s); the wait's requests (GETs ` +
+                `and watches) per second (bounded: <= 2 reads/s on change, 1 per ${POLL_MS / 1000}s otherwise)`,
             "",
         ].join("\n"),
     );
@@ -130,7 +132,9 @@ async function main(): Promise<void> {
     for (const n of sizes) {
         for (const f of await one(n)) {
             process.stdout.write(
-                `    ${String(f.nodes).padStart(3)} node${f.nodes > 1 ? "s" : " "} ${f.mode.padEnd(5)}  latency ${(f.latencyMs / 1000).toFixed(2)}s  wait ${(f.waitMs / 1000).toFixed(1)}s  ${f.requests} requests (${(f.requests / (f.waitMs / 1000)).toFixed(2)}/s)\n`,
+                `    ${String(f.nodes).padStart(3)} node${f.nodes > 1 ? "s" : " "} ${f.mode.padEnd(5)}  ` +
+                    `latency ${(f.latencyMs / 1000).toFixed(2)}s  wait ${(f.waitMs / 1000).toFixed(1)}s  ` +
+                    `${f.requests} requests (${(f.requests / (f.waitMs / 1000)).toFixed(2)}/s)\n`,
             );
         }
     }

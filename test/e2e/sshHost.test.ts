@@ -75,7 +75,8 @@ describe("the stack with an ssh build host (loopback sshd) and the real engine",
         const pinned = sshKeygenFingerprint(wrong);
         assert.ok(
             out.includes(
-                `host key mismatch for 127.0.0.1:${host.port}: the server offered ssh-ed25519 ${offered}, but rhcos-forge:buildHost.hostKey pins ssh-ed25519 ${pinned}`,
+                `host key mismatch for 127.0.0.1:${host.port}: the server offered ssh-ed25519 ${offered}, but ` +
+                    `rhcos-forge:buildHost.hostKey pins ssh-ed25519 ${pinned}`,
             ),
             out
                 .split("\n")
@@ -224,7 +225,9 @@ describe("the stack with an ssh build host (loopback sshd) and the real engine",
         table.push({
             fault: "ssh build host rebooted (sshd restarted, mirror gone, /tmp emptied)",
             first: "(no run: the host rebooted between runs)",
-            rerun: `unchanged: up ok (${resourceSummary(same)}), 0 builds; changed inputs: up ok (${resourceSummary(changed)}), 1 build, mirror serving again`,
+            rerun:
+                `unchanged: up ok (${resourceSummary(same)}), 0 builds; changed inputs: up ok ` +
+                `(${resourceSummary(changed)}), 1 build, mirror serving again`,
             checked: "new digest served, MCs on it, refresh clean, preview empty, no secret in export",
             seconds: Math.round((Date.now() - t0) / 1000),
         });

@@ -192,7 +192,8 @@ describe("cluster.upgrade: one desiredConfig change per layered node", () => {
         const counts = Object.fromEntries(layered.map(n => [n, watch.counts.get(n)?.length ?? 0]));
         const masters = Object.fromEntries(cluster.seeded.masters.map(n => [n, watch.counts.get(n)?.length ?? 0]));
         process.stderr.write(
-            `# desiredConfig changes during the upgrade: layered ${JSON.stringify(counts)}; masters (unpaused, no override) ${JSON.stringify(masters)}\n`,
+            `# desiredConfig changes during the upgrade: layered ${JSON.stringify(counts)}; masters ` +
+                `(unpaused, no override) ${JSON.stringify(masters)}\n`,
         );
         assert.deepEqual(
             counts,
@@ -221,7 +222,8 @@ describe("cluster.upgrade: one desiredConfig change per layered node", () => {
         assert.match(
             res.out,
             new RegExp(
-                `pool canary failed its health gate: node readiness on node ${CANARY_NODE}: node ${CANARY_NODE} is NotReady \\(container runtime network not ready`,
+                `pool canary failed its health gate: node readiness on node ${CANARY_NODE}: node ` +
+                    `${CANARY_NODE} is NotReady \\(container runtime network not ready`,
             ),
         );
         assert.match(res.out, /the MCO does not update a node that is NotReady/);
@@ -295,7 +297,8 @@ describe("cluster.upgrade: one desiredConfig change per layered node", () => {
         assert.equal((await e2e.outputs()).image.base, naiveOs, "rebuilt FROM the new release's rhel-coreos");
         const counts = Object.fromEntries(cluster.seeded.workers.map(n => [n, watch.counts.get(n)?.length ?? 0]));
         process.stderr.write(
-            `# naive path: desiredConfig changes after the release alone ${JSON.stringify(afterRelease)}; after the rebuild ${JSON.stringify(counts)}\n`,
+            `# naive path: desiredConfig changes after the release alone ${JSON.stringify(afterRelease)}; ` +
+                `after the rebuild ${JSON.stringify(counts)}\n`,
         );
         assert.deepEqual(
             afterRelease,

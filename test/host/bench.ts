@@ -132,7 +132,8 @@ async function main(): Promise<void> {
             });
             local.push(tl);
             process.stdout.write(
-                `iteration ${i + 1}: remote via ssh ${fmt(tr)}  bare local ${fmt(tl)}  ratio ${(tr / tl).toFixed(2)}  no-change re-run ${fmt(tn)}\n`,
+                `iteration ${i + 1}: remote via ssh ${fmt(tr)}  bare local ${fmt(tl)}  ratio ` +
+                    `${(tr / tl).toFixed(2)}  no-change re-run ${fmt(tn)}\n`,
             );
         }
 
@@ -141,13 +142,17 @@ async function main(): Promise<void> {
         process.stdout.write(
             [
                 "",
-                `remote build step via ssh (upload, build, push, digest, package diff): mean ${fmt(rm)} over ${iterations}`,
-                `bare local podman build + podman push:                               mean ${fmt(lm)} over ${iterations}`,
-                `ratio remote/local:                                                  ${(rm / lm).toFixed(2)}  (goal <= 1.30)`,
+                `remote build step via ssh (upload, build, push, digest, package diff): mean ${fmt(rm)} over ` +
+                    `${iterations}`,
+                `bare local podman build + podman push:                               mean ${fmt(lm)} over ` +
+                    `${iterations}`,
+                `ratio remote/local:                                                  ${(rm / lm).toFixed(2)} ` +
+                    ` (goal <= 1.30)`,
                 `no-change re-run (no build; skopeo check of the pushed ref):         mean ${fmt(mean(reuse))}`,
                 "where the remote step's time goes (mean per step of build-image.sh; the rest is ssh and the upload):",
                 ...[...phases].map(([step, xs]) => `  ${step.padEnd(16)} ${fmt(mean(xs) / 1000)}`),
-                `  (the rpmdb read for the package diff and the SBOM runs beside the push: mean ${fmt(mean(beside) / 1000)}; "package diff" above is what is left of it after the push)`,
+                `  (the rpmdb read for the package diff and the SBOM runs beside the push: mean ` +
+                    `${fmt(mean(beside) / 1000)}; "package diff" above is what is left of it after the push)`,
                 "",
             ].join("\n"),
         );

@@ -172,7 +172,10 @@ function spdxRpmLines(rpms: SpdxPackage[]): string[] {
     return rpms
         .map(p => {
             const arch = /[?&]arch=([^&]+)/.exec(p.externalRefs?.[0]?.referenceLocator ?? "")?.[1];
-            return `${p.name} ${p.versionInfo} ${arch} ${p.licenseComments?.replace(/^RPM License tag: /, "")} ${p.sourceInfo?.replace(/^built from source RPM /, "")}`;
+            return (
+                `${p.name} ${p.versionInfo} ${arch} ${p.licenseComments?.replace(/^RPM License tag: /, "")} ` +
+                `${p.sourceInfo?.replace(/^built from source RPM /, "")}`
+            );
         })
         .sort();
 }
@@ -317,7 +320,8 @@ test("sbom-image.sh gives an image pushed elsewhere (a cosa build) the same SBOM
     const steps = [...res.stderr.matchAll(/step "([a-z ]+)" at (\d+)/g)].map(m => [m[1]!, Number(m[2])] as const);
     const at = (name: string): number => steps.find(([n]) => n === name)?.[1] ?? NaN;
     console.log(
-        `sbom-image.sh: pull ${at("rpms") - at("pull")} ms, rpm query ${at("sbom") - at("rpms")} ms, document + push ${at("result") - at("sbom")} ms (${qa.length} RPMs)`,
+        `sbom-image.sh: pull ${at("rpms") - at("pull")} ms, rpm query ${at("sbom") - at("rpms")} ms, document ` +
+            `+ push ${at("result") - at("sbom")} ms (${qa.length} RPMs)`,
     );
 
     // the push is recorded as this host's: retention (prune-images.sh) counts it as ours

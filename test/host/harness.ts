@@ -260,7 +260,8 @@ export async function startBuildHost(env: Env): Promise<BuildHost> {
     assert.deepEqual(
         acceptEnv,
         ["LANG", "LC_*"],
-        `the test sshd must accept only Debian's default AcceptEnv names; sshd -T -f ${config} shows ${acceptEnv.join(" ")}`,
+        `the test sshd must accept only Debian's default AcceptEnv names; sshd -T -f ${config} shows ` +
+            `${acceptEnv.join(" ")}`,
     );
     mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
     env.daemon("sshd", "/usr/sbin/sshd", ["-D", "-e", "-f", config]);
@@ -367,7 +368,8 @@ export function readBlob(dir: string, digest: string): Buffer {
 /** "path size mtime sha256" for every file under dir (for idempotency checks) */
 export async function treeListing(dir: string): Promise<string> {
     const res = await sh(
-        `cd ${shq(dir)} && find . -printf '%p %y %s %T@\\n' | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum`,
+        `cd ${shq(dir)} && find . -printf '%p %y %s %T@\\n' | LC_ALL=C sort && find . -type f -print0 | ` +
+            `LC_ALL=C sort -z | xargs -0 -r sha256sum`,
     );
     return res.stdout;
 }

@@ -51,7 +51,9 @@ test("another ed25519 key is refused, naming the host, the offered and the pinne
     assert.equal(res.code, 1);
     assert.equal(
         res.stderr.trim(),
-        `host key mismatch for 127.0.0.1:${host.port}: the server offered ssh-ed25519 ${keygenFingerprint(served())}, but rhcos-forge:buildHost.hostKey pins ssh-ed25519 ${keygenFingerprint(wrong)}`,
+        `host key mismatch for 127.0.0.1:${host.port}: the server offered ssh-ed25519 ` +
+            `${keygenFingerprint(served())}, but rhcos-forge:buildHost.hostKey pins ssh-ed25519 ` +
+            `${keygenFingerprint(wrong)}`,
     );
 });
 
@@ -67,7 +69,9 @@ test("a pinned type the sshd does not serve is refused, naming what it does serv
     assert.equal(res.code, 1);
     assert.equal(
         res.stderr.trim(),
-        `host key mismatch for 127.0.0.1:${host.port}: the server offered no ssh-rsa key (only ssh-ed25519 ${keygenFingerprint(served())}), but rhcos-forge:buildHost.hostKey pins ssh-rsa ${keygenFingerprint(rsa)}`,
+        `host key mismatch for 127.0.0.1:${host.port}: the server offered no ssh-rsa key (only ssh-ed25519 ` +
+            `${keygenFingerprint(served())}), but rhcos-forge:buildHost.hostKey pins ssh-rsa ` +
+            `${keygenFingerprint(rsa)}`,
     );
 });
 

@@ -103,7 +103,9 @@ const CASES: readonly ScriptCase[] = [
         env: () => ({ RF_ROOT: work }),
         inputs: { $1: "inside" },
         args: ["$WORK/putdir"],
-        stdin: `rhcos-forge-bundle v1\nfile 0600 ${Buffer.from("tls/a/client-key.pem").toString("base64")} ${Buffer.from("key\n").toString("base64")}\n`,
+        stdin:
+            `rhcos-forge-bundle v1\nfile 0600 ${Buffer.from("tls/a/client-key.pem").toString("base64")} ` +
+            `${Buffer.from("key\n").toString("base64")}\n`,
         baseline: "ok",
     },
     {

@@ -144,7 +144,8 @@ test("a module whose vermagic names another kernel than the base's kernel-core f
     assert.match(
         res.stderr,
         new RegExp(
-            `${MODULE} from stage kmod was built for kernel ${OTHER_KVER.replace(/\./g, "\\.")}, but the base image's kernel-core is ${KVER.replace(/\./g, "\\.")}`,
+            `${MODULE} from stage kmod was built for kernel ${OTHER_KVER.replace(/\./g, "\\.")}, but the base ` +
+                `image's kernel-core is ${KVER.replace(/\./g, "\\.")}`,
         ),
     );
     assert.ok(

@@ -174,7 +174,8 @@ test("createrepo_c failure is reported in its own step", async () => {
     const stub = env.mkdir("stub-createrepo");
     await harness.run("bash", [
         "-c",
-        `printf '#!/bin/sh\\necho "createrepo_c: simulated failure" >&2\\nexit 3\\n' > ${stub}/createrepo_c && chmod 0755 ${stub}/createrepo_c`,
+        `printf '#!/bin/sh\\necho "createrepo_c: simulated failure" >&2\\nexit 3\\n' > ${stub}/createrepo_c ` +
+            `&& chmod 0755 ${stub}/createrepo_c`,
     ]);
     const vars = {
         ...mirrorVars(),
@@ -216,6 +217,7 @@ test("mirror-stop.sh (RepoMirror's destroy step) stops the background server and
     const bad = await host.script("mirror-stop.sh", { RF_ROOT: root, RF_SERVE_MODE: "nginx" });
     assert.notEqual(bad.code, 0);
     assert.deepEqual(harness.failureLines(bad.stderr), [
-        `rhcos-forge mirror-stop: step "arguments" failed: RF_SERVE_MODE must be systemd, background or none, got: 'nginx'`,
+        `rhcos-forge mirror-stop: step "arguments" failed: RF_SERVE_MODE must be systemd, background or none, ` +
+            `got: 'nginx'`,
     ]);
 });

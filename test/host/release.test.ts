@@ -166,7 +166,8 @@ describe("release-new.sh failure paths on this machine", () => {
         assert.match(
             failure(r, "release-new"),
             new RegExp(
-                `step "release new" failed: the new release does not carry the built OS as rhel-coreos \\(it references 'nothing', expected ${OS_IMAGE.replace(/[.]/g, "\\.")}\\)`,
+                `step "release new" failed: the new release does not carry the built OS as rhel-coreos \\(it ` +
+                    `references 'nothing', expected ${OS_IMAGE.replace(/[.]/g, "\\.")}\\)`,
             ),
         );
         assert.equal(r.stdout, "");

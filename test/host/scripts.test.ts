@@ -152,7 +152,9 @@ test("host-ready.sh waits for cloud-init, bounded by RF_CLOUD_INIT_TIMEOUT", asy
     const marker = env.path("cloud-init-called");
     writeFileSync(
         join(stub, "cloud-init"),
-        `#!/bin/sh\necho "$@" >> ${marker}\n[ "$*" = status ] && { echo "status: \${RF_TEST_CLOUD_INIT_STATUS:-running}"; exit 0; }\nsleep "\${RF_TEST_CLOUD_INIT_SLEEP:-0}"\necho "status: done"\n`,
+        `#!/bin/sh\necho "$@" >> ${marker}\n[ "$*" = status ] && { echo "status: ` +
+            `\${RF_TEST_CLOUD_INIT_STATUS:-running}"; exit 0; }\nsleep "\${RF_TEST_CLOUD_INIT_SLEEP:-0}"\necho ` +
+            `"status: done"\n`,
     );
     chmodSync(join(stub, "cloud-init"), 0o755);
     // Installed but not run this boot (no generator file): not waited for, as on a CI machine.
@@ -306,9 +308,11 @@ test("repo-mirror.sh systemd mode: writes the unit, restarts only when it change
             `echo "$*" >> ${harness.shq(calls)}`,
             `unit=${harness.shq(join(unitDir, "rhcos-forge-mirror.service"))}`,
             `pidf=${harness.shq(pidFile)}`,
-            'start() { [ -f "$pidf" ] && kill "$(cat "$pidf")" 2>/dev/null && sleep 0.3; cmd=$(sed -n "s/^ExecStart=//p" "$unit"); setsid $cmd >/dev/null 2>&1 < /dev/null & echo $! > "$pidf"; }',
+            'start() { [ -f "$pidf" ] && kill "$(cat "$pidf")" 2>/dev/null && sleep 0.3; cmd=$(sed -n ' +
+                '"s/^ExecStart=//p" "$unit"); setsid $cmd >/dev/null 2>&1 < /dev/null & echo $! > "$pidf"; }',
             'case "$*" in',
-            '  restart*|"enable --now"*) if [ "$1" = restart ] || ! { [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; }; then start; fi ;;',
+            '  restart*|"enable --now"*) if [ "$1" = restart ] || ! { [ -f "$pidf" ] && kill -0 "$(cat ' +
+                '"$pidf")" 2>/dev/null; }; then start; fi ;;',
             "esac",
             "",
         ].join("\n"),
@@ -332,7 +336,8 @@ test("repo-mirror.sh systemd mode: writes the unit, restarts only when it change
     assert.match(
         unit,
         new RegExp(
-            `^ExecStart=\\S*python3 ${vars.RF_ROOT}/mirror-server.py --bind 127.0.0.1 --port ${port} --directory ${vars.RF_ROOT}/mirror$`,
+            `^ExecStart=\\S*python3 ${vars.RF_ROOT}/mirror-server.py --bind 127.0.0.1 --port ${port} ` +
+                `--directory ${vars.RF_ROOT}/mirror$`,
             "m",
         ),
     );

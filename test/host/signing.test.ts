@@ -456,7 +456,8 @@ test("the key and passphrase never outlive a run and never appear in any output"
     assert.deepEqual(harness.leakedSecrets(), []);
     const sorted = [...signTimes].sort((a, b) => a - b);
     console.log(
-        `sign-image.sh over SSH: median ${sorted[Math.floor(sorted.length / 2)]} ms of ${sorted.length} runs (min ${sorted[0]}, max ${sorted[sorted.length - 1]})`,
+        `sign-image.sh over SSH: median ${sorted[Math.floor(sorted.length / 2)]} ms of ${sorted.length} runs ` +
+            `(min ${sorted[0]}, max ${sorted[sorted.length - 1]})`,
     );
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     console.log(

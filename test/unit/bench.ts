@@ -165,7 +165,9 @@ export function formatCurves(rows: ReturnType<typeof evaluationCurves>): string 
     for (const r of rows) {
         const f = r.figures;
         lines.push(
-            `  ${r.label.padEnd(46)} ${`${f.importMs.toFixed(0)}ms`.padStart(7)} ${`${f.parseMs.toFixed(1)}ms`.padStart(7)} ${`${f.registerMs.toFixed(0)}ms`.padStart(8)} ${`${(f.parseMs + f.registerMs).toFixed(0)}ms`.padStart(14)} ${String(f.resources).padStart(10)}`,
+            `  ${r.label.padEnd(46)} ${`${f.importMs.toFixed(0)}ms`.padStart(7)} ` +
+                `${`${f.parseMs.toFixed(1)}ms`.padStart(7)} ${`${f.registerMs.toFixed(0)}ms`.padStart(8)} ` +
+                `${`${(f.parseMs + f.registerMs).toFixed(0)}ms`.padStart(14)} ${String(f.resources).padStart(10)}`,
         );
     }
     return `${lines.join("\n")}\n`;

@@ -393,7 +393,9 @@ export const TEST_SECRETS = {
     }),
     mirrorPasswords: JSON.stringify({ "rhel-9-appstream": "s3cr3t-repo-password" }),
     kubeconfig:
-        'apiVersion: v1\nkind: Config\ncurrent-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: "https://api.example.com:6443"}}]\nusers: [{name: u, user: {token: s3cr3t-kube-token}}]\n',
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\ncontexts: [{name: c, context: {cluster: k, user: " +
+        'u}}]\nclusters: [{name: k, cluster: {server: "https://api.example.com:6443"}}]\nusers: [{name: u, ' +
+        "user: {token: s3cr3t-kube-token}}]\n",
 };
 
 /** Hands `config` to the program as the engine does, the keys of `secrets` (rhcos-forge:<key>) marked secret. */

@@ -19,7 +19,8 @@ it("registers nothing and names every bad key", async () => {
         assert.ok(e instanceof ConfigError);
         assert.deepEqual(e.problems, [
             "rhcos-forge:mirror.port must be a port number (1-65535), got 0",
-            'rhcos-forge:image.base must be pinned by digest (…@sha256:<64 hex>) or be "cluster", got "quay.io/openshift-release-dev/ocp-v4.0-art-dev:4.19"',
+            'rhcos-forge:image.base must be pinned by digest (…@sha256:<64 hex>) or be "cluster", got ' +
+                '"quay.io/openshift-release-dev/ocp-v4.0-art-dev:4.19"',
         ]);
         return true;
     });
@@ -37,7 +38,8 @@ it("refuses a key holding more values than any stack needs, before the schema re
         }),
     );
     assert.deepEqual(problems, [
-        `rhcos-forge:image holds more than ${MAX_VALUES_PER_KEY} values (lists, maps and their entries); no stack needs that many, so check it for a generated or repeated list`,
+        `rhcos-forge:image holds more than ${MAX_VALUES_PER_KEY} values (lists, maps and their entries); no ` +
+            `stack needs that many, so check it for a generated or repeated list`,
     ]);
     // At the limit's order of magnitude below it, every entry's problem is still reported.
     const fewer = parseProblems(

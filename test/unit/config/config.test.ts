@@ -60,7 +60,8 @@ describe("stack config", () => {
         cases.assertProblem(problems, "rhcos-forge:kubeconfig is required");
         cases.assertProblem(
             problems,
-            'rhcos-forge:mirror.repos[1].username is set but rhcos-forge:mirrorPasswords has no password for "rhel-9-appstream"',
+            "rhcos-forge:mirror.repos[1].username is set but rhcos-forge:mirrorPasswords has no password for " +
+                '"rhel-9-appstream"',
         );
     });
 
@@ -68,12 +69,14 @@ describe("stack config", () => {
         [
             "a tag instead of a digest",
             withKey("image.base", "quay.io/x/rhcos:4.16"),
-            'rhcos-forge:image.base must be pinned by digest (…@sha256:<64 hex>) or be "cluster", got "quay.io/x/rhcos:4.16"',
+            'rhcos-forge:image.base must be pinned by digest (…@sha256:<64 hex>) or be "cluster", got ' +
+                '"quay.io/x/rhcos:4.16"',
         ],
         [
             "a short digest",
             withKey("image.base", "quay.io/x/rhcos@sha256:abc"),
-            'rhcos-forge:image.base must be pinned by digest (…@sha256:<64 hex>) or be "cluster", got "quay.io/x/rhcos@sha256:abc"',
+            'rhcos-forge:image.base must be pinned by digest (…@sha256:<64 hex>) or be "cluster", got ' +
+                '"quay.io/x/rhcos@sha256:abc"',
         ],
         [
             "an unknown top-level key",
@@ -88,7 +91,8 @@ describe("stack config", () => {
         [
             "a master pool without the allow flag",
             withKey("rollout.pools", [{ name: "master" }]),
-            'rhcos-forge:rollout.pools[0].name is master: rolling a custom OS to control-plane nodes needs rhcos-forge:rollout.allowMaster=true, got "master"',
+            "rhcos-forge:rollout.pools[0].name is master: rolling a custom OS to control-plane nodes needs " +
+                'rhcos-forge:rollout.allowMaster=true, got "master"',
         ],
         [
             "an empty package name",
@@ -98,7 +102,8 @@ describe("stack config", () => {
         [
             "a package name with shell characters",
             withKey("image.packages", ["htop; rm -rf /"]),
-            'rhcos-forge:image.packages[0] must be an RPM package name (letters, digits, . _ + - : ~ ^; no spaces or shell characters), got "htop; rm -rf /"',
+            "rhcos-forge:image.packages[0] must be an RPM package name (letters, digits, . _ + - : ~ ^; no " +
+                'spaces or shell characters), got "htop; rm -rf /"',
         ],
         [
             "a port out of range",
@@ -113,7 +118,8 @@ describe("stack config", () => {
         [
             "a CIDR that does not parse",
             dropletHost({ region: "fra1", allowedCidrs: ["10.0.0.0/33"] }),
-            'rhcos-forge:buildHost.allowedCidrs[0] must be a CIDR such as 203.0.113.0/24 or 2001:db8::/32, got "10.0.0.0/33"',
+            "rhcos-forge:buildHost.allowedCidrs[0] must be a CIDR such as 203.0.113.0/24 or 2001:db8::/32, " +
+                'got "10.0.0.0/33"',
         ],
         [
             "a digitalocean host without a region",
@@ -128,12 +134,14 @@ describe("stack config", () => {
         [
             "a push repository with a tag",
             withKey("image.repository", "quay.io/org/rhcos:latest"),
-            'rhcos-forge:image.repository must be a registry repository without tag or digest (e.g. quay.io/org/rhcos-custom), got "quay.io/org/rhcos:latest"',
+            "rhcos-forge:image.repository must be a registry repository without tag or digest (e.g. " +
+                'quay.io/org/rhcos-custom), got "quay.io/org/rhcos:latest"',
         ],
         [
             "a file outside /etc, /usr and /opt",
             withKey("image.files", [{ path: "/var/lib/agent.conf", content: "x" }]),
-            'rhcos-forge:image.files[0].path must be an absolute path under /etc, /usr or /opt (the rest of an RHCOS image is not kept), got "/var/lib/agent.conf"',
+            "rhcos-forge:image.files[0].path must be an absolute path under /etc, /usr or /opt (the rest of " +
+                'an RHCOS image is not kept), got "/var/lib/agent.conf"',
         ],
         [
             "a unit without a unit suffix",
@@ -148,23 +156,27 @@ describe("stack config", () => {
         [
             "an unsupported OpenShift version",
             withKey("cluster", { renderTo: "out", openshiftVersion: "4.12" }),
-            'rhcos-forge:cluster.openshiftVersion must be one of "4.16", "4.17", "4.18", "4.19", "4.20", "4.21", "4.22", got "4.12"',
+            'rhcos-forge:cluster.openshiftVersion must be one of "4.16", "4.17", "4.18", "4.19", "4.20", ' +
+                '"4.21", "4.22", got "4.12"',
         ],
         // Unquoted in the stack file, `openshiftVersion: 4.20` reaches the program as the number 4.2.
         [
             "an unquoted OpenShift version (a YAML number)",
             withKey("cluster", { renderTo: "out", openshiftVersion: 4.2 }),
-            'rhcos-forge:cluster.openshiftVersion must be one of "4.16", "4.17", "4.18", "4.19", "4.20", "4.21", "4.22", got 4.2 (a YAML number: write it quoted, "4.20")',
+            'rhcos-forge:cluster.openshiftVersion must be one of "4.16", "4.17", "4.18", "4.19", "4.20", ' +
+                '"4.21", "4.22", got 4.2 (a YAML number: write it quoted, "4.20")',
         ],
         [
             "an unquoted OpenShift version that keeps its digits",
             withKey("cluster", { renderTo: "out", openshiftVersion: 4.16 }),
-            'rhcos-forge:cluster.openshiftVersion must be one of "4.16", "4.17", "4.18", "4.19", "4.20", "4.21", "4.22", got 4.16 (a YAML number: write it quoted, "4.16")',
+            'rhcos-forge:cluster.openshiftVersion must be one of "4.16", "4.17", "4.18", "4.19", "4.20", ' +
+                '"4.21", "4.22", got 4.16 (a YAML number: write it quoted, "4.16")',
         ],
         [
             "an unquoted OpenShift version that is not supported",
             withKey("cluster", { renderTo: "out", openshiftVersion: 4.3 }),
-            'rhcos-forge:cluster.openshiftVersion must be one of "4.16", "4.17", "4.18", "4.19", "4.20", "4.21", "4.22", got 4.3 (a YAML number: versions are quoted strings)',
+            'rhcos-forge:cluster.openshiftVersion must be one of "4.16", "4.17", "4.18", "4.19", "4.20", ' +
+                '"4.21", "4.22", got 4.3 (a YAML number: versions are quoted strings)',
         ],
         [
             "a package both installed and removed",
@@ -172,7 +184,8 @@ describe("stack config", () => {
                 c.image.packages = ["htop", "tcpdump"];
                 c.image.remove = ["podman-docker", "tcpdump"];
             }),
-            'rhcos-forge:image.remove[1] is also installed by rhcos-forge:image.packages[1]: a package cannot be both removed and installed; keep it in one of the two lists, got "tcpdump"',
+            "rhcos-forge:image.remove[1] is also installed by rhcos-forge:image.packages[1]: a package cannot " +
+                'be both removed and installed; keep it in one of the two lists, got "tcpdump"',
         ],
         [
             "two files with the same path",
@@ -181,44 +194,62 @@ describe("stack config", () => {
                 { path: "/etc/motd", content: "b" },
                 { path: "/etc//chrony.conf", content: "c" },
             ]),
-            'rhcos-forge:image.files[2].path is also the path of rhcos-forge:image.files[0] (this entry would silently replace it); keep one entry per path, got "/etc//chrony.conf"',
+            "rhcos-forge:image.files[2].path is also the path of rhcos-forge:image.files[0] (this entry would " +
+                'silently replace it); keep one entry per path, got "/etc//chrony.conf"',
         ],
         [
             "a file under /opt (a symlink into /var on RHCOS)",
             withKey("image.files", [{ path: "/opt/falcon/falcon.conf", content: "x" }]),
-            'rhcos-forge:image.files[0].path is under /opt, which on RHCOS is a symlink to /var/opt: an image\'s /var content reaches only newly provisioned nodes, so existing nodes never get this file; put it under /usr (e.g. /usr/lib/<name>/...) and, if it must appear at /opt, add an image.files entry /usr/lib/tmpfiles.d/<name>.conf with "L+ /opt/<name> - - - - /usr/lib/<name>", got "/opt/falcon/falcon.conf"',
+            "rhcos-forge:image.files[0].path is under /opt, which on RHCOS is a symlink to /var/opt: an " +
+                "image's /var content reaches only newly provisioned nodes, so existing nodes never get this " +
+                "file; put it under /usr (e.g. /usr/lib/<name>/...) and, if it must appear at /opt, add an " +
+                'image.files entry /usr/lib/tmpfiles.d/<name>.conf with "L+ /opt/<name> - - - - /usr/lib/<name>", ' +
+                'got "/opt/falcon/falcon.conf"',
         ],
         [
             "a file under /usr/local (a symlink into /var on RHCOS)",
             withKey("image.files", [{ path: "/usr/local/bin/agent", content: "x", mode: "0755" }]),
-            'rhcos-forge:image.files[0].path is under /usr/local, which on RHCOS is a symlink to /var/usrlocal: an image\'s /var content reaches only newly provisioned nodes, so existing nodes never get this file; put it under /usr (e.g. /usr/lib/<name>/...) and, if it must appear at /usr/local, add an image.files entry /usr/lib/tmpfiles.d/<name>.conf with "L+ /usr/local/<name> - - - - /usr/lib/<name>", got "/usr/local/bin/agent"',
+            "rhcos-forge:image.files[0].path is under /usr/local, which on RHCOS is a symlink to " +
+                "/var/usrlocal: an image's /var content reaches only newly provisioned nodes, so existing nodes " +
+                "never get this file; put it under /usr (e.g. /usr/lib/<name>/...) and, if it must appear at " +
+                '/usr/local, add an image.files entry /usr/lib/tmpfiles.d/<name>.conf with "L+ /usr/local/<name> ' +
+                '- - - - /usr/lib/<name>", got "/usr/local/bin/agent"',
         ],
         [
             "a signature check without a key",
             withKey("mirror", {
                 repos: [{ id: "epel-9", baseurl: "https://dl.fedoraproject.org/pub/epel/9/Everything/x86_64/" }],
             }),
-            "rhcos-forge:mirror.repos[0].gpgkey is required with rhcos-forge:mirror.repos[0].gpgcheck true (the default): without it dnf has no key to verify \"epel-9\"'s packages and refuses them; set gpgkey to the repo's key URL, or gpgcheck to false, got nothing",
+            "rhcos-forge:mirror.repos[0].gpgkey is required with rhcos-forge:mirror.repos[0].gpgcheck true " +
+                '(the default): without it dnf has no key to verify "epel-9"\'s packages and refuses them; set ' +
+                "gpgkey to the repo's key URL, or gpgcheck to false, got nothing",
         ],
         [
             "a multi-line extra step",
             withExtraSteps("mkdir -p /usr/lib/falcon", "dnf clean all\nrm -rf /var/cache/dnf"),
-            'rhcos-forge:image.extraSteps[1] must be one shell command on one line (a newline ends the RUN and podman refuses the next line as an unknown instruction); join commands with && or use one entry per command, got "dnf clean all\\nrm -rf /var/cache/dnf"',
+            "rhcos-forge:image.extraSteps[1] must be one shell command on one line (a newline ends the RUN " +
+                "and podman refuses the next line as an unknown instruction); join commands with && or use one " +
+                'entry per command, got "dnf clean all\\nrm -rf /var/cache/dnf"',
         ],
         [
             "an extra step that starts with RUN",
             withExtraSteps("RUN mkdir -p /usr/lib/falcon"),
-            'rhcos-forge:image.extraSteps[0] must be a shell command, not a Containerfile instruction (RUN): each entry is rendered as `RUN <entry> && ostree container commit`; drop the leading RUN, got "RUN mkdir -p /usr/lib/falcon"',
+            "rhcos-forge:image.extraSteps[0] must be a shell command, not a Containerfile instruction (RUN): " +
+                "each entry is rendered as `RUN <entry> && ostree container commit`; drop the leading RUN, got " +
+                '"RUN mkdir -p /usr/lib/falcon"',
         ],
         [
             "an extra step that is another Containerfile instruction",
             withExtraSteps("  COPY agent.rpm /tmp/"),
-            'rhcos-forge:image.extraSteps[0] must be a shell command, not a Containerfile instruction (COPY): each entry is rendered as `RUN <entry> && ostree container commit`; other instructions are not supported (files go in image.files, labels in image.labels), got "  COPY agent.rpm /tmp/"',
+            "rhcos-forge:image.extraSteps[0] must be a shell command, not a Containerfile instruction (COPY): " +
+                "each entry is rendered as `RUN <entry> && ostree container commit`; other instructions are not " +
+                'supported (files go in image.files, labels in image.labels), got "  COPY agent.rpm /tmp/"',
         ],
         [
             "no cluster access at all",
             withKey("cluster", {}),
-            "rhcos-forge:kubeconfig is required unless rhcos-forge:cluster.renderTo is set (set it with --secret), got nothing",
+            "rhcos-forge:kubeconfig is required unless rhcos-forge:cluster.renderTo is set (set it with " +
+                "--secret), got nothing",
         ],
         [
             "a password for a repo that does not exist",
@@ -233,27 +264,34 @@ describe("stack config", () => {
         [
             "an ssh host with neither a pinned host key nor the insecure flag",
             sshHost({ port: 2222 }),
-            "rhcos-forge:buildHost.hostKey is required for an ssh build host: the line `ssh-keyscan -t ed25519 -p 2222 build.example.com` prints, checked out of band (or set rhcos-forge:buildHost.insecureAcceptAnyHostKey=true to accept any key), got nothing",
+            "rhcos-forge:buildHost.hostKey is required for an ssh build host: the line `ssh-keyscan -t " +
+                "ed25519 -p 2222 build.example.com` prints, checked out of band (or set " +
+                "rhcos-forge:buildHost.insecureAcceptAnyHostKey=true to accept any key), got nothing",
         ],
         [
             "a pinned host key and the insecure flag together",
             sshHost({ hostKey: cases.TEST_HOST_KEY, insecureAcceptAnyHostKey: true }),
-            "rhcos-forge:buildHost.insecureAcceptAnyHostKey must not be true while rhcos-forge:buildHost.hostKey pins the key, got true",
+            "rhcos-forge:buildHost.insecureAcceptAnyHostKey must not be true while " +
+                "rhcos-forge:buildHost.hostKey pins the key, got true",
         ],
         [
             "a host key that is a private key",
             sshHost({ hostKey: "-----BEGIN OPENSSH PRIVATE KEY-----" }),
-            `rhcos-forge:buildHost.hostKey must be an ssh-keyscan line (<host> <type> <base64>) with type ssh-ed25519, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, ssh-rsa, got "-----BEGIN OPENSSH PRIVATE KEY-----"`,
+            `rhcos-forge:buildHost.hostKey must be an ssh-keyscan line (<host> <type> <base64>) with type ` +
+                `ssh-ed25519, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, ssh-rsa, got ` +
+                `"-----BEGIN OPENSSH PRIVATE KEY-----"`,
         ],
         [
             "a host key whose blob is not a key of its type",
             sshHost({ hostKey: "build.example.com ssh-ed25519 AAAAB3NzaC1yc2EAAAADAQABAAABAQ" }),
-            'rhcos-forge:buildHost.hostKey must carry a ssh-ed25519 key blob after its type (this one does not decode as one), got "build.example.com ssh-ed25519 AAAAB3NzaC1yc2EAAAADAQABAAABAQ"',
+            "rhcos-forge:buildHost.hostKey must carry a ssh-ed25519 key blob after its type (this one does " +
+                'not decode as one), got "build.example.com ssh-ed25519 AAAAB3NzaC1yc2EAAAADAQABAAABAQ"',
         ],
         [
             "two ssh-keyscan lines as the host key",
             sshHost({ hostKey: "h ssh-ed25519 AAAA\nh ssh-rsa AAAA" }),
-            'rhcos-forge:buildHost.hostKey must be one line (run ssh-keyscan with -t ed25519 to get one key), got "h ssh-ed25519 AAAA\\nh ssh-rsa AAAA"',
+            "rhcos-forge:buildHost.hostKey must be one line (run ssh-keyscan with -t ed25519 to get one key), " +
+                'got "h ssh-ed25519 AAAA\\nh ssh-rsa AAAA"',
         ],
         [
             "a pool listed twice",

@@ -89,23 +89,30 @@ describe("image.cosa.variant", () => {
         [
             "rhel-9.6 on release-4.19 (no kubelet, no CRI-O)",
             withKeys(cosaStack, { "image.cosa.variant": "rhel-9.6" }),
-            "rhcos-forge:image.cosa.variant must be a variant with the OpenShift components for OpenShift 4.19 (ocp-rhel-9.6; unset is ocp-rhel-9.6): " +
-                "openshift/os builds rhel-9.6 without kubelet and CRI-O, so nodes would not rejoin the cluster; or set rhcos-forge:image.cosa.allowNonOpenShiftVariant=true " +
+            "rhcos-forge:image.cosa.variant must be a variant with the OpenShift components for OpenShift " +
+                "4.19 (ocp-rhel-9.6; unset is ocp-rhel-9.6): " +
+                ("openshift/os builds rhel-9.6 without kubelet and CRI-O, so nodes would not rejoin the " +
+                    "cluster; or set rhcos-forge:image.cosa.allowNonOpenShiftVariant=true ") +
                 'if the image is only a base you layer the OpenShift components onto, got "rhel-9.6"',
         ],
         [
             "c9s on release-4.17",
             withKeys(cosaStack, { "image.cosa.branch": "release-4.17", "image.cosa.variant": "c9s" }),
-            "rhcos-forge:image.cosa.variant must be a variant with the OpenShift components for OpenShift 4.17 (ocp-rhel-9.4, okd-c9s; unset is ocp-rhel-9.4): " +
-                "openshift/os builds c9s without kubelet and CRI-O, so nodes would not rejoin the cluster; or set rhcos-forge:image.cosa.allowNonOpenShiftVariant=true " +
+            "rhcos-forge:image.cosa.variant must be a variant with the OpenShift components for OpenShift " +
+                "4.17 (ocp-rhel-9.4, okd-c9s; unset is ocp-rhel-9.4): " +
+                ("openshift/os builds c9s without kubelet and CRI-O, so nodes would not rejoin the cluster; or " +
+                    "set rhcos-forge:image.cosa.allowNonOpenShiftVariant=true ") +
                 'if the image is only a base you layer the OpenShift components onto, got "c9s"',
         ],
         [
             "a cosa build for 4.20 (openshift/os is no longer a cosa config)",
             withKeys(cosaStack, { "image.cosa.branch": "release-4.20", "cluster.openshiftVersion": "4.20" }),
-            "rhcos-forge:image.cosa.branch has no cosa variant with the OpenShift components for OpenShift 4.20: from 4.20 openshift/os is a Containerfile layered " +
-                "on the coreos/rhel-coreos-config base, which has no kubelet or CRI-O; use image.builder podman on the cluster's rhel-coreos, or set " +
-                'rhcos-forge:image.cosa.allowNonOpenShiftVariant=true if the image is only a base you layer the OpenShift components onto, got "release-4.20"',
+            "rhcos-forge:image.cosa.branch has no cosa variant with the OpenShift components for OpenShift " +
+                "4.20: from 4.20 openshift/os is a Containerfile layered " +
+                ("on the coreos/rhel-coreos-config base, which has no kubelet or CRI-O; use image.builder " +
+                    "podman on the cluster's rhel-coreos, or set ") +
+                ("rhcos-forge:image.cosa.allowNonOpenShiftVariant=true if the image is only a base you layer " +
+                    'the OpenShift components onto, got "release-4.20"'),
         ],
         [
             "a variant on 4.22",
@@ -114,9 +121,12 @@ describe("image.cosa.variant", () => {
                 "image.cosa.branch": "main",
                 "image.cosa.variant": "rhel-9.8",
             }),
-            "rhcos-forge:image.cosa.variant has no cosa variant with the OpenShift components for OpenShift 4.22: from 4.20 openshift/os is a Containerfile layered " +
-                "on the coreos/rhel-coreos-config base, which has no kubelet or CRI-O; use image.builder podman on the cluster's rhel-coreos, or set " +
-                'rhcos-forge:image.cosa.allowNonOpenShiftVariant=true if the image is only a base you layer the OpenShift components onto, got "rhel-9.8"',
+            "rhcos-forge:image.cosa.variant has no cosa variant with the OpenShift components for OpenShift " +
+                "4.22: from 4.20 openshift/os is a Containerfile layered " +
+                ("on the coreos/rhel-coreos-config base, which has no kubelet or CRI-O; use image.builder " +
+                    "podman on the cluster's rhel-coreos, or set ") +
+                ("rhcos-forge:image.cosa.allowNonOpenShiftVariant=true if the image is only a base you layer " +
+                    'the OpenShift components onto, got "rhel-9.8"'),
         ],
         [
             "a non-boolean allowNonOpenShiftVariant",
@@ -143,19 +153,24 @@ describe("release.osComponent", () => {
         [
             "machine-os-content (a silent no-op on 4.16+)",
             withKeys(releaseStack, { "release.osComponent": "machine-os-content" }),
-            "rhcos-forge:release.osComponent must not be machine-os-content on OpenShift 4.19: the release has no such component (the MCO's " +
-                'install/image-references names rhel-coreos), so oc adm release new would prune it and the release would ship the stock OS; use rhel-coreos, got "machine-os-content"',
+            "rhcos-forge:release.osComponent must not be machine-os-content on OpenShift 4.19: the release " +
+                "has no such component (the MCO's " +
+                ("install/image-references names rhel-coreos), so oc adm release new would prune it and the " +
+                    'release would ship the stock OS; use rhel-coreos, got "machine-os-content"'),
         ],
         [
             "machine-os-content on 4.16",
             withKeys(releaseStack, { "cluster.openshiftVersion": "4.16", "release.osComponent": "machine-os-content" }),
-            "rhcos-forge:release.osComponent must not be machine-os-content on OpenShift 4.16: the release has no such component (the MCO's " +
-                'install/image-references names rhel-coreos), so oc adm release new would prune it and the release would ship the stock OS; use rhel-coreos, got "machine-os-content"',
+            "rhcos-forge:release.osComponent must not be machine-os-content on OpenShift 4.16: the release " +
+                "has no such component (the MCO's " +
+                ("install/image-references names rhel-coreos), so oc adm release new would prune it and the " +
+                    'release would ship the stock OS; use rhel-coreos, got "machine-os-content"'),
         ],
         [
             "rhel-coreos-10 before 4.21",
             withKeys(releaseStack, { "cluster.openshiftVersion": "4.20", "release.osComponent": "rhel-coreos-10" }),
-            'rhcos-forge:release.osComponent must be one of rhel-coreos on OpenShift 4.20 (the OS components the MCO\'s install/image-references names), got "rhel-coreos-10"',
+            "rhcos-forge:release.osComponent must be one of rhel-coreos on OpenShift 4.20 (the OS components " +
+                'the MCO\'s install/image-references names), got "rhel-coreos-10"',
         ],
     ]);
 });
@@ -192,12 +207,14 @@ describe("release.name", () => {
         [
             "a name that is not a semantic version",
             withKeys(releaseStack, { "release.name": "custom" }),
-            'rhcos-forge:release.name must be a semantic version such as 4.19.10-custom.1 (oc adm release new --name refuses any other): it has no MAJOR.MINOR.PATCH, got "custom"',
+            "rhcos-forge:release.name must be a semantic version such as 4.19.10-custom.1 (oc adm release new " +
+                '--name refuses any other): it has no MAJOR.MINOR.PATCH, got "custom"',
         ],
         [
             "a name with a leading zero",
             withKeys(releaseStack, { "release.name": "4.19.01" }),
-            'rhcos-forge:release.name must be a semantic version such as 4.19.10-custom.1 (oc adm release new --name refuses any other): it has a patch version "01" with a leading zero, got "4.19.01"',
+            "rhcos-forge:release.name must be a semantic version such as 4.19.10-custom.1 (oc adm release new " +
+                '--name refuses any other): it has a patch version "01" with a leading zero, got "4.19.01"',
         ],
     ]);
 });
@@ -207,14 +224,18 @@ describe("rollout.method release and the master pool", () => {
         [
             "a ClusterVersion rollout without rollout.allowMaster",
             withKeys(releaseStack, { "rollout.allowMaster": undefined }),
-            "rhcos-forge:rollout.allowMaster must be true with rhcos-forge:rollout.method release: a ClusterVersion update rolls the built OS to every pool, " +
-                "master included; set rhcos-forge:rollout.allowMaster=true to accept that, or use method machineconfig with worker pools, got nothing",
+            "rhcos-forge:rollout.allowMaster must be true with rhcos-forge:rollout.method release: a " +
+                "ClusterVersion update rolls the built OS to every pool, " +
+                ("master included; set rhcos-forge:rollout.allowMaster=true to accept that, or use method " +
+                    "machineconfig with worker pools, got nothing"),
         ],
         [
             "allowMaster false",
             withKeys(releaseStack, { "rollout.allowMaster": false }),
-            "rhcos-forge:rollout.allowMaster must be true with rhcos-forge:rollout.method release: a ClusterVersion update rolls the built OS to every pool, " +
-                "master included; set rhcos-forge:rollout.allowMaster=true to accept that, or use method machineconfig with worker pools, got false",
+            "rhcos-forge:rollout.allowMaster must be true with rhcos-forge:rollout.method release: a " +
+                "ClusterVersion update rolls the built OS to every pool, " +
+                ("master included; set rhcos-forge:rollout.allowMaster=true to accept that, or use method " +
+                    "machineconfig with worker pools, got false"),
         ],
     ]);
 

@@ -645,11 +645,14 @@ it(`${RUNS} generated stacks each parse or fail with a ConfigError naming real k
             ([k, v]) => `  ${k}: ${v.length > 400 ? `${v.slice(0, 400)}... (${v.length} chars)` : v}`,
         );
         assert.fail(
-            `seed ${SEED}, path ${String(details.counterexamplePath)}: ${details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)}\n${shown.join("\n")}`,
+            `seed ${SEED}, path ${String(details.counterexamplePath)}: ` +
+                `${details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)}\n${shown.join("\n")}`,
         );
     }
     console.log(
-        `config fuzz: tried ${counts.tried}, rejected ${counts.rejected}, accepted ${counts.accepted} (${leftOut} read and wait on the cluster: not in the program sample) in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+        `config fuzz: tried ${counts.tried}, rejected ${counts.rejected}, accepted ${counts.accepted} ` +
+            `(${leftOut} read and wait on the cluster: not in the program sample) in ` +
+            `${((Date.now() - started) / 1000).toFixed(1)}s`,
     );
     assert.equal(counts.tried, RUNS);
     // The mutations must reach both outcomes for the rest of the test to mean anything.
@@ -665,7 +668,8 @@ it("pins what the fuzzing found: odd keys quoted, control characters and $ refus
             c.buildHost["port "] = 22;
         }),
         [
-            'rhcos-forge:buildHost["port "] is not a known key (check its spelling against the README\'s config reference)',
+            'rhcos-forge:buildHost["port "] is not a known key (check its spelling against the README\'s ' +
+                "config reference)",
         ],
     );
     assert.deepEqual(
@@ -673,7 +677,8 @@ it("pins what the fuzzing found: odd keys quoted, control characters and $ refus
             c.image.labels = { "a.b": "x\u0000y" };
         }),
         [
-            'rhcos-forge:image.labels["a.b"] must be a label value without ", \\, $ or control characters, got "x\\u0000y"',
+            'rhcos-forge:image.labels["a.b"] must be a label value without ", \\, $ or control characters, ' +
+                'got "x\\u0000y"',
         ],
     );
     assert.equal(
@@ -700,7 +705,8 @@ it("pins what the fuzzing found: odd keys quoted, control characters and $ refus
             c.image.replace = ["rf-lib"];
         }),
         [
-            'rhcos-forge:image.replace[0] is a package name, which comes from the build host\'s mirror, but rhcos-forge:mirror.repos is empty; add the repo it comes from, or give an RPM URL, got "rf-lib"',
+            "rhcos-forge:image.replace[0] is a package name, which comes from the build host's mirror, but " +
+                'rhcos-forge:mirror.repos is empty; add the repo it comes from, or give an RPM URL, got "rf-lib"',
         ],
     );
     for (const p of problems(c => {
@@ -852,7 +858,8 @@ it(`a sample of the accepted stacks registers only valid objects under mocks`, a
         }
     }
     console.log(
-        `config fuzz: ${accepted.length} accepted stacks ran under mocks, ${objects} OpenShift objects valid, in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+        `config fuzz: ${accepted.length} accepted stacks ran under mocks, ${objects} OpenShift objects valid, ` +
+            `in ${((Date.now() - started) / 1000).toFixed(1)}s`,
     );
     assert.ok(objects >= accepted.length, "every run declared at least one OpenShift object");
 });

@@ -91,62 +91,77 @@ describe("image.steps and image.stages config", () => {
         [
             "a step with two actions",
             withImage({ steps: [{ install: ["htop"], remove: ["vim"] }] }),
-            'rhcos-forge:image.steps[0] must have exactly one of install, remove, replace, files, enable, run, copy, kernelModules, got install and remove, got {"install":["htop"],"remove":["vim"]}',
+            "rhcos-forge:image.steps[0] must have exactly one of install, remove, replace, files, enable, " +
+                'run, copy, kernelModules, got install and remove, got {"install":["htop"],"remove":["vim"]}',
         ],
         [
             "a step with no action",
             withImage({ steps: [{}] }),
-            "rhcos-forge:image.steps[0] must have exactly one of install, remove, replace, files, enable, run, copy, kernelModules, got {}",
+            "rhcos-forge:image.steps[0] must have exactly one of install, remove, replace, files, enable, " +
+                "run, copy, kernelModules, got {}",
         ],
         [
             "a multi-line run command (the extraSteps check)",
             withImage({ steps: [{ run: ["true\nRUN false"] }] }),
-            'rhcos-forge:image.steps[0].run[0] must be one shell command on one line (a newline ends the RUN and podman refuses the next line as an unknown instruction); join commands with && or use one entry per command, got "true\\nRUN false"',
+            "rhcos-forge:image.steps[0].run[0] must be one shell command on one line (a newline ends the RUN " +
+                "and podman refuses the next line as an unknown instruction); join commands with && or use one " +
+                'entry per command, got "true\\nRUN false"',
         ],
         [
             "a run command that is an instruction",
             withImage({ steps: [{ run: ["COPY a /b"] }] }),
-            'rhcos-forge:image.steps[0].run[0] must be a shell command, not a Containerfile instruction (COPY): each entry is rendered as `RUN <entry> && ostree container commit`; other instructions are not supported (files go in image.files, labels in image.labels), got "COPY a /b"',
+            "rhcos-forge:image.steps[0].run[0] must be a shell command, not a Containerfile instruction " +
+                "(COPY): each entry is rendered as `RUN <entry> && ostree container commit`; other instructions " +
+                'are not supported (files go in image.files, labels in image.labels), got "COPY a /b"',
         ],
         [
             "a missing source",
             withImage({ files: [{ path: "/etc/rf/x", source: "no/such/file" }] }),
-            `rhcos-forge:image.files[0].source names no file or directory under the Pulumi project root ${process.cwd()}, got "no/such/file"`,
+            `rhcos-forge:image.files[0].source names no file or directory under the Pulumi project root ` +
+                `${process.cwd()}, got "no/such/file"`,
         ],
         [
             "a source outside the project",
             withImage({ steps: [{ files: [{ path: "/etc/rf/x", source: "../etc/passwd" }] }] }),
-            'rhcos-forge:image.steps[0].files[0].source must not contain .. (sources stay inside the project), got "../etc/passwd"',
+            "rhcos-forge:image.steps[0].files[0].source must not contain .. (sources stay inside the " +
+                'project), got "../etc/passwd"',
         ],
         [
             "a missing RPM source",
             withImage({ steps: [{ install: [{ source: "rpms/agent.rpm" }] }] }),
-            `rhcos-forge:image.steps[0].install[0].source names no file or directory under the Pulumi project root ${process.cwd()}, got "rpms/agent.rpm"`,
+            `rhcos-forge:image.steps[0].install[0].source names no file or directory under the Pulumi project ` +
+                `root ${process.cwd()}, got "rpms/agent.rpm"`,
         ],
         [
             "a file with content and source",
             withImage({ files: [{ path: "/etc/rf/x", content: "x", source: "README.md" }] }),
-            'rhcos-forge:image.files[0].source must not be set together with content (keep one of the two), got "README.md"',
+            "rhcos-forge:image.files[0].source must not be set together with content (keep one of the two), " +
+                'got "README.md"',
         ],
         [
             "a file with neither",
             withImage({ steps: [{ files: [{ path: "/etc/rf/x" }] }] }),
-            "rhcos-forge:image.steps[0].files[0].content must be set, or source (a file or directory of the repository), got nothing",
+            "rhcos-forge:image.steps[0].files[0].content must be set, or source (a file or directory of the " +
+                "repository), got nothing",
         ],
         [
             "a stage base by tag",
             withImage({ stages: [{ name: "build", base: "docker.io/library/golang:1.19" }] }),
-            'rhcos-forge:image.stages[0].base must be pinned by digest (…@sha256:<64 hex>) or be "driver-toolkit", got "docker.io/library/golang:1.19"',
+            "rhcos-forge:image.stages[0].base must be pinned by digest (…@sha256:<64 hex>) or be " +
+                '"driver-toolkit", got "docker.io/library/golang:1.19"',
         ],
         [
             "driver-toolkit as a stage base without a kubeconfig",
             withImage({ stages: [{ name: "kmod", base: "driver-toolkit" }] }),
-            'rhcos-forge:image.stages[0].base is "driver-toolkit", which reads the cluster\'s ImageStream openshift/driver-toolkit and needs rhcos-forge:kubeconfig; set it, or pin the base by digest (`oc adm release info --image-for=driver-toolkit <release>`), got "driver-toolkit"',
+            'rhcos-forge:image.stages[0].base is "driver-toolkit", which reads the cluster\'s ImageStream ' +
+                "openshift/driver-toolkit and needs rhcos-forge:kubeconfig; set it, or pin the base by digest " +
+                '(`oc adm release info --image-for=driver-toolkit <release>`), got "driver-toolkit"',
         ],
         [
             "a stage base that is neither a digest nor driver-toolkit",
             withImage({ stages: [{ name: "kmod", base: "toolkit" }] }),
-            'rhcos-forge:image.stages[0].base must be pinned by digest (…@sha256:<64 hex>) or be "driver-toolkit", got "toolkit"',
+            "rhcos-forge:image.stages[0].base must be pinned by digest (…@sha256:<64 hex>) or be " +
+                '"driver-toolkit", got "toolkit"',
         ],
         [
             "a stage listed twice",
@@ -161,7 +176,8 @@ describe("image.steps and image.stages config", () => {
         [
             "an install step in a stage",
             withImage({ stages: [{ name: "b", base: DTK, steps: [{ install: ["gcc"] }] }] }),
-            "rhcos-forge:image.stages[0].steps[0].install is not a known key (check its spelling against the README's config reference)",
+            "rhcos-forge:image.stages[0].steps[0].install is not a known key (check its spelling against the " +
+                "README's config reference)",
         ],
         [
             "a copy from an unknown stage",
@@ -176,7 +192,8 @@ describe("image.steps and image.stages config", () => {
                     { name: "b", base: DTK },
                 ],
             }),
-            "rhcos-forge:image.stages[0].steps[0].copy[0].from must name a stage defined before a in rhcos-forge:image.stages",
+            "rhcos-forge:image.stages[0].steps[0].copy[0].from must name a stage defined before a in " +
+                "rhcos-forge:image.stages",
         ],
         [
             "a kernel module from an unknown stage",
@@ -189,32 +206,41 @@ describe("image.steps and image.stages config", () => {
                 stages: kmodStage,
                 steps: [{ kernelModules: [{ name: "m", stage: "kmod", path: "/build/m.o" }] }],
             }),
-            'rhcos-forge:image.steps[0].kernelModules[0].path must be the absolute path of a .ko file, got "/build/m.o"',
+            "rhcos-forge:image.steps[0].kernelModules[0].path must be the absolute path of a .ko file, got " +
+                '"/build/m.o"',
         ],
         [
             "a copy path with a space",
             withImage({ stages: kmodStage, steps: [{ copy: [{ from: "kmod", src: "/a b", dst: "/usr/lib/x" }] }] }),
-            'rhcos-forge:image.steps[0].copy[0].src must be an absolute path of plain characters (COPY takes it literally), got "/a b"',
+            "rhcos-forge:image.steps[0].copy[0].src must be an absolute path of plain characters (COPY takes " +
+                'it literally), got "/a b"',
         ],
         [
             "a copy into /var",
             withImage({ stages: kmodStage, steps: [{ copy: [{ from: "kmod", src: "/out", dst: "/var/lib/x" }] }] }),
-            'rhcos-forge:image.steps[0].copy[0].dst must be an absolute path under /etc, /usr or /opt (the rest of an RHCOS image is not kept), got "/var/lib/x"',
+            "rhcos-forge:image.steps[0].copy[0].dst must be an absolute path under /etc, /usr or /opt (the " +
+                'rest of an RHCOS image is not kept), got "/var/lib/x"',
         ],
         [
             "part of the kernel in a replace step",
             withImage({ steps: [{ replace: kernel(["kernel", "kernel-core", "kernel-modules"]) }] }),
-            "rhcos-forge:image.steps[0].replace replaces only some kernel subpackages (kernel, kernel-core, kernel-modules): a kernel is replaced as kernel, kernel-core, kernel-modules, kernel-modules-core, kernel-modules-extra together; add kernel-modules-core, kernel-modules-extra",
+            "rhcos-forge:image.steps[0].replace replaces only some kernel subpackages (kernel, kernel-core, " +
+                "kernel-modules): a kernel is replaced as kernel, kernel-core, kernel-modules, " +
+                "kernel-modules-core, kernel-modules-extra together; add kernel-modules-core, " +
+                "kernel-modules-extra",
         ],
         [
             "part of the kernel in image.replace",
             withImage({ replace: kernel(["kernel"]) }),
-            "rhcos-forge:image.replace replaces only some kernel subpackages (kernel): a kernel is replaced as kernel, kernel-core, kernel-modules, kernel-modules-core, kernel-modules-extra together; add kernel-core, kernel-modules, kernel-modules-core, kernel-modules-extra",
+            "rhcos-forge:image.replace replaces only some kernel subpackages (kernel): a kernel is replaced " +
+                "as kernel, kernel-core, kernel-modules, kernel-modules-core, kernel-modules-extra together; add " +
+                "kernel-core, kernel-modules, kernel-modules-core, kernel-modules-extra",
         ],
         [
             "a replace by name without a mirror",
             withImage({ steps: [{ replace: ["openssh"] }] }),
-            "rhcos-forge:image.steps[0].replace names packages, which come from the build host's mirror, but rhcos-forge:mirror has no repos; add the repo they come from, or give RPM URLs",
+            "rhcos-forge:image.steps[0].replace names packages, which come from the build host's mirror, but " +
+                "rhcos-forge:mirror has no repos; add the repo they come from, or give RPM URLs",
         ],
         [
             "from on a step that is not replace",
@@ -242,7 +268,8 @@ describe("image.steps and image.stages config", () => {
                 };
                 c.image.steps = [{ run: ["true"] }];
             }),
-            "rhcos-forge:image.steps must be empty with rhcos-forge:image.builder cosa (put packages and files into the cosa config's manifest instead)",
+            "rhcos-forge:image.steps must be empty with rhcos-forge:image.builder cosa (put packages and " +
+                "files into the cosa config's manifest instead)",
         ],
     ]);
 });

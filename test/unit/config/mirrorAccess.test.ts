@@ -76,27 +76,35 @@ describe("closed mirror config", () => {
         [
             "a bind that is not an IP address",
             withMirror({ bind: "builder.example.com" }),
-            `rhcos-forge:mirror.bind must be an IP address such as 10.0.0.5, 127.0.0.1 or 0.0.0.0, got "builder.example.com"`,
+            `rhcos-forge:mirror.bind must be an IP address such as 10.0.0.5, 127.0.0.1 or 0.0.0.0, got ` +
+                `"builder.example.com"`,
         ],
         [
             "a bind where builds do not look for the mirror (buildAddress)",
             withMirror({ bind: "10.0.0.7", buildAddress: "10.0.0.8" }, {}, sshHost),
-            `rhcos-forge:mirror.bind is "10.0.0.7", but builds reach the mirror at 10.0.0.8 (rhcos-forge:mirror.buildAddress), where nothing would listen; bind that address, 0.0.0.0, or set rhcos-forge:mirror.buildAddress to 10.0.0.7, got "10.0.0.7"`,
+            `rhcos-forge:mirror.bind is "10.0.0.7", but builds reach the mirror at 10.0.0.8 ` +
+                `(rhcos-forge:mirror.buildAddress), where nothing would listen; bind that address, 0.0.0.0, or ` +
+                `set rhcos-forge:mirror.buildAddress to 10.0.0.7, got "10.0.0.7"`,
         ],
         [
             "a loopback bind on an ssh host builds reach at its address",
             withMirror({ bind: "127.0.0.1" }, {}, sshHost),
-            `rhcos-forge:mirror.bind is "127.0.0.1", but builds reach the mirror at 10.0.0.5 (rhcos-forge:buildHost.host), where nothing would listen; bind that address, 0.0.0.0, or set rhcos-forge:mirror.buildAddress to 127.0.0.1, got "127.0.0.1"`,
+            `rhcos-forge:mirror.bind is "127.0.0.1", but builds reach the mirror at 10.0.0.5 ` +
+                `(rhcos-forge:buildHost.host), where nothing would listen; bind that address, 0.0.0.0, or set ` +
+                `rhcos-forge:mirror.buildAddress to 127.0.0.1, got "127.0.0.1"`,
         ],
         [
             "a local host's mirror bound away from 127.0.0.1",
             withMirror({ bind: "10.0.0.7" }),
-            `rhcos-forge:mirror.bind is "10.0.0.7", but builds reach the mirror at 127.0.0.1 (the local host's 127.0.0.1), where nothing would listen; bind that address, 0.0.0.0, or set rhcos-forge:mirror.buildAddress to 10.0.0.7, got "10.0.0.7"`,
+            `rhcos-forge:mirror.bind is "10.0.0.7", but builds reach the mirror at 127.0.0.1 (the local ` +
+                `host's 127.0.0.1), where nothing would listen; bind that address, 0.0.0.0, or set ` +
+                `rhcos-forge:mirror.buildAddress to 10.0.0.7, got "10.0.0.7"`,
         ],
         [
             "a password with auth none",
             withMirror({ auth: "none" }, { mirrorPassword: PASSWORD }),
-            "rhcos-forge:mirrorPassword is set but rhcos-forge:mirror.auth is none (no password is asked for); set mirror.auth to basic or unset the password, got a secret value",
+            "rhcos-forge:mirrorPassword is set but rhcos-forge:mirror.auth is none (no password is asked " +
+                "for); set mirror.auth to basic or unset the password, got a secret value",
         ],
         [
             "a short password",
@@ -106,7 +114,8 @@ describe("closed mirror config", () => {
         [
             "a password dnf would cut or substitute",
             withMirror({}, { mirrorPassword: "sixteen-chars-$HOME-x" }),
-            "rhcos-forge:mirrorPassword must be letters, digits and . _ ~ + = : , @ ! % ^ * / - only (no spaces, quotes, $, # or ;), got a secret value",
+            "rhcos-forge:mirrorPassword must be letters, digits and . _ ~ + = : , @ ! % ^ * / - only (no " +
+                "spaces, quotes, $, # or ;), got a secret value",
         ],
     ]);
 

@@ -104,13 +104,17 @@ describe("on-cluster content config", () => {
             patched(onCluster, c => {
                 delete c.cluster.egressCidrs;
             }),
-            "rhcos-forge:cluster.egressCidrs must list the cluster's egress CIDRs with rhcos-forge:rollout.method machineosconfig and mirror repos: the on-cluster build fetches from the build host's mirror, whose firewall opens the mirror port only to these (e.g. the NAT gateway's address/32), got nothing",
+            "rhcos-forge:cluster.egressCidrs must list the cluster's egress CIDRs with " +
+                "rhcos-forge:rollout.method machineosconfig and mirror repos: the on-cluster build fetches from " +
+                "the build host's mirror, whose firewall opens the mirror port only to these (e.g. the NAT " +
+                "gateway's address/32), got nothing",
         );
         rejects(
             patched(onCluster, c => {
                 c.cluster.egressCidrs = ["203.0.113.0/33"];
             }),
-            'rhcos-forge:cluster.egressCidrs[0] must be a CIDR such as 203.0.113.0/24 or 2001:db8::/32, got "203.0.113.0/33"',
+            "rhcos-forge:cluster.egressCidrs[0] must be a CIDR such as 203.0.113.0/24 or 2001:db8::/32, got " +
+                '"203.0.113.0/33"',
         );
     });
 
@@ -119,7 +123,9 @@ describe("on-cluster content config", () => {
             patched(onCluster, c => {
                 c.mirror.bind = "127.0.0.1";
             }),
-            'rhcos-forge:mirror.bind must not be a loopback address with rhcos-forge:rollout.method machineosconfig and a digitalocean build host: the cluster reaches the mirror at the build host\'s address, got "127.0.0.1"',
+            "rhcos-forge:mirror.bind must not be a loopback address with rhcos-forge:rollout.method " +
+                "machineosconfig and a digitalocean build host: the cluster reaches the mirror at the build " +
+                'host\'s address, got "127.0.0.1"',
         );
         parseStackConfig(
             asAllConfig(
@@ -137,7 +143,9 @@ describe("on-cluster content config", () => {
             patched(onCluster, c => {
                 c.mirror.repos = [{ ...EPEL, fetch: "build" }];
             }),
-            'rhcos-forge:mirror.repos[0].fetch must be mirror with rhcos-forge:rollout.method machineosconfig unless the repo has entitlement: cluster (the only client certificate the MCO mounts into the build, at /etc/pki/entitlement), got "build"',
+            "rhcos-forge:mirror.repos[0].fetch must be mirror with rhcos-forge:rollout.method machineosconfig " +
+                "unless the repo has entitlement: cluster (the only client certificate the MCO mounts into the " +
+                'build, at /etc/pki/entitlement), got "build"',
         );
         rejects(
             patched(onCluster, c => {
@@ -145,7 +153,9 @@ describe("on-cluster content config", () => {
                     { ...RHEL, sslcacert: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" },
                 ];
             }),
-            "rhcos-forge:mirror.repos[0].sslcacert must be unset for a fetch: build repo with rhcos-forge:rollout.method machineosconfig (the MCO mounts no CA into the build); use fetch: mirror",
+            "rhcos-forge:mirror.repos[0].sslcacert must be unset for a fetch: build repo with " +
+                "rhcos-forge:rollout.method machineosconfig (the MCO mounts no CA into the build); use fetch: " +
+                "mirror",
         );
     });
 
@@ -166,7 +176,11 @@ describe("on-cluster content config", () => {
             }
             rejects(
                 cfg,
-                `rhcos-forge:rollout.pools[0].kernelType is realtime, which OpenShift ${version}'s MCO ignores for a pool built on the cluster (the node agent skips it for layered pools and the build does not switch the kernel before 4.20), so nodes would keep the default kernel; install the kernel into the image (image.replace) or use rhcos-forge:rollout.method machineconfig, got "realtime"`,
+                `rhcos-forge:rollout.pools[0].kernelType is realtime, which OpenShift ${version}'s MCO ` +
+                    `ignores for a pool built on the cluster (the node agent skips it for layered pools and the ` +
+                    `build does not switch the kernel before 4.20), so nodes would keep the default kernel; ` +
+                    `install the kernel into the image (image.replace) or use rhcos-forge:rollout.method ` +
+                    `machineconfig, got "realtime"`,
             );
         });
     }

@@ -67,7 +67,8 @@ describe("rollout config: node extras", () => {
         [
             "an extension not on the allowlist",
             withKeys(minimal, { "rollout.pools": [{ name: "worker", extensions: ["usbguard", "docker"] }] }),
-            'rhcos-forge:rollout.pools[0].extensions[1] must be one of "two-node-ha", "wasm", "ipsec", "usbguard", "kerberos", "kernel-devel", "sandboxed-containers", "sysstat", got "docker"',
+            'rhcos-forge:rollout.pools[0].extensions[1] must be one of "two-node-ha", "wasm", "ipsec", ' +
+                '"usbguard", "kerberos", "kernel-devel", "sandboxed-containers", "sysstat", got "docker"',
         ],
         [
             "an extension listed twice",
@@ -79,14 +80,16 @@ describe("rollout config: node extras", () => {
             withKeys(minimal, {
                 "rollout.pools": [{ name: "worker", kernelType: "realtime", extensions: ["kernel-devel"] }],
             }),
-            'rhcos-forge:rollout.pools[0].extensions[0] must not be kernel-devel with kernelType realtime (kernel-devel matches only the default kernel), got "kernel-devel"',
+            "rhcos-forge:rollout.pools[0].extensions[0] must not be kernel-devel with kernelType realtime " +
+                '(kernel-devel matches only the default kernel), got "kernel-devel"',
         ],
         [
             "kernel-devel with 64k pages",
             withKeys(minimal, {
                 "rollout.pools": [{ name: "worker", kernelType: "64k-pages", extensions: ["sysstat", "kernel-devel"] }],
             }),
-            'rhcos-forge:rollout.pools[0].extensions[1] must not be kernel-devel with kernelType 64k-pages (kernel-devel matches only the default kernel), got "kernel-devel"',
+            "rhcos-forge:rollout.pools[0].extensions[1] must not be kernel-devel with kernelType 64k-pages " +
+                '(kernel-devel matches only the default kernel), got "kernel-devel"',
         ],
         [
             "an unknown kernel type",
@@ -98,12 +101,14 @@ describe("rollout config: node extras", () => {
             withKeys(minimal, {
                 "rollout.pools": [{ name: "worker", kernelArguments: ["nosmt", "mitigations=off nosmt"] }],
             }),
-            'rhcos-forge:rollout.pools[0].kernelArguments[1] must be one kernel argument without whitespace or quotes (e.g. nosmt or hugepagesz=1G), got "mitigations=off nosmt"',
+            "rhcos-forge:rollout.pools[0].kernelArguments[1] must be one kernel argument without whitespace " +
+                'or quotes (e.g. nosmt or hugepagesz=1G), got "mitigations=off nosmt"',
         ],
         [
             "an empty kernel argument",
             withKeys(minimal, { "rollout.pools": [{ name: "worker", kernelArguments: [""] }] }),
-            'rhcos-forge:rollout.pools[0].kernelArguments[0] must be one kernel argument without whitespace or quotes (e.g. nosmt or hugepagesz=1G), got ""',
+            "rhcos-forge:rollout.pools[0].kernelArguments[0] must be one kernel argument without whitespace " +
+                'or quotes (e.g. nosmt or hugepagesz=1G), got ""',
         ],
         [
             "a timeout of zero",
@@ -122,7 +127,9 @@ describe("rollout config: node extras", () => {
                 "cluster.openshiftVersion": "4.22",
                 "rollout.pools": [{ name: "worker", extensions: ["ipsec", "wasm"] }],
             }),
-            'rhcos-forge:rollout.pools[0].extensions[1] is not an extension of OpenShift 4.22 (rhcos-forge:cluster.openshiftVersion); its MCO supports "two-node-ha", "ipsec", "usbguard", "kerberos", "kernel-devel", "sandboxed-containers", "sysstat", got "wasm"',
+            "rhcos-forge:rollout.pools[0].extensions[1] is not an extension of OpenShift 4.22 " +
+                '(rhcos-forge:cluster.openshiftVersion); its MCO supports "two-node-ha", "ipsec", "usbguard", ' +
+                '"kerberos", "kernel-devel", "sandboxed-containers", "sysstat", got "wasm"',
         ],
         [
             "an extension the release's MCO does not have yet (two-node-ha on 4.16)",
@@ -130,7 +137,9 @@ describe("rollout config: node extras", () => {
                 "cluster.openshiftVersion": "4.16",
                 "rollout.pools": [{ name: "worker", extensions: ["two-node-ha"] }],
             }),
-            'rhcos-forge:rollout.pools[0].extensions[0] is not an extension of OpenShift 4.16 (rhcos-forge:cluster.openshiftVersion); its MCO supports "wasm", "ipsec", "usbguard", "kerberos", "kernel-devel", "sandboxed-containers", got "two-node-ha"',
+            "rhcos-forge:rollout.pools[0].extensions[0] is not an extension of OpenShift 4.16 " +
+                '(rhcos-forge:cluster.openshiftVersion); its MCO supports "wasm", "ipsec", "usbguard", ' +
+                '"kerberos", "kernel-devel", "sandboxed-containers", got "two-node-ha"',
         ],
         [
             "sysstat before 4.18",
@@ -141,7 +150,9 @@ describe("rollout config: node extras", () => {
                     { name: "worker", extensions: ["sysstat"] },
                 ],
             }),
-            'rhcos-forge:rollout.pools[1].extensions[0] is not an extension of OpenShift 4.17 (rhcos-forge:cluster.openshiftVersion); its MCO supports "wasm", "ipsec", "usbguard", "kerberos", "kernel-devel", "sandboxed-containers", got "sysstat"',
+            "rhcos-forge:rollout.pools[1].extensions[0] is not an extension of OpenShift 4.17 " +
+                '(rhcos-forge:cluster.openshiftVersion); its MCO supports "wasm", "ipsec", "usbguard", ' +
+                '"kerberos", "kernel-devel", "sandboxed-containers", got "sysstat"',
         ],
         [
             "the same node in two custom pools",
@@ -152,12 +163,15 @@ describe("rollout config: node extras", () => {
                     { name: "worker" },
                 ],
             }),
-            'rhcos-forge:rollout.pools[1].nodes[1] is also in rhcos-forge:rollout.pools[0].nodes (pool canary): a node labelled into two custom pools is left unmanaged by the MCO; list it in one pool only, got "worker-0"',
+            "rhcos-forge:rollout.pools[1].nodes[1] is also in rhcos-forge:rollout.pools[0].nodes (pool " +
+                "canary): a node labelled into two custom pools is left unmanaged by the MCO; list it in one pool " +
+                'only, got "worker-0"',
         ],
         [
             "an unknown rollout method",
             withKeys(minimal, { "rollout.method": "osimagestream" }),
-            'rhcos-forge:rollout.method must be one of "machineconfig", "machineosconfig", "release", got "osimagestream"',
+            'rhcos-forge:rollout.method must be one of "machineconfig", "machineosconfig", "release", got ' +
+                '"osimagestream"',
         ],
     ];
     rejectsEach(bad);
@@ -181,39 +195,54 @@ describe("rollout config: on-cluster layering", () => {
         [
             "a pinned base (the MCO builds from the cluster's)",
             withKeys(onCluster, { "image.base": `quay.io/x/rhcos@${DIGEST}` }),
-            `rhcos-forge:image.base must be "cluster" with rhcos-forge:rollout.method machineosconfig (the MCO builds on the cluster) from the cluster's own base image, got "quay.io/x/rhcos@${DIGEST}"`,
+            `rhcos-forge:image.base must be "cluster" with rhcos-forge:rollout.method machineosconfig (the ` +
+                `MCO builds on the cluster) from the cluster's own base image, got "quay.io/x/rhcos@${DIGEST}"`,
         ],
         [
             "a replace by package name",
             withKeys(onCluster, { "image.replace": ["openssh-9.9p1-1.el9"] }),
-            'rhcos-forge:image.replace[0] must be an RPM URL with rhcos-forge:rollout.method machineosconfig (the MCO builds on the cluster): package names resolve from the build host\'s mirror, got "openssh-9.9p1-1.el9"',
+            "rhcos-forge:image.replace[0] must be an RPM URL with rhcos-forge:rollout.method machineosconfig " +
+                "(the MCO builds on the cluster): package names resolve from the build host's mirror, got " +
+                '"openssh-9.9p1-1.el9"',
         ],
         [
             "podman build flags",
             withKeys(onCluster, { "image.buildArgs": ["--isolation", "chroot"] }),
-            'rhcos-forge:image.buildArgs must be empty with rhcos-forge:rollout.method machineosconfig (the MCO builds on the cluster): there is no podman build to pass them to, got ["--isolation","chroot"]',
+            "rhcos-forge:image.buildArgs must be empty with rhcos-forge:rollout.method machineosconfig (the " +
+                "MCO builds on the cluster): there is no podman build to pass them to, got " +
+                '["--isolation","chroot"]',
         ],
         [
             "no registry credentials",
             withKeys(onCluster, { registryAuth: undefined }),
-            "rhcos-forge:registryAuth is required with rhcos-forge:rollout.method machineosconfig (the MCO builds on the cluster): it becomes the push and pull secrets (set it with --secret), got nothing",
+            "rhcos-forge:registryAuth is required with rhcos-forge:rollout.method machineosconfig (the MCO " +
+                "builds on the cluster): it becomes the push and pull secrets (set it with --secret), got nothing",
         ],
         // CEL (v1): renderedImagePushSpec must be on a host whose name contains a dot.
         [
             "a push registry without a dot in its host (v1, 4.19)",
             withKeys(onCluster, { "image.repository": "localhost:5000/org/rhcos" }),
-            'rhcos-forge:image.repository must be a repository on a registry host whose name contains a dot (MachineOSConfig renderedImagePushSpec is <host.with.dot>[:port]/<path>:<tag>, or an in-cluster <svc>.<ns>.svc:<port>/<ns>/<name>:<tag>); with rhcos-forge:cluster.openshiftVersion 4.19 (MachineOSConfig v1), got "localhost:5000/org/rhcos"',
+            "rhcos-forge:image.repository must be a repository on a registry host whose name contains a dot " +
+                "(MachineOSConfig renderedImagePushSpec is <host.with.dot>[:port]/<path>:<tag>, or an in-cluster " +
+                "<svc>.<ns>.svc:<port>/<ns>/<name>:<tag>); with rhcos-forge:cluster.openshiftVersion 4.19 " +
+                '(MachineOSConfig v1), got "localhost:5000/org/rhcos"',
         ],
         // CEL (v1alpha1): exactly one ':' outside a *.svc:port host, so no registry port.
         [
             "a push registry with a port (v1alpha1, 4.16)",
             withKeys(() => onCluster("4.16"), { "image.repository": "registry.example.com:5000/org/rhcos" }),
-            "rhcos-forge:image.repository must be a repository on a registry host whose name contains a dot, with no port and at most two path segments (v1alpha1 renderedImagePushspec allows exactly one ':' unless the host is an in-cluster <svc>.<ns>.svc:<port>); with rhcos-forge:cluster.openshiftVersion 4.16 (MachineOSConfig v1alpha1), got \"registry.example.com:5000/org/rhcos\"",
+            "rhcos-forge:image.repository must be a repository on a registry host whose name contains a dot, " +
+                "with no port and at most two path segments (v1alpha1 renderedImagePushspec allows exactly one " +
+                "':' unless the host is an in-cluster <svc>.<ns>.svc:<port>); with " +
+                "rhcos-forge:cluster.openshiftVersion 4.16 (MachineOSConfig v1alpha1), got " +
+                '"registry.example.com:5000/org/rhcos"',
         ],
         [
             "a Containerfile over the 4096-character containerFile limit",
             withKeys(onCluster, { "image.files": [{ path: "/etc/big.conf", content: "x".repeat(4000) }] }),
-            "rhcos-forge:image.files renders an on-cluster Containerfile of 5580 characters; a MachineOSConfig containerFile entry holds at most 4096 (move large files into a MachineConfig or shrink them), got ",
+            "rhcos-forge:image.files renders an on-cluster Containerfile of 5580 characters; a " +
+                "MachineOSConfig containerFile entry holds at most 4096 (move large files into a MachineConfig or " +
+                "shrink them), got ",
         ],
     ];
     for (const [what, cfg, expected] of bad) {

@@ -38,8 +38,10 @@ describe("image.signing config", () => {
 
     it("needs the key and its passphrase", () => {
         assert.deepEqual(problems({}, { enabled: true }).sort(), [
-            "rhcos-forge:signingKey is required with rhcos-forge:image.signing.enabled (set it with --secret; `npm run signing-key` makes one), got nothing",
-            "rhcos-forge:signingPassphrase is required with rhcos-forge:image.signing.enabled (set it with --secret), got nothing",
+            "rhcos-forge:signingKey is required with rhcos-forge:image.signing.enabled (set it with --secret; " +
+                "`npm run signing-key` makes one), got nothing",
+            "rhcos-forge:signingPassphrase is required with rhcos-forge:image.signing.enabled (set it with " +
+                "--secret), got nothing",
         ]);
         assert.deepEqual(problems({ signingKey: pair.privateKey, signingPassphrase: PASS }, { enabled: true }), []);
     });
@@ -71,7 +73,9 @@ describe("image.signing config", () => {
         const secrets = { signingKey: pair.privateKey, signingPassphrase: PASS };
         assert.deepEqual(problems(secrets, { enabled: true, clusterPolicy: false, machineConfigPolicy: true }), []);
         assert.deepEqual(problems(secrets, { enabled: true, machineConfigPolicy: true }), [
-            "rhcos-forge:image.signing.machineConfigPolicy needs rhcos-forge:image.signing.clusterPolicy false (both would list the repository in registries.d twice, which containers/image refuses), got true",
+            "rhcos-forge:image.signing.machineConfigPolicy needs rhcos-forge:image.signing.clusterPolicy " +
+                "false (both would list the repository in registries.d twice, which containers/image refuses), " +
+                "got true",
         ]);
     });
 
@@ -116,10 +120,12 @@ describe("image.signing config", () => {
         assert.deepEqual(found, [], "a cosa build records its push too");
         check("podman", "machineosconfig");
         assert.deepEqual(found, [
-            "image.retention.deleteOnDestroy needs a rollout.method other than machineosconfig (it deletes what this build host's builds recorded pushing; on-cluster builds push from the cluster)",
+            "image.retention.deleteOnDestroy needs a rollout.method other than machineosconfig (it deletes " +
+                "what this build host's builds recorded pushing; on-cluster builds push from the cluster)",
         ]);
         assert.deepEqual(withRetention({ enabled: true }, {}, { renderTo: "out" }), [
-            "rhcos-forge:image.retention.enabled needs rhcos-forge:kubeconfig and no cluster.renderTo: images are deleted only after the pools report the rollout done, got true",
+            "rhcos-forge:image.retention.enabled needs rhcos-forge:kubeconfig and no cluster.renderTo: images " +
+                "are deleted only after the pools report the rollout done, got true",
         ]);
     });
 });

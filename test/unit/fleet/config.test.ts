@@ -193,7 +193,8 @@ describe("upgrade and health gate config", () => {
         assert.ok(
             eus.some(p =>
                 p.startsWith(
-                    "rhcos-forge:cluster.upgrade.version is 4.20.1, two minors past the cluster's 4.18: the EUS-to-EUS path passes the control plane through 4.19",
+                    "rhcos-forge:cluster.upgrade.version is 4.20.1, two minors past the cluster's 4.18: the " +
+                        "EUS-to-EUS path passes the control plane through 4.19",
                 ),
             ),
             eus.join("\n"),
@@ -208,7 +209,8 @@ describe("upgrade and health gate config", () => {
         );
         assertProblem(
             got,
-            "rhcos-forge:cluster.upgrade.version is 4.21.2, 2 minors past the cluster's 4.19: OpenShift updates one minor at a time",
+            "rhcos-forge:cluster.upgrade.version is 4.21.2, 2 minors past the cluster's 4.19: OpenShift " +
+                "updates one minor at a time",
         );
         assert.equal(upgradeStepProblem("4.18", "4.20.1", true), undefined);
         assert.match(

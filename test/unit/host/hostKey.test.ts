@@ -89,11 +89,15 @@ describe("host keys", () => {
         const show = (k: PublicHostKey): string => `${k.type} ${fingerprint(k)}`;
         assert.deepEqual(hostKeyVerdict("127.0.0.1:2222", pinned, [other], by), {
             ok: false,
-            message: `host key mismatch for 127.0.0.1:2222: the server offered ${show(other)}, but rhcos-forge:buildHost.hostKey pins ${show(pinned)}`,
+            message:
+                `host key mismatch for 127.0.0.1:2222: the server offered ${show(other)}, but ` +
+                `rhcos-forge:buildHost.hostKey pins ${show(pinned)}`,
         });
         assert.deepEqual(hostKeyVerdict("[::1]:22", pinned, [rsa], by), {
             ok: false,
-            message: `host key mismatch for [::1]:22: the server offered no ssh-ed25519 key (only ${show(rsa)}), but rhcos-forge:buildHost.hostKey pins ${show(pinned)}`,
+            message:
+                `host key mismatch for [::1]:22: the server offered no ssh-ed25519 key (only ${show(rsa)}), but ` +
+                `rhcos-forge:buildHost.hostKey pins ${show(pinned)}`,
         });
         const none = hostKeyVerdict("h:22", pinned, [], by);
         assert.ok(

@@ -129,7 +129,8 @@ it("checks the pinned host key from this machine before anything connects to the
     const pinned = TEST_HOST_KEY.split(" ").slice(1).join(" ");
     assert.equal(
         check.inputs.create,
-        `node --import tsx components/host/hostKeyCheck.ts build.example.com 2222 '${pinned}' 30 rhcos-forge:buildHost.hostKey`,
+        `node --import tsx components/host/hostKeyCheck.ts build.example.com 2222 '${pinned}' 30 ` +
+            `rhcos-forge:buildHost.hostKey`,
     );
     assert.equal(check.parent, harness.find("rhcos-forge:host:BuildHost", "build").urn);
     // Every remote resource waits for it: the first is the readiness script's copy.

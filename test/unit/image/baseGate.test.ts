@@ -35,8 +35,10 @@ describe("release gate", () => {
         assert.deepEqual(result, {
             ok: false,
             message:
-                `refusing to roll out: image base quay.io/openshift-release-dev/ocp-v4.0-art-dev@${d("b")} is not the cluster's current baseOSContainerImage ${CLUSTER} ` +
-                "(nodes would leave the RHCOS this cluster release ships). Build on the cluster's base with rhcos-forge:image.base=cluster, " +
+                `refusing to roll out: image base quay.io/openshift-release-dev/ocp-v4.0-art-dev@${d("b")} is ` +
+                `not the cluster's current baseOSContainerImage ${CLUSTER} ` +
+                ("(nodes would leave the RHCOS this cluster release ships). Build on the cluster's base with " +
+                    "rhcos-forge:image.base=cluster, ") +
                 "or set rhcos-forge:image.allowBaseMismatch=true to roll out anyway.",
         });
     });

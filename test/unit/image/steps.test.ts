@@ -123,7 +123,8 @@ const cases: [string, ImageSpec, RenderOptions][] = [
                         {
                             run: [
                                 "git clone https://github.com/openshift-psap/simple-kmod.git /build/simple-kmod",
-                                "make -C /build/simple-kmod all KVER=\"$(rpm -q --qf '%{VERSION}-%{RELEASE}.%{ARCH}' kernel-core)\"",
+                                'make -C /build/simple-kmod all KVER="$(rpm -q --qf ' +
+                                    "'%{VERSION}-%{RELEASE}.%{ARCH}' kernel-core)\"",
                             ],
                         },
                     ],

@@ -85,7 +85,8 @@ describe("TLS files of a repo", () => {
         ]);
         assert.equal(
             bundle,
-            `rhcos-forge-bundle v1\nfile 0600 ${b64("upstream.repo")} ${b64("[a]\n")}\nfile 0600 ${b64("tls/a/client-key.pem")} ${b64(KEY)}\n`,
+            `rhcos-forge-bundle v1\nfile 0600 ${b64("upstream.repo")} ${b64("[a]\n")}\nfile 0600 ` +
+                `${b64("tls/a/client-key.pem")} ${b64(KEY)}\n`,
         );
     });
 

@@ -28,7 +28,9 @@ import { crdRelease, validateAgainstCrd } from "../crds";
 import { ROOT } from "../stackFile";
 
 const KEY =
-    "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBGE3mOsBEACsU+XwJWDJVkItBaugXhXIIkb9oe+7aadELuVo0kBmc3HXt/Yp\n-----END PGP PUBLIC KEY BLOCK-----\n";
+    "-----BEGIN PGP PUBLIC KEY " +
+    "BLOCK-----\n\nmQINBGE3mOsBEACsU+XwJWDJVkItBaugXhXIIkb9oe+7aadELuVo0kBmc3HXt/Yp\n-----END PGP PUBLIC KEY " +
+    "BLOCK-----\n";
 // Test fixtures shaped like PEM, not real credentials.
 const CERT = {
     sslclientcert: "-----BEGIN CERTIFICATE-----\nMIIFtest\n-----END CERTIFICATE-----\n",

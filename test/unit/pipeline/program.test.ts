@@ -88,7 +88,8 @@ describe("dev stack resource graph", () => {
             .hostKey;
         assert.equal(
             check.inputs.create,
-            `node --import tsx components/host/hostKeyCheck.ts 198.51.100.7 22 '${pinned}' 600 'the key rhcos-forge generated for the droplet (cloud-init ssh_keys)'`,
+            `node --import tsx components/host/hostKeyCheck.ts 198.51.100.7 22 '${pinned}' 600 'the key ` +
+                `rhcos-forge generated for the droplet (cloud-init ssh_keys)'`,
         );
     });
 

@@ -262,14 +262,17 @@ describe("config of these keys", () => {
             c => {
                 c.image.cosa.container = "quay.io/coreos-assembler/coreos-assembler:latest";
             },
-            'rhcos-forge:image.cosa.container must be pinned by digest (…@sha256:<64 hex>), e.g. quay.io/coreos-assembler/coreos-assembler@sha256:…, got "quay.io/coreos-assembler/coreos-assembler:latest"',
+            "rhcos-forge:image.cosa.container must be pinned by digest (…@sha256:<64 hex>), e.g. " +
+                "quay.io/coreos-assembler/coreos-assembler@sha256:…, got " +
+                '"quay.io/coreos-assembler/coreos-assembler:latest"',
         ],
         [
             "cosa without image.cosa",
             c => {
                 delete c.image.cosa;
             },
-            "rhcos-forge:image.cosa is required with rhcos-forge:image.builder cosa ({container, config, branch, ...}), got nothing",
+            "rhcos-forge:image.cosa is required with rhcos-forge:image.builder cosa ({container, config, " +
+                "branch, ...}), got nothing",
         ],
         [
             "an unknown medium",
@@ -283,42 +286,48 @@ describe("config of these keys", () => {
             c => {
                 c.image.packages = ["htop"];
             },
-            'rhcos-forge:image.packages must be empty with rhcos-forge:image.builder cosa (put packages and files into the cosa config\'s manifest instead), got ["htop"]',
+            "rhcos-forge:image.packages must be empty with rhcos-forge:image.builder cosa (put packages and " +
+                'files into the cosa config\'s manifest instead), got ["htop"]',
         ],
         [
             "a release by tag",
             c => {
                 c.release.from = "quay.io/openshift-release-dev/ocp-release:4.19.10-x86_64";
             },
-            'rhcos-forge:release.from must be a release image pinned by digest (…@sha256:<64 hex>), got "quay.io/openshift-release-dev/ocp-release:4.19.10-x86_64"',
+            "rhcos-forge:release.from must be a release image pinned by digest (…@sha256:<64 hex>), got " +
+                '"quay.io/openshift-release-dev/ocp-release:4.19.10-x86_64"',
         ],
         [
             "an override by tag",
             c => {
                 c.release.overrides.console = "quay.io/x/console:latest";
             },
-            'rhcos-forge:release.overrides.console must be pinned by digest (…@sha256:<64 hex>), got "quay.io/x/console:latest"',
+            "rhcos-forge:release.overrides.console must be pinned by digest (…@sha256:<64 hex>), got " +
+                '"quay.io/x/console:latest"',
         ],
         [
             "overriding the OS component",
             c => {
                 c.release.overrides["rhel-coreos"] = CONSOLE;
             },
-            `rhcos-forge:release.overrides.rhel-coreos is the built OS image (rhcos-forge:release.osComponent); remove it from the overrides, got "${CONSOLE}"`,
+            `rhcos-forge:release.overrides.rhel-coreos is the built OS image ` +
+                `(rhcos-forge:release.osComponent); remove it from the overrides, got "${CONSOLE}"`,
         ],
         [
             "method release without a release",
             c => {
                 delete c.release;
             },
-            "rhcos-forge:release is required with rhcos-forge:rollout.method release ({from, repository, ...}), got nothing",
+            "rhcos-forge:release is required with rhcos-forge:rollout.method release ({from, repository, " +
+                "...}), got nothing",
         ],
         [
             "pools with method release",
             c => {
                 c.rollout.pools = [{ name: "worker" }];
             },
-            'rhcos-forge:rollout.pools must be empty with rhcos-forge:rollout.method release (the release upgrade updates every pool), got [{"name":"worker"}]',
+            "rhcos-forge:rollout.pools must be empty with rhcos-forge:rollout.method release (the release " +
+                'upgrade updates every pool), got [{"name":"worker"}]',
         ],
         [
             "no pools with method machineconfig",

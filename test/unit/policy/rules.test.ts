@@ -36,7 +36,8 @@ describe("policy: osImageURL pinned by digest", () => {
                 res(MC, "rollout-worker-machineconfig", renderMachineConfig("worker", "quay.io/org/rhcos:latest")),
             ),
             [
-                'MachineConfig rollout-worker-machineconfig: osImageURL "quay.io/org/rhcos:latest" is not pinned by digest (repo@sha256:<64 hex>)',
+                'MachineConfig rollout-worker-machineconfig: osImageURL "quay.io/org/rhcos:latest" is not ' +
+                    "pinned by digest (repo@sha256:<64 hex>)",
             ],
         );
     });
@@ -127,8 +128,10 @@ describe("policy: no secret in plain outputs", () => {
             }),
         );
         assert.deepEqual(found, [
-            "stack output: debug.auth holds a registry auth.json; keep credentials in secrets, out of outputs and plain inputs",
-            "stack output: debug.auth holds a registry credential; keep credentials in secrets, out of outputs and plain inputs",
+            "stack output: debug.auth holds a registry auth.json; keep credentials in secrets, out of outputs " +
+                "and plain inputs",
+            "stack output: debug.auth holds a registry credential; keep credentials in secrets, out of " +
+                "outputs and plain inputs",
             "stack output: key holds a private key; keep credentials in secrets, out of outputs and plain inputs",
         ]);
         const cmd = noPlainSecrets(

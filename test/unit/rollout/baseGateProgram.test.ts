@@ -58,7 +58,8 @@ it("builds on the pinned base but rolls nothing out", async () => {
                     e instanceof Error &&
                     e.name === "ReleaseGateError" &&
                     e.message.includes(
-                        `refusing to roll out: image base ${OTHER_BASE} is not the cluster's current baseOSContainerImage`,
+                        `refusing to roll out: image base ${OTHER_BASE} is not the cluster's current ` +
+                            `baseOSContainerImage`,
                     ),
             ),
         `expected only ReleaseGateErrors, got ${failures.map(String).join("; ").slice(0, 500)}`,

@@ -80,10 +80,14 @@ after(() => {
 describe("on-cluster layering with mirror repos (4.19, DigitalOcean)", () => {
     it("fails on a key URL that serves no key, naming the repo and URL", async () => {
         await assert.rejects(fetchGpgKey("epel-9", keyUrl("/missing")), {
-            message: `rhcos-forge:mirror.repos "epel-9" gpgkey ${keyUrl("/missing")}: could not fetch the key for the on-cluster build's etc-pki-rpm-gpg Secret (HTTP 404)`,
+            message:
+                `rhcos-forge:mirror.repos "epel-9" gpgkey ${keyUrl("/missing")}: could not fetch the key for the ` +
+                `on-cluster build's etc-pki-rpm-gpg Secret (HTTP 404)`,
         });
         await assert.rejects(fetchGpgKey("epel-9", keyUrl("/not-a-key")), {
-            message: `rhcos-forge:mirror.repos "epel-9" gpgkey ${keyUrl("/not-a-key")} is not an armored PGP public key (-----BEGIN PGP PUBLIC KEY BLOCK-----)`,
+            message:
+                `rhcos-forge:mirror.repos "epel-9" gpgkey ${keyUrl("/not-a-key")} is not an armored PGP public ` +
+                `key (-----BEGIN PGP PUBLIC KEY BLOCK-----)`,
         });
         assert.equal(await fetchGpgKey("epel-9", keyUrl("/RPM-GPG-KEY-EPEL-9")), KEY);
     });

@@ -199,7 +199,8 @@ describe("waitForPool on recorded sequences", () => {
         assert.deepEqual(
             log,
             [
-                `pool worker: 3/3 updated, 3/3 ready, 0 degraded; rendered config does not show osImageURL ${IMAGE}, kernel argument nosmt yet`,
+                `pool worker: 3/3 updated, 3/3 ready, 0 degraded; rendered config does not show osImageURL ` +
+                    `${IMAGE}, kernel argument nosmt yet`,
                 "pool worker: 0/3 updated, 2/3 ready, 0 degraded; nodes updating",
                 "pool worker: 1/3 updated, 2/3 ready, 0 degraded; nodes updating",
                 "pool worker updated: 3/3 updated, 3/3 ready, 0 degraded",
@@ -216,7 +217,8 @@ describe("waitForPool on recorded sequences", () => {
                       ...c,
                       reason: "1 nodes are reporting degraded status on sync",
                       message:
-                          'Node worker-1 is reporting: "failed to run command rpm-ostree (6 tries): error: Importing: Unencapsulating base: manifest unknown"',
+                          'Node worker-1 is reporting: "failed to run command rpm-ostree (6 tries): error: ' +
+                          'Importing: Unencapsulating base: manifest unknown"',
                   }
                 : c,
         );
@@ -225,7 +227,9 @@ describe("waitForPool on recorded sequences", () => {
                 step("bbb", 0, { ready: 2 }),
                 { pool: { ...degraded, status: { ...degraded.status, conditions } }, rendered: NEW },
             ]),
-            'pool worker is NodeDegraded (1 nodes are reporting degraded status on sync): Node worker-1 is reporting: "failed to run command rpm-ostree (6 tries): error: Importing: Unencapsulating base: manifest unknown"',
+            "pool worker is NodeDegraded (1 nodes are reporting degraded status on sync): Node worker-1 is " +
+                'reporting: "failed to run command rpm-ostree (6 tries): error: Importing: Unencapsulating base: ' +
+                'manifest unknown"',
         );
     });
 
@@ -254,7 +258,8 @@ describe("waitForPool on recorded sequences", () => {
         const opts = { timeoutMs: 20 * MIN, pollMs: MIN, heartbeatMs: 10 * MIN, log: (m: string) => log.push(m) };
         await rejectsWith(
             waitForPool(TARGET, replay([stuck]), clock, opts),
-            "pool worker did not finish within 20 minutes (rhcos-forge:rollout.timeoutMinutes); last: pool worker: 1/3 updated, 2/3 ready, 0 degraded; nodes updating",
+            "pool worker did not finish within 20 minutes (rhcos-forge:rollout.timeoutMinutes); last: pool " +
+                "worker: 1/3 updated, 2/3 ready, 0 degraded; nodes updating",
         );
         assert.equal(clock.now(), 20 * MIN, "gives up exactly at the timeout");
         assert.equal(log.length, 3, "logs at start and every heartbeat (0, 10, 20 min)");
@@ -341,7 +346,8 @@ describe("waitForPool on-cluster (MachineOSBuild)", () => {
         );
         assert.equal(done.image, IMAGE);
         assert.deepEqual(log, [
-            "pool canary: 0/1 updated, 1/1 ready, 0 degraded; waiting for the MCO to start the image build for rendered-canary-bbb",
+            "pool canary: 0/1 updated, 1/1 ready, 0 degraded; waiting for the MCO to start the image build " +
+                "for rendered-canary-bbb",
             "pool canary: 0/1 updated, 1/1 ready, 0 degraded; image build canary-bbb in progress",
             "pool canary: 0/1 updated, 1/1 ready, 0 degraded; nodes updating",
             `pool canary updated: 1/1 updated, 1/1 ready, 0 degraded (image ${IMAGE})`,
@@ -417,7 +423,8 @@ describe("waitForPool on-cluster (MachineOSBuild)", () => {
         assert.equal(done.image, IMAGE, "not the image from before the rebuild");
         assert.equal(
             log[0],
-            `pool canary: 1/1 updated, 1/1 ready, 0 degraded; waiting for the MCO to rebuild MachineOSConfig canary (${REBUILD} is still set)`,
+            `pool canary: 1/1 updated, 1/1 ready, 0 degraded; waiting for the MCO to rebuild MachineOSConfig ` +
+                `canary (${REBUILD} is still set)`,
         );
     });
 
@@ -427,7 +434,8 @@ describe("waitForPool on-cluster (MachineOSBuild)", () => {
                 { pool, builds: [build(building)], machineOSConfig: { status: {} } },
                 { pool, builds: [build(failed)], machineOSConfig: { status: {} } },
             ]),
-            "MachineOSBuild canary-bbb for pool canary is Failed (BuildFailed): Failed: error building image: RUN rpm-ostree install htop: exit status 1",
+            "MachineOSBuild canary-bbb for pool canary is Failed (BuildFailed): Failed: error building image: " +
+                "RUN rpm-ostree install htop: exit status 1",
         );
     });
 
