@@ -5,7 +5,7 @@ import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { contentHash, nodeProgramCommand } from "../shell";
-import { generatedSecret } from "../generatedSecret";
+import { generatedSecret } from "./generatedSecret";
 import { HostKeyPair, authorizedKey, generateHostKeyPair, parseHostKeyLine } from "../ssh/hostKey";
 import { HostHandle, SECRET_OUTPUTS, scriptStep, scriptText } from "./step";
 import { renderSubscriptionBundle } from "./subscription";
@@ -234,7 +234,7 @@ export class BuildHost extends pulumi.ComponentResource {
                 const volumeName = `${name}-data`;
                 // The droplet's host key is made here, not on the droplet, so the first connection
                 // already pins it (no trust on first use). Made once in this process and kept in
-                // the state, encrypted, for every later `pulumi up` (../generatedSecret.ts).
+                // the state, encrypted, for every later `pulumi up` (generatedSecret.ts).
                 const generated = generatedSecret(`${name}-host-key`, JSON.stringify(generateHostKeyPair()), this);
                 const hostKey = pulumi.secret(generated.apply(parseHostKeyPair));
                 const pinned = pulumi.unsecret(hostKey.apply(k => pinnedHostKey(k.publicKey)));

@@ -7,7 +7,7 @@
 // rhcos-forge:mirrorPassword or one generated once and kept, secret, in the state.
 import * as pulumi from "@pulumi/pulumi";
 import { HostHandle, notRun, scriptStep } from "../host/step";
-import { generatedSecret } from "../generatedSecret";
+import { generatedSecret } from "../host/generatedSecret";
 import { MIRROR_USER, MirrorCredentials, generateMirrorPassword, renderMirrorAuthFile } from "./mirrorAuth";
 import {
     ClientCertificate,
@@ -317,7 +317,7 @@ export class RepoMirror extends pulumi.ComponentResource {
 
     /**
      * A password made once, in this process (node's crypto), and kept in the state, encrypted:
-     * later runs keep the first one (../generatedSecret.ts).
+     * later runs keep the first one (../host/generatedSecret.ts).
      */
     private generatePassword(name: string): pulumi.Output<string> {
         const kept = generatedSecret(`${name}-password`, JSON.stringify({ password: generateMirrorPassword() }), this);

@@ -216,7 +216,7 @@ export function installMocks(
                         return { id: name, state: { name, outputs, secretOutputNames: [] } };
                     }
                     case "command:local:Command":
-                        // A generated secret's keeper (components/generatedSecret.ts) prints its stdin
+                        // A generated secret's keeper (components/host/generatedSecret.ts) prints its stdin
                         // back; the mirror's is a fixed value, so tests can look for it (the host key
                         // pair is the real generator's candidate).
                         if (inputs.create === "cat") {

@@ -16,7 +16,7 @@
 // so their state keeps its values too (docs/upgrading.md).
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { whenRan } from "./host/step";
+import { whenRan } from "./step";
 
 /** The outputs that hold the value: stdout (what `cat` printed) and stdin (the first candidate). */
 export const GENERATED_SECRET_OUTPUTS = ["stdout", "stderr", "stdin"] as const;
