@@ -148,9 +148,9 @@ async function startCosts(engine: NodeJS.ProcessEnv, dir: string): Promise<[stri
         ],
         ["pulumi-resource-command start", await medianMs(3, () => pluginStart(plugin("command"), engine))],
         ["pulumi-resource-kubernetes start", await medianMs(3, () => pluginStart(plugin("kubernetes"), engine))],
-        // GeneratedSecret's provider (the engine's pulumi-nodejs dynamic provider, beside pulumi):
-        // loaded while the engine plans, so its start is on every run's path.
-        ["pulumi-resource-pulumi-nodejs start", await medianMs(3, () => pluginStart(dynamicPlugin, engine))],
+        // The engine's dynamic provider plugin: what a pulumi.dynamic resource would add to every
+        // run (the generated secrets were one until they moved to a command; docs/upgrading.md).
+        ["pulumi-resource-pulumi-nodejs start (unused)", await medianMs(3, () => pluginStart(dynamicPlugin, engine))],
     ];
 }
 
