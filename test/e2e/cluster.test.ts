@@ -79,10 +79,6 @@ function configureOnCluster(
     });
 }
 
-async function setKubeconfig(kubeconfig: string): Promise<void> {
-    await e2e.stack.setSecret("rhcos-forge:kubeconfig", kubeconfig);
-}
-
 const mcPath = (name: string): string => `/apis/${MCO_API}/machineconfigs/${name}`;
 const poolPath = (name: string): string => `/apis/${MCO_API}/machineconfigpools/${name}`;
 
@@ -1181,7 +1177,7 @@ describe("the MachineOSConfig CEL rules: the config check and the API server agr
     });
 
     it("v1alpha1 (4.16 CRDs): up creates the MachineOSConfig the server accepts, and image.ref is the simulated build's digest", async () => {
-        await setKubeconfig(v1alpha1.api.kubeconfig);
+        await e2e.stack.setSecret("rhcos-forge:kubeconfig", v1alpha1.api.kubeconfig);
         configureOnCluster("4.16", [{ name: "worker" }]);
         await pulumi(["up", "--yes"]);
         await v1alpha1.sim.settled();
@@ -1196,7 +1192,7 @@ describe("the MachineOSConfig CEL rules: the config check and the API server agr
         assert.equal((await e2e.outputs()).image.ref, image);
         assert.equal(mosc.status?.currentImagePullspec, image);
         await pulumi(["destroy", "--yes"]);
-        await setKubeconfig(cluster.api.kubeconfig);
+        await e2e.stack.setSecret("rhcos-forge:kubeconfig", cluster.api.kubeconfig);
     });
 });
 

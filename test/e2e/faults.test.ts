@@ -286,28 +286,8 @@ describe("faults through the real engine: inject, fail naming the step, re-run c
             writeTwinConfig();
             const shared = randomToken() + randomToken();
             addSecret(shared);
-            for (const [stack, file] of [
-                [STACK, e2e.stack.configFile],
-                [name, configFile],
-            ]) {
-                await twin.pulumi(
-                    [
-                        "config",
-                        "set",
-                        "--secret",
-                        "rhcos-forge:mirrorPassword",
-                        "--stack",
-                        stack,
-                        "--config-file",
-                        file,
-                    ],
-                    { input: shared },
-                );
-            }
-            await twin.pulumi(
-                ["config", "set", "--secret", "rhcos-forge:registryAuth", "--stack", name, "--config-file", configFile],
-                { input: e2e.services.authJson },
-            );
+            for (const stack of [e2e.stack, twin]) await stack.setSecret("rhcos-forge:mirrorPassword", shared);
+            await twin.setSecret("rhcos-forge:registryAuth", e2e.services.authJson);
             // The first stack takes the shared password alone first, as a team sets up a shared
             // host: the change replaces its mirror step, whose delete (mirror-stop.sh) stops the
             // server, and that must not race the other stack's first mirror step (found here:
@@ -351,9 +331,7 @@ describe("pulumi up --target on a new stack", () => {
             mirrorPort: await freePort(),
         });
         const cf = ["--stack", name, "--config-file", configFile];
-        await stack.pulumi(["config", "set", "--secret", "rhcos-forge:registryAuth", ...cf], {
-            input: e2e.services.authJson,
-        });
+        await stack.setSecret("rhcos-forge:registryAuth", e2e.services.authJson);
         const res = await stack.pulumi(["up", "--yes", "--target", "**rhcos-forge:mirror:RepoMirror::mirror", ...cf], {
             check: false,
         });

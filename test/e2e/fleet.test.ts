@@ -78,10 +78,7 @@ async function clusterStack(name: string): Promise<Stack> {
         e2e.engine,
         PASSPHRASE,
     );
-    await stack.pulumi(
-        ["config", "set", "--secret", "rhcos-forge:kubeconfig", "--stack", name, "--config-file", stack.configFile],
-        { input: clusters[name].api.kubeconfig },
-    );
+    await stack.setSecret("rhcos-forge:kubeconfig", clusters[name].api.kubeconfig);
     return stack;
 }
 

@@ -98,7 +98,7 @@ export async function setUpE2e(stackName: string, opts: E2eOptions = {}): Promis
         },
     };
     e2e.configure({});
-    await stack.pulumi(["config", "set", "--secret", "rhcos-forge:registryAuth", ...cf], { input: services.authJson });
+    await stack.setSecret("rhcos-forge:registryAuth", services.authJson);
     // The mirror's background HTTP server outlives each command; stop it with the test.
     env.onTeardown(() => killPidFile(join(workDir, "mirror-server.pid")));
     return e2e;

@@ -30,11 +30,8 @@ function newKey(passphrase: string): SigningKeyPair {
 }
 
 async function setKey(pair: SigningKeyPair, passphrase: string): Promise<void> {
-    const cf = ["--stack", STACK, "--config-file", e2e.env.path(`Pulumi.${STACK}.yaml`)];
-    await e2e.stack.pulumi(["config", "set", "--secret", "rhcos-forge:signingKey", ...cf], { input: pair.privateKey });
-    await e2e.stack.pulumi(["config", "set", "--secret", "rhcos-forge:signingPassphrase", ...cf], {
-        input: passphrase,
-    });
+    await e2e.stack.setSecret("rhcos-forge:signingKey", pair.privateKey);
+    await e2e.stack.setSecret("rhcos-forge:signingPassphrase", passphrase);
 }
 
 async function outputs(): Promise<SignedOutputs> {

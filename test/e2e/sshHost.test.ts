@@ -45,10 +45,7 @@ before(async () => {
     hostEnv = new harness.Env("rf-e2e-sshd-");
     host = await harness.startBuildHost(hostEnv);
     e2e = await setUpE2e(STACK, { buildHost: sshBuildHost(host.hostKeyLine) });
-    const cf = ["--stack", STACK, "--config-file", e2e.stack.configFile];
-    await e2e.stack.pulumi(["config", "set", "--secret", "rhcos-forge:sshPrivateKey", ...cf], {
-        input: readFileSync(host.keyFile, "utf8"),
-    });
+    await e2e.stack.setSecret("rhcos-forge:sshPrivateKey", readFileSync(host.keyFile, "utf8"));
 });
 after(async () => {
     printTable(table);
