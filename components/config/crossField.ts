@@ -229,7 +229,8 @@ export function checkPools(cfg: Pick<StackObject, "rollout" | "cluster">, issue:
 /**
  * Pools roll out in list order, each waiting for the one before (components/rollout). A custom
  * pool's nodes are worker nodes given a custom role label, and the pool inherits every worker
- * MachineConfig (openshift/machine-config-operator docs/custom-pools.md, release-4.21), so the rule is: `worker`, when listed, comes after every custom pool.
+ * MachineConfig (openshift/machine-config-operator docs/custom-pools.md, release-4.21), so the rule
+ * is: `worker`, when listed, comes after every custom pool.
  * Listed first, worker would take the image onto every worker node, the canary's included
  * (it is still a worker until labelled), before the canary proved anything.
  */

@@ -91,12 +91,15 @@ export const extraStep = z
     .superRefine((step, ctx) => {
         const word = INSTRUCTION_START.exec(step)?.[1];
         if (word !== undefined) {
+            const fix =
+                word === "RUN"
+                    ? "drop the leading RUN"
+                    : "other instructions are not supported (files go in image.files, labels in image.labels)";
             ctx.addIssue({
                 code: z.ZodIssueCode.custom,
                 message:
                     `must be a shell command, not a Containerfile instruction (${word}): each entry is rendered ` +
-                    `as \`RUN <entry> && ostree container commit\`; ` +
-                    `${word === "RUN" ? "drop the leading RUN" : "other instructions are not supported (files go in image.files, labels in image.labels)"}`,
+                    `as \`RUN <entry> && ostree container commit\`; ${fix}`,
             });
         }
     });
@@ -294,7 +297,8 @@ export const cosaSchema = z
             .string({ required_error: "is required: the coreos-assembler image pinned by digest" })
             .regex(
                 DIGEST_REF,
-                "must be pinned by digest (…@sha256:<64 hex>), e.g. quay.io/coreos-assembler/coreos-assembler@sha256:…",
+                "must be pinned by digest (…@sha256:<64 hex>), " +
+                    "e.g. quay.io/coreos-assembler/coreos-assembler@sha256:…",
             )
             .describe("coreos-assembler container image, pinned by digest."),
         config: z

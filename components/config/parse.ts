@@ -154,9 +154,10 @@ function readRaw(allConfig: Record<string, string>): { raw: Record<string, unkno
                 }
                 raw[key] = value;
             } catch {
+                const secret = SECRET_KEYS.includes(key as (typeof SECRET_KEYS)[number]);
                 problems.push(
                     `${fullKey} must be a structured value (YAML map or list), got ` +
-                        `${SECRET_KEYS.includes(key as (typeof SECRET_KEYS)[number]) ? "a secret value" : JSON.stringify(text)}`,
+                        `${secret ? "a secret value" : JSON.stringify(text)}`,
                 );
             }
         } else if (text !== "") {

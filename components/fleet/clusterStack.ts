@@ -144,10 +144,13 @@ export async function buildClusterStack(c: ClusterStackConfig, deps: ClusterStac
     );
     const { kept, without } = keptImages(current);
     const keptPools = pools.filter(p => kept[p.name] !== undefined);
-    pulumi.log.warn(
-        `${verdict.reason}: nothing to roll out. ` +
-            `${keptPools.length > 0 ? `Pools ${keptPools.map(p => `${p.name} keep ${kept[p.name]}`).join(", ")}` : "No pool has an image yet"}${without.length > 0 ? `; pools ${without.join(", ")} are left as they are until ${stack} finishes` : ""}.`,
-    );
+    const keeping =
+        keptPools.length > 0
+            ? `Pools ${keptPools.map(p => `${p.name} keep ${kept[p.name]}`).join(", ")}`
+            : "No pool has an image yet";
+    const waiting =
+        without.length > 0 ? `; pools ${without.join(", ")} are left as they are until ${stack} finishes` : "";
+    pulumi.log.warn(`${verdict.reason}: nothing to roll out. ${keeping}${waiting}.`);
     const rolled =
         keptPools.length === 0
             ? undefined

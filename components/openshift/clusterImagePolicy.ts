@@ -29,8 +29,10 @@ export function clusterImagePolicyApi(openshiftVersion: string): ClusterImagePol
 
 // The CEL rules on spec.scopes items (openshift/api config/v1 ClusterImagePolicySpec.Scopes, the
 // same in v1alpha1): a fully qualified host (a dot) or localhost, then lower-case path components.
-const SCOPE_HOST =
-    /^((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+(?::[0-9]+)?|localhost(?::[0-9]+)?)(?=\/|$)/;
+const SCOPE_LABEL = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+const SCOPE_HOST = new RegExp(
+    String.raw`^(${SCOPE_LABEL}(?:\.${SCOPE_LABEL})+(?::[0-9]+)?|localhost(?::[0-9]+)?)(?=\/|$)`,
+);
 const SCOPE_PATH = /^(?:\/[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*)*$/;
 
 /** Why `repository` cannot be a ClusterImagePolicy scope, or undefined when it can. */

@@ -9,7 +9,9 @@
 export const DRIVER_TOOLKIT_NAMESPACE = "openshift";
 export const DRIVER_TOOLKIT_IMAGESTREAM = "driver-toolkit";
 export const DRIVER_TOOLKIT_TAG = "latest";
-export const DRIVER_TOOLKIT_PATH = `/apis/image.openshift.io/v1/namespaces/${DRIVER_TOOLKIT_NAMESPACE}/imagestreams/${DRIVER_TOOLKIT_IMAGESTREAM}`;
+export const DRIVER_TOOLKIT_PATH =
+    `/apis/image.openshift.io/v1/namespaces/${DRIVER_TOOLKIT_NAMESPACE}` +
+    `/imagestreams/${DRIVER_TOOLKIT_IMAGESTREAM}`;
 /** The value of image.stages[].base that asks for the cluster's driver-toolkit. */
 export const DRIVER_TOOLKIT_BASE = "driver-toolkit";
 

@@ -7,8 +7,15 @@ export const DIGEST_REF =
     /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)+@sha256:[a-f0-9]{64}$/;
 
 /** A push repository: registry host (with a dot, a port or `localhost`) and path, no tag, no digest. */
-export const REPOSITORY =
-    /^(localhost|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+|[a-z0-9.-]+:[0-9]{1,5}|\[[0-9a-f:]+\]:[0-9]{1,5})(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/;
+export const REPOSITORY = new RegExp(
+    [
+        // the host: localhost, a dotted name, any name with a port, or a bracketed IPv6 address with a port
+        String.raw`^(localhost|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+`,
+        String.raw`|[a-z0-9.-]+:[0-9]{1,5}|\[[0-9a-f:]+\]:[0-9]{1,5})`,
+        // an optional port, then one or more path components
+        String.raw`(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$`,
+    ].join(""),
+);
 
 /**
  * What a registry, podman or skopeo refuses in a reference's name although DIGEST_REF and

@@ -26,8 +26,9 @@ export type MachineOSConfigApi = "v1" | "v1alpha1";
 
 /**
  * How a layered Containerfile changes packages: `rpm-ostree` (rpm-ostree install / override, each
- * RUN closed by `ostree container commit`, the form of openshift/rhcos-image-layering-examples) or `dnf` (dnf install … && dnf clean all, and a final
- * `bootc container lint`, the bootc image-mode form).
+ * RUN closed by `ostree container commit`, the form of openshift/rhcos-image-layering-examples) or
+ * `dnf` (dnf install … && dnf clean all, and a final `bootc container lint`, the bootc image-mode
+ * form).
  */
 export type LayeringDialect = "rpm-ostree" | "dnf";
 
@@ -159,7 +160,8 @@ const ON_CLUSTER_418: OnClusterContentFacts = {
 const ON_CLUSTER_420: OnClusterContentFacts = { ...ON_CLUSTER_418, layeredPoolIgnores: [] };
 
 // SupportedExtensions() per branch of openshift/machine-config-operator, read at these heads:
-//   release-4.16 7327bb2359dd, release-4.17 3bdd678e83da: wasm ipsec usbguard kerberos kernel-devel sandboxed-containers
+//   release-4.16 7327bb2359dd, release-4.17 3bdd678e83da:
+//     wasm ipsec usbguard kerberos kernel-devel sandboxed-containers
 //   release-4.18 f313997e0ba8: + sysstat
 //   release-4.19 1a6905d980fd, release-4.20 afed09939d80, release-4.21 db84d8368ef7: + two-node-ha
 //   release-4.22 9027c94cde45: wasm removed (commit 28f9c7246 "MCO-2088: Remove wasm extension")

@@ -25,7 +25,10 @@ export interface StackOutputs {
         repoFile: pulumi.Output<string>;
     };
     readonly buildHost: { address: pulumi.Output<string>; provider: string };
-    /** `finished`: what every pool has finished rolling out (machineconfig, waited for); the next promotion ring reads it (docs/fleet.md). */
+    /**
+     * `finished`: what every pool has finished rolling out (machineconfig, waited for); the next
+     * promotion ring reads it (docs/fleet.md).
+     */
     readonly rollout: {
         method: pulumi.Output<string>;
         pools: OsImageRollout["pools"];

@@ -67,8 +67,9 @@ export function renderReleaseManifests(objects: readonly ManifestObject[]): Mani
     return objects.map((obj, i) => {
         const annotated = withCvoAnnotations(obj);
         const ns = obj.metadata.namespace ? `${slug(obj.metadata.namespace)}_` : "";
+        const order = String(i).padStart(2, "0");
         return {
-            name: `0000_90_rhcos-forge_${String(i).padStart(2, "0")}_${slug(obj.kind)}_${ns}${slug(obj.metadata.name)}.yaml`,
+            name: `0000_90_rhcos-forge_${order}_${slug(obj.kind)}_${ns}${slug(obj.metadata.name)}.yaml`,
             content: JSON.stringify(annotated, null, 2) + "\n",
         };
     });

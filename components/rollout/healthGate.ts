@@ -223,8 +223,9 @@ async function waitGone(api: KubeReader, path: string, clock: Clock, pollMs: num
 /** The node the check's pod ran on, for the failure message. */
 async function jobNode(api: KubeReader, namespace: string, job: string): Promise<string | undefined> {
     try {
+        const selector = encodeURIComponent(`job-name=${job}`);
         const pods = (await api.get(
-            `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods?labelSelector=${encodeURIComponent(`job-name=${job}`)}`,
+            `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods?labelSelector=${selector}`,
         )) as { items?: { spec?: { nodeName?: string } }[] } | undefined;
         return pods?.items?.[0]?.spec?.nodeName;
     } catch (e) {
@@ -232,7 +233,10 @@ async function jobNode(api: KubeReader, namespace: string, job: string): Promise
     }
 }
 
-/** Points the pool's MachineConfig back at `previous` (a merge patch of osImageURL only; null removes it: the release's RHCOS). */
+/**
+ * Points the pool's MachineConfig back at `previous` (a merge patch of osImageURL only; null
+ * removes it: the release's RHCOS).
+ */
 export async function revertPool(api: KubeReader, pool: string, previous: string | null): Promise<void> {
     if (api.send === undefined)
         throw new Error("reverting a pool patches its MachineConfig, but this cluster access cannot write");

@@ -164,8 +164,10 @@ export function kubeReader(conn: Connection): KubeReader {
         const headers: Record<string, string> = { Accept: "application/json" };
         if (hasBody) headers["Content-Type"] = method === "PATCH" ? "application/merge-patch+json" : "application/json";
         if (token !== undefined) headers.Authorization = `Bearer ${token}`;
-        else if (conn.basic !== undefined)
-            headers.Authorization = `Basic ${Buffer.from(`${conn.basic.username}:${conn.basic.password}`).toString("base64")}`;
+        else if (conn.basic !== undefined) {
+            const { username, password } = conn.basic;
+            headers.Authorization = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+        }
         return {
             url: new URL(conn.server + path),
             options: {
@@ -212,7 +214,8 @@ export function kubeReader(conn: Connection): KubeReader {
                     await new Promise<void>(resolve => {
                         const req = (url.protocol === "http:" ? http : https).request(url, options, res => {
                             const ok = (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300;
-                            if (res.statusCode === 401) execCredential = undefined; // an expired exec token: a new one next time
+                            // an expired exec token: a new one next time
+                            if (res.statusCode === 401) execCredential = undefined;
                             res.on("data", (c: Buffer) => {
                                 if (ok && c.includes(10)) onEvent();
                             });
@@ -300,7 +303,10 @@ export async function readPoolObservation(
     return { ...base1, machineOSConfig: mosc, builds };
 }
 
-/** The pool's nodes failing now (Degraded or Unreconcilable) and their reasons; none for a pool that does not exist yet. */
+/**
+ * The pool's nodes failing now (Degraded or Unreconcilable) and their reasons; none for a pool
+ * that does not exist yet.
+ */
 export async function readFailingNodes(api: KubeReader, pool: string): Promise<DegradedBaseline> {
     return failingNodes({ nodes: await readPoolNodes<PoolNode>(api, pool) });
 }

@@ -8,7 +8,8 @@
 //
 // `pulumi destroy` does not run the program, so the wait is the delete step of a
 // command:local:Command that runs this file (shell.ts nodeProgramCommand: under tsx from source,
-// plain node from the compiled package) with its request, kubeconfig included, on stdin. Its progress goes to stderr; it never prints the kubeconfig.
+// plain node from the compiled package) with its request, kubeconfig included, on stdin. Its
+// progress goes to stderr; it never prints the kubeconfig.
 import { Clock, PollStep, pollUntil } from "./poll";
 import { destroyWaitOptions, runWaitFromStdin } from "./stdinWait";
 import { KubeReader } from "./kubeApi";

@@ -282,7 +282,8 @@ export function evaluatePool(
     for (const type of target.onCluster === undefined ? POOL_FAILURES : POOL_FAILURES_ON_CLUSTER) {
         const c = isTrue(conditions, type);
         if (!c) continue;
-        const message = `pool ${target.pool} is ${type}${c.reason ? ` (${c.reason})` : ""}: ${c.message ?? "no message"}`;
+        const reason = c.reason ? ` (${c.reason})` : "";
+        const message = `pool ${target.pool} is ${type}${reason}: ${c.message ?? "no message"}`;
         const stale = type === "RenderDegraded" ? undefined : staleFailure(obs, target, baseline);
         if (stale === undefined) return { state: "failed", message };
         return { state: "waiting", progress, reason: `${message} — not about this change (${stale}); waiting` };

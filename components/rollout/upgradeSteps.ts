@@ -11,7 +11,10 @@ import { KubeReader } from "./kubeApi";
 import { Clock, errorText, pollUntil } from "./poll";
 
 export const CLUSTER_VERSION_PATH = `/apis/${CLUSTER_VERSION_API}/clusterversions/version`;
-/** The MCO's ClusterOperator (openshift/machine-config-operator install/0000_80_machine-config_00_clusteroperator.yaml). */
+/**
+ * The MCO's ClusterOperator
+ * (openshift/machine-config-operator install/0000_80_machine-config_00_clusteroperator.yaml).
+ */
 export const MCO_OPERATOR_PATH = `/apis/${CLUSTER_VERSION_API}/clusteroperators/machine-config`;
 
 /** A release the CVO offers (openshift/api config/v1 types_cluster_version.go Release). */

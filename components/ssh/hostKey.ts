@@ -31,8 +31,9 @@ function wireString(buf: Buffer, off: number): { value: Buffer; next: number } |
 
 /**
  * One `ssh-keyscan` or known_hosts line (`<host> <type> <base64> [comment]`, `[host]:port` for
- * another port) or the same without the host field (`<type> <base64> [comment]`, a .pub file). Returns the key, or why the
- * line is not one: exactly one line, a known type, a base64 blob whose own type field agrees.
+ * another port) or the same without the host field (`<type> <base64> [comment]`, a .pub file).
+ * Returns the key, or why the line is not one: exactly one line, a known type, a base64 blob whose
+ * own type field agrees.
  */
 export function parseHostKeyLine(line: string): PublicHostKey | string {
     const text = line.trim();
@@ -67,7 +68,8 @@ export function authorizedKey(key: PublicHostKey): string {
 
 /** The fingerprint `ssh-keygen -l` (and the provider's mismatch error) shows: SHA256:<base64, unpadded>. */
 export function fingerprint(key: PublicHostKey): string {
-    return `SHA256:${createHash("sha256").update(Buffer.from(key.base64, "base64")).digest("base64").replace(/=+$/, "")}`;
+    const digest = createHash("sha256").update(Buffer.from(key.base64, "base64")).digest("base64");
+    return `SHA256:${digest.replace(/=+$/, "")}`;
 }
 
 function sshString(b: Buffer | string): Buffer {
