@@ -958,7 +958,9 @@ export class McoSimulator {
         const rebuildCount = this.rebuilds.get(mosc.metadata.name) ?? 0;
         // One build per rendered config and MachineOSConfig generation: a new Containerfile is a
         // new build of the same rendered config; so is each rebuild.
-        const buildName = `${mosc.metadata.name}-${sha(`${rendered}/${mosc.metadata.generation ?? 0}${rebuildCount === 0 ? "" : `/rebuild-${rebuildCount}`}`).slice(0, 12)}`;
+        const rebuildPart = rebuildCount === 0 ? "" : `/rebuild-${rebuildCount}`;
+        const buildKey = `${rendered}/${mosc.metadata.generation ?? 0}${rebuildPart}`;
+        const buildName = `${mosc.metadata.name}-${sha(buildKey).slice(0, 12)}`;
         const build = this.mosbs.get(buildName);
         const pushSpec = String(
             api === "v1"
@@ -1280,7 +1282,8 @@ export class McoSimulator {
             if (!reboot) this.noteUpdate(node, a, desired, false);
             return { wrote: true, pending: true };
         }
-        if (a[A.lastAppliedDrain] !== want) return { wrote: false, pending: true }; // the drain controller has not answered yet
+        // the drain controller has not answered yet
+        if (a[A.lastAppliedDrain] !== want) return { wrote: false, pending: true };
         if (want === drain) {
             // Drained: the update is applied and the node reboots into it; then request the uncordon.
             this.noteUpdate(node, a, desired, true);

@@ -337,7 +337,8 @@ export async function seedDriverToolkit(client: KubeClient, pullspec: string): P
 /** openshift/api's ClusterOperator CRD, as vendored in the MCO source the controllers are built from. */
 const MCO_TARBALL = resolve(REPO_ROOT, "..", "shared", "upstream", "machine-config-operator-release-4.21.tar.gz");
 const CLUSTER_OPERATOR_CRD =
-    "machine-config-operator-release-4.21/vendor/github.com/openshift/api/config/v1/zz_generated.crd-manifests/0000_00_cluster-version-operator_01_clusteroperators.crd.yaml";
+    "machine-config-operator-release-4.21/vendor/github.com/openshift/api/config/v1/zz_generated.crd" +
+    "-manifests/0000_00_cluster-version-operator_01_clusteroperators.crd.yaml";
 
 /**
  * The ClusterOperator `machine-config` as the MCO declares it (install/0000_80_machine-config_00_clusteroperator.yaml)

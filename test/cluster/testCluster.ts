@@ -31,7 +31,10 @@ export interface TestCluster {
     readonly sim: McoSimulator;
     /** The real render, node and drain controllers, when the cluster runs them. */
     readonly controllers?: McoControllers;
-    /** Requests by anyone but the tests and the simulator (rhcos-forge: the provider and the waits), from audit index `from`. */
+    /**
+     * Requests by anyone but the tests and the simulator (rhcos-forge: the provider and the waits),
+     * from audit index `from`.
+     */
     foreign(from?: number): AuditEvent[];
     /** Writes among those. */
     foreignWrites(from?: number): AuditEvent[];

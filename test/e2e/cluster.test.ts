@@ -101,14 +101,20 @@ function first(entries: RecordEntry[], pred: (e: RecordEntry) => boolean, what: 
     return e;
 }
 
-/** How many times the node controller changed each worker's desiredConfig (or desiredImage) since record index `from`. */
+/**
+ * How many times the node controller changed each worker's desiredConfig (or desiredImage) since
+ * record index `from`.
+ */
 function desiredChangeCounts(from: number): Record<string, number> {
     return Object.fromEntries(cluster.seeded.workers.map(n => [n, cluster.sim.desiredChanges(n, from).length]));
 }
 
 const oncePerWorker = (): Record<string, number> => Object.fromEntries(cluster.seeded.workers.map(n => [n, 1]));
 
-/** Right after `pulumi destroy` returned: every pool is Updated on a rendered config holding none of our MachineConfigs, no node mid-update. */
+/**
+ * Right after `pulumi destroy` returned: every pool is Updated on a rendered config holding none of
+ * our MachineConfigs, no node mid-update.
+ */
 async function assertBackOnBase(): Promise<void> {
     const pools = await cluster.api.client.list<KubeObject>(`/apis/${MCO_API}/machineconfigpools`);
     for (const p of pools.items) {
@@ -1067,7 +1073,12 @@ const PUSH_SPEC_CASES: {
         version: "4.21",
         repository: "localhost:5000/org/node",
         ok: false,
-        server: /spec\.renderedImagePushSpec: Invalid value.*the OCI Image name should follow the host\[:port\]\[\/namespace\]\/name format/,
+        server: new RegExp(
+            [
+                String.raw`spec\.renderedImagePushSpec: Invalid value.*`,
+                String.raw`the OCI Image name should follow the host\[:port\]\[\/namespace\]\/name format`,
+            ].join(""),
+        ),
         config: /registry host whose name contains a dot.*renderedImagePushSpec/,
     },
     {
@@ -1247,7 +1258,12 @@ describe("a driver-toolkit builder stage reads the cluster's ImageStream", () =>
         assert.notEqual(res.code, 0);
         assert.match(
             res.out,
-            /ImageStream openshift\/driver-toolkit tag latest points at quay\.io\/openshift\/origin-driver-toolkit:latest, which is not pinned by digest/,
+            new RegExp(
+                [
+                    String.raw`ImageStream openshift\/driver-toolkit tag latest points at `,
+                    String.raw`quay\.io\/openshift\/origin-driver-toolkit:latest, which is not pinned by digest`,
+                ].join(""),
+            ),
         );
         assert.match(res.out, /pin the stage's base by digest instead of "driver-toolkit"/);
     });

@@ -441,7 +441,8 @@ describe("a DigitalOcean build host through the real provider (pulumi preview, f
                 1,
             ).slice(0, 4000),
         );
-        // The host key is the state's (the command did not run again), so the droplet's user data is the one hashed there.
+        // The host key is the state's (the command did not run again), so the droplet's user data is
+        // the one hashed there.
         assert.deepEqual(
             stepsOf(again, ["command:local:Command"])
                 .filter(s => s.urn.endsWith("::build-host-key"))

@@ -67,7 +67,14 @@ describe("the local stack with the real engine", () => {
             // briefly, would send the pool back to base RHCOS.
             assert.match(
                 c,
-                /^(replace command:local:Command::image-build|update command:local:Command::image-build-description|update kubernetes:machineconfiguration\.openshift\.io\/v1:MachineConfig::rollout-(canary|worker)-machineconfig)$/,
+                new RegExp(
+                    [
+                        String.raw`^(replace command:local:Command::image-build|update `,
+                        String.raw`command:local:Command::image-build-description|update `,
+                        String.raw`kubernetes:machineconfiguration\.openshift\.io\/v1:MachineConfig::rollout-`,
+                        String.raw`(canary|worker)-machineconfig)$`,
+                    ].join(""),
+                ),
                 changes.join("\n"),
             );
         }
@@ -117,7 +124,12 @@ describe("the local stack with the real engine", () => {
         assert.notEqual(res.code, 0);
         assert.match(
             res.stdout + res.stderr,
-            /rhcos-forge:image\.base must be pinned by digest \(…@sha256:<64 hex>\) or be "cluster", got "quay\.io\/x\/rhcos:4\.16"/,
+            new RegExp(
+                [
+                    String.raw`rhcos-forge:image\.base must be pinned by digest \(…@sha256:<64 hex>\)`,
+                    String.raw` or be "cluster", got "quay\.io\/x\/rhcos:4\.16"`,
+                ].join(""),
+            ),
         );
         const exported = JSON.parse((await e2e.stack.pulumi(["stack", "export", "--stack", "bad"])).stdout) as {
             deployment: { resources?: unknown[] };

@@ -275,7 +275,12 @@ describe("cosa-build.sh against a recording podman", () => {
         const r = run(dir, bin, { ...env, RF_COSA_VARIANT: "scos", FAKE_FAIL: "fetch" }, bundle);
         assert.match(
             failure(r),
-            /step "fetch" failed: cosa fetch failed \(are the repos the manifest names in the mirror\?\): error: fake fetch failed on purpose/,
+            new RegExp(
+                [
+                    String.raw`step "fetch" failed: cosa fetch failed \(are the repos the manifest names in the `,
+                    String.raw`mirror\?\): error: fake fetch failed on purpose`,
+                ].join(""),
+            ),
         );
         assert.equal(r.stdout, "");
         assertNoSecret(r);
@@ -312,7 +317,13 @@ describe("cosa-build.sh pushing with TLS verification to a plain-HTTP registry",
         const line = failure(r);
         assert.match(
             line,
-            /step "push" failed: pushing 127\.0\.0\.1:[0-9]+\/rhcos-forge\/rhcos:419\.96\.202501010000-0 failed: .*HTTP response to HTTPS client/,
+            new RegExp(
+                [
+                    String.raw`step "push" failed: pushing `,
+                    String.raw`127\.0\.0\.1:[0-9]+\/rhcos-forge\/rhcos:419\.96\.202501010000-0 failed: .*HTTP `,
+                    String.raw`response to HTTPS client`,
+                ].join(""),
+            ),
         );
         assert.equal(r.stdout, "");
         assertNoSecret(r);

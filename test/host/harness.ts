@@ -266,7 +266,8 @@ export async function startBuildHost(env: Env): Promise<BuildHost> {
     mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
     env.daemon("sshd", "/usr/sbin/sshd", ["-D", "-e", "-f", config]);
     // The client pins the host key too: known_hosts holds it before the first connection.
-    const hostKeyLine = `[127.0.0.1]:${port} ${readFileSync(`${hostKey}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" ")}`;
+    const typeAndKey = readFileSync(`${hostKey}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" ");
+    const hostKeyLine = `[127.0.0.1]:${port} ${typeAndKey}`;
     writeFileSync(join(d, "known_hosts"), `${hostKeyLine}\n`);
     const host = new BuildHost(
         env,

@@ -122,7 +122,12 @@ describe("release-new.sh failure paths on this machine", () => {
             const r = run(NEW, dir, bin, newEnv({ RF_FROM_RELEASE: bad }), renderReleaseBundle([], AUTH));
             assert.match(
                 failure(r, "release-new"),
-                /step "arguments" failed: RF_FROM_RELEASE must be a release image pinned by digest \(repo@sha256:<64 hex>\)/,
+                new RegExp(
+                    [
+                        String.raw`step "arguments" failed: RF_FROM_RELEASE must be a release image pinned by digest `,
+                        String.raw`\(repo@sha256:<64 hex>\)`,
+                    ].join(""),
+                ),
             );
             assert.deepEqual(r.log, [], "nothing ran");
             assertNoSecret(r);
@@ -183,7 +188,12 @@ describe("release-new.sh failure paths on this machine", () => {
         const { r } = releaseNew("unauthorized", ["oc"], { FAKE_FAIL_NEW: "1", FAKE_LEAK_AUTH: "1" });
         assert.match(
             failure(r, "release-new"),
-            /step "release new" failed: oc adm release new from .* failed: the registry refused the credentials \(unauthorized\)/,
+            new RegExp(
+                [
+                    String.raw`step "release new" failed: oc adm release new from .* failed: the registry refused the `,
+                    String.raw`credentials \(unauthorized\)`,
+                ].join(""),
+            ),
         );
         assertNoSecret(r);
     });

@@ -73,7 +73,10 @@ const fakeDigest = (seed: string): string => `sha256:${createHash("sha256").upda
 /** Counts of what the mocked build host was asked to do. */
 export const hostCalls = { builds: 0, syncs: 0 };
 
-/** A stand-in for the remote scripts: each prints the JSON result line its real script prints (cosa-build.sh and release-new.sh included, so any valid stack runs under the mocks). */
+/**
+ * A stand-in for the remote scripts: each prints the JSON result line its real script prints
+ * (cosa-build.sh and release-new.sh included, so any valid stack runs under the mocks).
+ */
 export function commandState(inputs: Record<string, unknown>): Record<string, unknown> {
     const create = String(inputs.create ?? "");
     const env = (name: string): string =>

@@ -644,9 +644,10 @@ it(`${RUNS} generated stacks each parse or fail with a ConfigError naming real k
         const shown = Object.entries(stack).map(
             ([k, v]) => `  ${k}: ${v.length > 400 ? `${v.slice(0, 400)}... (${v.length} chars)` : v}`,
         );
+        const error = details.errorInstance;
         assert.fail(
             `seed ${SEED}, path ${String(details.counterexamplePath)}: ` +
-                `${details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)}\n${shown.join("\n")}`,
+                `${error instanceof Error ? error.message : String(error)}\n${shown.join("\n")}`,
         );
     }
     console.log(

@@ -68,13 +68,23 @@ describe("rhcos-forge:kubeconfig is checked as a kubeconfig before any resource"
             "a current-context naming no context",
             KUBECONFIG({ current: "gone" }),
             undefined,
-            /^rhcos-forge:kubeconfig names context "gone", but the kubeconfig has no context named "gone" \(its contexts: "admin"\)/,
+            new RegExp(
+                [
+                    String.raw`^rhcos-forge:kubeconfig names context "gone", but the kubeconfig has no context named `,
+                    String.raw`"gone" \(its contexts: "admin"\)`,
+                ].join(""),
+            ),
         ],
         [
             "a cluster.context naming no context",
             KUBECONFIG(),
             "staging",
-            /^rhcos-forge:cluster\.context names context "staging", but the kubeconfig has no context named "staging" \(its contexts: "admin"\), got "staging"/,
+            new RegExp(
+                [
+                    String.raw`^rhcos-forge:cluster\.context names context "staging", but the kubeconfig has no `,
+                    String.raw`context named "staging" \(its contexts: "admin"\), got "staging"`,
+                ].join(""),
+            ),
         ],
         [
             "a cluster without a server",
@@ -120,7 +130,13 @@ describe("rhcos-forge:rollout.pools: worker comes after every custom pool", () =
         assert.equal(problems.length, 1, problems.join("\n"));
         assert.match(
             problems[0],
-            /^rhcos-forge:rollout\.pools\[0\]\.name is worker, listed before the custom pools canary \(rollout\.pools\[1\]\), gpu \(rollout\.pools\[2\]\): .*list worker after every custom pool, got "worker"$/,
+            new RegExp(
+                [
+                    String.raw`^rhcos-forge:rollout\.pools\[0\]\.name is worker, listed before the custom pools `,
+                    String.raw`canary \(rollout\.pools\[1\]\), gpu \(rollout\.pools\[2\]\): .*list worker after every `,
+                    String.raw`custom pool, got "worker"$`,
+                ].join(""),
+            ),
         );
     });
 
@@ -173,7 +189,13 @@ describe("rhcos-forge:buildHost.nestedVirtualization: cosa on a droplet only whe
             assert.equal(problems.length, 1, problems.join("\n"));
             assert.match(
                 problems[0],
-                /^rhcos-forge:buildHost\.nestedVirtualization must be true with rhcos-forge:image\.builder cosa: cosa needs \/dev\/kvm, and whether a s-2vcpu-4gb droplet has it/,
+                new RegExp(
+                    [
+                        String.raw`^rhcos-forge:buildHost\.nestedVirtualization must be true with `,
+                        String.raw`rhcos-forge:image\.builder cosa: cosa needs \/dev\/kvm, and whether a s-2vcpu-4gb `,
+                        String.raw`droplet has it`,
+                    ].join(""),
+                ),
             );
         }
     });
@@ -206,7 +228,13 @@ describe("image references: names a registry or podman refuses although the key'
             c => {
                 c.image.repository = "registry.example.com:99999/org/rhcos";
             },
-            /^rhcos-forge:image\.repository names registry port 99999, which no registry can listen on \(a TCP port is 1-65535\); fix the port, got "registry\.example\.com:99999\/org\/rhcos"$/,
+            new RegExp(
+                [
+                    String.raw`^rhcos-forge:image\.repository names registry port 99999, which no registry can listen `,
+                    String.raw`on \(a TCP port is 1-65535\); fix the port, got `,
+                    String.raw`"registry\.example\.com:99999\/org\/rhcos"$`,
+                ].join(""),
+            ),
         ],
         [
             "image.repository on port 0",
@@ -227,14 +255,24 @@ describe("image references: names a registry or podman refuses although the key'
             c => {
                 c.image.repository = `r${"e".repeat(69)}.example.com/org/rhcos`;
             },
-            /^rhcos-forge:image\.repository has a registry host name label of 70 characters \(reeeeeeeeeee…\), over DNS's 63/,
+            new RegExp(
+                [
+                    String.raw`^rhcos-forge:image\.repository has a registry host name label of 70 characters `,
+                    String.raw`\(reeeeeeeeeee…\), over DNS's 63`,
+                ].join(""),
+            ),
         ],
         [
             "a repository name of 300 characters",
             c => {
                 c.image.repository = `registry.example.com/org/${"a".repeat(275)}`;
             },
-            /^rhcos-forge:image\.repository has a repository name of 300 characters \(host and path\), over the 255 .* use a shorter path/,
+            new RegExp(
+                [
+                    String.raw`^rhcos-forge:image\.repository has a repository name of 300 characters \(host and `,
+                    String.raw`path\), over the 255 .* use a shorter path`,
+                ].join(""),
+            ),
         ],
         [
             "release.repository on port 65536",
@@ -342,7 +380,12 @@ describe("rhcos-forge:rollout.pools[].kernelType 64k-pages only where the nodes 
         assert.equal(problems.length, 1, problems.join("\n"));
         assert.match(
             problems[0],
-            /^rhcos-forge:rollout\.pools\[0\]\.kernelType is 64k-pages, which the MCO installs only on aarch64 nodes, but rhcos-forge:rollout\.containerfileArch is AMD64;/,
+            new RegExp(
+                [
+                    String.raw`^rhcos-forge:rollout\.pools\[0\]\.kernelType is 64k-pages, which the MCO installs only `,
+                    String.raw`on aarch64 nodes, but rhcos-forge:rollout\.containerfileArch is AMD64;`,
+                ].join(""),
+            ),
         );
     });
 

@@ -68,12 +68,14 @@ describe("RHEL content config", () => {
         [
             "a certificate without its key",
             { ...certStack(), mirrorClientCerts: { [RHEL.id]: { sslclientcert: CERT } } },
-            "rhcos-forge:mirrorClientCerts.rhel-9-baseos.sslclientkey is required with sslclientcert (the certificate's private key), got nothing",
+            "rhcos-forge:mirrorClientCerts.rhel-9-baseos.sslclientkey is required with " +
+                "sslclientcert (the certificate's private key), got nothing",
         ],
         [
             "a key without its certificate",
             { ...certStack(), mirrorClientCerts: { [RHEL.id]: { sslclientkey: KEY } } },
-            "rhcos-forge:mirrorClientCerts.rhel-9-baseos.sslclientcert is required with sslclientkey (the key's certificate), got nothing",
+            "rhcos-forge:mirrorClientCerts.rhel-9-baseos.sslclientcert is required with " +
+                "sslclientkey (the key's certificate), got nothing",
         ],
         [
             "a certificate for a repo that does not exist",
@@ -86,17 +88,21 @@ describe("RHEL content config", () => {
                 ...certStack(),
                 mirrorClientCerts: { [RHEL.id]: { sslclientcert: CERT, sslclientkey: "not-a-key-value-secret" } },
             },
-            "rhcos-forge:mirrorClientCerts.rhel-9-baseos.sslclientkey must be a PEM private key (-----BEGIN ... PRIVATE KEY----- ...), got a secret value",
+            "rhcos-forge:mirrorClientCerts.rhel-9-baseos.sslclientkey must be a PEM private key " +
+                "(-----BEGIN ... PRIVATE KEY----- ...), got a secret value",
         ],
         [
             "entitlement: cluster without a kubeconfig",
             withRepo({ entitlement: "cluster" }),
-            'rhcos-forge:mirror.repos[0].entitlement is "cluster", which reads the Secret openshift-config-managed/etc-pki-entitlement and needs rhcos-forge:kubeconfig (set it with --secret), or give the certificate in rhcos-forge:mirrorClientCerts, got "cluster"',
+            'rhcos-forge:mirror.repos[0].entitlement is "cluster", which reads the Secret ' +
+                "openshift-config-managed/etc-pki-entitlement and needs rhcos-forge:kubeconfig (set it " +
+                'with --secret), or give the certificate in rhcos-forge:mirrorClientCerts, got "cluster"',
         ],
         [
             "entitlement: cluster and a certificate for the same repo",
             { ...certStack(), mirror: { repos: [{ ...RHEL, entitlement: "cluster" }] }, kubeconfig: KUBECONFIG },
-            'rhcos-forge:mirror.repos[0].entitlement is "cluster" but rhcos-forge:mirrorClientCerts also has a certificate for "rhel-9-baseos"; keep one of the two, got "cluster"',
+            'rhcos-forge:mirror.repos[0].entitlement is "cluster" but rhcos-forge:mirrorClientCerts ' +
+                'also has a certificate for "rhel-9-baseos"; keep one of the two, got "cluster"',
         ],
         [
             "an entitlement other than cluster",
@@ -106,17 +112,21 @@ describe("RHEL content config", () => {
         [
             "a client certificate over plain http",
             { ...certStack(), mirror: { repos: [{ ...RHEL, baseurl: "http://cdn.example.com/rhel/" }] } },
-            'rhcos-forge:mirror.repos[0].baseurl must be an https:// URL: the repo has a client certificate, entitlement or sslcacert, which only TLS uses, got "http://cdn.example.com/rhel/"',
+            "rhcos-forge:mirror.repos[0].baseurl must be an https:// URL: the repo has a client " +
+                "certificate, entitlement or sslcacert, which only TLS uses, got " +
+                '"http://cdn.example.com/rhel/"',
         ],
         [
             "an sslcacert that is not PEM",
             withRepo({ sslcacert: "/etc/rhsm/ca/redhat-uep.pem" }),
-            'rhcos-forge:mirror.repos[0].sslcacert must be PEM certificate text (-----BEGIN CERTIFICATE----- ...), got "/etc/rhsm/ca/redhat-uep.pem"',
+            "rhcos-forge:mirror.repos[0].sslcacert must be PEM certificate text (-----BEGIN " +
+                'CERTIFICATE----- ...), got "/etc/rhsm/ca/redhat-uep.pem"',
         ],
         [
             "fetch: build with a username",
             withRepo({ fetch: "build", username: "robot" }, { mirrorPasswords: { [RHEL.id]: "pw-secret-value" } }),
-            'rhcos-forge:mirror.repos[0].fetch must be mirror for a repo with a username (a password cannot be passed to the build without a layer seeing it), got "build"',
+            "rhcos-forge:mirror.repos[0].fetch must be mirror for a repo with a username (a " +
+                'password cannot be passed to the build without a layer seeing it), got "build"',
         ],
         [
             "fetch: build with the cosa builder",
@@ -131,7 +141,8 @@ describe("RHEL content config", () => {
                     };
                 },
             ),
-            'rhcos-forge:mirror.repos[0].fetch must be mirror with rhcos-forge:image.builder cosa (cosa builds read the mirror only), got "build"',
+            "rhcos-forge:mirror.repos[0].fetch must be mirror with rhcos-forge:image.builder cosa " +
+                '(cosa builds read the mirror only), got "build"',
         ],
         [
             "a package set with only fetch: build repos",
@@ -141,7 +152,8 @@ describe("RHEL content config", () => {
                     c.mirror.packageSet = { packages: ["htop"] };
                 },
             ),
-            'rhcos-forge:mirror.packageSet.packages needs at least one repo of rhcos-forge:mirror.repos with fetch mirror to download from, got ["htop"]',
+            "rhcos-forge:mirror.packageSet.packages needs at least one repo of " +
+                'rhcos-forge:mirror.repos with fetch mirror to download from, got ["htop"]',
         ],
         [
             "buildHost.register without the org and activation key",
@@ -151,19 +163,22 @@ describe("RHEL content config", () => {
                 }),
                 sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n",
             },
-            "rhcos-forge:rhsmActivationKey is required with rhcos-forge:buildHost.register (set it with --secret), got nothing",
+            "rhcos-forge:rhsmActivationKey is required with rhcos-forge:buildHost.register (set it " +
+                "with --secret), got nothing",
         ],
         [
             "an activation key without buildHost.register",
             { ...cases.minimalStack(), rhsmActivationKey: "ak-secret-value-1" },
-            "rhcos-forge:rhsmActivationKey is set but rhcos-forge:buildHost.register is not true (an ssh build host registers only when asked), got a secret value",
+            "rhcos-forge:rhsmActivationKey is set but rhcos-forge:buildHost.register is not true " +
+                "(an ssh build host registers only when asked), got a secret value",
         ],
         [
             "buildHost.register on a local host",
             cases.patched(cases.minimalStack, c => {
                 c.buildHost = { provider: "local", register: true };
             }),
-            "rhcos-forge:buildHost.register is not a known key (check its spelling against the README's config reference)",
+            "rhcos-forge:buildHost.register is not a known key (check its spelling against the " +
+                "README's config reference)",
         ],
     ] as const);
 

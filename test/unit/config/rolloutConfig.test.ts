@@ -264,7 +264,8 @@ describe("rollout config: on-cluster layering", () => {
                 asAllConfig(
                     withKeys(() => onCluster(version), {
                         "image.repository":
-                            "image-registry.openshift-image-registry.svc:5000/openshift-machine-config-operator/os-image",
+                            "image-registry.openshift-image-registry.svc:5000/openshift-machine-conf" +
+                            "ig-operator/os-image",
                     }),
                 ),
             );

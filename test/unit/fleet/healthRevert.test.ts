@@ -88,9 +88,13 @@ it("points the canary back at its previous image and fails naming node and check
     assert.ok(
         messages.some(
             m =>
-                /pool canary failed its health gate: healthCheck Job default\/rhcos-forge-health-canary-[0-9a-f]+ on node worker-0: BackoffLimitExceeded\. The pool is back on /.test(
-                    m,
-                ) && m.includes(OLD),
+                new RegExp(
+                    [
+                        String.raw`pool canary failed its health gate: healthCheck Job `,
+                        String.raw`default\/rhcos-forge-health-canary-[0-9a-f]+ on node worker-0: `,
+                        String.raw`BackoffLimitExceeded\. The pool is back on `,
+                    ].join(""),
+                ).test(m) && m.includes(OLD),
         ),
         messages.join("\n").slice(0, 800),
     );

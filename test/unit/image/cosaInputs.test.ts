@@ -48,7 +48,8 @@ describe("cosa inputs", () => {
         assert.equal(
             text,
             "[rhel-9.6-baseos]\nname=rhcos-forge mirror of " +
-                "rhel-9.6-baseos\nbaseurl=http://10.0.0.2:5180/rhel-9.6-baseos/\nenabled=1\ngpgcheck=0\nmodule_hotfixes=1\n",
+                "rhel-9.6-baseos\nbaseurl=http://10.0.0.2:5180/rhel-9.6-baseos/\nenabled=1\ngpgcheck" +
+                "=0\nmodule_hotfixes=1\n",
         );
         assert.equal(renderCosaRepoFile([]), "");
     });

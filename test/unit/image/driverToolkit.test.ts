@@ -11,7 +11,10 @@ import {
 } from "../../../components/image/driverToolkit";
 
 const DTK = `quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:${"ab".repeat(32)}`;
-/** The ImageStream as a release installs it (openshift/driver-toolkit manifests/01-openshift-imagestream.yaml after `oc adm release new`). */
+/**
+ * The ImageStream as a release installs it (openshift/driver-toolkit
+ * manifests/01-openshift-imagestream.yaml after `oc adm release new`).
+ */
 const imageStream = (latest: unknown) => ({
     apiVersion: "image.openshift.io/v1",
     kind: "ImageStream",
@@ -42,7 +45,12 @@ describe("driver-toolkit ImageStream", () => {
         [
             "a missing ImageStream",
             undefined,
-            /ImageStream openshift\/driver-toolkit does not exist: .*pin the stage's base by digest instead of "driver-toolkit" \(`oc adm release info --image-for=driver-toolkit/,
+            new RegExp(
+                [
+                    String.raw`ImageStream openshift\/driver-toolkit does not exist: .*pin the stage's base by digest `,
+                    'instead of "driver-toolkit" \\(`oc adm release info --image-for=driver-toolkit',
+                ].join(""),
+            ),
         ],
         [
             "no latest tag",
@@ -53,7 +61,13 @@ describe("driver-toolkit ImageStream", () => {
         [
             "a tag-only image",
             imageStream({ kind: "DockerImage", name: "quay.io/openshift/driver-toolkit:latest" }),
-            /ImageStream openshift\/driver-toolkit tag latest points at quay\.io\/openshift\/driver-toolkit:latest, which is not pinned by digest \(…@sha256:<64 hex>\); pin/,
+            new RegExp(
+                [
+                    String.raw`ImageStream openshift\/driver-toolkit tag latest points at `,
+                    String.raw`quay\.io\/openshift\/driver-toolkit:latest, which is not pinned by digest `,
+                    String.raw`\(…@sha256:<64 hex>\); pin`,
+                ].join(""),
+            ),
         ],
         [
             "a short digest",

@@ -51,7 +51,8 @@ const cases: [string, ImageSpec, RenderOptions][] = [
             steps: [
                 {
                     install: [
-                        "https://dl.fedoraproject.org/pub/epel/9/Everything/x86_64/Packages/f/fish-3.3.1-3.el9.x86_64.rpm",
+                        "https://dl.fedoraproject.org/pub/epel/9/Everything/x86_64/Packages/f/fish-3" +
+                            ".3.1-3.el9.x86_64.rpm",
                         "htop",
                     ],
                 },

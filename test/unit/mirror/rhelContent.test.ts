@@ -104,7 +104,13 @@ describe("TLS files of a repo", () => {
         ]);
         assert.match(
             repoFiles.renderRepoFile([repo]),
-            /^baseurl=https:\/\/cdn\.redhat\.com\/x\/\n(.+\n)*sslclientkey=\/run\/secrets\/rhcos-forge\/rhel-9-baseos\/client-key\.pem$/m,
+            new RegExp(
+                [
+                    String.raw`^baseurl=https:\/\/cdn\.redhat\.com\/x\/\n`,
+                    String.raw`(.+\n)*sslclientkey=\/run\/secrets\/rhcos-forge\/rhel-9-baseos\/client-key\.pem$`,
+                ].join(""),
+                "m",
+            ),
         );
         assert.deepEqual(repoFiles.directBuildSecrets([inputs]), {
             "rf-rhel-9-baseos-ca": CA,
@@ -138,7 +144,12 @@ describe("the cluster entitlement Secret", () => {
     it("fails naming what is missing, never a value", () => {
         assert.throws(
             () => entitlementFromSecret(undefined),
-            /^Error: Secret openshift-config-managed\/etc-pki-entitlement does not exist: the cluster has no RHEL entitlement/,
+            new RegExp(
+                [
+                    String.raw`^Error: Secret openshift-config-managed\/etc-pki-entitlement does not exist: the `,
+                    String.raw`cluster has no RHEL entitlement`,
+                ].join(""),
+            ),
         );
         assert.throws(
             () => entitlementFromSecret({ data: { "entitlement.pem": b64(CERT) } }),

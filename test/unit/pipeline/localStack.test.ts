@@ -26,7 +26,12 @@ it("runs every step as a local command from the repo's scripts", () => {
     const sync = find("command:local:Command", "mirror-sync");
     assert.match(
         String(sync.inputs.create),
-        /^env RF_ROOT=\/var\/tmp\/rhcos-forge-local bash components\/scripts\/put-files\.sh \/var\/tmp\/rhcos-forge-local\/upstream && env /,
+        new RegExp(
+            [
+                String.raw`^env RF_ROOT=\/var\/tmp\/rhcos-forge-local bash components\/scripts\/put-files\.sh `,
+                String.raw`\/var\/tmp\/rhcos-forge-local\/upstream && env `,
+            ].join(""),
+        ),
     );
     assert.match(String(sync.inputs.create), /RF_SERVE_MODE=background/);
     // Destroy (and a replacement) stops the server first; the new sync then starts it again.

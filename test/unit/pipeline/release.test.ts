@@ -240,7 +240,8 @@ describe("cosa + release + rollout.method release", () => {
         assert.equal(cosa?.buildId, "419.96.202501010000-0");
         assert.deepEqual(
             cosa?.artifacts.map(a => a.url)[0],
-            "http://builder.example.com:5180/artifacts/419.96.202501010000-0/rhcos-419.96.202501010000-0-metal.x86_64.raw",
+            "http://builder.example.com:5180/artifacts/419.96.202501010000-0/rhcos-419.96.2025010100" +
+                "00-0-metal.x86_64.raw",
         );
     });
 });

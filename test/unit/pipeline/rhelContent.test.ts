@@ -101,7 +101,15 @@ describe("RHEL content", () => {
         const repo = files["upstream.repo"].content;
         assert.match(
             repo,
-            /^\[rhel-9-baseos\]\n(.+\n)*sslcacert=\/var\/lib\/rhcos-forge\/upstream\/tls\/rhel-9-baseos\/ca\.pem\nsslclientcert=\/var\/lib\/rhcos-forge\/upstream\/tls\/rhel-9-baseos\/client\.pem\nsslclientkey=\/var\/lib\/rhcos-forge\/upstream\/tls\/rhel-9-baseos\/client-key\.pem\nsslverify=1$/m,
+            new RegExp(
+                [
+                    String.raw`^\[rhel-9-baseos\]\n`,
+                    String.raw`(.+\n)*sslcacert=\/var\/lib\/rhcos-forge\/upstream\/tls\/rhel-9-baseos\/ca\.pem\nsslcli`,
+                    String.raw`entcert=\/var\/lib\/rhcos-forge\/upstream\/tls\/rhel-9-baseos\/client\.pem\nsslclientke`,
+                    String.raw`y=\/var\/lib\/rhcos-forge\/upstream\/tls\/rhel-9-baseos\/client-key\.pem\nsslverify=1$`,
+                ].join(""),
+                "m",
+            ),
         );
         assert.ok(!repo.includes("rhel-9-appstream-cdn"), "a fetch: build repo is not mirrored");
     });
@@ -113,7 +121,17 @@ describe("RHEL content", () => {
         const containerfile = bundle.find(e => e[0] === "file" && e[2] === "Containerfile")?.[3] ?? "";
         assert.match(
             containerfile,
-            /^RUN --mount=type=secret,id=rf-rhel-9-appstream-cdn-cert,target=\/run\/secrets\/rhcos-forge\/rhel-9-appstream-cdn\/client\.pem \\\n    --mount=type=secret,id=rf-rhel-9-appstream-cdn-key,target=\/run\/secrets\/rhcos-forge\/rhel-9-appstream-cdn\/client-key\.pem \\\n    --mount=type=secret,id=rf-mirror-password,target=\/run\/secrets\/rhcos-forge\/mirror\/password \\\n    printf/m,
+            new RegExp(
+                [
+                    String.raw`^RUN --mount=type=secret,id=rf-rhel-9-appstream-cdn-cert,target=\/run\/secrets\/rhcos-f`,
+                    String.raw`orge\/rhel-9-appstream-cdn\/client\.pem \\\n    `,
+                    String.raw`--mount=type=secret,id=rf-rhel-9-appstream-cdn-key,target=\/run\/secrets\/rhcos-forge\/`,
+                    String.raw`rhel-9-appstream-cdn\/client-key\.pem \\\n    `,
+                    String.raw`--mount=type=secret,id=rf-mirror-password,target=\/run\/secrets\/rhcos-forge\/mirror\/p`,
+                    String.raw`assword \\\n    printf`,
+                ].join(""),
+                "m",
+            ),
         );
         assert.match(
             containerfile,
@@ -143,11 +161,21 @@ describe("RHEL content", () => {
         assert.ok(harness.isSecret(register.raw.stdin));
         assert.match(
             String(register.inputs.create),
-            /RF_RHSM_ACTION=register RF_ROOT=\/var\/lib\/rhcos-forge bash \/var\/lib\/rhcos-forge\/scripts\/rhsm-register\.sh$/,
+            new RegExp(
+                [
+                    String.raw`RF_RHSM_ACTION=register RF_ROOT=\/var\/lib\/rhcos-forge bash `,
+                    String.raw`\/var\/lib\/rhcos-forge\/scripts\/rhsm-register\.sh$`,
+                ].join(""),
+            ),
         );
         assert.match(
             String(register.inputs.delete),
-            /RF_RHSM_ACTION=unregister RF_ROOT=\/var\/lib\/rhcos-forge bash \/var\/lib\/rhcos-forge\/scripts\/rhsm-register\.sh$/,
+            new RegExp(
+                [
+                    String.raw`RF_RHSM_ACTION=unregister RF_ROOT=\/var\/lib\/rhcos-forge bash `,
+                    String.raw`\/var\/lib\/rhcos-forge\/scripts\/rhsm-register\.sh$`,
+                ].join(""),
+            ),
         );
         const stdin = entries(String(register.inputs.stdin));
         assert.deepEqual(stdin, [

@@ -216,7 +216,12 @@ describe("waiting for the ClusterVersion", () => {
                 },
                 { timeoutMs: 120_000, pollMs: 30_000, log: () => undefined },
             ),
-            /did not finish updating .* within 2 minutes \(rhcos-forge:rollout\.timeoutMinutes\); last: .*waiting on insights/,
+            new RegExp(
+                [
+                    String.raw`did not finish updating .* within 2 minutes \(rhcos-forge:rollout\.timeoutMinutes\); `,
+                    String.raw`last: .*waiting on insights`,
+                ].join(""),
+            ),
         );
     });
 });

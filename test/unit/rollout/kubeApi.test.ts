@@ -182,7 +182,8 @@ describe("watchPool", () => {
         assert.ok(woke < 2_000, `woken by the watch after ${woke} ms, not at the 10 s interval`);
         assert.equal(
             watches[0],
-            "/apis/machineconfiguration.openshift.io/v1/machineconfigpools?fieldSelector=metadata.name%3Dworker&watch=1",
+            "/apis/machineconfiguration.openshift.io/v1/machineconfigpools?fieldSelector=metadata.na" +
+                "me%3Dworker&watch=1",
         );
         assert.ok(opened >= 2 && landed <= 3, `re-opened at most once a second: ${opened}-${landed} watches in ~1.5 s`);
         assert.equal(watches.length, landed, "no watch after stop");

@@ -149,7 +149,12 @@ describe("waitForNodeRelease", () => {
                 fakeClock(),
                 () => undefined,
             ),
-            /node worker-0 did not leave pool canary within 1 minutes .*the pool's MachineConfig and the pool are kept\. Last: .*move it out of pool canary/,
+            new RegExp(
+                [
+                    String.raw`node worker-0 did not leave pool canary within 1 minutes .*the pool's MachineConfig `,
+                    String.raw`and the pool are kept\. Last: .*move it out of pool canary`,
+                ].join(""),
+            ),
         );
     });
 });

@@ -247,7 +247,12 @@ describe("waitForPool on recorded sequences", () => {
         // The recorded pool lists RenderDegraded twice (False from the template, True appended): the True one counts.
         await assert.rejects(
             replayWait(TARGET, [{ pool, rendered: OLD }], { timeoutMs: MIN }),
-            /^PoolRolloutError: pool worker is RenderDegraded \(RenderFailed\): Failed to render configuration for pool worker: invalid extensions found: \[docker\]$/,
+            new RegExp(
+                [
+                    String.raw`^PoolRolloutError: pool worker is RenderDegraded \(RenderFailed\): Failed to render `,
+                    String.raw`configuration for pool worker: invalid extensions found: \[docker\]$`,
+                ].join(""),
+            ),
         );
     });
 

@@ -23,7 +23,12 @@ describe("upgradeSteps", () => {
     it("refuses a version the cluster does not offer, naming the key and what it offers", () => {
         assert.throws(
             () => releaseForVersion(cv, "4.19.30"),
-            /rhcos-forge:cluster.upgrade.version 4.19.30 is not an update the cluster offers \(ClusterVersion status.availableUpdates and conditionalUpdates list 4.19.11, 4.20.3\)/,
+            new RegExp(
+                [
+                    String.raw`rhcos-forge:cluster.upgrade.version 4.19.30 is not an update the cluster offers `,
+                    String.raw`\(ClusterVersion status.availableUpdates and conditionalUpdates list 4.19.11, 4.20.3\)`,
+                ].join(""),
+            ),
         );
         assert.throws(() => releaseForVersion(undefined, "4.19.11"), /list none/);
     });
