@@ -233,7 +233,7 @@ describe("the rollout against a real API server (machineconfig)", () => {
         assert.equal((exported.deployment.resources ?? []).length, 0);
     });
 
-    it("up creates the MachineConfigs, the custom pool and the node label; the canary is Updated before the worker MachineConfig is touched", async () => {
+    it("up creates the MachineConfigs, pool and node label; the canary is Updated before worker changes", async () => {
         configureMachineConfig();
         const from = cluster.sim.record.length;
         await pulumi(["up", "--yes"]);
@@ -322,7 +322,7 @@ describe("the rollout against a real API server (machineconfig)", () => {
         assert.deepEqual(cluster.sim.record.slice(from), [], "the simulator saw no change");
     });
 
-    it("someone edits a MachineConfig's osImageURL by hand: preview --refresh shows the drift and up --refresh puts it back", async () => {
+    it("osImageURL edited by hand: preview --refresh shows the drift, up --refresh puts it back", async () => {
         const handSet = `quay.io/someone/rhcos@sha256:${"b".repeat(64)}`;
         await cluster.api
             .clientAs("kubectl-edit")
@@ -368,7 +368,7 @@ describe("the rollout against a real API server (machineconfig)", () => {
         }
     });
 
-    it("a canary that turns Degraded stops the rollout with the pool's message; the worker pool is untouched", async () => {
+    it("a canary turning Degraded stops the rollout with the pool's message; worker is untouched", async () => {
         const reason = "failed to pull image: unauthorized: authentication required";
         cluster.sim.degradePool("canary", reason);
         configureMachineConfig({ packages: ["rf-hello", "rf-extra"] });
@@ -411,7 +411,8 @@ describe("the rollout against a real API server (machineconfig)", () => {
         });
     });
 
-    it("fix-forward: an up with another image while the canary is still Degraded rolls out (issue 21 d: the wait tells the old condition from this change)", async () => {
+    // issue 21 d: the wait tells the old condition from this change.
+    it("fix-forward: an up with another image while the canary is still Degraded rolls out", async () => {
         await cluster.sim.settled();
         const canary = await cluster.api.client.mustGet(poolPath("canary"));
         assert.ok(
@@ -441,7 +442,8 @@ describe("the rollout against a real API server (machineconfig)", () => {
         ref = newRef;
     });
 
-    it("an up right after the canary recovered completes (issue 21 d: NodeDegraded outlives the node's recovery by the node controller's delay)", async () => {
+    // issue 21 d: NodeDegraded outlives the node's recovery by the node controller's delay.
+    it("an up right after the canary recovered completes", async () => {
         const reason = "error: Unencapsulating base: manifest unknown";
         cluster.sim.degradePool("canary", reason);
         configureMachineConfig({
@@ -468,7 +470,7 @@ describe("the rollout against a real API server (machineconfig)", () => {
         ref = newRef;
     });
 
-    it("destroy: each node leaves the canary pool the way the MCO documents it and reboots once; MachineConfigs, pool and labels go", async () => {
+    it("destroy: each node leaves the canary pool as the MCO documents, rebooting once; our objects go", async () => {
         assert.ok(
             (await assertStateHoldsNoSecrets(e2e, STACK, [cluster.api.kubeconfig])) >= 3,
             "no secret (kubeconfig, registry password) in the state",
@@ -549,7 +551,8 @@ describe("the rollout against a real API server (machineconfig)", () => {
         await cluster.sim.settled();
     });
 
-    it("node extras on both pools (kernelArguments [nosmt]): a first up moves and reboots each node once (issue 21 b), destroy once more", async () => {
+    // issue 21 b: node extras on both pools move each node once.
+    it("kernelArguments [nosmt] on both pools: a first up reboots each node once, destroy once more", async () => {
         e2e.configure({
             image: {},
             rollout: {
@@ -628,7 +631,7 @@ async function builtImages(client: KubeClient, api: "v1" | "v1alpha1", pool: str
 describe("on-cluster layering against the API server (MachineOSConfig v1, OpenShift 4.21 CRDs)", () => {
     const moscPath = (pool: string): string => `/apis/machineconfiguration.openshift.io/v1/machineosconfigs/${pool}`;
 
-    it("up: the server accepts the v1 MachineOSConfigs, the MCO builds each pool, and image.ref is the simulated build's digest", async () => {
+    it("up: the server accepts v1 MachineOSConfigs, the MCO builds each pool, image.ref is its digest", async () => {
         configureOnCluster("4.21", [{ name: "canary", nodes: [CANARY_NODE] }, { name: "worker" }]);
         const from = cluster.sim.record.length;
         await pulumi(["up", "--yes"]);
@@ -670,7 +673,7 @@ describe("on-cluster layering against the API server (MachineOSConfig v1, OpenSh
         assert.ok(canaryDone.rv < workerMosc.rv, "the worker MachineOSConfig came after the canary pool was updated");
     });
 
-    it("a build failure stops the rollout with the MachineOSBuild's message; the worker MachineOSConfig is untouched", async () => {
+    it("a failed build stops the rollout with the build's message; worker's MachineOSConfig is untouched", async () => {
         const message = "error: build failed: RUN rpm-ostree install no-such-rpm: exit status 1";
         cluster.sim.failBuilds("canary", message);
         const worker = await cluster.api.client.mustGet<Mosc>(moscPath("worker"));
@@ -695,7 +698,7 @@ describe("on-cluster layering against the API server (MachineOSConfig v1, OpenSh
         );
     });
 
-    it("destroy removes the MachineOSConfigs, the push secret, the pool and the label; nodes are back on the cluster's RHCOS", async () => {
+    it("destroy removes the MachineOSConfigs, push secret, pool and label; nodes are back on RHCOS", async () => {
         await assertStateHoldsNoSecrets(e2e, STACK, [cluster.api.kubeconfig, e2e.services.authJson]);
         const from = cluster.sim.record.length;
         await pulumi(["destroy", "--yes"]);
@@ -772,7 +775,7 @@ describe("on-cluster content: the build host's mirror for on-cluster builds (4.2
         });
     }
 
-    it("up creates etc-yum-repos-d and etc-pki-rpm-gpg; a new mirror revision changes the rebuild annotation and the MCO rebuilds", async () => {
+    it("up creates etc-yum-repos-d and etc-pki-rpm-gpg; a new mirror revision makes the MCO rebuild", async () => {
         configure(true);
         const from = cluster.sim.record.length;
         await pulumi(["up", "--yes"]);
@@ -856,7 +859,7 @@ describe("rollout.method release against the API server", () => {
         );
     });
 
-    it("the ClusterVersion patch lands with force, and the wait follows the simulated progress to Completed", async () => {
+    it("the ClusterVersion patch lands with force; the wait follows the simulated progress to Completed", async () => {
         e2e.configure({ rollout: { method: "release", pools: [], allowMaster: true, timeoutMinutes: 10 } });
         pointAtCluster(e2e.stack.configFile, c => {
             c["rhcos-forge:release"] = {
@@ -917,7 +920,7 @@ describe("rollout.method release against the API server", () => {
 });
 
 describe("GitOps render mode, applied to the server", () => {
-    it("the rendered directory applies with server-side apply onto a cluster that has the worker pool, which keeps its selectors", async () => {
+    it("the rendered directory server-side applies onto the worker pool, which keeps its selectors", async () => {
         e2e.configure({
             rollout: {
                 pools: [
@@ -1137,7 +1140,9 @@ describe("the MachineOSConfig CEL rules: the config check and the API server agr
     });
 
     for (const c of PUSH_SPEC_CASES) {
-        it(`${c.version} ${c.repository.length > 80 ? `${c.repository.slice(0, 40)}… (${c.repository.length} chars)` : c.repository}: ${c.ok ? "accepted" : "refused"} by both`, async () => {
+        const shown =
+            c.repository.length > 80 ? `${c.repository.slice(0, 40)}… (${c.repository.length} chars)` : c.repository;
+        it(`${c.version} ${shown}: ${c.ok ? "accepted" : "refused"} by both`, async () => {
             const client = c.version === "4.16" ? v1alpha1.api.client : cluster.api.client;
             const problems = configProblems(c.version, c.repository);
             const server = await serverVerdict(client, machineOSConfig(c.version, "worker", `${c.repository}:worker`));
@@ -1187,7 +1192,7 @@ describe("the MachineOSConfig CEL rules: the config check and the API server agr
         );
     });
 
-    it("v1alpha1 (4.16 CRDs): up creates the MachineOSConfig the server accepts, and image.ref is the simulated build's digest", async () => {
+    it("v1alpha1 (4.16 CRDs): up creates a MachineOSConfig the server accepts; image.ref is the build's", async () => {
         await e2e.stack.setSecret("rhcos-forge:kubeconfig", v1alpha1.api.kubeconfig);
         configureOnCluster("4.16", [{ name: "worker" }]);
         await pulumi(["up", "--yes"]);
@@ -1222,7 +1227,7 @@ describe("a driver-toolkit builder stage reads the cluster's ImageStream", () =>
         });
     });
 
-    it("preview builds the stage FROM the ImageStream's latest tag, by digest, and the program never writes the ImageStream", async () => {
+    it("preview builds the stage FROM the ImageStream's latest tag by digest; it never writes the stream", async () => {
         const mark = cluster.auditMark();
         const res = await pulumi(["preview", "--diff"]);
         assert.ok(res.out.includes(`FROM ${dtk} AS kmod`), res.out.slice(-4000));

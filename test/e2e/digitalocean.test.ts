@@ -383,7 +383,8 @@ describe("a DigitalOcean build host through the real provider (pulumi preview, f
         );
     });
 
-    it("1. a first preview: the provider's Check accepts the SSH key, volume, droplet, attachment and firewall; no diagnostics", async () => {
+    // Every resource: the SSH key, volume, droplet, attachment and firewall.
+    it("1. a first preview: the provider's Check accepts every resource; no diagnostics", async () => {
         planned = await previewJson();
         assert.deepEqual(problems(planned), []);
         assert.deepEqual(ops(planned, DO_TYPES), [
@@ -413,7 +414,7 @@ describe("a DigitalOcean build host through the real provider (pulumi preview, f
         assert.doesNotMatch(out, /download|installing plugin/i, out);
     });
 
-    it("2. against the state an up would leave, the provider's Diff reports no change; a bigger volume is an in-place update of size", async () => {
+    it("2. on an up's state the provider's Diff reports no change; a bigger volume updates in place", async () => {
         const hostKey = generateHostKeyPair();
         hostKeyLines.push(...hostKey.privateKey.split("\n").filter(l => l.length > 20 && !l.startsWith("-----")));
         const exported = JSON.parse((await pulumi(["stack", "export"])).stdout) as {

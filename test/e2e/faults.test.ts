@@ -213,7 +213,7 @@ describe("faults through the real engine: inject, fail naming the step, re-run c
         });
     });
 
-    it("the build host rebooted (the mirror process gone): nothing rebuilds until the inputs change, and that build restarts the mirror", async () => {
+    it("build host rebooted (mirror gone): nothing rebuilds until inputs change; that build restarts it", async () => {
         await localFault("host rebooted (mirror gone)", async () => {
             killPidFile(join(e2e.workDir, "mirror-server.pid"));
             await waitFor("the mirror stopped", async () => !(await tcpOpen(e2e.settings.mirrorPort)), 10_000);
@@ -272,7 +272,7 @@ describe("faults through the real engine: inject, fail naming the step, re-run c
         });
     });
 
-    it("two stacks sharing one build host, their ups started together: the build lock holds and each stack gets its digest", async () => {
+    it("two stacks' ups started together on one build host: the lock holds, each stack gets its digest", async () => {
         await localFault("two stacks, one build host, at once", async () => {
             // A second stack of the project on the same host and work dir, so one mirror: the same
             // mirror section and the same rhcos-forge:mirrorPassword (a generated one is each
@@ -320,7 +320,7 @@ describe("faults through the real engine: inject, fail naming the step, re-run c
 });
 
 describe("pulumi up --target on a new stack", () => {
-    it("targets a component: only it is created, the program does not throw on the empty outputs of what was left out", async () => {
+    it("targets a component: only it is created; the empty outputs of the rest do not throw", async () => {
         const t0 = Date.now();
         const name = "e2e-faults-new";
         const configFile = e2e.env.path(`Pulumi.${name}.yaml`);

@@ -128,7 +128,7 @@ describe("one image stack, two cluster stacks, ring after ring", () => {
         built = out.image.ref;
     });
 
-    it("staging, its canary paused, rolls the image stack's digest without a build host and finishes nothing", async () => {
+    it("staging, canary paused, rolls the image stack's digest without a build host, finishing nothing", async () => {
         writeClusterStack("e2e-fleet-staging", { stack: `${ORG}/${IMAGE}`, take: "image" }, true);
         stacks.staging = await clusterStack("e2e-fleet-staging");
         const buildsBefore = e2e.buildCount();

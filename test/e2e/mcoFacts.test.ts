@@ -54,7 +54,8 @@ const mc = (name: string, role: string, kernelArguments: string[]): KubeObject =
 });
 
 describe("the real render and node controllers", () => {
-    it("a node labelled into a custom pool right after its MachineConfig was created is moved twice: first to the pool's previous render (why 21 a waits for the render)", async () => {
+    // Why issue 21 a waits for the render.
+    it("a node labelled into a pool just after its MachineConfig moves twice, first to the old render", async () => {
         const admin = cluster.api.clientAs("rf-test/admin");
         await admin.create(`/apis/${MCO_API}/machineconfigpools`, customPool("early", false));
         await cluster.sim.settled();
@@ -69,7 +70,8 @@ describe("the real render and node controllers", () => {
         assert.deepEqual(cluster.sim.nodeUpdates("worker-0", from).at(-1)?.summary.kernelArguments, ["rf.early=1"]);
     });
 
-    it("a custom pool that selects the worker role re-renders when a worker MachineConfig lands (arguments appended: [nosmt, nosmt]); NotIn on the pool label keeps it out (why 21 b)", async () => {
+    // Arguments appended: [nosmt, nosmt]; NotIn on the pool label (why issue 21 b).
+    it("a custom pool selecting the worker role re-renders on a worker MachineConfig; NotIn keeps it out", async () => {
         const admin = cluster.api.clientAs("rf-test/admin");
         for (const [pool, node, notIn] of [
             ["inherits", "worker-1", false],

@@ -56,7 +56,7 @@ describe("the local stack with the real engine", () => {
         assert.equal((await e2e.outputs()).image.ref, firstRef);
     });
 
-    it("3. one package added changes only the build and the MachineConfigs; a rollout-only change builds nothing", async () => {
+    it("3. an added package changes only build and MachineConfigs; a rollout-only change builds nothing", async () => {
         e2e.configure({ image: { packages: ["rf-hello", "rf-extra"] } });
         const preview = await e2e.run(["preview", "--json"]);
         const changes = plannedChanges(preview.stdout);

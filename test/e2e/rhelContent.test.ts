@@ -43,7 +43,7 @@ after(async () => {
 });
 
 describe("RHEL content with the real engine", () => {
-    it("mirrors the client-certificate repo and builds with the fetch: build repo's certificate as a build secret", async () => {
+    it("mirrors the client-certificate repo; builds with the fetch: build repo's certificate as a secret", async () => {
         const up = await e2e.run(["up", "--yes", "--skip-preview"]);
         assert.equal(up.code, 0, up.stderr.slice(-3000));
         const rpms = readdirSync(join(e2e.workDir, "mirror", "tls-mirrored"))

@@ -104,7 +104,8 @@ describe("image.signing with the real engine", () => {
         assert.equal(Buffer.from(cip!.spec.policy.rootOfTrust.publicKey.keyData, "base64").toString(), keyB.publicKey);
     });
 
-    it("3. the keys and passphrases appear in no command output nor the exported state; destroy with deleteOnDestroy removes the policy, then the image and its attachments", async () => {
+    // Destroy with deleteOnDestroy removes the policy, then the image and its attachments.
+    it("3. keys and passphrases are in no output nor state; destroy deletes policy, image, attachments", async () => {
         assert.ok((await assertStateHoldsNoSecrets(e2e, STACK, [passA, passB])) >= 4);
         const { image } = await outputs();
         const [repo, digest] = image.ref.split("@") as [string, string];

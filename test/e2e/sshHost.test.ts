@@ -57,7 +57,7 @@ after(async () => {
 describe("the stack with an ssh build host (loopback sshd) and the real engine", () => {
     let firstRef = "";
 
-    it("0. a pinned host key that is not the sshd's is refused before anything connects, naming the host and both fingerprints", async () => {
+    it("0. a pinned key not the sshd's is refused before connecting, naming host and both fingerprints", async () => {
         const wrong = generateHostKeyPair("not-the-build-host").publicKey.split(" ").slice(0, 2).join(" ");
         writeLocalStackConfig(e2e.stack.configFile, {
             ...e2e.settings,
@@ -91,7 +91,7 @@ describe("the stack with an ssh build host (loopback sshd) and the real engine",
         assert.equal(e2e.buildCount(), 0);
     });
 
-    it("1. up ships the scripts over ssh, builds, pushes a digest skopeo confirms and renders the MachineConfigs with it", async () => {
+    it("1. up ships scripts over ssh, builds, pushes a digest skopeo confirms, MachineConfigs use it", async () => {
         await pulumi(["up", "--yes"]);
         const out = await e2e.outputs();
         assert.equal(out.buildHost.provider, "ssh");
@@ -115,7 +115,7 @@ describe("the stack with an ssh build host (loopback sshd) and the real engine",
         assert.equal(e2e.buildCount(), 1);
     });
 
-    it("1b. the steps set their variables on a stock sshd: parameters in the command line, the description on a record, no SSH env request", async () => {
+    it("1b. on a stock sshd: parameters on the command line, description on a record, no SSH env request", async () => {
         // The sshd accepts only Debian's AcceptEnv names, and really drops any other variable.
         assert.deepEqual((await harness.effectiveSshdConfig(host.sshdConfig)).get("acceptenv"), ["LANG", "LC_*"]);
         const probe = await harness.run("ssh", [
@@ -157,12 +157,13 @@ describe("the stack with an ssh build host (loopback sshd) and the real engine",
         assert.equal((await e2e.outputs()).image.ref, firstRef);
     });
 
-    it("2b. the exported state holds no secret in plain text and every command's stdout and stderr as secrets", async () => {
+    it("2b. the exported state holds no plain secret; every command's stdout and stderr are secrets", async () => {
         const commands = await assertStateHoldsNoSecrets(e2e, STACK, [readFileSync(host.keyFile, "utf8").trim()]);
         assert.ok(commands >= 3, `saw ${commands} command resources`);
     });
 
-    it("2c. a step failing on the host fails the up with upstream's report: the command line (parameters only) and the script's failure line", async () => {
+    // The command line carries parameters only.
+    it("2c. a failing host step fails the up with upstream's report: command line, failure line", async () => {
         e2e.configure({ image: { packages: ["rf-hello", "rf-no-such-package"] } });
         const res = await e2e.run(["up", "--yes"], { check: false }).finally(() => e2e.configure({}));
         engineOutput.push(res.stdout, res.stderr);
@@ -177,7 +178,8 @@ describe("the stack with an ssh build host (loopback sshd) and the real engine",
         assert.equal((await e2e.outputs()).image.ref, firstRef, "the stack still points at the last image built");
     });
 
-    it("2d. the host rebooted (sshd restarted, the mirror process gone, /tmp emptied): an unchanged up builds nothing, a changed input builds once and restarts the mirror", async () => {
+    // The reboot: sshd restarted, the mirror process gone, /tmp emptied.
+    it("2d. after a reboot an unchanged up builds nothing; a changed input builds once, restarts mirror", async () => {
         const t0 = Date.now();
         // What a reboot does to the host: sshd goes away and comes back on the same keys and port,
         // the background mirror server is gone (its pid file left behind), /tmp is empty.
@@ -242,7 +244,7 @@ describe("the stack with an ssh build host (loopback sshd) and the real engine",
         assert.equal((exported.deployment.resources ?? []).length, 0);
     });
 
-    it("4. the SSH private key, the registry password and the mirror's password never appear in the engine's output", () => {
+    it("4. the SSH private key, registry password and mirror password never appear in the engine's output", () => {
         const output = engineOutput.join("\n");
         assert.ok(output.length > 0);
         const key = readFileSync(host.keyFile, "utf8");

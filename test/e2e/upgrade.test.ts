@@ -157,7 +157,8 @@ describe("cluster.upgrade: one desiredConfig change per layered node", () => {
             assert.equal((await cluster.api.client.mustGet<Mc>(mcPath(pool))).spec?.osImageURL, x, pool);
     });
 
-    it("cluster.upgrade to a release by digest: ClusterVersion at the target, pools unpaused, MachineConfigs on the image built FROM its rhel-coreos, each layered node moved once", async () => {
+    // MachineConfigs on the image built FROM the release's rhel-coreos; each layered node moved once.
+    it("cluster.upgrade by digest: target reached, pools unpaused, image FROM its RHCOS, nodes move once", async () => {
         await cluster.sim.registerRelease(release, { version: TARGET_VERSION, osImage: releaseOs });
         configure({}, {}, { image: release });
         const watch = await watchDesired();
@@ -209,7 +210,8 @@ describe("cluster.upgrade: one desiredConfig change per layered node", () => {
         assert.ok((await assertStateHoldsNoSecrets(e2e, STACK, [cluster.api.kubeconfig])) >= 1);
     });
 
-    it("a canary whose new image breaks its node's Ready points back at the image it had; worker is never touched; up fails naming node and check", async () => {
+    // The canary's MachineConfig points back at the image it had.
+    it("a canary image breaking Ready is reverted; worker untouched; up fails naming node and check", async () => {
         const workerBefore = (await cluster.api.client.mustGet<Mc>(mcPath("worker"))).metadata.resourceVersion;
         configure(
             { labels: { [BREAKS_NODE]: "container runtime network not ready: the new NIC driver did not load" } },
@@ -265,7 +267,8 @@ describe("cluster.upgrade: one desiredConfig change per layered node", () => {
         );
     });
 
-    it("for comparison, the naive path (upgrade by hand without pausing, then `up` rebuilds FROM the new base) moves each layered node twice", async () => {
+    // The naive path: upgrade by hand without pausing, then `up` rebuilds FROM the new base.
+    it("for comparison, the naive path moves each layered node twice", async () => {
         const [naive, naiveOs] = await makeRelease(NAIVE_VERSION);
         await cluster.sim.registerRelease(naive, { version: NAIVE_VERSION, osImage: naiveOs });
         configure({});

@@ -84,7 +84,7 @@ after(async () => {
 
 let first: harness.RemoteResult & { id: string };
 
-test("a layered Containerfile builds on the host against the mirror and is pushed; the reported digest is the registry's", async () => {
+test("a layered Containerfile builds against the mirror and is pushed; the digest is the registry's", async () => {
     const files = mirrorContext({ base: bases.plain, install: ["rf-hello"], enable: ["rf-hello.service"] });
     const countBefore = buildCount();
     first = await build(files, bases.plain);
@@ -110,7 +110,7 @@ test("a layered Containerfile builds on the host against the mirror and is pushe
     assert.deepEqual(r.packages.changed, []);
 });
 
-test("the pushed image has the package, the declared files and the enabled unit, and not the mirror's .repo file", async () => {
+test("the pushed image has the package, declared files and enabled unit, and not the mirror's .repo file", async () => {
     const mnt = await harness.mountPushed(env, reg, harness.resultJson(first).ref);
     assert.deepEqual(await harness.rpmQa(mnt), ["rf-hello-1.0-1.noarch", "rf-lib-1.1-1.noarch"]);
     assert.ok(existsSync(join(mnt, "usr/bin/rf-hello")));
@@ -180,7 +180,7 @@ function spdxRpmLines(rpms: SpdxPackage[]): string[] {
         .sort();
 }
 
-test("the image's SPDX 2.3 SBOM is in the registry, refers to the image and lists exactly the RPMs of its rpmdb, with the base as origin", async () => {
+test("the image's SPDX 2.3 SBOM in the registry lists exactly its rpmdb's RPMs, with the base as origin", async () => {
     const r = harness.resultJson(first);
     const sbom = r.sbom as { ref: string; digest: string; tag: string; packages: number };
     assert.equal(sbom.tag, `${imageRepo()}:${r.digest.replace(":", "-")}.sbom`);
@@ -235,7 +235,7 @@ test("the image's SPDX 2.3 SBOM is in the registry, refers to the image and list
     console.log(`SBOM step: ${ms} ms for ${qa.length} RPMs`);
 });
 
-test("sbom-image.sh gives an image pushed elsewhere (a cosa build) the same SBOM from its pulled rpmdb, with its config commit as origin", async () => {
+test("sbom-image.sh gives a cosa image the same SBOM from its pulled rpmdb, config commit as origin", async () => {
     // the first build's image copied, as is, to a repository of its own: what `cosa push-container` leaves
     const osRepo = `${reg.host}/rhcos-forge/cosa-os`;
     const digest = harness.resultJson(first).digest;
@@ -398,7 +398,7 @@ test("two concurrent runs of the same build id build once (the second waits, the
     assert.deepEqual(a.json, b.json);
 });
 
-test('wrong registry password: fails in step "push", nothing is pushed; with the right password the re-run succeeds', async () => {
+test('wrong registry password: fails in step "push", nothing pushed; with the right one a re-run works', async () => {
     const files = simpleFiles("wrong-password");
     const tagsBefore = await reg.tags(NODE_REPO_NAME);
     const res = await build(files, bases.plain, { password: "not-the-password" });
@@ -417,7 +417,7 @@ test('wrong registry password: fails in step "push", nothing is pushed; with the
     assert.equal(await reg.skopeoDigest(harness.resultJson(ok).tag), harness.resultJson(ok).digest);
 });
 
-test('base image digest that does not exist: fails in step "pull base", nothing is pushed; fixed, the re-run succeeds', async () => {
+test('a base digest that does not exist: fails in step "pull base", nothing pushed; fixed, re-run works', async () => {
     const missing = `${bases.repo}@sha256:${createHash("sha256").update("no such image").digest("hex")}`;
     const files = simpleFiles("missing-base").map(f =>
         f.path === "Containerfile" ? { ...f, content: String(f.content).replace(bases.plain, missing) } : f,
@@ -438,7 +438,8 @@ test('base image digest that does not exist: fails in step "pull base", nothing 
     assert.ok((await reg.tags(NODE_REPO_NAME)).includes(ok.id));
 });
 
-test("mirror faults (upstream unreachable, missing package) stop the pipeline before any push; fixed, build from the package set succeeds", async () => {
+// Mirror faults: the upstream unreachable, a missing package.
+test("mirror faults stop the pipeline before any push; fixed, the build from the package set succeeds", async () => {
     const tagsBefore = await reg.tags(NODE_REPO_NAME);
     const closed = await harness.freePort();
     const badFile = join(root, "secrets", "upstream-broken.repo");

@@ -166,7 +166,7 @@ describe("cosa-build.sh against a recording podman", () => {
     const env = { RF_COSA_ARTIFACTS: "metal live", FAKE_LEAK_AUTH: "1" };
     let first: Run;
 
-    it("runs init, fetch, build container, osbuild and pushes to the registry on its port, publishing media with sha256", async () => {
+    it("runs init, fetch, build container, osbuild, pushes to the registry port, media with sha256", async () => {
         first = run(dir, bin, env, bundle);
         const result = resultOf(first);
         assert.deepEqual(result.ran, ["init", "fetch", "build", "artifacts", "push"]);
@@ -293,7 +293,7 @@ describe("cosa-build.sh with a cosa whose build takes no target (coreos-assemble
     // A config main's buildah build reads: build-args.conf names the stream, no variant is chosen.
     const env = { RF_COSA_VARIANT: "", FAKE_COSA_HELP: "plain", FAKE_BUILD_ARGS_CONF: "STREAM=9.8", RF_IMAGE_REPO: "" };
 
-    it("runs `cosa build` with no target and puts the repos in src/yumrepos/<stream>.repo with content sets", async () => {
+    it("runs `cosa build` with no target; the repos go in src/yumrepos/<stream>.repo with content sets", async () => {
         const r = run(dir, bin, { ...env, RF_IMAGE_REPO: `${registry.host}/rhcos-forge/base` }, bundle);
         const result = resultOf(r);
         assert.ok(

@@ -75,7 +75,7 @@ after(async () => {
     await env?.teardown();
 });
 
-test("with basic auth the mirror refuses an anonymous request and a wrong password, and serves the right one", async () => {
+test("with basic auth the mirror refuses anonymous requests and a wrong password, serves the right one", async () => {
     const { put, mirror } = await sync(password);
     assert.equal(mirror.code, 0, mirror.stderr.slice(-3000));
     assert.equal((await harness.run("stat", ["-c", "%a", join(upstreamDir(), "mirror.auth")])).stdout.trim(), "600");
@@ -101,7 +101,8 @@ test("with basic auth the mirror refuses an anonymous request and a wrong passwo
     for (const r of [put, mirror]) assert.ok(!(r.stdout + r.stderr).includes(password));
 });
 
-test("a build installs from the closed mirror with the password as a build secret; it is in no layer, config, history or file of the image", async () => {
+// No part: no layer, config, history or file of the image.
+test("a build installs from the closed mirror, the password a build secret in no part of the image", async () => {
     const spec = { ...harness.emptyOnCluster, base: fx.bases.plain, packages: ["rf-hello"] };
     const rendered = renderContainerfile(spec, { repos: authRepos() });
     assert.ok(

@@ -59,7 +59,7 @@ after(async () => {
     await env?.teardown();
 });
 
-test("put-file.sh writes the upstream .repo file (with credentials) atomically, 0600, and never echoes it", async () => {
+test("put-file.sh writes the upstream .repo file (credentials in it) atomically, 0600, never echoing it", async () => {
     const res = await host.script("put-file.sh", {}, { input: up.repoFile(), args: [repoFile] });
     assert.equal(res.code, 0, res.stderr);
     assert.deepEqual(res.json, { path: repoFile, changed: true });
@@ -150,7 +150,7 @@ test('upstream unreachable: fails in step "reposync fixtures"; fixed, the re-run
     assert.ok(existsSync(join(froot, "mirror", SET, "rf-hello-1.0-1.noarch.rpm")));
 });
 
-test('a package that does not exist: fails in step "download <set>" naming it; fixed, the re-run succeeds', async () => {
+test('a package that does not exist: fails in step "download <set>" naming it; fixed, the re-run works', async () => {
     const froot = env.path("remote", "fault-missing");
     const vars = { ...mirrorVars(), RF_ROOT: froot, RF_SERVE_MODE: "none", RF_PACKAGES: "rf-hello rf-does-not-exist" };
     const res = await host.script("repo-mirror.sh", vars);

@@ -43,7 +43,7 @@ describe("release-os-image.sh", () => {
         assert.equal(tagged.out + component.out, "", "nothing on stdout but a result");
     });
 
-    it("fails the payload step with the reason when the registry cannot be reached, never printing the credentials", () => {
+    it("fails the payload step with the reason when the registry is unreachable, never printing credentials", () => {
         const r = run(
             { RF_RELEASE: `127.0.0.1:1/ocp-release@sha256:${"7".repeat(64)}`, RF_TLS_VERIFY: "false" },
             renderAuthBundle(AUTH),

@@ -87,7 +87,7 @@ after(async () => {
     await env?.teardown();
 });
 
-test("reposync with the right client certificate mirrors the repo; the TLS files are 0600 and never echoed", async () => {
+test("reposync with the right client certificate mirrors the repo; TLS files are 0600 and never echoed", async () => {
     const { put, mirror } = await sync(tls.client);
     assert.equal(mirror.code, 0, mirror.stderr.slice(-3000));
     assert.deepEqual(harness.resultJson(mirror).repos, [ID]);
@@ -107,7 +107,7 @@ test("reposync with the right client certificate mirrors the repo; the TLS files
     for (const r of [put, mirror]) assertNoSecretIn(r.stdout + r.stderr, "script output");
 });
 
-test("without a client certificate the sync fails naming the repo, and the key file of the last run is removed", async () => {
+test("without a client certificate the sync fails naming the repo; the last run's key file is removed", async () => {
     const { put, mirror } = await sync(undefined);
     assert.equal(harness.resultJson(put).changed, true);
     assert.equal(
@@ -134,7 +134,7 @@ test("with a certificate the server does not trust the sync fails naming the rep
     assertNoSecretIn(mirror.stdout + mirror.stderr, "script output");
 });
 
-test("an entitled build installs from the repo through a build secret; no certificate or key is in any layer, and redhat.repo is removed", async () => {
+test("an entitled build installs via a build secret; no certificate or key in a layer, no redhat.repo", async () => {
     const repo = directBuildRepo({
         id: ID,
         baseurl: tls.baseurl,
@@ -193,7 +193,8 @@ test("an entitled build installs from the repo through a build secret; no certif
     assertNoSecretIn(harness.readBlob(dir, manifest.config.digest).toString("utf8"), "the image config");
 });
 
-test("rhsm-register.sh registers through subscription-manager's own script in-process: the key is in its argv, never on a command line; unregister on destroy", async () => {
+// Through subscription-manager's own script in-process: the key is in its argv only.
+test("rhsm-register.sh registers in-process, the key never on a command line; unregisters on destroy", async () => {
     const org = `org-${Date.now()}-rhsm`;
     const key = `ak-${Math.random().toString(36).slice(2)}-secret`;
     harness.addSecret(org);

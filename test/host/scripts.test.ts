@@ -70,7 +70,7 @@ test("rf_json_str produces JSON strings for awkward input", async () => {
     assert.deepEqual(JSON.parse(arr.stdout), ["a", 'b"c', ""]);
 });
 
-test("a failure prints exactly one error line, also when it happens in a subshell or an unchecked command", async () => {
+test("a failure prints exactly one error line, also when it happens in a subshell or unchecked command", async () => {
     const lib = harness.shq(join(harness.SCRIPTS_DIR, "lib.sh"));
     const viaSubshell = await harness.run(
         "bash",
@@ -199,7 +199,7 @@ test("host-ready.sh waits for cloud-init, bounded by RF_CLOUD_INIT_TIMEOUT", asy
     }
 });
 
-test("host-ready.sh with RF_NEED_KVM (image.builder cosa) checks the KVM device first, before waiting on cloud-init", async () => {
+test("host-ready.sh with RF_NEED_KVM (image.builder cosa) checks the KVM device before cloud-init", async () => {
     const stub = env.mkdir("stub-cloud-init-kvm");
     const marker = env.path("cloud-init-kvm-called");
     writeFileSync(join(stub, "cloud-init"), `#!/bin/sh\necho "$@" >> ${marker}\necho "status: done"\n`);

@@ -187,7 +187,8 @@ test("an image signed by another key is refused", async () => {
     assert.match(verdict.why, /rejected: .*(signature|verif|key)/i);
 });
 
-test("without the ClusterImagePolicy API: the policy MachineConfig's own files (policy.json and a registries.d drop-in) allow the signed digest and refuse the others", async () => {
+// Its own files: policy.json and a registries.d drop-in; they refuse every other digest.
+test("without the ClusterImagePolicy API: the policy MachineConfig's files allow the signed digest only", async () => {
     const mc = renderImagePolicyMachineConfig("worker", repo(), renderNodePolicy(repo(), keyA.publicKey));
     const files = Object.fromEntries(
         mc.spec.config.storage.files.map(f => [
@@ -222,7 +223,7 @@ test("re-running with the same key signs nothing; a new key adds its signature b
     assert.equal((await nodeCheck(images.signed!, keyB)).allowed, true);
 });
 
-test("failures stop before any signature is written: wrong registry password, key and public key that do not match", async () => {
+test("failures stop before any signature is written: wrong registry password, mismatched key pair", async () => {
     const tagsBefore = await reg.tags(REPO_NAME);
     const denied = await sign(images.unsigned!, keyA, { password: "not-the-password" });
     assert.notEqual(denied.code, 0);
@@ -274,7 +275,8 @@ async function prune(
     );
 }
 
-test("retention keeps the newest N and every protected digest, deletes the rest with their signatures and SBOMs, and never an image this host did not push", async () => {
+// The rest goes with its signatures and SBOMs.
+test("retention keeps the newest N and protected digests, deletes the rest, never another host's image", async () => {
     const old = [await pushTiny("old-1"), await pushTiny("old-2"), await pushTiny("old-3")];
     const foreign = await pushTiny("foreign");
     for (const ref of old) assert.equal((await sign(ref, keyA)).code, 0);
@@ -331,7 +333,8 @@ interface Pruned {
     warnings: string[];
 }
 
-test("retention across a sequence of builds and rollouts keeps exactly the newest N plus what is rolled out; destroy with deleteOnDestroy deletes exactly ours", async () => {
+// Destroy with deleteOnDestroy deletes exactly our images.
+test("retention over builds and rollouts keeps the newest N plus what is rolled out; destroy: ours", async () => {
     const SEQ = "rhcos-forge/sequence";
     const d = (ref: string): string => ref.split("@")[1]!;
     const sigOf = (ref: string): string => `${ref.split("@")[0]}:${d(ref).replace(":", "-")}.sig`;

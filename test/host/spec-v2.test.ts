@@ -56,7 +56,8 @@ after(async () => {
     await env?.teardown();
 });
 
-test("a builder stage's output, an RPM by URL with its dependency from the mirror and a binary repository file land in the built image", async () => {
+// The binary file comes from the repository.
+test("a builder stage's output, an RPM by URL (dependency mirrored) and a binary file land in the image", async () => {
     const helloUrl = `http://127.0.0.1:${fx.up.port}/rf-hello-1.0-1.noarch.rpm`;
     assert.ok(existsSync(join(fx.up.dir, "rf-hello-1.0-1.noarch.rpm")));
     const res = await build({
@@ -88,7 +89,8 @@ test("a builder stage's output, an RPM by URL with its dependency from the mirro
     assert.deepEqual(r.packages.added.sort(), ["rf-hello-1.0-1.noarch", "rf-lib-1.1-1.noarch"]);
 });
 
-test("the dnf dialect builds on the stand-in base: dnf install from the mirror, no ostree commit, bootc container lint last", async () => {
+// dnf installs from the mirror.
+test("the dnf dialect builds on the stand-in base: dnf install, no ostree commit, bootc lint last", async () => {
     const res = await build({ ...noSpec, dialect: "dnf", steps: [{ install: ["rf-extra"] }] });
     assert.equal(res.code, 0, res.stderr.slice(-3000));
     assert.match(res.containerfile, /dnf install -y rf-extra && \\\n    dnf clean all/);

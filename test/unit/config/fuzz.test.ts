@@ -660,7 +660,8 @@ it(`${RUNS} generated stacks each parse or fail with a ConfigError naming real k
     assert.ok(counts.accepted >= PIPELINE_SAMPLE && counts.rejected >= REJECTED_SAMPLE, JSON.stringify(counts));
 });
 
-it("pins what the fuzzing found: odd keys quoted, control characters and $ refused where they break rendering, names need a mirror", () => {
+// Control characters and $ are refused where they break rendering.
+it("pins fuzzing finds: odd keys quoted, control characters and $ refused, names need a mirror", () => {
     const base = minimalStack();
     const problems = (patch: (c: JsonTree) => void): string[] =>
         parseProblems(patched(() => structuredClone(base), patch));

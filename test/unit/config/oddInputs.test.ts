@@ -161,7 +161,7 @@ describe("rhcos-forge:rollout.pools: worker comes after every custom pool", () =
     });
 });
 
-describe("rhcos-forge:buildHost.nestedVirtualization: cosa on a droplet only where the stack says it has /dev/kvm", () => {
+describe("rhcos-forge:buildHost.nestedVirtualization: cosa on a droplet only if the stack says it has /dev/kvm", () => {
     const CONTAINER = `quay.io/coreos-assembler/coreos-assembler@sha256:${"a".repeat(64)}`;
     const cosaOnDroplet = (nested?: boolean) =>
         patched(minimalStack, c => {
@@ -183,7 +183,7 @@ describe("rhcos-forge:buildHost.nestedVirtualization: cosa on a droplet only whe
             c.cluster.openshiftVersion = "4.19";
         });
 
-    it("refuses image.builder cosa on a droplet size not stated to have nested virtualization, naming the key and the size", () => {
+    it("refuses cosa on a droplet size not stated to have nested virtualization, naming key and size", () => {
         for (const nested of [undefined, false]) {
             const problems = problemsOf(cosaOnDroplet(nested));
             assert.equal(problems.length, 1, problems.join("\n"));

@@ -59,7 +59,7 @@ describe("image.signing config", () => {
         assert.ok(!found[0].includes("wrong-passphrase"));
     });
 
-    it("a repository the API server would refuse as a ClusterImagePolicy scope is a config error, unless the policy is off", () => {
+    it("a repository the API server refuses as ClusterImagePolicy scope is a config error, unless it is off", () => {
         const secrets = { signingKey: pair.privateKey, signingPassphrase: PASS };
         const found = problems(secrets, { enabled: true }, { repository: "registry:5000/rhcos" });
         assertProblem(found, "rhcos-forge:image.repository registry:5000/rhcos cannot be a ClusterImagePolicy scope");

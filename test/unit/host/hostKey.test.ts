@@ -41,7 +41,7 @@ describe("host keys", () => {
         }
     });
 
-    it("reads an ssh-keyscan line, a [host]:port line, a known_hosts line with a comment and a .pub line as the same key", () => {
+    it("reads ssh-keyscan, [host]:port, commented known_hosts and .pub lines as the same key", () => {
         const pub = generateHostKeyPair().publicKey;
         const [type, b64] = pub.split(" ");
         for (const line of [
@@ -74,7 +74,7 @@ describe("host keys", () => {
         }
     });
 
-    it("accepts the pinned key among those offered, and otherwise names the endpoint, what was offered and the pin by fingerprint", () => {
+    it("accepts the pinned key among those offered, else names endpoint, offered keys and pin fingerprint", () => {
         const pinned = parsed(generateHostKeyPair().publicKey);
         const other = parsed(generateHostKeyPair().publicKey);
         const rsa = parsed(

@@ -43,7 +43,7 @@ it("connects with the configured host, port and user, the key as a secret", () =
     assert.equal(harness.registrations.filter(r => r.type.startsWith("digitalocean")).length, 0);
 });
 
-it("ships each component's scripts (and the libraries they source) in one copy before the step that runs them", async () => {
+it("ships each component's scripts (and libraries they source) once, before the step that runs them", async () => {
     assert.deepEqual(await harness.shippedScripts("build-ready-script"), {
         remoteDir: "/tmp/rhcos-forge-ready",
         files: ["host-ready.sh", "lib.sh"],
@@ -97,7 +97,7 @@ it("marks stdout and stderr of every step secret (additionalSecretOutputs), and 
     assert.equal(await pulumi.isSecret(program.image.ref), false, "the image ref is not a secret");
 });
 
-it("sends no environment over SSH: no remote command has one, the build's description is a record that runs nothing", () => {
+it("sends no environment over SSH: no remote command has one; the description is a record running nothing", () => {
     // Upstream pulumi-command sends each `environment` entry with an SSH "env" request and fails
     // the command when sshd refuses it (provider/pkg/provider/remote/commandOutputs.go); a stock
     // sshd accepts only LANG and LC_*.

@@ -40,7 +40,7 @@ const files = (
     JSON.parse(env.RF_IMAGE_FILES) as Record<string, { sha256: string; text?: string; hidden?: string; mode: string }>;
 
 describe("image description", () => {
-    it("names the base, the packages, each file by image path with hash and text, the units and the Containerfile", () => {
+    it("names base, packages, each file by image path with hash and text, the units and the Containerfile", () => {
         const env = envOf(spec);
         assert.equal(env.RF_IMAGE_BASE, BASE);
         assert.deepEqual(JSON.parse(env.RF_IMAGE_PACKAGES), {

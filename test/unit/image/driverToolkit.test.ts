@@ -28,7 +28,8 @@ const imageStream = (latest: unknown) => ({
 });
 
 describe("driver-toolkit ImageStream", () => {
-    it("reads the latest tag's image by digest from /apis/image.openshift.io/v1/namespaces/openshift/imagestreams/driver-toolkit", async () => {
+    // At /apis/image.openshift.io/v1/namespaces/openshift/imagestreams/driver-toolkit.
+    it("reads the latest tag's image by digest from the openshift/driver-toolkit ImageStream", async () => {
         const asked: string[] = [];
         const ref = await readDriverToolkit({
             get: async p => {

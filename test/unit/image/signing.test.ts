@@ -64,7 +64,7 @@ describe("signing key", () => {
 });
 
 describe("node policy and bundle", () => {
-    it("renders policy.json with a sigstoreSigned entry for the repository only, and registries.d with attachments", () => {
+    it("renders policy.json with a sigstoreSigned entry for the repository only, registries.d with attachments", () => {
         const files = renderNodePolicy("quay.io/acme/rhcos", pair.publicKey);
         const policy = JSON.parse(files.policyJson) as {
             default: unknown;

@@ -264,7 +264,7 @@ describe("image.steps, image.stages and the dialect", () => {
         assert.notEqual(id(Uint8Array.from([1, 2])), id(Uint8Array.from([1, 3])));
     });
 
-    it("reads a source file or directory from the project root with its bytes and modes; refuses escapes and symlinks", () => {
+    it("reads a source file or directory under the project root, bytes and modes; refuses escapes, symlinks", () => {
         const root = fs.mkdtempSync(path.join(os.tmpdir(), "rf-sources-"));
         try {
             fs.mkdirSync(path.join(root, "d", "sub"), { recursive: true });

@@ -32,7 +32,7 @@ describe("ClusterImagePolicy", () => {
     }
 
     for (const release of RELEASES) {
-        it(`the MachineConfig fallback (no ClusterImagePolicy API) validates against the ${release} MachineConfig CRD`, () => {
+        it(`the MachineConfig fallback (no ClusterImagePolicy API) validates against ${release}'s CRD`, () => {
             const mc = renderImagePolicyMachineConfig(
                 "worker",
                 "quay.io/acme/rhcos-custom",

@@ -54,7 +54,7 @@ describe("on-cluster Containerfiles", () => {
         });
     }
 
-    it("builds FROM the MCO's configs stage, ends every RUN with ostree container commit, and has no build context", () => {
+    it("builds FROM the MCO's configs stage, ends every RUN with ostree container commit, has no build context", () => {
         for (const [, spec] of goldens) {
             const cf = renderOnClusterContainerfile(spec);
             assert.deepEqual(

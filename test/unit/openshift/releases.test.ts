@@ -35,7 +35,7 @@ describe("OpenShift releases", () => {
         assert.deepEqual([has("4.21", "wasm"), has("4.22", "wasm")], [true, false]);
     });
 
-    it("names rhel-coreos first on every release (the OS nodes boot), rhel-coreos-10 from 4.21, machine-os-content nowhere", () => {
+    it("names rhel-coreos (the OS nodes boot) first, rhel-coreos-10 from 4.21, machine-os-content nowhere", () => {
         for (const v of OPENSHIFT_VERSIONS) {
             const os: readonly string[] = RELEASES[v].osImageComponents;
             assert.equal(os[0], "rhel-coreos", v);
@@ -44,7 +44,7 @@ describe("OpenShift releases", () => {
         }
     });
 
-    it("has a default cosa variant among its OpenShift variants where openshift/os is a cosa config, none from 4.20", () => {
+    it("has a default cosa variant among its variants where openshift/os is a cosa config, none from 4.20", () => {
         for (const v of OPENSHIFT_VERSIONS) {
             const { openshift, default: byDefault } = RELEASES[v].cosaVariants;
             if (["4.16", "4.17", "4.18", "4.19"].includes(v))

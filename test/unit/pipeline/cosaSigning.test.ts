@@ -58,7 +58,7 @@ describe("image.builder cosa with image.signing", () => {
         );
     });
 
-    it("records the cosa push for retention, prunes after the rollout and deletes on destroy after the MachineConfigs", async () => {
+    it("records the cosa push for retention, prunes after rollout, deletes after the MachineConfigs", async () => {
         const sbom = harness.find("command:remote:Command", "image-sbom-sbom");
         assert.ok(
             String(sbom.inputs.create).includes(

@@ -29,7 +29,7 @@ const access = harness.answeringAccess(DRIVER_TOOLKIT_PATH, () => imageStream, a
 const ran = harness.runBefore({ access });
 
 describe("a driver-toolkit stage through the program", () => {
-    it("reads the ImageStream through the cluster access, as a component of its own and not as a cluster resource", () => {
+    it("reads the ImageStream through the cluster access, as its own component, not a cluster resource", () => {
         assert.ok(asked.includes(DRIVER_TOOLKIT_PATH), asked.join(" "));
         assert.ok(
             harness.registrations.some(

@@ -25,7 +25,7 @@ setStackConfig(config);
 const ran = runBefore();
 
 describe("image.steps through the program", () => {
-    it("renders the dnf dialect image.dialect asks for: dnf install, no ostree commit, bootc container lint last", async () => {
+    it("renders image.dialect dnf: dnf install, no ostree commit, bootc container lint last", async () => {
         const cf = await valueOf(ran.program.containerfile);
         assert.match(cf, /dnf install -y htop tcpdump iperf3 && \\\n    dnf clean all/);
         assert.ok(!cf.includes("ostree container commit"));

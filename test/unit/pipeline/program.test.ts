@@ -93,7 +93,7 @@ describe("dev stack resource graph", () => {
         );
     });
 
-    it("generates the droplet's host key, installs it through cloud-init only as a secret, and pins it in every connection", () => {
+    it("generates the droplet's host key, installs it via cloud-init only as a secret, pins it everywhere", () => {
         const gen = harness.find("command:local:Command", "build-host-key");
         assert.equal(gen.parent, harness.find("rhcos-forge:host:BuildHost", "build").urn);
         for (const out of ["stdout", "stdin"])
@@ -205,7 +205,7 @@ describe("dev stack resource graph", () => {
         }
     });
 
-    it("creates the canary pool, labels its node, and tears down label → wait for the worker pool → MachineConfig → pool", () => {
+    it("creates the canary pool, labels its node; tears down label → worker wait → MachineConfig → pool", () => {
         const pool = harness.find(
             "kubernetes:machineconfiguration.openshift.io/v1:MachineConfigPool",
             "rollout-canary-pool",
@@ -312,7 +312,7 @@ describe("dev stack resource graph", () => {
         assert.match(cf, /rpm-ostree install htop tcpdump iperf3/);
     });
 
-    it("serves the mirror closed: bound to the private address, basic auth, the password a build secret only", async () => {
+    it("serves the mirror closed: on the private address, basic auth, the password a build secret only", async () => {
         const create = String(harness.find("command:remote:Command", "mirror-sync").inputs.create);
         assert.match(create, /RF_MIRROR_BIND=10\.114\.0\.2 /);
         assert.match(create, /RF_MIRROR_AUTH_FILE=\/var\/lib\/rhcos-forge\/upstream\/mirror\.auth /);

@@ -173,7 +173,7 @@ describe("cosa + release + rollout.method release", () => {
         }
     });
 
-    it("attaches the cosa image's SBOM (sbom-image.sh, the config commit as origin) before the release uses the image", async () => {
+    it("attaches the cosa image's SBOM (sbom-image.sh, config commit as origin) before the release", async () => {
         const [build, sbomStep, rel] = harness.commands("image-build", "image-sbom-sbom", "release-new");
         assert.ok(harness.dependsOnTransitively(sbomStep, build));
         assert.ok(harness.dependsOnTransitively(rel, sbomStep), "the release waits for the SBOM");

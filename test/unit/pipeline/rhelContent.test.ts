@@ -79,7 +79,7 @@ describe("RHEL content", () => {
         assert.equal(harness.registrations.filter(r => r.type === "kubernetes:core/v1:Secret").length, 0);
     });
 
-    it("writes the upstream .repo file and the repo's TLS files with put-files.sh from secret stdin; reposync skips the fetch: build repo", () => {
+    it("writes .repo and TLS files with put-files.sh from secret stdin; reposync skips the fetch: build repo", () => {
         const sync = harness.find("command:remote:Command", "mirror-sync");
         assert.ok(harness.isSecret(sync.raw.stdin), "stdin is a secret");
         const create = String(sync.inputs.create);
@@ -114,7 +114,8 @@ describe("RHEL content", () => {
         assert.ok(!repo.includes("rhel-9-appstream-cdn"), "a fetch: build repo is not mirrored");
     });
 
-    it("mounts the entitled repo's TLS files as build secrets in the installing RUN, removes redhat.repo there, and sends the entitlement in the secret bundle", () => {
+    // The entitlement travels in the secret bundle.
+    it("mounts the entitled repo's TLS files as build secrets in the installing RUN, removing redhat.repo", () => {
         const build = harness.find("command:remote:Command", "image-build");
         assert.ok(harness.isSecret(build.raw.stdin));
         const bundle = entries(String(build.inputs.stdin));
@@ -155,7 +156,7 @@ describe("RHEL content", () => {
         });
     });
 
-    it("registers the ssh host after readiness, from secret stdin, unregisters on destroy; every step waits for it", () => {
+    it("registers the ssh host after readiness from secret stdin, unregisters on destroy; every step waits", () => {
         const register = harness.find("command:remote:Command", "build-register");
         assert.equal(register.parent, harness.find("rhcos-forge:host:BuildHost", "build").urn);
         assert.ok(harness.isSecret(register.raw.stdin));

@@ -55,7 +55,7 @@ describe("evaluateRelease", () => {
         assert.match(release(node({}, a)), /moving to rendered-worker-2/);
     });
 
-    it("is done once the node runs another pool's config, Done; and for nodes the MCO does not manage or that are gone", () => {
+    it("is done once the node runs another pool's config, Done; and for nodes unmanaged or gone", () => {
         assert.equal(
             release(node({}, ann("rendered-worker-2", "rendered-worker-2", "Done"))),
             "done: node worker-0 left pool canary: it runs rendered-worker-2",

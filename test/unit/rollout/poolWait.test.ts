@@ -359,7 +359,8 @@ describe("waitForPool on-cluster (MachineOSBuild)", () => {
         ]);
     });
 
-    it("a pool still Updated about the nodes' unlayered state right after the build: waits until each node is told and runs the image", () => {
+    // Right after the build the pool still reports the nodes' unlayered state.
+    it("a pool still Updated on unlayered nodes after the build: waits until each node runs the image", () => {
         const onImage = (image: string | undefined, state = "Done"): PoolNode => ({
             metadata: {
                 name: "worker-0",
@@ -401,7 +402,7 @@ describe("waitForPool on-cluster (MachineOSBuild)", () => {
         );
     });
 
-    it("a rebuild: waits while the rebuild annotation is set, though the previous build of the same config succeeded", async () => {
+    it("a rebuild: waits while the rebuild annotation is set, though the config's last build succeeded", async () => {
         const REBUILD = "machineconfiguration.openshift.io/rebuild";
         const OLD = IMAGE.replace(/.$/, "0");
         const log: string[] = [];
@@ -476,7 +477,7 @@ describe("waitForPool on-cluster (MachineOSBuild)", () => {
     // the previous build, and the new build of the same rendered config can share its
     // creationTimestamp second; the MachineOSConfig's generation and current-build annotation say
     // which build is current.
-    it("a stale build failure on the pool does not fail a new MachineOSConfig; the current-build annotation picks the build", async () => {
+    it("a stale build failure does not fail a new MachineOSConfig; the current-build annotation picks", async () => {
         const stale = canaryOn(1, {
             extra: [
                 cond(
@@ -639,7 +640,7 @@ describe("a failure condition is judged on the change being waited for (stale vs
         assert.match(JSON.stringify(evaluatePool(obs, TARGET)), /status is for generation 4, the pool is at 5/);
     });
 
-    it("a node that failed before the change stays Degraded while it applies the new config: waits; a new reason fails", () => {
+    it("a node failed before the change stays Degraded applying the new config: waits; a new reason fails", () => {
         const baseline = new Map([["worker-0", REASON]]);
         const retrying = {
             pool: degradedPool({ desired: "rendered-worker-bbb" }),
@@ -706,14 +707,15 @@ describe("waitForPool with the baseline read before the change was applied", () 
         nodes: [degraded],
     };
 
-    it("a node already failing on this change at the wait's first read fails the rollout when the baseline (read at program start) was clean", async () => {
+    // The baseline is read at program start.
+    it("a node failing on this change at the first read fails the rollout when the baseline was clean", async () => {
         await assert.rejects(
             replayWait(TARGET, [failingOnThisChange], { pollMs: 1000, baseline: new Map() }),
             /pool worker is NodeDegraded/,
         );
     });
 
-    it("without that baseline the first read's failures pass for old ones (and the wait runs to its timeout)", async () => {
+    it("without that baseline the first read's failures pass for old ones (the wait runs to its timeout)", async () => {
         await assert.rejects(
             replayWait(TARGET, [failingOnThisChange], { pollMs: 1000 }),
             /did not finish within 60 minutes.*has failed since before this change/,

@@ -90,7 +90,7 @@ describe("staged rollout of the dev stack", () => {
         );
     });
 
-    it("takes each node out of the canary pool through a release step: label → wait for the worker pool → MachineConfig → pool", () => {
+    it("takes each node out of the canary pool: label → worker pool wait → MachineConfig → pool", () => {
         const label = harness.registrations.find(
             r => r.type === "kubernetes:core/v1:NodePatch" && r.name.startsWith("rollout-canary-node-"),
         );
@@ -125,7 +125,7 @@ describe("staged rollout of the dev stack", () => {
         assert.equal(request.kubeconfig, harness.TEST_SECRETS.kubeconfig);
     });
 
-    it("on destroy, each pool's MachineConfig goes, then the wait until the pool is back on its own config, then the pool (or its patch)", () => {
+    it("on destroy: each pool's MachineConfig, a wait until it is back on its own config, the pool (or patch)", () => {
         const pools: Record<string, string> = {
             worker: "kubernetes:machineconfiguration.openshift.io/v1:MachineConfigPoolPatch",
             canary: "kubernetes:machineconfiguration.openshift.io/v1:MachineConfigPool",

@@ -101,7 +101,7 @@ describe("cluster.upgrade: the paused-pool procedure, in order", () => {
         );
     });
 
-    it("changes a pool's MachineConfig only once ClusterVersion and the machine-config ClusterOperator report the release", async () => {
+    it("changes a pool's MachineConfig only once ClusterVersion and the MCO ClusterOperator report it", async () => {
         const ref = await harness.valueOf(program.image.ref);
         const canaryMc = registered(MC, "rollout-canary-machineconfig");
         assert.ok(indexOf("read ClusterVersion after desiredUpdate") <= canaryMc);
