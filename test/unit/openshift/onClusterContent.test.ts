@@ -172,8 +172,8 @@ describe("on-cluster content objects", () => {
             sections[2],
             new RegExp(
                 [
-                    String.raw`\nsslclientcert=\/etc\/pki\/entitlement\/entitlement\.pem\nsslclientkey=\/etc\/pki\/ent`,
-                    String.raw`itlement\/entitlement-key\.pem\n`,
+                    String.raw`\nsslclientcert=\/etc\/pki\/entitlement\/entitlement\.pem\n`,
+                    String.raw`sslclientkey=\/etc\/pki\/entitlement\/entitlement-key\.pem\n`,
                 ].join(""),
             ),
         );

@@ -16,6 +16,11 @@ const ENT_CERT = pem("CERTIFICATE", "MIIentitlementCertificateBodyLineForUnitTes
 const ENT_KEY = pem("RSA PRIVATE KEY", "MIIentitlementPrivateKeyBodyLineForUnitTests0123456789");
 const ORG = "org-unit-7731942";
 const ACTIVATION_KEY = "ak-unit-secret-key-55";
+// Regex parts of the rendered .repo file, the Containerfile's RUN and the register step's command.
+const TLS_DIR = String.raw`\/var\/lib\/rhcos-forge\/upstream\/tls\/rhel-9-baseos`;
+const secretMount = (id: string, path: string) =>
+    String.raw`--mount=type=secret,id=${id},target=\/run\/secrets\/rhcos-forge\/${path} \\\n    `;
+const RHSM_RUN = String.raw` RF_ROOT=\/var\/lib\/rhcos-forge bash \/var\/lib\/rhcos-forge\/scripts\/rhsm-register\.sh$`;
 const SECRET_TEXTS = [REPO_CERT, REPO_KEY, ENT_CERT, ENT_KEY].map(p => p.split("\n")[1]).concat([ORG, ACTIVATION_KEY]);
 
 harness.installMocks();
@@ -103,10 +108,11 @@ describe("RHEL content", () => {
             repo,
             new RegExp(
                 [
-                    String.raw`^\[rhel-9-baseos\]\n`,
-                    String.raw`(.+\n)*sslcacert=\/var\/lib\/rhcos-forge\/upstream\/tls\/rhel-9-baseos\/ca\.pem\nsslcli`,
-                    String.raw`entcert=\/var\/lib\/rhcos-forge\/upstream\/tls\/rhel-9-baseos\/client\.pem\nsslclientke`,
-                    String.raw`y=\/var\/lib\/rhcos-forge\/upstream\/tls\/rhel-9-baseos\/client-key\.pem\nsslverify=1$`,
+                    String.raw`^\[rhel-9-baseos\]\n(.+\n)*`,
+                    String.raw`sslcacert=${TLS_DIR}\/ca\.pem\n`,
+                    String.raw`sslclientcert=${TLS_DIR}\/client\.pem\n`,
+                    String.raw`sslclientkey=${TLS_DIR}\/client-key\.pem\n`,
+                    String.raw`sslverify=1$`,
                 ].join(""),
                 "m",
             ),
@@ -124,12 +130,11 @@ describe("RHEL content", () => {
             containerfile,
             new RegExp(
                 [
-                    String.raw`^RUN --mount=type=secret,id=rf-rhel-9-appstream-cdn-cert,target=\/run\/secrets\/rhcos-f`,
-                    String.raw`orge\/rhel-9-appstream-cdn\/client\.pem \\\n    `,
-                    String.raw`--mount=type=secret,id=rf-rhel-9-appstream-cdn-key,target=\/run\/secrets\/rhcos-forge\/`,
-                    String.raw`rhel-9-appstream-cdn\/client-key\.pem \\\n    `,
-                    String.raw`--mount=type=secret,id=rf-mirror-password,target=\/run\/secrets\/rhcos-forge\/mirror\/p`,
-                    String.raw`assword \\\n    printf`,
+                    "^RUN ",
+                    secretMount("rf-rhel-9-appstream-cdn-cert", String.raw`rhel-9-appstream-cdn\/client\.pem`),
+                    secretMount("rf-rhel-9-appstream-cdn-key", String.raw`rhel-9-appstream-cdn\/client-key\.pem`),
+                    secretMount("rf-mirror-password", String.raw`mirror\/password`),
+                    "printf",
                 ].join(""),
                 "m",
             ),
@@ -160,24 +165,8 @@ describe("RHEL content", () => {
         const register = harness.find("command:remote:Command", "build-register");
         assert.equal(register.parent, harness.find("rhcos-forge:host:BuildHost", "build").urn);
         assert.ok(harness.isSecret(register.raw.stdin));
-        assert.match(
-            String(register.inputs.create),
-            new RegExp(
-                [
-                    String.raw`RF_RHSM_ACTION=register RF_ROOT=\/var\/lib\/rhcos-forge bash `,
-                    String.raw`\/var\/lib\/rhcos-forge\/scripts\/rhsm-register\.sh$`,
-                ].join(""),
-            ),
-        );
-        assert.match(
-            String(register.inputs.delete),
-            new RegExp(
-                [
-                    String.raw`RF_RHSM_ACTION=unregister RF_ROOT=\/var\/lib\/rhcos-forge bash `,
-                    String.raw`\/var\/lib\/rhcos-forge\/scripts\/rhsm-register\.sh$`,
-                ].join(""),
-            ),
-        );
+        assert.match(String(register.inputs.create), new RegExp(`RF_RHSM_ACTION=register${RHSM_RUN}`));
+        assert.match(String(register.inputs.delete), new RegExp(`RF_RHSM_ACTION=unregister${RHSM_RUN}`));
         const stdin = entries(String(register.inputs.stdin));
         assert.deepEqual(stdin, [
             ["secret", "org", ORG],
