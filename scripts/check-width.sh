@@ -10,8 +10,8 @@
 #   - files machines write, which nobody wraps: package-lock.json, go.sum (module checksums), test/golden/ (the
 #     exact Containerfiles and commands the renderers and scripts produce) and the stack config file Pulumi writes
 #     for test/e2e/library (encrypted values);
-#   - markdown table rows (a line starting with `|`): a row cannot be wrapped;
-#   - a line that is one bare URL (optionally behind a comment leader `#`, `//` or `*`).
+#   - markdown table rows (a line starting with `|`, indented or not): a row cannot be wrapped;
+#   - a line that is one bare URL (optionally behind a comment leader `#`, `//`, `*` or a list's `-`).
 # Characters are counted, not bytes (a UTF-8 locale), so an arrow or an ellipsis counts once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +35,7 @@ mapfile -t files < <(
 )
 ((${#files[@]})) || { echo "check-width: no files under ${*:-the repository}" >&2; exit 1; }
 
-url_line='^[[:space:]]*((#|//|\*)[[:space:]]*)?<?https?://[^[:space:]]+>?[[:space:]]*$'
+url_line='^[[:space:]]*((#|//|\*|-)[[:space:]]*)?<?https?://[^[:space:]]+>?[[:space:]]*$'
 long=0
 # grep -I skips binary files; '.' matches one character in a UTF-8 locale.
 while IFS= read -r hit; do
@@ -43,7 +43,7 @@ while IFS= read -r hit; do
     rest=${hit#*:}
     line=${rest%%:*}
     text=${rest#*:}
-    [[ $file == *.md && $text == \|* ]] && continue
+    [[ $file == *.md && $text =~ ^[[:space:]]*\| ]] && continue
     [[ $text =~ $url_line ]] && continue
     printf '%s:%s: %d characters\n' "$file" "$line" "${#text}"
     long=$((long + 1))
