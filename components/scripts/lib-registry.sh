@@ -22,14 +22,17 @@ rf_auth_secrets() {
 
 # rf_registry_why <log> [secrets file]: a short reason from podman/skopeo/oc output, masked.
 rf_registry_why() {
-  local text
+  local text missing unreachable
   if [ -n "${2:-}" ]; then text="$(rf_mask "$2" < "$1")"; else text="$(cat "$1")"; fi
-  if grep -Eqi 'manifest unknown|manifest .* not found|not found: manifest|reading manifest .*: .*not found' <<< "$text"; then
+  missing='manifest unknown|manifest .* not found|not found: manifest|reading manifest .*: .*not found'
+  unreachable='connection refused|no such host|i/o timeout|network is unreachable'
+  unreachable+='|server gave HTTP response to HTTPS client'
+  if grep -Eqi "$missing" <<< "$text"; then
     echo "the image does not exist in the registry (manifest unknown)"
   elif grep -Eqi 'unauthorized|authentication required|401|invalid username/password|denied' <<< "$text"; then
     echo "the registry refused the credentials (unauthorized)"
-  elif grep -Eqi 'connection refused|no such host|i/o timeout|network is unreachable|server gave HTTP response to HTTPS client|x509' <<< "$text"; then
-    echo "the registry is unreachable: $(grep -Eio '(connection refused|no such host|i/o timeout|network is unreachable|server gave HTTP response to HTTPS client|x509[^"]*)' <<< "$text" | head -n 1)"
+  elif grep -Eqi "$unreachable|x509" <<< "$text"; then
+    echo "the registry is unreachable: $(grep -Eio "($unreachable|x509[^\"]*)" <<< "$text" | head -n 1)"
   else
     grep -v '^[[:space:]]*$' <<< "$text" | tail -n 1 | cut -c1-300
   fi
