@@ -48,6 +48,19 @@ rf_oci_add_blob() {
   printf 'sha256:%s %s\n' "$h" "$(stat -c %s "$2")"
 }
 
+# rf_oci_index <oci layout dir> <manifest file> <ref name>: adds the manifest to the layout's blobs
+# and makes it the layout's one image, named <ref name> (oci-layout, index.json); prints
+# "sha256:<hex> <size>" of the manifest, as rf_oci_add_blob does.
+rf_oci_index() {
+  local digest size
+  read -r digest size < <(rf_oci_add_blob "$1" "$2")
+  printf '{"imageLayoutVersion":"1.0.0"}' > "$1/oci-layout"
+  jq -cn --arg d "$digest" --argjson s "$size" --arg name "$3" \
+    '{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $d, size: $s,
+      annotations: {"org.opencontainers.image.ref.name": $name}}]}' > "$1/index.json"
+  printf '%s %s\n' "$digest" "$size"
+}
+
 
 # rf_split_digest_ref <NAME> <value>: an image pinned by digest, <repo>@sha256:<64 hex>, whose
 # repository has no tag; sets repo and digest, or fails step "arguments" naming the variable.

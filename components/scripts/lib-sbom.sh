@@ -81,7 +81,7 @@ rf_rpm_list() {
 # shellcheck disable=SC2154 # auth_opt is the caller's
 rf_sbom_push() {
   local rpms="$1" repo="$2" digest="$3" created="$4" base="$5" source="$6"
-  local started sbom npkgs lay empty_digest empty_size doc_digest doc_size sbom_digest sbom_size sbom_tag
+  local started sbom npkgs lay empty_digest empty_size doc_digest doc_size sbom_digest sbom_tag
   rf_need jq skopeo
   started="$(date +%s%N)"
   sbom="$work/sbom.spdx.json"
@@ -147,12 +147,7 @@ rf_sbom_push() {
         annotations: {"org.opencontainers.image.title": "sbom.spdx.json"}}],
       subject: {mediaType: $mt, digest: $d, size: $s},
       annotations: {"org.opencontainers.image.created": $created}}' > "$work/sbom.manifest"
-  read -r sbom_digest sbom_size < <(rf_oci_add_blob "$lay" "$work/sbom.manifest")
-  printf '{"imageLayoutVersion":"1.0.0"}' > "$lay/oci-layout"
-  jq -cn --arg d "$sbom_digest" --argjson s "$sbom_size" \
-    '{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $d, size: $s,
-      annotations: {"org.opencontainers.image.ref.name": "sbom"}}]}' \
-    > "$lay/index.json"
+  read -r sbom_digest _ < <(rf_oci_index "$lay" "$work/sbom.manifest" sbom)
   sbom_tag="$repo:${digest/:/-}.sbom"
   : > "$work/sbom.nosecrets"
   if ! rf_run_logged "$work/sbom-push.log" "$work/sbom.nosecrets" \

@@ -165,12 +165,7 @@ jq -cn --arg cd "$config_digest" --argjson cs "$config_size" --argjson layers "$
   '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
     config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $cd, size: $cs}, layers: $layers}' \
   > "$work/manifest.json"
-read -r manifest_digest manifest_size < <(rf_oci_add_blob "$lay" "$work/manifest.json")
-printf '{"imageLayoutVersion":"1.0.0"}' > "$lay/oci-layout"
-jq -cn --arg d "$manifest_digest" --argjson s "$manifest_size" \
-  '{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $d, size: $s,
-    annotations: {"org.opencontainers.image.ref.name": "sig"}}]}' \
-  > "$lay/index.json"
+read -r manifest_digest _ < <(rf_oci_index "$lay" "$work/manifest.json" sig)
 
 # ---------------------------------------------------------------- push
 rf_step "push"
