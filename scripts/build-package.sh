@@ -10,4 +10,5 @@ rm -rf dist
 node_modules/.bin/tsc -p tsconfig.build.json
 mkdir -p dist/components/scripts
 cp -p components/scripts/* dist/components/scripts/
-echo "build-package: dist/components (index.js, index.d.ts, $(find dist/components -name '*.js' | wc -l) modules, $(find dist/components/scripts -type f | wc -l) host scripts)" >&2
+echo "build-package: dist/components (index.js, index.d.ts, $(find dist/components -name '*.js' | wc -l) modules," \
+	"$(find dist/components/scripts -type f | wc -l) host scripts)" >&2

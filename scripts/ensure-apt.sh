@@ -19,15 +19,18 @@ done
 install="apt-get update && apt-get install -y ${missing[*]}"
 if [[ "$(id -u)" -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
 	printf "sudo sh -c '%s'\n" "$install" >&2
-	printf 'rhcos-forge: the Debian packages above are missing (listed in dev/apt-packages.txt); run that command, then this one again.\n' >&2
+	printf '%s %s\n' 'rhcos-forge: the Debian packages above are missing (listed in dev/apt-packages.txt);' \
+		'run that command, then this one again.' >&2
 	exit 1
 fi
-printf 'rhcos-forge: installing %d missing Debian packages (dev/apt-packages.txt): %s\n' "${#missing[@]}" "${missing[*]}" >&2
+printf 'rhcos-forge: installing %d missing Debian packages (dev/apt-packages.txt): %s\n' \
+	"${#missing[@]}" "${missing[*]}" >&2
 start=$SECONDS
 export DEBIAN_FRONTEND=noninteractive
 # apt's own lines (fetching, unpacking, setting up each package) as they come, with the elapsed time.
 progress() { while IFS= read -r line; do printf 'ensure-apt: [%ds] %s\n' "$((SECONDS - start))" "$line" >&2; done; }
 apt-get update -qq 2>&1 | progress
 # With their recommends (apt's default), as the tests were run.
-apt-get install -y "${missing[@]}" 2>&1 | { grep --line-buffered -E '^(Get:|Unpacking|Setting up|E:|W:)' || true; } | progress
+apt-get install -y "${missing[@]}" 2>&1 \
+	| { grep --line-buffered -E '^(Get:|Unpacking|Setting up|E:|W:)' || true; } | progress
 printf 'rhcos-forge: Debian packages installed (%ds)\n' "$((SECONDS - start))" >&2

@@ -73,9 +73,11 @@ install_args 36 "" 0 "$@"
 
 # The SDK version in package.json is the version the program asks for.
 if command -v node >/dev/null 2>&1 && [[ -f "$REPO_DIR/package.json" ]]; then
-	sdk=$(node -e 'console.log((require(process.argv[1]).dependencies||{})["@pulumi/digitalocean"]||"")' "$REPO_DIR/package.json")
+	sdk=$(node -e 'console.log((require(process.argv[1]).dependencies||{})["@pulumi/digitalocean"]||"")' \
+		"$REPO_DIR/package.json")
 	[[ "$sdk" == "$PLUGIN_VERSION" ]] ||
-		die "package.json pins @pulumi/digitalocean '$sdk', but this script installs the plugin as $PLUGIN_VERSION; update PLUGIN_VERSION"
+		die "package.json pins @pulumi/digitalocean '$sdk', but this script installs the plugin as $PLUGIN_VERSION;" \
+			"update PLUGIN_VERSION"
 fi
 
 KEY=$(printf 'recipe=%s provider=%s tf=%s plugin=%s stamped=%s\n' \

@@ -59,7 +59,8 @@ row=$(grep -F "| $TARBALL_NAME" "$UPSTREAM_DIR/README.md" | head -n 1) || true
 [[ -n "$row" ]] || die "$UPSTREAM_DIR/README.md has no row for $TARBALL_NAME"
 WANT_SHA=$(printf '%s\n' "$row" | grep -oE '\b[0-9a-f]{64}\b' | tail -n 1) || true
 WANT_COMMIT=$(printf '%s\n' "$row" | grep -oE '\b[0-9a-f]{40}\b' | head -n 1) || true
-[[ -n "$WANT_SHA" && -n "$WANT_COMMIT" ]] || die "cannot read the sha256 and commit of $TARBALL_NAME from the README row: $row"
+[[ -n "$WANT_SHA" && -n "$WANT_COMMIT" ]] ||
+	die "cannot read the sha256 and commit of $TARBALL_NAME from the README row: $row"
 
 sha_of() {
 	local s
@@ -103,7 +104,8 @@ CHECKED=$OUT_DIR/checked
 TEST_SHA=none
 [[ -f "$MAIN_TEST_GO" ]] && TEST_SHA=$(sha_of "$MAIN_TEST_GO")
 if [[ $FORCE == 0 && $CHECK == 1 && -f "$CHECKED" && "$(cat "$CHECKED")" == "$TEST_SHA" ]]; then
-	log "go vet and go test of cmd/rf-mco-controllers passed before for this main.go and main_test.go (cached; --force runs them again)"
+	log "go vet and go test of cmd/rf-mco-controllers passed before for this main.go and main_test.go" \
+		"(cached; --force runs them again)"
 	exit 0
 fi
 
@@ -121,7 +123,8 @@ log "verifying $TARBALL"
 got=$(sha_of "$TARBALL")
 [[ $got == "$WANT_SHA" ]] || die "$TARBALL has sha256 $got, the README lists $WANT_SHA"
 commit=$(gzip -dc "$TARBALL" | git get-tar-commit-id) || true
-[[ $commit == "$WANT_COMMIT" ]] || die "$TARBALL was archived from commit '${commit:-none}', the README lists $WANT_COMMIT"
+[[ $commit == "$WANT_COMMIT" ]] ||
+	die "$TARBALL was archived from commit '${commit:-none}', the README lists $WANT_COMMIT"
 
 export GOTOOLCHAIN=local
 export GOFLAGS="-mod=vendor -buildvcs=false"
@@ -153,7 +156,8 @@ fi
 # version.Hash with the generated-by-controller-version annotation of MachineConfigs and
 # version.Raw with the ControllerConfig's generated-by-version.
 raw="v4.21.0-rhcos-forge-${commit:0:12}"
-ldflags="-s -w -X $MODULE/pkg/version.Hash=$commit -X $MODULE/pkg/version.Raw=$raw -X $MODULE/pkg/version.ReleaseVersion=4.21.0"
+ldflags="-s -w -X $MODULE/pkg/version.Hash=$commit -X $MODULE/pkg/version.Raw=$raw"
+ldflags+=" -X $MODULE/pkg/version.ReleaseVersion=4.21.0"
 log "building cmd/rf-mco-controllers in the tree of $MODULE $commit (a cold build takes minutes)"
 mkdir -p "$OUT_DIR"
 tmp=$OUT_DIR/rf-mco-controllers.tmp.$$

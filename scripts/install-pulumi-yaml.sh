@@ -85,7 +85,8 @@ require (
 GOMOD
 
 start=$SECONDS
-log "building $YAML_MODULE/cmd/pulumi-language-yaml@$YAML_VERSION on pulumi $PULUMI_SDK_VERSION (about 4 minutes cold on 2 cores)"
+log "building $YAML_MODULE/cmd/pulumi-language-yaml@$YAML_VERSION on pulumi $PULUMI_SDK_VERSION" \
+	"(about 4 minutes cold on 2 cores)"
 (cd "$WORK" && "$go" build -ldflags "-X $YAML_MODULE/pkg/version.Version=$YAML_VERSION" \
     -o "$WORK/pulumi-language-yaml" "$YAML_MODULE/cmd/pulumi-language-yaml") >&2
 mkdir -p "$BIN_DIR"

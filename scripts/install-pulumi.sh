@@ -483,8 +483,9 @@ kubernetes_chain() {
 	step "build pulumi-resource-kubernetes (stamped $KUBERNETES_VERSION)" build_kubernetes_provider
 }
 command_chain() {
-	step "build pulumi-resource-command v$COMMAND_VERSION ($COMMAND_TARBALL, go-provider v$GO_PROVIDER_VERSION, pkg/sdk v$COMMAND_PULUMI_VERSION)" \
-		build_command_provider
+	local what="build pulumi-resource-command v$COMMAND_VERSION ($COMMAND_TARBALL,"
+	what+=" go-provider v$GO_PROVIDER_VERSION, pkg/sdk v$COMMAND_PULUMI_VERSION)"
+	step "$what" build_command_provider
 }
 CHAIN_NAMES=()
 chain "pulumi-resource-kubernetes" kubernetes_chain

@@ -3,7 +3,10 @@
 # first line is a bash/sh shebang (fixture commands such as dev/image/rpm-ostree).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v shellcheck >/dev/null || { echo "lint-sh: shellcheck is not installed (apt-get install shellcheck)" >&2; exit 1; }
+command -v shellcheck >/dev/null || {
+    echo "lint-sh: shellcheck is not installed (apt-get install shellcheck)" >&2
+    exit 1
+}
 mapfile -t files < <(
     git ls-files --cached --others --exclude-standard -- components scripts dev engine test .ci |
         while read -r f; do

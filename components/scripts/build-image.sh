@@ -50,11 +50,13 @@ rf_require_uint RF_LOCK_TIMEOUT "${RF_LOCK_TIMEOUT:-3600}"
 # Build flags are passed as words, never evaluated; still, nothing that only makes sense to a
 # shell (; | & $ \` < > ( ) quotes) is accepted, and no flag that reaches outside the build:
 # --volume/-v and --mount would hand the host's files to the Containerfile's RUN steps.
-rf_require_words RF_PODMAN_BUILD_ARGS "$RF_PODMAN_BUILD_ARGS" '^[A-Za-z0-9_./:=,+%@-]+$' "a plain podman build flag or value"
+rf_require_words RF_PODMAN_BUILD_ARGS "$RF_PODMAN_BUILD_ARGS" '^[A-Za-z0-9_./:=,+%@-]+$' \
+  "a plain podman build flag or value"
 read -r -a build_args <<< "$RF_PODMAN_BUILD_ARGS"
 for a in "${build_args[@]}"; do
   case "$a" in
-    -v|--volume|--volume=*|--mount|--mount=*|-v=*) rf_fail "arguments" "RF_PODMAN_BUILD_ARGS must not mount host paths into the build, got: $(rf__shown "$a")" ;;
+    -v|--volume|--volume=*|--mount|--mount=*|-v=*)
+      rf_fail "arguments" "RF_PODMAN_BUILD_ARGS must not mount host paths into the build, got: $(rf__shown "$a")" ;;
   esac
   # Paths in flags are the build context's: never absolute, never up out of it.
   if [[ "$a" =~ (^|=)/ ]] || [[ "$a" =~ (^|[/=])\.\.(/|$) ]]; then
@@ -88,7 +90,8 @@ rf_step "mirror"
 # mirror's sync while its inputs are unchanged: the build that needs it starts it again.
 mirror_state="$(rf_mirror_restart)" \
   || rf_fail "mirror" "the mirror server was not running and did not start again (see $RF_ROOT/mirror-server.log)"
-[ "$mirror_state" != restarted ] || rf_log "the mirror server was not running (host rebooted or process gone); started it again"
+[ "$mirror_state" != restarted ] \
+  || rf_log "the mirror server was not running (host rebooted or process gone); started it again"
 
 # ---------------------------------------------------------------- unpack
 rf_step "unpack"
@@ -129,7 +132,8 @@ on_entry() {
         # A write that fails (a full disk) is not bad input: say which, with the tool's reason.
         if ! printf '%s' "$f3" | base64 -d > "$dest" 2> "$work/write.err"; then
           rf_b64_field "$lineno" "content of $rel" "$f3" > /dev/null
-          rf_fail "unpack" "could not write $dest: $(sed 's/^base64: //' "$work/write.err" | tail -n 1) ($(df -Pk "$newctx" | awk 'NR == 2 { print $4 }') KiB free)"
+          rf_fail "unpack" "could not write $dest: $(sed 's/^base64: //' "$work/write.err" | tail -n 1)" \
+            "($(df -Pk "$newctx" | awk 'NR == 2 { print $4 }') KiB free)"
         fi
       else
         : > "$dest"
@@ -144,7 +148,8 @@ on_entry() {
     secret)
       [ -z "$f3" ] || rf_fail "unpack" "bundle line $lineno: secret takes an id and one base64 field"
       sid="$(rf_b64_field "$lineno" "secret id" "$f1")"
-      [[ "$sid" =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$ ]] || rf_fail "unpack" "bundle line $lineno: secret id must be plain (letters, digits, . _ -)"
+      [[ "$sid" =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$ ]] \
+        || rf_fail "unpack" "bundle line $lineno: secret id must be plain (letters, digits, . _ -)"
       [ ! -e "$work/secrets/$sid" ] || rf_fail "unpack" "bundle line $lineno: secret $sid is given twice"
       rf_unpack_secret_file "$lineno" "secret $sid" "$work/secrets/$sid" "$f2"
       grep -v -e '^-----' -e '^[[:space:]]*$' "$work/secrets/$sid" >> "$secrets_mask" || true
@@ -175,7 +180,8 @@ if [ -f "$result_file" ]; then
   old_tag="$(json_field tag "$result_file")"
   old_base="$(json_field base "$result_file")"
   # a result from before SBOMs were made is not reused: the rebuild attaches one
-  if [ -n "$old_ref" ] && [ "$old_tag" = "$tag" ] && [ "$old_base" = "$RF_BASE_IMAGE" ] && grep -q '"sbom":{' "$result_file"; then
+  if [ -n "$old_ref" ] && [ "$old_tag" = "$tag" ] && [ "$old_base" = "$RF_BASE_IMAGE" ] \
+    && grep -q '"sbom":{' "$result_file"; then
     if skopeo inspect --raw "${tls_opt[@]}" "${auth_opt[@]}" "docker://$old_ref" > /dev/null 2> "$work/reuse.log"; then
       rf_log "build $RF_BUILD_ID already pushed as $old_ref; not building"
       tail -n 1 "$result_file"
@@ -192,7 +198,8 @@ rf_step "pull base"
 if podman image exists "$RF_BASE_IMAGE" 2>/dev/null; then
   rf_log "base image $RF_BASE_IMAGE already present"
 else
-  if ! rf_run_logged "$work/pull.log" "$work/nosecrets" podman pull "${tls_opt[@]}" "${auth_opt[@]}" "$RF_BASE_IMAGE"; then
+  if ! rf_run_logged "$work/pull.log" "$work/nosecrets" \
+    podman pull "${tls_opt[@]}" "${auth_opt[@]}" "$RF_BASE_IMAGE"; then
     rf_fail "pull base" "could not pull $RF_BASE_IMAGE: $(rf_registry_why "$work/pull.log")"
   fi
 fi
@@ -266,7 +273,8 @@ read_packages() {
       }
     }' "$work/base.rpms" "$work/new.rpms" | LC_ALL=C sort > "$work/diff"
 
-  created="$(podman image inspect --format '{{.Created.UTC.Format "2006-01-02T15:04:05Z"}}' "$tag" 2> "$work/inspect.log")" \
+  created="$(podman image inspect --format '{{.Created.UTC.Format "2006-01-02T15:04:05Z"}}' "$tag" \
+    2> "$work/inspect.log")" \
     || rf_fail "sbom" "podman image inspect $tag failed: $(tail -n 1 "$work/inspect.log")"
   printf '%s\n' "$created" > "$work/created"
   rf_log "package lists read in $(( ($(date +%s%N) - started) / 1000000 )) ms, beside the push"
@@ -312,7 +320,9 @@ sbom_json="$RF_SBOM_JSON"
 
 # ---------------------------------------------------------------- result
 rf_step "result"
-result="{\"ref\":$(rf_json_str "$ref"),\"digest\":$(rf_json_str "$digest"),\"base\":$(rf_json_str "$RF_BASE_IMAGE"),\"tag\":$(rf_json_str "$tag"),\"packages\":{\"added\":$(rf_json_arr "${added[@]}"),\"removed\":$(rf_json_arr "${removed[@]}"),\"changed\":$changed_json},\"sbom\":$sbom_json}"
+result="{\"ref\":$(rf_json_str "$ref"),\"digest\":$(rf_json_str "$digest"),\"base\":$(rf_json_str "$RF_BASE_IMAGE")"
+result+=",\"tag\":$(rf_json_str "$tag"),\"packages\":{\"added\":$(rf_json_arr "${added[@]}")"
+result+=",\"removed\":$(rf_json_arr "${removed[@]}"),\"changed\":$changed_json},\"sbom\":$sbom_json}"
 printf '%s\n' "$result" | rf_atomic_write "$result_file" 0644 > /dev/null \
   || rf_fail "result" "could not write $result_file"
 printf '%s\n' "$result"

@@ -51,7 +51,8 @@ REPO_FILE_NAME="rhcos-forge-mirror.repo"
 # ---------------------------------------------------------------- arguments
 rf_step "arguments"
 [[ "$RF_COSA_CONTAINER" =~ ^[A-Za-z0-9][A-Za-z0-9._:/-]*@sha256:[0-9a-f]{64}$ ]] \
-  || rf_fail "arguments" "RF_COSA_CONTAINER must be the coreos-assembler image pinned by digest (repo@sha256:<64 hex>), got: '$RF_COSA_CONTAINER'"
+  || rf_fail "arguments" "RF_COSA_CONTAINER must be the coreos-assembler image pinned by digest" \
+    "(repo@sha256:<64 hex>), got: '$RF_COSA_CONTAINER'"
 [[ "$RF_COSA_CONFIG_URL" =~ ^(https?|git|ssh)://[][A-Za-z0-9._~:/?#@!+,=%-]+$ ]] \
   || rf_fail "arguments" "RF_COSA_CONFIG_URL must be a git URL (https://, git:// or ssh://), got: '$RF_COSA_CONFIG_URL'"
 { [[ "$RF_COSA_BRANCH" =~ ^[A-Za-z0-9][A-Za-z0-9._/-]*$ ]] && [[ "$RF_COSA_BRANCH" != *..* ]]; } \
@@ -60,7 +61,8 @@ rf_step "arguments"
   || rf_fail "arguments" "RF_COSA_COMMIT must be a full 40-hex commit id, got: '$RF_COSA_COMMIT'"
 [ -z "$RF_COSA_VARIANT" ] || [[ "$RF_COSA_VARIANT" =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] \
   || rf_fail "arguments" "RF_COSA_VARIANT must be a variant name such as rhel-9.6 or c9s, got: '$RF_COSA_VARIANT'"
-{ [[ "$RF_IMAGE_REPO" =~ ^[A-Za-z0-9][A-Za-z0-9._:/-]*$ ]] && [[ "${RF_IMAGE_REPO##*/}" != *:* ]] && [[ "$RF_IMAGE_REPO" == */* ]]; } \
+{ [[ "$RF_IMAGE_REPO" =~ ^[A-Za-z0-9][A-Za-z0-9._:/-]*$ ]] && [[ "${RF_IMAGE_REPO##*/}" != *:* ]] \
+  && [[ "$RF_IMAGE_REPO" == */* ]]; } \
   || rf_fail "arguments" "RF_IMAGE_REPO must be a registry repository without tag or digest, got: '$RF_IMAGE_REPO'"
 read -r -a platforms <<< "$RF_COSA_ARTIFACTS"
 for p in "${platforms[@]}"; do
@@ -83,10 +85,13 @@ RF_TLS_VERIFY="$(rf_bool "$RF_TLS_VERIFY")"
 # Without KVM it cannot build at all (TCG emulation is not supported).
 rf_step "kvm"
 if [ ! -e "$RF_KVM_DEVICE" ]; then
-  rf_fail "kvm" "$RF_KVM_DEVICE does not exist: coreos-assembler needs KVM. On a cloud VM enable nested virtualization (or pick an instance type that offers it, or a bare-metal host); on a KVM hypervisor load kvm_intel/kvm_amd with nested=1"
+  rf_fail "kvm" "$RF_KVM_DEVICE does not exist: coreos-assembler needs KVM." \
+    "On a cloud VM enable nested virtualization (or pick an instance type that offers it, or a bare-metal host);" \
+    "on a KVM hypervisor load kvm_intel/kvm_amd with nested=1"
 fi
 if [ ! -c "$RF_KVM_DEVICE" ] || [ ! -r "$RF_KVM_DEVICE" ] || [ ! -w "$RF_KVM_DEVICE" ]; then
-  rf_fail "kvm" "$RF_KVM_DEVICE is not a character device this user can read and write: coreos-assembler needs KVM (check nested virtualization and the device permissions)"
+  rf_fail "kvm" "$RF_KVM_DEVICE is not a character device this user can read and write:" \
+    "coreos-assembler needs KVM (check nested virtualization and the device permissions)"
 fi
 
 # ---------------------------------------------------------------- tools
@@ -162,7 +167,9 @@ cosa_step() {
 }
 
 stamp_get() { cat "$state_dir/cosa-$1.stamp" 2>/dev/null || true; }
-stamp_set() { printf '%s\n' "$2" > "$state_dir/cosa-$1.stamp.tmp" && mv -f "$state_dir/cosa-$1.stamp.tmp" "$state_dir/cosa-$1.stamp"; }
+stamp_set() {
+  printf '%s\n' "$2" > "$state_dir/cosa-$1.stamp.tmp" && mv -f "$state_dir/cosa-$1.stamp.tmp" "$state_dir/cosa-$1.stamp"
+}
 hash_of() { printf '%s\n' "$RF_STAMP_VERSION" "$@" | rf_sha256_stdin; }
 ran=()
 
@@ -174,7 +181,8 @@ else
   pull_auth=()
   [ -z "$authfile" ] || pull_auth=(--authfile "$authfile")
   if ! rf_run_logged "$work/pull.log" "$secrets" podman pull "${pull_auth[@]}" "$RF_COSA_CONTAINER"; then
-    rf_fail "container" "could not pull $RF_COSA_CONTAINER: $(grep -v '^[[:space:]]*$' "$work/pull.log" | tail -n 1 | cut -c1-300)"
+    rf_fail "container" \
+      "could not pull $RF_COSA_CONTAINER: $(grep -v '^[[:space:]]*$' "$work/pull.log" | tail -n 1 | cut -c1-300)"
   fi
 fi
 
@@ -208,7 +216,8 @@ git submodule --quiet update --init --recursive >&2
 git rev-parse HEAD'
 if ! cosa_cmd shell -- bash -c "$git_script" rhcos-forge-config "$want_ref" > "$work/commit" 2> "$work/config.log"; then
   rf_mask "$secrets" < "$work/config.log" >&2
-  rf_fail "config" "could not check out $want_ref of $RF_COSA_CONFIG_URL: $(grep -v '^[[:space:]]*$' "$work/config.log" | tail -n 1 | cut -c1-300)"
+  rf_fail "config" "could not check out $want_ref of $RF_COSA_CONFIG_URL:" \
+    "$(grep -v '^[[:space:]]*$' "$work/config.log" | tail -n 1 | cut -c1-300)"
 fi
 config_commit="$(grep -E '^[0-9a-f]{40}$' "$work/commit" | tail -n 1 || true)"
 [ -n "$config_commit" ] || rf_fail "config" "git did not report the checked-out commit"
@@ -237,7 +246,8 @@ if [ -s "$repofile" ]; then
   [ "$variant" != default ] || variant=""
   stream=""
   if [ -z "$variant" ] && [ -f "$config_dir/build-args.conf" ]; then
-    stream="$(sed -nE "s/^STREAM=[\"']?([A-Za-z0-9._-]+)[\"']?[[:space:]]*$/\\1/p" "$config_dir/build-args.conf" | tail -n 1)"
+    stream="$(sed -nE "s/^STREAM=[\"']?([A-Za-z0-9._-]+)[\"']?[[:space:]]*$/\\1/p" "$config_dir/build-args.conf" \
+      | tail -n 1)"
   fi
   yum_name="${variant:-${stream:-rhcos-forge-mirror}}.repo"
   mkdir -p "$yum_dir"
@@ -317,7 +327,8 @@ rf_log "build $build_id ($arch)"
 image_field() {
   python3 -c 'import json,sys
 m = json.load(open(sys.argv[1]))
-print(m.get("images", {}).get(sys.argv[2], {}).get(sys.argv[3], ""))' "$build_dir/meta.json" "$1" "$2" 2>/dev/null || true
+print(m.get("images", {}).get(sys.argv[2], {}).get(sys.argv[3], ""))' \
+    "$build_dir/meta.json" "$1" "$2" 2>/dev/null || true
 }
 images_of() {
   case "$1" in
@@ -379,7 +390,9 @@ if [ "${#platforms[@]}" -gt 0 ]; then
       fi
       [ "$first" = 1 ] || artifacts_json+=","
       first=0
-      artifacts_json+="{\"platform\":$(rf_json_str "$p"),\"name\":$(rf_json_str "$img"),\"path\":$(rf_json_str "artifacts/$build_id/$f"),\"sha256\":$(rf_json_str "$sum"),\"size\":$size}"
+      artifacts_json+="{\"platform\":$(rf_json_str "$p"),\"name\":$(rf_json_str "$img")"
+      artifacts_json+=",\"path\":$(rf_json_str "artifacts/$build_id/$f")"
+      artifacts_json+=",\"sha256\":$(rf_json_str "$sum"),\"size\":$size}"
       rf_log "published $img: $dest"
     done
   done
@@ -400,7 +413,8 @@ digest=""
 skopeo_auth=()
 [ -z "$authfile" ] || skopeo_auth=(--authfile "$CONTAINER_AUTHFILE")
 inspect_digest() {
-  cosa_cmd shell -- skopeo inspect "--tls-verify=$RF_TLS_VERIFY" "${skopeo_auth[@]}" --format '{{.Digest}}' "docker://$1" 2> "$work/inspect.log" \
+  cosa_cmd shell -- skopeo inspect "--tls-verify=$RF_TLS_VERIFY" "${skopeo_auth[@]}" \
+    --format '{{.Digest}}' "docker://$1" 2> "$work/inspect.log" \
     | tr -d '[:space:]'
 }
 if [ "${push_stamp%% *}" = "$push_key" ]; then
@@ -414,7 +428,8 @@ if [ "${push_stamp%% *}" = "$push_key" ]; then
 fi
 if [ -z "$digest" ]; then
   archive="$(image_field ostree path)"
-  [[ -n "$archive" && "$archive" != */* ]] || rf_fail "push" "meta.json of $build_id names no OCI archive (images.ostree.path)"
+  [[ -n "$archive" && "$archive" != */* ]] \
+    || rf_fail "push" "meta.json of $build_id names no OCI archive (images.ostree.path)"
   [ -f "$build_dir/$archive" ] || rf_fail "push" "cosa did not produce $build_dir/$archive"
   mkdir -p "$RF_COSA_DIR/tmp"
   rm -f "$RF_COSA_DIR/tmp/rhcos-forge-push.digest"
@@ -424,7 +439,8 @@ if [ -z "$digest" ]; then
   [[ "$pushed" =~ ^sha256:[0-9a-f]{64}$ ]] || rf_fail "push" "skopeo copy reported no usable digest for $tag"
   digest="$(inspect_digest "$tag" || true)"
   [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] \
-    || rf_fail "push" "could not read the digest of $tag back from the registry: $(rf_mask "$secrets" < "$work/inspect.log" | tail -n 1 | cut -c1-300)"
+    || rf_fail "push" "could not read the digest of $tag back from the registry:" \
+      "$(rf_mask "$secrets" < "$work/inspect.log" | tail -n 1 | cut -c1-300)"
   [ "$digest" = "$pushed" ] || rf_fail "push" "the registry reports $digest for $tag, skopeo pushed $pushed"
   stamp_set push "$push_key $digest"
   ran+=(push)

@@ -35,7 +35,9 @@ rf_require_path RF_KVM_DEVICE "$RF_KVM_DEVICE"
 if [ "$(rf_bool "$RF_NEED_KVM")" = true ]; then
   rf_step "kvm"
   if [ ! -c "$RF_KVM_DEVICE" ] || [ ! -r "$RF_KVM_DEVICE" ] || [ ! -w "$RF_KVM_DEVICE" ]; then
-    rf_fail "kvm" "rhcos-forge:image.builder is cosa, which needs KVM, but $RF_KVM_DEVICE is not a character device this user can read and write on the build host: pick a host or droplet size with nested virtualization (or a bare-metal host), or use rhcos-forge:image.builder podman"
+    rf_fail "kvm" "rhcos-forge:image.builder is cosa, which needs KVM, but $RF_KVM_DEVICE is not a character device" \
+      "this user can read and write on the build host: pick a host or droplet size with nested virtualization" \
+      "(or a bare-metal host), or use rhcos-forge:image.builder podman"
   fi
 fi
 

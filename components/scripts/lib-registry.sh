@@ -22,14 +22,17 @@ rf_auth_secrets() {
 
 # rf_registry_why <log> [secrets file]: a short reason from podman/skopeo/oc output, masked.
 rf_registry_why() {
-  local text
+  local text missing unreachable
   if [ -n "${2:-}" ]; then text="$(rf_mask "$2" < "$1")"; else text="$(cat "$1")"; fi
-  if grep -Eqi 'manifest unknown|manifest .* not found|not found: manifest|reading manifest .*: .*not found' <<< "$text"; then
+  missing='manifest unknown|manifest .* not found|not found: manifest|reading manifest .*: .*not found'
+  unreachable='connection refused|no such host|i/o timeout|network is unreachable'
+  unreachable+='|server gave HTTP response to HTTPS client'
+  if grep -Eqi "$missing" <<< "$text"; then
     echo "the image does not exist in the registry (manifest unknown)"
   elif grep -Eqi 'unauthorized|authentication required|401|invalid username/password|denied' <<< "$text"; then
     echo "the registry refused the credentials (unauthorized)"
-  elif grep -Eqi 'connection refused|no such host|i/o timeout|network is unreachable|server gave HTTP response to HTTPS client|x509' <<< "$text"; then
-    echo "the registry is unreachable: $(grep -Eio '(connection refused|no such host|i/o timeout|network is unreachable|server gave HTTP response to HTTPS client|x509[^"]*)' <<< "$text" | head -n 1)"
+  elif grep -Eqi "$unreachable|x509" <<< "$text"; then
+    echo "the registry is unreachable: $(grep -Eio "($unreachable|x509[^\"]*)" <<< "$text" | head -n 1)"
   else
     grep -v '^[[:space:]]*$' <<< "$text" | tail -n 1 | cut -c1-300
   fi
@@ -43,6 +46,19 @@ rf_oci_add_blob() {
   mkdir -p "$1/blobs/sha256"
   cp "$2" "$1/blobs/sha256/$h"
   printf 'sha256:%s %s\n' "$h" "$(stat -c %s "$2")"
+}
+
+# rf_oci_index <oci layout dir> <manifest file> <ref name>: adds the manifest to the layout's blobs
+# and makes it the layout's one image, named <ref name> (oci-layout, index.json); prints
+# "sha256:<hex> <size>" of the manifest, as rf_oci_add_blob does.
+rf_oci_index() {
+  local digest size
+  read -r digest size < <(rf_oci_add_blob "$1" "$2")
+  printf '{"imageLayoutVersion":"1.0.0"}' > "$1/oci-layout"
+  jq -cn --arg d "$digest" --argjson s "$size" --arg name "$3" \
+    '{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $d, size: $s,
+      annotations: {"org.opencontainers.image.ref.name": $name}}]}' > "$1/index.json"
+  printf '%s %s\n' "$digest" "$size"
 }
 
 

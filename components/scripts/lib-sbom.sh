@@ -60,10 +60,12 @@ rf_rpm_list() {
     return 0
   fi
   # One query in the SBOM's shape; the diff's shape is cut from it.
-  rpm --dbpath "$copy" -qa --qf '%{NAME}\t%|EPOCH?{%{EPOCH}}:{}|\t%{VERSION}\t%{RELEASE}\t%{ARCH}\t%{LICENSE}\t%{SOURCERPM}\n' \
+  local qf='%{NAME}\t%|EPOCH?{%{EPOCH}}:{}|\t%{VERSION}\t%{RELEASE}\t%{ARCH}\t%{LICENSE}\t%{SOURCERPM}\n'
+  rpm --dbpath "$copy" -qa --qf "$qf" \
     2> "$work/rpm.log" | { grep -v '^gpg-pubkey	' || true; } | LC_ALL=C sort > "$work/rpmqa.$$" \
     || rf_fail "$RF_STEP" "rpm -qa on the rpm database of $image failed: $(tail -n 1 "$work/rpm.log")"
-  awk -F '\t' -v OFS='\t' '{ print $1, $5, ($2 == "" ? "" : $2 ":") $3 "-" $4 }' "$work/rpmqa.$$" | LC_ALL=C sort > "$out"
+  awk -F '\t' -v OFS='\t' '{ print $1, $5, ($2 == "" ? "" : $2 ":") $3 "-" $4 }' "$work/rpmqa.$$" \
+    | LC_ALL=C sort > "$out"
   if [ -n "$sbom_out" ]; then mv -f "$work/rpmqa.$$" "$sbom_out"; else rm -f "$work/rpmqa.$$"; fi
   rm -rf "$copy"
 }
@@ -79,7 +81,7 @@ rf_rpm_list() {
 # shellcheck disable=SC2154 # auth_opt is the caller's
 rf_sbom_push() {
   local rpms="$1" repo="$2" digest="$3" created="$4" base="$5" source="$6"
-  local started sbom npkgs lay empty_digest empty_size doc_digest doc_size sbom_digest sbom_size sbom_tag
+  local started sbom npkgs lay empty_digest empty_size doc_digest doc_size sbom_digest sbom_tag
   rf_need jq skopeo
   started="$(date +%s%N)"
   sbom="$work/sbom.spdx.json"
@@ -87,18 +89,23 @@ rf_sbom_push() {
     --arg base "$base" --arg source "$source" --arg created "$created" --arg creator "Tool: rhcos-forge $RF_SCRIPT.sh" '
     def oci_purl($r; $d): "pkg:oci/\($r | split("/") | last)@\($d | sub(":"; "%3A"))?repository_url=\($r | @uri)";
     def pkg($id; $name; $version): {SPDXID: $id, name: $name, versionInfo: $version, downloadLocation: "NOASSERTION",
-      filesAnalyzed: false, licenseConcluded: "NOASSERTION", licenseDeclared: "NOASSERTION", copyrightText: "NOASSERTION"};
+      filesAnalyzed: false, licenseConcluded: "NOASSERTION", licenseDeclared: "NOASSERTION",
+      copyrightText: "NOASSERTION"};
     ($rpms | split("\n") | map(select(length > 0) | split("\t"))) as $rows
     | ($rows | to_entries | map(.key as $i | .value as [$n, $e, $v, $r, $a, $l, $s]
         | pkg("SPDXRef-rpm-\($i)"; $n; (if $e == "" then "" else "\($e):" end) + "\($v)-\($r)")
-        + {supplier: "NOASSERTION", sourceInfo: "built from source RPM \($s)", licenseComments: "RPM License tag: \($l)",
+        + {supplier: "NOASSERTION", sourceInfo: "built from source RPM \($s)",
+           licenseComments: "RPM License tag: \($l)",
            externalRefs: [{referenceCategory: "PACKAGE-MANAGER", referenceType: "purl",
-             referenceLocator: ("pkg:rpm/\($n | @uri)@\($v)-\($r)?arch=\($a)" + (if $e == "" then "" else "&epoch=\($e)" end) + "&upstream=\($s | @uri)")}]})) as $packages
+             referenceLocator: ("pkg:rpm/\($n | @uri)@\($v)-\($r)?arch=\($a)"
+               + (if $e == "" then "" else "&epoch=\($e)" end) + "&upstream=\($s | @uri)")}]})) as $packages
     | (if $base == "" then [] else ($base | split("@")) as $b | [pkg("SPDXRef-base"; $b[0]; $b[1])
         + {primaryPackagePurpose: "CONTAINER", comment: "the base image the build started FROM",
-           externalRefs: [{referenceCategory: "PACKAGE-MANAGER", referenceType: "purl", referenceLocator: oci_purl($b[0]; $b[1])}]}] end) as $origin
+           externalRefs: [{referenceCategory: "PACKAGE-MANAGER", referenceType: "purl",
+             referenceLocator: oci_purl($b[0]; $b[1])}]}] end) as $origin
     | (if $source == "" then [] else [pkg("SPDXRef-source"; ($source | sub("@[^@]*$"; "")); ($source | sub("^.*@"; "")))
-        + {primaryPackagePurpose: "SOURCE", downloadLocation: "git+\($source)", comment: "the OS config the image was built from"}] end) as $sources
+        + {primaryPackagePurpose: "SOURCE", downloadLocation: "git+\($source)",
+           comment: "the OS config the image was built from"}] end) as $sources
     | {
         spdxVersion: "SPDX-2.3", dataLicense: "CC0-1.0", SPDXID: "SPDXRef-DOCUMENT",
         name: "\($repo)@\($digest)",
@@ -107,13 +114,17 @@ rf_sbom_push() {
         documentDescribes: ["SPDXRef-image"],
         packages: ([
           pkg("SPDXRef-image"; $repo; $digest) + {primaryPackagePurpose: "CONTAINER",
-            externalRefs: [{referenceCategory: "PACKAGE-MANAGER", referenceType: "purl", referenceLocator: oci_purl($repo; $digest)}]}
+            externalRefs: [{referenceCategory: "PACKAGE-MANAGER", referenceType: "purl",
+              referenceLocator: oci_purl($repo; $digest)}]}
         ] + $origin + $sources + $packages),
         relationships: ([
           {spdxElementId: "SPDXRef-DOCUMENT", relationshipType: "DESCRIBES", relatedSpdxElement: "SPDXRef-image"}
-        ] + ($origin | map({spdxElementId: "SPDXRef-image", relationshipType: "DESCENDANT_OF", relatedSpdxElement: .SPDXID}))
-          + ($sources | map({spdxElementId: "SPDXRef-image", relationshipType: "GENERATED_FROM", relatedSpdxElement: .SPDXID}))
-          + ($packages | map({spdxElementId: "SPDXRef-image", relationshipType: "CONTAINS", relatedSpdxElement: .SPDXID})))
+        ] + ($origin | map({spdxElementId: "SPDXRef-image", relationshipType: "DESCENDANT_OF",
+              relatedSpdxElement: .SPDXID}))
+          + ($sources | map({spdxElementId: "SPDXRef-image", relationshipType: "GENERATED_FROM",
+              relatedSpdxElement: .SPDXID}))
+          + ($packages | map({spdxElementId: "SPDXRef-image", relationshipType: "CONTAINS",
+              relatedSpdxElement: .SPDXID})))
       }' > "$sbom" || rf_fail "$RF_STEP" "could not render the SPDX document"
   # one SPDX package per non-empty line of the list (no second jq pass over the document)
   npkgs="$(grep -c . "$rpms" || true)"
@@ -124,28 +135,29 @@ rf_sbom_push() {
   printf '{}' > "$work/empty.json"
   read -r empty_digest empty_size < <(rf_oci_add_blob "$lay" "$work/empty.json")
   read -r doc_digest doc_size < <(rf_oci_add_blob "$lay" "$sbom")
-  skopeo inspect --raw "--tls-verify=$RF_TLS_VERIFY" "${auth_opt[@]}" "docker://$repo@$digest" > "$work/image.manifest" 2> "$work/inspect.log" \
+  skopeo inspect --raw "--tls-verify=$RF_TLS_VERIFY" "${auth_opt[@]}" "docker://$repo@$digest" \
+    > "$work/image.manifest" 2> "$work/inspect.log" \
     || rf_fail "$RF_STEP" "could not read the manifest of $repo@$digest: $(rf_registry_why "$work/inspect.log")"
   jq -cn --arg ed "$empty_digest" --argjson es "$empty_size" --arg dd "$doc_digest" --argjson ds "$doc_size" \
     --arg mt "$(jq -r '.mediaType // "application/vnd.oci.image.manifest.v1+json"' "$work/image.manifest")" \
     --arg d "$digest" --argjson s "$(stat -c %s "$work/image.manifest")" --arg created "$created" \
     '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", artifactType: "application/spdx+json",
       config: {mediaType: "application/vnd.oci.empty.v1+json", digest: $ed, size: $es},
-      layers: [{mediaType: "application/spdx+json", digest: $dd, size: $ds, annotations: {"org.opencontainers.image.title": "sbom.spdx.json"}}],
+      layers: [{mediaType: "application/spdx+json", digest: $dd, size: $ds,
+        annotations: {"org.opencontainers.image.title": "sbom.spdx.json"}}],
       subject: {mediaType: $mt, digest: $d, size: $s},
       annotations: {"org.opencontainers.image.created": $created}}' > "$work/sbom.manifest"
-  read -r sbom_digest sbom_size < <(rf_oci_add_blob "$lay" "$work/sbom.manifest")
-  printf '{"imageLayoutVersion":"1.0.0"}' > "$lay/oci-layout"
-  jq -cn --arg d "$sbom_digest" --argjson s "$sbom_size" \
-    '{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $d, size: $s, annotations: {"org.opencontainers.image.ref.name": "sbom"}}]}' \
-    > "$lay/index.json"
+  read -r sbom_digest _ < <(rf_oci_index "$lay" "$work/sbom.manifest" sbom)
   sbom_tag="$repo:${digest/:/-}.sbom"
   : > "$work/sbom.nosecrets"
-  if ! rf_run_logged "$work/sbom-push.log" "$work/sbom.nosecrets" skopeo --insecure-policy copy --quiet --preserve-digests \
+  if ! rf_run_logged "$work/sbom-push.log" "$work/sbom.nosecrets" \
+    skopeo --insecure-policy copy --quiet --preserve-digests \
     "--dest-tls-verify=$RF_TLS_VERIFY" "${auth_opt[@]}" "oci:$lay:sbom" "docker://$sbom_tag"; then
     rf_fail "$RF_STEP" "could not push $sbom_tag: $(rf_registry_why "$work/sbom-push.log")"
   fi
   # shellcheck disable=SC2034 # read by the caller
-  RF_SBOM_JSON="{\"ref\":$(rf_json_str "$repo@$sbom_digest"),\"digest\":$(rf_json_str "$sbom_digest"),\"tag\":$(rf_json_str "$sbom_tag"),\"packages\":$npkgs}"
-  rf_log "SBOM ($npkgs RPMs, SPDX 2.3) pushed as $sbom_tag ($sbom_digest) in $(( ($(date +%s%N) - started) / 1000000 )) ms"
+  RF_SBOM_JSON="{\"ref\":$(rf_json_str "$repo@$sbom_digest"),\"digest\":$(rf_json_str "$sbom_digest")"
+  RF_SBOM_JSON+=",\"tag\":$(rf_json_str "$sbom_tag"),\"packages\":$npkgs}"
+  rf_log "SBOM ($npkgs RPMs, SPDX 2.3) pushed as $sbom_tag ($sbom_digest)" \
+    "in $(( ($(date +%s%N) - started) / 1000000 )) ms"
 }

@@ -212,7 +212,8 @@ rf_require_match() {
 # (letters, digits, . _ - + @ /) without a '..' component; with <root>, inside <root>.
 rf_require_path() {
   local name="$1" value="$2" root="${3:-}" part parts
-  rf_require_match "$name" "$value" '^/[A-Za-z0-9._+@/-]*$' "an absolute path of plain characters (letters, digits, . _ - + @ /)"
+  rf_require_match "$name" "$value" '^/[A-Za-z0-9._+@/-]*$' \
+    "an absolute path of plain characters (letters, digits, . _ - + @ /)"
   IFS=/ read -r -a parts <<< "$value"
   for part in "${parts[@]}"; do
     [ "$part" != ".." ] || rf_fail "arguments" "$name must not contain a '..' component, got: $(rf__shown "$value")"
@@ -228,12 +229,14 @@ rf_require_path() {
 # rf_require_id <NAME> <value>: a plain identifier usable as one path component and a dnf
 # section name (letters, digits, then . _ : -; at most 128), never '.' or '..'.
 rf_require_id() {
-  rf_require_match "$1" "$2" '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' "an id (a letter or digit, then letters, digits, . _ : -)"
+  rf_require_match "$1" "$2" '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' \
+    "an id (a letter or digit, then letters, digits, . _ : -)"
 }
 
 # rf_require_tag <NAME> <value>: an image tag (also used as a directory name).
 rf_require_tag() {
-  rf_require_match "$1" "$2" '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$' "a valid image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})"
+  rf_require_match "$1" "$2" '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$' \
+    "a valid image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})"
 }
 
 # rf_require_ref <NAME> <value> repo|digest: a registry repository without tag or digest
@@ -242,7 +245,8 @@ rf_require_ref() {
   local name="$1" value="$2" kind="$3" repo
   repo="${value%@sha256:*}"
   if [ "$kind" = digest ]; then
-    rf_require_match "$name" "$value" '^[A-Za-z0-9][A-Za-z0-9._:/-]*@sha256:[0-9a-f]{64}$' "an image pinned by digest (repo@sha256:<64 hex>)"
+    rf_require_match "$name" "$value" '^[A-Za-z0-9][A-Za-z0-9._:/-]*@sha256:[0-9a-f]{64}$' \
+      "an image pinned by digest (repo@sha256:<64 hex>)"
   fi
   { [[ "$repo" =~ ^[A-Za-z0-9][A-Za-z0-9._:/-]*$ ]] && [[ "$repo" == */* ]] && [[ "${repo##*/}" != *:* ]] \
     && [[ "/$repo/" != */../* ]] && [[ "$repo" != *//* ]]; } \
@@ -272,7 +276,8 @@ rf_require_bool() {
 # rf_require_words <NAME> <value> <ERE> <what>: each space-separated word matches ERE.
 rf_require_words() {
   local name="$1" value="$2" re="$3" what="$4" w words
-  [[ "$value" != *[$'\n\r\t']* ]] || rf_fail "arguments" "$name must be one line of space-separated words, got: $(rf__shown "$value")"
+  [[ "$value" != *[$'\n\r\t']* ]] \
+    || rf_fail "arguments" "$name must be one line of space-separated words, got: $(rf__shown "$value")"
   read -r -a words <<< "$value"
   for w in "${words[@]}"; do
     [[ "$w" =~ $re ]] || rf_fail "arguments" "$name: each word must be $what, got: $(rf__shown "$w")"

@@ -47,7 +47,8 @@ case "$RF_SERVE_MODE" in
     unit="$RF_SYSTEMD_UNIT_DIR/$UNIT_NAME"
     if [ -f "$unit" ]; then
       rf_need systemctl
-      systemctl disable --now "$UNIT_NAME" >&2 || rf_fail "stop systemd unit" "systemctl disable --now $UNIT_NAME failed"
+      systemctl disable --now "$UNIT_NAME" >&2 \
+        || rf_fail "stop systemd unit" "systemctl disable --now $UNIT_NAME failed"
       rm -f "$unit"
       systemctl daemon-reload >&2 || rf_fail "stop systemd unit" "systemctl daemon-reload failed"
       stopped=true

@@ -68,12 +68,14 @@ if [ -d "$RF_ROOT/builds" ]; then
     digest="${ref##*@}"
     [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || continue
     grep -q "^$digest " "$ours" || printf '%s %s\n' "$digest" "$f" >> "$ours"
-  done < <(find "$RF_ROOT/builds" -mindepth 2 -maxdepth 2 -name result.json -printf '%T@ %p\n' | sort -rn | cut -d' ' -f2-)
+  done < <(find "$RF_ROOT/builds" -mindepth 2 -maxdepth 2 -name result.json -printf '%T@ %p\n' \
+    | sort -rn | cut -d' ' -f2-)
 fi
+pushed_here="$(wc -l < "$ours") image(s) of $RF_IMAGE_REPO pushed from this host"
 case "$RF_MODE" in
-  prune) rf_log "$(wc -l < "$ours") image(s) of $RF_IMAGE_REPO pushed from this host; keeping the newest $RF_KEEP and ${#protect[@]} protected" ;;
-  list) rf_log "$(wc -l < "$ours") image(s) of $RF_IMAGE_REPO pushed from this host; deleting none" ;;
-  destroy) rf_log "$(wc -l < "$ours") image(s) of $RF_IMAGE_REPO pushed from this host; deleting all of them (destroy)" ;;
+  prune) rf_log "$pushed_here; keeping the newest $RF_KEEP and ${#protect[@]} protected" ;;
+  list) rf_log "$pushed_here; deleting none" ;;
+  destroy) rf_log "$pushed_here; deleting all of them (destroy)" ;;
 esac
 
 # ---------------------------------------------------------------- prune
@@ -123,7 +125,9 @@ while read -r digest file; do
       ;;
     1)
       refused+=("$digest")
-      warnings+=("the registry refused to delete $RF_IMAGE_REPO@$digest: $(rf_registry_why "$work/delete.log" "$secrets")")
+      warnings+=(
+        "the registry refused to delete $RF_IMAGE_REPO@$digest: $(rf_registry_why "$work/delete.log" "$secrets")"
+      )
       rf_log "warning: ${warnings[-1]}"
       ;;
     *)
@@ -135,4 +139,5 @@ done < "$ours"
 # ---------------------------------------------------------------- result
 rf_step "result"
 printf '{"kept":%s,"deleted":%s,"refused":%s,"warnings":%s}\n' \
-  "$(rf_json_arr "${kept[@]}")" "$(rf_json_arr "${deleted[@]}")" "$(rf_json_arr "${refused[@]}")" "$(rf_json_arr "${warnings[@]}")"
+  "$(rf_json_arr "${kept[@]}")" "$(rf_json_arr "${deleted[@]}")" \
+  "$(rf_json_arr "${refused[@]}")" "$(rf_json_arr "${warnings[@]}")"

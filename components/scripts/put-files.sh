@@ -40,7 +40,8 @@ on_entry() {
   rel="$(rf_b64_field "$lineno" path "$b64path")"
   # Relative, plain, no '..': the same rules as every path an RF_* input names.
   { [[ "$rel" =~ ^[A-Za-z0-9._+@-][A-Za-z0-9._+@/-]*$ ]] && [[ "/$rel/" != */../* ]] && [[ "/$rel/" != */./* ]]; } \
-    || rf_fail "unpack" "bundle line $lineno: path must be relative and plain (letters, digits, . _ - + @ /, no '..'), got: $(rf__shown "$rel")"
+    || rf_fail "unpack" "bundle line $lineno: path must be relative and plain" \
+      "(letters, digits, . _ - + @ /, no '..'), got: $(rf__shown "$rel")"
   [[ "$rel" != .put-files.* ]] || rf_fail "unpack" "bundle line $lineno: reserved name"
   mkdir -p "$(dirname "$stage/$rel")"
   rf_b64_field "$lineno" "content of $rel" "$b64content" > "$stage/$rel"

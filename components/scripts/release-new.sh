@@ -43,8 +43,10 @@ rf_require_bool RF_TLS_VERIFY "$RF_TLS_VERIFY"
 RF_TLS_VERIFY="$(rf_bool "$RF_TLS_VERIFY")"
 rf_require_words RF_OVERRIDES "$RF_OVERRIDES" '^[^=]+=.+$' "<component>=<image>"
 [[ "$RF_FROM_RELEASE" =~ $digest_re ]] \
-  || rf_fail "arguments" "RF_FROM_RELEASE must be a release image pinned by digest (repo@sha256:<64 hex>), got: '$RF_FROM_RELEASE'"
-{ [[ "$RF_RELEASE_REPO" =~ ^[A-Za-z0-9][A-Za-z0-9._:/-]*$ ]] && [[ "${RF_RELEASE_REPO##*/}" != *:* ]] && [[ "$RF_RELEASE_REPO" == */* ]]; } \
+  || rf_fail "arguments" "RF_FROM_RELEASE must be a release image pinned by digest (repo@sha256:<64 hex>)," \
+    "got: '$RF_FROM_RELEASE'"
+{ [[ "$RF_RELEASE_REPO" =~ ^[A-Za-z0-9][A-Za-z0-9._:/-]*$ ]] && [[ "${RF_RELEASE_REPO##*/}" != *:* ]] \
+  && [[ "$RF_RELEASE_REPO" == */* ]]; } \
   || rf_fail "arguments" "RF_RELEASE_REPO must be a registry repository without tag or digest, got: '$RF_RELEASE_REPO'"
 [[ "$RF_RELEASE_ID" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] \
   || rf_fail "arguments" "RF_RELEASE_ID must be a valid image tag, got: '$RF_RELEASE_ID'"
@@ -53,10 +55,13 @@ rf_require_words RF_OVERRIDES "$RF_OVERRIDES" '^[^=]+=.+$' "<component>=<image>"
 # zeros, dot-separated pre-release identifiers (numeric ones without leading zeros), build metadata.
 semver_num='(0|[1-9][0-9]*)'
 semver_pre="($semver_num|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
-semver_re="^$semver_num\\.$semver_num\\.$semver_num(-$semver_pre(\\.$semver_pre)*)?(\\+[0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*)?\$"
+semver_re="^$semver_num\\.$semver_num\\.$semver_num(-$semver_pre(\\.$semver_pre)*)?"
+semver_re+="(\\+[0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*)?\$"
 [ -z "$RF_RELEASE_NAME" ] || [[ "$RF_RELEASE_NAME" =~ $semver_re ]] \
-  || rf_fail "arguments" "RF_RELEASE_NAME must be a semantic version such as 4.19.10-custom.1 (oc adm release new --name), got: $(rf__shown "$RF_RELEASE_NAME")"
-rf_require_match RF_OS_COMPONENT "$RF_OS_COMPONENT" '^([a-z0-9][a-z0-9-]*)?$' "a release component name such as rhel-coreos"
+  || rf_fail "arguments" "RF_RELEASE_NAME must be a semantic version such as 4.19.10-custom.1" \
+    "(oc adm release new --name), got: $(rf__shown "$RF_RELEASE_NAME")"
+rf_require_match RF_OS_COMPONENT "$RF_OS_COMPONENT" '^([a-z0-9][a-z0-9-]*)?$' \
+  "a release component name such as rhel-coreos"
 read -r -a overrides <<< "$RF_OVERRIDES"
 for o in "${overrides[@]}"; do
   name="${o%%=*}"
@@ -74,7 +79,9 @@ fi
 # ---------------------------------------------------------------- tools
 rf_step "tools"
 if ! command -v oc > /dev/null 2>&1; then
-  rf_fail "tools" "oc (the OpenShift CLI) was not found on the build host: install the oc client of the release's minor version (openshift-clients, or openshift-client-linux.tar.gz from mirror.openshift.com/pub/openshift-v4/clients/ocp/)"
+  rf_fail "tools" "oc (the OpenShift CLI) was not found on the build host:" \
+    "install the oc client of the release's minor version (openshift-clients," \
+    "or openshift-client-linux.tar.gz from mirror.openshift.com/pub/openshift-v4/clients/ocp/)"
 fi
 rf_need python3 base64
 
@@ -129,7 +136,8 @@ info = json.load(open(sys.argv[1]))
 print(info.get("digest", ""))
 print((info.get("metadata") or {}).get("version", ""))
 tags = ((info.get("references") or {}).get("spec") or {}).get("tags") or []
-print(next(((t.get("from") or {}).get("name", "") for t in tags if t.get("name") == sys.argv[2]), ""))' "$work/info.json" "$RF_OS_COMPONENT" > "$2" 2>/dev/null
+print(next(((t.get("from") or {}).get("name", "") for t in tags if t.get("name") == sys.argv[2]), ""))' \
+    "$work/info.json" "$RF_OS_COMPONENT" > "$2" 2>/dev/null
 }
 
 # ---------------------------------------------------------------- reuse
@@ -155,29 +163,35 @@ if ! rf_run_logged "$work/new.log" "$secrets" oc "${new_args[@]}" "${overrides[@
   rf_fail "release new" "oc adm release new from $RF_FROM_RELEASE failed: $(rf_registry_why "$work/new.log" "$secrets")"
 fi
 release_info "$base_tag" "$work/base" \
-  || rf_fail "release new" "could not read $base_tag back with oc adm release info: $(rf_registry_why "$work/info.log" "$secrets")"
+  || rf_fail "release new" \
+    "could not read $base_tag back with oc adm release info: $(rf_registry_why "$work/info.log" "$secrets")"
 digest="$(sed -n 1p "$work/base")"
 version="$(sed -n 2p "$work/base")"
-[[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || rf_fail "release new" "oc adm release info reported no usable digest for $base_tag"
+[[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] \
+  || rf_fail "release new" "oc adm release info reported no usable digest for $base_tag"
 # oc adds an override under a name the from-release lacks, then drops it again unless some
 # operator's image-references names it (openshift/oc pkg/cli/admin/release/new.go,
 # pruneUnreferencedImageStreams): the release would boot the stock OS. Never push that silently.
 if [ -n "$RF_OS_COMPONENT" ]; then
   carried="$(sed -n 3p "$work/base")"
   [ "$carried" = "$os_image" ] \
-    || rf_fail "release new" "the new release does not carry the built OS as $RF_OS_COMPONENT (it references '${carried:-nothing}', expected $os_image): the from-release's operators do not reference that component; use the OS component of the release (rhel-coreos)"
+    || rf_fail "release new" "the new release does not carry the built OS as $RF_OS_COMPONENT" \
+      "(it references '${carried:-nothing}', expected $os_image):" \
+      "the from-release's operators do not reference that component; use the OS component of the release (rhel-coreos)"
 fi
 rf_log "release $version pushed as $RF_RELEASE_REPO@$digest"
 
 # ---------------------------------------------------------------- manifests
 if [ "$nmanifests" -gt 0 ]; then
   rf_step "manifests"
-  printf 'FROM %s\nCOPY release-manifests/ /release-manifests/\n' "$RF_RELEASE_REPO@$digest" > "$work/context/Containerfile"
+  printf 'FROM %s\nCOPY release-manifests/ /release-manifests/\n' "$RF_RELEASE_REPO@$digest" \
+    > "$work/context/Containerfile"
   if ! rf_run_logged "$work/build.log" "$secrets" podman build "${podman_opts[@]}" \
     --label "io.rhcos-forge.release-id=$RF_RELEASE_ID" -t "$tag" -f "$work/context/Containerfile" "$work/context"; then
     rf_fail "manifests" "podman build of the manifest layer failed: $(rf_registry_why "$work/build.log" "$secrets")"
   fi
-  if ! rf_run_logged "$work/push.log" "$secrets" podman push "${podman_opts[@]}" --digestfile "$work/digest" "$tag" "docker://$tag"; then
+  if ! rf_run_logged "$work/push.log" "$secrets" \
+    podman push "${podman_opts[@]}" --digestfile "$work/digest" "$tag" "docker://$tag"; then
     rf_fail "manifests" "could not push $tag: $(rf_registry_why "$work/push.log" "$secrets")"
   fi
   digest="$(tr -d '[:space:]' < "$work/digest")"
@@ -188,6 +202,8 @@ fi
 # ---------------------------------------------------------------- result
 rf_step "result"
 ref="$RF_RELEASE_REPO@$digest"
-result="{\"ref\":$(rf_json_str "$ref"),\"digest\":$(rf_json_str "$digest"),\"tag\":$(rf_json_str "$tag"),\"version\":$(rf_json_str "$version"),\"from\":$(rf_json_str "$RF_FROM_RELEASE")}"
-printf '%s\n' "$result" | rf_atomic_write "$result_file" 0644 > /dev/null || rf_fail "result" "could not write $result_file"
+result="{\"ref\":$(rf_json_str "$ref"),\"digest\":$(rf_json_str "$digest"),\"tag\":$(rf_json_str "$tag")"
+result+=",\"version\":$(rf_json_str "$version"),\"from\":$(rf_json_str "$RF_FROM_RELEASE")}"
+printf '%s\n' "$result" | rf_atomic_write "$result_file" 0644 > /dev/null \
+  || rf_fail "result" "could not write $result_file"
 printf '%s\n' "$result"

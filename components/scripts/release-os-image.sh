@@ -30,7 +30,8 @@ rf_require_path RF_ROOT "$RF_ROOT"
 rf_require_bool RF_TLS_VERIFY "$RF_TLS_VERIFY"
 RF_TLS_VERIFY="$(rf_bool "$RF_TLS_VERIFY")"
 rf_split_digest_ref RF_RELEASE "$RF_RELEASE"
-rf_require_match RF_OS_COMPONENT "$RF_OS_COMPONENT" '^[a-z0-9][a-z0-9-]*$' "a release component name such as rhel-coreos"
+rf_require_match RF_OS_COMPONENT "$RF_OS_COMPONENT" '^[a-z0-9][a-z0-9-]*$' \
+  "a release component name such as rhel-coreos"
 rf_need podman python3
 
 result_dir="$RF_ROOT/releases/os-images"
@@ -57,8 +58,10 @@ ctr="$(podman create "$RF_RELEASE" /bin/true 2> "$work/create.log")" \
   || rf_fail "payload" "could not open release $RF_RELEASE: $(tail -n 1 "$work/create.log")"
 rf_on_exit "podman rm -f $ctr > /dev/null 2>&1 || true"
 podman cp "$ctr:/release-manifests/image-references" "$work/image-references" 2> "$work/cp.log" \
-  || rf_fail "payload" "$RF_RELEASE is not a release payload: it has no /release-manifests/image-references ($(tail -n 1 "$work/cp.log"))"
-podman cp "$ctr:/release-manifests/release-metadata" "$work/release-metadata" 2> /dev/null || : > "$work/release-metadata"
+  || rf_fail "payload" "$RF_RELEASE is not a release payload:" \
+    "it has no /release-manifests/image-references ($(tail -n 1 "$work/cp.log"))"
+podman cp "$ctr:/release-manifests/release-metadata" "$work/release-metadata" 2> /dev/null \
+  || : > "$work/release-metadata"
 
 # ---------------------------------------------------------------- component
 rf_step "component"
@@ -82,7 +85,9 @@ version="$(sed -n 2p "$work/found")"
 
 # ---------------------------------------------------------------- result
 rf_step "result"
-result="{\"release\":$(rf_json_str "$RF_RELEASE"),\"component\":$(rf_json_str "$RF_OS_COMPONENT"),\"image\":$(rf_json_str "$image"),\"version\":$(rf_json_str "$version")}"
-printf '%s\n' "$result" | rf_atomic_write "$result_file" 0644 > /dev/null || rf_fail "result" "could not write $result_file"
+result="{\"release\":$(rf_json_str "$RF_RELEASE"),\"component\":$(rf_json_str "$RF_OS_COMPONENT")"
+result+=",\"image\":$(rf_json_str "$image"),\"version\":$(rf_json_str "$version")}"
+printf '%s\n' "$result" | rf_atomic_write "$result_file" 0644 > /dev/null \
+  || rf_fail "result" "could not write $result_file"
 rf_log "release $RF_RELEASE ($version): $RF_OS_COMPONENT is $image"
 printf '%s\n' "$result"

@@ -51,7 +51,9 @@ rf_require_words RF_REPO_IDS "$RF_REPO_IDS" '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$
 [ -z "$RF_PACKAGE_SET_ID" ] || rf_require_id RF_PACKAGE_SET_ID "$RF_PACKAGE_SET_ID"
 # RPM names as rhcos-forge:mirror.packageSet.packages takes them (no paths, globs or shell characters).
 rf_require_words RF_PACKAGES "$RF_PACKAGES" '^[A-Za-z0-9_][A-Za-z0-9._+:~^-]*$' "an RPM package name"
-[ -z "$RF_DNF_RELEASEVER" ] || rf_require_match RF_DNF_RELEASEVER "$RF_DNF_RELEASEVER" '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' "a release version such as 9 or 9.4"
+[ -z "$RF_DNF_RELEASEVER" ] \
+  || rf_require_match RF_DNF_RELEASEVER "$RF_DNF_RELEASEVER" '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' \
+    "a release version such as 9 or 9.4"
 rf_require_port RF_MIRROR_PORT "$RF_MIRROR_PORT"
 rf_require_uint RF_LOCK_TIMEOUT "${RF_LOCK_TIMEOUT:-3600}"
 for b in RF_NEWEST_ONLY RF_PACKAGE_ALLDEPS RF_FORCE_SYNC; do
@@ -75,7 +77,8 @@ if [ "${#packages[@]}" -gt 0 ] && [ -z "$RF_PACKAGE_SET_ID" ]; then
 fi
 # An IPv4 or IPv6 address, or a host name resolving to one of this host's (mirror-server.py binds
 # what getaddrinfo returns first).
-{ [[ "$RF_MIRROR_BIND" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}$ ]] || [[ "$RF_MIRROR_BIND" =~ ^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$ ]] \
+{ [[ "$RF_MIRROR_BIND" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}$ ]] \
+  || [[ "$RF_MIRROR_BIND" =~ ^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$ ]] \
   || { [[ "$RF_MIRROR_BIND" =~ ^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$ ]] && [[ "$RF_MIRROR_BIND" =~ [A-Za-z] ]]; }; } \
   || rf_fail "arguments" "invalid RF_MIRROR_BIND (must be an IP address or a host name): $(rf__shown "$RF_MIRROR_BIND")"
 case "$RF_SERVE_MODE" in
@@ -86,14 +89,18 @@ if [ -n "$RF_MIRROR_AUTH_FILE" ]; then
   rf_require_path RF_MIRROR_AUTH_FILE "$RF_MIRROR_AUTH_FILE"
   [ -f "$RF_MIRROR_AUTH_FILE" ] || rf_fail "arguments" "RF_MIRROR_AUTH_FILE $RF_MIRROR_AUTH_FILE does not exist"
   # Readable by root only: it holds the password every build presents.
-  [ "$(stat -c '%a' "$RF_MIRROR_AUTH_FILE")" = 600 ] || rf_fail "arguments" "RF_MIRROR_AUTH_FILE $RF_MIRROR_AUTH_FILE must be mode 0600"
+  [ "$(stat -c '%a' "$RF_MIRROR_AUTH_FILE")" = 600 ] \
+    || rf_fail "arguments" "RF_MIRROR_AUTH_FILE $RF_MIRROR_AUTH_FILE must be mode 0600"
   grep -Eq '^[^:[:space:]]+:[^[:space:]]+$' "$RF_MIRROR_AUTH_FILE" \
     || rf_fail "arguments" "RF_MIRROR_AUTH_FILE $RF_MIRROR_AUTH_FILE must hold one <user>:<password> line"
 fi
 server_src="$(dirname "${BASH_SOURCE[0]}")/mirror-server.py"
-[ "$RF_SERVE_MODE" = none ] || [ -f "$server_src" ] || rf_fail "arguments" "mirror-server.py is not beside repo-mirror.sh ($server_src)"
+[ "$RF_SERVE_MODE" = none ] || [ -f "$server_src" ] \
+  || rf_fail "arguments" "mirror-server.py is not beside repo-mirror.sh ($server_src)"
 
 need_upstream=false
+# "<option> = <value>" in the upstream repo file, around the equals sign
+opt_eq='[[:space:]]*=[[:space:]]*'
 if [ "${#repo_ids[@]}" -gt 0 ] || [ "${#packages[@]}" -gt 0 ]; then
   need_upstream=true
 fi
@@ -105,9 +112,10 @@ if [ "$need_upstream" = true ]; then
       || rf_fail "arguments" "repo id $id is not defined in $RF_UPSTREAM_REPOFILE"
   done
   # TLS files the repo file names must be there (put-files.sh writes them in the same step).
+  tls_files="s/^[[:space:]]*(sslcacert|sslclientcert|sslclientkey)$opt_eq([^[:space:]]+)[[:space:]]*\$/\\1\\t\\2/p"
   while IFS=$'\t' read -r opt file; do
     [ -r "$file" ] || rf_fail "arguments" "$RF_UPSTREAM_REPOFILE names $opt $file, which does not exist"
-  done < <(sed -nE 's/^[[:space:]]*(sslcacert|sslclientcert|sslclientkey)[[:space:]]*=[[:space:]]*([^[:space:]]+)[[:space:]]*$/\1\t\2/p' "$RF_UPSTREAM_REPOFILE")
+  done < <(sed -nE "$tls_files" "$RF_UPSTREAM_REPOFILE")
 fi
 
 # repo_option <id> <option>: the option's value in the repo's section of the upstream file.
@@ -115,7 +123,9 @@ repo_option() {
   awk -v id="[$1]" -v opt="$2" '
     /^[[:space:]]*\[/ { gsub(/[[:space:]]/, ""); cur = $0; next }
     cur == id { line = $0; sub(/^[[:space:]]*/, "", line)
-      if (index(line, opt) == 1) { v = substr(line, length(opt) + 1); sub(/^[[:space:]]*=[[:space:]]*/, "", v); print v; exit } }
+      if (index(line, opt) == 1) {
+        v = substr(line, length(opt) + 1); sub(/^[[:space:]]*=[[:space:]]*/, "", v); print v; exit
+      } }
   ' "$RF_UPSTREAM_REPOFILE"
 }
 
@@ -136,12 +146,12 @@ rf_scratch_dir "$RF_ROOT" .repo-mirror
 secrets="$work/secrets"
 : > "$secrets"
 if [ "$need_upstream" = true ]; then
-  sed -nE 's/^[[:space:]]*(password|proxy_password|sslclientkey_password)[[:space:]]*=[[:space:]]*(.*[^[:space:]])[[:space:]]*$/\2/p' \
+  sed -nE "s/^[[:space:]]*(password|proxy_password|sslclientkey_password)$opt_eq(.*[^[:space:]])[[:space:]]*\$/\\2/p" \
     "$RF_UPSTREAM_REPOFILE" > "$secrets"
   # and every line of every client key (a tool quoting a key file must not show it either)
   while IFS= read -r keyfile; do
     grep -v -e '^-----' -e '^[[:space:]]*$' "$keyfile" >> "$secrets" || true
-  done < <(sed -nE 's/^[[:space:]]*sslclientkey[[:space:]]*=[[:space:]]*([^[:space:]]+)[[:space:]]*$/\1/p' "$RF_UPSTREAM_REPOFILE")
+  done < <(sed -nE "s/^[[:space:]]*sslclientkey$opt_eq([^[:space:]]+)[[:space:]]*\$/\\1/p" "$RF_UPSTREAM_REPOFILE")
 fi
 
 # A reposdir holding only the upstream repo file, so that the host's own repos
@@ -201,6 +211,8 @@ why_from_log() {
   [ -n "$line" ] || line="$(grep -v '^[[:space:]]*$' "$log" | tail -n 1 || true)"
   printf '%s' "$line" | sed -E 's/^[[:space:]]*(-[[:space:]]*)?//' | cut -c1-300
 }
+# what dnf says when an upstream repo cannot be reached or refuses the request
+unreachable_re='Curl error|Cannot download|Failed to download metadata|Connection refused|Could not resolve|timed out'
 
 # createrepo_for <step> <dir> [createrepo_c flags]
 createrepo_for() {
@@ -225,7 +237,7 @@ else
     [ "$RF_NEWEST_ONLY" != true ] || sync_opts+=(--newest-only)
     if ! rf_run_logged "$work/reposync.log" "$secrets" dnf "${dnf_opts[@]}" reposync "${sync_opts[@]}"; then
       why="$(why_from_log "$work/reposync.log")"
-      if grep -Eqi 'Curl error|Cannot download|Failed to download metadata|Connection refused|Could not resolve|timed out' "$work/reposync.log"; then
+      if grep -Eqi "$unreachable_re" "$work/reposync.log"; then
         hint=""
         if [ -n "$(repo_option "$id" sslclientcert)" ]; then
           hint=" (check its client certificate: rhcos-forge:mirrorClientCerts.$id, or the cluster entitlement)"
@@ -260,18 +272,21 @@ else
       # resolve against the repos being mirrored, or every repo of the file
       dl_repos=("${repo_ids[@]}")
       if [ "${#dl_repos[@]}" -eq 0 ]; then
-        mapfile -t dl_repos < <(sed -nE 's/^[[:space:]]*\[([^]]+)\][[:space:]]*$/\1/p' "$RF_UPSTREAM_REPOFILE" | grep -v '^main$' || true)
+        mapfile -t dl_repos < <(sed -nE 's/^[[:space:]]*\[([^]]+)\][[:space:]]*$/\1/p' "$RF_UPSTREAM_REPOFILE" \
+          | grep -v '^main$' || true)
       fi
       [ "${#dl_repos[@]}" -gt 0 ] || rf_fail "$step" "no repos defined in $RF_UPSTREAM_REPOFILE"
       dl_opts=(--resolve --destdir="$staging" --setopt=strict=True)
       [ "$RF_PACKAGE_ALLDEPS" != true ] || dl_opts+=(--alldeps)
       for r in "${dl_repos[@]}"; do dl_opts+=(--repo="$r"); done
-      if ! rf_run_logged "$work/download.log" "$secrets" dnf "${dnf_opts[@]}" download "${dl_opts[@]}" -- "${packages[@]}"; then
+      if ! rf_run_logged "$work/download.log" "$secrets" \
+        dnf "${dnf_opts[@]}" download "${dl_opts[@]}" -- "${packages[@]}"; then
         why="$(why_from_log "$work/download.log")"
-        if grep -Eqi 'Curl error|Cannot download|Failed to download metadata|Connection refused|Could not resolve|timed out' "$work/download.log"; then
+        if grep -Eqi "$unreachable_re" "$work/download.log"; then
           rf_fail "$step" "upstream repos unreachable or refused the request: $why"
         fi
-        mapfile -t notfound < <(sed -nE 's/^(Error: )?No (package|match for argument:?) ([^ ]+)( available\.?)?$/\3/p' "$work/download.log" | sort -u)
+        mapfile -t notfound < <(sed -nE 's/^(Error: )?No (package|match for argument:?) ([^ ]+)( available\.?)?$/\3/p' \
+          "$work/download.log" | sort -u)
         if [ "${#notfound[@]}" -gt 0 ]; then
           rf_fail "$step" "package(s) not found in the upstream repos: ${notfound[*]}"
         fi
@@ -349,7 +364,8 @@ case "$RF_SERVE_MODE" in
       fi
       rf_mirror_start "${serve_cmd[@]}"
       printf '%s\n' "$want" > "$conffile"
-      wait_port || rf_fail "serve" "mirror server did not start listening on $RF_MIRROR_BIND:$RF_MIRROR_PORT (see $RF_ROOT/mirror-server.log; if that is not an address of this host, set rhcos-forge:mirror.bind)"
+      wait_port || rf_fail "serve" "mirror server did not start listening on $RF_MIRROR_BIND:$RF_MIRROR_PORT" \
+        "(see $RF_ROOT/mirror-server.log; if that is not an address of this host, set rhcos-forge:mirror.bind)"
       rf_log "mirror server started (pid $(cat "$pidfile")) on $RF_MIRROR_BIND:$RF_MIRROR_PORT"
     fi
     ;;
@@ -377,7 +393,8 @@ WantedBy=multi-user.target"
     else
       systemctl enable --now "$UNIT_NAME" >&2 9>&- || rf_fail "serve" "systemctl enable --now $UNIT_NAME failed"
     fi
-    wait_port || rf_fail "serve" "$UNIT_NAME is not listening on $RF_MIRROR_BIND:$RF_MIRROR_PORT (see journalctl -u $UNIT_NAME; if that is not an address of this host, set rhcos-forge:mirror.bind)"
+    wait_port || rf_fail "serve" "$UNIT_NAME is not listening on $RF_MIRROR_BIND:$RF_MIRROR_PORT" \
+      "(see journalctl -u $UNIT_NAME; if that is not an address of this host, set rhcos-forge:mirror.bind)"
     ;;
 esac
 

@@ -39,7 +39,9 @@ case "$RF_RHSM_ACTION" in
   register|unregister) ;;
   *) rf_fail "arguments" "RF_RHSM_ACTION must be register or unregister, got: $(rf__shown "$RF_RHSM_ACTION")" ;;
 esac
-[ -x "$RF_RHSM_CLI" ] || rf_fail "arguments" "$RF_RHSM_CLI is not installed (buildHost.register needs a RHEL host with subscription-manager)"
+[ -x "$RF_RHSM_CLI" ] \
+  || rf_fail "arguments" "$RF_RHSM_CLI is not installed" \
+    "(buildHost.register needs a RHEL host with subscription-manager)"
 rf_need python3
 
 registered() { "$RF_RHSM_CLI" identity > /dev/null 2>&1; }
@@ -85,7 +87,8 @@ if registered; then
   exit 0
 fi
 head -n 1 "$RF_RHSM_CLI" | grep -Eq '^#!.*python' \
-  || rf_fail "register" "$RF_RHSM_CLI is not a Python script, so the activation key cannot be kept off its command line; refusing"
+  || rf_fail "register" "$RF_RHSM_CLI is not a Python script," \
+    "so the activation key cannot be kept off its command line; refusing"
 cat > "$work/register.py" <<'PY'
 import runpy, sys
 cli, org_file, key_file = sys.argv[1:4]
@@ -96,8 +99,10 @@ with open(key_file) as f:
 sys.argv = [cli, "register", "--org", org, "--activationkey", key]
 runpy.run_path(cli, run_name="__main__")
 PY
-if ! rf_run_logged "$work/register.log" "$work/secrets" python3 "$work/register.py" "$RF_RHSM_CLI" "$work/org" "$work/activationkey"; then
-  rf_fail "register" "subscription-manager register failed: $(grep -v '^[[:space:]]*$' "$work/register.log" | tail -n 1 | cut -c1-300)"
+if ! rf_run_logged "$work/register.log" "$work/secrets" \
+  python3 "$work/register.py" "$RF_RHSM_CLI" "$work/org" "$work/activationkey"; then
+  rf_fail "register" \
+    "subscription-manager register failed: $(grep -v '^[[:space:]]*$' "$work/register.log" | tail -n 1 | cut -c1-300)"
 fi
 registered || rf_fail "register" "subscription-manager register reported success but the host has no identity"
 printf '{"registered":true,"changed":true}\n'

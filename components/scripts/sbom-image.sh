@@ -29,7 +29,8 @@ RF_TLS_VERIFY="$(rf_bool "${RF_TLS_VERIFY:-true}")"
 # ---------------------------------------------------------------- arguments
 rf_step "arguments"
 rf_split_digest_ref RF_IMAGE_REF "$RF_IMAGE_REF"
-[ -z "$RF_SBOM_SOURCE" ] || [[ "$RF_SBOM_SOURCE" =~ ^[A-Za-z][A-Za-z0-9+.-]*://[^[:space:]@]+(@[^[:space:]@]+)?@[0-9a-f]{7,64}$ ]] \
+[ -z "$RF_SBOM_SOURCE" ] \
+  || [[ "$RF_SBOM_SOURCE" =~ ^[A-Za-z][A-Za-z0-9+.-]*://[^[:space:]@]+(@[^[:space:]@]+)?@[0-9a-f]{7,64}$ ]] \
   || rf_fail "arguments" "RF_SBOM_SOURCE must be <git url>@<commit hex>, got: '$RF_SBOM_SOURCE'"
 [ -z "$RF_RECORD_BUILD" ] || [[ "$RF_RECORD_BUILD" =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$ ]] \
   || rf_fail "arguments" "RF_RECORD_BUILD must be a build id (letters, digits, . _ -), got: '$RF_RECORD_BUILD'"
@@ -58,7 +59,8 @@ if [ -f "$result_file" ] && [ "$(jq -r '.source // ""' "$result_file" 2>/dev/nul
   && [ "$(jq -r '.tag // ""' "$result_file")" = "$sbom_tag" ]; then
   old_digest="$(jq -r '.digest' "$result_file")"
   # what the tag holds now (the raw manifest: skopeo 1.9 cannot inspect an artifact's empty config)
-  if [ "sha256:$(skopeo inspect --raw "${tls_opt[@]}" "${auth_opt[@]}" "docker://$sbom_tag" 2>/dev/null | rf_sha256_stdin)" = "$old_digest" ]; then
+  if [ "sha256:$(skopeo inspect --raw "${tls_opt[@]}" "${auth_opt[@]}" "docker://$sbom_tag" 2>/dev/null \
+    | rf_sha256_stdin)" = "$old_digest" ]; then
     rf_log "the SBOM of $RF_IMAGE_REF is already in the registry ($sbom_tag)"
     record_push "$(jq -c 'del(.source)' "$result_file")"
     jq -c 'del(.source)' "$result_file"
@@ -85,14 +87,16 @@ rf_log "$RF_IMAGE_REF has $(wc -l < "$work/image.rpms") packages"
 # ---------------------------------------------------------------- sbom
 rf_step "sbom"
 # the image's own creation time: the same image always gets the same document (and digest)
-created="$(podman image inspect --format '{{.Created.UTC.Format "2006-01-02T15:04:05Z"}}' "$RF_IMAGE_REF" 2> "$work/inspect.log")" \
+created="$(podman image inspect --format '{{.Created.UTC.Format "2006-01-02T15:04:05Z"}}' "$RF_IMAGE_REF" \
+  2> "$work/inspect.log")" \
   || rf_fail "sbom" "podman image inspect $RF_IMAGE_REF failed: $(tail -n 1 "$work/inspect.log")"
 rf_sbom_push "$work/sbom.rpms" "$repo" "$digest" "$created" "" "$RF_SBOM_SOURCE"
 
 # ---------------------------------------------------------------- result
 rf_step "result"
 mkdir -p "$RF_ROOT/sboms"
-jq -c --arg source "$RF_SBOM_SOURCE" '. + {source: $source}' <<< "$RF_SBOM_JSON" | rf_atomic_write "$result_file" 0644 > /dev/null \
+jq -c --arg source "$RF_SBOM_SOURCE" '. + {source: $source}' <<< "$RF_SBOM_JSON" \
+  | rf_atomic_write "$result_file" 0644 > /dev/null \
   || rf_fail "result" "could not write $result_file"
 record_push "$RF_SBOM_JSON"
 printf '%s\n' "$RF_SBOM_JSON"

@@ -78,7 +78,8 @@ fi
 
 # ---------------------------------------------------------------- image
 rf_step "image"
-if ! skopeo inspect --raw "${tls_opt[@]}" "${auth_opt[@]}" "docker://$RF_IMAGE_REF" > "$work/image.manifest" 2> "$work/inspect.log"; then
+if ! skopeo inspect --raw "${tls_opt[@]}" "${auth_opt[@]}" "docker://$RF_IMAGE_REF" \
+  > "$work/image.manifest" 2> "$work/inspect.log"; then
   rf_fail "image" "could not read $RF_IMAGE_REF: $(rf_registry_why "$work/inspect.log" "$work/secrets")"
 fi
 [ "sha256:$(rf_sha256_stdin < "$work/image.manifest")" = "$digest" ] \
@@ -133,16 +134,21 @@ lay="$work/layout"
 mkdir -p "$lay/blobs/sha256"
 payload="$work/payload.json"
 jq -cn --arg ref "$RF_IMAGE_REF" --arg digest "$digest" \
-  '{critical: {identity: {"docker-reference": $ref}, image: {"docker-manifest-digest": $digest}, type: "cosign container image signature"}, optional: {creator: "rhcos-forge sign-image.sh"}}' \
+  '{critical: {identity: {"docker-reference": $ref}, image: {"docker-manifest-digest": $digest},
+     type: "cosign container image signature"},
+    optional: {creator: "rhcos-forge sign-image.sh"}}' \
   > "$payload"
 if ! openssl dgst -sha256 -sign "$key" -out "$work/payload.sig" "$payload" 2> "$work/sign.log"; then
-  rf_fail "sign" "openssl could not sign with the key: $(rf_mask "$work/secrets" < "$work/sign.log" | grep -v '^[[:space:]]*$' | tail -n 1 | cut -c1-200)"
+  rf_fail "sign" "openssl could not sign with the key:" \
+    "$(rf_mask "$work/secrets" < "$work/sign.log" | grep -v '^[[:space:]]*$' | tail -n 1 | cut -c1-200)"
 fi
 openssl dgst -sha256 -verify "$pub" -signature "$work/payload.sig" "$payload" > /dev/null 2>&1 \
   || rf_fail "sign" "the signing key does not match the public key"
 read -r payload_digest payload_size < <(rf_oci_add_blob "$lay" "$payload")
-new_layer="$(jq -cn --arg d "$payload_digest" --argjson s "$payload_size" --arg sig "$(base64 -w0 < "$work/payload.sig")" \
-  '{mediaType: "application/vnd.dev.cosign.simplesigning.v1+json", digest: $d, size: $s, annotations: {"dev.cosignproject.cosign/signature": $sig}}')"
+new_layer="$(jq -cn --arg d "$payload_digest" --argjson s "$payload_size" \
+  --arg sig "$(base64 -w0 < "$work/payload.sig")" \
+  '{mediaType: "application/vnd.dev.cosign.simplesigning.v1+json", digest: $d, size: $s,
+    annotations: {"dev.cosignproject.cosign/signature": $sig}}')"
 layers="[]"
 if [ "$have_old" = true ]; then
   old_manifest="$old/blobs/sha256/$(jq -r '.manifests[0].digest' "$old/index.json" | cut -d: -f2)"
@@ -152,16 +158,14 @@ if [ "$have_old" = true ]; then
   done
 fi
 layers="$(jq -cn --argjson old "$layers" --argjson new "$new_layer" '$old + [$new]')"
-jq -cn --argjson layers "$layers" '{architecture: "", os: "", config: {}, rootfs: {type: "layers", diff_ids: [$layers[].digest]}}' > "$work/config.json"
+jq -cn --argjson layers "$layers" \
+  '{architecture: "", os: "", config: {}, rootfs: {type: "layers", diff_ids: [$layers[].digest]}}' > "$work/config.json"
 read -r config_digest config_size < <(rf_oci_add_blob "$lay" "$work/config.json")
 jq -cn --arg cd "$config_digest" --argjson cs "$config_size" --argjson layers "$layers" \
-  '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $cd, size: $cs}, layers: $layers}' \
+  '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
+    config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $cd, size: $cs}, layers: $layers}' \
   > "$work/manifest.json"
-read -r manifest_digest manifest_size < <(rf_oci_add_blob "$lay" "$work/manifest.json")
-printf '{"imageLayoutVersion":"1.0.0"}' > "$lay/oci-layout"
-jq -cn --arg d "$manifest_digest" --argjson s "$manifest_size" \
-  '{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $d, size: $s, annotations: {"org.opencontainers.image.ref.name": "sig"}}]}' \
-  > "$lay/index.json"
+read -r manifest_digest _ < <(rf_oci_index "$lay" "$work/manifest.json" sig)
 
 # ---------------------------------------------------------------- push
 rf_step "push"

@@ -32,7 +32,8 @@ func main() {
 	tlsVerify := flag.Bool("tls-verify", true, "require HTTPS and verify certificates")
 	flag.Parse()
 	if *policyPath == "" || flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: rf-policy-check --policy FILE [--registries.d DIR] [--authfile FILE] [--tls-verify=false] REPO@DIGEST")
+		fmt.Fprintln(os.Stderr, "usage: rf-policy-check --policy FILE [--registries.d DIR] [--authfile FILE]"+
+			" [--tls-verify=false] REPO@DIGEST")
 		os.Exit(2)
 	}
 	if err := check(*policyPath, *registriesD, *authfile, *tlsVerify, flag.Arg(0)); err != nil {

@@ -84,7 +84,9 @@ case "$cmd" in
     if [ "${1:-}" = --help ]; then
       # Shaped like the two kinds of `cosa build --help` (coreos-assembler src/cmd-build).
       if [ "${FAKE_COSA_HELP:-targets}" = targets ]; then
-        printf 'Usage: coreos-assembler build [OPTIONS]... [TARGET]...\n  Accepted TARGET arguments:\n\n  - container  the bootable container image\n  - ostree     old name of container\n  - qemu       a QCOW2 image too\n' >&2
+        printf '%s\n' 'Usage: coreos-assembler build [OPTIONS]... [TARGET]...' '  Accepted TARGET arguments:' '' \
+          '  - container  the bootable container image' '  - ostree     old name of container' \
+          '  - qemu       a QCOW2 image too' >&2
       else
         printf 'Usage: coreos-assembler build [OPTIONS]...\n  Build the bootable container image with buildah.\n' >&2
       fi
@@ -107,17 +109,21 @@ def tar_of(files):
 def desc(media, data):
     return {"mediaType": media, "digest": "sha256:" + hashlib.sha256(data).hexdigest(), "size": len(data)}
 layer = tar_of([("usr/lib/rhcos-forge-fake-build", (build_id + "\n").encode())])
-config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Labels": {"containers.bootc": "1", "version": build_id}},
-                     "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(layer).hexdigest()]}}, sort_keys=True).encode()
+config = json.dumps({"architecture": "amd64", "os": "linux",
+                     "config": {"Labels": {"containers.bootc": "1", "version": build_id}},
+                     "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(layer).hexdigest()]}},
+                    sort_keys=True).encode()
 manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
                        "config": desc("application/vnd.oci.image.config.v1+json", config),
                        "layers": [desc("application/vnd.oci.image.layer.v1.tar", layer)]}, sort_keys=True).encode()
-index = json.dumps({"schemaVersion": 2, "manifests": [desc("application/vnd.oci.image.manifest.v1+json", manifest)]}).encode()
+index = json.dumps({"schemaVersion": 2,
+                    "manifests": [desc("application/vnd.oci.image.manifest.v1+json", manifest)]}).encode()
 blobs = [("blobs/sha256/" + hashlib.sha256(b).hexdigest(), b) for b in (layer, config, manifest)]
 open(out, "wb").write(tar_of([("oci-layout", b'{"imageLayoutVersion":"1.0.0"}'), ("index.json", index)] + blobs))
 EOF
     printf '{"buildid":"%s","images":{"ostree":{"path":"%s"}}}\n' "$id" "$archive" > "$meta"
-    printf '{"schema-version":"1.0.0","builds":[{"id":"%s","arches":["%s"]}]}\n' "$id" "$arch" > "$srv/builds/builds.json"
+    printf '{"schema-version":"1.0.0","builds":[{"id":"%s","arches":["%s"]}]}\n' "$id" "$arch" \
+      > "$srv/builds/builds.json"
     echo "New build ID: $id" ;;
   osbuild)
     for p in "$@"; do

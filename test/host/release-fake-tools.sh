@@ -29,7 +29,10 @@ case "$tool" in
     case "$1 ${2:-} ${3:-}" in
       "adm release new")
         leak
-        if [ "${FAKE_FAIL_NEW:-}" = 1 ]; then echo "error: unable to push: unauthorized: access to the requested resource is not authorized" >&2; exit 1; fi
+        if [ "${FAKE_FAIL_NEW:-}" = 1 ]; then
+          echo "error: unable to push: unauthorized: access to the requested resource is not authorized" >&2
+          exit 1
+        fi
         to=""
         for ((i = 0; i < ${#args[@]}; i++)); do [ "${args[i]}" != --to-image ] || to="${args[i + 1]}"; done
         d="${FAKE_RELEASE_DIGEST:-sha256:2222222222222222222222222222222222222222222222222222222222222222}"
@@ -41,7 +44,8 @@ case "$tool" in
             -*|*" "*) ;;
             [a-z]*=*@sha256:*)
               [ "${a%%=*}" = "${FAKE_PRUNE:-}" ] && continue
-              refs+="${refs:+,}{\"name\": \"${a%%=*}\", \"from\": {\"kind\": \"DockerImage\", \"name\": \"${a#*=}\"}}" ;;
+              refs+="${refs:+,}{\"name\": \"${a%%=*}\", "
+              refs+="\"from\": {\"kind\": \"DockerImage\", \"name\": \"${a#*=}\"}}" ;;
           esac
         done
         echo "$refs" > "$state/$(key "$to").refs"
@@ -52,7 +56,10 @@ case "$tool" in
         leak
         ref="${*: -1}"
         [ -f "$state/$(key "$ref")" ] || { echo "error: image \"$ref\" not found: manifest unknown" >&2; exit 1; }
-        printf '{\n  "image": "%s",\n  "digest": "%s",\n  "metadata": {"version": "4.19.10"},\n  "references": {"spec": {"tags": [%s]}}\n}\n' \
+        info='{\n  "image": "%s",\n  "digest": "%s",\n  "metadata": {"version": "4.19.10"},\n'
+        info+='  "references": {"spec": {"tags": [%s]}}\n}\n'
+        # shellcheck disable=SC2059 # the format is the two literals above
+        printf "$info" \
           "$ref" "$(cat "$state/$(key "$ref")")" "$(cat "$state/$(key "$ref").refs" 2>/dev/null || true)" ;;
       *) echo "fake oc: unsupported: $*" >&2; exit 2 ;;
     esac ;;
@@ -61,11 +68,11 @@ case "$tool" in
       build) leak; echo "STEP 1/2: FROM ..."; echo "COMMIT" ;;
       push)
         leak
+        d="${FAKE_OVERLAY_DIGEST:-sha256:3333333333333333333333333333333333333333333333333333333333333333}"
         for ((i = 0; i < ${#args[@]}; i++)); do
-          [ "${args[i]}" != --digestfile ] || echo "${FAKE_OVERLAY_DIGEST:-sha256:3333333333333333333333333333333333333333333333333333333333333333}" > "${args[i + 1]}"
+          [ "${args[i]}" != --digestfile ] || echo "$d" > "${args[i + 1]}"
         done
         tag="${args[${#args[@]} - 2]}"
-        d="${FAKE_OVERLAY_DIGEST:-sha256:3333333333333333333333333333333333333333333333333333333333333333}"
         echo "$d" > "$state/$(key "${tag%:*}@$d")" ;;
       *) echo "fake podman: unsupported: $*" >&2; exit 2 ;;
     esac ;;

@@ -62,7 +62,9 @@ var Off = []configv1.FeatureGateName{features.FeatureGateMachineConfigNodes, fea
 
 // Gates splits a feature set into enabled and disabled gate names, with every gate in `off` moved
 // to disabled; both lists sorted, no name in both.
-func Gates(set *features.FeatureGateEnabledDisabled, off []configv1.FeatureGateName) (enabled, disabled []configv1.FeatureGateName) {
+func Gates(
+	set *features.FeatureGateEnabledDisabled, off []configv1.FeatureGateName,
+) (enabled, disabled []configv1.FeatureGateName) {
 	isOff := map[configv1.FeatureGateName]bool{}
 	for _, g := range off {
 		isOff[g] = true
@@ -97,7 +99,8 @@ func Gates(set *features.FeatureGateEnabledDisabled, off []configv1.FeatureGateN
 func main() {
 	klog.InitFlags(nil)
 	kubeconfig := flag.String("kubeconfig", "", "kubeconfig of the API server to run against")
-	printVersion := flag.Bool("print-version", false, "print the version strings the render controller checks, as JSON, and exit")
+	printVersion := flag.Bool("print-version", false,
+		"print the version strings the render controller checks, as JSON, and exit")
 	flag.Parse()
 
 	if *printVersion {
@@ -128,7 +131,8 @@ func run(kubeconfig string) error {
 	}
 	enabled, disabled := Gates(set, Off)
 	fg := ctrlcommon.NewFeatureGatesHardcodedHandler(enabled, disabled)
-	klog.Infof("rf-mco-controllers: machine-config-operator %s (%s); %d feature gates enabled, %d disabled", version.Raw, version.Hash, len(enabled), len(disabled))
+	klog.Infof("rf-mco-controllers: machine-config-operator %s (%s); %d feature gates enabled, %d disabled",
+		version.Raw, version.Hash, len(enabled), len(disabled))
 
 	// One client per controller, named as start.go names them (the user agent shows in the audit log).
 	kube := func(name string) kubernetes.Interface {

@@ -33,7 +33,9 @@ func TestGatesMovesOffGatesToDisabled(t *testing.T) {
 	if want := []configv1.FeatureGateName{"A", "B"}; len(enabled) != 2 || enabled[0] != want[0] || enabled[1] != want[1] {
 		t.Fatalf("enabled = %v, want %v", enabled, want)
 	}
-	for _, g := range []configv1.FeatureGateName{"C", features.FeatureGateMachineConfigNodes, features.FeatureGatePinnedImages} {
+	for _, g := range []configv1.FeatureGateName{
+		"C", features.FeatureGateMachineConfigNodes, features.FeatureGatePinnedImages,
+	} {
 		if !contains(disabled, g) {
 			t.Errorf("%s is not disabled: %v", g, disabled)
 		}
