@@ -8,8 +8,7 @@
 #
 # Allowed to stay longer:
 #   - files machines write, which nobody wraps: package-lock.json, go.sum (module checksums), test/golden/ (the
-#     exact Containerfiles and commands the renderers and scripts produce) and the stack config file Pulumi writes
-#     for test/e2e/library (encrypted values);
+#     exact Containerfiles and commands the renderers and scripts produce);
 #   - markdown table rows (a line starting with `|`, indented or not): a row cannot be wrapped;
 #   - a line that is one bare URL (optionally behind a comment leader `#`, `//`, `*` or a list's `-`).
 # Characters are counted, not bytes (a UTF-8 locale), so an arrow or an ellipsis counts once.
@@ -22,7 +21,6 @@ export LC_ALL=C.UTF-8
 machine_written() {
     case "$1" in
         package-lock.json | */package-lock.json | go.sum | */go.sum | test/golden/*) return 0 ;;
-        test/e2e/library/Pulumi.library.yaml) return 0 ;;
     esac
     return 1
 }
