@@ -3,6 +3,8 @@
 import { DIGEST_REF } from "./pullspec";
 
 export const CLUSTER_VERSION_API = "config.openshift.io/v1";
+/** The cluster's one ClusterVersion, `version`, as the API server serves it. */
+export const CLUSTER_VERSION_PATH = `/apis/${CLUSTER_VERSION_API}/clusterversions/version`;
 
 export interface DesiredUpdate {
     readonly image: string;
@@ -14,12 +16,13 @@ export interface DesiredUpdate {
  * What `oc adm upgrade --to-image <image> --allow-explicit-upgrade [--force]` writes into
  * ClusterVersion `spec.desiredUpdate`: the image by digest and an empty version (the CVO reads the
  * version from the payload). A custom payload carries no Red Hat signature, so the CVO accepts it
- * only with force.
+ * only with force. `version`: what `oc adm upgrade --to <version>` writes beside the image it
+ * resolved from the cluster's offered updates (cluster.upgrade).
  */
-export function renderDesiredUpdate(image: string, force: boolean): DesiredUpdate {
+export function renderDesiredUpdate(image: string, force: boolean, version = ""): DesiredUpdate {
     if (!DIGEST_REF.test(image))
         throw new Error(`desiredUpdate.image must be a release image pinned by digest, got ${JSON.stringify(image)}`);
-    return { image, version: "", force };
+    return { image, version, force };
 }
 
 /**
@@ -38,16 +41,14 @@ export const CLUSTER_VERSION_PATCH_METADATA: {
     },
 };
 
-/** The server-side-apply patch of ClusterVersion `version`; fields other than desiredUpdate stay the cluster's. */
-export function renderClusterVersionPatch(
-    image: string,
-    force: boolean,
-): {
+export interface ClusterVersionPatchHead {
     apiVersion: string;
     kind: string;
     metadata: { name: string; annotations: Record<string, string> };
-    spec: { desiredUpdate: DesiredUpdate };
-} {
+}
+
+/** Everything of the patch but its spec: known in a preview, before the release image is. */
+export function clusterVersionPatchHead(): ClusterVersionPatchHead {
     return {
         apiVersion: CLUSTER_VERSION_API,
         kind: "ClusterVersion",
@@ -55,6 +56,17 @@ export function renderClusterVersionPatch(
             name: CLUSTER_VERSION_PATCH_METADATA.name,
             annotations: { ...CLUSTER_VERSION_PATCH_METADATA.annotations },
         },
-        spec: { desiredUpdate: renderDesiredUpdate(image, force) },
     };
+}
+
+/**
+ * The server-side-apply patch of ClusterVersion `version`; fields other than desiredUpdate stay the
+ * cluster's. The release method and cluster.upgrade both write it.
+ */
+export function renderClusterVersionPatch(
+    image: string,
+    force: boolean,
+    version = "",
+): ClusterVersionPatchHead & { spec: { desiredUpdate: DesiredUpdate } } {
+    return { ...clusterVersionPatchHead(), spec: { desiredUpdate: renderDesiredUpdate(image, force, version) } };
 }

@@ -8,7 +8,8 @@ import { UpgradeConfig, upgradeStepProblem } from "../config/fleet";
 import { HostHandle } from "../host/step";
 import { ReleaseOsImage } from "../release/releaseOsImage";
 import { ClusterUpgrade } from "../rollout/clusterUpgrade";
-import { CLUSTER_VERSION_PATH, UpgradeClusterVersion, releaseForVersion } from "../rollout/upgradeSteps";
+import { CLUSTER_VERSION_PATH } from "../openshift/clusterVersion";
+import { UpgradeClusterVersion, releaseForVersion } from "../rollout/upgradeSteps";
 import { PipelineContext, secretOf } from "./context";
 
 /** The release an upgrade moves to, and the OS image its payload names. */

@@ -22,11 +22,10 @@
 // downgrades): the ClusterVersion patch is retained on delete.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CLUSTER_VERSION_API, CLUSTER_VERSION_PATCH_METADATA } from "../openshift/clusterVersion";
+import { CLUSTER_VERSION_PATH, clusterVersionPatchHead, renderClusterVersionPatch } from "../openshift/clusterVersion";
 import { ClusterVersionObject, waitForClusterVersion } from "./clusterVersionWait";
 import { RolloutWaitArgs } from "./osImageRollout";
 import {
-    CLUSTER_VERSION_PATH,
     UpgradeClusterVersion,
     alreadyOn,
     setPoolPaused,
@@ -110,15 +109,10 @@ export class ClusterUpgrade extends pulumi.ComponentResource {
         const cv = new k8s.apiextensions.CustomResourcePatch(
             `${name}-clusterversion`,
             {
-                apiVersion: CLUSTER_VERSION_API,
-                kind: "ClusterVersion",
-                metadata: {
-                    name: CLUSTER_VERSION_PATCH_METADATA.name,
-                    annotations: { ...CLUSTER_VERSION_PATCH_METADATA.annotations },
-                },
+                ...clusterVersionPatchHead(),
                 spec: pulumi
                     .all([release, args.version, paused])
-                    .apply(([image, version]) => ({ desiredUpdate: { image, version, force: false } })),
+                    .apply(([image, version]) => renderClusterVersionPatch(image, false, version).spec),
             },
             { parent: this, provider: args.provider, retainOnDelete: true },
         );

@@ -9,11 +9,7 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterAccess } from "./kubeApi";
-import {
-    CLUSTER_VERSION_API,
-    CLUSTER_VERSION_PATCH_METADATA,
-    renderClusterVersionPatch,
-} from "../openshift/clusterVersion";
+import { CLUSTER_VERSION_PATH, clusterVersionPatchHead, renderClusterVersionPatch } from "../openshift/clusterVersion";
 import { ClusterVersionObject, waitForClusterVersion } from "./clusterVersionWait";
 import { shellQuote } from "../shell";
 
@@ -57,15 +53,7 @@ export class ReleaseRollout extends pulumi.ComponentResource {
         const spec = pulumi.output(args.releaseImage).apply(image => renderClusterVersionPatch(image, args.force).spec);
         const cv = new k8s.apiextensions.CustomResourcePatch(
             `${name}-clusterversion`,
-            {
-                apiVersion: CLUSTER_VERSION_API,
-                kind: "ClusterVersion",
-                metadata: {
-                    name: CLUSTER_VERSION_PATCH_METADATA.name,
-                    annotations: { ...CLUSTER_VERSION_PATCH_METADATA.annotations },
-                },
-                spec,
-            },
+            { ...clusterVersionPatchHead(), spec },
             { parent: this, provider: args.provider, retainOnDelete: true },
         );
 
@@ -100,8 +88,7 @@ export class ReleaseRollout extends pulumi.ComponentResource {
                               return waitForClusterVersion(
                                   image,
                                   async () =>
-                                      (await reader.get(`/apis/${CLUSTER_VERSION_API}/clusterversions/version`)) as
-                                          ClusterVersionObject | undefined,
+                                      (await reader.get(CLUSTER_VERSION_PATH)) as ClusterVersionObject | undefined,
                                   access.clock,
                                   {
                                       timeoutMs: wait.timeoutMinutes * 60_000,

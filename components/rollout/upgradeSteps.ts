@@ -10,7 +10,6 @@ import type { ClusterVersionObject } from "./clusterVersionWait";
 import { KubeReader } from "./kubeApi";
 import { Clock, errorText, pollUntil } from "./poll";
 
-export const CLUSTER_VERSION_PATH = `/apis/${CLUSTER_VERSION_API}/clusterversions/version`;
 /**
  * The MCO's ClusterOperator
  * (openshift/machine-config-operator install/0000_80_machine-config_00_clusteroperator.yaml).

@@ -126,6 +126,14 @@ describe("ClusterVersion desiredUpdate", () => {
         assert.throws(() => renderDesiredUpdate("quay.io/example-org/ocp-release:4.19", true), /pinned by digest/);
     });
 
+    it("carries the version cluster.upgrade resolved, unforced, beside the image (oc adm upgrade --to)", () => {
+        assert.deepEqual(renderClusterVersionPatch(RELEASE, false, "4.21.3").spec.desiredUpdate, {
+            image: RELEASE,
+            version: "4.21.3",
+            force: false,
+        });
+    });
+
     for (const version of OPENSHIFT_VERSIONS) {
         it(`validates against the ${version} ClusterVersion CRD once merged onto the cluster's object`, () => {
             const patch = renderClusterVersionPatch(RELEASE, false);
