@@ -17,7 +17,7 @@ import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { MCO_NAMESPACE, seedDriverToolkit } from "../cluster/seed";
 import { TestCluster, pointAtCluster, startTestCluster } from "../cluster/testCluster";
-import { PASSPHRASE, assertStateHoldsNoSecrets } from "./setup";
+import { PASSPHRASE, assertStateHoldsNoSecrets, ROLLOUT_TIMEOUT_MINUTES } from "./setup";
 import {
     STACK,
     MC,
@@ -190,7 +190,13 @@ describe("on-cluster content: the build host's mirror for on-cluster builds (4.2
 
     /** On-cluster layering that keeps the local stack's mirror (the fixtures repo), with a key. */
     function configure(newestOnly: boolean): void {
-        e2e.configure({ rollout: { method: "machineosconfig", pools: [{ name: "worker" }], timeoutMinutes: 5 } });
+        e2e.configure({
+            rollout: {
+                method: "machineosconfig",
+                pools: [{ name: "worker" }],
+                timeoutMinutes: ROLLOUT_TIMEOUT_MINUTES,
+            },
+        });
         pointAtCluster(e2e.stack.configFile, c => {
             c["rhcos-forge:cluster"] = { ...c["rhcos-forge:cluster"], openshiftVersion: "4.21" };
             const mirror = c["rhcos-forge:mirror"] as { repos: Record<string, unknown>[] };
@@ -296,7 +302,9 @@ describe("rollout.method release against the API server", () => {
     });
 
     it("the ClusterVersion patch lands with force; the wait follows the simulated progress to Completed", async () => {
-        e2e.configure({ rollout: { method: "release", pools: [], allowMaster: true, timeoutMinutes: 10 } });
+        e2e.configure({
+            rollout: { method: "release", pools: [], allowMaster: true, timeoutMinutes: ROLLOUT_TIMEOUT_MINUTES },
+        });
         pointAtCluster(e2e.stack.configFile, c => {
             c["rhcos-forge:release"] = {
                 from: `quay.io/openshift-release-dev/ocp-release@sha256:${"1".repeat(64)}`,

@@ -16,7 +16,7 @@ import { KubeObject, assertNodesDone } from "../cluster/kube";
 import { RecordEntry } from "../cluster/mcoSimulator";
 import { MCO_API } from "../cluster/seed";
 import { TestCluster, pointAtCluster } from "../cluster/testCluster";
-import { E2e, setUpE2e, startUpstreamCluster } from "./setup";
+import { E2e, setUpE2e, startUpstreamCluster, ROLLOUT_TIMEOUT_MINUTES } from "./setup";
 
 export const STACK = "e2e-cluster";
 export const MC = (pool: string): string => `99-${pool}-rhcos-forge-os-image`;
@@ -41,7 +41,7 @@ export function configureMachineConfig(image: Record<string, unknown> = {}): voi
                 { name: "canary", nodes: [CANARY_NODE], maxUnavailable: 1 },
                 { name: "worker", maxUnavailable: "50%" },
             ],
-            timeoutMinutes: 5,
+            timeoutMinutes: ROLLOUT_TIMEOUT_MINUTES,
         },
     });
     pointAtCluster(e2e.stack.configFile);
@@ -55,7 +55,7 @@ export function configureOnCluster(
     pools: Record<string, unknown>[],
     packages: string[] = ["htop"],
 ): void {
-    e2e.configure({ rollout: { method: "machineosconfig", pools, timeoutMinutes: 5 } });
+    e2e.configure({ rollout: { method: "machineosconfig", pools, timeoutMinutes: ROLLOUT_TIMEOUT_MINUTES } });
     pointAtCluster(e2e.stack.configFile, c => {
         c["rhcos-forge:cluster"] = { ...c["rhcos-forge:cluster"], openshiftVersion: version };
         c["rhcos-forge:mirror"] = {

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { MCO_API } from "../cluster/seed";
 import { pointAtCluster } from "../cluster/testCluster";
-import { assertStateHoldsNoSecrets, plannedChanges } from "./setup";
+import { assertStateHoldsNoSecrets, plannedChanges, ROLLOUT_TIMEOUT_MINUTES } from "./setup";
 import {
     STACK,
     MC,
@@ -411,7 +411,7 @@ describe("the rollout against a real API server (machineconfig)", () => {
                     { name: "canary", nodes: [CANARY_NODE], maxUnavailable: 1, kernelArguments: ["nosmt"] },
                     { name: "worker", maxUnavailable: "50%", kernelArguments: ["nosmt"] },
                 ],
-                timeoutMinutes: 5,
+                timeoutMinutes: ROLLOUT_TIMEOUT_MINUTES,
             },
         });
         pointAtCluster(e2e.stack.configFile);

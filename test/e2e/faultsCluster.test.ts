@@ -30,7 +30,14 @@ import {
     resourceSummary,
     startUp,
 } from "./faultKit";
-import { E2e, assertStateHoldsNoSecrets, plannedChanges, setUpE2e, startUpstreamCluster } from "./setup";
+import {
+    E2e,
+    assertStateHoldsNoSecrets,
+    plannedChanges,
+    setUpE2e,
+    startUpstreamCluster,
+    ROLLOUT_TIMEOUT_MINUTES,
+} from "./setup";
 
 const STACK = "e2e-faults-cluster";
 const CANARY_NODE = "worker-0";
@@ -59,7 +66,7 @@ function configure(tag: string): void {
                 { name: "canary", nodes: [CANARY_NODE], kernelArguments },
                 { name: "worker", maxUnavailable: "50%", kernelArguments },
             ],
-            timeoutMinutes: 5,
+            timeoutMinutes: ROLLOUT_TIMEOUT_MINUTES,
         },
     });
     pointAtCluster(e2e.stack.configFile);

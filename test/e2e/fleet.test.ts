@@ -12,7 +12,7 @@ import { Stack, openStack } from "../../dev/pulumiCli";
 import { KubeObject } from "../cluster/kube";
 import { MCO_API } from "../cluster/seed";
 import { TestCluster, startTestCluster } from "../cluster/testCluster";
-import { E2e, PASSPHRASE, assertStateHoldsNoSecrets, setUpE2e } from "./setup";
+import { E2e, PASSPHRASE, assertStateHoldsNoSecrets, setUpE2e, ROLLOUT_TIMEOUT_MINUTES } from "./setup";
 
 const IMAGE = "e2e-fleet-image";
 const ORG = "organization/rhcos-forge";
@@ -57,7 +57,7 @@ function writeClusterStack(name: string, from: Record<string, unknown>, canaryPa
                 { name: "canary", nodes: ["worker-0"], paused: canaryPaused },
                 { name: "worker", maxUnavailable: "50%" },
             ],
-            timeoutMinutes: 5,
+            timeoutMinutes: ROLLOUT_TIMEOUT_MINUTES,
         },
     };
     writeFileSync(

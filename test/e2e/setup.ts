@@ -11,6 +11,15 @@ import { TestCluster, TestClusterOptions, startTestCluster } from "../cluster/te
 
 export const PASSPHRASE = "rhcos-forge-e2e-only";
 
+/**
+ * The rollout timeout of every e2e stack against the test cluster. A pool's wait there takes one to
+ * three minutes, but the real drain controller retries a failed cordon or drain only after a
+ * minute (machine-config-operator pkg/controller/drain/drain_controller.go DefaultConfig
+ * DrainRequeueDelay), so a few such retries on a loaded machine pass 5 minutes while still moving;
+ * the timeout only bounds a rollout that truly hangs.
+ */
+export const ROLLOUT_TIMEOUT_MINUTES = 15;
+
 export interface E2e {
     readonly env: Env;
     readonly services: LocalServices;

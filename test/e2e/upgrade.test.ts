@@ -23,7 +23,7 @@ import { KubeObject } from "../cluster/kube";
 import { BREAKS_NODE } from "../cluster/mcoSimulator";
 import { MCO_API } from "../cluster/seed";
 import { TestCluster, pointAtCluster } from "../cluster/testCluster";
-import { E2e, assertStateHoldsNoSecrets, setUpE2e, startUpstreamCluster } from "./setup";
+import { E2e, assertStateHoldsNoSecrets, setUpE2e, startUpstreamCluster, ROLLOUT_TIMEOUT_MINUTES } from "./setup";
 
 const STACK = "e2e-upgrade";
 const CANARY_NODE = "worker-0";
@@ -103,7 +103,7 @@ function configure(
                 { name: "canary", nodes: [CANARY_NODE], maxUnavailable: 1, ...canary },
                 { name: "worker", maxUnavailable: "50%" },
             ],
-            timeoutMinutes: 5,
+            timeoutMinutes: ROLLOUT_TIMEOUT_MINUTES,
         },
     });
     pointAtCluster(e2e.stack.configFile, c => {
