@@ -18,26 +18,9 @@ import { AddressInfo } from "node:net";
 import { MCO_NAMESPACE, seedDriverToolkit } from "../cluster/seed";
 import { TestCluster, pointAtCluster, startTestCluster } from "../cluster/testCluster";
 import { PASSPHRASE, assertStateHoldsNoSecrets, ROLLOUT_TIMEOUT_MINUTES } from "./setup";
-import {
-    STACK,
-    MC,
-    CANARY_NODE,
-    e2e,
-    cluster,
-    engineOutput,
-    pulumi,
-    configureMachineConfig,
-    ONCLUSTER_REPO,
-    configureOnCluster,
-    mcPath,
-    poolPath,
-    Mc,
-    first,
-    useCluster,
-    secretsSuite,
-} from "./clusterKit";
+import * as kit from "./clusterKit";
 
-useCluster();
+kit.useCluster();
 
 interface Mosc extends KubeObject {
     spec?: Record<string, unknown>;
@@ -68,32 +51,32 @@ describe("on-cluster layering against the API server (MachineOSConfig v1, OpenSh
     const moscPath = (pool: string): string => `/apis/machineconfiguration.openshift.io/v1/machineosconfigs/${pool}`;
 
     it("up: the server accepts v1 MachineOSConfigs, the MCO builds each pool, image.ref is its digest", async () => {
-        configureOnCluster("4.21", [{ name: "canary", nodes: [CANARY_NODE] }, { name: "worker" }]);
-        const from = cluster.sim.record.length;
-        await pulumi(["up", "--yes"]);
-        await cluster.sim.settled();
+        kit.configureOnCluster("4.21", [{ name: "canary", nodes: [kit.CANARY_NODE] }, { name: "worker" }]);
+        const from = kit.cluster.sim.record.length;
+        await kit.pulumi(["up", "--yes"]);
+        await kit.cluster.sim.settled();
         for (const pool of ["canary", "worker"]) {
-            const mosc = await cluster.api.client.mustGet<Mosc>(moscPath(pool));
+            const mosc = await kit.cluster.api.client.mustGet<Mosc>(moscPath(pool));
             assert.equal(mosc.apiVersion, "machineconfiguration.openshift.io/v1");
-            assert.equal(mosc.spec?.renderedImagePushSpec, `${ONCLUSTER_REPO}:${pool}`);
+            assert.equal(mosc.spec?.renderedImagePushSpec, `${kit.ONCLUSTER_REPO}:${pool}`);
         }
-        const secret = await cluster.api.client.mustGet(
+        const secret = await kit.cluster.api.client.mustGet(
             `/api/v1/namespaces/${MCO_NAMESPACE}/secrets/rhcos-forge-registry-push`,
         );
         assert.equal(secret.type, "kubernetes.io/dockerconfigjson");
-        const [workerImage] = await builtImages(cluster.api.client, "v1", "worker");
-        const [canaryImage] = await builtImages(cluster.api.client, "v1", "canary");
-        assert.match(workerImage, new RegExp(`^${ONCLUSTER_REPO.replace(/\./g, "\\.")}@sha256:[a-f0-9]{64}$`));
+        const [workerImage] = await builtImages(kit.cluster.api.client, "v1", "worker");
+        const [canaryImage] = await builtImages(kit.cluster.api.client, "v1", "canary");
+        assert.match(workerImage, new RegExp(`^${kit.ONCLUSTER_REPO.replace(/\./g, "\\.")}@sha256:[a-f0-9]{64}$`));
         assert.equal(
-            (await e2e.outputs()).image.ref,
+            (await kit.e2e.outputs()).image.ref,
             workerImage,
             "image.ref is the last pool's build, as the server reports it",
         );
-        assert.equal(cluster.sim.nodeUpdates(CANARY_NODE, from).at(-1)?.summary.toImage, canaryImage);
+        assert.equal(kit.cluster.sim.nodeUpdates(kit.CANARY_NODE, from).at(-1)?.summary.toImage, canaryImage);
         for (const n of ["worker-1", "worker-2", "worker-3"])
-            assert.equal(cluster.sim.nodeUpdates(n, from).at(-1)?.summary.toImage, workerImage);
-        const seen = cluster.sim.record.slice(from);
-        const canaryDone = first(
+            assert.equal(kit.cluster.sim.nodeUpdates(n, from).at(-1)?.summary.toImage, workerImage);
+        const seen = kit.cluster.sim.record.slice(from);
+        const canaryDone = kit.first(
             seen,
             e =>
                 e.kind === "MachineConfigPool" &&
@@ -101,7 +84,7 @@ describe("on-cluster layering against the API server (MachineOSConfig v1, OpenSh
                 String((e.summary.messages as Record<string, string>).Updated ?? "").includes(canaryImage),
             "the canary pool Updated with its image",
         );
-        const workerMosc = first(
+        const workerMosc = kit.first(
             seen,
             e => e.kind === "MachineOSConfig" && e.name === "worker",
             "the worker MachineOSConfig",
@@ -111,14 +94,16 @@ describe("on-cluster layering against the API server (MachineOSConfig v1, OpenSh
 
     it("a failed build stops the rollout with the build's message; worker's MachineOSConfig is untouched", async () => {
         const message = "error: build failed: RUN rpm-ostree install no-such-rpm: exit status 1";
-        cluster.sim.failBuilds("canary", message);
-        const worker = await cluster.api.client.mustGet<Mosc>(moscPath("worker"));
-        configureOnCluster(
+        kit.cluster.sim.failBuilds("canary", message);
+        const worker = await kit.cluster.api.client.mustGet<Mosc>(moscPath("worker"));
+        kit.configureOnCluster(
             "4.21",
-            [{ name: "canary", nodes: [CANARY_NODE] }, { name: "worker" }],
+            [{ name: "canary", nodes: [kit.CANARY_NODE] }, { name: "worker" }],
             ["htop", "no-such-rpm"],
         );
-        const res = await pulumi(["up", "--yes"], { check: false }).finally(() => cluster.sim.succeedBuilds("canary"));
+        const res = await kit
+            .pulumi(["up", "--yes"], { check: false })
+            .finally(() => kit.cluster.sim.succeedBuilds("canary"));
         assert.notEqual(res.code, 0);
         assert.match(
             res.out,
@@ -128,31 +113,32 @@ describe("on-cluster layering against the API server (MachineOSConfig v1, OpenSh
             ),
         );
         assert.equal(
-            (await cluster.api.client.mustGet<Mosc>(moscPath("worker"))).metadata.generation,
+            (await kit.cluster.api.client.mustGet<Mosc>(moscPath("worker"))).metadata.generation,
             worker.metadata.generation,
             "the worker MachineOSConfig kept its spec",
         );
     });
 
     it("destroy removes the MachineOSConfigs, push secret, pool and label; nodes are back on RHCOS", async () => {
-        await assertStateHoldsNoSecrets(e2e, STACK, [cluster.api.kubeconfig, e2e.services.authJson]);
-        const from = cluster.sim.record.length;
-        await pulumi(["destroy", "--yes"]);
-        await cluster.sim.settled();
-        for (const pool of ["canary", "worker"]) assert.equal(await cluster.api.client.get(moscPath(pool)), undefined);
+        await assertStateHoldsNoSecrets(kit.e2e, kit.STACK, [kit.cluster.api.kubeconfig, kit.e2e.services.authJson]);
+        const from = kit.cluster.sim.record.length;
+        await kit.pulumi(["destroy", "--yes"]);
+        await kit.cluster.sim.settled();
+        for (const pool of ["canary", "worker"])
+            assert.equal(await kit.cluster.api.client.get(moscPath(pool)), undefined);
         assert.equal(
-            await cluster.api.client.get(`/api/v1/namespaces/${MCO_NAMESPACE}/secrets/rhcos-forge-registry-push`),
+            await kit.cluster.api.client.get(`/api/v1/namespaces/${MCO_NAMESPACE}/secrets/rhcos-forge-registry-push`),
             undefined,
         );
-        assert.equal(await cluster.api.client.get(poolPath("canary")), undefined);
+        assert.equal(await kit.cluster.api.client.get(kit.poolPath("canary")), undefined);
         assert.deepEqual(
-            (await cluster.api.client.mustGet(`/api/v1/nodes/${CANARY_NODE}`)).metadata.labels,
-            cluster.seeded.workerLabels(CANARY_NODE),
+            (await kit.cluster.api.client.mustGet(`/api/v1/nodes/${kit.CANARY_NODE}`)).metadata.labels,
+            kit.cluster.seeded.workerLabels(kit.CANARY_NODE),
         );
-        for (const n of cluster.seeded.workers)
+        for (const n of kit.cluster.seeded.workers)
             assert.equal(
-                cluster.sim.nodeUpdates(n, from).at(-1)?.summary.toImage,
-                e2e.services.baseRef,
+                kit.cluster.sim.nodeUpdates(n, from).at(-1)?.summary.toImage,
+                kit.e2e.services.baseRef,
                 `${n} is back on base`,
             );
     });
@@ -169,7 +155,7 @@ describe("on-cluster content: the build host's mirror for on-cluster builds (4.2
 
     before(async () => {
         // The stack's mirror port was picked free but is not held until the mirror serves: never take it.
-        const stackFile = yaml.load(readFileSync(e2e.stack.configFile, "utf8")) as {
+        const stackFile = yaml.load(readFileSync(kit.e2e.stack.configFile, "utf8")) as {
             config: Record<string, { port?: number }>;
         };
         const mirrorPort = stackFile.config["rhcos-forge:mirror"]?.port;
@@ -190,14 +176,14 @@ describe("on-cluster content: the build host's mirror for on-cluster builds (4.2
 
     /** On-cluster layering that keeps the local stack's mirror (the fixtures repo), with a key. */
     function configure(newestOnly: boolean): void {
-        e2e.configure({
+        kit.e2e.configure({
             rollout: {
                 method: "machineosconfig",
                 pools: [{ name: "worker" }],
                 timeoutMinutes: ROLLOUT_TIMEOUT_MINUTES,
             },
         });
-        pointAtCluster(e2e.stack.configFile, c => {
+        pointAtCluster(kit.e2e.stack.configFile, c => {
             c["rhcos-forge:cluster"] = { ...c["rhcos-forge:cluster"], openshiftVersion: "4.21" };
             const mirror = c["rhcos-forge:mirror"] as { repos: Record<string, unknown>[] };
             c["rhcos-forge:mirror"] = {
@@ -209,7 +195,7 @@ describe("on-cluster content: the build host's mirror for on-cluster builds (4.2
             const image = c["rhcos-forge:image"];
             c["rhcos-forge:image"] = {
                 base: "cluster",
-                repository: ONCLUSTER_REPO,
+                repository: kit.ONCLUSTER_REPO,
                 packages: ["htop"],
                 files: image.files,
                 labels: image.labels,
@@ -219,62 +205,64 @@ describe("on-cluster content: the build host's mirror for on-cluster builds (4.2
 
     it("up creates etc-yum-repos-d and etc-pki-rpm-gpg; a new mirror revision makes the MCO rebuild", async () => {
         configure(true);
-        const from = cluster.sim.record.length;
-        await pulumi(["up", "--yes"]);
-        await cluster.sim.settled();
-        const outputs = await e2e.outputs();
-        const cm = await cluster.api.client.mustGet<KubeObject & { data?: Record<string, string> }>(cmPath);
+        const from = kit.cluster.sim.record.length;
+        await kit.pulumi(["up", "--yes"]);
+        await kit.cluster.sim.settled();
+        const outputs = await kit.e2e.outputs();
+        const cm = await kit.cluster.api.client.mustGet<KubeObject & { data?: Record<string, string> }>(cmPath);
         const repoFile = cm.data?.["rhcos-forge-mirror.repo"] ?? "";
         assert.ok(repoFile.includes(`baseurl=${outputs.mirror.repos.fixtures}`), repoFile);
         assert.match(repoFile, /\ngpgkey=file:\/\/\/etc\/pki\/rpm-gpg\/RPM-GPG-KEY-rhcos-forge-fixtures\n/);
-        const gpg = await cluster.api.client.mustGet<KubeObject & { data?: Record<string, string> }>(gpgPath);
+        const gpg = await kit.cluster.api.client.mustGet<KubeObject & { data?: Record<string, string> }>(gpgPath);
         assert.equal(Buffer.from(gpg.data?.["RPM-GPG-KEY-rhcos-forge-fixtures"] ?? "", "base64").toString(), KEY);
-        const seen = cluster.sim.record.slice(from).filter(e => e.kind === "MachineOSConfig" && e.name === "worker");
+        const seen = kit.cluster.sim.record
+            .slice(from)
+            .filter(e => e.kind === "MachineOSConfig" && e.name === "worker");
         const first = seen.find(e => typeof e.summary.rebuild === "string")?.summary.rebuild as string | undefined;
         assert.match(first ?? "", /^[0-9a-f]{64}$/, "the MachineOSConfig arrived with the rebuild annotation");
         assert.equal(
-            (await cluster.api.client.mustGet<Mosc>(moscPath("worker"))).metadata.annotations?.[REBUILD],
+            (await kit.cluster.api.client.mustGet<Mosc>(moscPath("worker"))).metadata.annotations?.[REBUILD],
             undefined,
             "the MCO deleted it after the build",
         );
-        const before = await builtImages(cluster.api.client, "v1", "worker");
+        const before = await builtImages(kit.cluster.api.client, "v1", "worker");
         assert.equal(before.length, 1);
 
         // A new mirror revision (newestOnly is part of it) re-syncs, and the annotation comes back with a new value.
         configure(false);
-        const again = cluster.sim.record.length;
-        await pulumi(["up", "--yes"]);
-        await cluster.sim.settled();
-        const next = cluster.sim.record
+        const again = kit.cluster.sim.record.length;
+        await kit.pulumi(["up", "--yes"]);
+        await kit.cluster.sim.settled();
+        const next = kit.cluster.sim.record
             .slice(again)
             .find(e => e.kind === "MachineOSConfig" && e.name === "worker" && typeof e.summary.rebuild === "string")
             ?.summary.rebuild;
         assert.match(String(next), /^[0-9a-f]{64}$/);
         assert.notEqual(next, first, "a new content revision");
-        const after = await builtImages(cluster.api.client, "v1", "worker");
+        const after = await builtImages(kit.cluster.api.client, "v1", "worker");
         const rebuilt = after.filter(i => !before.includes(i));
         assert.equal(rebuilt.length, 1, "the MCO built the pool again");
-        assert.equal((await e2e.outputs()).image.ref, rebuilt[0], "image.ref is the rebuilt image");
+        assert.equal((await kit.e2e.outputs()).image.ref, rebuilt[0], "image.ref is the rebuilt image");
 
         // Unchanged inputs: no patch, so no annotation and no build.
-        const quiet = cluster.sim.record.length;
-        await pulumi(["up", "--yes"]);
-        await cluster.sim.settled();
+        const quiet = kit.cluster.sim.record.length;
+        await kit.pulumi(["up", "--yes"]);
+        await kit.cluster.sim.settled();
         assert.ok(
-            !cluster.sim.record
+            !kit.cluster.sim.record
                 .slice(quiet)
                 .some(e => e.kind === "MachineOSConfig" && typeof e.summary.rebuild === "string"),
         );
-        assert.equal((await builtImages(cluster.api.client, "v1", "worker")).length, 2);
+        assert.equal((await builtImages(kit.cluster.api.client, "v1", "worker")).length, 2);
     });
 
     it("destroy removes the ConfigMap and the key Secret", async () => {
-        await assertStateHoldsNoSecrets(e2e, STACK, [cluster.api.kubeconfig, e2e.services.authJson]);
-        await pulumi(["destroy", "--yes"]);
-        await cluster.sim.settled();
-        assert.equal(await cluster.api.client.get(cmPath), undefined);
-        assert.equal(await cluster.api.client.get(gpgPath), undefined);
-        assert.equal(await cluster.api.client.get(moscPath("worker")), undefined);
+        await assertStateHoldsNoSecrets(kit.e2e, kit.STACK, [kit.cluster.api.kubeconfig, kit.e2e.services.authJson]);
+        await kit.pulumi(["destroy", "--yes"]);
+        await kit.cluster.sim.settled();
+        assert.equal(await kit.cluster.api.client.get(cmPath), undefined);
+        assert.equal(await kit.cluster.api.client.get(gpgPath), undefined);
+        assert.equal(await kit.cluster.api.client.get(moscPath("worker")), undefined);
     });
 });
 
@@ -284,45 +272,45 @@ describe("rollout.method release against the API server", () => {
     before(async () => {
         // `oc adm release new` is the recording stand-in of the host tests (there is no oc here);
         // everything after it, the ClusterVersion patch and the wait, is real.
-        const bin = e2e.env.mkdir("fake-oc");
+        const bin = kit.e2e.env.mkdir("fake-oc");
         symlinkSync(join(REPO_ROOT, "test", "host", "release-fake-tools.sh"), join(bin, "oc"));
-        mkdirSync(e2e.env.path("fake-oc-state"), { recursive: true });
+        mkdirSync(kit.e2e.env.path("fake-oc-state"), { recursive: true });
         stack = await openStack(
-            e2e.env.path("state"),
-            STACK,
-            e2e.stack.configFile,
+            kit.e2e.env.path("state"),
+            kit.STACK,
+            kit.e2e.stack.configFile,
             {
-                ...e2e.engine,
-                PATH: `${bin}:${e2e.engine.PATH ?? ""}`,
-                FAKE_LOG: e2e.env.path("fake-oc.log"),
-                FAKE_STATE: e2e.env.path("fake-oc-state"),
+                ...kit.e2e.engine,
+                PATH: `${bin}:${kit.e2e.engine.PATH ?? ""}`,
+                FAKE_LOG: kit.e2e.env.path("fake-oc.log"),
+                FAKE_STATE: kit.e2e.env.path("fake-oc-state"),
             },
             PASSPHRASE,
         );
     });
 
     it("the ClusterVersion patch lands with force; the wait follows the simulated progress to Completed", async () => {
-        e2e.configure({
+        kit.e2e.configure({
             rollout: { method: "release", pools: [], allowMaster: true, timeoutMinutes: ROLLOUT_TIMEOUT_MINUTES },
         });
-        pointAtCluster(e2e.stack.configFile, c => {
+        pointAtCluster(kit.e2e.stack.configFile, c => {
             c["rhcos-forge:release"] = {
                 from: `quay.io/openshift-release-dev/ocp-release@sha256:${"1".repeat(64)}`,
-                repository: `${e2e.services.registry.host}/rhcos-forge/release`,
+                repository: `${kit.e2e.services.registry.host}/rhcos-forge/release`,
                 tlsVerify: false,
             };
         });
-        const from = cluster.sim.record.length;
-        const cf = ["--stack", STACK, "--config-file", e2e.stack.configFile];
+        const from = kit.cluster.sim.record.length;
+        const cf = ["--stack", kit.STACK, "--config-file", kit.e2e.stack.configFile];
         const res = await stack.pulumi(["up", "--yes", ...cf]);
-        engineOutput.push(res.stdout, res.stderr);
-        await cluster.sim.settled();
+        kit.engineOutput.push(res.stdout, res.stderr);
+        await kit.cluster.sim.settled();
         const release = (
             JSON.parse(
-                (await stack.pulumi(["stack", "output", "--json", "--show-secrets", "--stack", STACK])).stdout,
+                (await stack.pulumi(["stack", "output", "--json", "--show-secrets", "--stack", kit.STACK])).stdout,
             ) as { release: { ref: string } }
         ).release.ref;
-        const cv = await cluster.api.client.mustGet("/apis/config.openshift.io/v1/clusterversions/version");
+        const cv = await kit.cluster.api.client.mustGet("/apis/config.openshift.io/v1/clusterversions/version");
         assert.deepEqual(cv.spec?.desiredUpdate, { image: release, version: "", force: true });
         assert.equal(
             cv.spec?.clusterID,
@@ -334,7 +322,7 @@ describe("rollout.method release against the API server", () => {
             .map(m => m.manager);
         assert.deepEqual(owners, ["rhcos-forge"]);
         // Each step the simulated CVO took (one per read) shows in the wait's log, in order.
-        const steps = cluster.sim
+        const steps = kit.cluster.sim
             .events("ClusterVersion")
             .filter(e => e.seq >= from)
             .map(e => e.summary.progressing as string | undefined)
@@ -347,38 +335,41 @@ describe("rollout.method release against the API server", () => {
             at = i;
         }
         assert.match(res.stdout.slice(at), /cluster updated to \S+ \(/);
-        const latest = cluster.sim.events("ClusterVersion").at(-1)?.summary.latest as { state: string; image: string };
+        const latest = kit.cluster.sim.events("ClusterVersion").at(-1)?.summary.latest as {
+            state: string;
+            image: string;
+        };
         assert.deepEqual(latest.state, "Completed");
         assert.equal(latest.image, release);
     });
 
     it("destroy leaves the cluster on the release and says so", async () => {
-        assert.ok((await assertStateHoldsNoSecrets(e2e, STACK, [cluster.api.kubeconfig])) >= 2);
-        const cf = ["--stack", STACK, "--config-file", e2e.stack.configFile];
+        assert.ok((await assertStateHoldsNoSecrets(kit.e2e, kit.STACK, [kit.cluster.api.kubeconfig])) >= 2);
+        const cf = ["--stack", kit.STACK, "--config-file", kit.e2e.stack.configFile];
         const res = await stack.pulumi(["destroy", "--yes", ...cf]);
-        engineOutput.push(res.stdout, res.stderr);
+        kit.engineOutput.push(res.stdout, res.stderr);
         assert.match(res.stdout + res.stderr, /leaves the cluster on release/);
-        const cv = await cluster.api.client.mustGet("/apis/config.openshift.io/v1/clusterversions/version");
+        const cv = await kit.cluster.api.client.mustGet("/apis/config.openshift.io/v1/clusterversions/version");
         assert.equal((cv.spec?.desiredUpdate as { force?: boolean } | undefined)?.force, true);
     });
 });
 
 describe("GitOps render mode, applied to the server", () => {
     it("the rendered directory server-side applies onto the worker pool, which keeps its selectors", async () => {
-        e2e.configure({
+        kit.e2e.configure({
             rollout: {
                 pools: [
-                    { name: "canary", nodes: [CANARY_NODE], maxUnavailable: 1 },
+                    { name: "canary", nodes: [kit.CANARY_NODE], maxUnavailable: 1 },
                     { name: "worker", maxUnavailable: "50%" },
                 ],
             },
         });
-        await pulumi(["up", "--yes"]);
-        const before = await cluster.api.client.mustGet(poolPath("worker"));
-        const gitops = cluster.api.clientAs("gitops");
+        await kit.pulumi(["up", "--yes"]);
+        const before = await kit.cluster.api.client.mustGet(kit.poolPath("worker"));
+        const gitops = kit.cluster.api.clientAs("gitops");
         const applied: string[] = [];
         for (const dir of ["0-crd", "1-manifest"]) {
-            const path = join(e2e.manifests, dir);
+            const path = join(kit.e2e.manifests, dir);
             let files: string[] = [];
             try {
                 files = readdirSync(path).sort();
@@ -404,8 +395,8 @@ describe("GitOps render mode, applied to the server", () => {
             applied.includes("MachineConfigPool/worker") || applied.some(a => a.startsWith("MachineConfigPool")),
             applied.join(", "),
         );
-        await cluster.sim.settled();
-        const worker = await cluster.api.client.mustGet(poolPath("worker"));
+        await kit.cluster.sim.settled();
+        const worker = await kit.cluster.api.client.mustGet(kit.poolPath("worker"));
         assert.deepEqual(worker.spec?.machineConfigSelector, before.spec?.machineConfigSelector);
         assert.deepEqual(worker.spec?.nodeSelector, { matchLabels: { "node-role.kubernetes.io/worker": "" } });
         assert.deepEqual(worker.spec?.machineConfigSelector, {
@@ -413,16 +404,19 @@ describe("GitOps render mode, applied to the server", () => {
         });
         assert.equal(worker.spec?.maxUnavailable, "50%");
         assert.deepEqual(worker.metadata.labels, before.metadata.labels, "the MCO's labels on its pool stay");
-        const ref = (await e2e.outputs()).image.ref;
+        const ref = (await kit.e2e.outputs()).image.ref;
         for (const pool of ["canary", "worker"])
-            assert.equal((await cluster.api.client.mustGet<Mc>(mcPath(MC(pool)))).spec?.osImageURL, ref);
-        for (const n of cluster.seeded.workers)
             assert.equal(
-                cluster.sim.nodeUpdates(n).at(-1)?.summary.toImage,
+                (await kit.cluster.api.client.mustGet<kit.Mc>(kit.mcPath(kit.MC(pool)))).spec?.osImageURL,
+                ref,
+            );
+        for (const n of kit.cluster.seeded.workers)
+            assert.equal(
+                kit.cluster.sim.nodeUpdates(n).at(-1)?.summary.toImage,
                 ref,
                 `${n} runs the image the GitOps apply rolled out`,
             );
-        await pulumi(["destroy", "--yes"]);
+        await kit.pulumi(["destroy", "--yes"]);
     });
 });
 
@@ -572,9 +566,9 @@ describe("the MachineOSConfig CEL rules: the config check and the API server agr
     let v1alpha1: TestCluster;
 
     before(async () => {
-        v1alpha1 = await startTestCluster(e2e.env, {
+        v1alpha1 = await startTestCluster(kit.e2e.env, {
             release: "release-4.16",
-            baseImage: e2e.services.baseRef,
+            baseImage: kit.e2e.services.baseRef,
             machineOSApi: "v1alpha1",
             name: "apiserver-416",
         });
@@ -587,7 +581,7 @@ describe("the MachineOSConfig CEL rules: the config check and the API server agr
         const shown =
             c.repository.length > 80 ? `${c.repository.slice(0, 40)}… (${c.repository.length} chars)` : c.repository;
         it(`${c.version} ${shown}: ${c.ok ? "accepted" : "refused"} by both`, async () => {
-            const client = c.version === "4.16" ? v1alpha1.api.client : cluster.api.client;
+            const client = c.version === "4.16" ? v1alpha1.api.client : kit.cluster.api.client;
             const problems = configProblems(c.version, c.repository);
             const server = await serverVerdict(client, machineOSConfig(c.version, "worker", `${c.repository}:worker`));
             assert.equal(problems.length === 0, c.ok, `config check: ${problems.join("; ") || "accepted"}`);
@@ -601,7 +595,7 @@ describe("the MachineOSConfig CEL rules: the config check and the API server agr
 
     it("v1: a MachineOSConfig named other than its pool is refused by both, for the same rule", async () => {
         const obj = machineOSConfig("4.21", "worker", "quay.io/org/node:worker", "not-worker");
-        const server = await serverVerdict(cluster.api.client, obj);
+        const server = await serverVerdict(kit.cluster.api.client, obj);
         assert.match(server ?? "accepted", /MachineOSConfig name must match the referenced MachineConfigPool name/);
         const rendered = {
             apiVersion: obj.apiVersion ?? "",
@@ -620,7 +614,7 @@ describe("the MachineOSConfig CEL rules: the config check and the API server agr
         const obj = machineOSConfig("4.21", "worker", "quay.io/org/node:worker");
         (obj.spec as { containerFile: { content: string }[] }).containerFile[0].content = long;
         assert.match(
-            (await serverVerdict(cluster.api.client, obj)) ?? "accepted",
+            (await serverVerdict(kit.cluster.api.client, obj)) ?? "accepted",
             /spec\.containerFile\[0\]\.content: Too long: may not be (more than|longer than) 4096/,
         );
         assert.throws(
@@ -637,22 +631,22 @@ describe("the MachineOSConfig CEL rules: the config check and the API server agr
     });
 
     it("v1alpha1 (4.16 CRDs): up creates a MachineOSConfig the server accepts; image.ref is the build's", async () => {
-        await e2e.stack.setSecret("rhcos-forge:kubeconfig", v1alpha1.api.kubeconfig);
-        configureOnCluster("4.16", [{ name: "worker" }]);
-        await pulumi(["up", "--yes"]);
+        await kit.e2e.stack.setSecret("rhcos-forge:kubeconfig", v1alpha1.api.kubeconfig);
+        kit.configureOnCluster("4.16", [{ name: "worker" }]);
+        await kit.pulumi(["up", "--yes"]);
         await v1alpha1.sim.settled();
         const mosc = await v1alpha1.api.client.mustGet<Mosc>(
             "/apis/machineconfiguration.openshift.io/v1alpha1/machineosconfigs/worker",
         );
         assert.equal(
             (mosc.spec?.buildInputs as { renderedImagePushspec?: string }).renderedImagePushspec,
-            `${ONCLUSTER_REPO}:worker`,
+            `${kit.ONCLUSTER_REPO}:worker`,
         );
         const [image] = await builtImages(v1alpha1.api.client, "v1alpha1", "worker");
-        assert.equal((await e2e.outputs()).image.ref, image);
+        assert.equal((await kit.e2e.outputs()).image.ref, image);
         assert.equal(mosc.status?.currentImagePullspec, image);
-        await pulumi(["destroy", "--yes"]);
-        await e2e.stack.setSecret("rhcos-forge:kubeconfig", cluster.api.kubeconfig);
+        await kit.pulumi(["destroy", "--yes"]);
+        await kit.e2e.stack.setSecret("rhcos-forge:kubeconfig", kit.cluster.api.kubeconfig);
     });
 });
 
@@ -662,8 +656,8 @@ describe("a driver-toolkit builder stage reads the cluster's ImageStream", () =>
     let isPath = "";
 
     before(async () => {
-        isPath = await seedDriverToolkit(cluster.api.clientAs("cluster-version-operator"), dtk);
-        configureMachineConfig({
+        isPath = await seedDriverToolkit(kit.cluster.api.clientAs("cluster-version-operator"), dtk);
+        kit.configureMachineConfig({
             stages: [{ name: "kmod", base: "driver-toolkit", steps: [{ run: ["make -C /build/simple-kmod all"] }] }],
             steps: [
                 { kernelModules: [{ name: "simple_kmod", stage: "kmod", path: "/build/simple-kmod/simple-kmod.ko" }] },
@@ -672,12 +666,12 @@ describe("a driver-toolkit builder stage reads the cluster's ImageStream", () =>
     });
 
     it("preview builds the stage FROM the ImageStream's latest tag by digest; it never writes the stream", async () => {
-        const mark = cluster.auditMark();
-        const res = await pulumi(["preview", "--diff"]);
+        const mark = kit.cluster.auditMark();
+        const res = await kit.pulumi(["preview", "--diff"]);
         assert.ok(res.out.includes(`FROM ${dtk} AS kmod`), res.out.slice(-4000));
         assert.ok(!res.out.includes("driver-toolkit AS kmod"));
         assert.ok(
-            cluster
+            kit.cluster
                 .foreign(mark)
                 .some(
                     e =>
@@ -687,7 +681,7 @@ describe("a driver-toolkit builder stage reads the cluster's ImageStream", () =>
                 ),
             "the program read the ImageStream through the kubeconfig",
         );
-        const writes = cluster.foreignWrites(mark).filter(e => e.objectRef?.resource === "imagestreams");
+        const writes = kit.cluster.foreignWrites(mark).filter(e => e.objectRef?.resource === "imagestreams");
         assert.deepEqual(
             writes.map(e => `${e.verb} ${e.requestURI}`),
             [],
@@ -696,14 +690,14 @@ describe("a driver-toolkit builder stage reads the cluster's ImageStream", () =>
     });
 
     it("a tag-only latest tag fails the preview with the ImageStream named and what to do", async () => {
-        await cluster.api.clientAs("kubectl-edit").patch(isPath, "json", [
+        await kit.cluster.api.clientAs("kubectl-edit").patch(isPath, "json", [
             {
                 op: "replace",
                 path: "/spec/tags/0/from/name",
                 value: "quay.io/openshift/origin-driver-toolkit:latest",
             },
         ]);
-        const res = await pulumi(["preview", "--diff"], { check: false });
+        const res = await kit.pulumi(["preview", "--diff"], { check: false });
         assert.notEqual(res.code, 0);
         assert.match(
             res.out,
@@ -717,7 +711,7 @@ describe("a driver-toolkit builder stage reads the cluster's ImageStream", () =>
         assert.match(res.out, /pin the stage's base by digest instead of "driver-toolkit"/);
     });
 
-    after(() => configureMachineConfig());
+    after(() => kit.configureMachineConfig());
 });
 
-secretsSuite();
+kit.secretsSuite();
