@@ -3,7 +3,7 @@
 //
 //   node --import tsx test/e2e/bench.ts [iterations]     (default 3)
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT, run } from "../../dev/proc";
 import { setUpE2e } from "./setup";
@@ -154,11 +154,38 @@ async function startCosts(engine: NodeJS.ProcessEnv, dir: string): Promise<[stri
     ];
 }
 
+/**
+ * The engine's floor on this machine: a program that only loads @pulumi/pulumi and registers
+ * nothing, on a file backend with a passphrase like the local stack's; medians of its no-op
+ * `pulumi preview` and `pulumi up` (the up runs it twice). No program of ours can be faster.
+ */
+async function engineFloor(engine: NodeJS.ProcessEnv, dir: string, n: number): Promise<[string, number][]> {
+    writeFileSync(join(dir, "Pulumi.yaml"), "name: rf-bench-floor\nruntime: nodejs\n");
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "rf-bench-floor", main: "index.js" }));
+    writeFileSync(join(dir, "index.js"), 'require("@pulumi/pulumi");\n');
+    symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"));
+    mkdirSync(join(dir, "state"));
+    const env = {
+        ...engine,
+        PULUMI_BACKEND_URL: `file://${join(dir, "state")}`,
+        PULUMI_CONFIG_PASSPHRASE: "rf-bench-floor",
+    };
+    const pulumi = (...args: string[]): Promise<unknown> =>
+        run("pulumi", [...args, "--non-interactive"], { cwd: dir, env });
+    await pulumi("stack", "init", "floor");
+    await pulumi("up", "--yes");
+    return [
+        ["no-op pulumi preview, empty program", await medianMs(n, () => pulumi("preview"))],
+        ["no-op pulumi up, empty program", await medianMs(n, () => pulumi("up", "--yes"))],
+    ];
+}
+
 async function main(): Promise<void> {
     const iterations = Math.max(1, Number(process.argv[2] ?? 3));
     const e2e = await setUpE2e("bench");
     try {
         const costs = await startCosts(e2e.engine, e2e.env.mkdir("start-costs"));
+        const floor = await engineFloor(e2e.engine, e2e.env.mkdir("floor"), iterations);
         const first = await timed(() => e2e.run(["up", "--yes"]));
         const previews: number[] = [];
         for (let i = 0; i < iterations; i++) previews.push(await timed(() => e2e.run(["preview"])));
@@ -204,6 +231,8 @@ async function main(): Promise<void> {
                 "  where a run's time goes (each part alone, median of 3; a preview runs the program once, an " +
                     "up twice without --skip-preview):",
                 ...costs.map(([label, ms]) => `    ${label.padEnd(42)} ${(ms / 1000).toFixed(2)}s`),
+                "  the engine's floor (a program that loads @pulumi/pulumi and registers nothing; median):",
+                ...floor.map(([label, ms]) => `    ${label.padEnd(42)} ${(ms / 1000).toFixed(2)}s`),
                 `  builds run: ${e2e.buildCount()} (1 + ${2 * iterations} changes; previews build nothing)`,
                 "  pulumi preview planning a change from the local stack to (median):",
                 ...curve.map(([label, t]) => `    ${label.padEnd(40)} ${t.toFixed(2)}s`),
