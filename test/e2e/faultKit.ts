@@ -64,6 +64,12 @@ function engineProcessEnv(e2e: E2e): NodeJS.ProcessEnv {
 
 export interface Running {
     child: ChildProcess;
+    /**
+     * Signals the engine. After SIGKILL (`kill -9`, the OOM killer) the engine cannot stop its
+     * plugins: they keep running, re-parented to init (three pulumi-resource-kubernetes were found
+     * half an hour after one e2e run). The run stops those it left once it has ended.
+     */
+    kill(signal: NodeJS.Signals): void;
     done: Promise<{ code: number | null; signal: string | null; out: string }>;
     /** What the engine printed so far (the steps' stderr is streamed: logging "stderr"). */
     output(): string;
@@ -81,15 +87,27 @@ export function startUp(e2e: E2e, stack: string, configFile = e2e.stack.configFi
     child.stdout!.on("data", (d: Buffer) => chunks.push(d.toString("utf8")));
     child.stderr!.on("data", (d: Buffer) => chunks.push(d.toString("utf8")));
     let ended = false;
+    let orphans: number[] = [];
+    const kill = (signal: NodeJS.Signals): void => {
+        if (signal === "SIGKILL" && child.pid !== undefined) orphans = childrenOf(child.pid);
+        child.kill(signal);
+    };
     const done = new Promise<{ code: number | null; signal: string | null; out: string }>(resolve => {
         child.on("close", (code, signal) => {
             ended = true;
+            for (const pid of orphans) {
+                try {
+                    process.kill(pid, "SIGTERM");
+                } catch {
+                    // it ended with the engine after all
+                }
+            }
             // Kept with every other command's output for the secret scan (leakedSecrets).
             recordOutput(chunks.join(""));
             resolve({ code, signal, out: chunks.join("") });
         });
     });
-    return { child, done, output: () => chunks.join(""), exited: () => ended };
+    return { child, kill, done, output: () => chunks.join(""), exited: () => ended };
 }
 
 /** Waits for `cond` while the run is still going; fails at once, with its output, when it ended first. */
@@ -171,6 +189,22 @@ export async function assertImageServedInFull(e2e: E2e, ref: string, digest: str
         `docker://${ref}`,
         `dir:${e2e.env.mkdir("pulled", digest.slice(7, 19))}`,
     ]);
+}
+
+/** The processes whose parent is `pid` (field 4 of /proc/<n>/stat, after the command's parentheses). */
+export function childrenOf(pid: number): number[] {
+    const found: number[] = [];
+    for (const d of readdirSync("/proc")) {
+        if (!/^\d+$/.test(d)) continue;
+        try {
+            const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+            const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+            if (ppid === pid) found.push(Number(d));
+        } catch {
+            // gone
+        }
+    }
+    return found;
 }
 
 /** The command lines of this machine's processes that mention `needle` (read from /proc). */

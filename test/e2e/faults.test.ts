@@ -142,7 +142,7 @@ describe("faults through the real engine: inject, fail naming the step, re-run c
                     stepStarted(up, "repo-mirror", "sync") ||
                     readdirSync(e2e.workDir).some(f => f.startsWith(".repo-mirror.")),
             );
-            up.child.kill("SIGINT");
+            up.kill("SIGINT");
             const res = await up.done;
             assert.notEqual(res.code, 0, "the interrupted up fails");
             return { first: firstRunSaid(res.out), rerun: await rerun({ before, expected: -1 }) };
@@ -181,7 +181,7 @@ describe("faults through the real engine: inject, fail naming the step, re-run c
                     stepStarted(up, "build-image", "push") ||
                     processesMentioning("podman push").some(p => p.cmd.includes(e2e.services.registry.host)),
             );
-            up.child.kill("SIGKILL");
+            up.kill("SIGKILL");
             await up.done;
             const recovery = await recoverKilledRun(e2e, STACK, ["--exclude", "**machineconfiguration.openshift.io**"]);
             return { first: `killed; ${recovery}`, rerun: await rerun({ before, expected: -1 }) };
@@ -376,7 +376,7 @@ async function signalDuringBuild(
     signal: NodeJS.Signals,
 ): Promise<{ code: number | null; signal: string | null; out: string }> {
     const up = await upInBuild(tag);
-    up.child.kill(signal);
+    up.kill(signal);
     return up.done;
 }
 

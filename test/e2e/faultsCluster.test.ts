@@ -186,7 +186,7 @@ describe("faults during the pool wait, against a real API server and the MCO's c
     it("SIGINT of pulumi up during the pool wait", async () => {
         await clusterFault("SIGINT during the pool wait", "sigint", async () => {
             const { up, workerMcChanged } = await upInPoolWait("sigint");
-            up.child.kill("SIGINT");
+            up.kill("SIGINT");
             const res = await up.done;
             assert.notEqual(res.code, 0, "the interrupted up fails");
             return { first: `(${where(workerMcChanged)}) ${firstRunSaid(res.out)}`, rerun: await rerun() };
@@ -196,7 +196,7 @@ describe("faults during the pool wait, against a real API server and the MCO's c
     it("SIGKILL of pulumi up during the pool wait (pending operation, stack lock)", async () => {
         await clusterFault("SIGKILL during the pool wait", "sigkill", async () => {
             const { up, workerMcChanged } = await upInPoolWait("sigkill");
-            up.child.kill("SIGKILL");
+            up.kill("SIGKILL");
             const res = await up.done;
             assert.equal(res.signal, "SIGKILL");
             const recovery = await recoverKilledRun(e2e, STACK);
