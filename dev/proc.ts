@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { Server, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -168,21 +168,71 @@ export function shq(s: string): string {
     return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export function freePort(): Promise<number> {
-    return new Promise((resolvePromise, reject) => {
+// ------------------------------------------------------------------ ports
+// Test files run side by side (dev/e2eRunner.ts), each its own process. A port the kernel picked
+// for bind(0) and released again can be picked by the next process too, and anything in the
+// ephemeral range (net.ipv4.ip_local_port_range) can become the source port of some connection
+// before the server it was meant for binds it: a mirror port picked at set-up and bound by `pulumi
+// up` later was found taken. So each process claims a block of ports below the ephemeral range by
+// listening on the block's first port for as long as it lives (the kernel keeps that exclusive and
+// frees it when the process dies, however it dies), and hands the block's other ports out in turn,
+// each checked free by binding it.
+const PORT_BLOCK = 500;
+const PORT_FLOOR = 10000;
+let portBlock: { next: number; end: number } | undefined;
+
+/** The first port of the ephemeral range, or undefined when it cannot be read. */
+function ephemeralFloor(): number | undefined {
+    try {
+        const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+        return Number.isInteger(low) ? low : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** Listens on 127.0.0.1:`port` (0: the kernel's pick); the server, or undefined when it is taken. */
+function listenOn(port: number): Promise<Server | undefined> {
+    return new Promise(resolvePromise => {
         const srv = createServer();
         srv.unref();
-        srv.on("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const addr = srv.address();
-            if (addr && typeof addr === "object") {
-                const port = addr.port;
-                srv.close(() => resolvePromise(port));
-            } else {
-                srv.close(() => reject(new Error("no port")));
-            }
-        });
+        srv.on("error", () => resolvePromise(undefined));
+        srv.listen(port, "127.0.0.1", () => resolvePromise(srv));
     });
+}
+
+/** Claims the next block of ports from `from` up for this process (undefined when none is left). */
+async function claimPortBlock(from: number): Promise<{ next: number; end: number } | undefined> {
+    const ceiling = ephemeralFloor() ?? 0;
+    for (let start = from; start + PORT_BLOCK <= ceiling; start += PORT_BLOCK) {
+        // Held until the process exits: the block's claim. unref'd, it keeps nothing alive.
+        if ((await listenOn(start)) !== undefined) return { next: start + 1, end: start + PORT_BLOCK };
+    }
+    return undefined;
+}
+
+/** A port `srv` listened on, once it is closed again. */
+function closedPort(srv: Server): Promise<number> {
+    const addr = srv.address();
+    const port = addr && typeof addr === "object" ? addr.port : 0;
+    return new Promise(resolvePromise => srv.close(() => resolvePromise(port)));
+}
+
+/** A loopback port free now and handed to no one else by this function, in this or another test process. */
+export async function freePort(): Promise<number> {
+    for (;;) {
+        if (portBlock === undefined || portBlock.next >= portBlock.end) {
+            portBlock = await claimPortBlock(portBlock?.end ?? PORT_FLOOR);
+            if (portBlock === undefined) {
+                // No block left below the ephemeral range: the kernel's pick, as before.
+                const srv = await listenOn(0);
+                if (srv === undefined) throw new Error("no free loopback port");
+                return closedPort(srv);
+            }
+        }
+        const srv = await listenOn(portBlock.next++);
+        if (srv !== undefined) return closedPort(srv);
+    }
 }
 
 export function sleep(ms: number): Promise<void> {
