@@ -62,100 +62,115 @@ async function main(): Promise<void> {
         const authFile = env.path("bench-auth.json");
         writeFileSync(authFile, reg.authJson(), { mode: 0o600 });
         const repo = `${reg.host}/rhcos-forge/bench`;
-        const remote: number[] = [];
-        const local: number[] = [];
-        const reuse: number[] = [];
-        const phases = new Map<string, number[]>();
-        const beside: number[] = [];
+        // Two sizes of the same build: the fixture (a second or so, where the step's fixed costs
+        // weigh most) and the fixture plus a 64 MiB layer written by the RUN (build and push work
+        // closer to a real image's).
+        for (const blobMiB of [0, 64]) {
+            const remote: number[] = [];
+            const local: number[] = [];
+            const reuse: number[] = [];
+            const phases = new Map<string, number[]>();
+            const beside: number[] = [];
 
-        for (let i = 0; i < iterations; i++) {
-            const cf = layeredContainerfile({
-                base: bases.plain,
-                mirrorPort,
-                mirrorPath: "fixtures",
-                install: ["rf-hello"],
-                enable: ["rf-hello.service"],
-            }).replace(
-                "COPY files/ /",
-                `COPY files/ /\nLABEL io.rhcos-forge.bench=${JSON.stringify(`${Date.now()}-${i}`)}`,
-            );
-            const files: BundleFile[] = [
-                { path: "Containerfile", content: cf },
-                { path: "files/etc/rf/hello.conf", mode: "0600", content: "greeting=bench\n" },
-            ];
-            const id = createHash("sha256").update(cf).digest("hex").slice(0, 32);
-            const vars = {
-                RF_ROOT: root,
-                RF_BUILD_ID: id,
-                RF_IMAGE_REPO: repo,
-                RF_BASE_IMAGE: bases.plain,
-                RF_PODMAN_BUILD_ARGS: BUILD_ARGS,
-                RF_TLS_VERIFY: "false",
-                RF_LOG_TIMES: "1",
-            };
-            const bundle = makeBundle(files, reg.authJson());
+            for (let i = 0; i < iterations; i++) {
+                const cf = layeredContainerfile({
+                    base: bases.plain,
+                    mirrorPort,
+                    mirrorPath: "fixtures",
+                    install: ["rf-hello"],
+                    enable: ["rf-hello.service"],
+                })
+                    .replace(
+                        "COPY files/ /",
+                        `COPY files/ /\nLABEL io.rhcos-forge.bench=${JSON.stringify(`${Date.now()}-${i}`)}`,
+                    )
+                    .replace(
+                        "ostree container commit",
+                        blobMiB === 0
+                            ? "ostree container commit"
+                            : `head -c ${blobMiB}M /dev/urandom > /opt/rf-bench.blob && ostree container commit`,
+                    );
+                const files: BundleFile[] = [
+                    { path: "Containerfile", content: cf },
+                    { path: "files/etc/rf/hello.conf", mode: "0600", content: "greeting=bench\n" },
+                ];
+                const id = createHash("sha256").update(cf).digest("hex").slice(0, 32);
+                const vars = {
+                    RF_ROOT: root,
+                    RF_BUILD_ID: id,
+                    RF_IMAGE_REPO: repo,
+                    RF_BASE_IMAGE: bases.plain,
+                    RF_PODMAN_BUILD_ARGS: BUILD_ARGS,
+                    RF_TLS_VERIFY: "false",
+                    RF_LOG_TIMES: "1",
+                };
+                const bundle = makeBundle(files, reg.authJson());
 
-            // remote: context upload via stdin, build, push, digest, package diff
-            const [tr, res] = await timed(() => host.script("build-image.sh", vars, { input: bundle }));
-            if (res.code !== 0) throw new Error(`remote build failed:\n${res.stderr.slice(-3000)}`);
-            remote.push(tr);
-            for (const [step, ms] of stepTimes(res.stderr, Date.now()))
-                phases.set(step, [...(phases.get(step) ?? []), ms]);
-            const read = /package lists read in (\d+) ms, beside the push/.exec(res.stderr);
-            if (read) beside.push(Number(read[1]));
+                // remote: context upload via stdin, build, push, digest, package diff
+                const [tr, res] = await timed(() => host.script("build-image.sh", vars, { input: bundle }));
+                if (res.code !== 0) throw new Error(`remote build failed:\n${res.stderr.slice(-3000)}`);
+                remote.push(tr);
+                for (const [step, ms] of stepTimes(res.stderr, Date.now()))
+                    phases.set(step, [...(phases.get(step) ?? []), ms]);
+                const read = /package lists read in (\d+) ms, beside the push/.exec(res.stderr);
+                if (read) beside.push(Number(read[1]));
 
-            // no-change re-run: must not build
-            const countFile = join(root, "build-count");
-            const before = readFileSync(countFile, "utf8");
-            const [tn, again] = await timed(() => host.script("build-image.sh", vars, { input: bundle }));
-            if (again.code !== 0) throw new Error(`re-run failed:\n${again.stderr}`);
-            if (readFileSync(countFile, "utf8") !== before) throw new Error("the no-change re-run built");
-            reuse.push(tn);
+                // no-change re-run: must not build
+                const countFile = join(root, "build-count");
+                const before = readFileSync(countFile, "utf8");
+                const [tn, again] = await timed(() => host.script("build-image.sh", vars, { input: bundle }));
+                if (again.code !== 0) throw new Error(`re-run failed:\n${again.stderr}`);
+                if (readFileSync(countFile, "utf8") !== before) throw new Error("the no-change re-run built");
+                reuse.push(tn);
 
-            // bare local: the same Containerfile and context, podman build + podman push
-            const ctx = env.path("local-ctx", String(i));
-            mkdirSync(join(ctx, "files", "etc", "rf"), { recursive: true });
-            writeFileSync(join(ctx, "Containerfile"), cf);
-            writeFileSync(join(ctx, "files", "etc", "rf", "hello.conf"), "greeting=bench\n", { mode: 0o600 });
-            const tag = `${repo}:local-${id}`;
-            const [tl] = await timed(async () => {
-                await run("podman", [
-                    "build",
-                    ...BUILD_ARGS.split(" "),
-                    "-t",
-                    tag,
-                    "-f",
-                    join(ctx, "Containerfile"),
-                    ctx,
-                ]);
-                await run("podman", pushArgs(authFile, env.path(`d-${i}`), tag, tag));
-            });
-            local.push(tl);
+                // bare local: the same Containerfile and context, podman build + podman push
+                const ctx = env.path("local-ctx", `${blobMiB}-${i}`);
+                mkdirSync(join(ctx, "files", "etc", "rf"), { recursive: true });
+                writeFileSync(join(ctx, "Containerfile"), cf);
+                writeFileSync(join(ctx, "files", "etc", "rf", "hello.conf"), "greeting=bench\n", { mode: 0o600 });
+                const tag = `${repo}:local-${id}`;
+                const [tl] = await timed(async () => {
+                    await run("podman", [
+                        "build",
+                        ...BUILD_ARGS.split(" "),
+                        "-t",
+                        tag,
+                        "-f",
+                        join(ctx, "Containerfile"),
+                        ctx,
+                    ]);
+                    await run("podman", pushArgs(authFile, env.path(`d-${blobMiB}-${i}`), tag, tag));
+                });
+                local.push(tl);
+                const size = blobMiB === 0 ? "fixture" : `+${blobMiB} MiB`;
+                process.stdout.write(
+                    `${size} iteration ${i + 1}: remote via ssh ${fmt(tr)}  bare local ${fmt(tl)}  ratio ` +
+                        `${(tr / tl).toFixed(2)}  no-change re-run ${fmt(tn)}\n`,
+                );
+            }
+
+            const rm = mean(remote);
+            const lm = mean(local);
             process.stdout.write(
-                `iteration ${i + 1}: remote via ssh ${fmt(tr)}  bare local ${fmt(tl)}  ratio ` +
-                    `${(tr / tl).toFixed(2)}  no-change re-run ${fmt(tn)}\n`,
+                [
+                    "",
+                    blobMiB === 0 ? "the fixture build:" : `the fixture build plus a ${blobMiB} MiB layer:`,
+                    `remote build step via ssh (upload, build, push, digest, package diff): mean ${fmt(rm)} over ` +
+                        `${iterations}`,
+                    `bare local podman build + podman push:                               mean ${fmt(lm)} over ` +
+                        `${iterations}`,
+                    `ratio remote/local:                                                  ${(rm / lm).toFixed(2)} ` +
+                        ` (goal <= 1.30)`,
+                    `no-change re-run (no build; skopeo check of the pushed ref):         mean ${fmt(mean(reuse))}`,
+                    "where the remote step's time goes (mean per step of build-image.sh; the rest is ssh and " +
+                        "the upload):",
+                    ...[...phases].map(([step, xs]) => `  ${step.padEnd(16)} ${fmt(mean(xs) / 1000)}`),
+                    `  (the rpmdb read for the package diff and the SBOM runs beside the push: mean ` +
+                        `${fmt(mean(beside) / 1000)}; "package diff" above is what is left of it after the push)`,
+                    "",
+                ].join("\n"),
             );
         }
-
-        const rm = mean(remote);
-        const lm = mean(local);
-        process.stdout.write(
-            [
-                "",
-                `remote build step via ssh (upload, build, push, digest, package diff): mean ${fmt(rm)} over ` +
-                    `${iterations}`,
-                `bare local podman build + podman push:                               mean ${fmt(lm)} over ` +
-                    `${iterations}`,
-                `ratio remote/local:                                                  ${(rm / lm).toFixed(2)} ` +
-                    ` (goal <= 1.30)`,
-                `no-change re-run (no build; skopeo check of the pushed ref):         mean ${fmt(mean(reuse))}`,
-                "where the remote step's time goes (mean per step of build-image.sh; the rest is ssh and the upload):",
-                ...[...phases].map(([step, xs]) => `  ${step.padEnd(16)} ${fmt(mean(xs) / 1000)}`),
-                `  (the rpmdb read for the package diff and the SBOM runs beside the push: mean ` +
-                    `${fmt(mean(beside) / 1000)}; "package diff" above is what is left of it after the push)`,
-                "",
-            ].join("\n"),
-        );
     } finally {
         await env.teardown();
     }
