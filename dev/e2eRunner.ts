@@ -9,7 +9,7 @@
 //
 //   node --import tsx dev/e2eRunner.ts [file …]      (no file: all of test/e2e/*.test.ts)
 import { readdirSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { run } from "node:test";
 import { spec, tap } from "node:test/reporters";
 import { REPO_ROOT } from "./proc";
@@ -59,7 +59,7 @@ function concurrency(): number {
 
 function main(): void {
     const dir = join(REPO_ROOT, "test", "e2e");
-    const given = process.argv.slice(2).map(f => join(process.cwd(), f));
+    const given = process.argv.slice(2).map(f => resolve(f));
     const all = readdirSync(dir)
         .filter(f => f.endsWith(".test.ts"))
         .map(f => join(dir, f));
