@@ -329,13 +329,16 @@ export class Env {
     }
 }
 
-/** kill a process we started indirectly (e.g. the background mirror server) by its pid file */
-export function killPidFile(pidFile: string): void {
+/**
+ * Signal a process we started indirectly (e.g. the background mirror server) by its pid file:
+ * SIGTERM by default; SIGSTOP freezes it (a frozen process still holds its port), SIGKILL ends even a frozen one.
+ */
+export function killPidFile(pidFile: string, signal: NodeJS.Signals = "SIGTERM"): void {
     if (!existsSync(pidFile)) return;
     const pid = Number(readFileSync(pidFile, "utf8").trim());
     if (!Number.isInteger(pid) || pid <= 1) return;
     try {
-        process.kill(pid, "SIGTERM");
+        process.kill(pid, signal);
     } catch {
         // already gone
     }

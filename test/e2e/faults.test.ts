@@ -204,8 +204,12 @@ describe("faults through the real engine: inject, fail naming the step, re-run c
 
     it("the mirror server killed during a build", async () => {
         await localFault("mirror killed during build", async () => {
-            const up = await upInBuild("mirror-killed");
-            killPidFile(join(e2e.workDir, "mirror-server.pid"));
+            // Frozen before the up, killed once the build step started: the build's mirror check finds
+            // the process alive, and its dnf waits on the frozen server until the kill, however fast
+            // the build runs (killed only once the build started, a fast dnf had its packages already).
+            const pidFile = join(e2e.workDir, "mirror-server.pid");
+            killPidFile(pidFile, "SIGSTOP");
+            const up = await upInBuild("mirror-killed").finally(() => killPidFile(pidFile, "SIGKILL"));
             const res = await up.done;
             assert.notEqual(res.code, 0, "up fails");
             assert.match(res.out, /step \\?"build\\?" failed: .*mirror/, res.out.slice(-3000));
