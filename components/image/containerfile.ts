@@ -4,7 +4,7 @@
 // changes through rpm-ostree, and `ostree container commit` closing every RUN so /var and /tmp
 // content is cleaned and the layer stays a valid ostree commit. image.steps, image.stages and the
 // dnf dialect are rendered by ./steps.ts.
-import { MirrorRepo, mirrorSectionId } from "../mirror/repoFiles";
+import { MirrorRepo, REPO_FILE, mirrorSectionId } from "../mirror/repoFiles";
 import { shellQuote } from "../shell";
 import {
     BuildStage,
@@ -56,6 +56,18 @@ export interface RenderOptions {
     readonly entitledHost?: boolean;
 }
 
+/**
+ * The build argument holding the mirror's revision (RepoMirror.revision: a hash of the repos, the
+ * package set and RepoMirror's `refresh`), declared just before the first RUN that reads the mirror; the
+ * build passes it (build-image.sh). podman keeps the layer of a RUN whose instruction text is
+ * unchanged, so a re-synced mirror behind the same Containerfile would rebuild into the old
+ * packages. A RUN after an ARG carries the ARG's value in its cache key (Dockerfile reference,
+ * "ARG", "Impact on build caching"; buildah records it in the layer's history as
+ * `|1 RF_MIRROR_REVISION=<value> /bin/sh -c …` and reuses a layer only when that matches), so the
+ * RUNs that install are run again exactly when what the mirror serves may have changed.
+ */
+export const MIRROR_REVISION_ARG = "RF_MIRROR_REVISION";
+
 export interface RenderedImage {
     readonly containerfile: string;
     /** Files the Containerfile COPYs, relative to the context. */
@@ -74,6 +86,7 @@ export function renderContainerfile(spec: ImageSpec, opts: RenderOptions): Rende
         ...stages.lines,
         `FROM ${spec.base}`,
     ];
+    const finalFrom = lines.length - 1;
     const sorted = [...spec.files].sort((a, b) => a.path.localeCompare(b.path));
     const files = sorted.map(f => expandFile(f, "files", opts.readSource));
     const context: ContextFile[] = [...stages.context, ...files.flatMap(f => f.context)];
@@ -118,6 +131,9 @@ export function renderContainerfile(spec: ImageSpec, opts: RenderOptions): Rende
     lines.push(...ordered.lines);
     context.push(...ordered.context);
     if (dialect === "dnf") lines.push(LINT_LINE);
+    // Every RUN that reads the mirror writes its .repo file first (repoFileCommands).
+    const firstMirrorRun = lines.findIndex((l, i) => i > finalFrom && l.startsWith("RUN") && l.includes(REPO_FILE));
+    if (firstMirrorRun >= 0) lines.splice(firstMirrorRun, 0, `ARG ${MIRROR_REVISION_ARG}`);
 
     const labels = Object.entries(spec.labels).sort(([a], [b]) => a.localeCompare(b));
     const allLabels: [string, string][] = [["io.rhcos-forge.base", spec.base], ...labels];

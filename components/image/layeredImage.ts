@@ -147,6 +147,9 @@ export class LayeredImage extends pulumi.ComponentResource {
                             RF_BASE_IMAGE: args.base,
                             RF_IMAGE_REPO: args.repository,
                             RF_PODMAN_BUILD_ARGS: (args.buildArgs ?? []).join(" "),
+                            // Keys the layers of the RUNs that read the mirror (containerfile.ts
+                            // MIRROR_REVISION_ARG); already part of the build id.
+                            RF_MIRROR_REVISION: pulumi.output(args.mirrorRevision ?? ""),
                             RF_TLS_VERIFY: String(args.tlsVerify ?? true),
                         },
                     },

@@ -11,6 +11,9 @@
 #   RF_BASE_IMAGE         the FROM image, repo@sha256:<64 hex>
 #   RF_PODMAN_BUILD_ARGS  extra flags for podman build (word-split; default empty)
 #   RF_TLS_VERIFY         true (default) | false, for pull/build/push/inspect
+#   RF_MIRROR_REVISION    the mirror's revision (hex, default empty): the value of the
+#                         Containerfile's `ARG RF_MIRROR_REVISION` when it declares one, so
+#                         the RUNs that read a re-synced mirror never come from podman's cache
 #
 # stdin (bundle), one entry per line:
 #   rhcos-forge-bundle v1
@@ -39,7 +42,7 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib-sbom.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib-sbom.sh"
 rf_init 022 RF_ROOT=/var/lib/rhcos-forge RF_BUILD_ID= RF_IMAGE_REPO= RF_BASE_IMAGE= RF_PODMAN_BUILD_ARGS= \
-  RF_TLS_VERIFY=true
+  RF_TLS_VERIFY=true RF_MIRROR_REVISION=
 
 # ---------------------------------------------------------------- arguments
 rf_step "arguments"
@@ -63,6 +66,8 @@ for a in "${build_args[@]}"; do
     rf_fail "arguments" "RF_PODMAN_BUILD_ARGS must not name paths outside the build context, got: $(rf__shown "$a")"
   fi
 done
+[[ "$RF_MIRROR_REVISION" =~ ^[0-9a-f]{0,128}$ ]] \
+  || rf_fail "arguments" "RF_MIRROR_REVISION must be a hex revision, got: $(rf__shown "$RF_MIRROR_REVISION")"
 rf_require_tag RF_BUILD_ID "$RF_BUILD_ID"
 rf_require_ref RF_IMAGE_REPO "$RF_IMAGE_REPO" repo
 rf_require_ref RF_BASE_IMAGE "$RF_BASE_IMAGE" digest
@@ -211,8 +216,13 @@ count="$(cat "$count_file" 2>/dev/null || echo 0)"
 [[ "$count" =~ ^[0-9]+$ ]] || count=0
 printf '%s\n' "$((count + 1))" > "$count_file.tmp"
 mv -f "$count_file.tmp" "$count_file"
+# The mirror's revision keys the layers of the RUNs after the ARG (podman reuses a RUN's layer
+# only when the ARG values before it match): a re-synced mirror installs its packages again.
+revision_arg=()
+! grep -qx 'ARG RF_MIRROR_REVISION' "$ctx/Containerfile" \
+  || revision_arg=(--build-arg "RF_MIRROR_REVISION=$RF_MIRROR_REVISION")
 if ! rf_run_logged "$work/build.log" "$secrets_mask" podman build "${tls_opt[@]}" "${auth_opt[@]}" \
-  "${build_args[@]}" "${secret_args[@]}" --label "io.rhcos-forge.build-id=$RF_BUILD_ID" \
+  "${build_args[@]}" "${revision_arg[@]}" "${secret_args[@]}" --label "io.rhcos-forge.build-id=$RF_BUILD_ID" \
   -t "$tag" -f "$ctx/Containerfile" "$ctx"; then
   why="$(grep -E '^(Error|error)' "$work/build.log" | tail -n 1 | cut -c1-300 || true)"
   if [ -n "$mirror_state" ] && ! rf_mirror_alive; then

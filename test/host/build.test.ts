@@ -6,12 +6,23 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { existsSync, lstatSync, readFileSync, readdirSync, statSync, readlinkSync } from "node:fs";
+import {
+    copyFileSync,
+    existsSync,
+    lstatSync,
+    mkdirSync,
+    readFileSync,
+    readdirSync,
+    readlinkSync,
+    rmSync,
+    statSync,
+} from "node:fs";
 import * as harness from "./harness";
 import { type Upstream } from "../../dev/upstream";
 import { layeredContainerfile, type BaseImages } from "../../dev/baseImage";
+import { MIRROR_REVISION_ARG, renderContainerfile } from "../../components/image/containerfile";
 
 let env: harness.Env;
 let host: harness.BuildHost;
@@ -375,6 +386,48 @@ test("packages.added/removed/changed: install rf-hello, remove rf-extra, replace
     assert.deepEqual(await harness.rpmQa(baseMnt), ["rf-extra-1.0-1.noarch", "rf-lib-1.0-1.noarch"]);
     const mnt = await harness.mountPushed(env, reg, harness.resultJson(res).ref);
     assert.deepEqual(await harness.rpmQa(mnt), ["rf-hello-1.0-1.noarch", "rf-lib-1.1-1.noarch"]);
+});
+
+// podman keeps the layer of a RUN whose text is unchanged: a mirror re-synced (RepoMirror's refresh
+// bumped, say, for errata) behind the same Containerfile would rebuild into the last build's RPMs.
+test("a re-synced mirror, same Containerfile: its new RPMs are installed (the revision keys the layer)", async () => {
+    const repoId = "rf-revision-test";
+    const served = join(root, "mirror", repoId);
+    const rpms = env.path("rpms", "rpmbuild", "RPMS", "noarch");
+    const serve = async (version: string): Promise<void> => {
+        rmSync(served, { recursive: true, force: true });
+        mkdirSync(served, { recursive: true });
+        const rpm = `rf-lib-${version}-1.noarch.rpm`;
+        copyFileSync(join(rpms, rpm), join(served, rpm));
+        await harness.run("createrepo_c", [served]);
+    };
+    const rendered = renderContainerfile(
+        {
+            base: bases.plain,
+            packages: ["rf-lib"],
+            ...{ remove: [], replace: [], files: [], units: [], extraSteps: [], labels: {} },
+        },
+        { repos: [{ id: repoId, url: `http://127.0.0.1:${mirrorPort}/${repoId}/`, gpgcheck: false }] },
+    );
+    assert.match(rendered.containerfile, new RegExp(`^ARG ${MIRROR_REVISION_ARG}\nRUN `, "m"));
+    const installed = async (mirrorRevision: string, repository = imageRepo()): Promise<string[]> => {
+        const res = await harness.buildRendered({ host, reg, root }, rendered, {
+            base: bases.plain,
+            repository,
+            mirrorRevision,
+        });
+        assert.equal(res.code, 0, res.stderr.slice(-3000));
+        return harness.rpmQa(await harness.mountPushed(env, reg, harness.resultJson(res).ref));
+    };
+    // Revisions new to this host, so no earlier run's layers can answer.
+    const [before, after] = [randomBytes(32).toString("hex"), randomBytes(32).toString("hex")];
+    await serve("1.0");
+    assert.deepEqual(await installed(before), ["rf-lib-1.0-1.noarch"]);
+    await serve("1.1");
+    assert.deepEqual(await installed(after), ["rf-lib-1.1-1.noarch"], "the new revision's RUN ran again");
+    // The cache is still used, keyed on the revision: the old one (pushed elsewhere, so the build
+    // runs) comes from the layer of its first build, although the mirror now serves 1.1.
+    assert.deepEqual(await installed(before, `${imageRepo()}-cache`), ["rf-lib-1.0-1.noarch"]);
 });
 
 function simpleFiles(tagNote: string): harness.BundleFile[] {

@@ -346,16 +346,21 @@ export async function buildSpec(
     return { ...res, containerfile: r.containerfile };
 }
 
-/** A rendered Containerfile built by build-image.sh with its build id and bundle as LayeredImage makes them. */
+/**
+ * A rendered Containerfile built by build-image.sh with its build id, bundle and mirror revision as
+ * LayeredImage makes them.
+ */
 export function buildRendered(
     fx: Pick<BuildFixture, "host" | "reg" | "root">,
     r: ReturnType<typeof renderContainerfile>,
-    b: { base: string; repository: string },
+    b: { base: string; repository: string; mirrorRevision?: string },
     secrets: Readonly<Record<string, string>> = {},
 ): Promise<RemoteResult> {
-    const id = buildId({ containerfile: r.containerfile, context: r.context, base: b.base, repository: b.repository });
+    const { mirrorRevision, ...image } = b;
+    const id = buildId({ containerfile: r.containerfile, context: r.context, ...image, mirrorRevision });
     const bundle = renderBundle(r.containerfile, r.context, fx.reg.authJson(), secrets);
-    return runBuildImage(fx.host, { root: fx.root, id, ...b }, bundle);
+    const vars: Record<string, string> = mirrorRevision === undefined ? {} : { RF_MIRROR_REVISION: mirrorRevision };
+    return runBuildImage(fx.host, { root: fx.root, id, ...image }, bundle, vars);
 }
 
 /** A blob of a `dir:` image copy (Registry.copyToDir), un-gzipped when it is a gzipped layer. */

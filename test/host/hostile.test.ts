@@ -175,8 +175,10 @@ const CASES: readonly ScriptCase[] = [
             RF_PODMAN_BUILD_ARGS: "words",
             RF_TLS_VERIFY: "value",
             RF_LOCK_TIMEOUT: "value",
+            RF_MIRROR_REVISION: "value",
         },
         extra: () => ({
+            RF_MIRROR_REVISION: ["ABCDEF", `${HEX}0`.repeat(3), "rev-1"],
             RF_PODMAN_BUILD_ARGS: [
                 "--volume /:/host",
                 `--mount=type=bind,src=${sentinel},dst=/x`,
