@@ -53,9 +53,17 @@ const localFault = (name: string, body: () => Promise<{ first: string; rerun: st
 const stepStarted = (up: Running, script: string, step: string): boolean =>
     up.output().includes(`rhcos-forge ${script}: step "${step}"`);
 
+/**
+ * Differs in every run of this file. podman keeps the layers of a Containerfile it built before on
+ * this host (same mirror address and revision): an earlier run's `greeting=mirror-killed` would
+ * come from that cache and never reach the mirror the fault kills.
+ */
+const RUN_TOKEN = randomToken();
+
 /** Sets a file's content in the image section so the next up builds a new image (a new build id). */
 function newBuildInput(tag: string, mirror?: (m: Record<string, unknown>) => void): void {
-    e2e.configure({ image: { files: [{ path: "/etc/rf/hello.conf", mode: "0644", content: `greeting=${tag}\n` }] } });
+    const content = `greeting=${tag}-${RUN_TOKEN}\n`;
+    e2e.configure({ image: { files: [{ path: "/etc/rf/hello.conf", mode: "0644", content }] } });
     if (mirror !== undefined) editConfig(e2e.stack.configFile, c => mirror(c["rhcos-forge:mirror"]));
 }
 
