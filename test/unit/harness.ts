@@ -13,6 +13,7 @@ import { CosaPlatform, PLATFORM_IMAGES } from "../../components/image/cosaInputs
 import { StackOutputs, buildPipeline } from "../../components/pipeline";
 import { ClusterAccess } from "../../components/rollout/kubeApi";
 import { realClock } from "../../components/rollout/poll";
+import { pemBody, throwawayOpenSshKey } from "./throwawayKeys";
 
 /** The mirror password the mocked state keeps (43 base64url characters, as generated ones). */
 export const MOCK_MIRROR_PASSWORD = "s3cr3tMirrorPasswordGeneratedByTheMocks0000";
@@ -385,12 +386,12 @@ export function dependsOnTransitively(from: Registration, target: Registration):
     return false;
 }
 
-/** A test stack: the committed dev stack plus generated secrets (never committed). */
+/** The build host's ssh key of the test stacks: made for this run, never committed. */
+const TEST_SSH_KEY = throwawayOpenSshKey();
+
+/** A test stack: the committed dev stack plus its secrets (the ssh key made for the run). */
 export const TEST_SECRETS = {
-    sshPrivateKey:
-        "-----BEGIN OPENSSH " +
-        "PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-test-only-not-a-real-key\n-----END OPENSSH " +
-        "PRIVATE KEY-----\n",
+    sshPrivateKey: TEST_SSH_KEY,
     registryAuth: JSON.stringify({
         auths: { "quay.io": { auth: Buffer.from("robot:s3cr3t-registry-token").toString("base64") } },
     }),
@@ -413,7 +414,8 @@ export const SECRET_VALUES = [
     Buffer.from("robot:s3cr3t-registry-token").toString("base64"),
     "s3cr3t-repo-password",
     "s3cr3t-kube-token",
-    "test-only-not-a-real-key",
+    // the key's random lines (the first line is the same for every ed25519 key, the last holds its comment)
+    ...pemBody(TEST_SSH_KEY).split("\n").slice(1, -1),
     MOCK_MIRROR_PASSWORD,
 ];
 

@@ -7,6 +7,10 @@ import { ConfigError, parseStackConfig } from "../../../components/config/parse"
 import * as cases from "../configCases";
 import { TEST_SECRETS } from "../harness";
 import { loadStackConfig } from "../stackFile";
+import { throwawayOpenSshKey } from "../throwawayKeys";
+
+/** The first line of an OpenSSH private key, taken from one made for this run. */
+const PRIVATE_KEY_HEADER = throwawayOpenSshKey().split("\n")[0];
 
 const withPatch = (patch: (cfg: cases.JsonTree) => void): cases.JsonTree => cases.patched(cases.minimalStack, patch);
 /** The minimal stack with one key (dotted, as in rhcos-forge:<key>) set to `value`. */
@@ -276,10 +280,10 @@ describe("stack config", () => {
         ],
         [
             "a host key that is a private key",
-            sshHost({ hostKey: "-----BEGIN OPENSSH PRIVATE KEY-----" }),
+            sshHost({ hostKey: PRIVATE_KEY_HEADER }),
             `rhcos-forge:buildHost.hostKey must be an ssh-keyscan line (<host> <type> <base64>) with type ` +
                 `ssh-ed25519, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, ssh-rsa, got ` +
-                `"-----BEGIN OPENSSH PRIVATE KEY-----"`,
+                JSON.stringify(PRIVATE_KEY_HEADER),
         ],
         [
             "a host key whose blob is not a key of its type",

@@ -31,7 +31,11 @@ import { z } from "zod";
 import { ConfigError, SECRET_KEYS, parseStackConfig } from "../../../components/config/parse";
 import { NAMESPACE, StackConfig, stackConfigSchema } from "../../../components/config/schema";
 import { checkReleaseGate } from "../../../components/image/baseGate";
-import { renderContainerfile, renderOnClusterContainerfile } from "../../../components/image/containerfile";
+import {
+    MIRROR_REVISION_ARG,
+    renderContainerfile,
+    renderOnClusterContainerfile,
+} from "../../../components/image/containerfile";
 import { JsonTree, minimalStack, parseProblems, patched } from "../configCases";
 import { validateAgainstCrd } from "../crds";
 import * as harness from "../harness";
@@ -41,6 +45,7 @@ import { DRIVER_TOOLKIT_BASE, DRIVER_TOOLKIT_PATH } from "../../../components/im
 import { usesClusterEntitlement } from "../../../components/config/rhelContent";
 import { ClusterAccess } from "../../../components/rollout/kubeApi";
 import { realClock } from "../../../components/rollout/poll";
+import { throwawayPkcs8Key } from "../throwawayKeys";
 
 harness.installMocks();
 
@@ -53,7 +58,7 @@ harness.installMocks();
  * counted; test/unit/pipeline/{rhelContent,driverToolkit}.test.ts run those with a fake cluster.
  */
 const FAKE_ENT_CERT = "-----BEGIN CERTIFICATE-----\nMIIfuzz-entitlement-cert\n-----END CERTIFICATE-----\n";
-const FAKE_ENT_KEY = "-----BEGIN PRIVATE KEY-----\nMIIfuzz-entitlement-key-secret\n-----END PRIVATE KEY-----\n";
+const FAKE_ENT_KEY = throwawayPkcs8Key();
 const FAKE_DTK = `quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:${"d".repeat(64)}`;
 const clusterReads: ClusterAccess = {
     connect: () => ({
@@ -641,8 +646,11 @@ it(`${RUNS} generated stacks each parse or fail with a ConfigError naming real k
     if (details.failed) {
         // The shrunk stack, each key cut short: the full one is reproduced with the seed.
         const stack = details.counterexample?.[0].allConfig ?? {};
-        const shown = Object.entries(stack).map(
-            ([k, v]) => `  ${k}: ${v.length > 400 ? `${v.slice(0, 400)}... (${v.length} chars)` : v}`,
+        // A secret key's value is not shown: the seed reproduces it.
+        const shown = Object.entries(stack).map(([k, v]) =>
+            secretKeysOf({ [k]: v }).length > 0
+                ? `  ${k}: (secret, ${v.length} chars)`
+                : `  ${k}: ${v.length > 400 ? `${v.slice(0, 400)}... (${v.length} chars)` : v}`,
         );
         const error = details.errorInstance;
         assert.fail(
@@ -794,7 +802,7 @@ function containerfileProblem(text: string): string | undefined {
         if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(line))
             return `line ${JSON.stringify(line.slice(0, 120))} holds a control character`;
         if (!continued) {
-            if (!/^(# |FROM |COPY |RUN |LABEL )/.test(line))
+            if (!/^(# |FROM |COPY |RUN |LABEL )/.test(line) && line !== `ARG ${MIRROR_REVISION_ARG}`)
                 return `line ${JSON.stringify(line.slice(0, 120))} is no instruction rhcos-forge writes`;
             inLabel = line.startsWith("LABEL ");
         }

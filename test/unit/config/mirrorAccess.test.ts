@@ -6,10 +6,11 @@ import { describe, it } from "node:test";
 import { parseStackConfig } from "../../../components/config/parse";
 import { mirrorBindAddress } from "../../../components/config/mirror";
 import * as cases from "../configCases";
+import { throwawayOpenSshKey } from "../throwawayKeys";
 
 const PASSWORD = "s3cr3t-mirror-password-for-tests";
 
-const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n";
+const SSH_KEY = throwawayOpenSshKey();
 
 const withMirror = (
     mirror: cases.JsonTree,

@@ -6,10 +6,12 @@ import { describe, it } from "node:test";
 import { parseStackConfig } from "../../../components/config/parse";
 import * as cases from "../configCases";
 import { TEST_SECRETS } from "../harness";
+import { pemBody, throwawayOpenSshKey, throwawayPkcs8Key } from "../throwawayKeys";
 
 const pem = (kind: string, body: string) => `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
 const CERT = pem("CERTIFICATE", "MIIcertBodyForConfigTests");
-const KEY = pem("PRIVATE KEY", "MIIkeyBodyForConfigTestsSecret");
+const KEY = throwawayPkcs8Key();
+const SSH_KEY = throwawayOpenSshKey();
 const KUBECONFIG = TEST_SECRETS.kubeconfig;
 
 const RHEL = {
@@ -52,7 +54,7 @@ describe("RHEL content config", () => {
             ...cases.patched(cases.minimalStack, c => {
                 c.buildHost = sshHost;
             }),
-            sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n",
+            sshPrivateKey: SSH_KEY,
             rhsmOrg: "1234567",
             rhsmActivationKey: "rhcos-forge-builders",
         };
@@ -161,7 +163,7 @@ describe("RHEL content config", () => {
                 ...cases.patched(cases.minimalStack, c => {
                     c.buildHost = sshHost;
                 }),
-                sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n",
+                sshPrivateKey: SSH_KEY,
             },
             "rhcos-forge:rhsmActivationKey is required with rhcos-forge:buildHost.register (set it " +
                 "with --secret), got nothing",
@@ -191,12 +193,7 @@ describe("RHEL content config", () => {
                 rhsmActivationKey: "ak-secret-888",
             })
             .join("\n");
-        for (const s of [
-            "MIIkeyBodyForConfigTestsSecret",
-            "MIIcertBodyForConfigTests",
-            "org-secret-777",
-            "ak-secret-888",
-        ])
+        for (const s of [pemBody(KEY), "MIIcertBodyForConfigTests", "org-secret-777", "ak-secret-888"])
             assert.ok(!problems.includes(s), s);
     });
 });

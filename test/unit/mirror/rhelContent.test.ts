@@ -9,9 +9,10 @@ import {
 } from "../../../components/mirror/clusterEntitlement";
 import * as repoFiles from "../../../components/mirror/repoFiles";
 import { renderBundle } from "../../../components/image/buildInputs";
+import { throwawayPkcs8Key } from "../throwawayKeys";
 
 const CERT = "-----BEGIN CERTIFICATE-----\nMIIcert\n-----END CERTIFICATE-----";
-const KEY = "-----BEGIN PRIVATE KEY-----\nMIIkey\n-----END PRIVATE KEY-----\n";
+const KEY = throwawayPkcs8Key();
 const CA = "-----BEGIN CERTIFICATE-----\nMIIca\n-----END CERTIFICATE-----\n";
 const b64 = (t: string) => Buffer.from(t).toString("base64");
 

@@ -8,12 +8,13 @@ import { ENTITLEMENT_PATH } from "../../../components/mirror/clusterEntitlement"
 import * as harness from "../harness";
 import { TEST_HOST_KEY } from "../configCases";
 import { loadStackConfig } from "../stackFile";
+import { throwawayPkcs8Key, throwawayRsaKey } from "../throwawayKeys";
 
 const pem = (kind: string, body: string) => `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
 const REPO_CERT = pem("CERTIFICATE", "MIIrepoCertificateBodyLineForUnitTestsOnly0123456789abcdef");
-const REPO_KEY = pem("PRIVATE KEY", "MIIrepoPrivateKeyBodyLineForUnitTestsOnly0123456789abcdef");
+const REPO_KEY = throwawayPkcs8Key();
 const ENT_CERT = pem("CERTIFICATE", "MIIentitlementCertificateBodyLineForUnitTests0123456789");
-const ENT_KEY = pem("RSA PRIVATE KEY", "MIIentitlementPrivateKeyBodyLineForUnitTests0123456789");
+const ENT_KEY = throwawayRsaKey();
 const ORG = "org-unit-7731942";
 const ACTIVATION_KEY = "ak-unit-secret-key-55";
 // Regex parts of the rendered .repo file, the Containerfile's RUN and the register step's command.

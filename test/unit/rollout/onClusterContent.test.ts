@@ -9,12 +9,14 @@ import { OnClusterRepo, onClusterContentRevision } from "../../../components/ope
 import { OsImageRollout } from "../../../components/rollout/osImageRollout";
 import { PoolConfig } from "../../../components/config/schema";
 import * as harness from "../harness";
+import { pemBody, throwawayPkcs8Key } from "../throwawayKeys";
 
 harness.installMocks();
 
 const KEY = "-----BEGIN PGP PUBLIC KEY BLOCK-----\nmQINBunitTestKey\n-----END PGP PUBLIC KEY BLOCK-----\n";
 const PASSWORD = "mirror-pw-unit-61723";
-const ENT_KEY_BODY = "MIIentitlementKeyForUnitTestsOnly4471";
+const ENT_KEY = throwawayPkcs8Key();
+const ENT_KEY_BODY = pemBody(ENT_KEY);
 const REPOS: OnClusterRepo[] = [
     { id: "epel-9", url: "http://198.51.100.7:5180/epel-9/", gpgcheck: true, gpgKey: KEY },
     {
@@ -49,7 +51,7 @@ function rollout(name: string, version: "4.17" | "4.19", withCredentials: boolea
                 credentials: withCredentials ? { username: "rf", password: PASSWORD } : undefined,
                 entitlement: {
                     sslclientcert: "-----BEGIN CERTIFICATE-----\nMIIcert\n-----END CERTIFICATE-----\n",
-                    sslclientkey: `-----BEGIN PRIVATE KEY-----\n${ENT_KEY_BODY}\n-----END PRIVATE KEY-----\n`,
+                    sslclientkey: ENT_KEY,
                 },
             },
         },
