@@ -47,6 +47,15 @@ export const mirrorSchema = z
             .default("systemd")
             .describe("How the mirror is served: a systemd unit, a background process, or not at all."),
         newestOnly: z.boolean().default(true).describe("Mirror only the newest version of each package."),
+        refresh: z
+            .string()
+            .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, "must be a short token such as 2026-12-07 or errata-42")
+            .optional()
+            .describe(
+                "Change it (e.g. to today's date) to sync the mirror again with unchanged repos and package " +
+                    "set, picking up newer upstream RPMs such as errata: the next up syncs, rebuilds and installs " +
+                    "the packages anew (the mirror's revision keys the build's layers).",
+            ),
         repos: z.array(repoSchema).default([]).describe("Upstream repos mirrored with `dnf reposync`."),
         packageSet: z
             .object({

@@ -58,7 +58,7 @@ export interface RenderOptions {
 
 /**
  * The build argument holding the mirror's revision (RepoMirror.revision: a hash of the repos, the
- * package set and RepoMirror's `refresh`), declared just before the first RUN that reads the mirror; the
+ * package set and `mirror.refresh`), declared just before the first RUN that reads the mirror; the
  * build passes it (build-image.sh). podman keeps the layer of a RUN whose instruction text is
  * unchanged, so a re-synced mirror behind the same Containerfile would rebuild into the old
  * packages. A RUN after an ARG carries the ARG's value in its cache key (Dockerfile reference,

@@ -21,6 +21,7 @@ export function repoMirrorStage(ctx: PipelineContext, host: BuildHost): RepoMirr
         clientCertIds: certified,
         entitlement: clusterEntitlement(ctx),
         password: secretOf(c.mirrorPassword),
+        refresh: c.mirror.refresh,
     });
 }
 

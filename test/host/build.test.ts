@@ -388,8 +388,8 @@ test("packages.added/removed/changed: install rf-hello, remove rf-extra, replace
     assert.deepEqual(await harness.rpmQa(mnt), ["rf-hello-1.0-1.noarch", "rf-lib-1.1-1.noarch"]);
 });
 
-// podman keeps the layer of a RUN whose text is unchanged: a mirror re-synced (RepoMirror's refresh
-// bumped, say, for errata) behind the same Containerfile would rebuild into the last build's RPMs.
+// podman keeps the layer of a RUN whose text is unchanged: a mirror re-synced (mirror.refresh set
+// to a new token, say, for errata) behind the same Containerfile would rebuild into the last build's RPMs.
 test("a re-synced mirror, same Containerfile: its new RPMs are installed (the revision keys the layer)", async () => {
     const repoId = "rf-revision-test";
     const served = join(root, "mirror", repoId);
