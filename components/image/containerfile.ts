@@ -61,10 +61,12 @@ export interface RenderOptions {
  * package set and `mirror.refresh`), declared just before the first RUN that reads the mirror; the
  * build passes it (build-image.sh). podman keeps the layer of a RUN whose instruction text is
  * unchanged, so a re-synced mirror behind the same Containerfile would rebuild into the old
- * packages. A RUN after an ARG carries the ARG's value in its cache key (Dockerfile reference,
- * "ARG", "Impact on build caching"; buildah records it in the layer's history as
- * `|1 RF_MIRROR_REVISION=<value> /bin/sh -c …` and reuses a layer only when that matches), so the
- * RUNs that install are run again exactly when what the mirror serves may have changed.
+ * packages. A RUN after an ARG carries the ARG's value in its cache key: moby
+ * docs/reference/builder.md "Impact on build caching" ("a cache miss occurs upon its first usage"),
+ * which buildah follows by writing ARG values into the history of RUN steps only (containers/buildah
+ * commit 0624455, "history should not contain ARG values"); its history line reads
+ * `|1 RF_MIRROR_REVISION=<value> /bin/sh -c …` and a layer is reused only when it matches. So the
+ * RUNs that install run again exactly when what the mirror serves may have changed.
  */
 export const MIRROR_REVISION_ARG = "RF_MIRROR_REVISION";
 
